@@ -1,0 +1,116 @@
+package resp
+
+import "errors"
+
+// ErrUnbalancedQuotes is returned by SplitArgs when a quoted argument is not
+// closed, or a closing quote is not followed by a space or the end of line.
+var ErrUnbalancedQuotes = errors.New("unbalanced quotes")
+
+// SplitArgs splits a line the way Redis splits inline commands and
+// redis.conf lines: arguments are separated by spaces; "double quotes" accept
+// the escapes \\ \" \n \r \t \b \a and \xHH; 'single quotes' accept only \'.
+// A closing quote must be followed by white space or the end of the line.
+func SplitArgs(line string) ([]string, error) {
+	var args []string
+	i, n := 0, len(line)
+	for {
+		for i < n && isSpace(line[i]) {
+			i++
+		}
+		if i >= n {
+			return args, nil
+		}
+		var cur []byte
+		inDouble, inSingle, done := false, false, false
+		for !done {
+			if inDouble {
+				if i >= n {
+					return nil, ErrUnbalancedQuotes
+				}
+				c := line[i]
+				switch {
+				case c == '\\' && i+3 < n && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
+					cur = append(cur, hexVal(line[i+2])<<4|hexVal(line[i+3]))
+					i += 3
+				case c == '\\' && i+1 < n:
+					i++
+					switch line[i] {
+					case 'n':
+						cur = append(cur, '\n')
+					case 'r':
+						cur = append(cur, '\r')
+					case 't':
+						cur = append(cur, '\t')
+					case 'b':
+						cur = append(cur, '\b')
+					case 'a':
+						cur = append(cur, '\a')
+					default:
+						cur = append(cur, line[i])
+					}
+				case c == '"':
+					if i+1 < n && !isSpace(line[i+1]) {
+						return nil, ErrUnbalancedQuotes
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else if inSingle {
+				if i >= n {
+					return nil, ErrUnbalancedQuotes
+				}
+				c := line[i]
+				switch {
+				case c == '\\' && i+1 < n && line[i+1] == '\'':
+					i++
+					cur = append(cur, '\'')
+				case c == '\'':
+					if i+1 < n && !isSpace(line[i+1]) {
+						return nil, ErrUnbalancedQuotes
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else {
+				if i >= n {
+					break
+				}
+				switch c := line[i]; c {
+				case ' ', '\n', '\r', '\t', 0:
+					done = true
+				case '"':
+					inDouble = true
+				case '\'':
+					inSingle = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			if i < n {
+				i++
+			}
+		}
+		args = append(args, string(cur))
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
