@@ -1,0 +1,168 @@
+// Package app assembles a Tandem instance from a parsed configuration:
+// logger, server, and (as they land) persistence and replication. The
+// tandem binary and the embedding API both start instances through it, so
+// they share one code path.
+package app
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/logger"
+	"github.com/tandemdb/tandem/internal/server"
+)
+
+// Instance is a running server with its configuration.
+type Instance struct {
+	Server *server.Server
+	Config *config.Config
+	Log    *logger.Logger
+}
+
+// Options adjust how an instance starts.
+type Options struct {
+	// EphemeralPort listens on a free port of the first bind address
+	// instead of cfg.Port (embedding and tests).
+	EphemeralPort bool
+	// Quiet skips the start-up banner.
+	Quiet bool
+}
+
+// Settings derives the server's typed settings from the configuration.
+func Settings(c *config.Config) server.Settings {
+	s := server.DefaultSettings()
+	s.Bind = slices.Clone(c.Bind)
+	s.Port = c.Port
+	s.Databases = c.Databases
+	s.RequirePass = c.RequirePass
+	s.MaxClients = int(c.MaxClients)
+	s.Timeout = c.Timeout
+	s.TCPKeepAlive = c.TCPKeepalive
+	s.ProtectedMode = c.ProtectedMode
+	s.Dir = c.Dir
+	s.Logfile = c.LogFile
+	s.Loglevel = c.LogLevel.String()
+	s.Pidfile = c.PidFile
+	s.Daemonize = c.Daemonize
+	s.Hz = c.HZ
+	s.ProtoMaxBulkLen = c.ProtoMaxBulkLen
+	s.ClientQueryBufferLimit = c.ClientQueryBufferLimit
+	for i, l := range c.ClientOutputBufferLimit {
+		s.OutputLimits[i] = server.OutputLimit{Hard: int64(l.Hard), Soft: int64(l.Soft), SoftSecs: int(l.SoftSeconds)}
+	}
+	s.SlowlogSlowerThan = c.SlowlogLogSlowerThan
+	s.SlowlogMaxLen = int(c.SlowlogMaxLen)
+	s.MaxmemoryPolicy = c.MaxMemoryPolicy.String()
+	s.EnableDebug = c.EnableDebugCommand.String()
+	return s
+}
+
+// configStore adapts *config.Config to what CONFIG GET/SET/REWRITE need,
+// and pushes every accepted change into the server's settings.
+type configStore struct {
+	cfg *config.Config
+	srv *server.Server
+	log *logger.Logger
+}
+
+func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
+
+func (cs *configStore) Set(pairs [][2]string) error {
+	if err := cs.cfg.Set(pairs); err != nil {
+		return err
+	}
+	cs.srv.ApplySettings(Settings(cs.cfg))
+	if lvl, ok := logger.ParseLevel(cs.cfg.LogLevel.String()); ok {
+		cs.log.SetLevel(lvl)
+	}
+	return nil
+}
+
+func (cs *configStore) Rewrite() error {
+	if cs.cfg.Path() == "" {
+		return fmt.Errorf("ERR The server is running without a config file")
+	}
+	return cs.cfg.Rewrite()
+}
+
+// Start builds and starts an instance.
+func Start(cfg *config.Config, opts Options) (*Instance, error) {
+	if err := cfg.CheckSupported(server.Version); err != nil {
+		return nil, err
+	}
+	level, _ := logger.ParseLevel(cfg.LogLevel.String())
+	var srv *server.Server
+	role := func() byte {
+		if srv != nil && srv.IsReplica() {
+			return 'S'
+		}
+		return 'M'
+	}
+	log := logger.New(cfg.LogFile, level, role)
+	set := Settings(cfg)
+	if opts.EphemeralPort {
+		set.Port = -1
+	}
+	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
+	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
+	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
+	if !opts.Quiet {
+		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
+		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())
+		if cfg.Path() == "" {
+			log.Childf(logger.Warning, "Warning: no config file specified, using the default config. In order to specify a config file use tandem /path/to/redis.conf")
+		} else {
+			log.Childf(logger.Warning, "Configuration loaded")
+		}
+	}
+	if err := srv.Start(); err != nil {
+		log.Warningf("%v", err)
+		return nil, err
+	}
+	if !opts.Quiet {
+		port := set.Port
+		if a := srv.Addr(); a != nil {
+			port = portOf(a.String())
+		}
+		log.Raw(banner(port))
+		log.Warningf("Server initialized")
+		log.Noticef("Ready to accept connections")
+	}
+	return &Instance{Server: srv, Config: cfg, Log: log}, nil
+}
+
+func portOf(addr string) int {
+	i := strings.LastIndexByte(addr, ':')
+	var p int
+	fmt.Sscan(addr[i+1:], &p)
+	return p
+}
+
+// banner is the start-up box operators grep for Port: and PID:.
+func banner(port int) string {
+	return fmt.Sprintf(`
+   ______                __
+  /_  __/__ _ ___  ___/ /__ __ _     Tandem %s (Redis %s compatible)
+   / / / _ '/ _ \/ _  / -_)  ' \    Running in standalone mode
+  /_/  \_,_/_//_/\_,_/\__/_/_/_/    Port: %d
+                                     PID: %d
+
+`, server.TandemVersion, server.Version, port, os.Getpid())
+}
+
+// Shutdown does what SHUTDOWN does (save when configured, then close) and
+// logs Redis's closing lines; used for SIGTERM and SIGINT.
+func (inst *Instance) Shutdown() {
+	inst.Server.Lock()
+	if inst.Server.BeforeShutdown != nil {
+		if err := inst.Server.BeforeShutdown(-1); err != nil {
+			inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
+		}
+	}
+	inst.Server.Unlock()
+	inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
+	inst.Server.Close()
+}

@@ -1,0 +1,144 @@
+package command
+
+import (
+	"time"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// SessionFlag marks what kind of connection a session is.
+type SessionFlag uint32
+
+const (
+	// FlagMaster marks the link to our master: its commands are applied
+	// without replies and see logically expired keys.
+	FlagMaster SessionFlag = 1 << iota
+	// FlagReplica marks a replica attached to us.
+	FlagReplica
+	// FlagMonitor marks a MONITOR client.
+	FlagMonitor
+	// FlagMulti is set between MULTI and EXEC/DISCARD.
+	FlagMulti
+	// FlagDirtyCAS is set when a watched key changed: EXEC will fail.
+	FlagDirtyCAS
+	// FlagDirtyExec is set when a command was refused while queueing: EXEC
+	// will answer EXECABORT.
+	FlagDirtyExec
+	// FlagNoEvict is CLIENT NO-EVICT on.
+	FlagNoEvict
+	// FlagCloseAfterReply closes the connection once replies are written.
+	FlagCloseAfterReply
+)
+
+// Conn is what the engine needs from a network connection.
+type Conn interface {
+	// Push delivers out-of-band bytes (Pub/Sub messages, MONITOR lines) to
+	// the client, returning false when the client is being closed.
+	Push(b []byte) bool
+	// Wake tells a blocked client that its reply is ready.
+	Wake()
+}
+
+// Session is the per-client state the engine reads and changes.
+type Session struct {
+	ID     int64
+	DB     int
+	Proto  int
+	Authed bool
+	User   string
+	Name   string
+	Flags  SessionFlag
+	W      *resp.Writer
+	Conn   Conn
+	// Owner is the server's own connection object, for server-level handlers.
+	Owner any
+
+	LastCmd string
+	// WOff is the replication offset right after this client's last write,
+	// the target of WAIT.
+	WOff int64
+
+	multi   []queued
+	watched []watchKey
+
+	// Channels and Patterns hold Pub/Sub subscriptions.
+	Channels map[string]struct{}
+	Patterns map[string]struct{}
+
+	block *blockState
+}
+
+// Subscriptions is the number of channels and patterns subscribed.
+func (s *Session) Subscriptions() int { return len(s.Channels) + len(s.Patterns) }
+
+// Blocked reports whether the session waits in a blocking command.
+func (s *Session) Blocked() bool { return s.block != nil }
+
+// InMulti reports whether the session is queueing a transaction.
+func (s *Session) InMulti() bool { return s.Flags&FlagMulti != 0 }
+
+// MultiLen is the number of queued commands.
+func (s *Session) MultiLen() int { return len(s.multi) }
+
+type queued struct {
+	spec *Spec
+	args [][]byte
+}
+
+// Ctx is what a handler gets: the request, the session, the engine, the
+// selected database and the reply writer. Args point into the connection's
+// read buffer and are valid only during the call: copy what you keep.
+type Ctx struct {
+	Args [][]byte
+	W    *resp.Writer
+	S    *Session
+	E    *Engine
+	DB   *keyspace.DB
+	Spec *Spec
+	// InExec is true while running a queued command of a transaction (and
+	// for commands a script runs): blocking commands must not block.
+	InExec bool
+
+	rewritten [][]byte
+	extra     bool // the handler propagated its own ops instead of argv
+	noProp    bool
+	force     bool
+	block     *blockRequest
+	failed    bool
+}
+
+// Error writes an error reply (msg starts with its code, e.g. "ERR ...").
+func (c *Ctx) Error(msg string) {
+	c.failed = true
+	c.W.Error(msg)
+}
+
+// Now is the command's time in unix ms (fixed for the whole command, as
+// Redis caches it, so a command sees one instant).
+func (c *Ctx) Now() int64 { return c.E.now }
+
+// Rewrite replaces what is propagated for this command (for example SET …
+// EX as SET … PXAT). The slices must stay valid until the command returns.
+func (c *Ctx) Rewrite(argv ...[]byte) { c.rewritten = argv }
+
+// Propagate sends argv (in the current database) to replicas and the AOF
+// as part of this command's unit, instead of the command itself (SPOP's
+// SREMs, a BLPOP served as LPOP).
+func (c *Ctx) Propagate(argv ...[]byte) {
+	c.extra = true
+	c.E.alsoPropagate(c.DB.ID, argv)
+}
+
+// NoPropagate stops the command itself from being propagated.
+func (c *Ctx) NoPropagate() { c.noProp = true }
+
+// ForcePropagate propagates the command even if it changed nothing
+// (FLUSHALL on an empty server, PUBLISH).
+func (c *Ctx) ForcePropagate() { c.force = true }
+
+// Timeout converts a blocking command's timeout in seconds (may be
+// fractional) to a duration; 0 means forever.
+func Timeout(sec float64) time.Duration {
+	return time.Duration(sec * float64(time.Second))
+}

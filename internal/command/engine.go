@@ -1,0 +1,345 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+)
+
+// Propagator receives every write in execution order, already in the
+// deterministic form replicas and the AOF must apply (see Ctx.Rewrite). It
+// is called with the server lock held and must copy argv if it keeps it.
+type Propagator interface {
+	Propagate(db int, argv [][]byte)
+}
+
+// Gate lets the server refuse a command for reasons the engine does not
+// know about (read-only replica, stale master link, loading, paused
+// clients, min-replicas-to-write, failed saves). It returns the error reply
+// text, or "" to let the command run.
+type Gate func(s *Session, spec *Spec, args [][]byte) string
+
+// Engine executes commands against the keyspace.
+type Engine struct {
+	KS    *keyspace.Keyspace
+	Table *Table
+	Sinks []Propagator
+	Gate  Gate
+	// AuthRequired reports whether clients must authenticate first.
+	AuthRequired func() bool
+	// Monitor is shown every top-level command that MONITOR may see.
+	Monitor func(s *Session, args [][]byte)
+	// Slow is told how long each command took (SLOWLOG).
+	Slow func(s *Session, args [][]byte, d time.Duration)
+
+	now   int64
+	depth int
+	unit  []propOp
+	// noWrap keeps the current unit from being wrapped in MULTI/EXEC
+	// (active expiry, SCAN, RANDOMKEY).
+	noWrap bool
+
+	watchers map[watchKey][]*Session
+	blocked  map[watchKey][]*Session
+	ready    []watchKey
+	readySet map[watchKey]bool
+
+	// Stats for INFO.
+	TotalCommands int64
+	TotalErrors   int64
+}
+
+type propOp struct {
+	db   int
+	argv [][]byte
+}
+
+type watchKey struct {
+	db  int
+	key string
+}
+
+// NewEngine builds an engine over ks with the data commands registered.
+// The server adds its own commands to e.Table.
+func NewEngine(ks *keyspace.Keyspace) *Engine {
+	e := &Engine{
+		KS:           ks,
+		Table:        NewTable(),
+		watchers:     map[watchKey][]*Session{},
+		blocked:      map[watchKey][]*Session{},
+		readySet:     map[watchKey]bool{},
+		AuthRequired: func() bool { return false },
+	}
+	ks.Hooks.Modified = e.keyModified
+	ks.Hooks.Expired = e.keyExpired
+	e.now = ks.Now()
+	registerAll(e.Table)
+	return e
+}
+
+// registerAll registers every data command. Each file of the package
+// contributes a function returning its specs.
+func registerAll(t *Table) {
+	t.Add(transactionCommands()...)
+	t.Add(stringCommands()...)
+	t.Add(keyCommands()...)
+	t.Add(extraCommands...)
+}
+
+// extraCommands lets files that are built later (data types) add specs
+// without touching registerAll's signature.
+var extraCommands []*Spec
+
+// ErrUnknown formats Redis 7.0's unknown-command error.
+func ErrUnknown(args [][]byte) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", truncate(args[0]))
+	for _, a := range args[1:] {
+		if b.Len() > 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%s' ", truncate(a))
+	}
+	return b.String()
+}
+
+func truncate(b []byte) string {
+	if len(b) > 128 {
+		b = b[:128]
+	}
+	return string(b)
+}
+
+// ErrArity formats the wrong-number-of-arguments error.
+func ErrArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// Call runs one request for s, writing its reply to s.W. It is the single
+// dispatch path. The server lock must be held.
+func (e *Engine) Call(s *Session, args [][]byte) {
+	if len(args) == 0 {
+		return
+	}
+	e.now = e.KS.Now()
+	spec := e.Table.Lookup(args[0])
+	if spec == nil {
+		e.reject(s, ErrUnknown(args))
+		return
+	}
+	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
+		spec.Rejected++
+		e.reject(s, ErrArity(spec.Name))
+		return
+	}
+	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
+		spec.Rejected++
+		e.reject(s, "NOAUTH Authentication required.")
+		return
+	}
+	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
+		spec.Rejected++
+		e.reject(s, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
+		return
+	}
+	if e.Gate != nil {
+		if msg := e.Gate(s, spec, args); msg != "" {
+			spec.Rejected++
+			e.reject(s, msg)
+			return
+		}
+	}
+	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
+		e.Monitor(s, args)
+	}
+	if s.InMulti() && !runsInsideMulti(spec.Name) {
+		if spec.Flags&NoMulti != 0 {
+			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
+			return
+		}
+		q := queued{spec: spec, args: make([][]byte, len(args))}
+		for i, a := range args {
+			q.args[i] = append([]byte(nil), a...)
+		}
+		s.multi = append(s.multi, q)
+		s.W.Simple("QUEUED")
+		return
+	}
+	if c := e.run(s, spec, args, false); c.block != nil {
+		e.blockSession(s, spec, args, c.block)
+	}
+	e.afterTopLevel()
+}
+
+// reject answers an error without running anything; inside MULTI it also
+// dooms the transaction, as queue-time errors do in Redis.
+func (e *Engine) reject(s *Session, msg string) {
+	e.TotalErrors++
+	if s.InMulti() {
+		s.Flags |= FlagDirtyExec
+	}
+	s.W.Error(msg)
+}
+
+func allowedWhileSubscribed(name string) bool {
+	switch name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func runsInsideMulti(name string) bool {
+	switch name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// run executes a handler and queues what it propagates. It returns the
+// context so callers can see whether the handler asked to block.
+func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
+	c := &Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
+	dirty := e.KS.Dirty
+	start := time.Now()
+	e.depth++
+	if s.Flags&FlagMaster != 0 {
+		e.KS.FromMaster = true
+	}
+	spec.Handler(c)
+	e.KS.FromMaster = false
+	e.depth--
+	spec.Calls++
+	took := time.Since(start)
+	spec.Usec += took.Microseconds()
+	if e.Slow != nil {
+		e.Slow(s, args, took)
+	}
+	e.TotalCommands++
+	if c.failed {
+		spec.Failed++
+		e.TotalErrors++
+	}
+	s.LastCmd = spec.Name
+	if (e.KS.Dirty != dirty || c.force) && !c.noProp && !c.extra {
+		argv := args
+		if c.rewritten != nil {
+			argv = c.rewritten
+		}
+		e.alsoPropagate(c.DB.ID, argv)
+	}
+	return c
+}
+
+func (e *Engine) alsoPropagate(db int, argv [][]byte) {
+	if len(e.Sinks) == 0 {
+		return
+	}
+	cp := make([][]byte, len(argv))
+	for i, a := range argv {
+		cp[i] = append([]byte(nil), a...)
+	}
+	e.unit = append(e.unit, propOp{db: db, argv: cp})
+}
+
+var (
+	argMulti = [][]byte{[]byte("MULTI")}
+	argExec  = [][]byte{[]byte("EXEC")}
+)
+
+// afterTopLevel flushes the propagation unit of a top-level command (more
+// than one op is wrapped in MULTI/EXEC, as Redis 7.0 does) and serves
+// clients blocked on keys that became ready.
+func (e *Engine) afterTopLevel() {
+	e.flushUnit()
+	if len(e.ready) > 0 {
+		e.serveReady()
+	}
+}
+
+func (e *Engine) flushUnit() {
+	if len(e.unit) == 0 {
+		e.noWrap = false
+		return
+	}
+	wrap := len(e.unit) > 1 && !e.noWrap
+	for _, sink := range e.Sinks {
+		if wrap {
+			sink.Propagate(e.unit[0].db, argMulti)
+		}
+		for _, op := range e.unit {
+			sink.Propagate(op.db, op.argv)
+		}
+		if wrap {
+			sink.Propagate(e.unit[len(e.unit)-1].db, argExec)
+		}
+	}
+	e.unit = e.unit[:0]
+	e.noWrap = false
+}
+
+// PropagateNow sends one op outside any command (active expiry, PING to
+// replicas). The server lock must be held.
+func (e *Engine) PropagateNow(db int, argv ...[]byte) {
+	for _, sink := range e.Sinks {
+		sink.Propagate(db, argv)
+	}
+}
+
+var argDel = []byte("DEL")
+
+// keyExpired propagates the deletion of an expired key as a DEL: inside a
+// command it joins that command's unit (Redis sends MULTI, DEL, the
+// command, EXEC); outside one it goes out at once.
+func (e *Engine) keyExpired(db *keyspace.DB, key string) {
+	argv := [][]byte{argDel, []byte(key)}
+	if e.depth > 0 {
+		e.alsoPropagate(db.ID, argv)
+		return
+	}
+	e.PropagateNow(db.ID, argv...)
+}
+
+// keyModified invalidates WATCHes on the key and marks clients blocked on
+// it as ready to be served.
+func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
+	if len(e.watchers) > 0 {
+		if ss, ok := e.watchers[watchKey{db.ID, string(key)}]; ok {
+			for _, s := range ss {
+				s.Flags |= FlagDirtyCAS
+			}
+		}
+	}
+	if len(e.blocked) > 0 {
+		wk := watchKey{db.ID, string(key)}
+		if _, ok := e.blocked[wk]; ok && !e.readySet[wk] {
+			e.readySet[wk] = true
+			e.ready = append(e.ready, wk)
+		}
+	}
+}
+
+// TouchAllWatched invalidates every WATCH on database db (or on all
+// databases when db < 0): FLUSHDB, FLUSHALL, SWAPDB, a full sync load.
+func (e *Engine) TouchAllWatched(db int) {
+	for wk, ss := range e.watchers {
+		if db < 0 || wk.db == db {
+			for _, s := range ss {
+				s.Flags |= FlagDirtyCAS
+			}
+		}
+	}
+}
+
+// Disconnect drops everything the engine holds for a closing session.
+func (e *Engine) Disconnect(s *Session) {
+	e.unwatchAll(s)
+	if s.block != nil {
+		e.unblock(s)
+	}
+	s.multi = nil
+	s.Flags &^= FlagMulti | FlagDirtyCAS | FlagDirtyExec
+}

@@ -1,0 +1,119 @@
+package command
+
+func transactionCommands() []*Spec {
+	return []*Spec{
+		{Name: "multi", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: multiCmd, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
+		{Name: "exec", Arity: 1, Flags: NoScript | Loading | Stale | SkipMonitor, Handler: execCmd, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
+		{Name: "discard", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: discardCmd, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
+		{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, FirstKey: 1, LastKey: -1, Step: 1, Handler: watchCmd, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
+		{Name: "unwatch", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: unwatchCmd, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
+	}
+}
+
+func multiCmd(c *Ctx) {
+	if c.S.InMulti() {
+		c.Error("ERR MULTI calls can not be nested")
+		return
+	}
+	c.S.Flags |= FlagMulti
+	c.S.multi = c.S.multi[:0]
+	c.W.OK()
+}
+
+func discardCmd(c *Ctx) {
+	if !c.S.InMulti() {
+		c.Error("ERR DISCARD without MULTI")
+		return
+	}
+	c.E.discard(c.S)
+	c.W.OK()
+}
+
+func (e *Engine) discard(s *Session) {
+	s.multi = nil
+	s.Flags &^= FlagMulti | FlagDirtyCAS | FlagDirtyExec
+	e.unwatchAll(s)
+}
+
+// execCmd runs the queued commands back to back under the server lock, so
+// no other client's command can interleave, and propagates their writes as
+// one unit (wrapped in MULTI/EXEC when there is more than one).
+func execCmd(c *Ctx) {
+	s := c.S
+	if !s.InMulti() {
+		c.Error("ERR EXEC without MULTI")
+		return
+	}
+	if s.Flags&FlagDirtyExec != 0 {
+		c.E.discard(s)
+		c.Error("EXECABORT Transaction discarded because of previous errors.")
+		return
+	}
+	if s.Flags&FlagDirtyCAS != 0 {
+		c.E.discard(s)
+		c.W.NullArray()
+		return
+	}
+	queue := s.multi
+	s.multi = nil
+	s.Flags &^= FlagMulti
+	c.E.unwatchAll(s)
+	c.W.Array(len(queue))
+	for _, q := range queue {
+		if c.E.Gate != nil {
+			if msg := c.E.Gate(s, q.spec, q.args); msg != "" {
+				c.W.Error(msg)
+				continue
+			}
+		}
+		c.E.run(s, q.spec, q.args, true)
+	}
+	c.NoPropagate() // the queued commands propagated themselves
+}
+
+func watchCmd(c *Ctx) {
+	if c.S.InMulti() {
+		c.Error("ERR WATCH inside MULTI is not allowed")
+		return
+	}
+	for _, k := range c.Args[1:] {
+		wk := watchKey{c.DB.ID, string(k)}
+		already := false
+		for _, w := range c.S.watched {
+			if w == wk {
+				already = true
+				break
+			}
+		}
+		if already {
+			continue
+		}
+		c.S.watched = append(c.S.watched, wk)
+		c.E.watchers[wk] = append(c.E.watchers[wk], c.S)
+	}
+	c.W.OK()
+}
+
+func unwatchCmd(c *Ctx) {
+	c.E.unwatchAll(c.S)
+	c.S.Flags &^= FlagDirtyCAS
+	c.W.OK()
+}
+
+func (e *Engine) unwatchAll(s *Session) {
+	for _, wk := range s.watched {
+		ss := e.watchers[wk]
+		for i, o := range ss {
+			if o == s {
+				ss = append(ss[:i], ss[i+1:]...)
+				break
+			}
+		}
+		if len(ss) == 0 {
+			delete(e.watchers, wk)
+		} else {
+			e.watchers[wk] = ss
+		}
+	}
+	s.watched = nil
+}

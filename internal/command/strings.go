@@ -1,0 +1,864 @@
+package command
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// Error replies shared by many commands (Redis's exact texts).
+const (
+	ErrWrongType   = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrNotInt      = "ERR value is not an integer or out of range"
+	ErrNotFloat    = "ERR value is not a valid float"
+	ErrSyntax      = "ERR syntax error"
+	ErrOverflow    = "ERR increment or decrement would overflow"
+	ErrNoSuchKey   = "ERR no such key"
+	errStringLimit = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+)
+
+// MaxStringSize bounds APPEND/SETRANGE/SETBIT results (proto-max-bulk-len);
+// the server updates it from the config.
+var MaxStringSize int64 = 512 << 20
+
+func stringCommands() []*Spec {
+	rw := Write | DenyOOM
+	return []*Spec{
+		{Name: "get", Arity: 2, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: getCmd, Group: "string", Summary: "Returns the string value of a key.", Since: "1.0.0"},
+		{Name: "set", Arity: -3, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1, Handler: setCmd, Group: "string", Summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", Since: "1.0.0"},
+		{Name: "setnx", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: setnxCmd, Group: "string", Summary: "Set the string value of a key only when the key doesn't exist.", Since: "1.0.0"},
+		{Name: "setex", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1, Handler: setexCmd(1000), Group: "string", Summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", Since: "2.0.0"},
+		{Name: "psetex", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1, Handler: setexCmd(1), Group: "string", Summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", Since: "2.6.0"},
+		{Name: "getset", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: getsetCmd, Group: "string", Summary: "Returns the previous string value of a key after setting it to a new value.", Since: "1.0.0"},
+		{Name: "getdel", Arity: 2, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: getdelCmd, Group: "string", Summary: "Returns the string value of a key after deleting the key.", Since: "6.2.0"},
+		{Name: "getex", Arity: -2, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: getexCmd, Group: "string", Summary: "Returns the string value of a key after setting its expiration time.", Since: "6.2.0"},
+		{Name: "mget", Arity: -2, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: -1, Step: 1, Handler: mgetCmd, Group: "string", Summary: "Atomically returns the string values of one or more keys.", Since: "1.0.0"},
+		{Name: "mset", Arity: -3, Flags: rw, FirstKey: 1, LastKey: -1, Step: 2, Handler: msetCmd, Group: "string", Summary: "Atomically creates or modifies the string values of one or more keys.", Since: "1.0.1"},
+		{Name: "msetnx", Arity: -3, Flags: rw, FirstKey: 1, LastKey: -1, Step: 2, Handler: msetnxCmd, Group: "string", Summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.", Since: "1.0.1"},
+		{Name: "append", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: appendCmd, Group: "string", Summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.", Since: "2.0.0"},
+		{Name: "strlen", Arity: 2, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: strlenCmd, Group: "string", Summary: "Returns the length of a string value.", Since: "2.2.0"},
+		{Name: "getrange", Arity: 4, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Handler: getrangeCmd, Group: "string", Summary: "Returns a substring of the string stored at a key.", Since: "2.4.0"},
+		{Name: "substr", Arity: 4, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Handler: getrangeCmd, Group: "string", Summary: "Returns a substring from a string value.", Since: "1.0.0"},
+		{Name: "setrange", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1, Handler: setrangeCmd, Group: "string", Summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", Since: "2.2.0"},
+		{Name: "incr", Arity: 2, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrCmd(1, false), Group: "string", Summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since: "1.0.0"},
+		{Name: "decr", Arity: 2, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrCmd(-1, false), Group: "string", Summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", Since: "1.0.0"},
+		{Name: "incrby", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrCmd(1, true), Group: "string", Summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since: "1.0.0"},
+		{Name: "decrby", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrCmd(-1, true), Group: "string", Summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", Since: "1.0.0"},
+		{Name: "incrbyfloat", Arity: 3, Flags: rw | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: incrbyfloatCmd, Group: "string", Summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", Since: "2.6.0"},
+		{Name: "setbit", Arity: 4, Flags: rw, FirstKey: 1, LastKey: 1, Step: 1, Handler: setbitCmd, Group: "bitmap", Summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", Since: "2.2.0"},
+		{Name: "getbit", Arity: 3, Flags: ReadOnly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Handler: getbitCmd, Group: "bitmap", Summary: "Returns a bit value by offset.", Since: "2.2.0"},
+		{Name: "bitcount", Arity: -2, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Handler: bitcountCmd, Group: "bitmap", Summary: "Counts the number of set bits (population counting) in a string.", Since: "2.6.0"},
+		{Name: "bitpos", Arity: -3, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Handler: bitposCmd, Group: "bitmap", Summary: "Finds the first set (1) or clear (0) bit in a string.", Since: "2.8.7"},
+		{Name: "bitop", Arity: -4, Flags: rw, FirstKey: 2, LastKey: -1, Step: 1, Handler: bitopCmd, Group: "bitmap", Summary: "Performs bitwise operations on multiple strings, and stores the result.", Since: "2.6.0"},
+	}
+}
+
+// lookupString finds a string for reading. It returns ok=false after
+// writing WRONGTYPE when the key holds another type.
+func lookupString(c *Ctx, key []byte) (e *keyspace.Entry, ok bool) {
+	e = c.DB.Lookup(key)
+	if e != nil && !e.IsString() {
+		c.Error(ErrWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+func getCmd(c *Ctx) {
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Null()
+		return
+	}
+	c.W.BulkString(e.Str())
+}
+
+// expireArg parses an EX/PX/EXAT/PXAT value into an absolute unix-ms time.
+// unit is 1000 for seconds, 1 for ms; abs says whether it is already a
+// timestamp. ok=false means "invalid expire time".
+func expireArg(now int64, arg []byte, unit int64, abs bool) (int64, bool) {
+	v, ok := resp.ParseInt(arg)
+	if !ok {
+		return 0, false
+	}
+	if v <= 0 || v > math.MaxInt64/unit {
+		return 0, false
+	}
+	v *= unit
+	if !abs {
+		if v > math.MaxInt64-now {
+			return 0, false
+		}
+		v += now
+	}
+	return v, true
+}
+
+var (
+	argSet     = []byte("SET")
+	argPXAT    = []byte("PXAT")
+	argKeepTTL = []byte("KEEPTTL")
+	argPExpAt  = []byte("PEXPIREAT")
+	argPersist = []byte("PERSIST")
+)
+
+func fmtInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+func setCmd(c *Ctx) {
+	const (
+		fNX = 1 << iota
+		fXX
+		fGet
+		fKeepTTL
+		fExpire
+	)
+	flags := 0
+	var when int64
+	for i := 3; i < len(c.Args); i++ {
+		a := strings.ToUpper(string(c.Args[i]))
+		hasNext := i+1 < len(c.Args)
+		switch {
+		case a == "NX" && flags&fXX == 0:
+			flags |= fNX
+		case a == "XX" && flags&fNX == 0:
+			flags |= fXX
+		case a == "GET":
+			flags |= fGet
+		case a == "KEEPTTL" && flags&fExpire == 0:
+			flags |= fKeepTTL
+		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&(fKeepTTL|fExpire) == 0 && hasNext:
+			unit := int64(1000)
+			if a[0] == 'P' {
+				unit = 1
+			}
+			var ok bool
+			when, ok = expireArg(c.Now(), c.Args[i+1], unit, strings.HasSuffix(a, "AT"))
+			if !ok {
+				if _, isInt := resp.ParseInt(c.Args[i+1]); !isInt {
+					c.Error(ErrNotInt)
+				} else {
+					c.Error("ERR invalid expire time in 'set' command")
+				}
+				return
+			}
+			flags |= fExpire
+			i++
+		default:
+			c.Error(ErrSyntax)
+			return
+		}
+	}
+	key := c.Args[1]
+	var old *keyspace.Entry
+	if flags&fGet != 0 {
+		var ok bool
+		if old, ok = lookupString(c, key); !ok {
+			return
+		}
+		if old != nil {
+			c.W.BulkString(old.Str()) // written before the value changes
+		} else {
+			c.W.Null()
+		}
+	}
+	exists := c.DB.Exists(key)
+	if (flags&fNX != 0 && exists) || (flags&fXX != 0 && !exists) {
+		if flags&fGet == 0 {
+			c.W.Null()
+		}
+		return
+	}
+	c.DB.SetString(key, c.Args[2], flags&fKeepTTL != 0)
+	if flags&fExpire != 0 {
+		c.DB.SetExpire(key, when)
+		c.Rewrite(argSet, key, c.Args[2], argPXAT, fmtInt(when))
+	} else if flags&fGet != 0 {
+		argv := [][]byte{c.Args[0], key, c.Args[2]}
+		for _, a := range c.Args[3:] {
+			if !strings.EqualFold(string(a), "GET") {
+				argv = append(argv, a)
+			}
+		}
+		c.Rewrite(argv...)
+	}
+	c.DB.Modified(key)
+	if flags&fGet == 0 {
+		c.W.OK()
+	}
+}
+
+func setnxCmd(c *Ctx) {
+	if c.DB.Exists(c.Args[1]) {
+		c.W.Int(0)
+		return
+	}
+	c.DB.SetString(c.Args[1], c.Args[2], false)
+	c.DB.Modified(c.Args[1])
+	c.W.Int(1)
+}
+
+func setexCmd(unit int64) Handler {
+	return func(c *Ctx) {
+		when, ok := expireArg(c.Now(), c.Args[2], unit, false)
+		if !ok {
+			if _, isInt := resp.ParseInt(c.Args[2]); !isInt {
+				c.Error(ErrNotInt)
+			} else {
+				c.Error("ERR invalid expire time in '" + c.Spec.Name + "' command")
+			}
+			return
+		}
+		c.DB.SetString(c.Args[1], c.Args[3], false)
+		c.DB.SetExpire(c.Args[1], when)
+		c.Rewrite(argSet, c.Args[1], c.Args[3], argPXAT, fmtInt(when))
+		c.DB.Modified(c.Args[1])
+		c.W.OK()
+	}
+}
+
+func getsetCmd(c *Ctx) {
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Null()
+	} else {
+		c.W.BulkString(e.Str())
+	}
+	c.DB.SetString(c.Args[1], c.Args[2], false)
+	c.Rewrite(argSet, c.Args[1], c.Args[2])
+	c.DB.Modified(c.Args[1])
+}
+
+func getdelCmd(c *Ctx) {
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Null()
+		return
+	}
+	c.W.BulkString(e.Str())
+	c.DB.Delete(c.Args[1])
+	c.Rewrite(argDel, c.Args[1])
+	c.DB.Modified(c.Args[1])
+}
+
+func getexCmd(c *Ctx) {
+	var when int64
+	mode := "" // "", "expire", "persist"
+	for i := 2; i < len(c.Args); i++ {
+		a := strings.ToUpper(string(c.Args[i]))
+		switch {
+		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && mode == "" && i+1 < len(c.Args):
+			unit := int64(1000)
+			if a[0] == 'P' {
+				unit = 1
+			}
+			var ok bool
+			when, ok = expireArg(c.Now(), c.Args[i+1], unit, strings.HasSuffix(a, "AT"))
+			if !ok {
+				if _, isInt := resp.ParseInt(c.Args[i+1]); !isInt {
+					c.Error(ErrNotInt)
+				} else {
+					c.Error("ERR invalid expire time in 'getex' command")
+				}
+				return
+			}
+			mode = "expire"
+			i++
+		case a == "PERSIST" && mode == "":
+			mode = "persist"
+		default:
+			c.Error(ErrSyntax)
+			return
+		}
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Null()
+		return
+	}
+	c.W.BulkString(e.Str())
+	key := c.Args[1]
+	switch mode {
+	case "expire":
+		if when <= c.Now() && !c.E.KS.Replica {
+			c.DB.Delete(key)
+			c.Rewrite(argDel, key)
+		} else {
+			c.DB.SetExpire(key, when)
+			c.Rewrite(argPExpAt, key, fmtInt(when))
+		}
+		c.DB.Modified(key)
+	case "persist":
+		if c.DB.Persist(key) {
+			c.Rewrite(argPersist, key)
+			c.DB.Modified(key)
+		}
+	}
+}
+
+func mgetCmd(c *Ctx) {
+	c.W.Array(len(c.Args) - 1)
+	for _, k := range c.Args[1:] {
+		e := c.DB.Lookup(k)
+		if e == nil || !e.IsString() {
+			c.W.Null()
+			continue
+		}
+		c.W.BulkString(e.Str())
+	}
+}
+
+func msetCmd(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.Error(ErrArity(c.Spec.Name))
+		return
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		c.DB.SetString(c.Args[i], c.Args[i+1], false)
+		c.DB.Modified(c.Args[i])
+	}
+	c.W.OK()
+}
+
+func msetnxCmd(c *Ctx) {
+	if len(c.Args)%2 == 0 {
+		c.Error(ErrArity(c.Spec.Name))
+		return
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		if c.DB.Exists(c.Args[i]) {
+			c.W.Int(0)
+			return
+		}
+	}
+	for i := 1; i < len(c.Args); i += 2 {
+		c.DB.SetString(c.Args[i], c.Args[i+1], false)
+		c.DB.Modified(c.Args[i])
+	}
+	c.W.Int(1)
+}
+
+// mutableString returns key's value as a growable buffer, converting a
+// plain string (or creating an empty one) in place. ok=false after WRONGTYPE.
+func mutableString(c *Ctx, key []byte) (b *keyspace.Bytes, ok bool) {
+	e := c.DB.LookupWrite(key)
+	if e == nil {
+		b = &keyspace.Bytes{}
+		c.DB.SetValue(key, b, false)
+		return b, true
+	}
+	switch v := e.Val().(type) {
+	case *keyspace.Bytes:
+		return v, true
+	case nil:
+		b = &keyspace.Bytes{B: []byte(e.Str())}
+		c.DB.SetValue(key, b, true)
+		return b, true
+	}
+	c.Error(ErrWrongType)
+	return nil, false
+}
+
+func appendCmd(c *Ctx) {
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	cur := 0
+	if e != nil {
+		cur = len(e.Str())
+	}
+	if int64(cur+len(c.Args[2])) > MaxStringSize {
+		c.Error(errStringLimit)
+		return
+	}
+	if e == nil {
+		c.DB.SetString(c.Args[1], c.Args[2], false)
+		c.DB.Modified(c.Args[1])
+		c.W.Int(int64(len(c.Args[2])))
+		return
+	}
+	b, _ := mutableString(c, c.Args[1])
+	b.B = append(b.B, c.Args[2]...)
+	c.DB.Modified(c.Args[1])
+	c.W.Int(int64(len(b.B)))
+}
+
+func strlenCmd(c *Ctx) {
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Int(0)
+		return
+	}
+	c.W.Int(int64(len(e.Str())))
+}
+
+// normRange converts Redis start/end indexes (negative from the end) into a
+// half-open [from, to) range over n elements; empty when from >= to.
+func normRange(start, end, n int64) (int64, int64) {
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end = -1
+	}
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		return 0, 0
+	}
+	return start, end + 1
+}
+
+func getrangeCmd(c *Ctx) {
+	start, ok1 := resp.ParseInt(c.Args[2])
+	end, ok2 := resp.ParseInt(c.Args[3])
+	if !ok1 || !ok2 {
+		c.Error(ErrNotInt)
+		return
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.BulkString("")
+		return
+	}
+	s := e.Str()
+	if start < 0 && end < 0 && start > end {
+		c.W.BulkString("")
+		return
+	}
+	from, to := normRange(start, end, int64(len(s)))
+	c.W.BulkString(s[from:to])
+}
+
+func setrangeCmd(c *Ctx) {
+	off, ok := resp.ParseInt(c.Args[2])
+	if !ok {
+		c.Error(ErrNotInt)
+		return
+	}
+	if off < 0 {
+		c.Error("ERR offset is out of range")
+		return
+	}
+	val := c.Args[3]
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil && len(val) == 0 {
+		c.W.Int(0)
+		return
+	}
+	if off+int64(len(val)) > MaxStringSize {
+		c.Error(errStringLimit)
+		return
+	}
+	if len(val) == 0 {
+		c.W.Int(int64(len(e.Str())))
+		return
+	}
+	b, _ := mutableString(c, c.Args[1])
+	if need := int(off) + len(val); need > len(b.B) {
+		b.B = append(b.B, make([]byte, need-len(b.B))...)
+	}
+	copy(b.B[off:], val)
+	c.DB.Modified(c.Args[1])
+	c.W.Int(int64(len(b.B)))
+}
+
+func incrCmd(sign int64, hasArg bool) Handler {
+	return func(c *Ctx) {
+		delta := sign
+		if hasArg {
+			v, ok := resp.ParseInt(c.Args[2])
+			if !ok {
+				c.Error(ErrNotInt)
+				return
+			}
+			if sign < 0 {
+				if v == math.MinInt64 {
+					c.Error("ERR decrement would overflow")
+					return
+				}
+				v = -v
+			}
+			delta = v
+		}
+		e, ok := lookupString(c, c.Args[1])
+		if !ok {
+			return
+		}
+		var cur int64
+		if e != nil {
+			if cur, ok = resp.ParseInt([]byte(e.Str())); !ok {
+				c.Error(ErrNotInt)
+				return
+			}
+		}
+		if (delta < 0 && cur < 0 && delta < math.MinInt64-cur) || (delta > 0 && cur > 0 && delta > math.MaxInt64-cur) {
+			c.Error(ErrOverflow)
+			return
+		}
+		cur += delta
+		var tmp [24]byte
+		c.DB.SetString(c.Args[1], strconv.AppendInt(tmp[:0], cur, 10), true)
+		c.DB.Modified(c.Args[1])
+		c.W.Int(cur)
+	}
+}
+
+// longDoublePrec is the mantissa width of the x87 long double Redis uses
+// for INCRBYFLOAT; computing at the same precision gives the same digits
+// ("10.5" + "0.1" is "10.6", not "10.59999999999999964").
+const longDoublePrec = 64
+
+// ParseLongDouble parses a float the way Redis's string2ld accepts it.
+func ParseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) > 5000 || isSpaceByte(b[0]) || isSpaceByte(b[len(b)-1]) {
+		return nil, false
+	}
+	s := strings.ToLower(string(b))
+	switch s {
+	case "inf", "+inf", "infinity", "+infinity":
+		return new(big.Float).SetInf(false), true
+	case "-inf", "-infinity":
+		return new(big.Float).SetInf(true), true
+	}
+	if strings.Contains(s, "nan") || strings.ContainsAny(s, "_px") {
+		return nil, false
+	}
+	f, _, err := big.ParseFloat(s, 10, longDoublePrec, big.ToNearestEven)
+	if err != nil {
+		return nil, false
+	}
+	return f, true
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+
+// FormatLongDouble formats like Redis's "%.17Lf" with trailing zeros (and a
+// trailing point) removed.
+func FormatLongDouble(f *big.Float) string {
+	s := f.Text('f', 17)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+func incrbyfloatCmd(c *Ctx) {
+	incr, ok := ParseLongDouble(c.Args[2])
+	if !ok {
+		c.Error(ErrNotFloat)
+		return
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	cur := new(big.Float).SetPrec(longDoublePrec)
+	if e != nil {
+		v, ok := ParseLongDouble([]byte(e.Str()))
+		if !ok {
+			c.Error(ErrNotFloat)
+			return
+		}
+		cur = v
+	}
+	if incr.IsInf() || cur.IsInf() {
+		c.Error("ERR increment would produce NaN or Infinity")
+		return
+	}
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(cur, incr)
+	if f, _ := sum.Float64(); math.IsInf(f, 0) && sum.MantExp(nil) > 16384 {
+		c.Error("ERR increment would produce NaN or Infinity")
+		return
+	}
+	out := []byte(FormatLongDouble(sum))
+	c.DB.SetString(c.Args[1], out, true)
+	c.Rewrite(argSet, c.Args[1], out, argKeepTTL)
+	c.DB.Modified(c.Args[1])
+	c.W.Bulk(out)
+}
+
+// bitOffset parses a SETBIT/GETBIT offset: 0 .. 2^32-1 (the 512 MB limit).
+func bitOffset(c *Ctx, arg []byte) (int64, bool) {
+	v, ok := resp.ParseInt(arg)
+	if !ok || v < 0 || v>>3 >= MaxStringSize {
+		c.Error("ERR bit offset is not an integer or out of range")
+		return 0, false
+	}
+	return v, true
+}
+
+func setbitCmd(c *Ctx) {
+	off, ok := bitOffset(c, c.Args[2])
+	if !ok {
+		return
+	}
+	bit := c.Args[3]
+	if len(bit) != 1 || (bit[0] != '0' && bit[0] != '1') {
+		c.Error("ERR bit is not an integer or out of range")
+		return
+	}
+	if _, ok := lookupString(c, c.Args[1]); !ok {
+		return
+	}
+	b, _ := mutableString(c, c.Args[1])
+	byteIdx := int(off >> 3)
+	if byteIdx >= len(b.B) {
+		b.B = append(b.B, make([]byte, byteIdx+1-len(b.B))...)
+	}
+	mask := byte(1) << (7 - uint(off&7))
+	old := 0
+	if b.B[byteIdx]&mask != 0 {
+		old = 1
+	}
+	if bit[0] == '1' {
+		b.B[byteIdx] |= mask
+	} else {
+		b.B[byteIdx] &^= mask
+	}
+	c.DB.Modified(c.Args[1])
+	c.W.Int(int64(old))
+}
+
+func getbitCmd(c *Ctx) {
+	off, ok := bitOffset(c, c.Args[2])
+	if !ok {
+		return
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		c.W.Int(0)
+		return
+	}
+	s := e.Str()
+	if int(off>>3) >= len(s) {
+		c.W.Int(0)
+		return
+	}
+	c.W.Int(int64(s[off>>3] >> (7 - uint(off&7)) & 1))
+}
+
+// bitRange parses the optional [start end [BYTE|BIT]] of BITCOUNT/BITPOS.
+// It returns the bit range [from, to) over a string of n bytes.
+func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok bool) {
+	start, ok1 := resp.ParseInt(args[0])
+	end := int64(-1)
+	ok2 := true
+	if endGiven {
+		end, ok2 = resp.ParseInt(args[1])
+	}
+	if !ok1 || !ok2 {
+		c.Error(ErrNotInt)
+		return 0, 0, false
+	}
+	isBit := false
+	if len(args) == 3 {
+		switch strings.ToUpper(string(args[2])) {
+		case "BIT":
+			isBit = true
+		case "BYTE":
+		default:
+			c.Error(ErrSyntax)
+			return 0, 0, false
+		}
+	}
+	total := n
+	if isBit {
+		total = n * 8
+	}
+	if start < 0 && end < 0 && start > end {
+		return 0, 0, true
+	}
+	f, t := normRange(start, end, total)
+	if !isBit {
+		f, t = f*8, t*8
+	}
+	return f, t, true
+}
+
+func bitcountCmd(c *Ctx) {
+	if len(c.Args) != 2 && len(c.Args) != 4 && len(c.Args) != 5 {
+		c.Error(ErrSyntax)
+		return
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	var s string
+	if e != nil {
+		s = e.Str()
+	}
+	from, to := int64(0), int64(len(s))*8
+	if len(c.Args) > 2 {
+		if from, to, ok = bitRange(c, c.Args[2:], int64(len(s)), true); !ok {
+			return
+		}
+	}
+	var n int64
+	for i := from; i < to; i++ {
+		if i&7 == 0 && i+8 <= to {
+			n += int64(popcount(s[i>>3]))
+			i += 7
+			continue
+		}
+		n += int64(s[i>>3] >> (7 - uint(i&7)) & 1)
+	}
+	c.W.Int(n)
+}
+
+func popcount(b byte) int {
+	n := 0
+	for ; b != 0; b &= b - 1 {
+		n++
+	}
+	return n
+}
+
+func bitposCmd(c *Ctx) {
+	bit, ok := resp.ParseInt(c.Args[2])
+	if !ok || (bit != 0 && bit != 1) {
+		c.Error("ERR The bit argument must be 1 or 0.")
+		return
+	}
+	if len(c.Args) > 6 {
+		c.Error(ErrSyntax)
+		return
+	}
+	e, ok := lookupString(c, c.Args[1])
+	if !ok {
+		return
+	}
+	if e == nil {
+		if bit == 1 {
+			c.W.Int(-1)
+		} else {
+			c.W.Int(0)
+		}
+		return
+	}
+	s := e.Str()
+	from, to := int64(0), int64(len(s))*8
+	endGiven := len(c.Args) >= 5
+	if len(c.Args) > 3 {
+		if from, to, ok = bitRange(c, c.Args[3:], int64(len(s)), endGiven); !ok {
+			return
+		}
+	}
+	for i := from; i < to; i++ {
+		if int64(s[i>>3]>>(7-uint(i&7))&1) == bit {
+			c.W.Int(i)
+			return
+		}
+	}
+	// Looking for a clear bit with no explicit end: the string is padded
+	// with zeros on the right, so the first bit past it is clear.
+	if bit == 0 && !endGiven {
+		c.W.Int(to)
+		return
+	}
+	c.W.Int(-1)
+}
+
+func bitopCmd(c *Ctx) {
+	op := strings.ToUpper(string(c.Args[1]))
+	if op != "AND" && op != "OR" && op != "XOR" && op != "NOT" {
+		c.Error(ErrSyntax)
+		return
+	}
+	if op == "NOT" && len(c.Args) != 4 {
+		c.Error("ERR BITOP NOT must be called with a single source key.")
+		return
+	}
+	srcs := make([]string, 0, len(c.Args)-3)
+	maxLen := 0
+	for _, k := range c.Args[3:] {
+		e, ok := lookupString(c, k)
+		if !ok {
+			return
+		}
+		s := ""
+		if e != nil {
+			s = e.Str()
+		}
+		srcs = append(srcs, s)
+		if len(s) > maxLen {
+			maxLen = len(s)
+		}
+	}
+	dst := c.Args[2]
+	if maxLen == 0 {
+		if c.DB.Delete(dst) {
+			c.DB.Modified(dst)
+		}
+		c.W.Int(0)
+		return
+	}
+	out := make([]byte, maxLen)
+	for i := range out {
+		var v byte
+		for j, s := range srcs {
+			var b byte
+			if i < len(s) {
+				b = s[i]
+			}
+			switch {
+			case j == 0:
+				v = b
+			case op == "AND":
+				v &= b
+			case op == "OR":
+				v |= b
+			case op == "XOR":
+				v ^= b
+			}
+		}
+		if op == "NOT" {
+			v = ^v
+		}
+		out[i] = v
+	}
+	c.DB.SetString(dst, out, false)
+	c.DB.Modified(dst)
+	c.W.Int(int64(len(out)))
+}
+

@@ -1,0 +1,165 @@
+// Package command holds Tandem's command table and its single dispatch
+// path: every request, from a client, from a MULTI queue, or from our
+// master's replication stream, goes through Engine.Call, which checks
+// authentication, arity, role restrictions and transaction state, runs the
+// handler, and hands the writes it made to the propagation sinks
+// (replication and AOF) as one unit.
+package command
+
+import (
+	"sort"
+	"strings"
+)
+
+// Flag describes a command's behaviour (Redis's command flags).
+type Flag uint32
+
+const (
+	// Write commands may change the keyspace: refused on read-only replicas,
+	// while min-replicas-to-write is unmet, and after a failed save.
+	Write Flag = 1 << iota
+	// ReadOnly commands only read keys.
+	ReadOnly
+	// Admin commands are server administration.
+	Admin
+	// PubSub commands are Pub/Sub related.
+	PubSub
+	// NoAuth commands run before a client authenticates.
+	NoAuth
+	// Loading commands run while a dataset is being loaded.
+	Loading
+	// Stale commands run on a replica whose master link is down with
+	// replica-serve-stale-data no.
+	Stale
+	// NoMulti commands cannot be queued inside MULTI.
+	NoMulti
+	// Fast commands are O(1) or O(log N).
+	Fast
+	// DenyOOM commands may grow memory.
+	DenyOOM
+	// Blocking commands may block the client.
+	Blocking
+	// MayReplicate commands are propagated though not writes (PUBLISH).
+	MayReplicate
+	// SkipMonitor commands are not shown to MONITOR clients.
+	SkipMonitor
+	// NoScript commands cannot run from scripts.
+	NoScript
+	// AllowBusy commands run while a script is busy.
+	AllowBusy
+	// TouchesArbitraryKeys commands never wrap their expiry DELs in MULTI.
+	TouchesArbitraryKeys
+)
+
+var flagNames = []struct {
+	f    Flag
+	name string
+}{
+	{Write, "write"}, {ReadOnly, "readonly"}, {DenyOOM, "denyoom"}, {Admin, "admin"},
+	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
+	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {Fast, "fast"}, {NoAuth, "no_auth"},
+	{MayReplicate, "may_replicate"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
+}
+
+// Names lists the flag names as COMMAND INFO shows them.
+func (f Flag) Names() []string {
+	var out []string
+	for _, fn := range flagNames {
+		if f&fn.f != 0 {
+			out = append(out, fn.name)
+		}
+	}
+	return out
+}
+
+// Handler runs a command. It writes exactly one reply to c.W (or blocks the
+// client through c.Block).
+type Handler func(c *Ctx)
+
+// Spec describes a command.
+type Spec struct {
+	Name  string // lower case
+	Arity int    // >0 exact argc, <0 at least -Arity
+	Flags Flag
+	// Key positions as Redis's legacy (first, last, step) triple; Last < 0
+	// counts from the end. KeysFn overrides it for commands whose keys are
+	// found another way (numkeys arguments).
+	FirstKey, LastKey, Step int
+	KeysFn                  func(args [][]byte) []int
+	Handler                 Handler
+	Group                   string // command group for COMMAND DOCS
+	Summary                 string
+	Since                   string
+	// Subcommands lists the names (lower case) of subcommands, for COMMAND.
+	Subcommands []string
+
+	// Stats (INFO commandstats), updated under the server lock.
+	Calls, Usec, Rejected, Failed int64
+}
+
+// Keys returns the positions of the key arguments in args.
+func (s *Spec) Keys(args [][]byte) []int {
+	if s.KeysFn != nil {
+		return s.KeysFn(args)
+	}
+	if s.FirstKey <= 0 {
+		return nil
+	}
+	last := s.LastKey
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := s.Step
+	if step <= 0 {
+		step = 1
+	}
+	var out []int
+	for i := s.FirstKey; i <= last && i < len(args); i += step {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Table maps command names to specs.
+type Table struct {
+	m map[string]*Spec
+}
+
+// NewTable returns an empty table.
+func NewTable() *Table { return &Table{m: map[string]*Spec{}} }
+
+// Add registers specs; a later spec with the same name replaces the earlier.
+func (t *Table) Add(specs ...*Spec) {
+	for _, s := range specs {
+		s.Name = strings.ToLower(s.Name)
+		t.m[s.Name] = s
+	}
+}
+
+// Lookup finds a command by name, case-insensitively, without allocating.
+func (t *Table) Lookup(name []byte) *Spec {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return t.m[strings.ToLower(string(name))]
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return t.m[string(buf[:len(name)])]
+}
+
+// All returns every spec, sorted by name.
+func (t *Table) All() []*Spec {
+	out := make([]*Spec, 0, len(t.m))
+	for _, s := range t.m {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Len is the number of commands.
+func (t *Table) Len() int { return len(t.m) }

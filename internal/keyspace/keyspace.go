@@ -1,0 +1,381 @@
+// Package keyspace holds Tandem's databases: keys, values, millisecond
+// expiry (lazy on access and active in the background), and the hooks the
+// rest of the server needs when a key changes (WATCH, blocked clients,
+// propagation of expiries) and when a snapshot is running.
+//
+// Locking: a Keyspace is not safe for concurrent use. The server serializes
+// every command under one lock (the command stream is a total order, which
+// replication and snapshots depend on); every method here must be called
+// with that lock held.
+package keyspace
+
+import (
+	"hash/maphash"
+	"time"
+	"unsafe"
+)
+
+// Bytes is a string value that has been mutated in place (APPEND, SETRANGE,
+// SETBIT): a growable buffer, so repeated appends are amortized O(1) rather
+// than copying the whole value each time.
+type Bytes struct{ B []byte }
+
+// Entry is one key and its value. A plain string value is kept in the
+// entry itself; other types (and mutable strings) in Val. The pointer stays
+// valid until the key is deleted or overwritten.
+type Entry = node
+
+// Key returns the entry's key.
+func (e *Entry) Key() string { return e.key }
+
+// Val returns the value: nil for a plain string (see Str), *Bytes for a
+// mutable string, or a collection type.
+func (e *Entry) Val() any { return e.val }
+
+// IsString reports whether the entry holds a string value.
+func (e *Entry) IsString() bool {
+	if e.val == nil {
+		return true
+	}
+	_, ok := e.val.(*Bytes)
+	return ok
+}
+
+// Str returns a string value's contents. For a mutable string the result
+// aliases its buffer: it is valid until the value is next modified.
+func (e *Entry) Str() string {
+	if b, ok := e.val.(*Bytes); ok {
+		return unsafe.String(unsafe.SliceData(b.B), len(b.B))
+	}
+	return e.strv
+}
+
+// Hooks are called by the keyspace when something outside it must react.
+// Each may be nil.
+type Hooks struct {
+	// Modified is called after a key's value changed or the key was removed
+	// (WATCH invalidation, waking blocked clients).
+	Modified func(db *DB, key []byte)
+	// Expired is called after a key was deleted because its time passed, on
+	// a master only (propagate a DEL to replicas and the AOF).
+	Expired func(db *DB, key string)
+}
+
+// Keyspace is the set of databases plus the state shared by all of them.
+type Keyspace struct {
+	DBs   []*DB
+	Hooks Hooks
+	// Dirty counts changes since the last successful save (and lets the
+	// dispatcher tell whether a command wrote anything).
+	Dirty int64
+	// Replica makes lookups treat logically expired keys as missing without
+	// deleting them: on a replica only the master's DELs remove keys.
+	Replica bool
+	// FromMaster is set while applying commands received from our master:
+	// those see logically expired keys as present, as Redis does.
+	FromMaster bool
+	// Now returns the current time in unix milliseconds (replaceable in tests).
+	Now func() int64
+
+	seed  maphash.Seed
+	clock uint32
+	snap  *snapshotState
+	// lastEpoch is the epoch of the most recent snapshot.
+	lastEpoch uint32
+	// ExpiredKeys counts keys removed by expiry (INFO expired_keys).
+	ExpiredKeys int64
+	// Hits and Misses count key lookups (INFO keyspace_hits/misses).
+	Hits, Misses int64
+}
+
+// New returns a keyspace with n empty databases.
+func New(n int) *Keyspace {
+	ks := &Keyspace{seed: maphash.MakeSeed(), Now: func() int64 { return time.Now().UnixMilli() }}
+	ks.DBs = make([]*DB, n)
+	for i := range ks.DBs {
+		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed), expires: map[string]int64{}}
+	}
+	ks.clock = uint32(time.Now().Unix())
+	return ks
+}
+
+// Tick advances the access clock; the server calls it from its periodic
+// cycle so lookups need not read the time.
+func (ks *Keyspace) Tick() { ks.clock = uint32(time.Now().Unix()) }
+
+// Clock returns the access clock in seconds.
+func (ks *Keyspace) Clock() uint32 { return ks.clock }
+
+// DB is one numbered database.
+type DB struct {
+	ID      int
+	ks      *Keyspace
+	dict    *dict
+	expires map[string]int64 // unix ms; keys share their string with dict
+	// AvgTTL is a running estimate of the average TTL of keys with an
+	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
+	AvgTTL int64
+}
+
+// Keyspace returns the keyspace the database belongs to.
+func (db *DB) Keyspace() *Keyspace { return db.ks }
+
+// Len is the number of keys (including logically expired ones not yet removed).
+func (db *DB) Len() int { return db.dict.len() }
+
+// ExpiresLen is the number of keys with an expiry.
+func (db *DB) ExpiresLen() int { return len(db.expires) }
+
+// expired reports whether e's time has passed, deleting it when this
+// server is the one that decides expiry (a master, or a replica's own
+// writable data is not a thing Redis does either).
+func (db *DB) expireIfNeeded(e *node) bool {
+	when, ok := db.expires[e.key]
+	if !ok || when > db.ks.Now() {
+		return false
+	}
+	if db.ks.Replica {
+		return !db.ks.FromMaster
+	}
+	key := e.key
+	db.delete([]byte(key))
+	db.ks.ExpiredKeys++
+	if h := db.ks.Hooks.Expired; h != nil {
+		h(db, key)
+	}
+	if h := db.ks.Hooks.Modified; h != nil {
+		h(db, []byte(key))
+	}
+	return true
+}
+
+// Lookup returns the entry for key for reading, or nil. An expired key is
+// removed (on a master) and reported missing.
+func (db *DB) Lookup(key []byte) *Entry {
+	e := db.dict.find(key)
+	if e == nil {
+		db.ks.Misses++
+		return nil
+	}
+	if len(db.expires) > 0 && db.expireIfNeeded(e) {
+		db.ks.Misses++
+		return nil
+	}
+	db.ks.Hits++
+	e.lru = db.ks.clock
+	return e
+}
+
+// Exists is Lookup without touching the access time (EXISTS, TYPE checks
+// that Redis does with LOOKUP_NOTOUCH are close enough to this).
+func (db *DB) Exists(key []byte) bool {
+	e := db.dict.find(key)
+	if e == nil {
+		return false
+	}
+	return !(len(db.expires) > 0 && db.expireIfNeeded(e))
+}
+
+// LookupWrite returns the entry for key for modification, or nil. The
+// caller may change the value in place and must then call Modified. Before
+// returning, a value that a running snapshot has not serialized yet is
+// captured, so the snapshot keeps the value as it was at its instant.
+func (db *DB) LookupWrite(key []byte) *Entry {
+	e := db.Lookup(key)
+	if e != nil {
+		db.beforeWrite(e)
+	}
+	return e
+}
+
+// Peek returns the entry without expiring or touching it (persistence,
+// OBJECT, DEBUG).
+func (db *DB) Peek(key []byte) *Entry { return db.dict.find(key) }
+
+// SetString stores a plain string value, replacing any value. The TTL is
+// removed unless keepTTL.
+func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
+	db.set(key, string(val), nil, keepTTL)
+}
+
+// SetValue stores a value of any type (nil is not allowed: use SetString),
+// replacing any old value. The TTL is removed unless keepTTL.
+func (db *DB) SetValue(key []byte, val any, keepTTL bool) {
+	db.set(key, "", val, keepTTL)
+}
+
+func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
+	e := db.dict.find(key)
+	if e != nil {
+		db.beforeWrite(e)
+		e.strv = s
+		e.val = v
+		e.lru = db.ks.clock
+		if !keepTTL && len(db.expires) > 0 {
+			delete(db.expires, e.key)
+		}
+		return
+	}
+	n := &node{key: string(key), strv: s, val: v, lru: db.ks.clock, ver: db.ks.epoch()}
+	db.dict.insert(n)
+}
+
+// Delete removes key, reporting whether it existed (logically expired keys
+// count as missing).
+func (db *DB) Delete(key []byte) bool {
+	e := db.Lookup(key)
+	if e == nil {
+		return false
+	}
+	db.delete(key)
+	return true
+}
+
+func (db *DB) delete(key []byte) {
+	e := db.dict.find(key)
+	if e == nil {
+		return
+	}
+	db.beforeWrite(e)
+	db.dict.remove(key)
+	if len(db.expires) > 0 {
+		delete(db.expires, e.key)
+	}
+}
+
+// Modified records that key changed: counts a change and runs the Modified
+// hook. Handlers call it after every successful write.
+func (db *DB) Modified(key []byte) {
+	db.ks.Dirty++
+	if h := db.ks.Hooks.Modified; h != nil {
+		h(db, key)
+	}
+}
+
+// SetExpire sets key's expiry in unix ms; the key must exist.
+func (db *DB) SetExpire(key []byte, at int64) {
+	e := db.dict.find(key)
+	if e == nil {
+		return
+	}
+	db.beforeWrite(e)
+	db.expires[e.key] = at
+}
+
+// Persist removes key's expiry, reporting whether it had one.
+func (db *DB) Persist(key []byte) bool {
+	e := db.dict.find(key)
+	if e == nil {
+		return false
+	}
+	if _, ok := db.expires[e.key]; !ok {
+		return false
+	}
+	db.beforeWrite(e)
+	delete(db.expires, e.key)
+	return true
+}
+
+// ExpireAt returns key's expiry in unix ms, or -1 when it has none.
+func (db *DB) ExpireAt(key []byte) int64 {
+	if len(db.expires) == 0 {
+		return -1
+	}
+	if when, ok := db.expires[string(key)]; ok {
+		return when
+	}
+	return -1
+}
+
+// Random returns a random live key, or nil when the database is empty.
+// Expired keys met on the way are removed (on a master); after 100 tries
+// among only-expired keys on a replica it gives one back anyway, as Redis
+// does, rather than loop.
+func (db *DB) Random() *Entry {
+	for tries := 0; ; tries++ {
+		e := db.dict.random()
+		if e == nil {
+			return nil
+		}
+		if len(db.expires) == 0 {
+			return e
+		}
+		if db.ks.Replica && tries > 100 {
+			return e
+		}
+		if !db.expireIfNeeded(e) {
+			return e
+		}
+	}
+}
+
+// Scan visits the keys in the bucket(s) at cursor and returns the next
+// cursor, with SCAN's guarantee: a key present for the whole scan is
+// returned at least once. fn must not modify the database.
+func (db *DB) Scan(cursor uint64, fn func(*Entry)) uint64 {
+	return db.dict.scan(cursor, fn)
+}
+
+// Each calls fn for every key (including logically expired ones) until fn
+// returns false. fn must not modify the database.
+func (db *DB) Each(fn func(*Entry) bool) { db.dict.each(fn) }
+
+// Flush empties the database. A running snapshot keeps the old contents.
+func (db *DB) Flush() {
+	db.detachForSnapshot()
+	db.dict = newDict(db.ks.seed)
+	db.expires = map[string]int64{}
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func (db *DB) Swap(other *DB) {
+	db.dict, other.dict = other.dict, db.dict
+	db.expires, other.expires = other.expires, db.expires
+	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
+}
+
+// Rename moves src's value and TTL to dst (which must differ), replacing
+// dst. Returns false when src is missing.
+func (db *DB) Rename(src, dst []byte, keepTTL bool) bool {
+	e := db.Lookup(src)
+	if e == nil {
+		return false
+	}
+	s, v := e.strv, e.val
+	when := db.ExpireAt(src)
+	db.delete(src)
+	db.set(dst, s, v, false)
+	if when >= 0 {
+		db.SetExpire(dst, when)
+	}
+	return true
+}
+
+// MoveTo moves key with its TTL into another database (MOVE). It reports
+// false when key is missing here or already present there.
+func (db *DB) MoveTo(key []byte, other *DB) bool {
+	e := db.Lookup(key)
+	if e == nil || other.Exists(key) {
+		return false
+	}
+	s, v := e.strv, e.val
+	when := db.ExpireAt(key)
+	db.delete(key)
+	other.set(key, s, v, false)
+	if when >= 0 {
+		other.SetExpire(key, when)
+	}
+	return true
+}
+
+// Resize lets the periodic cycle shrink sparse tables and move rehashing
+// forward, bounded to about the given number of buckets.
+func (db *DB) Resize(steps int) {
+	db.dict.shrinkIfNeeded()
+	if db.dict.rehashing() {
+		db.dict.rehashStep(steps)
+	}
+}
+
+// LRU returns the entry's access clock (seconds) for OBJECT IDLETIME.
+func (e *Entry) LRU() uint32 { return e.lru }

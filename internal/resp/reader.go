@@ -1,0 +1,303 @@
+// Package resp implements the Redis serialization protocol: a resumable
+// request parser over a reused buffer (multibulk and inline forms, with
+// Redis's limits and error texts) and an allocation-free reply writer for
+// RESP2 and RESP3.
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+// Limits taken from Redis: the size of an inline line or of a `*`/`$` header
+// line before the request is refused, and the largest bulk an unauthenticated
+// client may send.
+const (
+	MaxInlineSize       = 64 * 1024
+	unauthMaxMultibulk  = 10
+	unauthMaxBulkLength = 16384
+	minReadSpace        = 16 * 1024
+)
+
+// ErrIncomplete means the buffer does not hold a whole request yet.
+var ErrIncomplete = errors.New("incomplete request")
+
+// ProtocolError is a malformed request. Its text is what Redis replies
+// (without the "-ERR " prefix); the connection must be closed after it.
+type ProtocolError struct{ Msg string }
+
+func (e *ProtocolError) Error() string { return "Protocol error: " + e.Msg }
+
+// Reader parses requests from a byte buffer that the caller fills.
+//
+// The slices in Args point into the reader's buffer: they are valid only
+// until the next call to Space (which may move or grow the buffer). A
+// partially received request keeps its parse state, so a large bulk is not
+// re-scanned on every read.
+type Reader struct {
+	buf  []byte
+	r, w int // buf[r:w] holds unparsed bytes; r is the start of the current request
+
+	// state of a partially parsed multibulk request, offsets relative to r
+	pos     int // next byte to parse
+	argc    int // arguments announced by '*', -1 before the header
+	spans   [][2]int
+	bulkLen int // pending bulk length, -1 when none
+
+	// Args holds the arguments of the request returned by Next.
+	Args [][]byte
+	// Inline reports whether the last request used the inline form.
+	Inline bool
+	// RawLen is the number of bytes the last request occupied on the wire.
+	RawLen int
+
+	// MaxBulk is proto-max-bulk-len; Unauth applies the stricter limits
+	// Redis uses before a client has authenticated; NoBulkLimit lifts
+	// MaxBulk (a master's link is trusted with any size).
+	MaxBulk     int64
+	Unauth      bool
+	NoBulkLimit bool
+}
+
+// NewReader returns a reader with the given proto-max-bulk-len.
+func NewReader(maxBulk int64) *Reader {
+	return &Reader{buf: make([]byte, minReadSpace), argc: -1, bulkLen: -1, MaxBulk: maxBulk}
+}
+
+// Buffered is the number of bytes received but not consumed yet.
+func (rd *Reader) Buffered() int { return rd.w - rd.r }
+
+// Cap is the current size of the buffer (for query-buffer accounting).
+func (rd *Reader) Cap() int { return cap(rd.buf) }
+
+// Space returns a free region at the end of the buffer for the next read,
+// compacting or growing the buffer as needed. It invalidates Args.
+func (rd *Reader) Space() []byte {
+	if rd.r == rd.w {
+		rd.r, rd.w = 0, 0
+	}
+	if len(rd.buf)-rd.w >= minReadSpace/4 {
+		return rd.buf[rd.w:]
+	}
+	if rd.r > 0 {
+		n := copy(rd.buf, rd.buf[rd.r:rd.w])
+		rd.r, rd.w = 0, n
+		if len(rd.buf)-rd.w >= minReadSpace/4 {
+			return rd.buf[rd.w:]
+		}
+	}
+	// Grow by doubling; when a large bulk is pending, grow straight to its
+	// size, but only once its header has arrived and by what it announced.
+	size := 2 * len(rd.buf)
+	if rd.bulkLen > 0 {
+		if need := rd.pos + rd.bulkLen + 2 + minReadSpace/4; need > size {
+			size = need
+		}
+	}
+	nb := make([]byte, size)
+	copy(nb, rd.buf[:rd.w])
+	rd.buf = nb
+	return rd.buf[rd.w:]
+}
+
+// Advance records that n bytes were read into the region returned by Space.
+func (rd *Reader) Advance(n int) { rd.w += n }
+
+// Feed appends data to the buffer (convenience for tests and fuzzing).
+func (rd *Reader) Feed(data []byte) {
+	for len(data) > 0 {
+		sp := rd.Space()
+		n := copy(sp, data)
+		rd.Advance(n)
+		data = data[n:]
+	}
+}
+
+// Next parses the next request. It returns ErrIncomplete when more input is
+// needed, a *ProtocolError for malformed input, or nil with Args set. A
+// request with no arguments (an empty inline line, or `*0`) yields nil with
+// len(Args) == 0: the caller ignores it (Redis's keepalive newline).
+func (rd *Reader) Next() error {
+	if rd.r == rd.w {
+		return ErrIncomplete
+	}
+	if rd.argc < 0 && rd.buf[rd.r] != '*' {
+		return rd.inline()
+	}
+	return rd.multibulk()
+}
+
+func (rd *Reader) inline() error {
+	data := rd.buf[rd.r:rd.w]
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 {
+		if len(data) > MaxInlineSize {
+			return &ProtocolError{"too big inline request"}
+		}
+		return ErrIncomplete
+	}
+	line := data[:nl]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	rd.Args = rd.Args[:0]
+	rd.Inline = true
+	rd.RawLen = nl + 1
+	if bytes.ContainsAny(line, "\"'") {
+		args, err := SplitArgs(string(line))
+		if err != nil {
+			return &ProtocolError{"unbalanced quotes in request"}
+		}
+		for _, a := range args {
+			rd.Args = append(rd.Args, []byte(a))
+		}
+	} else {
+		// Fast path without allocation: split on white space in place.
+		i := 0
+		for i < len(line) {
+			for i < len(line) && isSpace(line[i]) {
+				i++
+			}
+			j := i
+			for j < len(line) && !isSpace(line[j]) {
+				j++
+			}
+			if j > i {
+				rd.Args = append(rd.Args, line[i:j:j])
+			}
+			i = j
+		}
+	}
+	rd.r += nl + 1
+	return nil
+}
+
+// line finds a CR-terminated header line starting at rd.r+rd.pos and
+// returns its contents (after the type byte) and the offset just past CRLF.
+func (rd *Reader) line(tooBig string) ([]byte, int, error) {
+	start := rd.r + rd.pos
+	cr := bytes.IndexByte(rd.buf[start:rd.w], '\r')
+	if cr < 0 {
+		if rd.w-start > MaxInlineSize {
+			return nil, 0, &ProtocolError{tooBig}
+		}
+		return nil, 0, ErrIncomplete
+	}
+	if start+cr+1 >= rd.w { // need the byte after CR as well
+		return nil, 0, ErrIncomplete
+	}
+	return rd.buf[start+1 : start+cr], rd.pos + cr + 2, nil
+}
+
+func (rd *Reader) multibulk() error {
+	if rd.argc < 0 {
+		num, next, err := rd.line("too big mbulk count string")
+		if err != nil {
+			return err
+		}
+		n, ok := ParseInt(num)
+		if !ok || n > 1<<31-1 {
+			return &ProtocolError{"invalid multibulk length"}
+		}
+		if rd.Unauth && n > unauthMaxMultibulk {
+			return &ProtocolError{"unauthenticated multibulk length"}
+		}
+		rd.pos = next
+		if n <= 0 {
+			rd.finish()
+			return nil
+		}
+		rd.argc = int(n)
+		rd.spans = rd.spans[:0]
+	}
+	for len(rd.spans) < rd.argc {
+		if rd.bulkLen < 0 {
+			if rd.r+rd.pos >= rd.w {
+				return ErrIncomplete
+			}
+			if c := rd.buf[rd.r+rd.pos]; c != '$' {
+				return &ProtocolError{fmt.Sprintf("expected '$', got '%c'", c)}
+			}
+			num, next, err := rd.line("too big bulk count string")
+			if err != nil {
+				return err
+			}
+			n, ok := ParseInt(num)
+			if !ok || n < 0 || (!rd.NoBulkLimit && n > rd.MaxBulk) {
+				return &ProtocolError{"invalid bulk length"}
+			}
+			if rd.Unauth && n > unauthMaxBulkLength {
+				return &ProtocolError{"unauthenticated bulk length"}
+			}
+			rd.pos = next
+			rd.bulkLen = int(n)
+		}
+		if rd.w-(rd.r+rd.pos) < rd.bulkLen+2 {
+			return ErrIncomplete
+		}
+		rd.spans = append(rd.spans, [2]int{rd.pos, rd.pos + rd.bulkLen})
+		rd.pos += rd.bulkLen + 2
+		rd.bulkLen = -1
+	}
+	rd.Args = rd.Args[:0]
+	for _, s := range rd.spans {
+		rd.Args = append(rd.Args, rd.buf[rd.r+s[0]:rd.r+s[1]:rd.r+s[1]])
+	}
+	rd.finish()
+	return nil
+}
+
+func (rd *Reader) finish() {
+	if rd.argc <= 0 {
+		rd.Args = rd.Args[:0]
+	}
+	rd.Inline = false
+	rd.RawLen = rd.pos
+	rd.r += rd.pos
+	rd.pos = 0
+	rd.argc = -1
+	rd.bulkLen = -1
+}
+
+// ParseInt parses a decimal int64 with Redis's string2ll rules: optional
+// '-', no '+', no leading zeros, no spaces, no overflow.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' || len(b)-i > 19 {
+		return 0, false
+	}
+	// At most 19 digits: the value fits a uint64 before the range check.
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}

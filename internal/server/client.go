@@ -1,0 +1,427 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// client is one connection. Its reader goroutine parses and runs commands;
+// replies accumulate in sess.W (always appended under the server lock) and
+// are written once per batch. A client that can receive data it did not ask
+// for (Pub/Sub, MONITOR) gets a writer goroutine instead, so pushes from
+// other clients never wait on its socket.
+type client struct {
+	srv   *Server
+	conn  net.Conn
+	rd    *resp.Reader
+	w     resp.Writer
+	spare []byte
+	sess  command.Session
+
+	addr, laddr string
+	created     time.Time
+	lastIO      time.Time // guarded by srv.mu
+	lastCmd     string
+
+	async   bool          // writes go through the writer goroutine (srv.mu)
+	kick    chan struct{} // wakes the writer goroutine
+	wake    chan struct{} // wakes a blocked reader
+	closing bool          // srv.mu
+	closeMu sync.Once
+	// obufSoftSince is when the output first went over the soft limit.
+	obufSoftSince time.Time
+	killReason    string
+	libName       string
+	libVer        string
+}
+
+var _ command.Conn = (*client)(nil)
+
+func (s *Server) serve(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		if s.set.TCPKeepAlive > 0 {
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(time.Duration(s.set.TCPKeepAlive) * time.Second)
+		}
+	}
+	c := &client{
+		srv:     s,
+		conn:    conn,
+		rd:      resp.NewReader(s.set.ProtoMaxBulkLen),
+		addr:    conn.RemoteAddr().String(),
+		laddr:   conn.LocalAddr().String(),
+		created: time.Now(),
+		wake:    make(chan struct{}, 1),
+	}
+	c.w.Proto = 2
+	c.sess.Proto = 2
+	c.sess.W = &c.w
+	c.sess.Conn = c
+	c.sess.Owner = c
+	c.sess.User = "default"
+
+	s.mu.Lock()
+	s.nextID++
+	c.sess.ID = s.nextID
+	s.stats.connections++
+	if msg := s.admit(c); msg != "" {
+		s.stats.rejected++
+		s.mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(conn, msg)
+		conn.Close()
+		return
+	}
+	c.sess.Authed = s.set.RequirePass == ""
+	c.rd.Unauth = !c.sess.Authed
+	c.lastIO = time.Now()
+	s.clients[c.sess.ID] = c
+	s.mu.Unlock()
+
+	defer s.dropClient(c)
+	defer s.recoverPanic(c)
+	c.loop()
+}
+
+// admit decides whether a new connection may stay: maxclients and
+// protected mode, with Redis's replies.
+func (s *Server) admit(c *client) string {
+	if len(s.clients) >= s.set.MaxClients {
+		return "-ERR max number of clients reached\r\n"
+	}
+	if s.protectedMode() && !isLoopback(c.conn.RemoteAddr()) {
+		s.log.Warningf("Possible SECURITY ATTACK detected. It looks like somebody is sending commands to Tandem in protected mode from %s.", c.addr)
+		return "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+			"In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+			"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+			"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+			"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+			"4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+	}
+	return ""
+}
+
+// protectedMode is on when enabled, no password is set, and bind was left
+// at its default: the server is then reachable only from loopback.
+func (s *Server) protectedMode() bool {
+	return s.set.ProtectedMode && s.set.RequirePass == "" && s.defaultBind
+}
+
+func isLoopback(a net.Addr) bool {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.IsLoopback()
+	}
+	return true // unix sockets
+}
+
+func (s *Server) dropClient(c *client) {
+	c.conn.Close()
+	s.mu.Lock()
+	s.eng.Disconnect(&c.sess)
+	s.unsubscribeAll(c)
+	delete(s.clients, c.sess.ID)
+	for i, m := range s.monitors {
+		if m == c {
+			s.monitors = append(s.monitors[:i], s.monitors[i+1:]...)
+			break
+		}
+	}
+	c.closing = true
+	c.kickLocked() // lets the writer goroutine see closing and exit
+	s.mu.Unlock()
+}
+
+// loop is the connection's life: run what is buffered, write the replies,
+// wait while blocked, read more.
+func (c *client) loop() {
+	s := c.srv
+	for {
+		closeAfter, err := c.runBuffered()
+		c.flush()
+		if closeAfter || err != nil {
+			return
+		}
+		if c.sess.Blocked() {
+			if !c.waitUnblocked() {
+				return
+			}
+			continue
+		}
+		n, rerr := c.conn.Read(c.rd.Space())
+		if n > 0 {
+			c.rd.Advance(n)
+			s.stats.netIn.Add(int64(n))
+		}
+		if rerr != nil {
+			return
+		}
+		if lim := s.set.ClientQueryBufferLimit; lim > 0 && int64(c.rd.Buffered()) > lim {
+			s.mu.Lock()
+			info := c.info()
+			s.mu.Unlock()
+			s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
+			return
+		}
+	}
+}
+
+// runBuffered executes every complete command in the read buffer under the
+// server lock. It stops early when the client blocks or must close.
+func (c *client) runBuffered() (closeAfter bool, err error) {
+	s := c.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.lastIO = time.Now()
+	for !c.sess.Blocked() && !c.closing {
+		perr := c.rd.Next()
+		if perr == resp.ErrIncomplete {
+			break
+		}
+		var pe *resp.ProtocolError
+		if errors.As(perr, &pe) {
+			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
+			c.w.Error("ERR " + pe.Error())
+			return true, nil
+		}
+		if len(c.rd.Args) == 0 {
+			continue
+		}
+		if !s.pausedUntil.IsZero() {
+			c.waitPause()
+		}
+		s.eng.Call(&c.sess, c.rd.Args)
+		c.rd.Unauth = !c.sess.Authed
+		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
+			return true, nil
+		}
+	}
+	return c.closing, nil
+}
+
+// waitPause holds a command while CLIENT PAUSE applies to it (srv.mu held
+// on entry and exit; released while waiting).
+func (c *client) waitPause() {
+	s := c.srv
+	for {
+		spec := s.eng.Table.Lookup(c.rd.Args[0])
+		if spec == nil {
+			return
+		}
+		d := s.pausedFor(&c.sess, spec)
+		if d <= 0 {
+			return
+		}
+		if d > 20*time.Millisecond {
+			d = 20 * time.Millisecond
+		}
+		s.mu.Unlock()
+		time.Sleep(d)
+		s.mu.Lock()
+	}
+}
+
+// flush writes the pending replies. Async clients hand them to their
+// writer goroutine so there is only ever one writer per socket.
+func (c *client) flush() {
+	s := c.srv
+	s.mu.Lock()
+	if c.async {
+		c.kickLocked()
+		s.mu.Unlock()
+		return
+	}
+	out := c.takeOutput()
+	s.mu.Unlock()
+	if len(out) > 0 {
+		c.write(out)
+	}
+}
+
+// takeOutput swaps out the reply buffer (srv.mu held), keeping a spare so
+// steady-state traffic allocates nothing.
+func (c *client) takeOutput() []byte {
+	out := c.w.Buf
+	c.w.Buf = c.spare[:0]
+	c.spare = out
+	c.obufSoftSince = time.Time{}
+	return out
+}
+
+func (c *client) write(b []byte) {
+	n, err := c.conn.Write(b)
+	c.srv.stats.netOut.Add(int64(n))
+	if err != nil {
+		c.conn.Close()
+	}
+}
+
+// Push implements command.Conn: data for this client from elsewhere
+// (messages, MONITOR). srv.mu is held by the caller.
+func (c *client) Push(b []byte) bool {
+	if c.closing {
+		return false
+	}
+	c.w.Buf = append(c.w.Buf, b...)
+	if c.checkOutputLimit() {
+		return false
+	}
+	c.startAsync()
+	c.kickLocked()
+	return true
+}
+
+// Wake implements command.Conn: a blocked command was served.
+func (c *client) Wake() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// startAsync switches the client to a writer goroutine (srv.mu held).
+func (c *client) startAsync() {
+	if c.async {
+		return
+	}
+	c.async = true
+	c.kick = make(chan struct{}, 1)
+	go c.writer(c.kick)
+}
+
+// kickLocked wakes the writer goroutine, if any (srv.mu held). The channel
+// is never closed, so a kick can never race with the client going away.
+func (c *client) kickLocked() {
+	if c.kick == nil {
+		return
+	}
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (c *client) writer(kick chan struct{}) {
+	for range kick {
+		c.srv.mu.Lock()
+		out := c.takeOutput()
+		closing := c.closing
+		c.srv.mu.Unlock()
+		if len(out) > 0 {
+			c.write(out)
+		}
+		if closing {
+			return
+		}
+	}
+}
+
+// checkOutputLimit applies client-output-buffer-limit for the client's
+// class (srv.mu held). It returns true when the client was closed.
+func (c *client) checkOutputLimit() bool {
+	s := c.srv
+	lim := s.set.OutputLimits[c.class()]
+	size := int64(len(c.w.Buf))
+	over := false
+	if lim.Hard > 0 && size >= lim.Hard {
+		over = true
+	} else if lim.Soft > 0 && size >= lim.Soft {
+		if c.obufSoftSince.IsZero() {
+			c.obufSoftSince = time.Now()
+		} else if time.Since(c.obufSoftSince) > time.Duration(lim.SoftSecs)*time.Second {
+			over = true
+		}
+	} else {
+		c.obufSoftSince = time.Time{}
+	}
+	if !over {
+		return false
+	}
+	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
+	c.closing = true
+	c.w.Buf = c.w.Buf[:0]
+	c.conn.Close()
+	return true
+}
+
+func (c *client) class() int {
+	switch {
+	case c.sess.Flags&command.FlagReplica != 0:
+		return ClassReplica
+	case c.sess.Subscriptions() > 0:
+		return ClassPubSub
+	}
+	return ClassNormal
+}
+
+// waitUnblocked parks a blocked client until it is served, times out, or
+// its connection is closed. While parked it keeps reading in the background
+// so that a client that goes away is noticed (and not served a pop it could
+// never receive); bytes that arrive meanwhile are kept for later.
+func (c *client) waitUnblocked() bool {
+	s := c.srv
+	deadline := c.sess.BlockDeadline()
+	var timer <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timer = t.C
+	}
+	gone := make(chan struct{})
+	stopRead := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		for {
+			c.conn.SetReadDeadline(time.Time{})
+			n, err := c.conn.Read(buf)
+			if n > 0 {
+				s.mu.Lock()
+				c.rd.Feed(buf[:n])
+				s.mu.Unlock()
+			}
+			if err != nil {
+				select {
+				case <-stopRead:
+				default:
+					close(gone)
+				}
+				return
+			}
+		}
+	}()
+	alive := true
+	select {
+	case <-c.wake:
+	case <-timer:
+		s.mu.Lock()
+		s.eng.TimeoutBlocked(&c.sess)
+		s.mu.Unlock()
+	case <-gone:
+		alive = false
+	}
+	close(stopRead)
+	c.conn.SetReadDeadline(time.Unix(1, 0)) // interrupt the background read
+	<-readDone
+	c.conn.SetReadDeadline(time.Time{})
+	if !alive {
+		return false
+	}
+	// A deadline-interrupted read is not a closed connection.
+	return true
+}
+
+// info is the client's CLIENT LIST line (srv.mu held).
+func (c *client) info() string {
+	var b strings.Builder
+	c.srv.writeClientInfo(&b, c)
+	return b.String()
+}

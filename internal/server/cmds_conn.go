@@ -1,0 +1,597 @@
+package server
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// gate refuses commands for reasons that depend on server state. The
+// engine has already checked existence, arity and authentication.
+func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	if s.closing.Load() && spec.Name != "shutdown" {
+		return "ERR Server is shutting down"
+	}
+	return ""
+}
+
+func (s *Server) registerCommands() {
+	t := s.eng.Table
+	any := command.Loading | command.Stale | command.Fast
+	t.Add(
+		&command.Spec{Name: "ping", Arity: -1, Flags: command.Fast, Handler: s.pingCmd, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
+		&command.Spec{Name: "echo", Arity: 2, Flags: command.Fast, Handler: echoCmd, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
+		&command.Spec{Name: "quit", Arity: -1, Flags: command.NoAuth | any | command.AllowBusy, Handler: quitCmd, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
+		&command.Spec{Name: "reset", Arity: 1, Flags: command.NoAuth | any | command.NoScript | command.AllowBusy, Handler: s.resetCmd, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
+		&command.Spec{Name: "auth", Arity: -2, Flags: command.NoAuth | any | command.NoScript | command.AllowBusy, Handler: s.authCmd, Group: "connection", Summary: "Authenticates the connection.", Since: "1.0.0"},
+		&command.Spec{Name: "hello", Arity: -1, Flags: command.NoAuth | any | command.NoScript | command.AllowBusy, Handler: s.helloCmd, Group: "connection", Summary: "Handshakes with the Redis server.", Since: "6.0.0"},
+		&command.Spec{Name: "client", Arity: -2, Flags: command.Loading | command.Stale | command.NoScript, Handler: s.clientCmd, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
+			Subcommands: []string{"caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict", "pause", "reply", "setinfo", "setname", "tracking", "trackinginfo", "unblock", "unpause"}},
+	)
+	s.registerServerCommands()
+	s.registerPubSub()
+}
+
+func (s *Server) pingCmd(c *command.Ctx) {
+	if len(c.Args) > 2 {
+		c.Error(command.ErrArity("ping"))
+		return
+	}
+	if c.S.Proto == 2 && c.S.Subscriptions() > 0 {
+		c.W.Array(2)
+		c.W.BulkString("pong")
+		if len(c.Args) == 2 {
+			c.W.Bulk(c.Args[1])
+		} else {
+			c.W.BulkString("")
+		}
+		return
+	}
+	if len(c.Args) == 2 {
+		c.W.Bulk(c.Args[1])
+		return
+	}
+	c.W.Simple("PONG")
+}
+
+func echoCmd(c *command.Ctx) { c.W.Bulk(c.Args[1]) }
+
+func quitCmd(c *command.Ctx) {
+	c.W.OK()
+	c.S.Flags |= command.FlagCloseAfterReply
+}
+
+func (s *Server) resetCmd(c *command.Ctx) {
+	cl := c.S.Owner.(*client)
+	s.eng.Disconnect(c.S)
+	s.unsubscribeAll(cl)
+	s.stopMonitor(cl)
+	c.S.DB = 0
+	c.S.Name = ""
+	c.S.Proto = 2
+	c.W.Proto = 2
+	c.S.Authed = s.set.RequirePass == ""
+	c.S.Flags &^= command.FlagNoEvict
+	c.W.Simple("RESET")
+}
+
+// checkPassword compares in constant time.
+func (s *Server) checkPassword(user, pass string) bool {
+	if user != "default" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(pass), []byte(s.set.RequirePass)) == 1
+}
+
+func (s *Server) authCmd(c *command.Ctx) {
+	if len(c.Args) > 3 {
+		c.Error(command.ErrSyntax)
+		return
+	}
+	user, pass := "default", string(c.Args[1])
+	if len(c.Args) == 3 {
+		user, pass = string(c.Args[1]), string(c.Args[2])
+	} else if s.set.RequirePass == "" {
+		c.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		return
+	}
+	if s.set.RequirePass == "" && user == "default" {
+		// nopass default user: any password works for AUTH default x
+		c.S.Authed = true
+		c.W.OK()
+		return
+	}
+	if !s.checkPassword(user, pass) {
+		c.S.Authed = false
+		s.log.Verbosef("Authentication failure for user %s from %s", user, c.S.Owner.(*client).addr)
+		c.Error("WRONGPASS invalid username-password pair or user is disabled.")
+		return
+	}
+	c.S.Authed = true
+	c.S.User = user
+	c.W.OK()
+}
+
+func (s *Server) helloCmd(c *command.Ctx) {
+	proto := c.S.Proto
+	if len(c.Args) >= 2 {
+		v, ok := resp.ParseInt(c.Args[1])
+		if !ok {
+			c.Error("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v != 2 && v != 3 {
+			c.Error("NOPROTO unsupported protocol version")
+			return
+		}
+		proto = int(v)
+	}
+	var name []byte
+	authed := false
+	for i := 2; i < len(c.Args); i++ {
+		opt := strings.ToUpper(string(c.Args[i]))
+		switch {
+		case opt == "AUTH" && i+2 < len(c.Args):
+			user, pass := string(c.Args[i+1]), string(c.Args[i+2])
+			ok := s.checkPassword(user, pass) || (s.set.RequirePass == "" && user == "default")
+			if !ok {
+				c.Error("WRONGPASS invalid username-password pair or user is disabled.")
+				return
+			}
+			authed = true
+			i += 2
+		case opt == "SETNAME" && i+1 < len(c.Args):
+			name = c.Args[i+1]
+			if !validClientName(name) {
+				c.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+				return
+			}
+			i++
+		default:
+			c.Error("ERR Syntax error in HELLO option '" + string(c.Args[i]) + "'")
+			return
+		}
+	}
+	if authed {
+		c.S.Authed = true
+	}
+	if !c.S.Authed {
+		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if name != nil {
+		c.S.Name = string(name)
+	}
+	c.S.Proto = proto
+	c.W.Proto = proto
+	c.W.Map(7)
+	c.W.BulkString("server")
+	c.W.BulkString("redis")
+	c.W.BulkString("version")
+	c.W.BulkString(Version)
+	c.W.BulkString("proto")
+	c.W.Int(int64(proto))
+	c.W.BulkString("id")
+	c.W.Int(c.S.ID)
+	c.W.BulkString("mode")
+	c.W.BulkString("standalone")
+	c.W.BulkString("role")
+	c.W.BulkString(s.roleName())
+	c.W.BulkString("modules")
+	c.W.Array(0)
+}
+
+func validClientName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// roleName is "master" or "replica" as HELLO reports it.
+func (s *Server) roleName() string {
+	if s.ks.Replica {
+		return "replica"
+	}
+	return "master"
+}
+
+func (s *Server) clientCmd(c *command.Ctx) {
+	sub := strings.ToLower(string(c.Args[1]))
+	cl := c.S.Owner.(*client)
+	switch {
+	case sub == "id" && len(c.Args) == 2:
+		c.W.Int(c.S.ID)
+	case sub == "getname" && len(c.Args) == 2:
+		if c.S.Name == "" {
+			c.W.Null()
+		} else {
+			c.W.BulkString(c.S.Name)
+		}
+	case sub == "setname" && len(c.Args) == 3:
+		if !validClientName(c.Args[2]) {
+			c.Error("ERR Client names cannot contain spaces, newlines or special characters.")
+			return
+		}
+		c.S.Name = string(c.Args[2])
+		c.W.OK()
+	case sub == "setinfo" && len(c.Args) == 4:
+		attr := strings.ToLower(string(c.Args[2]))
+		if attr != "lib-name" && attr != "lib-ver" {
+			c.Error("ERR Unrecognized option '" + string(c.Args[2]) + "'")
+			return
+		}
+		if !validClientName(c.Args[3]) {
+			c.Error("ERR " + attr + " cannot contain spaces, newlines or special characters.")
+			return
+		}
+		if attr == "lib-name" {
+			cl.libName = string(c.Args[3])
+		} else {
+			cl.libVer = string(c.Args[3])
+		}
+		c.W.OK()
+	case sub == "info" && len(c.Args) == 2:
+		c.W.Verbatim(cl.info() + "\n")
+	case sub == "list":
+		s.clientList(c)
+	case sub == "kill":
+		s.clientKill(c)
+	case sub == "pause" && (len(c.Args) == 3 || len(c.Args) == 4):
+		ms, ok := resp.ParseInt(c.Args[2])
+		if !ok || ms < 0 {
+			c.Error("ERR timeout is not an integer or out of range")
+			return
+		}
+		all := true
+		if len(c.Args) == 4 {
+			switch strings.ToUpper(string(c.Args[3])) {
+			case "WRITE":
+				all = false
+			case "ALL":
+			default:
+				c.Error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+				return
+			}
+		}
+		s.pause(time.Duration(ms)*time.Millisecond, all)
+		c.W.OK()
+	case sub == "unpause" && len(c.Args) == 2:
+		s.unpause()
+		c.W.OK()
+	case sub == "no-evict" && len(c.Args) == 3:
+		switch strings.ToLower(string(c.Args[2])) {
+		case "on":
+			c.S.Flags |= command.FlagNoEvict
+		case "off":
+			c.S.Flags &^= command.FlagNoEvict
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+		c.W.OK()
+	case sub == "unblock" && (len(c.Args) == 3 || len(c.Args) == 4):
+		id, ok := resp.ParseInt(c.Args[2])
+		if !ok {
+			c.Error(command.ErrNotInt)
+			return
+		}
+		errMode := false
+		if len(c.Args) == 4 {
+			switch strings.ToUpper(string(c.Args[3])) {
+			case "ERROR":
+				errMode = true
+			case "TIMEOUT":
+			default:
+				c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+				return
+			}
+		}
+		target := s.clients[id]
+		if target == nil || !target.sess.Blocked() {
+			c.W.Int(0)
+			return
+		}
+		msg := ""
+		if errMode {
+			msg = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+		}
+		s.eng.UnblockWithError(&target.sess, msg)
+		target.Wake()
+		c.W.Int(1)
+	case sub == "reply" && len(c.Args) == 3:
+		switch strings.ToUpper(string(c.Args[2])) {
+		case "ON":
+			c.W.OK()
+		default:
+			c.Error("ERR CLIENT REPLY OFF|SKIP is not supported by Tandem")
+		}
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, "CLIENT", []string{
+			"CACHING (YES|NO)", "    Not supported.",
+			"GETNAME", "    Return the name of the current connection.",
+			"ID", "    Return the ID of the current connection.",
+			"INFO", "    Return information about the current client connection.",
+			"KILL <ip:port>", "    Kill connection made from <ip:port>.",
+			"KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
+			"    * ADDR (<ip:port>|<unixsocket>:0)", "    * LADDR (<ip:port>|<unixsocket>:0)",
+			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "    * USER <username>", "    * ID <client-id>",
+			"    * SKIPME (YES|NO)",
+			"LIST [options ...]", "    Return information about client connections. Options:",
+			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "    * ID id [id ...]",
+			"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
+		})
+	default:
+		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", c.Args[1]))
+	}
+}
+
+// writeHelp writes a HELP reply: a title line and the lines, as status
+// strings (Redis's addReplyHelp).
+func writeHelp(c *command.Ctx, cmd string, lines []string) {
+	c.W.Array(len(lines) + 3)
+	c.W.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		c.W.Simple(l)
+	}
+	c.W.Simple("HELP")
+	c.W.Simple("    Print this help.")
+}
+
+// clientTypeName maps CLIENT KILL/LIST TYPE arguments.
+func clientTypeOf(cl *client) string {
+	switch {
+	case cl.sess.Flags&command.FlagMaster != 0:
+		return "master"
+	case cl.sess.Flags&command.FlagReplica != 0 && cl.sess.Flags&command.FlagMonitor == 0:
+		return "replica"
+	case cl.sess.Subscriptions() > 0:
+		return "pubsub"
+	}
+	return "normal"
+}
+
+func parseClientType(b []byte) (string, bool) {
+	switch strings.ToLower(string(b)) {
+	case "normal":
+		return "normal", true
+	case "master":
+		return "master", true
+	case "replica", "slave":
+		return "replica", true
+	case "pubsub":
+		return "pubsub", true
+	}
+	return "", false
+}
+
+func (s *Server) clientList(c *command.Ctx) {
+	var want func(*client) bool
+	args := c.Args[2:]
+	switch {
+	case len(args) == 0:
+	case len(args) == 2 && strings.EqualFold(string(args[0]), "type"):
+		t, ok := parseClientType(args[1])
+		if !ok {
+			c.Error("ERR Unknown client type '" + string(args[1]) + "'")
+			return
+		}
+		want = func(cl *client) bool { return clientTypeOf(cl) == t }
+	case len(args) >= 2 && strings.EqualFold(string(args[0]), "id"):
+		ids := map[int64]bool{}
+		for _, a := range args[1:] {
+			id, ok := resp.ParseInt(a)
+			if !ok || id <= 0 {
+				c.Error("ERR Invalid client ID")
+				return
+			}
+			ids[id] = true
+		}
+		want = func(cl *client) bool { return ids[cl.sess.ID] }
+	default:
+		c.Error(command.ErrSyntax)
+		return
+	}
+	var b strings.Builder
+	for _, cl := range s.sortedClients() {
+		if want != nil && !want(cl) {
+			continue
+		}
+		s.writeClientInfo(&b, cl)
+		b.WriteByte('\n')
+	}
+	c.W.Verbatim(b.String())
+}
+
+func (s *Server) clientKill(c *command.Ctx) {
+	args := c.Args[2:]
+	if len(args) == 1 {
+		// Old form: CLIENT KILL addr:port
+		for _, cl := range s.clients {
+			if cl.addr == string(args[0]) {
+				s.killClient(cl, c.S)
+				c.W.OK()
+				return
+			}
+		}
+		c.Error("ERR No such client")
+		return
+	}
+	if len(args)%2 != 0 || len(args) == 0 {
+		c.Error(command.ErrSyntax)
+		return
+	}
+	var filters []func(*client) bool
+	skipme := true
+	for i := 0; i < len(args); i += 2 {
+		val := string(args[i+1])
+		switch strings.ToLower(string(args[i])) {
+		case "id":
+			id, ok := resp.ParseInt(args[i+1])
+			if !ok || id <= 0 {
+				c.Error("ERR client-id should be greater than 0")
+				return
+			}
+			filters = append(filters, func(cl *client) bool { return cl.sess.ID == id })
+		case "type":
+			t, ok := parseClientType(args[i+1])
+			if !ok {
+				c.Error("ERR Unknown client type '" + val + "'")
+				return
+			}
+			filters = append(filters, func(cl *client) bool { return clientTypeOf(cl) == t })
+		case "addr":
+			filters = append(filters, func(cl *client) bool { return cl.addr == val })
+		case "laddr":
+			filters = append(filters, func(cl *client) bool { return cl.laddr == val })
+		case "user":
+			filters = append(filters, func(cl *client) bool { return cl.sess.User == val })
+		case "skipme":
+			switch strings.ToLower(val) {
+			case "yes":
+				skipme = true
+			case "no":
+				skipme = false
+			default:
+				c.Error(command.ErrSyntax)
+				return
+			}
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+	}
+	killed := 0
+	for _, cl := range s.sortedClients() {
+		if skipme && cl.sess.ID == c.S.ID {
+			continue
+		}
+		match := true
+		for _, f := range filters {
+			if !f(cl) {
+				match = false
+				break
+			}
+		}
+		if match {
+			s.killClient(cl, c.S)
+			killed++
+		}
+	}
+	c.W.Int(int64(killed))
+}
+
+// killClient closes a connection (srv.mu held). Killing the caller itself
+// waits until its reply is written.
+func (s *Server) killClient(cl *client, caller *command.Session) {
+	if cl.sess.ID == caller.ID {
+		caller.Flags |= command.FlagCloseAfterReply
+		return
+	}
+	cl.closing = true
+	cl.conn.Close()
+	cl.Wake()
+	if s.onKill != nil {
+		s.onKill(cl)
+	}
+}
+
+func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
+	now := time.Now()
+	flags := ""
+	f := cl.sess.Flags
+	if f&command.FlagMaster != 0 {
+		flags += "M"
+	}
+	if f&command.FlagReplica != 0 {
+		flags += "S"
+	}
+	if f&command.FlagMonitor != 0 {
+		flags += "O"
+	}
+	if cl.sess.Subscriptions() > 0 {
+		flags += "P"
+	}
+	if f&command.FlagMulti != 0 {
+		flags += "x"
+	}
+	if cl.sess.Blocked() {
+		flags += "b"
+	}
+	if f&command.FlagDirtyCAS != 0 {
+		flags += "d"
+	}
+	if f&command.FlagCloseAfterReply != 0 {
+		flags += "c"
+	}
+	if f&command.FlagNoEvict != 0 {
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	multi := -1
+	if cl.sess.InMulti() {
+		multi = cl.sess.MultiLen()
+	}
+	cmd := cl.sess.LastCmd
+	if cmd == "" {
+		cmd = "NULL"
+	}
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+		cl.sess.ID, cl.addr, cl.laddr, 8+cl.sess.ID, cl.sess.Name,
+		int64(now.Sub(cl.created).Seconds()), int64(now.Sub(cl.lastIO).Seconds()), flags, cl.sess.DB,
+		len(cl.sess.Channels), len(cl.sess.Patterns), multi, cl.rd.Buffered(), cl.rd.Cap()-cl.rd.Buffered(),
+		cl.rd.Cap(), len(cl.w.Buf), len(cl.w.Buf), cl.rd.Cap()+cap(cl.w.Buf), cmd, cl.sess.User, cl.sess.Proto)
+	if cl.libName != "" || cl.libVer != "" {
+		fmt.Fprintf(b, " lib-name=%s lib-ver=%s", cl.libName, cl.libVer)
+	}
+}
+
+func (s *Server) sortedClients() []*client {
+	out := make([]*client, 0, len(s.clients))
+	for _, cl := range s.clients {
+		out = append(out, cl)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].sess.ID < out[j-1].sess.ID; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// clientTimeouts closes idle clients after `timeout` seconds (srv.mu held).
+// Replicas, our master, blocked and Pub/Sub clients are exempt, as in Redis.
+func (s *Server) clientTimeouts() {
+	if s.set.Timeout <= 0 {
+		return
+	}
+	limit := time.Duration(s.set.Timeout) * time.Second
+	now := time.Now()
+	for _, cl := range s.clients {
+		f := cl.sess.Flags
+		if f&(command.FlagMaster|command.FlagReplica) != 0 || cl.sess.Blocked() || cl.sess.Subscriptions() > 0 {
+			continue
+		}
+		if now.Sub(cl.lastIO) > limit {
+			s.log.Verbosef("Closing idle client")
+			cl.closing = true
+			cl.conn.Close()
+		}
+	}
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,444 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+func (s *Server) registerServerCommands() {
+	adm := command.Admin | command.NoScript
+	ls := command.Loading | command.Stale
+	notYet := func(name, group, what string, flags command.Flag) *command.Spec {
+		return &command.Spec{Name: name, Arity: -1, Flags: flags, Group: group, Handler: func(c *command.Ctx) {
+			c.Error("ERR " + what + " is not supported by Tandem yet")
+		}}
+	}
+	s.eng.Table.Add(
+		&command.Spec{Name: "info", Arity: -1, Flags: ls, Handler: s.infoCmd, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
+		&command.Spec{Name: "command", Arity: -1, Flags: ls, Handler: s.commandCmd, Group: "server", Summary: "Returns detailed information about all commands.", Since: "2.8.13",
+			Subcommands: []string{"count", "docs", "getkeys", "help", "info", "list"}},
+		&command.Spec{Name: "config", Arity: -2, Flags: adm | ls, Handler: s.configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
+			Subcommands: []string{"get", "help", "resetstat", "rewrite", "set"}},
+		&command.Spec{Name: "time", Arity: 1, Flags: ls | command.Fast, Handler: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},
+		&command.Spec{Name: "lastsave", Arity: 1, Flags: ls | command.Fast, Handler: s.lastsaveCmd, Group: "server", Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0"},
+		&command.Spec{Name: "debug", Arity: -2, Flags: adm | ls, Handler: s.debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
+		&command.Spec{Name: "monitor", Arity: 1, Flags: adm | ls, Handler: s.monitorCmd, Group: "server", Summary: "Listens for all requests received by the server in real-time.", Since: "1.0.0"},
+		&command.Spec{Name: "shutdown", Arity: -1, Flags: adm | ls, Handler: s.shutdownCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
+		&command.Spec{Name: "slowlog", Arity: -2, Flags: command.Admin | ls, Handler: s.slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
+			Subcommands: []string{"get", "help", "len", "reset"}},
+		&command.Spec{Name: "memory", Arity: -2, Flags: command.ReadOnly, Handler: s.memoryCmd, Group: "server", Summary: "A container for memory diagnostics commands.", Since: "4.0.0",
+			Subcommands: []string{"doctor", "help", "malloc-stats", "purge", "stats", "usage"}},
+		&command.Spec{Name: "script", Arity: -2, Flags: command.NoScript, Handler: scriptCmd, Group: "scripting", Summary: "A container for Lua scripts management commands.", Since: "2.6.0"},
+		&command.Spec{Name: "role", Arity: 1, Flags: ls | command.Fast | command.NoScript, Handler: s.roleCmd, Group: "server", Summary: "Returns the replication role.", Since: "2.8.12"},
+		&command.Spec{Name: "wait", Arity: 3, Flags: command.NoScript, Handler: s.waitCmd, Group: "generic", Summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", Since: "3.0.0"},
+		notYet("eval", "scripting", "scripting (EVAL)", command.NoScript),
+		notYet("evalsha", "scripting", "scripting (EVALSHA)", command.NoScript),
+		notYet("eval_ro", "scripting", "scripting (EVAL_RO)", command.NoScript),
+		notYet("evalsha_ro", "scripting", "scripting (EVALSHA_RO)", command.NoScript),
+		notYet("fcall", "scripting", "scripting (FCALL)", command.NoScript),
+		notYet("fcall_ro", "scripting", "scripting (FCALL_RO)", command.NoScript),
+		notYet("function", "scripting", "scripting (FUNCTION)", command.NoScript),
+	)
+	for _, name := range []string{"save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync", "replconf", "failover"} {
+		if s.eng.Table.Lookup([]byte(name)) == nil {
+			flags := adm
+			if name == "replconf" || name == "sync" || name == "psync" {
+				flags |= command.NoMulti
+			}
+			s.eng.Table.Add(notYet(name, "server", strings.ToUpper(name), flags))
+		}
+	}
+}
+
+func timeCmd(c *command.Ctx) {
+	now := time.Now()
+	c.W.Array(2)
+	c.W.BulkInt(now.Unix())
+	c.W.BulkInt(int64(now.Nanosecond() / 1000))
+}
+
+func (s *Server) lastsaveCmd(c *command.Ctx) {
+	if s.LastSave != nil {
+		c.W.Int(s.LastSave())
+		return
+	}
+	c.W.Int(s.started.Unix())
+}
+
+func scriptCmd(c *command.Ctx) {
+	switch strings.ToLower(string(c.Args[1])) {
+	case "kill":
+		c.Error("NOTBUSY No scripts in execution right now.")
+	case "flush":
+		c.W.OK()
+	case "exists":
+		c.W.Array(len(c.Args) - 2)
+		for range c.Args[2:] {
+			c.W.Int(0)
+		}
+	default:
+		c.Error("ERR scripting (SCRIPT " + strings.ToUpper(string(c.Args[1])) + ") is not supported by Tandem yet")
+	}
+}
+
+func (s *Server) roleCmd(c *command.Ctx) {
+	if s.Role != nil {
+		s.Role(c)
+		return
+	}
+	c.W.Array(3)
+	c.W.BulkString("master")
+	c.W.Int(0)
+	c.W.Array(0)
+}
+
+func (s *Server) waitCmd(c *command.Ctx) {
+	if _, ok := resp.ParseInt(c.Args[1]); !ok {
+		c.Error(command.ErrNotInt)
+		return
+	}
+	if t, ok := resp.ParseInt(c.Args[2]); !ok || t < 0 {
+		if !ok {
+			c.Error("ERR timeout is not an integer or out of range")
+		} else {
+			c.Error("ERR timeout is negative")
+		}
+		return
+	}
+	if s.Wait != nil {
+		s.Wait(c)
+		return
+	}
+	c.W.Int(0) // no replicas yet
+}
+
+// commandCmd answers COMMAND and its subcommands from the table, in the
+// shapes redis-cli and client libraries parse.
+func (s *Server) commandCmd(c *command.Ctx) {
+	if len(c.Args) == 1 {
+		all := s.eng.Table.All()
+		c.W.Array(len(all))
+		for _, sp := range all {
+			writeCommandInfo(c, sp)
+		}
+		return
+	}
+	sub := strings.ToLower(string(c.Args[1]))
+	switch {
+	case sub == "count" && len(c.Args) == 2:
+		c.W.Int(int64(s.eng.Table.Len()))
+	case sub == "info":
+		if len(c.Args) == 2 {
+			all := s.eng.Table.All()
+			c.W.Array(len(all))
+			for _, sp := range all {
+				writeCommandInfo(c, sp)
+			}
+			return
+		}
+		c.W.Array(len(c.Args) - 2)
+		for _, a := range c.Args[2:] {
+			if sp := s.eng.Table.Lookup(a); sp != nil {
+				writeCommandInfo(c, sp)
+			} else {
+				c.W.NullArray()
+			}
+		}
+	case sub == "docs":
+		var specs []*command.Spec
+		if len(c.Args) == 2 {
+			specs = s.eng.Table.All()
+		} else {
+			for _, a := range c.Args[2:] {
+				if sp := s.eng.Table.Lookup(a); sp != nil {
+					specs = append(specs, sp)
+				}
+			}
+		}
+		c.W.Map(len(specs))
+		for _, sp := range specs {
+			c.W.BulkString(sp.Name)
+			n := 1
+			if sp.Since != "" {
+				n++
+			}
+			if sp.Group != "" {
+				n++
+			}
+			c.W.Map(n)
+			c.W.BulkString("summary")
+			c.W.BulkString(sp.Summary)
+			if sp.Since != "" {
+				c.W.BulkString("since")
+				c.W.BulkString(sp.Since)
+			}
+			if sp.Group != "" {
+				c.W.BulkString("group")
+				c.W.BulkString(sp.Group)
+			}
+		}
+	case sub == "list":
+		all := s.eng.Table.All()
+		c.W.Array(len(all))
+		for _, sp := range all {
+			c.W.BulkString(sp.Name)
+		}
+	case sub == "getkeys" && len(c.Args) >= 3:
+		args := c.Args[2:]
+		sp := s.eng.Table.Lookup(args[0])
+		if sp == nil {
+			c.Error("ERR Invalid command specified")
+			return
+		}
+		if (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity {
+			c.Error("ERR Invalid number of arguments specified for command")
+			return
+		}
+		pos := sp.Keys(args)
+		if len(pos) == 0 {
+			c.Error("ERR The command has no key arguments")
+			return
+		}
+		c.W.Array(len(pos))
+		for _, p := range pos {
+			c.W.Bulk(args[p])
+		}
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, "COMMAND", []string{
+			"(no subcommand)", "    Return details about all Redis commands.",
+			"COUNT", "    Return the total number of commands in this Redis server.",
+			"LIST", "    Return a list of all commands in this Redis server.",
+			"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+			"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+		})
+	default:
+		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try COMMAND HELP.", c.Args[1]))
+	}
+}
+
+// writeCommandInfo writes one COMMAND INFO entry: name, arity, flags,
+// first key, last key, step, ACL categories, tips, key specs, subcommands.
+func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
+	c.W.Array(10)
+	c.W.BulkString(sp.Name)
+	c.W.Int(int64(sp.Arity))
+	flags := sp.Flags.Names()
+	c.W.Set(len(flags))
+	for _, f := range flags {
+		c.W.Simple(f)
+	}
+	c.W.Int(int64(sp.FirstKey))
+	c.W.Int(int64(sp.LastKey))
+	c.W.Int(int64(sp.Step))
+	cat := "@" + sp.Group
+	c.W.Set(1)
+	c.W.Simple(cat)
+	c.W.Array(0) // tips
+	c.W.Array(0) // key specs
+	c.W.Array(len(sp.Subcommands))
+	for _, sub := range sp.Subcommands {
+		c.W.Array(10)
+		c.W.BulkString(sp.Name + "|" + sub)
+		c.W.Int(-2)
+		c.W.Set(0)
+		c.W.Int(0)
+		c.W.Int(0)
+		c.W.Int(0)
+		c.W.Set(1)
+		c.W.Simple(cat)
+		c.W.Array(0)
+		c.W.Array(0)
+		c.W.Array(0)
+	}
+}
+
+func (s *Server) configCmd(c *command.Ctx) {
+	sub := strings.ToLower(string(c.Args[1]))
+	switch {
+	case sub == "get" && len(c.Args) >= 3:
+		pats := make([]string, 0, len(c.Args)-2)
+		for _, a := range c.Args[2:] {
+			pats = append(pats, string(a))
+		}
+		var pairs [][2]string
+		if s.cfg != nil {
+			pairs = s.cfg.Get(pats...)
+		}
+		c.W.Map(len(pairs))
+		for _, p := range pairs {
+			c.W.BulkString(p[0])
+			c.W.BulkString(p[1])
+		}
+	case sub == "set" && len(c.Args) >= 4:
+		if len(c.Args)%2 != 0 {
+			c.Error("ERR wrong number of arguments for 'config|set' command")
+			return
+		}
+		if s.cfg == nil {
+			c.Error("ERR CONFIG SET is not available without a configuration")
+			return
+		}
+		var pairs [][2]string
+		for i := 2; i < len(c.Args); i += 2 {
+			pairs = append(pairs, [2]string{string(c.Args[i]), string(c.Args[i+1])})
+		}
+		if err := s.cfg.Set(pairs); err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "ERR ") {
+				msg = "ERR " + msg
+			}
+			c.Error(msg)
+			return
+		}
+		c.W.OK()
+	case sub == "rewrite" && len(c.Args) == 2:
+		if s.cfg == nil {
+			c.Error("ERR The server is running without a config file")
+			return
+		}
+		if err := s.cfg.Rewrite(); err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "ERR ") {
+				msg = "ERR Rewriting config file: " + msg
+			}
+			s.log.Warningf("CONFIG REWRITE failed: %v", err)
+			c.Error(msg)
+			return
+		}
+		s.log.Noticef("CONFIG REWRITE executed with success.")
+		c.W.OK()
+	case sub == "resetstat" && len(c.Args) == 2:
+		s.resetStats()
+		c.W.OK()
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, "CONFIG", []string{
+			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Rewrite the configuration file.",
+		})
+	default:
+		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CONFIG HELP.", c.Args[1]))
+	}
+}
+
+func (s *Server) resetStats() {
+	s.stats.connections = 0
+	s.stats.rejected = 0
+	s.stats.netIn.Store(0)
+	s.stats.netOut.Store(0)
+	s.eng.TotalCommands = 0
+	s.eng.TotalErrors = 0
+	s.ks.ExpiredKeys = 0
+	s.ks.Hits, s.ks.Misses = 0, 0
+	for _, sp := range s.eng.Table.All() {
+		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
+	}
+	s.slow.reset()
+}
+
+// debugAllowed applies enable-debug-command (no | yes | local).
+func (s *Server) debugAllowed(c *command.Ctx) bool {
+	switch s.set.EnableDebug {
+	case "yes":
+		return true
+	case "local":
+		if cl, ok := c.S.Owner.(*client); ok {
+			if a, ok := cl.conn.RemoteAddr().(*net.TCPAddr); ok && a.IP.IsLoopback() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) debugCmd(c *command.Ctx) {
+	if !s.debugAllowed(c) {
+		c.Error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+		return
+	}
+	sub := strings.ToLower(string(c.Args[1]))
+	switch {
+	case sub == "sleep" && len(c.Args) == 3:
+		secs, err := strconv.ParseFloat(string(c.Args[2]), 64)
+		if err != nil || secs < 0 || math.IsNaN(secs) {
+			c.Error(command.ErrNotFloat)
+			return
+		}
+		// DEBUG SLEEP blocks the whole server, as in Redis: that is its point.
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		c.W.OK()
+	case sub == "set-active-expire" && len(c.Args) == 3:
+		v, ok := resp.ParseInt(c.Args[2])
+		if !ok {
+			c.Error(command.ErrNotInt)
+			return
+		}
+		s.activeExpireOff = v == 0
+		c.W.OK()
+	case sub == "object" && len(c.Args) == 3:
+		e := c.DB.Peek(c.Args[2])
+		if e == nil {
+			c.Error(command.ErrNoSuchKey)
+			return
+		}
+		c.W.Simple(fmt.Sprintf("Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+			command.EncodingName(e), len(e.Str()), e.LRU()&(1<<24-1), s.ks.Clock()-e.LRU()))
+	case sub == "jmap":
+		c.W.OK()
+	case sub == "help":
+		writeHelp(c, "DEBUG", []string{
+			"OBJECT <key>", "    Show low level info about the <key> and associated value.",
+			"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+			"SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+		})
+	default:
+		if s.Debug != nil && s.Debug(c, sub) {
+			return
+		}
+		c.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try DEBUG HELP.")
+	}
+}
+
+// ErrShutdownAborted is returned by a shutdown hook that refuses (a failed
+// save without NOSAVE/FORCE).
+var ErrShutdownAborted = errors.New("shutdown aborted")
+
+func (s *Server) shutdownCmd(c *command.Ctx) {
+	save := -1 // default: save if save points are configured
+	for _, a := range c.Args[1:] {
+		switch strings.ToUpper(string(a)) {
+		case "NOSAVE":
+			save = 0
+		case "SAVE":
+			save = 1
+		case "NOW", "FORCE":
+		case "ABORT":
+			c.Error("ERR No shutdown in progress.")
+			return
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+	}
+	s.log.Warningf("User requested shutdown...")
+	if s.BeforeShutdown != nil {
+		if err := s.BeforeShutdown(save); err != nil {
+			c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
+	}
+	s.log.Warningf("Redis is now ready to exit, bye bye...")
+	// No reply: the connection closes, as Redis's does.
+	c.S.Flags |= command.FlagCloseAfterReply
+	go s.Close()
+}

@@ -1,0 +1,331 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
+
+// InfoSection writes one INFO section's field lines (srv.mu held). Other
+// packages (persistence, replication) register theirs with SetInfoSection.
+type InfoSection func(b *strings.Builder)
+
+// defaultSections is INFO's default set, in Redis 7.0's order.
+var defaultSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"}
+
+// SetInfoSection replaces the writer of a section (srv.mu held or before
+// Start).
+func (s *Server) SetInfoSection(name string, fn InfoSection) {
+	if s.infoSections == nil {
+		s.infoSections = map[string]InfoSection{}
+	}
+	s.infoSections[name] = fn
+}
+
+func (s *Server) infoCmd(c *command.Ctx) {
+	want := map[string]bool{}
+	all, everything := false, false
+	for _, a := range c.Args[1:] {
+		n := strings.ToLower(string(a))
+		switch n {
+		case "all":
+			all = true
+		case "everything":
+			everything = true
+		case "default":
+			for _, d := range defaultSections {
+				want[d] = true
+			}
+		default:
+			want[n] = true
+		}
+	}
+	if len(c.Args) == 1 {
+		for _, d := range defaultSections {
+			want[d] = true
+		}
+	}
+	order := append([]string{}, defaultSections...)
+	order = append(order[:9], append([]string{"commandstats", "latencystats"}, order[9:]...)...)
+	var b strings.Builder
+	for _, name := range order {
+		if !(want[name] || all || everything) {
+			continue
+		}
+		if all && name == "modules" && !want[name] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		fmt.Fprintf(&b, "# %s\r\n", strings.ToUpper(name[:1])+name[1:])
+		s.writeSection(&b, name)
+	}
+	c.W.Verbatim(b.String())
+}
+
+func (s *Server) writeSection(b *strings.Builder, name string) {
+	if fn, ok := s.infoSections[name]; ok {
+		fn(b)
+		return
+	}
+	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
+	switch name {
+	case "server":
+		up := time.Since(s.started)
+		port := s.set.Port
+		if a, ok := s.Addr().(interface{ String() string }); ok && port == 0 {
+			_ = a
+		}
+		exe, _ := os.Executable()
+		f("redis_version", Version)
+		f("redis_git_sha1", "00000000")
+		f("redis_git_dirty", 0)
+		f("redis_build_id", "tandem-"+TandemVersion)
+		f("redis_mode", "standalone")
+		f("os", runtime.GOOS+" "+runtime.GOARCH)
+		f("arch_bits", 64)
+		f("monotonic_clock", "POSIX clock_gettime")
+		f("multiplexing_api", "epoll")
+		f("atomicvar_api", "c11-builtin")
+		f("gcc_version", "0.0.0")
+		f("process_id", os.Getpid())
+		f("process_supervised", "no")
+		f("run_id", s.runID)
+		f("tcp_port", port)
+		f("server_time_usec", time.Now().UnixMicro())
+		f("uptime_in_seconds", int64(up.Seconds()))
+		f("uptime_in_days", int64(up.Hours()/24))
+		f("hz", s.set.Hz)
+		f("configured_hz", s.set.Hz)
+		f("lru_clock", s.ks.Clock()&(1<<24-1))
+		f("executable", exe)
+		f("config_file", s.configFile)
+		f("io_threads_active", 0)
+		f("tandem_version", TandemVersion)
+		f("go_version", runtime.Version())
+	case "clients":
+		normal := 0
+		for _, cl := range s.clients {
+			if cl.sess.Flags&command.FlagReplica == 0 {
+				normal++
+			}
+		}
+		f("connected_clients", normal)
+		f("cluster_connections", 0)
+		f("maxclients", s.set.MaxClients)
+		f("client_recent_max_input_buffer", 0)
+		f("client_recent_max_output_buffer", 0)
+		f("blocked_clients", s.eng.BlockedClients())
+		f("tracking_clients", 0)
+		f("clients_in_timeout_table", s.eng.BlockedClients())
+	case "memory":
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		used := ms.HeapAlloc + ms.StackInuse
+		rss := readRSS()
+		f("used_memory", used)
+		f("used_memory_human", humanBytes(used))
+		f("used_memory_rss", rss)
+		f("used_memory_rss_human", humanBytes(rss))
+		f("used_memory_peak", s.peakMemory(used))
+		f("used_memory_peak_human", humanBytes(s.peakMem))
+		f("used_memory_overhead", ms.StackInuse+ms.MSpanInuse+ms.MCacheInuse)
+		f("used_memory_startup", 0)
+		f("used_memory_dataset", ms.HeapAlloc)
+		f("total_system_memory", totalSystemMemory())
+		f("used_memory_lua", 0)
+		f("used_memory_scripts", 0)
+		f("maxmemory", 0)
+		f("maxmemory_human", "0B")
+		f("maxmemory_policy", s.set.MaxmemoryPolicy)
+		ratio := 1.0
+		if used > 0 {
+			ratio = float64(rss) / float64(used)
+		}
+		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
+		f("mem_allocator", "go-"+runtime.Version())
+		f("mem_replication_backlog", 0)
+		f("mem_total_replication_buffers", 0)
+		f("mem_clients_slaves", 0)
+		f("mem_clients_normal", 0)
+		f("lazyfree_pending_objects", 0)
+		f("lazyfreed_objects", 0)
+		f("go_heap_sys", ms.HeapSys)
+		f("go_gc_cycles", ms.NumGC)
+	case "persistence":
+		f("loading", 0)
+		f("async_loading", 0)
+		f("current_cow_peak", 0)
+		f("current_cow_size", 0)
+		f("current_cow_size_age", 0)
+		f("current_fork_perc", "0.00")
+		f("current_save_keys_processed", 0)
+		f("current_save_keys_total", 0)
+		f("rdb_changes_since_last_save", s.ks.Dirty)
+		f("rdb_bgsave_in_progress", 0)
+		f("rdb_last_save_time", s.started.Unix())
+		f("rdb_last_bgsave_status", "ok")
+		f("rdb_last_bgsave_time_sec", -1)
+		f("rdb_current_bgsave_time_sec", -1)
+		f("rdb_saves", 0)
+		f("rdb_last_cow_size", 0)
+		f("rdb_last_load_keys_expired", 0)
+		f("rdb_last_load_keys_loaded", 0)
+		f("aof_enabled", 0)
+		f("aof_rewrite_in_progress", 0)
+		f("aof_rewrite_scheduled", 0)
+		f("aof_last_rewrite_time_sec", -1)
+		f("aof_current_rewrite_time_sec", -1)
+		f("aof_last_bgrewrite_status", "ok")
+		f("aof_rewrites", 0)
+		f("aof_rewrites_consecutive_failures", 0)
+		f("aof_last_write_status", "ok")
+		f("aof_last_cow_size", 0)
+		f("module_fork_in_progress", 0)
+		f("module_fork_last_cow_size", 0)
+	case "stats":
+		f("total_connections_received", s.stats.connections)
+		f("total_commands_processed", s.eng.TotalCommands)
+		f("instantaneous_ops_per_sec", s.instantaneousOps())
+		f("total_net_input_bytes", s.stats.netIn.Load())
+		f("total_net_output_bytes", s.stats.netOut.Load())
+		f("total_net_repl_input_bytes", 0)
+		f("total_net_repl_output_bytes", 0)
+		f("instantaneous_input_kbps", "0.00")
+		f("instantaneous_output_kbps", "0.00")
+		f("instantaneous_input_repl_kbps", "0.00")
+		f("instantaneous_output_repl_kbps", "0.00")
+		f("rejected_connections", s.stats.rejected)
+		f("sync_full", 0)
+		f("sync_partial_ok", 0)
+		f("sync_partial_err", 0)
+		f("expired_keys", s.ks.ExpiredKeys)
+		f("expired_stale_perc", "0.00")
+		f("expired_time_cap_reached_count", 0)
+		f("expire_cycle_cpu_milliseconds", 0)
+		f("evicted_keys", 0)
+		f("evicted_clients", 0)
+		f("total_eviction_exceeded_time", 0)
+		f("current_eviction_exceeded_time", 0)
+		f("keyspace_hits", s.ks.Hits)
+		f("keyspace_misses", s.ks.Misses)
+		f("pubsub_channels", len(s.ps.channels))
+		f("pubsub_patterns", len(s.ps.patterns))
+		f("pubsubshard_channels", 0)
+		f("latest_fork_usec", 0)
+		f("total_forks", 0)
+		f("migrate_cached_sockets", 0)
+		f("slave_expires_tracked_keys", 0)
+		f("active_defrag_hits", 0)
+		f("active_defrag_misses", 0)
+		f("active_defrag_key_hits", 0)
+		f("active_defrag_key_misses", 0)
+		f("total_active_defrag_time", 0)
+		f("current_active_defrag_time", 0)
+		f("tracking_total_keys", 0)
+		f("tracking_total_items", 0)
+		f("tracking_total_prefixes", 0)
+		f("unexpected_error_replies", 0)
+		f("total_error_replies", s.eng.TotalErrors)
+		f("dump_payload_sanitizations", 0)
+		f("total_reads_processed", s.eng.TotalCommands)
+		f("total_writes_processed", s.eng.TotalCommands)
+		f("io_threaded_reads_processed", 0)
+		f("io_threaded_writes_processed", 0)
+		f("reply_buffer_shrinks", 0)
+		f("reply_buffer_expands", 0)
+	case "replication":
+		f("role", "master")
+		f("connected_slaves", 0)
+		f("master_failover_state", "no-failover")
+		f("master_replid", s.runID)
+		f("master_replid2", strings.Repeat("0", 40))
+		f("master_repl_offset", 0)
+		f("second_repl_offset", -1)
+		f("repl_backlog_active", 0)
+		f("repl_backlog_size", 1048576)
+		f("repl_backlog_first_byte_offset", 0)
+		f("repl_backlog_histlen", 0)
+	case "cpu":
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		tv := func(t syscall.Timeval) string { return fmt.Sprintf("%d.%06d", t.Sec, t.Usec) }
+		f("used_cpu_sys", tv(ru.Stime))
+		f("used_cpu_user", tv(ru.Utime))
+		f("used_cpu_sys_children", "0.000000")
+		f("used_cpu_user_children", "0.000000")
+		f("used_cpu_sys_main_thread", tv(ru.Stime))
+		f("used_cpu_user_main_thread", tv(ru.Utime))
+	case "modules":
+	case "errorstats":
+	case "cluster":
+		f("cluster_enabled", 0)
+	case "commandstats":
+		for _, sp := range s.eng.Table.All() {
+			if sp.Calls == 0 && sp.Rejected == 0 && sp.Failed == 0 {
+				continue
+			}
+			per := 0.0
+			if sp.Calls > 0 {
+				per = float64(sp.Usec) / float64(sp.Calls)
+			}
+			fmt.Fprintf(b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+				sp.Name, sp.Calls, sp.Usec, per, sp.Rejected, sp.Failed)
+		}
+	case "latencystats":
+	case "keyspace":
+		for _, db := range s.ks.DBs {
+			if db.Len() == 0 {
+				continue
+			}
+			fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, db.Len(), db.ExpiresLen(), db.AvgTTL)
+		}
+	}
+}
+
+func (s *Server) peakMemory(used uint64) uint64 {
+	if used > s.peakMem {
+		s.peakMem = used
+	}
+	return s.peakMem
+}
+
+func humanBytes(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fG", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.2fK", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// readRSS reads the resident set size from /proc (0 where unavailable).
+func readRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident uint64
+	fmt.Sscan(string(data), &size, &resident)
+	return resident * uint64(os.Getpagesize())
+}
+
+func totalSystemMemory() uint64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return si.Totalram * uint64(si.Unit)
+}
+
+var _ = sort.Strings

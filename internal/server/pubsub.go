@@ -1,0 +1,334 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/glob"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// pubsub holds channel and pattern subscriptions (srv.mu guards it).
+type pubsub struct {
+	channels map[string]map[*client]struct{}
+	patterns map[string]map[*client]struct{}
+}
+
+func (s *Server) registerPubSub() {
+	s.ps = pubsub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
+	ps := command.PubSub | command.Loading | command.Stale
+	s.eng.Table.Add(
+		&command.Spec{Name: "subscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(false), Group: "pubsub", Summary: "Listens for messages published to channels.", Since: "2.0.0"},
+		&command.Spec{Name: "psubscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(true), Group: "pubsub", Summary: "Listens for messages published to channels that match one or more patterns.", Since: "2.0.0"},
+		&command.Spec{Name: "unsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(false), Group: "pubsub", Summary: "Stops listening to messages posted to channels.", Since: "2.0.0"},
+		&command.Spec{Name: "punsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(true), Group: "pubsub", Summary: "Stops listening to messages published to channels that match one or more patterns.", Since: "2.0.0"},
+		&command.Spec{Name: "publish", Arity: 3, Flags: ps | command.Fast | command.MayReplicate, Handler: s.publishCmd, Group: "pubsub", Summary: "Posts a message to a channel.", Since: "2.0.0"},
+		&command.Spec{Name: "pubsub", Arity: -2, Flags: ps, Handler: s.pubsubCmd, Group: "pubsub", Summary: "A container for Pub/Sub commands.", Since: "2.8.0",
+			Subcommands: []string{"channels", "help", "numpat", "numsub", "shardchannels", "shardnumsub"}},
+	)
+}
+
+func (s *Server) subscribeCmd(pattern bool) command.Handler {
+	kind := "subscribe"
+	if pattern {
+		kind = "psubscribe"
+	}
+	return func(c *command.Ctx) {
+		if c.S.InMulti() && c.S.Proto == 2 {
+			// Redis refuses SUBSCRIBE inside MULTI for RESP2 clients.
+		}
+		cl := c.S.Owner.(*client)
+		for _, a := range c.Args[1:] {
+			name := string(a)
+			set, subs := c.S.Channels, s.ps.channels
+			if pattern {
+				set, subs = c.S.Patterns, s.ps.patterns
+			}
+			if set == nil {
+				set = map[string]struct{}{}
+				if pattern {
+					c.S.Patterns = set
+				} else {
+					c.S.Channels = set
+				}
+			}
+			if _, ok := set[name]; !ok {
+				set[name] = struct{}{}
+				m := subs[name]
+				if m == nil {
+					m = map[*client]struct{}{}
+					subs[name] = m
+				}
+				m[cl] = struct{}{}
+			}
+			c.W.Push(3)
+			c.W.BulkString(kind)
+			c.W.Bulk(a)
+			c.W.Int(int64(c.S.Subscriptions()))
+		}
+		cl.startAsync()
+	}
+}
+
+func (s *Server) unsubscribeCmd(pattern bool) command.Handler {
+	kind := "unsubscribe"
+	if pattern {
+		kind = "punsubscribe"
+	}
+	return func(c *command.Ctx) {
+		cl := c.S.Owner.(*client)
+		set := c.S.Channels
+		if pattern {
+			set = c.S.Patterns
+		}
+		names := make([]string, 0, len(c.Args)-1)
+		for _, a := range c.Args[1:] {
+			names = append(names, string(a))
+		}
+		if len(names) == 0 {
+			for n := range set {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			if len(names) == 0 {
+				c.W.Push(3)
+				c.W.BulkString(kind)
+				c.W.Null()
+				c.W.Int(int64(c.S.Subscriptions()))
+				return
+			}
+		}
+		for _, n := range names {
+			s.removeSub(cl, n, pattern)
+			c.W.Push(3)
+			c.W.BulkString(kind)
+			c.W.BulkString(n)
+			c.W.Int(int64(c.S.Subscriptions()))
+		}
+	}
+}
+
+func (s *Server) removeSub(cl *client, name string, pattern bool) {
+	set, subs := cl.sess.Channels, s.ps.channels
+	if pattern {
+		set, subs = cl.sess.Patterns, s.ps.patterns
+	}
+	if _, ok := set[name]; !ok {
+		return
+	}
+	delete(set, name)
+	if m := subs[name]; m != nil {
+		delete(m, cl)
+		if len(m) == 0 {
+			delete(subs, name)
+		}
+	}
+}
+
+// unsubscribeAll drops every subscription of a closing client (srv.mu held).
+func (s *Server) unsubscribeAll(cl *client) {
+	for n := range cl.sess.Channels {
+		s.removeSub(cl, n, false)
+	}
+	for n := range cl.sess.Patterns {
+		s.removeSub(cl, n, true)
+	}
+}
+
+// Publish delivers a message to channel and pattern subscribers (srv.mu
+// held) and returns the number of receivers. Replicas call it for PUBLISH
+// commands in their master's stream.
+func (s *Server) Publish(channel, msg []byte) int {
+	n := 0
+	var w resp.Writer
+	for cl := range s.ps.channels[string(channel)] {
+		w.Reset()
+		w.Proto = cl.sess.Proto
+		w.Push(3)
+		w.BulkString("message")
+		w.Bulk(channel)
+		w.Bulk(msg)
+		if cl.Push(w.Buf) {
+			n++
+		}
+	}
+	for pat, subs := range s.ps.patterns {
+		if !glob.Match([]byte(pat), channel, false) {
+			continue
+		}
+		for cl := range subs {
+			w.Reset()
+			w.Proto = cl.sess.Proto
+			w.Push(4)
+			w.BulkString("pmessage")
+			w.BulkString(pat)
+			w.Bulk(channel)
+			w.Bulk(msg)
+			if cl.Push(w.Buf) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (s *Server) publishCmd(c *command.Ctx) {
+	n := s.Publish(c.Args[1], c.Args[2])
+	c.ForcePropagate()
+	c.W.Int(int64(n))
+}
+
+func (s *Server) pubsubCmd(c *command.Ctx) {
+	sub := strings.ToLower(string(c.Args[1]))
+	switch {
+	case (sub == "channels" || sub == "shardchannels") && len(c.Args) <= 3:
+		var out []string
+		if sub == "channels" {
+			for ch := range s.ps.channels {
+				if len(c.Args) == 2 || glob.Match(c.Args[2], []byte(ch), false) {
+					out = append(out, ch)
+				}
+			}
+		}
+		sort.Strings(out)
+		c.W.Array(len(out))
+		for _, ch := range out {
+			c.W.BulkString(ch)
+		}
+	case sub == "numsub" || sub == "shardnumsub":
+		c.W.Map(len(c.Args) - 2)
+		for _, a := range c.Args[2:] {
+			c.W.Bulk(a)
+			if sub == "numsub" {
+				c.W.Int(int64(len(s.ps.channels[string(a)])))
+			} else {
+				c.W.Int(0)
+			}
+		}
+	case sub == "numpat" && len(c.Args) == 2:
+		c.W.Int(int64(len(s.ps.patterns)))
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, "PUBSUB", []string{
+			"CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
+			"NUMPAT", "    Return number of subscriptions to patterns.",
+			"NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",
+			"    pattern subscriptions(default: no channels).",
+			"SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+			"SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
+		})
+	default:
+		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP.", c.Args[1]))
+	}
+}
+
+// feedMonitors shows a command to MONITOR clients (srv.mu held), in
+// Redis's format: +<unix.micro> [<db> <addr>] "arg" "arg"...
+func (s *Server) feedMonitors(sess *command.Session, args [][]byte) {
+	if len(s.monitors) == 0 {
+		return
+	}
+	now := time.Now()
+	var b []byte
+	b = append(b, '+')
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, '.')
+	b = append(b, fmt.Sprintf("%06d", now.Nanosecond()/1000)...)
+	addr := "unknown"
+	if cl, ok := sess.Owner.(*client); ok {
+		addr = cl.addr
+	}
+	b = append(b, fmt.Sprintf(" [%d %s]", sess.DB, addr)...)
+	for _, a := range args {
+		b = append(b, ' ')
+		b = appendRepr(b, a)
+	}
+	b = append(b, '\r', '\n')
+	for _, m := range s.monitors {
+		if m.sess.ID != sess.ID {
+			m.Push(b)
+		}
+	}
+}
+
+// appendRepr quotes like Redis's sdscatrepr.
+func appendRepr(b, s []byte) []byte {
+	b = append(b, '"')
+	for _, ch := range s {
+		switch ch {
+		case '\\', '"':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if ch >= 0x20 && ch < 0x7f {
+				b = append(b, ch)
+			} else {
+				b = append(b, fmt.Sprintf("\\x%02x", ch)...)
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+func (s *Server) monitorCmd(c *command.Ctx) {
+	cl := c.S.Owner.(*client)
+	if c.S.Flags&command.FlagMonitor == 0 {
+		c.S.Flags |= command.FlagMonitor
+		s.monitors = append(s.monitors, cl)
+		cl.startAsync()
+	}
+	c.W.OK()
+}
+
+func (s *Server) stopMonitor(cl *client) {
+	for i, m := range s.monitors {
+		if m == cl {
+			s.monitors = append(s.monitors[:i], s.monitors[i+1:]...)
+			break
+		}
+	}
+	cl.sess.Flags &^= command.FlagMonitor
+}
+
+// pause implements CLIENT PAUSE: commands (all, or only writes) from normal
+// clients wait until the deadline or CLIENT UNPAUSE.
+func (s *Server) pause(d time.Duration, all bool) {
+	until := time.Now().Add(d)
+	if until.After(s.pausedUntil) {
+		s.pausedUntil = until
+	}
+	s.pauseAll = all || s.pauseAll
+}
+
+func (s *Server) unpause() {
+	s.pausedUntil = time.Time{}
+	s.pauseAll = false
+}
+
+// pausedFor reports how long a command must wait (srv.mu held).
+func (s *Server) pausedFor(sess *command.Session, spec *command.Spec) time.Duration {
+	if s.pausedUntil.IsZero() || sess.Flags&(command.FlagMaster|command.FlagReplica) != 0 {
+		return 0
+	}
+	d := time.Until(s.pausedUntil)
+	if d <= 0 {
+		s.unpause()
+		return 0
+	}
+	if s.pauseAll || spec.Flags&(command.Write|command.MayReplicate) != 0 {
+		return d
+	}
+	return 0
+}

@@ -1,0 +1,408 @@
+// Package server runs Tandem's network side: listeners, one goroutine per
+// connection (read a batch, run every complete command under the server
+// lock, write the replies once), client bookkeeping and limits, the
+// periodic cycle (active expiry, timeouts, rehashing), and the server-level
+// commands (CLIENT, CONFIG, INFO, …) that need that state.
+//
+// Concurrency model: the whole keyspace and engine are guarded by one
+// mutex, Server.mu. Commands therefore form a single total order, which
+// replication offsets, MULTI atomicity and snapshot instants rely on.
+// Parsing and socket I/O happen outside the lock, in the connection's own
+// goroutine, so they run in parallel across connections.
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/logger"
+)
+
+// Version is the Redis version Tandem reports (clients gate features on it).
+const Version = "7.0.15"
+
+// TandemVersion is Tandem's own version.
+const TandemVersion = "0.1.0"
+
+// ConfigStore is the configuration as CONFIG GET/SET/REWRITE see it.
+type ConfigStore interface {
+	Get(patterns ...string) [][2]string
+	Set(pairs [][2]string) error
+	Rewrite() error
+}
+
+// Server is one Tandem instance.
+type Server struct {
+	mu  sync.Mutex // guards everything below that is not atomic
+	eng *command.Engine
+	ks  *keyspace.Keyspace
+	set Settings
+	cfg ConfigStore
+	log *logger.Logger
+
+	listeners []net.Listener
+	clients   map[int64]*client
+	monitors  []*client
+	nextID    int64
+	runID     string
+	started   time.Time
+
+	closing  atomic.Bool
+	done     chan struct{}
+	wg       sync.WaitGroup
+	shutdown func(save bool) // what SHUTDOWN does beyond closing (persistence hooks)
+
+	stats stats
+	slow  slowlog
+	ps    pubsub
+
+	infoSections    map[string]InfoSection
+	configFile      string
+	peakMem         uint64
+	defaultBind     bool
+	pausedUntil     time.Time
+	pauseAll        bool
+	activeExpireOff bool
+	onKill          func(*client)
+
+	// Hooks for the parts built on top of the core server (persistence,
+	// replication). Each may be nil; they run with srv.mu held.
+	LastSave       func() int64
+	Role           func(c *command.Ctx)
+	Wait           func(c *command.Ctx)
+	Debug          func(c *command.Ctx, sub string) bool
+	BeforeShutdown func(save int) error
+}
+
+type stats struct {
+	connections   int64
+	rejected      int64
+	netIn, netOut atomic.Int64
+	opsSamples    [16]int64
+	opsIdx        int
+	lastOps       int64
+	lastSample    time.Time
+	expiredStale  int64
+}
+
+// Options build a server.
+type Options struct {
+	Settings Settings
+	Config   ConfigStore // may be nil (CONFIG answers from Settings only)
+	Logger   *logger.Logger
+	// ProtectedBind reports whether bind was left at its default (protected
+	// mode applies only then).
+	DefaultBind bool
+	// ConfigFile is the absolute path of the config file ("" = none).
+	ConfigFile string
+}
+
+// New builds a server; Start opens its listeners.
+func New(opts Options) *Server {
+	set := opts.Settings
+	if set.Databases <= 0 {
+		set.Databases = 16
+	}
+	ks := keyspace.New(set.Databases)
+	s := &Server{
+		ks:      ks,
+		eng:     command.NewEngine(ks),
+		set:     set,
+		cfg:     opts.Config,
+		log:     opts.Logger,
+		clients: map[int64]*client{},
+		runID:   randomHex(20),
+		started: time.Now(),
+		done:    make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = logger.Discard()
+	}
+	s.defaultBind = opts.DefaultBind
+	s.configFile = opts.ConfigFile
+	s.eng.AuthRequired = func() bool { return s.set.RequirePass != "" }
+	s.eng.Gate = s.gate
+	s.eng.Monitor = s.feedMonitors
+	s.eng.Slow = s.recordSlow
+	command.MaxStringSize = set.ProtoMaxBulkLen
+	s.registerCommands()
+	s.slow.init()
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Start opens the listeners and starts serving.
+func (s *Server) Start() error {
+	addrs := s.listenAddrs()
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			if a.optional {
+				continue
+			}
+			s.closeListeners()
+			return fmt.Errorf("Warning: Could not create server TCP listening socket %s: %w", a.addr, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 && s.set.Port != 0 {
+		return errors.New("Failed listening on port " + strconv.Itoa(s.set.Port) + " (tcp), aborting.")
+	}
+	if s.set.Port < 0 && len(s.listeners) > 0 {
+		s.set.Port = s.listeners[0].Addr().(*net.TCPAddr).Port
+	}
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.wg.Add(1)
+	go s.cron()
+	return nil
+}
+
+type listenAddr struct {
+	addr     string
+	optional bool
+}
+
+// listenAddrs maps redis.conf bind entries to listen addresses: "*" is
+// every IPv4 address, "::*" every IPv6 one, and a leading "-" makes an
+// address optional (start even if it cannot be bound).
+func (s *Server) listenAddrs() []listenAddr {
+	if s.set.Port == 0 {
+		return nil
+	}
+	port := strconv.Itoa(s.set.Port)
+	if s.set.Port < 0 { // ephemeral: one free port on the first address
+		b := strings.TrimPrefix(s.set.Bind[0], "-")
+		if b == "*" {
+			b = "127.0.0.1"
+		}
+		return []listenAddr{{addr: net.JoinHostPort(b, "0")}}
+	}
+	var out []listenAddr
+	for _, b := range s.set.Bind {
+		opt := strings.HasPrefix(b, "-")
+		b = strings.TrimPrefix(b, "-")
+		switch b {
+		case "*":
+			b = "0.0.0.0"
+		case "::*":
+			b = "::"
+		}
+		out = append(out, listenAddr{addr: net.JoinHostPort(b, port), optional: opt})
+	}
+	return out
+}
+
+// SetConfig attaches the configuration CONFIG GET/SET/REWRITE work on.
+func (s *Server) SetConfig(cs ConfigStore) { s.cfg = cs }
+
+// ApplySettings installs new settings after a CONFIG SET (srv.mu held, as
+// CONFIG SET runs as a command).
+func (s *Server) ApplySettings(set Settings) {
+	set.Port = s.set.Port
+	set.Bind = s.set.Bind
+	set.Databases = s.set.Databases
+	s.set = set
+	command.MaxStringSize = set.ProtoMaxBulkLen
+}
+
+// IsReplica reports whether this server replicates from a master.
+func (s *Server) IsReplica() bool { return s.ks.Replica }
+
+// Addr is the first listening address.
+func (s *Server) Addr() net.Addr {
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// Close stops the server: listeners, clients, background work.
+func (s *Server) Close() error {
+	if !s.closing.CompareAndSwap(false, true) {
+		<-s.done
+		return nil
+	}
+	s.closeListeners()
+	s.mu.Lock()
+	for _, c := range s.clients {
+		c.conn.Close()
+	}
+	s.mu.Unlock()
+	close(s.done)
+	s.wg.Wait()
+	return nil
+}
+
+// Done is closed when the server has stopped (Close or SHUTDOWN).
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// SetShutdownHook sets what SHUTDOWN does before the process stops (save,
+// remove the pidfile) and makes SHUTDOWN call it; the process exits after.
+func (s *Server) SetShutdownHook(fn func(save bool)) { s.shutdown = fn }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *logger.Logger { return s.log }
+
+// Engine returns the command engine (for packages that add commands).
+func (s *Server) Engine() *command.Engine { return s.eng }
+
+// Lock and Unlock take the server lock, for background work outside
+// command execution (persistence, replication).
+func (s *Server) Lock()   { s.mu.Lock() }
+func (s *Server) Unlock() { s.mu.Unlock() }
+
+// Keyspace returns the databases; hold the lock to use it.
+func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
+
+// RunID is the 40-hex run id.
+func (s *Server) RunID() string { return s.runID }
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if s.closing.Load() {
+				return
+			}
+			// Temporary errors (EMFILE…): back off instead of spinning.
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else if backoff < time.Second {
+				backoff *= 2
+			}
+			s.log.Warningf("Accepting client connection: %v", err)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serve(conn)
+		}()
+	}
+}
+
+// cron is the periodic cycle, hz times a second: access clock, active
+// expiry in small steps (releasing the lock between steps so no client
+// waits long), idle-client timeouts, rehashing, ops/sec sampling.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	hz := s.set.Hz
+	if hz <= 0 {
+		hz = 10
+	}
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		s.ks.Tick()
+		s.sampleOps()
+		for _, db := range s.ks.DBs {
+			db.Resize(100)
+		}
+		s.clientTimeouts()
+		off := s.activeExpireOff
+		s.mu.Unlock()
+		if !off {
+			s.activeExpire(time.Second / time.Duration(hz) / 4)
+		}
+	}
+}
+
+// activeExpire runs Redis's slow expiry cycle within budget: sample 20 keys
+// with a TTL per database, repeat while more than a quarter of a sample had
+// expired.
+func (s *Server) activeExpire(budget time.Duration) {
+	deadline := time.Now().Add(budget)
+	for {
+		more := false
+		s.mu.Lock()
+		for _, db := range s.ks.DBs {
+			sampled, expired := db.ExpireSample(20)
+			if sampled > 0 && expired*4 > sampled {
+				more = true
+			}
+		}
+		s.mu.Unlock()
+		if !more || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
+func (s *Server) sampleOps() {
+	now := time.Now()
+	total := s.eng.TotalCommands
+	if !s.stats.lastSample.IsZero() {
+		dt := now.Sub(s.stats.lastSample).Seconds()
+		if dt > 0 {
+			s.stats.opsSamples[s.stats.opsIdx%len(s.stats.opsSamples)] = int64(float64(total-s.stats.lastOps) / dt)
+			s.stats.opsIdx++
+		}
+	}
+	s.stats.lastOps = total
+	s.stats.lastSample = now
+}
+
+func (s *Server) instantaneousOps() int64 {
+	n := len(s.stats.opsSamples)
+	if s.stats.opsIdx < n {
+		n = s.stats.opsIdx
+	}
+	if n == 0 {
+		return 0
+	}
+	var sum int64
+	for i := 0; i < n; i++ {
+		sum += s.stats.opsSamples[i]
+	}
+	return sum / int64(n)
+}
+
+// recoverPanic turns a handler panic into a logged error that closes only
+// the offending connection.
+func (s *Server) recoverPanic(c *client) {
+	if r := recover(); r != nil {
+		s.log.Warningf("Panic while serving client %s: %v\n%s", c.addr, r, debug.Stack())
+		c.conn.Close()
+	}
+}
+
+// WritePidfile writes the process id to path.
+func WritePidfile(path string) error {
+	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+}

@@ -1,0 +1,71 @@
+package server
+
+// Settings are the values the server acts on, read from the configuration
+// at start-up and again after every CONFIG SET. Keeping them in one typed
+// struct means the hot paths read plain fields instead of looking names up.
+type Settings struct {
+	Bind          []string
+	Port          int
+	Databases     int
+	RequirePass   string
+	MaxClients    int
+	Timeout       int // idle seconds before a client is closed (0 = never)
+	TCPKeepAlive  int // seconds
+	ProtectedMode bool
+	Dir           string
+	Logfile       string
+	Loglevel      string
+	Pidfile       string
+	Daemonize     bool
+	Hz            int
+
+	ProtoMaxBulkLen        int64
+	ClientQueryBufferLimit int64
+	// OutputLimits are client-output-buffer-limit per class.
+	OutputLimits [numClasses]OutputLimit
+
+	SlowlogSlowerThan int64 // microseconds; <0 disables
+	SlowlogMaxLen     int
+	MaxmemoryPolicy   string
+	EnableDebug       string // "yes", "no", "local"
+}
+
+// Client classes for output buffer limits.
+const (
+	ClassNormal = iota
+	ClassReplica
+	ClassPubSub
+	numClasses
+)
+
+// OutputLimit is one client-output-buffer-limit class.
+type OutputLimit struct {
+	Hard, Soft int64
+	SoftSecs   int
+}
+
+// DefaultSettings are Redis 7.0's defaults.
+func DefaultSettings() Settings {
+	return Settings{
+		Bind:                   []string{"*", "-::*"},
+		Port:                   6379,
+		Databases:              16,
+		MaxClients:             10000,
+		TCPKeepAlive:           300,
+		ProtectedMode:          true,
+		Dir:                    ".",
+		Loglevel:               "notice",
+		Hz:                     10,
+		ProtoMaxBulkLen:        512 << 20,
+		ClientQueryBufferLimit: 1 << 30,
+		OutputLimits: [numClasses]OutputLimit{
+			ClassNormal:  {},
+			ClassReplica: {Hard: 256 << 20, Soft: 64 << 20, SoftSecs: 60},
+			ClassPubSub:  {Hard: 32 << 20, Soft: 8 << 20, SoftSecs: 60},
+		},
+		SlowlogSlowerThan: 10000,
+		SlowlogMaxLen:     128,
+		MaxmemoryPolicy:   "noeviction",
+		EnableDebug:       "no",
+	}
+}
