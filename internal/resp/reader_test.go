@@ -1,0 +1,241 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func parseAll(t *testing.T, rd *Reader) ([][]string, error) {
+	t.Helper()
+	var out [][]string
+	for {
+		err := rd.Next()
+		if err == ErrIncomplete {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		var cmd []string
+		for _, a := range rd.Args {
+			cmd = append(cmd, string(a))
+		}
+		out = append(out, cmd)
+	}
+}
+
+func TestReaderRequests(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want [][]string
+		err  string
+	}{
+		{"multibulk", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", [][]string{{"GET", "k"}}, ""},
+		{"pipeline", "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n", [][]string{{"PING"}, {"PING"}}, ""},
+		{"inline", "SET a b\r\n", [][]string{{"SET", "a", "b"}}, ""},
+		{"inline LF only", "PING\n", [][]string{{"PING"}}, ""},
+		{"inline quoted", "SET \"a b\" 'c d'\r\n", [][]string{{"SET", "a b", "c d"}}, ""},
+		{"inline escapes", "ECHO \"\\x41\\n\"\r\n", [][]string{{"ECHO", "A\n"}}, ""},
+		{"empty inline line", "\r\n", [][]string{nil}, ""},
+		{"star zero", "*0\r\n", [][]string{nil}, ""},
+		{"star negative", "*-1\r\n", [][]string{nil}, ""},
+		{"empty bulk", "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", [][]string{{"ECHO", ""}}, ""},
+		{"incomplete", "*2\r\n$3\r\nGET\r\n$1\r\n", nil, ""},
+		{"bad multibulk", "*x\r\n", nil, "Protocol error: invalid multibulk length"},
+		{"multibulk too large", "*4294967296\r\n", nil, "Protocol error: invalid multibulk length"},
+		{"expected dollar", "*1\r\n+PING\r\n", nil, "Protocol error: expected '$', got '+'"},
+		{"bad bulk", "*1\r\n$-5\r\n", nil, "Protocol error: invalid bulk length"},
+		{"bulk over limit", "*1\r\n$600000000\r\n", nil, "Protocol error: invalid bulk length"},
+		{"unbalanced", "SET \"a b\r\n", nil, "Protocol error: unbalanced quotes in request"},
+		{"closing quote glued", "SET \"a\"b c\r\n", nil, "Protocol error: unbalanced quotes in request"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rd := NewReader(512 << 20)
+			rd.Feed([]byte(c.in))
+			got, err := parseAll(t, rd)
+			if c.err != "" {
+				var pe *ProtocolError
+				if !errors.As(err, &pe) || err.Error() != c.err {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+			for i := range got {
+				if strings.Join(got[i], "|") != strings.Join(c.want[i], "|") {
+					t.Fatalf("cmd %d = %q, want %q", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestReaderTooBigInline(t *testing.T) {
+	rd := NewReader(512 << 20)
+	rd.Feed(bytes.Repeat([]byte("a"), MaxInlineSize+10))
+	if err := rd.Next(); err == nil || err.Error() != "Protocol error: too big inline request" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReaderUnauthenticatedLimits(t *testing.T) {
+	rd := NewReader(512 << 20)
+	rd.Unauth = true
+	rd.Feed([]byte("*11\r\n"))
+	if err := rd.Next(); err == nil || err.Error() != "Protocol error: unauthenticated multibulk length" {
+		t.Fatalf("err = %v", err)
+	}
+	rd = NewReader(512 << 20)
+	rd.Unauth = true
+	rd.Feed([]byte("*1\r\n$16385\r\n"))
+	if err := rd.Next(); err == nil || err.Error() != "Protocol error: unauthenticated bulk length" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Feeding a request one byte at a time must give the same result as
+// feeding it whole: the parser resumes where it stopped.
+func TestReaderSplitAtEveryByte(t *testing.T) {
+	big := strings.Repeat("x", 100000)
+	in := "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$" + itoa(len(big)) + "\r\n" + big + "\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n"
+	for _, step := range []int{1, 2, 3, 7, 1000, 65536} {
+		rd := NewReader(512 << 20)
+		var got [][]string
+		for i := 0; i < len(in); i += step {
+			end := i + step
+			if end > len(in) {
+				end = len(in)
+			}
+			rd.Feed([]byte(in[i:end]))
+			cmds, err := parseAll(t, rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, cmds...)
+		}
+		if len(got) != 3 || got[0][2] != big || got[1][0] != "PING" || got[2][0] != "QUIT" {
+			t.Fatalf("step %d: got %d commands", step, len(got))
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestParseInt(t *testing.T) {
+	cases := []struct {
+		in string
+		v  int64
+		ok bool
+	}{
+		{"0", 0, true}, {"-1", -1, true}, {"123", 123, true},
+		{"9223372036854775807", 9223372036854775807, true},
+		{"-9223372036854775808", -9223372036854775808, true},
+		{"9223372036854775808", 0, false}, {"-9223372036854775809", 0, false},
+		{"99999999999999999999", 0, false}, {"007", 0, false}, {"+1", 0, false},
+		{" 1", 0, false}, {"1 ", 0, false}, {"", 0, false}, {"-", 0, false}, {"-0", 0, false}, {"1a", 0, false},
+	}
+	for _, c := range cases {
+		v, ok := ParseInt([]byte(c.in))
+		if ok != c.ok || (ok && v != c.v) {
+			t.Errorf("ParseInt(%q) = %d,%v want %d,%v", c.in, v, ok, c.v, c.ok)
+		}
+	}
+}
+
+func TestSplitArgs(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{`a b  c`, []string{"a", "b", "c"}, false},
+		{`"a\tb" 'it\'s'`, []string{"a\tb", "it's"}, false},
+		{`""`, []string{""}, false},
+		{`"\x4a\x4B"`, []string{"JK"}, false},
+		{`"abc`, nil, true},
+		{`'abc`, nil, true},
+		{`"a"b`, nil, true},
+		{``, nil, false},
+	}
+	for _, c := range cases {
+		got, err := SplitArgs(c.in)
+		if (err != nil) != c.err || strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("SplitArgs(%q) = %q, %v", c.in, got, err)
+		}
+	}
+}
+
+func TestWriterShapes(t *testing.T) {
+	w := &Writer{Proto: 2}
+	w.Null()
+	w.Map(1)
+	w.Double(1.5)
+	w.Bool(true)
+	if got := string(w.Buf); got != "$-1\r\n*2\r\n$3\r\n1.5\r\n:1\r\n" {
+		t.Fatalf("RESP2 = %q", got)
+	}
+	w = &Writer{Proto: 3}
+	w.Null()
+	w.Map(1)
+	w.Double(1.5)
+	w.Bool(true)
+	w.Verbatim("hi")
+	if got := string(w.Buf); got != "_\r\n%1\r\n,1.5\r\n#t\r\n=6\r\ntxt:hi\r\n" {
+		t.Fatalf("RESP3 = %q", got)
+	}
+}
+
+// FuzzReader feeds arbitrary bytes, whole and split at a fuzzed point: the
+// reader must never panic, and must parse the same commands either way.
+func FuzzReader(f *testing.F) {
+	seeds := []string{
+		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "PING\r\n", "SET \"a b\" c\r\n", "*1\r\n$-1\r\n",
+		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n", "\r\n\r\n", "*0\r\n", "$5\r\n", "*1\r\n$1",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), uint16(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		whole := collect(data, len(data))
+		parts := collect(data, int(split)%(len(data)+1))
+		if whole != parts {
+			t.Fatalf("whole %q != split %q", whole, parts)
+		}
+	})
+}
+
+func collect(data []byte, split int) string {
+	rd := NewReader(1 << 20)
+	var b strings.Builder
+	feed := func(p []byte) bool {
+		rd.Feed(p)
+		for {
+			err := rd.Next()
+			if err == ErrIncomplete {
+				return true
+			}
+			if err != nil {
+				b.WriteString("ERR:" + err.Error())
+				return false
+			}
+			for _, a := range rd.Args {
+				b.WriteString(itoa(len(a)) + ":" + string(a) + ",")
+			}
+			b.WriteString(";")
+		}
+	}
+	if feed(data[:split]) {
+		feed(data[split:])
+	}
+	return b.String()
+}

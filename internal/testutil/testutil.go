@@ -1,0 +1,224 @@
+// Package testutil starts real Tandem (and Redis) processes for end-to-end
+// tests: free loopback ports, bounded waits, and cleanup of only the
+// processes a test started.
+package testutil
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds ./cmd/tandem once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		dir, err := os.MkdirTemp("", "tandem-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "tandem")
+		args := []string{"build", "-o", binPath}
+		if RaceEnabled {
+			args = append(args, "-race")
+		}
+		args = append(args, "./cmd/tandem")
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// FreePort returns a free TCP port on 127.0.0.1 (never 6379).
+func FreePort(t testing.TB) int {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if p != 6379 {
+			return p
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// Proc is a server process started by a test.
+type Proc struct {
+	Port int
+	Dir  string
+	Cmd  *exec.Cmd
+	Log  string // path of the captured stdout/stderr
+	done chan struct{}
+}
+
+// Addr is 127.0.0.1:port.
+func (p *Proc) Addr() string { return fmt.Sprintf("127.0.0.1:%d", p.Port) }
+
+// StartTandem starts the tandem binary with extra arguments (redis-server
+// style) on a free port in a fresh directory, waits until it answers PING,
+// and stops it when the test ends.
+func StartTandem(t testing.TB, args ...string) *Proc {
+	t.Helper()
+	return startServer(t, Binary(t), args...)
+}
+
+// StartRedis starts Debian's redis-server the same way; the test is skipped
+// when it is not installed.
+func StartRedis(t testing.TB, args ...string) *Proc {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	return startServer(t, bin, args...)
+}
+
+func startServer(t testing.TB, bin string, args ...string) *Proc {
+	t.Helper()
+	dir := t.TempDir()
+	port := FreePort(t)
+	full := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""}, args...)
+	p := &Proc{Port: port, Dir: dir, Log: filepath.Join(dir, "server.log"), done: make(chan struct{})}
+	logf, err := os.Create(p.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Cmd = exec.Command(bin, full...)
+	p.Cmd.Dir = dir
+	p.Cmd.Stdout, p.Cmd.Stderr = logf, logf
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.Cmd.Wait(); logf.Close(); close(p.done) }()
+	t.Cleanup(func() { p.Stop() })
+	if err := WaitPing(p.Addr(), 10*time.Second); err != nil {
+		p.Stop()
+		log, _ := os.ReadFile(p.Log)
+		t.Fatalf("server did not start: %v\nlog:\n%s", err, log)
+	}
+	return p
+}
+
+// Stop kills the process (if still running) and waits for it.
+func (p *Proc) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.Cmd.Process.Kill()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// Exited reports whether the process has exited.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// WaitExit waits for the process to exit by itself.
+func (p *Proc) WaitExit(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// LogText returns what the server logged so far.
+func (p *Proc) LogText() string {
+	b, _ := os.ReadFile(p.Log)
+	return string(b)
+}
+
+// WaitPing polls addr with an inline PING until +PONG or the deadline.
+func WaitPing(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	var last error
+	for time.Now().Before(deadline) {
+		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(time.Second))
+			fmt.Fprintf(conn, "PING\r\n")
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-LOADING")) {
+				return nil
+			}
+			last = fmt.Errorf("reply %q err %v", line, err)
+		} else {
+			last = err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no PONG from %s: %v", addr, last)
+}
+
+// Eventually polls cond every 10ms until it returns true or d passes.
+func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %v waiting for %s", d, what)
+}
+
+// RedisCLI runs Debian's redis-cli with args (skipping the test when it is
+// missing) and returns its trimmed output.
+func RedisCLI(t testing.TB, port int, args ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	full := append([]string{"-p", fmt.Sprint(port)}, args...)
+	out, err := exec.CommandContext(ctx, bin, full...).CombinedOutput()
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("redis-cli %v timed out", args)
+	}
+	return strings.TrimRight(string(out), "\n")
+}
