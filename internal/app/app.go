@@ -12,12 +12,14 @@ import (
 
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/logger"
+	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/server"
 )
 
 // Instance is a running server with its configuration.
 type Instance struct {
-	Server *server.Server
+	Server  *server.Server
+	Persist *persist.Manager
 	Config *config.Config
 	Log    *logger.Logger
 }
@@ -109,6 +111,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
 	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
+	pm := persist.NewManager(srv, cfg, log)
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())
@@ -129,9 +132,16 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 		}
 		log.Raw(banner(port))
 		log.Warningf("Server initialized")
+	}
+	if _, err := pm.LoadAtStartup(); err != nil {
+		log.Warningf("%v", err)
+		srv.Close()
+		return nil, err
+	}
+	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")
 	}
-	return &Instance{Server: srv, Config: cfg, Log: log}, nil
+	return &Instance{Server: srv, Persist: pm, Config: cfg, Log: log}, nil
 }
 
 func portOf(addr string) int {

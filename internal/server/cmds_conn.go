@@ -17,6 +17,14 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	if s.closing.Load() && spec.Name != "shutdown" {
 		return "ERR Server is shutting down"
 	}
+	if s.Loading && spec.Flags&command.Loading == 0 {
+		return "LOADING Redis is loading the dataset in memory"
+	}
+	for _, g := range s.Gates {
+		if msg := g(sess, spec, args); msg != "" {
+			return msg
+		}
+	}
 	return ""
 }
 

@@ -84,6 +84,14 @@ type Server struct {
 	Wait           func(c *command.Ctx)
 	Debug          func(c *command.Ctx, sub string) bool
 	BeforeShutdown func(save int) error
+	// OnCron runs at every tick of the periodic cycle.
+	OnCron []func()
+	// Gates are further reasons to refuse a command (MISCONF, LOADING,
+	// READONLY, …); the first non-empty error wins.
+	Gates []func(sess *command.Session, spec *command.Spec, args [][]byte) string
+	// Loading is set while a dataset loads: commands without the Loading
+	// flag get -LOADING.
+	Loading bool
 }
 
 type stats struct {
@@ -335,6 +343,9 @@ func (s *Server) cron() {
 			db.Resize(100)
 		}
 		s.clientTimeouts()
+		for _, fn := range s.OnCron {
+			fn()
+		}
 		off := s.activeExpireOff
 		s.mu.Unlock()
 		if !off {

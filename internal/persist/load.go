@@ -1,0 +1,137 @@
+package persist
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/rdb"
+	"github.com/tandemdb/tandem/internal/types"
+)
+
+// ErrSnapshotRunning is returned when a snapshot is already in progress.
+var ErrSnapshotRunning = errors.New("a snapshot is already in progress")
+
+// LoadResult describes a finished load.
+type LoadResult struct {
+	Keys, Expired, EmptySkipped, StreamsSkipped int
+	Aux                                         map[string]string
+	Info                                        rdb.Info
+}
+
+// AuxInt returns an AUX field as an integer (ok=false when absent/invalid).
+func (r *LoadResult) AuxInt(key string) (int64, bool) {
+	v, ok := r.Aux[key]
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+// LoadOptions configure a load.
+type LoadOptions struct {
+	Limits types.Limits
+	// DropExpired skips keys whose time has passed (a master loading its
+	// own file); a replica keeps them and waits for its master's DELs.
+	DropExpired bool
+	Now         int64
+	// Checksum verifies the CRC (rdbchecksum yes).
+	Checksum bool
+	// OnSkip is told of skipped keys (for Redis's log lines).
+	OnSkip func(key []byte, reason rdb.SkipReason)
+	// Batch is how many keys are inserted per lock hold.
+	Batch int
+}
+
+type loader struct {
+	ks    *keyspace.Keyspace
+	mu    sync.Locker
+	opts  LoadOptions
+	res   LoadResult
+	batch int
+}
+
+func (l *loader) Aux(key, value []byte) error {
+	l.res.Aux[string(key)] = string(value)
+	return nil
+}
+
+func (l *loader) ResizeDB(db int, size, expires uint64) error { return nil }
+
+func (l *loader) Entry(e *rdb.Entry) error {
+	if e.DB >= len(l.ks.DBs) {
+		return fmt.Errorf("database %d out of range", e.DB)
+	}
+	if l.opts.DropExpired && e.ExpireAt != rdb.NoExpiry && e.ExpireAt < l.opts.Now {
+		l.res.Expired++
+		return nil
+	}
+	str, val, err := fromRDB(e, &l.opts.Limits)
+	if err != nil {
+		return err
+	}
+	if l.batch == 0 && l.mu != nil {
+		l.mu.Lock()
+	}
+	db := l.ks.DBs[e.DB]
+	if val == nil {
+		db.SetString(e.Key, str, false)
+	} else {
+		db.SetValue(e.Key, val, false)
+	}
+	if e.ExpireAt != rdb.NoExpiry {
+		db.SetExpire(e.Key, e.ExpireAt)
+	}
+	l.res.Keys++
+	l.batch++
+	if l.batch >= l.opts.Batch && l.mu != nil {
+		l.mu.Unlock()
+		l.batch = 0
+	}
+	return nil
+}
+
+func (l *loader) Skip(e *rdb.Entry, reason rdb.SkipReason) error {
+	switch reason {
+	case rdb.SkipEmpty:
+		l.res.EmptySkipped++
+	case rdb.SkipStream:
+		l.res.StreamsSkipped++
+	}
+	if l.opts.OnSkip != nil {
+		l.opts.OnSkip(e.Key, reason)
+	}
+	return nil
+}
+
+func (l *loader) Function(code []byte) error { return nil }
+
+func (l *loader) ModuleAux(moduleID, when uint64) error {
+	name, _ := rdb.ModuleName(moduleID)
+	return fmt.Errorf("the RDB file contains AUX module data for the module '%s' that Tandem cannot load", name)
+}
+
+// Load reads an RDB from r into ks. When mu is not nil the keys are
+// inserted under it in batches, so clients (answered -LOADING meanwhile) are
+// not starved; with mu nil the caller holds whatever lock it needs. If r is
+// a *bufio.Reader, nothing past the RDB's checksum is consumed.
+func Load(r io.Reader, ks *keyspace.Keyspace, mu sync.Locker, opts LoadOptions) (LoadResult, error) {
+	if opts.Batch <= 0 {
+		opts.Batch = 1000
+	}
+	l := &loader{ks: ks, mu: mu, opts: opts, res: LoadResult{Aux: map[string]string{}}}
+	if _, ok := r.(*bufio.Reader); !ok {
+		r = bufio.NewReaderSize(r, 1<<16)
+	}
+	info, err := rdb.LoadWithInfo(r, l, rdb.LoadOptions{SkipChecksum: !opts.Checksum, Databases: len(ks.DBs)})
+	if l.batch > 0 && mu != nil {
+		mu.Unlock()
+	}
+	l.res.Info = info
+	return l.res, err
+}

@@ -1,0 +1,506 @@
+package persist
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/logger"
+	"github.com/tandemdb/tandem/internal/rdb"
+	"github.com/tandemdb/tandem/internal/server"
+	"github.com/tandemdb/tandem/internal/types"
+)
+
+// Manager runs RDB persistence for a server: SAVE, BGSAVE, save points,
+// loading at start-up, SHUTDOWN saves, DEBUG RELOAD and INFO persistence.
+// Its fields are guarded by the server lock.
+type Manager struct {
+	srv *server.Server
+	ks  *keyspace.Keyspace
+	cfg *config.Config
+	log *logger.Logger
+
+	lastSave       time.Time
+	lastBgsaveOK   bool
+	lastBgsaveTime time.Duration
+	lastTry        time.Time
+	bgInProgress   bool
+	bgStart        time.Time
+	bgAbort        chan struct{}
+	scheduled      bool
+	saves          int64
+	lastPeak       int
+	lastLoad       LoadResult
+
+	// InfoExtra writes the AOF part of INFO persistence once AOF exists.
+	InfoExtra []func(b *strings.Builder)
+	// ReplAux adds the replication AUX fields (repl-id, repl-offset,
+	// repl-stream-db) to every RDB, called at the snapshot instant.
+	ReplAux func() []Aux
+}
+
+// NewManager attaches RDB persistence to srv.
+func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Manager {
+	m := &Manager{srv: srv, ks: srv.Keyspace(), cfg: cfg, log: log, lastSave: time.Now(), lastBgsaveOK: true}
+	srv.Engine().Table.Add(
+		&command.Spec{Name: "save", Arity: 1, Flags: command.Admin | command.NoScript | command.NoMulti, Handler: m.saveCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk.", Since: "1.0.0"},
+		&command.Spec{Name: "bgsave", Arity: -1, Flags: command.Admin | command.NoScript, Handler: m.bgsaveCmd, Group: "server", Summary: "Asynchronously saves the database(s) to disk.", Since: "1.0.0"},
+	)
+	srv.LastSave = func() int64 { return m.lastSave.Unix() }
+	srv.OnCron = append(srv.OnCron, m.cron)
+	srv.Gates = append(srv.Gates, m.gate)
+	srv.BeforeShutdown = m.beforeShutdown
+	srv.SetInfoSection("persistence", m.info)
+	prevDebug := srv.Debug
+	srv.Debug = func(c *command.Ctx, sub string) bool {
+		if sub == "reload" {
+			m.debugReload(c)
+			return true
+		}
+		return prevDebug != nil && prevDebug(c, sub)
+	}
+	command.FlushHook = m.afterFlushAll
+	return m
+}
+
+// Path is the RDB file's path.
+func (m *Manager) Path() string { return filepath.Join(m.cfg.Dir, m.cfg.DBFilename) }
+
+// Limits are the small-value encoding thresholds from the config.
+func Limits(cfg *config.Config) types.Limits {
+	return types.Limits{
+		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
+		HashMaxListpackValue:   int(cfg.HashMaxListpackValue),
+		SetMaxIntsetEntries:    int(cfg.SetMaxIntsetEntries),
+		ZSetMaxListpackEntries: int(cfg.ZSetMaxListpackEntries),
+		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
+		ListMaxListpackSize:    cfg.ListMaxListpackSize,
+	}
+}
+
+// EncodeOptions are the RDB writer settings from the config.
+func EncodeOptions(cfg *config.Config) rdb.EncodeOptions {
+	return rdb.EncodeOptions{
+		Compression:            cfg.RDBCompression,
+		DisableChecksum:        !cfg.RDBChecksum,
+		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
+		HashMaxListpackValue:   int(cfg.HashMaxListpackValue),
+		SetMaxIntsetEntries:    int(cfg.SetMaxIntsetEntries),
+		ZSetMaxListpackEntries: int(cfg.ZSetMaxListpackEntries),
+		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
+		ListMaxListpackSize:    cfg.ListMaxListpackSize,
+	}
+}
+
+// AuxFields are the AUX fields Redis 7.0 writes (lock held).
+func (m *Manager) AuxFields(aofBase bool) []Aux {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := "0"
+	if aofBase {
+		base = "1"
+	}
+	aux := []Aux{
+		{"redis-ver", server.Version},
+		{"redis-bits", "64"},
+		{"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
+		{"used-mem", strconv.FormatUint(ms.HeapAlloc, 10)},
+	}
+	if m.ReplAux != nil && !aofBase {
+		aux = append(aux, m.ReplAux()...)
+	}
+	return append(aux, Aux{"aof-base", base})
+}
+
+// StreamTo writes a point-in-time RDB to w with the server's settings,
+// pacing itself against the server lock (for BGSAVE and full syncs).
+func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
+	m.srv.Lock()
+	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: atInstant, Aux: func() []Aux { return m.AuxFields(false) }}
+	m.srv.Unlock()
+	res, err := Stream(serverLocker{m.srv}, m.ks, w, opts)
+	if err == nil {
+		err = w.Flush()
+	}
+	return res, err
+}
+
+type serverLocker struct{ s *server.Server }
+
+func (l serverLocker) Lock()   { l.s.Lock() }
+func (l serverLocker) Unlock() { l.s.Unlock() }
+
+// nopLocker is used when the caller already holds the lock (SAVE).
+type nopLocker struct{}
+
+func (nopLocker) Lock()   {}
+func (nopLocker) Unlock() {}
+
+// writeFile streams a snapshot to a temp file, fsyncs and renames it over
+// the RDB path, so a crash never leaves a half-written dump.rdb.
+func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions) (StreamResult, error) {
+	tmp := filepath.Join(m.cfg.Dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+	f, err := os.Create(tmp)
+	if err != nil {
+		return StreamResult{}, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	res, err := Stream(mu, m.ks, bw, opts)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, m.Path())
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return res, err
+	}
+	if d, derr := os.Open(m.cfg.Dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return res, nil
+}
+
+func (m *Manager) streamOptions() StreamOptions {
+	return StreamOptions{Encode: EncodeOptions(m.cfg), Aux: func() []Aux { return m.AuxFields(false) }}
+}
+
+// SaveNow saves synchronously with the lock held (SAVE, SHUTDOWN, FLUSHALL).
+func (m *Manager) SaveNow() error {
+	if m.ks.Running() != nil {
+		return errors.New("a background save is in progress")
+	}
+	dirty := m.ks.Dirty
+	res, err := m.writeFile(nopLocker{}, m.streamOptions())
+	if err != nil {
+		m.log.Warningf("Failed saving the DB: %v", err)
+		return err
+	}
+	m.ks.Dirty -= dirty
+	m.lastSave = time.Now()
+	m.lastBgsaveOK = true
+	m.saves++
+	m.lastPeak = res.PeakPending
+	m.log.Noticef("DB saved on disk")
+	return nil
+}
+
+func (m *Manager) saveCmd(c *command.Ctx) {
+	if m.bgInProgress {
+		c.Error("ERR Background save already in progress")
+		return
+	}
+	if err := m.SaveNow(); err != nil {
+		c.Error("ERR " + err.Error())
+		return
+	}
+	c.W.OK()
+}
+
+func (m *Manager) bgsaveCmd(c *command.Ctx) {
+	schedule := false
+	if len(c.Args) > 2 {
+		c.Error(command.ErrSyntax)
+		return
+	}
+	if len(c.Args) == 2 {
+		if !strings.EqualFold(string(c.Args[1]), "schedule") {
+			c.Error(command.ErrSyntax)
+			return
+		}
+		schedule = true
+	}
+	if m.bgInProgress {
+		c.Error("ERR Background save already in progress")
+		return
+	}
+	if m.ks.Running() != nil {
+		if schedule {
+			m.scheduled = true
+			c.W.Simple("Background saving scheduled")
+			return
+		}
+		c.Error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+		return
+	}
+	m.startBgsave()
+	c.W.Simple("Background saving started")
+}
+
+// startBgsave launches a background save (lock held).
+func (m *Manager) startBgsave() {
+	m.bgInProgress = true
+	m.bgStart = time.Now()
+	m.lastTry = m.bgStart
+	m.scheduled = false
+	abort := make(chan struct{})
+	m.bgAbort = abort
+	dirty := m.ks.Dirty
+	opts := m.streamOptions()
+	m.log.Noticef("Background saving started")
+	go func() {
+		res, err := m.writeFile(serverLocker{m.srv}, opts)
+		m.srv.Lock()
+		defer m.srv.Unlock()
+		select {
+		case <-abort:
+			err = errors.New("aborted")
+		default:
+		}
+		m.bgInProgress = false
+		m.lastBgsaveTime = time.Since(m.bgStart)
+		if err != nil {
+			m.lastBgsaveOK = false
+			m.log.Warningf("Background saving error: %v", err)
+			return
+		}
+		m.lastBgsaveOK = true
+		m.ks.Dirty -= dirty
+		m.lastSave = time.Now()
+		m.saves++
+		m.lastPeak = res.PeakPending
+		m.log.Childf(logger.Notice, "DB saved on disk")
+		m.log.Childf(logger.Notice, "Fork CoW for RDB: current 0 MB, peak %d MB, average 0 MB (no fork: snapshot buffer)", res.PeakPending>>20)
+		m.log.Noticef("Background saving terminated with success")
+	}()
+}
+
+// cron triggers BGSAVE on save points (lock held), retrying a failed one
+// only after 5 seconds, as Redis does.
+func (m *Manager) cron() {
+	if m.bgInProgress || m.ks.Running() != nil {
+		return
+	}
+	if m.scheduled {
+		m.startBgsave()
+		return
+	}
+	now := time.Now()
+	for _, sp := range m.cfg.Save {
+		if m.ks.Dirty >= sp.Changes && now.Sub(m.lastSave) > time.Duration(sp.Seconds)*time.Second &&
+			(m.lastBgsaveOK || now.Sub(m.lastTry) > 5*time.Second) {
+			m.log.Noticef("%d changes in %d seconds. Saving...", sp.Changes, sp.Seconds)
+			m.startBgsave()
+			return
+		}
+	}
+}
+
+// gate refuses writes after a failed background save when
+// stop-writes-on-bgsave-error is on (MISCONF).
+func (m *Manager) gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	if spec.Flags&command.Write == 0 || m.lastBgsaveOK || !m.cfg.StopWritesOnBgsaveError || len(m.cfg.Save) == 0 || sess.Flags&command.FlagMaster != 0 {
+		return ""
+	}
+	return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+}
+
+// beforeShutdown saves when asked (save=1) or when save points exist
+// (save=-1), as SHUTDOWN does; a failed save refuses the shutdown.
+func (m *Manager) beforeShutdown(save int) error {
+	if m.bgInProgress {
+		m.log.Warningf("There is a child saving an .rdb. Killing it!")
+		if s := m.ks.Running(); s != nil {
+			s.Abort()
+		}
+		close(m.bgAbort)
+		m.bgInProgress = false
+	}
+	if save == 0 || (save < 0 && len(m.cfg.Save) == 0) {
+		return nil
+	}
+	m.log.Noticef("Saving the final RDB snapshot before exiting.")
+	if err := m.SaveNow(); err != nil {
+		m.log.Warningf("Error trying to save the DB, can't exit.")
+		return err
+	}
+	return nil
+}
+
+// afterFlushAll mirrors Redis: a running BGSAVE is killed (its image is
+// stale), and with save points a new (empty) RDB is written at once
+// without resetting the change counter, so the FLUSHALL still propagates.
+func (m *Manager) afterFlushAll(all bool) {
+	if !all {
+		return
+	}
+	if m.bgInProgress {
+		if s := m.ks.Running(); s != nil {
+			s.Abort()
+		}
+		close(m.bgAbort)
+		m.bgInProgress = false
+	}
+	if len(m.cfg.Save) > 0 {
+		dirty := m.ks.Dirty
+		m.SaveNow()
+		m.ks.Dirty = dirty
+	}
+}
+
+func (m *Manager) debugReload(c *command.Ctx) {
+	if err := m.SaveNow(); err != nil {
+		c.Error("ERR Error trying to save the DB: " + err.Error())
+		return
+	}
+	for _, db := range m.ks.DBs {
+		db.Flush()
+	}
+	if _, err := m.loadFile(nil); err != nil {
+		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
+		return
+	}
+	m.log.Noticef("DB reloaded by DEBUG RELOAD")
+	c.W.OK()
+}
+
+// loadFile loads the RDB file into the keyspace.
+func (m *Manager) loadFile(mu sync.Locker) (LoadResult, error) {
+	f, err := os.Open(m.Path())
+	if err != nil {
+		return LoadResult{}, err
+	}
+	defer f.Close()
+	res, err := Load(bufio.NewReaderSize(f, 1<<16), m.ks, mu, LoadOptions{
+		Limits:      Limits(m.cfg),
+		DropExpired: !m.cfg.IsReplica(),
+		Now:         time.Now().UnixMilli(),
+		Checksum:    m.cfg.RDBChecksum,
+		OnSkip: func(key []byte, reason rdb.SkipReason) {
+			if reason == rdb.SkipEmpty {
+				m.log.Warningf("rdbLoadObject skipping empty key: %s", key)
+			} else {
+				m.log.Warningf("Skipping key %s: %s", key, reason)
+			}
+		},
+	})
+	m.lastLoad = res
+	return res, err
+}
+
+// LoadAtStartup loads dbfilename if it exists, logging as Redis does. A
+// corrupt or truncated file is an error naming the file and byte offset:
+// the server must not start half-loaded (and never overwrites the file).
+func (m *Manager) LoadAtStartup() (LoadResult, error) {
+	start := time.Now()
+	if _, err := os.Stat(m.Path()); errors.Is(err, os.ErrNotExist) {
+		return LoadResult{}, nil
+	}
+	m.srv.Lock()
+	m.srv.Loading = true
+	m.srv.Unlock()
+	defer func() {
+		m.srv.Lock()
+		m.srv.Loading = false
+		m.srv.Unlock()
+	}()
+	res, err := m.loadFile(serverLocker{m.srv})
+	if err != nil {
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Exiting.", m.Path(), err)
+		}
+		return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Exiting.", m.Path(), err)
+	}
+	if v := res.Aux["redis-ver"]; v != "" {
+		m.log.Noticef("Loading RDB produced by version %s", v)
+	}
+	if ct, ok := res.AuxInt("ctime"); ok {
+		m.log.Noticef("RDB age %d seconds", time.Now().Unix()-ct)
+	}
+	if um, ok := res.AuxInt("used-mem"); ok {
+		m.log.Noticef("RDB memory usage when created %.2f Mb", float64(um)/(1024*1024))
+	}
+	if res.EmptySkipped > 0 {
+		m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", res.Keys, res.Expired, res.EmptySkipped)
+	} else {
+		m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
+	}
+	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	m.srv.Lock()
+	m.ks.Dirty = 0
+	m.srv.Unlock()
+	return res, nil
+}
+
+func (m *Manager) info(b *strings.Builder) {
+	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
+	b01 := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	status := "ok"
+	if !m.lastBgsaveOK {
+		status = "err"
+	}
+	cur := int64(-1)
+	if m.bgInProgress {
+		cur = int64(time.Since(m.bgStart).Seconds())
+	}
+	last := int64(-1)
+	if m.saves > 0 {
+		last = int64(m.lastBgsaveTime.Seconds())
+	}
+	snapKeys, snapTotal := int64(0), int64(0)
+	if s := m.ks.Running(); s != nil {
+		snapKeys = s.Keys
+	}
+	for _, db := range m.ks.DBs {
+		snapTotal += int64(db.Len())
+	}
+	f("loading", b01(m.srv.Loading))
+	f("async_loading", 0)
+	f("current_cow_peak", 0)
+	f("current_cow_size", 0)
+	f("current_cow_size_age", 0)
+	f("current_fork_perc", "0.00")
+	f("current_save_keys_processed", snapKeys)
+	f("current_save_keys_total", snapTotal)
+	f("rdb_changes_since_last_save", m.ks.Dirty)
+	f("rdb_bgsave_in_progress", b01(m.bgInProgress))
+	f("rdb_last_save_time", m.lastSave.Unix())
+	f("rdb_last_bgsave_status", status)
+	f("rdb_last_bgsave_time_sec", last)
+	f("rdb_current_bgsave_time_sec", cur)
+	f("rdb_saves", m.saves)
+	f("rdb_last_cow_size", m.lastPeak)
+	f("rdb_last_load_keys_expired", m.lastLoad.Expired)
+	f("rdb_last_load_keys_loaded", m.lastLoad.Keys)
+	for _, fn := range m.InfoExtra {
+		fn(b)
+	}
+	if len(m.InfoExtra) == 0 {
+		f("aof_enabled", 0)
+		f("aof_rewrite_in_progress", 0)
+		f("aof_rewrite_scheduled", 0)
+		f("aof_last_rewrite_time_sec", -1)
+		f("aof_current_rewrite_time_sec", -1)
+		f("aof_last_bgrewrite_status", "ok")
+		f("aof_rewrites", 0)
+		f("aof_rewrites_consecutive_failures", 0)
+		f("aof_last_write_status", "ok")
+		f("aof_last_cow_size", 0)
+		f("module_fork_in_progress", 0)
+		f("module_fork_last_cow_size", 0)
+	}
+}

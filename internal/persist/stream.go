@@ -1,0 +1,154 @@
+package persist
+
+import (
+	"io"
+	"sync"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/rdb"
+)
+
+// Aux is an RDB AUX field.
+type Aux struct{ Key, Value string }
+
+// StreamOptions configure one RDB stream.
+type StreamOptions struct {
+	Encode rdb.EncodeOptions
+	// Aux returns the AUX fields, called at the snapshot instant with the
+	// lock held (so repl-offset matches the instant exactly).
+	Aux func() []Aux
+	// AtInstant, if set, runs at the snapshot instant with the lock held.
+	AtInstant func()
+	// MaxPending bounds the bytes produced and not yet written before the
+	// walker pauses (writes racing the walker can still add captured keys).
+	MaxPending int
+	// StepBuckets is how many table buckets the walker visits per lock hold.
+	StepBuckets int
+}
+
+// StreamResult describes a finished stream.
+type StreamResult struct {
+	Keys        int64 // keys written
+	Captured    int64 // of which handed over by writes ahead of the walker
+	Bytes       int64 // total bytes written
+	PeakPending int   // largest amount of output waiting at once
+}
+
+// pending collects encoder output until the streamer drains it.
+type pending struct{ b []byte }
+
+func (p *pending) Write(b []byte) (int, error) { p.b = append(p.b, b...); return len(b), nil }
+
+// sink encodes every key the snapshot hands over, as it is handed over.
+type sink struct {
+	enc   *rdb.Encoder
+	out   *pending
+	curDB int
+	sizes [][2]int
+	ent   rdb.Entry
+	err   error
+}
+
+func (s *sink) Key(db int, e *keyspace.Entry, expireAt int64) {
+	if s.err != nil {
+		return
+	}
+	if db != s.curDB {
+		if s.err = s.enc.SelectDB(db); s.err != nil {
+			return
+		}
+		if db < len(s.sizes) && s.sizes[db] != [2]int{} {
+			s.err = s.enc.ResizeDB(uint64(s.sizes[db][0]), uint64(s.sizes[db][1]))
+			s.sizes[db] = [2]int{} // hint once per database
+		}
+		s.curDB = db
+	}
+	if s.err = toRDB(db, e, expireAt, &s.ent); s.err != nil {
+		return
+	}
+	s.err = s.enc.WriteEntry(&s.ent)
+}
+
+// Stream writes a point-in-time RDB of ks to w. mu is the server lock: the
+// snapshot is taken and walked with it held, in steps, and the output is
+// written with it released, so clients keep running throughout. Memory is
+// bounded by MaxPending plus whatever racing writes capture.
+func Stream(mu sync.Locker, ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (StreamResult, error) {
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = 1 << 20
+	}
+	if opts.StepBuckets <= 0 {
+		opts.StepBuckets = 64
+	}
+	var res StreamResult
+	out := &pending{}
+	sk := &sink{out: out, curDB: -1}
+	sk.enc = rdb.NewEncoder(out, opts.Encode)
+
+	mu.Lock()
+	snap := ks.Snapshot(sk)
+	if snap == nil {
+		mu.Unlock()
+		return res, ErrSnapshotRunning
+	}
+	if opts.AtInstant != nil {
+		opts.AtInstant()
+	}
+	sk.sizes = snap.Sizes()
+	err := sk.enc.Header()
+	if err == nil && opts.Aux != nil {
+		for _, a := range opts.Aux() {
+			if err = sk.enc.Aux(a.Key, a.Value); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		snap.Abort()
+		mu.Unlock()
+		return res, err
+	}
+	mu.Unlock()
+
+	var spare []byte
+	for {
+		mu.Lock()
+		done := false
+		if len(out.b) < opts.MaxPending {
+			done = snap.Step(opts.StepBuckets)
+		}
+		if sk.err == nil {
+			sk.err = sk.enc.Flush()
+		}
+		if done && sk.err == nil {
+			sk.err = sk.enc.Finish()
+		}
+		if sk.err != nil {
+			snap.Abort()
+			mu.Unlock()
+			return res, sk.err
+		}
+		if len(out.b) > res.PeakPending {
+			res.PeakPending = len(out.b)
+		}
+		chunk := out.b
+		out.b = spare[:0]
+		res.Keys, res.Captured = snap.Keys, snap.Captured
+		mu.Unlock()
+
+		if len(chunk) > 0 {
+			n, werr := w.Write(chunk)
+			res.Bytes += int64(n)
+			if werr != nil {
+				mu.Lock()
+				snap.Abort()
+				mu.Unlock()
+				return res, werr
+			}
+		}
+		spare = chunk
+		if done {
+			return res, nil
+		}
+	}
+}
