@@ -20,8 +20,8 @@ import (
 type Instance struct {
 	Server  *server.Server
 	Persist *persist.Manager
-	Config *config.Config
-	Log    *logger.Logger
+	Config  *config.Config
+	Log     *logger.Logger
 }
 
 // Options adjust how an instance starts.

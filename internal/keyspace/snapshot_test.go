@@ -51,7 +51,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 		if ks.Snapshot(sink) != nil {
 			t.Fatal("a second snapshot started while one runs")
 		}
-		for step := 0; !snap.Step(1+rng.IntN(3)); step++ {
+		for step := 0; !snap.Step(1 + rng.IntN(3)); step++ {
 			for j := 0; j < 5; j++ {
 				db := ks.DBs[rng.IntN(4)]
 				key := []byte(fmt.Sprintf("k%d", rng.IntN(2500)))

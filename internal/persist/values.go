@@ -42,7 +42,10 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 		v.Each(func(f, val []byte) bool { out.Hash = append(out.Hash, rdb.Pair{Field: f, Value: val}); return true })
 	case *types.ZSet:
 		out.Kind = rdb.KindZSet
-		v.Each(func(m []byte, s float64) bool { out.ZSet = append(out.ZSet, rdb.ZMember{Member: m, Score: s}); return true })
+		v.Each(func(m []byte, s float64) bool {
+			out.ZSet = append(out.ZSet, rdb.ZMember{Member: m, Score: s})
+			return true
+		})
 	default:
 		return fmt.Errorf("persist: cannot serialize value of type %T for key %q", v, e.Key())
 	}
