@@ -1,0 +1,170 @@
+package config
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/glob"
+)
+
+// Get answers CONFIG GET: the name/value pairs of the directives matching
+// any of the glob patterns, case-insensitively, each at most once. A
+// pattern without glob characters is a name and is answered under the
+// spelling asked (an alias stays an alias); patterns match names and
+// aliases alike, except hidden test knobs, which only an exact name finds.
+// Pairs come in pattern order, then table order.
+func (c *Config) Get(patterns ...string) [][2]string {
+	var out [][2]string
+	seen := make(map[string]bool)
+	for _, p := range patterns {
+		if !strings.ContainsAny(p, "[*?") {
+			key := lower(p)
+			if d := table.lookup(p); d != nil && !seen[key] {
+				seen[key] = true
+				out = append(out, [2]string{p, d.get(c)})
+			}
+			continue
+		}
+		for _, d := range table.list {
+			if d.flags&hidden != 0 {
+				continue
+			}
+			for _, n := range [2]string{d.name, d.alias} {
+				if n != "" && !seen[n] && glob.MatchString(p, n, true) {
+					seen[n] = true
+					out = append(out, [2]string{n, d.get(c)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// SetOption qualifies a CONFIG SET call.
+type SetOption func(*setOptions)
+
+type setOptions struct {
+	local   bool
+	loading bool
+}
+
+// FromLocalClient says the client is on a loopback or Unix-socket
+// connection, which enable-protected-configs local allows to change dir
+// and dbfilename.
+func FromLocalClient() SetOption { return func(o *setOptions) { o.local = true } }
+
+// WhileLoading says a dataset is loading: appendonly, dir and
+// repl-diskless-load are then refused with ErrLoading.
+func WhileLoading() SetOption { return func(o *setOptions) { o.loading = true } }
+
+// Set answers CONFIG SET name value [name value ...] (the caller checks
+// the argument count: Redis replies a syntax error to an odd one). It is
+// all or nothing, as in Redis 7.0: every name is checked first (unknown,
+// immutable, protected, refused while loading, given twice), then every
+// value is set in order, then the change hooks run; any failure puts every
+// old value back. A multi-argument directive (save, bind,
+// client-output-buffer-limit…) splits its value on single spaces.
+//
+// Errors are *SetError or ErrLoading, whose texts are Redis's replies.
+func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
+	var o setOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ds := make([]*directive, len(pairs))
+	var fail error
+	for i, p := range pairs {
+		d := table.lookup(p[0])
+		if d == nil {
+			if fail == nil {
+				fail = &SetError{Name: p[0], Unknown: true}
+			}
+			continue
+		}
+		if fail != nil {
+			continue
+		}
+		switch {
+		case d.flags&immutable != 0:
+			fail = &SetError{Name: p[0], Reason: "can't set immutable config"}
+		case d.flags&protected != 0 && !c.EnableProtectedConfigs.Permits(o.local):
+			fail = &SetError{Name: p[0], Reason: "can't set protected config"}
+		case d.flags&denyLoading != 0 && o.loading:
+			fail = ErrLoading
+		}
+		// Redis compares names as given: an alias and its directive are
+		// not duplicates, and the later value wins.
+		for j := range i {
+			if fail == nil && lower(pairs[j][0]) == lower(p[0]) {
+				fail = &SetError{Name: p[0], Reason: "duplicate parameter"}
+			}
+		}
+		ds[i] = d
+	}
+	if fail != nil {
+		return fail
+	}
+
+	old := c.snapshot()
+	var changed []*directive // in order, each once
+	var names []string       // the name each was first changed under
+	for i, p := range pairs {
+		d := ds[i]
+		args := []string{p[1]}
+		if d.flags&multiArg != 0 {
+			args = splitValue(p[1])
+		}
+		before := d.get(c)
+		if err := d.set(c, args); err != nil {
+			c.restore(old)
+			return &SetError{Name: lower(p[0]), Reason: err.Error()}
+		}
+		if d.afterSet != nil {
+			d.afterSet(c)
+		}
+		if d.get(c) != before && !slices.Contains(changed, d) {
+			changed = append(changed, d)
+			names = append(names, lower(p[0]))
+		}
+	}
+
+	for i, d := range changed {
+		for _, fn := range c.hooks[d.name] {
+			if err := fn(c); err != nil {
+				c.restore(old)
+				return &SetError{Name: names[i], Reason: err.Error(), Hook: err, RestoreErr: c.runHooks(changed)}
+			}
+		}
+	}
+	return nil
+}
+
+// restore puts back the values of a snapshot, keeping the hooks.
+func (c *Config) restore(old *Config) {
+	hooks := c.hooks
+	*c = *old
+	c.hooks = hooks
+}
+
+// runHooks runs every hook of the directives, gathering their errors.
+func (c *Config) runHooks(ds []*directive) error {
+	var errs []error
+	for _, d := range ds {
+		for _, fn := range c.hooks[d.name] {
+			if err := fn(c); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// splitValue splits a multi-argument CONFIG SET value as Redis's
+// sdssplitlen does: on every single space, and "" into no arguments.
+func splitValue(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, " ")
+}
