@@ -1,0 +1,142 @@
+package rdb
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// collector records everything a load reports, copying it out of the
+// decoder's reused buffers.
+type collector struct {
+	aux       [][2]string
+	resize    [][3]uint64
+	entries   []*Entry
+	skipped   []string // "db<n> <key> <kind> <reason>"
+	functions []string
+	moduleAux []uint64
+}
+
+var _ Handler = (*collector)(nil)
+
+func (c *collector) Aux(k, v []byte) error {
+	c.aux = append(c.aux, [2]string{string(k), string(v)})
+	return nil
+}
+
+func (c *collector) ResizeDB(db int, size, expires uint64) error {
+	c.resize = append(c.resize, [3]uint64{uint64(db), size, expires})
+	return nil
+}
+
+func (c *collector) Entry(e *Entry) error {
+	c.entries = append(c.entries, cloneEntry(e))
+	return nil
+}
+
+func (c *collector) Skip(e *Entry, r SkipReason) error {
+	c.skipped = append(c.skipped, fmt.Sprintf("db%d %s %s %s", e.DB, e.Key, e.Kind, r))
+	return nil
+}
+
+func (c *collector) Function(code []byte) error {
+	c.functions = append(c.functions, string(code))
+	return nil
+}
+
+func (c *collector) ModuleAux(id, when uint64) error {
+	c.moduleAux = append(c.moduleAux, id, when)
+	return nil
+}
+
+func (c *collector) rendered() []string {
+	out := make([]string, len(c.entries))
+	for i, e := range c.entries {
+		out[i] = render(e)
+	}
+	return out
+}
+
+func cloneBytes(b []byte) []byte { return append([]byte{}, b...) }
+
+func cloneEntry(e *Entry) *Entry {
+	c := *e
+	c.Key = cloneBytes(e.Key)
+	c.Str = cloneBytes(e.Str)
+	c.List, c.Set, c.Hash, c.ZSet = nil, nil, nil, nil
+	for _, s := range e.List {
+		c.List = append(c.List, cloneBytes(s))
+	}
+	for _, s := range e.Set {
+		c.Set = append(c.Set, cloneBytes(s))
+	}
+	for _, p := range e.Hash {
+		c.Hash = append(c.Hash, Pair{cloneBytes(p.Field), cloneBytes(p.Value)})
+	}
+	for _, m := range e.ZSet {
+		c.ZSet = append(c.ZSet, ZMember{cloneBytes(m.Member), m.Score})
+	}
+	return &c
+}
+
+// render prints an entry in file order in a compact, exact form:
+//
+//	db0 key kind/type [px=<ms>] value
+//
+// with strings as is, lists as [a b], sets as {a b}, hashes as {f=v} and
+// sorted sets as [m:score].
+func render(e *Entry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "db%d %s %s/%d", e.DB, e.Key, e.Kind, e.Type)
+	if e.ExpireAt != NoExpiry {
+		fmt.Fprintf(&b, " px=%d", e.ExpireAt)
+	}
+	if e.LRU.HasIdle {
+		fmt.Fprintf(&b, " idle=%d", e.LRU.Idle)
+	}
+	if e.LRU.HasFreq {
+		fmt.Fprintf(&b, " freq=%d", e.LRU.Freq)
+	}
+	b.WriteByte(' ')
+	switch e.Kind {
+	case KindString:
+		b.Write(e.Str)
+	case KindList:
+		b.WriteString("[" + string(bytes.Join(e.List, []byte(" "))) + "]")
+	case KindSet:
+		b.WriteString("{" + string(bytes.Join(e.Set, []byte(" "))) + "}")
+	case KindHash:
+		parts := make([]string, len(e.Hash))
+		for i, p := range e.Hash {
+			parts[i] = string(p.Field) + "=" + string(p.Value)
+		}
+		b.WriteString("{" + strings.Join(parts, " ") + "}")
+	case KindZSet:
+		parts := make([]string, len(e.ZSet))
+		for i, m := range e.ZSet {
+			parts[i] = string(m.Member) + ":" + strconv.FormatFloat(m.Score, 'g', -1, 64)
+		}
+		b.WriteString("[" + strings.Join(parts, " ") + "]")
+	}
+	return b.String()
+}
+
+// seq returns prefix+i for i in [from, to], formatted with format.
+func seq(format string, from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprintf(format, i))
+	}
+	return out
+}
+
+func words(s ...[]string) string {
+	var all []string
+	for _, x := range s {
+		all = append(all, x...)
+	}
+	return strings.Join(all, " ")
+}
+
+func ss(s ...string) []string { return s }

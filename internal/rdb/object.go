@@ -1,0 +1,379 @@
+package rdb
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Quicklist node containers (type 18).
+const (
+	containerPlain  = 1
+	containerPacked = 2
+)
+
+// readValue decodes the value of type t into d.e. A non-zero SkipReason
+// means the key has no value to deliver.
+func (d *decoder) readValue(t Type) (SkipReason, error) {
+	e := &d.e
+	switch t {
+	case TypeString:
+		e.Kind = KindString
+		s, err := d.r.readString(true)
+		e.Str = s
+		return 0, err
+	case TypeList:
+		e.Kind = KindList
+		return d.readPlainList()
+	case TypeSet:
+		e.Kind = KindSet
+		return d.readPlainSet()
+	case TypeZSet, TypeZSet2:
+		e.Kind = KindZSet
+		return d.readPlainZSet(t == TypeZSet2)
+	case TypeHash:
+		e.Kind = KindHash
+		return d.readPlainHash()
+	case TypeListQuicklist, TypeListQuicklist2:
+		e.Kind = KindList
+		return d.readQuicklist(t == TypeListQuicklist2)
+	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
+		e.Kind = KindStream
+		return SkipStream, d.skipStream(t)
+	case TypeModule, TypeModule2:
+		e.Kind = KindModule
+		id, err := d.r.readLen()
+		if err != nil {
+			return 0, err
+		}
+		name, _ := ModuleName(id)
+		return 0, d.r.errorf(ErrModuleNotSupported, "key %q holds a value of module type %q", e.Key, name)
+	}
+	// Every other type is one string holding a compact encoding.
+	blob, err := d.r.readString(false)
+	if err != nil {
+		return 0, err
+	}
+	switch t {
+	case TypeHashZipmap:
+		e.Kind = KindHash
+		return d.fromZipmap(blob)
+	case TypeListZiplist:
+		e.Kind = KindList
+		return d.fromCompact(blob, zlIterate, "List ziplist integrity check failed", d.toList)
+	case TypeSetIntset:
+		e.Kind = KindSet
+		return d.fromIntset(blob)
+	case TypeZSetZiplist:
+		e.Kind = KindZSet
+		return d.fromCompact(blob, zlIterate, "Zset ziplist integrity check failed", d.toZSet)
+	case TypeHashZiplist:
+		e.Kind = KindHash
+		return d.fromCompact(blob, zlIterate, "Hash ziplist integrity check failed", d.toHash)
+	case TypeHashListpack:
+		e.Kind = KindHash
+		return d.fromCompact(blob, lpIterate, "Hash listpack integrity check failed", d.toHash)
+	case TypeZSetListpack:
+		e.Kind = KindZSet
+		return d.fromCompact(blob, lpIterate, "Zset listpack integrity check failed", d.toZSet)
+	case TypeSetListpack:
+		e.Kind = KindSet
+		return d.fromCompact(blob, lpIterate, "Set listpack integrity check failed", d.toSet)
+	}
+	return 0, d.r.corrupt("Unknown RDB encoding type %d", t)
+}
+
+// bytesOf returns el as bytes owned by the arena (integers in decimal).
+func (d *decoder) bytesOf(el element) []byte {
+	if el.isInt {
+		s := strconv.AppendInt(d.r.num[:0], el.v, 10)
+		return append(d.r.arena.alloc(len(s))[:0], s...)
+	}
+	return append(d.r.arena.alloc(len(el.s))[:0], el.s...)
+}
+
+func (d *decoder) readPlainList() (SkipReason, error) {
+	n, err := d.r.readCount()
+	if err != nil || n == 0 {
+		return SkipEmpty, err
+	}
+	e := &d.e
+	for range n {
+		s, err := d.r.readString(true)
+		if err != nil {
+			return 0, err
+		}
+		e.List = append(e.List, s)
+	}
+	return 0, nil
+}
+
+func (d *decoder) readPlainSet() (SkipReason, error) {
+	n, err := d.r.readCount()
+	if err != nil || n == 0 {
+		return SkipEmpty, err
+	}
+	e := &d.e
+	for range n {
+		s, err := d.r.readString(true)
+		if err != nil {
+			return 0, err
+		}
+		e.Set = append(e.Set, s)
+	}
+	return 0, d.checkSetDups()
+}
+
+func (d *decoder) readPlainHash() (SkipReason, error) {
+	n, err := d.r.readCount()
+	if err != nil || n == 0 {
+		return SkipEmpty, err
+	}
+	e := &d.e
+	for range n {
+		f, err := d.r.readString(true)
+		if err != nil {
+			return 0, err
+		}
+		v, err := d.r.readString(true)
+		if err != nil {
+			return 0, err
+		}
+		e.Hash = append(e.Hash, Pair{Field: f, Value: v})
+	}
+	return 0, d.checkHashDups()
+}
+
+func (d *decoder) readPlainZSet(binaryScores bool) (SkipReason, error) {
+	n, err := d.r.readCount()
+	if err != nil || n == 0 {
+		return SkipEmpty, err
+	}
+	e := &d.e
+	for range n {
+		m, err := d.r.readString(true)
+		if err != nil {
+			return 0, err
+		}
+		var score float64
+		if binaryScores {
+			var b [8]byte
+			if err := d.r.readFull(b[:]); err != nil {
+				return 0, err
+			}
+			score = math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+		} else if score, err = d.readASCIIDouble(); err != nil {
+			return 0, err
+		}
+		if math.IsNaN(score) {
+			return 0, d.r.corrupt("Zset with NAN score detected")
+		}
+		e.ZSet = append(e.ZSet, ZMember{Member: m, Score: score})
+	}
+	return 0, d.checkZSetDups()
+}
+
+// readASCIIDouble reads the score format of type 3: a length byte, with
+// 253/254/255 standing for NaN/+inf/-inf, then that many characters.
+func (d *decoder) readASCIIDouble() (float64, error) {
+	n, err := d.r.readByte()
+	if err != nil {
+		return 0, err
+	}
+	switch n {
+	case 253:
+		return math.NaN(), nil
+	case 254:
+		return math.Inf(1), nil
+	case 255:
+		return math.Inf(-1), nil
+	}
+	var buf [255]byte
+	if err := d.r.readFull(buf[:n]); err != nil {
+		return 0, err
+	}
+	f, err := parseScore(bytes.TrimSpace(buf[:n]))
+	if err != nil {
+		return 0, d.r.corrupt("invalid double value %q", buf[:n])
+	}
+	return f, nil
+}
+
+func (d *decoder) readQuicklist(v2 bool) (SkipReason, error) {
+	n, err := d.r.readCount()
+	if err != nil || n == 0 {
+		return SkipEmpty, err
+	}
+	e := &d.e
+	for range n {
+		container := uint64(containerPacked)
+		if v2 {
+			if container, err = d.r.readLen(); err != nil {
+				return 0, err
+			}
+			if container != containerPacked && container != containerPlain {
+				return 0, d.r.corrupt("Quicklist integrity check failed.")
+			}
+		}
+		// A PLAIN node is one element, kept as is; a packed node is parsed
+		// and its elements copied out.
+		data, err := d.r.readString(container == containerPlain)
+		if err != nil {
+			return 0, err
+		}
+		if len(data) == 0 {
+			return 0, d.r.corrupt("Empty quicklist node")
+		}
+		if container == containerPlain {
+			e.List = append(e.List, data)
+			continue
+		}
+		iter, msg := lpIterate, "Listpack integrity check failed."
+		if !v2 {
+			iter, msg = zlIterate, "Ziplist integrity check failed."
+		}
+		// Empty nodes are skipped silently, as Redis does; a list that
+		// ends up empty is an empty key.
+		if _, err := iter(data, func(el element) error {
+			e.List = append(e.List, d.bytesOf(el))
+			return nil
+		}); err != nil {
+			return 0, d.r.corrupt("%s", msg)
+		}
+	}
+	if len(e.List) == 0 {
+		return SkipEmpty, nil
+	}
+	return 0, nil
+}
+
+// fromCompact collects the elements of a listpack or ziplist blob and
+// builds the value with build.
+func (d *decoder) fromCompact(blob []byte, iter func([]byte, func(element) error) (int, error), msg string, build func() (SkipReason, error)) (SkipReason, error) {
+	d.elems = d.elems[:0]
+	if _, err := iter(blob, func(el element) error {
+		d.elems = append(d.elems, el)
+		return nil
+	}); err != nil {
+		return 0, d.r.corrupt("%s", msg)
+	}
+	if len(d.elems) == 0 {
+		return SkipEmpty, nil
+	}
+	skip, err := build()
+	clear(d.elems)
+	return skip, err
+}
+
+func (d *decoder) toList() (SkipReason, error) {
+	for _, el := range d.elems {
+		d.e.List = append(d.e.List, d.bytesOf(el))
+	}
+	return 0, nil
+}
+
+func (d *decoder) toSet() (SkipReason, error) {
+	for _, el := range d.elems {
+		d.e.Set = append(d.e.Set, d.bytesOf(el))
+	}
+	return 0, d.checkSetDups()
+}
+
+func (d *decoder) toHash() (SkipReason, error) {
+	if len(d.elems)%2 != 0 {
+		return 0, d.r.corrupt("Hash with an odd number of elements")
+	}
+	for i := 0; i < len(d.elems); i += 2 {
+		d.e.Hash = append(d.e.Hash, Pair{Field: d.bytesOf(d.elems[i]), Value: d.bytesOf(d.elems[i+1])})
+	}
+	return 0, d.checkHashDups()
+}
+
+func (d *decoder) toZSet() (SkipReason, error) {
+	if len(d.elems)%2 != 0 {
+		return 0, d.r.corrupt("Zset with an odd number of elements")
+	}
+	for i := 0; i < len(d.elems); i += 2 {
+		var score float64
+		if s := d.elems[i+1]; s.isInt {
+			score = float64(s.v)
+		} else {
+			var err error
+			if score, err = parseScore(s.s); err != nil {
+				return 0, d.r.corrupt("invalid zset score %q", s.s)
+			}
+		}
+		if math.IsNaN(score) {
+			return 0, d.r.corrupt("Zset with NAN score detected")
+		}
+		d.e.ZSet = append(d.e.ZSet, ZMember{Member: d.bytesOf(d.elems[i]), Score: score})
+	}
+	return 0, d.checkZSetDups()
+}
+
+func (d *decoder) fromZipmap(blob []byte) (SkipReason, error) {
+	e := &d.e
+	if _, err := zipmapIterate(blob, func(f, v []byte) error {
+		e.Hash = append(e.Hash, Pair{Field: d.bytesOf(element{s: f}), Value: d.bytesOf(element{s: v})})
+		return nil
+	}); err != nil {
+		return 0, d.r.corrupt("Zipmap integrity check failed.")
+	}
+	return 0, d.checkHashDups()
+}
+
+func (d *decoder) fromIntset(blob []byte) (SkipReason, error) {
+	e := &d.e
+	if _, err := intsetIterate(blob, func(v int64) error {
+		e.Set = append(e.Set, d.bytesOf(element{v: v, isInt: true}))
+		return nil
+	}); err != nil {
+		return 0, d.r.corrupt("Intset integrity check failed.")
+	}
+	return 0, nil
+}
+
+// checkDups fails if the n members returned by at hold the same bytes
+// twice. Sorting a scratch slice of them avoids the per-member allocation a
+// map would cost.
+func (d *decoder) checkDups(n int, at func(int) []byte, msg string) error {
+	if d.opts.SkipDuplicateCheck || n < 2 {
+		return nil
+	}
+	s := d.sorted[:0]
+	for i := range n {
+		s = append(s, at(i))
+	}
+	d.sorted = s
+	defer clear(s)
+	slices.SortFunc(s, bytes.Compare)
+	for i := 1; i < len(s); i++ {
+		if bytes.Equal(s[i-1], s[i]) {
+			return d.r.corrupt("%s: %q", msg, s[i])
+		}
+	}
+	return nil
+}
+
+func (d *decoder) checkSetDups() error {
+	return d.checkDups(len(d.e.Set), func(i int) []byte { return d.e.Set[i] }, "Duplicate set members detected")
+}
+
+func (d *decoder) checkHashDups() error {
+	return d.checkDups(len(d.e.Hash), func(i int) []byte { return d.e.Hash[i].Field }, "Duplicate hash fields detected")
+}
+
+func (d *decoder) checkZSetDups() error {
+	return d.checkDups(len(d.e.ZSet), func(i int) []byte { return d.e.ZSet[i].Member }, "Duplicate zset fields detected")
+}
+
+// String describes the element for error messages and tests.
+func (el element) String() string {
+	if el.isInt {
+		return fmt.Sprint(el.v)
+	}
+	return fmt.Sprintf("%q", el.s)
+}

@@ -1,0 +1,326 @@
+package rdb
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Length-prefix forms (rdb.c:rdbLoadLen): the top two bits of the first
+// byte select 6-bit, 14-bit, or (0x80 / 0x81) 32- and 64-bit big-endian
+// lengths; 0b11 marks a specially encoded string instead of a length.
+const (
+	len6     = 0
+	len14    = 1
+	len32    = 0x80
+	len64    = 0x81
+	lenEnc   = 3
+	encInt8  = 0
+	encInt16 = 1
+	encInt32 = 2
+	encLZF   = 3
+)
+
+const (
+	// readChunk bounds how much is allocated ahead of the data actually
+	// received, so a forged length of 2^60 fails at end of input instead of
+	// at the allocator.
+	readChunk = 1 << 20
+	// arenaBlock is the size of the blocks small strings are carved from.
+	arenaBlock = 64 << 10
+)
+
+// arena hands out small byte slices from shared blocks, so decoding a
+// collection costs a few allocations instead of one per element. Slices stay
+// valid until reset, after which the current block is reused.
+type arena struct{ buf []byte }
+
+func (a *arena) alloc(n int) []byte {
+	if n > arenaBlock/4 {
+		return make([]byte, n)
+	}
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, arenaBlock)
+	}
+	l := len(a.buf)
+	a.buf = a.buf[:l+n]
+	return a.buf[l : l+n : l+n]
+}
+
+func (a *arena) reset() { a.buf = a.buf[:0] }
+
+// reader reads the RDB stream, counting the offset and folding every byte
+// into the running CRC-64.
+type reader struct {
+	br     *bufio.Reader
+	off    int64
+	crc    uint64
+	maxStr uint64
+	arena  arena
+	blob   []byte // scratch for strings that are parsed, not kept
+	lzfIn  []byte // scratch for compressed input
+	num    [20]byte
+}
+
+func (r *reader) errorf(cause error, format string, args ...any) *Error {
+	return &Error{Offset: r.off, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// corrupt reports a structural problem in Redis's words.
+func (r *reader) corrupt(format string, args ...any) *Error {
+	return r.errorf(ErrCorrupt, format, args...)
+}
+
+func (r *reader) ioError(err error) *Error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return r.errorf(io.ErrUnexpectedEOF, "Unexpected EOF reading RDB file")
+	}
+	return r.errorf(err, "read error")
+}
+
+func (r *reader) readByte() (byte, error) {
+	b, err := r.br.ReadByte()
+	if err != nil {
+		return 0, r.ioError(err)
+	}
+	r.off++
+	r.crc = crcTables[0][byte(r.crc)^b] ^ r.crc>>8
+	return b, nil
+}
+
+// readFull fills p; the bytes count in the CRC.
+func (r *reader) readFull(p []byte) error {
+	n, err := io.ReadFull(r.br, p)
+	r.off += int64(n)
+	r.crc = CRC64(r.crc, p[:n])
+	if err != nil {
+		return r.ioError(err)
+	}
+	return nil
+}
+
+// readChecksum reads the trailing checksum, which does not cover itself.
+func (r *reader) readChecksum() (uint64, error) {
+	var b [8]byte
+	n, err := io.ReadFull(r.br, b[:])
+	r.off += int64(n)
+	if err != nil {
+		return 0, r.ioError(err)
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// readN reads n bytes. Small reads land in dst when it is big enough;
+// large ones grow a buffer chunk by chunk as data actually arrives.
+func (r *reader) readN(n uint64, dst []byte) ([]byte, error) {
+	if n > math.MaxInt || (r.maxStr > 0 && n > r.maxStr) {
+		return nil, r.corrupt("string of %d bytes is too long", n)
+	}
+	if n <= readChunk {
+		if uint64(cap(dst)) < n {
+			dst = make([]byte, n)
+		}
+		dst = dst[:n]
+		return dst, r.readFull(dst)
+	}
+	buf := dst[:0]
+	for remaining := int(n); remaining > 0; {
+		k := min(remaining, max(len(buf), readChunk))
+		buf = slices.Grow(buf, k)
+		l := len(buf)
+		buf = buf[:l+k]
+		if err := r.readFull(buf[l:]); err != nil {
+			return nil, err
+		}
+		remaining -= k
+	}
+	return buf, nil
+}
+
+// discard skips n bytes (still checksummed).
+func (r *reader) discard(n uint64) error {
+	for n > 0 {
+		k := int(min(n, uint64(r.br.Size())))
+		b, err := r.br.Peek(k)
+		r.crc = CRC64(r.crc, b)
+		r.off += int64(len(b))
+		_, _ = r.br.Discard(len(b))
+		if err != nil {
+			return r.ioError(err)
+		}
+		n -= uint64(k)
+	}
+	return nil
+}
+
+// readLenOrEnc reads a length prefix; enc reports the 0b11 form, in which
+// case n is the special string encoding.
+func (r *reader) readLenOrEnc() (n uint64, enc bool, err error) {
+	b, err := r.readByte()
+	if err != nil {
+		return 0, false, err
+	}
+	switch b >> 6 {
+	case len6:
+		return uint64(b & 0x3F), false, nil
+	case len14:
+		b2, err := r.readByte()
+		return uint64(b&0x3F)<<8 | uint64(b2), false, err
+	case lenEnc:
+		return uint64(b & 0x3F), true, nil
+	}
+	var buf [8]byte
+	switch b {
+	case len32:
+		err = r.readFull(buf[:4])
+		return uint64(binary.BigEndian.Uint32(buf[:4])), false, err
+	case len64:
+		err = r.readFull(buf[:])
+		return binary.BigEndian.Uint64(buf[:]), false, err
+	}
+	return 0, false, r.corrupt("Unknown length encoding %d in rdbLoadLen()", b)
+}
+
+// readLen reads a length or other unsigned number stored as one.
+func (r *reader) readLen() (uint64, error) {
+	n, enc, err := r.readLenOrEnc()
+	if err == nil && enc {
+		err = r.corrupt("Unexpected string encoding %d where a length was expected", n)
+	}
+	return n, err
+}
+
+// readCount reads a length that counts items and must fit an int.
+func (r *reader) readCount() (int, error) {
+	n, err := r.readLen()
+	if err == nil && n > math.MaxInt32 {
+		return 0, r.corrupt("count %d is too large", n)
+	}
+	return int(n), err
+}
+
+// readString reads a STRING. With keep the result is carved from the arena
+// (valid until the arena is reset); without, it lives in a scratch buffer
+// that the next string read without keep overwrites.
+func (r *reader) readString(keep bool) ([]byte, error) {
+	n, enc, err := r.readLenOrEnc()
+	if err != nil {
+		return nil, err
+	}
+	if !enc {
+		var dst []byte
+		if keep {
+			if n <= readChunk {
+				dst = r.arena.alloc(int(n))
+			}
+		} else {
+			dst = r.blob
+		}
+		s, err := r.readN(n, dst)
+		if !keep && err == nil {
+			r.blob = s[:0]
+		}
+		return s, err
+	}
+	var v int64
+	switch n {
+	case encInt8:
+		b, err := r.readByte()
+		if err != nil {
+			return nil, err
+		}
+		v = int64(int8(b))
+	case encInt16:
+		var b [2]byte
+		if err := r.readFull(b[:]); err != nil {
+			return nil, err
+		}
+		v = int64(int16(binary.LittleEndian.Uint16(b[:])))
+	case encInt32:
+		var b [4]byte
+		if err := r.readFull(b[:]); err != nil {
+			return nil, err
+		}
+		v = int64(int32(binary.LittleEndian.Uint32(b[:])))
+	case encLZF:
+		return r.readLZF(keep)
+	default:
+		return nil, r.corrupt("Unknown RDB string encoding type %d", n)
+	}
+	s := strconv.AppendInt(r.num[:0], v, 10)
+	if keep {
+		return append(r.arena.alloc(len(s))[:0], s...), nil
+	}
+	r.blob = append(r.blob[:0], s...)
+	return r.blob, nil
+}
+
+func (r *reader) readLZF(keep bool) ([]byte, error) {
+	clen, err := r.readLen()
+	if err != nil {
+		return nil, err
+	}
+	ulen, err := r.readLen()
+	if err != nil {
+		return nil, err
+	}
+	in, err := r.readN(clen, r.lzfIn)
+	if err != nil {
+		return nil, err
+	}
+	r.lzfIn = in[:0]
+	// Only now, with the compressed bytes really read, is ulen checked
+	// against what they can expand to and allocated.
+	if ulen/lzfMaxRatio > clen || ulen > math.MaxInt || (r.maxStr > 0 && ulen > r.maxStr) {
+		return nil, r.corrupt("Invalid LZF compressed string")
+	}
+	var out []byte
+	if keep {
+		out = r.arena.alloc(int(ulen))
+	} else {
+		out = slices.Grow(r.blob[:0], int(ulen))[:ulen]
+		r.blob = out[:0]
+	}
+	// An uncompressed length of 0 is accepted whatever follows: that is
+	// what lzf_decompress returning 0 == len amounts to in Redis.
+	if ulen > 0 {
+		if err := lzfDecompress(in, out); err != nil {
+			return nil, r.corrupt("Invalid LZF compressed string")
+		}
+	}
+	return out, nil
+}
+
+// skipString skips a STRING without keeping or checking its content.
+func (r *reader) skipString() error {
+	n, enc, err := r.readLenOrEnc()
+	if err != nil {
+		return err
+	}
+	if !enc {
+		return r.discard(n)
+	}
+	switch n {
+	case encInt8:
+		return r.discard(1)
+	case encInt16:
+		return r.discard(2)
+	case encInt32:
+		return r.discard(4)
+	case encLZF:
+		clen, err := r.readLen()
+		if err != nil {
+			return err
+		}
+		if _, err := r.readLen(); err != nil {
+			return err
+		}
+		return r.discard(clen)
+	}
+	return r.corrupt("Unknown RDB string encoding type %d", n)
+}
