@@ -68,6 +68,12 @@ func main() {
 		}
 		return
 	}
+	// Like redis-server, work from `dir` (relative paths in later config
+	// changes and in logs then mean what the operator expects).
+	if err := os.Chdir(cfg.Dir); err != nil {
+		fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", cfg.Dir, err)
+		os.Exit(1)
+	}
 	inst, err := app.Start(cfg, app.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

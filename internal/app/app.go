@@ -13,6 +13,7 @@ import (
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
+	"github.com/tandemdb/tandem/internal/repl"
 	"github.com/tandemdb/tandem/internal/server"
 )
 
@@ -20,6 +21,7 @@ import (
 type Instance struct {
 	Server  *server.Server
 	Persist *persist.Manager
+	Repl    *repl.Manager
 	Config  *config.Config
 	Log     *logger.Logger
 }
@@ -112,6 +114,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
 	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
 	pm := persist.NewManager(srv, cfg, log)
+	rm := repl.New(srv, cfg, log, pm)
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())
@@ -133,15 +136,18 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 		log.Raw(banner(port))
 		log.Warningf("Server initialized")
 	}
-	if _, err := pm.LoadAtStartup(); err != nil {
+	res, err := pm.LoadAtStartup()
+	if err != nil {
 		log.Warningf("%v", err)
 		srv.Close()
 		return nil, err
 	}
+	rm.RestoreFromRDB(res)
+	rm.Start()
 	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")
 	}
-	return &Instance{Server: srv, Persist: pm, Config: cfg, Log: log}, nil
+	return &Instance{Server: srv, Persist: pm, Repl: rm, Config: cfg, Log: log}, nil
 }
 
 func portOf(addr string) int {
@@ -174,5 +180,6 @@ func (inst *Instance) Shutdown() {
 	}
 	inst.Server.Unlock()
 	inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
+	inst.Repl.Close()
 	inst.Server.Close()
 }

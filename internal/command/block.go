@@ -86,6 +86,20 @@ func (e *Engine) TimeoutBlocked(s *Session) bool {
 	return true
 }
 
+// UnblockWith ends a session's block with a reply written by reply, and
+// wakes it (WAIT answered by replica ACKs). The server lock must be held.
+func (e *Engine) UnblockWith(s *Session, reply func(w *resp.Writer)) bool {
+	if s.block == nil {
+		return false
+	}
+	e.unblock(s)
+	reply(s.W)
+	if s.Conn != nil {
+		s.Conn.Wake()
+	}
+	return true
+}
+
 // UnblockWithError ends a session's block with an error reply (CLIENT
 // UNBLOCK … ERROR); with msg == "" it answers as on timeout.
 func (e *Engine) UnblockWithError(s *Session, msg string) bool {

@@ -33,6 +33,9 @@ type Engine struct {
 	Monitor func(s *Session, args [][]byte)
 	// Slow is told how long each command took (SLOWLOG).
 	Slow func(s *Session, args [][]byte, d time.Duration)
+	// ReplOffset returns the replication offset after propagation, so a
+	// client's WAIT knows which offset its writes reached.
+	ReplOffset func() int64
 
 	now   int64
 	depth int
@@ -117,6 +120,20 @@ func ErrArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }
 
+// ErrSubcommand is Redis 7.0's reply to a container command (CLIENT,
+// CONFIG, OBJECT, …) called with an unknown subcommand, or with a known one
+// and the wrong number of arguments: subcommands are commands of their own
+// there ("client|setname"), with their own arity error.
+func ErrSubcommand(spec *Spec, sub []byte) string {
+	name := strings.ToLower(string(sub))
+	for _, s := range spec.Subcommands {
+		if s == name {
+			return ErrArity(spec.Name + "|" + name)
+		}
+	}
+	return fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(sub), strings.ToUpper(spec.Name))
+}
+
 // Call runs one request for s, writing its reply to s.W. It is the single
 // dispatch path. The server lock must be held.
 func (e *Engine) Call(s *Session, args [][]byte) {
@@ -129,6 +146,9 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		e.reject(s, ErrUnknown(args))
 		return
 	}
+	// Set before running, as Redis does: CLIENT LIST shows the command
+	// being run ("client|list"), and EXEC for the commands it runs.
+	s.LastCmd = fullName(spec, args)
 	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
 		spec.Rejected++
 		e.reject(s, ErrArity(spec.Name))
@@ -170,7 +190,25 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if c := e.run(s, spec, args, false); c.block != nil {
 		e.blockSession(s, spec, args, c.block)
 	}
+	wrote := len(e.unit) > 0
 	e.afterTopLevel()
+	if wrote && e.ReplOffset != nil {
+		s.WOff = e.ReplOffset()
+	}
+}
+
+// fullName is the name CLIENT LIST shows: "container|sub" for a known
+// subcommand.
+func fullName(spec *Spec, args [][]byte) string {
+	if len(spec.Subcommands) > 0 && len(args) > 1 {
+		sub := strings.ToLower(string(args[1]))
+		for _, s := range spec.Subcommands {
+			if s == sub {
+				return spec.Name + "|" + s
+			}
+		}
+	}
+	return spec.Name
 }
 
 // reject answers an error without running anything; inside MULTI it also
@@ -223,7 +261,6 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 		spec.Failed++
 		e.TotalErrors++
 	}
-	s.LastCmd = spec.Name
 	if (e.KS.Dirty != dirty || c.force) && !c.noProp && !c.extra {
 		argv := args
 		if c.rewritten != nil {
@@ -322,11 +359,14 @@ func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 	}
 }
 
-// TouchAllWatched invalidates every WATCH on database db (or on all
-// databases when db < 0): FLUSHDB, FLUSHALL, SWAPDB, a full sync load.
+// TouchAllWatched invalidates the WATCHes on keys that exist in database
+// db (or in any database when db < 0): FLUSHDB, FLUSHALL, SWAPDB, a full
+// sync load. As in Redis, a watched key that does not exist is not
+// changed by emptying its database, so callers call this before emptying
+// (SWAPDB: before and after swapping).
 func (e *Engine) TouchAllWatched(db int) {
 	for wk, ss := range e.watchers {
-		if db < 0 || wk.db == db {
+		if (db < 0 || wk.db == db) && e.KS.DBs[wk.db].Peek([]byte(wk.key)) != nil {
 			for _, s := range ss {
 				s.Flags |= FlagDirtyCAS
 			}

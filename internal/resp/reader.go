@@ -51,6 +51,7 @@ type Reader struct {
 	Inline bool
 	// RawLen is the number of bytes the last request occupied on the wire.
 	RawLen int
+	rawAt  int // where the last request started in buf
 
 	// MaxBulk is proto-max-bulk-len; Unauth applies the stricter limits
 	// Redis uses before a client has authenticated; NoBulkLimit lifts
@@ -64,6 +65,10 @@ type Reader struct {
 func NewReader(maxBulk int64) *Reader {
 	return &Reader{buf: make([]byte, minReadSpace), argc: -1, bulkLen: -1, MaxBulk: maxBulk}
 }
+
+// Raw returns the bytes of the last request exactly as received (valid
+// until the next Space): a replica forwards them to its own replicas.
+func (rd *Reader) Raw() []byte { return rd.buf[rd.rawAt : rd.rawAt+rd.RawLen] }
 
 // Buffered is the number of bytes received but not consumed yet.
 func (rd *Reader) Buffered() int { return rd.w - rd.r }
@@ -144,6 +149,7 @@ func (rd *Reader) inline() error {
 	rd.Args = rd.Args[:0]
 	rd.Inline = true
 	rd.RawLen = nl + 1
+	rd.rawAt = rd.r
 	if bytes.ContainsAny(line, "\"'") {
 		args, err := SplitArgs(string(line))
 		if err != nil {
@@ -254,6 +260,7 @@ func (rd *Reader) finish() {
 	}
 	rd.Inline = false
 	rd.RawLen = rd.pos
+	rd.rawAt = rd.r
 	rd.r += rd.pos
 	rd.pos = 0
 	rd.argc = -1

@@ -40,6 +40,8 @@ type client struct {
 	killReason    string
 	libName       string
 	libVer        string
+	// detached: replication writes to the socket; our replies are dropped.
+	detached bool
 }
 
 var _ command.Conn = (*client)(nil)
@@ -104,7 +106,7 @@ func (s *Server) admit(c *client) string {
 			"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
 			"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
 			"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-			"4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+			"4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 	}
 	return ""
 }
@@ -136,6 +138,9 @@ func (s *Server) dropClient(c *client) {
 	}
 	c.closing = true
 	c.kickLocked() // lets the writer goroutine see closing and exit
+	for _, fn := range s.OnDisconnect {
+		fn(&c.sess)
+	}
 	s.mu.Unlock()
 }
 
@@ -239,8 +244,9 @@ func (c *client) flush() {
 		return
 	}
 	out := c.takeOutput()
+	detached := c.detached
 	s.mu.Unlock()
-	if len(out) > 0 {
+	if len(out) > 0 && !detached {
 		c.write(out)
 	}
 }

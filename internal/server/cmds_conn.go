@@ -115,7 +115,7 @@ func (s *Server) authCmd(c *command.Ctx) {
 		return
 	}
 	if !s.checkPassword(user, pass) {
-		c.S.Authed = false
+		// As in Redis, a failed AUTH leaves an authenticated client so.
 		s.log.Verbosef("Authentication failure for user %s from %s", user, c.S.Owner.(*client).addr)
 		c.Error("WRONGPASS invalid username-password pair or user is disabled.")
 		return
@@ -169,7 +169,7 @@ func (s *Server) helloCmd(c *command.Ctx) {
 		c.S.Authed = true
 	}
 	if !c.S.Authed {
-		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if name != nil {
@@ -254,8 +254,12 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		s.clientKill(c)
 	case sub == "pause" && (len(c.Args) == 3 || len(c.Args) == 4):
 		ms, ok := resp.ParseInt(c.Args[2])
-		if !ok || ms < 0 {
+		if !ok {
 			c.Error("ERR timeout is not an integer or out of range")
+			return
+		}
+		if ms < 0 {
+			c.Error("ERR timeout is negative")
 			return
 		}
 		all := true
@@ -342,7 +346,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 		})
 	default:
-		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CLIENT HELP.", c.Args[1]))
+		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
 	}
 }
 
@@ -413,6 +417,12 @@ func (s *Server) clientList(c *command.Ctx) {
 		return
 	}
 	var b strings.Builder
+	if s.Pseudo != nil && want == nil {
+		for _, p := range s.Pseudo() {
+			b.WriteString(p.InfoLine())
+			b.WriteByte('\n')
+		}
+	}
 	for _, cl := range s.sortedClients() {
 		if want != nil && !want(cl) {
 			continue
@@ -434,6 +444,15 @@ func (s *Server) clientKill(c *command.Ctx) {
 				return
 			}
 		}
+		if s.Pseudo != nil {
+			for _, p := range s.Pseudo() {
+				if p.RemoteAddr() == string(args[0]) {
+					p.Kill()
+					c.W.OK()
+					return
+				}
+			}
+		}
 		c.Error("ERR No such client")
 		return
 	}
@@ -441,7 +460,7 @@ func (s *Server) clientKill(c *command.Ctx) {
 		c.Error(command.ErrSyntax)
 		return
 	}
-	var filters []func(*client) bool
+	var filters []func(clientView) bool
 	skipme := true
 	for i := 0; i < len(args); i += 2 {
 		val := string(args[i+1])
@@ -452,20 +471,24 @@ func (s *Server) clientKill(c *command.Ctx) {
 				c.Error("ERR client-id should be greater than 0")
 				return
 			}
-			filters = append(filters, func(cl *client) bool { return cl.sess.ID == id })
+			filters = append(filters, func(cl clientView) bool { return cl.id == id })
 		case "type":
 			t, ok := parseClientType(args[i+1])
 			if !ok {
 				c.Error("ERR Unknown client type '" + val + "'")
 				return
 			}
-			filters = append(filters, func(cl *client) bool { return clientTypeOf(cl) == t })
+			filters = append(filters, func(cl clientView) bool { return cl.typ == t })
 		case "addr":
-			filters = append(filters, func(cl *client) bool { return cl.addr == val })
+			filters = append(filters, func(cl clientView) bool { return cl.addr == val })
 		case "laddr":
-			filters = append(filters, func(cl *client) bool { return cl.laddr == val })
+			filters = append(filters, func(cl clientView) bool { return cl.laddr == val })
 		case "user":
-			filters = append(filters, func(cl *client) bool { return cl.sess.User == val })
+			if val != "default" { // the only user until ACLs exist
+				c.Error("ERR No such user '" + val + "'")
+				return
+			}
+			filters = append(filters, func(cl clientView) bool { return cl.user == val })
 		case "skipme":
 			switch strings.ToLower(val) {
 			case "yes":
@@ -481,24 +504,44 @@ func (s *Server) clientKill(c *command.Ctx) {
 			return
 		}
 	}
+	match := func(v clientView) bool {
+		for _, f := range filters {
+			if !f(v) {
+				return false
+			}
+		}
+		return true
+	}
 	killed := 0
 	for _, cl := range s.sortedClients() {
 		if skipme && cl.sess.ID == c.S.ID {
 			continue
 		}
-		match := true
-		for _, f := range filters {
-			if !f(cl) {
-				match = false
-				break
-			}
-		}
-		if match {
+		if match(viewOf(cl)) {
 			s.killClient(cl, c.S)
 			killed++
 		}
 	}
+	if s.Pseudo != nil {
+		for _, p := range s.Pseudo() {
+			if match(clientView{id: p.ClientID(), addr: p.RemoteAddr(), laddr: p.LocalAddr(), typ: p.ClientType()}) {
+				p.Kill()
+				killed++
+			}
+		}
+	}
 	c.W.Int(int64(killed))
+}
+
+// clientView is what CLIENT KILL filters look at.
+type clientView struct {
+	id               int64
+	addr, laddr, typ string
+	user             string
+}
+
+func viewOf(cl *client) clientView {
+	return clientView{id: cl.sess.ID, addr: cl.addr, laddr: cl.laddr, typ: clientTypeOf(cl), user: cl.sess.User}
 }
 
 // killClient closes a connection (srv.mu held). Killing the caller itself

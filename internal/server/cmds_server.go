@@ -149,7 +149,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 			if sp := s.eng.Table.Lookup(a); sp != nil {
 				writeCommandInfo(c, sp)
 			} else {
-				c.W.NullArray()
+				c.W.Null()
 			}
 		}
 	case sub == "docs":
@@ -191,7 +191,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 		for _, sp := range all {
 			c.W.BulkString(sp.Name)
 		}
-	case sub == "getkeys" && len(c.Args) >= 3:
+	case sub == "getkeys" && len(c.Args) >= 4: // command|getkeys has arity -4
 		args := c.Args[2:]
 		sp := s.eng.Table.Lookup(args[0])
 		if sp == nil {
@@ -221,7 +221,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
 		})
 	default:
-		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try COMMAND HELP.", c.Args[1]))
+		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
 	}
 }
 
@@ -327,7 +327,7 @@ func (s *Server) configCmd(c *command.Ctx) {
 			"REWRITE", "    Rewrite the configuration file.",
 		})
 	default:
-		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try CONFIG HELP.", c.Args[1]))
+		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
 	}
 }
 
@@ -371,8 +371,7 @@ func (s *Server) debugCmd(c *command.Ctx) {
 	case sub == "sleep" && len(c.Args) == 3:
 		secs, err := strconv.ParseFloat(string(c.Args[2]), 64)
 		if err != nil || secs < 0 || math.IsNaN(secs) {
-			c.Error(command.ErrNotFloat)
-			return
+			secs = 0 // Redis uses atof: anything unparsable sleeps 0
 		}
 		// DEBUG SLEEP blocks the whole server, as in Redis: that is its point.
 		time.Sleep(time.Duration(secs * float64(time.Second)))

@@ -92,6 +92,81 @@ type Server struct {
 	// Loading is set while a dataset loads: commands without the Loading
 	// flag get -LOADING.
 	Loading bool
+	// OnDisconnect runs when a client goes away (srv.mu held).
+	OnDisconnect []func(sess *command.Session)
+	// Pseudo lists connections the server does not run itself (the link
+	// to our master), so CLIENT LIST and CLIENT KILL see them.
+	Pseudo func() []PseudoClient
+	// ReplStats reports sync_full, sync_partial_ok, sync_partial_err and
+	// the replication byte counters for INFO stats.
+	ReplStats func() (full, partialOK, partialErr, netIn, netOut int64)
+}
+
+// PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
+// KILL that is not one of the server's own clients.
+type PseudoClient interface {
+	ClientID() int64
+	RemoteAddr() string
+	LocalAddr() string
+	ClientType() string // "master"
+	InfoLine() string
+	Kill()
+}
+
+// NextClientID allocates a client id (srv.mu held).
+func (s *Server) NextClientID() int64 {
+	s.nextID++
+	return s.nextID
+}
+
+// Detach hands a client's socket to the caller for writing (replication
+// sends the RDB and the stream itself) and stops the client's own replies
+// from reaching it; the client goroutine keeps reading (REPLCONF ACK).
+// srv.mu must be held.
+func (s *Server) Detach(sess *command.Session) net.Conn {
+	cl, ok := sess.Owner.(*client)
+	if !ok {
+		return nil
+	}
+	cl.detached = true
+	cl.w.Buf = cl.w.Buf[:0]
+	return cl.conn
+}
+
+// Kill closes a client's connection (srv.mu held).
+func (s *Server) Kill(sess *command.Session) {
+	if cl, ok := sess.Owner.(*client); ok {
+		cl.closing = true
+		cl.conn.Close()
+	}
+}
+
+// ClientInfo is the CLIENT LIST line of a session (srv.mu held).
+func (s *Server) ClientInfo(sess *command.Session) string {
+	if cl, ok := sess.Owner.(*client); ok {
+		return cl.info()
+	}
+	return ""
+}
+
+// RemoteAddr is a client's peer address (ip:port).
+func (s *Server) RemoteAddr(sess *command.Session) string {
+	if cl, ok := sess.Owner.(*client); ok {
+		return cl.addr
+	}
+	return ""
+}
+
+// DisconnectBlocked answers every client blocked in a blocking command
+// with err and closes it (a master turning into a replica does this).
+func (s *Server) DisconnectBlocked(err string) {
+	for _, cl := range s.clients {
+		if cl.sess.Blocked() {
+			s.eng.UnblockWithError(&cl.sess, err)
+			cl.sess.Flags |= command.FlagCloseAfterReply
+			cl.Wake()
+		}
+	}
 }
 
 type stats struct {

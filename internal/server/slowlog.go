@@ -103,7 +103,7 @@ func (s *Server) slowlogCmd(c *command.Ctx) {
 			"RESET", "    Reset the slowlog.",
 		})
 	default:
-		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try SLOWLOG HELP.", c.Args[1]))
+		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
 	}
 }
 
@@ -140,7 +140,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 			"USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value.",
 		})
 	default:
-		c.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try MEMORY HELP.", c.Args[1]))
+		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
 	}
 }
 

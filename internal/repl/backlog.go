@@ -1,0 +1,234 @@
+package repl
+
+import (
+	"sync"
+)
+
+// Backlog is the one buffer that holds the replication stream for PSYNC
+// and, at the same time, every replica's unsent bytes: replicas are cursors
+// into it, not copies. It is a list of blocks; a block is freed once it is
+// both older than the configured backlog size and behind every cursor, so a
+// slow replica pins what it still needs (and is cut by its output-buffer
+// limit before that grows without bound), as Redis 7.0's shared
+// replication buffer does.
+//
+// Offsets number stream bytes from 1; End is master_repl_offset.
+// Feed is called with the server lock held; cursors are read by sender
+// goroutines. The backlog's own mutex protects everything below.
+type Backlog struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	blocks  []*block
+	end     int64 // offset of the last byte written
+	size    int64 // repl-backlog-size
+	cursors map[*Cursor]struct{}
+	closed  bool
+}
+
+type block struct {
+	start int64 // offset of data[0]
+	data  []byte
+}
+
+const minBlock = 16 << 10
+
+// NewBacklog creates an empty backlog whose next byte will be offset+1.
+func NewBacklog(offset, size int64) *Backlog {
+	b := &Backlog{end: offset, size: size, cursors: map[*Cursor]struct{}{}}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// End is the offset of the last byte written (master_repl_offset).
+func (b *Backlog) End() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.end
+}
+
+// Range reports what PSYNC can be served from: the first byte held and how
+// many bytes (histlen).
+func (b *Backlog) Range() BacklogRange {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rangeLocked()
+}
+
+func (b *Backlog) rangeLocked() BacklogRange {
+	if len(b.blocks) == 0 {
+		return BacklogRange{Active: true, First: b.end + 1, Len: 0}
+	}
+	first := b.blocks[0].start
+	return BacklogRange{Active: true, First: first, Len: b.end - first + 1}
+}
+
+// SetSize changes repl-backlog-size (at least 16 KB).
+func (b *Backlog) SetSize(size int64) {
+	if size < minBlock {
+		size = minBlock
+	}
+	b.mu.Lock()
+	b.size = size
+	b.trimLocked()
+	b.mu.Unlock()
+}
+
+// Feed appends stream bytes and wakes the senders.
+func (b *Backlog) Feed(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	b.mu.Lock()
+	for len(p) > 0 {
+		var last *block
+		if n := len(b.blocks); n > 0 {
+			last = b.blocks[n-1]
+		}
+		if last == nil || len(last.data) == cap(last.data) {
+			bs := b.size / 16
+			if bs < minBlock {
+				bs = minBlock
+			}
+			if int64(len(p)) > bs {
+				bs = int64(len(p))
+			}
+			if bs > 4<<20 {
+				bs = 4 << 20
+			}
+			last = &block{start: b.end + 1, data: make([]byte, 0, bs)}
+			b.blocks = append(b.blocks, last)
+		}
+		n := copy(last.data[len(last.data):cap(last.data)], p)
+		last.data = last.data[:len(last.data)+n]
+		b.end += int64(n)
+		p = p[n:]
+	}
+	b.trimLocked()
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// trimLocked frees whole head blocks beyond the configured size that no
+// cursor still needs.
+func (b *Backlog) trimLocked() {
+	for len(b.blocks) > 1 {
+		head := b.blocks[0]
+		hist := b.end - head.start + 1
+		if hist-int64(len(head.data)) < b.size {
+			return
+		}
+		headEnd := head.start + int64(len(head.data)) // first offset after head
+		for c := range b.cursors {
+			if c.pos < headEnd {
+				return
+			}
+		}
+		b.blocks[0] = nil
+		b.blocks = b.blocks[1:]
+	}
+}
+
+// Pending is how many bytes a cursor still has to send (its share of the
+// shared buffer, checked against client-output-buffer-limit replica).
+func (c *Cursor) Pending() int64 {
+	c.b.mu.Lock()
+	defer c.b.mu.Unlock()
+	return c.b.end + 1 - c.pos
+}
+
+// Cursor is a replica's position in the backlog: the next offset to send.
+type Cursor struct {
+	b      *Backlog
+	pos    int64
+	closed bool
+}
+
+// NewCursor starts a cursor at offset pos (the first byte to send). The
+// caller has checked that pos is within the backlog's range.
+func (b *Backlog) NewCursor(pos int64) *Cursor {
+	c := &Cursor{b: b, pos: pos}
+	b.mu.Lock()
+	b.cursors[c] = struct{}{}
+	b.mu.Unlock()
+	return c
+}
+
+// Close releases the cursor (and any blocks only it pinned).
+func (c *Cursor) Close() {
+	b := c.b
+	b.mu.Lock()
+	delete(b.cursors, c)
+	c.closed = true
+	b.trimLocked()
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// Close wakes every waiting cursor for good (the backlog is being freed).
+func (b *Backlog) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// Next waits until the cursor has bytes to send (or it or the backlog is
+// closed, returning nil), then copies up to max of them into dst and
+// advances. wake can break the wait early (for periodic work).
+func (c *Cursor) Next(dst []byte, max int) []byte {
+	b := c.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for c.pos > b.end && !c.closed && !b.closed {
+		b.cond.Wait()
+	}
+	if c.closed || b.closed {
+		return nil
+	}
+	dst = dst[:0]
+	for _, blk := range b.blocks {
+		blkEnd := blk.start + int64(len(blk.data))
+		if c.pos >= blkEnd {
+			continue
+		}
+		if c.pos < blk.start {
+			// Should not happen: blocks a cursor needs are pinned.
+			c.pos = blk.start
+		}
+		from := c.pos - blk.start
+		n := int64(len(blk.data)) - from
+		if room := int64(max - len(dst)); n > room {
+			n = room
+		}
+		dst = append(dst, blk.data[from:from+n]...)
+		c.pos += n
+		if len(dst) >= max {
+			break
+		}
+	}
+	return dst
+}
+
+// Wake interrupts a Next that waits on this cursor's backlog, making it
+// return an empty (non-nil) slice if nothing arrived. Used to close cursors
+// from elsewhere: Close then Wake.
+func (b *Backlog) Wake() { b.cond.Broadcast() }
+
+// Copy returns the stream bytes from offset from to the end (tests).
+func (b *Backlog) Copy(from int64) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []byte
+	for _, blk := range b.blocks {
+		blkEnd := blk.start + int64(len(blk.data))
+		if from >= blkEnd {
+			continue
+		}
+		s := int64(0)
+		if from > blk.start {
+			s = from - blk.start
+		}
+		out = append(out, blk.data[s:]...)
+	}
+	return out
+}

@@ -1,0 +1,392 @@
+package repl
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/server"
+)
+
+func (m *Manager) registerCommands() {
+	adm := command.Admin | command.NoScript
+	m.eng.Table.Add(
+		&command.Spec{Name: "replicaof", Arity: 3, Flags: adm | command.Stale, Handler: m.replicaofCmd, Group: "server", Summary: "Configures a server as replica of another, or promotes it to a master.", Since: "5.0.0"},
+		&command.Spec{Name: "slaveof", Arity: 3, Flags: adm | command.Stale, Handler: m.replicaofCmd, Group: "server", Summary: "Sets a Redis server as a replica of another, or promotes it to being a master.", Since: "1.0.0"},
+		&command.Spec{Name: "replconf", Arity: -1, Flags: adm | command.Loading | command.Stale | command.AllowBusy, Handler: m.replconfCmd, Group: "server", Summary: "An internal command for configuring the replication stream.", Since: "3.0.0"},
+		&command.Spec{Name: "psync", Arity: -3, Flags: adm | command.NoMulti, Handler: m.syncCmd, Group: "server", Summary: "An internal command used in replication.", Since: "2.8.0"},
+		&command.Spec{Name: "sync", Arity: 1, Flags: adm | command.NoMulti, Handler: m.syncCmd, Group: "server", Summary: "An internal command used in replication.", Since: "1.0.0"},
+	)
+}
+
+func (m *Manager) replicaofCmd(c *command.Ctx) {
+	if c.S.Flags&command.FlagReplica != 0 {
+		c.Error("ERR Command is not valid when client is a replica.")
+		return
+	}
+	host, portArg := string(c.Args[1]), string(c.Args[2])
+	who := "user request from '" + m.srv.ClientInfo(c.S) + "'"
+	if strings.EqualFold(host, "no") && strings.EqualFold(portArg, "one") {
+		if m.link != nil {
+			m.unsetMaster(who)
+		}
+		c.W.OK()
+		return
+	}
+	port, ok := resp.ParseInt(c.Args[2])
+	if !ok {
+		c.Error(command.ErrNotInt)
+		return
+	}
+	if port < 0 || port > 65535 {
+		c.Error("ERR Invalid master port")
+		return
+	}
+	if m.link != nil && strings.EqualFold(m.link.host, host) && m.link.port == int(port) {
+		m.log.Noticef("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+		c.W.Simple("OK Already connected to specified master")
+		return
+	}
+	m.setMaster(host, int(port), who)
+	c.W.OK()
+}
+
+// gate applies the replication rules to clients' commands: replicas only
+// talk REPLCONF; writes on a read-only replica, writes without enough good
+// replicas, and stale reads are refused with Redis's errors.
+func (m *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) string {
+	if s.Flags&command.FlagMaster != 0 {
+		return ""
+	}
+	if s.Flags&command.FlagReplica != 0 {
+		if spec.Name == "replconf" || spec.Name == "psync" || spec.Name == "sync" {
+			return ""
+		}
+		m.log.Warningf("Replica generated a reply to command '%s', disconnecting it: %s", spec.Name, m.srv.ClientInfo(s))
+		m.srv.Kill(s)
+		return "ERR Replica can't interact with the keyspace"
+	}
+	write := spec.Flags&command.Write != 0
+	if write && m.link == nil && m.cfg.MinReplicasToWrite > 0 && m.cfg.MinReplicasMaxLag > 0 && m.goodReplicas < m.cfg.MinReplicasToWrite {
+		return "NOREPLICAS Not enough good replicas to write."
+	}
+	if m.link != nil {
+		if write && m.cfg.ReplicaReadOnly {
+			return "READONLY You can't write against a read only replica."
+		}
+		if m.link.state != linkConnected && !m.cfg.ReplicaServeStaleData && spec.Flags&command.Stale == 0 {
+			return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+		}
+	}
+	return ""
+}
+
+// cron is replication's periodic work (lock held), once a second except
+// where noted: PINGs and newlines to replicas, ACKs to our master, link and
+// replica timeouts, delayed diskless syncs, backlog TTL.
+func (m *Manager) cron() {
+	now := time.Now()
+	if now.Sub(m.lastCron) < time.Second {
+		return
+	}
+	m.lastCron = now
+	m.expireWaiters(now)
+	if m.link != nil {
+		l := m.link
+		if l.state == linkConnected {
+			go l.sendAck()
+			if now.Sub(l.lastIO) > m.replTimeoutLocked() {
+				m.log.Warningf("MASTER timeout: no data nor PING received...")
+				l.Kill()
+			}
+		} else if l.state != linkConnect && now.Sub(l.lastIO) > m.replTimeoutLocked() {
+			if l.state == linkSync {
+				m.log.Warningf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+			} else {
+				m.log.Warningf("Timeout connecting to the MASTER...")
+			}
+			l.Kill()
+		}
+	}
+	if len(m.replicas) > 0 && m.link == nil && m.backlog != nil {
+		period := time.Duration(m.cfg.ReplPingReplicaPeriod) * time.Second
+		if period > 0 && now.Sub(m.lastPing) >= period {
+			m.lastPing = now
+			m.Propagate(m.selDB, [][]byte{[]byte("ping")})
+		}
+	}
+	for _, r := range m.replicas {
+		if r.closed {
+			continue
+		}
+		if r.state == stateWaitBgsave || (r.state == stateSendBulk && !m.cfg.ReplDisklessSync) {
+			if r.cursor == nil || !m.fullRunning || !m.cfg.ReplDisklessSync {
+				conn := r.conn
+				go func() {
+					conn.SetWriteDeadline(time.Now().Add(time.Second))
+					conn.Write([]byte("\n"))
+				}()
+			}
+		}
+		if r.state == stateOnline && !r.preSync && now.Sub(r.ackTime) > m.replTimeoutLocked() {
+			m.log.Warningf("Disconnecting timedout replica (streaming sync): %s", r.name())
+			m.srv.Kill(r.sess)
+			r.close()
+		}
+	}
+	// Start a delayed diskless sync when the delay passed or enough
+	// replicas are waiting.
+	if !m.fullRunning {
+		waiting, oldest := 0, now
+		for _, r := range m.replicas {
+			if r.state == stateWaitBgsave && r.cursor == nil && !r.closed {
+				waiting++
+				if r.waitSince.Before(oldest) {
+					oldest = r.waitSince
+				}
+			}
+		}
+		delay := time.Duration(m.cfg.ReplDisklessSyncDelay) * time.Second
+		max := m.cfg.ReplDisklessSyncMaxReplicas
+		if waiting > 0 && (!m.cfg.ReplDisklessSync || now.Sub(oldest) >= delay || (max > 0 && waiting >= max)) {
+			m.startFullSync()
+		}
+	}
+	m.refreshGoodReplicas()
+	if m.link == nil && m.backlog != nil && len(m.replicas) == 0 && m.cfg.ReplBacklogTTL > 0 &&
+		now.Sub(m.noReplicasSince) > time.Duration(m.cfg.ReplBacklogTTL)*time.Second {
+		m.id.ID = NewID()
+		m.id.ClearSecond()
+		m.freeBacklog()
+		m.log.Noticef("Replication backlog freed after %d seconds without connected replicas.", m.cfg.ReplBacklogTTL)
+	}
+	if m.backlog != nil && m.backlog.size != m.cfg.ReplBacklogSize {
+		m.backlog.SetSize(m.cfg.ReplBacklogSize)
+	}
+}
+
+func (m *Manager) pseudoClients() []server.PseudoClient {
+	if m.link == nil || m.link.state != linkConnected {
+		return nil
+	}
+	return []server.PseudoClient{m.link}
+}
+
+func (m *Manager) roleCmd(c *command.Ctx) {
+	if m.link == nil {
+		var online []*replica
+		for _, r := range m.sortedReplicas() {
+			if r.state == stateOnline {
+				online = append(online, r)
+			}
+		}
+		c.W.Array(3)
+		c.W.BulkString("master")
+		c.W.Int(m.id.Offset)
+		c.W.Array(len(online))
+		for _, r := range online {
+			c.W.Array(3)
+			c.W.BulkString(r.addrIP())
+			c.W.BulkString(strconv.Itoa(r.listenPort))
+			c.W.BulkString(strconv.FormatInt(r.ackOff, 10))
+		}
+		return
+	}
+	l := m.link
+	c.W.Array(5)
+	c.W.BulkString("slave")
+	c.W.BulkString(l.host)
+	c.W.Int(int64(l.port))
+	c.W.BulkString(l.state)
+	if l.state == linkConnected {
+		c.W.Int(l.reploff)
+	} else {
+		c.W.Int(-1)
+	}
+}
+
+func (m *Manager) sortedReplicas() []*replica {
+	out := make([]*replica, 0, len(m.replicas))
+	for _, r := range m.replicas {
+		out = append(out, r)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].sess.ID < out[j-1].sess.ID; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// info writes INFO replication in Redis 7.0's field order.
+func (m *Manager) info(b *strings.Builder) {
+	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
+	now := time.Now()
+	if m.link == nil {
+		f("role", "master")
+	} else {
+		l := m.link
+		f("role", "slave")
+		f("master_host", l.host)
+		f("master_port", l.port)
+		up := l.state == linkConnected
+		if up {
+			f("master_link_status", "up")
+			f("master_last_io_seconds_ago", int64(now.Sub(l.lastIO).Seconds()))
+		} else {
+			f("master_link_status", "down")
+			f("master_last_io_seconds_ago", -1)
+		}
+		sync := 0
+		if l.state == linkSync {
+			sync = 1
+		}
+		f("master_sync_in_progress", sync)
+		f("slave_read_repl_offset", l.readOff)
+		f("slave_repl_offset", l.reploff)
+		if l.state == linkSync {
+			f("master_sync_total_bytes", l.syncTotal)
+			f("master_sync_read_bytes", l.syncRead)
+			f("master_sync_left_bytes", l.syncTotal-l.syncRead)
+			perc := 0.0
+			if l.syncTotal > 0 {
+				perc = float64(l.syncRead) * 100 / float64(l.syncTotal)
+			}
+			f("master_sync_perc", fmt.Sprintf("%.2f", perc))
+			f("master_sync_last_io_seconds_ago", int64(now.Sub(l.lastIO).Seconds()))
+		}
+		if !up {
+			if l.downSince.IsZero() {
+				f("master_link_down_since_seconds", -1)
+			} else {
+				f("master_link_down_since_seconds", int64(now.Sub(l.downSince).Seconds()))
+			}
+		}
+		f("slave_priority", m.cfg.ReplicaPriority)
+		f("slave_read_only", b01(m.cfg.ReplicaReadOnly))
+		f("replica_announced", b01(m.cfg.ReplicaAnnounced))
+	}
+	f("connected_slaves", len(m.replicas))
+	if m.cfg.MinReplicasToWrite > 0 && m.cfg.MinReplicasMaxLag > 0 {
+		f("min_slaves_good_slaves", m.goodReplicas)
+	}
+	i := 0
+	for _, r := range m.sortedReplicas() {
+		lag := int64(0)
+		if r.state == stateOnline {
+			lag = int64(now.Sub(r.ackTime).Seconds())
+		}
+		fmt.Fprintf(b, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", i, r.addrIP(), r.listenPort, r.state, r.ackOff, lag)
+		i++
+	}
+	f("master_failover_state", "no-failover")
+	f("master_replid", m.id.ID)
+	f("master_replid2", m.id.ID2)
+	f("master_repl_offset", m.id.Offset)
+	f("second_repl_offset", m.id.SecondOffset)
+	if m.backlog != nil {
+		r := m.backlog.Range()
+		f("repl_backlog_active", 1)
+		f("repl_backlog_size", m.cfg.ReplBacklogSize)
+		f("repl_backlog_first_byte_offset", r.First)
+		f("repl_backlog_histlen", r.Len)
+	} else {
+		f("repl_backlog_active", 0)
+		f("repl_backlog_size", m.cfg.ReplBacklogSize)
+		f("repl_backlog_first_byte_offset", 0)
+		f("repl_backlog_histlen", 0)
+	}
+}
+
+func b01(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// waiter is a client blocked in WAIT.
+type waiter struct {
+	sess     *command.Session
+	target   int64
+	want     int
+	deadline time.Time
+}
+
+// acked counts online replicas that acknowledged offset off (lock held).
+func (m *Manager) acked(off int64) int {
+	n := 0
+	for _, r := range m.replicas {
+		if r.state == stateOnline && r.ackOff >= off {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Manager) waitCmd(c *command.Ctx) {
+	if m.link != nil {
+		c.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return
+	}
+	want, _ := resp.ParseInt(c.Args[1])
+	ms, _ := resp.ParseInt(c.Args[2])
+	target := c.S.WOff
+	n := m.acked(target)
+	if int64(n) >= want || c.InExec {
+		c.W.Int(int64(n))
+		return
+	}
+	w := &waiter{sess: c.S, target: target, want: int(want)}
+	if ms > 0 {
+		w.deadline = time.Now().Add(time.Duration(ms) * time.Millisecond)
+	}
+	m.waiters = append(m.waiters, w)
+	// Ask every replica for an ACK now rather than at its next second.
+	if m.backlog != nil {
+		m.Propagate(m.selDB, [][]byte{[]byte("REPLCONF"), []byte("GETACK"), []byte("*")})
+	}
+	var timeout time.Duration
+	if ms > 0 {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	c.Block(nil, timeout, func(wr *resp.Writer) {
+		m.dropWaiter(w)
+		wr.Int(int64(m.acked(w.target)))
+	})
+}
+
+func (m *Manager) dropWaiter(w *waiter) {
+	for i, x := range m.waiters {
+		if x == w {
+			m.waiters = append(m.waiters[:i], m.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// serveWaiters answers WAITs that have enough ACKs now (lock held).
+func (m *Manager) serveWaiters() {
+	for i := 0; i < len(m.waiters); i++ {
+		w := m.waiters[i]
+		if n := m.acked(w.target); n >= w.want {
+			m.waiters = append(m.waiters[:i], m.waiters[i+1:]...)
+			i--
+			m.eng.UnblockWith(w.sess, func(wr *resp.Writer) { wr.Int(int64(n)) })
+		}
+	}
+}
+
+// expireWaiters is a safety net; timeouts are normally handled by the
+// client's own timer through the engine.
+func (m *Manager) expireWaiters(now time.Time) {
+	for i := 0; i < len(m.waiters); i++ {
+		if !m.waiters[i].sess.Blocked() {
+			m.waiters = append(m.waiters[:i], m.waiters[i+1:]...)
+			i--
+		}
+	}
+}

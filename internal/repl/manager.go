@@ -1,0 +1,198 @@
+package repl
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/logger"
+	"github.com/tandemdb/tandem/internal/persist"
+	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/server"
+)
+
+// Manager is an instance's replication state, master and replica sides.
+// Unless a comment says otherwise its fields are guarded by the server lock.
+type Manager struct {
+	srv *server.Server
+	eng *command.Engine
+	ks  *keyspace.Keyspace
+	cfg *config.Config
+	log *logger.Logger
+	pm  *persist.Manager
+
+	id      Identity
+	backlog *Backlog // nil until the first replica (or when we are a replica, our copy)
+	selDB   int      // db the stream is in (slaveseldb); -1 forces a SELECT
+
+	// master side
+	replicas        map[*command.Session]*replica
+	pre             map[*command.Session]*replica // REPLCONF seen, no SYNC yet
+	noReplicasSince time.Time
+	fullRunning     bool
+	lastPing        time.Time
+	lastCron        time.Time
+	waiters         []*waiter
+	goodReplicas    int
+
+	// replica side
+	link          *link         // current master link, nil when master
+	restoredCache *cachedMaster // from the RDB's repl-* AUX fields at start-up
+
+	// set at a full sync's snapshot instant
+	fullOffset int64
+	fullReplID string
+
+	stats struct {
+		full, partialOK, partialErr int64
+		netIn, netOut               int64
+	}
+	enc []byte
+}
+
+// New attaches replication to a server and registers its commands. pm is
+// used for full syncs (the one snapshot mechanism) and restart state.
+func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist.Manager) *Manager {
+	m := &Manager{
+		srv: srv, eng: srv.Engine(), ks: srv.Keyspace(), cfg: cfg, log: log, pm: pm,
+		id:              NewIdentity(),
+		selDB:           -1,
+		replicas:        map[*command.Session]*replica{},
+		pre:             map[*command.Session]*replica{},
+		noReplicasSince: time.Now(),
+	}
+	m.eng.Sinks = append(m.eng.Sinks, m)
+	m.eng.ReplOffset = func() int64 { return m.id.Offset }
+	m.registerCommands()
+	srv.OnCron = append(srv.OnCron, m.cron)
+	srv.OnDisconnect = append(srv.OnDisconnect, m.disconnected)
+	srv.Gates = append(srv.Gates, m.gate)
+	srv.Role = m.roleCmd
+	srv.Wait = m.waitCmd
+	srv.Pseudo = m.pseudoClients
+	srv.ReplStats = func() (int64, int64, int64, int64, int64) {
+		return m.stats.full, m.stats.partialOK, m.stats.partialErr, m.stats.netIn, m.stats.netOut
+	}
+	srv.SetInfoSection("replication", m.info)
+	pm.ReplAux = m.rdbAux
+	return m
+}
+
+// IsReplica reports whether we follow a master (lock held).
+func (m *Manager) IsReplica() bool { return m.link != nil }
+
+// Propagate implements command.Propagator: a master writes every command
+// into the backlog, prefixed by SELECT when the database changes. A
+// replica ignores it: it forwards its master's bytes instead, so the whole
+// chain shares one byte stream.
+func (m *Manager) Propagate(db int, argv [][]byte) {
+	if m.link != nil || m.backlog == nil {
+		return
+	}
+	if len(argv) == 1 && strings.EqualFold(string(argv[0]), "ping") {
+		// PING and GETACK never switch database (Redis feeds them with the
+		// current slaveseldb).
+	} else if db >= 0 && db != m.selDB {
+		m.enc = resp.AppendCommand(m.enc[:0], []byte("SELECT"), []byte(strconv.Itoa(db)))
+		m.feed(m.enc)
+		m.selDB = db
+	}
+	m.enc = resp.AppendCommand(m.enc[:0], argv...)
+	m.feed(m.enc)
+}
+
+// feed appends raw stream bytes and enforces the replicas' output limits.
+func (m *Manager) feed(b []byte) {
+	m.backlog.Feed(b)
+	m.id.Offset = m.backlog.End()
+	m.checkOutputLimits()
+}
+
+// createBacklog starts keeping history (first replica, or a replica's own
+// copy for its sub-replicas).
+func (m *Manager) createBacklog() {
+	size := m.cfg.ReplBacklogSize
+	if size < minBlock {
+		size = minBlock
+	}
+	m.backlog = NewBacklog(m.id.Offset, size)
+}
+
+func (m *Manager) freeBacklog() {
+	if m.backlog != nil {
+		m.backlog.Close()
+		m.backlog = nil
+	}
+}
+
+// rdbAux gives the repl-* AUX fields written into every RDB (lock held):
+// they let a restarted master or replica continue with PSYNC.
+func (m *Manager) rdbAux() []persist.Aux {
+	if m.backlog == nil && m.link == nil {
+		return nil
+	}
+	db := m.selDB
+	if m.link != nil {
+		db = m.link.sess.DB
+	}
+	if db < 0 {
+		db = 0
+	}
+	return []persist.Aux{
+		{Key: "repl-stream-db", Value: strconv.Itoa(db)},
+		{Key: "repl-id", Value: m.id.ID},
+		{Key: "repl-offset", Value: strconv.FormatInt(m.id.Offset, 10)},
+	}
+}
+
+// RestoreFromRDB applies the repl-* AUX fields of the RDB loaded at
+// start-up: a replica resumes as a cached master (PSYNC replid offset+1),
+// a master keeps the old history as its secondary ID.
+func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
+	replID := res.Aux["repl-id"]
+	off, ok1 := res.AuxInt("repl-offset")
+	db, ok2 := res.AuxInt("repl-stream-db")
+	if len(replID) != IDLen || !ok1 || !ok2 {
+		return
+	}
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if m.cfg.IsReplica() {
+		m.id.ID = replID
+		m.id.Offset = off
+		m.restoredCache = &cachedMaster{replID: replID, offset: off, db: int(db)}
+		return
+	}
+	m.id.ID2 = replID
+	m.id.SecondOffset = off + 1
+	m.id.ID = NewID()
+	m.id.Offset = off
+	m.createBacklog()
+}
+
+// Start begins replicating when the config says replicaof.
+func (m *Manager) Start() {
+	if !m.cfg.IsReplica() {
+		return
+	}
+	m.srv.Lock()
+	m.setMaster(m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port, "config file")
+	m.srv.Unlock()
+}
+
+// Close stops the link and every replica sender.
+func (m *Manager) Close() {
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if m.link != nil {
+		m.link.stop()
+		m.link = nil
+	}
+	for _, r := range m.replicas {
+		r.close()
+	}
+	m.freeBacklog()
+}

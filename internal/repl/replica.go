@@ -1,0 +1,660 @@
+package repl
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/persist"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// Link states, as ROLE names them.
+const (
+	linkConnect    = "connect"
+	linkConnecting = "connecting"
+	linkHandshake  = "handshake"
+	linkSync       = "sync"
+	linkConnected  = "connected"
+)
+
+// cachedMaster is what we remember of a master to PSYNC with later.
+type cachedMaster struct {
+	replID string
+	offset int64 // last applied byte
+	db     int
+}
+
+// link is the connection to our master and its state machine:
+// connect → PING → AUTH → REPLCONF → PSYNC → (RDB → load) → stream.
+// Fields marked (lock) are guarded by the server lock.
+type link struct {
+	m          *Manager
+	host       string
+	port       int
+	state      string // (lock)
+	conn       net.Conn
+	sess       command.Session // the master "client": FlagMaster, no replies
+	id         int64
+	cached     *cachedMaster // (lock)
+	downSince  time.Time     // (lock) zero until an established link drops
+	lastIO     time.Time     // (lock)
+	reploff    int64         // (lock) last applied byte
+	readOff    int64         // (lock) last byte read
+	syncTotal  int64         // (lock) payload size (-1 unknown)
+	syncRead   int64         // (lock)
+	stopped    bool          // (lock)
+	stopCh     chan struct{}
+	connMu     sync.Mutex // serializes writes to conn (ACKs)
+	localAddr  string
+	remoteAddr string
+}
+
+// setMaster makes us a replica of host:port (lock held).
+func (m *Manager) setMaster(host string, port int, who string) {
+	wasMaster := m.link == nil
+	var cached *cachedMaster
+	if m.link != nil {
+		cached = m.link.cachedState()
+		m.link.stop()
+		m.log.Warningf("Connection with master lost.")
+		m.log.Noticef("Caching the disconnected master state.")
+	}
+	if wasMaster {
+		m.srv.DisconnectBlocked("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+		if m.restoredCache != nil {
+			cached = m.restoredCache
+			m.restoredCache = nil
+		} else {
+			m.log.Noticef("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+			db := m.selDB
+			if db < 0 {
+				db = 0
+			}
+			cached = &cachedMaster{replID: m.id.ID, offset: m.id.Offset, db: db}
+		}
+	}
+	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1}
+	l.id = m.srv.NextClientID()
+	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default"}
+	if cached != nil {
+		l.sess.DB = cached.db
+		l.reploff = cached.offset
+		l.readOff = cached.offset
+	}
+	m.link = l
+	m.ks.Replica = true
+	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = host, port
+	m.log.Noticef("Connecting to MASTER %s:%d", host, port)
+	go l.run()
+	m.log.Noticef("REPLICAOF %s:%d enabled (%s)", host, port, who)
+}
+
+// unsetMaster promotes us to master (REPLICAOF NO ONE), keeping our history
+// reachable through the secondary ID so former siblings can PSYNC (lock held).
+func (m *Manager) unsetMaster(who string) {
+	if m.link == nil {
+		return
+	}
+	m.link.stop()
+	m.link = nil
+	m.ks.Replica = false
+	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = "", 0
+	m.log.Noticef("Discarding previously cached master state.")
+	old := m.id.ID
+	m.id.Shift()
+	m.log.Warningf("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", old, m.id.SecondOffset, m.id.ID)
+	m.disconnectReplicas()
+	m.selDB = -1
+	m.noReplicasSince = time.Now()
+	if m.backlog == nil {
+		m.createBacklog()
+	}
+	m.log.Noticef("MASTER MODE enabled (%s)", who)
+}
+
+// disconnectReplicas drops every sub-replica so they reconnect and learn
+// our new history (lock held).
+func (m *Manager) disconnectReplicas() {
+	for sess, r := range m.replicas {
+		m.srv.Kill(sess)
+		r.close()
+	}
+}
+
+func (l *link) cachedState() *cachedMaster {
+	if l.cached != nil && l.state != linkConnected {
+		return l.cached
+	}
+	if l.state == linkConnected {
+		return &cachedMaster{replID: l.m.id.ID, offset: l.reploff, db: l.sess.DB}
+	}
+	return l.cached
+}
+
+// stop ends the link for good (lock held).
+func (l *link) stop() {
+	if l.stopped {
+		return
+	}
+	l.stopped = true
+	close(l.stopCh)
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+// Kill cuts the current connection (CLIENT KILL TYPE master): the link
+// caches the master and reconnects at once, usually with a partial resync.
+func (l *link) Kill() {
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+func (l *link) ClientID() int64    { return l.id }
+func (l *link) RemoteAddr() string { return l.remoteAddr }
+func (l *link) LocalAddr() string  { return l.localAddr }
+func (l *link) ClientType() string { return "master" }
+func (l *link) InfoLine() string {
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=7 name= age=0 idle=%d flags=M db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=NULL user=default redir=-1 resp=2",
+		l.id, l.remoteAddr, l.localAddr, int64(time.Since(l.lastIO).Seconds()), l.sess.DB)
+}
+
+// run connects and syncs until stopped, retrying every second.
+func (l *link) run() {
+	m := l.m
+	for {
+		err := l.once()
+		m.srv.Lock()
+		if l.stopped {
+			m.srv.Unlock()
+			return
+		}
+		wasConnected := l.state == linkConnected
+		if wasConnected {
+			l.downSince = time.Now()
+			m.log.Warningf("Connection with master lost.")
+			m.log.Noticef("Caching the disconnected master state.")
+			l.cached = &cachedMaster{replID: m.id.ID, offset: l.reploff, db: l.sess.DB}
+			l.readOff = l.reploff
+			l.sess.Flags &^= command.FlagMulti
+			m.eng.Disconnect(&l.sess)
+		} else if err != nil {
+			m.log.Warningf("%v", err)
+		}
+		l.state = linkConnect
+		if l.conn != nil {
+			l.conn.Close()
+		}
+		m.srv.Unlock()
+		if !wasConnected {
+			select {
+			case <-l.stopCh:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+		m.srv.Lock()
+		m.log.Noticef("Reconnecting to MASTER %s:%d", l.host, l.port)
+		m.srv.Unlock()
+	}
+}
+
+func (l *link) setState(s string) {
+	l.m.srv.Lock()
+	l.state = s
+	l.lastIO = time.Now()
+	l.m.srv.Unlock()
+}
+
+// once runs one connection attempt through to its end.
+func (l *link) once() error {
+	m := l.m
+	m.srv.Lock()
+	l.state = linkConnecting
+	l.lastIO = time.Now()
+	timeout := m.replTimeoutLocked()
+	auth, user := m.cfg.MasterAuth, m.cfg.MasterUser
+	port := m.cfg.Port
+	if m.cfg.ReplicaAnnouncePort != 0 {
+		port = m.cfg.ReplicaAnnouncePort
+	}
+	announceIP := m.cfg.ReplicaAnnounceIP
+	m.log.Noticef("MASTER <-> REPLICA sync started")
+	m.srv.Unlock()
+
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
+	if err != nil {
+		return fmt.Errorf("Error condition on socket for SYNC: %v", err)
+	}
+	m.srv.Lock()
+	if l.stopped {
+		m.srv.Unlock()
+		conn.Close()
+		return nil
+	}
+	l.conn = conn
+	l.localAddr, l.remoteAddr = conn.LocalAddr().String(), conn.RemoteAddr().String()
+	m.log.Noticef("Non blocking connect for SYNC fired the event.")
+	m.srv.Unlock()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(!m.cfg.ReplDisableTCPNoDelay)
+	}
+	br := bufio.NewReaderSize(conn, 64<<10)
+	l.setState(linkHandshake)
+
+	// PING, then the handshake in one burst, replies read one by one, as
+	// a real replica does (a Redis master refuses PSYNC with pending replies).
+	if err := l.write(resp.AppendCommand(nil, []byte("PING"))); err != nil {
+		return err
+	}
+	line, err := l.readLine(br, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
+	}
+	if !(strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-NOPERM") || strings.HasPrefix(line, "-ERR operation not permitted")) {
+		return fmt.Errorf("Error reply to PING from master: '%s'", line)
+	}
+	l.logf("Master replied to PING, replication can continue...")
+	var burst []byte
+	steps := []string{}
+	if auth != "" {
+		if user != "" {
+			burst = resp.AppendCommand(burst, []byte("AUTH"), []byte(user), []byte(auth))
+		} else {
+			burst = resp.AppendCommand(burst, []byte("AUTH"), []byte(auth))
+		}
+		steps = append(steps, "auth")
+	}
+	burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("listening-port"), []byte(strconv.Itoa(port)))
+	steps = append(steps, "listening-port")
+	if announceIP != "" {
+		burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("ip-address"), []byte(announceIP))
+		steps = append(steps, "ip-address")
+	}
+	burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("capa"), []byte("eof"), []byte("capa"), []byte("psync2"))
+	steps = append(steps, "capa")
+	if err := l.write(burst); err != nil {
+		return err
+	}
+	for _, step := range steps {
+		line, err := l.readLine(br, 5*time.Second)
+		if err != nil {
+			return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
+		}
+		if step == "auth" && strings.HasPrefix(line, "-") {
+			return fmt.Errorf("Unable to AUTH to MASTER: %s", line)
+		}
+		if step != "auth" && strings.HasPrefix(line, "-") {
+			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, line)
+		}
+	}
+
+	// PSYNC with what we remember, or ask for everything.
+	m.srv.Lock()
+	cached := l.cached
+	m.srv.Unlock()
+	var psync []byte
+	if cached != nil {
+		l.logf("Trying a partial resynchronization (request %s:%d).", cached.replID, cached.offset+1)
+		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte(cached.replID), []byte(strconv.FormatInt(cached.offset+1, 10)))
+	} else {
+		l.logf("Partial resynchronization not possible (no cached master)")
+		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte("?"), []byte("-1"))
+	}
+	if err := l.write(psync); err != nil {
+		return err
+	}
+	for {
+		line, err = l.readLine(br, timeout)
+		if err != nil {
+			return fmt.Errorf("Master did not reply to PSYNC: %v", err)
+		}
+		if line != "" {
+			break
+		}
+	}
+	switch {
+	case strings.HasPrefix(line, "+FULLRESYNC"):
+		f := strings.Fields(line)
+		if len(f) != 3 || len(f[1]) != IDLen {
+			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
+		}
+		off, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
+		}
+		l.logf("Full resync from master: %s:%d", f[1], off)
+		if err := l.fullSync(br, f[1], off, timeout); err != nil {
+			return err
+		}
+	case strings.HasPrefix(line, "+CONTINUE"):
+		l.logf("Successful partial resynchronization with master.")
+		l.continueSync(strings.TrimSpace(strings.TrimPrefix(line, "+CONTINUE")))
+	case strings.HasPrefix(line, "-NOMASTERLINK"), strings.HasPrefix(line, "-LOADING"):
+		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", line)
+	default:
+		if strings.HasPrefix(line, "-ERR") {
+			l.logf("Master does not support PSYNC or is in error state (reply: %s)", line)
+		} else {
+			l.logf("Unexpected reply to PSYNC from master: %s", line)
+		}
+		l.logf("Retrying with SYNC...")
+		if err := l.write([]byte("SYNC\r\n")); err != nil {
+			return err
+		}
+		if err := l.fullSync(br, "", 0, timeout); err != nil {
+			return err
+		}
+	}
+	return l.stream(br)
+}
+
+func (l *link) logf(format string, args ...any) {
+	l.m.srv.Lock()
+	l.m.log.Noticef(format, args...)
+	l.m.srv.Unlock()
+}
+
+func (l *link) write(b []byte) error {
+	l.connMu.Lock()
+	defer l.connMu.Unlock()
+	l.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, err := l.conn.Write(b)
+	return err
+}
+
+// readLine reads one CRLF (or LF) terminated line with a deadline.
+func (l *link) readLine(br *bufio.Reader, d time.Duration) (string, error) {
+	l.conn.SetReadDeadline(time.Now().Add(d))
+	defer l.conn.SetReadDeadline(time.Time{})
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	l.m.srv.Lock()
+	l.lastIO = time.Now()
+	l.m.srv.Unlock()
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// continueSync resumes on the same history (or learns the master's new ID).
+func (l *link) continueSync(newID string) {
+	m := l.m
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if len(newID) == IDLen && newID != l.cached.replID {
+		m.log.Noticef("Master replication ID changed to %s", newID)
+		m.id.ID2 = l.cached.replID
+		m.id.SecondOffset = l.reploff + 1
+		m.id.ID = newID
+		m.disconnectReplicas()
+	} else if l.cached != nil {
+		m.id.ID = l.cached.replID
+	}
+	m.id.Offset = l.reploff
+	l.readOff = l.reploff
+	if m.backlog == nil || m.backlog.End() != l.reploff {
+		m.freeBacklog()
+		m.createBacklog()
+	}
+	l.state = linkConnected
+	l.downSince = time.Time{}
+	l.cached = nil
+	m.log.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+}
+
+// fullSync receives the RDB payload ($<len> or $EOF:<mark>), flushes the
+// old data and loads it. replID is "" for the old SYNC.
+func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time.Duration) error {
+	m := l.m
+	l.setState(linkSync)
+	var header string
+	for {
+		line, err := l.readLine(br, timeout)
+		if err != nil {
+			return fmt.Errorf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+		}
+		if line == "" {
+			continue // keepalive newline while the master prepares the RDB
+		}
+		if strings.HasPrefix(line, "-") {
+			return fmt.Errorf("MASTER aborted replication with an error: %s", line[1:])
+		}
+		if !strings.HasPrefix(line, "$") {
+			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line)
+		}
+		header = line
+		break
+	}
+	var mark []byte
+	var size int64 = -1
+	if strings.HasPrefix(header, "$EOF:") && len(header) >= 5+IDLen {
+		mark = []byte(header[5 : 5+IDLen])
+		l.logf("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+	} else {
+		n, err := strconv.ParseInt(header[1:], 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", header)
+		}
+		size = n
+		l.logf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n)
+	}
+	m.srv.Lock()
+	l.syncTotal, l.syncRead = size, 0
+	if size < 0 {
+		l.syncTotal = 0
+	}
+	dir := m.cfg.Dir
+	m.srv.Unlock()
+
+	// Receive to a temp file first: the old data keeps serving reads until
+	// the whole payload is here, as Redis's disk-load does.
+	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("Opening the temp file needed for MASTER <-> REPLICA synchronization: %v", err)
+	}
+	defer os.Remove(tmp)
+	defer f.Close()
+	if err := l.receive(br, f, size, mark, timeout); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+
+	m.srv.Lock()
+	m.log.Noticef("Discarding previously cached master state.")
+	l.cached = nil
+	m.disconnectReplicas()
+	m.freeBacklog()
+	if s := m.ks.Running(); s != nil {
+		s.Abort()
+	}
+	m.log.Noticef("MASTER <-> REPLICA sync: Flushing old data")
+	for _, db := range m.ks.DBs {
+		db.Flush()
+	}
+	m.eng.TouchAllWatched(-1)
+	m.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
+	m.srv.Loading = true
+	limits := persist.Limits(m.cfg)
+	checksum := m.cfg.RDBChecksum
+	m.srv.Unlock()
+	start := time.Now()
+	res, err := persist.Load(bufio.NewReaderSize(f, 1<<16), m.ks, serverLocker{m}, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	m.srv.Loading = false
+	if err != nil {
+		m.log.Warningf("Failed trying to load the MASTER synchronization DB from disk: %v", err)
+		return err
+	}
+	if v := res.Aux["redis-ver"]; v != "" {
+		m.log.Noticef("Loading RDB produced by version %s", v)
+	}
+	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
+	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	db := 0
+	if v, ok := res.AuxInt("repl-stream-db"); ok && v >= 0 && int(v) < len(m.ks.DBs) {
+		db = int(v)
+	}
+	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default", DB: db}
+	if replID != "" {
+		m.id.ID = replID
+	}
+	m.id.ClearSecond()
+	m.id.Offset = off
+	l.reploff, l.readOff = off, off
+	m.createBacklog()
+	l.state = linkConnected
+	l.downSince = time.Time{}
+	m.ks.Dirty = 0
+	m.log.Noticef("MASTER <-> REPLICA sync: Finished with success")
+	if mark != nil {
+		go l.sendAck()
+	}
+	return nil
+}
+
+// receive copies the payload to w: exactly size bytes, or until the 40-byte
+// EOF mark ends the data (the mark itself is not written).
+func (l *link) receive(br *bufio.Reader, w io.Writer, size int64, mark []byte, timeout time.Duration) error {
+	buf := make([]byte, 64<<10)
+	var tail []byte // last bytes read, to find the mark across reads
+	var got int64
+	for {
+		if size >= 0 && got == size {
+			return nil
+		}
+		want := len(buf)
+		if size >= 0 && size-got < int64(want) {
+			want = int(size - got)
+		}
+		l.conn.SetReadDeadline(time.Now().Add(timeout))
+		n, err := br.Read(buf[:want])
+		l.conn.SetReadDeadline(time.Time{})
+		if n > 0 {
+			got += int64(n)
+			l.m.srv.Lock()
+			l.lastIO = time.Now()
+			l.syncRead = got
+			l.m.stats.netIn += int64(n)
+			l.m.srv.Unlock()
+			if mark == nil {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return werr
+				}
+				continue
+			}
+			// Hold back the last len(mark) bytes until we know they are not
+			// the mark.
+			tail = append(tail, buf[:n]...)
+			if len(tail) >= len(mark) && bytes.Equal(tail[len(tail)-len(mark):], mark) {
+				_, werr := w.Write(tail[:len(tail)-len(mark)])
+				return werr
+			}
+			if len(tail) > len(mark) {
+				if _, werr := w.Write(tail[:len(tail)-len(mark)]); werr != nil {
+					return werr
+				}
+				tail = append(tail[:0], tail[len(tail)-len(mark):]...)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
+		}
+	}
+}
+
+type serverLocker struct{ m *Manager }
+
+func (s serverLocker) Lock()   { s.m.srv.Lock() }
+func (s serverLocker) Unlock() { s.m.srv.Unlock() }
+
+// stream applies the master's commands, counting the offset on the raw
+// bytes and forwarding exactly those bytes to our own replicas.
+func (l *link) stream(br *bufio.Reader) error {
+	m := l.m
+	rd := resp.NewReader(512 << 20)
+	rd.NoBulkLimit = true
+	var pending []byte // bytes of an open MULTI: applied (and forwarded) at EXEC
+	for {
+		l.conn.SetReadDeadline(time.Time{})
+		n, err := br.Read(rd.Space())
+		if n > 0 {
+			rd.Advance(n)
+		}
+		if err != nil {
+			return nil // link lost: run() caches the master and reconnects
+		}
+		m.srv.Lock()
+		if l.stopped {
+			m.srv.Unlock()
+			return nil
+		}
+		l.lastIO = time.Now()
+		l.readOff += int64(n)
+		m.stats.netIn += int64(n)
+		for {
+			perr := rd.Next()
+			if perr == resp.ErrIncomplete {
+				break
+			}
+			if perr != nil {
+				m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
+				l.state = linkConnect
+				m.srv.Unlock()
+				return perr
+			}
+			raw := rd.Raw()
+			if rd.Inline && len(rd.Args) > 0 {
+				m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+				m.srv.Unlock()
+				return errors.New("inline protocol from master")
+			}
+			if len(rd.Args) > 0 {
+				l.sess.W.Reset()
+				m.eng.Call(&l.sess, rd.Args)
+			}
+			pending = append(pending, raw...)
+			if !l.sess.InMulti() {
+				l.reploff += int64(len(pending))
+				if m.backlog != nil {
+					m.feed(pending)
+				} else {
+					m.id.Offset = l.reploff
+				}
+				pending = pending[:0]
+			}
+		}
+		m.srv.Unlock()
+	}
+}
+
+// sendAck tells the master how far we applied (REPLCONF ACK <offset>).
+func (l *link) sendAck() {
+	l.m.srv.Lock()
+	if l.state != linkConnected || l.conn == nil {
+		l.m.srv.Unlock()
+		return
+	}
+	off := l.reploff
+	l.m.srv.Unlock()
+	l.write(resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10))))
+}
