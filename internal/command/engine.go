@@ -48,6 +48,7 @@ type Engine struct {
 	blocked  map[watchKey][]*Session
 	ready    []watchKey
 	readySet map[watchKey]bool
+	ctxs     []*Ctx // reused handler contexts, by nesting depth
 
 	// Stats for INFO.
 	TotalCommands int64
@@ -239,8 +240,16 @@ func runsInsideMulti(name string) bool {
 
 // run executes a handler and queues what it propagates. It returns the
 // context so callers can see whether the handler asked to block.
+//
+// Contexts are reused (one per nesting depth) so a command allocates none:
+// a handler must not keep its *Ctx, or anything that refers to it, after it
+// returns.
 func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
-	c := &Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
+	if e.depth >= len(e.ctxs) {
+		e.ctxs = append(e.ctxs, &Ctx{})
+	}
+	c := e.ctxs[e.depth]
+	*c = Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
 	dirty := e.KS.Dirty
 	start := time.Now()
 	e.depth++
@@ -271,8 +280,22 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	return c
 }
 
+// ActiveSink is implemented by sinks that are sometimes off (no replica
+// and no backlog, AOF disabled): while every sink is off, writes skip the
+// copy into the propagation unit altogether.
+type ActiveSink interface{ Active() bool }
+
+func (e *Engine) sinksActive() bool {
+	for _, s := range e.Sinks {
+		if a, ok := s.(ActiveSink); !ok || a.Active() {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *Engine) alsoPropagate(db int, argv [][]byte) {
-	if len(e.Sinks) == 0 {
+	if !e.sinksActive() {
 		return
 	}
 	cp := make([][]byte, len(argv))

@@ -271,11 +271,20 @@ func ParseScanOptions(c *Ctx, args [][]byte, allowType bool) (pattern []byte, co
 }
 
 // ParseCursor parses a SCAN cursor (an unsigned 64-bit number).
+// Like Redis's strtoul it takes one leading sign ("-1" is the largest
+// cursor).
 func ParseCursor(c *Ctx, arg []byte) (uint64, bool) {
-	v, err := strconv.ParseUint(string(arg), 10, 64)
+	s, neg := string(arg), false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		s, neg = s[1:], s[0] == '-'
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
 		c.Error("ERR invalid cursor")
 		return 0, false
+	}
+	if neg {
+		v = -v
 	}
 	return v, true
 }
@@ -429,7 +438,11 @@ func copyCmd(c *Ctx) {
 
 func moveCmd(c *Ctx) {
 	n, ok := resp.ParseInt(c.Args[2])
-	if !ok || n < 0 || n >= int64(len(c.E.KS.DBs)) {
+	if !ok || n != int64(int32(n)) {
+		c.Error(ErrNotInt)
+		return
+	}
+	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
 		c.Error("ERR DB index is out of range")
 		return
 	}
@@ -468,15 +481,15 @@ func flushCmd(all bool) Handler {
 			}
 		}
 		if all {
+			c.E.TouchAllWatched(-1)
 			for _, db := range c.E.KS.DBs {
 				c.E.KS.Dirty += int64(db.Len())
 				db.Flush()
 			}
-			c.E.TouchAllWatched(-1)
 		} else {
+			c.E.TouchAllWatched(c.DB.ID)
 			c.E.KS.Dirty += int64(c.DB.Len())
 			c.DB.Flush()
-			c.E.TouchAllWatched(c.DB.ID)
 		}
 		c.ForcePropagate()
 		if FlushHook != nil {
@@ -503,6 +516,9 @@ func swapdbCmd(c *Ctx) {
 		return
 	}
 	if a != b {
+		// A watched key changes if it exists on either side of the swap.
+		c.E.TouchAllWatched(int(a))
+		c.E.TouchAllWatched(int(b))
 		c.E.KS.DBs[a].Swap(c.E.KS.DBs[b])
 		c.E.TouchAllWatched(int(a))
 		c.E.TouchAllWatched(int(b))
@@ -556,7 +572,7 @@ func objectCmd(c *Ctx) {
 		return
 	}
 	if len(c.Args) != 3 {
-		c.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try OBJECT HELP.")
+		c.Error(ErrSubcommand(c.Spec, c.Args[1]))
 		return
 	}
 	switch sub {

@@ -121,6 +121,7 @@ func setCmd(c *Ctx) {
 	)
 	flags := 0
 	var when int64
+	var expOpt string
 	for i := 3; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		hasNext := i+1 < len(c.Args)
@@ -133,7 +134,8 @@ func setCmd(c *Ctx) {
 			flags |= fGet
 		case a == "KEEPTTL" && flags&fExpire == 0:
 			flags |= fKeepTTL
-		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&(fKeepTTL|fExpire) == 0 && hasNext:
+		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&fKeepTTL == 0 && (flags&fExpire == 0 || a == expOpt) && hasNext:
+			expOpt = a // Redis accepts the same option repeated; the last wins
 			unit := int64(1000)
 			if a[0] == 'P' {
 				unit = 1
@@ -255,11 +257,13 @@ func getdelCmd(c *Ctx) {
 
 func getexCmd(c *Ctx) {
 	var when int64
+	var expOpt string
 	mode := "" // "", "expire", "persist"
 	for i := 2; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		switch {
-		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && mode == "" && i+1 < len(c.Args):
+		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && (mode == "" || a == expOpt) && i+1 < len(c.Args):
+			expOpt = a // the same option may repeat; the last wins
 			unit := int64(1000)
 			if a[0] == 'P' {
 				unit = 1
@@ -276,7 +280,7 @@ func getexCmd(c *Ctx) {
 			}
 			mode = "expire"
 			i++
-		case a == "PERSIST" && mode == "":
+		case a == "PERSIST" && (mode == "" || mode == "persist"):
 			mode = "persist"
 		default:
 			c.Error(ErrSyntax)
@@ -424,7 +428,7 @@ func normRange(start, end, n int64) (int64, int64) {
 		start = 0
 	}
 	if end < 0 {
-		end = -1
+		end = 0 // Redis 7.0 clamps to the first element, not to empty
 	}
 	if end >= n {
 		end = n - 1
@@ -563,7 +567,9 @@ func ParseLongDouble(b []byte) (*big.Float, bool) {
 	return f, true
 }
 
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // FormatLongDouble formats like Redis's "%.17Lf" with trailing zeros (and a
 // trailing point) removed.
@@ -756,7 +762,11 @@ func popcount(b byte) int {
 
 func bitposCmd(c *Ctx) {
 	bit, ok := resp.ParseInt(c.Args[2])
-	if !ok || (bit != 0 && bit != 1) {
+	if !ok {
+		c.Error(ErrNotInt)
+		return
+	}
+	if bit != 0 && bit != 1 {
 		c.Error("ERR The bit argument must be 1 or 0.")
 		return
 	}
@@ -861,4 +871,3 @@ func bitopCmd(c *Ctx) {
 	c.DB.Modified(dst)
 	c.W.Int(int64(len(out)))
 }
-

@@ -84,6 +84,9 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 // IsReplica reports whether we follow a master (lock held).
 func (m *Manager) IsReplica() bool { return m.link != nil }
 
+// Active reports whether writes go into the backlog (a master with one).
+func (m *Manager) Active() bool { return m.link == nil && m.backlog != nil }
+
 // Propagate implements command.Propagator: a master writes every command
 // into the backlog, prefixed by SELECT when the database changes. A
 // replica ignores it: it forwards its master's bytes instead, so the whole

@@ -149,9 +149,11 @@ func (s *Server) dropClient(c *client) {
 func (c *client) loop() {
 	s := c.srv
 	for {
-		closeAfter, err := c.runBuffered()
-		c.flush()
-		if closeAfter || err != nil {
+		out, closeAfter := c.runBuffered()
+		if len(out) > 0 {
+			c.write(out)
+		}
+		if closeAfter {
 			return
 		}
 		if c.sess.Blocked() {
@@ -179,11 +181,17 @@ func (c *client) loop() {
 }
 
 // runBuffered executes every complete command in the read buffer under the
-// server lock. It stops early when the client blocks or must close.
-func (c *client) runBuffered() (closeAfter bool, err error) {
+// server lock and takes the replies out in the same hold of the lock (one
+// lock round per batch). It stops early when the client blocks or must
+// close. The returned bytes are for the caller to write; async and
+// detached clients return none.
+func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s := c.srv
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer func() {
+		out = c.collectOutput()
+		s.mu.Unlock()
+	}()
 	c.lastIO = time.Now()
 	for !c.sess.Blocked() && !c.closing {
 		perr := c.rd.Next()
@@ -194,7 +202,7 @@ func (c *client) runBuffered() (closeAfter bool, err error) {
 		if errors.As(perr, &pe) {
 			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
 			c.w.Error("ERR " + pe.Error())
-			return true, nil
+			return nil, true
 		}
 		if len(c.rd.Args) == 0 {
 			continue
@@ -205,10 +213,30 @@ func (c *client) runBuffered() (closeAfter bool, err error) {
 		s.eng.Call(&c.sess, c.rd.Args)
 		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
-			return true, nil
+			return nil, true
 		}
 	}
-	return c.closing, nil
+	return nil, c.closing
+}
+
+// collectOutput hands the batch's replies over (srv.mu held): first the
+// BeforeReply hooks run (the AOF is written, and fsynced under appendfsync
+// always, before any reply of the batch leaves), then async clients get
+// their writer kicked, detached ones drop theirs, others take the buffer.
+func (c *client) collectOutput() []byte {
+	s := c.srv
+	for _, fn := range s.BeforeReply {
+		fn()
+	}
+	if c.async {
+		c.kickLocked()
+		return nil
+	}
+	if c.detached {
+		c.w.Buf = c.w.Buf[:0]
+		return nil
+	}
+	return c.takeOutput()
 }
 
 // waitPause holds a command while CLIENT PAUSE applies to it (srv.mu held

@@ -92,6 +92,9 @@ type Server struct {
 	// Loading is set while a dataset loads: commands without the Loading
 	// flag get -LOADING.
 	Loading bool
+	// BeforeReply runs after each batch of commands, before its replies are
+	// written (srv.mu held).
+	BeforeReply []func()
 	// OnDisconnect runs when a client goes away (srv.mu held).
 	OnDisconnect []func(sess *command.Session)
 	// Pseudo lists connections the server does not run itself (the link
