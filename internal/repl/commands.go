@@ -122,14 +122,13 @@ func (m *Manager) cron() {
 		if r.closed {
 			continue
 		}
-		if r.state == stateWaitBgsave || (r.state == stateSendBulk && !m.cfg.ReplDisklessSync) {
-			if r.cursor == nil || !m.fullRunning || !m.cfg.ReplDisklessSync {
-				conn := r.conn
-				go func() {
-					conn.SetWriteDeadline(time.Now().Add(time.Second))
-					conn.Write([]byte("\n"))
-				}()
-			}
+		// Keepalive newlines while a replica waits for its RDB: before the
+		// snapshot starts, and during a disk snapshot until the file is sent.
+		// Written here under the lock, so they can never land inside a
+		// payload (the senders change state under the same lock first).
+		if r.state == stateWaitBgsave && (r.cursor == nil || !r.diskless) {
+			r.conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			r.conn.Write([]byte("\n"))
 		}
 		if r.state == stateOnline && !r.preSync && now.Sub(r.ackTime) > m.replTimeoutLocked() {
 			m.log.Warningf("Disconnecting timedout replica (streaming sync): %s", r.name())

@@ -38,6 +38,7 @@ type replica struct {
 	capaEOF    bool
 	capaPsync2 bool
 	rdbOnly    bool
+	diskless   bool // its full sync streams to the socket
 	preSync    bool // old SYNC: no +FULLRESYNC line, no ACKs
 	state      string
 	waitSince  time.Time
@@ -146,7 +147,7 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 			return
 		case "getack":
 			if c.S.Flags&command.FlagMaster != 0 && m.link != nil {
-				m.link.sendAck()
+				m.link.ackNow()
 			}
 			return
 		case "rdb-only":
@@ -302,6 +303,9 @@ func (m *Manager) startFullSync() {
 	target := "disk"
 	if diskless {
 		target = "replicas sockets"
+	}
+	for _, r := range group {
+		r.diskless = diskless
 	}
 	m.log.Noticef("Starting BGSAVE for SYNC with target: %s", target)
 	go m.runFullSync(group, diskless)

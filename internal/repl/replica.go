@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/resp"
 )
@@ -457,7 +459,17 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 		l.syncTotal = 0
 	}
 	dir := m.cfg.Dir
+	mode := m.cfg.ReplDisklessLoad
+	empty := true
+	for _, db := range m.ks.DBs {
+		if db.Len() > 0 {
+			empty = false
+		}
+	}
 	m.srv.Unlock()
+	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && empty) {
+		return l.loadFromSocket(br, size, mark, replID, off, timeout)
+	}
 
 	// Receive to a temp file first: the old data keeps serving reads until
 	// the whole payload is here, as Redis's disk-load does.
@@ -510,6 +522,83 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	}
 	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
 	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	l.finishFullSync(res, replID, off, mark != nil)
+	return nil
+}
+
+// loadFromSocket parses the RDB straight from the connection into a
+// private keyspace and swaps it in at the end (repl-diskless-load): readers
+// keep the old data until the new one is complete, the way swapdb works.
+func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID string, off int64, timeout time.Duration) error {
+	m := l.m
+	l.logf("MASTER <-> REPLICA sync: Loading DB in memory")
+	m.srv.Lock()
+	limits := persist.Limits(m.cfg)
+	checksum := m.cfg.RDBChecksum
+	tmp := keyspace.New(len(m.ks.DBs))
+	m.srv.Unlock()
+	var src *bufio.Reader = bufio.NewReaderSize(&deadlineReader{l: l, r: br, timeout: timeout}, 64<<10)
+	if size >= 0 {
+		src = bufio.NewReaderSize(io.LimitReader(&deadlineReader{l: l, r: br, timeout: timeout}, size), 64<<10)
+	}
+	start := time.Now()
+	res, err := persist.Load(src, tmp, nil, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	if err != nil {
+		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from socket: %v", err)
+	}
+	if mark != nil {
+		got := make([]byte, len(mark))
+		if _, err := io.ReadFull(src, got); err != nil || !bytes.Equal(got, mark) {
+			return errors.New("Replication stream EOF marker is broken")
+		}
+	} else if _, err := io.Copy(io.Discard, src); err != nil {
+		return err
+	}
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	m.log.Noticef("Discarding previously cached master state.")
+	l.cached = nil
+	m.disconnectReplicas()
+	m.freeBacklog()
+	if s := m.ks.Running(); s != nil {
+		s.Abort()
+	}
+	for i, db := range m.ks.DBs {
+		db.Swap(tmp.DBs[i])
+	}
+	m.eng.TouchAllWatched(-1)
+	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
+	m.log.Noticef("MASTER <-> REPLICA sync: Loaded the DB from the socket in %.3f seconds", time.Since(start).Seconds())
+	l.finishFullSync(res, replID, off, mark != nil)
+	return nil
+}
+
+// deadlineReader refreshes the read deadline on every read, so a stalled
+// master is noticed after repl-timeout, and counts the bytes.
+type deadlineReader struct {
+	l       *link
+	r       io.Reader
+	timeout time.Duration
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.l.conn.SetReadDeadline(time.Now().Add(d.timeout))
+	n, err := d.r.Read(p)
+	d.l.conn.SetReadDeadline(time.Time{})
+	if n > 0 {
+		d.l.m.srv.Lock()
+		d.l.lastIO = time.Now()
+		d.l.syncRead += int64(n)
+		d.l.m.stats.netIn += int64(n)
+		d.l.m.srv.Unlock()
+	}
+	return n, err
+}
+
+// finishFullSync makes the link the master client after a load (lock held):
+// the history and offset are the master's, a fresh backlog starts there.
+func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, eofFormat bool) {
+	m := l.m
 	db := 0
 	if v, ok := res.AuxInt("repl-stream-db"); ok && v >= 0 && int(v) < len(m.ks.DBs) {
 		db = int(v)
@@ -526,10 +615,9 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	l.downSince = time.Time{}
 	m.ks.Dirty = 0
 	m.log.Noticef("MASTER <-> REPLICA sync: Finished with success")
-	if mark != nil {
-		go l.sendAck()
+	if eofFormat {
+		l.ackNow()
 	}
-	return nil
 }
 
 // receive copies the payload to w: exactly size bytes, or until the 40-byte
@@ -656,5 +744,20 @@ func (l *link) sendAck() {
 	}
 	off := l.reploff
 	l.m.srv.Unlock()
+	l.writeAck(off)
+}
+
+// ackNow answers a GETACK from inside the stream (lock held): the offset is
+// the one before the GETACK's own bytes, as Redis reports it; the write
+// happens without the lock.
+func (l *link) ackNow() {
+	off := l.reploff
+	go l.writeAck(off)
+}
+
+func (l *link) writeAck(off int64) {
+	if l.conn == nil {
+		return
+	}
 	l.write(resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10))))
 }
