@@ -210,6 +210,15 @@ func (c *Config) applyLine(args []string, st *loadState) error {
 		if d.flags&multiArg == 0 && len(args) != 2 {
 			return errArgCount
 		}
+		if d.flags&multiArg != 0 && len(args) == 2 && args[1] != "" {
+			// Like Redis, a multi-argument directive given one non-empty
+			// argument splits it (`--save "3600 1 300 100"`).
+			split, err := resp.SplitArgs(args[1])
+			if err != nil {
+				return reason("Unbalanced quotes in configuration line")
+			}
+			return d.set(c, split)
+		}
 		return d.set(c, args[1:])
 	}
 	if deprecated[name] && len(args) == 2 {
