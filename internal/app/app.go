@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tandemdb/tandem/internal/aof"
+	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
@@ -22,6 +24,7 @@ type Instance struct {
 	Server  *server.Server
 	Persist *persist.Manager
 	Repl    *repl.Manager
+	AOF     *aof.Manager
 	Config  *config.Config
 	Log     *logger.Logger
 }
@@ -79,6 +82,7 @@ func (cs *configStore) Set(pairs [][2]string) error {
 		return err
 	}
 	cs.srv.ApplySettings(Settings(cs.cfg))
+	command.Limits = persist.Limits(cs.cfg)
 	if lvl, ok := logger.ParseLevel(cs.cfg.LogLevel.String()); ok {
 		cs.log.SetLevel(lvl)
 	}
@@ -107,6 +111,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	}
 	log := logger.New(cfg.LogFile, level, role)
 	set := Settings(cfg)
+	command.Limits = persist.Limits(cfg)
 	if opts.EphemeralPort {
 		set.Port = -1
 	}
@@ -115,6 +120,8 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
+	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
+	rm.AfterFullSync = append(rm.AfterFullSync, am.AfterFullSync)
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())
@@ -136,7 +143,12 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 		log.Raw(banner(port))
 		log.Warningf("Server initialized")
 	}
-	res, err := pm.LoadAtStartup()
+	// With appendonly yes the AOF is the dataset and dump.rdb is ignored,
+	// as in Redis; the manifest is read either way (sequence numbers).
+	res, err := am.LoadAtStartup()
+	if err == nil && !cfg.AppendOnly {
+		res, err = pm.LoadAtStartup()
+	}
 	if err != nil {
 		log.Warningf("%v", err)
 		srv.Close()
@@ -147,7 +159,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")
 	}
-	return &Instance{Server: srv, Persist: pm, Repl: rm, Config: cfg, Log: log}, nil
+	return &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log}, nil
 }
 
 func portOf(addr string) int {

@@ -164,7 +164,9 @@ func (e *Engine) serveReady() {
 			saved := s.DB
 			s.DB = wk.db
 			e.now = e.KS.Now()
+			e.readyKey = []byte(wk.key)
 			c := e.run(s, st.spec, st.args, false)
+			e.readyKey = nil
 			s.DB = saved
 			if c.block != nil {
 				continue // still nothing for it: it keeps its place in line

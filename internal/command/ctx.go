@@ -111,6 +111,7 @@ type Ctx struct {
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").
 func (c *Ctx) Error(msg string) {
 	c.failed = true
+	c.E.CountError(msg)
 	c.W.Error(msg)
 }
 

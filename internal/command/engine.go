@@ -48,11 +48,17 @@ type Engine struct {
 	blocked  map[watchKey][]*Session
 	ready    []watchKey
 	readySet map[watchKey]bool
+	// readyKey is the key whose blocked clients serveReady is re-running
+	// (nil otherwise); see Ctx.readyKey.
+	readyKey []byte
 	ctxs     []*Ctx // reused handler contexts, by nesting depth
 
 	// Stats for INFO.
 	TotalCommands int64
 	TotalErrors   int64
+	// ErrorStats counts error replies by code ("ERR", "WRONGTYPE") for
+	// INFO errorstats.
+	ErrorStats map[string]int64
 }
 
 type propOp struct {
@@ -89,6 +95,10 @@ func registerAll(t *Table) {
 	t.Add(transactionCommands()...)
 	t.Add(stringCommands()...)
 	t.Add(keyCommands()...)
+	t.Add(listCommands()...)
+	t.Add(hashCommands()...)
+	t.Add(setCommands()...)
+	t.Add(zsetCommands()...)
 	t.Add(extraCommands...)
 }
 
@@ -144,6 +154,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	e.now = e.KS.Now()
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
+		s.LastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis does
 		e.reject(s, ErrUnknown(args))
 		return
 	}
@@ -172,9 +183,6 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 			return
 		}
 	}
-	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
-		e.Monitor(s, args)
-	}
 	if s.InMulti() && !runsInsideMulti(spec.Name) {
 		if spec.Flags&NoMulti != 0 {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
@@ -188,13 +196,23 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		s.W.Simple("QUEUED")
 		return
 	}
-	if c := e.run(s, spec, args, false); c.block != nil {
+	c := e.run(s, spec, args, false)
+	// MONITOR sees a command once it has run (SELECT shows the new DB;
+	// queued commands show when EXEC runs them), as in Redis's call().
+	e.feedMonitor(s, spec, args)
+	if c.block != nil {
 		e.blockSession(s, spec, args, c.block)
 	}
 	wrote := len(e.unit) > 0
 	e.afterTopLevel()
 	if wrote && e.ReplOffset != nil {
 		s.WOff = e.ReplOffset()
+	}
+}
+
+func (e *Engine) feedMonitor(s *Session, spec *Spec, args [][]byte) {
+	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
+		e.Monitor(s, args)
 	}
 }
 
@@ -216,10 +234,24 @@ func fullName(spec *Spec, args [][]byte) string {
 // dooms the transaction, as queue-time errors do in Redis.
 func (e *Engine) reject(s *Session, msg string) {
 	e.TotalErrors++
+	e.CountError(msg)
 	if s.InMulti() {
 		s.Flags |= FlagDirtyExec
 	}
 	s.W.Error(msg)
+}
+
+// CountError records an error reply under its code, the first word, as
+// Redis's INFO errorstats does (at most 128 distinct codes).
+func (e *Engine) CountError(msg string) {
+	code, _, _ := strings.Cut(msg, " ")
+	if e.ErrorStats == nil {
+		e.ErrorStats = map[string]int64{}
+	}
+	if _, ok := e.ErrorStats[code]; !ok && len(e.ErrorStats) >= 128 {
+		return
+	}
+	e.ErrorStats[code]++
 }
 
 func allowedWhileSubscribed(name string) bool {
@@ -270,7 +302,10 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 		spec.Failed++
 		e.TotalErrors++
 	}
-	if (e.KS.Dirty != dirty || c.force) && !c.noProp && !c.extra {
+	// Only a grown change counter means a write: SAVE and SHUTDOWN SAVE
+	// lower it (Redis clamps the difference at 0 in call()) and must not
+	// reach replicas.
+	if (e.KS.Dirty > dirty || c.force) && !c.noProp && !c.extra {
 		argv := args
 		if c.rewritten != nil {
 			argv = c.rewritten

@@ -60,7 +60,7 @@ func delCmd(c *Ctx) {
 func existsCmd(c *Ctx) {
 	var n int64
 	for _, k := range c.Args[1:] {
-		if c.DB.Exists(k) {
+		if lookupNoTouch(c, k) != nil { // counts hits and misses, as in Redis
 			n++
 		}
 	}
@@ -77,8 +77,19 @@ func touchCmd(c *Ctx) {
 	c.W.Int(n)
 }
 
+// lookupNoTouch is Redis's LOOKUP_NOTOUCH read: it expires the key and
+// counts a hit or miss, but leaves the key's access time alone (TYPE, TTL).
+func lookupNoTouch(c *Ctx, key []byte) *keyspace.Entry {
+	if !c.DB.Exists(key) {
+		c.E.KS.Misses++
+		return nil
+	}
+	c.E.KS.Hits++
+	return c.DB.Peek(key)
+}
+
 func typeCmd(c *Ctx) {
-	e := c.DB.Lookup(c.Args[1])
+	e := lookupNoTouch(c, c.Args[1])
 	if e == nil {
 		c.W.Simple("none")
 		return
@@ -168,7 +179,7 @@ func expireCmd(unit int64, abs bool) Handler {
 func ttlCmd(unit int64, abs bool) Handler {
 	return func(c *Ctx) {
 		key := c.Args[1]
-		if c.DB.Lookup(key) == nil {
+		if lookupNoTouch(c, key) == nil {
 			c.W.Int(-2)
 			return
 		}
@@ -312,11 +323,12 @@ func scanCmd(c *Ctx) {
 		if pattern != nil && !glob.Match(pattern, []byte(k), false) {
 			continue
 		}
-		e := c.DB.Lookup([]byte(k)) // removes it when expired
-		if e == nil {
+		// Removes it when expired; SCAN neither touches keys nor counts
+		// hits, as in Redis.
+		if !c.DB.Exists([]byte(k)) {
 			continue
 		}
-		if typ != "" && TypeName(e) != typ {
+		if typ != "" && TypeName(c.DB.Peek([]byte(k))) != typ {
 			continue
 		}
 		out = append(out, k)
@@ -581,8 +593,8 @@ func objectCmd(c *Ctx) {
 		c.Error("ERR unknown subcommand '" + string(c.Args[1]) + "'. Try OBJECT HELP.")
 		return
 	}
-	e := c.DB.Peek(c.Args[2])
-	if e == nil || !liveKey(c, e) {
+	e := lookupNoTouch(c, c.Args[2])
+	if e == nil {
 		c.W.Null()
 		return
 	}

@@ -3,7 +3,7 @@ package command
 func transactionCommands() []*Spec {
 	return []*Spec{
 		{Name: "multi", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: multiCmd, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
-		{Name: "exec", Arity: 1, Flags: NoScript | Loading | Stale | SkipMonitor, Handler: execCmd, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
+		{Name: "exec", Arity: 1, Flags: NoScript | Loading | Stale, Handler: execCmd, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
 		{Name: "discard", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: discardCmd, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
 		{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, FirstKey: 1, LastKey: -1, Step: 1, Handler: watchCmd, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
 		{Name: "unwatch", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: unwatchCmd, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
@@ -67,6 +67,7 @@ func execCmd(c *Ctx) {
 			}
 		}
 		c.E.run(s, q.spec, q.args, true)
+		c.E.feedMonitor(s, q.spec, q.args)
 	}
 	c.NoPropagate() // the queued commands propagated themselves
 }

@@ -711,7 +711,9 @@ func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok
 	if isBit {
 		total = n * 8
 	}
-	if start < 0 && end < 0 && start > end {
+	// BITCOUNT's shortcut only: Redis 7.0's BITPOS clamps such a range to
+	// the first byte instead.
+	if c.Spec.Name == "bitcount" && start < 0 && end < 0 && start > end {
 		return 0, 0, true
 	}
 	f, t := normRange(start, end, total)
@@ -794,6 +796,10 @@ func bitposCmd(c *Ctx) {
 			return
 		}
 	}
+	if from >= to {
+		c.W.Int(-1) // an empty range holds neither a 0 nor a 1
+		return
+	}
 	for i := from; i < to; i++ {
 		if int64(s[i>>3]>>(7-uint(i&7))&1) == bit {
 			c.W.Int(i)
@@ -867,7 +873,7 @@ func bitopCmd(c *Ctx) {
 		}
 		out[i] = v
 	}
-	c.DB.SetString(dst, out, false)
+	c.DB.SetValue(dst, &keyspace.Bytes{B: out}, false) // a raw string, as in Redis
 	c.DB.Modified(dst)
 	c.W.Int(int64(len(out)))
 }

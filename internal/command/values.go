@@ -3,18 +3,19 @@ package command
 import (
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/types"
 )
 
-// typeNamer is implemented by every collection value stored in the
-// keyspace; TypeName answers TYPE ("list", "hash", "set", "zset").
+// typeNamer lets value types beyond the four collections of package types
+// (which TypeName matches directly) name themselves for TYPE.
 type typeNamer interface{ TypeName() string }
 
 // encoder is implemented by collection values; Encoding answers OBJECT
 // ENCODING with Redis's names.
 type encoder interface{ Encoding() string }
 
-// cloner is implemented by collection values; Clone returns a deep copy
-// (COPY).
+// cloner lets value types beyond the four collections of package types
+// (whose Clone methods return their own type) deep-copy themselves (COPY).
 type cloner interface{ Clone() any }
 
 // TypeName is the TYPE of an entry.
@@ -22,8 +23,17 @@ func TypeName(e *keyspace.Entry) string {
 	if e.IsString() {
 		return "string"
 	}
-	if t, ok := e.Val().(typeNamer); ok {
-		return t.TypeName()
+	switch v := e.Val().(type) {
+	case *types.List:
+		return "list"
+	case *types.Hash:
+		return "hash"
+	case *types.Set:
+		return "set"
+	case *types.ZSet:
+		return "zset"
+	case typeNamer:
+		return v.TypeName()
 	}
 	return "none"
 }
@@ -57,6 +67,14 @@ func CloneValue(v any) any {
 	switch x := v.(type) {
 	case *keyspace.Bytes:
 		return &keyspace.Bytes{B: append([]byte(nil), x.B...)}
+	case *types.List:
+		return x.Clone()
+	case *types.Hash:
+		return x.Clone()
+	case *types.Set:
+		return x.Clone()
+	case *types.ZSet:
+		return x.Clone()
 	case cloner:
 		return x.Clone()
 	}

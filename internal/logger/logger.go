@@ -67,7 +67,9 @@ func New(path string, level Level, role func() byte) *Logger {
 }
 
 // Discard returns a logger that writes nothing.
-func Discard() *Logger { return &Logger{w: io.Discard, level: Warning + 1, role: func() byte { return 'M' }} }
+func Discard() *Logger {
+	return &Logger{w: io.Discard, level: Warning + 1, role: func() byte { return 'M' }}
+}
 
 // SetLevel changes the verbosity.
 func (l *Logger) SetLevel(level Level) {

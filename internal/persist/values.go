@@ -36,7 +36,8 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 		v.Each(func(el []byte) bool { out.List = append(out.List, el); return true })
 	case *types.Set:
 		out.Kind = rdb.KindSet
-		v.Each(func(m []byte) bool { out.Set = append(out.Set, m); return true })
+		// An intset member is formatted into a buffer Each reuses: copy.
+		v.Each(func(m []byte) bool { out.Set = append(out.Set, append([]byte(nil), m...)); return true })
 	case *types.Hash:
 		out.Kind = rdb.KindHash
 		v.Each(func(f, val []byte) bool { out.Hash = append(out.Hash, rdb.Pair{Field: f, Value: val}); return true })

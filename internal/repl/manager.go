@@ -46,6 +46,11 @@ type Manager struct {
 	fullOffset int64
 	fullReplID string
 
+	// AfterFullSync runs (lock held) once a full sync's RDB is loaded and
+	// before the stream is applied: the AOF rewrites itself there, since
+	// the dataset changed without one propagated command.
+	AfterFullSync []func()
+
 	stats struct {
 		full, partialOK, partialErr int64
 		netIn, netOut               int64

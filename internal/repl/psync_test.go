@@ -31,6 +31,31 @@ func TestDecidePSYNC(t *testing.T) {
 		{"no backlog", id, BacklogRange{}, id.ID, 120, ErrNoBacklog},
 		{"empty backlog caught up", id, BacklogRange{Active: true, First: 201, Len: 0}, id.ID, 201, nil},
 		{"empty backlog behind", id, BacklogRange{Active: true, First: 201, Len: 0}, id.ID, 200, ErrOffsetNotInBacklog},
+		// The ID is checked before the backlog: a foreign history is a
+		// mismatch even when we keep no backlog.
+		{"unknown id without backlog", id, BacklogRange{}, "cccccccccccccccccccccccccccccccccccccccc", 120, ErrReplIDMismatch},
+		{"second id without backlog", id, BacklogRange{}, id.ID2, 90, ErrNoBacklog},
+		{"second id upper case", id, bl, "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", 101, nil},
+		{"second id before backlog", id, bl, id.ID2, 49, ErrOffsetNotInBacklog},
+		{"second id at backlog start", id, bl, id.ID2, 50, nil},
+		{"negative offset", id, bl, id.ID, -1, ErrOffsetNotInBacklog},
+		{"offset zero", id, bl, id.ID, 0, ErrOffsetNotInBacklog},
+		{"empty id", id, bl, "", 120, ErrReplIDMismatch},
+		{"id prefix", id, bl, id.ID[:39], 120, ErrReplIDMismatch},
+		{"question mark with an offset", id, bl, "?", 120, ErrFullResyncRequested},
+		// A freshly restarted master (§3.11): history up to 1000, backlog
+		// created empty at 1001, new ID; the replica asks under the old ID.
+		{"restart from rdb aux", Identity{ID: "dddddddddddddddddddddddddddddddddddddddd", ID2: id.ID, SecondOffset: 1001, Offset: 1000},
+			BacklogRange{Active: true, First: 1001, Len: 0}, id.ID, 1001, nil},
+		{"restart from rdb aux, replica behind", Identity{ID: "dddddddddddddddddddddddddddddddddddddddd", ID2: id.ID, SecondOffset: 1001, Offset: 1000},
+			BacklogRange{Active: true, First: 1001, Len: 0}, id.ID, 990, ErrOffsetNotInBacklog},
+		// A promoted replica (§3.7) after writes under its new ID: siblings
+		// that stopped at the promotion point continue, one that had seen
+		// more of the old master's stream cannot.
+		{"promoted, sibling at the switch", Identity{ID: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", ID2: id.ID, SecondOffset: 501, Offset: 800},
+			BacklogRange{Active: true, First: 1, Len: 800}, id.ID, 501, nil},
+		{"promoted, sibling ahead of the switch", Identity{ID: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", ID2: id.ID, SecondOffset: 501, Offset: 800},
+			BacklogRange{Active: true, First: 1, Len: 800}, id.ID, 520, ErrSecondIDOffset},
 	}
 	for _, c := range cases {
 		if got := DecidePSYNC(c.id, c.bl, c.replID, c.off); !errors.Is(got, c.want) || (got == nil) != (c.want == nil) {
@@ -85,5 +110,56 @@ func TestBacklogTrimAndCursors(t *testing.T) {
 	c.Close()
 	if b.Range().Len > 3*minBlock {
 		t.Fatal("closing the cursor did not free old blocks")
+	}
+}
+
+func TestBacklogRangeAndCopy(t *testing.T) {
+	b := NewBacklog(1000, minBlock)
+	if r := b.Range(); !r.Active || r.First != 1001 || r.Len != 0 || b.End() != 1000 {
+		t.Fatalf("new backlog at 1000: range %+v end %d", r, b.End())
+	}
+	// One feed larger than a block, then small ones.
+	big := bytes.Repeat([]byte("0123456789"), 5000)
+	b.Feed(big)
+	b.Feed([]byte("tail"))
+	if b.End() != 1000+int64(len(big))+4 {
+		t.Fatalf("end %d", b.End())
+	}
+	r := b.Range()
+	if r.First+r.Len-1 != b.End() {
+		t.Fatalf("range %+v does not end at %d", r, b.End())
+	}
+	if got := b.Copy(b.End() - 3); string(got) != "tail" {
+		t.Fatalf("copy of the last 4 bytes: %q", got)
+	}
+	// A cursor reads in pieces no larger than asked.
+	c := b.NewCursor(b.End() - 13) // the last 14 bytes
+	defer c.Close()
+	got := c.Next(nil, 5)
+	if string(got) != "01234" {
+		t.Fatalf("first piece %q", got)
+	}
+	got = c.Next(got, 100)
+	if string(got) != "56789tail" {
+		t.Fatalf("second piece %q", got)
+	}
+	if c.Pending() != 0 {
+		t.Fatalf("pending %d", c.Pending())
+	}
+	// Shrinking the size trims what no cursor needs.
+	b.SetSize(minBlock)
+	if r := b.Range(); r.Len > int64(len(big))+4 {
+		t.Fatalf("range after SetSize %+v", r)
+	}
+}
+
+func TestBacklogCloseWakesCursors(t *testing.T) {
+	b := NewBacklog(0, minBlock)
+	c := b.NewCursor(1)
+	done := make(chan []byte)
+	go func() { done <- c.Next(nil, 10) }()
+	b.Close()
+	if got := <-done; got != nil {
+		t.Fatalf("Next after Close = %q, want nil", got)
 	}
 }

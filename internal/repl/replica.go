@@ -614,6 +614,9 @@ func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, 
 	l.state = linkConnected
 	l.downSince = time.Time{}
 	m.ks.Dirty = 0
+	for _, fn := range m.AfterFullSync {
+		fn()
+	}
 	m.log.Noticef("MASTER <-> REPLICA sync: Finished with success")
 	if eofFormat {
 		l.ackNow()

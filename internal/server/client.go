@@ -42,7 +42,25 @@ type client struct {
 	libVer        string
 	// detached: replication writes to the socket; our replies are dropped.
 	detached bool
+
+	// writerDone is closed when the writer goroutine exits (nil until
+	// the client goes async).
+	writerDone chan struct{}
+	// more: runBuffered stopped with complete commands still buffered
+	// (connection goroutine only).
+	more bool
+	// blocked and blockDeadline are the session's block state as of the
+	// end of the last batch, copied under srv.mu for the connection
+	// goroutine, which must not read sess.block unlocked (WAIT and BLPOP
+	// are unblocked by other goroutines).
+	blocked       bool
+	blockDeadline time.Time
 }
+
+// maxBatchOutput is how large a batch's replies may grow before the
+// batch yields the server lock to write them: a client that pipelines big
+// replies and does not read them then blocks only itself.
+const maxBatchOutput = 1 << 20
 
 var _ command.Conn = (*client)(nil)
 
@@ -125,6 +143,22 @@ func isLoopback(a net.Addr) bool {
 }
 
 func (s *Server) dropClient(c *client) {
+	// An async client's last replies (QUIT's +OK) are with its writer
+	// goroutine: let it write them, for a bounded time, before closing.
+	s.mu.Lock()
+	done := c.writerDone
+	if done != nil {
+		c.closing = true
+		c.kickLocked()
+	}
+	s.mu.Unlock()
+	if done != nil {
+		c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+	}
 	c.conn.Close()
 	s.mu.Lock()
 	s.eng.Disconnect(&c.sess)
@@ -151,15 +185,19 @@ func (c *client) loop() {
 	for {
 		out, closeAfter := c.runBuffered()
 		if len(out) > 0 {
+			s.replyBarrier()
 			c.write(out)
 		}
 		if closeAfter {
 			return
 		}
-		if c.sess.Blocked() {
+		if c.blocked {
 			if !c.waitUnblocked() {
 				return
 			}
+			continue
+		}
+		if c.more {
 			continue
 		}
 		n, rerr := c.conn.Read(c.rd.Space())
@@ -190,9 +228,12 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s.mu.Lock()
 	defer func() {
 		out = c.collectOutput()
+		c.blocked = c.sess.Blocked()
+		c.blockDeadline = c.sess.BlockDeadline()
 		s.mu.Unlock()
 	}()
 	c.lastIO = time.Now()
+	c.more = false
 	for !c.sess.Blocked() && !c.closing {
 		perr := c.rd.Next()
 		if perr == resp.ErrIncomplete {
@@ -214,6 +255,10 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
 			return nil, true
+		}
+		if len(c.w.Buf) >= maxBatchOutput {
+			c.more = true
+			break
 		}
 	}
 	return nil, c.closing
@@ -289,6 +334,13 @@ func (c *client) takeOutput() []byte {
 	return out
 }
 
+// replyBarrier runs the ReplyBarrier hooks (srv.mu not held).
+func (s *Server) replyBarrier() {
+	for _, fn := range s.ReplyBarrier {
+		fn()
+	}
+}
+
 func (c *client) write(b []byte) {
 	n, err := c.conn.Write(b)
 	c.srv.stats.netOut.Add(int64(n))
@@ -327,6 +379,7 @@ func (c *client) startAsync() {
 	}
 	c.async = true
 	c.kick = make(chan struct{}, 1)
+	c.writerDone = make(chan struct{})
 	go c.writer(c.kick)
 }
 
@@ -343,12 +396,14 @@ func (c *client) kickLocked() {
 }
 
 func (c *client) writer(kick chan struct{}) {
+	defer close(c.writerDone)
 	for range kick {
 		c.srv.mu.Lock()
 		out := c.takeOutput()
 		closing := c.closing
 		c.srv.mu.Unlock()
 		if len(out) > 0 {
+			c.srv.replyBarrier()
 			c.write(out)
 		}
 		if closing {
@@ -401,7 +456,7 @@ func (c *client) class() int {
 // never receive); bytes that arrive meanwhile are kept for later.
 func (c *client) waitUnblocked() bool {
 	s := c.srv
-	deadline := c.sess.BlockDeadline()
+	deadline := c.blockDeadline
 	var timer <-chan time.Time
 	if !deadline.IsZero() {
 		t := time.NewTimer(time.Until(deadline))

@@ -391,6 +391,7 @@ func parseClientType(b []byte) (string, bool) {
 
 func (s *Server) clientList(c *command.Ctx) {
 	var want func(*client) bool
+	wantPseudo := func(PseudoClient) bool { return true }
 	args := c.Args[2:]
 	switch {
 	case len(args) == 0:
@@ -401,6 +402,7 @@ func (s *Server) clientList(c *command.Ctx) {
 			return
 		}
 		want = func(cl *client) bool { return clientTypeOf(cl) == t }
+		wantPseudo = func(p PseudoClient) bool { return p.ClientType() == t }
 	case len(args) >= 2 && strings.EqualFold(string(args[0]), "id"):
 		ids := map[int64]bool{}
 		for _, a := range args[1:] {
@@ -412,15 +414,20 @@ func (s *Server) clientList(c *command.Ctx) {
 			ids[id] = true
 		}
 		want = func(cl *client) bool { return ids[cl.sess.ID] }
+		wantPseudo = func(p PseudoClient) bool { return ids[p.ClientID()] }
 	default:
 		c.Error(command.ErrSyntax)
 		return
 	}
 	var b strings.Builder
-	if s.Pseudo != nil && want == nil {
+	if s.Pseudo != nil {
+		// The link to our master is listed like any client: CLIENT LIST
+		// TYPE master and ID select it too.
 		for _, p := range s.Pseudo() {
-			b.WriteString(p.InfoLine())
-			b.WriteByte('\n')
+			if wantPseudo(p) {
+				b.WriteString(p.InfoLine())
+				b.WriteByte('\n')
+			}
 		}
 	}
 	for _, cl := range s.sortedClients() {

@@ -16,8 +16,16 @@ import (
 func (s *Server) registerServerCommands() {
 	adm := command.Admin | command.NoScript
 	ls := command.Loading | command.Stale
+	// Redis 7.0's arities, so COMMAND INFO and arity errors match.
+	stubArity := map[string]int{"eval": -3, "evalsha": -3, "eval_ro": -3, "evalsha_ro": -3, "fcall": -3, "fcall_ro": -3,
+		"function": -2, "save": 1, "bgsave": -1, "bgrewriteaof": 1, "replicaof": 3, "slaveof": 3, "sync": 1, "psync": -3,
+		"replconf": -1, "failover": -1}
 	notYet := func(name, group, what string, flags command.Flag) *command.Spec {
-		return &command.Spec{Name: name, Arity: -1, Flags: flags, Group: group, Handler: func(c *command.Ctx) {
+		arity := -1
+		if a, ok := stubArity[name]; ok {
+			arity = a
+		}
+		return &command.Spec{Name: name, Arity: arity, Flags: flags, Group: group, Handler: func(c *command.Ctx) {
 			c.Error("ERR " + what + " is not supported by Tandem yet")
 		}}
 	}
@@ -338,6 +346,7 @@ func (s *Server) resetStats() {
 	s.stats.netOut.Store(0)
 	s.eng.TotalCommands = 0
 	s.eng.TotalErrors = 0
+	s.eng.ErrorStats = nil
 	s.ks.ExpiredKeys = 0
 	s.ks.Hits, s.ks.Misses = 0, 0
 	for _, sp := range s.eng.Table.All() {

@@ -51,20 +51,21 @@ func (s *Server) infoCmd(c *command.Ctx) {
 			want[d] = true
 		}
 	}
-	order := append([]string{}, defaultSections...)
-	order = append(order[:9], append([]string{"commandstats", "latencystats"}, order[9:]...)...)
+	order := []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
+		"commandstats", "errorstats", "latencystats", "cluster", "keyspace"} // Redis 7.0's order
 	var b strings.Builder
 	for _, name := range order {
 		if !(want[name] || all || everything) {
 			continue
 		}
-		if all && name == "modules" && !want[name] {
-			continue
-		}
 		if b.Len() > 0 {
 			b.WriteString("\r\n")
 		}
-		fmt.Fprintf(&b, "# %s\r\n", strings.ToUpper(name[:1])+name[1:])
+		title := strings.ToUpper(name[:1]) + name[1:]
+		if name == "cpu" {
+			title = "CPU"
+		}
+		fmt.Fprintf(&b, "# %s\r\n", title)
 		s.writeSection(&b, name)
 	}
 	c.W.Verbatim(b.String())
@@ -150,11 +151,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 			ratio = float64(rss) / float64(used)
 		}
 		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
-		f("mem_allocator", "go-"+runtime.Version())
 		f("mem_replication_backlog", 0)
 		f("mem_total_replication_buffers", 0)
 		f("mem_clients_slaves", 0)
 		f("mem_clients_normal", 0)
+		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
 		f("lazyfree_pending_objects", 0)
 		f("lazyfreed_objects", 0)
 		f("go_heap_sys", ms.HeapSys)
@@ -269,6 +270,14 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("used_cpu_user_main_thread", tv(ru.Utime))
 	case "modules":
 	case "errorstats":
+		codes := make([]string, 0, len(s.eng.ErrorStats))
+		for code := range s.eng.ErrorStats {
+			codes = append(codes, code)
+		}
+		sort.Strings(codes)
+		for _, code := range codes {
+			f("errorstat_"+code, fmt.Sprintf("count=%d", s.eng.ErrorStats[code]))
+		}
 	case "cluster":
 		f("cluster_enabled", 0)
 	case "commandstats":
@@ -289,7 +298,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 			if db.Len() == 0 {
 				continue
 			}
-			fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, db.Len(), db.ExpiresLen(), db.AvgTTL)
+			avg := db.AvgTTL
+			if db.ExpiresLen() == 0 {
+				avg = 0 // Redis's expiry cycle resets it when no key has a TTL
+			}
+			fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, db.Len(), db.ExpiresLen(), avg)
 		}
 	}
 }

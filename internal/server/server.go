@@ -95,6 +95,10 @@ type Server struct {
 	// BeforeReply runs after each batch of commands, before its replies are
 	// written (srv.mu held).
 	BeforeReply []func()
+	// ReplyBarrier runs before a batch's replies are written to the
+	// socket, without srv.mu: it may wait (the AOF's group fsync under
+	// appendfsync always), while other clients keep running commands.
+	ReplyBarrier []func()
 	// OnDisconnect runs when a client goes away (srv.mu held).
 	OnDisconnect []func(sess *command.Session)
 	// Pseudo lists connections the server does not run itself (the link
@@ -402,7 +406,9 @@ func (s *Server) acceptLoop(ln net.Listener) {
 // waits long), idle-client timeouts, rehashing, ops/sec sampling.
 func (s *Server) cron() {
 	defer s.wg.Done()
+	s.mu.Lock() // CONFIG SET replaces s.set under the lock
 	hz := s.set.Hz
+	s.mu.Unlock()
 	if hz <= 0 {
 		hz = 10
 	}

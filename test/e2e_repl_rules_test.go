@@ -1,0 +1,371 @@
+package test
+
+// Rules around a replication link: authentication to the master, read-only
+// replicas, WAIT, min-replicas-to-write, expiry owned by the master, and
+// the replica output-buffer limit.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tandemdb/tandem/internal/testutil"
+)
+
+// withPassword replaces n's client with one that authenticates.
+func (n *replNode) withPassword(t testing.TB, pw string) {
+	t.Helper()
+	n.c = redis.NewClient(&redis.Options{
+		Addr: n.proc.Addr(), Password: pw, Protocol: 2,
+		DialTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+		MaxRetries: -1, PoolSize: 4,
+	})
+	c := n.c
+	t.Cleanup(func() { c.Close() })
+}
+
+// TestReplMasterauthWrongStaysDownRightSyncs: with a wrong masterauth the
+// replica never gets past AUTH (link down, `Unable to AUTH to MASTER` in its
+// log, retried); with the right one it syncs.
+func TestReplMasterauthWrongStaysDownRightSyncs(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master", "--requirepass", "s3cret")
+	m.withPassword(t, "s3cret")
+	if err := m.c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	wrong := startReplTandem(t, "wrong", "--masterauth", "nope", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	right := startReplTandem(t, "right", "--masterauth", "s3cret", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	waitLinkUp(t, ctx, right)
+	if v, err := right.c.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Errorf("right replica GET k = %q, %v", v, err)
+	}
+	const line = "Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled."
+	testutil.Eventually(t, replWait, "two failed AUTH attempts", func() bool { return logLines(wrong.proc, line) >= 2 })
+	if wrong.linkUp(ctx) {
+		t.Error("replica with a wrong masterauth has its link up")
+	}
+	if got := wrong.info(ctx, "replication")["master_link_down_since_seconds"]; got != "-1" {
+		t.Errorf("never-connected replica: master_link_down_since_seconds = %q, want -1", got)
+	}
+	if n, _ := wrong.c.DBSize(ctx).Result(); n != 0 {
+		t.Errorf("replica with a wrong masterauth has %d keys", n)
+	}
+	// Fixing the password at run time lets it in on the next retry.
+	if err := wrong.c.ConfigSet(ctx, "masterauth", "s3cret").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitLinkUp(t, ctx, wrong)
+	requireSameDataset(t, ctx, m, right, wrong)
+}
+
+// TestReplReplicaRefusesWrites: writes from clients on a read-only replica
+// get Redis's exact READONLY error (also inside MULTI, where EXEC aborts);
+// reads are served.
+func TestReplReplicaRefusesWrites(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	m := startReplTandem(t, "master")
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	m.c.Set(ctx, "k", "v", 0)
+	waitLinkUp(t, ctx, r)
+	waitOffsetsMatch(t, ctx, m, r)
+	const ro = "READONLY You can't write against a read only replica."
+	for _, cmd := range [][]any{{"SET", "k", "x"}, {"DEL", "k"}, {"INCR", "n"}, {"EXPIRE", "k", 10}, {"FLUSHALL"}} {
+		if err := r.c.Do(ctx, cmd...).Err(); err == nil || err.Error() != ro {
+			t.Errorf("%v on replica: %v, want %q", cmd, err, ro)
+		}
+	}
+	if v, err := r.c.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Errorf("GET on replica = %q, %v", v, err)
+	}
+	raw := dialRaw(t, r.proc.Addr())
+	raw.do("MULTI")
+	if got := raw.do("SET", "k", "x"); got != "-"+ro+"\r\n" {
+		t.Errorf("SET queued on replica: %q", got)
+	}
+	if got := raw.do("EXEC"); !strings.HasPrefix(got, "-EXECABORT") {
+		t.Errorf("EXEC after a refused write: %q", got)
+	}
+	if v, _ := r.c.Get(ctx, "k").Result(); v != "v" {
+		t.Errorf("replica value changed to %q", v)
+	}
+}
+
+// TestReplWaitCountsAcknowledgingReplicas: WAIT returns how many replicas
+// acknowledged the client's last write, and on timeout how many did so far
+// (replicas held by a paused proxy do not ack).
+func TestReplWaitCountsAcknowledgingReplicas(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master")
+	p1 := testutil.StartProxy(t, m.proc.Addr())
+	p2 := testutil.StartProxy(t, m.proc.Addr())
+	r1 := startReplTandem(t, "r1", "--replicaof", "127.0.0.1", strconv.Itoa(p1.Port))
+	r2 := startReplTandem(t, "r2", "--replicaof", "127.0.0.1", strconv.Itoa(p2.Port))
+	waitLinkUp(t, ctx, r1, r2)
+	waitOnline(t, ctx, m, 2)
+
+	conn := m.c.Conn() // WAIT is about this connection's writes
+	defer conn.Close()
+	wait := func(n, ms int) (int64, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		got, err := conn.Do(ctx, "WAIT", n, ms).Int64()
+		if err != nil {
+			t.Fatalf("WAIT %d %d: %v", n, ms, err)
+		}
+		return got, time.Since(start)
+	}
+	conn.Set(ctx, "a", "1", 0)
+	if got, _ := wait(2, 10000); got != 2 {
+		t.Fatalf("WAIT 2 with both replicas up = %d", got)
+	}
+	if got, el := wait(0, 0); got != 2 || el > 5*time.Second {
+		t.Errorf("WAIT 0 0 = %d after %v, want 2 at once", got, el)
+	}
+
+	p2.Pause(true)
+	conn.Set(ctx, "b", "2", 0)
+	got, el := wait(2, 1000)
+	if got != 1 {
+		t.Errorf("WAIT 2 1000 with r2 paused = %d, want 1", got)
+	}
+	if el < 900*time.Millisecond || el > 15*time.Second {
+		t.Errorf("WAIT 2 1000 took %v, want about 1s", el)
+	}
+	p1.Pause(true)
+	conn.Set(ctx, "c", "3", 0)
+	if got, el := wait(1, 500); got != 0 || el < 400*time.Millisecond {
+		t.Errorf("WAIT 1 500 with both paused = %d after %v, want 0 after 500ms", got, el)
+	}
+	p1.Pause(false)
+	p2.Pause(false)
+	if got, _ := wait(2, 20000); got != 2 {
+		t.Errorf("WAIT 2 after resuming = %d, want 2", got)
+	}
+	// WAIT is a master command.
+	if err := r1.c.Do(ctx, "WAIT", 1, 10).Err(); err == nil || !strings.HasPrefix(err.Error(), "ERR WAIT cannot be used with replica instances.") {
+		t.Errorf("WAIT on a replica: %v", err)
+	}
+}
+
+// TestReplMinReplicasToWrite: with min-replicas-to-write 1 the master
+// refuses writes (NOREPLICAS) while no good replica is attached, by loss
+// of the link or by an ACK lag over min-replicas-max-lag, and accepts them
+// again once it is back. Reads are always served.
+func TestReplMinReplicasToWrite(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master", "--min-replicas-to-write", "1", "--min-replicas-max-lag", "3", "--repl-timeout", "60")
+	const noreplicas = "NOREPLICAS Not enough good replicas to write."
+	if err := m.c.Set(ctx, "k", "v", 0).Err(); err == nil || err.Error() != noreplicas {
+		t.Fatalf("write with no replica: %v, want %q", err, noreplicas)
+	}
+	px := testutil.StartProxy(t, m.proc.Addr())
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(px.Port))
+	waitLinkUp(t, ctx, r)
+	testutil.Eventually(t, replWait, "write accepted with a good replica", func() bool {
+		return m.c.Set(ctx, "k", "v1", 0).Err() == nil
+	})
+	if got := m.info(ctx, "replication")["min_slaves_good_slaves"]; got != "1" {
+		t.Errorf("min_slaves_good_slaves = %q, want 1", got)
+	}
+
+	// Replica gone. Writes may still pass until the master notices; the
+	// last accepted one is what a read must return.
+	last := "v1"
+	seq := 0
+	refused := func(what string) {
+		t.Helper()
+		testutil.Eventually(t, replWait, what, func() bool {
+			seq++
+			v := fmt.Sprintf("v%d", seq+1)
+			err := m.c.Set(ctx, "k", v, 0).Err()
+			if err == nil {
+				last = v
+			}
+			return err != nil && err.Error() == noreplicas
+		})
+	}
+	accepted := func(what string) {
+		t.Helper()
+		testutil.Eventually(t, replWait, what, func() bool {
+			seq++
+			v := fmt.Sprintf("v%d", seq+1)
+			if m.c.Set(ctx, "k", v, 0).Err() != nil {
+				return false
+			}
+			last = v
+			return true
+		})
+	}
+	px.Down()
+	refused("NOREPLICAS once the replica is gone")
+	if v, err := m.c.Get(ctx, "k").Result(); err != nil || v != last {
+		t.Errorf("read while refusing writes: %q %v, want %q", v, err, last)
+	}
+	px.Up()
+	accepted("writes accepted once the replica is back")
+
+	// Replica lagging: its ACKs stop arriving.
+	px.Pause(true)
+	refused("NOREPLICAS once the replica lags")
+	px.Pause(false)
+	accepted("writes accepted once the replica catches up")
+	waitOffsetsMatch(t, ctx, m, r)
+	if v, _ := r.c.Get(ctx, "k").Result(); v != last {
+		t.Errorf("replica has k=%q, want %q", v, last)
+	}
+	// Ignored on replicas: the replica applies the stream regardless.
+	if err := r.c.ConfigSet(ctx, "min-replicas-to-write", "3").Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.c.Set(ctx, "k", "v6", 0)
+	waitOffsetsMatch(t, ctx, m, r)
+	if v, _ := r.c.Get(ctx, "k").Result(); v != "v6" {
+		t.Errorf("replica with min-replicas-to-write has k=%q, want v6", v)
+	}
+}
+
+// TestReplExpiryIsOwnedByTheMaster: a key whose TTL passed reads as nil on
+// the replica before the master's DEL arrives (the replica keeps it:
+// DBSIZE still counts it); the master's expiry (lazy or active) then sends
+// a DEL that removes it on the replica.
+func TestReplExpiryIsOwnedByTheMaster(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master")
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	waitLinkUp(t, ctx, r)
+	mustDo(t, ctx, m.c, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+
+	m.c.Set(ctx, "lazy", "v", 300*time.Millisecond)
+	m.c.Set(ctx, "keep", "v", 0)
+	waitOffsetsMatch(t, ctx, m, r)
+	if v, _ := r.c.Get(ctx, "lazy").Result(); v != "v" {
+		t.Fatalf("replica did not get the key with a TTL (GET = %q)", v)
+	}
+	time.Sleep(400 * time.Millisecond) // let the TTL pass
+	if err := r.c.Get(ctx, "lazy").Err(); err != redis.Nil {
+		t.Errorf("replica GET of a logically expired key: %v, want nil", err)
+	}
+	if n, _ := r.c.Exists(ctx, "lazy").Result(); n != 0 {
+		t.Errorf("replica EXISTS of a logically expired key = %d", n)
+	}
+	if n, _ := r.c.DBSize(ctx).Result(); n != 2 {
+		t.Errorf("replica DBSIZE = %d, want 2: it must keep the key until the master's DEL", n)
+	}
+	// The master expires it lazily on access and propagates a DEL.
+	if err := m.c.Get(ctx, "lazy").Err(); err != redis.Nil {
+		t.Errorf("master GET of an expired key: %v", err)
+	}
+	testutil.Eventually(t, replWait, "the DEL reaches the replica", func() bool {
+		n, _ := r.c.DBSize(ctx).Result()
+		return n == 1
+	})
+
+	// Active expiry on the master does the same without any access.
+	mustDo(t, ctx, m.c, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+	for i := 0; i < 20; i++ {
+		m.c.Set(ctx, fmt.Sprintf("active:%d", i), "v", time.Duration(100+i*10)*time.Millisecond)
+	}
+	testutil.Eventually(t, replWait, "active expiry empties master and replica", func() bool {
+		mn, _ := m.c.DBSize(ctx).Result()
+		rn, _ := r.c.DBSize(ctx).Result()
+		return mn == 1 && rn == 1
+	})
+	requireSameDataset(t, ctx, m, r)
+}
+
+// TestReplSlowReplicaDroppedByOutputBufferLimit: a replica that stops
+// reading (the proxy stops moving bytes, or the replica process is
+// stopped with SIGSTOP) is disconnected when its pending stream passes
+// client-output-buffer-limit replica; the master keeps serving clients and
+// logs which limit was hit; the replica later resynchronizes.
+func TestReplSlowReplicaDroppedByOutputBufferLimit(t *testing.T) {
+	for _, fault := range []string{"proxy-pause", "sigstop"} {
+		t.Run(fault, func(t *testing.T) {
+			ctx := ctxFor(t, 3*time.Minute)
+			m := startReplTandem(t, "master", "--client-output-buffer-limit", "replica 1mb 0 0", "--repl-backlog-size", "1mb")
+			px := testutil.StartProxy(t, m.proc.Addr())
+			r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(px.Port))
+			waitLinkUp(t, ctx, r)
+			waitOnline(t, ctx, m, 1)
+			resume := func() { px.Pause(false) }
+			if fault == "proxy-pause" {
+				px.Pause(true)
+			} else {
+				pid := r.proc.Cmd.Process.Pid
+				if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+					t.Fatal(err)
+				}
+				resume = func() { syscall.Kill(pid, syscall.SIGCONT) }
+				t.Cleanup(resume)
+			}
+			val := strings.Repeat("v", 100<<10)
+			const line = "for overcoming of output buffer limits"
+			deadline := time.Now().Add(replWait)
+			for i := 0; !strings.Contains(m.proc.LogText(), line); i++ {
+				if time.Now().After(deadline) {
+					t.Fatalf("master never dropped the stuck replica (%d MB written)", i/10)
+				}
+				start := time.Now()
+				if err := m.c.Set(ctx, fmt.Sprintf("big:%d", i%200), val, 0).Err(); err != nil {
+					t.Fatalf("master stopped answering: %v", err)
+				}
+				if el := time.Since(start); el > 5*time.Second {
+					t.Fatalf("a write took %v: the stuck replica blocks the master", el)
+				}
+			}
+			if pong, err := m.c.Ping(ctx).Result(); err != nil || pong != "PONG" {
+				t.Fatalf("master after dropping the replica: %q %v", pong, err)
+			}
+			logText := m.proc.LogText()
+			i := strings.Index(logText, line)
+			start := strings.LastIndex(logText[:i], "\n") + 1
+			end := i + strings.Index(logText[i:], "\n")
+			dropLine := logText[start:end]
+			if !strings.Contains(dropLine, "flags=S") || !strings.Contains(dropLine, "replica") {
+				t.Errorf("drop line does not name the replica client and its limit class: %s", dropLine)
+			}
+			testutil.Eventually(t, replWait, "master forgets the replica", func() bool {
+				return m.infoInt(ctx, "replication", "connected_slaves") == 0 || !strings.Contains(m.info(ctx, "replication")["slave0"], "state=online")
+			})
+			resume()
+			waitLinkUp(t, ctx, r)
+			requireSameDataset(t, ctx, m, r)
+		})
+	}
+}
+
+// TestReplSilentLinkTimesOutOnBothSides: a link that goes silent without
+// closing (the proxy drops every byte) is detected by repl-timeout on both
+// ends: the replica logs `MASTER timeout: no data nor PING received...`,
+// the master `Disconnecting timedout replica (streaming sync)`; once the
+// network is back the replica resumes with a partial resync.
+func TestReplSilentLinkTimesOutOnBothSides(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master", "--repl-timeout", "2")
+	px := testutil.StartProxy(t, m.proc.Addr())
+	r := startReplTandem(t, "replica", "--repl-timeout", "2", "--replicaof", "127.0.0.1", strconv.Itoa(px.Port))
+	waitLinkUp(t, ctx, r)
+	m.c.Set(ctx, "before", "1", 0)
+	waitOffsetsMatch(t, ctx, m, r)
+	pok := m.stat(t, ctx, "sync_partial_ok")
+
+	px.Blackhole(true)
+	m.c.Set(ctx, "during", "1", 0)
+	waitLog(t, r, "MASTER timeout: no data nor PING received...")
+	waitLog(t, m, "Disconnecting timedout replica (streaming sync): 127.0.0.1:"+strconv.Itoa(r.port()))
+	if r.linkUp(ctx) {
+		t.Error("replica reports its link up after the timeout")
+	}
+	px.Blackhole(false)
+	waitLinkUp(t, ctx, r)
+	m.c.Set(ctx, "after", "1", 0)
+	requireSameDataset(t, ctx, m, r)
+	if got := m.stat(t, ctx, "sync_partial_ok"); got <= pok {
+		t.Errorf("sync_partial_ok stayed at %d: the replica should PSYNC after a timeout", got)
+	}
+}
