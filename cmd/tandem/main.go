@@ -58,7 +58,8 @@ func main() {
 	}
 	cfg, err := config.Load(path, args)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		// The banner ends with its own newline, as redis-server prints it.
+		fmt.Fprint(os.Stderr, err)
 		os.Exit(1)
 	}
 	if cfg.Daemonize && os.Getenv(daemonEnv) == "" {

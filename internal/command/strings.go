@@ -2,12 +2,12 @@ package command
 
 import (
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // Error replies shared by many commands (Redis's exact texts).
@@ -55,6 +55,18 @@ func stringCommands() []*Spec {
 		{Name: "bitpos", Arity: -3, Flags: ReadOnly, FirstKey: 1, LastKey: 1, Step: 1, Handler: bitposCmd, Group: "bitmap", Summary: "Finds the first set (1) or clear (0) bit in a string.", Since: "2.8.7"},
 		{Name: "bitop", Arity: -4, Flags: rw, FirstKey: 2, LastKey: -1, Step: 1, Handler: bitopCmd, Group: "bitmap", Summary: "Performs bitwise operations on multiple strings, and stores the result.", Since: "2.6.0"},
 	}
+}
+
+// lookupStringWrite is lookupString for commands about to modify the key
+// (Redis's lookupKeyWrite: no hit/miss counting; a running snapshot
+// captures the value first).
+func lookupStringWrite(c *Ctx, key []byte) (e *keyspace.Entry, ok bool) {
+	e = c.DB.LookupWrite(key)
+	if e != nil && !e.IsString() {
+		c.Error(ErrWrongType)
+		return nil, false
+	}
+	return e, true
 }
 
 // lookupString finds a string for reading. It returns ok=false after
@@ -379,7 +391,7 @@ func mutableString(c *Ctx, key []byte) (b *keyspace.Bytes, ok bool) {
 }
 
 func appendCmd(c *Ctx) {
-	e, ok := lookupString(c, c.Args[1])
+	e, ok := lookupStringWrite(c, c.Args[1])
 	if !ok {
 		return
 	}
@@ -474,7 +486,7 @@ func setrangeCmd(c *Ctx) {
 		return
 	}
 	val := c.Args[3]
-	e, ok := lookupString(c, c.Args[1])
+	e, ok := lookupStringWrite(c, c.Args[1])
 	if !ok {
 		return
 	}
@@ -517,7 +529,7 @@ func incrCmd(sign int64, hasArg bool) Handler {
 			}
 			delta = v
 		}
-		e, ok := lookupString(c, c.Args[1])
+		e, ok := lookupStringWrite(c, c.Args[1])
 		if !ok {
 			return
 		}
@@ -540,80 +552,27 @@ func incrCmd(sign int64, hasArg bool) Handler {
 	}
 }
 
-// longDoublePrec is the mantissa width of the x87 long double Redis uses
-// for INCRBYFLOAT; computing at the same precision gives the same digits
+// incrbyfloatCmd checks in Redis's order (type, current value, increment)
+// and computes with x87 long-double precision, so the digits match Redis's
 // ("10.5" + "0.1" is "10.6", not "10.59999999999999964").
-const longDoublePrec = 64
-
-// ParseLongDouble parses a float the way Redis's string2ld accepts it.
-func ParseLongDouble(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || len(b) > 5000 || isSpaceByte(b[0]) || isSpaceByte(b[len(b)-1]) {
-		return nil, false
-	}
-	s := strings.ToLower(string(b))
-	switch s {
-	case "inf", "+inf", "infinity", "+infinity":
-		return new(big.Float).SetInf(false), true
-	case "-inf", "-infinity":
-		return new(big.Float).SetInf(true), true
-	}
-	if strings.Contains(s, "nan") || strings.ContainsAny(s, "_px") {
-		return nil, false
-	}
-	f, _, err := big.ParseFloat(s, 10, longDoublePrec, big.ToNearestEven)
-	if err != nil {
-		return nil, false
-	}
-	return f, true
-}
-
-func isSpaceByte(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-// FormatLongDouble formats like Redis's "%.17Lf" with trailing zeros (and a
-// trailing point) removed.
-func FormatLongDouble(f *big.Float) string {
-	s := f.Text('f', 17)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
-
 func incrbyfloatCmd(c *Ctx) {
-	incr, ok := ParseLongDouble(c.Args[2])
-	if !ok {
-		c.Error(ErrNotFloat)
-		return
-	}
-	e, ok := lookupString(c, c.Args[1])
+	e, ok := lookupStringWrite(c, c.Args[1])
 	if !ok {
 		return
 	}
-	cur := new(big.Float).SetPrec(longDoublePrec)
+	var cur []byte
 	if e != nil {
-		v, ok := ParseLongDouble([]byte(e.Str()))
-		if !ok {
+		cur = []byte(e.Str())
+	}
+	out, err := types.IncrByFloat(nil, cur, c.Args[2])
+	if err != nil {
+		if err == types.ErrNaNOrInf {
+			c.Error("ERR increment would produce NaN or Infinity")
+		} else {
 			c.Error(ErrNotFloat)
-			return
 		}
-		cur = v
-	}
-	if incr.IsInf() || cur.IsInf() {
-		c.Error("ERR increment would produce NaN or Infinity")
 		return
 	}
-	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(cur, incr)
-	if f, _ := sum.Float64(); math.IsInf(f, 0) && sum.MantExp(nil) > 16384 {
-		c.Error("ERR increment would produce NaN or Infinity")
-		return
-	}
-	out := []byte(FormatLongDouble(sum))
 	c.DB.SetString(c.Args[1], out, true)
 	c.Rewrite(argSet, c.Args[1], out, argKeepTTL)
 	c.DB.Modified(c.Args[1])
@@ -640,7 +599,7 @@ func setbitCmd(c *Ctx) {
 		c.Error("ERR bit is not an integer or out of range")
 		return
 	}
-	if _, ok := lookupString(c, c.Args[1]); !ok {
+	if _, ok := lookupStringWrite(c, c.Args[1]); !ok {
 		return
 	}
 	b, _ := mutableString(c, c.Args[1])

@@ -50,12 +50,12 @@ func zsetCommands() []*Spec {
 		k1(&Spec{Name: "zremrangebylex", Arity: 4, Flags: Write, Handler: zremrangeCmd(zrLex), Group: g, Summary: "Remove all members in a sorted set between the given lexicographical range", Since: "2.8.9"}),
 
 		{Name: "zunion", Arity: -3, Flags: ReadOnly, KeysFn: numkeysFn(1, false), Handler: zsetopCmd(opUnion, false, false), Group: g, Summary: "Add multiple sorted sets", Since: "6.2.0"},
-		{Name: "zunionstore", Arity: -4, Flags: Write | DenyOOM, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opUnion, true, false), Group: g, Summary: "Add multiple sorted sets and store the resulting sorted set in a new key", Since: "2.0.0"},
+		{Name: "zunionstore", Arity: -4, Flags: Write | DenyOOM, FirstKey: 1, LastKey: 1, Step: 1, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opUnion, true, false), Group: g, Summary: "Add multiple sorted sets and store the resulting sorted set in a new key", Since: "2.0.0"},
 		{Name: "zinter", Arity: -3, Flags: ReadOnly, KeysFn: numkeysFn(1, false), Handler: zsetopCmd(opInter, false, false), Group: g, Summary: "Intersect multiple sorted sets", Since: "6.2.0"},
-		{Name: "zinterstore", Arity: -4, Flags: Write | DenyOOM, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opInter, true, false), Group: g, Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", Since: "2.0.0"},
+		{Name: "zinterstore", Arity: -4, Flags: Write | DenyOOM, FirstKey: 1, LastKey: 1, Step: 1, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opInter, true, false), Group: g, Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", Since: "2.0.0"},
 		{Name: "zintercard", Arity: -3, Flags: ReadOnly, KeysFn: numkeysFn(1, false), Handler: zsetopCmd(opInter, false, true), Group: g, Summary: "Intersect multiple sorted sets and return the cardinality of the result", Since: "7.0.0"},
 		{Name: "zdiff", Arity: -3, Flags: ReadOnly, KeysFn: numkeysFn(1, false), Handler: zsetopCmd(opDiff, false, false), Group: g, Summary: "Subtract multiple sorted sets", Since: "6.2.0"},
-		{Name: "zdiffstore", Arity: -4, Flags: Write | DenyOOM, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opDiff, true, false), Group: g, Summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", Since: "6.2.0"},
+		{Name: "zdiffstore", Arity: -4, Flags: Write | DenyOOM, FirstKey: 1, LastKey: 1, Step: 1, KeysFn: numkeysFn(2, true), Handler: zsetopCmd(opDiff, true, false), Group: g, Summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", Since: "6.2.0"},
 	}
 }
 

@@ -151,17 +151,27 @@ func (db *DB) expireIfNeeded(e *node) bool {
 
 // Lookup returns the entry for key for reading, or nil. An expired key is
 // removed (on a master) and reported missing.
-func (db *DB) Lookup(key []byte) *Entry {
+func (db *DB) Lookup(key []byte) *Entry { return db.lookup(key, true) }
+
+// lookup finds a live key; only read lookups count keyspace hits and
+// misses, as Redis's lookupKeyRead does.
+func (db *DB) lookup(key []byte, read bool) *Entry {
 	e := db.dict.find(key)
 	if e == nil {
-		db.ks.Misses++
+		if read {
+			db.ks.Misses++
+		}
 		return nil
 	}
 	if len(db.expires) > 0 && db.expireIfNeeded(e) {
-		db.ks.Misses++
+		if read {
+			db.ks.Misses++
+		}
 		return nil
 	}
-	db.ks.Hits++
+	if read {
+		db.ks.Hits++
+	}
 	e.lru = db.ks.clock
 	return e
 }
@@ -181,7 +191,7 @@ func (db *DB) Exists(key []byte) bool {
 // returning, a value that a running snapshot has not serialized yet is
 // captured, so the snapshot keeps the value as it was at its instant.
 func (db *DB) LookupWrite(key []byte) *Entry {
-	e := db.Lookup(key)
+	e := db.lookup(key, false)
 	if e != nil {
 		db.beforeWrite(e)
 	}
@@ -223,7 +233,7 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 // Delete removes key, reporting whether it existed (logically expired keys
 // count as missing).
 func (db *DB) Delete(key []byte) bool {
-	e := db.Lookup(key)
+	e := db.lookup(key, false)
 	if e == nil {
 		return false
 	}
@@ -337,7 +347,7 @@ func (db *DB) Swap(other *DB) {
 // Rename moves src's value and TTL to dst (which must differ), replacing
 // dst. Returns false when src is missing.
 func (db *DB) Rename(src, dst []byte, keepTTL bool) bool {
-	e := db.Lookup(src)
+	e := db.lookup(src, false)
 	if e == nil {
 		return false
 	}
@@ -354,7 +364,7 @@ func (db *DB) Rename(src, dst []byte, keepTTL bool) bool {
 // MoveTo moves key with its TTL into another database (MOVE). It reports
 // false when key is missing here or already present there.
 func (db *DB) MoveTo(key []byte, other *DB) bool {
-	e := db.Lookup(key)
+	e := db.lookup(key, false)
 	if e == nil || other.Exists(key) {
 		return false
 	}
