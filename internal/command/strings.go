@@ -182,7 +182,7 @@ func setCmd(c *Ctx) {
 			c.W.Null()
 		}
 	}
-	exists := c.DB.Exists(key)
+	exists := c.DB.LookupWrite(key) != nil // touches the key, as lookupKeyWrite does
 	if (flags&fNX != 0 && exists) || (flags&fXX != 0 && !exists) {
 		if flags&fGet == 0 {
 			c.W.Null()
@@ -209,7 +209,7 @@ func setCmd(c *Ctx) {
 }
 
 func setnxCmd(c *Ctx) {
-	if c.DB.Exists(c.Args[1]) {
+	if c.DB.LookupWrite(c.Args[1]) != nil {
 		c.W.Int(0)
 		return
 	}
@@ -357,7 +357,7 @@ func msetnxCmd(c *Ctx) {
 		return
 	}
 	for i := 1; i < len(c.Args); i += 2 {
-		if c.DB.Exists(c.Args[i]) {
+		if c.DB.LookupWrite(c.Args[i]) != nil {
 			c.W.Int(0)
 			return
 		}
