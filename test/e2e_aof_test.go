@@ -591,6 +591,9 @@ func TestAOFReplicaKeepsItsAOFThroughAFullSyncAndContinuesWithPSYNC(t *testing.T
 			}
 			r2.shutdown(t)
 			checkAOF(t, r2.manifest())
+			// Redis ignores our replication AUX fields and marks: it loads
+			// the replica's AOF into the master's data.
+			requireSameData(t, ctx, m, startRedisOnAOF(t, r2.aofDir()))
 		})
 	}
 }
