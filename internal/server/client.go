@@ -55,6 +55,8 @@ type client struct {
 	// are unblocked by other goroutines).
 	blocked       bool
 	blockDeadline time.Time
+	// queryLimit is client-query-buffer-limit, copied with them.
+	queryLimit int64
 }
 
 // maxBatchOutput is how large a batch's replies may grow before the
@@ -65,17 +67,21 @@ const maxBatchOutput = 1 << 20
 var _ command.Conn = (*client)(nil)
 
 func (s *Server) serve(conn net.Conn) {
+	// Settings change under srv.mu (CONFIG SET): read them under it.
+	s.mu.Lock()
+	keepAlive, maxBulk := s.set.TCPKeepAlive, s.set.ProtoMaxBulkLen
+	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
-		if s.set.TCPKeepAlive > 0 {
+		if keepAlive > 0 {
 			tc.SetKeepAlive(true)
-			tc.SetKeepAlivePeriod(time.Duration(s.set.TCPKeepAlive) * time.Second)
+			tc.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 		}
 	}
 	c := &client{
 		srv:     s,
 		conn:    conn,
-		rd:      resp.NewReader(s.set.ProtoMaxBulkLen),
+		rd:      resp.NewReader(maxBulk),
 		addr:    conn.RemoteAddr().String(),
 		laddr:   conn.LocalAddr().String(),
 		created: time.Now(),
@@ -208,7 +214,7 @@ func (c *client) loop() {
 		if rerr != nil {
 			return
 		}
-		if lim := s.set.ClientQueryBufferLimit; lim > 0 && int64(c.rd.Buffered()) > lim {
+		if lim := c.queryLimit; lim > 0 && int64(c.rd.Buffered()) > lim {
 			s.mu.Lock()
 			info := c.info()
 			s.mu.Unlock()
@@ -230,6 +236,7 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		out = c.collectOutput()
 		c.blocked = c.sess.Blocked()
 		c.blockDeadline = c.sess.BlockDeadline()
+		c.queryLimit = s.set.ClientQueryBufferLimit
 		s.mu.Unlock()
 	}()
 	c.lastIO = time.Now()
@@ -466,11 +473,14 @@ func (c *client) waitUnblocked() bool {
 	gone := make(chan struct{})
 	stopRead := make(chan struct{})
 	readDone := make(chan struct{})
+	// The deadline is cleared here, before the reader starts, and only set
+	// (to interrupt it) below: if the reader cleared it itself it could undo
+	// an interrupt that came first and block forever.
+	c.conn.SetReadDeadline(time.Time{})
 	go func() {
 		defer close(readDone)
 		buf := make([]byte, 4096)
 		for {
-			c.conn.SetReadDeadline(time.Time{})
 			n, err := c.conn.Read(buf)
 			if n > 0 {
 				s.mu.Lock()
