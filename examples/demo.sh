@@ -39,8 +39,16 @@ demo_dir=${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tandem-demo.XXXXXX")}
 demo_dir=$(mkdir -p "$demo_dir" && cd "$demo_dir" && pwd)
 
 if ! command -v redis-cli >/dev/null 2>&1; then
-	echo "demo: redis-cli not found (Debian: apt-get install redis-tools)" >&2
-	exit 1
+	# A fresh Debian machine has no redis-cli: install it when we can.
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "== installing redis-tools (for redis-cli)"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-tools >/dev/null
+	fi
+	if ! command -v redis-cli >/dev/null 2>&1; then
+		echo "demo: redis-cli not found (Debian: apt-get install redis-tools)" >&2
+		exit 1
+	fi
 fi
 
 bin=${DEMO_BIN:-}
