@@ -6,11 +6,10 @@
 #    `go tool pprof -top` (flat and cumulative). The profile covers the
 #    whole test process, the minimal client goroutines included (their
 #    share shows as syscall.Write/Read under benchServer.func1).
-# 2. perf, when it works here: `perf record -g` of the real tandem binary
-#    and of redis-server while redis-benchmark runs SET -c 50 -P 1, so the
-#    two servers' profiles can be compared, with `perf stat` counting their
-#    system calls and context switches per request, and their CPU time per
-#    request from /proc/<pid>/stat.
+# 2. Both real servers under redis-benchmark SET -c 50 -P 1: their CPU time
+#    per request (/proc/<pid>/stat, no profiler attached), then, when perf
+#    works here, a second run under `perf record -g` (top symbols) and
+#    `perf stat` (system calls and context switches per request).
 #
 # Outputs go next to the results CSV (cpu.prof, pprof-*.txt, perf-*.txt).
 # Environment: BENCH_PROFILE_TIME (Go benchtime, default 5s, quick 2000x),
@@ -62,6 +61,19 @@ for side in redis tandem; do
   data=$WORK/perf-$side.data
   # warm up, then record the server while redis-benchmark runs
   run_benchmark "${SRV_PORT[$side]}" "$WORK/warm.csv" -c 50 -n 20000 -t set || true
+  # CPU time per request from /proc, without perf attached (tracing the
+  # system calls makes each one dearer)
+  cpu0=$(cpu_ticks "${SRV_PID[$side]}")
+  run_benchmark "${SRV_PORT[$side]}" "$WORK/plain.csv" -c 50 -n "$PN" -t set || true
+  cpu1=$(cpu_ticks "${SRV_PID[$side]}")
+  RPS[$side]=$(csv_value "$WORK/plain.csv" SET rps)
+  read -r u0 s0 <<<"$cpu0"
+  read -r u1 s1 <<<"$cpu1"
+  tck=$(getconf CLK_TCK)
+  per=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" \
+    'BEGIN {printf "%.1f us/request (user %.1f + sys %.1f)", (u + s) / t * 1e6 / n, u / t * 1e6 / n, s / t * 1e6 / n}')
+  CPU_PER[$side]=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" 'BEGIN {printf "%.2f", (u + s) / t * 1e6 / n}')
+
   timeout 120 perf record -e cpu-clock -F 999 -g -p "${SRV_PID[$side]}" -o "$data" >/dev/null 2>&1 &
   ppid=$!
   PIDS+=("$ppid")
@@ -72,9 +84,7 @@ for side in redis tandem; do
   spid=$!
   PIDS+=("$spid")
   sleep 0.5
-  cpu0=$(cpu_ticks "${SRV_PID[$side]}")
   run_benchmark "${SRV_PORT[$side]}" "$WORK/perf.csv" -c 50 -n "$PN" -t set || true
-  cpu1=$(cpu_ticks "${SRV_PID[$side]}")
   for p in "$ppid" "$spid"; do
     kill -INT "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
@@ -84,15 +94,8 @@ for side in redis tandem; do
     EV[$side,$ev]=$(awk -F, -v e="$ev" -v n="$PN" '$3 == e && $1 ~ /^[0-9]+$/ {printf "%.2f", $1 / n}' "$stat" 2>/dev/null || true)
   done
   rps=$(csv_value "$WORK/perf.csv" SET rps)
-  read -r u0 s0 <<<"$cpu0"
-  read -r u1 s1 <<<"$cpu1"
-  tck=$(getconf CLK_TCK)
-  per=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" \
-    'BEGIN {printf "%.1f us/request (user %.1f + sys %.1f)", (u + s) / t * 1e6 / n, u / t * 1e6 / n, s / t * 1e6 / n}')
-  CPU_PER[$side]=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" 'BEGIN {printf "%.2f", (u + s) / t * 1e6 / n}')
-  RPS[$side]=$rps
   {
-    echo "== perf: $side, SET -c 50 -P 1 -n $PN: $rps req/s while recorded; server CPU $per"
+    echo "== $side, SET -c 50 -P 1 -n $PN: ${RPS[$side]:-?} req/s and server CPU $per without perf; $rps req/s while recorded"
     echo "-- per request: ${EV[$side,raw_syscalls:sys_enter]:-?} system calls (read ${EV[$side,syscalls:sys_enter_read]:-?}, write ${EV[$side,syscalls:sys_enter_write]:-?}), ${EV[$side,sched:sched_switch]:-?} context switches"
     echo "-- by object"
     perf report -i "$data" --stdio --no-children --sort dso -g none --percent-limit 1 2>/dev/null |
@@ -103,9 +106,9 @@ for side in redis tandem; do
   } | tee "$out_dir/perf-$side.txt"
   echo
 done
-w="SET -c 50 -P 1 n=$PN (perf run)"
+w="SET -c 50 -P 1 n=$PN"
 record "$w" "server CPU per request" us lower "${CPU_PER[redis]:-}" "${CPU_PER[tandem]:-}" \
-  "rps while recorded: redis ${RPS[redis]:-?}; tandem ${RPS[tandem]:-?}"
+  "utime+stime from /proc; rps redis ${RPS[redis]:-?} tandem ${RPS[tandem]:-?}"
 record "$w" "system calls per request" count lower "${EV[redis,raw_syscalls:sys_enter]:-}" "${EV[tandem,raw_syscalls:sys_enter]:-}"
 record "$w" "read() per request" count lower "${EV[redis,syscalls:sys_enter_read]:-}" "${EV[tandem,syscalls:sys_enter_read]:-}"
 record "$w" "write() per request" count lower "${EV[redis,syscalls:sys_enter_write]:-}" "${EV[tandem,syscalls:sys_enter_write]:-}"

@@ -108,7 +108,10 @@ func TestReplWaitCountsAcknowledgingReplicas(t *testing.T) {
 	waitLinkUp(t, ctx, r1, r2)
 	waitOnline(t, ctx, m, 2)
 
-	conn := m.c.Conn() // WAIT is about this connection's writes
+	// WAIT is about this connection's writes; the client must outwait it.
+	wc := redis.NewClient(&redis.Options{Addr: m.proc.Addr(), Protocol: 2, ReadTimeout: time.Minute, MaxRetries: -1})
+	defer wc.Close()
+	conn := wc.Conn()
 	defer conn.Close()
 	wait := func(n, ms int) (int64, time.Duration) {
 		t.Helper()
@@ -119,8 +122,13 @@ func TestReplWaitCountsAcknowledgingReplicas(t *testing.T) {
 		}
 		return got, time.Since(start)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("master INFO replication:\n%s", m.c.Info(ctx, "replication").Val())
+		}
+	})
 	conn.Set(ctx, "a", "1", 0)
-	if got, _ := wait(2, 10000); got != 2 {
+	if got, _ := wait(2, 20000); got != 2 {
 		t.Fatalf("WAIT 2 with both replicas up = %d", got)
 	}
 	if got, el := wait(0, 0); got != 2 || el > 5*time.Second {
@@ -129,6 +137,9 @@ func TestReplWaitCountsAcknowledgingReplicas(t *testing.T) {
 
 	p2.Pause(true)
 	conn.Set(ctx, "b", "2", 0)
+	if got, _ := wait(1, 20000); got != 1 { // r1 acks; r2 cannot
+		t.Fatalf("WAIT 1 with r2 paused = %d, want 1", got)
+	}
 	got, el := wait(2, 1000)
 	if got != 1 {
 		t.Errorf("WAIT 2 1000 with r2 paused = %d, want 1", got)

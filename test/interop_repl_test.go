@@ -23,9 +23,9 @@ import (
 // were written.
 func writeInBackground(t testing.TB, ctx context.Context, n *replNode, caps replCaps, prefix string) (stop func() int) {
 	t.Helper()
-	dbs := make([]*replNode, 0, 4)
+	var dbs []*redis.Client
 	for db := 0; db < 4; db++ {
-		dbs = append(dbs, &replNode{name: n.name, proc: n.proc, c: n.db(t, db), redis: n.redis})
+		dbs = append(dbs, n.db(t, db))
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -41,7 +41,7 @@ func writeInBackground(t testing.TB, ctx context.Context, n *replNode, caps repl
 				return
 			default:
 			}
-			c := dbs[i%len(dbs)].c
+			c := dbs[i%len(dbs)]
 			p := c.Pipeline()
 			k := fmt.Sprintf("%s:%d", prefix, i)
 			p.Set(ctx, "str:"+k, strings.Repeat("d", i%100), time.Hour)
@@ -89,7 +89,6 @@ func interopRun(t *testing.T, ctx context.Context, m, r *replNode, extra ...*rep
 	for db := 0; db < 3; db++ {
 		writeTyped(t, ctx, m.db(t, db), caps, "before", 150, time.Hour)
 	}
-	m.c.Do(ctx, "SELECT", 0)
 	stop := writeInBackground(t, ctx, m, caps, "during")
 	r.replicaOf(t, ctx, m.port())
 	waitLinkUp(t, ctx, r)

@@ -745,22 +745,30 @@ func (l *link) sendAck() {
 		l.m.srv.Unlock()
 		return
 	}
-	off := l.reploff
+	off, conn := l.reploff, l.conn
 	l.m.srv.Unlock()
-	l.writeAck(off)
+	l.writeAck(conn, off)
 }
 
 // ackNow answers a GETACK from inside the stream (lock held): the offset is
 // the one before the GETACK's own bytes, as Redis reports it; the write
 // happens without the lock.
 func (l *link) ackNow() {
-	off := l.reploff
-	go l.writeAck(off)
-}
-
-func (l *link) writeAck(off int64) {
 	if l.conn == nil {
 		return
 	}
-	l.write(resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10))))
+	off, conn := l.reploff, l.conn
+	go l.writeAck(conn, off)
+}
+
+// writeAck writes REPLCONF ACK on conn, the connection seen under the
+// server lock when the offset was read: l.conn itself belongs to the link
+// goroutine, which replaces it on reconnect (an ACK must not slip into the
+// next connection's handshake).
+func (l *link) writeAck(conn net.Conn, off int64) {
+	b := resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10)))
+	l.connMu.Lock()
+	defer l.connMu.Unlock()
+	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	conn.Write(b)
 }
