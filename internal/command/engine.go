@@ -40,6 +40,11 @@ type Engine struct {
 	now   int64
 	depth int
 	unit  []propOp
+	// unitBuf and unitArgs hold the unit's argument bytes and their ranges;
+	// argvScratch is rebuilt from them for each sink call.
+	unitBuf     []byte
+	unitArgs    [][2]int
+	argvScratch [][]byte
 	// noWrap keeps the current unit from being wrapped in MULTI/EXEC
 	// (active expiry, SCAN, RANDOMKEY).
 	noWrap bool
@@ -61,9 +66,13 @@ type Engine struct {
 	ErrorStats map[string]int64
 }
 
+// propOp is one propagated command: its arguments are the byte ranges
+// unitArgs[first:first+n] of unitBuf. Keeping the unit in two reused flat
+// buffers (instead of copying each argument) makes propagation free of
+// allocations in steady state.
 type propOp struct {
-	db   int
-	argv [][]byte
+	db       int
+	first, n int
 }
 
 type watchKey struct {
@@ -333,11 +342,22 @@ func (e *Engine) alsoPropagate(db int, argv [][]byte) {
 	if !e.sinksActive() {
 		return
 	}
-	cp := make([][]byte, len(argv))
-	for i, a := range argv {
-		cp[i] = append([]byte(nil), a...)
+	op := propOp{db: db, first: len(e.unitArgs), n: len(argv)}
+	for _, a := range argv {
+		start := len(e.unitBuf)
+		e.unitBuf = append(e.unitBuf, a...)
+		e.unitArgs = append(e.unitArgs, [2]int{start, len(e.unitBuf)})
 	}
-	e.unit = append(e.unit, propOp{db: db, argv: cp})
+	e.unit = append(e.unit, op)
+}
+
+// argvOf rebuilds an op's arguments (valid until the next call).
+func (e *Engine) argvOf(op propOp) [][]byte {
+	e.argvScratch = e.argvScratch[:0]
+	for _, r := range e.unitArgs[op.first : op.first+op.n] {
+		e.argvScratch = append(e.argvScratch, e.unitBuf[r[0]:r[1]:r[1]])
+	}
+	return e.argvScratch
 }
 
 var (
@@ -366,13 +386,18 @@ func (e *Engine) flushUnit() {
 			sink.Propagate(e.unit[0].db, argMulti)
 		}
 		for _, op := range e.unit {
-			sink.Propagate(op.db, op.argv)
+			sink.Propagate(op.db, e.argvOf(op))
 		}
 		if wrap {
 			sink.Propagate(e.unit[len(e.unit)-1].db, argExec)
 		}
 	}
 	e.unit = e.unit[:0]
+	e.unitArgs = e.unitArgs[:0]
+	if cap(e.unitBuf) > 1<<20 {
+		e.unitBuf = nil // one huge command must not pin its buffer
+	}
+	e.unitBuf = e.unitBuf[:0]
 	e.noWrap = false
 }
 
