@@ -113,6 +113,25 @@ func expireArg(now int64, arg []byte, unit int64, abs bool) (int64, bool) {
 	return v, true
 }
 
+// expireOption parses the value of an EX, PX, EXAT or PXAT option (opt in
+// upper case) into an absolute unix-ms time, answering Redis's errors
+// ("invalid expire time in '<cmd>' command" names the running command).
+func expireOption(c *Ctx, opt string, arg []byte) (int64, bool) {
+	unit := int64(1000)
+	if opt[0] == 'P' {
+		unit = 1
+	}
+	when, ok := expireArg(c.Now(), arg, unit, strings.HasSuffix(opt, "AT"))
+	if !ok {
+		if _, isInt := resp.ParseInt(arg); !isInt {
+			c.Error(ErrNotInt)
+		} else {
+			c.Error("ERR invalid expire time in '" + c.Spec.Name + "' command")
+		}
+	}
+	return when, ok
+}
+
 var (
 	argSet     = []byte("SET")
 	argPXAT    = []byte("PXAT")
@@ -148,18 +167,8 @@ func setCmd(c *Ctx) {
 			flags |= fKeepTTL
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&fKeepTTL == 0 && (flags&fExpire == 0 || a == expOpt) && hasNext:
 			expOpt = a // Redis accepts the same option repeated; the last wins
-			unit := int64(1000)
-			if a[0] == 'P' {
-				unit = 1
-			}
 			var ok bool
-			when, ok = expireArg(c.Now(), c.Args[i+1], unit, strings.HasSuffix(a, "AT"))
-			if !ok {
-				if _, isInt := resp.ParseInt(c.Args[i+1]); !isInt {
-					c.Error(ErrNotInt)
-				} else {
-					c.Error("ERR invalid expire time in 'set' command")
-				}
+			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
 				return
 			}
 			flags |= fExpire
@@ -276,18 +285,8 @@ func getexCmd(c *Ctx) {
 		switch {
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && (mode == "" || a == expOpt) && i+1 < len(c.Args):
 			expOpt = a // the same option may repeat; the last wins
-			unit := int64(1000)
-			if a[0] == 'P' {
-				unit = 1
-			}
 			var ok bool
-			when, ok = expireArg(c.Now(), c.Args[i+1], unit, strings.HasSuffix(a, "AT"))
-			if !ok {
-				if _, isInt := resp.ParseInt(c.Args[i+1]); !isInt {
-					c.Error(ErrNotInt)
-				} else {
-					c.Error("ERR invalid expire time in 'getex' command")
-				}
+			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
 				return
 			}
 			mode = "expire"
