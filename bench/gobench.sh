@@ -6,6 +6,7 @@
 #
 # Environment: BENCH_GO_FILTER (a -bench regexp, default .),
 # BENCH_GO_TIME (-benchtime, default 1s, quick 2000x); see lib.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null 2>&1 || die "go not found on PATH"
 

@@ -7,6 +7,7 @@
 #
 # Environment: BENCH_LAT_CLIENTS (default 4), BENCH_LAT_N, BENCH_LAT_SECS;
 # see lib.sh for the rest.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
 

@@ -81,7 +81,8 @@ cleanup() {
   trap - EXIT
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do stop_pid "$p" 5; done
-  if [ "$rc" != 0 ] || [ "$KEEP_WORK" = 1 ]; then
+  # keep the servers' logs of a failed run (not of an interrupted one)
+  if [ "$KEEP_WORK" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 130 ] && [ "$rc" != 143 ]; }; then
     log "work directory kept: $WORK"
   else
     rm -rf "$WORK"
@@ -233,13 +234,15 @@ children_private_kb() {
   echo "$total"
 }
 
-# settle_rss PID: wait until VmRSS stops changing (two readings 300ms apart
-# within 0.5%), at most 10 s; prints the last reading in kB.
+# settle_rss PID: wait until VmRSS stops changing (two readings 300ms apart,
+# 100ms in quick mode, within 0.5%), at most 100 readings; prints the last
+# reading in kB.
 settle_rss() {
-  local pid=$1 a b i
+  local pid=$1 a b i gap=0.3
+  [ "$BENCH_QUICK" != 1 ] || gap=0.1
   a=$(rss_kb "$pid")
-  for ((i = 0; i < 33; i++)); do
-    sleep 0.3
+  for ((i = 0; i < 100; i++)); do
+    sleep "$gap"
     b=$(rss_kb "$pid")
     if awk -v a="$a" -v b="$b" 'BEGIN {d = a - b; if (d < 0) d = -d; exit !(d <= a * 0.005)}'; then
       break

@@ -12,6 +12,7 @@
 #
 # Environment: BENCH_MEM_KEYS, BENCH_MEM_AGG_KEYS, BENCH_MEM_SETS (subset
 # of: strings hash list set zset); see lib.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
 

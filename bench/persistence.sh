@@ -14,6 +14,7 @@
 # and peak RSS: the largest).
 #
 # Environment: BENCH_PERSIST_KEYS, BENCH_PERSIST_LOAD_N; see lib.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
 

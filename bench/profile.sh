@@ -13,7 +13,9 @@
 #
 # Outputs go next to the results CSV (cpu.prof, pprof-*.txt, perf-*.txt).
 # Environment: BENCH_PROFILE_TIME (Go benchtime, default 5s, quick 2000x),
-# BENCH_PROFILE_N (redis-benchmark requests for perf, default 400000).
+# BENCH_PROFILE_N (redis-benchmark requests per run, default 400000),
+# BENCH_NO_PERF=1 (skip perf).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null 2>&1 || die "go not found on PATH"
 
@@ -44,10 +46,12 @@ echo
 echo "== allocations (alloc_objects)"
 cat "$out_dir/pprof-alloc.txt"
 
-# ---------------------------------------------------------------- perf
-if ! command -v perf >/dev/null 2>&1 || ! perf record -e cpu-clock -o "$WORK/probe.data" -- true >/dev/null 2>&1; then
-  echo "perf is not available here: skipping the perf profiles"
-  exit 0
+# ------------------------------------------------- real servers, perf
+have_perf=1
+if [ "${BENCH_NO_PERF:-0}" = 1 ] || ! command -v perf >/dev/null 2>&1 ||
+  ! perf record -e cpu-clock -o "$WORK/probe.data" -- true >/dev/null 2>&1; then
+  echo "perf is not available here (or BENCH_NO_PERF=1): CPU time only, no perf profiles"
+  have_perf=0
 fi
 require_tools
 
@@ -73,6 +77,10 @@ for side in redis tandem; do
   per=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" \
     'BEGIN {printf "%.1f us/request (user %.1f + sys %.1f)", (u + s) / t * 1e6 / n, u / t * 1e6 / n, s / t * 1e6 / n}')
   CPU_PER[$side]=$(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$tck" -v n="$PN" 'BEGIN {printf "%.2f", (u + s) / t * 1e6 / n}')
+  if [ "$have_perf" = 0 ]; then
+    echo "== $side, SET -c 50 -P 1 -n $PN: ${RPS[$side]:-?} req/s, server CPU $per"
+    continue
+  fi
 
   timeout 120 perf record -e cpu-clock -F 999 -g -p "${SRV_PID[$side]}" -o "$data" >/dev/null 2>&1 &
   ppid=$!

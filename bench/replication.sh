@@ -11,6 +11,7 @@
 # figures are n/a and the case says "not available yet" instead of failing.
 #
 # Environment: BENCH_REPL_KEYS, BENCH_REPL_N; see lib.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
 

@@ -65,7 +65,7 @@ export TANDEM_BIN=$ROOT/bin/tandem
 
 # shellcheck disable=SC2034 # read by lib.sh
 CASE_NAME=run
-# shellcheck source=lib.sh disable=SC1091
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$BENCH_DIR/lib.sh"
 
 log "building $TANDEM_BIN"

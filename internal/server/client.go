@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"io"
 	"net"
 	"strings"
@@ -246,8 +245,8 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		if perr == resp.ErrIncomplete {
 			break
 		}
-		var pe *resp.ProtocolError
-		if errors.As(perr, &pe) {
+		// A type assertion, not errors.As: that would allocate per request.
+		if pe, ok := perr.(*resp.ProtocolError); ok {
 			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
 			c.w.Error("ERR " + pe.Error())
 			return nil, true
