@@ -190,6 +190,7 @@ func (inst *Instance) Shutdown() {
 			inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
 		}
 	}
+	inst.Server.MarkStopping()
 	inst.Server.Unlock()
 	inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
 	inst.Repl.Close()

@@ -14,7 +14,7 @@ import (
 // gate refuses commands for reasons that depend on server state. The
 // engine has already checked existence, arity and authentication.
 func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
-	if s.closing.Load() && spec.Name != "shutdown" {
+	if (s.closing.Load() || s.stopping.Load()) && spec.Name != "shutdown" {
 		return "ERR Server is shutting down"
 	}
 	if s.Loading && spec.Flags&command.Loading == 0 {

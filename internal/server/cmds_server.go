@@ -445,6 +445,7 @@ func (s *Server) shutdownCmd(c *command.Ctx) {
 			return
 		}
 	}
+	s.MarkStopping()
 	s.log.Warningf("Redis is now ready to exit, bye bye...")
 	// No reply: the connection closes, as Redis's does.
 	c.S.Flags |= command.FlagCloseAfterReply

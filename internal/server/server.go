@@ -60,6 +60,10 @@ type Server struct {
 	started   time.Time
 
 	closing  atomic.Bool
+	// stopping is set, in the same lock hold as the final save, once a
+	// shutdown is decided: from then on nothing runs or propagates, so the
+	// saved replication offset is the last one any replica saw.
+	stopping atomic.Bool
 	done     chan struct{}
 	wg       sync.WaitGroup
 	shutdown func(save bool) // what SHUTDOWN does beyond closing (persistence hooks)
@@ -349,6 +353,13 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// MarkStopping records that shutdown is decided (srv.mu held, right after
+// the final save): commands, the periodic cycle and propagation stop.
+func (s *Server) MarkStopping() { s.stopping.Store(true) }
+
+// Stopping reports whether shutdown is decided.
+func (s *Server) Stopping() bool { return s.stopping.Load() }
+
 // Done is closed when the server has stopped (Close or SHUTDOWN).
 func (s *Server) Done() <-chan struct{} { return s.done }
 
@@ -421,6 +432,12 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		s.mu.Lock()
+		// Checked under the lock: a tick that waited for the lock while
+		// SHUTDOWN saved must not propagate anything after the save.
+		if s.stopping.Load() {
+			s.mu.Unlock()
+			continue
+		}
 		s.ks.Tick()
 		s.sampleOps()
 		for _, db := range s.ks.DBs {
@@ -446,6 +463,10 @@ func (s *Server) activeExpire(budget time.Duration) {
 	for {
 		more := false
 		s.mu.Lock()
+		if s.stopping.Load() {
+			s.mu.Unlock()
+			return
+		}
 		for _, db := range s.ks.DBs {
 			sampled, expired := db.ExpireSample(20)
 			if sampled > 0 && expired*4 > sampled {
