@@ -55,6 +55,30 @@ func (s *Server) registerServerCommands() {
 		notYet("fcall_ro", "scripting", "scripting (FCALL_RO)", command.NoScript),
 		notYet("function", "scripting", "scripting (FUNCTION)", command.NoScript),
 	)
+	// Families not built yet answer a clear error rather than "unknown
+	// command", so users see the feature is missing, not mistyped.
+	for _, fam := range []struct {
+		what  string
+		names []string
+	}{
+		{"streams", []string{"xadd", "xrange", "xrevrange", "xlen", "xread", "xreadgroup", "xgroup", "xack", "xdel", "xtrim", "xinfo", "xclaim", "xautoclaim", "xpending", "xsetid"}},
+		{"ACL", []string{"acl"}},
+		{"geo commands", []string{"geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"}},
+		{"HyperLogLog", []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"}},
+		{"DUMP/RESTORE", []string{"dump", "restore", "migrate"}},
+		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
+		{"modules", []string{"module"}},
+		{"LCS", []string{"lcs"}},
+		{"SORT", []string{"sort", "sort_ro"}},
+		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
+		{"latency monitoring", []string{"latency"}},
+	} {
+		for _, name := range fam.names {
+			if s.eng.Table.Lookup([]byte(name)) == nil {
+				s.eng.Table.Add(notYet(name, "server", fam.what, 0))
+			}
+		}
+	}
 	for _, name := range []string{"save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync", "replconf", "failover"} {
 		if s.eng.Table.Lookup([]byte(name)) == nil {
 			flags := adm
