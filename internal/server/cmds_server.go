@@ -75,7 +75,13 @@ func (s *Server) registerServerCommands() {
 	} {
 		for _, name := range fam.names {
 			if s.eng.Table.Lookup([]byte(name)) == nil {
-				s.eng.Table.Add(notYet(name, "server", fam.what, 0))
+				sp := notYet(name, "server", fam.what, 0)
+				// COMMAND INFO shows Redis 7.0's arity and key triple, so
+				// tools that read the table see the real shape.
+				if a, ok := notBuiltShapes[name]; ok {
+					sp.Arity, sp.FirstKey, sp.LastKey, sp.Step = a[0], a[1], a[2], a[3]
+				}
+				s.eng.Table.Add(sp)
 			}
 		}
 	}
@@ -474,4 +480,55 @@ func (s *Server) shutdownCmd(c *command.Ctx) {
 	// No reply: the connection closes, as Redis's does.
 	c.S.Flags |= command.FlagCloseAfterReply
 	go s.Close()
+}
+
+// notBuiltShapes are Redis 7.0.15's COMMAND INFO arity and (first, last,
+// step) key triple of the commands Tandem does not build yet.
+var notBuiltShapes = map[string][4]int{
+	"xadd":                 {-5, 1, 1, 1},
+	"xrange":               {-4, 1, 1, 1},
+	"xrevrange":            {-4, 1, 1, 1},
+	"xlen":                 {2, 1, 1, 1},
+	"xread":                {-4, 0, 0, 0},
+	"xreadgroup":           {-7, 0, 0, 0},
+	"xgroup":               {-2, 0, 0, 0},
+	"xack":                 {-4, 1, 1, 1},
+	"xdel":                 {-3, 1, 1, 1},
+	"xtrim":                {-4, 1, 1, 1},
+	"xinfo":                {-2, 0, 0, 0},
+	"xclaim":               {-6, 1, 1, 1},
+	"xautoclaim":           {-6, 1, 1, 1},
+	"xpending":             {-3, 1, 1, 1},
+	"xsetid":               {-3, 1, 1, 1},
+	"acl":                  {-2, 0, 0, 0},
+	"geoadd":               {-5, 1, 1, 1},
+	"geodist":              {-4, 1, 1, 1},
+	"geohash":              {-2, 1, 1, 1},
+	"geopos":               {-2, 1, 1, 1},
+	"georadius":            {-6, 1, 1, 1},
+	"georadius_ro":         {-6, 1, 1, 1},
+	"georadiusbymember":    {-5, 1, 1, 1},
+	"georadiusbymember_ro": {-5, 1, 1, 1},
+	"geosearch":            {-7, 1, 1, 1},
+	"geosearchstore":       {-8, 1, 2, 1},
+	"pfadd":                {-2, 1, 1, 1},
+	"pfcount":              {-2, 1, -1, 1},
+	"pfmerge":              {-2, 1, -1, 1},
+	"pfdebug":              {3, 2, 2, 1},
+	"pfselftest":           {1, 0, 0, 0},
+	"dump":                 {2, 1, 1, 1},
+	"restore":              {-4, 1, 1, 1},
+	"migrate":              {-6, 3, 3, 1},
+	"cluster":              {-2, 0, 0, 0},
+	"readonly":             {1, 0, 0, 0},
+	"readwrite":            {1, 0, 0, 0},
+	"asking":               {1, 0, 0, 0},
+	"module":               {-2, 0, 0, 0},
+	"lcs":                  {-3, 1, 2, 1},
+	"sort":                 {-2, 1, 1, 1},
+	"sort_ro":              {-2, 1, 1, 1},
+	"spublish":             {3, 1, 1, 1},
+	"ssubscribe":           {-2, 1, -1, 1},
+	"sunsubscribe":         {-1, 1, -1, 1},
+	"latency":              {-2, 0, 0, 0},
 }
