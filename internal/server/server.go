@@ -59,7 +59,7 @@ type Server struct {
 	runID     string
 	started   time.Time
 
-	closing  atomic.Bool
+	closing atomic.Bool
 	// stopping is set, in the same lock hold as the final save, once a
 	// shutdown is decided: from then on nothing runs or propagates, so the
 	// saved replication offset is the last one any replica saw.
