@@ -333,7 +333,7 @@ func TestAOFWeLoadRedisVectorDirectories(t *testing.T) {
 	for _, dir := range []string{"aof-rdb-base", "aof-resp-base"} {
 		t.Run(dir, func(t *testing.T) {
 			ctx := ctxFor(t, time.Minute)
-			src := filepath.Join("/work/shared/testdata/aof", dir)
+			src := filepath.Join(testutil.SharedDir(), "testdata", "aof", dir)
 			if _, err := os.Stat(src); err != nil {
 				t.Skip("vector not available")
 			}
@@ -358,7 +358,7 @@ func TestAOFWeLoadRedisVectorDirectories(t *testing.T) {
 // redis-server 7.0 does.
 func TestAOFWeLoadAnOldStyleRDBPreambleAOF(t *testing.T) {
 	ctx := ctxFor(t, time.Minute)
-	src := "/work/shared/testdata/aof/rdb-preamble.aof"
+	src := filepath.Join(testutil.SharedDir(), "testdata", "aof", "rdb-preamble.aof")
 	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Skip("vector not available")
@@ -510,7 +510,7 @@ func TestAOFInfoPersistenceFields(t *testing.T) {
 // RESP base load in redis-server as they load from the RDB they came from.
 func TestAOFCollectionsInARESPBaseLoadInRedis(t *testing.T) {
 	ctx := ctxFor(t, time.Minute)
-	src := "/work/shared/testdata/rdb/big-encodings.rdb"
+	src := filepath.Join(testutil.SharedDir(), "testdata", "rdb", "big-encodings.rdb")
 	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Skip("vector not available")

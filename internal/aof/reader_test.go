@@ -10,9 +10,11 @@ import (
 	"testing"
 
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
-const vectors = "/work/shared/testdata/aof"
+// vectors are Redis 7.0.15 AOF files in shared/ beside the repository.
+var vectors = filepath.Join(testutil.SharedDir(), "testdata", "aof")
 
 // vectorPath finds a shared test vector, skipping when absent.
 func vectorPath(t testing.TB, rel string) string {

@@ -222,3 +222,10 @@ func RedisCLI(t testing.TB, port int, args ...string) string {
 	}
 	return strings.TrimRight(string(out), "\n")
 }
+
+// SharedDir is the project's shared/ directory (specs and Redis-made test
+// vectors), which sits beside the repository: ../shared from its root.
+func SharedDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared")
+}
