@@ -94,6 +94,25 @@ func removedFrom(c *Ctx, key []byte, v lengther) {
 	c.DB.Modified(key)
 }
 
+// removeMembers is HDEL, SREM and ZREM: remove each argument with remove,
+// stop once the collection is empty, delete the key then, and answer how
+// many were removed.
+func removeMembers(c *Ctx, key []byte, v lengther, remove func(m []byte) bool) {
+	n := 0
+	for _, m := range c.Args[2:] {
+		if remove(m) {
+			n++
+			if v.Len() == 0 {
+				break
+			}
+		}
+	}
+	if n > 0 {
+		removedFrom(c, key, v)
+	}
+	c.W.Int(int64(n))
+}
+
 // storeResult is the end of every *STORE command: a non-empty result
 // replaces dst (dropping its TTL, as Redis's setKey does) and its size is
 // the reply; an empty one deletes dst and answers 0.

@@ -119,19 +119,7 @@ func hdelCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	n := 0
-	for _, f := range c.Args[2:] {
-		if h.Del(f) {
-			n++
-			if h.Len() == 0 {
-				break
-			}
-		}
-	}
-	if n > 0 {
-		removedFrom(c, key, h)
-	}
-	c.W.Int(int64(n))
+	removeMembers(c, key, h, h.Del)
 }
 
 func hlenCmd(c *Ctx) {

@@ -65,19 +65,7 @@ func sremCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	n := 0
-	for _, m := range c.Args[2:] {
-		if s.Remove(m) {
-			n++
-			if s.Len() == 0 {
-				break
-			}
-		}
-	}
-	if n > 0 {
-		removedFrom(c, key, s)
-	}
-	c.W.Int(int64(n))
+	removeMembers(c, key, s, s.Remove)
 }
 
 func scardCmd(c *Ctx) {

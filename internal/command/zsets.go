@@ -177,19 +177,7 @@ func zremCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	n := 0
-	for _, m := range c.Args[2:] {
-		if z.Rem(m) {
-			n++
-			if z.Len() == 0 {
-				break
-			}
-		}
-	}
-	if n > 0 {
-		removedFrom(c, key, z)
-	}
-	c.W.Int(int64(n))
+	removeMembers(c, key, z, z.Rem)
 }
 
 func zcardCmd(c *Ctx) {
