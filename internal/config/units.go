@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/tandemdb/tandem/internal/resp"
 	"math"
 	"strconv"
 	"strings"
@@ -206,39 +207,7 @@ func isCSpace(c byte) bool {
 
 // quote is Redis's sdscatrepr: the form CONFIG REWRITE writes strings in and
 // redis-server turns command-line values into. resp.SplitArgs reads it back.
-func quote(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b.WriteByte(c)
-			} else {
-				b.WriteString(`\x`)
-				b.WriteByte("0123456789abcdef"[c>>4])
-				b.WriteByte("0123456789abcdef"[c&15])
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func quote(s string) string { return string(resp.AppendRepr(nil, s)) }
 
 // lower folds ASCII only, as Redis's sdstolower does.
 func lower(s string) string {

@@ -114,3 +114,35 @@ func hexVal(c byte) byte {
 		return c - 'A' + 10
 	}
 }
+
+// AppendRepr appends s quoted the way Redis's sdscatrepr does: in double
+// quotes, with \\ \" \n \r \t \a \b escaped and other non-printable bytes as
+// \xHH. SplitArgs reads it back. MONITOR lines, CONFIG REWRITE and the AOF
+// manifest all use this form.
+func AppendRepr(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if c >= 0x20 && c <= 0x7e {
+				b = append(b, c)
+			} else {
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
+			}
+		}
+	}
+	return append(b, '"')
+}

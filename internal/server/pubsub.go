@@ -282,32 +282,7 @@ func (s *Server) feedMonitors(sess *command.Session, args [][]byte) {
 }
 
 // appendRepr quotes like Redis's sdscatrepr.
-func appendRepr(b, s []byte) []byte {
-	b = append(b, '"')
-	for _, ch := range s {
-		switch ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b = append(b, ch)
-			} else {
-				b = append(b, fmt.Sprintf("\\x%02x", ch)...)
-			}
-		}
-	}
-	return append(b, '"')
-}
+func appendRepr(b, s []byte) []byte { return resp.AppendRepr(b, string(s)) }
 
 func (s *Server) monitorCmd(c *command.Ctx) {
 	cl := c.S.Owner.(*client)
