@@ -56,6 +56,17 @@ type client struct {
 	blockDeadline time.Time
 	// queryLimit is client-query-buffer-limit, copied with them.
 	queryLimit int64
+	// qbufLen and qbufCap are the query buffer's use and size for CLIENT
+	// LIST, copied under srv.mu: the reader itself fills the buffer
+	// without the lock.
+	qbufLen, qbufCap int
+
+	// evl is the event loop serving this client, nil once the client is on
+	// the goroutine path (written only by the loop's goroutine).
+	evl *eventLoop
+	// yield: runBuffered stopped for the client to leave the event loop
+	// (CLIENT PAUSE waits belong on the goroutine path).
+	yield bool
 }
 
 // maxBatchOutput is how large a batch's replies may grow before the
@@ -68,7 +79,7 @@ var _ command.Conn = (*client)(nil)
 func (s *Server) serve(conn net.Conn) {
 	// Settings change under srv.mu (CONFIG SET): read them under it.
 	s.mu.Lock()
-	keepAlive, maxBulk := s.set.TCPKeepAlive, s.set.ProtoMaxBulkLen
+	keepAlive := s.set.TCPKeepAlive
 	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
@@ -77,6 +88,19 @@ func (s *Server) serve(conn net.Conn) {
 			tc.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 		}
 	}
+	c := s.newClient(conn)
+	if !s.register(c) {
+		return
+	}
+	defer s.dropClient(c)
+	defer s.recoverPanic(c)
+	c.loop()
+}
+
+func (s *Server) newClient(conn net.Conn) *client {
+	s.mu.Lock()
+	maxBulk := s.set.ProtoMaxBulkLen
+	s.mu.Unlock()
 	c := &client{
 		srv:     s,
 		conn:    conn,
@@ -92,7 +116,12 @@ func (s *Server) serve(conn net.Conn) {
 	c.sess.Conn = c
 	c.sess.Owner = c
 	c.sess.User = "default"
+	return c
+}
 
+// register admits a new client into the client table, or refuses it with
+// Redis's reply and closes the connection (false).
+func (s *Server) register(c *client) bool {
 	s.mu.Lock()
 	s.nextID++
 	c.sess.ID = s.nextID
@@ -100,20 +129,18 @@ func (s *Server) serve(conn net.Conn) {
 	if msg := s.admit(c); msg != "" {
 		s.stats.rejected++
 		s.mu.Unlock()
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		io.WriteString(conn, msg)
-		conn.Close()
-		return
+		c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(c.conn, msg)
+		c.conn.Close()
+		return false
 	}
 	c.sess.Authed = s.set.RequirePass == ""
 	c.rd.Unauth = !c.sess.Authed
 	c.lastIO = time.Now()
+	c.queryLimit = s.set.ClientQueryBufferLimit
 	s.clients[c.sess.ID] = c
 	s.mu.Unlock()
-
-	defer s.dropClient(c)
-	defer s.recoverPanic(c)
-	c.loop()
+	return true
 }
 
 // admit decides whether a new connection may stay: maxclients and
@@ -232,7 +259,11 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s := c.srv
 	s.mu.Lock()
 	defer func() {
+		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
+			c.evl.convert(c)
+		}
 		out = c.collectOutput()
+		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 		c.blocked = c.sess.Blocked()
 		c.blockDeadline = c.sess.BlockDeadline()
 		c.queryLimit = s.set.ClientQueryBufferLimit
@@ -240,7 +271,12 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	}()
 	c.lastIO = time.Now()
 	c.more = false
+	c.yield = false
 	for !c.sess.Blocked() && !c.closing {
+		if c.evl != nil && !s.pausedUntil.IsZero() {
+			c.yield = true
+			break
+		}
 		perr := c.rd.Next()
 		if perr == resp.ErrIncomplete {
 			break
@@ -257,6 +293,7 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		if !s.pausedUntil.IsZero() {
 			c.waitPause()
 		}
+		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 		s.eng.Call(&c.sess, c.rd.Args)
 		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
@@ -484,6 +521,7 @@ func (c *client) waitUnblocked() bool {
 			if n > 0 {
 				s.mu.Lock()
 				c.rd.Feed(buf[:n])
+				c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 				s.mu.Unlock()
 			}
 			if err != nil {

@@ -611,8 +611,8 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
 		cl.sess.ID, cl.addr, cl.laddr, 8+cl.sess.ID, cl.sess.Name,
 		int64(now.Sub(cl.created).Seconds()), int64(now.Sub(cl.lastIO).Seconds()), flags, cl.sess.DB,
-		len(cl.sess.Channels), len(cl.sess.Patterns), multi, cl.rd.Buffered(), cl.rd.Cap()-cl.rd.Buffered(),
-		cl.rd.Cap(), len(cl.w.Buf), len(cl.w.Buf), cl.rd.Cap()+cap(cl.w.Buf), cmd, cl.sess.User, cl.sess.Proto)
+		len(cl.sess.Channels), len(cl.sess.Patterns), multi, cl.qbufLen, cl.qbufCap-cl.qbufLen,
+		cl.qbufCap, len(cl.w.Buf), len(cl.w.Buf), cl.qbufCap+cap(cl.w.Buf), cmd, cl.sess.User, cl.sess.Proto)
 	if cl.libName != "" || cl.libVer != "" {
 		fmt.Fprintf(b, " lib-name=%s lib-ver=%s", cl.libName, cl.libVer)
 	}

@@ -139,6 +139,9 @@ func (s *Server) Detach(sess *command.Session) net.Conn {
 	if !ok {
 		return nil
 	}
+	if cl.evl != nil {
+		cl.evl.convert(cl) // the caller writes from its own goroutine
+	}
 	cl.detached = true
 	cl.w.Buf = cl.w.Buf[:0]
 	return cl.conn
@@ -262,7 +265,20 @@ func (s *Server) Start() error {
 	if s.set.Port < 0 && len(s.listeners) > 0 {
 		s.set.Port = s.listeners[0].Addr().(*net.TCPAddr).Port
 	}
+	loop, err := newEventLoop(s)
+	if err != nil {
+		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
+	}
+	if loop != nil {
+		s.wg.Add(1)
+		go loop.run()
+	}
 	for _, ln := range s.listeners {
+		if tl, ok := ln.(*net.TCPListener); ok && loop != nil {
+			if err := loop.addListener(tl); err == nil {
+				continue
+			}
+		}
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
 	}
@@ -513,9 +529,13 @@ func (s *Server) instantaneousOps() int64 {
 // the offending connection.
 func (s *Server) recoverPanic(c *client) {
 	if r := recover(); r != nil {
-		s.log.Warningf("Panic while serving client %s: %v\n%s", c.addr, r, debug.Stack())
-		c.conn.Close()
+		s.recoverPanicValue(c, r)
 	}
+}
+
+func (s *Server) recoverPanicValue(c *client, r any) {
+	s.log.Warningf("Panic while serving client %s: %v\n%s", c.addr, r, debug.Stack())
+	c.conn.Close()
 }
 
 // WritePidfile writes the process id to path.

@@ -120,7 +120,15 @@ func startServer(t testing.TB, bin string, args ...string) *Proc {
 		t.Fatal(err)
 	}
 	go func() { p.Cmd.Wait(); logf.Close(); close(p.done) }()
-	t.Cleanup(func() { p.Stop() })
+	t.Cleanup(func() {
+		p.Stop()
+		// A -race binary reports races on stderr and carries on: fail the
+		// test that started it.
+		if log := p.LogText(); RaceEnabled && strings.Contains(log, "WARNING: DATA RACE") {
+			i := strings.Index(log, "WARNING: DATA RACE")
+			t.Errorf("data race in %s:\n%s", filepath.Base(bin), log[i:min(len(log), i+6000)])
+		}
+	})
 	if err := WaitPing(p.Addr(), 10*time.Second); err != nil {
 		p.Stop()
 		log, _ := os.ReadFile(p.Log)

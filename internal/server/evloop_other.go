@@ -1,0 +1,21 @@
+//go:build !linux
+
+package server
+
+import (
+	"errors"
+	"net"
+)
+
+// eventLoop exists on Linux only (epoll); elsewhere every connection is
+// served on its own goroutine.
+type eventLoop struct{}
+
+func newEventLoop(*Server) (*eventLoop, error) { return nil, nil }
+
+func (*eventLoop) run()                  {}
+func (*eventLoop) convert(*client) error { return nil }
+
+func (*eventLoop) addListener(*net.TCPListener) error { return errNoLoop }
+
+var errNoLoop = errors.New("no event loop on this system")

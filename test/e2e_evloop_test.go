@@ -1,0 +1,177 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
+)
+
+// The server serves plain request/response clients on an epoll loop and
+// moves a client to its own goroutine when it blocks, subscribes, monitors,
+// becomes a replica, meets CLIENT PAUSE, or does not take its replies. These
+// tests drive each move on one connection and check the connection goes on
+// working afterwards, with nothing lost or reordered.
+
+// TestEventLoopClientKeepsWorkingAfterEachMove runs every move on one
+// connection in turn.
+func TestEventLoopClientKeepsWorkingAfterEachMove(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	rc := dialRaw(t, srv.Addr())
+	other := dialRaw(t, srv.Addr())
+
+	if got := rc.do("SET", "k", "v1"); got != "+OK\r\n" {
+		t.Fatalf("SET = %q", got)
+	}
+	// Blocked command, served by another client.
+	rc.send(encode("BLPOP", "q", "5"))
+	time.Sleep(50 * time.Millisecond)
+	if got := other.do("RPUSH", "q", "x"); got != ":1\r\n" {
+		t.Fatalf("RPUSH = %q", got)
+	}
+	if got := rc.read(); got != "*2\r\n$1\r\nq\r\n$1\r\nx\r\n" {
+		t.Fatalf("BLPOP = %q", got)
+	}
+	// A pipeline right after, in one write.
+	rc.send(append(encode("GET", "k"), encode("INCR", "n")...))
+	if got := rc.read() + rc.read(); got != "$2\r\nv1\r\n:1\r\n" {
+		t.Fatalf("pipeline after BLPOP = %q", got)
+	}
+	// Pub/Sub, then back to commands.
+	if got := rc.do("SUBSCRIBE", "ch"); got != "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n" {
+		t.Fatalf("SUBSCRIBE = %q", got)
+	}
+	if got := other.do("PUBLISH", "ch", "hello"); got != ":1\r\n" {
+		t.Fatalf("PUBLISH = %q", got)
+	}
+	if got := rc.read(); got != "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n" {
+		t.Fatalf("message = %q", got)
+	}
+	if got := rc.do("UNSUBSCRIBE"); !strings.Contains(got, "unsubscribe") {
+		t.Fatalf("UNSUBSCRIBE = %q", got)
+	}
+	if got := rc.do("INCR", "n"); got != ":2\r\n" {
+		t.Fatalf("INCR after Pub/Sub = %q", got)
+	}
+}
+
+// TestEventLoopPausedClientsWaitAndResume: CLIENT PAUSE holds writes from
+// loop clients and releases them in order.
+func TestEventLoopPausedClientsWaitAndResume(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	admin := dialRaw(t, srv.Addr())
+	rc := dialRaw(t, srv.Addr())
+	if got := admin.do("CLIENT", "PAUSE", "300", "WRITE"); got != "+OK\r\n" {
+		t.Fatalf("CLIENT PAUSE = %q", got)
+	}
+	start := time.Now()
+	rc.send(append(encode("SET", "p", "1"), encode("GET", "p")...))
+	if got := rc.read() + rc.read(); got != "+OK\r\n$1\r\n1\r\n" {
+		t.Fatalf("paused pipeline = %q", got)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Fatalf("write ran %v after CLIENT PAUSE 300 WRITE", d)
+	}
+	if got := rc.do("GET", "p"); got != "$1\r\n1\r\n" {
+		t.Fatalf("GET after pause = %q", got)
+	}
+}
+
+// TestEventLoopUnreadRepliesAreDeliveredInFull: a client that pipelines
+// far more reply bytes than a socket buffer holds, reading nothing until
+// it has sent everything, gets every reply intact while others are served.
+func TestEventLoopUnreadRepliesAreDeliveredInFull(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	setup := dialRaw(t, srv.Addr())
+	val := strings.Repeat("v", 1000)
+	args := []string{"RPUSH", "big"}
+	for i := 0; i < 1000; i++ {
+		args = append(args, val)
+	}
+	if got := setup.do(args...); got != ":1000\r\n" {
+		t.Fatalf("RPUSH = %q", got)
+	}
+	rc := dialRaw(t, srv.Addr())
+	const n = 40 // 40 MB of replies
+	var req bytes.Buffer
+	for i := 0; i < n; i++ {
+		req.Write(encode("LRANGE", "big", "0", "-1"))
+	}
+	req.Write(encode("PING"))
+	rc.send(req.Bytes())
+	// Another client is served while those replies wait.
+	if got := setup.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("other client PING = %q", got)
+	}
+	want := "*1000\r\n" + strings.Repeat("$1000\r\n"+val+"\r\n", 1000)
+	for i := 0; i < n; i++ {
+		if got := rc.read(); got != want {
+			t.Fatalf("reply %d: %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if got := rc.read(); got != "+PONG\r\n" {
+		t.Fatalf("last reply = %q", got)
+	}
+	if got := rc.do("LLEN", "big"); got != ":1000\r\n" {
+		t.Fatalf("LLEN = %q", got)
+	}
+}
+
+// TestEventLoopManyClientsComeAndGo: hundreds of connections served at
+// once, then closed; the server forgets every one, and killed or timed-out
+// loop clients are closed.
+func TestEventLoopManyClientsComeAndGo(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--maxclients", "1000")
+	const conns, each = 300, 50
+	var wg sync.WaitGroup
+	errs := make(chan string, conns)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			rc := dialRaw(t, srv.Addr())
+			key := "c" + strconv.Itoa(i)
+			for j := 1; j <= each; j++ {
+				rc.send(encode("INCR", key))
+				s, err := rc.tryRead(10 * time.Second)
+				if err != nil || s != ":"+strconv.Itoa(j)+"\r\n" {
+					errs <- fmt.Sprintf("client %d: INCR %d = %q, %v", i, j, s, err)
+					return
+				}
+			}
+			rc.c.Close()
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	admin := dialRaw(t, srv.Addr())
+	testutil.Eventually(t, 5*time.Second, "connected_clients back to 1", func() bool {
+		return infoFields(admin.do("INFO", "clients"))["connected_clients"] == "1"
+	})
+	if got := admin.do("DBSIZE"); got != ":"+strconv.Itoa(conns)+"\r\n" {
+		t.Fatalf("DBSIZE = %q", got)
+	}
+
+	// CLIENT KILL of an idle loop client closes its connection.
+	victim := dialRaw(t, srv.Addr())
+	id := strings.TrimSuffix(strings.TrimPrefix(victim.do("CLIENT", "ID"), ":"), "\r\n")
+	if got := admin.do("CLIENT", "KILL", "ID", id); got != ":1\r\n" {
+		t.Fatalf("CLIENT KILL = %q", got)
+	}
+	victim.expectClosed(5 * time.Second)
+	testutil.Eventually(t, 5*time.Second, "killed client forgotten", func() bool {
+		return !strings.Contains(admin.do("CLIENT", "LIST"), "id="+id+" ")
+	})
+}
