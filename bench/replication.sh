@@ -6,11 +6,19 @@
 #   - SET throughput / p99 on the master while the replica is attached
 #     (redis-benchmark -c 50 -r KEYS);
 #   - catch-up time: from the end of that load until the replica's
-#     master_repl_offset equals the master's.
-# Tandem does not replicate yet: when REPLICAOF answers an error its
-# figures are n/a and the case says "not available yet" instead of failing.
+#     master_repl_offset equals the master's;
+#   - the master during a full sync under writes: a light SET load
+#     (redis-benchmark -c 4 -r KEYS) runs throughout; GET latency is probed
+#     in back-to-back windows (redis-benchmark -c 4 -n PROBE GET, p99 each)
+#     and RSS sampled every 50 ms (plus the private memory of forked
+#     children, so Redis's fork is charged its copy-on-write pages). The
+#     same windows without a sync give the baseline. Reported: the worst
+#     window p99 with and without a sync, and the peak RSS during the sync
+#     against the RSS just before it.
+# When REPLICAOF answers an error (a build without replication) the figures
+# are n/a and the case says so instead of failing.
 #
-# Environment: BENCH_REPL_KEYS, BENCH_REPL_N; see lib.sh.
+# Environment: BENCH_REPL_KEYS, BENCH_REPL_N, BENCH_REPL_PROBE; see lib.sh.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
@@ -18,9 +26,11 @@ require_tools
 if [ "$BENCH_QUICK" = 1 ]; then
   KEYS=${BENCH_REPL_KEYS:-10000}
   N=${BENCH_REPL_N:-20000}
+  PROBE=${BENCH_REPL_PROBE:-2000}
 else
   KEYS=${BENCH_REPL_KEYS:-1000000}
   N=${BENCH_REPL_N:-200000}
+  PROBE=${BENCH_REPL_PROBE:-10000}
 fi
 # Same directives for both kinds: start a diskless full sync at once.
 MASTER_ARGS=(--repl-diskless-sync-delay 0)
@@ -112,6 +122,73 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
   done
 done
 
+# ------------------------------------- the master during a full sync
+# probe PORT: one GET latency window; prints its p99 (ms) or nothing.
+probe() {
+  local f=$WORK/probe.csv
+  if run_benchmark "$1" "$f" -c 4 -n "$PROBE" -t get -r "$KEYS" --precision 3; then
+    csv_value "$f" GET p99_latency_ms
+  fi
+}
+declare -A idle_p99=() sync_p99=() rss_before=() rss_peak=() windows=()
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+  for side in redis tandem; do
+    [ "${avail[$side]}" = 1 ] || continue
+    m=$side-master r=$side-replica-load-$round
+    mp=${SRV_PORT[$m]} mpid=${SRV_PID[$m]}
+    start_server "$side" "$r"
+    rp=${SRV_PORT[$r]}
+    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$mp" -c 4 -n 100000000 -t set -r "$KEYS" -d 16 -q >/dev/null 2>&1 &
+    wpid=$!
+    PIDS+=("$wpid")
+    sleep 0.3
+    # baseline windows: the write load, no sync
+    worst=0
+    for ((i = 0; i < 5; i++)); do
+      v=$(probe "$mp")
+      is_num "$v" && worst=$(maxof "$worst" "$v")
+    done
+    idle_p99[$side]+=" $worst"
+    rss0=$(rss_kb "$mpid")
+    rss_before[$side]+=" $(awk -v a="$rss0" 'BEGIN {printf "%.1f", a / 1024}')"
+    # RSS sampler for the sync
+    peakf=$WORK/peak.$side
+    (
+      top=0
+      while :; do
+        cur=$(($(rss_kb "$mpid") + $(children_private_kb "$mpid")))
+        [ "$cur" -le "$top" ] || { top=$cur; echo "$top" >"$peakf"; }
+        sleep 0.05
+      done
+    ) &
+    spid=$!
+    PIDS+=("$spid")
+    echo "$rss0" >"$peakf"
+    rcli "$rp" REPLICAOF 127.0.0.1 "$mp" >/dev/null || true
+    worst=0 n=0
+    deadline=$(($(date +%s%N) + 600 * 1000000000))
+    while [ "$(date +%s%N)" -lt "$deadline" ]; do
+      if [ "$(repl_field "$rp" master_link_status)" = up ] && [ "$(repl_field "$rp" master_sync_in_progress)" = 0 ]; then
+        break
+      fi
+      v=$(probe "$mp")
+      if is_num "$v"; then
+        worst=$(maxof "$worst" "$v")
+        n=$((n + 1))
+      fi
+    done
+    kill "$spid" "$wpid" 2>/dev/null || true
+    wait "$spid" "$wpid" 2>/dev/null || true
+    forget_pid "$spid"
+    forget_pid "$wpid"
+    [ "$n" = 0 ] || sync_p99[$side]+=" $worst"
+    windows[$side]+=" $n"
+    rss_peak[$side]+=" $(awk -v a="$(cat "$peakf")" 'BEGIN {printf "%.1f", a / 1024}')"
+    stop_server "$r"
+  done
+done
+log "full sync under load done"
+
 note=""
 for side in redis tandem; do [ -z "${why[$side]}" ] || note+="$side: ${why[$side]} "; done
 # shellcheck disable=SC2086
@@ -120,6 +197,11 @@ for side in redis tandem; do [ -z "${why[$side]}" ] || note+="$side: ${why[$side
   record "SET -c 50 n=$N with a replica" rps req/s higher "$(fmt_num "$(median ${rps[redis]:-})" 0)" "$(fmt_num "$(median ${rps[tandem]:-})" 0)" "$note"
   record "SET -c 50 n=$N with a replica" p99 ms lower "$(median ${p99[redis]:-})" "$(median ${p99[tandem]:-})" "$note"
   record "replica catch-up after the load" "time to equal offsets" s lower "$(median ${catchup[redis]:-})" "$(median ${catchup[tandem]:-})" "$note"
+  wnote="GET -c 4 windows of $PROBE; SET -c 4 load throughout; windows during sync: redis${windows[redis]:-} tandem${windows[tandem]:-}"
+  record "master GET p99, no sync" "worst window p99" ms lower "$(median ${idle_p99[redis]:-})" "$(median ${idle_p99[tandem]:-})" "$wnote"
+  record "master GET p99 during a full sync" "worst window p99" ms lower "$(median ${sync_p99[redis]:-})" "$(median ${sync_p99[tandem]:-})" "$wnote"
+  record "master RSS before the full sync" RSS MB lower "$(median ${rss_before[redis]:-})" "$(median ${rss_before[tandem]:-})" "SET -c 4 load running"
+  record "master peak RSS during the full sync" "RSS + children's private" MB lower "$(median ${rss_peak[redis]:-})" "$(median ${rss_peak[tandem]:-})" "SET -c 4 load running"
 }
 if [ "${avail[tandem]}" = 0 ]; then
   echo "Tandem replication: not available yet"
