@@ -75,14 +75,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", cfg.Dir, err)
 		os.Exit(1)
 	}
+	// Read before Start: from then on CONFIG SET may change cfg.
+	pidfile := cfg.PidFile
+	if pidfile == "" && cfg.Daemonize {
+		pidfile = defaultPidfile
+	}
 	inst, err := app.Start(cfg, app.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}
-	pidfile := cfg.PidFile
-	if pidfile == "" && cfg.Daemonize {
-		pidfile = defaultPidfile
 	}
 	if pidfile != "" {
 		if err := server.WritePidfile(pidfile); err != nil {
