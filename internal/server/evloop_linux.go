@@ -34,8 +34,11 @@ type eventLoop struct {
 	s    *Server
 	epfd int
 
-	mu        sync.Mutex // guards conns and listeners
-	conns     map[int32]*client
+	// byFD maps a descriptor to its client, listeners to the listener.
+	// Only the loop's goroutine touches them (listeners are added before
+	// it starts; it accepts, converts and drops clients itself), so they
+	// need no lock.
+	byFD      []*client
 	listeners map[int32]*net.TCPListener
 
 	events []syscall.EpollEvent
@@ -60,7 +63,7 @@ func newEventLoop(s *Server) (*eventLoop, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &eventLoop{s: s, epfd: fd, conns: map[int32]*client{}, listeners: map[int32]*net.TCPListener{}, events: make([]syscall.EpollEvent, 256)}, nil
+	return &eventLoop{s: s, epfd: fd, listeners: map[int32]*net.TCPListener{}, events: make([]syscall.EpollEvent, 256)}, nil
 }
 
 // addListener puts a listening socket in the epoll set: the loop accepts
@@ -75,9 +78,7 @@ func (l *eventLoop) addListener(ln *net.TCPListener) error {
 	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
 		return err
 	}
-	l.mu.Lock()
 	l.listeners[int32(fd)] = ln
-	l.mu.Unlock()
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
 	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
 }
@@ -95,9 +96,7 @@ func (l *eventLoop) accept(lfd int32, ln *net.TCPListener) {
 			case syscall.EBADF, syscall.EINVAL, syscall.ENOTSOCK:
 				// The listener was closed (server stopping).
 				syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, int(lfd), nil)
-				l.mu.Lock()
 				delete(l.listeners, lfd)
-				l.mu.Unlock()
 			default:
 				// EMFILE and friends: the next round retries.
 				s.log.Warningf("Accepting client connection: %v", err)
@@ -134,9 +133,10 @@ func (s *Server) serveFD(fc *fdConn, l *eventLoop) {
 		return
 	}
 	c.evl = l
-	l.mu.Lock()
-	l.conns[int32(fc.fd)] = c
-	l.mu.Unlock()
+	for fc.fd >= len(l.byFD) {
+		l.byFD = append(l.byFD, nil)
+	}
+	l.byFD[fc.fd] = c
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fc.fd)}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fc.fd, &ev); err != nil {
 		s.log.Warningf("Registering client connection: %v", err)
@@ -169,13 +169,9 @@ func (l *eventLoop) run() {
 		l.ready = l.ready[:0]
 		for i := 0; i < n; i++ {
 			fd := l.events[i].Fd
-			l.mu.Lock()
-			c := l.conns[fd]
-			ln := l.listeners[fd]
-			l.mu.Unlock()
-			if c != nil {
-				l.serve(c)
-			} else if ln != nil {
+			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
+				l.serve(l.byFD[fd])
+			} else if ln := l.listeners[fd]; ln != nil {
 				l.accept(fd, ln)
 			}
 		}
@@ -325,21 +321,17 @@ func (l *eventLoop) drop(c *client) {
 }
 
 func (l *eventLoop) forget(fd int) {
-	l.mu.Lock()
-	delete(l.conns, int32(fd))
-	l.mu.Unlock()
+	if fd < len(l.byFD) {
+		l.byFD[fd] = nil
+	}
 }
 
 // closeAll drops every loop client when the server stops.
 func (l *eventLoop) closeAll() {
-	l.mu.Lock()
-	cs := make([]*client, 0, len(l.conns))
-	for _, c := range l.conns {
-		cs = append(cs, c)
-	}
-	l.mu.Unlock()
-	for _, c := range cs {
-		l.drop(c)
+	for _, c := range l.byFD {
+		if c != nil {
+			l.drop(c)
+		}
 	}
 	syscall.Close(l.epfd)
 }

@@ -269,10 +269,6 @@ func (s *Server) Start() error {
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
 	}
-	if loop != nil {
-		s.wg.Add(1)
-		go loop.run()
-	}
 	for _, ln := range s.listeners {
 		if tl, ok := ln.(*net.TCPListener); ok && loop != nil {
 			if err := loop.addListener(tl); err == nil {
@@ -281,6 +277,10 @@ func (s *Server) Start() error {
 		}
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
+	}
+	if loop != nil {
+		s.wg.Add(1)
+		go loop.run()
 	}
 	s.wg.Add(1)
 	go s.cron()
