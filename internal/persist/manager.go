@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -41,12 +43,127 @@ type Manager struct {
 	saves          int64
 	lastPeak       int
 	lastLoad       LoadResult
+	cow            *cowMeter          // the running RDB stream's, for INFO (nil when none)
+	bgSnap         *keyspace.Snapshot // the running BGSAVE's snapshot
 
 	// InfoExtra writes the AOF part of INFO persistence once AOF exists.
 	InfoExtra []func(b *strings.Builder)
 	// ReplAux adds the replication AUX fields (repl-id, repl-offset,
 	// repl-stream-db) to every RDB, called at the snapshot instant.
 	ReplAux func() []Aux
+	// ShareBgsave, when set, is called at the snapshot instant of every
+	// background save (BGSAVE, BGSAVE SCHEDULE, save points), lock held,
+	// so replication can serve full syncs from it. The function it returns
+	// (nil: not interested) is called exactly once when that save ends,
+	// lock held: after a success with the finished RDB open for reading
+	// and its size (the callee owns the file and must close it; it stays
+	// readable whatever later saves do to dump.rdb), after a failure with
+	// nil, 0 and the error.
+	ShareBgsave func() func(f *os.File, size int64, err error)
+}
+
+// cowMeter is the live figure behind INFO's current_cow_*: the bytes a
+// running RDB stream has produced and not yet written (what a fork-less
+// snapshot holds instead of a child's copy-on-write pages). The writer
+// updates it without the server lock.
+type cowMeter struct {
+	cur, peak atomic.Int64
+	changed   atomic.Int64 // unix ms when cur last changed (0: never)
+}
+
+func (c *cowMeter) set(n int64) {
+	if c.cur.Swap(n) != n {
+		c.changed.Store(time.Now().UnixMilli())
+	}
+	for {
+		p := c.peak.Load()
+		if n <= p || c.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// cowInfo reads a meter for INFO: current size, peak, and the seconds
+// since the size last changed; all 0 without a meter.
+func cowInfo(c *cowMeter, now time.Time) (cur, peak, age int64) {
+	if c == nil {
+		return 0, 0, 0
+	}
+	if t := c.changed.Load(); t > 0 {
+		age = (now.UnixMilli() - t) / 1000
+		if age < 0 {
+			age = 0
+		}
+	}
+	return c.cur.Load(), c.peak.Load(), age
+}
+
+// keySaveDelay is how long rdb-key-save-delay makes a stream pause after
+// writing n more keys: delay microseconds per key, or for a negative delay
+// 1 microsecond every -delay keys (Redis's debugDelay sleeps 1us with
+// probability 1/-delay per key).
+func keySaveDelay(n int64, delay int) time.Duration {
+	switch {
+	case n <= 0 || delay == 0:
+		return 0
+	case delay > 0:
+		return time.Duration(n) * time.Duration(delay) * time.Microsecond
+	default:
+		return time.Duration(n/int64(-delay)) * time.Microsecond
+	}
+}
+
+// meteredWriter sits between Stream and the real writer: it keeps the
+// stream's cow meter current (each chunk is pending while it is written)
+// and applies rdb-key-save-delay outside the server lock, so a debug
+// setting can make a save slow without blocking clients.
+type meteredWriter struct {
+	w     io.Writer
+	mu    sync.Locker
+	meter *cowMeter
+	delay int
+	snap  *keyspace.Snapshot // set at the instant
+	keys  int64              // keys already paid for by the delay
+}
+
+func (mw *meteredWriter) Write(p []byte) (int, error) {
+	mw.meter.set(int64(len(p)))
+	n, err := mw.w.Write(p)
+	if mw.delay != 0 && mw.snap != nil && err == nil {
+		mw.mu.Lock()
+		keys := mw.snap.Keys
+		mw.mu.Unlock()
+		time.Sleep(keySaveDelay(keys-mw.keys, mw.delay))
+		mw.keys = keys
+	}
+	mw.meter.set(0)
+	return n, err
+}
+
+// metered wraps w for one stream (lock held). meterAtInstant must wrap
+// the stream's AtInstant, and meterDone (lock held) run when it is over.
+func (m *Manager) metered(w io.Writer, mu sync.Locker) *meteredWriter {
+	return &meteredWriter{w: w, mu: mu, meter: &cowMeter{}, delay: m.cfg.RDBKeySaveDelay}
+}
+
+// meterAtInstant wraps the caller's AtInstant hook: from the instant, the
+// stream's meter is what INFO shows (lock held).
+func (m *Manager) meterAtInstant(mw *meteredWriter, next func()) func() {
+	return func() {
+		mw.snap = m.ks.Running()
+		m.cow = mw.meter
+		if next != nil {
+			next()
+		}
+	}
+}
+
+// meterDone retires the stream's meter from INFO, unless a later stream
+// already took over (lock held).
+func (m *Manager) meterDone(mw *meteredWriter) {
+	if m.cow == mw.meter {
+		m.cow = nil
+	}
 }
 
 // NewManager attaches RDB persistence to srv.
@@ -125,13 +242,18 @@ func (m *Manager) AuxFields(aofBase bool) []Aux {
 // StreamTo writes a point-in-time RDB to w with the server's settings,
 // pacing itself against the server lock (for BGSAVE and full syncs).
 func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
+	locker := serverLocker{m.srv}
 	m.srv.Lock()
-	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: atInstant, Aux: func() []Aux { return m.AuxFields(false) }}
+	mw := m.metered(w, locker)
+	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }}
 	m.srv.Unlock()
-	res, err := Stream(serverLocker{m.srv}, m.ks, w, opts)
+	res, err := Stream(locker, m.ks, mw, opts)
 	if err == nil {
 		err = w.Flush()
 	}
+	m.srv.Lock()
+	m.meterDone(mw)
+	m.srv.Unlock()
 	return res, err
 }
 
@@ -146,37 +268,64 @@ type nopLocker struct{}
 func (nopLocker) Lock()   {}
 func (nopLocker) Unlock() {}
 
+// errSaveAborted is a background save's error once FLUSHALL or SHUTDOWN
+// killed it.
+var errSaveAborted = errors.New("aborted")
+
 // writeFile streams a snapshot to a temp file, fsyncs and renames it over
-// the RDB path, so a crash never leaves a half-written dump.rdb.
-func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions) (StreamResult, error) {
+// the RDB path, so a crash never leaves a half-written dump.rdb. mu is the
+// server lock (or a no-op when the caller holds it). The rename happens
+// under it, and not at all once abort is closed: a killed save never
+// replaces the file written after it (FLUSHALL's, SHUTDOWN's). With keep,
+// the file is returned open for reading (the caller closes it), so its
+// bytes stay readable even after a later save renames over dump.rdb.
+func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions, abort <-chan struct{}, keep bool) (StreamResult, *os.File, error) {
 	tmp := filepath.Join(m.cfg.Dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
 	f, err := os.Create(tmp)
 	if err != nil {
-		return StreamResult{}, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
+		return StreamResult{}, nil, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
-	res, err := Stream(mu, m.ks, bw, opts)
+	mu.Lock()
+	mw := m.metered(bw, mu)
+	opts.AtInstant = m.meterAtInstant(mw, opts.AtInstant)
+	mu.Unlock()
+	res, err := Stream(mu, m.ks, mw, opts)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err == nil {
 		err = f.Sync()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if !keep || err != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		f = nil
 	}
+	mu.Lock()
+	m.meterDone(mw)
 	if err == nil {
-		err = os.Rename(tmp, m.Path())
+		select {
+		case <-abort:
+			err = errSaveAborted
+		default:
+			err = os.Rename(tmp, m.Path())
+		}
 	}
+	mu.Unlock()
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		os.Remove(tmp)
-		return res, err
+		return res, nil, err
 	}
 	if d, derr := os.Open(m.cfg.Dir); derr == nil {
 		d.Sync()
 		d.Close()
 	}
-	return res, nil
+	return res, f, nil
 }
 
 func (m *Manager) streamOptions() StreamOptions {
@@ -189,7 +338,7 @@ func (m *Manager) SaveNow() error {
 		return errors.New("a background save is in progress")
 	}
 	dirty := m.ks.Dirty
-	res, err := m.writeFile(nopLocker{}, m.streamOptions())
+	res, _, err := m.writeFile(nopLocker{}, m.streamOptions(), nil, false)
 	if err != nil {
 		m.log.Warningf("Failed saving the DB: %v", err)
 		return err
@@ -255,15 +404,48 @@ func (m *Manager) startBgsave() {
 	m.bgAbort = abort
 	dirty := m.ks.Dirty
 	opts := m.streamOptions()
+	// At the instant, replication may take this save to serve full syncs
+	// (it then gets the finished file, or the error, at the end).
+	var share func(*os.File, int64, error)
+	opts.AtInstant = func() {
+		m.bgSnap = m.ks.Running()
+		if m.ShareBgsave != nil {
+			share = m.ShareBgsave()
+		}
+	}
 	m.log.Noticef("Background saving started")
 	go func() {
-		res, err := m.writeFile(serverLocker{m.srv}, opts)
+		res, f, err := m.writeFile(serverLocker{m.srv}, opts, abort, true)
 		m.srv.Lock()
 		defer m.srv.Unlock()
+		aborted := false
 		select {
 		case <-abort:
-			err = errors.New("aborted")
+			aborted, err = true, errSaveAborted
 		default:
+		}
+		var size int64
+		if err == nil {
+			var st os.FileInfo
+			if st, err = f.Stat(); err == nil {
+				size = st.Size()
+			}
+		}
+		if f != nil && (err != nil || share == nil) {
+			f.Close()
+			f = nil
+		}
+		if share != nil {
+			// Replicas sharing this save learn the outcome after the log
+			// lines below (deferred calls run before the unlock).
+			defer share(f, size, err)
+		}
+		if aborted {
+			// FLUSHALL or SHUTDOWN killed it and already cleared
+			// bgInProgress (another save may be running now). As with
+			// Redis's SIGUSR1, this is not a failed save.
+			m.log.Warningf("Background saving terminated by signal 10")
+			return
 		}
 		m.bgInProgress = false
 		m.lastBgsaveTime = time.Since(m.bgStart)
@@ -343,7 +525,10 @@ func (m *Manager) afterFlushAll(all bool) {
 		return
 	}
 	if m.bgInProgress {
-		if s := m.ks.Running(); s != nil {
+		// Only the BGSAVE's own snapshot: a full sync's may be running
+		// while the BGSAVE finishes its file, and it must go on (its image
+		// is from before the FLUSHALL, which replicas get in the stream).
+		if s := m.ks.Running(); s != nil && s == m.bgSnap {
 			s.Abort()
 		}
 		close(m.bgAbort)
@@ -470,9 +655,10 @@ func (m *Manager) info(b *strings.Builder) {
 	}
 	f("loading", b01(m.srv.Loading))
 	f("async_loading", 0)
-	f("current_cow_peak", 0)
-	f("current_cow_size", 0)
-	f("current_cow_size_age", 0)
+	cowCur, cowPeak, cowAge := cowInfo(m.cow, time.Now())
+	f("current_cow_peak", cowPeak)
+	f("current_cow_size", cowCur)
+	f("current_cow_size_age", cowAge)
 	f("current_fork_perc", "0.00")
 	f("current_save_keys_processed", snapKeys)
 	f("current_save_keys_total", snapTotal)

@@ -33,6 +33,8 @@ type Manager struct {
 	pre             map[*command.Session]*replica // REPLCONF seen, no SYNC yet
 	noReplicasSince time.Time
 	fullRunning     bool
+	syncShare       *snapShare // the running full sync's snapshot
+	bgShare         *snapShare // the running BGSAVE's, when replicas can share it
 	lastPing        time.Time
 	lastCron        time.Time
 	waiters         []*waiter
@@ -83,6 +85,7 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 	}
 	srv.SetInfoSection("replication", m.info)
 	pm.ReplAux = m.rdbAux
+	pm.ShareBgsave = m.bgsaveInstant
 	return m
 }
 

@@ -48,7 +48,8 @@ type replica struct {
 	// streamOnAck: after a diskless transfer, the stream starts only when
 	// the first REPLCONF ACK arrives (the EOF mark must end a read alone).
 	streamOnAck bool
-	startOff    int64 // first stream byte the replica needs after its RDB
+	startOff    int64      // first stream byte the replica needs after its RDB
+	share       *snapShare // the snapshot it waits for (nil: none yet)
 	closed      bool
 	softSince   time.Time
 	once        sync.Once
@@ -217,8 +218,17 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 		m.createBacklog()
 		m.log.Noticef("Replication backlog created, my new replication IDs are '%s' and '%s'", m.id.ID, m.id.ID2)
 	}
+	if sh := m.attachable(); sh != nil {
+		m.log.Noticef("Waiting for end of BGSAVE for SYNC")
+		m.attachShared(sh, r)
+		return
+	}
 	if m.fullRunning {
-		m.log.Noticef("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
+		if m.syncShare != nil && m.syncShare.diskless {
+			m.log.Noticef("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
+		} else {
+			m.log.Noticef("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
+		}
 		return
 	}
 	if m.cfg.ReplDisklessSync && r.capaEOF && m.cfg.ReplDisklessSyncDelay > 0 {
@@ -277,15 +287,116 @@ func (m *Manager) tryPartial(c *command.Ctx, r *replica, replID string, off int6
 	return true
 }
 
+// snapShare is one snapshot that replicas needing a full sync share: a
+// full sync's (each replica of the group gets it; with a disk target, late
+// comers can join until the file is complete, as Redis lets a replica
+// attach to a BGSAVE another replica waits for), or a user or save-point
+// BGSAVE that found a backlog at its instant. Everyone who shares it gets
+// the same +FULLRESYNC <replID> <offset> and a cursor at offset+1, then the
+// same RDB. Guarded by the server lock.
+type snapShare struct {
+	bgsave   bool // a BGSAVE's dump.rdb rather than a full sync's file
+	diskless bool // a socket transfer: nobody can join once it started
+	started  bool // past the instant: offset, replID, backlog are set
+	done     bool // the file is complete (or failed, or too far behind): no more joining
+	offset   int64
+	replID   string
+	backlog  *Backlog
+	// hold keeps the backlog's bytes from offset+1 for as long as replicas
+	// may still join, even if every replica sharing it so far drops.
+	hold     *Cursor
+	replicas []*replica // whoever joined (filter on r.share == s, !r.closed)
+}
+
+// joinable reports whether a replica needing a full sync can share s now
+// (lock held): a disk snapshot whose file is not complete, on the history
+// and backlog of its instant.
+func (m *Manager) joinable(s *snapShare) bool {
+	if s == nil || s.diskless || s.done {
+		return false
+	}
+	if !s.started {
+		return true // it will get the cursor with the group at the instant
+	}
+	return m.backlog != nil && s.backlog == m.backlog && s.replID == m.id.ID
+}
+
+// attachable is the running snapshot a newcomer can share, if any: a
+// BGSAVE's first (a snapshot that is running for sure), then a full sync's.
+func (m *Manager) attachable() *snapShare {
+	if m.joinable(m.bgShare) {
+		return m.bgShare
+	}
+	if m.joinable(m.syncShare) {
+		return m.syncShare
+	}
+	return nil
+}
+
+// attachShared makes r share s (lock held). Past the instant it gets its
+// cursor and +FULLRESYNC at once, otherwise with the group at the instant.
+func (m *Manager) attachShared(s *snapShare, r *replica) {
+	r.share = s
+	r.diskless = false
+	s.replicas = append(s.replicas, r)
+	if s.started {
+		m.startAt(s, r)
+	}
+}
+
+// startAt positions r at the snapshot's instant (lock held): its stream
+// starts at offset+1, and it is told so by +FULLRESYNC (written directly:
+// the replica now waits for the payload, with newlines from cron).
+func (m *Manager) startAt(s *snapShare, r *replica) {
+	if r.closed {
+		return
+	}
+	r.startOff = s.offset + 1
+	r.cursor = s.backlog.NewCursor(s.offset + 1)
+	if !r.preSync && !s.diskless {
+		line := fmt.Sprintf("+FULLRESYNC %s %d\r\n", s.replID, s.offset)
+		r.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		r.conn.Write([]byte(line))
+	}
+}
+
+// sharing lists the replicas still waiting for s's file (lock held).
+func (s *snapShare) sharing() []*replica {
+	var out []*replica
+	for _, r := range s.replicas {
+		if r.share == s && !r.closed && r.state == stateWaitBgsave {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// closeJoining closes s to newcomers and releases its hold on the backlog
+// (lock held): the replicas sharing it keep their own cursors.
+func (s *snapShare) closeJoining() {
+	s.done = true
+	if s.hold != nil {
+		s.hold.Close()
+		s.hold = nil
+	}
+}
+
+// end is closeJoining once the file is complete (or failed); it returns
+// the replicas waiting for it (lock held).
+func (s *snapShare) end() []*replica {
+	s.closeJoining()
+	return s.sharing()
+}
+
 // startFullSync snapshots the dataset for every replica waiting for one
 // (lock held). All of them share the snapshot: diskless, the bytes are fanned
 // out to every socket as produced; on disk, the file is written once and
-// sent to each.
+// sent to each, and replicas arriving before it is complete join in.
 func (m *Manager) startFullSync() {
 	var group []*replica
 	diskless := m.cfg.ReplDisklessSync
-	for _, r := range m.replicas {
-		if r.state == stateWaitBgsave && r.cursor == nil && !r.closed {
+	for _, r := range m.sortedReplicas() {
+		if r.state == stateWaitBgsave && r.cursor == nil && r.share == nil && !r.closed {
 			group = append(group, r)
 			if !r.capaEOF {
 				diskless = false
@@ -296,6 +407,14 @@ func (m *Manager) startFullSync() {
 		return
 	}
 	if m.ks.Running() != nil {
+		// A BGSAVE that can serve them (it had a backlog at its instant).
+		if m.joinable(m.bgShare) {
+			for _, r := range group {
+				m.log.Noticef("Waiting for end of BGSAVE for SYNC")
+				m.attachShared(m.bgShare, r)
+			}
+			return
+		}
 		m.log.Noticef("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed")
 		return
 	}
@@ -304,52 +423,136 @@ func (m *Manager) startFullSync() {
 	if diskless {
 		target = "replicas sockets"
 	}
+	s := &snapShare{diskless: diskless, replicas: group}
 	for _, r := range group {
 		r.diskless = diskless
+		r.share = s
 	}
+	m.syncShare = s
 	m.log.Noticef("Starting BGSAVE for SYNC with target: %s", target)
-	go m.runFullSync(group, diskless)
+	go m.runFullSync(s)
 }
 
 // atInstant runs at the snapshot instant (lock held): the stream from here
 // on is what the replicas will apply after the RDB, so their cursors start
 // at the next byte, and the first command after gets a SELECT.
-func (m *Manager) atInstant(group []*replica) func() {
+func (m *Manager) atInstant(s *snapShare) func() {
 	return func() {
 		off := m.id.Offset
-		for _, r := range group {
-			if r.closed {
-				continue
-			}
-			r.startOff = off + 1
-			r.cursor = m.backlog.NewCursor(off + 1)
-		}
 		m.selDB = -1
 		m.fullOffset = off
 		m.fullReplID = m.id.ID
+		if m.backlog == nil {
+			// The history went away between the PSYNC and the instant
+			// (only possible while our own master replaced our data,
+			// which disconnected every replica): nobody to serve.
+			s.done = true
+			for _, r := range s.replicas {
+				r.close()
+			}
+			return
+		}
+		s.started = true
+		s.offset, s.replID, s.backlog = off, m.id.ID, m.backlog
+		if !s.diskless {
+			s.hold = m.backlog.NewCursor(off + 1)
+		}
+		for _, r := range s.replicas {
+			if r.share == s {
+				m.startAt(s, r)
+			}
+		}
 	}
 }
 
-func (m *Manager) runFullSync(group []*replica, diskless bool) {
+func (m *Manager) runFullSync(s *snapShare) {
 	var err error
-	if diskless {
-		err = m.fullSyncDiskless(group)
+	if s.diskless {
+		err = m.fullSyncDiskless(s)
 	} else {
-		err = m.fullSyncDisk(group)
+		err = m.fullSyncDisk(s)
 	}
 	m.srv.Lock()
 	defer m.srv.Unlock()
 	m.fullRunning = false
-	if err != nil {
+	if m.syncShare == s {
+		m.syncShare = nil
+	}
+	list := s.end()
+	switch {
+	case err == nil:
+	case errors.Is(err, persist.ErrSnapshotRunning) && !s.started:
+		// Another snapshot (a BGSAVE) took the instant first: nothing was
+		// sent, so they wait for the next one, or share that BGSAVE
+		// (startFullSync below).
+		for _, r := range list {
+			r.share = nil
+		}
+	default:
 		m.log.Warningf("SYNC failed: %v", err)
-		for _, r := range group {
-			if r.state != stateOnline {
+		for _, r := range s.replicas {
+			if r.share == s && r.state != stateOnline {
 				r.close()
 			}
 		}
 	}
 	// Replicas that arrived meanwhile get the next snapshot.
 	m.startFullSync()
+}
+
+// bgsaveInstant is persist's ShareBgsave hook: it runs at the instant of
+// a user or save-point BGSAVE (lock held). With a backlog, the save's
+// file can serve full syncs: its instant offset and replication ID are
+// recorded (the AUX fields the file carries say the same; the replica
+// goes by +FULLRESYNC anyway), a cursor holds the backlog from offset+1,
+// and replicas waiting for a snapshot, or asking for one before the file
+// is complete, share it instead of waiting for the next BGSAVE (where
+// Redis would make them wait). Without a backlog nothing changes.
+func (m *Manager) bgsaveInstant() func(f *os.File, size int64, err error) {
+	if m.backlog == nil {
+		return nil
+	}
+	off := m.id.Offset
+	s := &snapShare{bgsave: true, started: true, offset: off, replID: m.id.ID, backlog: m.backlog}
+	s.hold = m.backlog.NewCursor(off + 1)
+	m.bgShare = s
+	for _, r := range m.sortedReplicas() {
+		if r.state == stateWaitBgsave && r.cursor == nil && r.share == nil && !r.closed {
+			m.log.Noticef("Waiting for end of BGSAVE for SYNC")
+			m.attachShared(s, r)
+		}
+	}
+	return func(f *os.File, size int64, err error) { m.bgsaveEnd(s, f, size, err) }
+}
+
+// bgsaveEnd runs when a shared BGSAVE finished (lock held): its file goes
+// to every replica that shares it, or they are closed (and retry) when it
+// failed.
+func (m *Manager) bgsaveEnd(s *snapShare, f *os.File, size int64, err error) {
+	if m.bgShare == s {
+		m.bgShare = nil
+	}
+	list := s.end()
+	if err == nil && s.backlog != m.backlog {
+		err = errors.New("the replication backlog was replaced during the BGSAVE")
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		if len(list) > 0 {
+			m.log.Warningf("SYNC failed. BGSAVE child returned an error")
+			for _, r := range list {
+				r.close()
+			}
+		}
+		return
+	}
+	if len(list) == 0 {
+		f.Close()
+		return
+	}
+	m.deliver(list, f, size, nil)
 }
 
 // fanout writes the snapshot to every replica of the group; a replica that
@@ -396,7 +599,8 @@ func (m *Manager) addOut(n int) {
 	m.srv.Unlock()
 }
 
-func (m *Manager) fullSyncDiskless(group []*replica) error {
+func (m *Manager) fullSyncDiskless(s *snapShare) error {
+	group := s.replicas // nobody joins a socket transfer: fixed
 	markBytes := make([]byte, 20)
 	rand.Read(markBytes)
 	mark := hex.EncodeToString(markBytes)
@@ -412,7 +616,7 @@ func (m *Manager) fullSyncDiskless(group []*replica) error {
 	m.log.Noticef("Background RDB transfer started")
 	m.srv.Unlock()
 	bw := bufio.NewWriterSize(f, 64<<10)
-	if _, err := m.pm.StreamTo(bw, m.atInstant(group)); err != nil {
+	if _, err := m.pm.StreamTo(bw, m.atInstant(s)); err != nil {
 		return err
 	}
 	if _, err := f.Write([]byte(mark)); err != nil {
@@ -431,72 +635,101 @@ func (m *Manager) fullSyncDiskless(group []*replica) error {
 	return nil
 }
 
-func (m *Manager) fullSyncDisk(group []*replica) error {
+func (m *Manager) fullSyncDisk(s *snapShare) error {
 	dir := m.cfg.Dir
 	tmp := filepath.Join(dir, fmt.Sprintf("temp-sync-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
 	file, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
+	// The name is not needed past the save: the open file is what gets sent.
 	defer os.Remove(tmp)
-	defer file.Close()
-	inst := m.atInstant(group)
 	bw := bufio.NewWriterSize(file, 1<<16)
 	m.srv.Lock()
 	m.log.Noticef("Background saving started")
 	m.srv.Unlock()
-	_, err = m.pm.StreamTo(bw, func() {
-		inst()
-		// +FULLRESYNC goes out at the instant; the replica then waits
-		// (with newlines from cron) while the file is written.
-		for _, r := range group {
-			if !r.closed && !r.preSync {
-				line := fmt.Sprintf("+FULLRESYNC %s %d\r\n", m.fullReplID, m.fullOffset)
-				r.conn.SetWriteDeadline(time.Now().Add(time.Second))
-				r.conn.Write([]byte(line))
-			}
-		}
-	})
-	if err != nil {
-		return err
+	_, err = m.pm.StreamTo(bw, m.atInstant(s))
+	var size int64
+	if err == nil {
+		size, err = file.Seek(0, io.SeekEnd)
 	}
-	size, err := file.Seek(0, io.SeekEnd)
 	if err != nil {
+		file.Close()
 		return err
 	}
 	m.srv.Lock()
+	defer m.srv.Unlock()
 	m.log.Noticef("Background saving terminated with success")
-	for _, r := range group {
-		if !r.closed {
-			r.state = stateSendBulk
-		}
+	list := s.end()
+	if len(list) == 0 {
+		file.Close()
+		return nil
 	}
-	m.srv.Unlock()
-	for _, r := range group {
-		if r.closed {
-			continue
-		}
-		if _, err := file.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		r.conn.SetWriteDeadline(time.Now().Add(m.replTimeout()))
-		w := bufio.NewWriterSize(r.conn, 64<<10)
-		fmt.Fprintf(w, "$%d\r\n", size)
-		_, err := io.Copy(w, file)
-		if err == nil {
-			err = w.Flush()
-		}
-		m.srv.Lock()
-		if err != nil {
-			m.log.Warningf("Error sending the RDB to replica %s: %v", r.name(), err)
-			r.close()
-		} else {
-			m.stats.netOut += size
-			m.putOnline(r, false)
-		}
-		m.srv.Unlock()
-	}
+	m.deliver(list, file, size, nil)
 	return nil
+}
+
+// deliver sends a complete RDB file to the replicas that waited for it
+// (lock held): each gets $<size> and the bytes from its own goroutine, so
+// a slow one delays nobody, then goes online and starts streaming from its
+// cursor. f is closed (and then cleanup run) after the last transfer.
+func (m *Manager) deliver(list []*replica, f *os.File, size int64, cleanup func()) {
+	timeout := m.replTimeoutLocked()
+	for _, r := range list {
+		r.state = stateSendBulk
+	}
+	var wg sync.WaitGroup
+	for _, r := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.sendFile(r, f, size, timeout)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		f.Close()
+		if cleanup != nil {
+			cleanup()
+		}
+	}()
+}
+
+// sendFile writes one replica's copy of an RDB file (no lock held: the
+// state is send_bulk, so nothing else writes to the connection).
+func (m *Manager) sendFile(r *replica, f *os.File, size int64, timeout time.Duration) {
+	w := bufio.NewWriterSize(&deadlineWriter{conn: r.conn, timeout: timeout}, 64<<10)
+	fmt.Fprintf(w, "$%d\r\n", size)
+	_, err := io.Copy(w, io.NewSectionReader(f, 0, size))
+	if err == nil {
+		err = w.Flush()
+	}
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if err != nil {
+		if !r.closed {
+			m.log.Warningf("Error sending the RDB to replica %s: %v", r.name(), err)
+		}
+		r.close()
+		return
+	}
+	m.stats.netOut += size
+	if r.closed {
+		return
+	}
+	m.putOnline(r, false)
+}
+
+// deadlineWriter gives every write to a connection its own deadline, so a
+// long transfer is cut only when the replica stops reading for a timeout.
+type deadlineWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.conn.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.conn.Write(p)
 }
 
 // putOnline marks a replica synchronized (lock held). After a diskless
@@ -596,6 +829,16 @@ func (m *Manager) checkOutputLimits() {
 	if hard > 0 && hard < m.cfg.ReplBacklogSize {
 		hard = m.cfg.ReplBacklogSize
 	}
+	// A shared snapshot holds the stream since its instant for replicas
+	// that may still join; a late comer would start that far behind, over
+	// the limit, so past it the snapshot stops taking newcomers and lets
+	// the backlog go (those already sharing it keep their own cursors).
+	for _, sh := range []*snapShare{m.syncShare, m.bgShare} {
+		if sh != nil && sh.hold != nil && hard > 0 && sh.hold.Pending() >= hard {
+			m.log.Noticef("The stream since the running BGSAVE started is over the replica output buffer limit: no more replicas can attach to it")
+			sh.closeJoining()
+		}
+	}
 	for _, r := range m.replicas {
 		if r.cursor == nil || r.closed {
 			continue
@@ -635,5 +878,3 @@ func (m *Manager) refreshGoodReplicas() {
 	}
 	m.goodReplicas = n
 }
-
-var _ = persist.Aux{}
