@@ -1,5 +1,10 @@
 package keyspace
 
+import (
+	"math/bits"
+	"unsafe"
+)
+
 // A snapshot is a point-in-time image of every database, produced while
 // clients keep reading and writing, without fork and without copying the
 // dataset.
@@ -9,8 +14,9 @@ package keyspace
 // older epoch belongs to the snapshot. From then on:
 //
 //   - A walker (Snapshot.Step, called under the server lock in short steps by
-//     a background goroutine) visits each recorded table with the scan
-//     cursor and hands every node it has not seen to the Sink, stamping it.
+//     a background goroutine) visits each recorded table, hash class by hash
+//     class (see walk), and hands every node it has not seen to the Sink,
+//     stamping it.
 //   - A write that is about to change or remove a node not yet stamped hands
 //     that node to the Sink first (beforeWrite), so the snapshot keeps the
 //     value as it was at its instant.
@@ -38,13 +44,20 @@ type Snapshot struct {
 	epoch  uint32
 	sink   Sink
 	tables []snapTable
-	cur    int    // index in tables being walked
-	cursor uint64 // scan cursor within tables[cur]
+	cur    int // index in tables being walked
 	done   bool
+	// Progress in tables[cur]: every node whose hash modulo 2^width is
+	// below pos has been handed over (see walk). width < 0: not started.
+	width int
+	pos   uint64
 	// Keys counts keys handed to the sink.
 	Keys int64
 	// Captured counts keys handed over by writes ahead of the walker.
 	Captured int64
+
+	heads   []*node // scratch for walk: the chains of one pass
+	ahead   []*node // scratch for walk: the nodes of one pass
+	touched byte    // what walk read, so that its loads are not dropped
 }
 
 type snapTable struct {
@@ -66,7 +79,7 @@ func (ks *Keyspace) Snapshot(sink Sink) *Snapshot {
 		return nil
 	}
 	ks.lastEpoch++
-	s := &Snapshot{ks: ks, epoch: ks.lastEpoch, sink: sink}
+	s := &Snapshot{ks: ks, epoch: ks.lastEpoch, sink: sink, width: -1}
 	for _, db := range ks.DBs {
 		s.tables = append(s.tables, snapTable{db: db.ID, dict: db.dict, expires: db.expires})
 	}
@@ -103,18 +116,114 @@ func (s *Snapshot) Step(n int) bool {
 			break
 		}
 		t := &s.tables[s.cur]
-		if t.dict.len() == 0 {
+		if t.dict.len() == 0 || s.walk(t, &n) {
+			// An empty table is finished too: whatever it held at the
+			// instant was handed over before it went.
 			s.cur++
-			s.cursor = 0
-			continue
-		}
-		s.cursor = t.dict.scan(s.cursor, func(e *node) { s.visit(t, e) })
-		n--
-		if s.cursor == 0 {
-			s.cur++
+			s.width, s.pos = -1, 0
 		}
 	}
 	return s.done
+}
+
+// walkAhead is about how many buckets walk reads before serializing any.
+const walkAhead = 64
+
+// walk visits about min(*n, walkAhead) buckets of t's table, at least one,
+// deducting them from *n, and reports whether the table is finished.
+//
+// Order. The walk is linear in the table, for the memory system's sake,
+// and still safe against the table growing, shrinking and rehashing
+// between steps. Its progress is a set of hash classes: every node whose
+// hash h has h mod 2^width < pos has been handed over (or captured), where
+// 2^width is at most the size of every table the keys are in. A bucket of
+// a table of size 2^c >= 2^width holds keys of one class, h mod 2^width ==
+// bucket mod 2^width; so class q is visited by visiting the buckets q,
+// q+2^width, q+2*2^width... of each table, which covers every node of the
+// class wherever rehashing has put it. If a table smaller than 2^width
+// appears (a shrink), the progress is restated for the smaller width: a
+// class of it spans 2^(width-c) old classes, spread 2^c apart, so the
+// classes below pos - (2^width - 2^c) are entirely done. Keys seen twice
+// that way are skipped by their stamp.
+//
+// Misses. Keys sit anywhere in the heap, so nearly every node and string
+// read misses the cache. Serializing each key as it is reached would pay
+// those misses one after the other; instead walk reads the bucket heads,
+// then the nodes of the chains level by level, then the first byte of
+// every key and string value, each pass a run of independent loads whose
+// misses overlap, and only then hands the keys over, from cache.
+func (s *Snapshot) walk(t *snapTable, n *int) bool {
+	d := t.dict
+	w := bits.Len(uint(len(d.tables[0]))) - 1
+	if d.rehashing() {
+		w = min(w, bits.Len(uint(len(d.tables[1])))-1)
+	}
+	switch {
+	case s.width < 0:
+		s.width, s.pos = w, 0
+	case w < s.width:
+		drop := uint64(1)<<s.width - uint64(1)<<w
+		s.pos = max(s.pos, drop) - drop
+		s.width = w
+	}
+	classes := uint64(1) << s.width
+	perClass := len(d.tables[0]) >> s.width
+	if d.rehashing() {
+		perClass += len(d.tables[1]) >> s.width
+	}
+	k := uint64(max(1, min(*n, walkAhead)/perClass))
+	k = min(k, classes-s.pos)
+
+	heads := s.heads[:0]
+	for ti := range 2 {
+		tab := d.tables[ti]
+		if tab == nil || (ti == 1 && !d.rehashing()) {
+			continue
+		}
+		for base := s.pos; base < uint64(len(tab)); base += classes {
+			for _, h := range tab[base : base+k] {
+				if h != nil {
+					heads = append(heads, h)
+				}
+			}
+		}
+	}
+	s.pos += k
+	*n -= int(k) * perClass
+
+	nodes := append(s.ahead[:0], heads...)
+	for from := 0; from < len(nodes); {
+		to := len(nodes)
+		for _, e := range nodes[from:to] {
+			if e.next != nil {
+				nodes = append(nodes, e.next)
+			}
+		}
+		from = to
+	}
+	var sum byte
+	for _, e := range nodes {
+		if len(e.key) > 0 {
+			sum += e.key[0]
+		}
+		if e.val == nil && len(e.strv) > 0 {
+			sum += e.strv[0]
+		}
+	}
+	s.touched += sum
+	clear(nodes)
+	s.ahead = nodes[:0]
+
+	for _, h := range heads {
+		for e := h; e != nil; {
+			next := e.next
+			s.visit(t, e)
+			e = next
+		}
+	}
+	clear(heads)
+	s.heads = heads[:0]
+	return s.pos == classes
 }
 
 // CurrentDB is the database the walker is in (for grouping output).
@@ -176,3 +285,233 @@ func (db *DB) beforeWrite(e *node) {
 // snapshot keeps its own reference to the recorded table, so there is
 // nothing to copy.
 func (db *DB) detachForSnapshot() {}
+
+// Bulk loading (RDB files, full syncs). Like the walker above, it works on
+// the table directly to keep its cache misses overlapping; the semantics
+// are those of the ordinary write methods.
+
+// maxReserve caps a size hint taken from a file, so that a forged hint
+// cannot allocate more than a 128 MB table ahead of keys actually read;
+// beyond it the table grows as usual.
+const maxReserve = 1 << 24
+
+// Reserve sizes db's table for keys more keys (and its expiry map for
+// expires more), so that a load does not rehash as it goes: the RESIZEDB
+// hint of an RDB file, as Redis's dictExpand on load.
+func (db *DB) Reserve(keys, expires uint64) {
+	d := db.dict
+	if want := min(keys, maxReserve) + uint64(d.len()); !d.rehashing() && want > uint64(len(d.tables[0])) {
+		d.resize(int(want))
+	}
+	// The map can only be replaced while nothing else refers to it.
+	if expires > 0 && len(db.expires) == 0 && db.ks.snap == nil {
+		db.expires = make(map[string]int64, min(expires, maxReserve))
+	}
+}
+
+// A BulkLoader inserts keys read from a file (RDB loading, full syncs).
+// Add prepares a key without touching the keyspace, so it needs no lock;
+// Flush, with the lock held, inserts what was added, in order. Inserting
+// many keys at once lets Flush fetch the table slots and chains of a whole
+// group before inserting, so that their cache misses overlap instead of
+// being paid one after the other: on a big table nearly every insert
+// misses, and that used to be most of a load's time. The result is what
+// SetString or SetValue (without keepTTL) then SetExpire would give.
+type BulkLoader struct {
+	items   []bulkItem
+	touched byte // what Flush read, so that its loads are not dropped
+}
+
+type bulkItem struct {
+	db     *DB
+	n      *node
+	h      uint64
+	at     int64
+	expire bool
+}
+
+// bulkGroup is how many inserts have their misses overlapped.
+const bulkGroup = 32
+
+// Add prepares key for insertion into db: a plain string str when val is
+// nil, else val; an expiry when hasExpire. key and str are copied.
+func (b *BulkLoader) Add(db *DB, key, str []byte, val any, expireAt int64, hasExpire bool) {
+	var n *node
+	if val == nil {
+		n = newStringNode(key, str)
+	} else {
+		n = &node{key: string(key), val: val}
+	}
+	b.items = append(b.items, bulkItem{db: db, n: n, h: db.dict.hash(key), at: expireAt, expire: hasExpire})
+}
+
+// Len is the number of keys added and not yet flushed.
+func (b *BulkLoader) Len() int { return len(b.items) }
+
+// Flush inserts the keys added since the last Flush (lock held).
+func (b *BulkLoader) Flush() {
+	items := b.items
+	for len(items) > 0 {
+		g := items[:min(len(items), bulkGroup)]
+		items = items[len(g):]
+		// Touch the slot of each key, then the nodes of its chain level by
+		// level and their keys (the duplicate check compares them): runs
+		// of loads independent of one another, so the misses overlap. The
+		// sum only keeps the loads from being optimized away.
+		var chain [bulkGroup]*node
+		for i := range g {
+			d := g[i].db.dict
+			tab := d.tables[0]
+			if d.rehashing() {
+				tab = d.tables[1]
+			}
+			if len(tab) > 0 {
+				chain[i] = tab[g[i].h&uint64(len(tab)-1)]
+			}
+		}
+		var sum byte
+		for more := true; more; {
+			more = false
+			for i, e := range chain {
+				if e != nil {
+					if len(e.key) > 0 {
+						sum += e.key[0]
+					}
+					chain[i] = e.next
+					more = more || e.next != nil
+				}
+			}
+		}
+		b.touched += sum
+		for i := range g {
+			g[i].db.insertLoaded(&g[i])
+		}
+	}
+	clear(b.items)
+	b.items = b.items[:0]
+}
+
+func (db *DB) insertLoaded(it *bulkItem) {
+	d, n := db.dict, it.n
+	if d.rehashing() {
+		d.rehashStep(2) // the pace of find then insert
+	}
+	if d.len() > 0 && d.findHashed(n.key, it.h) != nil {
+		// A repeated key (Redis refuses those): the general path.
+		db.set([]byte(n.key), n.strv, n.val, false)
+		if it.expire {
+			db.SetExpire([]byte(n.key), it.at)
+		}
+		return
+	}
+	n.lru, n.ver = db.ks.clock, db.ks.epoch()
+	d.insertHashed(n, it.h)
+	if it.expire {
+		db.expires[n.key] = it.at
+	}
+}
+
+// findHashed is find for a key whose hash is h, without a rehash step.
+func (d *dict) findHashed(key string, h uint64) *node {
+	for t := 0; t < 2; t++ {
+		tab := d.tables[t]
+		if tab == nil {
+			break
+		}
+		for e := tab[h&uint64(len(tab)-1)]; e != nil; e = e.next {
+			if e.key == key {
+				return e
+			}
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	return nil
+}
+
+// insertHashed is insert for a node whose key hashes to h, without a
+// rehash step.
+func (d *dict) insertHashed(n *node, h uint64) {
+	d.expandIfNeeded()
+	t := 0
+	if d.rehashing() {
+		t = 1
+	}
+	tab := d.tables[t]
+	idx := h & uint64(len(tab)-1)
+	n.next = tab[idx]
+	tab[idx] = n
+	d.used[t]++
+}
+
+// Nodes with their key and string value inline, one allocation per key
+// in the size classes just above a bare node (80 to 192 bytes).
+type (
+	node16 struct {
+		n node
+		b [16]byte
+	}
+	node32 struct {
+		n node
+		b [32]byte
+	}
+	node48 struct {
+		n node
+		b [48]byte
+	}
+	node64 struct {
+		n node
+		b [64]byte
+	}
+	node96 struct {
+		n node
+		b [96]byte
+	}
+	node128 struct {
+		n node
+		b [128]byte
+	}
+)
+
+// newStringNode returns a node holding key and the string value str. When
+// both fit in 128 bytes they share the node's allocation: that saves two
+// allocations per key and puts the strings next to the node for the
+// snapshot walker. The cost is that a later overwrite of the value leaves
+// the old bytes (at most 128) in place until the key goes.
+func newStringNode(key, str []byte) *node {
+	var n *node
+	var b []byte
+	switch size := len(key) + len(str); {
+	case size <= 16:
+		x := new(node16)
+		n, b = &x.n, x.b[:]
+	case size <= 32:
+		x := new(node32)
+		n, b = &x.n, x.b[:]
+	case size <= 48:
+		x := new(node48)
+		n, b = &x.n, x.b[:]
+	case size <= 64:
+		x := new(node64)
+		n, b = &x.n, x.b[:]
+	case size <= 96:
+		x := new(node96)
+		n, b = &x.n, x.b[:]
+	case size <= 128:
+		x := new(node128)
+		n, b = &x.n, x.b[:]
+	default:
+		return &node{key: string(key), strv: string(str)}
+	}
+	// The bytes are never written again: strings may alias them.
+	k := copy(b, key)
+	copy(b[k:], str)
+	if k > 0 {
+		n.key = unsafe.String(&b[0], k)
+	}
+	if len(str) > 0 {
+		n.strv = unsafe.String(&b[k], len(str))
+	}
+	return n
+}

@@ -49,11 +49,25 @@ type LoadOptions struct {
 }
 
 type loader struct {
-	ks    *keyspace.Keyspace
-	mu    sync.Locker
-	opts  LoadOptions
-	res   LoadResult
-	batch int
+	ks   *keyspace.Keyspace
+	mu   sync.Locker
+	opts LoadOptions
+	res  LoadResult
+	// bulk holds keys decoded and not yet inserted: they are prepared
+	// without the lock and inserted Batch at a time under it.
+	bulk keyspace.BulkLoader
+}
+
+// flush inserts the pending keys under the lock.
+func (l *loader) flush() {
+	if l.bulk.Len() == 0 {
+		return
+	}
+	if l.mu != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
+	l.bulk.Flush()
 }
 
 func (l *loader) Aux(key, value []byte) error {
@@ -61,7 +75,19 @@ func (l *loader) Aux(key, value []byte) error {
 	return nil
 }
 
-func (l *loader) ResizeDB(db int, size, expires uint64) error { return nil }
+// ResizeDB sizes the database's table from the file's hint, so that the
+// keys that follow are inserted without rehashing.
+func (l *loader) ResizeDB(db int, size, expires uint64) error {
+	if db < 0 || db >= len(l.ks.DBs) {
+		return nil // Entry reports the bad database if a key comes
+	}
+	if l.mu != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+	}
+	l.ks.DBs[db].Reserve(size, expires)
+	return nil
+}
 
 func (l *loader) Entry(e *rdb.Entry) error {
 	if e.DB >= len(l.ks.DBs) {
@@ -75,23 +101,10 @@ func (l *loader) Entry(e *rdb.Entry) error {
 	if err != nil {
 		return err
 	}
-	if l.batch == 0 && l.mu != nil {
-		l.mu.Lock()
-	}
-	db := l.ks.DBs[e.DB]
-	if val == nil {
-		db.SetString(e.Key, str, false)
-	} else {
-		db.SetValue(e.Key, val, false)
-	}
-	if e.ExpireAt != rdb.NoExpiry {
-		db.SetExpire(e.Key, e.ExpireAt)
-	}
+	l.bulk.Add(l.ks.DBs[e.DB], e.Key, str, val, e.ExpireAt, e.ExpireAt != rdb.NoExpiry)
 	l.res.Keys++
-	l.batch++
-	if l.batch >= l.opts.Batch && l.mu != nil {
-		l.mu.Unlock()
-		l.batch = 0
+	if l.bulk.Len() >= l.opts.Batch {
+		l.flush()
 	}
 	return nil
 }
@@ -129,9 +142,7 @@ func Load(r io.Reader, ks *keyspace.Keyspace, mu sync.Locker, opts LoadOptions) 
 		r = bufio.NewReaderSize(r, 1<<16)
 	}
 	info, err := rdb.LoadWithInfo(r, l, rdb.LoadOptions{SkipChecksum: !opts.Checksum, Databases: len(ks.DBs)})
-	if l.batch > 0 && mu != nil {
-		mu.Unlock()
-	}
+	l.flush() // what was read before an error stays loaded, as before
 	l.res.Info = info
 	return l.res, err
 }

@@ -8,18 +8,20 @@ package persist
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/rdb"
 	"github.com/tandemdb/tandem/internal/types"
 )
 
-// toRDB fills out with e's value. The slices alias the live value: out is
-// only valid until the value changes, so it must be encoded at once (the
-// snapshot sink does so under the server lock).
+// toRDB fills out with e's value. The slices alias the live key and value
+// (never write through them): out is only valid until the value changes,
+// so it must be encoded at once (the snapshot sink does so under the
+// server lock).
 func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 	out.DB = db
-	out.Key = append(out.Key[:0], e.Key()...)
+	out.Key = aliasBytes(e.Key())
 	out.ExpireAt = expireAt
 	if expireAt < 0 {
 		out.ExpireAt = rdb.NoExpiry
@@ -27,7 +29,7 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 	out.List, out.Set, out.Hash, out.ZSet = out.List[:0], out.Set[:0], out.Hash[:0], out.ZSet[:0]
 	if e.IsString() {
 		out.Kind = rdb.KindString
-		out.Str = append(out.Str[:0], e.Str()...)
+		out.Str = aliasBytes(e.Str())
 		return nil
 	}
 	switch v := e.Val().(type) {
@@ -52,6 +54,10 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 	}
 	return nil
 }
+
+// aliasBytes returns the bytes of s without copying; they must not be
+// modified.
+func aliasBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // fromRDB builds a keyspace value from a decoded entry (copying everything:
 // the decoder reuses its buffers). A nil value with ok=true is a string,

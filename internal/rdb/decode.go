@@ -77,7 +77,8 @@ func LoadWithInfo(r io.Reader, h Handler, opts LoadOptions) (Info, error) {
 	}
 	d.e.reset()
 	err := d.run()
-	d.info.Size = d.r.off
+	d.r.release()
+	d.info.Size = d.r.offset()
 	return d.info, err
 }
 
@@ -218,7 +219,7 @@ func (d *decoder) readChecksum() error {
 	if d.version < 5 {
 		return nil
 	}
-	computed := d.r.crc
+	computed := d.r.checksum()
 	stored, err := d.r.readChecksum()
 	if err != nil {
 		return err

@@ -289,14 +289,11 @@ func (e *Encoder) length(n uint64) {
 // longer than 20 bytes and at least 4 bytes smaller, else raw.
 func (e *Encoder) string(s []byte) {
 	if len(s) <= 11 {
-		if v, ok := parseCanonicalInt(s); ok && v >= math.MinInt32 && v <= math.MaxInt32 {
-			switch {
-			case v >= math.MinInt8 && v <= math.MaxInt8:
-				e.raw(lenEnc<<6|encInt8, byte(v))
-			case v >= math.MinInt16 && v <= math.MaxInt16:
-				e.raw(lenEnc<<6|encInt16, byte(v), byte(v>>8))
-			default:
-				e.raw(lenEnc<<6|encInt32, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		if b, ok := appendIntString(e.buf, s); ok {
+			e.n += int64(len(b) - len(e.buf))
+			e.buf = b
+			if len(e.buf) >= flushAt {
+				_ = e.Flush()
 			}
 			return
 		}
@@ -317,4 +314,37 @@ func (e *Encoder) string(s []byte) {
 	}
 	e.length(uint64(len(s)))
 	e.bytes(s)
+}
+
+// appendIntString appends s in an integer encoding if it has one: a
+// canonical decimal integer that fits 32 bits.
+func appendIntString(b, s []byte) ([]byte, bool) {
+	v, ok := parseCanonicalInt(s)
+	if !ok || v < math.MinInt32 || v > math.MaxInt32 {
+		return b, false
+	}
+	switch {
+	case v >= math.MinInt8 && v <= math.MaxInt8:
+		return append(b, lenEnc<<6|encInt8, byte(v)), true
+	case v >= math.MinInt16 && v <= math.MaxInt16:
+		return append(b, lenEnc<<6|encInt16, byte(v), byte(v>>8)), true
+	}
+	return append(b, lenEnc<<6|encInt32, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)), true
+}
+
+// shortString reports whether s is written by appendShortString: it has a
+// one-byte length and is not a candidate for LZF.
+func (e *Encoder) shortString(s []byte) bool {
+	return len(s) < 1<<6 && (len(s) <= 20 || !e.opts.Compression)
+}
+
+// appendShortString appends a string that shortString accepts, as string
+// would write it.
+func appendShortString(b, s []byte) []byte {
+	if len(s) <= 11 {
+		if b, ok := appendIntString(b, s); ok {
+			return b
+		}
+	}
+	return append(append(b, byte(len(s))), s...)
 }

@@ -60,6 +60,18 @@ func (e *Encoder) WriteEntry(ent *Entry) error {
 	}
 	switch ent.Kind {
 	case KindString:
+		if e.err == nil && e.shortString(ent.Key) && e.shortString(ent.Str) {
+			// The common small key: straight into the buffer.
+			b := append(e.buf, byte(TypeString))
+			b = appendShortString(b, ent.Key)
+			b = appendShortString(b, ent.Str)
+			e.n += int64(len(b) - len(e.buf))
+			e.buf = b
+			if len(e.buf) >= flushAt {
+				_ = e.Flush()
+			}
+			return e.err
+		}
 		e.raw(byte(TypeString))
 		e.string(ent.Key)
 		e.string(ent.Str)

@@ -56,10 +56,20 @@ func (a *arena) reset() { a.buf = a.buf[:0] }
 
 // reader reads the RDB stream, counting the offset and folding every byte
 // into the running CRC-64.
+//
+// It reads out of br's buffer in place: win is what br holds (Peek), pos
+// how much of it has been consumed, and only when the window runs out are
+// the consumed bytes checksummed in one go and discarded from br. Per-key
+// reads are then a few bytes copied from memory, without a call into br or
+// into the CRC each. Bytes are discarded from br only as far as they were
+// consumed, so the caller's br stops right after the RDB (see release).
 type reader struct {
 	br     *bufio.Reader
-	off    int64
-	crc    uint64
+	win    []byte // bytes buffered in br, from offset base
+	pos    int    // bytes of win consumed
+	sum    int    // bytes of win folded into crc (<= pos)
+	base   int64  // stream offset of win[0]
+	crc    uint64 // CRC-64 of the stream up to win[sum]
 	maxStr uint64
 	arena  arena
 	blob   []byte // scratch for strings that are parsed, not kept
@@ -67,8 +77,38 @@ type reader struct {
 	num    [20]byte
 }
 
+// offset is the number of bytes consumed.
+func (r *reader) offset() int64 { return r.base + int64(r.pos) }
+
+// release checksums and discards from br what has been consumed, leaving
+// the window empty.
+func (r *reader) release() {
+	r.crc = CRC64(r.crc, r.win[r.sum:r.pos])
+	_, _ = r.br.Discard(r.pos)
+	r.base += int64(r.pos)
+	r.win, r.pos, r.sum = nil, 0, 0
+}
+
+// fill releases the window and takes in what br buffers next, reading
+// from the source when br holds nothing.
+func (r *reader) fill() error {
+	r.release()
+	if _, err := r.br.Peek(1); err != nil {
+		return r.ioError(err)
+	}
+	r.win, _ = r.br.Peek(r.br.Buffered())
+	return nil
+}
+
+// checksum returns the CRC-64 of everything consumed so far.
+func (r *reader) checksum() uint64 {
+	r.crc = CRC64(r.crc, r.win[r.sum:r.pos])
+	r.sum = r.pos
+	return r.crc
+}
+
 func (r *reader) errorf(cause error, format string, args ...any) *Error {
-	return &Error{Offset: r.off, Msg: fmt.Sprintf(format, args...), Err: cause}
+	return &Error{Offset: r.offset(), Msg: fmt.Sprintf(format, args...), Err: cause}
 }
 
 // corrupt reports a structural problem in Redis's words.
@@ -84,33 +124,63 @@ func (r *reader) ioError(err error) *Error {
 }
 
 func (r *reader) readByte() (byte, error) {
-	b, err := r.br.ReadByte()
-	if err != nil {
-		return 0, r.ioError(err)
+	if r.pos < len(r.win) {
+		b := r.win[r.pos]
+		r.pos++
+		return b, nil
 	}
-	r.off++
-	r.crc = crcTables[0][byte(r.crc)^b] ^ r.crc>>8
-	return b, nil
+	return r.readByteSlow()
+}
+
+func (r *reader) readByteSlow() (byte, error) {
+	if err := r.fill(); err != nil {
+		return 0, err
+	}
+	r.pos = 1
+	return r.win[0], nil
 }
 
 // readFull fills p; the bytes count in the CRC.
 func (r *reader) readFull(p []byte) error {
-	n, err := io.ReadFull(r.br, p)
-	r.off += int64(n)
-	r.crc = CRC64(r.crc, p[:n])
-	if err != nil {
-		return r.ioError(err)
+	n := copy(p, r.win[r.pos:])
+	r.pos += n
+	if n == len(p) {
+		return nil
+	}
+	return r.readFullSlow(p[n:])
+}
+
+func (r *reader) readFullSlow(p []byte) error {
+	if len(p) >= r.br.Size() {
+		// Large: straight from br into p, without the window.
+		r.release()
+		n, err := io.ReadFull(r.br, p)
+		r.crc = CRC64(r.crc, p[:n])
+		r.base += int64(n)
+		if err != nil {
+			return r.ioError(err)
+		}
+		return nil
+	}
+	for len(p) > 0 {
+		if err := r.fill(); err != nil {
+			return err
+		}
+		r.pos = copy(p, r.win)
+		p = p[r.pos:]
 	}
 	return nil
 }
 
 // readChecksum reads the trailing checksum, which does not cover itself.
 func (r *reader) readChecksum() (uint64, error) {
+	crc := r.checksum()
 	var b [8]byte
-	n, err := io.ReadFull(r.br, b[:])
-	r.off += int64(n)
+	err := r.readFull(b[:])
+	// Undo whatever of the checksum a refill folded into the CRC.
+	r.crc, r.sum = crc, r.pos
 	if err != nil {
-		return 0, r.ioError(err)
+		return 0, err
 	}
 	return binary.LittleEndian.Uint64(b[:]), nil
 }
@@ -144,18 +214,17 @@ func (r *reader) readN(n uint64, dst []byte) ([]byte, error) {
 
 // discard skips n bytes (still checksummed).
 func (r *reader) discard(n uint64) error {
-	for n > 0 {
-		k := int(min(n, uint64(r.br.Size())))
-		b, err := r.br.Peek(k)
-		r.crc = CRC64(r.crc, b)
-		r.off += int64(len(b))
-		_, _ = r.br.Discard(len(b))
-		if err != nil {
-			return r.ioError(err)
-		}
+	for {
+		k := int(min(n, uint64(len(r.win)-r.pos)))
+		r.pos += k
 		n -= uint64(k)
+		if n == 0 {
+			return nil
+		}
+		if err := r.fill(); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 // readLenOrEnc reads a length prefix; enc reports the 0b11 form, in which
