@@ -154,6 +154,9 @@ func streamCommands(mu sync.Locker, ks *keyspace.Keyspace, w io.Writer, opts com
 		if len(sk.out) < opts.MaxPending {
 			done = snap.Step(opts.StepBuckets)
 		}
+		if done && sk.err == nil && snap.Aborted() {
+			sk.err = persist.ErrSnapshotAborted
+		}
 		if sk.err != nil {
 			snap.Abort()
 			mu.Unlock()

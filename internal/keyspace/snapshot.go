@@ -46,6 +46,8 @@ type Snapshot struct {
 	tables []snapTable
 	cur    int // index in tables being walked
 	done   bool
+	// aborted: Abort stopped the walk before the end.
+	aborted bool
 	// Progress in tables[cur]: every node whose hash modulo 2^width is
 	// below pos has been handed over (see walk). width < 0: not started.
 	width int
@@ -255,8 +257,15 @@ func (s *Snapshot) finish() {
 	s.tables = nil
 }
 
-// Abort stops the snapshot early (lock held); its output is incomplete.
-func (s *Snapshot) Abort() { s.finish() }
+// Abort stops the snapshot early (lock held); its output is incomplete,
+// and Aborted tells the writer so, so it never passes for a whole image.
+func (s *Snapshot) Abort() {
+	s.aborted = true
+	s.finish()
+}
+
+// Aborted reports whether Abort stopped the snapshot (lock held).
+func (s *Snapshot) Aborted() bool { return s.aborted }
 
 // epoch returns the stamp for new nodes: the running snapshot's epoch, so a
 // node created during a snapshot is never part of it.

@@ -16,6 +16,11 @@ import (
 // ErrSnapshotRunning is returned when a snapshot is already in progress.
 var ErrSnapshotRunning = errors.New("a snapshot is already in progress")
 
+// ErrSnapshotAborted is returned by Stream when the snapshot was stopped
+// from outside (a replica discarding its data for a new full sync): what
+// was written is not a whole image.
+var ErrSnapshotAborted = errors.New("the snapshot was aborted")
+
 // LoadResult describes a finished load.
 type LoadResult struct {
 	Keys, Expired, EmptySkipped, StreamsSkipped int

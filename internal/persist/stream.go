@@ -120,6 +120,9 @@ func Stream(mu sync.Locker, ks *keyspace.Keyspace, w io.Writer, opts StreamOptio
 		if sk.err == nil {
 			sk.err = sk.enc.Flush()
 		}
+		if done && sk.err == nil && snap.Aborted() {
+			sk.err = ErrSnapshotAborted
+		}
 		if done && sk.err == nil {
 			sk.err = sk.enc.Finish()
 		}

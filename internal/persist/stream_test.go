@@ -213,3 +213,47 @@ func (l yieldingLocker) Unlock() {
 	l.mu.Unlock()
 	time.Sleep(20 * time.Microsecond)
 }
+
+// abortingWriter aborts the running snapshot on its first write, as a
+// replica does when a new full sync discards its data.
+type abortingWriter struct {
+	mu *sync.Mutex
+	ks *keyspace.Keyspace
+	n  int
+}
+
+func (w *abortingWriter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		w.mu.Lock()
+		if s := w.ks.Running(); s != nil {
+			s.Abort()
+		}
+		w.mu.Unlock()
+	}
+	w.n += len(p)
+	return len(p), nil
+}
+
+// TestStreamReportsAnAbortedSnapshot: a snapshot stopped from outside must
+// not end as a successful (and truncated) image.
+func TestStreamReportsAnAbortedSnapshot(t *testing.T) {
+	var mu sync.Mutex
+	ks := keyspace.New(1)
+	for i := 0; i < 5000; i++ {
+		ks.DBs[0].SetString([]byte(fmt.Sprintf("k%d", i)), []byte("v"), false)
+	}
+	w := &abortingWriter{mu: &mu, ks: ks}
+	_, err := Stream(&mu, ks, w, StreamOptions{StepBuckets: 4, MaxPending: 1})
+	if err != ErrSnapshotAborted {
+		t.Fatalf("Stream after Abort = %v, want ErrSnapshotAborted", err)
+	}
+	if ks.Running() != nil {
+		t.Fatal("snapshot still running")
+	}
+	// A new snapshot streams the whole dataset.
+	var buf bytes.Buffer
+	res, err := Stream(&mu, ks, &buf, StreamOptions{})
+	if err != nil || res.Keys != 5000 {
+		t.Fatalf("second Stream = %+v, %v", res, err)
+	}
+}
