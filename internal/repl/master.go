@@ -40,11 +40,14 @@ type replica struct {
 	rdbOnly    bool
 	diskless   bool // its full sync streams to the socket
 	preSync    bool // old SYNC: no +FULLRESYNC line, no ACKs
-	state      string
-	waitSince  time.Time
-	ackOff     int64
-	ackTime    time.Time
-	cursor     *Cursor
+	// delayLogged: "BGSAVE for replication delayed" was logged for it
+	// (once, as Redis does, not at every retry of the periodic cycle).
+	delayLogged bool
+	state       string
+	waitSince   time.Time
+	ackOff      int64
+	ackTime     time.Time
+	cursor      *Cursor
 	// streamOnAck: after a diskless transfer, the stream starts only when
 	// the first REPLCONF ACK arrives (the EOF mark must end a read alone).
 	streamOnAck bool
@@ -415,7 +418,15 @@ func (m *Manager) startFullSync() {
 			}
 			return
 		}
-		m.log.Noticef("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed")
+		logIt := false
+		for _, r := range group {
+			if !r.delayLogged {
+				r.delayLogged, logIt = true, true
+			}
+		}
+		if logIt {
+			m.log.Noticef("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed")
+		}
 		return
 	}
 	m.fullRunning = true
