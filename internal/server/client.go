@@ -257,7 +257,7 @@ func (c *client) loop() {
 // detached clients return none.
 func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s := c.srv
-	s.mu.Lock()
+	s.lockForClient()
 	defer func() {
 		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
 			c.evl.convert(c)

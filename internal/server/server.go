@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -60,6 +61,9 @@ type Server struct {
 	started   time.Time
 
 	closing atomic.Bool
+	// clientsWaiting counts clients waiting for mu to run commands (see
+	// Lock).
+	clientsWaiting atomic.Int32
 	// stopping is set, in the same lock hold as the final save, once a
 	// shutdown is decided: from then on nothing runs or propagates, so the
 	// saved replication offset is the last one any replica saw.
@@ -391,8 +395,41 @@ func (s *Server) Engine() *command.Engine { return s.eng }
 
 // Lock and Unlock take the server lock, for background work outside
 // command execution (persistence, replication).
-func (s *Server) Lock()   { s.mu.Lock() }
+//
+// Lock gives way to clients waiting for the lock, for at most
+// backgroundYield. Why: sync.Mutex lets the goroutine that just unlocked
+// take the lock straight back, and a snapshot streamer relocks thousands
+// of times a second; clients then waited until the mutex's starvation mode
+// (1 ms) kicked in, which measured as a 2-3 ms GET p99 on a master during
+// a full sync (against 0.2 ms without one). Background work goes on in
+// the gaps between client batches instead, which are most of the time
+// (the event loop does its socket I/O outside the lock).
+func (s *Server) Lock() {
+	if s.clientsWaiting.Load() > 0 {
+		start := time.Now()
+		for i := 1; s.clientsWaiting.Load() > 0; i++ {
+			runtime.Gosched()
+			if i%16 == 0 && time.Since(start) > backgroundYield {
+				break
+			}
+		}
+	}
+	s.mu.Lock()
+}
+
 func (s *Server) Unlock() { s.mu.Unlock() }
+
+// backgroundYield bounds how long background work gives way to clients,
+// so that a steady stream of clients cannot starve it.
+const backgroundYield = 500 * time.Microsecond
+
+// lockForClient takes the server lock to run a client's commands, telling
+// background work (Lock) to let it go first.
+func (s *Server) lockForClient() {
+	s.clientsWaiting.Add(1)
+	s.mu.Lock()
+	s.clientsWaiting.Add(-1)
+}
 
 // Keyspace returns the databases; hold the lock to use it.
 func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
