@@ -166,11 +166,9 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
       done
       dur[$side]+=" $(secs_since "$t0")"
       peak[$side]+=" $(awk -v a="$rss0" -v b="$top" 'BEGIN {printf "%.1f", (b - a) / 1024}')"
-      if [ "$side" = redis ]; then
-        cow[$side]="rdb_last_cow_size=$(info_field "$port" persistence rdb_last_cow_size)"
-      else
-        cow[$side]="current_cow_peak=$(info_field "$port" persistence current_cow_peak)"
-      fi
+      # Redis: the fork's copy-on-write; Tandem: the snapshot's peak of
+      # bytes waiting to be written.
+      cow[$side]="rdb_last_cow_size=$(info_field "$port" persistence rdb_last_cow_size)"
       [ "$load_ended" = 0 ] || lerr[$side]+="load-ended-before-BGSAVE-finished "
     else
       lerr[$side]+="BGSAVE: $(clean "$r" | cut -c1-80) "
