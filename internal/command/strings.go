@@ -545,7 +545,11 @@ func incrCmd(sign int64, hasArg bool) Handler {
 		}
 		cur += delta
 		var tmp [24]byte
-		c.DB.SetString(c.Args[1], strconv.AppendInt(tmp[:0], cur, 10), true)
+		if e != nil {
+			c.DB.ReplaceString(e, strconv.AppendInt(tmp[:0], cur, 10))
+		} else {
+			c.DB.SetString(c.Args[1], strconv.AppendInt(tmp[:0], cur, 10), true)
+		}
 		c.DB.Modified(c.Args[1])
 		c.W.Int(cur)
 	}

@@ -208,6 +208,16 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 	db.set(key, string(val), nil, keepTTL)
 }
 
+// ReplaceString gives e, an entry just returned by LookupWrite, the string
+// value val, keeping its TTL: SetString without looking the key up again
+// (INCR and friends).
+func (db *DB) ReplaceString(e *Entry, val []byte) {
+	db.beforeWrite(e)
+	e.strv = string(val)
+	e.val = nil
+	e.lru = db.ks.clock
+}
+
 // SetValue stores a value of any type (nil is not allowed: use SetString),
 // replacing any old value. The TTL is removed unless keepTTL.
 func (db *DB) SetValue(key []byte, val any, keepTTL bool) {
