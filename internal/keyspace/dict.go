@@ -25,8 +25,9 @@ type node struct {
 // Redis's dict: growing moves a few buckets per operation instead of
 // stopping the world, and its scan cursor (reverse-binary increment) visits
 // every key present for a whole scan at least once even across resizes.
-// We need our own table rather than a Go map for that cursor: SCAN's
-// guarantee and the snapshot walker both depend on it.
+// We need our own table rather than a Go map: SCAN's guarantee depends on
+// that cursor, and the snapshot walker (snapshot.go) on power-of-two
+// tables indexed by hash & mask, which it walks in hash classes.
 type dict struct {
 	seed      maphash.Seed
 	tables    [2][]*node
