@@ -160,7 +160,6 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if len(args) == 0 {
 		return
 	}
-	e.now = e.KS.Now()
 	spec := e.Table.Lookup(args[0])
 	if spec == nil {
 		s.LastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis does
@@ -292,7 +291,12 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	c := e.ctxs[e.depth]
 	*c = Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
 	dirty := e.KS.Dirty
-	start := time.Now()
+	// One clock reading gives the command's time and the start of its
+	// duration. Commands queued in MULTI keep the time of their EXEC.
+	start := e.KS.Elapsed()
+	if e.depth == 0 {
+		e.now = e.KS.NowAt(start)
+	}
 	e.depth++
 	if s.Flags&FlagMaster != 0 {
 		e.KS.FromMaster = true
@@ -301,7 +305,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	e.KS.FromMaster = false
 	e.depth--
 	spec.Calls++
-	took := time.Since(start)
+	took := max(e.KS.Elapsed()-start, 0) // a Tick may move the base
 	spec.Usec += took.Microseconds()
 	if e.Slow != nil {
 		e.Slow(s, args, took)

@@ -74,8 +74,14 @@ type Keyspace struct {
 	// FromMaster is set while applying commands received from our master:
 	// those see logically expired keys as present, as Redis does.
 	FromMaster bool
-	// Now returns the current time in unix milliseconds (replaceable in tests).
-	Now func() int64
+	// fixedNow replaces the clock in tests (SetNow).
+	fixedNow func() int64
+	// clockBase is a wall-clock reading with its monotonic part;
+	// clockBaseMs its Unix time in ms. Now derives the wall clock from
+	// one monotonic reading, which is cheaper, and Tick re-reads the
+	// base so a stepped system clock is followed within a cycle.
+	clockBase   time.Time
+	clockBaseMs int64
 
 	seed  maphash.Seed
 	clock uint32
@@ -90,7 +96,9 @@ type Keyspace struct {
 
 // New returns a keyspace with n empty databases.
 func New(n int) *Keyspace {
-	ks := &Keyspace{seed: maphash.MakeSeed(), Now: func() int64 { return time.Now().UnixMilli() }}
+	ks := &Keyspace{seed: maphash.MakeSeed()}
+	ks.clockBase = time.Now()
+	ks.clockBaseMs = ks.clockBase.UnixMilli()
 	ks.DBs = make([]*DB, n)
 	for i := range ks.DBs {
 		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed), expires: map[string]int64{}}
@@ -101,7 +109,28 @@ func New(n int) *Keyspace {
 
 // Tick advances the access clock; the server calls it from its periodic
 // cycle so lookups need not read the time.
-func (ks *Keyspace) Tick() { ks.clock = uint32(time.Now().Unix()) }
+func (ks *Keyspace) Tick() {
+	ks.clockBase = time.Now()
+	ks.clockBaseMs = ks.clockBase.UnixMilli()
+	ks.clock = uint32(ks.clockBase.Unix())
+}
+
+// Elapsed is a monotonic reading: the time since the clock base.
+func (ks *Keyspace) Elapsed() time.Duration { return time.Since(ks.clockBase) }
+
+// NowAt is the Unix time in ms at the monotonic reading el.
+func (ks *Keyspace) NowAt(el time.Duration) int64 {
+	if ks.fixedNow != nil {
+		return ks.fixedNow()
+	}
+	return ks.clockBaseMs + int64(el/time.Millisecond)
+}
+
+// Now is the Unix time in ms (expiry decisions).
+func (ks *Keyspace) Now() int64 { return ks.NowAt(ks.Elapsed()) }
+
+// SetNow replaces the clock (tests).
+func (ks *Keyspace) SetNow(f func() int64) { ks.fixedNow = f }
 
 // Clock returns the access clock in seconds.
 func (ks *Keyspace) Clock() uint32 { return ks.clock }

@@ -36,7 +36,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 0))
 		ks := New(4)
-		ks.Now = func() int64 { return 1000 }
+		ks.SetNow(func() int64 { return 1000 })
 		for i := 0; i < 3000; i++ {
 			db := ks.DBs[rng.IntN(4)]
 			key := []byte(fmt.Sprintf("k%d", rng.IntN(2000)))

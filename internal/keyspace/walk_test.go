@@ -14,7 +14,7 @@ func TestSnapshotWalkAcrossGrowAndShrink(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 5))
 		ks := New(2)
-		ks.Now = func() int64 { return 1000 }
+		ks.SetNow(func() int64 { return 1000 })
 		db := ks.DBs[0]
 		n := 200 + rng.IntN(3000)
 		for i := range n {
@@ -101,7 +101,7 @@ func TestBulkLoaderMatchesSetters(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 9))
 		got, want := New(3), New(3)
 		for _, ks := range []*Keyspace{got, want} {
-			ks.Now = func() int64 { return 1000 }
+			ks.SetNow(func() int64 { return 1000 })
 			for i := range 50 {
 				ks.DBs[1].SetString([]byte(fmt.Sprintf("k%d", i)), []byte("before"), false)
 				ks.DBs[1].SetExpire([]byte(fmt.Sprintf("k%d", i)), 77)
