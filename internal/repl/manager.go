@@ -3,6 +3,7 @@ package repl
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -55,7 +56,9 @@ type Manager struct {
 
 	stats struct {
 		full, partialOK, partialErr int64
-		netIn, netOut               int64
+		netIn                       int64
+		// netOut is added to by the senders without the server lock.
+		netOut atomic.Int64
 	}
 	enc []byte
 }
@@ -81,7 +84,7 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 	srv.Wait = m.waitCmd
 	srv.Pseudo = m.pseudoClients
 	srv.ReplStats = func() (int64, int64, int64, int64, int64) {
-		return m.stats.full, m.stats.partialOK, m.stats.partialErr, m.stats.netIn, m.stats.netOut
+		return m.stats.full, m.stats.partialOK, m.stats.partialErr, m.stats.netIn, m.stats.netOut.Load()
 	}
 	srv.SetInfoSection("replication", m.info)
 	pm.ReplAux = m.rdbAux

@@ -604,11 +604,7 @@ func (f *fanout) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (m *Manager) addOut(n int) {
-	m.srv.Lock()
-	m.stats.netOut += int64(n)
-	m.srv.Unlock()
-}
+func (m *Manager) addOut(n int) { m.stats.netOut.Add(int64(n)) }
 
 func (m *Manager) fullSyncDiskless(s *snapShare) error {
 	group := s.replicas // nobody joins a socket transfer: fixed
@@ -724,7 +720,7 @@ func (m *Manager) sendFile(r *replica, f *os.File, size int64, timeout time.Dura
 		r.close()
 		return
 	}
-	m.stats.netOut += size
+	m.stats.netOut.Add(size)
 	if r.closed {
 		return
 	}
@@ -789,9 +785,7 @@ func (r *replica) send(first []byte, _ []byte) {
 		}
 		r.conn.SetWriteDeadline(time.Now().Add(timeout))
 		n, err := r.conn.Write(buf)
-		m.srv.Lock()
-		m.stats.netOut += int64(n)
-		m.srv.Unlock()
+		m.stats.netOut.Add(int64(n))
 		if err != nil {
 			r.conn.Close()
 			return
