@@ -175,3 +175,28 @@ func TestEventLoopManyClientsComeAndGo(t *testing.T) {
 		return !strings.Contains(admin.do("CLIENT", "LIST"), "id="+id+" ")
 	})
 }
+
+// TestQueryBufferLimitClosesTheClient: a client whose unparsed input
+// passes client-query-buffer-limit is closed with Redis's log line; the
+// server and other clients carry on.
+func TestQueryBufferLimitClosesTheClient(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--client-query-buffer-limit", "1mb")
+	other := dialRaw(t, srv.Addr())
+	rc := dialRaw(t, srv.Addr())
+	// A bulk of 3 MB announced, 2 MB sent: more than 1 MB waits unparsed.
+	rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n"))
+	// The server may close before taking it all: a failed write is fine.
+	rc.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	rc.c.Write(bytes.Repeat([]byte("x"), 2<<20))
+	rc.expectClosed(5 * time.Second)
+	if got := other.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING from another client = %q", got)
+	}
+	testutil.Eventually(t, 5*time.Second, "the log line", func() bool {
+		return strings.Contains(srv.LogText(), "Closing client that reached max query buffer length")
+	})
+	if got := other.do("EXISTS", "k"); got != ":0\r\n" {
+		t.Fatalf("EXISTS k = %q", got)
+	}
+}

@@ -240,14 +240,25 @@ func (c *client) loop() {
 		if rerr != nil {
 			return
 		}
-		if lim := c.queryLimit; lim > 0 && int64(c.rd.Buffered()) > lim {
-			s.mu.Lock()
-			info := c.info()
-			s.mu.Unlock()
-			s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
+		if c.overQueryLimit() {
 			return
 		}
 	}
+}
+
+// overQueryLimit reports (and logs, as Redis does) a client whose unparsed
+// input passed client-query-buffer-limit: it is to be closed.
+func (c *client) overQueryLimit() bool {
+	lim := c.queryLimit
+	if lim <= 0 || int64(c.rd.Buffered()) <= lim {
+		return false
+	}
+	s := c.srv
+	s.mu.Lock()
+	info := c.info()
+	s.mu.Unlock()
+	s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
+	return true
 }
 
 // runBuffered executes every complete command in the read buffer under the

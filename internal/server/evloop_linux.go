@@ -209,11 +209,7 @@ func (l *eventLoop) serve(c *client) {
 		l.drop(c) // EOF, reset, or shut down by CLIENT KILL and friends
 		return
 	}
-	if lim := c.queryLimit; lim > 0 && int64(c.rd.Buffered()) > lim {
-		s.mu.Lock()
-		info := c.info()
-		s.mu.Unlock()
-		s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
+	if c.overQueryLimit() {
 		l.drop(c)
 		return
 	}
