@@ -448,6 +448,15 @@ func (m *Manager) startBgsave() {
 			return
 		}
 		m.bgInProgress = false
+		if errors.Is(err, ErrSnapshotRunning) {
+			// A full sync or an AOF rewrite took the snapshot between
+			// BGSAVE's check and this goroutine: not a failed save (which
+			// would refuse writes under stop-writes-on-bgsave-error), but
+			// one to run when that snapshot ends, as BGSAVE SCHEDULE does.
+			m.scheduled = true
+			m.log.Noticef("Background saving delayed: another snapshot started first; it will run when that one ends")
+			return
+		}
 		m.lastBgsaveTime = time.Since(m.bgStart)
 		if err != nil {
 			m.lastBgsaveOK = false

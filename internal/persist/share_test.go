@@ -276,3 +276,53 @@ func TestInfoCowDuringBgsave(t *testing.T) {
 		t.Error("rdb_last_cow_size = 0 after a save")
 	}
 }
+
+// TestBgsaveBeatenToTheSnapshotIsScheduled: when another snapshot (a full
+// sync) starts between BGSAVE's check and the save itself, the save is not
+// a failure (which would refuse writes) but runs once that snapshot ends.
+func TestBgsaveBeatenToTheSnapshotIsScheduled(t *testing.T) {
+	m, srv := newTestManager(t)
+	setKeys(srv, "a", 1000)
+	srv.Lock()
+	m.startBgsave()
+	// Still under the lock, before the save goroutine can take it: another
+	// consumer takes the snapshot.
+	other := srv.Keyspace().Snapshot(discardSink{})
+	srv.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		srv.Lock()
+		inProgress := m.bgInProgress
+		srv.Unlock()
+		if !inProgress {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the BGSAVE did not give up on the busy snapshot")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.Lock()
+	if !m.lastBgsaveOK || !m.scheduled {
+		srv.Unlock()
+		t.Fatalf("after losing the snapshot: ok=%v scheduled=%v, want true true", m.lastBgsaveOK, m.scheduled)
+	}
+	for !other.Step(1 << 20) {
+	}
+	m.cron() // no snapshot now: the scheduled save starts
+	srv.Unlock()
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(m.Path()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled BGSAVE did not write dump.rdb")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type discardSink struct{}
+
+func (discardSink) Key(int, *keyspace.Entry, int64) {}
