@@ -131,6 +131,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 			log.Childf(logger.Warning, "Configuration loaded")
 		}
 	}
+	srv.SetStarting(true)
 	if err := srv.Start(); err != nil {
 		log.Warningf("%v", err)
 		return nil, err
@@ -156,6 +157,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	}
 	rm.RestoreFromRDB(res)
 	rm.Start()
+	srv.SetStarting(false)
 	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")
 	}

@@ -100,6 +100,9 @@ type Server struct {
 	// Loading is set while a dataset loads: commands without the Loading
 	// flag get -LOADING.
 	Loading bool
+	// starting keeps answering -LOADING from the moment the listeners
+	// open until start-up is complete (see SetStarting).
+	starting bool
 	// BeforeReply runs after each batch of commands, before its replies are
 	// written (srv.mu held).
 	BeforeReply []func()
@@ -371,6 +374,17 @@ func (s *Server) Close() error {
 	close(s.done)
 	s.wg.Wait()
 	return nil
+}
+
+// SetStarting marks start-up in progress: until it is cleared, commands
+// without the Loading flag get -LOADING, as during a load. Why: the load
+// ends before the replication state saved with the data is restored, and
+// a client served in between would see (and could PSYNC against) a
+// replication ID and offset that are about to change.
+func (s *Server) SetStarting(on bool) {
+	s.mu.Lock()
+	s.starting = on
+	s.mu.Unlock()
 }
 
 // MarkStopping records that shutdown is decided (srv.mu held, right after
