@@ -10,9 +10,9 @@ import (
 
 // Restart starts the server again with the same binary, arguments, port
 // and directory once the previous process has exited (after SHUTDOWN, or
-// Stop), and waits until it answers PING. Its output is appended to the
-// same log file. The new process is stopped when the test ends, like the
-// first one.
+// Stop), and waits until it answers PING with its data loaded. Its output
+// is appended to the same log file. The new process is stopped when the
+// test ends, like the first one.
 func (p *Proc) Restart(t testing.TB) {
 	t.Helper()
 	if !p.WaitExit(30 * time.Second) {
@@ -33,7 +33,7 @@ func (p *Proc) Restart(t testing.TB) {
 	done := make(chan struct{})
 	p.Cmd, p.done = cmd, done
 	go func() { cmd.Wait(); logf.Close(); close(done) }()
-	if err := WaitPing(p.Addr(), 20*time.Second); err != nil {
+	if err := WaitReady(p.Addr(), 20*time.Second); err != nil {
 		p.Stop()
 		t.Fatalf("server did not restart: %v\nlog:\n%s", err, p.LogText())
 	}

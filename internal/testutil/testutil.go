@@ -177,8 +177,15 @@ func (p *Proc) LogText() string {
 	return string(b)
 }
 
-// WaitPing polls addr with an inline PING until +PONG or the deadline.
-func WaitPing(addr string, d time.Duration) error {
+// WaitPing polls addr with an inline PING until +PONG (or -NOAUTH, or
+// -LOADING: the server is up) or the deadline.
+func WaitPing(addr string, d time.Duration) error { return waitPing(addr, d, true) }
+
+// WaitReady is WaitPing that also waits for a load to finish: -LOADING is
+// not an answer yet.
+func WaitReady(addr string, d time.Duration) error { return waitPing(addr, d, false) }
+
+func waitPing(addr string, d time.Duration, loadingOK bool) error {
 	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
@@ -188,7 +195,7 @@ func WaitPing(addr string, d time.Duration) error {
 			fmt.Fprintf(conn, "PING\r\n")
 			line, err := bufio.NewReader(conn).ReadString('\n')
 			conn.Close()
-			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-LOADING")) {
+			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") || (loadingOK && strings.HasPrefix(line, "-LOADING"))) {
 				return nil
 			}
 			last = fmt.Errorf("reply %q err %v", line, err)
