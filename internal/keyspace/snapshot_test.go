@@ -81,17 +81,7 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 		if ks.Running() != nil {
 			t.Fatal("snapshot still registered after completion")
 		}
-		if sink.dups != 0 {
-			t.Fatalf("seed %d: %d keys serialized twice", seed, sink.dups)
-		}
-		if len(sink.got) != len(want) {
-			t.Fatalf("seed %d: snapshot has %d keys, want %d", seed, len(sink.got), len(want))
-		}
-		for k, v := range want {
-			if sink.got[k] != v {
-				t.Fatalf("seed %d: key %s = %q, want %q", seed, k, sink.got[k], v)
-			}
-		}
+		sink.check(t, seed, want)
 	}
 }
 
@@ -114,5 +104,21 @@ func TestSnapshotSkipsKeysCreatedAfterwards(t *testing.T) {
 	}
 	if len(sink2.got) != 2 {
 		t.Fatalf("second snapshot got %v", sink2.got)
+	}
+}
+
+// check fails the test unless the sink holds exactly want, each key once.
+func (sink *recordSink) check(t *testing.T, seed uint64, want map[string]string) {
+	t.Helper()
+	if sink.dups != 0 {
+		t.Fatalf("seed %d: %d keys serialized twice", seed, sink.dups)
+	}
+	if len(sink.got) != len(want) {
+		t.Fatalf("seed %d: snapshot has %d keys, want %d", seed, len(sink.got), len(want))
+	}
+	for k, v := range want {
+		if sink.got[k] != v {
+			t.Fatalf("seed %d: key %s = %q, want %q", seed, k, sink.got[k], v)
+		}
 	}
 }

@@ -55,17 +55,7 @@ func TestSnapshotWalkAcrossGrowAndShrink(t *testing.T) {
 				db.Resize(0) // maybe start a shrink, no step
 			}
 		}
-		if sink.dups != 0 {
-			t.Fatalf("seed %d: %d keys serialized twice", seed, sink.dups)
-		}
-		if len(sink.got) != len(want) {
-			t.Fatalf("seed %d: snapshot has %d keys, want %d", seed, len(sink.got), len(want))
-		}
-		for k, v := range want {
-			if sink.got[k] != v {
-				t.Fatalf("seed %d: key %s = %q, want %q", seed, k, sink.got[k], v)
-			}
-		}
+		sink.check(t, seed, want)
 	}
 }
 
