@@ -272,27 +272,48 @@ func (nopLocker) Unlock() {}
 // killed it.
 var errSaveAborted = errors.New("aborted")
 
-// writeFile streams a snapshot to a temp file, fsyncs and renames it over
-// the RDB path, so a crash never leaves a half-written dump.rdb. mu is the
-// server lock (or a no-op when the caller holds it). The rename happens
-// under it, and not at all once abort is closed: a killed save never
-// replaces the file written after it (FLUSHALL's, SHUTDOWN's). With keep,
-// the file is returned open for reading (the caller closes it), so its
-// bytes stay readable even after a later save renames over dump.rdb.
-func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions, abort <-chan struct{}, keep bool) (StreamResult, *os.File, error) {
+// saveJob is an RDB file being written: begun under the lock (temp file
+// open, snapshot taken), then finished by finishSave.
+type saveJob struct {
+	tmp string
+	f   *os.File
+	bw  *bufio.Writer
+	mw  *meteredWriter
+	st  *Streamer
+}
+
+// beginSave opens a temp file and takes the snapshot (lock held): the
+// file's point in time is now. mu is what the walk will lock: the server
+// lock, or a no-op when the caller keeps holding it (SAVE).
+func (m *Manager) beginSave(mu sync.Locker, opts StreamOptions) (*saveJob, error) {
 	tmp := filepath.Join(m.cfg.Dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
 	f, err := os.Create(tmp)
 	if err != nil {
-		return StreamResult{}, nil, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
+		return nil, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
 	}
-	bw := bufio.NewWriterSize(f, 1<<16)
-	mu.Lock()
-	mw := m.metered(bw, mu)
-	opts.AtInstant = m.meterAtInstant(mw, opts.AtInstant)
-	mu.Unlock()
-	res, err := Stream(mu, m.ks, mw, opts)
+	j := &saveJob{tmp: tmp, f: f, bw: bufio.NewWriterSize(f, 1<<16)}
+	j.mw = m.metered(j.bw, mu)
+	opts.AtInstant = m.meterAtInstant(j.mw, opts.AtInstant)
+	if j.st, err = BeginStream(m.ks, j.mw, opts); err != nil {
+		m.meterDone(j.mw)
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return j, nil
+}
+
+// finishSave writes the snapshot, fsyncs and renames the file over the RDB
+// path, so a crash never leaves a half-written dump.rdb. The rename happens
+// under mu, and not at all once abort is closed: a killed save never
+// replaces the file written after it (FLUSHALL's, SHUTDOWN's). With keep,
+// the file is returned open for reading (the caller closes it), so its
+// bytes stay readable even after a later save renames over dump.rdb.
+func (m *Manager) finishSave(j *saveJob, mu sync.Locker, abort <-chan struct{}, keep bool) (StreamResult, *os.File, error) {
+	f := j.f
+	res, err := j.st.Run(mu)
 	if err == nil {
-		err = bw.Flush()
+		err = j.bw.Flush()
 	}
 	if err == nil {
 		err = f.Sync()
@@ -304,13 +325,13 @@ func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions, abort <-chan str
 		f = nil
 	}
 	mu.Lock()
-	m.meterDone(mw)
+	m.meterDone(j.mw)
 	if err == nil {
 		select {
 		case <-abort:
 			err = errSaveAborted
 		default:
-			err = os.Rename(tmp, m.Path())
+			err = os.Rename(j.tmp, m.Path())
 		}
 	}
 	mu.Unlock()
@@ -318,7 +339,7 @@ func (m *Manager) writeFile(mu sync.Locker, opts StreamOptions, abort <-chan str
 		if f != nil {
 			f.Close()
 		}
-		os.Remove(tmp)
+		os.Remove(j.tmp)
 		return res, nil, err
 	}
 	if d, derr := os.Open(m.cfg.Dir); derr == nil {
@@ -338,7 +359,11 @@ func (m *Manager) SaveNow() error {
 		return errors.New("a background save is in progress")
 	}
 	dirty := m.ks.Dirty
-	res, _, err := m.writeFile(nopLocker{}, m.streamOptions(), nil, false)
+	job, err := m.beginSave(nopLocker{}, m.streamOptions())
+	var res StreamResult
+	if err == nil {
+		res, _, err = m.finishSave(job, nopLocker{}, nil, false)
+	}
 	if err != nil {
 		m.log.Warningf("Failed saving the DB: %v", err)
 		return err
@@ -414,8 +439,17 @@ func (m *Manager) startBgsave() {
 		}
 	}
 	m.log.Noticef("Background saving started")
+	// The snapshot is taken here, under the command, so the file holds the
+	// dataset as it was when BGSAVE ran (Redis forks before it replies);
+	// the walk and the writing go on in the background.
+	locker := serverLocker{m.srv}
+	job, err := m.beginSave(locker, opts)
 	go func() {
-		res, f, err := m.writeFile(serverLocker{m.srv}, opts, abort, true)
+		var res StreamResult
+		var f *os.File
+		if err == nil {
+			res, f, err = m.finishSave(job, locker, abort, true)
+		}
 		m.srv.Lock()
 		defer m.srv.Unlock()
 		aborted := false
@@ -449,10 +483,11 @@ func (m *Manager) startBgsave() {
 		}
 		m.bgInProgress = false
 		if errors.Is(err, ErrSnapshotRunning) {
-			// A full sync or an AOF rewrite took the snapshot between
-			// BGSAVE's check and this goroutine: not a failed save (which
-			// would refuse writes under stop-writes-on-bgsave-error), but
-			// one to run when that snapshot ends, as BGSAVE SCHEDULE does.
+			// Another snapshot (a full sync's, an AOF rewrite's) is running:
+			// callers check first, but should one slip through, this is not
+			// a failed save (which would refuse writes under
+			// stop-writes-on-bgsave-error) but one to run when that
+			// snapshot ends, as BGSAVE SCHEDULE does.
 			m.scheduled = true
 			m.log.Noticef("Background saving delayed: another snapshot started first; it will run when that one ends")
 			return

@@ -74,22 +74,40 @@ func (s *sink) Key(db int, e *keyspace.Entry, expireAt int64) {
 // written with it released, so clients keep running throughout. Memory is
 // bounded by MaxPending plus whatever racing writes capture.
 func Stream(mu sync.Locker, ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (StreamResult, error) {
+	mu.Lock()
+	st, err := BeginStream(ks, w, opts)
+	mu.Unlock()
+	if err != nil {
+		return StreamResult{}, err
+	}
+	return st.Run(mu)
+}
+
+// Streamer is a stream whose snapshot is taken: Run walks and writes it.
+type Streamer struct {
+	snap *keyspace.Snapshot
+	sk   *sink
+	out  *pending
+	w    io.Writer
+	opts StreamOptions
+}
+
+// BeginStream takes the snapshot (lock held): the stream's point in time
+// is now, whenever Run goes on to write it. BGSAVE begins under its own
+// command, as Redis forks before it replies.
+func BeginStream(ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (*Streamer, error) {
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 1 << 20
 	}
 	if opts.StepBuckets <= 0 {
 		opts.StepBuckets = 64
 	}
-	var res StreamResult
 	out := &pending{}
 	sk := &sink{out: out, curDB: -1}
 	sk.enc = rdb.NewEncoder(out, opts.Encode)
-
-	mu.Lock()
 	snap := ks.Snapshot(sk)
 	if snap == nil {
-		mu.Unlock()
-		return res, ErrSnapshotRunning
+		return nil, ErrSnapshotRunning
 	}
 	if opts.AtInstant != nil {
 		opts.AtInstant()
@@ -105,11 +123,18 @@ func Stream(mu sync.Locker, ks *keyspace.Keyspace, w io.Writer, opts StreamOptio
 	}
 	if err != nil {
 		snap.Abort()
-		mu.Unlock()
-		return res, err
+		return nil, err
 	}
-	mu.Unlock()
+	return &Streamer{snap: snap, sk: sk, out: out, w: w, opts: opts}, nil
+}
 
+// Abort drops a begun stream that will not run (lock held).
+func (st *Streamer) Abort() { st.snap.Abort() }
+
+// Run walks the snapshot and writes it, taking mu for each step.
+func (st *Streamer) Run(mu sync.Locker) (StreamResult, error) {
+	snap, sk, out, w, opts := st.snap, st.sk, st.out, st.w, st.opts
+	var res StreamResult
 	var spare []byte
 	for {
 		mu.Lock()

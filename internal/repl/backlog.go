@@ -13,11 +13,11 @@ import (
 // replication buffer does.
 //
 // Offsets number stream bytes from 1; End is master_repl_offset.
-// Feed is called with the server lock held; cursors are read by sender
-// goroutines. The backlog's own mutex protects everything below.
+// Feed is called with the server lock held; cursors are read by the
+// replicas' writers (outStream) without it. The backlog's own mutex
+// protects everything below.
 type Backlog struct {
 	mu      sync.Mutex
-	cond    *sync.Cond
 	blocks  []*block
 	end     int64 // offset of the last byte written
 	size    int64 // repl-backlog-size
@@ -34,9 +34,7 @@ const minBlock = 16 << 10
 
 // NewBacklog creates an empty backlog whose next byte will be offset+1.
 func NewBacklog(offset, size int64) *Backlog {
-	b := &Backlog{end: offset, size: size, cursors: map[*Cursor]struct{}{}}
-	b.cond = sync.NewCond(&b.mu)
-	return b
+	return &Backlog{end: offset, size: size, cursors: map[*Cursor]struct{}{}}
 }
 
 // End is the offset of the last byte written (master_repl_offset).
@@ -73,7 +71,8 @@ func (b *Backlog) SetSize(size int64) {
 	b.mu.Unlock()
 }
 
-// Feed appends stream bytes and wakes the senders.
+// Feed appends stream bytes. Sending them is the writers' business
+// (Manager.feed arranges a flush).
 func (b *Backlog) Feed(p []byte) {
 	if len(p) == 0 {
 		return
@@ -105,7 +104,6 @@ func (b *Backlog) Feed(p []byte) {
 	}
 	b.trimLocked()
 	b.mu.Unlock()
-	b.cond.Broadcast()
 }
 
 // trimLocked frees whole head blocks beyond the configured size that no
@@ -161,29 +159,27 @@ func (c *Cursor) Close() {
 	c.closed = true
 	b.trimLocked()
 	b.mu.Unlock()
-	b.cond.Broadcast()
 }
 
-// Close wakes every waiting cursor for good (the backlog is being freed).
+// Close ends every cursor for good (the backlog is being freed).
 func (b *Backlog) Close() {
 	b.mu.Lock()
 	b.closed = true
 	b.mu.Unlock()
-	b.cond.Broadcast()
 }
 
-// Next waits until the cursor has bytes to send (or it or the backlog is
-// closed, returning nil), then copies up to max of them into dst and
-// advances. wake can break the wait early (for periodic work).
-func (c *Cursor) Next(dst []byte, max int) []byte {
+// Next copies up to limit of the cursor's pending bytes into dst (reusing
+// its room) and advances; it never waits. The result is empty, not nil,
+// when nothing is pending, and nil once the cursor or the backlog closed.
+func (c *Cursor) Next(dst []byte, limit int) []byte {
 	b := c.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for c.pos > b.end && !c.closed && !b.closed {
-		b.cond.Wait()
-	}
 	if c.closed || b.closed {
 		return nil
+	}
+	if dst == nil {
+		dst = make([]byte, 0, min(int64(limit), max(b.end+1-c.pos, 512)))
 	}
 	dst = dst[:0]
 	for _, blk := range b.blocks {
@@ -197,22 +193,17 @@ func (c *Cursor) Next(dst []byte, max int) []byte {
 		}
 		from := c.pos - blk.start
 		n := int64(len(blk.data)) - from
-		if room := int64(max - len(dst)); n > room {
+		if room := int64(limit - len(dst)); n > room {
 			n = room
 		}
 		dst = append(dst, blk.data[from:from+n]...)
 		c.pos += n
-		if len(dst) >= max {
+		if len(dst) >= limit {
 			break
 		}
 	}
 	return dst
 }
-
-// Wake interrupts a Next that waits on this cursor's backlog, making it
-// return an empty (non-nil) slice if nothing arrived. Used to close cursors
-// from elsewhere: Close then Wake.
-func (b *Backlog) Wake() { b.cond.Broadcast() }
 
 // Copy returns the stream bytes from offset from to the end (tests).
 func (b *Backlog) Copy(from int64) []byte {

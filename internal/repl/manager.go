@@ -36,12 +36,17 @@ type Manager struct {
 	fullRunning     bool
 	syncShare       *snapShare // the running full sync's snapshot
 	bgShare         *snapShare // the running BGSAVE's, when replicas can share it
-	lastPing        time.Time
-	lastCron        time.Time
-	waiters         []*waiter
-	goodReplicas    int
+	// streams are the online replicas' writers, for flushStreams without
+	// the lock; flushDue says a client round fed bytes they have not sent.
+	streams      atomic.Pointer[[]*outStream]
+	flushDue     atomic.Bool
+	lastPing     time.Time
+	lastCron     time.Time
+	waiters      []*waiter
+	goodReplicas int
 
 	// replica side
+	inLink        bool          // applying the master's stream: flush after the chunk
 	link          *link         // current master link, nil when master
 	restoredCache *cachedMaster // from the RDB's repl-* AUX fields at start-up
 
@@ -78,6 +83,7 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 	m.eng.ReplOffset = func() int64 { return m.id.Offset }
 	m.registerCommands()
 	srv.OnCron = append(srv.OnCron, m.cron)
+	srv.AfterCommands = append(srv.AfterCommands, m.afterCommands)
 	srv.OnDisconnect = append(srv.OnDisconnect, m.disconnected)
 	srv.Gates = append(srv.Gates, m.gate)
 	srv.Role = m.roleCmd
@@ -123,6 +129,16 @@ func (m *Manager) feed(b []byte) {
 	m.backlog.Feed(b)
 	m.id.Offset = m.backlog.End()
 	m.checkOutputLimits()
+	if p := m.streams.Load(); p == nil || len(*p) == 0 {
+		return
+	}
+	// A client round (or a chunk of our master's stream) is sent once it
+	// is complete; anything else at once.
+	if m.inLink || m.srv.InClientBatch() {
+		m.flushDue.Store(true)
+	} else {
+		m.flushStreams()
+	}
 }
 
 // createBacklog starts keeping history (first replica, or a replica's own

@@ -48,6 +48,7 @@ type replica struct {
 	ackOff      int64
 	ackTime     time.Time
 	cursor      *Cursor
+	out         *outStream // its writer once streaming
 	// streamOnAck: after a diskless transfer, the stream starts only when
 	// the first REPLCONF ACK arrives (the EOF mark must end a read alone).
 	streamOnAck bool
@@ -82,6 +83,10 @@ func (r *replica) close() {
 		}
 		if r.conn != nil {
 			r.conn.Close()
+		}
+		if r.out != nil {
+			r.out.stop()
+			r.m.setStreams()
 		}
 	})
 }
@@ -286,7 +291,7 @@ func (m *Manager) tryPartial(c *command.Ctx, r *replica, replID string, off int6
 	r.cursor = m.backlog.NewCursor(off)
 	m.log.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", r.name(), m.id.Offset+1-off, off)
 	m.refreshGoodReplicas()
-	go r.send([]byte(line), nil)
+	m.startStream(r, []byte(line))
 	return true
 }
 
@@ -757,40 +762,14 @@ func (m *Manager) putOnline(r *replica, waitAck bool) {
 	m.startStreaming(r)
 }
 
-func (m *Manager) startStreaming(r *replica) {
-	go r.send(nil, nil)
-}
+func (m *Manager) startStreaming(r *replica) { m.startStream(r, nil) }
 
-// send writes a first line (if any) then the stream from the replica's
-// cursor until the cursor or the connection closes. It runs without the
-// server lock: the cursor has its own.
-func (r *replica) send(first []byte, _ []byte) {
-	m := r.m
-	timeout := m.replTimeout()
-	if len(first) > 0 {
-		r.conn.SetWriteDeadline(time.Now().Add(timeout))
-		if _, err := r.conn.Write(first); err != nil {
-			r.conn.Close()
-			return
-		}
-	}
-	buf := make([]byte, 0, 64<<10)
-	for {
-		buf = r.cursor.Next(buf, 64<<10)
-		if buf == nil {
-			return
-		}
-		if len(buf) == 0 {
-			continue
-		}
-		r.conn.SetWriteDeadline(time.Now().Add(timeout))
-		n, err := r.conn.Write(buf)
-		m.stats.netOut.Add(int64(n))
-		if err != nil {
-			r.conn.Close()
-			return
-		}
-	}
+// startStream gives an online replica its writer (lock held); first is
+// written before the stream.
+func (m *Manager) startStream(r *replica, first []byte) {
+	r.out = newOutStream(r.cursor, r.conn, m.replTimeoutLocked(), &m.stats.netOut)
+	m.setStreams()
+	r.out.start(first)
 }
 
 func (m *Manager) replTimeout() time.Duration {

@@ -152,7 +152,7 @@ func (l *link) stop() {
 	l.stopped = true
 	close(l.stopCh)
 	if l.conn != nil {
-		l.conn.Close()
+		shutClose(l.conn)
 	}
 }
 
@@ -160,8 +160,17 @@ func (l *link) stop() {
 // caches the master and reconnects at once, usually with a partial resync.
 func (l *link) Kill() {
 	if l.conn != nil {
-		l.conn.Close()
+		shutClose(l.conn)
 	}
+}
+
+// shutClose shuts a link's socket down before closing it: the shutdown
+// wakes a linkReader waiting in epoll_wait at once (Close alone does not).
+func shutClose(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.CloseRead()
+	}
+	c.Close()
 }
 
 func (l *link) ClientID() int64    { return l.id }
@@ -685,9 +694,19 @@ func (l *link) stream(br *bufio.Reader) error {
 	rd := resp.NewReader(512 << 20)
 	rd.NoBulkLimit = true
 	var pending []byte // bytes of an open MULTI: applied (and forwarded) at EXEC
+	l.conn.SetReadDeadline(time.Time{})
+	lr := newLinkReader(l.conn)
+	if lr != nil {
+		defer lr.Close()
+	}
 	for {
-		l.conn.SetReadDeadline(time.Time{})
-		n, err := br.Read(rd.Space())
+		var n int
+		var err error
+		if lr == nil || br.Buffered() > 0 {
+			n, err = br.Read(rd.Space())
+		} else {
+			n, err = lr.Read(rd.Space())
+		}
 		if n > 0 {
 			rd.Advance(n)
 		}
@@ -699,9 +718,13 @@ func (l *link) stream(br *bufio.Reader) error {
 			m.srv.Unlock()
 			return nil
 		}
-		l.lastIO = time.Now()
+		if n > 0 {
+			// Not on an empty wake-up: repl-timeout counts from real data.
+			l.lastIO = time.Now()
+		}
 		l.readOff += int64(n)
 		m.stats.netIn += int64(n)
+		m.inLink = true
 		for {
 			perr := rd.Next()
 			if perr == resp.ErrIncomplete {
@@ -710,13 +733,17 @@ func (l *link) stream(br *bufio.Reader) error {
 			if perr != nil {
 				m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
 				l.state = linkConnect
+				m.inLink = false
 				m.srv.Unlock()
+				m.afterCommands()
 				return perr
 			}
 			raw := rd.Raw()
 			if rd.Inline && len(rd.Args) > 0 {
 				m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+				m.inLink = false
 				m.srv.Unlock()
+				m.afterCommands()
 				return errors.New("inline protocol from master")
 			}
 			if len(rd.Args) > 0 {
@@ -734,7 +761,9 @@ func (l *link) stream(br *bufio.Reader) error {
 				pending = pending[:0]
 			}
 		}
+		m.inLink = false
 		m.srv.Unlock()
+		m.afterCommands()
 	}
 }
 

@@ -216,6 +216,7 @@ func (c *client) loop() {
 	s := c.srv
 	for {
 		out, closeAfter := c.runBuffered()
+		s.afterCommands()
 		if len(out) > 0 {
 			s.replyBarrier()
 			c.write(out)
@@ -269,7 +270,9 @@ func (c *client) overQueryLimit() bool {
 func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s := c.srv
 	s.lockForClient()
+	s.clientBatch = true
 	defer func() {
+		s.clientBatch = false
 		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
 			c.evl.convert(c)
 		}
@@ -354,9 +357,13 @@ func (c *client) waitPause() {
 		if d > 20*time.Millisecond {
 			d = 20 * time.Millisecond
 		}
+		// The batch's earlier commands must not wait for the pause.
+		s.clientBatch = false
 		s.mu.Unlock()
+		s.afterCommands()
 		time.Sleep(d)
 		s.mu.Lock()
+		s.clientBatch = true
 	}
 }
 

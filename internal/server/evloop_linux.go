@@ -175,6 +175,7 @@ func (l *eventLoop) run() {
 				l.accept(fd, ln)
 			}
 		}
+		s.afterCommands()
 		if len(l.ready) == 0 {
 			continue
 		}

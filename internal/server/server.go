@@ -103,6 +103,9 @@ type Server struct {
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
+	// clientBatch is set (srv.mu held) while a client's commands run and an
+	// AfterCommands call is sure to follow the release of the lock.
+	clientBatch bool
 	// BeforeReply runs after each batch of commands, before its replies are
 	// written (srv.mu held).
 	BeforeReply []func()
@@ -110,6 +113,11 @@ type Server struct {
 	// socket, without srv.mu: it may wait (the AOF's group fsync under
 	// appendfsync always), while other clients keep running commands.
 	ReplyBarrier []func()
+	// AfterCommands runs without srv.mu after each round of client
+	// commands: once per event-loop wake-up (not per client), after each
+	// batch on the goroutine path. Replication writes the round's stream
+	// to replicas here, as Redis does before it sleeps.
+	AfterCommands []func()
 	// OnDisconnect runs when a client goes away (srv.mu held).
 	OnDisconnect []func(sess *command.Session)
 	// Pseudo lists connections the server does not run itself (the link
@@ -385,6 +393,18 @@ func (s *Server) SetStarting(on bool) {
 	s.mu.Lock()
 	s.starting = on
 	s.mu.Unlock()
+}
+
+// InClientBatch reports (srv.mu held) whether the running command belongs
+// to a client batch, so that AfterCommands runs once the lock is released:
+// work for the round can wait for it instead of being done per command.
+func (s *Server) InClientBatch() bool { return s.clientBatch }
+
+// afterCommands runs the AfterCommands hooks (srv.mu not held).
+func (s *Server) afterCommands() {
+	for _, fn := range s.AfterCommands {
+		fn()
+	}
 }
 
 // MarkStopping records that shutdown is decided (srv.mu held, right after

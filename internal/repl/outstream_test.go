@@ -1,0 +1,215 @@
+package repl
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// tcpPair is a connected loopback pair: the master's end (with a small
+// send buffer, so it fills quickly) and the replica's.
+func tcpPair(t *testing.T) (master, replica net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	acc := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		acc <- c
+	}()
+	replica, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case master = <-acc:
+	case <-time.After(5 * time.Second):
+		t.Fatal("accept timed out")
+	}
+	if master == nil {
+		t.Fatal("accept failed")
+	}
+	master.(*net.TCPConn).SetWriteBuffer(4096)
+	t.Cleanup(func() { master.Close(); replica.Close() })
+	return master, replica
+}
+
+// TestOutStreamDeliversEverythingInOrder: the first line, then every fed
+// byte exactly once and in order, whether the flushes wrote it or the
+// goroutine did after the socket filled up (the reader starts late, so the
+// socket is full for a while), with flushes racing from several goroutines
+// as they do from client rounds on the goroutine connection path.
+func TestOutStreamDeliversEverythingInOrder(t *testing.T) {
+	mc, rc := tcpPair(t)
+	b := NewBacklog(0, 1<<20)
+	var netOut atomic.Int64
+	o := newOutStream(b.NewCursor(1), mc, 10*time.Second, &netOut)
+	if o.raw == nil {
+		t.Fatal("a TCP connection should be written without blocking by flush")
+	}
+	first := []byte("+CONTINUE\r\n")
+	o.start(first)
+
+	payload := func(w, i int) []byte {
+		v := fmt.Sprintf("%0200d", w*10000+i)
+		return fmt.Appendf(nil, "*1\r\n$%d\r\n%s\r\n", len(v), v)
+	}
+	const writers, perWriter = 4, 2000
+	total := len(first)
+	for w := 0; w < writers; w++ {
+		for i := 0; i < perWriter; i++ {
+			total += len(payload(w, i))
+		}
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // let the socket fill first
+		buf := make([]byte, total)
+		rc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, _ := io.ReadFull(rc, buf)
+		got <- buf[:n]
+	}()
+
+	var want bytes.Buffer
+	want.Write(first)
+	var feedMu sync.Mutex // Feed runs under the server lock in real use
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				feedMu.Lock()
+				p := payload(w, i)
+				b.Feed(p)
+				want.Write(p)
+				feedMu.Unlock()
+				o.flush()
+			}
+		}()
+	}
+	wg.Wait()
+	var res []byte
+	select {
+	case res = <-got:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the replica side did not receive the whole stream")
+	}
+	if !bytes.Equal(res, want.Bytes()) {
+		t.Fatalf("received %d bytes, want %d; first difference at %d", len(res), want.Len(), firstDiff(res, want.Bytes()))
+	}
+	if o.handoffs == 0 {
+		t.Fatal("the socket never filled: the goroutine's part was not tested")
+	}
+	if netOut.Load() != int64(want.Len()) {
+		t.Fatalf("net out counted %d bytes, wrote %d", netOut.Load(), want.Len())
+	}
+	o.cursor.Close()
+	o.stop()
+}
+
+// TestOutStreamBytesFedDuringHandoffAreSent: bytes fed while the goroutine
+// holds the turn (their flush finds it taken and returns) go out without
+// any later flush: whoever releases the turn looks again.
+func TestOutStreamBytesFedDuringHandoffAreSent(t *testing.T) {
+	mc, rc := tcpPair(t)
+	b := NewBacklog(0, 1<<20)
+	var netOut atomic.Int64
+	o := newOutStream(b.NewCursor(1), mc, 10*time.Second, &netOut)
+	tail := []byte("tail")
+	var once sync.Once
+	o.beforeRelease = func() {
+		once.Do(func() {
+			b.Feed(tail)
+			o.flush() // finds the turn taken: a no-op
+		})
+	}
+	head := []byte("+CONTINUE\r\n")
+	o.start(head) // the goroutine holds the turn for the first line
+	want := append(append([]byte{}, head...), tail...)
+	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res := make([]byte, len(want))
+	if n, err := io.ReadFull(rc, res); err != nil {
+		t.Fatalf("read %d of %d bytes (%q): %v", n, len(want), res[:n], err)
+	}
+	if !bytes.Equal(res, want) {
+		t.Fatalf("got %q, want %q", res, want)
+	}
+	o.cursor.Close()
+	o.stop()
+}
+
+// TestOutStreamGoroutineOnly: without a raw descriptor every flush hands
+// the turn to the goroutine, which must still deliver all of it.
+func TestOutStreamGoroutineOnly(t *testing.T) {
+	mc, rc := tcpPair(t)
+	b := NewBacklog(0, 1<<20)
+	var netOut atomic.Int64
+	o := newOutStream(b.NewCursor(1), struct{ net.Conn }{mc}, 10*time.Second, &netOut)
+	if o.raw != nil {
+		t.Fatal("a wrapped connection has no raw descriptor")
+	}
+	o.start(nil)
+	var want []byte
+	for i := 0; i < 500; i++ {
+		p := fmt.Appendf(nil, "line %d\n", i)
+		b.Feed(p)
+		want = append(want, p...)
+		o.flush()
+	}
+	rc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res := make([]byte, len(want))
+	if _, err := io.ReadFull(rc, res); err != nil {
+		t.Fatalf("read %v", err)
+	}
+	if !bytes.Equal(res, want) {
+		t.Fatalf("stream differs at %d", firstDiff(res, want))
+	}
+	o.cursor.Close()
+	o.stop()
+}
+
+// TestOutStreamStopsWhenTheConnectionCloses: a write error ends the
+// goroutine and closes the connection; later flushes are harmless.
+func TestOutStreamStopsWhenTheConnectionCloses(t *testing.T) {
+	mc, rc := tcpPair(t)
+	b := NewBacklog(0, 1<<20)
+	var netOut atomic.Int64
+	o := newOutStream(b.NewCursor(1), mc, time.Second, &netOut)
+	o.start(nil)
+	rc.Close()
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.Feed(big)
+		o.flush()
+		// The goroutine closes the connection after its write fails.
+		if _, err := mc.Write([]byte{}); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stream kept writing to a closed peer")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	o.cursor.Close()
+	o.flush()
+	o.stop()
+}
+
+func firstDiff(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
