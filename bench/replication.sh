@@ -15,6 +15,13 @@
 #     same windows without a sync give the baseline. Reported: the worst
 #     window p99 with and without a sync, and the peak RSS during the sync
 #     against the RSS just before it.
+#     This runs twice: with the replica at nice 19, then at normal
+#     priority. On a 2-core host the replica's own load of the RDB (a
+#     core for a few hundred ms) competes with the master and the
+#     clients; nice 19 stands in for a replica on its own host, so the
+#     figure shows what the master's side of a full sync costs (Redis's
+#     forked child is the master's and is not niced). The normal-priority
+#     figure shows the co-located case.
 # When REPLICAOF answers an error (a build without replication) the figures
 # are n/a and the case says so instead of failing.
 #
@@ -132,59 +139,64 @@ probe() {
 }
 declare -A idle_p99=() sync_p99=() rss_before=() rss_peak=() windows=()
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-  for side in redis tandem; do
-    [ "${avail[$side]}" = 1 ] || continue
-    m=$side-master r=$side-replica-load-$round
-    mp=${SRV_PORT[$m]} mpid=${SRV_PID[$m]}
-    start_server "$side" "$r"
-    rp=${SRV_PORT[$r]}
-    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$mp" -c 4 -n 100000000 -t set -r "$KEYS" -d 16 -q >/dev/null 2>&1 &
-    wpid=$!
-    PIDS+=("$wpid")
-    sleep 0.3
-    # baseline windows: the write load, no sync
-    worst=0
-    for ((i = 0; i < 5; i++)); do
-      v=$(probe "$mp")
-      is_num "$v" && worst=$(maxof "$worst" "$v")
-    done
-    idle_p99[$side]+=" $worst"
-    rss0=$(rss_kb "$mpid")
-    rss_before[$side]+=" $(awk -v a="$rss0" 'BEGIN {printf "%.1f", a / 1024}')"
-    # RSS sampler for the sync
-    peakf=$WORK/peak.$side
-    (
-      top=0
-      while :; do
-        cur=$(($(rss_kb "$mpid") + $(children_private_kb "$mpid")))
-        [ "$cur" -le "$top" ] || { top=$cur; echo "$top" >"$peakf"; }
-        sleep 0.05
+  for prio in nice plain; do
+    for side in redis tandem; do
+      [ "${avail[$side]}" = 1 ] || continue
+      m=$side-master r=$side-replica-load-$prio-$round k=$side-$prio
+      mp=${SRV_PORT[$m]} mpid=${SRV_PID[$m]}
+      start_server "$side" "$r"
+      rp=${SRV_PORT[$r]}
+      [ "$prio" = plain ] || renice -n 19 -p "${SRV_PID[$r]}" >/dev/null
+      timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$mp" -c 4 -n 100000000 -t set -r "$KEYS" -d 16 -q >/dev/null 2>&1 &
+      wpid=$!
+      PIDS+=("$wpid")
+      sleep 0.3
+      # baseline windows: the write load, no sync
+      worst=0 base=""
+      for ((i = 0; i < 5; i++)); do
+        v=$(probe "$mp")
+        is_num "$v" && worst=$(maxof "$worst" "$v") && base+=" $v"
       done
-    ) &
-    spid=$!
-    PIDS+=("$spid")
-    echo "$rss0" >"$peakf"
-    rcli "$rp" REPLICAOF 127.0.0.1 "$mp" >/dev/null || true
-    worst=0 n=0
-    deadline=$(($(date +%s%N) + 600 * 1000000000))
-    while [ "$(date +%s%N)" -lt "$deadline" ]; do
-      if [ "$(repl_field "$rp" master_link_status)" = up ] && [ "$(repl_field "$rp" master_sync_in_progress)" = 0 ]; then
-        break
-      fi
-      v=$(probe "$mp")
-      if is_num "$v"; then
-        worst=$(maxof "$worst" "$v")
-        n=$((n + 1))
-      fi
+      idle_p99[$k]+=" $worst"
+      rss0=$(rss_kb "$mpid")
+      rss_before[$k]+=" $(awk -v a="$rss0" 'BEGIN {printf "%.1f", a / 1024}')"
+      # RSS sampler for the sync
+      peakf=$WORK/peak.$side
+      (
+        top=0
+        while :; do
+          cur=$(($(rss_kb "$mpid") + $(children_private_kb "$mpid")))
+          [ "$cur" -le "$top" ] || { top=$cur; echo "$top" >"$peakf"; }
+          sleep 0.05
+        done
+      ) &
+      spid=$!
+      PIDS+=("$spid")
+      echo "$rss0" >"$peakf"
+      rcli "$rp" REPLICAOF 127.0.0.1 "$mp" >/dev/null || true
+      worst=0 n=0 all=""
+      deadline=$(($(date +%s%N) + 600 * 1000000000))
+      while [ "$(date +%s%N)" -lt "$deadline" ]; do
+        if [ "$(repl_field "$rp" master_link_status)" = up ] && [ "$(repl_field "$rp" master_sync_in_progress)" = 0 ]; then
+          break
+        fi
+        v=$(probe "$mp")
+        if is_num "$v"; then
+          worst=$(maxof "$worst" "$v")
+          n=$((n + 1))
+          all+=" $v"
+        fi
+      done
+      log "$side round $round ($prio replica): GET p99 per window, no sync:$base; during the sync:$all"
+      kill "$spid" "$wpid" 2>/dev/null || true
+      wait "$spid" "$wpid" 2>/dev/null || true
+      forget_pid "$spid"
+      forget_pid "$wpid"
+      [ "$n" = 0 ] || sync_p99[$k]+=" $worst"
+      windows[$k]+=" $n"
+      rss_peak[$k]+=" $(awk -v a="$(cat "$peakf")" 'BEGIN {printf "%.1f", a / 1024}')"
+      stop_server "$r"
     done
-    kill "$spid" "$wpid" 2>/dev/null || true
-    wait "$spid" "$wpid" 2>/dev/null || true
-    forget_pid "$spid"
-    forget_pid "$wpid"
-    [ "$n" = 0 ] || sync_p99[$side]+=" $worst"
-    windows[$side]+=" $n"
-    rss_peak[$side]+=" $(awk -v a="$(cat "$peakf")" 'BEGIN {printf "%.1f", a / 1024}')"
-    stop_server "$r"
   done
 done
 log "full sync under load done"
@@ -197,11 +209,16 @@ for side in redis tandem; do [ -z "${why[$side]}" ] || note+="$side: ${why[$side
   record "SET -c 50 n=$N with a replica" rps req/s higher "$(fmt_num "$(median ${rps[redis]:-})" 0)" "$(fmt_num "$(median ${rps[tandem]:-})" 0)" "$note"
   record "SET -c 50 n=$N with a replica" p99 ms lower "$(median ${p99[redis]:-})" "$(median ${p99[tandem]:-})" "$note"
   record "replica catch-up after the load" "time to equal offsets" s lower "$(median ${catchup[redis]:-})" "$(median ${catchup[tandem]:-})" "$note"
-  wnote="GET -c 4 windows of $PROBE; SET -c 4 load throughout; windows during sync: redis${windows[redis]:-} tandem${windows[tandem]:-}"
-  record "master GET p99, no sync" "worst window p99" ms lower "$(median ${idle_p99[redis]:-})" "$(median ${idle_p99[tandem]:-})" "$wnote"
-  record "master GET p99 during a full sync" "worst window p99" ms lower "$(median ${sync_p99[redis]:-})" "$(median ${sync_p99[tandem]:-})" "$wnote"
-  record "master RSS before the full sync" RSS MB lower "$(median ${rss_before[redis]:-})" "$(median ${rss_before[tandem]:-})" "SET -c 4 load running"
-  record "master peak RSS during the full sync" "RSS + children's private" MB lower "$(median ${rss_peak[redis]:-})" "$(median ${rss_peak[tandem]:-})" "SET -c 4 load running"
+  for prio in nice plain; do
+    pn="replica at nice 19"
+    [ "$prio" = nice ] || pn="replica at normal priority"
+    rk=redis-$prio tk=tandem-$prio
+    wnote="$pn; GET -c 4 windows of $PROBE; SET -c 4 load throughout; windows during sync: redis${windows[$rk]:-} tandem${windows[$tk]:-}"
+    record "master GET p99, no sync ($pn)" "worst window p99" ms lower "$(median ${idle_p99[$rk]:-})" "$(median ${idle_p99[$tk]:-})" "$wnote"
+    record "master GET p99 during a full sync ($pn)" "worst window p99" ms lower "$(median ${sync_p99[$rk]:-})" "$(median ${sync_p99[$tk]:-})" "$wnote"
+    record "master RSS before the full sync ($pn)" RSS MB lower "$(median ${rss_before[$rk]:-})" "$(median ${rss_before[$tk]:-})" "SET -c 4 load running"
+    record "master peak RSS during the full sync ($pn)" "RSS + children's private" MB lower "$(median ${rss_peak[$rk]:-})" "$(median ${rss_peak[$tk]:-})" "SET -c 4 load running"
+  done
 }
 if [ "${avail[tandem]}" = 0 ]; then
   echo "Tandem replication: not available yet"

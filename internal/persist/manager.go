@@ -245,7 +245,7 @@ func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, err
 	locker := serverLocker{m.srv}
 	m.srv.Lock()
 	mw := m.metered(w, locker)
-	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }}
+	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, InLoop: m.inLoop}
 	m.srv.Unlock()
 	res, err := Stream(locker, m.ks, mw, opts)
 	if err == nil {
@@ -255,6 +255,14 @@ func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, err
 	m.meterDone(mw)
 	m.srv.Unlock()
 	return res, err
+}
+
+// inLoop hands a background walk to the server's event loop.
+func (m *Manager) inLoop(step func(deadline time.Time) bool) LoopHandle {
+	if t := m.srv.AddLoopTask(step); t != nil {
+		return t
+	}
+	return nil
 }
 
 type serverLocker struct{ s *server.Server }
@@ -419,6 +427,10 @@ func (m *Manager) bgsaveCmd(c *command.Ctx) {
 	c.W.Simple("Background saving started")
 }
 
+// BgsaveRunning reports whether a BGSAVE is in progress, its file not yet
+// complete (lock held).
+func (m *Manager) BgsaveRunning() bool { return m.bgInProgress }
+
 // startBgsave launches a background save (lock held).
 func (m *Manager) startBgsave() {
 	m.bgInProgress = true
@@ -443,6 +455,7 @@ func (m *Manager) startBgsave() {
 	// dataset as it was when BGSAVE ran (Redis forks before it replies);
 	// the walk and the writing go on in the background.
 	locker := serverLocker{m.srv}
+	opts.InLoop = m.inLoop
 	job, err := m.beginSave(locker, opts)
 	go func() {
 		var res StreamResult

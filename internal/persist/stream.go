@@ -3,6 +3,7 @@ package persist
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/rdb"
@@ -24,6 +25,10 @@ type StreamOptions struct {
 	MaxPending int
 	// StepBuckets is how many table buckets the walker visits per lock hold.
 	StepBuckets int
+	// InLoop, if set, offers the walk to the server's event loop (it
+	// returns nil when there is none). Never for a stream whose caller
+	// holds the lock throughout (SAVE): the loop could not run it.
+	InLoop func(step func(deadline time.Time) bool) LoopHandle
 }
 
 // StreamResult describes a finished stream.
@@ -90,6 +95,10 @@ type Streamer struct {
 	out  *pending
 	w    io.Writer
 	opts StreamOptions
+	// With the walk on the event loop: walked is set (lock held) once it
+	// is complete; ready signals Run that output (or the end) is there.
+	walked bool
+	ready  chan struct{}
 }
 
 // BeginStream takes the snapshot (lock held): the stream's point in time
@@ -131,15 +140,45 @@ func BeginStream(ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (*Strea
 // Abort drops a begun stream that will not run (lock held).
 func (st *Streamer) Abort() { st.snap.Abort() }
 
-// Run walks the snapshot and writes it, taking mu for each step.
+// LoopHandle is a walk handed to the server's event loop (server.LoopTask).
+type LoopHandle interface {
+	Wake()
+	Remove()
+	Stopped() <-chan struct{}
+}
+
+// Run walks the snapshot and writes it. The walk runs in steps under mu:
+// on the server's event loop, between its rounds of clients, when
+// opts.InLoop takes it; otherwise on this goroutine. The writing always
+// happens here, without the lock.
 func (st *Streamer) Run(mu sync.Locker) (StreamResult, error) {
 	snap, sk, out, w, opts := st.snap, st.sk, st.out, st.w, st.opts
+	var lt LoopHandle
+	if opts.InLoop != nil {
+		st.ready = make(chan struct{}, 1)
+		lt = opts.InLoop(st.loopStep)
+	}
+	if lt != nil {
+		defer lt.Remove()
+	}
 	var res StreamResult
 	var spare []byte
 	for {
+		if lt != nil {
+			select {
+			case <-st.ready:
+			case <-lt.Stopped():
+				mu.Lock()
+				snap.Abort()
+				mu.Unlock()
+				return res, ErrSnapshotAborted
+			}
+		}
 		mu.Lock()
 		done := false
-		if len(out.b) < opts.MaxPending {
+		if lt != nil {
+			done = st.walked
+		} else if len(out.b) < opts.MaxPending {
 			done = snap.Step(opts.StepBuckets)
 		}
 		if sk.err == nil {
@@ -163,6 +202,9 @@ func (st *Streamer) Run(mu sync.Locker) (StreamResult, error) {
 		out.b = spare[:0]
 		res.Keys, res.Captured = snap.Keys, snap.Captured
 		mu.Unlock()
+		if lt != nil && !done {
+			lt.Wake() // there is room again: the walk goes on meanwhile
+		}
 
 		if len(chunk) > 0 {
 			n, werr := w.Write(chunk)
@@ -179,4 +221,27 @@ func (st *Streamer) Run(mu sync.Locker) (StreamResult, error) {
 			return res, nil
 		}
 	}
+}
+
+// loopStep is the walk's slice on the event loop (server lock held): steps
+// until the deadline, the end of the walk, or MaxPending bytes waiting for
+// Run; then Run is signalled. It returns whether it has more to do at
+// once (false: it waits for Run's Wake).
+func (st *Streamer) loopStep(deadline time.Time) bool {
+	more := false
+	for !st.walked && st.sk.err == nil && len(st.out.b) < st.opts.MaxPending {
+		st.walked = st.snap.Step(st.opts.StepBuckets)
+		if st.sk.err == nil {
+			st.sk.err = st.sk.enc.Flush()
+		}
+		if !time.Now().Before(deadline) {
+			more = !st.walked && st.sk.err == nil && len(st.out.b) < st.opts.MaxPending
+			break
+		}
+	}
+	select {
+	case st.ready <- struct{}{}:
+	default: // Run has a signal waiting already
+	}
+	return more
 }

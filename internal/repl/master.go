@@ -414,7 +414,10 @@ func (m *Manager) startFullSync() {
 	if len(group) == 0 || m.fullRunning {
 		return
 	}
-	if m.ks.Running() != nil {
+	// A BGSAVE is busy until its file is written, not only while its walk
+	// runs (the walk may finish well before the writing, as a fork's
+	// child is busy until it exits).
+	if m.ks.Running() != nil || m.pm.BgsaveRunning() {
 		// A BGSAVE that can serve them (it had a backlog at its instant).
 		if m.joinable(m.bgShare) {
 			for _, r := range group {

@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // eventLoop serves plain TCP clients the way Redis does: one goroutine
@@ -43,6 +45,16 @@ type eventLoop struct {
 
 	events []syscall.EpollEvent
 	ready  []readyClient
+
+	// Background work (LoopTask), guarded by srv.mu; nTasks mirrors its
+	// length for checks without the lock. wakeR/wakeW is a pipe whose read
+	// end is in the epoll set: a byte written wakes the loop for a task.
+	tasks        []*LoopTask
+	nTasks       atomic.Int32
+	wakeR, wakeW int
+	// Pacing of task slices (loop goroutine only): no slice before
+	// nextSlice; lastClients is when a round last served clients.
+	nextSlice, lastClients time.Time
 }
 
 // readyClient is one client's replies of the current round.
@@ -63,7 +75,60 @@ func newEventLoop(s *Server) (*eventLoop, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &eventLoop{s: s, epfd: fd, listeners: map[int32]*net.TCPListener{}, events: make([]syscall.EpollEvent, 256)}, nil
+	l := &eventLoop{s: s, epfd: fd, listeners: map[int32]*net.TCPListener{}, events: make([]syscall.EpollEvent, 256), wakeR: -1, wakeW: -1}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err == nil {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}
+		if syscall.EpollCtl(fd, syscall.EPOLL_CTL_ADD, p[0], &ev) == nil {
+			l.wakeR, l.wakeW = p[0], p[1]
+		} else {
+			syscall.Close(p[0])
+			syscall.Close(p[1])
+		}
+	}
+	return l, nil
+}
+
+// epollWait waits up to d, to the microsecond where the kernel has
+// epoll_pwait2 (Linux 5.11; epoll_wait counts in milliseconds, too coarse
+// for the gaps between a task's slices).
+func (l *eventLoop) epollWait(d time.Duration) (int, error) {
+	if d > 0 && d < 100*time.Millisecond && !noPwait2.Load() {
+		ts := syscall.NsecToTimespec(int64(d))
+		n, _, e := syscall.Syscall6(sysEpollPwait2, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])),
+			uintptr(len(l.events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
+		if e == 0 {
+			return int(n), nil
+		}
+		if e != syscall.ENOSYS {
+			return 0, e
+		}
+		noPwait2.Store(true)
+	}
+	ms := int((d + time.Millisecond - 1) / time.Millisecond)
+	return syscall.EpollWait(l.epfd, l.events, ms)
+}
+
+// sysEpollPwait2 is epoll_pwait2's number, the same on amd64 and arm64.
+const sysEpollPwait2 = 441
+
+var noPwait2 atomic.Bool
+
+// canWake reports whether the loop can be woken for tasks.
+func (l *eventLoop) canWake() bool { return l.wakeW >= 0 }
+
+// wake interrupts the loop's epoll_wait (any goroutine). A full pipe
+// already holds a wake-up.
+func (l *eventLoop) wake() { syscall.Write(l.wakeW, []byte{1}) }
+
+// drainWake empties the wake-up pipe.
+func (l *eventLoop) drainWake() {
+	var b [64]byte
+	for {
+		if n, _ := syscall.Read(l.wakeR, b[:]); n < len(b) {
+			return
+		}
+	}
 }
 
 // addListener puts a listening socket in the epoll set: the loop accepts
@@ -153,7 +218,11 @@ func (l *eventLoop) run() {
 	s := l.s
 	defer s.wg.Done()
 	for {
-		n, err := syscall.EpollWait(l.epfd, l.events, 100)
+		wait := 100 * time.Millisecond
+		if l.tasksPending() {
+			wait = max(time.Until(l.nextSlice), 0)
+		}
+		n, err := l.epollWait(wait)
 		if s.closing.Load() {
 			l.closeAll()
 			return
@@ -167,23 +236,27 @@ func (l *eventLoop) run() {
 			continue
 		}
 		l.ready = l.ready[:0]
+		served := false
 		for i := 0; i < n; i++ {
 			fd := l.events[i].Fd
 			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
 				l.serve(l.byFD[fd])
+				served = true
 			} else if ln := l.listeners[fd]; ln != nil {
 				l.accept(fd, ln)
+			} else if int(fd) == l.wakeR {
+				l.drainWake()
 			}
 		}
 		s.afterCommands()
-		if len(l.ready) == 0 {
-			continue
+		if len(l.ready) > 0 {
+			s.replyBarrier()
+			for i := range l.ready {
+				l.finish(&l.ready[i])
+				l.ready[i] = readyClient{}
+			}
 		}
-		s.replyBarrier()
-		for i := range l.ready {
-			l.finish(&l.ready[i])
-			l.ready[i] = readyClient{}
-		}
+		l.runTasks(served)
 	}
 }
 
@@ -331,6 +404,10 @@ func (l *eventLoop) closeAll() {
 		}
 	}
 	syscall.Close(l.epfd)
+	if l.wakeR >= 0 {
+		syscall.Close(l.wakeR)
+		syscall.Close(l.wakeW)
+	}
 }
 
 // handOff continues a converted client on its own goroutine: first the

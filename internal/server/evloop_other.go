@@ -5,16 +5,24 @@ package server
 import (
 	"errors"
 	"net"
+	"sync/atomic"
 )
 
 // eventLoop exists on Linux only (epoll); elsewhere every connection is
 // served on its own goroutine.
-type eventLoop struct{}
+type eventLoop struct {
+	s      *Server
+	tasks  []*LoopTask
+	nTasks atomic.Int32
+}
 
 func newEventLoop(*Server) (*eventLoop, error) { return nil, nil }
 
 func (*eventLoop) run()                  {}
 func (*eventLoop) convert(*client) error { return nil }
+
+func (*eventLoop) canWake() bool { return false }
+func (*eventLoop) wake()         {}
 
 func (*eventLoop) addListener(*net.TCPListener) error { return errNoLoop }
 

@@ -106,6 +106,8 @@ type Server struct {
 	// clientBatch is set (srv.mu held) while a client's commands run and an
 	// AfterCommands call is sure to follow the release of the lock.
 	clientBatch bool
+	// loop is the event loop, nil without one (set before it starts).
+	loop *eventLoop
 	// BeforeReply runs after each batch of commands, before its replies are
 	// written (srv.mu held).
 	BeforeReply []func()
@@ -294,6 +296,7 @@ func (s *Server) Start() error {
 		go s.acceptLoop(ln)
 	}
 	if loop != nil {
+		s.loop = loop
 		s.wg.Add(1)
 		go loop.run()
 	}
