@@ -53,8 +53,9 @@ type eventLoop struct {
 	nTasks       atomic.Int32
 	wakeR, wakeW int
 	// Pacing of task slices (loop goroutine only): no slice before
-	// nextSlice; lastClients is when a round last served clients.
-	nextSlice, lastClients time.Time
+	// nextSlice; servedSinceSlice says clients were served since the last.
+	nextSlice        time.Time
+	servedSinceSlice bool
 }
 
 // readyClient is one client's replies of the current round.

@@ -90,20 +90,18 @@ func (l *eventLoop) tasksPending() bool {
 }
 
 // runTasks gives each task that wants one a slice (busy: the round served
-// clients, so the slice is short), paced: while clients were served in the
-// last taskPaceWindow, the next slice waits as long as this one took, so
-// the task has at most half of the loop's time and the process stays a
-// light sleeper the kernel wakes promptly, rather than a CPU hog it
-// preempts. Without clients, slices follow each other.
+// clients, so the slice is short), paced: when clients were served since
+// the previous slice, the next one waits as long as this one took. Under a
+// steady load the task thus has at most half of the loop's time, and the
+// loop stays a light sleeper the kernel wakes promptly rather than a CPU
+// hog it preempts; a client now and then (a monitoring poll) barely slows
+// it, and without clients slices follow each other.
 func (l *eventLoop) runTasks(busy bool) {
 	if l.nTasks.Load() == 0 {
 		return
 	}
-	now := time.Now()
-	if busy {
-		l.lastClients = now
-	}
-	if now.Before(l.nextSlice) {
+	l.servedSinceSlice = l.servedSinceSlice || busy
+	if time.Now().Before(l.nextSlice) {
 		return
 	}
 	budget := taskBudgetIdle
@@ -122,10 +120,8 @@ func (l *eventLoop) runTasks(busy bool) {
 	s.mu.Unlock()
 	end := time.Now()
 	l.nextSlice = end
-	if end.Sub(l.lastClients) < taskPaceWindow {
+	if l.servedSinceSlice {
 		l.nextSlice = end.Add(end.Sub(start))
 	}
+	l.servedSinceSlice = false
 }
-
-// taskPaceWindow: clients served this recently make task slices paced.
-const taskPaceWindow = 10 * time.Millisecond
