@@ -42,16 +42,27 @@ func tcpPair(t *testing.T) (master, replica net.Conn) {
 	return master, replica
 }
 
+// streamPair is an outStream over a fresh backlog, writing to the master's
+// end of a tcpPair (wrapped, so without a raw descriptor, when wrap is
+// set); rc is the replica's end.
+func streamPair(t *testing.T, wrap bool) (o *outStream, b *Backlog, rc net.Conn, netOut *atomic.Int64) {
+	mc, rc := tcpPair(t)
+	var conn net.Conn = mc
+	if wrap {
+		conn = struct{ net.Conn }{mc}
+	}
+	b = NewBacklog(0, 1<<20)
+	netOut = new(atomic.Int64)
+	return newOutStream(b.NewCursor(1), conn, 10*time.Second, netOut), b, rc, netOut
+}
+
 // TestOutStreamDeliversEverythingInOrder: the first line, then every fed
 // byte exactly once and in order, whether the flushes wrote it or the
 // goroutine did after the socket filled up (the reader starts late, so the
 // socket is full for a while), with flushes racing from several goroutines
 // as they do from client rounds on the goroutine connection path.
 func TestOutStreamDeliversEverythingInOrder(t *testing.T) {
-	mc, rc := tcpPair(t)
-	b := NewBacklog(0, 1<<20)
-	var netOut atomic.Int64
-	o := newOutStream(b.NewCursor(1), mc, 10*time.Second, &netOut)
+	o, b, rc, netOut := streamPair(t, false)
 	if o.raw == nil {
 		t.Fatal("a TCP connection should be written without blocking by flush")
 	}
@@ -120,10 +131,7 @@ func TestOutStreamDeliversEverythingInOrder(t *testing.T) {
 // holds the turn (their flush finds it taken and returns) go out without
 // any later flush: whoever releases the turn looks again.
 func TestOutStreamBytesFedDuringHandoffAreSent(t *testing.T) {
-	mc, rc := tcpPair(t)
-	b := NewBacklog(0, 1<<20)
-	var netOut atomic.Int64
-	o := newOutStream(b.NewCursor(1), mc, 10*time.Second, &netOut)
+	o, b, rc, _ := streamPair(t, false)
 	tail := []byte("tail")
 	var once sync.Once
 	o.beforeRelease = func() {
@@ -150,10 +158,7 @@ func TestOutStreamBytesFedDuringHandoffAreSent(t *testing.T) {
 // TestOutStreamGoroutineOnly: without a raw descriptor every flush hands
 // the turn to the goroutine, which must still deliver all of it.
 func TestOutStreamGoroutineOnly(t *testing.T) {
-	mc, rc := tcpPair(t)
-	b := NewBacklog(0, 1<<20)
-	var netOut atomic.Int64
-	o := newOutStream(b.NewCursor(1), struct{ net.Conn }{mc}, 10*time.Second, &netOut)
+	o, b, rc, _ := streamPair(t, true)
 	if o.raw != nil {
 		t.Fatal("a wrapped connection has no raw descriptor")
 	}
@@ -180,10 +185,9 @@ func TestOutStreamGoroutineOnly(t *testing.T) {
 // TestOutStreamStopsWhenTheConnectionCloses: a write error ends the
 // goroutine and closes the connection; later flushes are harmless.
 func TestOutStreamStopsWhenTheConnectionCloses(t *testing.T) {
-	mc, rc := tcpPair(t)
-	b := NewBacklog(0, 1<<20)
-	var netOut atomic.Int64
-	o := newOutStream(b.NewCursor(1), mc, time.Second, &netOut)
+	o, b, rc, _ := streamPair(t, false)
+	o.timeout = time.Second
+	mc := o.conn
 	o.start(nil)
 	rc.Close()
 	big := bytes.Repeat([]byte("x"), 1<<20)
