@@ -23,7 +23,14 @@ type Backlog struct {
 	size    int64 // repl-backlog-size
 	cursors map[*Cursor]struct{}
 	closed  bool
+	// free holds trimmed blocks for reuse: a write load would otherwise
+	// turn the whole stream into garbage, block by block, and the
+	// collections it causes are felt by the clients.
+	free [][]byte
 }
+
+// maxFreeBlocks bounds the recycled blocks kept.
+const maxFreeBlocks = 4
 
 type block struct {
 	start int64 // offset of data[0]
@@ -67,6 +74,7 @@ func (b *Backlog) SetSize(size int64) {
 	}
 	b.mu.Lock()
 	b.size = size
+	b.free = nil // the block size follows the backlog size
 	b.trimLocked()
 	b.mu.Unlock()
 }
@@ -94,7 +102,7 @@ func (b *Backlog) Feed(p []byte) {
 			if bs > 4<<20 {
 				bs = 4 << 20
 			}
-			last = &block{start: b.end + 1, data: make([]byte, 0, bs)}
+			last = &block{start: b.end + 1, data: b.newBlock(int(bs))}
 			b.blocks = append(b.blocks, last)
 		}
 		n := copy(last.data[len(last.data):cap(last.data)], p)
@@ -123,7 +131,25 @@ func (b *Backlog) trimLocked() {
 		}
 		b.blocks[0] = nil
 		b.blocks = b.blocks[1:]
+		if len(b.free) < maxFreeBlocks {
+			// Nothing else holds it: cursors and Copy copy out of blocks.
+			b.free = append(b.free, head.data[:0])
+		}
 	}
+}
+
+// newBlock returns an empty block of capacity n, recycled when one fits.
+func (b *Backlog) newBlock(n int) []byte {
+	for i := len(b.free) - 1; i >= 0; i-- {
+		if cap(b.free[i]) == n {
+			d := b.free[i]
+			b.free[i] = b.free[len(b.free)-1]
+			b.free[len(b.free)-1] = nil
+			b.free = b.free[:len(b.free)-1]
+			return d
+		}
+	}
+	return make([]byte, 0, n)
 }
 
 // Pending is how many bytes a cursor still has to send (its share of the

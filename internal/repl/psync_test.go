@@ -3,6 +3,7 @@ package repl
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 )
 
@@ -162,5 +163,30 @@ func TestBacklogCursorNextNeverWaits(t *testing.T) {
 	b.Close()
 	if got := c.Next(nil, 10); got != nil {
 		t.Fatalf("Next after Close = %q, want nil", got)
+	}
+}
+
+// TestBacklogReusesTrimmedBlocks: under a steady stream the backlog
+// recycles the blocks it trims instead of allocating new ones (the stream
+// must not become garbage for the collector).
+func TestBacklogReusesTrimmedBlocks(t *testing.T) {
+	b := NewBacklog(0, 4*minBlock)
+	p := bytes.Repeat([]byte{'x'}, minBlock) // a block per feed
+	for i := 0; i < 20; i++ {
+		b.Feed(p)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const feeds = 100
+	for i := 0; i < feeds; i++ {
+		b.Feed(p)
+	}
+	runtime.ReadMemStats(&after)
+	// The block headers (a few dozen bytes) are still allocated.
+	if per := (after.TotalAlloc - before.TotalAlloc) / feeds; per > minBlock/16 {
+		t.Fatalf("%d bytes allocated per %d-byte block fed once the backlog is full", per, minBlock)
+	}
+	if r := b.Range(); r.Len > 6*minBlock {
+		t.Fatalf("backlog holds %d bytes, want about its size %d", r.Len, 4*minBlock)
 	}
 }
