@@ -158,8 +158,8 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     if [[ $r == *started* ]]; then
       deadline=$(($(date +%s%N) + 600 * 1000000000))
       while [ "$(date +%s%N)" -lt "$deadline" ]; do
-        cur=$(($(rss_kb "$pid") + $(children_private_kb "$pid")))
-        [ "$cur" -le "$top" ] || top=$cur
+        sample_mem "$pid"
+        [ "$MEM_KB" -le "$top" ] || top=$MEM_KB
         if [ "$(awk '{print $3}' "/proc/$bpid/stat" 2>/dev/null || echo Z)" = Z ]; then load_ended=1; fi
         [ "$(info_field "$port" persistence rdb_bgsave_in_progress)" = 1 ] || break
         sleep 0.05

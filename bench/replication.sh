@@ -11,7 +11,8 @@
 #     (redis-benchmark -c 4 -r KEYS) runs throughout; GET latency is probed
 #     in back-to-back windows (redis-benchmark -c 4 -n PROBE GET, p99 each)
 #     and RSS sampled every 50 ms (plus the private memory of forked
-#     children, so Redis's fork is charged its copy-on-write pages). The
+#     children, so Redis's fork is charged its copy-on-write pages), with
+#     shell builtins only (see sample_mem). The
 #     same windows without a sync give the baseline. Reported: the worst
 #     window p99 with and without a sync, and the peak RSS during the sync
 #     against the RSS just before it.
@@ -146,7 +147,12 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
       mp=${SRV_PORT[$m]} mpid=${SRV_PID[$m]}
       start_server "$side" "$r"
       rp=${SRV_PORT[$r]}
-      [ "$prio" = plain ] || renice -n 19 -p "${SRV_PID[$r]}" >/dev/null
+      if [ "$prio" = nice ]; then
+        # Every thread: renice -p changes one thread only, and the threads
+        # a process starts later inherit their creator's value.
+        # shellcheck disable=SC2046 # one argument per thread id
+        renice -n 19 -p $(ls /proc/"${SRV_PID[$r]}"/task) >/dev/null
+      fi
       timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$mp" -c 4 -n 100000000 -t set -r "$KEYS" -d 16 -q >/dev/null 2>&1 &
       wpid=$!
       PIDS+=("$wpid")
@@ -165,9 +171,9 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
       (
         top=0
         while :; do
-          cur=$(($(rss_kb "$mpid") + $(children_private_kb "$mpid")))
-          [ "$cur" -le "$top" ] || { top=$cur; echo "$top" >"$peakf"; }
-          sleep 0.05
+          sample_mem "$mpid"
+          [ "$MEM_KB" -le "$top" ] || { top=$MEM_KB; echo "$top" >"$peakf"; }
+          nap 0.05
         done
       ) &
       spid=$!
