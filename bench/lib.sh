@@ -226,18 +226,21 @@ rss_kb() { awk '/^VmRSS:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/statu
 # children its main thread forked (Redis's snapshot child), in kB. Shell
 # builtins only, no process started: a sampler running awk and cat every
 # 50 ms measurably raised the master's GET p99 it runs beside.
+# The processes may go at any moment (a child exits between the two
+# reads): a file that cannot be read counts as nothing, never as an error.
 sample_mem() {
   local pid=$1 k v _ c kids=()
   MEM_KB=0
-  while read -r k v _; do
-    [ "$k" = VmRSS: ] && MEM_KB=$v
-  done 2>/dev/null <"/proc/$pid/status"
-  read -r -a kids 2>/dev/null <"/proc/$pid/task/$pid/children" || true
+  { while read -r k v _; do
+    if [ "$k" = VmRSS: ]; then MEM_KB=$v; fi
+  done <"/proc/$pid/status"; } 2>/dev/null || true
+  { read -r -a kids <"/proc/$pid/task/$pid/children"; } 2>/dev/null || true
   for c in "${kids[@]}"; do
-    while read -r k v _; do
+    { while read -r k v _; do
       case $k in Private_Clean: | Private_Dirty:) MEM_KB=$((MEM_KB + v)) ;; esac
-    done 2>/dev/null <"/proc/$c/smaps_rollup"
+    done <"/proc/$c/smaps_rollup"; } 2>/dev/null || true
   done
+  return 0
 }
 
 # nap SECONDS: sleep without starting a process (read with a timeout on a
