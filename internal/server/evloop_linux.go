@@ -46,16 +46,10 @@ type eventLoop struct {
 	events []syscall.EpollEvent
 	ready  []readyClient
 
-	// Background work (LoopTask), guarded by srv.mu; nTasks mirrors its
-	// length for checks without the lock. wakeR/wakeW is a pipe whose read
-	// end is in the epoll set: a byte written wakes the loop for a task.
-	tasks        []*LoopTask
-	nTasks       atomic.Int32
+	taskQueue
+	// wakeR/wakeW is a pipe whose read end is in the epoll set: a byte
+	// written wakes the loop for a task.
 	wakeR, wakeW int
-	// Pacing of task slices (loop goroutine only): no slice before
-	// nextSlice; servedSinceSlice says clients were served since the last.
-	nextSlice        time.Time
-	servedSinceSlice bool
 }
 
 // readyClient is one client's replies of the current round.

@@ -5,15 +5,13 @@ package server
 import (
 	"errors"
 	"net"
-	"sync/atomic"
 )
 
 // eventLoop exists on Linux only (epoll); elsewhere every connection is
 // served on its own goroutine.
 type eventLoop struct {
-	s      *Server
-	tasks  []*LoopTask
-	nTasks atomic.Int32
+	s *Server
+	taskQueue
 }
 
 func newEventLoop(*Server) (*eventLoop, error) { return nil, nil }

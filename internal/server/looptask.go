@@ -24,6 +24,18 @@ type LoopTask struct {
 // Slices stay short even in a round without clients: a request arriving
 // during a slice waits for its end. The cost of a round without clients
 // (an epoll_wait that returns at once) is about a microsecond.
+// taskQueue is an event loop's background work, the same on every system.
+type taskQueue struct {
+	// tasks is guarded by srv.mu; nTasks mirrors its length for checks
+	// without the lock.
+	tasks  []*LoopTask
+	nTasks atomic.Int32
+	// Pacing of slices (loop goroutine only): no slice before nextSlice;
+	// servedSinceSlice says clients were served since the last one.
+	nextSlice        time.Time
+	servedSinceSlice bool
+}
+
 const (
 	taskBudgetBusy = 50 * time.Microsecond  // a round that served clients
 	taskBudgetIdle = 100 * time.Microsecond // a round that did not
