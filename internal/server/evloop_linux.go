@@ -104,6 +104,61 @@ func (l *eventLoop) epollWait(d time.Duration) (int, error) {
 	return syscall.EpollWait(l.epfd, l.events, ms)
 }
 
+// loopSpin is how long the loop polls for events, without sleeping, after
+// a round that served clients. Why: a loop that sleeps in epoll_wait is
+// woken by the client's own send, and on a virtual machine waking an idle
+// CPU costs the sender an interrupt between CPUs, several microseconds of
+// the client's time. A loop faster than its clients finds nothing ready
+// more often and sleeps more often: measured under redis-benchmark LRANGE
+// -c 50 on 2 vCPUs, Tandem's loop slept 0.13 times a request against
+// Redis's 0.035, and the client spent 1.2 µs more per request (9.3 against
+// 10.5 µs), which made the client-bound figure 0.90 of Redis's. Requests
+// under load arrive microseconds apart, so a short poll finds the next
+// one. The loop polls only while the previous wait was that short: a poll
+// that finds nothing costs more than its loopSpin, as it keeps the Go
+// runtime's monitor thread ticking every 20 µs for a millisecond, and
+// sparse traffic pays nothing.
+// TANDEM_LOOP_SPIN overrides it (0 turns polling off, for comparisons).
+var loopSpin = envDuration("TANDEM_LOOP_SPIN", 50*time.Microsecond)
+
+// pollFor polls the epoll set without blocking until something is ready
+// or d has passed, yielding the CPU between polls to anything else ready
+// to run on it (a replica, a client on the same core): the poll is there
+// to spare wake-ups, not to take CPU from others. It returns 0 with no
+// error when nothing came.
+func (l *eventLoop) pollFor(d time.Duration) (int, error) {
+	if d <= 0 {
+		return 0, nil
+	}
+	end := time.Now().Add(d)
+	for {
+		// Non-blocking, so a raw call: no hand-off of the P to the runtime.
+		n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.epfd),
+			uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+		switch {
+		case e == syscall.EINTR:
+		case e != 0:
+			return 0, e
+		case n > 0:
+			return int(n), nil
+		}
+		if !time.Now().Before(end) {
+			return 0, nil
+		}
+		syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
+	}
+}
+
+// envDuration reads a duration from the environment, def when unset or bad.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+			return d
+		}
+	}
+	return def
+}
+
 // sysEpollPwait2 is epoll_pwait2's number, the same on amd64 and arm64.
 const sysEpollPwait2 = 441
 
@@ -212,12 +267,29 @@ func (s *Server) serveFD(fc *fdConn, l *eventLoop) {
 func (l *eventLoop) run() {
 	s := l.s
 	defer s.wg.Done()
+	served := false
+	// poll: the last wait after a round with clients ended within
+	// loopSpin, so traffic is dense enough for a poll to pay.
+	poll := false
 	for {
 		wait := 100 * time.Millisecond
 		if l.tasksPending() {
 			wait = max(time.Until(l.nextSlice), 0)
 		}
-		n, err := l.epollWait(wait)
+		var n int
+		var err error
+		if served && wait > 0 {
+			start := time.Now()
+			if poll {
+				n, err = l.pollFor(min(loopSpin, wait))
+			}
+			if n == 0 && err == nil {
+				n, err = l.epollWait(wait)
+			}
+			poll = n > 0 && time.Since(start) <= loopSpin
+		} else {
+			n, err = l.epollWait(wait)
+		}
 		if s.closing.Load() {
 			l.closeAll()
 			return
@@ -231,7 +303,7 @@ func (l *eventLoop) run() {
 			continue
 		}
 		l.ready = l.ready[:0]
-		served := false
+		served = false
 		for i := 0; i < n; i++ {
 			fd := l.events[i].Fd
 			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
