@@ -224,6 +224,11 @@ func TestPipelineRepliesMatchRedis(t *testing.T) {
 		req.Write(encode("NOSUCHCMD", "x"))
 		req.WriteString("EXISTS k1 k2 nope\r\n")
 		req.Write(encode("GET"))
+		// The same command again, in other cases, then a near name: the
+		// server remembers each client's last command by its exact bytes.
+		req.Write(encode("incr", fmt.Sprintf("k%d", i%50)))
+		req.Write(encode("InCr", fmt.Sprintf("k%d", i%50)))
+		req.Write(encode("INCRX", "k1"))
 	}
 	req.Write(encode("DBSIZE"))
 	read := func(addr string) string {
@@ -233,7 +238,7 @@ func TestPipelineRepliesMatchRedis(t *testing.T) {
 			c.c.Write(req.Bytes())
 		}()
 		var all strings.Builder
-		for i := 0; i < 500*7+1; i++ {
+		for i := 0; i < 500*10+1; i++ {
 			all.WriteString(c.read())
 		}
 		return all.String()

@@ -62,6 +62,10 @@ type Session struct {
 	multi   []queued
 	watched []watchKey
 
+	// lastName and lastSpec cache the last command found by name.
+	lastName []byte
+	lastSpec *Spec
+
 	// Channels and Patterns hold Pub/Sub subscriptions.
 	Channels map[string]struct{}
 	Patterns map[string]struct{}

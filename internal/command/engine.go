@@ -160,7 +160,16 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if len(args) == 0 {
 		return
 	}
-	spec := e.Table.Lookup(args[0])
+	// Clients mostly repeat one command (a pipeline, a benchmark, a
+	// loader): comparing its name with the last one's is cheaper than
+	// folding the case and hashing it.
+	var spec *Spec
+	if s.lastSpec != nil && string(args[0]) == string(s.lastName) {
+		spec = s.lastSpec
+	} else if spec = e.Table.Lookup(args[0]); spec != nil && len(args[0]) <= 32 {
+		s.lastName = append(s.lastName[:0], args[0]...)
+		s.lastSpec = spec
+	}
 	if spec == nil {
 		s.LastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis does
 		e.reject(s, ErrUnknown(args))

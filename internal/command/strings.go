@@ -545,13 +545,14 @@ func incrCmd(sign int64, hasArg bool) Handler {
 		}
 		cur += delta
 		var tmp [24]byte
+		digits := strconv.AppendInt(tmp[:0], cur, 10)
 		if e != nil {
-			c.DB.ReplaceString(e, strconv.AppendInt(tmp[:0], cur, 10))
+			c.DB.ReplaceString(e, digits)
 		} else {
-			c.DB.SetString(c.Args[1], strconv.AppendInt(tmp[:0], cur, 10), true)
+			c.DB.SetString(c.Args[1], digits, true)
 		}
 		c.DB.Modified(c.Args[1])
-		c.W.Int(cur)
+		c.W.IntDigits(digits)
 	}
 }
 

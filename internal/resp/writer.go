@@ -55,6 +55,14 @@ func (w *Writer) Int(n int64) {
 	w.Buf = append(w.Buf, '\r', '\n')
 }
 
+// IntDigits appends an integer reply whose decimal digits the caller has
+// already formatted (INCR stores the same digits it replies).
+func (w *Writer) IntDigits(d []byte) {
+	w.Buf = append(w.Buf, ':')
+	w.Buf = append(w.Buf, d...)
+	w.Buf = append(w.Buf, '\r', '\n')
+}
+
 // Bulk appends a bulk string.
 func (w *Writer) Bulk(b []byte) {
 	w.Buf = append(w.Buf, '$')
