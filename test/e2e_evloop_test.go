@@ -205,9 +205,10 @@ func TestQueryBufferLimitClosesTheClient(t *testing.T) {
 // TestEventLoopRestsBetweenRequests checks the loop's short poll after a
 // round (it spares the client a wake-up under load) stays off when traffic
 // is sparse: a server given a request every 20 ms, and then none, stays
-// nearly idle. Measured: 3–6 ms of CPU here; the same poll run after every
-// round took 90 ms (the runtime's monitor thread ticks while it polls), and
-// a loop that never stopped polling would take a core.
+// nearly idle. Measured: 21–28 ms of CPU in 1.5 s here (most of it the
+// loop's idle wake-ups, every 8 ms, and the runtime's); the same poll run
+// after every round took 85–90 ms (the runtime's monitor thread ticks while
+// it polls), and a loop that never stopped polling would take a core.
 func TestEventLoopRestsBetweenRequests(t *testing.T) {
 	t.Parallel()
 	srv := startTandem(t)
@@ -246,7 +247,7 @@ func TestEventLoopRestsBetweenRequests(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	used, spent := cpu()-before, time.Since(start)
-	limit := 40 * time.Millisecond
+	limit := 55 * time.Millisecond
 	if testutil.RaceEnabled {
 		limit *= 3
 	}

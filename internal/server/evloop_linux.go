@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -159,6 +160,24 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// The loop is one goroutine that never blocks in Go's scheduler, only in
+// epoll_wait, and the runtime's monitor thread (sysmon) treats that
+// badly in two ways, each costing a request tens of microseconds on a
+// virtual machine (redis-cli --latency at 100 PINGs/s: 0.13–0.16 ms
+// average against Redis's 0.07–0.11, then 0.06–0.08 with both fixes):
+//   - a goroutine seen running for 10 ms is preempted by a signal, which
+//     interrupts the loop and can move it to another thread: the loop
+//     yields by itself every loopYieldEvery instead;
+//   - a P left in a system call for 10 ms is taken away, so the wake-up
+//     after a long idle wait must win a P back and wake the monitor from
+//     its deep sleep: a wait lasts at most loopMaxWait. An idle loop then
+//     wakes about 120 times a second; measured, its CPU at rest stays as
+//     before (15–19 ms in 4 s), the monitor no longer cycling.
+const (
+	loopYieldEvery = 2 * time.Millisecond
+	loopMaxWait    = 8 * time.Millisecond
+)
+
 // sysEpollPwait2 is epoll_pwait2's number, the same on amd64 and arm64.
 const sysEpollPwait2 = 441
 
@@ -271,8 +290,13 @@ func (l *eventLoop) run() {
 	// poll: the last wait after a round with clients ended within
 	// loopSpin, so traffic is dense enough for a poll to pay.
 	poll := false
+	var lastYield time.Time
 	for {
-		wait := 100 * time.Millisecond
+		wait := loopMaxWait
+		if now := time.Now(); now.Sub(lastYield) >= loopYieldEvery {
+			runtime.Gosched()
+			lastYield = now
+		}
 		if l.tasksPending() {
 			wait = max(time.Until(l.nextSlice), 0)
 		}
