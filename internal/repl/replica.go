@@ -518,7 +518,10 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	checksum := m.cfg.RDBChecksum
 	m.srv.Unlock()
 	start := time.Now()
-	res, err := persist.Load(bufio.NewReaderSize(f, 1<<16), m.ks, serverLocker{m}, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	var res persist.LoadResult
+	runPolitely(func() {
+		res, err = persist.Load(bufio.NewReaderSize(f, 1<<16), m.ks, serverLocker{m}, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	})
 	m.srv.Lock()
 	defer m.srv.Unlock()
 	m.srv.Loading = false
@@ -551,7 +554,11 @@ func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID 
 		src = bufio.NewReaderSize(io.LimitReader(&deadlineReader{l: l, r: br, timeout: timeout}, size), 64<<10)
 	}
 	start := time.Now()
-	res, err := persist.Load(src, tmp, nil, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	var res persist.LoadResult
+	var err error
+	runPolitely(func() {
+		res, err = persist.Load(src, tmp, nil, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	})
 	if err != nil {
 		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from socket: %v", err)
 	}
