@@ -293,17 +293,17 @@ func (l *eventLoop) run() {
 	var lastYield time.Time
 	for {
 		wait := loopMaxWait
-		if now := time.Now(); now.Sub(lastYield) >= loopYieldEvery {
+		start := time.Now()
+		if start.Sub(lastYield) >= loopYieldEvery {
 			runtime.Gosched()
-			lastYield = now
+			lastYield = start
 		}
 		if l.tasksPending() {
-			wait = max(time.Until(l.nextSlice), 0)
+			wait = max(l.nextSlice.Sub(start), 0)
 		}
 		var n int
 		var err error
 		if served && wait > 0 {
-			start := time.Now()
 			if poll {
 				n, err = l.pollFor(min(loopSpin, wait))
 			}
