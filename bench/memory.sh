@@ -74,6 +74,11 @@ measure() {
     stop_server "$name"
     return 0
   fi
+  # Both servers give freed memory back in the background once quiet
+  # (Redis: jemalloc's background thread; Tandem: a collection after a
+  # quiet second, internal/server/idlepurge.go): the figure is the RSS
+  # a couple of seconds after the load, as an operator would read it.
+  sleep 2
   rss1=$(settle_rss "$pid")
   um1=$(info_field "$port" memory used_memory)
   M_RSS[$side]=$(awk -v v="$rss1" 'BEGIN {printf "%.1f", v / 1024}')

@@ -131,7 +131,11 @@ type Config struct {
 	LazyfreeLazyUserDel       bool
 	LazyfreeLazyUserFlush     bool
 	ActiveRehashing           bool
-	ActiveExpireEffort        int // 1..10
+	// JemallocBgThread keeps Redis's name for returning freed memory to the
+	// system in the background: here, the collection after a burst once
+	// the server goes quiet (see the server's idle purge).
+	JemallocBgThread   bool
+	ActiveExpireEffort int // 1..10
 
 	// Encodings of small values.
 	ListMaxListpackSize    int // > 0 entries, < 0 size class (-1 = 4kb … -5 = 64kb)

@@ -126,6 +126,7 @@ func directives() []*directive {
 		boolean("lazyfree-lazy-user-del", "", 0, false, func(c *Config) *bool { return &c.LazyfreeLazyUserDel }),
 		boolean("lazyfree-lazy-user-flush", "", 0, false, func(c *Config) *bool { return &c.LazyfreeLazyUserFlush }),
 		boolean("activerehashing", "", 0, true, func(c *Config) *bool { return &c.ActiveRehashing }),
+		boolean("jemalloc-bg-thread", "", 0, true, func(c *Config) *bool { return &c.JemallocBgThread }),
 		number("active-expire-effort", "", 0, kInt, 1, 10, 1, func(c *Config) *int { return &c.ActiveExpireEffort }),
 
 		// Encodings of small values.
@@ -161,7 +162,6 @@ func directives() []*directive {
 		storedBool("use-exit-on-panic", "", hidden, false),
 		storedNum("watchdog-period", "", hidden, kInt, 0, intMax, 0),
 		storedBool("disable-thp", "", immutable, true),
-		storedBool("jemalloc-bg-thread", "", 0, true),
 		enum[int]("oom-score-adj", "", 0, []string{"no", "yes", "relative", "absolute"}, []int{0, 1, 1, 3}, 0, nil),
 		oomScoreAdjValuesDirective(),
 		storedStr("server_cpulist", immutable, "", true, nil),

@@ -61,6 +61,7 @@ type Server struct {
 	started   time.Time
 
 	closing atomic.Bool
+	purge   idlePurge // cron's collection after a burst (idlepurge.go)
 	// clientsWaiting counts clients waiting for mu to run commands (see
 	// Lock).
 	clientsWaiting atomic.Int32
@@ -534,6 +535,7 @@ func (s *Server) cron() {
 			db.Resize(100)
 		}
 		s.clientTimeouts()
+		s.idlePurgeTick(hz)
 		for _, fn := range s.OnCron {
 			fn()
 		}

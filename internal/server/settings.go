@@ -28,6 +28,9 @@ type Settings struct {
 	SlowlogMaxLen     int
 	MaxmemoryPolicy   string
 	EnableDebug       string // "yes", "no", "local"
+	// IdlePurge: collect and return freed memory once quiet after a burst
+	// (jemalloc-bg-thread; see idlepurge.go).
+	IdlePurge bool
 }
 
 // Client classes for output buffer limits.
@@ -67,5 +70,6 @@ func DefaultSettings() Settings {
 		SlowlogMaxLen:     128,
 		MaxmemoryPolicy:   "noeviction",
 		EnableDebug:       "no",
+		IdlePurge:         true,
 	}
 }

@@ -120,6 +120,10 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 	case sub == "doctor" && len(c.Args) == 2:
 		c.W.Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.")
 	case sub == "purge" && len(c.Args) == 2:
+		// Redis asks its allocator to return dirty pages; ours is the GC:
+		// collect, then hand every free page back to the system, as the
+		// idle purge does (idlepurge.go).
+		s.purgeMemory()
 		c.W.OK()
 	case sub == "stats" && len(c.Args) == 2:
 		c.W.Map(1)
