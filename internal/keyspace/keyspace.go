@@ -82,6 +82,9 @@ type Keyspace struct {
 	// base so a stepped system clock is followed within a cycle.
 	clockBase   time.Time
 	clockBaseMs int64
+	// Ticks counts Ticks: an Elapsed reading compares with another only
+	// under the same count (same base).
+	Ticks uint64
 
 	seed  maphash.Seed
 	clock uint32
@@ -110,6 +113,7 @@ func New(n int) *Keyspace {
 // Tick advances the access clock; the server calls it from its periodic
 // cycle so lookups need not read the time.
 func (ks *Keyspace) Tick() {
+	ks.Ticks++
 	ks.clockBase = time.Now()
 	ks.clockBaseMs = ks.clockBase.UnixMilli()
 	ks.clock = uint32(ks.clockBase.Unix())

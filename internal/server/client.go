@@ -271,7 +271,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	s := c.srv
 	s.lockForClient()
 	s.clientBatch = true
+	s.eng.ChainClock(true)
 	defer func() {
+		s.eng.ChainClock(false)
 		s.clientBatch = false
 		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
 			c.evl.convert(c)
@@ -358,12 +360,16 @@ func (c *client) waitPause() {
 			d = 20 * time.Millisecond
 		}
 		// The batch's earlier commands must not wait for the pause.
+		// Others run commands meanwhile, and time passes: the clock chain
+		// stops here and starts afresh after.
+		s.eng.ChainClock(false)
 		s.clientBatch = false
 		s.mu.Unlock()
 		s.afterCommands()
 		time.Sleep(d)
 		s.mu.Lock()
 		s.clientBatch = true
+		s.eng.ChainClock(true)
 	}
 }
 

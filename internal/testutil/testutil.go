@@ -89,7 +89,14 @@ func (p *Proc) Addr() string { return fmt.Sprintf("127.0.0.1:%d", p.Port) }
 // and stops it when the test ends.
 func StartTandem(t testing.TB, args ...string) *Proc {
 	t.Helper()
-	return startServer(t, Binary(t), args...)
+	return startServer(t, Binary(t), nil, args...)
+}
+
+// StartTandemEnv is StartTandem with extra environment variables
+// ("NAME=value"), such as TANDEM_CONN_MODE=goroutine.
+func StartTandemEnv(t testing.TB, env []string, args ...string) *Proc {
+	t.Helper()
+	return startServer(t, Binary(t), env, args...)
 }
 
 // StartRedis starts Debian's redis-server the same way; the test is skipped
@@ -100,10 +107,10 @@ func StartRedis(t testing.TB, args ...string) *Proc {
 	if err != nil {
 		t.Skip("redis-server not installed")
 	}
-	return startServer(t, bin, args...)
+	return startServer(t, bin, nil, args...)
 }
 
-func startServer(t testing.TB, bin string, args ...string) *Proc {
+func startServer(t testing.TB, bin string, env []string, args ...string) *Proc {
 	t.Helper()
 	dir := t.TempDir()
 	port := FreePort(t)
@@ -115,6 +122,9 @@ func startServer(t testing.TB, bin string, args ...string) *Proc {
 	}
 	p.Cmd = exec.Command(bin, full...)
 	p.Cmd.Dir = dir
+	if env != nil {
+		p.Cmd.Env = append(os.Environ(), env...)
+	}
 	p.Cmd.Stdout, p.Cmd.Stderr = logf, logf
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatal(err)

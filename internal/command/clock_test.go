@@ -1,0 +1,50 @@
+package command
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// The chained clock: in a chain, a command starts where the previous one
+// ended; turning the chain on again, or a clock tick (which moves the base
+// Elapsed counts from), starts afresh.
+func TestChainClock(t *testing.T) {
+	ks := keyspace.New(1)
+	e := NewEngine(ks)
+	var took []time.Duration
+	e.Slow = func(_ *Session, _ [][]byte, d time.Duration) { took = append(took, d) }
+	s := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
+	get := [][]byte{[]byte("GET"), []byte("k")}
+	const gap = 30 * time.Millisecond
+	cases := []struct {
+		name    string
+		between func() // between the two GETs
+		chained bool   // the second GET is charged the gap
+	}{
+		{"chain on: the gap counts (the caller breaks it when time passes)", func() { time.Sleep(gap) }, true},
+		{"restarted chain", func() { time.Sleep(gap); e.ChainClock(true) }, false},
+		{"chain off", func() { e.ChainClock(false); time.Sleep(gap) }, false},
+		{"a tick moves the base", func() { time.Sleep(gap); ks.Tick() }, false},
+	}
+	for _, c := range cases {
+		took = took[:0]
+		e.ChainClock(true)
+		e.Call(s, get)
+		c.between()
+		e.Call(s, get)
+		if len(took) != 2 {
+			t.Fatalf("%s: %d durations", c.name, len(took))
+		}
+		if took[1] <= 0 {
+			// A reading from an older base, clamped: the time is lost.
+			t.Errorf("%s: second GET took %v", c.name, took[1])
+		}
+		if got := took[1] >= gap; got != c.chained {
+			t.Errorf("%s: second GET took %v, charged the %v gap: %v, want %v", c.name, took[1], gap, got, c.chained)
+		}
+	}
+	e.ChainClock(false)
+}
