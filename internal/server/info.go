@@ -313,13 +313,3 @@ func readRSS() uint64 {
 	fmt.Sscan(string(data), &size, &resident)
 	return resident * uint64(os.Getpagesize())
 }
-
-func totalSystemMemory() uint64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return si.Totalram * uint64(si.Unit)
-}
-
-var _ = sort.Strings
