@@ -16,10 +16,10 @@ import (
 // for a second with at least a quarter of its live heap in garbage or in
 // free pages kept, after which every free page goes back to the system.
 //
-// Measured (bench/memory.sh's data, loaded with redis-cli --pipe, RSS a few
-// seconds after): 100,000 hashes of 10 fields 58.5 → 43.0 MB (Redis 46.3),
-// 100,000 zsets of 10 58.7 → 40.7 MB (Redis 41.8); 1,000,000 strings,
-// whose load leaves little garbage, 119.6 → 116.3 MB (Redis 122.5).
+// Measured (bench/memory.sh: loaded with redis-cli --pipe, RSS 2 s after):
+// 100,000 hashes of 10 fields 62.5 → 42.0 MB (Redis 45.2), 100,000 zsets
+// of 10 54.6 → 40.4 MB (Redis 40.8); 1,000,000 strings, whose load leaves
+// little garbage, about the same (113 MB, Redis 120).
 //
 // A server under a steady trickle of commands is never quiet for a second
 // and keeps Go's own pacing; a quiet one collects at most once per burst,
