@@ -36,8 +36,16 @@ type taskQueue struct {
 	servedSinceSlice bool
 }
 
+// A slice's budget is latency added to the requests of its round, so a
+// round that served clients gets a short one. Measured (master with
+// 1,000,000 keys under SET -c 4, GET -c 4 windows of 10,000, a full sync
+// to a replica on the same 2 cores, 9 syncs each): 25 µs instead of 50
+// brought the GET p99 of the window spanning the transfer from 0.34–0.52
+// ms (median 0.39) to 0.28–0.35 (median 0.32), and the master served that
+// window's GETs 15% faster; the walk's share of the loop (half, see
+// runTasks) is the same, in more slices.
 const (
-	taskBudgetBusy = 50 * time.Microsecond  // a round that served clients
+	taskBudgetBusy = 25 * time.Microsecond  // a round that served clients
 	taskBudgetIdle = 100 * time.Microsecond // a round that did not
 )
 
