@@ -199,7 +199,6 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
         is_num "$v" && worst=$(maxof "$worst" "$v") && base+=" $v"
       done
       idle_p99[$k]+=" $worst"
-      idle_all[$k]+=" $(merged_p99 "$idist")"
       rss0=$(rss_kb "$mpid")
       rss_before[$k]+=" $(awk -v a="$rss0" 'BEGIN {printf "%.1f", a / 1024}')"
       # RSS sampler for the sync
@@ -229,16 +228,17 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
           all+=" $v"
         fi
       done
-      log "$side round $round ($prio replica): GET p99 per window, no sync:$base; during the sync:$all; all GETs: no sync $(merged_p99 "$idist"), during the sync $(merged_p99 "$sdist")"
+      sync_m=$(merged_p99 "$sdist") idle_m=$(merged_p99 "$idist")
+      log "$side round $round ($prio replica): GET p99 per window, no sync:$base; during the sync:$all; all GETs: no sync $idle_m, during the sync $sync_m"
       kill "$spid" "$wpid" 2>/dev/null || true
       wait "$spid" "$wpid" 2>/dev/null || true
       forget_pid "$spid"
       forget_pid "$wpid"
       [ "$n" = 0 ] || sync_p99[$k]+=" $worst"
+      idle_all[$k]+=" $idle_m"
       if [ "$n" != 0 ]; then
-        a=$(merged_p99 "$sdist") b=$(merged_p99 "$idist")
-        sync_all[$k]+=" $a"
-        is_num "$a" && is_num "$b" && sync_rel[$k]+=" $(awk -v a="$a" -v b="$b" 'BEGIN {if (b > 0) printf "%.2f", a / b}')"
+        sync_all[$k]+=" $sync_m"
+        is_num "$sync_m" && is_num "$idle_m" && sync_rel[$k]+=" $(awk -v a="$sync_m" -v b="$idle_m" 'BEGIN {if (b > 0) printf "%.2f", a / b}')"
       fi
       windows[$k]+=" $n"
       rss_peak[$k]+=" $(awk -v a="$(cat "$peakf")" 'BEGIN {printf "%.1f", a / 1024}')"
