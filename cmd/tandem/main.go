@@ -75,21 +75,16 @@ func main() {
 		fmt.Fprintf(os.Stderr, "Can't chdir to '%s': %v\n", cfg.Dir, err)
 		os.Exit(1)
 	}
-	// Read before Start: from then on CONFIG SET may change cfg.
-	pidfile := cfg.PidFile
-	if pidfile == "" && cfg.Daemonize {
-		pidfile = defaultPidfile
+	// A daemon writes a pid file even without pidfile, as redis-server
+	// does (CONFIG GET pidfile then shows the default path); app.Start
+	// writes it and the shutdown removes it.
+	if cfg.PidFile == "" && cfg.Daemonize {
+		cfg.PidFile = defaultPidfile
 	}
 	inst, err := app.Start(cfg, app.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}
-	if pidfile != "" {
-		if err := server.WritePidfile(pidfile); err != nil {
-			inst.Log.Warningf("Failed to write PID file: %v", err)
-		}
-		defer os.Remove(pidfile)
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -100,9 +95,11 @@ func main() {
 			name = "SIGINT"
 		}
 		inst.Log.Warningf("Received %s scheduling shutdown...", name)
-		inst.Shutdown()
 	case <-inst.Server.Done():
+		// A client's SHUTDOWN saved and stopped the server; what is left
+		// (files, the pid file) is released below.
 	}
+	inst.Shutdown()
 }
 
 // daemonize re-runs this program detached: a new session, standard streams

@@ -135,6 +135,14 @@ type Manager struct {
 	rwLastDur  time.Duration // -1 until one finished
 	limitUntil time.Time     // auto rewrite paused after repeated failures
 	limitDelay time.Duration
+
+	// bg counts the goroutines the manager starts (the fsync loop,
+	// rewrites, closing a replaced file, removing history): Close waits
+	// for them.
+	bg sync.WaitGroup
+	// rewriteHook lets tests stop a rewrite at a stage ("streamed": the
+	// base is written, not installed; "installed": the manifest switched).
+	rewriteHook func(stage string)
 }
 
 // New attaches the AOF to a server: the BGREWRITEAOF command, the
@@ -184,8 +192,34 @@ func New(opts Options) *Manager {
 		a.policy.Store(int32(c.AppendFsync))
 		return nil
 	})
-	go a.syncLoop()
+	a.spawn(a.syncLoop)
 	return a
+}
+
+// spawn runs fn on a goroutine that Close waits for.
+func (a *Manager) spawn(fn func()) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		fn()
+	}()
+}
+
+// Close releases the AOF once the server has stopped (its Done channel is
+// closed): a running rewrite is killed, what is pending is written, the
+// file fsynced and closed, and Close returns when every goroutine the
+// manager started has ended. The binary's shutdown gets here after
+// BeforeShutdown flushed and fsynced the file; an embedding program's
+// Close and a start-up that failed get here as well, so that no file or
+// goroutine outlives the server.
+func (a *Manager) Close() {
+	a.srv.Lock()
+	a.killRewrite()
+	if a.cur != nil {
+		a.closeCurrent(false)
+	}
+	a.srv.Unlock()
+	a.bg.Wait()
 }
 
 func (a *Manager) setPaths() {

@@ -81,7 +81,7 @@ func (a *Manager) startRewrite() error {
 	a.scheduled = false
 	a.rewrites++
 	a.log.Noticef("Background append only file rewriting started")
-	go a.runRewrite(rw)
+	a.spawn(func() { a.runRewrite(rw) })
 	return nil
 }
 
@@ -139,20 +139,16 @@ func (a *Manager) atInstant(rw *rewrite) {
 // to finishRewrite.
 func (a *Manager) runRewrite(rw *rewrite) {
 	keys, err := a.writeBase(rw.tmp, rw, func() { a.atInstant(rw) })
-	if rewriteHook != nil {
-		rewriteHook("streamed")
+	if a.rewriteHook != nil {
+		a.rewriteHook("streamed")
 	}
 	a.srv.Lock()
 	a.finishRewrite(rw, keys, err)
 	a.srv.Unlock()
-	if rewriteHook != nil {
-		rewriteHook("installed")
+	if a.rewriteHook != nil {
+		a.rewriteHook("installed")
 	}
 }
-
-// rewriteHook lets tests stop a rewrite at a stage ("streamed": the base
-// is written, not installed; "installed": the manifest switched).
-var rewriteHook func(stage string)
 
 // writeBase streams a point-in-time base (RDB or RESP) into path and
 // fsyncs it. atInstant runs at the snapshot instant with the lock held. It
@@ -350,11 +346,11 @@ func (a *Manager) deleteHistory() {
 	}
 	a.man = m
 	fsys := a.fs
-	go func() {
+	a.spawn(func() {
 		for _, p := range paths {
 			fsys.Remove(p)
 		}
-	}()
+	})
 }
 
 // persistManifest writes m atomically: temp file, fsync, rename, fsync

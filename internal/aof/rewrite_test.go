@@ -156,13 +156,12 @@ func TestCrashDuringRewriteKeepsAConsistentAOF(t *testing.T) {
 			}
 			reached := make(chan struct{})
 			hold := make(chan struct{})
-			rewriteHook = func(s string) {
+			in.a.rewriteHook = func(s string) {
 				if s == stage {
 					close(reached)
 					<-hold
 				}
 			}
-			defer func() { rewriteHook = nil }()
 			c.do("BGREWRITEAOF")
 			<-reached
 			for i := 0; i < 300; i += 3 {

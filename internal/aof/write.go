@@ -236,7 +236,7 @@ func (a *Manager) switchTo(f File, name string) {
 			}
 			old.Close()
 		} else {
-			go func() { old.Sync(); old.Close() }()
+			a.spawn(func() { old.Sync(); old.Close() })
 		}
 	}
 	a.synced.Store(a.done.Load())

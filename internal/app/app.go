@@ -9,9 +9,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tandemdb/tandem/internal/aof"
-	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
@@ -19,7 +19,10 @@ import (
 	"github.com/tandemdb/tandem/internal/server"
 )
 
-// Instance is a running server with its configuration.
+// Instance is a running server with its configuration. Everything that
+// differs from one server to another lives here or in the parts it holds,
+// never in package variables: several instances may run in one process
+// (the embedding API), each with its own settings, files and hooks.
 type Instance struct {
 	Server  *server.Server
 	Persist *persist.Manager
@@ -27,6 +30,11 @@ type Instance struct {
 	AOF     *aof.Manager
 	Config  *config.Config
 	Log     *logger.Logger
+
+	quiet    bool
+	pidfile  string // written by Start, removed when the instance stops
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Options adjust how an instance starts.
@@ -83,7 +91,7 @@ func (cs *configStore) Set(pairs [][2]string) error {
 		return err
 	}
 	cs.srv.ApplySettings(Settings(cs.cfg))
-	command.Limits = persist.Limits(cs.cfg)
+	cs.srv.Engine().Limits = persist.Limits(cs.cfg)
 	if lvl, ok := logger.ParseLevel(cs.cfg.LogLevel.String()); ok {
 		cs.log.SetLevel(lvl)
 	}
@@ -97,8 +105,11 @@ func (cs *configStore) Rewrite() error {
 	return cs.cfg.Rewrite()
 }
 
-// Start builds and starts an instance.
-func Start(cfg *config.Config, opts Options) (*Instance, error) {
+// Start builds and starts an instance. The pid file (cfg.PidFile, when
+// set) is written once the listeners are open, as redis-server does. When
+// Start fails, everything it took is given back before it returns:
+// listeners, goroutines, open files, the pid file.
+func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	if err := cfg.CheckSupported(server.Version); err != nil {
 		return nil, err
 	}
@@ -112,17 +123,24 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	}
 	log := logger.New(cfg.LogFile, level, role)
 	set := Settings(cfg)
-	command.Limits = persist.Limits(cfg)
 	if opts.EphemeralPort {
 		set.Port = -1
 	}
 	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
+	srv.Engine().Limits = persist.Limits(cfg)
 	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	rm.AfterFullSync = append(rm.AfterFullSync, am.AfterFullSync)
+	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log, quiet: opts.Quiet}
+	defer func() {
+		if err != nil {
+			log.Warningf("%v", err)
+			inst.release()
+		}
+	}()
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())
@@ -134,8 +152,14 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	}
 	srv.SetStarting(true)
 	if err := srv.Start(); err != nil {
-		log.Warningf("%v", err)
 		return nil, err
+	}
+	if cfg.PidFile != "" {
+		if err := server.WritePidfile(cfg.PidFile); err != nil {
+			log.Warningf("Failed to write PID file: %v", err)
+		} else {
+			inst.pidfile = cfg.PidFile
+		}
 	}
 	if !opts.Quiet {
 		port := set.Port
@@ -152,8 +176,6 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 		res, err = pm.LoadAtStartup()
 	}
 	if err != nil {
-		log.Warningf("%v", err)
-		srv.Close()
 		return nil, err
 	}
 	rm.RestoreFromRDB(res)
@@ -162,7 +184,7 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")
 	}
-	return &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log}, nil
+	return inst, nil
 }
 
 func portOf(addr string) int {
@@ -184,18 +206,60 @@ func banner(port int) string {
 `, server.TandemVersion, server.Version, port, os.Getpid())
 }
 
-// Shutdown does what SHUTDOWN does (save when configured, then close) and
-// logs Redis's closing lines; used for SIGTERM and SIGINT.
-func (inst *Instance) Shutdown() {
+// Shutdown stops the instance as SHUTDOWN without arguments does, and is
+// what the binary does on SIGTERM and SIGINT and what the embedding API's
+// Close does:
+//
+//  1. with the lock held, the BeforeShutdown hooks run: a running AOF
+//     rewrite and BGSAVE are killed, the AOF buffer is written and
+//     fsynced, and the RDB is saved when save points are configured (a
+//     failed save is logged and returned; the instance stops anyway, as
+//     the binary always has);
+//  2. replication links and replica senders are closed;
+//  3. the server closes its listeners and clients and waits for its own
+//     goroutines;
+//  4. the AOF file is closed and the persistence goroutines are waited
+//     for; the pid file is removed.
+//
+// When a client's SHUTDOWN already did step 1 (the server is stopping),
+// it is not repeated. Shutdown may be called more than once; later calls
+// wait for the first and return its result.
+func (inst *Instance) Shutdown() error {
+	inst.stopOnce.Do(func() { inst.stopErr = inst.shutdown() })
+	return inst.stopErr
+}
+
+func (inst *Instance) shutdown() error {
+	var err error
 	inst.Server.Lock()
-	if inst.Server.BeforeShutdown != nil {
-		if err := inst.Server.BeforeShutdown(-1); err != nil {
-			inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
+	prepared := inst.Server.Stopping()
+	if !prepared {
+		if inst.Server.BeforeShutdown != nil {
+			if err = inst.Server.BeforeShutdown(-1); err != nil {
+				inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
+			}
 		}
+		inst.Server.MarkStopping()
 	}
-	inst.Server.MarkStopping()
 	inst.Server.Unlock()
-	inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
+	if !prepared && !inst.quiet {
+		inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
+	}
+	inst.release()
+	return err
+}
+
+// release gives back what the instance holds, in dependency order: links
+// to other servers first, then the listeners and clients, then the files
+// and the goroutines that write them. Start's error paths use it too, at
+// whatever point start-up stopped (each step copes with parts that never
+// started).
+func (inst *Instance) release() {
 	inst.Repl.Close()
 	inst.Server.Close()
+	inst.AOF.Close()
+	inst.Persist.Close()
+	if inst.pidfile != "" {
+		os.Remove(inst.pidfile)
+	}
 }

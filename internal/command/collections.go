@@ -14,13 +14,6 @@ import (
 // lookups, Redis's argument parsers with their exact error texts, and the
 // replies that several files write.
 
-// Limits are the encoding thresholds (hash-max-listpack-*, set-max-intset-
-// entries, zset-max-listpack-*, list-max-listpack-size) that new and growing
-// collections obey. The server replaces it from the configuration at start
-// and after CONFIG SET; it is read under the server lock like everything the
-// handlers touch.
-var Limits = types.DefaultLimits()
-
 // Collection lookups. Each returns the value (nil when the key is missing)
 // and ok=false after answering WRONGTYPE when the key holds another type.
 // The write forms use LookupWrite, which must precede any in-place change

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // Propagator receives every write in execution order, already in the
@@ -36,6 +37,21 @@ type Engine struct {
 	// ReplOffset returns the replication offset after propagation, so a
 	// client's WAIT knows which offset its writes reached.
 	ReplOffset func() int64
+	// FlushHook, when set, is called by FLUSHALL (all) and FLUSHDB after
+	// the data is gone: persistence resets its save bookkeeping there, as
+	// Redis does.
+	FlushHook func(all bool)
+
+	// Limits are the encoding thresholds (hash-max-listpack-*, set-max-
+	// intset-entries, zset-max-listpack-*, list-max-listpack-size) that new
+	// and growing collections obey, and MaxStringSize bounds what APPEND,
+	// SETRANGE and SETBIT may build (proto-max-bulk-len). The server sets
+	// them from its configuration at start and after CONFIG SET; they are
+	// read under the server lock like everything the handlers touch. They
+	// live here, not in package variables, so that servers embedded in one
+	// process keep their own.
+	Limits        types.Limits
+	MaxStringSize int64
 
 	now   int64
 	depth int
@@ -95,6 +111,9 @@ func NewEngine(ks *keyspace.Keyspace) *Engine {
 		blocked:      map[watchKey][]*Session{},
 		readySet:     map[watchKey]bool{},
 		AuthRequired: func() bool { return false },
+		Limits:       types.DefaultLimits(),
+		// Redis's default proto-max-bulk-len.
+		MaxStringSize: 512 << 20,
 	}
 	ks.Hooks.Modified = e.keyModified
 	ks.Hooks.Expired = e.keyExpired
@@ -113,12 +132,7 @@ func registerAll(t *Table) {
 	t.Add(hashCommands()...)
 	t.Add(setCommands()...)
 	t.Add(zsetCommands()...)
-	t.Add(extraCommands...)
 }
-
-// extraCommands lets files that are built later (data types) add specs
-// without touching registerAll's signature.
-var extraCommands []*Spec
 
 // ErrUnknown formats Redis 7.0's unknown-command error.
 func ErrUnknown(args [][]byte) string {

@@ -47,7 +47,7 @@ func hsetCmd(c *Ctx) {
 	}
 	created := 0
 	for i := 2; i < len(c.Args); i += 2 {
-		if h.Set(c.Args[i], c.Args[i+1], &Limits) {
+		if h.Set(c.Args[i], c.Args[i+1], &c.E.Limits) {
 			created++
 		}
 	}
@@ -73,7 +73,7 @@ func hsetnxCmd(c *Ctx) {
 		h = types.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
-	h.Set(c.Args[2], c.Args[3], &Limits)
+	h.Set(c.Args[2], c.Args[3], &c.E.Limits)
 	c.DB.Modified(key)
 	c.W.Int(1)
 }
@@ -217,7 +217,7 @@ func hincrbyCmd(c *Ctx) {
 		h = types.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
-	h.Set(field, fmtInt(cur), &Limits)
+	h.Set(field, fmtInt(cur), &c.E.Limits)
 	c.DB.Modified(key)
 	c.W.Int(cur)
 }
@@ -259,7 +259,7 @@ func hincrbyfloatCmd(c *Ctx) {
 		h = types.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
-	h.Set(field, res, &Limits)
+	h.Set(field, res, &c.E.Limits)
 	c.DB.Modified(key)
 	c.W.Bulk(res)
 	c.Rewrite(argHSet, key, field, res)

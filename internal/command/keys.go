@@ -474,10 +474,6 @@ func moveCmd(c *Ctx) {
 
 func dbsizeCmd(c *Ctx) { c.W.Int(int64(c.DB.Len())) }
 
-// FlushHook is called by FLUSHALL after the databases are emptied (the
-// server resets its save bookkeeping there, as Redis does).
-var FlushHook func(all bool)
-
 func flushCmd(all bool) Handler {
 	return func(c *Ctx) {
 		if len(c.Args) > 2 {
@@ -504,8 +500,8 @@ func flushCmd(all bool) Handler {
 			c.DB.Flush()
 		}
 		c.ForcePropagate()
-		if FlushHook != nil {
-			FlushHook(all)
+		if c.E.FlushHook != nil {
+			c.E.FlushHook(all)
 		}
 		c.W.OK()
 	}
@@ -552,10 +548,6 @@ func selectCmd(c *Ctx) {
 	c.S.DB = int(n)
 	c.W.OK()
 }
-
-// LFUPolicy reports whether maxmemory-policy is an LFU one (OBJECT FREQ
-// works only then); the server sets it from the config.
-var LFUPolicy = func() bool { return false }
 
 func objectCmd(c *Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
@@ -610,17 +602,13 @@ func objectCmd(c *Ctx) {
 		}
 		c.W.Int(1)
 	case "idletime":
-		if LFUPolicy() {
-			c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
-			return
-		}
 		c.W.Int(int64(c.E.KS.Clock() - e.LRU()))
 	case "freq":
-		if !LFUPolicy() {
-			c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
-			return
-		}
-		c.W.Int(0)
+		// Keys keep an LRU clock, not LFU counters (no eviction policy is
+		// built yet), so OBJECT FREQ answers as Redis does under an LRU
+		// policy, and IDLETIME always works. With LFU policies, Redis swaps
+		// the two: IDLETIME errors and FREQ reads the counter.
+		c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 	}
 }
 

@@ -39,7 +39,7 @@ func listCommands() []*Spec {
 	}
 }
 
-func newList() *types.List { return types.NewList(Limits.ListMaxListpackSize) }
+func newList(c *Ctx) *types.List { return types.NewList(c.E.Limits.ListMaxListpackSize) }
 
 func listPop(l *types.List, front bool) []byte {
 	if front {
@@ -62,7 +62,7 @@ func pushCmd(front, onlyExisting bool) Handler {
 				c.W.Int(0)
 				return
 			}
-			l = newList()
+			l = newList(c)
 			c.DB.SetValue(key, l, false)
 		}
 		for _, v := range c.Args[2:] {
@@ -391,7 +391,7 @@ func lmoveFrom(c *Ctx, sl *types.List, from, to bool) {
 		return
 	}
 	if dl == nil {
-		dl = newList()
+		dl = newList(c)
 		c.DB.SetValue(dst, dl, false)
 	}
 	v, _ := types.ListMove(sl, dl, from, to)

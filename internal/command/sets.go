@@ -45,7 +45,7 @@ func saddCmd(c *Ctx) {
 	}
 	n := 0
 	for _, m := range c.Args[2:] {
-		if s.Add(m, &Limits) {
+		if s.Add(m, &c.E.Limits) {
 			n++
 		}
 	}
@@ -111,9 +111,9 @@ func writeSet(c *Ctx, s *types.Set) {
 // freshCopy rebuilds s member by member, so it gets the encoding Redis
 // gives a newly built set (SPOP of a whole set answers through SUNION's
 // code, whose result starts as an intset).
-func freshCopy(s *types.Set) *types.Set {
+func freshCopy(c *Ctx, s *types.Set) *types.Set {
 	res := types.NewSet()
-	s.Each(func(m []byte) bool { res.Add(m, &Limits); return true })
+	s.Each(func(m []byte) bool { res.Add(m, &c.E.Limits); return true })
 	return res
 }
 
@@ -137,7 +137,7 @@ func spopCmd(c *Ctx) {
 			return
 		}
 		if count >= int64(s.Len()) {
-			writeSet(c, freshCopy(s))
+			writeSet(c, freshCopy(c, s))
 			c.DB.Delete(key)
 			c.DB.Modified(key)
 			c.Rewrite(argDel, key)
@@ -245,7 +245,7 @@ func smoveCmd(c *Ctx) {
 		c.DB.SetValue(dst, ds, false)
 	}
 	c.DB.Modified(src)
-	if ds.Add(m, &Limits) {
+	if ds.Add(m, &c.E.Limits) {
 		c.DB.Modified(dst)
 	}
 	c.W.Int(1)
@@ -292,7 +292,7 @@ func sinterCmd(c *Ctx) {
 	}
 	// The intersection comes out in the order of the smallest set, as in
 	// Redis (ascending for an intset).
-	writeSet(c, types.SetInter(&Limits, sets...))
+	writeSet(c, types.SetInter(&c.E.Limits, sets...))
 }
 
 func sinterstoreCmd(c *Ctx) {
@@ -305,7 +305,7 @@ func sinterstoreCmd(c *Ctx) {
 		storeResult(c, dst, nil, 0)
 		return
 	}
-	res := types.SetInter(&Limits, sets...)
+	res := types.SetInter(&c.E.Limits, sets...)
 	storeResult(c, dst, res, res.Len())
 }
 
@@ -356,12 +356,12 @@ func sunionDiffCmd(diff, store bool) Handler {
 		}
 		var res *types.Set
 		if diff {
-			res = types.SetDiff(&Limits, sets...)
+			res = types.SetDiff(&c.E.Limits, sets...)
 		} else {
 			res = types.NewSet()
 			for _, s := range sets {
 				if s != nil {
-					s.Each(func(m []byte) bool { res.Add(m, &Limits); return true })
+					s.Each(func(m []byte) bool { res.Add(m, &c.E.Limits); return true })
 				}
 			}
 		}

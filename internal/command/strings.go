@@ -21,10 +21,6 @@ const (
 	errStringLimit = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 )
 
-// MaxStringSize bounds APPEND/SETRANGE/SETBIT results (proto-max-bulk-len);
-// the server updates it from the config.
-var MaxStringSize int64 = 512 << 20
-
 func stringCommands() []*Spec {
 	rw := Write | DenyOOM
 	return []*Spec{
@@ -398,7 +394,7 @@ func appendCmd(c *Ctx) {
 	if e != nil {
 		cur = len(e.Str())
 	}
-	if int64(cur+len(c.Args[2])) > MaxStringSize {
+	if int64(cur+len(c.Args[2])) > c.E.MaxStringSize {
 		c.Error(errStringLimit)
 		return
 	}
@@ -493,7 +489,7 @@ func setrangeCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if off+int64(len(val)) > MaxStringSize {
+	if off+int64(len(val)) > c.E.MaxStringSize {
 		c.Error(errStringLimit)
 		return
 	}
@@ -586,7 +582,7 @@ func incrbyfloatCmd(c *Ctx) {
 // bitOffset parses a SETBIT/GETBIT offset: 0 .. 2^32-1 (the 512 MB limit).
 func bitOffset(c *Ctx, arg []byte) (int64, bool) {
 	v, ok := resp.ParseInt(arg)
-	if !ok || v < 0 || v>>3 >= MaxStringSize {
+	if !ok || v < 0 || v>>3 >= c.E.MaxStringSize {
 		c.Error("ERR bit offset is not an integer or out of range")
 		return 0, false
 	}

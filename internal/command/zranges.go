@@ -137,7 +137,7 @@ func zrangeCmd(argStart int, store bool, kind zrangeKind, dir zrangeDir) Handler
 			// range by rank is known to exceed zset-max-listpack-entries
 			// (which keeps the sign of a -0 score), else as a listpack
 			// that converts as it grows.
-			lim := Limits
+			lim := c.E.Limits
 			if kind == zrRank && n > lim.ZSetMaxListpackEntries {
 				lim.ZSetMaxListpackEntries = 0
 			}

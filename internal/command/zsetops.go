@@ -231,7 +231,7 @@ func zsetopCmd(op zsetOp, store, cardOnly bool) Handler {
 		sortScored(res)
 		switch {
 		case store:
-			storeResult(c, c.Args[1], buildZSet(res), len(res))
+			storeResult(c, c.Args[1], buildZSet(res, c.E.Limits), len(res))
 		case cardOnly:
 			c.W.Int(card)
 		default:
@@ -263,9 +263,9 @@ func sortScored(items []scored) {
 // buildZSet makes the sorted set a *STORE command saves. Redis computes the
 // result in a skiplist and converts it to a listpack only when it fits
 // zset-max-listpack-entries and -value; a listpack loses the sign of -0,
-// a skiplist keeps it, so the encoding is chosen up front here too.
-func buildZSet(items []scored) *types.ZSet {
-	lim := Limits
+// a skiplist keeps it, so the encoding is chosen up front here too. lim is
+// a copy of the server's thresholds (adjusted here).
+func buildZSet(items []scored, lim types.Limits) *types.ZSet {
 	longest := 0
 	for _, it := range items {
 		longest = max(longest, len(it.m))

@@ -129,7 +129,7 @@ options:
 	}
 	if z != nil {
 		for j := 0; j < elements; j++ {
-			res, err := z.Add(c.Args[idx+2*j+1], scores[j], flags, &Limits)
+			res, err := z.Add(c.Args[idx+2*j+1], scores[j], flags, &c.E.Limits)
 			if err != nil {
 				c.Error(errScoreNaN)
 				break

@@ -45,6 +45,8 @@ type Manager struct {
 	lastLoad       LoadResult
 	cow            *cowMeter          // the running RDB stream's, for INFO (nil when none)
 	bgSnap         *keyspace.Snapshot // the running BGSAVE's snapshot
+	// bg counts background saves' goroutines, for Close.
+	bg sync.WaitGroup
 
 	// InfoExtra writes the AOF part of INFO persistence once AOF exists.
 	InfoExtra []func(b *strings.Builder)
@@ -186,7 +188,7 @@ func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Man
 		}
 		return prevDebug != nil && prevDebug(c, sub)
 	}
-	command.FlushHook = m.afterFlushAll
+	srv.Engine().FlushHook = m.afterFlushAll
 	return m
 }
 
@@ -457,7 +459,9 @@ func (m *Manager) startBgsave() {
 	locker := serverLocker{m.srv}
 	opts.InLoop = m.inLoop
 	job, err := m.beginSave(locker, opts)
+	m.bg.Add(1)
 	go func() {
+		defer m.bg.Done()
 		var res StreamResult
 		var f *os.File
 		if err == nil {
@@ -555,14 +559,7 @@ func (m *Manager) gate(sess *command.Session, spec *command.Spec, args [][]byte)
 // beforeShutdown saves when asked (save=1) or when save points exist
 // (save=-1), as SHUTDOWN does; a failed save refuses the shutdown.
 func (m *Manager) beforeShutdown(save int) error {
-	if m.bgInProgress {
-		m.log.Warningf("There is a child saving an .rdb. Killing it!")
-		if s := m.ks.Running(); s != nil {
-			s.Abort()
-		}
-		close(m.bgAbort)
-		m.bgInProgress = false
-	}
+	m.killBgsave()
 	if save == 0 || (save < 0 && len(m.cfg.Save) == 0) {
 		return nil
 	}
@@ -572,6 +569,30 @@ func (m *Manager) beforeShutdown(save int) error {
 		return err
 	}
 	return nil
+}
+
+// killBgsave stops a running BGSAVE (lock held), as Redis kills its child
+// when it shuts down.
+func (m *Manager) killBgsave() {
+	if !m.bgInProgress {
+		return
+	}
+	m.log.Warningf("There is a child saving an .rdb. Killing it!")
+	if s := m.ks.Running(); s != nil {
+		s.Abort()
+	}
+	close(m.bgAbort)
+	m.bgInProgress = false
+}
+
+// Close runs once the server has stopped: a BGSAVE still running is
+// killed (the shutdown normally did), and Close returns when its goroutine
+// has ended and closed its file.
+func (m *Manager) Close() {
+	m.srv.Lock()
+	m.killBgsave()
+	m.srv.Unlock()
+	m.bg.Wait()
 }
 
 // afterFlushAll mirrors Redis: a running BGSAVE is killed (its image is

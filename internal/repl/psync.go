@@ -16,8 +16,8 @@ import (
 // IDLen is the length of a replication ID (40 hex characters).
 const IDLen = 40
 
-// ZeroID is the cleared secondary ID.
-var ZeroID = strings.Repeat("0", IDLen)
+// ZeroID is the cleared secondary ID (IDLen zeros).
+const ZeroID = "0000000000000000000000000000000000000000"
 
 // NewID returns a random replication ID.
 func NewID() string {

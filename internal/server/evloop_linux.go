@@ -60,7 +60,11 @@ type readyClient struct {
 	closeAfter bool
 }
 
-// loopDisabled lets a benchmark compare the two paths on one binary.
+// loopDisabled lets a benchmark compare the two paths on one binary. Like
+// loopSpin, it is read from the environment once, when the package
+// initializes, and never written: process-wide tuning for experiments,
+// the same for every server in the process, not per-server configuration
+// (which lives in Settings).
 var loopDisabled = os.Getenv("TANDEM_CONN_MODE") == "goroutine"
 
 func newEventLoop(s *Server) (*eventLoop, error) {
@@ -181,6 +185,9 @@ const (
 // sysEpollPwait2 is epoll_pwait2's number, the same on amd64 and arm64.
 const sysEpollPwait2 = 441
 
+// noPwait2 records that the kernel lacks epoll_pwait2 (ENOSYS). It is
+// process-wide on purpose: it describes the kernel, which every server in
+// the process shares, and it only ever goes from false to true.
 var noPwait2 atomic.Bool
 
 // canWake reports whether the loop can be woken for tasks.

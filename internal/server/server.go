@@ -251,7 +251,7 @@ func New(opts Options) *Server {
 	s.eng.Gate = s.gate
 	s.eng.Monitor = s.feedMonitors
 	s.eng.Slow = s.recordSlow
-	command.MaxStringSize = set.ProtoMaxBulkLen
+	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	s.slow.init()
 	return s
@@ -351,7 +351,7 @@ func (s *Server) ApplySettings(set Settings) {
 	set.Bind = s.set.Bind
 	set.Databases = s.set.Databases
 	s.set = set
-	command.MaxStringSize = set.ProtoMaxBulkLen
+	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 }
 
 // IsReplica reports whether this server replicates from a master.

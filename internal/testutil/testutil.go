@@ -18,6 +18,8 @@ import (
 	"time"
 )
 
+// The binary the tests run is built once per test process and shared by
+// every test in it: a cache of the build, not server state.
 var (
 	buildOnce sync.Once
 	binPath   string

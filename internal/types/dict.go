@@ -40,7 +40,9 @@ const (
 )
 
 // hashSeed is fixed for the life of the process and random per process, so
-// that clients cannot predict bucket collisions.
+// that clients cannot predict bucket collisions. It is set once when the
+// package initializes and never written again, so servers embedded in one
+// process may share it: it decides only where entries land in a table.
 var hashSeed = maphash.MakeSeed()
 
 func hashBytes(b []byte) uint32 { return uint32(maphash.Bytes(hashSeed, b)) }

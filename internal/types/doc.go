@@ -69,11 +69,12 @@ func DefaultLimits() Limits {
 	}
 }
 
-var defaultLimits = DefaultLimits()
-
-func limitsOrDefault(l *Limits) *Limits {
+// limitsOrDefault resolves a nil *Limits into a copy of the limits to
+// apply: the defaults are built, not kept in a package variable that a
+// holder of its address could change for every server in the process.
+func limitsOrDefault(l *Limits) Limits {
 	if l == nil {
-		return &defaultLimits
+		return DefaultLimits()
 	}
-	return l
+	return *l
 }

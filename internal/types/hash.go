@@ -92,7 +92,7 @@ func (h *Hash) StrLen(field []byte) int {
 // field is new.
 func (h *Hash) Set(field, value []byte, lim *Limits) (created bool) {
 	if h.d == nil {
-		lim = limitsOrDefault(lim)
+		lim := limitsOrDefault(lim)
 		if len(field) > lim.HashMaxListpackValue || len(value) > lim.HashMaxListpackValue {
 			h.convert()
 		} else if pair, vlen, _, ve := h.lpFind(field); pair >= 0 {

@@ -119,7 +119,7 @@ func (z *ZSet) Add(member []byte, score float64, flags ZAddFlags, lim *Limits) (
 // insert adds a member known to be absent.
 func (z *ZSet) insert(member []byte, score float64, lim *Limits) {
 	if z.big == nil {
-		lim = limitsOrDefault(lim)
+		lim := limitsOrDefault(lim)
 		if z.lpLen()+1 <= lim.ZSetMaxListpackEntries && len(member) <= lim.ZSetMaxListpackValue {
 			z.lpInsert(member, score)
 			return
