@@ -374,3 +374,73 @@ func TestEmbeddedCloseShutsDownLikeTheBinary(t *testing.T) {
 	}
 	settlesTo(t, "after the restart's Close", g0, f0)
 }
+
+// TestEmbeddedServerWithoutConfigFileHasNoSavePoints: without a ConfigFile
+// an embedded server neither saves by the clock nor on Close unless its
+// Directives set save points; with them, Close saves as SIGTERM does.
+func TestEmbeddedServerWithoutConfigFileHasNoSavePoints(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := startEmbedded(t, tandem.Config{Directives: [][]string{{"dir", dir}}})
+	ctx := ctxFor(t, 20*time.Second)
+	c := newClient(t, s.Addr(), 2)
+	if v, err := c.ConfigGet(ctx, "save").Result(); err != nil || v["save"] != "" {
+		t.Fatalf("CONFIG GET save = %v, %v", v, err)
+	}
+	c.Set(ctx, "k", "v", 0)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err == nil {
+		t.Fatal("Close wrote dump.rdb without save points")
+	}
+	// Directives' save lines replace the embedded default, as a file's do.
+	s2 := startEmbedded(t, tandem.Config{Directives: [][]string{{"dir", dir}, {"save", "3600 1"}, {"save", "60 100"}}})
+	c2 := newClient(t, s2.Addr(), 2)
+	if v, err := c2.ConfigGet(ctx, "save").Result(); err != nil || v["save"] != "3600 1 60 100" {
+		t.Fatalf("CONFIG GET save = %v, %v", v, err)
+	}
+	c2.Set(ctx, "k", "v", 0)
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil {
+		t.Fatalf("Close with save points did not save: %v", err)
+	}
+}
+
+// TestEmbeddedCloseAfterClientShutdown: a client's SHUTDOWN saves and
+// stops the server; Close afterwards neither saves again nor fails, and
+// still gives back the AOF file, the pid file and every goroutine.
+func TestEmbeddedCloseAfterClientShutdown(t *testing.T) {
+	warmUp(t)
+	g0, f0 := runtime.NumGoroutine(), openFDs(t)
+	dir := t.TempDir()
+	pid := filepath.Join(t.TempDir(), "s.pid")
+	s, err := tandem.Start(tandem.Config{Directives: embedDirectives(dir, "s", []string{"save", "3600 1"}, []string{"appendonly", "yes"}, []string{"pidfile", pid})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxFor(t, 20*time.Second)
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	c.Set(ctx, "k", "v", 0)
+	// The connection closes without a reply (go-redis reports nil).
+	if err := c.Shutdown(ctx).Err(); err != nil && strings.HasPrefix(err.Error(), "ERR") {
+		t.Fatalf("SHUTDOWN: %v", err)
+	}
+	c.Close()
+	st, err := os.Stat(filepath.Join(dir, "s.rdb"))
+	if err != nil {
+		t.Fatalf("SHUTDOWN did not save: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close after SHUTDOWN: %v", err)
+	}
+	if st2, err := os.Stat(filepath.Join(dir, "s.rdb")); err != nil || !st2.ModTime().Equal(st.ModTime()) {
+		t.Fatalf("Close after SHUTDOWN saved again (%v)", err)
+	}
+	if _, err := os.Stat(pid); err == nil {
+		t.Fatal("pid file left after Close")
+	}
+	settlesTo(t, "after SHUTDOWN and Close", g0, f0)
+}

@@ -151,7 +151,9 @@ func TestEmbeddedConfigErrorsAreReturned(t *testing.T) {
 	}
 	conf := filepath.Join(t.TempDir(), "e.conf")
 	os.WriteFile(conf, []byte("hz 33\nmaxmemory 5mb\n"), 0o644)
-	srv := startEmbedded(t, tandem.Config{ConfigFile: conf, Directives: [][]string{{"maxmemory", "7mb"}}})
+	// With a ConfigFile, Redis's default save points apply: dir keeps the
+	// dump Close saves out of the working directory.
+	srv := startEmbedded(t, tandem.Config{ConfigFile: conf, Directives: [][]string{{"maxmemory", "7mb"}, {"dir", t.TempDir()}}})
 	ctx := ctxFor(t, 10*time.Second)
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
 	defer c.Close()

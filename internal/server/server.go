@@ -70,6 +70,7 @@ type Server struct {
 	// saved replication offset is the last one any replica saw.
 	stopping atomic.Bool
 	done     chan struct{}
+	closed   chan struct{} // closed when Close has waited for wg
 	wg       sync.WaitGroup
 	shutdown func(save bool) // what SHUTDOWN does beyond closing (persistence hooks)
 
@@ -241,6 +242,7 @@ func New(opts Options) *Server {
 		runID:   randomHex(20),
 		started: time.Now(),
 		done:    make(chan struct{}),
+		closed:  make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = logger.Discard()
@@ -371,10 +373,12 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// Close stops the server: listeners, clients, background work.
+// Close stops the server: listeners, clients, background work. Every call
+// returns once the server's goroutines have ended (a later call waits for
+// the first, e.g. the one SHUTDOWN started).
 func (s *Server) Close() error {
 	if !s.closing.CompareAndSwap(false, true) {
-		<-s.done
+		<-s.closed
 		return nil
 	}
 	s.closeListeners()
@@ -385,6 +389,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	close(s.done)
 	s.wg.Wait()
+	close(s.closed)
 	return nil
 }
 
