@@ -10,6 +10,11 @@
 // logging and (without a ConfigFile) save-point defaults differ. Several
 // servers may run in one process: each has its own configuration, data,
 // files and goroutines, and Close gives all of them back.
+//
+// One behaviour reaches beyond the server: with appendonly yes and
+// appendfsync always, a failed write or fsync of the AOF exits the process,
+// as it exits redis-server, because a write already acknowledged as durable
+// could not be made so.
 package tandem
 
 import (

@@ -444,3 +444,56 @@ func TestEmbeddedCloseAfterClientShutdown(t *testing.T) {
 	}
 	settlesTo(t, "after SHUTDOWN and Close", g0, f0)
 }
+
+// TestEmbeddedCloseStopsBackgroundWork: Close during a BGSAVE or an AOF
+// rewrite stops it, leaves no temp file, and waits for its goroutines.
+func TestEmbeddedCloseStopsBackgroundWork(t *testing.T) {
+	warmUp(t)
+	for _, cmd := range []string{"BGSAVE", "BGREWRITEAOF"} {
+		t.Run(cmd, func(t *testing.T) {
+			g0, f0 := runtime.NumGoroutine(), openFDs(t)
+			dir := t.TempDir()
+			// 5 ms per key: the snapshot outlives the test's commands.
+			s, err := tandem.Start(tandem.Config{Directives: embedDirectives(dir, "s", []string{"appendonly", "yes"}, []string{"rdb-key-save-delay", "5000"})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := ctxFor(t, 20*time.Second)
+			c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+			pipe := c.Pipeline()
+			for i := 0; i < 2000; i++ {
+				pipe.Set(ctx, fmt.Sprintf("k%d", i), i, 0)
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Do(ctx, cmd).Err(); err != nil {
+				t.Fatal(err)
+			}
+			info, _ := c.Info(ctx, "persistence").Result()
+			fields := infoFields(info)
+			if fields["rdb_bgsave_in_progress"] != "1" && fields["aof_rewrite_in_progress"] != "1" {
+				t.Fatalf("%s not running:\n%s", cmd, info)
+			}
+			c.Close()
+			start := time.Now()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("Close took %v: it waited for the snapshot instead of stopping it", d)
+			}
+			settlesTo(t, "after Close during "+cmd, g0, f0)
+			var temps []string
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil && strings.HasPrefix(d.Name(), "temp-") {
+					temps = append(temps, p)
+				}
+				return nil
+			})
+			if len(temps) > 0 {
+				t.Fatalf("temp files left: %v", temps)
+			}
+		})
+	}
+}

@@ -38,8 +38,9 @@ type Engine struct {
 	// client's WAIT knows which offset its writes reached.
 	ReplOffset func() int64
 	// FlushHook, when set, is called by FLUSHALL (all) and FLUSHDB after
-	// the data is gone: persistence resets its save bookkeeping there, as
-	// Redis does.
+	// the data is gone: on FLUSHALL persistence kills a BGSAVE whose image
+	// is stale and, with save points, saves the empty dataset, as Redis
+	// does.
 	FlushHook func(all bool)
 
 	// Limits are the encoding thresholds (hash-max-listpack-*, set-max-
