@@ -453,19 +453,29 @@ func TestEmbeddedCloseStopsBackgroundWork(t *testing.T) {
 		t.Run(cmd, func(t *testing.T) {
 			g0, f0 := runtime.NumGoroutine(), openFDs(t)
 			dir := t.TempDir()
-			// 5 ms per key: the snapshot outlives the test's commands.
+			// A BGSAVE pays 5 ms per key: 2000 small keys make one chunk
+			// of the stream followed by a 10 s pause, which Close must cut
+			// short. A rewrite (no such delay) has 48 MB to write and
+			// fsync instead (under auto-aof-rewrite-min-size, so that no
+			// automatic rewrite starts first).
 			s, err := tandem.Start(tandem.Config{Directives: embedDirectives(dir, "s", []string{"appendonly", "yes"}, []string{"rdb-key-save-delay", "5000"})})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := ctxFor(t, 20*time.Second)
+			ctx := ctxFor(t, 30*time.Second)
 			c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
-			pipe := c.Pipeline()
-			for i := 0; i < 2000; i++ {
-				pipe.Set(ctx, fmt.Sprintf("k%d", i), i, 0)
+			val, n := "v", 2000
+			if cmd == "BGREWRITEAOF" {
+				val, n = strings.Repeat("v", 64<<10), 768
 			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				t.Fatal(err)
+			for b := 0; b < n; b += 256 {
+				pipe := c.Pipeline()
+				for i := b; i < b+256 && i < n; i++ {
+					pipe.Set(ctx, fmt.Sprintf("k%d", i), val, 0)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := c.Do(ctx, cmd).Err(); err != nil {
 				t.Fatal(err)

@@ -126,6 +126,7 @@ type meteredWriter struct {
 	delay int
 	snap  *keyspace.Snapshot // set at the instant
 	keys  int64              // keys already paid for by the delay
+	stop  <-chan struct{}    // closed when a BGSAVE is killed (nil: never)
 }
 
 func (mw *meteredWriter) Write(p []byte) (int, error) {
@@ -135,11 +136,36 @@ func (mw *meteredWriter) Write(p []byte) (int, error) {
 		mw.mu.Lock()
 		keys := mw.snap.Keys
 		mw.mu.Unlock()
-		time.Sleep(keySaveDelay(keys-mw.keys, mw.delay))
+		mw.sleep(keySaveDelay(keys-mw.keys, mw.delay))
 		mw.keys = keys
 	}
 	mw.meter.set(0)
 	return n, err
+}
+
+// sleep pauses for d in short naps and stops early once the save is
+// killed or its snapshot aborted: a shutdown, FLUSHALL or an embedding
+// program's Close stops a save at once, as killing Redis's child does,
+// whatever delay a debug setting asked for. (The walk may be over while
+// the writer still pays for its last keys, so the snapshot alone cannot
+// tell.)
+func (mw *meteredWriter) sleep(d time.Duration) {
+	const nap = 10 * time.Millisecond
+	for d > 0 {
+		s := min(d, nap)
+		select {
+		case <-mw.stop:
+			return
+		case <-time.After(s):
+		}
+		d -= s
+		mw.mu.Lock()
+		aborted := mw.snap.Aborted()
+		mw.mu.Unlock()
+		if aborted {
+			return
+		}
+	}
 }
 
 // metered wraps w for one stream (lock held). meterAtInstant must wrap
@@ -459,6 +485,9 @@ func (m *Manager) startBgsave() {
 	locker := serverLocker{m.srv}
 	opts.InLoop = m.inLoop
 	job, err := m.beginSave(locker, opts)
+	if err == nil {
+		job.mw.stop = abort
+	}
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
