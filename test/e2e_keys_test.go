@@ -332,7 +332,7 @@ func TestObjectFreqUnderLFUPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.ObjectFreq(ctx, "f").Err(); err != nil && strings.Contains(err.Error(), "An LFU maxmemory policy is not selected") {
-		t.Skip("BUG: OBJECT FREQ never works: command.LFUPolicy is never wired to maxmemory-policy and no LFU counter is kept (redis-cli --hotkeys fails)")
+		t.Skip("BUG: OBJECT FREQ never works: keys keep no LFU counter and maxmemory-policy does not switch OBJECT to LFU (redis-cli --hotkeys fails)")
 	}
 	if err := c.ConfigSet(ctx, "maxmemory-policy", "allkeys-lfu").Err(); err != nil {
 		t.Fatal(err)
