@@ -135,7 +135,6 @@ func (s *Server) register(c *client) bool {
 		return false
 	}
 	c.sess.Authed = s.set.RequirePass == ""
-	c.rd.Unauth = !c.sess.Authed
 	c.lastIO = time.Now()
 	c.queryLimit = s.set.ClientQueryBufferLimit
 	s.clients[c.sess.ID] = c
@@ -293,6 +292,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 			c.yield = true
 			break
 		}
+		// Decided at each request, as Redis does: CONFIG SET requirepass ""
+		// lifts the limits from clients that never authenticated.
+		c.rd.Unauth = !c.sess.Authed && s.set.RequirePass != ""
 		perr := c.rd.Next()
 		if perr == resp.ErrIncomplete {
 			break
@@ -311,7 +313,6 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		}
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 		s.eng.Call(&c.sess, c.rd.Args)
-		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
 			return nil, true
 		}
