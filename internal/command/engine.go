@@ -30,9 +30,12 @@ type Engine struct {
 	// AuthRequired reports whether clients must authenticate first.
 	AuthRequired func() bool
 	// Monitor is shown every top-level command that MONITOR may see.
-	Monitor func(s *Session, args [][]byte)
-	// Slow is told how long each command took (SLOWLOG).
-	Slow func(s *Session, args [][]byte, d time.Duration)
+	// spec is the command run, whatever name the client called it by
+	// (rename-command), so that secrets can be found and hidden.
+	Monitor func(s *Session, spec *Spec, args [][]byte)
+	// Slow is told how long each command took (SLOWLOG), with spec as
+	// for Monitor.
+	Slow func(s *Session, spec *Spec, args [][]byte, d time.Duration)
 	// ReplOffset returns the replication offset after propagation, so a
 	// client's WAIT knows which offset its writes reached.
 	ReplOffset func() int64
@@ -234,7 +237,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 
 func (e *Engine) feedMonitor(s *Session, spec *Spec, args [][]byte) {
 	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
-		e.Monitor(s, args)
+		e.Monitor(s, spec, args)
 	}
 }
 
@@ -342,7 +345,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	spec.Usec += took.Microseconds()
 	if e.Slow != nil {
-		e.Slow(s, args, took)
+		e.Slow(s, spec, args, took)
 	}
 	e.TotalCommands++
 	if c.failed {
