@@ -79,7 +79,7 @@ type configStore struct {
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
 func (cs *configStore) Set(pairs [][2]string) error {
-	if err := cs.cfg.Set(pairs); err != nil {
+	if err := cs.cfg.Set(pairs, config.OnlySupported()); err != nil {
 		return err
 	}
 	cs.srv.ApplySettings(Settings(cs.cfg))
@@ -99,7 +99,7 @@ func (cs *configStore) Rewrite() error {
 
 // Start builds and starts an instance.
 func Start(cfg *config.Config, opts Options) (*Instance, error) {
-	if err := cfg.CheckSupported(server.Version); err != nil {
+	if err := cfg.CheckSupported("Redis " + server.Version); err != nil {
 		return nil, err
 	}
 	level, _ := logger.ParseLevel(cfg.LogLevel.String())

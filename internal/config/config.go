@@ -161,6 +161,8 @@ type Config struct {
 	modules [][]string                       // module configs (dotted names), refused by CheckSupported
 	hooks   map[string][]func(*Config) error // by directive name
 	loading *loadState                       // non-nil only during Load
+	lines   map[string]lineRef               // where each directive was last set while loading
+	renames []lineRef                        // where each RenameCommands entry was read
 }
 
 // HostPort is a master's address.
@@ -270,9 +272,11 @@ func (c *Config) OnChange(name string, fn func(c *Config) error) {
 }
 
 // CheckSupported reports settings that Redis accepts but Tandem cannot
-// honour: cluster mode, modules and module configs. main calls it after Load;
-// the error is a FileError banner without a line, as Redis prints for its
-// own whole-configuration checks.
+// honour: cluster mode, modules and module configs (a FileError banner
+// without a line, as Redis prints for its own whole-configuration checks),
+// then any directive that must keep its default until Tandem builds it
+// (maxmemory, TLS, aclfile…; see notYet), with the line that set it.
+// app.Start calls it before anything starts.
 func (c *Config) CheckSupported(version string) error {
 	if version == "" {
 		version = DefaultVersion
@@ -286,5 +290,5 @@ func (c *Config) CheckSupported(version string) error {
 	case len(c.modules) > 0:
 		return fail("module configuration '" + c.modules[0][0] + "' is not supported")
 	}
-	return nil
+	return c.unsupportedError(version)
 }
