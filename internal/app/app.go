@@ -123,6 +123,10 @@ func Start(cfg *config.Config, opts Options) (*Instance, error) {
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	rm.AfterFullSync = append(rm.AfterFullSync, am.AfterFullSync)
+	// Every command is registered now: rename-command applies to them all.
+	if err := cfg.ApplyRenames("Redis "+server.Version, srv.Engine().Table.Rename); err != nil {
+		return nil, err
+	}
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())

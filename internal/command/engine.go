@@ -174,7 +174,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	var spec *Spec
 	if s.lastSpec != nil && string(args[0]) == string(s.lastName) {
 		spec = s.lastSpec
-	} else if spec = e.Table.Lookup(args[0]); spec != nil && len(args[0]) <= 32 {
+	} else if spec = e.lookup(s, args[0]); spec != nil && len(args[0]) <= 32 {
 		s.lastName = append(s.lastName[:0], args[0]...)
 		s.lastSpec = spec
 	}
@@ -233,6 +233,15 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if wrote && e.ReplOffset != nil {
 		s.WOff = e.ReplOffset()
 	}
+}
+
+// lookup finds the command a request names. Our master and the AOF also
+// reach commands renamed away by their real names (Table.LookupOriginal).
+func (e *Engine) lookup(s *Session, name []byte) *Spec {
+	if s.Flags&FlagMaster != 0 {
+		return e.Table.LookupOriginal(name)
+	}
+	return e.Table.Lookup(name)
 }
 
 func (e *Engine) feedMonitor(s *Session, spec *Spec, args [][]byte) {
