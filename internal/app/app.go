@@ -43,6 +43,8 @@ func Settings(c *config.Config) server.Settings {
 	s := server.DefaultSettings()
 	s.Bind = slices.Clone(c.Bind)
 	s.Port = c.Port
+	s.UnixSocket = c.UnixSocket
+	s.UnixSocketPerm = c.UnixSocketPerm
 	s.Databases = c.Databases
 	s.RequirePass = c.RequirePass
 	s.MaxClients = int(c.MaxClients)

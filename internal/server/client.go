@@ -25,6 +25,7 @@ type client struct {
 	sess  command.Session
 
 	addr, laddr string
+	unix        bool // a Unix-socket client
 	created     time.Time
 	lastIO      time.Time // guarded by srv.mu
 	lastCmd     string
@@ -109,6 +110,10 @@ func (s *Server) newClient(conn net.Conn) *client {
 		laddr:   conn.LocalAddr().String(),
 		created: time.Now(),
 		wake:    make(chan struct{}, 1),
+	}
+	if la, ok := conn.LocalAddr().(*net.UnixAddr); ok {
+		c.unix = true
+		c.addr, c.laddr = unixAddr(la.Name), unixAddr(la.Name)
 	}
 	c.w.Proto = 2
 	c.sess.Proto = 2

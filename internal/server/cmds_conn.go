@@ -608,6 +608,9 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 	if f&command.FlagCloseAfterReply != 0 {
 		flags += "c"
 	}
+	if cl.unix {
+		flags += "U"
+	}
 	if f&command.FlagNoEvict != 0 {
 		flags += "e"
 	}

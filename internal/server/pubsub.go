@@ -242,6 +242,9 @@ func (s *Server) feedMonitors(sess *command.Session, spec *command.Spec, args []
 	addr := "unknown"
 	if cl, ok := sess.Owner.(*client); ok {
 		addr = cl.addr
+		if cl.unix {
+			addr = "unix:" + s.set.UnixSocket
+		}
 	}
 	b = append(b, fmt.Sprintf(" [%d %s]", sess.DB, addr)...)
 	for _, a := range args {
