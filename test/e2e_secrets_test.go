@@ -114,3 +114,23 @@ func TestSecretsNeverRecorded(t *testing.T) {
 		t.Errorf("%d redacted arguments in the slow log:\n%s", n, slow)
 	}
 }
+
+// TestRenamedAuthIsStillRedacted: redaction follows the command, not the
+// name it was called by (rename-command), in the slow log and MONITOR.
+func TestRenamedAuthIsStillRedacted(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--slowlog-log-slower-than", "0", "--rename-command", "AUTH", "login",
+		"--rename-command", "CONFIG", "cfg")
+	mon := dialRaw(t, srv.Addr())
+	mon.do("MONITOR")
+	c := dialRaw(t, srv.Addr())
+	c.do("login", "s3cr3t-1")
+	c.do("cfg", "SET", "masterauth", "s3cr3t-2")
+	if line := mon.read(); !strings.HasSuffix(line, `"login" "(redacted)"`+"\r\n") {
+		t.Errorf("MONITOR: %q", line)
+	}
+	slow := c.do("SLOWLOG", "GET")
+	if strings.Contains(slow, "s3cr3t") || strings.Count(slow, "(redacted)") != 2 {
+		t.Errorf("SLOWLOG GET:\n%s", slow)
+	}
+}
