@@ -79,6 +79,7 @@ func TestSecretsNeverRecorded(t *testing.T) {
 		{"AUTH", "someone", "s3cr3t-a", "s3cr3t-b"},
 		{"HELLO", "4", "AUTH", "default", "s3cr3t-c"},
 		{"HELLO", "3", "AUTH", "s3cr3t-d"},
+		{"HELLO", "AUTH", "default", "s3cr3t-j"},
 		{"HELLO", "3", "BADOPT", "AUTH", "default", "s3cr3t-e"},
 		{"CONFIG", "SET", "nosuch", "x", "requirepass", "s3cr3t-f"},
 		{"CONFIG", "SET", "tls-key-file-pass", "s3cr3t-g"},

@@ -32,8 +32,9 @@ func recordedArgs(spec *command.Spec, args [][]byte) [][]byte {
 		secret = span(1, len(args))
 	case "hello":
 		// HELLO [protover [AUTH user pass] [SETNAME name]]: whatever
-		// follows AUTH, up to two arguments.
-		for j := 2; j < len(args); j++ {
+		// follows AUTH, up to two arguments (also when the version is
+		// missing: HELLO AUTH user pass).
+		for j := 1; j < len(args); j++ {
 			switch {
 			case eq(args[j], "auth"):
 				secret = append(secret, span(j+1, min(j+3, len(args)))...)
