@@ -129,9 +129,11 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 		if d.afterSet != nil {
 			d.afterSet(c)
 		}
-		if r := notYet(c, d); o.supported && r != "" {
-			c.restore(old)
-			return &SetError{Name: lower(p[0]), Reason: r}
+		if o.supported {
+			if r := notYet(c, d); r != "" {
+				c.restore(old)
+				return &SetError{Name: lower(p[0]), Reason: r}
+			}
 		}
 		if d.get(c) != before && !slices.Contains(changed, d) {
 			changed = append(changed, d)
