@@ -187,6 +187,9 @@ func TestUnauthenticatedLimitsEndWithRequirepass(t *testing.T) {
 			if got := admin.do("CONFIG", "SET", "requirepass", ""); got != "+OK\r\n" {
 				t.Fatal(got)
 			}
+			if err := testutil.WaitReady(srv.addr, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
 			// 12 arguments (over 10) and a 20000-byte argument (over 16384).
 			args := []string{"RPUSH", "l"}
 			for i := 0; i < 10; i++ {

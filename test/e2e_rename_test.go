@@ -24,6 +24,11 @@ func TestRenameCommandMatchesRedis(t *testing.T) {
 	t.Parallel()
 	tandem := startTandem(t, renameArgs...)
 	ref := startRedis(t, renameArgs...)
+	for _, addr := range []string{tandem.Addr(), ref.Addr()} {
+		if err := testutil.WaitReady(addr, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cmds := [][]string{
 		{"CONFIG", "GET", "hz"}, {"abc123", "GET", "hz"}, {"ABC123", "get", "hz"}, {"KEYS", "*"}, {"keys"},
 		{"abc123", "SET"}, {"abc123", "SET", "hz", "abc"}, {"abc123", "SET", "maxmemory-samples", "7"}, {"abc123", "GET", "maxmemory-samples"},
@@ -88,6 +93,9 @@ func TestRenameCommandErrorsMatchRedis(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "ok.conf")
 	os.WriteFile(conf, []byte("rename-command GET get2\nrename-command SET get\nrename-command get2 set\n"), 0o644)
 	srv := startTandemWithConfig(t, conf)
+	if err := testutil.WaitReady(srv.Addr(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	c := dialRaw(t, srv.Addr())
 	if got := c.do("get", "k", "v"); got != "+OK\r\n" {
 		t.Fatalf("GET renamed from SET: %q", got)
@@ -110,6 +118,11 @@ func TestRenamedCommandsReachReplicasAndAOF(t *testing.T) {
 	hide := []string{"--rename-command", "SET", "myset", "--rename-command", "SELECT", "mysel", "--rename-command", "MULTI", ""}
 	master := startReplTandem(t, "master", append([]string{"--appendonly", "yes"}, hide...)...)
 	replica := startReplTandem(t, "replica", hide...)
+	for _, n := range []*replNode{master, replica} {
+		if err := testutil.WaitReady(n.proc.Addr(), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 	replica.replicaOf(t, ctx, master.port())
 	waitLinkUp(t, ctx, replica)
 	c := dialRaw(t, master.proc.Addr())

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // secretCommands carry passwords where Redis 7.0 redacts them.
@@ -31,6 +32,11 @@ func TestSlowlogRedactsSecretsLikeRedis(t *testing.T) {
 	t.Parallel()
 	tandem := startTandem(t, "--slowlog-log-slower-than", "0")
 	ref := startRedis(t, "--slowlog-log-slower-than", "0")
+	for _, addr := range []string{tandem.Addr(), ref.Addr()} {
+		if err := testutil.WaitReady(addr, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 	run := func(addr string) []string {
 		c := dialRaw(t, addr)
 		c.do("SLOWLOG", "RESET")
@@ -70,6 +76,9 @@ func TestSlowlogRedactsSecretsLikeRedis(t *testing.T) {
 func TestSecretsNeverRecorded(t *testing.T) {
 	t.Parallel()
 	srv := startTandem(t, "--slowlog-log-slower-than", "0")
+	if err := testutil.WaitReady(srv.Addr(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	mon := dialRaw(t, srv.Addr())
 	if got := mon.do("MONITOR"); got != "+OK\r\n" {
 		t.Fatal(got)
@@ -122,6 +131,9 @@ func TestRenamedAuthIsStillRedacted(t *testing.T) {
 	t.Parallel()
 	srv := startTandem(t, "--slowlog-log-slower-than", "0", "--rename-command", "AUTH", "login",
 		"--rename-command", "CONFIG", "cfg")
+	if err := testutil.WaitReady(srv.Addr(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	mon := dialRaw(t, srv.Addr())
 	mon.do("MONITOR")
 	c := dialRaw(t, srv.Addr())
