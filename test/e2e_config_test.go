@@ -138,6 +138,56 @@ func TestBadCommandLineFatalBanner(t *testing.T) {
 	}
 }
 
+// TestUnsupportedDirectivesStopStartup: a setting Tandem would silently
+// ignore at the expense of security or durability (a memory limit, TLS,
+// an ACL file…) stops the start with Redis's banner naming it, from a file
+// or the command line; its default, disabled value starts. CONFIG SET
+// refuses it with Redis's CONFIG SET error.
+func TestUnsupportedDirectivesStopStartup(t *testing.T) {
+	t.Parallel()
+	bin := testutil.Binary(t)
+	for _, tc := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{"hz 10\nmaxmemory 1gb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 1gb'\nmaxmemory is not supported by Tandem yet"},
+		{"maxmemory-policy allkeys-lru\n", nil, "Reading the configuration file, at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet"},
+		{"aclfile /etc/redis/users.acl\n", nil, "Reading the configuration file, at line 1\n>>> 'aclfile /etc/redis/users.acl'\naclfile is not supported by Tandem yet"},
+		{"hz 10\n", []string{"--tls-port", "6390"}, "Reading the configuration file, at line 4\n>>> 'tls-port \"6390\"'\ntls-port is not supported by Tandem yet"},
+		{"tls-replication yes\n", nil, "Reading the configuration file, at line 1\n>>> 'tls-replication yes'\ntls-replication is not supported by Tandem yet"},
+	} {
+		conf := filepath.Join(t.TempDir(), "c.conf")
+		os.WriteFile(conf, []byte(tc.file), 0o644)
+		out, code := runToExit(t, bin, append([]string{conf, "--port", "0"}, tc.args...)...)
+		want := "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n" + tc.want
+		if code == 0 || !strings.Contains(out, want) {
+			t.Errorf("%q %v: exit %d, output:\n%s\nwant:\n%s", tc.file, tc.args, code, out, want)
+		}
+	}
+	conf := filepath.Join(t.TempDir(), "ok.conf")
+	os.WriteFile(conf, []byte("maxmemory 0\nmaxmemory-policy noeviction\ntls-port 0\naclfile \"\"\n"), 0o644)
+	srv := startTandemWithConfig(t, conf)
+	c := dialRaw(t, srv.Addr())
+	for _, tc := range [][]string{
+		{"maxmemory", "100mb", "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Tandem yet"},
+		{"maxmemory-policy", "allkeys-lru", "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
+		{"tls-port", "6390", "ERR CONFIG SET failed (possibly related to argument 'tls-port') - tls-port is not supported by Tandem yet"},
+		{"maxmemory", "0", ""},
+	} {
+		want := "+OK\r\n"
+		if tc[2] != "" {
+			want = "-" + tc[2] + "\r\n"
+		}
+		if got := c.do("CONFIG", "SET", tc[0], tc[1]); got != want {
+			t.Errorf("CONFIG SET %s %s: %q, want %q", tc[0], tc[1], got, want)
+		}
+	}
+	if got := c.do("CONFIG", "GET", "maxmemory*"); !strings.Contains(got, "maxmemory\r\n$1\r\n0\r\n") || !strings.Contains(got, "noeviction") {
+		t.Errorf("CONFIG GET maxmemory* after the refusals: %q", got)
+	}
+}
+
 // TestMissingConfigFile: Redis's message and a non-zero status.
 func TestMissingConfigFile(t *testing.T) {
 	t.Parallel()
@@ -153,15 +203,15 @@ func TestMissingConfigFile(t *testing.T) {
 func TestCommandLineOverridesConfigFile(t *testing.T) {
 	t.Parallel()
 	conf := filepath.Join(t.TempDir(), "base.conf")
-	os.WriteFile(conf, []byte("hz 5\nmaxmemory 10mb\nmaxmemory-policy volatile-lru\nslowlog-max-len 3\n"), 0o644)
-	srv := startTandemWithConfig(t, conf, "--hz", "15", "--maxmemory-policy", "allkeys-lfu", "--slowlog-max-len", "99")
+	os.WriteFile(conf, []byte("hz 5\nproto-max-bulk-len 10mb\nmaxmemory-samples 3\nslowlog-max-len 3\n"), 0o644)
+	srv := startTandemWithConfig(t, conf, "--hz", "15", "--maxmemory-samples", "7", "--slowlog-max-len", "99")
 	ctx := ctxFor(t, 10*time.Second)
 	c := newClient(t, srv.Addr(), 2)
 	got, err := c.ConfigGet(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, want := range map[string]string{"hz": "15", "maxmemory": "10485760", "maxmemory-policy": "allkeys-lfu", "slowlog-max-len": "99", "port": strings.TrimPrefix(srv.Addr(), "127.0.0.1:")} {
+	for k, want := range map[string]string{"hz": "15", "proto-max-bulk-len": "10485760", "maxmemory-samples": "7", "slowlog-max-len": "99", "port": strings.TrimPrefix(srv.Addr(), "127.0.0.1:")} {
 		if got[k] != want {
 			t.Errorf("%s = %q, want %q", k, got[k], want)
 		}

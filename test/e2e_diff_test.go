@@ -378,8 +378,8 @@ var connCases = []diffCase{
 	}},
 	{name: "config_errors", cmds: []string{
 		"CONFIG GET maxmemory", "CONFIG GET nosuchparam", "CONFIG SET nosuchparam 1", "CONFIG SET maxmemory abc",
-		"CONFIG SET maxmemory", "CONFIG GET", "CONFIG FOO", "CONFIG SET maxmemory 10mb", "CONFIG GET maxmemory",
-		"CONFIG SET maxmemory 0", "CONFIG SET hz 0", "CONFIG GET hz", "CONFIG SET hz 10", "CONFIG RESETSTAT",
+		"CONFIG SET maxmemory", "CONFIG GET", "CONFIG FOO", "CONFIG SET maxmemory-samples 10", "CONFIG GET maxmemory-samples",
+		"CONFIG SET maxmemory-samples 5", "CONFIG SET maxmemory 0", "CONFIG SET hz 0", "CONFIG GET hz", "CONFIG SET hz 10", "CONFIG RESETSTAT",
 		"CONFIG RESETSTAT x", "CONFIG REWRITE", "~CONFIG GET maxmemory-policy", "CONFIG SET maxmemory-policy foo",
 		"CONFIG SET timeout abc", "CONFIG SET timeout 0 timeout 0", "CONFIG GET timeout",
 	}},

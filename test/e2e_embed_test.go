@@ -149,17 +149,20 @@ func TestEmbeddedConfigErrorsAreReturned(t *testing.T) {
 	if _, err := tandem.Start(tandem.Config{ConfigFile: filepath.Join(t.TempDir(), "missing.conf")}); err == nil {
 		t.Fatal("missing config file accepted")
 	}
+	if _, err := tandem.Start(tandem.Config{Directives: [][]string{{"maxmemory", "1gb"}}}); err == nil || !strings.Contains(err.Error(), "maxmemory is not supported by Tandem yet") {
+		t.Fatalf("maxmemory 1gb: %v", err)
+	}
 	conf := filepath.Join(t.TempDir(), "e.conf")
-	os.WriteFile(conf, []byte("hz 33\nmaxmemory 5mb\n"), 0o644)
+	os.WriteFile(conf, []byte("hz 33\nproto-max-bulk-len 5mb\n"), 0o644)
 	// With a ConfigFile, Redis's default save points apply: dir keeps the
 	// dump Close saves out of the working directory.
-	srv := startEmbedded(t, tandem.Config{ConfigFile: conf, Directives: [][]string{{"maxmemory", "7mb"}, {"dir", t.TempDir()}}})
+	srv := startEmbedded(t, tandem.Config{ConfigFile: conf, Directives: [][]string{{"proto-max-bulk-len", "7mb"}, {"dir", t.TempDir()}}})
 	ctx := ctxFor(t, 10*time.Second)
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
 	defer c.Close()
 	v, err := c.ConfigGet(ctx, "*").Result()
-	if err != nil || v["hz"] != "33" || v["maxmemory"] != "7340032" {
-		t.Fatalf("hz=%s maxmemory=%s (%v)", v["hz"], v["maxmemory"], err)
+	if err != nil || v["hz"] != "33" || v["proto-max-bulk-len"] != "7340032" {
+		t.Fatalf("hz=%s proto-max-bulk-len=%s (%v)", v["hz"], v["proto-max-bulk-len"], err)
 	}
 }
 

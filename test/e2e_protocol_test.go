@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // readUntilClosed returns everything the server sends until it closes the
@@ -154,6 +155,52 @@ func TestUnauthenticatedLimitsMatchRedis(t *testing.T) {
 			want, wc := protoExchange(t, ref.Addr(), tc)
 			if got != want || gc != wc {
 				t.Errorf("tandem: %q (closed %v)\nredis:  %q (closed %v)", trunc(got), gc, trunc(want), wc)
+			}
+		})
+	}
+}
+
+// TestUnauthenticatedLimitsEndWithRequirepass: a connection opened while
+// a password was required, and never authenticated, loses the
+// unauthenticated limits once CONFIG SET requirepass "" removes the
+// password, as in Redis (which checks whether authentication is required
+// at each request, not when the client connected).
+func TestUnauthenticatedLimitsEndWithRequirepass(t *testing.T) {
+	t.Parallel()
+	for _, srv := range []struct {
+		name string
+		addr string
+	}{
+		{"tandem", startTandem(t, "--requirepass", "pw").Addr()},
+		{"tandem-goroutine", testutil.StartTandemEnv(t, []string{"TANDEM_CONN_MODE=goroutine"}, "--requirepass", "pw").Addr()},
+		{"redis", startRedis(t, "--requirepass", "pw").Addr()},
+	} {
+		t.Run(srv.name, func(t *testing.T) {
+			idle := dialRaw(t, srv.addr)
+			if got := idle.do("PING"); !strings.HasPrefix(got, "-NOAUTH") {
+				t.Fatalf("PING before AUTH: %q", got)
+			}
+			admin := dialRaw(t, srv.addr)
+			if got := admin.do("AUTH", "pw"); got != "+OK\r\n" {
+				t.Fatal(got)
+			}
+			if got := admin.do("CONFIG", "SET", "requirepass", ""); got != "+OK\r\n" {
+				t.Fatal(got)
+			}
+			if err := testutil.WaitReady(srv.addr, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			// 12 arguments (over 10) and a 20000-byte argument (over 16384).
+			args := []string{"RPUSH", "l"}
+			for i := 0; i < 10; i++ {
+				args = append(args, "e")
+			}
+			if got := idle.do(args...); got != ":10\r\n" {
+				t.Fatalf("12-argument RPUSH: %q", got)
+			}
+			big := strings.Repeat("x", 20000)
+			if got := idle.do("SET", "big", big); got != "+OK\r\n" {
+				t.Fatalf("SET of 20000 bytes: %q", got)
 			}
 		})
 	}

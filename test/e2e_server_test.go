@@ -415,16 +415,16 @@ func TestConfigGetSetRewriteResetstat(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "tandem.conf")
-	orig := "# my settings\nmaxmemory 10mb\n\n# keep this comment\ntimeout 0\n"
+	orig := "# my settings\nmaxmemory-samples 10\n\n# keep this comment\ntimeout 0\n"
 	if err := os.WriteFile(conf, []byte(orig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	srv := startTandemWithConfig(t, conf)
 	ctx := ctxFor(t, 20*time.Second)
 	c := newClient(t, srv.Addr(), 3)
-	cfg, err := c.ConfigGet(ctx, "maxmemory").Result()
-	if err != nil || cfg["maxmemory"] != "10485760" {
-		t.Fatalf("maxmemory from file = %v, %v", cfg, err)
+	cfg, err := c.ConfigGet(ctx, "maxmemory-samples").Result()
+	if err != nil || cfg["maxmemory-samples"] != "10" {
+		t.Fatalf("maxmemory-samples from file = %v, %v", cfg, err)
 	}
 	several, err := c.Do(ctx, "CONFIG", "GET", "timeout", "hz", "maxmemory-p*").Result()
 	if m, ok := several.(map[any]any); err != nil || !ok || len(m) != 3 || m["hz"] != "10" {
@@ -435,14 +435,14 @@ func TestConfigGetSetRewriteResetstat(t *testing.T) {
 		t.Fatalf("CONFIG GET * returned %d parameters, %v", len(all), err)
 	}
 	// All or nothing.
-	err = c.Do(ctx, "CONFIG", "SET", "hz", "20", "maxmemory", "notanumber").Err()
+	err = c.Do(ctx, "CONFIG", "SET", "hz", "20", "maxmemory-samples", "notanumber").Err()
 	if err == nil {
 		t.Fatal("CONFIG SET with a bad value succeeded")
 	}
 	if v, _ := c.ConfigGet(ctx, "hz").Result(); v["hz"] != "10" {
 		t.Fatalf("failed CONFIG SET applied hz=%s", v["hz"])
 	}
-	if err := c.Do(ctx, "CONFIG", "SET", "hz", "20", "maxmemory", "20mb", "slowlog-max-len", "7").Err(); err != nil {
+	if err := c.Do(ctx, "CONFIG", "SET", "hz", "20", "maxmemory-samples", "20", "slowlog-max-len", "7").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if info, _ := c.Info(ctx, "server").Result(); infoFields(info)["hz"] != "20" {
@@ -456,12 +456,12 @@ func TestConfigGetSetRewriteResetstat(t *testing.T) {
 	}
 	b, _ := os.ReadFile(conf)
 	text := string(b)
-	for _, want := range []string{"# my settings", "# keep this comment", "maxmemory 20mb", "hz 20", "slowlog-max-len 7"} {
+	for _, want := range []string{"# my settings", "# keep this comment", "maxmemory-samples 20", "hz 20", "slowlog-max-len 7"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("rewritten file lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Contains(text, "maxmemory 10mb") {
+	if strings.Contains(text, "maxmemory-samples 10") {
 		t.Errorf("old value kept:\n%s", text)
 	}
 	// The rewritten file starts a server with the same settings.

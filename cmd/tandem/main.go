@@ -6,6 +6,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,7 +57,7 @@ func main() {
 	if len(args) > 0 && (len(args[0]) < 2 || args[0][:2] != "--") {
 		path, args = args[0], args[1:]
 	}
-	cfg, err := config.Load(path, args)
+	cfg, err := config.Loader{Version: "Redis " + server.Version}.Load(path, args)
 	if err != nil {
 		// The banner ends with its own newline, as redis-server prints it.
 		fmt.Fprint(os.Stderr, err)
@@ -83,7 +84,12 @@ func main() {
 	}
 	inst, err := app.Start(cfg, app.Options{})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		var banner *config.FileError
+		if errors.As(err, &banner) {
+			fmt.Fprint(os.Stderr, err) // ends with its own newline
+		} else {
+			fmt.Fprintln(os.Stderr, err)
+		}
 		os.Exit(1)
 	}
 	sigs := make(chan os.Signal, 1)

@@ -371,7 +371,7 @@ func (t *engineTarget) loadRDB(br *bufio.Reader) (persist.LoadResult, error) {
 
 func (t *engineTarget) apply(argv [][]byte) error {
 	t.lock()
-	if t.a.eng.Table.Lookup(argv[0]) == nil {
+	if t.a.eng.Table.LookupOriginal(argv[0]) == nil {
 		return fmt.Errorf("Unknown command '%s' reading the append only file", truncArg(argv[0]))
 	}
 	t.sess.W.Reset()

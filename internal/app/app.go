@@ -5,6 +5,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -51,6 +52,8 @@ func Settings(c *config.Config) server.Settings {
 	s := server.DefaultSettings()
 	s.Bind = slices.Clone(c.Bind)
 	s.Port = c.Port
+	s.UnixSocket = c.UnixSocket
+	s.UnixSocketPerm = c.UnixSocketPerm
 	s.Databases = c.Databases
 	s.RequirePass = c.RequirePass
 	s.MaxClients = int(c.MaxClients)
@@ -87,7 +90,7 @@ type configStore struct {
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
 func (cs *configStore) Set(pairs [][2]string) error {
-	if err := cs.cfg.Set(pairs); err != nil {
+	if err := cs.cfg.Set(pairs, config.OnlySupported()); err != nil {
 		return err
 	}
 	cs.srv.ApplySettings(Settings(cs.cfg))
@@ -110,7 +113,7 @@ func (cs *configStore) Rewrite() error {
 // Start fails, everything it took is given back before it returns:
 // listeners, goroutines, open files, the pid file.
 func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
-	if err := cfg.CheckSupported(server.Version); err != nil {
+	if err := cfg.CheckSupported("Redis " + server.Version); err != nil {
 		return nil, err
 	}
 	level, _ := logger.ParseLevel(cfg.LogLevel.String())
@@ -137,10 +140,19 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
 		if err != nil {
-			log.Warningf("%v", err)
+			// A configuration banner is printed whole by the caller (as
+			// redis-server prints it); anything else is logged here.
+			var banner *config.FileError
+			if !errors.As(err, &banner) {
+				log.Warningf("%v", err)
+			}
 			inst.release()
 		}
 	}()
+	// Every command is registered now: rename-command applies to them all.
+	if err := cfg.ApplyRenames("Redis "+server.Version, srv.Engine().Table.Rename); err != nil {
+		return nil, err
+	}
 	if !opts.Quiet {
 		log.Childf(logger.Warning, "oO0OoO0OoO0Oo Tandem is starting oO0OoO0OoO0Oo")
 		log.Childf(logger.Warning, "Tandem version=%s (redis_version=%s), bits=64, pid=%d, just started", server.TandemVersion, server.Version, os.Getpid())

@@ -15,7 +15,7 @@ func TestChainClock(t *testing.T) {
 	ks := keyspace.New(1)
 	e := NewEngine(ks)
 	var took []time.Duration
-	e.Slow = func(_ *Session, _ [][]byte, d time.Duration) { took = append(took, d) }
+	e.Slow = func(_ *Session, _ *Spec, _ [][]byte, d time.Duration) { took = append(took, d) }
 	s := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
 	get := [][]byte{[]byte("GET"), []byte("k")}
 	const gap = 30 * time.Millisecond

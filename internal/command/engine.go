@@ -31,9 +31,12 @@ type Engine struct {
 	// AuthRequired reports whether clients must authenticate first.
 	AuthRequired func() bool
 	// Monitor is shown every top-level command that MONITOR may see.
-	Monitor func(s *Session, args [][]byte)
-	// Slow is told how long each command took (SLOWLOG).
-	Slow func(s *Session, args [][]byte, d time.Duration)
+	// spec is the command run, whatever name the client called it by
+	// (rename-command), so that secrets can be found and hidden.
+	Monitor func(s *Session, spec *Spec, args [][]byte)
+	// Slow is told how long each command took (SLOWLOG), with spec as
+	// for Monitor.
+	Slow func(s *Session, spec *Spec, args [][]byte, d time.Duration)
 	// ReplOffset returns the replication offset after propagation, so a
 	// client's WAIT knows which offset its writes reached.
 	ReplOffset func() int64
@@ -186,7 +189,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	var spec *Spec
 	if s.lastSpec != nil && string(args[0]) == string(s.lastName) {
 		spec = s.lastSpec
-	} else if spec = e.Table.Lookup(args[0]); spec != nil && len(args[0]) <= 32 {
+	} else if spec = e.lookup(s, args[0]); spec != nil && len(args[0]) <= 32 {
 		s.lastName = append(s.lastName[:0], args[0]...)
 		s.lastSpec = spec
 	}
@@ -247,9 +250,18 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	}
 }
 
+// lookup finds the command a request names. Our master and the AOF also
+// reach commands renamed away by their real names (Table.LookupOriginal).
+func (e *Engine) lookup(s *Session, name []byte) *Spec {
+	if s.Flags&FlagMaster != 0 {
+		return e.Table.LookupOriginal(name)
+	}
+	return e.Table.Lookup(name)
+}
+
 func (e *Engine) feedMonitor(s *Session, spec *Spec, args [][]byte) {
 	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
-		e.Monitor(s, args)
+		e.Monitor(s, spec, args)
 	}
 }
 
@@ -357,7 +369,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	spec.Usec += took.Microseconds()
 	if e.Slow != nil {
-		e.Slow(s, args, took)
+		e.Slow(s, spec, args, took)
 	}
 	e.TotalCommands++
 	if c.failed {

@@ -7,6 +7,7 @@
 package command
 
 import (
+	"errors"
 	"sort"
 	"strings"
 )
@@ -121,26 +122,68 @@ func (s *Spec) Keys(args [][]byte) []int {
 }
 
 // Table maps command names to specs.
+//
+// Clients see the commands under the names rename-command left them
+// (Rename); a renamed command keeps its spec, and so its real name in
+// COMMAND, INFO commandstats, CLIENT LIST and errors, as in Redis.
 type Table struct {
-	m map[string]*Spec
+	m    map[string]*Spec // by the name clients call it, after renames
+	orig map[string]*Spec // by the real name, whatever the renames
 }
 
 // NewTable returns an empty table.
-func NewTable() *Table { return &Table{m: map[string]*Spec{}} }
+func NewTable() *Table { return &Table{m: map[string]*Spec{}, orig: map[string]*Spec{}} }
 
 // Add registers specs; a later spec with the same name replaces the earlier.
+// Specs are added before renames are applied.
 func (t *Table) Add(specs ...*Spec) {
 	for _, s := range specs {
 		s.Name = strings.ToLower(s.Name)
 		t.m[s.Name] = s
+		t.orig[s.Name] = s
 	}
 }
 
-// Lookup finds a command by name, case-insensitively, without allocating.
-func (t *Table) Lookup(name []byte) *Spec {
+// Rename applies a rename-command line: the command clients call from
+// (case-insensitively) is called to from now on, or by no name when to is
+// "". The errors are Redis's reasons.
+func (t *Table) Rename(from, to string) error {
+	from, to = strings.ToLower(from), strings.ToLower(to)
+	s := t.m[from]
+	if s == nil {
+		return errors.New("No such command in rename-command")
+	}
+	delete(t.m, from)
+	if to == "" {
+		return nil
+	}
+	if t.m[to] != nil {
+		return errors.New("Target command name already exists")
+	}
+	t.m[to] = s
+	return nil
+}
+
+// Lookup finds a command by the name clients call it,
+// case-insensitively, without allocating.
+func (t *Table) Lookup(name []byte) *Spec { return lookup(t.m, name) }
+
+// LookupOriginal is Lookup that also finds a command renamed away by its
+// real name. Only what the server must obey uses it, its master's stream
+// and the AOF: they name commands as clients did or by their real names
+// (the rewritten forms SET, PEXPIREAT…, the MULTI/EXEC/SELECT framing), and
+// a write lost there would make the data diverge.
+func (t *Table) LookupOriginal(name []byte) *Spec {
+	if s := lookup(t.m, name); s != nil {
+		return s
+	}
+	return lookup(t.orig, name)
+}
+
+func lookup(m map[string]*Spec, name []byte) *Spec {
 	var buf [32]byte
 	if len(name) > len(buf) {
-		return t.m[strings.ToLower(string(name))]
+		return m[strings.ToLower(string(name))]
 	}
 	for i, c := range name {
 		if c >= 'A' && c <= 'Z' {
@@ -148,10 +191,10 @@ func (t *Table) Lookup(name []byte) *Spec {
 		}
 		buf[i] = c
 	}
-	return t.m[string(buf[:len(name)])]
+	return m[string(buf[:len(name)])]
 }
 
-// All returns every spec, sorted by name.
+// All returns every spec clients can call, sorted by real name.
 func (t *Table) All() []*Spec {
 	out := make([]*Spec, 0, len(t.m))
 	for _, s := range t.m {
@@ -161,5 +204,5 @@ func (t *Table) All() []*Spec {
 	return out
 }
 
-// Len is the number of commands.
+// Len is the number of commands clients can call.
 func (t *Table) Len() int { return len(t.m) }

@@ -203,10 +203,10 @@ func directives() []*directive {
 		storedNum("cluster-announce-bus-port", "", 0, kInt, 0, 65535, 0),
 		storedStr("tls-cert-file", 0, "", true, nil),
 		storedStr("tls-key-file", 0, "", true, nil),
-		storedStr("tls-key-file-pass", 0, "", true, nil),
+		storedStr("tls-key-file-pass", sensitive, "", true, nil),
 		storedStr("tls-client-cert-file", 0, "", true, nil),
 		storedStr("tls-client-key-file", 0, "", true, nil),
-		storedStr("tls-client-key-file-pass", 0, "", true, nil),
+		storedStr("tls-client-key-file-pass", sensitive, "", true, nil),
 		storedStr("tls-dh-params-file", 0, "", true, nil),
 		storedStr("tls-ca-cert-file", 0, "", true, nil),
 		storedStr("tls-ca-cert-dir", 0, "", true, nil),
@@ -282,7 +282,8 @@ func (t *directiveTable) lookup(name string) *directive {
 }
 
 // Sensitive reports whether a directive's value must be kept out of logs,
-// the slow log and MONITOR (masterauth, masteruser, requirepass).
+// the slow log and MONITOR (masterauth, masteruser, requirepass and the
+// TLS key passwords).
 func Sensitive(name string) bool {
 	d := table.lookup(name)
 	return d != nil && d.flags&sensitive != 0

@@ -6,7 +6,10 @@
 // Compatibility is the point: a redis.conf that redis-server 7.0 accepts
 // loads here, with the same values, the same errors (the same banner, line
 // number and reason) and the same CONFIG GET/SET/REWRITE answers. Settings
-// Tandem does not act on are still accepted, validated and shown.
+// Tandem does not act on are still accepted, validated and shown; those
+// whose absence would weaken security or durability (maxmemory, TLS,
+// aclfile…) are then refused by CheckSupported and by Set with
+// OnlySupported, unless they keep their default (unsupported.go).
 //
 // The directive table in directives.go is the single place where names,
 // aliases, defaults, bounds and flags are defined.

@@ -37,6 +37,7 @@ const maxIncludeDepth = 32
 type loadState struct {
 	loader   Loader
 	saveSeen bool            // a save line has replaced the default points
+	seq      int             // lines applied so far, across files
 	commands map[string]bool // rename-command's view: renamed away (false) or to (true)
 	depth    int             // include nesting
 }
@@ -188,6 +189,13 @@ func (c *Config) loadString(text, file string) error {
 		}
 		switch err := err.(type) {
 		case nil:
+			st.seq++
+			ref := lineRef{seq: st.seq, file: file, line: i + 1, text: line}
+			if d := table.lookup(args[0]); d != nil {
+				c.noteLine(d.name, ref)
+			} else if lower(args[0]) == "rename-command" {
+				c.renames = append(c.renames[:len(c.renames):len(c.renames)], ref)
+			}
 		case reason:
 			return &FileError{Version: st.loader.Version, File: file, Line: i + 1, Text: line, Reason: string(err)}
 		default:
@@ -230,7 +238,7 @@ func (c *Config) applyLine(args []string, st *loadState) error {
 	case name == "rename-command" && len(args) == 3:
 		return c.renameCommand(args[1], args[2], st)
 	case name == "user" && len(args) >= 2:
-		return reason("the user directive is not supported: use requirepass")
+		return reason("the user directive is not supported by Tandem yet: use requirepass")
 	case name == "loadmodule" && len(args) >= 2:
 		c.LoadModules = append(c.LoadModules[:len(c.LoadModules):len(c.LoadModules)], args[1:])
 		return nil

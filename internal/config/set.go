@@ -45,14 +45,20 @@ func (c *Config) Get(patterns ...string) [][2]string {
 type SetOption func(*setOptions)
 
 type setOptions struct {
-	local   bool
-	loading bool
+	local     bool
+	loading   bool
+	supported bool
 }
 
 // FromLocalClient says the client is on a loopback or Unix-socket
 // connection, which enable-protected-configs local allows to change dir
 // and dbfilename.
 func FromLocalClient() SetOption { return func(o *setOptions) { o.local = true } }
+
+// OnlySupported refuses values Tandem cannot honour yet (maxmemory, TLS,
+// aclfile…; see notYet), with the reason "<name> is not supported by
+// Tandem yet". The server sets it; tests of the grammar alone do not.
+func OnlySupported() SetOption { return func(o *setOptions) { o.supported = true } }
 
 // WhileLoading says a dataset is loading: appendonly, dir and
 // repl-diskless-load are then refused with ErrLoading.
@@ -122,6 +128,12 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 		}
 		if d.afterSet != nil {
 			d.afterSet(c)
+		}
+		if o.supported {
+			if r := notYet(c, d); r != "" {
+				c.restore(old)
+				return &SetError{Name: lower(p[0]), Reason: r}
+			}
 		}
 		if d.get(c) != before && !slices.Contains(changed, d) {
 			changed = append(changed, d)

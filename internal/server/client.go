@@ -25,6 +25,7 @@ type client struct {
 	sess  command.Session
 
 	addr, laddr string
+	unix        bool // a Unix-socket client
 	created     time.Time
 	lastIO      time.Time // guarded by srv.mu
 	lastCmd     string
@@ -110,6 +111,10 @@ func (s *Server) newClient(conn net.Conn) *client {
 		created: time.Now(),
 		wake:    make(chan struct{}, 1),
 	}
+	if la, ok := conn.LocalAddr().(*net.UnixAddr); ok {
+		c.unix = true
+		c.addr, c.laddr = unixAddr(la.Name), unixAddr(la.Name)
+	}
 	c.w.Proto = 2
 	c.sess.Proto = 2
 	c.sess.W = &c.w
@@ -135,7 +140,6 @@ func (s *Server) register(c *client) bool {
 		return false
 	}
 	c.sess.Authed = s.set.RequirePass == ""
-	c.rd.Unauth = !c.sess.Authed
 	c.lastIO = time.Now()
 	c.queryLimit = s.set.ClientQueryBufferLimit
 	s.clients[c.sess.ID] = c
@@ -293,6 +297,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 			c.yield = true
 			break
 		}
+		// Decided at each request, as Redis does: CONFIG SET requirepass ""
+		// lifts the limits from clients that never authenticated.
+		c.rd.Unauth = !c.sess.Authed && s.set.RequirePass != ""
 		perr := c.rd.Next()
 		if perr == resp.ErrIncomplete {
 			break
@@ -311,7 +318,6 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		}
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 		s.eng.Call(&c.sess, c.rd.Args)
-		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
 			return nil, true
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"strconv"
@@ -91,12 +92,22 @@ func (s *Server) resetCmd(c *command.Ctx) {
 	c.W.Simple("RESET")
 }
 
-// checkPassword compares in constant time.
+// checkPassword reports whether pass is the default user's password.
 func (s *Server) checkPassword(user, pass string) bool {
 	if user != "default" {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(pass), []byte(s.set.RequirePass)) == 1
+	return passwordsEqual(pass, s.set.RequirePass)
+}
+
+// passwordsEqual compares two passwords in a time that depends on neither
+// their contents nor their lengths: it compares their SHA-256 digests, of
+// fixed size, in constant time, as Redis compares the hashes it keeps.
+// (subtle.ConstantTimeCompare alone returns at once when the lengths
+// differ, which tells an attacker the password's length.)
+func passwordsEqual(given, want string) bool {
+	a, b := sha256.Sum256([]byte(given)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 func (s *Server) authCmd(c *command.Ctx) {
@@ -596,6 +607,9 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 	}
 	if f&command.FlagCloseAfterReply != 0 {
 		flags += "c"
+	}
+	if cl.unix {
+		flags += "U"
 	}
 	if f&command.FlagNoEvict != 0 {
 		flags += "e"

@@ -42,7 +42,7 @@ type eventLoop struct {
 	// it starts; it accepts, converts and drops clients itself), so they
 	// need no lock.
 	byFD      []*client
-	listeners map[int32]*net.TCPListener
+	listeners map[int32]net.Listener
 
 	events []syscall.EpollEvent
 	ready  []readyClient
@@ -75,7 +75,7 @@ func newEventLoop(s *Server) (*eventLoop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &eventLoop{s: s, epfd: fd, listeners: map[int32]*net.TCPListener{}, events: make([]syscall.EpollEvent, 256), wakeR: -1, wakeW: -1}
+	l := &eventLoop{s: s, epfd: fd, listeners: map[int32]net.Listener{}, events: make([]syscall.EpollEvent, 256), wakeR: -1, wakeW: -1}
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err == nil {
 		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}
@@ -190,6 +190,9 @@ const sysEpollPwait2 = 441
 // the process shares, and it only ever goes from false to true.
 var noPwait2 atomic.Bool
 
+// errNoLoop: the listener cannot be served by the event loop.
+var errNoLoop = errors.New("listener without a descriptor")
+
 // canWake reports whether the loop can be woken for tasks.
 func (l *eventLoop) canWake() bool { return l.wakeW >= 0 }
 
@@ -209,9 +212,14 @@ func (l *eventLoop) drainWake() {
 
 // addListener puts a listening socket in the epoll set: the loop accepts
 // its connections as raw non-blocking sockets, never seen by Go's poller.
-// (A TCPListener's RawConn cannot wait for reads, so the loop does it.)
-func (l *eventLoop) addListener(ln *net.TCPListener) error {
-	rc, err := ln.SyscallConn()
+// (A listener's RawConn cannot wait for reads, so the loop does it.) TCP
+// and Unix-socket listeners alike.
+func (l *eventLoop) addListener(ln net.Listener) error {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return errNoLoop
+	}
+	rc, err := sc.SyscallConn()
 	if err != nil {
 		return err
 	}
@@ -225,7 +233,7 @@ func (l *eventLoop) addListener(ln *net.TCPListener) error {
 }
 
 // accept takes every pending connection of a ready listener.
-func (l *eventLoop) accept(lfd int32, ln *net.TCPListener) {
+func (l *eventLoop) accept(lfd int32, ln net.Listener) {
 	s := l.s
 	for i := 0; i < 1000; i++ {
 		nfd, sa, err := syscall.Accept4(int(lfd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
@@ -245,7 +253,9 @@ func (l *eventLoop) accept(lfd int32, ln *net.TCPListener) {
 			return
 		}
 		fc := &fdConn{fd: nfd, raddr: sockaddrToTCP(sa)}
-		if lsa, err := syscall.Getsockname(nfd); err == nil {
+		if _, unix := sa.(*syscall.SockaddrUnix); unix {
+			fc.raddr, fc.laddr = ln.Addr(), ln.Addr() // peers are unnamed
+		} else if lsa, err := syscall.Getsockname(nfd); err == nil {
 			fc.laddr = sockaddrToTCP(lsa)
 		} else {
 			fc.laddr = ln.Addr()

@@ -22,6 +22,6 @@ func (*eventLoop) convert(*client) error { return nil }
 func (*eventLoop) canWake() bool { return false }
 func (*eventLoop) wake()         {}
 
-func (*eventLoop) addListener(*net.TCPListener) error { return errNoLoop }
+func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 
 var errNoLoop = errors.New("no event loop on this system")

@@ -226,35 +226,13 @@ func (s *Server) pubsubCmd(c *command.Ctx) {
 }
 
 // feedMonitors shows a command to MONITOR clients (srv.mu held), in
-// Redis's format: +<unix.micro> [<db> <addr>] "arg" "arg"...
-var redactedArg = []byte("(redacted)")
-
-// redacted reports whether MONITOR must hide args[i], as Redis hides
-// passwords: every argument of AUTH, the two after HELLO's AUTH.
-func redacted(args [][]byte, i int) bool {
-	if i == 0 {
-		return false
-	}
-	if strings.EqualFold(string(args[0]), "auth") {
-		return true
-	}
-	if strings.EqualFold(string(args[0]), "hello") {
-		for j := 2; j+2 < len(args); j++ {
-			if strings.EqualFold(string(args[j]), "auth") {
-				return i == j+1 || i == j+2
-			}
-			if strings.EqualFold(string(args[j]), "setname") {
-				j++
-			}
-		}
-	}
-	return false
-}
-
-func (s *Server) feedMonitors(sess *command.Session, args [][]byte) {
+// Redis's format: +<unix.micro> [<db> <addr>] "arg" "arg"..., secrets
+// redacted (see recordedArgs).
+func (s *Server) feedMonitors(sess *command.Session, spec *command.Spec, args [][]byte) {
 	if len(s.monitors) == 0 {
 		return
 	}
+	args = recordedArgs(spec, args)
 	now := time.Now()
 	var b []byte
 	b = append(b, '+')
@@ -264,13 +242,13 @@ func (s *Server) feedMonitors(sess *command.Session, args [][]byte) {
 	addr := "unknown"
 	if cl, ok := sess.Owner.(*client); ok {
 		addr = cl.addr
+		if cl.unix {
+			addr = "unix:" + s.set.UnixSocket
+		}
 	}
 	b = append(b, fmt.Sprintf(" [%d %s]", sess.DB, addr)...)
-	for i, a := range args {
+	for _, a := range args {
 		b = append(b, ' ')
-		if redacted(args, i) {
-			a = redactedArg
-		}
 		b = appendRepr(b, a)
 	}
 	b = append(b, '\r', '\n')

@@ -285,13 +285,17 @@ func (s *Server) Start() error {
 	if s.set.Port < 0 && len(s.listeners) > 0 {
 		s.set.Port = s.listeners[0].Addr().(*net.TCPAddr).Port
 	}
+	if err := s.listenUnix(); err != nil {
+		s.closeListeners()
+		return err
+	}
 	loop, err := newEventLoop(s)
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
 	}
 	for _, ln := range s.listeners {
-		if tl, ok := ln.(*net.TCPListener); ok && loop != nil {
-			if err := loop.addListener(tl); err == nil {
+		if loop != nil {
+			if err := loop.addListener(ln); err == nil {
 				continue
 			}
 		}
@@ -359,12 +363,13 @@ func (s *Server) ApplySettings(set Settings) {
 // IsReplica reports whether this server replicates from a master.
 func (s *Server) IsReplica() bool { return s.ks.Replica }
 
-// Addr is the first listening address.
+// Addr is the first TCP listening address (the Unix socket's when there
+// is no TCP listener).
 func (s *Server) Addr() net.Addr {
 	if len(s.listeners) == 0 {
 		return nil
 	}
-	return s.listeners[0].Addr()
+	return s.listeners[0].Addr() // TCP listeners come first
 }
 
 func (s *Server) closeListeners() {

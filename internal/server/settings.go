@@ -1,5 +1,7 @@
 package server
 
+import "io/fs"
+
 // Settings are the values the server acts on, read from the configuration
 // at start-up and again after every CONFIG SET. Keeping them in one typed
 // struct means the hot paths read plain fields instead of looking names up.
@@ -31,6 +33,11 @@ type Settings struct {
 	// IdlePurge: collect and return freed memory once quiet after a burst
 	// (jemalloc-bg-thread; see idlepurge.go).
 	IdlePurge bool
+
+	// UnixSocket is the path of a Unix socket to listen on ("" = none),
+	// UnixSocketPerm its mode (0 = as created).
+	UnixSocket     string
+	UnixSocketPerm fs.FileMode
 }
 
 // Client classes for output buffer limits.

@@ -28,12 +28,16 @@ type slowEntry struct {
 func (l *slowlog) init()  { l.entries = nil }
 func (l *slowlog) reset() { l.entries = nil }
 
-// recordSlow is the engine's Slow hook.
-func (s *Server) recordSlow(sess *command.Session, args [][]byte, d time.Duration) {
+// recordSlow is the engine's Slow hook. Secrets are redacted (see
+// recordedArgs).
+func (s *Server) recordSlow(sess *command.Session, spec *command.Spec, args [][]byte, d time.Duration) {
 	th := s.set.SlowlogSlowerThan
-	if th < 0 || d.Microseconds() < th || s.set.SlowlogMaxLen <= 0 {
+	// EXEC is left out, as in Redis 7.0 (its skip_slowlog flag): the
+	// commands it ran are logged one by one.
+	if th < 0 || d.Microseconds() < th || s.set.SlowlogMaxLen <= 0 || spec.Name == "exec" {
 		return
 	}
+	args = recordedArgs(spec, args)
 	e := slowEntry{id: s.slow.nextID, when: time.Now().Unix(), micros: d.Microseconds(), name: sess.Name}
 	s.slow.nextID++
 	if cl, ok := sess.Owner.(*client); ok {

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// Values Tandem cannot honour yet stop start-up with Redis's banner, at
+// the line that set them; their default, disabled values load.
+func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		args []string
+		want string // "" = accepted
+	}{
+		{"maxmemory 0\nmaxmemory-policy noeviction\ntls-port 0\naclfile \"\"\ntls-cert-file \"\"\n", nil, ""},
+		{"maxmemory 0mb\nmaxmemory-clients 0\nrdb-del-sync-files no\nshutdown-on-sigterm nosave now\n", nil, ""},
+		{"hz 10\nmaxmemory 100mb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 100mb'\nmaxmemory is not supported by Tandem yet\n"},
+		{"maxmemory-policy allkeys-lru\n", nil, "at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet\n"},
+		{"maxmemory-clients 10%\n", nil, "maxmemory-clients is not supported by Tandem yet\n"},
+		{"port 7000\naclfile /etc/redis/users.acl\n", nil, "at line 2\n>>> 'aclfile /etc/redis/users.acl'\naclfile is not supported by Tandem yet\n"},
+		{"tls-port 6380\n", nil, "tls-port is not supported by Tandem yet\n"},
+		{"tls-cert-file /x.crt\n", nil, "tls-cert-file is not supported by Tandem yet\n"},
+		{"tls-replication yes\n", nil, "tls-replication is not supported by Tandem yet\n"},
+		{"tls-auth-clients no\n", nil, "tls-auth-clients is not supported by Tandem yet\n"},
+		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
+		{"shutdown-on-sigterm save\n", nil, "shutdown-on-sigterm is not supported by Tandem yet\n"},
+		// The first line in reading order is named, command line included.
+		{"tls-port 1\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'tls-port 1'\n"},
+		{"hz 5\n", []string{"--maxmemory", "1gb"}, "at line 3\n>>> 'maxmemory \"1gb\"'\nmaxmemory is not supported by Tandem yet\n"},
+		// A later line putting the default back wins.
+		{"maxmemory 1mb\nmaxmemory 0\n", nil, ""},
+	} {
+		c, err := Loader{Version: "Redis 7.0.15"}.Load(writeConf(t, t.TempDir(), "c.conf", tc.file), tc.args)
+		if err != nil {
+			t.Fatalf("%q: Load: %v", tc.file, err)
+		}
+		err = c.CheckSupported("Redis 7.0.15")
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q %q: %v", tc.file, tc.args, err)
+		case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n") || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q %q: got %v, want …%s", tc.file, tc.args, err, tc.want)
+		}
+	}
+}
+
+// CONFIG SET (with OnlySupported, as the server calls it) refuses the same
+// values with Redis's CONFIG SET error, and changes nothing.
+func TestSetOnlySupportedRefusesWhatTandemCannotHonour(t *testing.T) {
+	for _, tc := range []struct {
+		pairs []string
+		want  string
+	}{
+		{[]string{"maxmemory", "0"}, ""},
+		{[]string{"maxmemory-policy", "noeviction", "tls-port", "0"}, ""},
+		{[]string{"maxmemory", "10mb"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Tandem yet"},
+		{[]string{"hz", "20", "maxmemory-policy", "allkeys-lru"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
+		{[]string{"tls-key-file-pass", "x"}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - tls-key-file-pass is not supported by Tandem yet"},
+		{[]string{"TLS-PORT", "6380"}, "ERR CONFIG SET failed (possibly related to argument 'tls-port') - tls-port is not supported by Tandem yet"},
+		{[]string{"shutdown-on-sigint", "save now"}, "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown-on-sigint is not supported by Tandem yet"},
+		{[]string{"maxmemory", "abc"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"},
+	} {
+		c := New()
+		var pairs [][2]string
+		for i := 0; i < len(tc.pairs); i += 2 {
+			pairs = append(pairs, [2]string{tc.pairs[i], tc.pairs[i+1]})
+		}
+		err := c.Set(pairs, OnlySupported())
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("CONFIG SET %q: got %q, want %q", tc.pairs, got, tc.want)
+		}
+		if err != nil && (c.HZ != 10 || c.MaxMemory != 0) {
+			t.Errorf("CONFIG SET %q failed but changed hz=%d maxmemory=%d", tc.pairs, c.HZ, c.MaxMemory)
+		}
+		// The grammar alone accepts them.
+		if err := New().Set(pairs); err != nil && tc.want != "" && strings.Contains(tc.want, "not supported") {
+			t.Errorf("Set without OnlySupported %q: %v", tc.pairs, err)
+		}
+	}
+}
