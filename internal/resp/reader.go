@@ -76,6 +76,10 @@ func (rd *Reader) Buffered() int { return rd.w - rd.r }
 // Cap is the current size of the buffer (for query-buffer accounting).
 func (rd *Reader) Cap() int { return cap(rd.buf) }
 
+// Pending returns the bytes received but not consumed yet (valid until the
+// next Space), for logging what a client sent.
+func (rd *Reader) Pending() []byte { return rd.buf[rd.r:rd.w] }
+
 // Space returns a free region at the end of the buffer for the next read,
 // compacting or growing the buffer as needed. It invalidates Args.
 func (rd *Reader) Space() []byte {

@@ -247,19 +247,34 @@ func (c *client) loop() {
 	}
 }
 
-// overQueryLimit reports (and logs, as Redis does) a client whose unparsed
-// input passed client-query-buffer-limit: it is to be closed.
+// overQueryLimit reports (and logs, as Redis does) a client whose input
+// not run yet — unparsed bytes plus the arguments queued in MULTI — passed
+// client-query-buffer-limit: it is to be closed. The connection's own
+// goroutine calls it without srv.mu, after each read.
 func (c *client) overQueryLimit() bool {
-	lim := c.queryLimit
-	if lim <= 0 || int64(c.rd.Buffered()) <= lim {
+	if !queryOver(c, c.queryLimit) {
 		return false
 	}
 	s := c.srv
 	s.mu.Lock()
-	info := c.info()
+	c.logQueryLimit()
 	s.mu.Unlock()
-	s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
 	return true
+}
+
+// queryOver reports whether the client's unrun input is over lim (0 = no
+// limit). The caller owns the reader (or holds srv.mu while the owner is
+// parked).
+func queryOver(c *client, lim int64) bool {
+	return lim > 0 && int64(c.rd.Buffered())+c.sess.MultiBytes() > lim
+}
+
+// logQueryLimit logs the closing of a client over client-query-buffer-limit
+// with the line operators grep for (srv.mu held).
+func (c *client) logQueryLimit() {
+	head := c.rd.Pending()
+	head = head[:min(len(head), 64)]
+	c.srv.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)", c.info(), resp.AppendRepr(nil, string(head)))
 }
 
 // runBuffered executes every complete command in the read buffer under the
@@ -543,9 +558,18 @@ func (c *client) waitUnblocked() bool {
 		for {
 			n, err := c.conn.Read(buf)
 			if n > 0 {
+				s.stats.netIn.Add(int64(n))
 				s.mu.Lock()
 				c.rd.Feed(buf[:n])
 				c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+				// A parked client is held to client-query-buffer-limit
+				// like any other: checked after every read, so what it
+				// can make us keep is the limit plus one read.
+				if queryOver(c, s.set.ClientQueryBufferLimit) {
+					c.logQueryLimit()
+					c.closing = true
+					c.conn.Close() // the next read fails: gone
+				}
 				s.mu.Unlock()
 			}
 			if err != nil {
