@@ -249,9 +249,12 @@ func TestReaderBulkHeaderDoesNotAllocateItsLength(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	rd := NewReader(512 << 20)
 	rd.Feed([]byte("*2\r\n$3\r\nGET\r\n$536870912\r\n"))
-	rd.Feed(bytes.Repeat([]byte("0123456789"), 10*1024))
-	if err := rd.Next(); err != ErrIncomplete {
-		t.Fatalf("Next = %v", err)
+	// As the server does: parse after every read.
+	for i := 0; i < 10; i++ {
+		if err := rd.Next(); err != ErrIncomplete {
+			t.Fatalf("Next = %v", err)
+		}
+		rd.Feed(bytes.Repeat([]byte("0123456789"), 1024))
 	}
 	runtime.ReadMemStats(&after)
 	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
@@ -270,6 +273,9 @@ func TestReaderBigBulkGrowsAsItArrives(t *testing.T) {
 	rd.Feed([]byte("*2\r\n$4\r\nECHO\r\n$" + strconv.Itoa(n) + "\r\n"))
 	chunk := bytes.Repeat([]byte("a"), 64*1024)
 	for sent := 0; sent < n; sent += len(chunk) {
+		if err := rd.Next(); err != ErrIncomplete {
+			t.Fatalf("Next = %v", err)
+		}
 		rd.Feed(chunk)
 		if rd.Cap() > 2*(rd.Buffered()+maxBulkPrealloc) {
 			t.Fatalf("after %d bytes the buffer is %d", rd.Buffered(), rd.Cap())
