@@ -2,7 +2,10 @@ package test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +117,192 @@ func TestQueryBufferLimitClosesEveryKindOfClient(t *testing.T) {
 				t.Fatalf("SET 900 KB = %q", got)
 			}
 		})
+	}
+}
+
+// usedMemory is INFO's used_memory plus RSS, in bytes.
+func usedMemory(t *testing.T, rc *rawConn) (used, rss int64) {
+	t.Helper()
+	f := infoFields(rc.do("INFO", "memory"))
+	used, _ = strconv.ParseInt(f["used_memory"], 10, 64)
+	rss, _ = strconv.ParseInt(f["used_memory_rss"], 10, 64)
+	return used, rss
+}
+
+// TestHugeRandomReplyStreamsWithinMemory: SRANDMEMBER, HRANDFIELD and
+// ZRANDMEMBER asked for 2^63-1 picks start answering at once with the full
+// count and stream the elements as the client reads them: other clients
+// are served meanwhile, memory stays flat, and closing or killing the
+// reader frees it all.
+func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
+	t.Parallel()
+	const huge = "-9223372036854775807"
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := testutil.StartTandemEnv(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			for _, cmd := range [][]string{
+				{"SADD", "s", "a", "b", "c"},
+				{"HSET", "h", "f1", "v1", "f2", "v2"},
+				{"ZADD", "z", "1", "m1", "2", "m2"},
+				{"SET", "k", "v"},
+			} {
+				admin.do(cmd...)
+			}
+			_, rss0 := usedMemory(t, admin)
+			for _, cmd := range [][]string{
+				{"SRANDMEMBER", "s", huge},
+				{"HRANDFIELD", "h", huge},
+				{"ZRANDMEMBER", "z", huge},
+			} {
+				hog := dialRaw(t, srv.Addr())
+				hog.send(encode(cmd...))
+				head := make([]byte, 4096)
+				hog.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, err := io.ReadFull(hog.r, head); err != nil {
+					t.Fatalf("%v: %v", cmd, err)
+				}
+				if !strings.HasPrefix(string(head), "*9223372036854775807\r\n$") {
+					t.Fatalf("%v starts %q", cmd, head[:40])
+				}
+				// The hog reads no more; others are served promptly.
+				other := dialRaw(t, srv.Addr())
+				deadline := time.Now().Add(2 * time.Second)
+				for time.Now().Before(deadline) {
+					start := time.Now()
+					if got := other.do("GET", "k"); got != "$1\r\nv\r\n" {
+						t.Fatalf("GET = %q", got)
+					}
+					if d := time.Since(start); d > time.Second {
+						t.Fatalf("GET took %v while %v streams", d, cmd)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				used, rss := usedMemory(t, other)
+				if rss-rss0 > 50<<20 || used > 100<<20 {
+					t.Fatalf("%v: RSS grew by %d bytes (used_memory %d)", cmd, rss-rss0, used)
+				}
+				if cmd[0] == "ZRANDMEMBER" {
+					// CLIENT KILL ends a stream.
+					if got := admin.do("CLIENT", "KILL", "SKIPME", "yes", "ADDR", hog.c.LocalAddr().String()); got != ":1\r\n" {
+						t.Fatalf("CLIENT KILL = %q", got)
+					}
+				} else {
+					hog.c.Close()
+				}
+				other.c.Close()
+				testutil.Eventually(t, 5*time.Second, "hog's client gone", func() bool {
+					return infoFields(admin.do("INFO", "clients"))["connected_clients"] == "1"
+				})
+			}
+			if got := admin.do("PING"); got != "+PONG\r\n" {
+				t.Fatalf("PING = %q", got)
+			}
+		})
+	}
+}
+
+// TestStreamedRandomReplyKeepsOrderAndShape: a reply large enough to be
+// streamed has exactly the count asked, every element a member, and the
+// commands pipelined after it answer after it. Inside MULTI the reply is
+// built whole up to a bound and refused beyond it.
+func TestStreamedRandomReplyKeepsOrderAndShape(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := testutil.StartTandemEnv(t, mode.env)
+			rc := dialRaw(t, srv.Addr())
+			rc.do("SADD", "s", "a", "b", "c")
+			rc.send(append(encode("SRANDMEMBER", "s", "-200000"), encode("PING")...))
+			rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			line, err := rc.r.ReadString('\n')
+			if err != nil || line != "*200000\r\n" {
+				t.Fatalf("header %q, %v", line, err)
+			}
+			for i := 0; i < 200000; i++ {
+				var el bytes.Buffer
+				if err := readReply(rc.r, &el); err != nil {
+					t.Fatalf("element %d: %v", i, err)
+				}
+				if e := el.String(); e != "$1\r\na\r\n" && e != "$1\r\nb\r\n" && e != "$1\r\nc\r\n" {
+					t.Fatalf("element %d = %q", i, e)
+				}
+			}
+			if got := rc.read(); got != "+PONG\r\n" {
+				t.Fatalf("after the stream: %q", got)
+			}
+			rc.do("MULTI")
+			rc.do("SRANDMEMBER", "s", "-200000")
+			rc.do("SRANDMEMBER", "s", "-2000000")
+			got := rc.do("EXEC")
+			if !strings.HasPrefix(got, "*2\r\n*200000\r\n") || !strings.HasSuffix(got, "\r\n-ERR count is too large to build the reply here (at most 1048576 elements outside a connection that streams it)\r\n") {
+				t.Fatalf("EXEC = %q...%q", got[:min(len(got), 40)], got[max(0, len(got)-120):])
+			}
+		})
+	}
+}
+
+// TestRandomNegativeCountRepliesShapedAsRedis compares the shape of
+// moderate and streamed negative-count replies with redis-server's, in
+// RESP2 and RESP3: same element count, nesting and types, and members
+// (small counts sample one-member values, large ones see every member).
+func TestRandomNegativeCountRepliesShapedAsRedis(t *testing.T) {
+	t.Parallel()
+	rs := startRedis(t)
+	ts := startTandem(t)
+	cmds := [][]any{
+		{"SRANDMEMBER", "one", "-5"},
+		{"SRANDMEMBER", "s", "-200000"},
+		{"HRANDFIELD", "h", "-100000"},
+		{"HRANDFIELD", "h", "-100000", "WITHVALUES"},
+		{"ZRANDMEMBER", "z", "-100000", "WITHSCORES"},
+		{"ZRANDMEMBER", "z1", "-7", "WITHSCORES"},
+		{"HRANDFIELD", "h", "-9223372036854775807", "WITHVALUES"},
+		{"ZRANDMEMBER", "z", "-9223372036854775807", "WITHSCORES"},
+	}
+	for _, proto := range []int{2, 3} {
+		ctx := ctxFor(t, 60*time.Second)
+		var shapes [2][]string
+		for i, addr := range []string{rs.Addr(), ts.Addr()} {
+			c := newClient(t, addr, proto)
+			mustDo(t, ctx, c, "SADD", "s", "a", "b", "c")
+			mustDo(t, ctx, c, "HSET", "h", "f1", "v1", "f2", "v2")
+			mustDo(t, ctx, c, "ZADD", "z", "1", "m1", "2.5", "m2")
+			mustDo(t, ctx, c, "SADD", "one", "x")
+			mustDo(t, ctx, c, "ZADD", "z1", "3", "y")
+			for _, cmd := range cmds {
+				v, err := c.Do(ctx, cmd...).Result()
+				shapes[i] = append(shapes[i], fmt.Sprintf("%v: %s", cmd, shapeOf(v, err)))
+			}
+		}
+		for j := range cmds {
+			if shapes[0][j] != shapes[1][j] {
+				t.Errorf("RESP%d\n redis:  %s\n tandem: %s", proto, shapes[0][j], shapes[1][j])
+			}
+		}
+	}
+}
+
+// shapeOf summarizes a reply: an array as its length and the distinct
+// shapes of its elements (sorted), scalars by type and value.
+func shapeOf(v any, err error) string {
+	if err != nil {
+		return "error " + err.Error()
+	}
+	switch x := v.(type) {
+	case []any:
+		seen := map[string]bool{}
+		for _, e := range x {
+			seen[shapeOf(e, nil)] = true
+		}
+		var kinds []string
+		for k := range seen {
+			kinds = append(kinds, k)
+		}
+		return fmt.Sprintf("array(%d)%v", len(x), sorted(kinds))
+	default:
+		return fmt.Sprintf("%T(%v)", v, v)
 	}
 }

@@ -74,6 +74,13 @@ type Session struct {
 	Patterns map[string]struct{}
 
 	block *blockState
+
+	// CanStream is set by a connection that can deliver a reply in
+	// slices; Stream is then the reply still to produce (see stream.go).
+	// The connection runs no other command of the client until Stream is
+	// done, and drops it when the client goes away.
+	CanStream bool
+	Stream    ReplyStream
 }
 
 // Subscriptions is the number of channels and patterns subscribed.

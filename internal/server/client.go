@@ -194,6 +194,7 @@ func (s *Server) dropClient(c *client) {
 	c.conn.Close()
 	s.mu.Lock()
 	s.eng.Disconnect(&c.sess)
+	c.sess.Stream = nil
 	s.unsubscribeAll(c)
 	delete(s.clients, c.sess.ID)
 	for i, m := range s.monitors {
@@ -215,6 +216,12 @@ func (s *Server) dropClient(c *client) {
 func (c *client) loop() {
 	s := c.srv
 	for {
+		if c.sess.Stream != nil {
+			if !c.streamSlice() {
+				return
+			}
+			continue
+		}
 		out, closeAfter := c.runBuffered()
 		s.afterCommands()
 		if len(out) > 0 {
@@ -230,7 +237,7 @@ func (c *client) loop() {
 			}
 			continue
 		}
-		if c.more {
+		if c.more || c.sess.Stream != nil {
 			continue
 		}
 		n, rerr := c.conn.Read(c.rd.Space())
@@ -290,7 +297,7 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	defer func() {
 		s.eng.ChainClock(false)
 		s.clientBatch = false
-		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
+		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked() || c.sess.Stream != nil) {
 			c.evl.convert(c)
 		}
 		out = c.collectOutput()
@@ -303,7 +310,7 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	c.lastIO = time.Now()
 	c.more = false
 	c.yield = false
-	for !c.sess.Blocked() && !c.closing {
+	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
 		if c.evl != nil && !s.pausedUntil.IsZero() {
 			c.yield = true
 			break
@@ -325,6 +332,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 			c.waitPause()
 		}
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		// A reply in slices needs the blocking writes of this goroutine
+		// (or of the one the loop hands the client to).
+		c.sess.CanStream = !c.async && !c.detached
 		s.eng.Call(&c.sess, c.rd.Args)
 		c.rd.Unauth = !c.sess.Authed
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
@@ -423,12 +433,50 @@ func (s *Server) replyBarrier() {
 	}
 }
 
-func (c *client) write(b []byte) {
+func (c *client) write(b []byte) error {
 	n, err := c.conn.Write(b)
 	c.srv.stats.netOut.Add(int64(n))
 	if err != nil {
 		c.conn.Close()
 	}
+	return err
+}
+
+// streamSliceBytes is how much of a streamed reply is produced per hold
+// of the server lock (see command/stream.go).
+const streamSliceBytes = 64 * 1024
+
+// streamSlice produces the next slice of the client's streamed reply under
+// the lock and writes it, blocking until the socket takes it: a client
+// that reads slowly holds the server to one slice. False means the
+// connection is to be closed (killed, gone, over its output limit, or a
+// reply that could not be completed).
+func (c *client) streamSlice() bool {
+	s := c.srv
+	s.mu.Lock()
+	if c.closing {
+		c.sess.Stream = nil
+		s.mu.Unlock()
+		return false
+	}
+	done, ok := c.sess.Stream.Next(&c.w, streamSliceBytes)
+	if done || !ok {
+		c.sess.Stream = nil
+	}
+	if !ok {
+		s.log.Warningf("Closing client %s: the value its reply was sampling became empty before the reply was complete", c.info())
+		c.closing = true
+		s.mu.Unlock()
+		return false
+	}
+	c.lastIO = time.Now()
+	if c.checkOutputLimit() {
+		s.mu.Unlock()
+		return false
+	}
+	out := c.takeOutput()
+	s.mu.Unlock()
+	return c.write(out) == nil
 }
 
 // Push implements command.Conn: data for this client from elsewhere
