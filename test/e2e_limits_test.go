@@ -306,3 +306,84 @@ func shapeOf(v any, err error) string {
 		return fmt.Sprintf("%T(%v)", v, v)
 	}
 }
+
+// TestNormalOutputLimitAppliesToReplies: client-output-buffer-limit normal
+// cuts a client whose reply passes the hard limit (as redis-server does),
+// and one that leaves its replies unread over the soft limit for longer
+// than its seconds; a client that reads is never cut.
+func TestNormalOutputLimitAppliesToReplies(t *testing.T) {
+	t.Parallel()
+	servers := []struct {
+		name string
+		env  []string
+	}{{"redis", nil}}
+	servers = append(servers, connModes...)
+	big := strings.Repeat("x", 2<<20)
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			t.Parallel()
+			var srv *testutil.Proc
+			if sv.name == "redis" {
+				srv = startRedis(t)
+			} else {
+				srv = testutil.StartTandemEnv(t, sv.env)
+			}
+			admin := dialRaw(t, srv.Addr())
+			if got := admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"); got != "+OK\r\n" {
+				t.Fatalf("CONFIG SET = %q", got)
+			}
+			admin.do("SET", "big", big)
+			admin.do("SET", "small", "v")
+			rc := dialRaw(t, srv.Addr())
+			if got := rc.do("GET", "small"); got != "$1\r\nv\r\n" {
+				t.Fatalf("GET small = %q", got)
+			}
+			rc.send(encode("GET", "big"))
+			rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			rest, err := io.ReadAll(rc.r)
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("not closed within 5s (read %d bytes)", len(rest))
+			}
+			if len(rest) > 0 {
+				t.Fatalf("a 2 MB reply over a 1 MB hard limit was sent (%d bytes)", len(rest))
+			}
+			testutil.Eventually(t, 5*time.Second, "client gone", func() bool {
+				return infoFields(admin.do("INFO", "clients"))["connected_clients"] == "1"
+			})
+			if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits.") {
+				t.Errorf("no log line for the output limit")
+			}
+			if sv.name == "redis" {
+				return // Redis checks the soft limit only when a reply is added
+			}
+			// Soft: 256 KB for more than 1 s, replies left unread.
+			if got := admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 0 256kb 1"); got != "+OK\r\n" {
+				t.Fatalf("CONFIG SET = %q", got)
+			}
+			reader := dialRaw(t, srv.Addr())
+			if got := reader.do("GET", "big"); len(got) != len(big)+len("$2097152\r\n\r\n") {
+				t.Fatalf("a client that reads its 2 MB reply got %d bytes", len(got))
+			}
+			hog := dialRaw(t, srv.Addr())
+			var pipe []byte
+			for i := 0; i < 16; i++ {
+				pipe = append(pipe, encode("GET", "big")...)
+			}
+			testutil.Eventually(t, 5*time.Second, "three clients", func() bool {
+				return infoFields(admin.do("INFO", "clients"))["connected_clients"] == "3"
+			})
+			start := time.Now()
+			hog.send(pipe)
+			hog.c.(*net.TCPConn).SetReadBuffer(64 * 1024)
+			testutil.Eventually(t, 10*time.Second, "unread client cut", func() bool {
+				return infoFields(admin.do("INFO", "clients"))["connected_clients"] == "2"
+			})
+			if d := time.Since(start); d < time.Second {
+				t.Fatalf("cut after %v, before the soft limit's second", d)
+			}
+			if got := reader.do("GET", "small"); got != "$1\r\nv\r\n" {
+				t.Fatalf("reader: GET small = %q", got)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -36,6 +37,10 @@ type client struct {
 	closeMu sync.Once
 	// obufSoftSince is when the output first went over the soft limit.
 	obufSoftSince time.Time
+	// unsent is how much of the replies handed to write the socket has
+	// not taken yet: with the reply buffer, the output that
+	// client-output-buffer-limit measures (read by the cron under srv.mu).
+	unsent atomic.Int64
 	killReason    string
 	libName       string
 	libVer        string
@@ -337,6 +342,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		c.sess.CanStream = !c.async && !c.detached
 		s.eng.Call(&c.sess, c.rd.Args)
 		c.rd.Unauth = !c.sess.Authed
+		if c.checkOutputLimit() {
+			return nil, true
+		}
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
 			return nil, true
 		}
@@ -422,7 +430,6 @@ func (c *client) takeOutput() []byte {
 	out := c.w.Buf
 	c.w.Buf = c.spare[:0]
 	c.spare = out
-	c.obufSoftSince = time.Time{}
 	return out
 }
 
@@ -434,13 +441,24 @@ func (s *Server) replyBarrier() {
 }
 
 func (c *client) write(b []byte) error {
-	n, err := c.conn.Write(b)
-	c.srv.stats.netOut.Add(int64(n))
+	var err error
+	for len(b) > 0 && err == nil {
+		// In chunks, so that unsent follows a slow reader's progress.
+		c.unsent.Store(int64(len(b)))
+		var n int
+		n, err = c.conn.Write(b[:min(len(b), writeChunk)])
+		c.srv.stats.netOut.Add(int64(n))
+		b = b[n:]
+	}
+	c.unsent.Store(0)
 	if err != nil {
 		c.conn.Close()
 	}
 	return err
 }
+
+// writeChunk is the most one socket write is given.
+const writeChunk = 256 * 1024
 
 // streamSliceBytes is how much of a streamed reply is produced per hold
 // of the server lock (see command/stream.go).
@@ -543,11 +561,21 @@ func (c *client) writer(kick chan struct{}) {
 }
 
 // checkOutputLimit applies client-output-buffer-limit for the client's
-// class (srv.mu held). It returns true when the client was closed.
+// class to its pending output — replies not yet handed to the socket and
+// those the socket has not taken — (srv.mu held). It runs after every
+// command, push and streamed slice, as Redis checks on every reply, and
+// from the cron for clients whose socket is not taking its replies. It
+// returns true when the client was closed.
 func (c *client) checkOutputLimit() bool {
+	if c.detached {
+		return false // a replica's output is the replication's
+	}
 	s := c.srv
-	lim := s.set.OutputLimits[c.class()]
-	size := int64(len(c.w.Buf))
+	lim := &s.set.OutputLimits[c.class()]
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	size := int64(len(c.w.Buf)) + c.unsent.Load()
 	over := false
 	if lim.Hard > 0 && size >= lim.Hard {
 		over = true
@@ -565,6 +593,7 @@ func (c *client) checkOutputLimit() bool {
 	}
 	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
 	c.closing = true
+	c.sess.Stream = nil
 	c.w.Buf = c.w.Buf[:0]
 	c.conn.Close()
 	return true

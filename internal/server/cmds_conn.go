@@ -634,6 +634,20 @@ func (s *Server) sortedClients() []*client {
 	return out
 }
 
+// outputLimits applies client-output-buffer-limit to clients whose socket
+// has not taken their replies, or that went over a soft limit, so that a
+// client that stops reading is closed even when it sends nothing more
+// (srv.mu held). Replicas are the replication's (their output is not
+// here).
+func (s *Server) outputLimits() {
+	for _, cl := range s.clients {
+		if cl.detached || cl.closing || (cl.unsent.Load() == 0 && cl.obufSoftSince.IsZero()) {
+			continue
+		}
+		cl.checkOutputLimit()
+	}
+}
+
 // clientTimeouts closes idle clients after `timeout` seconds (srv.mu held).
 // Replicas, our master, blocked and Pub/Sub clients are exempt, as in Redis.
 func (s *Server) clientTimeouts() {

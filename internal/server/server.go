@@ -535,6 +535,7 @@ func (s *Server) cron() {
 			db.Resize(100)
 		}
 		s.clientTimeouts()
+		s.outputLimits()
 		s.idlePurgeTick(hz)
 		for _, fn := range s.OnCron {
 			fn()
