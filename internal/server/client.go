@@ -40,10 +40,10 @@ type client struct {
 	// unsent is how much of the replies handed to write the socket has
 	// not taken yet: with the reply buffer, the output that
 	// client-output-buffer-limit measures (read by the cron under srv.mu).
-	unsent atomic.Int64
-	killReason    string
-	libName       string
-	libVer        string
+	unsent     atomic.Int64
+	killReason string
+	libName    string
+	libVer     string
 	// detached: replication writes to the socket; our replies are dropped.
 	detached bool
 
