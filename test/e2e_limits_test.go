@@ -387,3 +387,101 @@ func TestNormalOutputLimitAppliesToReplies(t *testing.T) {
 		})
 	}
 }
+
+// namedClientField reads one numeric field of the CLIENT LIST line of the
+// client named name.
+func namedClientField(t *testing.T, admin *rawConn, name, field string) int64 {
+	t.Helper()
+	list := admin.do("CLIENT", "LIST")
+	for _, line := range strings.Split(list, "\n") {
+		if !strings.Contains(line, " name="+name+" ") {
+			continue
+		}
+		n, err := strconv.ParseInt(clientField(line, field), 10, 64)
+		if err != nil {
+			t.Fatalf("%s in %q: %v", field, line, err)
+		}
+		return n
+	}
+	t.Fatalf("no client %s in %q", name, list)
+	return 0
+}
+
+// TestIdleBuffersShrink: after a big request and a big reply, an idle
+// client's query buffer and reply buffer shrink back (CLIENT LIST shows
+// it, INFO counts the resizes), a blocked client's too, and the client
+// works as before.
+func TestIdleBuffersShrink(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := testutil.StartTandemEnv(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			big := strings.Repeat("b", 200*1024)
+			a := dialRaw(t, srv.Addr())
+			a.do("CLIENT", "SETNAME", "a")
+			if got := a.do("SET", "big", big); got != "+OK\r\n" {
+				t.Fatalf("SET = %q", got)
+			}
+			if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
+				t.Fatalf("GET returned %d bytes", len(got))
+			}
+			blk := dialRaw(t, srv.Addr())
+			blk.do("CLIENT", "SETNAME", "blk")
+			blk.do("SET", "big2", big)
+			blk.send(encode("BLPOP", "nokey", "0"))
+			if e := infoFields(admin.do("INFO", "stats"))["reply_buffer_expands"]; e == "0" {
+				t.Errorf("reply_buffer_expands = 0 after a 200 KB reply")
+			}
+			testutil.Eventually(t, 10*time.Second, "buffers shrunk", func() bool {
+				q := namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
+				qb := namedClientField(t, admin, "blk", "qbuf") + namedClientField(t, admin, "blk", "qbuf-free")
+				rbs := namedClientField(t, admin, "a", "rbs")
+				return q <= 32*1024 && qb <= 32*1024 && rbs <= 16*1024
+			})
+			if s := infoFields(admin.do("INFO", "stats"))["reply_buffer_shrinks"]; s == "0" {
+				t.Errorf("reply_buffer_shrinks = 0 after a shrink")
+			}
+			if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
+				t.Fatalf("GET after shrinking returned %d bytes", len(got))
+			}
+			admin.do("RPUSH", "nokey", "x")
+			if got := blk.read(); got != "*2\r\n$5\r\nnokey\r\n$1\r\nx\r\n" {
+				t.Fatalf("BLPOP = %q", got)
+			}
+		})
+	}
+}
+
+// TestDeclaredBulkLengthIsNotAllocated: clients announcing 500 MB
+// arguments and sending 100 KB of each cost the server about what they
+// sent, not what they announced.
+func TestDeclaredBulkLengthIsNotAllocated(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := testutil.StartTandemEnv(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			used0, _ := usedMemory(t, admin)
+			const n = 4
+			for i := 0; i < n; i++ {
+				rc := dialRaw(t, srv.Addr())
+				rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$500000000\r\n"))
+				for j := 0; j < 10; j++ { // in pieces, read separately
+					rc.send(bytes.Repeat([]byte("z"), 10*1024))
+					time.Sleep(2 * time.Millisecond)
+				}
+			}
+			testutil.Eventually(t, 5*time.Second, "clients read", func() bool {
+				n, _ := strconv.Atoi(infoFields(admin.do("INFO", "clients"))["client_recent_max_input_buffer"])
+				return n >= 100000
+			})
+			used, _ := usedMemory(t, admin)
+			if used-used0 > 64<<20 {
+				t.Fatalf("used_memory grew by %d bytes for %d clients that sent 100 KB each", used-used0, n)
+			}
+		})
+	}
+}

@@ -40,7 +40,15 @@ type client struct {
 	// unsent is how much of the replies handed to write the socket has
 	// not taken yet: with the reply buffer, the output that
 	// client-output-buffer-limit measures (read by the cron under srv.mu).
-	unsent     atomic.Int64
+	unsent atomic.Int64
+	// replySize is the reply buffers' size, replyPeak the most a batch's
+	// replies took since replyPeakAt; lastResize is the cron's last look
+	// at the buffers (buffers.go; srv.mu).
+	replySize, replyPeak    int
+	replyPeakAt, lastResize time.Time
+	// trimReq asks the connection goroutine to trim its query buffer (the
+	// cron set a read deadline in the past to wake it).
+	trimReq    atomic.Bool
 	killReason string
 	libName    string
 	libVer     string
@@ -251,6 +259,9 @@ func (c *client) loop() {
 			s.stats.netIn.Add(int64(n))
 		}
 		if rerr != nil {
+			if c.trimWake(rerr) {
+				continue
+			}
 			return
 		}
 		if c.overQueryLimit() {
@@ -430,6 +441,7 @@ func (c *client) takeOutput() []byte {
 	out := c.w.Buf
 	c.w.Buf = c.spare[:0]
 	c.spare = out
+	c.noteReplySize(out)
 	return out
 }
 

@@ -210,6 +210,8 @@ type stats struct {
 	lastOps       int64
 	lastSample    time.Time
 	expiredStale  int64
+	// replyShrinks and replyExpands count reply buffer resizes (srv.mu).
+	replyShrinks, replyExpands int64
 }
 
 // Options build a server.
@@ -536,6 +538,7 @@ func (s *Server) cron() {
 		}
 		s.clientTimeouts()
 		s.outputLimits()
+		s.resizeBuffers(time.Now())
 		s.idlePurgeTick(hz)
 		for _, fn := range s.OnCron {
 			fn()
