@@ -27,6 +27,17 @@ var connModes = []struct {
 	{"goroutine", []string{"TANDEM_CONN_MODE=goroutine"}},
 }
 
+// startReady starts Tandem with env and waits until it has loaded (a
+// -race binary may still answer -LOADING after its first PING).
+func startReady(t *testing.T, env []string) *testutil.Proc {
+	t.Helper()
+	srv := testutil.StartTandemEnv(t, env)
+	if err := testutil.WaitReady(srv.Addr(), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
 // streamUntilClosed writes chunks of data until the server closes the
 // connection or total bytes were written; it reports whether it was closed.
 func streamUntilClosed(c net.Conn, total int) bool {
@@ -49,7 +60,7 @@ func TestQueryBufferLimitClosesEveryKindOfClient(t *testing.T) {
 	for _, mode := range connModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testutil.StartTandemEnv(t, mode.env)
+			srv := startReady(t, mode.env)
 			admin := dialRaw(t, srv.Addr())
 			if got := admin.do("CONFIG", "SET", "client-query-buffer-limit", "1000"); !strings.HasPrefix(got, "-ERR") {
 				t.Fatalf("CONFIG SET client-query-buffer-limit 1000 = %q, want Redis's 1mb lower bound error", got)
@@ -140,7 +151,7 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 	for _, mode := range connModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testutil.StartTandemEnv(t, mode.env)
+			srv := startReady(t, mode.env)
 			admin := dialRaw(t, srv.Addr())
 			for _, cmd := range [][]string{
 				{"SADD", "s", "a", "b", "c"},
@@ -166,7 +177,12 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 				if !strings.HasPrefix(string(head), "*9223372036854775807\r\n$") {
 					t.Fatalf("%v starts %q", cmd, head[:40])
 				}
-				// The hog reads no more; others are served promptly.
+				// The hog reads no more; others are served promptly (a
+				// -race binary on a busy machine gets more time).
+				maxWait := time.Second
+				if testutil.RaceEnabled {
+					maxWait = 3 * time.Second
+				}
 				other := dialRaw(t, srv.Addr())
 				deadline := time.Now().Add(2 * time.Second)
 				for time.Now().Before(deadline) {
@@ -174,7 +190,7 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 					if got := other.do("GET", "k"); got != "$1\r\nv\r\n" {
 						t.Fatalf("GET = %q", got)
 					}
-					if d := time.Since(start); d > time.Second {
+					if d := time.Since(start); d > maxWait {
 						t.Fatalf("GET took %v while %v streams", d, cmd)
 					}
 					time.Sleep(20 * time.Millisecond)
@@ -212,9 +228,11 @@ func TestStreamedRandomReplyKeepsOrderAndShape(t *testing.T) {
 	for _, mode := range connModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testutil.StartTandemEnv(t, mode.env)
+			srv := startReady(t, mode.env)
 			rc := dialRaw(t, srv.Addr())
-			rc.do("SADD", "s", "a", "b", "c")
+			if got := rc.do("SADD", "s", "a", "b", "c"); got != ":3\r\n" {
+				t.Fatalf("SADD = %q", got)
+			}
 			rc.send(append(encode("SRANDMEMBER", "s", "-200000"), encode("PING")...))
 			rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
 			line, err := rc.r.ReadString('\n')
@@ -326,7 +344,7 @@ func TestNormalOutputLimitAppliesToReplies(t *testing.T) {
 			if sv.name == "redis" {
 				srv = startRedis(t)
 			} else {
-				srv = testutil.StartTandemEnv(t, sv.env)
+				srv = startReady(t, sv.env)
 			}
 			admin := dialRaw(t, srv.Addr())
 			if got := admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"); got != "+OK\r\n" {
@@ -416,7 +434,7 @@ func TestIdleBuffersShrink(t *testing.T) {
 	for _, mode := range connModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testutil.StartTandemEnv(t, mode.env)
+			srv := startReady(t, mode.env)
 			admin := dialRaw(t, srv.Addr())
 			big := strings.Repeat("b", 200*1024)
 			a := dialRaw(t, srv.Addr())
@@ -462,7 +480,7 @@ func TestDeclaredBulkLengthIsNotAllocated(t *testing.T) {
 	for _, mode := range connModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			srv := testutil.StartTandemEnv(t, mode.env)
+			srv := startReady(t, mode.env)
 			admin := dialRaw(t, srv.Addr())
 			used0, _ := usedMemory(t, admin)
 			const n = 4

@@ -63,8 +63,10 @@ func (s *Server) resizeBuffers(now time.Time) {
 		}
 		cl.lastResize = now
 		cl.resizeReply(now)
+		// cl.evl belongs to the loop's goroutine; cl.conn changes only
+		// under srv.mu, and a loop client's is the raw socket.
 		switch {
-		case cl.evl != nil:
+		case onLoop(cl.conn):
 			// The event loop's sweep trims these.
 		case cl.blocked:
 			cl.trimQuery(now)

@@ -644,3 +644,10 @@ func (l *eventLoop) trimSweep(now time.Time) {
 	}
 	s.mu.Unlock()
 }
+
+// onLoop reports whether a connection is an event-loop client's raw socket
+// (srv.mu held: a client's conn changes only under it).
+func onLoop(c net.Conn) bool {
+	_, ok := c.(*fdConn)
+	return ok
+}
