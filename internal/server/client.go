@@ -641,6 +641,9 @@ func (c *client) waitUnblocked() bool {
 	// (to interrupt it) below: if the reader cleared it itself it could undo
 	// an interrupt that came first and block forever.
 	c.conn.SetReadDeadline(time.Time{})
+	// That also cancelled any trim request's wake-up: the cron trims a
+	// parked client's buffer itself, and asks again once it runs.
+	c.trimReq.Store(false)
 	go func() {
 		defer close(readDone)
 		buf := make([]byte, 4096)
