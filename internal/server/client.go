@@ -604,8 +604,7 @@ func (c *client) checkOutputLimit() bool {
 		return false
 	}
 	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-	c.closing = true
-	c.sess.Stream = nil
+	c.closing = true // a stream, the owner's, ends at its next slice
 	c.w.Buf = c.w.Buf[:0]
 	c.conn.Close()
 	return true
