@@ -503,3 +503,38 @@ func TestDeclaredBulkLengthIsNotAllocated(t *testing.T) {
 		})
 	}
 }
+
+// TestProtoMaxBulkLenAppliesToOpenConnections: CONFIG SET
+// proto-max-bulk-len holds for a connection opened before it, as in
+// redis-server: a longer bulk is a protocol error and the connection ends.
+func TestProtoMaxBulkLenAppliesToOpenConnections(t *testing.T) {
+	t.Parallel()
+	servers := append([]struct {
+		name string
+		env  []string
+	}{{"redis", nil}}, connModes...)
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			t.Parallel()
+			var srv *testutil.Proc
+			if sv.name == "redis" {
+				srv = startRedis(t)
+			} else {
+				srv = startReady(t, sv.env)
+			}
+			rc := dialRaw(t, srv.Addr())
+			if got := rc.do("PING"); got != "+PONG\r\n" {
+				t.Fatalf("PING = %q", got)
+			}
+			admin := dialRaw(t, srv.Addr())
+			if got := admin.do("CONFIG", "SET", "proto-max-bulk-len", "1mb"); got != "+OK\r\n" {
+				t.Fatalf("CONFIG SET = %q", got)
+			}
+			rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n"))
+			if got := rc.read(); got != "-ERR Protocol error: invalid bulk length\r\n" {
+				t.Fatalf("reply = %q", got)
+			}
+			rc.expectClosed(5 * time.Second)
+		})
+	}
+}

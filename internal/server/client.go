@@ -326,6 +326,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	c.lastIO = time.Now()
 	c.more = false
 	c.yield = false
+	// proto-max-bulk-len applies to connections already open, as in
+	// Redis (CONFIG SET changes it under srv.mu).
+	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
 	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
 		if c.evl != nil && !s.pausedUntil.IsZero() {
 			c.yield = true
