@@ -61,6 +61,9 @@ type Session struct {
 
 	multi   []queued
 	watched []watchKey
+	// multiBytes is the size of the arguments queued in multi (meaningful
+	// only while multi is not empty).
+	multiBytes int64
 
 	// lastName and lastSpec cache the last command found by name.
 	lastName []byte
@@ -71,6 +74,13 @@ type Session struct {
 	Patterns map[string]struct{}
 
 	block *blockState
+
+	// CanStream is set by a connection that can deliver a reply in
+	// slices; Stream is then the reply still to produce (see stream.go).
+	// The connection runs no other command of the client until Stream is
+	// done, and drops it when the client goes away.
+	CanStream bool
+	Stream    ReplyStream
 }
 
 // Subscriptions is the number of channels and patterns subscribed.
@@ -84,6 +94,15 @@ func (s *Session) InMulti() bool { return s.Flags&FlagMulti != 0 }
 
 // MultiLen is the number of queued commands.
 func (s *Session) MultiLen() int { return len(s.multi) }
+
+// MultiBytes is the size of the queued commands' arguments: input received
+// but not run yet, which counts toward client-query-buffer-limit.
+func (s *Session) MultiBytes() int64 {
+	if len(s.multi) == 0 {
+		return 0
+	}
+	return s.multiBytes
+}
 
 type queued struct {
 	spec *Spec

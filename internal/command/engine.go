@@ -229,8 +229,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 			return
 		}
 		q := queued{spec: spec, args: make([][]byte, len(args))}
+		if len(s.multi) == 0 {
+			s.multiBytes = 0
+		}
 		for i, a := range args {
 			q.args[i] = append([]byte(nil), a...)
+			s.multiBytes += int64(len(a))
 		}
 		s.multi = append(s.multi, q)
 		s.W.Simple("QUEUED")

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/tandemdb/tandem/internal/resp"
 	"math"
 	"strings"
 
@@ -290,21 +291,30 @@ func hrandfieldCmd(c *Ctx) {
 			c.W.Array(0)
 			return
 		}
-		n := int(count)
-		if count > 0 {
-			n = min(n, h.Len())
-		} else {
-			n = -n
+		pairs := func(w *resp.Writer, count int) {
+			h.RandFields(count, func(f, v []byte) {
+				if withValues && w.Proto == 3 {
+					w.Array(2)
+				}
+				w.Bulk(f)
+				if withValues {
+					w.Bulk(v)
+				}
+			})
 		}
-		c.W.Array(scoredLen(c, n, withValues))
-		h.RandFields(int(count), func(f, v []byte) {
-			if withValues && c.W.Proto == 3 {
-				c.W.Array(2)
+		if count > 0 {
+			c.W.Array(scoredLen(c, min(int(count), h.Len()), withValues))
+			pairs(c.W, int(count))
+			return
+		}
+		// -count picks with repeats: possibly a huge reply (stream.go).
+		n := int(-count)
+		randPicks(c, n, scoredLen(c, n, withValues), func(w *resp.Writer, k int) bool {
+			if h.Len() == 0 {
+				return false
 			}
-			c.W.Bulk(f)
-			if withValues {
-				c.W.Bulk(v)
-			}
+			pairs(w, -k)
+			return true
 		})
 		return
 	}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"github.com/tandemdb/tandem/internal/resp"
 	"math"
 
 	"github.com/tandemdb/tandem/internal/glob"
@@ -183,14 +184,20 @@ func srandmemberCmd(c *Ctx) {
 			c.W.Array(0)
 			return
 		}
-		n := int(count)
 		if count > 0 {
-			n = min(n, s.Len())
-		} else {
-			n = -n
+			c.W.Array(min(int(count), s.Len()))
+			s.RandMembers(int(count), func(m []byte) { c.W.Bulk(m) })
+			return
 		}
-		c.W.Array(n)
-		s.RandMembers(int(count), func(m []byte) { c.W.Bulk(m) })
+		// -count picks with repeats: possibly a huge reply (stream.go).
+		n := int(-count)
+		randPicks(c, n, n, func(w *resp.Writer, k int) bool {
+			if s.Len() == 0 {
+				return false
+			}
+			s.RandMembers(-k, func(m []byte) { w.Bulk(m) })
+			return true
+		})
 		return
 	}
 	s, ok := getSet(c, c.Args[1], false)

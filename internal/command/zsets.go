@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/tandemdb/tandem/internal/resp"
 	"math"
 	"strconv"
 	"strings"
@@ -429,13 +430,27 @@ func zrandmemberCmd(c *Ctx) {
 			c.W.Array(0)
 			return
 		}
-		n := int(count)
-		if count > 0 {
-			n = min(n, z.Len())
-		} else {
-			n = -n
+		if count < 0 {
+			// -count picks with repeats: possibly a huge reply (stream.go).
+			n := int(-count)
+			randPicks(c, n, scoredLen(c, n, withScores), func(w *resp.Writer, k int) bool {
+				if z.Len() == 0 {
+					return false
+				}
+				z.RandMembers(-k, func(m []byte, s float64) {
+					if withScores && w.Proto == 3 {
+						w.Array(2)
+					}
+					w.Bulk(m)
+					if withScores {
+						w.Double(s)
+					}
+				})
+				return true
+			})
+			return
 		}
-		c.W.Array(scoredLen(c, n, withScores))
+		c.W.Array(scoredLen(c, min(int(count), z.Len()), withScores))
 		if count >= int64(z.Len()) {
 			// The whole set, walked from the highest score down as Redis's
 			// zset iterator (zuiNext) does.

@@ -18,6 +18,12 @@ const (
 	unauthMaxMultibulk  = 10
 	unauthMaxBulkLength = 16384
 	minReadSpace        = 16 * 1024
+	// maxBulkPrealloc is the most a bulk header alone can make the buffer
+	// grow to (see Space).
+	maxBulkPrealloc = 1 << 20
+	// resizeThreshold: a buffer up to this size is never trimmed while in
+	// use (Redis's PROTO_RESIZE_THRESHOLD).
+	resizeThreshold = 32 * 1024
 )
 
 // ErrIncomplete means the buffer does not hold a whole request yet.
@@ -44,6 +50,7 @@ type Reader struct {
 	argc    int // arguments announced by '*', -1 before the header
 	spans   [][2]int
 	bulkLen int // pending bulk length, -1 when none
+	peak    int // most bytes held unconsumed since the last Trim
 
 	// Args holds the arguments of the request returned by Next.
 	Args [][]byte
@@ -76,6 +83,10 @@ func (rd *Reader) Buffered() int { return rd.w - rd.r }
 // Cap is the current size of the buffer (for query-buffer accounting).
 func (rd *Reader) Cap() int { return cap(rd.buf) }
 
+// Pending returns the bytes received but not consumed yet (valid until the
+// next Space), for logging what a client sent.
+func (rd *Reader) Pending() []byte { return rd.buf[rd.r:rd.w] }
+
 // Space returns a free region at the end of the buffer for the next read,
 // compacting or growing the buffer as needed. It invalidates Args.
 func (rd *Reader) Space() []byte {
@@ -92,11 +103,17 @@ func (rd *Reader) Space() []byte {
 			return rd.buf[rd.w:]
 		}
 	}
-	// Grow by doubling; when a large bulk is pending, grow straight to its
-	// size, but only once its header has arrived and by what it announced.
+	// Grow by doubling. A pending bulk's announced length is a promise,
+	// not bytes: it may set the size at once only up to maxBulkPrealloc;
+	// beyond that the buffer doubles as the bytes arrive, so a header
+	// `$536870912` followed by silence costs a megabyte, not 512. Doubling
+	// stops at the bulk's exact need, so an argument that does arrive
+	// costs at most twice its size, copied O(log n) times.
 	size := 2 * len(rd.buf)
 	if rd.bulkLen > 0 {
-		if need := rd.pos + rd.bulkLen + 2 + minReadSpace/4; need > size {
+		need := rd.pos + rd.bulkLen + 2 + minReadSpace/4
+		size = max(size, min(need, maxBulkPrealloc))
+		if need > len(rd.buf) && need < size {
 			size = need
 		}
 	}
@@ -107,7 +124,48 @@ func (rd *Reader) Space() []byte {
 }
 
 // Advance records that n bytes were read into the region returned by Space.
-func (rd *Reader) Advance(n int) { rd.w += n }
+func (rd *Reader) Advance(n int) {
+	rd.w += n
+	if rd.w-rd.r > rd.peak {
+		rd.peak = rd.w - rd.r
+	}
+}
+
+// Trim gives back the buffer's unused room, with the rules of Redis's
+// client cron (clientsCronResizeQueryBuffer), and reports whether it did.
+// Nothing happens unless more than 4 KB are free. An idle client's buffer
+// shrinks to what it holds (never below the initial size); a busy one's is
+// cut only when over 32 KB and more than twice the most it held since the
+// last Trim, down to that peak (and never below a pending bulk). Each call
+// starts a new peak. Like Space, it invalidates Args.
+func (rd *Reader) Trim(idle bool) bool {
+	used := rd.w - rd.r
+	peak := max(rd.peak, used)
+	if rd.bulkLen > 0 {
+		peak = max(peak, rd.pos+rd.bulkLen+2)
+	}
+	rd.peak = used
+	if len(rd.buf)-used <= 4*1024 {
+		return false
+	}
+	var size int
+	switch {
+	case idle:
+		size = used
+	case len(rd.buf) > resizeThreshold && len(rd.buf)/2 > peak:
+		size = peak
+	default:
+		return false
+	}
+	size = max(size+minReadSpace/4, minReadSpace)
+	if size >= len(rd.buf) {
+		return false
+	}
+	nb := make([]byte, size)
+	copy(nb, rd.buf[rd.r:rd.w])
+	rd.buf, rd.r, rd.w = nb, 0, used
+	return true
+}
 
 // Feed appends data to the buffer (convenience for tests and fuzzing).
 func (rd *Reader) Feed(data []byte) {

@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,4 +239,105 @@ func collect(data []byte, split int) string {
 		feed(data[split:])
 	}
 	return b.String()
+}
+
+// TestReaderBulkHeaderDoesNotAllocateItsLength: a header announcing a
+// 512 MB bulk followed by 100 KB of it costs about a megabyte, not 512.
+func TestReaderBulkHeaderDoesNotAllocateItsLength(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rd := NewReader(512 << 20)
+	rd.Feed([]byte("*2\r\n$3\r\nGET\r\n$536870912\r\n"))
+	// As the server does: parse after every read.
+	for i := 0; i < 10; i++ {
+		if err := rd.Next(); err != ErrIncomplete {
+			t.Fatalf("Next = %v", err)
+		}
+		rd.Feed(bytes.Repeat([]byte("0123456789"), 1024))
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+		t.Fatalf("allocated %d bytes for a bulk of which 100 KB arrived", got)
+	}
+	if rd.Cap() > maxBulkPrealloc+minReadSpace {
+		t.Fatalf("buffer is %d bytes", rd.Cap())
+	}
+}
+
+// TestReaderBigBulkGrowsAsItArrives: a big bulk fed in pieces parses, and
+// the buffer grows with what arrived, ending within twice the bulk's size.
+func TestReaderBigBulkGrowsAsItArrives(t *testing.T) {
+	const n = 5 << 20
+	rd := NewReader(512 << 20)
+	rd.Feed([]byte("*2\r\n$4\r\nECHO\r\n$" + strconv.Itoa(n) + "\r\n"))
+	chunk := bytes.Repeat([]byte("a"), 64*1024)
+	for sent := 0; sent < n; sent += len(chunk) {
+		if err := rd.Next(); err != ErrIncomplete {
+			t.Fatalf("Next = %v", err)
+		}
+		rd.Feed(chunk)
+		if rd.Cap() > 2*(rd.Buffered()+maxBulkPrealloc) {
+			t.Fatalf("after %d bytes the buffer is %d", rd.Buffered(), rd.Cap())
+		}
+	}
+	rd.Feed([]byte("\r\n"))
+	if err := rd.Next(); err != nil || len(rd.Args) != 2 || len(rd.Args[1]) != n {
+		t.Fatalf("Next = %v, %d args", err, len(rd.Args))
+	}
+	if rd.Cap() > 2*n {
+		t.Fatalf("buffer %d for a bulk of %d", rd.Cap(), n)
+	}
+}
+
+// TestReaderTrim follows Redis's query-buffer resize rules.
+func TestReaderTrim(t *testing.T) {
+	big := "*2\r\n$4\r\nECHO\r\n$200000\r\n" + strings.Repeat("a", 200000) + "\r\n"
+	cases := []struct {
+		name    string
+		feed    string
+		idle    bool
+		trimmed bool
+		maxCap  int
+	}{
+		{"fresh buffer", "", true, false, minReadSpace},
+		{"idle after a big request", big, true, true, minReadSpace},
+		{"busy right after a big request keeps room", big, false, false, 1 << 30},
+		{"idle with half a request keeps it", big[:100000], true, true, 100000 + minReadSpace},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rd := NewReader(512 << 20)
+			rd.Feed([]byte(c.feed))
+			for rd.Next() == nil {
+			}
+			pending := string(rd.Pending())
+			if got := rd.Trim(c.idle); got != c.trimmed {
+				t.Fatalf("Trim = %v, want %v (cap %d)", got, c.trimmed, rd.Cap())
+			}
+			if rd.Cap() > c.maxCap {
+				t.Fatalf("cap %d > %d", rd.Cap(), c.maxCap)
+			}
+			if string(rd.Pending()) != pending {
+				t.Fatalf("pending bytes changed")
+			}
+		})
+	}
+	// Busy: the second cron pass after the big request (peak reset to
+	// nothing pending) cuts the buffer down.
+	rd := NewReader(512 << 20)
+	rd.Feed([]byte(big))
+	for rd.Next() == nil {
+	}
+	rd.Trim(false)
+	if !rd.Trim(false) || rd.Cap() > minReadSpace {
+		t.Fatalf("busy buffer not trimmed on the next pass: cap %d", rd.Cap())
+	}
+	// The rest of a request still parses after a trim.
+	rd.Feed([]byte(big[:1000]))
+	rd.Trim(true)
+	rd.Feed([]byte(big[1000:]))
+	if err := rd.Next(); err != nil || len(rd.Args[1]) != 200000 {
+		t.Fatalf("after trim: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -37,9 +38,21 @@ type client struct {
 	closeMu sync.Once
 	// obufSoftSince is when the output first went over the soft limit.
 	obufSoftSince time.Time
-	killReason    string
-	libName       string
-	libVer        string
+	// unsent is how much of the replies handed to write the socket has
+	// not taken yet: with the reply buffer, the output that
+	// client-output-buffer-limit measures (read by the cron under srv.mu).
+	unsent atomic.Int64
+	// replySize is the reply buffers' size, replyPeak the most a batch's
+	// replies took since replyPeakAt; lastResize is the cron's last look
+	// at the buffers (buffers.go; srv.mu).
+	replySize, replyPeak    int
+	replyPeakAt, lastResize time.Time
+	// trimReq asks the connection goroutine to trim its query buffer (the
+	// cron set a read deadline in the past to wake it).
+	trimReq    atomic.Bool
+	killReason string
+	libName    string
+	libVer     string
 	// detached: replication writes to the socket; our replies are dropped.
 	detached bool
 
@@ -198,6 +211,7 @@ func (s *Server) dropClient(c *client) {
 	c.conn.Close()
 	s.mu.Lock()
 	s.eng.Disconnect(&c.sess)
+	c.sess.Stream = nil
 	s.unsubscribeAll(c)
 	delete(s.clients, c.sess.ID)
 	for i, m := range s.monitors {
@@ -219,6 +233,12 @@ func (s *Server) dropClient(c *client) {
 func (c *client) loop() {
 	s := c.srv
 	for {
+		if c.sess.Stream != nil {
+			if !c.streamSlice() {
+				return
+			}
+			continue
+		}
 		out, closeAfter := c.runBuffered()
 		s.afterCommands()
 		if len(out) > 0 {
@@ -234,7 +254,7 @@ func (c *client) loop() {
 			}
 			continue
 		}
-		if c.more {
+		if c.more || c.sess.Stream != nil {
 			continue
 		}
 		n, rerr := c.conn.Read(c.rd.Space())
@@ -243,6 +263,9 @@ func (c *client) loop() {
 			s.stats.netIn.Add(int64(n))
 		}
 		if rerr != nil {
+			if c.trimWake(rerr) {
+				continue
+			}
 			return
 		}
 		if c.overQueryLimit() {
@@ -251,19 +274,34 @@ func (c *client) loop() {
 	}
 }
 
-// overQueryLimit reports (and logs, as Redis does) a client whose unparsed
-// input passed client-query-buffer-limit: it is to be closed.
+// overQueryLimit reports (and logs, as Redis does) a client whose input
+// not run yet — unparsed bytes plus the arguments queued in MULTI — passed
+// client-query-buffer-limit: it is to be closed. The connection's own
+// goroutine calls it without srv.mu, after each read.
 func (c *client) overQueryLimit() bool {
-	lim := c.queryLimit
-	if lim <= 0 || int64(c.rd.Buffered()) <= lim {
+	if !queryOver(c, c.queryLimit) {
 		return false
 	}
 	s := c.srv
 	s.mu.Lock()
-	info := c.info()
+	c.logQueryLimit()
 	s.mu.Unlock()
-	s.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %d)", info, c.rd.Buffered())
 	return true
+}
+
+// queryOver reports whether the client's unrun input is over lim (0 = no
+// limit). The caller owns the reader (or holds srv.mu while the owner is
+// parked).
+func queryOver(c *client, lim int64) bool {
+	return lim > 0 && int64(c.rd.Buffered())+c.sess.MultiBytes() > lim
+}
+
+// logQueryLimit logs the closing of a client over client-query-buffer-limit
+// with the line operators grep for (srv.mu held).
+func (c *client) logQueryLimit() {
+	head := c.rd.Pending()
+	head = head[:min(len(head), 64)]
+	c.srv.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)", c.info(), resp.AppendRepr(nil, string(head)))
 }
 
 // runBuffered executes every complete command in the read buffer under the
@@ -279,7 +317,7 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	defer func() {
 		s.eng.ChainClock(false)
 		s.clientBatch = false
-		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked()) {
+		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked() || c.sess.Stream != nil) {
 			c.evl.convert(c)
 		}
 		out = c.collectOutput()
@@ -292,7 +330,10 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	c.lastIO = time.Now()
 	c.more = false
 	c.yield = false
-	for !c.sess.Blocked() && !c.closing {
+	// proto-max-bulk-len applies to connections already open, as in
+	// Redis (CONFIG SET changes it under srv.mu).
+	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
+	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
 		if c.evl != nil && !s.pausedUntil.IsZero() {
 			c.yield = true
 			break
@@ -317,7 +358,13 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 			c.waitPause()
 		}
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		// A reply in slices needs the blocking writes of this goroutine
+		// (or of the one the loop hands the client to).
+		c.sess.CanStream = !c.async && !c.detached
 		s.eng.Call(&c.sess, c.rd.Args)
+		if c.checkOutputLimit() {
+			return nil, true
+		}
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
 			return nil, true
 		}
@@ -403,7 +450,7 @@ func (c *client) takeOutput() []byte {
 	out := c.w.Buf
 	c.w.Buf = c.spare[:0]
 	c.spare = out
-	c.obufSoftSince = time.Time{}
+	c.noteReplySize(out)
 	return out
 }
 
@@ -414,12 +461,61 @@ func (s *Server) replyBarrier() {
 	}
 }
 
-func (c *client) write(b []byte) {
-	n, err := c.conn.Write(b)
-	c.srv.stats.netOut.Add(int64(n))
+func (c *client) write(b []byte) error {
+	var err error
+	for len(b) > 0 && err == nil {
+		// In chunks, so that unsent follows a slow reader's progress.
+		c.unsent.Store(int64(len(b)))
+		var n int
+		n, err = c.conn.Write(b[:min(len(b), writeChunk)])
+		c.srv.stats.netOut.Add(int64(n))
+		b = b[n:]
+	}
+	c.unsent.Store(0)
 	if err != nil {
 		c.conn.Close()
 	}
+	return err
+}
+
+// writeChunk is the most one socket write is given.
+const writeChunk = 256 * 1024
+
+// streamSliceBytes is how much of a streamed reply is produced per hold
+// of the server lock (see command/stream.go).
+const streamSliceBytes = 64 * 1024
+
+// streamSlice produces the next slice of the client's streamed reply under
+// the lock and writes it, blocking until the socket takes it: a client
+// that reads slowly holds the server to one slice. False means the
+// connection is to be closed (killed, gone, over its output limit, or a
+// reply that could not be completed).
+func (c *client) streamSlice() bool {
+	s := c.srv
+	s.mu.Lock()
+	if c.closing {
+		c.sess.Stream = nil
+		s.mu.Unlock()
+		return false
+	}
+	done, ok := c.sess.Stream.Next(&c.w, streamSliceBytes)
+	if done || !ok {
+		c.sess.Stream = nil
+	}
+	if !ok {
+		s.log.Warningf("Closing client %s: the value its reply was sampling became empty before the reply was complete", c.info())
+		c.closing = true
+		s.mu.Unlock()
+		return false
+	}
+	c.lastIO = time.Now()
+	if c.checkOutputLimit() {
+		s.mu.Unlock()
+		return false
+	}
+	out := c.takeOutput()
+	s.mu.Unlock()
+	return c.write(out) == nil
 }
 
 // Push implements command.Conn: data for this client from elsewhere
@@ -486,11 +582,21 @@ func (c *client) writer(kick chan struct{}) {
 }
 
 // checkOutputLimit applies client-output-buffer-limit for the client's
-// class (srv.mu held). It returns true when the client was closed.
+// class to its pending output — replies not yet handed to the socket and
+// those the socket has not taken — (srv.mu held). It runs after every
+// command, push and streamed slice, as Redis checks on every reply, and
+// from the cron for clients whose socket is not taking its replies. It
+// returns true when the client was closed.
 func (c *client) checkOutputLimit() bool {
+	if c.detached {
+		return false // a replica's output is the replication's
+	}
 	s := c.srv
-	lim := s.set.OutputLimits[c.class()]
-	size := int64(len(c.w.Buf))
+	lim := &s.set.OutputLimits[c.class()]
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	size := int64(len(c.w.Buf)) + c.unsent.Load()
 	over := false
 	if lim.Hard > 0 && size >= lim.Hard {
 		over = true
@@ -507,7 +613,7 @@ func (c *client) checkOutputLimit() bool {
 		return false
 	}
 	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-	c.closing = true
+	c.closing = true // a stream, the owner's, ends at its next slice
 	c.w.Buf = c.w.Buf[:0]
 	c.conn.Close()
 	return true
@@ -543,15 +649,27 @@ func (c *client) waitUnblocked() bool {
 	// (to interrupt it) below: if the reader cleared it itself it could undo
 	// an interrupt that came first and block forever.
 	c.conn.SetReadDeadline(time.Time{})
+	// That also cancelled any trim request's wake-up: the cron trims a
+	// parked client's buffer itself, and asks again once it runs.
+	c.trimReq.Store(false)
 	go func() {
 		defer close(readDone)
 		buf := make([]byte, 4096)
 		for {
 			n, err := c.conn.Read(buf)
 			if n > 0 {
+				s.stats.netIn.Add(int64(n))
 				s.mu.Lock()
 				c.rd.Feed(buf[:n])
 				c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+				// A parked client is held to client-query-buffer-limit
+				// like any other: checked after every read, so what it
+				// can make us keep is the limit plus one read.
+				if queryOver(c, s.set.ClientQueryBufferLimit) {
+					c.logQueryLimit()
+					c.closing = true
+					c.conn.Close() // the next read fails: gone
+				}
 				s.mu.Unlock()
 			}
 			if err != nil {

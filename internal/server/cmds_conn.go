@@ -625,11 +625,19 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+	// Replies not yet handed to the socket are the buffer (obl); a batch
+	// the socket is still taking is one list entry (oll) of omem bytes.
+	unsent := cl.unsent.Load()
+	oll := 0
+	if unsent > 0 {
+		oll = 1
+	}
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
 		cl.sess.ID, cl.addr, cl.laddr, 8+cl.sess.ID, cl.sess.Name,
 		int64(now.Sub(cl.created).Seconds()), int64(now.Sub(cl.lastIO).Seconds()), flags, cl.sess.DB,
 		len(cl.sess.Channels), len(cl.sess.Patterns), multi, cl.qbufLen, cl.qbufCap-cl.qbufLen,
-		cl.qbufCap, len(cl.w.Buf), len(cl.w.Buf), cl.qbufCap+cap(cl.w.Buf), cmd, cl.sess.User, cl.sess.Proto)
+		cl.sess.MultiBytes(), max(cap(cl.w.Buf), cl.replySize), cl.replyPeak, len(cl.w.Buf), oll, unsent,
+		cl.qbufCap+cap(cl.w.Buf)+cap(cl.spare)+int(cl.sess.MultiBytes()), cmd, cl.sess.User, cl.sess.Proto)
 	if cl.libName != "" || cl.libVer != "" {
 		fmt.Fprintf(b, " lib-name=%s lib-ver=%s", cl.libName, cl.libVer)
 	}
@@ -646,6 +654,20 @@ func (s *Server) sortedClients() []*client {
 		}
 	}
 	return out
+}
+
+// outputLimits applies client-output-buffer-limit to clients whose socket
+// has not taken their replies, or that went over a soft limit, so that a
+// client that stops reading is closed even when it sends nothing more
+// (srv.mu held). Replicas are the replication's (their output is not
+// here).
+func (s *Server) outputLimits() {
+	for _, cl := range s.clients {
+		if cl.detached || cl.closing || (cl.unsent.Load() == 0 && cl.obufSoftSince.IsZero()) {
+			continue
+		}
+		cl.checkOutputLimit()
+	}
 }
 
 // clientTimeouts closes idle clients after `timeout` seconds (srv.mu held).

@@ -48,6 +48,8 @@ type eventLoop struct {
 	ready  []readyClient
 
 	taskQueue
+	// lastTrim is the last sweep over the clients' query buffers.
+	lastTrim time.Time
 	// wakeR/wakeW is a pipe whose read end is in the epoll set: a byte
 	// written wakes the loop for a task.
 	wakeR, wakeW int
@@ -365,6 +367,7 @@ func (l *eventLoop) run() {
 			}
 		}
 		l.runTasks(served)
+		l.trimSweep(start)
 	}
 }
 
@@ -640,4 +643,28 @@ func sockaddrToTCP(sa syscall.Sockaddr) net.Addr {
 		return &net.TCPAddr{IP: net.IP(append([]byte(nil), a.Addr[:]...)), Port: a.Port, Zone: zone}
 	}
 	return &net.TCPAddr{}
+}
+
+// trimSweep trims the query buffers of the event loop's clients, each at
+// most once a second (loop goroutine).
+func (l *eventLoop) trimSweep(now time.Time) {
+	if now.Sub(l.lastTrim) < resizeEvery {
+		return
+	}
+	l.lastTrim = now
+	s := l.s
+	s.mu.Lock()
+	for _, c := range l.byFD {
+		if c != nil && c.qbufCap > minQueryBuffer {
+			c.trimQuery(now)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// onLoop reports whether a connection is an event-loop client's raw socket
+// (srv.mu held: a client's conn changes only under it).
+func onLoop(c net.Conn) bool {
+	_, ok := c.(*fdConn)
+	return ok
 }

@@ -121,8 +121,13 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("connected_clients", normal)
 		f("cluster_connections", 0)
 		f("maxclients", s.set.MaxClients)
-		f("client_recent_max_input_buffer", 0)
-		f("client_recent_max_output_buffer", 0)
+		maxIn, maxOut := 0, int64(0)
+		for _, cl := range s.clients {
+			maxIn = max(maxIn, cl.qbufCap)
+			maxOut = max(maxOut, int64(len(cl.w.Buf))+cl.unsent.Load())
+		}
+		f("client_recent_max_input_buffer", maxIn)
+		f("client_recent_max_output_buffer", maxOut)
 		f("blocked_clients", s.eng.BlockedClients())
 		f("tracking_clients", 0)
 		f("clients_in_timeout_table", s.eng.BlockedClients())
@@ -221,8 +226,8 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("total_writes_processed", s.eng.TotalCommands)
 		f("io_threaded_reads_processed", 0)
 		f("io_threaded_writes_processed", 0)
-		f("reply_buffer_shrinks", 0)
-		f("reply_buffer_expands", 0)
+		f("reply_buffer_shrinks", s.stats.replyShrinks)
+		f("reply_buffer_expands", s.stats.replyExpands)
 	case "replication":
 		f("role", "master")
 		f("connected_slaves", 0)

@@ -211,6 +211,8 @@ type stats struct {
 	lastOps       int64
 	lastSample    time.Time
 	expiredStale  int64
+	// replyShrinks and replyExpands count reply buffer resizes (srv.mu).
+	replyShrinks, replyExpands int64
 }
 
 // Options build a server.
@@ -545,6 +547,8 @@ func (s *Server) cron() {
 			db.Resize(100)
 		}
 		s.clientTimeouts()
+		s.outputLimits()
+		s.resizeBuffers(time.Now())
 		s.idlePurgeTick(hz)
 		for _, fn := range s.OnCron {
 			fn()
