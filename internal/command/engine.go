@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type Engine struct {
 	// ReplOffset returns the replication offset after propagation, so a
 	// client's WAIT knows which offset its writes reached.
 	ReplOffset func() int64
+	// Warn, when set, logs a warning the engine raises itself: a handler
+	// that panicked, with its stack.
+	Warn func(format string, args ...any)
 
 	now   int64
 	depth int
@@ -331,7 +335,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	if s.Flags&FlagMaster != 0 {
 		e.KS.FromMaster = true
 	}
-	spec.Handler(c)
+	e.invoke(c)
 	e.KS.FromMaster = false
 	e.depth--
 	spec.Calls++
@@ -360,6 +364,50 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 		e.alsoPropagate(c.DB.ID, argv)
 	}
 	return c
+}
+
+// invoke runs c's handler and recovers from its panic, so that run's
+// bookkeeping after it (depth, clock chain, FromMaster, propagation) is
+// done whatever happens; a deferred recover costs a few nanoseconds.
+func (e *Engine) invoke(c *Ctx) {
+	mark := len(c.W.Buf)
+	defer func() {
+		if r := recover(); r != nil {
+			e.handlerPanicked(c, mark, r)
+		}
+	}()
+	c.Spec.Handler(c)
+}
+
+// handlerPanicked turns a handler's panic into an error reply and a
+// logged warning, and leaves the engine as if the command had failed.
+//
+// The reply: whatever the handler wrote before it panicked (an array's
+// header, some elements) is cut off, so the client gets exactly one reply,
+// an error, and the protocol stays in step (inside EXEC too, where the
+// transaction's other commands go on).
+//
+// Propagation: the panicking command itself never reaches replicas or the
+// AOF. Its bug would most likely panic again on a Tandem replica, and at
+// every start-up when the AOF is loaded, turning one bad command into a
+// server that cannot start. What the unit already holds is kept and
+// flushed as usual: those ops record changes that did happen (keys that
+// expired under the command, the earlier commands of an EXEC, ops the
+// handler propagated for changes it had made), and dropping them would
+// make the replicas diverge for sure. Any partial change the command made
+// to the keyspace stays on this server alone; the warning says so.
+func (e *Engine) handlerPanicked(c *Ctx, mark int, r any) {
+	if mark <= len(c.W.Buf) {
+		c.W.Buf = c.W.Buf[:mark]
+	}
+	c.block = nil
+	c.noProp = true
+	c.rewritten = nil
+	if e.Warn != nil {
+		e.Warn("Command '%s' panicked (%d args; any partial change it made is not propagated): %v\n%s",
+			c.Spec.Name, len(c.Args), r, debug.Stack())
+	}
+	c.Error(fmt.Sprintf("ERR internal error in '%s' command, see the server log", c.Spec.Name))
 }
 
 // ActiveSink is implemented by sinks that are sometimes off (no replica

@@ -493,7 +493,9 @@ func setrangeCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if off+int64(len(val)) > MaxStringSize {
+	// off > max-len, not off+len > max: the sum wraps for offsets near
+	// 2^63 and would pass the check.
+	if off > MaxStringSize-int64(len(val)) {
 		c.Error(errStringLimit)
 		return
 	}

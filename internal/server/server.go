@@ -251,6 +251,7 @@ func New(opts Options) *Server {
 	s.eng.Gate = s.gate
 	s.eng.Monitor = s.feedMonitors
 	s.eng.Slow = s.recordSlow
+	s.eng.Warn = s.log.Warningf
 	command.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	s.slow.init()
