@@ -41,7 +41,7 @@ func TestHandlerPanicLeavesEngineWorking(t *testing.T) {
 	e.Warn = func(format string, args ...any) { warned = append(warned, fmt.Sprintf(format, args...)) }
 	e.Table.Add(&Spec{Name: "boom", Arity: -1, Handler: func(c *Ctx) {
 		c.DB.SetString([]byte("half"), []byte("done"), false) // a change made before the bug
-		c.W.Array(3)                                           // a reply begun
+		c.W.Array(3)                                          // a reply begun
 		c.W.BulkString("partial")
 		var s []byte
 		_ = s[len(c.Args)+5] // index out of range
