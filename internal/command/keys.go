@@ -283,8 +283,12 @@ func ParseScanOptions(c *Ctx, args [][]byte, allowType bool) (pattern []byte, co
 
 // ParseCursor parses a SCAN cursor (an unsigned 64-bit number).
 // Like Redis's strtoul it takes one leading sign ("-1" is the largest
-// cursor).
+// cursor), and an empty argument is cursor 0 (strtoul reads no digits and
+// stops at the end, which Redis takes as success).
 func ParseCursor(c *Ctx, arg []byte) (uint64, bool) {
+	if len(arg) == 0 {
+		return 0, true
+	}
 	s, neg := string(arg), false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		s, neg = s[1:], s[0] == '-'
@@ -382,11 +386,12 @@ func renameCmd(nx bool) Handler {
 	}
 }
 
-// parseDBIndex parses a database number, writing Redis's errors.
+// parseDBIndex parses a database number, writing Redis's errors: first
+// the int32 range (as Redis's getIntFromObjectOrReply does), then the
+// number of databases.
 func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
-	n, ok := resp.ParseInt(arg)
+	n, ok := parseInt32(c, arg, "")
 	if !ok {
-		c.Error(ErrNotInt)
 		return 0, false
 	}
 	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
@@ -394,6 +399,25 @@ func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
 		return 0, false
 	}
 	return int(n), true
+}
+
+// parseInt32 parses an argument Redis reads as a C int: a non-integer gets
+// the integer error, an int64 outside int32 the range error, or msg for
+// both when it is set.
+func parseInt32(c *Ctx, arg []byte, msg string) (int64, bool) {
+	n, ok := resp.ParseInt(arg)
+	if ok && n == int64(int32(n)) {
+		return n, true
+	}
+	switch {
+	case msg != "":
+		c.Error(msg)
+	case !ok:
+		c.Error(ErrNotInt)
+	default:
+		c.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+	}
+	return 0, false
 }
 
 func copyCmd(c *Ctx) {
@@ -449,16 +473,11 @@ func copyCmd(c *Ctx) {
 }
 
 func moveCmd(c *Ctx) {
-	n, ok := resp.ParseInt(c.Args[2])
-	if !ok || n != int64(int32(n)) {
-		c.Error(ErrNotInt)
+	n, ok := parseDBIndex(c, c.Args[2])
+	if !ok {
 		return
 	}
-	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
-		c.Error("ERR DB index is out of range")
-		return
-	}
-	if int(n) == c.DB.ID {
+	if n == c.DB.ID {
 		c.Error("ERR source and destination objects are the same")
 		return
 	}
@@ -512,14 +531,12 @@ func flushCmd(all bool) Handler {
 }
 
 func swapdbCmd(c *Ctx) {
-	a, ok1 := resp.ParseInt(c.Args[1])
-	if !ok1 {
-		c.Error("ERR invalid first DB index")
+	a, ok := parseInt32(c, c.Args[1], "ERR invalid first DB index")
+	if !ok {
 		return
 	}
-	b, ok2 := resp.ParseInt(c.Args[2])
-	if !ok2 {
-		c.Error("ERR invalid second DB index")
+	b, ok := parseInt32(c, c.Args[2], "ERR invalid second DB index")
+	if !ok {
 		return
 	}
 	n := int64(len(c.E.KS.DBs))
@@ -540,16 +557,11 @@ func swapdbCmd(c *Ctx) {
 }
 
 func selectCmd(c *Ctx) {
-	n, ok := resp.ParseInt(c.Args[1])
+	n, ok := parseDBIndex(c, c.Args[1])
 	if !ok {
-		c.Error(ErrNotInt)
 		return
 	}
-	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
-		c.Error("ERR DB index is out of range")
-		return
-	}
-	c.S.DB = int(n)
+	c.S.DB = n
 	c.W.OK()
 }
 

@@ -495,12 +495,12 @@ func setrangeCmd(c *Ctx) {
 	}
 	// off > max-len, not off+len > max: the sum wraps for offsets near
 	// 2^63 and would pass the check.
-	if off > MaxStringSize-int64(len(val)) {
-		c.Error(errStringLimit)
+	if len(val) == 0 { // an existing key: its length, whatever the offset
+		c.W.Int(int64(len(e.Str())))
 		return
 	}
-	if len(val) == 0 {
-		c.W.Int(int64(len(e.Str())))
+	if off > MaxStringSize-int64(len(val)) {
+		c.Error(errStringLimit)
 		return
 	}
 	b, _ := mutableString(c, c.Args[1])
