@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // Hostile integers and floats: every command that does arithmetic on a
@@ -276,4 +278,82 @@ func TestSetrangeHugeOffset(t *testing.T) {
 		t.Fatalf("TTL a: %q, want (55,60]", got)
 	}
 	checkHealthy(t, other)
+}
+
+// TestExecAbortedByServerState: when between MULTI and EXEC the server
+// became a read-only replica or lost the replicas min-replicas-to-write
+// asks for, EXEC refuses the whole transaction with EXECABORT and the
+// reason, as Redis 7.0 does, and runs none of it. Compared with Redis
+// when it is installed.
+func TestExecAbortedByServerState(t *testing.T) {
+	t.Parallel()
+	nowhere := strconv.Itoa(testutil.FreePort(t)) // a master that never answers
+	script := func(addr string) []string {
+		a, b := dialRaw(t, addr), dialRaw(t, addr)
+		var out []string
+		do := func(rc *rawConn, args ...string) { out = append(out, strings.Join(args, " ")+" -> "+rc.do(args...)) }
+		// min-replicas-to-write raised under a queued write.
+		do(a, "MULTI")
+		do(a, "SET", "k", "1")
+		do(a, "INCR", "n")
+		do(b, "CONFIG", "SET", "min-replicas-to-write", "1")
+		do(a, "EXEC")
+		do(a, "EXEC")
+		do(b, "CONFIG", "SET", "min-replicas-to-write", "0")
+		do(a, "MGET", "k", "n")
+		// On a replica, a transaction with a write is refused whole; but a
+		// client whose WATCH failed before it queued anything has nothing
+		// queued (Redis does not queue then) and gets the null reply.
+		c := dialRaw(t, addr)
+		do(b, "SET", "w", "0")
+		do(a, "WATCH", "w")
+		do(b, "SET", "w", "1")
+		do(a, "MULTI")
+		do(a, "GET", "w")
+		do(a, "SET", "k", "2")
+		do(a, "MULTI")
+		do(c, "WATCH", "w")
+		do(c, "MULTI")
+		do(c, "SET", "k", "3")
+		do(b, "SET", "w", "2")
+		do(b, "REPLICAOF", "127.0.0.1", nowhere)
+		do(a, "EXEC")
+		do(c, "EXEC")
+		do(c, "EXEC")
+		// A read-only transaction still runs.
+		do(a, "MULTI")
+		do(a, "GET", "w")
+		do(a, "EXEC")
+		do(a, "GET", "k")
+		do(b, "REPLICAOF", "NO", "ONE")
+		return out
+	}
+	got := script(startTandem(t).Addr())
+	want := []string{
+		"MULTI -> +OK\r\n", "SET k 1 -> +QUEUED\r\n", "INCR n -> +QUEUED\r\n",
+		"CONFIG SET min-replicas-to-write 1 -> +OK\r\n",
+		"EXEC -> -EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n",
+		"EXEC -> -ERR EXEC without MULTI\r\n",
+		"CONFIG SET min-replicas-to-write 0 -> +OK\r\n",
+		"MGET k n -> *2\r\n$-1\r\n$-1\r\n",
+		"SET w 0 -> +OK\r\n", "WATCH w -> +OK\r\n", "SET w 1 -> +OK\r\n",
+		"MULTI -> +OK\r\n", "GET w -> +QUEUED\r\n", "SET k 2 -> +QUEUED\r\n",
+		"MULTI -> -ERR MULTI calls can not be nested\r\n",
+		"WATCH w -> +OK\r\n", "MULTI -> +OK\r\n", "SET k 3 -> +QUEUED\r\n", "SET w 2 -> +OK\r\n",
+		"REPLICAOF 127.0.0.1 " + nowhere + " -> +OK\r\n",
+		"EXEC -> *-1\r\n",
+		"EXEC -> -EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica.\r\n",
+		"EXEC -> -ERR EXEC without MULTI\r\n",
+		"MULTI -> +OK\r\n", "GET w -> +QUEUED\r\n", "EXEC -> *1\r\n$1\r\n2\r\n",
+		"GET k -> $-1\r\n",
+		"REPLICAOF NO ONE -> +OK\r\n",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tandem:\n%q\nwant:\n%q", got, want)
+	}
+	if _, err := exec.LookPath("redis-server"); err == nil {
+		if ref := script(startRedis(t).Addr()); strings.Join(ref, "\n") != strings.Join(want, "\n") {
+			t.Errorf("redis 7.0:\n%q\nthe test expects:\n%q", ref, want)
+		}
+	}
 }

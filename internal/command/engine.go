@@ -214,6 +214,13 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
 			return
 		}
+		// A transaction already doomed (a failed WATCH, a queueing error)
+		// keeps nothing, as in Redis: EXEC will not run it, and the
+		// server's refusals at EXEC time look at queued commands only.
+		if s.Flags&(FlagDirtyCAS|FlagDirtyExec) != 0 {
+			s.W.Simple("QUEUED")
+			return
+		}
 		q := queued{spec: spec, args: make([][]byte, len(args))}
 		for i, a := range args {
 			q.args[i] = append([]byte(nil), a...)
