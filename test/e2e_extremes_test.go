@@ -120,6 +120,9 @@ var extremeCases = []diffCase{
 		"SELECT 2147483648", "SELECT -2147483649", "SELECT 16", "SET k v", "COPY k k2 DB 2147483648",
 		"MOVE k 2147483648", "SWAPDB 2147483648 0", "SWAPDB 0 -2147483649",
 	}},
+	{name: "exec_refused", cmds: []string{
+		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",
+	}},
 	{name: "wait_args", cmds: []string{
 		"WAIT 1 -5", "WAIT x 0", "WAIT 0 x", "WAIT 0 9223372036854775807", "WAIT 0 1.5",
 	}},

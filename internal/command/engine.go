@@ -189,12 +189,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	s.LastCmd = fullName(spec, args)
 	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
 		spec.Rejected++
-		e.reject(s, ErrArity(spec.Name))
+		e.rejectCmd(s, spec, ErrArity(spec.Name))
 		return
 	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
 		spec.Rejected++
-		e.reject(s, "NOAUTH Authentication required.")
+		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
 		return
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
@@ -205,7 +205,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if e.Gate != nil {
 		if msg := e.Gate(s, spec, args); msg != "" {
 			spec.Rejected++
-			e.reject(s, msg)
+			e.rejectCmd(s, spec, msg)
 			return
 		}
 	}
@@ -272,6 +272,18 @@ func (e *Engine) reject(s *Session, msg string) {
 		s.Flags |= FlagDirtyExec
 	}
 	s.W.Error(msg)
+}
+
+// rejectCmd refuses a known command. A refused EXEC ends its transaction
+// (Redis's execCommandAbort): the client learns it left MULTI, and why.
+// The reason keeps its code (READONLY, NOREPLICAS…) except a plain ERR,
+// which Redis formats without one there.
+func (e *Engine) rejectCmd(s *Session, spec *Spec, msg string) {
+	if spec.Name == "exec" && s.InMulti() {
+		e.discard(s)
+		msg = "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+	}
+	e.reject(s, msg)
 }
 
 // CountError records an error reply under its code, the first word, as
