@@ -120,6 +120,12 @@ var extremeCases = []diffCase{
 		"SELECT 2147483648", "SELECT -2147483649", "SELECT 16", "SET k v", "COPY k k2 DB 2147483648",
 		"MOVE k 2147483648", "SWAPDB 2147483648 0", "SWAPDB 0 -2147483649",
 	}},
+	{name: "scan_cursor", cmds: []string{
+		"SADD s a", "HSET h f v", "ZADD z 1 m", "RPUSH l x",
+		"~SCAN \"\"", "~SCAN \"0\\x00\"", "~SCAN \"0\\x00junk\"", "~SCAN \"\\x00\"", "~SCAN \"-\\x00\"", "~SCAN \" 0\"",
+		"~SCAN +0", "~SCAN -", "~SCAN 18446744073709551616", "SSCAN s \"\"", "HSCAN h \"0\\x00\"", "ZSCAN z \"0\\x00\"",
+		"HSCAN l \"\" MATCH h*", "~SCAN \"1\\x00\" MATCH \\ COUNT \"\\x00\"",
+	}},
 	{name: "exec_refused", cmds: []string{
 		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",
 	}},
@@ -186,7 +192,7 @@ func TestExtremeArguments(t *testing.T) {
 			var diffs []string
 			for _, line := range tc.cmds {
 				mode := byte(0)
-				if line != "" && strings.ContainsRune("?#%", rune(line[0])) {
+				if line != "" && strings.ContainsRune("?#%~", rune(line[0])) {
 					mode, line = line[0], line[1:]
 				}
 				args := splitCmd(line)
@@ -204,6 +210,8 @@ func TestExtremeArguments(t *testing.T) {
 					same = true
 				case '?':
 					same = len(got) > 0 && len(want) > 0 && got[0] == want[0]
+				case '~':
+					same = unordered(got) == unordered(want)
 				case '%':
 					if got[0] != '-' && want[0] != '-' {
 						g, _, _ := strings.Cut(got, "\r\n")

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -283,9 +284,12 @@ func ParseScanOptions(c *Ctx, args [][]byte, allowType bool) (pattern []byte, co
 
 // ParseCursor parses a SCAN cursor (an unsigned 64-bit number).
 // Like Redis's strtoul it takes one leading sign ("-1" is the largest
-// cursor), and an empty argument is cursor 0 (strtoul reads no digits and
-// stops at the end, which Redis takes as success).
+// cursor). Redis only checks that strtoul stopped at a NUL, so the
+// argument ends at its first NUL byte, and an empty one is cursor 0.
 func ParseCursor(c *Ctx, arg []byte) (uint64, bool) {
+	if i := bytes.IndexByte(arg, 0); i >= 0 {
+		arg = arg[:i]
+	}
 	if len(arg) == 0 {
 		return 0, true
 	}
