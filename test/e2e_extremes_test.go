@@ -126,6 +126,15 @@ var extremeCases = []diffCase{
 		"~SCAN +0", "~SCAN -", "~SCAN 18446744073709551616", "SSCAN s \"\"", "HSCAN h \"0\\x00\"", "ZSCAN z \"0\\x00\"",
 		"HSCAN l \"\" MATCH h*", "~SCAN \"1\\x00\" MATCH \\ COUNT \"\\x00\"",
 	}},
+	{name: "option_order", cmds: []string{
+		"SET s v", "ZADD z 1 a",
+		"GETEX missing PX -100", "GETEX missing EXAT 0", "GETEX missing PXAT \"\"",
+		"GETEX z PXAT 0", "GETEX z EX x", "GETEX s EX 9223372036854775806 4294967295", "GETEX s EXAT \"\" L",
+		"GETEX s PX 0", "GETEX s EX x", "GETEX s EX 9223372036854775807", "GET s",
+		"SET dst c GET PXAT x junk", "SET dst c PX 0 NX XX", "SET dst c EX x", "SET dst c EX 0 GET", "SET z c EX 0 GET",
+		"EXPIRE s 1.5 count", "PEXPIRE z 1.5 GT 0x10", "EXPIREAT s x NX GT", "PEXPIREAT s x NX s", "EXPIRE s x GT LT",
+		"EXPIRE s 9223372036854775807 XX", "TTL s",
+	}},
 	{name: "exec_refused", cmds: []string{
 		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",
 	}},

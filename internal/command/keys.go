@@ -100,11 +100,7 @@ func typeCmd(c *Ctx) {
 
 func expireCmd(unit int64, abs bool) Handler {
 	return func(c *Ctx) {
-		v, ok := resp.ParseInt(c.Args[2])
-		if !ok {
-			c.Error(ErrNotInt)
-			return
-		}
+		// The options first, then the time, in Redis's order.
 		nx, xx, gt, lt := false, false, false, false
 		for _, a := range c.Args[3:] {
 			switch strings.ToUpper(string(a)) {
@@ -127,6 +123,11 @@ func expireCmd(unit int64, abs bool) Handler {
 		}
 		if gt && lt {
 			c.Error("ERR GT and LT options at the same time are not compatible")
+			return
+		}
+		v, ok := resp.ParseInt(c.Args[2])
+		if !ok {
+			c.Error(ErrNotInt)
 			return
 		}
 		if v > math.MaxInt64/unit || v < math.MinInt64/unit {

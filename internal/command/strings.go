@@ -153,6 +153,7 @@ func setCmd(c *Ctx) {
 	flags := 0
 	var when int64
 	var expOpt string
+	var expArg []byte
 	for i := 3; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		hasNext := i+1 < len(c.Args)
@@ -167,14 +168,19 @@ func setCmd(c *Ctx) {
 			flags |= fKeepTTL
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&fKeepTTL == 0 && (flags&fExpire == 0 || a == expOpt) && hasNext:
 			expOpt = a // Redis accepts the same option repeated; the last wins
-			var ok bool
-			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
-				return
-			}
+			expArg = c.Args[i+1]
 			flags |= fExpire
 			i++
 		default:
 			c.Error(ErrSyntax)
+			return
+		}
+	}
+	// The expire value is checked once every option is known to be
+	// well-formed, as Redis does: a syntax error wins over a bad value.
+	if expArg != nil {
+		var ok bool
+		if when, ok = expireOption(c, expOpt, expArg); !ok {
 			return
 		}
 	}
@@ -279,16 +285,14 @@ func getdelCmd(c *Ctx) {
 func getexCmd(c *Ctx) {
 	var when int64
 	var expOpt string
+	var expArg []byte
 	mode := "" // "", "expire", "persist"
 	for i := 2; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		switch {
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && (mode == "" || a == expOpt) && i+1 < len(c.Args):
 			expOpt = a // the same option may repeat; the last wins
-			var ok bool
-			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
-				return
-			}
+			expArg = c.Args[i+1]
 			mode = "expire"
 			i++
 		case a == "PERSIST" && (mode == "" || mode == "persist"):
@@ -305,6 +309,14 @@ func getexCmd(c *Ctx) {
 	if e == nil {
 		c.W.Null()
 		return
+	}
+	// Redis checks the expire value last: after the syntax, the key's
+	// existence and its type.
+	if expArg != nil {
+		var ok bool
+		if when, ok = expireOption(c, expOpt, expArg); !ok {
+			return
+		}
 	}
 	c.W.BulkString(e.Str())
 	key := c.Args[1]
