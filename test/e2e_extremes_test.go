@@ -135,6 +135,12 @@ var extremeCases = []diffCase{
 		"EXPIRE s 1.5 count", "PEXPIRE z 1.5 GT 0x10", "EXPIREAT s x NX GT", "PEXPIREAT s x NX s", "EXPIRE s x GT LT",
 		"EXPIRE s 9223372036854775807 XX", "TTL s",
 	}},
+	{name: "bit_arg_order", cmds: []string{
+		"SET n 10", "RPUSH L a",
+		"BITCOUNT n missing", "BITCOUNT nokey missing", "BITCOUNT hll \"\" 11 BYTE", "BITCOUNT L -1", "BITCOUNT L 0 1 x",
+		"BITCOUNT nokey 0 1 2 3", "BITCOUNT n 0 1 2 3", "BITCOUNT n x 1", "BITCOUNT n 0 -1 x",
+		"BITPOS nokey 1 0 1 BIT x y", "BITPOS n 1 0 1 BIT x", "BITPOS L 1 0 1 BIT x", "BITPOS L 2", "BITPOS nokey 1 x",
+	}},
 	{name: "exec_refused", cmds: []string{
 		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",
 	}},

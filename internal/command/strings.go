@@ -701,18 +701,21 @@ func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok
 }
 
 func bitcountCmd(c *Ctx) {
-	if len(c.Args) != 2 && len(c.Args) != 4 && len(c.Args) != 5 {
-		c.Error(ErrSyntax)
-		return
-	}
+	// Redis looks the key up first: a missing key counts 0 and a wrong
+	// type is WRONGTYPE, whatever the other arguments.
 	e, ok := lookupString(c, c.Args[1])
 	if !ok {
 		return
 	}
-	var s string
-	if e != nil {
-		s = e.Str()
+	if e == nil {
+		c.W.Int(0)
+		return
 	}
+	if len(c.Args) != 2 && len(c.Args) != 4 && len(c.Args) != 5 {
+		c.Error(ErrSyntax)
+		return
+	}
+	s := e.Str()
 	from, to := int64(0), int64(len(s))*8
 	if len(c.Args) > 2 {
 		if from, to, ok = bitRange(c, c.Args[2:], int64(len(s)), true); !ok {
@@ -749,10 +752,6 @@ func bitposCmd(c *Ctx) {
 		c.Error("ERR The bit argument must be 1 or 0.")
 		return
 	}
-	if len(c.Args) > 6 {
-		c.Error(ErrSyntax)
-		return
-	}
 	e, ok := lookupString(c, c.Args[1])
 	if !ok {
 		return
@@ -763,6 +762,10 @@ func bitposCmd(c *Ctx) {
 		} else {
 			c.W.Int(0)
 		}
+		return
+	}
+	if len(c.Args) > 6 { // checked after the key, as Redis does
+		c.Error(ErrSyntax)
 		return
 	}
 	s := e.Str()
