@@ -27,6 +27,8 @@ var extremeValues = []string{
 	"536870911",
 	"nan", "NaN", "inf", "-inf", "+inf",
 	"0", "-1", "1", `""`, "1.5", "-0.5", "1e300", "0x10",
+	"2147483648", "-2147483649", "18446744073709551615", "-0",
+	"1e400", "-1e400", "1e5000", "5e-324", "1e-400", `" 1"`, `"1 "`, `"1\x00"`, "+1", "00001",
 }
 
 // An extremeGroup expands each line holding {V} once per extreme value
@@ -108,7 +110,7 @@ var extremeGroups = []extremeGroup{
 // hugeNegativeCounts ask *RANDMEMBER for more elements than any memory
 // holds: another part of issue 14 streams those replies, they are not
 // argument checks.
-var hugeNegativeCounts = []string{"-9223372036854775807", "-4294967296"}
+var hugeNegativeCounts = []string{"-9223372036854775807", "-4294967296", "-2147483649"}
 
 // The cases that found bugs, with the server's health checked after.
 var extremeCases = []diffCase{
