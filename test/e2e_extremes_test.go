@@ -101,9 +101,12 @@ var extremeGroups = []extremeGroup{
 		"ZMPOP {V} z MIN", "ZMPOP 1 z MIN COUNT {V}", "BZMPOP {V} 1 z MIN", "BZMPOP 0 {V} z MIN",
 		"ZPOPMIN z {V}", "ZPOPMAX z {V}", "BZPOPMIN z {V}", "BZPOPMAX z {V}",
 		"%ZSCAN z 0 COUNT {V}",
+		"ZRANGEBYSCORE z ({V} +inf", "ZCOUNT z -inf ({V}", "ZRANGE z ({V} +inf BYSCORE", "ZADD z XX CH INCR {V} a",
+		"ZADD z GT CH {V} a", "ZINTER 1 z WEIGHTS {V} AGGREGATE MAX WITHSCORES", "ZUNIONSTORE d 2 z z WEIGHTS 1 {V}",
+		"ZRANGEBYLEX z - + LIMIT {V} {V}", "ZRANGESTORE d z 0 -1 BYSCORE LIMIT {V} 1", "ZMSCORE z a", "ZSCORE z a",
 	}, skipValues: hugeNegativeCounts},
 	{name: "keys", setup: []string{"DEL k", "SET k v"}, lines: []string{
-		"%SCAN 0 COUNT {V}", "%SCAN {V}", "WAIT {V} 1", "WAIT 0 {V}",
+		"%SCAN 0 COUNT {V}", "%SCAN {V}", "%SCAN 0 COUNT {V} TYPE string", "LPOS l c RANK {V} MAXLEN {V}", "WAIT {V} 1", "WAIT 0 {V}",
 	}},
 }
 
