@@ -485,25 +485,29 @@ func (e *Engine) flushUnit() {
 		e.noWrap = false
 		return
 	}
-	wrap := len(e.unit) > 1 && !e.noWrap
+	// The unit is emptied before the sinks see it: should one of them
+	// panic, the next command must not send these ops again. (The slice
+	// keeps its array; nothing adds ops while the sinks run.)
+	unit := e.unit
+	e.unit = e.unit[:0]
+	wrap := len(unit) > 1 && !e.noWrap
+	e.noWrap = false
 	for _, sink := range e.Sinks {
 		if wrap {
-			sink.Propagate(e.unit[0].db, argMulti)
+			sink.Propagate(unit[0].db, argMulti)
 		}
-		for _, op := range e.unit {
+		for _, op := range unit {
 			sink.Propagate(op.db, e.argvOf(op))
 		}
 		if wrap {
-			sink.Propagate(e.unit[len(e.unit)-1].db, argExec)
+			sink.Propagate(unit[len(unit)-1].db, argExec)
 		}
 	}
-	e.unit = e.unit[:0]
 	e.unitArgs = e.unitArgs[:0]
 	if cap(e.unitBuf) > 1<<20 {
 		e.unitBuf = nil // one huge command must not pin its buffer
 	}
 	e.unitBuf = e.unitBuf[:0]
-	e.noWrap = false
 }
 
 // PropagateNow sends one op outside any command (active expiry, PING to

@@ -139,3 +139,38 @@ func BenchmarkCall(b *testing.B) {
 		})
 	}
 }
+
+// panicSink panics on its first op, then records like recordSink.
+type panicSink struct {
+	recordSink
+	armed bool
+}
+
+func (p *panicSink) Propagate(db int, argv [][]byte) {
+	if p.armed {
+		p.armed = false
+		panic("sink failure")
+	}
+	p.recordSink.Propagate(db, argv)
+}
+
+// A sink that panics (the server recovers it per connection) must not get
+// the failed unit again with the next write.
+func TestSinkPanicDoesNotRepeatUnit(t *testing.T) {
+	e := NewEngine(keyspace.New(1))
+	sink := &panicSink{armed: true}
+	e.Sinks = []Propagator{sink}
+	s := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sink's panic did not reach the caller")
+			}
+		}()
+		e.Call(s, [][]byte{[]byte("SET"), []byte("a"), []byte("1")})
+	}()
+	e.Call(s, [][]byte{[]byte("SET"), []byte("b"), []byte("2")})
+	if got := strings.Join(sink.take(), "|"); got != "0:SET b 2" {
+		t.Fatalf("after a sink's panic the next write propagated %q, want only SET b 2", got)
+	}
+}
