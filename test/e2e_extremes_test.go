@@ -161,6 +161,17 @@ var extremeCases = []diffCase{
 		"SET i4 10 GET", "OBJECT ENCODING i4", "SET i5 10 EX 100", "OBJECT ENCODING i5", "SET i6 10 KEEPTTL", "OBJECT ENCODING i6",
 		"INCRBYFLOAT fi 10", "INCR fi", "OBJECT ENCODING fi", "SETBIT sb 1 1", "OBJECT ENCODING sb", "MSETNX mn 5", "OBJECT ENCODING mn",
 	}},
+	{name: "queued_subcommands", cmds: []string{
+		"MULTI", "CLIENT NO-EVICT", "EXEC",
+		"MULTI", "CLIENT SETNAME -5 007", "EXEC",
+		"MULTI", "COMMAND COUNT [a", "EXEC",
+		"MULTI", "OBJECT REFCOUNT", "EXEC",
+		"MULTI", "PUBSUB NUMPAT L", "EXEC",
+		"MULTI", "SLOWLOG ttl", "EXEC",
+		"MULTI", "CONFIG GET", "EXEC",
+		"MULTI", "OBJECT ENCODING k", "OBJECT FREQ", "EXEC",
+		"MULTI", "SET k 1", "OBJECT ENCODING k", "CLIENT GETNAME", "SLOWLOG LEN", "EXEC",
+	}},
 	{name: "exec_refused", cmds: []string{
 		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",
 	}},

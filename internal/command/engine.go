@@ -214,6 +214,10 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
 			return
 		}
+		if msg := checkQueuedSubcommand(spec, args); msg != "" {
+			e.reject(s, msg)
+			return
+		}
 		// A transaction already doomed (a failed WATCH, a queueing error)
 		// keeps nothing, as in Redis: EXEC will not run it, and the
 		// server's refusals at EXEC time look at queued commands only.
