@@ -342,6 +342,9 @@ func TestSetrangeHugeOffset(t *testing.T) {
 // asks for, EXEC refuses the whole transaction with EXECABORT and the
 // reason, as Redis 7.0 does, and runs none of it. Compared with Redis
 // when it is installed.
+// waitOnReplica is Redis 7.0's reply to WAIT on a replica.
+const waitOnReplica = "-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n"
+
 func TestExecAbortedByServerState(t *testing.T) {
 	t.Parallel()
 	nowhere := strconv.Itoa(testutil.FreePort(t)) // a master that never answers
@@ -382,7 +385,14 @@ func TestExecAbortedByServerState(t *testing.T) {
 		do(a, "GET", "w")
 		do(a, "EXEC")
 		do(a, "GET", "k")
+		// WAIT on a replica is refused before its arguments are read.
+		do(b, "WAIT", "1", "-5")
+		do(b, "WAIT", "x", "0")
 		do(b, "REPLICAOF", "NO", "ONE")
+		do(b, "WAIT", "1", "-5")
+		do(b, "WAIT", "x", "0")
+		do(b, "WAIT", "0", "x")
+		do(b, "WAIT", "0", "9223372036854775807")
 		return out
 	}
 	got := script(startTandem(t).Addr())
@@ -403,7 +413,12 @@ func TestExecAbortedByServerState(t *testing.T) {
 		"EXEC -> -ERR EXEC without MULTI\r\n",
 		"MULTI -> +OK\r\n", "GET w -> +QUEUED\r\n", "EXEC -> *1\r\n$1\r\n2\r\n",
 		"GET k -> $-1\r\n",
+		"WAIT 1 -5 -> " + waitOnReplica, "WAIT x 0 -> " + waitOnReplica,
 		"REPLICAOF NO ONE -> +OK\r\n",
+		"WAIT 1 -5 -> -ERR timeout is negative\r\n",
+		"WAIT x 0 -> -ERR value is not an integer or out of range\r\n",
+		"WAIT 0 x -> -ERR timeout is not an integer or out of range\r\n",
+		"WAIT 0 9223372036854775807 -> :0\r\n",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tandem:\n%q\nwant:\n%q", got, want)
