@@ -174,3 +174,34 @@ func TestSinkPanicDoesNotRepeatUnit(t *testing.T) {
 		t.Fatalf("after a sink's panic the next write propagated %q, want only SET b 2", got)
 	}
 }
+
+// A blocked client whose command panics when the engine re-runs it (a key
+// became ready) is unblocked with the error reply; the writer that woke
+// it is not affected.
+func TestHandlerPanicWhileServingBlocked(t *testing.T) {
+	e := NewEngine(keyspace.New(1))
+	e.Warn = func(string, ...any) {}
+	e.Table.Add(&Spec{Name: "bboom", Arity: 2, Handler: func(c *Ctx) {
+		if _, rerun := c.readyKey(); !rerun {
+			c.Block([][]byte{c.Args[1]}, 0, func(w *resp.Writer) { w.Null() })
+			return
+		}
+		panic("bug in a blocking command")
+	}})
+	waiter := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
+	e.Call(waiter, [][]byte{[]byte("BBOOM"), []byte("q")})
+	if !waiter.Blocked() {
+		t.Fatal("BBOOM did not block")
+	}
+	writer := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
+	e.Call(writer, [][]byte{[]byte("RPUSH"), []byte("q"), []byte("x")})
+	if got := string(writer.W.Buf); got != ":1\r\n" {
+		t.Fatalf("RPUSH replied %q", got)
+	}
+	if waiter.Blocked() || e.BlockedClients() != 0 || e.depth != 0 {
+		t.Fatalf("after the panic: blocked %v, blocked clients %d, depth %d", waiter.Blocked(), e.BlockedClients(), e.depth)
+	}
+	if got, want := string(waiter.W.Buf), "-ERR internal error in 'bboom' command, see the server log\r\n"; got != want {
+		t.Fatalf("the blocked client got %q, want %q", got, want)
+	}
+}
