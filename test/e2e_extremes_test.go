@@ -156,6 +156,7 @@ var extremeCases = []diffCase{
 		"SET n 10", "RPUSH L a",
 		"BITCOUNT n missing", "BITCOUNT nokey missing", "BITCOUNT hll \"\" 11 BYTE", "BITCOUNT L -1", "BITCOUNT L 0 1 x",
 		"BITCOUNT nokey 0 1 2 3", "BITCOUNT n 0 1 2 3", "BITCOUNT n x 1", "BITCOUNT n 0 -1 x",
+		"BITPOS missing 0 6 4611686018427387904 BYTE 2147483647", "BITPOS missing 1 6 4611686018427387904 BYTE 2147483647",
 		"BITPOS nokey 1 0 1 BIT x y", "BITPOS n 1 0 1 BIT x", "BITPOS L 1 0 1 BIT x", "BITPOS L 2", "BITPOS nokey 1 x",
 	}},
 	// (Not compared: INCRBYFLOAT's integral result, "1", is embstr in
@@ -183,6 +184,15 @@ var extremeCases = []diffCase{
 		"MULTI", "CONFIG GET", "EXEC",
 		"MULTI", "OBJECT ENCODING k", "OBJECT FREQ", "EXEC",
 		"MULTI", "SET k 1", "OBJECT ENCODING k", "CLIENT GETNAME", "SLOWLOG LEN", "EXEC",
+		"MULTI", "OBJECT FREQ l 1.5", "EXEC", "MULTI", "CLIENT ID +inf", "EXEC",
+		"MULTI", "MEMORY MALLOC-STATS L", "EXEC", "MULTI", "SLOWLOG 4294967296", "EXEC",
+	}},
+	{name: "nul_and_long_in_errors", cmds: []string{
+		"SET s v", "EXPIREAT s 253402300800 GT \"\\x00\"", "EXPIRE s 10 \"a\\x00b\"",
+		"COMMAND \"\\x00\"", "OBJECT \"x\\x00y\" k", "NOSUCH \"a\\x00b\" c", "\"NO\\x00SUCH\" a",
+		"NOSUCH " + strings.Repeat("a", 100) + " " + strings.Repeat("b", 100) + " c",
+		"NOSUCH " + strings.Repeat("a", 200) + " b",
+		"OBJECT " + strings.Repeat("x", 200), "OBJECT HELP l", "OBJECT help", "OBJECT NOPE k", "OBJECT NOPE",
 	}},
 	{name: "exec_refused", cmds: []string{
 		"MULTI", "SET k v", "EXEC extra", "EXEC", "GET k", "MULTI", "EXEC", "EXEC",

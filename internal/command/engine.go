@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -124,24 +125,44 @@ func registerAll(t *Table) {
 // without touching registerAll's signature.
 var extraCommands []*Spec
 
-// ErrUnknown formats Redis 7.0's unknown-command error.
+// ErrUnknown formats Redis 7.0's unknown-command error. Like Redis's
+// printf, it reads each argument as a C string (up to a NUL byte) and
+// gives the quoted arguments 128 bytes in all: each is cut to what is left
+// of them, and none follows once they are used up.
 func ErrUnknown(args [][]byte) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", truncate(args[0]))
+	var quoted []byte
 	for _, a := range args[1:] {
-		if b.Len() > 128 {
+		if len(quoted) >= 128 {
 			break
 		}
-		fmt.Fprintf(&b, "'%s' ", truncate(a))
+		a = cstr(a)
+		if room := 128 - len(quoted); len(a) > room {
+			a = a[:room]
+		}
+		quoted = append(quoted, '\'')
+		quoted = append(quoted, a...)
+		quoted = append(quoted, "' "...)
 	}
-	return b.String()
+	return "ERR unknown command '" + truncate(args[0]) + "', with args beginning with: " + string(quoted)
 }
 
+// truncate is Redis's "%.128s" of an argument: at most 128 bytes, up to
+// the first NUL.
 func truncate(b []byte) string {
+	b = cstr(b)
 	if len(b) > 128 {
 		b = b[:128]
 	}
 	return string(b)
+}
+
+// cstr is b as C code reads it: up to its first NUL byte. Redis formats
+// arguments into its error messages with %s, so a NUL ends them there.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // ErrArity formats the wrong-number-of-arguments error.

@@ -113,7 +113,7 @@ func expireCmd(unit int64, abs bool) Handler {
 			case "LT":
 				lt = true
 			default:
-				c.Error("ERR Unsupported option " + string(a))
+				c.Error("ERR Unsupported option " + string(cstr(a)))
 				return
 			}
 		}
@@ -607,7 +607,7 @@ func objectCmd(c *Ctx) {
 	switch sub {
 	case "encoding", "refcount", "idletime", "freq":
 	default:
-		c.Error("ERR unknown subcommand '" + string(c.Args[1]) + "'. Try OBJECT HELP.")
+		c.Error(ErrSubcommand(c.Spec, c.Args[1])) // OBJECT HELP x: help's arity
 		return
 	}
 	e := lookupNoTouch(c, c.Args[2])
