@@ -451,3 +451,28 @@ func TestExecAbortedByServerState(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitHugeTimeout: WAIT with a timeout too large to add to the time
+// waits for good, as in Redis (whose deadline overflows and never fires),
+// instead of ending at once on a wrapped duration.
+func TestWaitHugeTimeout(t *testing.T) {
+	t.Parallel()
+	addrs := []string{startTandem(t).Addr()}
+	if _, err := exec.LookPath("redis-server"); err == nil {
+		addrs = append(addrs, startRedis(t).Addr())
+	}
+	for _, addr := range addrs {
+		rc := dialRaw(t, addr)
+		if got := rc.do("WAIT", "1", "100"); got != ":0\r\n" {
+			t.Fatalf("%s: WAIT 1 100: %q", addr, got)
+		}
+		// 2^63-1 ms, and ms whose nanoseconds wrap int64 to just below 0.
+		for _, ms := range []string{"9223372036854775807", "18446744073709"} {
+			rc := dialRaw(t, addr)
+			rc.send(encode("WAIT", "1", ms))
+			if got, err := rc.tryRead(1500 * time.Millisecond); err == nil {
+				t.Fatalf("%s: WAIT 1 %s answered %q, want it still waiting", addr, ms, got)
+			}
+		}
+	}
+}
