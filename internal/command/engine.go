@@ -306,9 +306,15 @@ func (e *Engine) reject(s *Session, msg string) {
 func (e *Engine) rejectCmd(s *Session, spec *Spec, msg string) {
 	if spec.Name == "exec" && s.InMulti() {
 		e.discard(s)
-		msg = "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+		msg = execAbortMsg(msg)
 	}
 	e.reject(s, msg)
+}
+
+// execAbortMsg is the EXECABORT error for a transaction refused for
+// reason msg.
+func execAbortMsg(msg string) string {
+	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
 }
 
 // CountError records an error reply under its code, the first word, as

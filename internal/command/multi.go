@@ -55,7 +55,7 @@ func execCmd(c *Ctx) {
 		for _, q := range s.multi {
 			if msg := c.E.Gate(s, q.spec, q.args); msg != "" {
 				c.E.discard(s)
-				c.Error("EXECABORT Transaction discarded because of: " + msg)
+				c.Error(execAbortMsg(msg))
 				return
 			}
 		}
