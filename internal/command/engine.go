@@ -1,7 +1,9 @@
 package command
 
 import (
+	"bytes"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -56,6 +58,10 @@ type Engine struct {
 	// process keep their own.
 	Limits        types.Limits
 	MaxStringSize int64
+
+	// Warn, when set, logs a warning the engine raises itself: a handler
+	// that panicked, with its stack.
+	Warn func(format string, args ...any)
 
 	now   int64
 	depth int
@@ -138,24 +144,44 @@ func registerAll(t *Table) {
 	t.Add(zsetCommands()...)
 }
 
-// ErrUnknown formats Redis 7.0's unknown-command error.
+// ErrUnknown formats Redis 7.0's unknown-command error. Like Redis's
+// printf, it reads each argument as a C string (up to a NUL byte) and
+// gives the quoted arguments 128 bytes in all: each is cut to what is left
+// of them, and none follows once they are used up.
 func ErrUnknown(args [][]byte) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "ERR unknown command '%s', with args beginning with: ", truncate(args[0]))
+	var quoted []byte
 	for _, a := range args[1:] {
-		if b.Len() > 128 {
+		if len(quoted) >= 128 {
 			break
 		}
-		fmt.Fprintf(&b, "'%s' ", truncate(a))
+		a = cstr(a)
+		if room := 128 - len(quoted); len(a) > room {
+			a = a[:room]
+		}
+		quoted = append(quoted, '\'')
+		quoted = append(quoted, a...)
+		quoted = append(quoted, "' "...)
 	}
-	return b.String()
+	return "ERR unknown command '" + truncate(args[0]) + "', with args beginning with: " + string(quoted)
 }
 
+// truncate is Redis's "%.128s" of an argument: at most 128 bytes, up to
+// the first NUL.
 func truncate(b []byte) string {
+	b = cstr(b)
 	if len(b) > 128 {
 		b = b[:128]
 	}
 	return string(b)
+}
+
+// cstr is b as C code reads it: up to its first NUL byte. Redis formats
+// arguments into its error messages with %s, so a NUL ends them there.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
 }
 
 // ErrArity formats the wrong-number-of-arguments error.
@@ -203,12 +229,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	s.LastCmd = fullName(spec, args)
 	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
 		spec.Rejected++
-		e.reject(s, ErrArity(spec.Name))
+		e.rejectCmd(s, spec, ErrArity(spec.Name))
 		return
 	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
 		spec.Rejected++
-		e.reject(s, "NOAUTH Authentication required.")
+		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
 		return
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
@@ -219,13 +245,24 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if e.Gate != nil {
 		if msg := e.Gate(s, spec, args); msg != "" {
 			spec.Rejected++
-			e.reject(s, msg)
+			e.rejectCmd(s, spec, msg)
 			return
 		}
 	}
 	if s.InMulti() && !runsInsideMulti(spec.Name) {
 		if spec.Flags&NoMulti != 0 {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
+			return
+		}
+		if msg := checkQueuedSubcommand(spec, args); msg != "" {
+			e.reject(s, msg)
+			return
+		}
+		// A transaction already doomed (a failed WATCH, a queueing error)
+		// keeps nothing, as in Redis: EXEC will not run it, and the
+		// server's refusals at EXEC time look at queued commands only.
+		if s.Flags&(FlagDirtyCAS|FlagDirtyExec) != 0 {
+			s.W.Simple("QUEUED")
 			return
 		}
 		q := queued{spec: spec, args: make([][]byte, len(args))}
@@ -292,6 +329,24 @@ func (e *Engine) reject(s *Session, msg string) {
 		s.Flags |= FlagDirtyExec
 	}
 	s.W.Error(msg)
+}
+
+// rejectCmd refuses a known command. A refused EXEC ends its transaction
+// (Redis's execCommandAbort): the client learns it left MULTI, and why.
+// The reason keeps its code (READONLY, NOREPLICAS…) except a plain ERR,
+// which Redis formats without one there.
+func (e *Engine) rejectCmd(s *Session, spec *Spec, msg string) {
+	if spec.Name == "exec" && s.InMulti() {
+		e.discard(s)
+		msg = execAbortMsg(msg)
+	}
+	e.reject(s, msg)
+}
+
+// execAbortMsg is the EXECABORT error for a transaction refused for
+// reason msg.
+func execAbortMsg(msg string) string {
+	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
 }
 
 // CountError records an error reply under its code, the first word, as
@@ -362,7 +417,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	if s.Flags&FlagMaster != 0 {
 		e.KS.FromMaster = true
 	}
-	spec.Handler(c)
+	e.invoke(c)
 	e.KS.FromMaster = false
 	e.depth--
 	spec.Calls++
@@ -391,6 +446,50 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 		e.alsoPropagate(c.DB.ID, argv)
 	}
 	return c
+}
+
+// invoke runs c's handler and recovers from its panic, so that run's
+// bookkeeping after it (depth, clock chain, FromMaster, propagation) is
+// done whatever happens; a deferred recover costs a few nanoseconds.
+func (e *Engine) invoke(c *Ctx) {
+	mark := len(c.W.Buf)
+	defer func() {
+		if r := recover(); r != nil {
+			e.handlerPanicked(c, mark, r)
+		}
+	}()
+	c.Spec.Handler(c)
+}
+
+// handlerPanicked turns a handler's panic into an error reply and a
+// logged warning, and leaves the engine as if the command had failed.
+//
+// The reply: whatever the handler wrote before it panicked (an array's
+// header, some elements) is cut off, so the client gets exactly one reply,
+// an error, and the protocol stays in step (inside EXEC too, where the
+// transaction's other commands go on).
+//
+// Propagation: the panicking command itself never reaches replicas or the
+// AOF. Its bug would most likely panic again on a Tandem replica, and at
+// every start-up when the AOF is loaded, turning one bad command into a
+// server that cannot start. What the unit already holds is kept and
+// flushed as usual: those ops record changes that did happen (keys that
+// expired under the command, the earlier commands of an EXEC, ops the
+// handler propagated for changes it had made), and dropping them would
+// make the replicas diverge for sure. Any partial change the command made
+// to the keyspace stays on this server alone; the warning says so.
+func (e *Engine) handlerPanicked(c *Ctx, mark int, r any) {
+	if mark <= len(c.W.Buf) {
+		c.W.Buf = c.W.Buf[:mark]
+	}
+	c.block = nil
+	c.noProp = true
+	c.rewritten = nil
+	if e.Warn != nil {
+		e.Warn("Command '%s' panicked (%d args; any partial change it made is not propagated): %v\n%s",
+			c.Spec.Name, len(c.Args), r, debug.Stack())
+	}
+	c.Error(fmt.Sprintf("ERR internal error in '%s' command, see the server log", c.Spec.Name))
 }
 
 // ActiveSink is implemented by sinks that are sometimes off (no replica
@@ -449,25 +548,29 @@ func (e *Engine) flushUnit() {
 		e.noWrap = false
 		return
 	}
-	wrap := len(e.unit) > 1 && !e.noWrap
+	// The unit is emptied before the sinks see it: should one of them
+	// panic, the next command must not send these ops again. (The slice
+	// keeps its array; nothing adds ops while the sinks run.)
+	unit := e.unit
+	e.unit = e.unit[:0]
+	wrap := len(unit) > 1 && !e.noWrap
+	e.noWrap = false
 	for _, sink := range e.Sinks {
 		if wrap {
-			sink.Propagate(e.unit[0].db, argMulti)
+			sink.Propagate(unit[0].db, argMulti)
 		}
-		for _, op := range e.unit {
+		for _, op := range unit {
 			sink.Propagate(op.db, e.argvOf(op))
 		}
 		if wrap {
-			sink.Propagate(e.unit[len(e.unit)-1].db, argExec)
+			sink.Propagate(unit[len(unit)-1].db, argExec)
 		}
 	}
-	e.unit = e.unit[:0]
 	e.unitArgs = e.unitArgs[:0]
 	if cap(e.unitBuf) > 1<<20 {
 		e.unitBuf = nil // one huge command must not pin its buffer
 	}
 	e.unitBuf = e.unitBuf[:0]
-	e.noWrap = false
 }
 
 // PropagateNow sends one op outside any command (active expiry, PING to

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -99,11 +100,7 @@ func typeCmd(c *Ctx) {
 
 func expireCmd(unit int64, abs bool) Handler {
 	return func(c *Ctx) {
-		v, ok := resp.ParseInt(c.Args[2])
-		if !ok {
-			c.Error(ErrNotInt)
-			return
-		}
+		// The options first, then the time, in Redis's order.
 		nx, xx, gt, lt := false, false, false, false
 		for _, a := range c.Args[3:] {
 			switch strings.ToUpper(string(a)) {
@@ -116,7 +113,7 @@ func expireCmd(unit int64, abs bool) Handler {
 			case "LT":
 				lt = true
 			default:
-				c.Error("ERR Unsupported option " + string(a))
+				c.Error("ERR Unsupported option " + string(cstr(a)))
 				return
 			}
 		}
@@ -126,6 +123,11 @@ func expireCmd(unit int64, abs bool) Handler {
 		}
 		if gt && lt {
 			c.Error("ERR GT and LT options at the same time are not compatible")
+			return
+		}
+		v, ok := resp.ParseInt(c.Args[2])
+		if !ok {
+			c.Error(ErrNotInt)
 			return
 		}
 		if v > math.MaxInt64/unit || v < math.MinInt64/unit {
@@ -283,8 +285,15 @@ func ParseScanOptions(c *Ctx, args [][]byte, allowType bool) (pattern []byte, co
 
 // ParseCursor parses a SCAN cursor (an unsigned 64-bit number).
 // Like Redis's strtoul it takes one leading sign ("-1" is the largest
-// cursor).
+// cursor). Redis only checks that strtoul stopped at a NUL, so the
+// argument ends at its first NUL byte, and an empty one is cursor 0.
 func ParseCursor(c *Ctx, arg []byte) (uint64, bool) {
+	if i := bytes.IndexByte(arg, 0); i >= 0 {
+		arg = arg[:i]
+	}
+	if len(arg) == 0 {
+		return 0, true
+	}
 	s, neg := string(arg), false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		s, neg = s[1:], s[0] == '-'
@@ -382,11 +391,12 @@ func renameCmd(nx bool) Handler {
 	}
 }
 
-// parseDBIndex parses a database number, writing Redis's errors.
+// parseDBIndex parses a database number, writing Redis's errors: first
+// the int32 range (as Redis's getIntFromObjectOrReply does), then the
+// number of databases.
 func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
-	n, ok := resp.ParseInt(arg)
+	n, ok := parseInt32(c, arg, "")
 	if !ok {
-		c.Error(ErrNotInt)
 		return 0, false
 	}
 	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
@@ -394,6 +404,25 @@ func parseDBIndex(c *Ctx, arg []byte) (int, bool) {
 		return 0, false
 	}
 	return int(n), true
+}
+
+// parseInt32 parses an argument Redis reads as a C int: a non-integer gets
+// the integer error, an int64 outside int32 the range error, or msg for
+// both when it is set.
+func parseInt32(c *Ctx, arg []byte, msg string) (int64, bool) {
+	n, ok := resp.ParseInt(arg)
+	if ok && n == int64(int32(n)) {
+		return n, true
+	}
+	switch {
+	case msg != "":
+		c.Error(msg)
+	case !ok:
+		c.Error(ErrNotInt)
+	default:
+		c.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+	}
+	return 0, false
 }
 
 func copyCmd(c *Ctx) {
@@ -449,16 +478,11 @@ func copyCmd(c *Ctx) {
 }
 
 func moveCmd(c *Ctx) {
-	n, ok := resp.ParseInt(c.Args[2])
-	if !ok || n != int64(int32(n)) {
-		c.Error(ErrNotInt)
+	n, ok := parseDBIndex(c, c.Args[2])
+	if !ok {
 		return
 	}
-	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
-		c.Error("ERR DB index is out of range")
-		return
-	}
-	if int(n) == c.DB.ID {
+	if n == c.DB.ID {
 		c.Error("ERR source and destination objects are the same")
 		return
 	}
@@ -508,14 +532,12 @@ func flushCmd(all bool) Handler {
 }
 
 func swapdbCmd(c *Ctx) {
-	a, ok1 := resp.ParseInt(c.Args[1])
-	if !ok1 {
-		c.Error("ERR invalid first DB index")
+	a, ok := parseInt32(c, c.Args[1], "ERR invalid first DB index")
+	if !ok {
 		return
 	}
-	b, ok2 := resp.ParseInt(c.Args[2])
-	if !ok2 {
-		c.Error("ERR invalid second DB index")
+	b, ok := parseInt32(c, c.Args[2], "ERR invalid second DB index")
+	if !ok {
 		return
 	}
 	n := int64(len(c.E.KS.DBs))
@@ -536,16 +558,11 @@ func swapdbCmd(c *Ctx) {
 }
 
 func selectCmd(c *Ctx) {
-	n, ok := resp.ParseInt(c.Args[1])
+	n, ok := parseDBIndex(c, c.Args[1])
 	if !ok {
-		c.Error(ErrNotInt)
 		return
 	}
-	if n < 0 || n >= int64(len(c.E.KS.DBs)) {
-		c.Error("ERR DB index is out of range")
-		return
-	}
-	c.S.DB = int(n)
+	c.S.DB = n
 	c.W.OK()
 }
 
@@ -582,7 +599,7 @@ func objectCmd(c *Ctx) {
 	switch sub {
 	case "encoding", "refcount", "idletime", "freq":
 	default:
-		c.Error("ERR unknown subcommand '" + string(c.Args[1]) + "'. Try OBJECT HELP.")
+		c.Error(ErrSubcommand(c.Spec, c.Args[1])) // OBJECT HELP x: help's arity
 		return
 	}
 	e := lookupNoTouch(c, c.Args[2])

@@ -44,6 +44,22 @@ func execCmd(c *Ctx) {
 		c.Error("ERR EXEC without MULTI")
 		return
 	}
+	// The server's refusals (read-only replica, NOREPLICAS, MISCONF,
+	// MASTERDOWN, LOADING) apply to the queued commands at EXEC time, as
+	// in Redis's processCommand: one refused command aborts the whole
+	// transaction, before the queueing errors and WATCH are looked at.
+	// (Redis tests each reason over all the commands in turn; here the
+	// first refused command's reason is given. Both agree whenever one
+	// reason applies.)
+	if c.E.Gate != nil {
+		for _, q := range s.multi {
+			if msg := c.E.Gate(s, q.spec, q.args); msg != "" {
+				c.E.discard(s)
+				c.Error(execAbortMsg(msg))
+				return
+			}
+		}
+	}
 	if s.Flags&FlagDirtyExec != 0 {
 		c.E.discard(s)
 		c.Error("EXECABORT Transaction discarded because of previous errors.")
@@ -59,13 +75,10 @@ func execCmd(c *Ctx) {
 	s.Flags &^= FlagMulti
 	c.E.unwatchAll(s)
 	c.W.Array(len(queue))
+	// Nothing is checked per command from here on, as in Redis: a queued
+	// CONFIG SET that raises min-replicas-to-write does not stop the
+	// writes queued after it.
 	for _, q := range queue {
-		if c.E.Gate != nil {
-			if msg := c.E.Gate(s, q.spec, q.args); msg != "" {
-				c.W.Error(msg)
-				continue
-			}
-		}
 		c.E.run(s, q.spec, q.args, true)
 		c.E.feedMonitor(s, q.spec, q.args)
 	}

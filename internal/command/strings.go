@@ -149,6 +149,7 @@ func setCmd(c *Ctx) {
 	flags := 0
 	var when int64
 	var expOpt string
+	var expArg []byte
 	for i := 3; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		hasNext := i+1 < len(c.Args)
@@ -163,14 +164,19 @@ func setCmd(c *Ctx) {
 			flags |= fKeepTTL
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && flags&fKeepTTL == 0 && (flags&fExpire == 0 || a == expOpt) && hasNext:
 			expOpt = a // Redis accepts the same option repeated; the last wins
-			var ok bool
-			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
-				return
-			}
+			expArg = c.Args[i+1]
 			flags |= fExpire
 			i++
 		default:
 			c.Error(ErrSyntax)
+			return
+		}
+	}
+	// The expire value is checked once every option is known to be
+	// well-formed, as Redis does: a syntax error wins over a bad value.
+	if expArg != nil {
+		var ok bool
+		if when, ok = expireOption(c, expOpt, expArg); !ok {
 			return
 		}
 	}
@@ -275,16 +281,14 @@ func getdelCmd(c *Ctx) {
 func getexCmd(c *Ctx) {
 	var when int64
 	var expOpt string
+	var expArg []byte
 	mode := "" // "", "expire", "persist"
 	for i := 2; i < len(c.Args); i++ {
 		a := strings.ToUpper(string(c.Args[i]))
 		switch {
 		case (a == "EX" || a == "PX" || a == "EXAT" || a == "PXAT") && (mode == "" || a == expOpt) && i+1 < len(c.Args):
 			expOpt = a // the same option may repeat; the last wins
-			var ok bool
-			if when, ok = expireOption(c, a, c.Args[i+1]); !ok {
-				return
-			}
+			expArg = c.Args[i+1]
 			mode = "expire"
 			i++
 		case a == "PERSIST" && (mode == "" || mode == "persist"):
@@ -301,6 +305,14 @@ func getexCmd(c *Ctx) {
 	if e == nil {
 		c.W.Null()
 		return
+	}
+	// Redis checks the expire value last: after the syntax, the key's
+	// existence and its type.
+	if expArg != nil {
+		var ok bool
+		if when, ok = expireOption(c, expOpt, expArg); !ok {
+			return
+		}
 	}
 	c.W.BulkString(e.Str())
 	key := c.Args[1]
@@ -489,12 +501,14 @@ func setrangeCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if off+int64(len(val)) > c.E.MaxStringSize {
-		c.Error(errStringLimit)
+	// off > max-len, not off+len > max: the sum wraps for offsets near
+	// 2^63 and would pass the check.
+	if len(val) == 0 { // an existing key: its length, whatever the offset
+		c.W.Int(int64(len(e.Str())))
 		return
 	}
-	if len(val) == 0 {
-		c.W.Int(int64(len(e.Str())))
+	if off > c.E.MaxStringSize-int64(len(val)) {
+		c.Error(errStringLimit)
 		return
 	}
 	b, _ := mutableString(c, c.Args[1])
@@ -683,18 +697,21 @@ func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok
 }
 
 func bitcountCmd(c *Ctx) {
-	if len(c.Args) != 2 && len(c.Args) != 4 && len(c.Args) != 5 {
-		c.Error(ErrSyntax)
-		return
-	}
+	// Redis looks the key up first: a missing key counts 0 and a wrong
+	// type is WRONGTYPE, whatever the other arguments.
 	e, ok := lookupString(c, c.Args[1])
 	if !ok {
 		return
 	}
-	var s string
-	if e != nil {
-		s = e.Str()
+	if e == nil {
+		c.W.Int(0)
+		return
 	}
+	if len(c.Args) != 2 && len(c.Args) != 4 && len(c.Args) != 5 {
+		c.Error(ErrSyntax)
+		return
+	}
+	s := e.Str()
 	from, to := int64(0), int64(len(s))*8
 	if len(c.Args) > 2 {
 		if from, to, ok = bitRange(c, c.Args[2:], int64(len(s)), true); !ok {
@@ -731,10 +748,6 @@ func bitposCmd(c *Ctx) {
 		c.Error("ERR The bit argument must be 1 or 0.")
 		return
 	}
-	if len(c.Args) > 6 {
-		c.Error(ErrSyntax)
-		return
-	}
 	e, ok := lookupString(c, c.Args[1])
 	if !ok {
 		return
@@ -745,6 +758,10 @@ func bitposCmd(c *Ctx) {
 		} else {
 			c.W.Int(0)
 		}
+		return
+	}
+	if len(c.Args) > 6 { // checked after the key, as Redis does
+		c.Error(ErrSyntax)
 		return
 	}
 	s := e.Str()

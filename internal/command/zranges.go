@@ -127,6 +127,9 @@ func zrangeCmd(argStart int, store bool, kind zrangeKind, dir zrangeDir) Handler
 			lexItems = zsetItems(z)
 			lexRanks = lexSelect(lexItems, lr, reverse, offset, limit)
 			n = len(lexRanks)
+		case !skiplistLexInRange(z, lr):
+			// n = 0, and the emitting switch below walks an empty list.
+			lexItems, lexRanks = []scored{}, nil
 		default:
 			n = z.CountByLex(lr, reverse, int(offset), int(limit))
 		}
@@ -199,6 +202,10 @@ func zlexcountCmd(c *Ctx) {
 	if z.Encoding() == "listpack" {
 		lo, hi := lexRun(zsetItems(z), r)
 		c.W.Int(int64(hi - lo))
+		return
+	}
+	if !skiplistLexInRange(z, r) {
+		c.W.Int(0)
 		return
 	}
 	c.W.Int(int64(z.LexCount(r)))
@@ -324,6 +331,19 @@ func lexInRange(items []scored, r types.LexRange) bool {
 		return false
 	}
 	return lexGteMin(r, items[len(items)-1].m) && lexLteMax(r, items[0].m)
+}
+
+// skiplistLexInRange is zslIsInLexRange, which Redis's skiplist lex walks
+// (ZRANGE … BYLEX, ZLEXCOUNT; not ZREMRANGEBYLEX) check first: the range
+// is not empty, the last member is >= min and the first <= max. With
+// members of one score it changes nothing; with mixed scores it is the
+// deterministic part of Redis's answer (a range outside [first, last]
+// holds nothing), where the search below it would not be.
+func skiplistLexInRange(z *types.ZSet, r types.LexRange) bool {
+	var ends [2]scored
+	z.RangeByRank(0, 0, false, func(m []byte, _ float64) bool { ends[0].m = string(m); return false })
+	z.RangeByRank(-1, -1, false, func(m []byte, _ float64) bool { ends[1].m = string(m); return false })
+	return lexInRange(ends[:], r)
 }
 
 // lexFirst is zzlFirstInLexRange: the first member >= min, if it is <= max.

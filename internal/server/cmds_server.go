@@ -139,6 +139,10 @@ func (s *Server) roleCmd(c *command.Ctx) {
 }
 
 func (s *Server) waitCmd(c *command.Ctx) {
+	if s.Wait != nil && s.IsReplica() {
+		s.Wait(c) // refuses on a replica, before the arguments are read (as Redis)
+		return
+	}
 	if _, ok := resp.ParseInt(c.Args[1]); !ok {
 		c.Error(command.ErrNotInt)
 		return

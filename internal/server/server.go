@@ -255,6 +255,7 @@ func New(opts Options) *Server {
 	s.eng.Gate = s.gate
 	s.eng.Monitor = s.feedMonitors
 	s.eng.Slow = s.recordSlow
+	s.eng.Warn = s.log.Warningf
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	s.slow.init()
@@ -615,8 +616,10 @@ func (s *Server) instantaneousOps() int64 {
 	return sum / int64(n)
 }
 
-// recoverPanic turns a handler panic into a logged error that closes only
-// the offending connection.
+// recoverPanic turns a panic while serving a client into a logged error
+// that closes only the offending connection. A command handler's panic
+// never gets here: the engine recovers it, answers an error and goes on
+// (command.Engine.invoke); this catches the rest (parsing, replies, sinks).
 func (s *Server) recoverPanic(c *client) {
 	if r := recover(); r != nil {
 		s.recoverPanicValue(c, r)
