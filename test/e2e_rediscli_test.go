@@ -63,7 +63,7 @@ func TestRedisCLICommandsMatchRedis(t *testing.T) {
 			args := append(append([]string{}, flags...), cmd...)
 			got, gc := cli(t, tandem.Port, 20*time.Second, nil, args...)
 			want, wc := cli(t, ref.Port, 20*time.Second, nil, args...)
-			if got != want || gc != wc {
+			if (got != want && !ttlWithinASecond(cmd, got, want)) || gc != wc {
 				t.Errorf("redis-cli %q:\ntandem %q (exit %d)\nredis  %q (exit %d)", args, got, gc, want, wc)
 			}
 		}
@@ -213,4 +213,21 @@ func TestRedisBenchmarkRunsClean(t *testing.T) {
 			t.Errorf("INFO commandstats lacks %s", c)
 		}
 	}
+}
+
+// ttlWithinASecond accepts TTL answers a second apart: each redis-cli run
+// is a new process, and on a loaded machine more than half a second can
+// pass between the SET and the TTL against one server but not the other.
+func ttlWithinASecond(cmd []string, got, want string) bool {
+	if !strings.EqualFold(cmd[0], "TTL") {
+		return false
+	}
+	digits := func(s string) (int, bool) {
+		s = strings.Trim(s, "\n\"(integer) ")
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	g, ok1 := digits(got)
+	w, ok2 := digits(want)
+	return ok1 && ok2 && g > 0 && w > 0 && (g-w == 1 || w-g == 1)
 }
