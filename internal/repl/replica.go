@@ -9,9 +9,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -41,26 +43,43 @@ type cachedMaster struct {
 // connect → PING → AUTH → REPLCONF → PSYNC → (RDB → load) → stream.
 // Fields marked (lock) are guarded by the server lock.
 type link struct {
-	m          *Manager
-	host       string
-	port       int
-	state      string // (lock)
-	conn       net.Conn
-	sess       command.Session // the master "client": FlagMaster, no replies
-	id         int64
-	cached     *cachedMaster // (lock)
-	downSince  time.Time     // (lock) zero until an established link drops
-	lastIO     time.Time     // (lock)
-	reploff    int64         // (lock) last applied byte
-	readOff    int64         // (lock) last byte read
-	syncTotal  int64         // (lock) payload size (-1 unknown)
-	syncRead   int64         // (lock)
-	stopped    bool          // (lock)
-	stopCh     chan struct{}
-	connMu     sync.Mutex // serializes writes to conn (ACKs)
+	m         *Manager
+	host      string
+	port      int
+	state     string // (lock)
+	conn      net.Conn
+	sess      command.Session // the master "client": FlagMaster, no replies
+	id        int64
+	cached    *cachedMaster // (lock)
+	downSince time.Time     // (lock) zero until an established link drops
+	lastIO    time.Time     // (lock)
+	reploff   int64         // (lock) last applied byte
+	readOff   int64         // (lock) last byte read
+	syncTotal int64         // (lock) payload size (-1 unknown)
+	syncRead  int64         // (lock)
+	// loading: the master's RDB is being loaded (lock). The master's
+	// silence then is ours, not its: cron does not time the link out.
+	loading bool
+	// stopped says the link was replaced (REPLICAOF) or shut down (lock);
+	// quit says the same without the lock, for readers mid-transfer. Every
+	// stage of a sync checks stopped under the lock before it changes the
+	// dataset or the replication state, so an abandoned sync never loads
+	// the old master's data (see abandoned).
+	stopped bool
+	quit    atomic.Bool
+	stopCh  chan struct{}
+	// prev is the previous link's done: a link starts only once the one it
+	// replaces has returned, so two links never load at once. done is
+	// closed when run returns.
+	prev, done chan struct{}
+	connMu     sync.Mutex // serializes writes to conn (ACKs, newlines)
 	localAddr  string
 	remoteAddr string
 }
+
+// errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
+// another master or NO ONE, or shutdown).
+var errAbandoned = errors.New("sync abandoned: the link with this master was replaced")
 
 // setMaster makes us a replica of host:port (lock held).
 func (m *Manager) setMaster(host string, port int, who string) {
@@ -86,7 +105,9 @@ func (m *Manager) setMaster(host string, port int, who string) {
 			cached = &cachedMaster{replID: m.id.ID, offset: m.id.Offset, db: db}
 		}
 	}
-	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1}
+	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1,
+		prev: m.linkDone, done: make(chan struct{})}
+	m.linkDone = l.done
 	l.id = m.srv.NextClientID()
 	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default"}
 	if cached != nil {
@@ -150,6 +171,7 @@ func (l *link) stop() {
 		return
 	}
 	l.stopped = true
+	l.quit.Store(true)
 	close(l.stopCh)
 	if l.conn != nil {
 		shutClose(l.conn)
@@ -182,13 +204,27 @@ func (l *link) InfoLine() string {
 		l.id, l.remoteAddr, l.localAddr, int64(time.Since(l.lastIO).Seconds()), l.sess.DB)
 }
 
-// run connects and syncs until stopped, retrying every second.
+// run connects and syncs until stopped, retrying every second. It starts
+// only once the link it replaces has returned. A panic in the link (a bug,
+// or an input from the master nobody foresaw) is logged with its stack and
+// handled as a broken link: the process keeps serving, and retries.
 func (l *link) run() {
 	m := l.m
+	defer close(l.done)
+	if l.prev != nil {
+		select {
+		case <-l.prev:
+		case <-l.stopCh:
+			return
+		}
+	}
 	for {
-		err := l.once()
+		err := l.safeOnce()
 		m.srv.Lock()
 		if l.stopped {
+			if errors.Is(err, errAbandoned) {
+				m.log.Noticef("MASTER <-> REPLICA sync with %s:%d abandoned: the link was replaced before the sync completed", l.host, l.port)
+			}
 			m.srv.Unlock()
 			return
 		}
@@ -201,7 +237,7 @@ func (l *link) run() {
 			l.readOff = l.reploff
 			l.sess.Flags &^= command.FlagMulti
 			m.eng.Disconnect(&l.sess)
-		} else if err != nil {
+		} else if err != nil && err != errLinkPanicked {
 			m.log.Warningf("%v", err)
 		}
 		l.state = linkConnect
@@ -220,6 +256,53 @@ func (l *link) run() {
 		m.log.Noticef("Reconnecting to MASTER %s:%d", l.host, l.port)
 		m.srv.Unlock()
 	}
+}
+
+// errLinkPanicked is what safeOnce returns after a recovered panic (already
+// logged).
+var errLinkPanicked = errors.New("replication link panicked")
+
+// linkPanic carries a panic from a helper goroutine of the link (the
+// loading thread) to the link's own recover, with the stack where it
+// happened.
+type linkPanic struct {
+	value any
+	stack []byte
+}
+
+// asLinkPanic wraps a recovered value with the current stack (called in
+// the deferred function, where the stack still shows the panic's origin).
+func asLinkPanic(p any) *linkPanic {
+	if lp, ok := p.(*linkPanic); ok {
+		return lp
+	}
+	return &linkPanic{value: p, stack: debug.Stack()}
+}
+
+// safeOnce is once with a recover. Every section of the link that holds
+// the server lock releases it with defer, so the lock is free here. After a
+// panic the dataset and the offset may be half-way through a command: the
+// cached master is discarded, and the next attempt is a full resync.
+func (l *link) safeOnce() (err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		lp := asLinkPanic(p)
+		m := l.m
+		m.srv.Lock()
+		defer m.srv.Unlock()
+		m.log.Warningf("Internal error in the replication link with MASTER %s:%d: %v. Closing the master connection and discarding the cached master.\n%s",
+			l.host, l.port, lp.value, lp.stack)
+		if l.state == linkConnected {
+			l.sess.Flags &^= command.FlagMulti
+		}
+		l.state = linkConnect
+		l.cached = nil
+		err = errLinkPanicked
+	}()
+	return l.once()
 }
 
 func (l *link) setState(s string) {
@@ -274,8 +357,8 @@ func (l *link) once() error {
 	if err != nil {
 		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
 	}
-	if !(strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-NOPERM") || strings.HasPrefix(line, "-ERR operation not permitted")) {
-		return fmt.Errorf("Error reply to PING from master: '%s'", line)
+	if !pingReplyOK(line) {
+		return fmt.Errorf("Error reply to PING from master: '%s'", quoteLine(line))
 	}
 	l.logf("Master replied to PING, replication can continue...")
 	var burst []byte
@@ -305,10 +388,10 @@ func (l *link) once() error {
 			return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
 		}
 		if step == "auth" && strings.HasPrefix(line, "-") {
-			return fmt.Errorf("Unable to AUTH to MASTER: %s", line)
+			return fmt.Errorf("Unable to AUTH to MASTER: %s", quoteLine(line))
 		}
 		if step != "auth" && strings.HasPrefix(line, "-") {
-			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, line)
+			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, quoteLine(line))
 		}
 	}
 
@@ -336,30 +419,28 @@ func (l *link) once() error {
 			break
 		}
 	}
-	switch {
-	case strings.HasPrefix(line, "+FULLRESYNC"):
-		f := strings.Fields(line)
-		if len(f) != 3 || len(f[1]) != IDLen {
-			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
-		}
-		off, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
-		}
-		l.logf("Full resync from master: %s:%d", f[1], off)
-		if err := l.fullSync(br, f[1], off, timeout); err != nil {
+	reply, err := parsePSYNCReply(line, cached != nil)
+	if err != nil {
+		return err
+	}
+	switch reply.action {
+	case psyncFull:
+		l.logf("Full resync from master: %s:%d", reply.replID, reply.offset)
+		if err := l.fullSync(br, reply.replID, reply.offset, timeout); err != nil {
 			return err
 		}
-	case strings.HasPrefix(line, "+CONTINUE"):
+	case psyncContinue:
 		l.logf("Successful partial resynchronization with master.")
-		l.continueSync(strings.TrimSpace(strings.TrimPrefix(line, "+CONTINUE")))
-	case strings.HasPrefix(line, "-NOMASTERLINK"), strings.HasPrefix(line, "-LOADING"):
-		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", line)
+		if err := l.continueSync(reply.replID); err != nil {
+			return err
+		}
+	case psyncLater:
+		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", quoteLine(line))
 	default:
 		if strings.HasPrefix(line, "-ERR") {
-			l.logf("Master does not support PSYNC or is in error state (reply: %s)", line)
+			l.logf("Master does not support PSYNC or is in error state (reply: %s)", quoteLine(line))
 		} else {
-			l.logf("Unexpected reply to PSYNC from master: %s", line)
+			l.logf("Unexpected reply to PSYNC from master: %s", quoteLine(line))
 		}
 		l.logf("Retrying with SYNC...")
 		if err := l.write([]byte("SYNC\r\n")); err != nil {
@@ -386,32 +467,40 @@ func (l *link) write(b []byte) error {
 	return err
 }
 
-// readLine reads one CRLF (or LF) terminated line with a deadline.
+// readLine reads one CRLF (or LF) terminated line of the handshake with a
+// deadline (at most maxMasterLine bytes).
 func (l *link) readLine(br *bufio.Reader, d time.Duration) (string, error) {
 	l.conn.SetReadDeadline(time.Now().Add(d))
 	defer l.conn.SetReadDeadline(time.Time{})
-	line, err := br.ReadString('\n')
+	line, err := readMasterLine(br)
 	if err != nil {
 		return "", err
 	}
 	l.m.srv.Lock()
 	l.lastIO = time.Now()
 	l.m.srv.Unlock()
-	return strings.TrimRight(line, "\r\n"), nil
+	return line, nil
 }
 
 // continueSync resumes on the same history (or learns the master's new ID).
-func (l *link) continueSync(newID string) {
+func (l *link) continueSync(newID string) error {
 	m := l.m
 	m.srv.Lock()
 	defer m.srv.Unlock()
-	if len(newID) == IDLen && newID != l.cached.replID {
+	if l.stopped {
+		return errAbandoned
+	}
+	if l.cached == nil {
+		// parsePSYNCReply refuses +CONTINUE when we sent no history.
+		return errors.New("Master accepted a partial resynchronization we did not ask for")
+	}
+	if newID != "" && newID != l.cached.replID {
 		m.log.Noticef("Master replication ID changed to %s", newID)
 		m.id.ID2 = l.cached.replID
 		m.id.SecondOffset = l.reploff + 1
 		m.id.ID = newID
 		m.disconnectReplicas()
-	} else if l.cached != nil {
+	} else {
 		m.id.ID = l.cached.replID
 	}
 	m.id.Offset = l.reploff
@@ -424,47 +513,51 @@ func (l *link) continueSync(newID string) {
 	l.downSince = time.Time{}
 	l.cached = nil
 	m.log.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+	return nil
 }
 
 // fullSync receives the RDB payload ($<len> or $EOF:<mark>), flushes the
 // old data and loads it. replID is "" for the old SYNC.
+//
+// The stages are receive (to a temp file, or straight into the loader with
+// repl-diskless-load), fsync, flush-and-load, and finish. A REPLICAOF that
+// replaces this link may arrive during any of them but the disk load
+// (where, as in Redis, commands without the loading flag get -LOADING):
+// the reads fail at once (quit), and each stage checks stopped under the
+// server lock before its effects, so nothing of this master's payload
+// reaches the dataset once the link was replaced.
 func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time.Duration) error {
 	m := l.m
 	l.setState(linkSync)
-	var header string
+	var h payloadHeader
 	for {
 		line, err := l.readLine(br, timeout)
+		if err == errLineTooLong {
+			return fmt.Errorf("Bad protocol from MASTER: %v", err)
+		}
 		if err != nil {
 			return fmt.Errorf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
 		}
 		if line == "" {
 			continue // keepalive newline while the master prepares the RDB
 		}
-		if strings.HasPrefix(line, "-") {
-			return fmt.Errorf("MASTER aborted replication with an error: %s", line[1:])
+		if h, err = parsePayloadHeader(line); err != nil {
+			return err
 		}
-		if !strings.HasPrefix(line, "$") {
-			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line)
-		}
-		header = line
 		break
 	}
-	var mark []byte
-	var size int64 = -1
-	if strings.HasPrefix(header, "$EOF:") && len(header) >= 5+IDLen {
-		mark = []byte(header[5 : 5+IDLen])
+	if h.mark != nil {
 		l.logf("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
 	} else {
-		n, err := strconv.ParseInt(header[1:], 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", header)
-		}
-		size = n
-		l.logf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n)
+		l.logf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", h.size)
 	}
 	m.srv.Lock()
-	l.syncTotal, l.syncRead = size, 0
-	if size < 0 {
+	if l.stopped {
+		m.srv.Unlock()
+		return errAbandoned
+	}
+	l.syncTotal, l.syncRead = h.size, 0
+	if h.size < 0 {
 		l.syncTotal = 0
 	}
 	dir := m.cfg.Dir
@@ -477,7 +570,7 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	}
 	m.srv.Unlock()
 	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && empty) {
-		return l.loadFromSocket(br, size, mark, replID, off, timeout)
+		return l.loadFromSocket(br, h, replID, off, timeout)
 	}
 
 	// Receive to a temp file first: the old data keeps serving reads until
@@ -489,17 +582,85 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	}
 	defer os.Remove(tmp)
 	defer f.Close()
-	if err := l.receive(br, f, size, mark, timeout); err != nil {
+	if err := copyPayload(&deadlineReader{l: l, r: br, timeout: timeout}, f, h); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		return err
 	}
+	if err := l.testDelay(); err != nil {
+		return err
+	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-
+	opts, err := l.beginDiskLoad()
+	if err != nil {
+		return err
+	}
+	// However the load ends (an error, a panic), the server stops saying
+	// LOADING.
+	defer l.endLoad(true)
+	start := time.Now()
+	var res persist.LoadResult
+	l.loadPolitely(func() {
+		res, err = persist.Load(bufio.NewReaderSize(quitReader{l: l, r: f}, 1<<16), m.ks, serverLocker{m}, opts)
+	})
 	m.srv.Lock()
+	defer m.srv.Unlock()
+	m.srv.Loading = false
+	if l.stopped {
+		// Only a shutdown gets here (REPLICAOF waits for the load):
+		// what was loaded is no replica's data.
+		for _, db := range m.ks.DBs {
+			db.Flush()
+		}
+		return errAbandoned
+	}
+	if err != nil {
+		m.log.Warningf("Failed trying to load the MASTER synchronization DB from disk: %v", err)
+		return err
+	}
+	if v := res.Aux["redis-ver"]; v != "" {
+		m.log.Noticef("Loading RDB produced by version %s", quoteLine(v))
+	}
+	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
+	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+	l.finishFullSync(res, replID, off, h.mark != nil)
+	return nil
+}
+
+// testDelay applies DEBUG REPLICA-SYNC-DELAY: it stalls between the fsync
+// of the received payload and the load, as a slow disk would, so tests can
+// replace the link there. errAbandoned if the link stops meanwhile.
+func (l *link) testDelay() error {
+	l.m.srv.Lock()
+	d := l.m.syncDelay
+	if d > 0 {
+		l.m.log.Noticef("MASTER <-> REPLICA sync: payload received and fsynced; stalling %v before loading (DEBUG REPLICA-SYNC-DELAY)", d)
+	}
+	l.m.srv.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(d):
+	case <-l.stopCh:
+	}
+	return nil // the next stage checks stopped under the lock
+}
+
+// beginDiskLoad is the point of no return of a disk-load sync (lock taken
+// here): unless the link was replaced meanwhile, it discards the cached
+// master, drops our sub-replicas and backlog, flushes the old data and
+// says LOADING. It returns the load's options.
+func (l *link) beginDiskLoad() (persist.LoadOptions, error) {
+	m := l.m
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if l.stopped {
+		return persist.LoadOptions{}, errAbandoned
+	}
 	m.log.Noticef("Discarding previously cached master state.")
 	l.cached = nil
 	m.disconnectReplicas()
@@ -514,57 +675,123 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 	m.eng.TouchAllWatched(-1)
 	m.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
 	m.srv.Loading = true
-	limits := persist.Limits(m.cfg)
-	checksum := m.cfg.RDBChecksum
-	m.srv.Unlock()
-	start := time.Now()
-	var res persist.LoadResult
+	l.loading = true
+	return persist.LoadOptions{Limits: persist.Limits(m.cfg), Checksum: m.cfg.RDBChecksum}, nil
+}
+
+// endLoad clears the loading marks (and LOADING, for a disk load).
+func (l *link) endLoad(disk bool) {
+	l.m.srv.Lock()
+	defer l.m.srv.Unlock()
+	if disk {
+		l.m.srv.Loading = false
+	}
+	l.loading = false
+}
+
+// loadPolitely runs a load on the lowered-priority thread (runPolitely)
+// while a goroutine of normal priority writes a newline to the master once
+// a second, as a loading Redis replica does: the master takes it as a sign
+// of life, so a load longer than repl-timeout does not get the replica
+// dropped. A panic on the loading thread is raised again here, in the
+// link's goroutine, whose recover logs it.
+func (l *link) loadPolitely(fn func()) {
+	stop := l.keepAlive()
+	defer stop()
+	var lp *linkPanic
 	runPolitely(func() {
-		res, err = persist.Load(bufio.NewReaderSize(f, 1<<16), m.ks, serverLocker{m}, persist.LoadOptions{Limits: limits, Checksum: checksum})
+		defer func() {
+			if p := recover(); p != nil {
+				lp = asLinkPanic(p)
+			}
+		}()
+		fn()
 	})
-	m.srv.Lock()
-	defer m.srv.Unlock()
-	m.srv.Loading = false
-	if err != nil {
-		m.log.Warningf("Failed trying to load the MASTER synchronization DB from disk: %v", err)
-		return err
+	if lp != nil {
+		panic(lp)
 	}
-	if v := res.Aux["redis-ver"]; v != "" {
-		m.log.Noticef("Loading RDB produced by version %s", v)
+}
+
+// keepAlive writes "\n" to the master every second until stop is called or
+// the link stops.
+func (l *link) keepAlive() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	conn := l.conn
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-l.stopCh:
+				return
+			case <-t.C:
+			}
+			l.connMu.Lock()
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			_, err := conn.Write([]byte("\n"))
+			l.connMu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
 	}
-	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
-	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
-	l.finishFullSync(res, replID, off, mark != nil)
-	return nil
+}
+
+// quitReader fails reads once the link is stopped (a disk load abandoned
+// at shutdown).
+type quitReader struct {
+	l *link
+	r io.Reader
+}
+
+func (q quitReader) Read(p []byte) (int, error) {
+	if q.l.quit.Load() {
+		return 0, errAbandoned
+	}
+	return q.r.Read(p)
 }
 
 // loadFromSocket parses the RDB straight from the connection into a
 // private keyspace and swaps it in at the end (repl-diskless-load): readers
 // keep the old data until the new one is complete, the way swapdb works.
-func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID string, off int64, timeout time.Duration) error {
+// A REPLICAOF meanwhile makes the next read fail and the swap not happen.
+func (l *link) loadFromSocket(br *bufio.Reader, h payloadHeader, replID string, off int64, timeout time.Duration) error {
 	m := l.m
 	l.logf("MASTER <-> REPLICA sync: Loading DB in memory")
 	m.srv.Lock()
-	limits := persist.Limits(m.cfg)
-	checksum := m.cfg.RDBChecksum
+	opts := persist.LoadOptions{Limits: persist.Limits(m.cfg), Checksum: m.cfg.RDBChecksum}
 	tmp := keyspace.New(len(m.ks.DBs))
+	l.loading = true
 	m.srv.Unlock()
+	defer l.endLoad(false)
 	var src *bufio.Reader = bufio.NewReaderSize(&deadlineReader{l: l, r: br, timeout: timeout}, 64<<10)
-	if size >= 0 {
-		src = bufio.NewReaderSize(io.LimitReader(&deadlineReader{l: l, r: br, timeout: timeout}, size), 64<<10)
+	if h.size >= 0 {
+		src = bufio.NewReaderSize(io.LimitReader(&deadlineReader{l: l, r: br, timeout: timeout}, h.size), 64<<10)
 	}
 	start := time.Now()
 	var res persist.LoadResult
 	var err error
-	runPolitely(func() {
-		res, err = persist.Load(src, tmp, nil, persist.LoadOptions{Limits: limits, Checksum: checksum})
+	l.loadPolitely(func() {
+		res, err = persist.Load(src, tmp, nil, opts)
 	})
+	if l.quit.Load() {
+		return errAbandoned
+	}
 	if err != nil {
 		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from socket: %v", err)
 	}
-	if mark != nil {
-		got := make([]byte, len(mark))
-		if _, err := io.ReadFull(src, got); err != nil || !bytes.Equal(got, mark) {
+	if h.mark != nil {
+		got := make([]byte, len(h.mark))
+		if _, err := io.ReadFull(src, got); err != nil || !bytes.Equal(got, h.mark) {
 			return errors.New("Replication stream EOF marker is broken")
 		}
 	} else if _, err := io.Copy(io.Discard, src); err != nil {
@@ -572,6 +799,9 @@ func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID 
 	}
 	m.srv.Lock()
 	defer m.srv.Unlock()
+	if l.stopped {
+		return errAbandoned
+	}
 	m.log.Noticef("Discarding previously cached master state.")
 	l.cached = nil
 	m.disconnectReplicas()
@@ -585,12 +815,13 @@ func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID 
 	m.eng.TouchAllWatched(-1)
 	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
 	m.log.Noticef("MASTER <-> REPLICA sync: Loaded the DB from the socket in %.3f seconds", time.Since(start).Seconds())
-	l.finishFullSync(res, replID, off, mark != nil)
+	l.finishFullSync(res, replID, off, h.mark != nil)
 	return nil
 }
 
 // deadlineReader refreshes the read deadline on every read, so a stalled
-// master is noticed after repl-timeout, and counts the bytes.
+// master is noticed after repl-timeout, counts the bytes, and fails once
+// the link is stopped (an abandoned sync reads nothing more).
 type deadlineReader struct {
 	l       *link
 	r       io.Reader
@@ -598,6 +829,9 @@ type deadlineReader struct {
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
+	if d.l.quit.Load() {
+		return 0, errAbandoned
+	}
 	d.l.conn.SetReadDeadline(time.Now().Add(d.timeout))
 	n, err := d.r.Read(p)
 	d.l.conn.SetReadDeadline(time.Time{})
@@ -613,6 +847,8 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 
 // finishFullSync makes the link the master client after a load (lock held):
 // the history and offset are the master's, a fresh backlog starts there.
+// The load's time does not count against repl-timeout: the last
+// interaction with the master is now.
 func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, eofFormat bool) {
 	m := l.m
 	db := 0
@@ -629,6 +865,8 @@ func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, 
 	m.createBacklog()
 	l.state = linkConnected
 	l.downSince = time.Time{}
+	l.lastIO = time.Now()
+	l.loading = false
 	m.ks.Dirty = 0
 	for _, fn := range m.AfterFullSync {
 		fn()
@@ -639,67 +877,21 @@ func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, 
 	}
 }
 
-// receive copies the payload to w: exactly size bytes, or until the 40-byte
-// EOF mark ends the data (the mark itself is not written).
-func (l *link) receive(br *bufio.Reader, w io.Writer, size int64, mark []byte, timeout time.Duration) error {
-	buf := make([]byte, 64<<10)
-	var tail []byte // last bytes read, to find the mark across reads
-	var got int64
-	for {
-		if size >= 0 && got == size {
-			return nil
-		}
-		want := len(buf)
-		if size >= 0 && size-got < int64(want) {
-			want = int(size - got)
-		}
-		l.conn.SetReadDeadline(time.Now().Add(timeout))
-		n, err := br.Read(buf[:want])
-		l.conn.SetReadDeadline(time.Time{})
-		if n > 0 {
-			got += int64(n)
-			l.m.srv.Lock()
-			l.lastIO = time.Now()
-			l.syncRead = got
-			l.m.stats.netIn += int64(n)
-			l.m.srv.Unlock()
-			if mark == nil {
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					return werr
-				}
-				continue
-			}
-			// Hold back the last len(mark) bytes until we know they are not
-			// the mark.
-			tail = append(tail, buf[:n]...)
-			if len(tail) >= len(mark) && bytes.Equal(tail[len(tail)-len(mark):], mark) {
-				_, werr := w.Write(tail[:len(tail)-len(mark)])
-				return werr
-			}
-			if len(tail) > len(mark) {
-				if _, werr := w.Write(tail[:len(tail)-len(mark)]); werr != nil {
-					return werr
-				}
-				tail = append(tail[:0], tail[len(tail)-len(mark):]...)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
-		}
-	}
-}
-
 type serverLocker struct{ m *Manager }
 
 func (s serverLocker) Lock()   { s.m.srv.Lock() }
 func (s serverLocker) Unlock() { s.m.srv.Unlock() }
 
 // stream applies the master's commands, counting the offset on the raw
-// bytes and forwarding exactly those bytes to our own replicas.
+// bytes and forwarding exactly those bytes to our own replicas. Bulks are
+// limited by our proto-max-bulk-len, as any client's: a master (or a man
+// in the middle) announcing more is a protocol error, not an allocation.
 func (l *link) stream(br *bufio.Reader) error {
 	m := l.m
-	rd := resp.NewReader(512 << 20)
-	rd.NoBulkLimit = true
+	m.srv.Lock()
+	maxBulk := m.cfg.ProtoMaxBulkLen
+	m.srv.Unlock()
+	rd := newStreamReader(maxBulk)
 	var pending []byte // bytes of an open MULTI: applied (and forwarded) at EXEC
 	l.conn.SetReadDeadline(time.Time{})
 	lr := newLinkReader(l.conn)
@@ -720,57 +912,65 @@ func (l *link) stream(br *bufio.Reader) error {
 		if err != nil {
 			return nil // link lost: run() caches the master and reconnects
 		}
-		m.srv.Lock()
-		if l.stopped {
-			m.srv.Unlock()
+		err = l.apply(rd, n, &pending)
+		m.afterCommands()
+		if err == errAbandoned {
 			return nil
 		}
-		if n > 0 {
-			// Not on an empty wake-up: repl-timeout counts from real data.
-			l.lastIO = time.Now()
+		if err != nil {
+			return err
 		}
-		l.readOff += int64(n)
-		m.stats.netIn += int64(n)
-		m.inLink = true
-		for {
-			perr := rd.Next()
-			if perr == resp.ErrIncomplete {
-				break
-			}
-			if perr != nil {
-				m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
-				l.state = linkConnect
-				m.inLink = false
-				m.srv.Unlock()
-				m.afterCommands()
-				return perr
-			}
-			raw := rd.Raw()
-			if rd.Inline && len(rd.Args) > 0 {
-				m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
-				m.inLink = false
-				m.srv.Unlock()
-				m.afterCommands()
-				return errors.New("inline protocol from master")
-			}
-			if len(rd.Args) > 0 {
-				l.sess.W.Reset()
-				m.eng.Call(&l.sess, rd.Args)
-			}
-			pending = append(pending, raw...)
-			if !l.sess.InMulti() {
-				l.reploff += int64(len(pending))
-				if m.backlog != nil {
-					m.feed(pending)
-				} else {
-					m.id.Offset = l.reploff
-				}
-				pending = pending[:0]
-			}
+	}
+}
+
+// apply runs every complete command rd holds, under the server lock (taken
+// and released here, with defer: a panic leaves it free). n is how many
+// bytes the last read added.
+func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) error {
+	m := l.m
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if l.stopped {
+		return errAbandoned
+	}
+	if n > 0 {
+		// Not on an empty wake-up: repl-timeout counts from real data.
+		l.lastIO = time.Now()
+	}
+	l.readOff += int64(n)
+	m.stats.netIn += int64(n)
+	m.inLink = true
+	defer func() { m.inLink = false }()
+	for {
+		ok, perr := nextMasterCommand(rd)
+		if perr == errInlineFromMaster {
+			m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+			l.state = linkConnect
+			return perr
 		}
-		m.inLink = false
-		m.srv.Unlock()
-		m.afterCommands()
+		if perr != nil {
+			m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
+			l.state = linkConnect
+			return perr
+		}
+		if !ok {
+			return nil
+		}
+		raw := rd.Raw()
+		if len(rd.Args) > 0 {
+			l.sess.W.Reset()
+			m.eng.Call(&l.sess, rd.Args)
+		}
+		*pending = append(*pending, raw...)
+		if !l.sess.InMulti() {
+			l.reploff += int64(len(*pending))
+			if m.backlog != nil {
+				m.feed(*pending)
+			} else {
+				m.id.Offset = l.reploff
+			}
+			*pending = (*pending)[:0]
+		}
 	}
 }
 
