@@ -53,8 +53,8 @@ type Manager struct {
 	// the next link waits for it (one link syncs at a time).
 	linkDone chan struct{}
 	// syncDelay, set by DEBUG REPLICA-SYNC-DELAY (tests), stalls a full
-	// sync after its payload is received and fsynced, before any of its
-	// effects, as a slow disk would.
+	// sync once its payload is received and fsynced (disk load) or loaded
+	// (socket load), before it touches the dataset.
 	syncDelay time.Duration
 
 	// set at a full sync's snapshot instant
@@ -244,8 +244,8 @@ func (m *Manager) Close() {
 }
 
 // debugSyncDelay is DEBUG REPLICA-SYNC-DELAY <milliseconds> (tests): every
-// later full sync of this replica stalls that long between storing the
-// master's payload and loading it (0 turns it off).
+// later full sync of this replica stalls that long before it touches the
+// dataset (0 turns it off).
 func (m *Manager) debugSyncDelay(c *command.Ctx) {
 	ms, ok := resp.ParseInt(c.Args[2])
 	if !ok || ms < 0 || ms > 3600_000 {

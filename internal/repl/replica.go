@@ -222,7 +222,7 @@ func (l *link) run() {
 		err := l.safeOnce()
 		m.srv.Lock()
 		if l.stopped {
-			if errors.Is(err, errAbandoned) {
+			if errors.Is(err, errAbandoned) || l.state == linkSync {
 				m.log.Noticef("MASTER <-> REPLICA sync with %s:%d abandoned: the link was replaced before the sync completed", l.host, l.port)
 			}
 			m.srv.Unlock()
@@ -631,13 +631,14 @@ func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time
 }
 
 // testDelay applies DEBUG REPLICA-SYNC-DELAY: it stalls between the fsync
-// of the received payload and the load, as a slow disk would, so tests can
-// replace the link there. errAbandoned if the link stops meanwhile.
+// of the received payload and the load (disk load), or between the load
+// and the swap (socket load), as a slow disk or CPU would, so tests can
+// replace the link there. The next stage checks whether it was.
 func (l *link) testDelay() error {
 	l.m.srv.Lock()
 	d := l.m.syncDelay
 	if d > 0 {
-		l.m.log.Noticef("MASTER <-> REPLICA sync: payload received and fsynced; stalling %v before loading (DEBUG REPLICA-SYNC-DELAY)", d)
+		l.m.log.Noticef("MASTER <-> REPLICA sync: payload received; stalling %v (DEBUG REPLICA-SYNC-DELAY)", d)
 	}
 	l.m.srv.Unlock()
 	if d <= 0 {
@@ -795,6 +796,9 @@ func (l *link) loadFromSocket(br *bufio.Reader, h payloadHeader, replID string, 
 			return errors.New("Replication stream EOF marker is broken")
 		}
 	} else if _, err := io.Copy(io.Discard, src); err != nil {
+		return err
+	}
+	if err := l.testDelay(); err != nil {
 		return err
 	}
 	m.srv.Lock()
