@@ -249,3 +249,43 @@ func TestReplicaSurvivesAHostileMaster(t *testing.T) {
 		t.Fatal("the replica exited")
 	}
 }
+
+// TestReplicaLinkPanicIsRecovered: a panic on the replica's loading thread
+// (DEBUG REPLICA-LOAD-PANIC stands for a bug nobody found yet) is logged
+// at warning level with its stack, the server stops saying LOADING, keeps
+// serving, and the link retries until it syncs.
+func TestReplicaLinkPanicIsRecovered(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master")
+	setKeys(t, ctx, m, "k:", 1000)
+	for _, load := range []string{"disabled", "swapdb"} {
+		t.Run(load, func(t *testing.T) {
+			r := startReplTandem(t, "replica", "--repl-diskless-load", load)
+			mustDo(t, ctx, r.c, "DEBUG", "REPLICA-LOAD-PANIC")
+			r.replicaOf(t, ctx, m.port())
+			waitLinkUp(t, ctx, r)
+			waitOffsetsMatch(t, ctx, m, r)
+			if got := r.c.DBSize(ctx).Val(); got != 1000 {
+				t.Fatalf("replica has %d keys, want 1000", got)
+			}
+			if inf := r.info(ctx, "persistence"); inf["loading"] != "0" {
+				t.Fatalf("loading:%s after the panic", inf["loading"])
+			}
+			log := r.proc.LogText()
+			i := strings.Index(log, "Internal error in the replication link")
+			if i < 0 {
+				t.Fatalf("the panic was not logged:\n%s", tailText(log, 40))
+			}
+			line := log[strings.LastIndex(log[:i], "\n")+1:]
+			if !strings.Contains(line[:min(len(line), 60)], " # ") {
+				t.Fatalf("the panic was not logged at warning level: %q", line[:min(len(line), 100)])
+			}
+			if !strings.Contains(log[i:], "DEBUG REPLICA-LOAD-PANIC") || !strings.Contains(log[i:], "internal/repl.(*link).loadPolitely") {
+				t.Fatalf("the panic's log has no value or stack:\n%s", replTrunc(log[i:], 3000))
+			}
+			if got := m.stat(t, ctx, "sync_full"); got < 2 {
+				t.Fatalf("sync_full %d: the link did not retry", got)
+			}
+		})
+	}
+}

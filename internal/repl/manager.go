@@ -56,6 +56,9 @@ type Manager struct {
 	// sync once its payload is received and fsynced (disk load) or loaded
 	// (socket load), before it touches the dataset.
 	syncDelay time.Duration
+	// debugPanic, set by DEBUG REPLICA-LOAD-PANIC (tests), makes the next
+	// load of a master's RDB panic on its loading thread.
+	debugPanic bool
 
 	// set at a full sync's snapshot instant
 	fullOffset int64
@@ -105,6 +108,11 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 	srv.Debug = func(c *command.Ctx, sub string) bool {
 		if sub == "replica-sync-delay" && len(c.Args) == 3 {
 			m.debugSyncDelay(c)
+			return true
+		}
+		if sub == "replica-load-panic" && len(c.Args) == 2 {
+			m.debugPanic = true
+			c.W.OK()
 			return true
 		}
 		return prevDebug != nil && prevDebug(c, sub)

@@ -699,6 +699,10 @@ func (l *link) endLoad(disk bool) {
 func (l *link) loadPolitely(fn func()) {
 	stop := l.keepAlive()
 	defer stop()
+	l.m.srv.Lock()
+	boom := l.m.debugPanic
+	l.m.debugPanic = false
+	l.m.srv.Unlock()
 	var lp *linkPanic
 	runPolitely(func() {
 		defer func() {
@@ -706,6 +710,9 @@ func (l *link) loadPolitely(fn func()) {
 				lp = asLinkPanic(p)
 			}
 		}()
+		if boom {
+			panic("DEBUG REPLICA-LOAD-PANIC")
+		}
 		fn()
 	})
 	if lp != nil {
