@@ -3,8 +3,12 @@ package repl
 import (
 	"bufio"
 	"bytes"
+	"net"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const testID = "1ba9fe0fa82bab35ddc9ff0662584d7570d257ec"
@@ -127,4 +131,56 @@ func TestPayloadCopyStopsAtMarkOrLength(t *testing.T) {
 			t.Errorf("%s: %d bytes, %v", c.name, out.Len(), err)
 		}
 	}
+}
+
+// TestGETACKFloodIsBounded: a master that sends GETACK after GETACK and
+// never reads costs one blocked writer goroutine, not one per GETACK; the
+// ACK it finally reads carries the latest offset.
+func TestGETACKFloodIsBounded(t *testing.T) {
+	ours, master := net.Pipe()
+	defer ours.Close()
+	defer master.Close()
+	l := &link{conn: ours}
+	before := runtime.NumGoroutine()
+	for i := 1; i <= 10000; i++ {
+		l.reploff = int64(i)
+		l.ackNow()
+	}
+	if extra := runtime.NumGoroutine() - before; extra > 2 {
+		t.Fatalf("%d goroutines for 10000 GETACKs", extra)
+	}
+	br := bufio.NewReader(master)
+	var last string
+	for {
+		master.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		args, err := readRESPArray(br)
+		if err != nil {
+			break
+		}
+		last = args[2]
+	}
+	if last != "10000" {
+		t.Fatalf("last ACK for offset %q, want 10000", last)
+	}
+}
+
+// readRESPArray reads one array of bulk strings.
+func readRESPArray(br *bufio.Reader) ([]string, error) {
+	line, err := readMasterLine(br)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(line, "*"))
+	var out []string
+	for i := 0; i < n; i++ {
+		if _, err := readMasterLine(br); err != nil {
+			return nil, err
+		}
+		v, err := readMasterLine(br)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -73,6 +73,7 @@ type link struct {
 	// closed when run returns.
 	prev, done chan struct{}
 	connMu     sync.Mutex // serializes writes to conn (ACKs, newlines)
+	acks       ackQueue
 	localAddr  string
 	remoteAddr string
 }
@@ -1000,12 +1001,47 @@ func (l *link) sendAck() {
 // ackNow answers a GETACK from inside the stream (lock held): the offset is
 // the one before the GETACK's own bytes, as Redis reports it; the write
 // happens without the lock.
+//
+// One writer goroutine at a time: GETACKs arriving while it writes only
+// raise the offset it sends next. A goroutine per GETACK would let a
+// master (or a man in the middle) that sends GETACKs and stops reading
+// pile up goroutines blocked on the connection without bound.
 func (l *link) ackNow() {
 	if l.conn == nil {
 		return
 	}
-	off, conn := l.reploff, l.conn
-	go l.writeAck(conn, off)
+	q := &l.acks
+	q.mu.Lock()
+	q.conn, q.off, q.pending = l.conn, l.reploff, true
+	if q.busy {
+		q.mu.Unlock()
+		return
+	}
+	q.busy = true
+	q.mu.Unlock()
+	go func() {
+		for {
+			q.mu.Lock()
+			if !q.pending {
+				q.busy = false
+				q.mu.Unlock()
+				return
+			}
+			conn, off := q.conn, q.off
+			q.pending = false
+			q.mu.Unlock()
+			l.writeAck(conn, off)
+		}
+	}()
+}
+
+// ackQueue is the latest GETACK answer waiting for ackNow's writer.
+type ackQueue struct {
+	mu      sync.Mutex
+	busy    bool // a writer goroutine runs
+	pending bool // conn and off are to be written
+	conn    net.Conn
+	off     int64
 }
 
 // writeAck writes REPLCONF ACK on conn, the connection seen under the
