@@ -187,14 +187,18 @@ func (l *link) beginDiskLoad() (persist.LoadOptions, error) {
 	return persist.LoadOptions{Limits: persist.Limits(m.cfg), Checksum: m.cfg.RDBChecksum}, nil
 }
 
-// endLoad clears the loading marks (and LOADING, for a disk load).
+// endLoad clears the loading marks (and LOADING, for a disk load) when
+// the load ended without finishFullSync: an error, an abandon, a panic.
 func (l *link) endLoad(disk bool) {
 	l.m.srv.Lock()
 	defer l.m.srv.Unlock()
+	if !l.loading {
+		return
+	}
+	l.loading = false
 	if disk {
 		l.m.srv.Loading = false
 	}
-	l.loading = false
 }
 
 // loadPolitely runs a load on the lowered-priority thread (runPolitely)
