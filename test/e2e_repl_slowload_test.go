@@ -133,3 +133,45 @@ func TestReplicaLoadLongerThanReplTimeoutCompletes(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaLoadLongerThanReplTimeoutWithRedisMaster: the same against
+// Debian's redis-server as the master: a real Redis master must take our
+// loading replica's newlines as signs of life too.
+func TestReplicaLoadLongerThanReplTimeoutWithRedisMaster(t *testing.T) {
+	const keys = 4_000_000
+	ctx := ctxFor(t, 3*time.Minute)
+	timeout := []string{"--repl-timeout", "2"}
+	m := startReplRedis(t, "master", timeout...)
+	for i := 0; i < 8; i++ { // in parts: each within the client's timeout
+		mustDo(t, ctx, m.c, "DEBUG", "POPULATE", keys/8, "p"+strconv.Itoa(i))
+	}
+	r := startReplTandem(t, "replica", timeout...)
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+	waitOffsetsMatch(t, ctx, m, r)
+	match := loadSeconds.FindStringSubmatch(r.proc.LogText())
+	if match == nil {
+		t.Fatalf("the replica never logged its load time:\n%s", tailText(r.proc.LogText(), 40))
+	}
+	secs, _ := strconv.ParseFloat(match[1], 64)
+	t.Logf("replica loaded %d keys in %.2f s (repl-timeout 2)", keys, secs)
+	if secs <= 3 {
+		t.Skipf("the load took %.2f s, not over 3 s: too fast a machine to test the timeout", secs)
+	}
+	time.Sleep(3 * time.Second)
+	waitOffsetsMatch(t, ctx, m, r)
+	if got := m.stat(t, ctx, "sync_full"); got != 1 {
+		t.Errorf("sync_full = %d, want 1", got)
+	}
+	if got := m.stat(t, ctx, "sync_partial_ok"); got != 0 {
+		t.Errorf("sync_partial_ok = %d, want 0 (the link broke)", got)
+	}
+	if got := r.c.DBSize(ctx).Val(); got != keys {
+		t.Errorf("replica has %d keys, want %d", got, keys)
+	}
+	for _, line := range []string{"Timeout receiving bulk data", "MASTER timeout", "Connection with master lost"} {
+		if log := r.proc.LogText(); strings.Contains(log, line) {
+			t.Errorf("replica logged %q:\n%s", line, tailText(log, 30))
+		}
+	}
+}
