@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -322,7 +323,7 @@ func (l *link) once() error {
 	m.log.Noticef("MASTER <-> REPLICA sync started")
 	m.srv.Unlock()
 
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
+	conn, err := l.dial(timeout)
 	if err != nil {
 		return fmt.Errorf("Error condition on socket for SYNC: %v", err)
 	}
@@ -445,6 +446,22 @@ func (l *link) once() error {
 		}
 	}
 	return l.stream(br)
+}
+
+// dial connects to the master, giving up after timeout or as soon as the
+// link is stopped: the link that replaces this one waits for it to return.
+func (l *link) dial(timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-l.stopCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)))
 }
 
 func (l *link) logf(format string, args ...any) {
