@@ -102,7 +102,9 @@ func (m *Manager) cron() {
 				m.log.Warningf("MASTER timeout: no data nor PING received...")
 				l.Kill()
 			}
-		} else if l.state != linkConnect && now.Sub(l.lastIO) > m.replTimeoutLocked() {
+		} else if l.state != linkConnect && !l.loading && now.Sub(l.lastIO) > m.replTimeoutLocked() {
+			// Not while loading: the master waits for us then (and gets
+			// our newlines), its silence is expected.
 			if l.state == linkSync {
 				m.log.Warningf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
 			} else {

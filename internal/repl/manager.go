@@ -49,6 +49,16 @@ type Manager struct {
 	inLink        bool          // applying the master's stream: flush after the chunk
 	link          *link         // current master link, nil when master
 	restoredCache *cachedMaster // from the RDB's repl-* AUX fields at start-up
+	// linkDone is closed when the latest link's goroutine has returned:
+	// the next link waits for it (one link syncs at a time).
+	linkDone chan struct{}
+	// syncDelay, set by DEBUG REPLICA-SYNC-DELAY (tests), stalls a full
+	// sync once its payload is received and fsynced (disk load) or loaded
+	// (socket load), before it touches the dataset.
+	syncDelay time.Duration
+	// debugPanic, set by DEBUG REPLICA-LOAD-PANIC (tests), makes the next
+	// load of a master's RDB panic on its loading thread.
+	debugPanic bool
 
 	// set at a full sync's snapshot instant
 	fullOffset int64
@@ -93,6 +103,20 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 		return m.stats.full, m.stats.partialOK, m.stats.partialErr, m.stats.netIn, m.stats.netOut.Load()
 	}
 	srv.SetInfoSection("replication", m.info)
+	srv.ReplicaNewline = m.replicaNewline
+	prevDebug := srv.Debug
+	srv.Debug = func(c *command.Ctx, sub string) bool {
+		if sub == "replica-sync-delay" && len(c.Args) == 3 {
+			m.debugSyncDelay(c)
+			return true
+		}
+		if sub == "replica-load-panic" && len(c.Args) == 2 {
+			m.debugPanic = true
+			c.W.OK()
+			return true
+		}
+		return prevDebug != nil && prevDebug(c, sub)
+	}
 	pm.ReplAux = m.rdbAux
 	pm.ShareBgsave = m.bgsaveInstant
 	return m
@@ -225,4 +249,17 @@ func (m *Manager) Close() {
 		r.close()
 	}
 	m.freeBacklog()
+}
+
+// debugSyncDelay is DEBUG REPLICA-SYNC-DELAY <milliseconds> (tests): every
+// later full sync of this replica stalls that long before it touches the
+// dataset (0 turns it off).
+func (m *Manager) debugSyncDelay(c *command.Ctx) {
+	ms, ok := resp.ParseInt(c.Args[2])
+	if !ok || ms < 0 || ms > 3600_000 {
+		c.Error("ERR value is out of range, must be between 0 and 3600000")
+		return
+	}
+	m.syncDelay = time.Duration(ms) * time.Millisecond
+	c.W.OK()
 }

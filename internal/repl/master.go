@@ -178,6 +178,15 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 	c.W.OK()
 }
 
+// replicaNewline is the server's ReplicaNewline hook (lock held): an
+// empty line from a replica is a sign of life, sent once a second while it
+// loads our RDB; it refreshes the time its timeout counts from.
+func (m *Manager) replicaNewline(sess *command.Session) {
+	if r, ok := m.replicas[sess]; ok {
+		r.ackTime = time.Now()
+	}
+}
+
 // syncCmd handles SYNC and PSYNC: a partial resync from the backlog when
 // the history matches, otherwise a full sync from a fresh snapshot.
 func (m *Manager) syncCmd(c *command.Ctx) {

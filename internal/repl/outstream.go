@@ -79,7 +79,12 @@ func newOutStream(c *Cursor, conn net.Conn, timeout time.Duration, netOut *atomi
 
 // start begins streaming: the goroutine holds the turn first, to write
 // first (+CONTINUE after a partial resync) before any stream byte.
+//
+// Whatever wrote to the connection before (the RDB transfer) may have left
+// a write deadline on it: flush's raw writes would fail once it passed
+// (RawConn.Write checks it), however healthy the link, so it is cleared.
 func (o *outStream) start(first []byte) {
+	o.conn.SetWriteDeadline(time.Time{})
 	o.busy.Store(true)
 	go o.run(first)
 }
@@ -169,9 +174,12 @@ func (o *outStream) run(first []byte) {
 // pending, blocking (with the replication timeout) on a full socket. False
 // when the connection or the cursor closed.
 func (o *outStream) drain(buf *[]byte) bool {
+	// The deadline is cleared after each write: flush's raw writes fail
+	// at once on a connection whose deadline has passed.
 	write := func(b []byte) bool {
 		o.conn.SetWriteDeadline(time.Now().Add(o.timeout))
 		n, err := o.conn.Write(b)
+		o.conn.SetWriteDeadline(time.Time{})
 		o.netOut.Add(int64(n))
 		return err == nil
 	}

@@ -217,3 +217,40 @@ func firstDiff(a, b []byte) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestOutStreamIgnoresAnEarlierWriteDeadline: the RDB transfer before the
+// stream leaves a write deadline on the connection; once it has passed,
+// flush's raw writes must still go out (the stream clears it), and so
+// must those after a blocking write of the goroutine.
+func TestOutStreamIgnoresAnEarlierWriteDeadline(t *testing.T) {
+	o, b, rc, _ := streamPair(t, false)
+	o.conn.SetWriteDeadline(time.Now().Add(-time.Second)) // the transfer's, long passed
+	o.start(nil)
+	msg := []byte("*1\r\n$4\r\nping\r\n")
+	got := make([]byte, 0, 64)
+	for round := 0; round < 2; round++ {
+		testEventually(t, func() bool { return !o.busy.Load() })
+		b.Feed(msg)
+		o.flush()
+		rc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, len(msg))
+		if _, err := io.ReadFull(rc, buf); err != nil {
+			t.Fatalf("round %d: the stream did not arrive: %v", round, err)
+		}
+		got = append(got, buf...)
+		o.giveTurn() // the next round follows a goroutine write
+	}
+	if !bytes.Equal(got, append(append([]byte{}, msg...), msg...)) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func testEventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition never met")
+}

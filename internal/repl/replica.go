@@ -2,22 +2,18 @@ package repl
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
-	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	"github.com/tandemdb/tandem/internal/config"
-	"github.com/tandemdb/tandem/internal/keyspace"
-	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -41,26 +37,44 @@ type cachedMaster struct {
 // connect → PING → AUTH → REPLCONF → PSYNC → (RDB → load) → stream.
 // Fields marked (lock) are guarded by the server lock.
 type link struct {
-	m          *Manager
-	host       string
-	port       int
-	state      string // (lock)
-	conn       net.Conn
-	sess       command.Session // the master "client": FlagMaster, no replies
-	id         int64
-	cached     *cachedMaster // (lock)
-	downSince  time.Time     // (lock) zero until an established link drops
-	lastIO     time.Time     // (lock)
-	reploff    int64         // (lock) last applied byte
-	readOff    int64         // (lock) last byte read
-	syncTotal  int64         // (lock) payload size (-1 unknown)
-	syncRead   int64         // (lock)
-	stopped    bool          // (lock)
-	stopCh     chan struct{}
-	connMu     sync.Mutex // serializes writes to conn (ACKs)
+	m         *Manager
+	host      string
+	port      int
+	state     string // (lock)
+	conn      net.Conn
+	sess      command.Session // the master "client": FlagMaster, no replies
+	id        int64
+	cached    *cachedMaster // (lock)
+	downSince time.Time     // (lock) zero until an established link drops
+	lastIO    time.Time     // (lock)
+	reploff   int64         // (lock) last applied byte
+	readOff   int64         // (lock) last byte read
+	syncTotal int64         // (lock) payload size (-1 unknown)
+	syncRead  int64         // (lock)
+	// loading: the master's RDB is being loaded (lock). The master's
+	// silence then is ours, not its: cron does not time the link out.
+	loading bool
+	// stopped says the link was replaced (REPLICAOF) or shut down (lock);
+	// quit says the same without the lock, for readers mid-transfer. Every
+	// stage of a sync checks stopped under the lock before it changes the
+	// dataset or the replication state, so an abandoned sync never loads
+	// the old master's data (see abandoned).
+	stopped bool
+	quit    atomic.Bool
+	stopCh  chan struct{}
+	// prev is the previous link's done: a link starts only once the one it
+	// replaces has returned, so two links never load at once. done is
+	// closed when run returns.
+	prev, done chan struct{}
+	connMu     sync.Mutex // serializes writes to conn (ACKs, newlines)
+	acks       ackQueue
 	localAddr  string
 	remoteAddr string
 }
+
+// errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
+// another master or NO ONE, or shutdown).
+var errAbandoned = errors.New("sync abandoned: the link with this master was replaced")
 
 // setMaster makes us a replica of host:port (lock held).
 func (m *Manager) setMaster(host string, port int, who string) {
@@ -86,7 +100,9 @@ func (m *Manager) setMaster(host string, port int, who string) {
 			cached = &cachedMaster{replID: m.id.ID, offset: m.id.Offset, db: db}
 		}
 	}
-	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1}
+	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1,
+		prev: m.linkDone, done: make(chan struct{})}
+	m.linkDone = l.done
 	l.id = m.srv.NextClientID()
 	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default"}
 	if cached != nil {
@@ -150,6 +166,7 @@ func (l *link) stop() {
 		return
 	}
 	l.stopped = true
+	l.quit.Store(true)
 	close(l.stopCh)
 	if l.conn != nil {
 		shutClose(l.conn)
@@ -182,13 +199,27 @@ func (l *link) InfoLine() string {
 		l.id, l.remoteAddr, l.localAddr, int64(time.Since(l.lastIO).Seconds()), l.sess.DB)
 }
 
-// run connects and syncs until stopped, retrying every second.
+// run connects and syncs until stopped, retrying every second. It starts
+// only once the link it replaces has returned. A panic in the link (a bug,
+// or an input from the master nobody foresaw) is logged with its stack and
+// handled as a broken link: the process keeps serving, and retries.
 func (l *link) run() {
 	m := l.m
+	defer close(l.done)
+	if l.prev != nil {
+		select {
+		case <-l.prev:
+		case <-l.stopCh:
+			return
+		}
+	}
 	for {
-		err := l.once()
+		err := l.safeOnce()
 		m.srv.Lock()
 		if l.stopped {
+			if errors.Is(err, errAbandoned) || l.state == linkSync {
+				m.log.Noticef("MASTER <-> REPLICA sync with %s:%d abandoned: the link was replaced before the sync completed", l.host, l.port)
+			}
 			m.srv.Unlock()
 			return
 		}
@@ -201,7 +232,7 @@ func (l *link) run() {
 			l.readOff = l.reploff
 			l.sess.Flags &^= command.FlagMulti
 			m.eng.Disconnect(&l.sess)
-		} else if err != nil {
+		} else if err != nil && err != errLinkPanicked {
 			m.log.Warningf("%v", err)
 		}
 		l.state = linkConnect
@@ -220,6 +251,53 @@ func (l *link) run() {
 		m.log.Noticef("Reconnecting to MASTER %s:%d", l.host, l.port)
 		m.srv.Unlock()
 	}
+}
+
+// errLinkPanicked is what safeOnce returns after a recovered panic (already
+// logged).
+var errLinkPanicked = errors.New("replication link panicked")
+
+// linkPanic carries a panic from a helper goroutine of the link (the
+// loading thread) to the link's own recover, with the stack where it
+// happened.
+type linkPanic struct {
+	value any
+	stack []byte
+}
+
+// asLinkPanic wraps a recovered value with the current stack (called in
+// the deferred function, where the stack still shows the panic's origin).
+func asLinkPanic(p any) *linkPanic {
+	if lp, ok := p.(*linkPanic); ok {
+		return lp
+	}
+	return &linkPanic{value: p, stack: debug.Stack()}
+}
+
+// safeOnce is once with a recover. Every section of the link that holds
+// the server lock releases it with defer, so the lock is free here. After a
+// panic the dataset and the offset may be half-way through a command: the
+// cached master is discarded, and the next attempt is a full resync.
+func (l *link) safeOnce() (err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		lp := asLinkPanic(p)
+		m := l.m
+		m.srv.Lock()
+		defer m.srv.Unlock()
+		m.log.Warningf("Internal error in the replication link with MASTER %s:%d: %v. Closing the master connection and discarding the cached master.\n%s",
+			l.host, l.port, lp.value, lp.stack)
+		if l.state == linkConnected {
+			l.sess.Flags &^= command.FlagMulti
+		}
+		l.state = linkConnect
+		l.cached = nil
+		err = errLinkPanicked
+	}()
+	return l.once()
 }
 
 func (l *link) setState(s string) {
@@ -245,7 +323,7 @@ func (l *link) once() error {
 	m.log.Noticef("MASTER <-> REPLICA sync started")
 	m.srv.Unlock()
 
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
+	conn, err := l.dial(timeout)
 	if err != nil {
 		return fmt.Errorf("Error condition on socket for SYNC: %v", err)
 	}
@@ -274,8 +352,8 @@ func (l *link) once() error {
 	if err != nil {
 		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
 	}
-	if !(strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-NOPERM") || strings.HasPrefix(line, "-ERR operation not permitted")) {
-		return fmt.Errorf("Error reply to PING from master: '%s'", line)
+	if !pingReplyOK(line) {
+		return fmt.Errorf("Error reply to PING from master: '%s'", quoteLine(line))
 	}
 	l.logf("Master replied to PING, replication can continue...")
 	var burst []byte
@@ -305,10 +383,10 @@ func (l *link) once() error {
 			return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
 		}
 		if step == "auth" && strings.HasPrefix(line, "-") {
-			return fmt.Errorf("Unable to AUTH to MASTER: %s", line)
+			return fmt.Errorf("Unable to AUTH to MASTER: %s", quoteLine(line))
 		}
 		if step != "auth" && strings.HasPrefix(line, "-") {
-			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, line)
+			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, quoteLine(line))
 		}
 	}
 
@@ -336,30 +414,28 @@ func (l *link) once() error {
 			break
 		}
 	}
-	switch {
-	case strings.HasPrefix(line, "+FULLRESYNC"):
-		f := strings.Fields(line)
-		if len(f) != 3 || len(f[1]) != IDLen {
-			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
-		}
-		off, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			return errors.New("Master replied with wrong +FULLRESYNC syntax.")
-		}
-		l.logf("Full resync from master: %s:%d", f[1], off)
-		if err := l.fullSync(br, f[1], off, timeout); err != nil {
+	reply, err := parsePSYNCReply(line, cached != nil)
+	if err != nil {
+		return err
+	}
+	switch reply.action {
+	case psyncFull:
+		l.logf("Full resync from master: %s:%d", reply.replID, reply.offset)
+		if err := l.fullSync(br, reply.replID, reply.offset, timeout); err != nil {
 			return err
 		}
-	case strings.HasPrefix(line, "+CONTINUE"):
+	case psyncContinue:
 		l.logf("Successful partial resynchronization with master.")
-		l.continueSync(strings.TrimSpace(strings.TrimPrefix(line, "+CONTINUE")))
-	case strings.HasPrefix(line, "-NOMASTERLINK"), strings.HasPrefix(line, "-LOADING"):
-		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", line)
+		if err := l.continueSync(reply.replID); err != nil {
+			return err
+		}
+	case psyncLater:
+		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", quoteLine(line))
 	default:
 		if strings.HasPrefix(line, "-ERR") {
-			l.logf("Master does not support PSYNC or is in error state (reply: %s)", line)
+			l.logf("Master does not support PSYNC or is in error state (reply: %s)", quoteLine(line))
 		} else {
-			l.logf("Unexpected reply to PSYNC from master: %s", line)
+			l.logf("Unexpected reply to PSYNC from master: %s", quoteLine(line))
 		}
 		l.logf("Retrying with SYNC...")
 		if err := l.write([]byte("SYNC\r\n")); err != nil {
@@ -370,6 +446,22 @@ func (l *link) once() error {
 		}
 	}
 	return l.stream(br)
+}
+
+// dial connects to the master, giving up after timeout or as soon as the
+// link is stopped: the link that replaces this one waits for it to return.
+func (l *link) dial(timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-l.stopCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)))
 }
 
 func (l *link) logf(format string, args ...any) {
@@ -386,32 +478,40 @@ func (l *link) write(b []byte) error {
 	return err
 }
 
-// readLine reads one CRLF (or LF) terminated line with a deadline.
+// readLine reads one CRLF (or LF) terminated line of the handshake with a
+// deadline (at most maxMasterLine bytes).
 func (l *link) readLine(br *bufio.Reader, d time.Duration) (string, error) {
 	l.conn.SetReadDeadline(time.Now().Add(d))
 	defer l.conn.SetReadDeadline(time.Time{})
-	line, err := br.ReadString('\n')
+	line, err := readMasterLine(br)
 	if err != nil {
 		return "", err
 	}
 	l.m.srv.Lock()
 	l.lastIO = time.Now()
 	l.m.srv.Unlock()
-	return strings.TrimRight(line, "\r\n"), nil
+	return line, nil
 }
 
 // continueSync resumes on the same history (or learns the master's new ID).
-func (l *link) continueSync(newID string) {
+func (l *link) continueSync(newID string) error {
 	m := l.m
 	m.srv.Lock()
 	defer m.srv.Unlock()
-	if len(newID) == IDLen && newID != l.cached.replID {
+	if l.stopped {
+		return errAbandoned
+	}
+	if l.cached == nil {
+		// parsePSYNCReply refuses +CONTINUE when we sent no history.
+		return errors.New("Master accepted a partial resynchronization we did not ask for")
+	}
+	if newID != "" && newID != l.cached.replID {
 		m.log.Noticef("Master replication ID changed to %s", newID)
 		m.id.ID2 = l.cached.replID
 		m.id.SecondOffset = l.reploff + 1
 		m.id.ID = newID
 		m.disconnectReplicas()
-	} else if l.cached != nil {
+	} else {
 		m.id.ID = l.cached.replID
 	}
 	m.id.Offset = l.reploff
@@ -424,282 +524,19 @@ func (l *link) continueSync(newID string) {
 	l.downSince = time.Time{}
 	l.cached = nil
 	m.log.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
-}
-
-// fullSync receives the RDB payload ($<len> or $EOF:<mark>), flushes the
-// old data and loads it. replID is "" for the old SYNC.
-func (l *link) fullSync(br *bufio.Reader, replID string, off int64, timeout time.Duration) error {
-	m := l.m
-	l.setState(linkSync)
-	var header string
-	for {
-		line, err := l.readLine(br, timeout)
-		if err != nil {
-			return fmt.Errorf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
-		}
-		if line == "" {
-			continue // keepalive newline while the master prepares the RDB
-		}
-		if strings.HasPrefix(line, "-") {
-			return fmt.Errorf("MASTER aborted replication with an error: %s", line[1:])
-		}
-		if !strings.HasPrefix(line, "$") {
-			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", line)
-		}
-		header = line
-		break
-	}
-	var mark []byte
-	var size int64 = -1
-	if strings.HasPrefix(header, "$EOF:") && len(header) >= 5+IDLen {
-		mark = []byte(header[5 : 5+IDLen])
-		l.logf("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-	} else {
-		n, err := strconv.ParseInt(header[1:], 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host and port are right?", header)
-		}
-		size = n
-		l.logf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n)
-	}
-	m.srv.Lock()
-	l.syncTotal, l.syncRead = size, 0
-	if size < 0 {
-		l.syncTotal = 0
-	}
-	dir := m.cfg.Dir
-	mode := m.cfg.ReplDisklessLoad
-	empty := true
-	for _, db := range m.ks.DBs {
-		if db.Len() > 0 {
-			empty = false
-		}
-	}
-	m.srv.Unlock()
-	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && empty) {
-		return l.loadFromSocket(br, size, mark, replID, off, timeout)
-	}
-
-	// Receive to a temp file first: the old data keeps serving reads until
-	// the whole payload is here, as Redis's disk-load does.
-	tmp := filepath.Join(dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("Opening the temp file needed for MASTER <-> REPLICA synchronization: %v", err)
-	}
-	defer os.Remove(tmp)
-	defer f.Close()
-	if err := l.receive(br, f, size, mark, timeout); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-
-	m.srv.Lock()
-	m.log.Noticef("Discarding previously cached master state.")
-	l.cached = nil
-	m.disconnectReplicas()
-	m.freeBacklog()
-	if s := m.ks.Running(); s != nil {
-		s.Abort()
-	}
-	m.log.Noticef("MASTER <-> REPLICA sync: Flushing old data")
-	for _, db := range m.ks.DBs {
-		db.Flush()
-	}
-	m.eng.TouchAllWatched(-1)
-	m.log.Noticef("MASTER <-> REPLICA sync: Loading DB in memory")
-	m.srv.Loading = true
-	limits := persist.Limits(m.cfg)
-	checksum := m.cfg.RDBChecksum
-	m.srv.Unlock()
-	start := time.Now()
-	var res persist.LoadResult
-	runPolitely(func() {
-		res, err = persist.Load(bufio.NewReaderSize(f, 1<<16), m.ks, serverLocker{m}, persist.LoadOptions{Limits: limits, Checksum: checksum})
-	})
-	m.srv.Lock()
-	defer m.srv.Unlock()
-	m.srv.Loading = false
-	if err != nil {
-		m.log.Warningf("Failed trying to load the MASTER synchronization DB from disk: %v", err)
-		return err
-	}
-	if v := res.Aux["redis-ver"]; v != "" {
-		m.log.Noticef("Loading RDB produced by version %s", v)
-	}
-	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
-	m.log.Noticef("DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
-	l.finishFullSync(res, replID, off, mark != nil)
 	return nil
 }
-
-// loadFromSocket parses the RDB straight from the connection into a
-// private keyspace and swaps it in at the end (repl-diskless-load): readers
-// keep the old data until the new one is complete, the way swapdb works.
-func (l *link) loadFromSocket(br *bufio.Reader, size int64, mark []byte, replID string, off int64, timeout time.Duration) error {
-	m := l.m
-	l.logf("MASTER <-> REPLICA sync: Loading DB in memory")
-	m.srv.Lock()
-	limits := persist.Limits(m.cfg)
-	checksum := m.cfg.RDBChecksum
-	tmp := keyspace.New(len(m.ks.DBs))
-	m.srv.Unlock()
-	var src *bufio.Reader = bufio.NewReaderSize(&deadlineReader{l: l, r: br, timeout: timeout}, 64<<10)
-	if size >= 0 {
-		src = bufio.NewReaderSize(io.LimitReader(&deadlineReader{l: l, r: br, timeout: timeout}, size), 64<<10)
-	}
-	start := time.Now()
-	var res persist.LoadResult
-	var err error
-	runPolitely(func() {
-		res, err = persist.Load(src, tmp, nil, persist.LoadOptions{Limits: limits, Checksum: checksum})
-	})
-	if err != nil {
-		return fmt.Errorf("Failed trying to load the MASTER synchronization DB from socket: %v", err)
-	}
-	if mark != nil {
-		got := make([]byte, len(mark))
-		if _, err := io.ReadFull(src, got); err != nil || !bytes.Equal(got, mark) {
-			return errors.New("Replication stream EOF marker is broken")
-		}
-	} else if _, err := io.Copy(io.Discard, src); err != nil {
-		return err
-	}
-	m.srv.Lock()
-	defer m.srv.Unlock()
-	m.log.Noticef("Discarding previously cached master state.")
-	l.cached = nil
-	m.disconnectReplicas()
-	m.freeBacklog()
-	if s := m.ks.Running(); s != nil {
-		s.Abort()
-	}
-	for i, db := range m.ks.DBs {
-		db.Swap(tmp.DBs[i])
-	}
-	m.eng.TouchAllWatched(-1)
-	m.log.Noticef("Done loading RDB, keys loaded: %d, keys expired: %d.", res.Keys, res.Expired)
-	m.log.Noticef("MASTER <-> REPLICA sync: Loaded the DB from the socket in %.3f seconds", time.Since(start).Seconds())
-	l.finishFullSync(res, replID, off, mark != nil)
-	return nil
-}
-
-// deadlineReader refreshes the read deadline on every read, so a stalled
-// master is noticed after repl-timeout, and counts the bytes.
-type deadlineReader struct {
-	l       *link
-	r       io.Reader
-	timeout time.Duration
-}
-
-func (d *deadlineReader) Read(p []byte) (int, error) {
-	d.l.conn.SetReadDeadline(time.Now().Add(d.timeout))
-	n, err := d.r.Read(p)
-	d.l.conn.SetReadDeadline(time.Time{})
-	if n > 0 {
-		d.l.m.srv.Lock()
-		d.l.lastIO = time.Now()
-		d.l.syncRead += int64(n)
-		d.l.m.stats.netIn += int64(n)
-		d.l.m.srv.Unlock()
-	}
-	return n, err
-}
-
-// finishFullSync makes the link the master client after a load (lock held):
-// the history and offset are the master's, a fresh backlog starts there.
-func (l *link) finishFullSync(res persist.LoadResult, replID string, off int64, eofFormat bool) {
-	m := l.m
-	db := 0
-	if v, ok := res.AuxInt("repl-stream-db"); ok && v >= 0 && int(v) < len(m.ks.DBs) {
-		db = int(v)
-	}
-	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default", DB: db}
-	if replID != "" {
-		m.id.ID = replID
-	}
-	m.id.ClearSecond()
-	m.id.Offset = off
-	l.reploff, l.readOff = off, off
-	m.createBacklog()
-	l.state = linkConnected
-	l.downSince = time.Time{}
-	m.ks.Dirty = 0
-	for _, fn := range m.AfterFullSync {
-		fn()
-	}
-	m.log.Noticef("MASTER <-> REPLICA sync: Finished with success")
-	if eofFormat {
-		l.ackNow()
-	}
-}
-
-// receive copies the payload to w: exactly size bytes, or until the 40-byte
-// EOF mark ends the data (the mark itself is not written).
-func (l *link) receive(br *bufio.Reader, w io.Writer, size int64, mark []byte, timeout time.Duration) error {
-	buf := make([]byte, 64<<10)
-	var tail []byte // last bytes read, to find the mark across reads
-	var got int64
-	for {
-		if size >= 0 && got == size {
-			return nil
-		}
-		want := len(buf)
-		if size >= 0 && size-got < int64(want) {
-			want = int(size - got)
-		}
-		l.conn.SetReadDeadline(time.Now().Add(timeout))
-		n, err := br.Read(buf[:want])
-		l.conn.SetReadDeadline(time.Time{})
-		if n > 0 {
-			got += int64(n)
-			l.m.srv.Lock()
-			l.lastIO = time.Now()
-			l.syncRead = got
-			l.m.stats.netIn += int64(n)
-			l.m.srv.Unlock()
-			if mark == nil {
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					return werr
-				}
-				continue
-			}
-			// Hold back the last len(mark) bytes until we know they are not
-			// the mark.
-			tail = append(tail, buf[:n]...)
-			if len(tail) >= len(mark) && bytes.Equal(tail[len(tail)-len(mark):], mark) {
-				_, werr := w.Write(tail[:len(tail)-len(mark)])
-				return werr
-			}
-			if len(tail) > len(mark) {
-				if _, werr := w.Write(tail[:len(tail)-len(mark)]); werr != nil {
-					return werr
-				}
-				tail = append(tail[:0], tail[len(tail)-len(mark):]...)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
-		}
-	}
-}
-
-type serverLocker struct{ m *Manager }
-
-func (s serverLocker) Lock()   { s.m.srv.Lock() }
-func (s serverLocker) Unlock() { s.m.srv.Unlock() }
 
 // stream applies the master's commands, counting the offset on the raw
-// bytes and forwarding exactly those bytes to our own replicas.
+// bytes and forwarding exactly those bytes to our own replicas. Bulks are
+// limited by our proto-max-bulk-len, as any client's: a master (or a man
+// in the middle) announcing more is a protocol error, not an allocation.
 func (l *link) stream(br *bufio.Reader) error {
 	m := l.m
-	rd := resp.NewReader(512 << 20)
-	rd.NoBulkLimit = true
+	m.srv.Lock()
+	maxBulk := m.cfg.ProtoMaxBulkLen
+	m.srv.Unlock()
+	rd := newStreamReader(maxBulk)
 	var pending []byte // bytes of an open MULTI: applied (and forwarded) at EXEC
 	l.conn.SetReadDeadline(time.Time{})
 	lr := newLinkReader(l.conn)
@@ -720,57 +557,65 @@ func (l *link) stream(br *bufio.Reader) error {
 		if err != nil {
 			return nil // link lost: run() caches the master and reconnects
 		}
-		m.srv.Lock()
-		if l.stopped {
-			m.srv.Unlock()
+		err = l.apply(rd, n, &pending)
+		m.afterCommands()
+		if err == errAbandoned {
 			return nil
 		}
-		if n > 0 {
-			// Not on an empty wake-up: repl-timeout counts from real data.
-			l.lastIO = time.Now()
+		if err != nil {
+			return err
 		}
-		l.readOff += int64(n)
-		m.stats.netIn += int64(n)
-		m.inLink = true
-		for {
-			perr := rd.Next()
-			if perr == resp.ErrIncomplete {
-				break
-			}
-			if perr != nil {
-				m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
-				l.state = linkConnect
-				m.inLink = false
-				m.srv.Unlock()
-				m.afterCommands()
-				return perr
-			}
-			raw := rd.Raw()
-			if rd.Inline && len(rd.Args) > 0 {
-				m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
-				m.inLink = false
-				m.srv.Unlock()
-				m.afterCommands()
-				return errors.New("inline protocol from master")
-			}
-			if len(rd.Args) > 0 {
-				l.sess.W.Reset()
-				m.eng.Call(&l.sess, rd.Args)
-			}
-			pending = append(pending, raw...)
-			if !l.sess.InMulti() {
-				l.reploff += int64(len(pending))
-				if m.backlog != nil {
-					m.feed(pending)
-				} else {
-					m.id.Offset = l.reploff
-				}
-				pending = pending[:0]
-			}
+	}
+}
+
+// apply runs every complete command rd holds, under the server lock (taken
+// and released here, with defer: a panic leaves it free). n is how many
+// bytes the last read added.
+func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) error {
+	m := l.m
+	m.srv.Lock()
+	defer m.srv.Unlock()
+	if l.stopped {
+		return errAbandoned
+	}
+	if n > 0 {
+		// Not on an empty wake-up: repl-timeout counts from real data.
+		l.lastIO = time.Now()
+	}
+	l.readOff += int64(n)
+	m.stats.netIn += int64(n)
+	m.inLink = true
+	defer func() { m.inLink = false }()
+	for {
+		ok, perr := nextMasterCommand(rd)
+		if perr == errInlineFromMaster {
+			m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+			l.state = linkConnect
+			return perr
 		}
-		m.inLink = false
-		m.srv.Unlock()
-		m.afterCommands()
+		if perr != nil {
+			m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
+			l.state = linkConnect
+			return perr
+		}
+		if !ok {
+			return nil
+		}
+		raw := rd.Raw()
+		if len(rd.Args) > 0 {
+			l.sess.W.Reset()
+			m.eng.Call(&l.sess, rd.Args)
+		}
+		*pending = append(*pending, raw...)
+		if !l.sess.InMulti() {
+			l.reploff += int64(len(*pending))
+			if m.backlog != nil {
+				m.feed(*pending)
+			} else {
+				m.id.Offset = l.reploff
+			}
+			*pending = (*pending)[:0]
+		}
 	}
 }
 
@@ -789,12 +634,47 @@ func (l *link) sendAck() {
 // ackNow answers a GETACK from inside the stream (lock held): the offset is
 // the one before the GETACK's own bytes, as Redis reports it; the write
 // happens without the lock.
+//
+// One writer goroutine at a time: GETACKs arriving while it writes only
+// raise the offset it sends next. A goroutine per GETACK would let a
+// master (or a man in the middle) that sends GETACKs and stops reading
+// pile up goroutines blocked on the connection without bound.
 func (l *link) ackNow() {
 	if l.conn == nil {
 		return
 	}
-	off, conn := l.reploff, l.conn
-	go l.writeAck(conn, off)
+	q := &l.acks
+	q.mu.Lock()
+	q.conn, q.off, q.pending = l.conn, l.reploff, true
+	if q.busy {
+		q.mu.Unlock()
+		return
+	}
+	q.busy = true
+	q.mu.Unlock()
+	go func() {
+		for {
+			q.mu.Lock()
+			if !q.pending {
+				q.busy = false
+				q.mu.Unlock()
+				return
+			}
+			conn, off := q.conn, q.off
+			q.pending = false
+			q.mu.Unlock()
+			l.writeAck(conn, off)
+		}
+	}()
+}
+
+// ackQueue is the latest GETACK answer waiting for ackNow's writer.
+type ackQueue struct {
+	mu      sync.Mutex
+	busy    bool // a writer goroutine runs
+	pending bool // conn and off are to be written
+	conn    net.Conn
+	off     int64
 }
 
 // writeAck writes REPLCONF ACK on conn, the connection seen under the

@@ -352,6 +352,9 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 			return nil, true
 		}
 		if len(c.rd.Args) == 0 {
+			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.ReplicaNewline != nil {
+				s.ReplicaNewline(&c.sess)
+			}
 			continue
 		}
 		if !s.pausedUntil.IsZero() {

@@ -94,6 +94,10 @@ type Server struct {
 	Wait           func(c *command.Ctx)
 	Debug          func(c *command.Ctx, sub string) bool
 	BeforeShutdown func(save int) error
+	// ReplicaNewline runs when a replica's connection sends an empty
+	// line: a loading replica's sign of life (Redis refreshes the
+	// replica's ACK time on it).
+	ReplicaNewline func(sess *command.Session)
 	// OnCron runs at every tick of the periodic cycle.
 	OnCron []func()
 	// Gates are further reasons to refuse a command (MISCONF, LOADING,
