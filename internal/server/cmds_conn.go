@@ -356,6 +356,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 	case sub == "help" && len(c.Args) == 2:
 		writeHelp(c, "CLIENT", []string{
 			"CACHING (YES|NO)", "    Not supported.",
+			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled (always -1: no tracking).",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -370,6 +371,8 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"TRACKING (ON|OFF) ...", "    Not supported.",
+			"TRACKINGINFO", "    Report tracking status for the current connection.",
 			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 		})
