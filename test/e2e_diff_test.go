@@ -391,7 +391,7 @@ var connCases = []diffCase{
 	// Redis's own handlers check, and in which order.
 	{name: "server_subcommand_args", cmds: []string{
 		"CLIENT GETREDIR", "CLIENT TRACKINGINFO", "CLIENT GETREDIR x", "CLIENT TRACKINGINFO x",
-		"CLIENT CACHING yes", "CLIENT CACHING", "CLIENT TRACKING",
+		"CLIENT CACHING yes", "CLIENT CACHING", "CLIENT TRACKING", "CLIENT TRACKING off",
 		"SLOWLOG GET 1 l", "slowlog gEt 1 2", "PUBSUB CHANNELS h* ttl", "PUBSUB SHARDCHANNELS s? 1",
 		"CLIENT UNBLOCK 1 TIMEOUT \"\"", "CLIENT PAUSE 1 WRITE x", "client pause 1 write x", "pubsub nope",
 		"PUBSUB \"ch\x00x\" a b", "DEBUG \"x\x00y\" 1",

@@ -345,6 +345,11 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		// every client here.
 		c.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 	case sub == "tracking" && len(c.Args) >= 3:
+		// Turning tracking off is what every client already has.
+		if len(c.Args) == 3 && strings.EqualFold(string(c.Args[2]), "off") {
+			c.W.OK()
+			return
+		}
 		c.Error("ERR CLIENT TRACKING is not supported by Tandem")
 	case sub == "reply" && len(c.Args) == 3:
 		switch strings.ToUpper(string(c.Args[2])) {
