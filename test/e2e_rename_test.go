@@ -36,6 +36,8 @@ func TestRenameCommandMatchesRedis(t *testing.T) {
 		{"COMMAND", "GETKEYS", "abc123", "GET", "x"}, {"COMMAND", "GETKEYS", "KEYS", "*"},
 		{"MULTI"}, {"abc123", "GET", "hz"}, {"CONFIG", "GET", "hz"}, {"EXEC"},
 		{"MULTI"}, {"abc123", "GET", "hz"}, {"EXEC"},
+		// Errors name the container as typed: "Try ABC123 HELP."
+		{"abc123", "nope"}, {"abc123", "SET", "hz", "10", "maxmemory"}, {"MULTI"}, {"abc123", "nope"}, {"DISCARD"},
 	}
 	tc, rc := dialRaw(t, tandem.Addr()), dialRaw(t, ref.Addr())
 	for _, cmd := range cmds {

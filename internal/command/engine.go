@@ -190,17 +190,19 @@ func ErrArity(name string) string {
 }
 
 // ErrSubcommand is Redis 7.0's reply to a container command (CLIENT,
-// CONFIG, OBJECT, …) called with an unknown subcommand, or with a known one
-// and the wrong number of arguments: subcommands are commands of their own
-// there ("client|setname"), with their own arity error.
-func ErrSubcommand(spec *Spec, sub []byte) string {
-	name := strings.ToLower(string(sub))
+// CONFIG, OBJECT, …) called (args) with an unknown subcommand, or with a
+// known one and the wrong number of arguments: subcommands are commands of
+// their own there ("client|setname"), with their own arity error. The
+// unknown-subcommand error names the container as the client typed it,
+// upper-cased: after rename-command, "Try ABC123 HELP.".
+func ErrSubcommand(spec *Spec, args [][]byte) string {
+	name := strings.ToLower(string(args[1]))
 	for _, s := range spec.Subcommands {
 		if s == name {
 			return ErrArity(spec.Name + "|" + name)
 		}
 	}
-	return fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(sub), strings.ToUpper(spec.Name))
+	return fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(args[1]), strings.ToUpper(string(cstr(args[0]))))
 }
 
 // Call runs one request for s, writing its reply to s.W. It is the single

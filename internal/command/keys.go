@@ -593,13 +593,13 @@ func objectCmd(c *Ctx) {
 		return
 	}
 	if len(c.Args) != 3 {
-		c.Error(ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(ErrSubcommand(c.Spec, c.Args))
 		return
 	}
 	switch sub {
 	case "encoding", "refcount", "idletime", "freq":
 	default:
-		c.Error(ErrSubcommand(c.Spec, c.Args[1])) // OBJECT HELP x: help's arity
+		c.Error(ErrSubcommand(c.Spec, c.Args)) // OBJECT HELP x: help's arity
 		return
 	}
 	e := lookupNoTouch(c, c.Args[2])

@@ -40,10 +40,20 @@ func checkQueuedSubcommand(spec *Spec, args [][]byte) string {
 				return "" // a subcommand of Tandem's own: its handler checks
 			}
 		}
-		return ErrSubcommand(spec, args[1])
+		return ErrSubcommand(spec, args)
 	}
 	if (arity > 0 && len(args) != arity) || len(args) < -arity {
 		return ErrArity(spec.Name + "|" + sub)
 	}
 	return ""
+}
+
+// SubcommandArity is Redis 7.0.15's arity of a container's subcommand
+// ("client", "pause"; > 0 exact, < 0 at least), and whether Redis has it.
+// A handler uses it to answer a call Redis rejects inside its own handler
+// (a variable-arity subcommand with arguments it does not accept) with
+// Redis's in-handler message rather than the arity error.
+func SubcommandArity(container, sub string) (int, bool) {
+	a, ok := subcommandArity[container+"|"+strings.ToLower(sub)]
+	return a, ok
 }

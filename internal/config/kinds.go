@@ -71,7 +71,7 @@ func boolean(name, alias string, fl dflags, def bool, field func(*Config) *bool)
 		name: name, alias: alias, flags: fl,
 		init: func(c *Config) { s.store(c, def) },
 		set: func(c *Config, args []string) error {
-			switch lower(args[0]) {
+			switch lower(cString(args[0])) {
 			case "yes":
 				s.store(c, true)
 			case "no":
@@ -141,7 +141,7 @@ func (k numKind) memory() bool { return k == kMem || k == kUmem || k == kMemPerc
 
 func (k numKind) parse(s string) (int64, error) {
 	if k.memory() {
-		if v, ok := parseMemory(s); ok {
+		if v, ok := parseMemory(cString(s)); ok {
 			return int64(v), nil
 		}
 	}
@@ -154,7 +154,7 @@ func (k numKind) parse(s string) (int64, error) {
 		}
 		return 0, reason("argument must be a memory or percent value")
 	case kOctal:
-		if v, rest, ok := parseCInt(s, 8); ok && rest == "" {
+		if v, rest, ok := parseCInt(cString(s), 8); ok && rest == "" {
 			return v, nil
 		}
 		return 0, reason("argument couldn't be parsed as an octal number")
@@ -214,8 +214,9 @@ func enum[T ~int](name, alias string, fl dflags, names []string, canon []int, de
 		name: name, alias: alias, flags: fl,
 		init: func(c *Config) { s.store(c, def) },
 		set: func(c *Config, args []string) error {
+			v := lower(cString(args[0]))
 			for i, n := range names {
-				if lower(args[0]) == n {
+				if v == n {
 					if canon != nil {
 						i = canon[i]
 					}

@@ -79,6 +79,12 @@ var redisSetReplies = []struct {
 	{[]string{"shutdown-on-sigint", "save nosave"}, "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown options SAVE and NOSAVE can't be used simultaneously"},
 	{[]string{"shutdown-on-sigint", ""}, "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - argument(s) must be one of the following: default, save, nosave, now, force"},
 	{[]string{"propagation-error-behavior", "bogus"}, "ERR CONFIG SET failed (possibly related to argument 'propagation-error-behavior') - argument(s) must be one of the following: ignore, panic, panic-on-replicas"},
+	// C's parsers (memtoull, strcasecmp) stop at a NUL; string2ll does not.
+	{[]string{"hash-max-listpack-value", "1\x00", "hash-max-ziplist-entries", "nan"}, "ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument couldn't be parsed into an integer"},
+	{[]string{"slowlog-max-len", "5", "zset-max-listpack-value", "1\x00"}, ""},
+	{[]string{"hz", "5\x00"}, "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer"},
+	{[]string{"maxmemory-clients", "5%\x00"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - argument must be a memory or percent value"},
+	{[]string{"appendfsync", "\x00"}, "ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no"},
 	{[]string{"socket-mark-id", "bogus"}, "ERR CONFIG SET failed (possibly related to argument 'socket-mark-id') - can't set immutable config"},
 }
 
@@ -131,6 +137,11 @@ func TestSetThenGetShowsRedisForm(t *testing.T) {
 		{"requirepass", "secret", "secret"},
 		{"list-max-ziplist-size", "-3", "-3"},
 		{"lua-time-limit", "100", "100"},
+		{"maxmemory", "2mb\x00junk", "2097152"},
+		{"maxmemory", "k\x00", "0"},
+		{"maxmemory-clients", "10\x00%", "10"},
+		{"appendfsync", "no\x00x", "no"},
+		{"lazyfree-lazy-eviction", "yes\x00x", "yes"},
 	} {
 		c := New()
 		if err := c.Set(pairs(tc.name, tc.set)); err != nil {

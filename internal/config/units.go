@@ -16,6 +16,17 @@ import (
 // strtoll for the special directives (save, client-output-buffer-limit,
 // oom-score-adj-values, unixsocketperm, replicaof's port).
 
+// cString is s as Redis's C parsers read a value (memtoull, strtoll,
+// strcasecmp): up to its first NUL byte. CONFIG SET "1\x00" on a memory
+// directive sets 1, as in Redis; string2ll, which is given the length, and
+// so parseStrictInt, still refuse the NUL.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 // parseMemory converts "100", "1k", "1kb", "5MB", "2g"… to bytes. Units are
 // case-insensitive: k/m/g are powers of 1000, kb/mb/gb powers of 1024, b is 1.
 // Like Redis, digits may be absent ("kb" is 0), an overflowing number

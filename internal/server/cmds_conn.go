@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -153,8 +154,8 @@ func (s *Server) helloCmd(c *command.Ctx) {
 		}
 		proto = int(v)
 	}
-	var name []byte
-	authed := false
+	// Each option takes effect as it is met, as in Redis: a later bad
+	// option answers its error, but an AUTH or SETNAME before it stays.
 	for i := 2; i < len(c.Args); i++ {
 		opt := strings.ToUpper(string(c.Args[i]))
 		switch {
@@ -165,29 +166,23 @@ func (s *Server) helloCmd(c *command.Ctx) {
 				c.Error("WRONGPASS invalid username-password pair or user is disabled.")
 				return
 			}
-			authed = true
+			c.S.Authed = true
 			i += 2
 		case opt == "SETNAME" && i+1 < len(c.Args):
-			name = c.Args[i+1]
-			if !validClientName(name) {
+			if !validClientName(c.Args[i+1]) {
 				c.Error("ERR Client names cannot contain spaces, newlines or special characters.")
 				return
 			}
+			c.S.Name = string(c.Args[i+1])
 			i++
 		default:
-			c.Error("ERR Syntax error in HELLO option '" + string(c.Args[i]) + "'")
+			c.Error("ERR Syntax error in HELLO option '" + cArg(c.Args[i], -1) + "'")
 			return
 		}
-	}
-	if authed {
-		c.S.Authed = true
 	}
 	if !c.S.Authed {
 		c.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
-	}
-	if name != nil {
-		c.S.Name = string(name)
 	}
 	c.S.Proto = proto
 	c.W.Proto = proto
@@ -304,11 +299,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		}
 		c.W.OK()
 	case sub == "unblock" && (len(c.Args) == 3 || len(c.Args) == 4):
-		id, ok := resp.ParseInt(c.Args[2])
-		if !ok {
-			c.Error(command.ErrNotInt)
-			return
-		}
+		// The reason is checked before the id, as in Redis.
 		errMode := false
 		if len(c.Args) == 4 {
 			switch strings.ToUpper(string(c.Args[3])) {
@@ -319,6 +310,11 @@ func (s *Server) clientCmd(c *command.Ctx) {
 				c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 				return
 			}
+		}
+		id, ok := resp.ParseInt(c.Args[2])
+		if !ok {
+			c.Error(command.ErrNotInt)
+			return
 		}
 		target := s.clients[id]
 		if target == nil || !target.sess.Blocked() {
@@ -332,6 +328,29 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		s.eng.UnblockWithError(&target.sess, msg)
 		target.Wake()
 		c.W.Int(1)
+	case sub == "getredir" && len(c.Args) == 2:
+		// Tandem has no client-side caching: no client is ever tracking.
+		c.W.Int(-1)
+	case sub == "trackinginfo" && len(c.Args) == 2:
+		c.W.Map(3)
+		c.W.BulkString("flags")
+		c.W.Set(1)
+		c.W.BulkString("off")
+		c.W.BulkString("redirect")
+		c.W.Int(-1)
+		c.W.BulkString("prefixes")
+		c.W.Array(0)
+	case sub == "caching" && len(c.Args) == 3:
+		// Redis's answer to a client that is not tracking, which is
+		// every client here.
+		c.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+	case sub == "tracking" && len(c.Args) >= 3:
+		// Turning tracking off is what every client already has.
+		if len(c.Args) == 3 && strings.EqualFold(string(c.Args[2]), "off") {
+			c.W.OK()
+			return
+		}
+		c.Error("ERR CLIENT TRACKING is not supported by Tandem")
 	case sub == "reply" && len(c.Args) == 3:
 		switch strings.ToUpper(string(c.Args[2])) {
 		case "ON":
@@ -342,6 +361,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 	case sub == "help" && len(c.Args) == 2:
 		writeHelp(c, "CLIENT", []string{
 			"CACHING (YES|NO)", "    Not supported.",
+			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled (always -1: no tracking).",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -356,12 +376,51 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"TRACKING (ON|OFF) ...", "    Not supported.",
+			"TRACKINGINFO", "    Report tracking status for the current connection.",
 			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
+}
+
+// subcommandError is Redis 7.0's reply to a container command whose
+// handler does not accept its arguments. A subcommand Redis knows with a
+// fixed arity, or too few arguments for a variable one, was refused
+// before Redis's handler ran: the arity error. A variable-arity one whose
+// handler rejects the count (SLOWLOG GET 1 2) answers the handler's
+// "unknown subcommand or wrong number of arguments" message; an unknown
+// subcommand, "unknown subcommand". Both name the container as the client
+// typed it (after rename-command), upper-cased, and the subcommand as C
+// prints it (up to a NUL, at most 128 bytes).
+func subcommandError(c *command.Ctx) string {
+	sub := string(c.Args[1])
+	if arity, ok := command.SubcommandArity(c.Spec.Name, sub); ok && arity < 0 && len(c.Args) >= -arity {
+		return subcommandSyntaxError(c.Args)
+	}
+	return command.ErrSubcommand(c.Spec, c.Args)
+}
+
+// subcommandSyntaxError is the message Redis's container handlers answer
+// to a subcommand or argument count they do not accept (its
+// addReplySubcommandSyntaxError).
+func subcommandSyntaxError(args [][]byte) string {
+	return fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.",
+		cArg(args[1], 128), strings.ToUpper(cArg(args[0], -1)))
+}
+
+// cArg is an argument as C's %s prints it: up to its first NUL byte, and
+// at most max bytes when max >= 0 (%.128s).
+func cArg(b []byte, max int) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if max >= 0 && len(b) > max {
+		b = b[:max]
+	}
+	return string(b)
 }
 
 // writeHelp writes a HELP reply: a title line and the lines, as status
@@ -418,17 +477,36 @@ func (s *Server) clientList(c *command.Ctx) {
 		want = func(cl *client) bool { return clientTypeOf(cl) == t }
 		wantPseudo = func(p PseudoClient) bool { return p.ClientType() == t }
 	case len(args) >= 2 && strings.EqualFold(string(args[0]), "id"):
-		ids := map[int64]bool{}
+		// As Redis: each id in the order given, an id with no client
+		// (0, a negative one) skipped, a repeated one listed again.
+		ids := make([]int64, 0, len(args)-1)
 		for _, a := range args[1:] {
 			id, ok := resp.ParseInt(a)
-			if !ok || id <= 0 {
+			if !ok {
 				c.Error("ERR Invalid client ID")
 				return
 			}
-			ids[id] = true
+			ids = append(ids, id)
 		}
-		want = func(cl *client) bool { return ids[cl.sess.ID] }
-		wantPseudo = func(p PseudoClient) bool { return ids[p.ClientID()] }
+		var b strings.Builder
+		for _, id := range ids {
+			if cl := s.clients[id]; cl != nil {
+				s.writeClientInfo(&b, cl)
+				b.WriteByte('\n')
+				continue
+			}
+			if s.Pseudo != nil {
+				for _, p := range s.Pseudo() {
+					if p.ClientID() == id {
+						b.WriteString(p.InfoLine())
+						b.WriteByte('\n')
+						break
+					}
+				}
+			}
+		}
+		c.W.Verbatim(b.String())
+		return
 	default:
 		c.Error(command.ErrSyntax)
 		return

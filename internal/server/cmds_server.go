@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/glob"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -228,11 +229,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 			}
 		}
 	case sub == "list":
-		all := s.eng.Table.All()
-		c.W.Array(len(all))
-		for _, sp := range all {
-			c.W.BulkString(sp.Name)
-		}
+		s.commandList(c)
 	case sub == "getkeys" && len(c.Args) >= 4: // command|getkeys has arity -4
 		args := c.Args[2:]
 		sp := s.eng.Table.Lookup(args[0])
@@ -263,7 +260,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
 }
 
@@ -303,6 +300,44 @@ func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
 	}
 }
 
+// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg].
+// As in Redis, the options are read in order, each FILTERBY with exactly
+// two values after it (so at most one, and only as the last option), and
+// anything else is a syntax error.
+func (s *Server) commandList(c *command.Ctx) {
+	match := func(*command.Spec) bool { return true }
+	for i := 2; i < len(c.Args); i += 3 {
+		if !strings.EqualFold(string(c.Args[i]), "filterby") || len(c.Args)-1-i != 2 {
+			c.Error(command.ErrSyntax)
+			return
+		}
+		arg := string(c.Args[i+2])
+		switch strings.ToLower(string(c.Args[i+1])) {
+		case "module":
+			// No modules: no command comes from one.
+			match = func(*command.Spec) bool { return false }
+		case "pattern":
+			match = func(sp *command.Spec) bool { return glob.MatchString(arg, sp.Name, true) }
+		case "aclcat":
+			c.Error("ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem (no ACL categories)")
+			return
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+	}
+	var names []string
+	for _, sp := range s.eng.Table.All() {
+		if match(sp) {
+			names = append(names, sp.Name)
+		}
+	}
+	c.W.Array(len(names))
+	for _, n := range names {
+		c.W.BulkString(n)
+	}
+}
+
 func (s *Server) configCmd(c *command.Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
 	switch {
@@ -322,7 +357,9 @@ func (s *Server) configCmd(c *command.Ctx) {
 		}
 	case sub == "set" && len(c.Args) >= 4:
 		if len(c.Args)%2 != 0 {
-			c.Error("ERR wrong number of arguments for 'config|set' command")
+			// A name without its value: Redis's handler answers a
+			// syntax error (its arity, -4, only asks for one pair).
+			c.Error(command.ErrSyntax)
 			return
 		}
 		if s.cfg == nil {
@@ -369,7 +406,7 @@ func (s *Server) configCmd(c *command.Ctx) {
 			"REWRITE", "    Rewrite the configuration file.",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
 }
 
@@ -447,7 +484,7 @@ func (s *Server) debugCmd(c *command.Ctx) {
 		if s.Debug != nil && s.Debug(c, sub) {
 			return
 		}
-		c.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try DEBUG HELP.")
+		c.Error(subcommandSyntaxError(c.Args))
 	}
 }
 

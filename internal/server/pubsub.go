@@ -221,7 +221,7 @@ func (s *Server) pubsubCmd(c *command.Ctx) {
 			"SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
 }
 

@@ -107,14 +107,33 @@ func (s *Server) slowlogCmd(c *command.Ctx) {
 			"RESET", "    Reset the slowlog.",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
 }
 
 func (s *Server) memoryCmd(c *command.Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
 	switch {
-	case sub == "usage" && (len(c.Args) == 3 || len(c.Args) == 5):
+	case sub == "usage" && len(c.Args) >= 3:
+		// Options are parsed before the key is looked up, as in Redis:
+		// SAMPLES <count>, any number of times, count >= 0. Tandem's
+		// estimate does not sample, so the count is only checked.
+		for j := 3; j < len(c.Args); j++ {
+			if !strings.EqualFold(string(c.Args[j]), "samples") || j+1 >= len(c.Args) {
+				c.Error(command.ErrSyntax)
+				return
+			}
+			n, ok := resp.ParseInt(c.Args[j+1])
+			if !ok {
+				c.Error(command.ErrNotInt)
+				return
+			}
+			if n < 0 {
+				c.Error(command.ErrSyntax)
+				return
+			}
+			j++
+		}
 		e := c.DB.Lookup(c.Args[2])
 		if e == nil {
 			c.W.Null()
@@ -148,7 +167,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 			"USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value.",
 		})
 	default:
-		c.Error(command.ErrSubcommand(c.Spec, c.Args[1]))
+		c.Error(subcommandError(c))
 	}
 }
 
