@@ -186,6 +186,16 @@ var knownFuzzDiffs = []struct {
 	{"memory|usage", "F21", has("-ERR", "")},
 	{"client|list", "F22", has(`$"`, "Invalid client ID")},
 	{"bitpos", "F29", has(":", "-ERR ")},
+	{"zrangebylex", "F30", has("", "")},
+	{"zrevrangebylex", "F30", has("", "")},
+	{"zlexcount", "F30", has("", "")},
+	{"zremrangebylex", "F30", has("", "")},
+	{"zrange", "F30", func(args []string, _, _ string) bool {
+		return slices.ContainsFunc(args, func(a string) bool { return strings.EqualFold(a, "BYLEX") })
+	}},
+	{"zrangestore", "F30", func(args []string, _, _ string) bool {
+		return slices.ContainsFunc(args, func(a string) bool { return strings.EqualFold(a, "BYLEX") })
+	}},
 	{"client|unblock", "F23", has("reason should be TIMEOUT or ERROR", "value is not an integer")},
 	{"command|list", "F24", has("-ERR syntax error", "*")},
 	{"exec", "F25", has("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec'", "wrong number of arguments for 'exec'")},
