@@ -107,6 +107,9 @@ func TestCommandFuzz(t *testing.T) {
 		if embedded && i%500 == 499 {
 			h.goroutines(baseG)
 		}
+		if i%100000 == 99999 {
+			t.Logf("%d commands, %v, %d distinct differences so far", i+1, time.Since(start).Round(time.Second), len(h.diffs))
+		}
 	}
 	el := time.Since(start)
 	var uns []string
