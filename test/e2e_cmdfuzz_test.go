@@ -129,9 +129,9 @@ func TestCommandFuzz(t *testing.T) {
 		only = append(only, k)
 	}
 	sort.Strings(only)
-	t.Logf("%d commands in %v (%.0f/s): %d compared with Redis, %d Tandem errors, %d not supported by Tandem (%s), not in Redis 7.0: %s; %d known differences, %d known failures skipped",
+	t.Logf("%d commands in %v (%.0f/s): %d compared with Redis, %d Tandem errors, %d not supported by Tandem (%s), not in Redis 7.0: %s; %d known differences, %d known failures skipped, %d DBSIZE expiry races",
 		total, el.Round(time.Millisecond), float64(total)/el.Seconds(), h.compared, h.errors, h.unsupportedN,
-		strings.Join(uns, " "), strings.Join(only, " "), h.known, h.skipped)
+		strings.Join(uns, " "), strings.Join(only, " "), h.known, h.skipped, h.expiryRaces)
 	if len(h.diffs) > 0 {
 		t.Errorf("%s", h.diffList())
 	}
@@ -194,7 +194,9 @@ var knownFuzzDiffs = []struct {
 	}},
 	{"config|set", "F19", has("-ERR syntax error", "wrong number of arguments for 'config|set'")},
 	{"memory|usage", "F21", has("-ERR", "")},
-	{"client|list", "F22", has(`$"`, "Invalid client ID")},
+	{"client|list", "F22", func(_ []string, redis, tandem string) bool {
+		return !strings.HasPrefix(redis, "-") && strings.Contains(tandem, "Invalid client ID")
+	}},
 	{"bitpos", "F29", has(":", "-ERR ")},
 	{"zrangebylex", "F30", has("", "")},
 	{"zrevrangebylex", "F30", has("", "")},
@@ -351,7 +353,7 @@ type fuzzHarness struct {
 	unsupported          map[string]int
 	tandemOnly           map[string]int
 	unsupportedN, known  int
-	skipped              int
+	skipped, expiryRaces int
 	diffs                map[string]*fuzzDiff
 	lastArgs             [][]string
 	multiState           bool
@@ -569,6 +571,13 @@ func (h *fuzzHarness) run(g *fuzzGen, c *fuzzCmd, args []string) {
 		defer h.reseed()
 	}
 	gs, ws := norm(got).String(), norm(want).String()
+	if gs != ws && c.name == "dbsize" && !h.multiState && h.sameKeys() {
+		// DBSIZE counts keys whose time has passed but that no lookup or
+		// active-expiry cycle has removed yet: the two servers' cycles
+		// run at different moments. KEYS (which skips them) agrees.
+		h.expiryRaces++
+		return
+	}
 	if gs != ws {
 		if c.name == "exec" && h.knownInExec(got, want) {
 			h.known++
@@ -710,6 +719,13 @@ func diffShape(s string) string {
 		return s
 	}
 	return s[:1]
+}
+
+// sameKeys says whether KEYS * gives the same keys on both servers.
+func (h *fuzzHarness) sameKeys() bool {
+	td, err1 := h.td.do("KEYS", "*")
+	rd, err2 := h.rd.do("KEYS", "*")
+	return err1 == nil && err2 == nil && sortedFlat(td).String() == sortedFlat(rd).String()
 }
 
 // context shows what led to a difference: the last commands since the
