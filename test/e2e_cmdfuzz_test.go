@@ -198,6 +198,7 @@ var knownFuzzDiffs = []struct {
 		return !strings.HasPrefix(redis, "-") && strings.Contains(tandem, "Invalid client ID")
 	}},
 	{"bitpos", "F29", has(":", "-ERR ")},
+	{"bitpos", "F29", has("-WRONGTYPE", "-ERR syntax error")},
 	{"client|getname", "F31", func(_ []string, redis, tandem string) bool {
 		return redis[0] == '$' && tandem[0] == '$' // HELLO … SETNAME x <bad option> named only Redis's
 	}},
