@@ -25,6 +25,7 @@ var knownFuzzDiffs = []struct {
 	{"copy", "F4", has("value is out of range, value must between", "DB index is out of range")},
 	{"swapdb", "F5", has("-ERR invalid ", "-ERR ")},
 	{"getex", "F6", has(`$"-1"`, "-ERR ")},
+	{"getex", "F6", has("_", "-ERR ")}, // RESP3 null
 	{"getex", "F7", has("-WRONGTYPE", "-ERR ")},
 	{"getex", "F8", has("-ERR syntax error", "-ERR ")},
 	{"set", "F9", has("-ERR syntax error", "-ERR ")},
@@ -62,6 +63,7 @@ var knownFuzzDiffs = []struct {
 	}},
 	{"bitpos", "F29", has(":", "-ERR ")},
 	{"bitpos", "F29", has("-WRONGTYPE", "-ERR syntax error")},
+	{"bitpos", "F29", has("-ERR syntax error", "-ERR value is not an integer or out of range")},
 	{"client|getname", "F31", func(_ []string, redis, tandem string) bool {
 		return redis[0] == '$' && tandem[0] == '$' // HELLO … SETNAME x <bad option> named only Redis's
 	}},
