@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
@@ -33,8 +34,10 @@ func (r *recordTarget) endFile() {}
 // FuzzLoadFile runs the file loader (RDB preamble or base, then RESP
 // records, truncation handling) on arbitrary bytes, as the last file of an
 // AOF with aof-load-truncated yes: it must never panic, fail only with a
-// LoadError inside the file, and after a truncation the file must be cut
-// to a prefix that loads cleanly.
+// LoadError inside the file, allocate at most a bounded multiple of the
+// input (plus the 128 MB a RESIZEDB hint may reserve), and after a
+// truncation the file must be cut to a prefix that loads cleanly. Seeds:
+// the AOF vectors and testdata/fuzz/FuzzLoadFile (forged lengths).
 func FuzzLoadFile(f *testing.F) {
 	for _, name := range []string{"aof-rdb-base/appendonly.aof.4.base.rdb", "aof-rdb-base/appendonly.aof.4.incr.aof",
 		"aof-resp-base/appendonly.aof.3.base.aof", "aof-resp-base/appendonly.aof.3.incr.aof", "rdb-preamble.aof"} {
@@ -48,7 +51,13 @@ func FuzzLoadFile(f *testing.F) {
 		fsys.WriteFile("/d/f.aof", data)
 		o := loadOptions{fs: fsys, dir: "/d", root: "/", name: "appendonly.aof", truncOK: true, log: logger.Discard()}
 		var tr replTracker
+		var m1, m2 runtime.MemStats
+		runtime.ReadMemStats(&m1)
 		fr, err := loadFile(o, "f.aof", false, true, &recordTarget{ks: keyspace.New(16)}, &tr)
+		runtime.ReadMemStats(&m2)
+		if a, limit := m2.TotalAlloc-m1.TotalAlloc, uint64(len(data))*512+200<<20; a > limit {
+			t.Fatalf("loading %d bytes allocated %d MB", len(data), a>>20)
+		}
 		if err != nil {
 			var le *LoadError
 			if !errors.As(err, &le) {

@@ -301,8 +301,13 @@ func (db *DB) detachForSnapshot() {}
 
 // maxReserve caps a size hint taken from a file, so that a forged hint
 // cannot allocate more than a 128 MB table ahead of keys actually read;
-// beyond it the table grows as usual.
-const maxReserve = 1 << 24
+// beyond it the table grows as usual. maxReserveExpires does the same for
+// the expiry map, whose entries cost about 50 bytes each: a 31-byte file
+// with a forged RESIZEDB allocated 980 MB when both used maxReserve.
+const (
+	maxReserve        = 1 << 24
+	maxReserveExpires = 1 << 20
+)
 
 // Reserve sizes db's table for keys more keys (and its expiry map for
 // expires more), so that a load does not rehash as it goes: the RESIZEDB
@@ -314,7 +319,7 @@ func (db *DB) Reserve(keys, expires uint64) {
 	}
 	// The map can only be replaced while nothing else refers to it.
 	if expires > 0 && len(db.expires) == 0 && db.ks.snap == nil {
-		db.expires = make(map[string]int64, min(expires, maxReserve))
+		db.expires = make(map[string]int64, min(expires, maxReserveExpires))
 	}
 }
 

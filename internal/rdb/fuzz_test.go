@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 )
 
 // FuzzLoad feeds arbitrary bytes to the decoder: it must return (never
-// panic or hang), and whatever it accepts must survive an encode/decode
-// round trip unchanged. Seeds: every test vector, the diskless payload with
-// its framing stripped, and the AOF with an RDB preamble.
+// panic or hang) without allocating much more than the input (huge
+// declared lengths and counts included), and whatever it accepts must
+// survive an encode/decode round trip unchanged. Seeds: every test vector,
+// the diskless payload with its framing stripped, the AOF with an RDB
+// preamble, and testdata/fuzz/FuzzLoad (forged lengths and counts).
 func FuzzLoad(f *testing.F) {
 	var seeds []string
 	for _, pattern := range []string{"testdata/*.rdb", "testdata/redis-assets/*.rdb", "testdata/*.aof"} {
@@ -40,10 +43,25 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(checkLoadRoundTrip)
 }
 
-// checkLoadRoundTrip is the property FuzzLoad checks on one input.
+// loadAllocLimit bounds what loading n bytes may allocate: a declared
+// length is a promise, not bytes (strings grow as they arrive), and an LZF
+// string expands at most lzfMaxRatio times; the rest is the decoder's
+// buffers, the collector's copies and the handler's entries.
+func loadAllocLimit(n int) uint64 { return uint64(n)*(4*lzfMaxRatio) + 16<<20 }
+
+// checkLoadRoundTrip is the property FuzzLoad checks on one input: no
+// panic, an *Error on failure, allocations bounded by loadAllocLimit, and
+// what loads survives a round trip.
 func checkLoadRoundTrip(t *testing.T, data []byte) {
 	var c collector
-	if err := Load(bytes.NewReader(data), &c, LoadOptions{SkipChecksum: true}); err != nil {
+	var m1, m2 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	err := Load(bytes.NewReader(data), &c, LoadOptions{SkipChecksum: true})
+	runtime.ReadMemStats(&m2)
+	if a := m2.TotalAlloc - m1.TotalAlloc; a > loadAllocLimit(len(data)) {
+		t.Fatalf("loading %d bytes allocated %d (limit %d)", len(data), a, loadAllocLimit(len(data)))
+	}
+	if err != nil {
 		if _, ok := err.(*Error); !ok {
 			t.Fatalf("error %T is not an *Error: %v", err, err)
 		}
