@@ -29,7 +29,7 @@ var packageVars = map[string]string{
 	"command.argPXAT": "literal", "command.argPersist": "literal", "command.argRPop": "literal",
 	"command.argRPopLPush": "literal", "command.argRight": "literal", "command.argSRem": "literal",
 	"command.argSet": "literal", "command.argZPopMax": "literal", "command.argZPopMin": "literal",
-	"command.flagNames": "table", "command.subcommandArity": "table (Redis 7.0.15 subcommand arities)",
+	"command.flagNames": "table", "server.aclCategories": "table", "command.subcommandArity": "table (Redis 7.0.15 subcommand arities)",
 	"config.allowNames": "table", "config.classGetNames": "table", "config.classLetters": "table",
 	"config.classRewriteNames": "table", "config.deprecated": "table", "config.disklessLoadNames": "table",
 	"config.evictionNames": "table", "config.fsyncNames": "table", "config.keptDirectives": "table",
