@@ -169,13 +169,7 @@ func (l *link) beginDiskLoad() (persist.LoadOptions, error) {
 	if l.stopped {
 		return persist.LoadOptions{}, errAbandoned
 	}
-	m.log.Noticef("Discarding previously cached master state.")
-	l.cached = nil
-	m.disconnectReplicas()
-	m.freeBacklog()
-	if s := m.ks.Running(); s != nil {
-		s.Abort()
-	}
+	l.dropHistory()
 	m.log.Noticef("MASTER <-> REPLICA sync: Flushing old data")
 	for _, db := range m.ks.DBs {
 		db.Flush()
@@ -324,13 +318,7 @@ func (l *link) loadFromSocket(br *bufio.Reader, h payloadHeader, replID string, 
 	if l.stopped {
 		return errAbandoned
 	}
-	m.log.Noticef("Discarding previously cached master state.")
-	l.cached = nil
-	m.disconnectReplicas()
-	m.freeBacklog()
-	if s := m.ks.Running(); s != nil {
-		s.Abort()
-	}
+	l.dropHistory()
 	for i, db := range m.ks.DBs {
 		db.Swap(tmp.DBs[i])
 	}
@@ -403,3 +391,18 @@ type serverLocker struct{ m *Manager }
 
 func (s serverLocker) Lock()   { s.m.srv.Lock() }
 func (s serverLocker) Unlock() { s.m.srv.Unlock() }
+
+// dropHistory forgets what this server knew of replication before a full
+// sync replaces its data (server lock held): the cached master, its own
+// replicas (they must resync from the new data), the backlog, and a
+// snapshot walk of the data about to go.
+func (l *link) dropHistory() {
+	m := l.m
+	m.log.Noticef("Discarding previously cached master state.")
+	l.cached = nil
+	m.disconnectReplicas()
+	m.freeBacklog()
+	if s := m.ks.Running(); s != nil {
+		s.Abort()
+	}
+}
