@@ -684,6 +684,12 @@ func (m *Manager) loadFile(mu sync.Locker) (LoadResult, error) {
 			}
 		},
 	})
+	// INFO reads the figures under the server lock, and answers while a
+	// start-up load runs (mu is that lock then; nil when the caller holds it).
+	if mu != nil {
+		mu.Lock()
+		defer mu.Unlock()
+	}
 	m.lastLoad = res
 	return res, err
 }
