@@ -241,7 +241,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
 		spec.Rejected++
-		e.reject(s, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
+		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
 		return
 	}
 	if e.Gate != nil {
@@ -336,9 +336,10 @@ func (e *Engine) reject(s *Session, msg string) {
 // rejectCmd refuses a known command. A refused EXEC ends its transaction
 // (Redis's execCommandAbort): the client learns it left MULTI, and why.
 // The reason keeps its code (READONLY, NOREPLICAS…) except a plain ERR,
-// which Redis formats without one there.
+// which Redis formats without one there. Redis does this outside MULTI
+// too: "EXEC x" alone answers EXECABORT and forgets the WATCHed keys.
 func (e *Engine) rejectCmd(s *Session, spec *Spec, msg string) {
-	if spec.Name == "exec" && s.InMulti() {
+	if spec.Name == "exec" {
 		e.discard(s)
 		msg = execAbortMsg(msg)
 	}
