@@ -349,6 +349,11 @@ var connCases = []diffCase{
 		"WATCH w", "SET w 3", "EXEC x", "MULTI", "GET w", "EXEC",
 		"SUBSCRIBE ch", "EXEC", "EXEC x", "MULTI", "UNSUBSCRIBE ch", "EXEC x", "MULTI", "PING", "EXEC",
 	}},
+	// A RESP2 client in subscribed mode is refused other commands, a
+	// subcommand named with its container.
+	{name: "subscribed_refusals", cmds: []string{
+		"SUBSCRIBE ch", "CLIENT GETNAME", "OBJECT ENCODING nokey", "GET k", "CLIENT FOO", "CLIENT", "UNSUBSCRIBE ch", "CLIENT GETNAME",
+	}},
 	{name: "watch", cmds: []string{
 		"WATCH", "WATCH a b", "UNWATCH", "UNWATCH x", "WATCH a", "MULTI", "SET a 1", "EXEC",
 		"WATCH a", "SET a 2", "MULTI", "SET a 3", "EXEC", "GET a",
