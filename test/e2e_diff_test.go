@@ -340,6 +340,20 @@ var connCases = []diffCase{
 		"MULTI", "EXEC",
 		"MULTI", "SET a 5", "SELECT 1", "SET a 6", "EXEC", "GET a", "SELECT 0", "GET a",
 	}},
+	// A refused EXEC answers EXECABORT and forgets the WATCHed keys even
+	// outside MULTI (Redis's rejectCommand calls execCommandAbort for any
+	// EXEC): a wrong argument count, or a RESP2 client in subscribed mode.
+	{name: "exec_refused", cmds: []string{
+		"EXEC x", "MULTI", "SET r 1", "EXEC x", "EXEC", "EXISTS r",
+		"SET w 1", "WATCH w", "EXEC x y", "SET w 2", "MULTI", "GET w", "EXEC",
+		"WATCH w", "SET w 3", "EXEC x", "MULTI", "GET w", "EXEC",
+		"SUBSCRIBE ch", "EXEC", "EXEC x", "MULTI", "UNSUBSCRIBE ch", "EXEC x", "MULTI", "PING", "EXEC",
+	}},
+	// A RESP2 client in subscribed mode is refused other commands, a
+	// subcommand named with its container.
+	{name: "subscribed_refusals", cmds: []string{
+		"SUBSCRIBE ch", "CLIENT GETNAME", "OBJECT ENCODING nokey", "GET k", "CLIENT FOO", "CLIENT", "UNSUBSCRIBE ch", "CLIENT GETNAME",
+	}},
 	{name: "watch", cmds: []string{
 		"WATCH", "WATCH a b", "UNWATCH", "UNWATCH x", "WATCH a", "MULTI", "SET a 1", "EXEC",
 		"WATCH a", "SET a 2", "MULTI", "SET a 3", "EXEC", "GET a",

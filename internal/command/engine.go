@@ -234,6 +234,14 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		e.rejectCmd(s, spec, ErrArity(spec.Name))
 		return
 	}
+	// A container's subcommand that is unknown, or given the wrong number
+	// of arguments, is refused before anything else looks at it, as in
+	// Redis (where the lookup finds no command, or the subcommand's
+	// arity fails): inside MULTI that dooms the transaction.
+	if msg := checkSubcommand(spec, args); msg != "" {
+		e.rejectCmd(s, spec, msg)
+		return
+	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
 		spec.Rejected++
 		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
@@ -241,7 +249,8 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
 		spec.Rejected++
-		e.reject(s, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", spec.Name))
+		// Named as CLIENT LIST shows it: "client|getname" for a subcommand.
+		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", s.LastCmd))
 		return
 	}
 	if e.Gate != nil {
@@ -254,10 +263,6 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if s.InMulti() && !runsInsideMulti(spec.Name) {
 		if spec.Flags&NoMulti != 0 {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
-			return
-		}
-		if msg := checkQueuedSubcommand(spec, args); msg != "" {
-			e.reject(s, msg)
 			return
 		}
 		// A transaction already doomed (a failed WATCH, a queueing error)
@@ -336,9 +341,10 @@ func (e *Engine) reject(s *Session, msg string) {
 // rejectCmd refuses a known command. A refused EXEC ends its transaction
 // (Redis's execCommandAbort): the client learns it left MULTI, and why.
 // The reason keeps its code (READONLY, NOREPLICAS…) except a plain ERR,
-// which Redis formats without one there.
+// which Redis formats without one there. Redis does this outside MULTI
+// too: "EXEC x" alone answers EXECABORT and forgets the WATCHed keys.
 func (e *Engine) rejectCmd(s *Session, spec *Spec, msg string) {
-	if spec.Name == "exec" && s.InMulti() {
+	if spec.Name == "exec" {
 		e.discard(s)
 		msg = execAbortMsg(msg)
 	}

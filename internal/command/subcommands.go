@@ -25,10 +25,10 @@ var subcommandArity = map[string]int{
 	"xinfo|consumers": 4, "xinfo|groups": 3, "xinfo|help": 2, "xinfo|stream": -3,
 }
 
-// checkQueuedSubcommand answers the error Redis gives at queue time for a
-// container command's subcommand (unknown, or the wrong argument count),
-// or "" when it may be queued.
-func checkQueuedSubcommand(spec *Spec, args [][]byte) string {
+// checkSubcommand answers the error Redis gives for a container command's
+// subcommand (unknown, or the wrong argument count) before it runs or is
+// queued, or "" when it may go on.
+func checkSubcommand(spec *Spec, args [][]byte) string {
 	if len(spec.Subcommands) == 0 || len(args) < 2 {
 		return ""
 	}
