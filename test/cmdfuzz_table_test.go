@@ -22,6 +22,10 @@ var knownFuzzDiffs = []struct {
 	// F34: Tandem keeps no ACL categories until ACL users are built
 	// (issue 19), so a real category is refused with a clear error.
 	{"command|list", "F34", has("", "-ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem")},
+	// F35: enable-module-command (no by default) refuses MODULE in Redis
+	// before anything else, at queue time in MULTI too; Tandem queues it
+	// (its handler answers that modules are not supported).
+	{"*", "F35", has("-ERR MODULE command not allowed", "")},
 }
 
 // has matches when Redis's reply contains r and Tandem's contains t.

@@ -349,6 +349,14 @@ var connCases = []diffCase{
 		"WATCH w", "SET w 3", "EXEC x", "MULTI", "GET w", "EXEC",
 		"SUBSCRIBE ch", "EXEC", "EXEC x", "MULTI", "UNSUBSCRIBE ch", "EXEC x", "MULTI", "PING", "EXEC",
 	}},
+	// Containers Tandem does not build still refuse an unknown subcommand
+	// or a wrong count, at queue time inside MULTI too (fuzzer, seed
+	// 20261206).
+	{name: "unbuilt_container_subcommands", cmds: []string{
+		"FUNCTION 4611686018427387904", "SCRIPT nosuch", "XINFO nosuch k", "MULTI",
+		"FUNCTION 4611686018427387904", "EXEC", "MULTI", "SCRIPT EXISTS", "EXEC",
+		"SCRIPT FLUSH", "SCRIPT FLUSH async", "SCRIPT FLUSH SYNC", "SCRIPT FLUSH hll", "SCRIPT FLUSH ASYNC x",
+	}},
 	// A RESP2 client in subscribed mode is refused other commands, a
 	// subcommand named with its container.
 	{name: "subscribed_refusals", cmds: []string{

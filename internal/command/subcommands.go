@@ -1,6 +1,9 @@
 package command
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // subcommandArity is Redis 7.0.15's arity of every subcommand of a
 // container command (COMMAND INFO's subcommand entries: > 0 exact, < 0 at
@@ -46,6 +49,21 @@ func checkSubcommand(spec *Spec, args [][]byte) string {
 		return ErrArity(spec.Name + "|" + sub)
 	}
 	return ""
+}
+
+// KnownSubcommands lists Redis 7.0's subcommands of container (sorted),
+// for containers Tandem registers without building them (FUNCTION,
+// SCRIPT, XINFO, …): MULTI then refuses their unknown subcommands at queue
+// time, as Redis does.
+func KnownSubcommands(container string) []string {
+	var subs []string
+	for full := range subcommandArity {
+		if c, sub, _ := strings.Cut(full, "|"); c == container {
+			subs = append(subs, sub)
+		}
+	}
+	slices.Sort(subs)
+	return subs
 }
 
 // SubcommandArity is Redis 7.0.15's arity of a container's subcommand

@@ -117,6 +117,11 @@ func scriptCmd(c *command.Ctx) {
 	case "kill":
 		c.Error("NOTBUSY No scripts in execution right now.")
 	case "flush":
+		// No scripts to flush; the option is checked as Redis checks it.
+		if len(c.Args) > 3 || len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async") {
+			c.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			return
+		}
 		c.W.OK()
 	case "exists":
 		c.W.Array(len(c.Args) - 2)

@@ -262,6 +262,15 @@ func New(opts Options) *Server {
 	s.eng.Warn = s.log.Warningf
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
+	// Containers registered without their subcommands (those not built
+	// yet: FUNCTION, SCRIPT, XINFO, …) still know Redis 7.0's, so an
+	// unknown one or a wrong count is refused as Redis does, inside MULTI
+	// at queue time too.
+	for _, sp := range s.eng.Table.All() {
+		if len(sp.Subcommands) == 0 {
+			sp.Subcommands = command.KnownSubcommands(sp.Name)
+		}
+	}
 	s.slow.init()
 	return s
 }
