@@ -268,10 +268,28 @@ func TestDebugNeedsEnableDebugCommand(t *testing.T) {
 	t.Parallel()
 	tandem := testutil.StartTandem(t)
 	ref := testutil.StartRedis(t)
-	for _, args := range [][]string{{"DEBUG", "SLEEP", "0"}, {"DEBUG", "SET-ACTIVE-EXPIRE", "0"}} {
+	for _, args := range [][]string{{"DEBUG", "SLEEP", "0"}, {"DEBUG", "SET-ACTIVE-EXPIRE", "0"},
+		{"MODULE", "LOAD", "/x.so"}, {"MODULE", "LOADEX", "/x.so", "ARGS", "1"}, {"MODULE", "UNLOAD", "x"},
+		{"MODULE", "LIST"}, {"MODULE", "LIST", "x"}, {"MODULE", "LOADEX"}, {"MODULE", "NOPE"}, {"MODULE", "HELP"}} {
 		got, want := dialRaw(t, tandem.Addr()).do(args...), dialRaw(t, ref.Addr()).do(args...)
 		if got != want {
 			t.Errorf("%v:\ntandem %q\nredis  %q", args, got, want)
+		}
+	}
+	// The refusal comes before MULTI queues the command (dooming the
+	// transaction) and before authentication, as in Redis (CMD_PROTECTED).
+	script := [][]string{{"MULTI"}, {"MODULE", "LOAD", "x"}, {"DEBUG", "SLEEP", "0"}, {"MODULE", "LIST"}, {"EXEC"}}
+	tc, rc := dialRaw(t, tandem.Addr()), dialRaw(t, ref.Addr())
+	for _, args := range script {
+		if got, want := tc.do(args...), rc.do(args...); got != want {
+			t.Errorf("in MULTI %v:\ntandem %q\nredis  %q", args, got, want)
+		}
+	}
+	tp := testutil.StartTandem(t, "--requirepass", "pw")
+	rp := testutil.StartRedis(t, "--requirepass", "pw")
+	for _, args := range [][]string{{"DEBUG", "SLEEP", "0"}, {"MODULE", "UNLOAD", "x"}, {"MODULE", "LIST"}} {
+		if got, want := dialRaw(t, tp.Addr()).do(args...), dialRaw(t, rp.Addr()).do(args...); got != want {
+			t.Errorf("unauthenticated %v:\ntandem %q\nredis  %q", args, got, want)
 		}
 	}
 	local := testutil.StartTandem(t, "--enable-debug-command", "local")

@@ -75,6 +75,7 @@ func Settings(c *config.Config) server.Settings {
 	s.SlowlogMaxLen = int(c.SlowlogMaxLen)
 	s.MaxmemoryPolicy = c.MaxMemoryPolicy.String()
 	s.EnableDebug = c.EnableDebugCommand.String()
+	s.EnableModule = c.EnableModuleCommand.String()
 	s.IdlePurge = c.JemallocBgThread
 	return s
 }

@@ -30,6 +30,10 @@ type Engine struct {
 	Table *Table
 	Sinks []Propagator
 	Gate  Gate
+	// Protected, when set, answers the refusal of a Protected command
+	// (DEBUG, MODULE) for s, or "" to let it run. It is asked before
+	// authentication and before MULTI queues the command, as in Redis.
+	Protected func(s *Session, spec *Spec, args [][]byte) string
 	// AuthRequired reports whether clients must authenticate first.
 	AuthRequired func() bool
 	// Monitor is shown every top-level command that MONITOR may see.
@@ -241,6 +245,13 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if msg := checkSubcommand(spec, args); msg != "" {
 		e.rejectCmd(s, spec, msg)
 		return
+	}
+	if spec.Flags&Protected != 0 && e.Protected != nil {
+		if msg := e.Protected(s, spec, args); msg != "" {
+			spec.Rejected++
+			e.rejectCmd(s, spec, msg)
+			return
+		}
 	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
 		spec.Rejected++

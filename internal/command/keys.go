@@ -570,7 +570,8 @@ func objectCmd(c *Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
 	if sub == "help" && len(c.Args) == 2 {
 		lines := []string{
-			"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			// Named as typed, as Redis's addReplyHelp does (rename-command).
+			strings.ToUpper(string(cstr(c.Args[0]))) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 			"ENCODING <key>",
 			"    Return the kind of internal representation used in order to store the value",
 			"    associated with a <key>.",

@@ -50,6 +50,10 @@ const (
 	AllowBusy
 	// TouchesArbitraryKeys commands never wrap their expiry DELs in MULTI.
 	TouchesArbitraryKeys
+	// Protected commands (DEBUG, MODULE) run only where their enable-*-
+	// command setting allows: Engine.Protected decides, right after the
+	// arity checks, as Redis's CMD_PROTECTED.
+	Protected
 )
 
 var flagNames = []struct {
@@ -59,7 +63,7 @@ var flagNames = []struct {
 	{Write, "write"}, {ReadOnly, "readonly"}, {DenyOOM, "denyoom"}, {Admin, "admin"},
 	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {Fast, "fast"}, {NoAuth, "no_auth"},
-	{MayReplicate, "may_replicate"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
+	{NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
 }
 
 // Names lists the flag names as COMMAND INFO shows them.

@@ -359,7 +359,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			c.Error("ERR CLIENT REPLY OFF|SKIP is not supported by Tandem")
 		}
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "CLIENT", []string{
+		writeHelp(c, []string{
 			"CACHING (YES|NO)", "    Not supported.",
 			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled (always -1: no tracking).",
 			"GETNAME", "    Return the name of the current connection.",
@@ -423,16 +423,18 @@ func cArg(b []byte, max int) string {
 	return string(b)
 }
 
-// writeHelp writes a HELP reply: a title line and the lines, as status
-// strings (Redis's addReplyHelp).
-func writeHelp(c *command.Ctx, cmd string, lines []string) {
+// writeHelp writes a HELP reply as Redis's addReplyHelp does: a title
+// naming the container as the client typed it (upper-cased, so a renamed
+// command shows its new name), the lines, and HELP's own entry, all as
+// status strings.
+func writeHelp(c *command.Ctx, lines []string) {
 	c.W.Array(len(lines) + 3)
-	c.W.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	c.W.Simple(strings.ToUpper(cArg(c.Args[0], -1)) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {
 		c.W.Simple(l)
 	}
 	c.W.Simple("HELP")
-	c.W.Simple("    Print this help.")
+	c.W.Simple("    Prints this help.")
 }
 
 // clientTypeName maps CLIENT KILL/LIST TYPE arguments.

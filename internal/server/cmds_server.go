@@ -38,7 +38,9 @@ func (s *Server) registerServerCommands() {
 			Subcommands: []string{"get", "help", "resetstat", "rewrite", "set"}},
 		&command.Spec{Name: "time", Arity: 1, Flags: ls | command.Fast, Handler: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},
 		&command.Spec{Name: "lastsave", Arity: 1, Flags: ls | command.Fast, Handler: s.lastsaveCmd, Group: "server", Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0"},
-		&command.Spec{Name: "debug", Arity: -2, Flags: adm | ls, Handler: s.debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
+		&command.Spec{Name: "debug", Arity: -2, Flags: adm | ls | command.Protected, Handler: s.debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
+		&command.Spec{Name: "module", Arity: -2, Flags: command.Protected, Handler: moduleCmd, Group: "server", Summary: "A container for module commands.", Since: "4.0.0",
+			Subcommands: command.KnownSubcommands("module")},
 		&command.Spec{Name: "monitor", Arity: 1, Flags: adm | ls, Handler: s.monitorCmd, Group: "server", Summary: "Listens for all requests received by the server in real-time.", Since: "1.0.0"},
 		&command.Spec{Name: "shutdown", Arity: -1, Flags: adm | ls, Handler: s.shutdownCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
 		&command.Spec{Name: "slowlog", Arity: -2, Flags: command.Admin | ls, Handler: s.slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
@@ -68,7 +70,6 @@ func (s *Server) registerServerCommands() {
 		{"HyperLogLog", []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"}},
 		{"DUMP/RESTORE", []string{"dump", "restore", "migrate"}},
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
-		{"modules", []string{"module"}},
 		{"LCS", []string{"lcs"}},
 		{"SORT", []string{"sort", "sort_ro"}},
 		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
@@ -256,7 +257,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 			c.W.Bulk(args[p])
 		}
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "COMMAND", []string{
+		writeHelp(c, []string{
 			"(no subcommand)", "    Return details about all Redis commands.",
 			"COUNT", "    Return the total number of commands in this Redis server.",
 			"LIST", "    Return a list of all commands in this Redis server.",
@@ -419,7 +420,7 @@ func (s *Server) configCmd(c *command.Ctx) {
 		s.resetStats()
 		c.W.OK()
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "CONFIG", []string{
+		writeHelp(c, []string{
 			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
 			"RESETSTAT", "    Reset statistics reported by the INFO command.",
@@ -446,26 +447,81 @@ func (s *Server) resetStats() {
 	s.slow.reset()
 }
 
-// debugAllowed applies enable-debug-command (no | yes | local).
-func (s *Server) debugAllowed(c *command.Ctx) bool {
-	switch s.set.EnableDebug {
+// protectedRefusal is the engine's Protected check: DEBUG and MODULE's
+// LOAD, LOADEX and UNLOAD run only where enable-debug-command and
+// enable-module-command allow (yes, or local for a loopback or unix socket
+// client); elsewhere they are refused before authentication and before
+// MULTI queues them, with Redis's text.
+func (s *Server) protectedRefusal(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	var setting, name string
+	switch spec.Name {
+	case "debug":
+		setting, name = s.set.EnableDebug, "DEBUG"
+	case "module":
+		switch strings.ToLower(string(args[1])) {
+		case "load", "loadex", "unload":
+		default:
+			return ""
+		}
+		setting, name = s.set.EnableModule, "MODULE"
+	default:
+		return ""
+	}
+	if allowProtected(setting, sess) {
+		return ""
+	}
+	return fmt.Sprintf("ERR %s command not allowed. If the enable-%s-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+		name, strings.ToLower(name))
+}
+
+// allowProtected applies one enable-*-command setting (no | yes | local).
+func allowProtected(setting string, sess *command.Session) bool {
+	switch setting {
 	case "yes":
 		return true
 	case "local":
-		if cl, ok := c.S.Owner.(*client); ok {
-			if a, ok := cl.conn.RemoteAddr().(*net.TCPAddr); ok && a.IP.IsLoopback() {
+		if cl, ok := sess.Owner.(*client); ok {
+			switch a := cl.conn.RemoteAddr().(type) {
+			case *net.TCPAddr:
+				return a.IP.IsLoopback()
+			case *net.UnixAddr:
 				return true
 			}
+			// A unix socket connection's remote address may be empty.
+			_, unix := cl.conn.LocalAddr().(*net.UnixAddr)
+			return unix
 		}
 	}
 	return false
 }
 
-func (s *Server) debugCmd(c *command.Ctx) {
-	if !s.debugAllowed(c) {
-		c.Error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
-		return
+// moduleCmd is MODULE: Tandem loads no modules, so LIST is empty, UNLOAD
+// finds nothing, and LOAD says modules are not supported.
+func moduleCmd(c *command.Ctx) {
+	switch sub := strings.ToLower(string(c.Args[1])); {
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, []string{
+			"LIST",
+			"    Return a list of loaded modules.",
+			"LOAD <path> [<arg> ...]",
+			"    Load a module library from <path>, passing to it any optional arguments.",
+			"LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+			"    Load a module library from <path>, while passing it module configurations and optional arguments.",
+			"UNLOAD <name>",
+			"    Unload a module.",
+		})
+	case sub == "list" && len(c.Args) == 2:
+		c.W.Array(0)
+	case (sub == "load" || sub == "loadex") && len(c.Args) >= 3:
+		c.Error("ERR modules are not supported by Tandem")
+	case sub == "unload" && len(c.Args) == 3:
+		c.Error("ERR Error unloading module: no such module with that name")
+	default:
+		c.Error(subcommandError(c))
 	}
+}
+
+func (s *Server) debugCmd(c *command.Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
 	switch {
 	case sub == "sleep" && len(c.Args) == 3:
@@ -495,7 +551,7 @@ func (s *Server) debugCmd(c *command.Ctx) {
 	case sub == "jmap":
 		c.W.OK()
 	case sub == "help":
-		writeHelp(c, "DEBUG", []string{
+		writeHelp(c, []string{
 			"OBJECT <key>", "    Show low level info about the <key> and associated value.",
 			"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
 			"SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",

@@ -212,7 +212,7 @@ func (s *Server) pubsubCmd(c *command.Ctx) {
 	case sub == "numpat" && len(c.Args) == 2:
 		c.W.Int(int64(len(s.ps.patterns)))
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "PUBSUB", []string{
+		writeHelp(c, []string{
 			"CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
 			"NUMPAT", "    Return number of subscriptions to patterns.",
 			"NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",

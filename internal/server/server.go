@@ -256,6 +256,7 @@ func New(opts Options) *Server {
 	s.defaultBind = opts.DefaultBind
 	s.configFile = opts.ConfigFile
 	s.eng.AuthRequired = func() bool { return s.set.RequirePass != "" }
+	s.eng.Protected = s.protectedRefusal
 	s.eng.Gate = s.gate
 	s.eng.Monitor = s.feedMonitors
 	s.eng.Slow = s.recordSlow

@@ -30,6 +30,7 @@ type Settings struct {
 	SlowlogMaxLen     int
 	MaxmemoryPolicy   string
 	EnableDebug       string // "yes", "no", "local"
+	EnableModule      string // "yes", "no", "local"
 	// IdlePurge: collect and return freed memory once quiet after a burst
 	// (jemalloc-bg-thread; see idlepurge.go).
 	IdlePurge bool
@@ -77,6 +78,7 @@ func DefaultSettings() Settings {
 		SlowlogMaxLen:     128,
 		MaxmemoryPolicy:   "noeviction",
 		EnableDebug:       "no",
+		EnableModule:      "no",
 		IdlePurge:         true,
 	}
 }

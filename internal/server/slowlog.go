@@ -99,7 +99,7 @@ func (s *Server) slowlogCmd(c *command.Ctx) {
 		s.slow.reset()
 		c.W.OK()
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "SLOWLOG", []string{
+		writeHelp(c, []string{
 			"GET [<count>]", "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
 			"    Entries are made of:", "    id, timestamp, time in microseconds, arguments array, client IP and port,",
 			"    client name",
@@ -159,7 +159,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 	case sub == "malloc-stats" && len(c.Args) == 2:
 		c.W.Verbatim("Stats not supported for the current allocator")
 	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, "MEMORY", []string{
+		writeHelp(c, []string{
 			"DOCTOR", "    Return memory problems reports.",
 			"MALLOC-STATS", "    Return internal statistics report from the memory allocator.",
 			"PURGE", "    Attempt to purge dirty pages for reclamation by the allocator.",
