@@ -18,7 +18,6 @@ var knownFuzzDiffs = []struct {
 	cmd, finding string
 	match        func(args []string, redis, tandem string) bool
 }{
-	{"object|encoding", "F26", has("embstr", "int")},
 	// F34: Tandem keeps no ACL categories until ACL users are built
 	// (issue 19), so a real category is refused with a clear error.
 	{"command|list", "F34", has("", "-ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem")},

@@ -311,6 +311,12 @@ var keyCases = []diffCase{
 		"?OBJECT IDLETIME s", "OBJECT IDLETIME missing", "OBJECT FREQ s", "OBJECT FOO s", "OBJECT ENCODING",
 		"OBJECT ENCODING a b", "OBJECT", "SET i 99999", "OBJECT ENCODING i", "SET sp \" 1\"", "OBJECT ENCODING sp",
 		"SET m 9223372036854775807", "OBJECT ENCODING m",
+		// INCRBYFLOAT keeps its result as a string, "3" included (F26);
+		// COPY keeps the encoding, APPEND and INCR change it.
+		"INCRBYFLOAT fi 1.5", "INCRBYFLOAT fi 1.5", "GET fi", "OBJECT ENCODING fi", "COPY fi fc", "OBJECT ENCODING fc",
+		"INCRBYFLOAT big 0", "OBJECT ENCODING big", "SET h 1e300", "INCRBYFLOAT h 0", "OBJECT ENCODING h",
+		"APPEND fi 0", "OBJECT ENCODING fi", "INCR fc", "OBJECT ENCODING fc", "SET fi 30", "INCRBYFLOAT fi 0", "OBJECT ENCODING fi",
+		"SETRANGE fi 0 1", "OBJECT ENCODING fi", "INCRBYFLOAT fi 1", "OBJECT ENCODING fi",
 	}},
 	{name: "object_refcount_shared", cmds: []string{"SET i 123", "OBJECT REFCOUNT i", "SET j 100000", "OBJECT REFCOUNT j"}},
 	{name: "unknown_and_arity", cmds: []string{

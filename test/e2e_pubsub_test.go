@@ -2,7 +2,9 @@ package test
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -247,6 +249,37 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 	testutil.Eventually(t, 5*time.Second, "the output-limit log line", func() bool {
 		return strings.Contains(srv.LogText(), "overcoming of output buffer limits")
 	})
+}
+
+// TestOmemShowsPendingOutputUntilTheLimit: CLIENT LIST's omem is the
+// output a client has not taken — what client-output-buffer-limit
+// measures — so a subscriber that stops reading is seen to approach the
+// limit before it is closed (Redis's unit/obuf-limits checks the same).
+func TestOmemShowsPendingOutputUntilTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--client-output-buffer-limit", "pubsub", "100000", "0", "0")
+	slow := dialRaw(t, srv.Addr())
+	slow.do("CLIENT", "SETNAME", "slow")
+	slow.do("SUBSCRIBE", "foo")
+	admin := dialRaw(t, srv.Addr())
+	re := regexp.MustCompile(`name=slow .* omem=(\d+)`)
+	last, peak := int64(0), int64(0)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("the subscriber was not closed in 60 s (last omem %d)", last)
+		}
+		admin.do("PUBLISH", "foo", strings.Repeat("x", 100))
+		m := re.FindStringSubmatch(admin.do("CLIENT", "LIST"))
+		if m == nil {
+			break // closed
+		}
+		last, _ = strconv.ParseInt(m[1], 10, 64)
+		peak = max(peak, last)
+	}
+	if peak < 70000 || peak >= 100000 {
+		t.Fatalf("omem peaked at %d before the close; want 70000 <= omem < 100000 (the limit)", peak)
+	}
 }
 
 // TestGoRedisPubSubReconnectsAfterKill: CLIENT KILL TYPE pubsub drops the

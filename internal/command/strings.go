@@ -387,6 +387,7 @@ func mutableString(c *Ctx, key []byte) (b *keyspace.Bytes, ok bool) {
 	}
 	switch v := e.Val().(type) {
 	case *keyspace.Bytes:
+		v.Verbatim = false
 		return v, true
 	case nil:
 		b = &keyspace.Bytes{B: []byte(e.Str())}
@@ -587,7 +588,10 @@ func incrbyfloatCmd(c *Ctx) {
 		}
 		return
 	}
-	c.DB.SetString(c.Args[1], out, true)
+	// Kept verbatim: Redis stores the result as a string object, never
+	// int-encoded (OBJECT ENCODING embstr). Replicas and the AOF get a SET
+	// and encode it as usual, as Redis's do.
+	c.DB.SetValue(c.Args[1], &keyspace.Bytes{B: out, Verbatim: true}, true)
 	c.Rewrite(argSet, c.Args[1], out, argKeepTTL)
 	c.DB.Modified(c.Args[1])
 	c.W.Bulk(out)

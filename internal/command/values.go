@@ -40,7 +40,8 @@ func TypeName(e *keyspace.Entry) string {
 
 // EncodingName is what OBJECT ENCODING answers for an entry. Strings follow
 // Redis: "int" for canonical integers, "embstr" up to 44 bytes, else "raw";
-// a string changed in place is "raw" as in Redis.
+// a string changed in place is "raw" as in Redis, and INCRBYFLOAT's result
+// is never "int".
 func EncodingName(e *keyspace.Entry) string {
 	switch v := e.Val().(type) {
 	case nil:
@@ -55,6 +56,9 @@ func EncodingName(e *keyspace.Entry) string {
 		}
 		return "raw"
 	case *keyspace.Bytes:
+		if v.Verbatim && len(v.B) <= 44 {
+			return "embstr"
+		}
 		return "raw"
 	case encoder:
 		return v.Encoding()
@@ -66,7 +70,7 @@ func EncodingName(e *keyspace.Entry) string {
 func CloneValue(v any) any {
 	switch x := v.(type) {
 	case *keyspace.Bytes:
-		return &keyspace.Bytes{B: append([]byte(nil), x.B...)}
+		return &keyspace.Bytes{B: append([]byte(nil), x.B...), Verbatim: x.Verbatim}
 	case *types.List:
 		return x.Clone()
 	case *types.Hash:

@@ -18,7 +18,14 @@ import (
 // Bytes is a string value that has been mutated in place (APPEND, SETRANGE,
 // SETBIT): a growable buffer, so repeated appends are amortized O(1) rather
 // than copying the whole value each time.
-type Bytes struct{ B []byte }
+type Bytes struct {
+	B []byte
+	// Verbatim marks a string stored as written, never read as an integer
+	// (INCRBYFLOAT's result: Redis keeps it as a string object, so OBJECT
+	// ENCODING answers embstr or raw even for "3"). Mutating it in place
+	// clears the mark.
+	Verbatim bool
+}
 
 // Entry is one key and its value. A plain string value is kept in the
 // entry itself; other types (and mutable strings) in Val. The pointer stays
