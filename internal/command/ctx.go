@@ -61,6 +61,11 @@ type Session struct {
 
 	multi   []queued
 	watched []watchKey
+	// expiredAtWatch holds the watched keys that had already expired when
+	// WATCH ran, as Redis 7.0 remembers them: their deletion is no change,
+	// while a key that expires after WATCH fails EXEC even if nothing has
+	// deleted it yet.
+	expiredAtWatch map[watchKey]bool
 	// multiBytes is the size of the arguments queued in multi (meaningful
 	// only while multi is not empty).
 	multiBytes int64

@@ -618,8 +618,15 @@ func (e *Engine) keyExpired(db *keyspace.DB, key string) {
 // it as ready to be served.
 func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 	if len(e.watchers) > 0 {
-		if ss, ok := e.watchers[watchKey{db.ID, string(key)}]; ok {
+		wk := watchKey{db.ID, string(key)}
+		if ss, ok := e.watchers[wk]; ok {
 			for _, s := range ss {
+				// A key that had expired before WATCH and is now deleted
+				// (its expiry found) has not changed, as in Redis.
+				if s.expiredAtWatch[wk] && db.Peek(key) == nil {
+					delete(s.expiredAtWatch, wk)
+					continue
+				}
 				s.Flags |= FlagDirtyCAS
 			}
 		}

@@ -1,5 +1,7 @@
 package command
 
+import "github.com/tandemdb/tandem/internal/keyspace"
+
 func transactionCommands() []*Spec {
 	return []*Spec{
 		{Name: "multi", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Handler: multiCmd, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
@@ -60,6 +62,9 @@ func execCmd(c *Ctx) {
 			}
 		}
 	}
+	if c.E.watchedKeyExpired(s, c.Now()) {
+		s.Flags |= FlagDirtyCAS
+	}
 	if s.Flags&FlagDirtyExec != 0 {
 		c.E.discard(s)
 		c.Error("EXECABORT Transaction discarded because of previous errors.")
@@ -103,6 +108,12 @@ func watchCmd(c *Ctx) {
 			continue
 		}
 		c.S.watched = append(c.S.watched, wk)
+		if keyExpiredAt(c.DB, k, c.Now()) {
+			if c.S.expiredAtWatch == nil {
+				c.S.expiredAtWatch = map[watchKey]bool{}
+			}
+			c.S.expiredAtWatch[wk] = true
+		}
 		c.E.watchers[wk] = append(c.E.watchers[wk], c.S)
 	}
 	c.W.OK()
@@ -130,4 +141,27 @@ func (e *Engine) unwatchAll(s *Session) {
 		}
 	}
 	s.watched = nil
+	s.expiredAtWatch = nil
+}
+
+// keyExpiredAt reports whether key is still in db but its time has passed
+// at now (Redis's keyIsExpired): logically gone, not deleted yet.
+func keyExpiredAt(db *keyspace.DB, key []byte, now int64) bool {
+	if db.Peek(key) == nil {
+		return false
+	}
+	when := db.ExpireAt(key)
+	return when >= 0 && when <= now
+}
+
+// watchedKeyExpired reports whether one of s's watched keys has expired
+// since WATCH, deleted or not: EXEC then fails, as in Redis 7.0 (a key
+// deleted by its expiry has already marked s through keyModified).
+func (e *Engine) watchedKeyExpired(s *Session, now int64) bool {
+	for _, wk := range s.watched {
+		if !s.expiredAtWatch[wk] && keyExpiredAt(e.KS.DBs[wk.db], []byte(wk.key), now) {
+			return true
+		}
+	}
+	return false
 }

@@ -416,7 +416,7 @@ func (rs *redisScript) step(t *testing.T, st parsedStep) string {
 }
 
 // propCase is a propagation check: after the setup lines (";"-separated,
-// "~sleep MS" moves the clock), cmd must feed the engine's Propagators
+// "@N" runs one on client N, "~sleep MS" moves the clock), cmd (on client 1) must feed the engine's Propagators
 // exactly want ("db:arg arg…" per op, " | " between ops; "" for nothing).
 type propCase struct {
 	setup, cmd, want string
@@ -438,7 +438,16 @@ func runPropagation(t *testing.T, cases []propCase) {
 				}
 				se.now += int64(ms)
 			default:
-				if r := se.call(t, 1, l); strings.HasPrefix(r, "-") {
+				client := 1
+				if strings.HasPrefix(l, "@") {
+					n, rest, _ := strings.Cut(l[1:], " ")
+					c, err := strconv.Atoi(n)
+					if err != nil {
+						t.Fatalf("bad client prefix in %q", l)
+					}
+					client, l = c, rest
+				}
+				if r := se.call(t, client, l); strings.HasPrefix(r, "-") {
 					t.Fatalf("setup %q of %q: %s", l, tc.cmd, r)
 				}
 			}
