@@ -1,0 +1,83 @@
+package server
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// ApplySettings (what CONFIG SET leads to) takes effect at once for what
+// Redis changes at run time, and leaves alone what only a restart changes
+// (port, bind, databases).
+func TestApplySettingsTakesEffect(t *testing.T) {
+	srv := startServer(t, nil)
+	c := dialServer(t, srv)
+	port := strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
+	if got := c.do("SETRANGE k 100 x"); got != ":101" {
+		t.Fatalf("SETRANGE before: %s", got)
+	}
+
+	srv.Lock()
+	set := srv.set
+	set.Port, set.Bind, set.Databases = 1, []string{"10.0.0.1"}, 2
+	set.Hz = 42
+	set.MaxClients = 2
+	set.ProtoMaxBulkLen = 50
+	set.RequirePass = "pw"
+	set.SlowlogSlowerThan = 0
+	set.SlowlogMaxLen = 1
+	set.EnableDebug = "yes"
+	srv.ApplySettings(set)
+	srv.Unlock()
+
+	in := parseInfo(t, c.bulk("INFO server clients"))
+	for k, want := range map[string]string{"hz": "42", "configured_hz": "42", "maxclients": "2", "tcp_port": port} {
+		if got := in.values[k]; got != want {
+			t.Errorf("INFO %s:%s, want %s", k, got, want)
+		}
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"SETRANGE k 100 x", "-ERR string exceeds maximum allowed size (proto-max-bulk-len)"},
+		{"SETRANGE k 40 x", ":101"},
+		{"APPEND s " + strings.Repeat("x", 30), ":30"},
+		{"APPEND s " + strings.Repeat("x", 30), "-ERR string exceeds maximum allowed size (proto-max-bulk-len)"},
+		{"GET k", `"` + strings.Repeat(`\x00`, 40) + "x" + strings.Repeat(`\x00`, 59) + `x"`},
+		{"SELECT 15", "+OK"}, // databases is fixed at start
+		{"DEBUG SLEEP 0", "+OK"},
+	} {
+		if got := c.do(tc.cmd); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+	// proto-max-bulk-len bounds requests too: a longer argument is a
+	// protocol error that closes the connection, as in Redis.
+	big := dialServer(t, srv)
+	big.do("AUTH pw")
+	if got := big.do("ECHO " + strings.Repeat("x", 51)); got != "-ERR Protocol error: invalid bulk length" {
+		t.Errorf("a 51-byte argument: %s", got)
+	}
+	big.c.Close()
+	// slowlog-max-len 1, every command logged: only the last one is kept.
+	if got := c.do("SLOWLOG LEN"); got != ":1" {
+		t.Errorf("SLOWLOG LEN = %s, want :1", got)
+	}
+	// requirepass: a new client must authenticate; the one already
+	// connected stays authenticated, as in Redis.
+	n := dialServer(t, srv)
+	for _, tc := range []struct{ cmd, want string }{
+		{"GET k", "-NOAUTH Authentication required."},
+		{"AUTH nope", "-WRONGPASS invalid username-password pair or user is disabled."},
+		{"AUTH pw", "+OK"},
+		{"EXISTS k", ":1"}, // in db 0: SELECT 15 was the other client's
+	} {
+		if got := n.do(tc.cmd); got != tc.want {
+			t.Errorf("new client: %s = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+	// maxclients 2: a third connection is refused with Redis's error.
+	third := dialServer(t, srv)
+	if got := third.read(); got != "-ERR max number of clients reached" {
+		t.Errorf("third client got %s", got)
+	}
+}
