@@ -156,7 +156,7 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 			return
 		case "getack":
 			if c.S.Flags&command.FlagMaster != 0 && m.link != nil {
-				m.link.ackNow()
+				m.getAck()
 			}
 			return
 		case "rdb-only":
@@ -199,7 +199,7 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 		c.Error("ERR PSYNC FAILOVER is not supported by Tandem yet")
 		return
 	}
-	if m.link != nil && m.link.state != linkConnected {
+	if m.link != nil && !m.machine.connected() {
 		c.Error("NOMASTERLINK Can't SYNC while not connected with my master")
 		return
 	}
