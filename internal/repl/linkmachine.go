@@ -340,6 +340,7 @@ func (sm *linkMachine) noOne(w world, who string, o *out) {
 // down (windDown).
 func (sm *linkMachine) retire(o *out) {
 	sm.retired[sm.gen] = &retiredLink{host: sm.host, port: sm.port, phase: sm.phase, loading: sm.loading, disk: sm.full.disk}
+	sm.loading = false
 	o.add(action{kind: actStopLink, gen: sm.gen})
 }
 
@@ -360,7 +361,10 @@ func (sm *linkMachine) windDown(w world, ev event, o *out) {
 	}
 	if r.loading && r.disk {
 		o.add(action{kind: actLoadingFlag, flag: false})
-		if ev.kind == evLoaded {
+		if ev.kind == evLoaded || ev.kind == evLoadFailed {
+			// Only a shutdown gets here (REPLICAOF waits for a disk
+			// load: it gets -LOADING): what was loaded is no replica's
+			// data.
 			o.add(action{kind: actFlush, flag: false})
 		}
 	}

@@ -196,7 +196,7 @@ func (a action) String() string {
 		} else {
 			b.WriteString(" notice ")
 		}
-		b.WriteString(a.text)
+		b.WriteString(strings.ReplaceAll(a.text, "\n", `\n`))
 	case actStartLink:
 		fmt.Fprintf(&b, " %d %s:%d db=%d", a.gen, a.host, a.port, a.n)
 	case actStopLink, actKill, actExit, actReceiveFile, actStore, actStream, actClose:
