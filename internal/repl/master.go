@@ -188,44 +188,42 @@ func (m *Manager) replicaNewline(sess *command.Session) {
 }
 
 // syncCmd handles SYNC and PSYNC: a partial resync from the backlog when
-// the history matches, otherwise a full sync from a fresh snapshot.
+// the history matches, otherwise a full sync from a fresh snapshot. What
+// to do is planSync's and planFullStart's decision; this does it.
 func (m *Manager) syncCmd(c *command.Ctx) {
 	s := c.S
-	if s.Flags&command.FlagReplica != 0 {
-		return // already a replica: ignored, as Redis does
+	req := syncRequest{args: c.Args, isReplica: s.Flags&command.FlagReplica != 0,
+		linkDown: m.link != nil && !m.machine.connected(), id: m.id}
+	if m.backlog != nil {
+		req.backlog = m.backlog.Range()
 	}
-	isPSYNC := strings.EqualFold(string(c.Args[0]), "psync")
-	if isPSYNC && len(c.Args) > 3 && strings.EqualFold(string(c.Args[3]), "failover") {
-		c.Error("ERR PSYNC FAILOVER is not supported by Tandem yet")
+	var r *replica
+	req.name = func() string {
+		r = m.replicaFor(s)
+		return r.name()
+	}
+	p := planSync(req)
+	for _, l := range p.logs {
+		m.log.Noticef("%s", l)
+	}
+	for _, l := range p.warnings {
+		m.log.Warningf("%s", l)
+	}
+	switch {
+	case p.ignore:
+		return
+	case p.reply != "":
+		c.Error(p.reply)
+		return
+	case p.partial:
+		m.stats.partialOK++
+		m.servePartial(c, r, p.from)
 		return
 	}
-	if m.link != nil && !m.machine.connected() {
-		c.Error("NOMASTERLINK Can't SYNC while not connected with my master")
-		return
+	if p.partialErr {
+		m.stats.partialErr++
 	}
-	r := m.replicaFor(s)
-	m.log.Noticef("Replica %s asks for synchronization", r.name())
-	if isPSYNC {
-		if len(c.Args) != 3 {
-			c.Error(command.ErrArity("psync"))
-			return
-		}
-		off, ok := resp.ParseInt(c.Args[2])
-		if !ok {
-			m.log.Noticef("Replica %s asks for synchronization but with a wrong offset", r.name())
-			c.Error(command.ErrNotInt)
-			return
-		}
-		if m.tryPartial(c, r, string(c.Args[1]), off) {
-			m.stats.partialOK++
-			return
-		}
-		if string(c.Args[1]) != "?" {
-			m.stats.partialErr++
-		}
-	} else {
-		r.preSync = true
-	}
+	r.preSync = p.preSync
 	m.stats.full++
 	m.attach(c, r)
 	r.state = stateWaitBgsave
@@ -235,24 +233,21 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 		m.createBacklog()
 		m.log.Noticef("Replication backlog created, my new replication IDs are '%s' and '%s'", m.id.ID, m.id.ID2)
 	}
-	if sh := m.attachable(); sh != nil {
+	sh := m.attachable()
+	socket := m.syncShare != nil && m.syncShare.diskless
+	switch planFullStart(sh != nil, m.fullRunning, socket, m.cfg.ReplDisklessSync, r.capaEOF, m.cfg.ReplDisklessSyncDelay) {
+	case fullShare:
 		m.log.Noticef("Waiting for end of BGSAVE for SYNC")
 		m.attachShared(sh, r)
-		return
-	}
-	if m.fullRunning {
-		if m.syncShare != nil && m.syncShare.diskless {
-			m.log.Noticef("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
-		} else {
-			m.log.Noticef("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
-		}
-		return
-	}
-	if m.cfg.ReplDisklessSync && r.capaEOF && m.cfg.ReplDisklessSyncDelay > 0 {
+	case fullWaitSocket:
+		m.log.Noticef("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
+	case fullWaitCantUse:
+		m.log.Noticef("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
+	case fullDelay:
 		m.log.Noticef("Delay next BGSAVE for diskless SYNC")
-		return
+	case fullNow:
+		m.startFullSync()
 	}
-	m.startFullSync()
 }
 
 // attach turns a client into a replica: its socket now carries what we
@@ -265,32 +260,9 @@ func (m *Manager) attach(c *command.Ctx, r *replica) {
 	m.replicas[c.S] = r
 }
 
-// tryPartial answers +CONTINUE and streams the missing bytes when the
-// PSYNC decision allows it.
-func (m *Manager) tryPartial(c *command.Ctx, r *replica, replID string, off int64) bool {
-	var bl BacklogRange
-	if m.backlog != nil {
-		bl = m.backlog.Range()
-	}
-	err := DecidePSYNC(m.id, bl, replID, off)
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrFullResyncRequested):
-		m.log.Noticef("Full resync requested by replica %s", r.name())
-		return false
-	case errors.Is(err, ErrReplIDMismatch):
-		m.log.Noticef("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')", replID, m.id.ID, m.id.ID2)
-		return false
-	case errors.Is(err, ErrSecondIDOffset):
-		m.log.Noticef("Partial resynchronization not accepted: Requested offset for second ID was %d, but I can reply up to %d", off, m.id.SecondOffset)
-		return false
-	default:
-		m.log.Noticef("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", r.name(), off)
-		if off > m.id.Offset {
-			m.log.Warningf("Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.", r.name())
-		}
-		return false
-	}
+// servePartial answers +CONTINUE and streams the bytes from off on, as
+// planSync decided.
+func (m *Manager) servePartial(c *command.Ctx, r *replica, off int64) {
 	m.attach(c, r)
 	r.state = stateOnline
 	line := "+CONTINUE\r\n"
@@ -298,10 +270,8 @@ func (m *Manager) tryPartial(c *command.Ctx, r *replica, replID string, off int6
 		line = "+CONTINUE " + m.id.ID + "\r\n"
 	}
 	r.cursor = m.backlog.NewCursor(off)
-	m.log.Noticef("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", r.name(), m.id.Offset+1-off, off)
 	m.refreshGoodReplicas()
 	m.startStream(r, []byte(line))
-	return true
 }
 
 // snapShare is one snapshot that replicas needing a full sync share: a
