@@ -19,31 +19,31 @@ import (
 type eventKind uint8
 
 const (
-	evReplicaOf     eventKind = iota + 1 // REPLICAOF host port (host, port, text = who)
-	evNoOne                              // REPLICAOF NO ONE (text = who)
-	evShutdown                           // the server closes: the link ends for good
-	evRestore                            // a start-up RDB's repl-* AUX fields (cached)
-	evStart                              // the link goroutine of gen may begin
-	evRetry                              // the pause before the next attempt is over
-	evDialed                             // the TCP connection is up
-	evDialFailed                         // the dial failed (text)
-	evLine                               // a line from the master, CR LF stripped (text)
-	evLineTooLong                        // a line over maxMasterLine
-	evReadError                          // a read failed or timed out (text)
-	evWriteError                         // a write failed (text)
-	evPayload                            // payload bytes read (data), disk transfer
-	evFileError                          // the temp file failed (text; flag: at open)
-	evStored                             // the payload is fsynced, the file rewound
-	evDelayDone                          // DEBUG REPLICA-SYNC-DELAY's stall is over
-	evLoaded                             // the load succeeded (load result, trailer)
-	evLoadFailed                         // the load failed (text)
-	evStreamEnd                          // the stream's read failed: the link is lost
-	evStreamError                        // the stream is malformed (text; flag: inline)
-	evGetAck                             // REPLCONF GETACK from the master
-	evTick                               // once a second, from the server's cron
-	evPanic                              // the driver recovered a panic (text, stack in data)
-	evDebugSyncDelay                     // DEBUG REPLICA-SYNC-DELAY (d)
-	evDebugLoadPanic                     // DEBUG REPLICA-LOAD-PANIC
+	evReplicaOf      eventKind = iota + 1 // REPLICAOF host port (host, port, text = who)
+	evNoOne                               // REPLICAOF NO ONE (text = who)
+	evShutdown                            // the server closes: the link ends for good
+	evRestore                             // a start-up RDB's repl-* AUX fields (cached)
+	evStart                               // the link goroutine of gen may begin
+	evRetry                               // the pause before the next attempt is over
+	evDialed                              // the TCP connection is up
+	evDialFailed                          // the dial failed (text)
+	evLine                                // a line from the master, CR LF stripped (text)
+	evLineTooLong                         // a line over maxMasterLine
+	evReadError                           // a read failed or timed out (text)
+	evWriteError                          // a write failed (text)
+	evPayload                             // payload bytes read (data), disk transfer
+	evFileError                           // the temp file failed (text; flag: at open)
+	evStored                              // the payload is fsynced, the file rewound
+	evDelayDone                           // DEBUG REPLICA-SYNC-DELAY's stall is over
+	evLoaded                              // the load succeeded (load result, trailer)
+	evLoadFailed                          // the load failed (text)
+	evStreamEnd                           // the stream's read failed: the link is lost
+	evStreamError                         // the stream is malformed (text; flag: inline)
+	evGetAck                              // REPLCONF GETACK from the master
+	evTick                                // once a second, from the server's cron
+	evPanic                               // the driver recovered a panic (text, stack in data)
+	evDebugSyncDelay                      // DEBUG REPLICA-SYNC-DELAY (d)
+	evDebugLoadPanic                      // DEBUG REPLICA-LOAD-PANIC
 )
 
 var eventNames = map[eventKind]string{
@@ -111,30 +111,30 @@ const (
 	// Under the server lock, in the same critical section as the step
 	// that returned them (the dataset and the replication state change
 	// together with the machine's decision).
-	actLog               actionKind = iota + 1 // text at level n (logNotice, logWarning)
-	actStartLink                               // a new link goroutine for gen (host, port; n = stream db)
-	actStopLink                                // gen is replaced: close its socket, wake its waits
-	actKill                                    // close gen's socket (timeout, CLIENT KILL): it reconnects
-	actReplicaMode                             // we follow host:port (keyspace and config say so)
-	actMasterMode                              // we are a master again
-	actDisconnectBlocked                       // unblock clients: master -> replica
-	actDisconnectReplicas                      // drop our sub-replicas
-	actPromote                                 // master bookkeeping of REPLICAOF NO ONE (selDB, backlog)
-	actSetID                                   // the replication identity becomes id
-	actBacklogAt                               // keep a backlog ending at n (create one if not)
-	actNewBacklog                              // a fresh backlog at the identity's offset
-	actDropHistory                             // sub-replicas, backlog and snapshot walk go
-	actFlush                                   // empty every database (flag: and touch WATCHed keys)
-	actLoadingFlag                             // the server says LOADING (flag) or stops saying it
-	actSwap                                    // swap the socket-loaded databases in
-	actMasterSession                           // a fresh master client, in db n
-	actAfterFullSync                           // the full sync's hooks (AOF rewrite, dirty reset)
-	actMasterLost                              // the master client's MULTI and blocked state go
-	actClearMulti                              // the master client's MULTI flag goes (after a panic)
-	actExit                                    // gen's goroutine returns
+	actLog                actionKind = iota + 1 // text at level n (logNotice, logWarning)
+	actStartLink                                // a new link goroutine for gen (host, port; n = stream db)
+	actStopLink                                 // gen is replaced: close its socket, wake its waits
+	actKill                                     // close gen's socket (timeout, CLIENT KILL): it reconnects
+	actReplicaMode                              // we follow host:port (keyspace and config say so)
+	actMasterMode                               // we are a master again
+	actDisconnectBlocked                        // unblock clients: master -> replica
+	actDisconnectReplicas                       // drop our sub-replicas
+	actPromote                                  // master bookkeeping of REPLICAOF NO ONE (selDB, backlog)
+	actSetID                                    // the replication identity becomes id
+	actBacklogAt                                // keep a backlog ending at n (create one if not)
+	actNewBacklog                               // a fresh backlog at the identity's offset
+	actDropHistory                              // sub-replicas, backlog and snapshot walk go
+	actFlush                                    // empty every database (flag: and touch WATCHed keys)
+	actLoadingFlag                              // the server says LOADING (flag) or stops saying it
+	actSwap                                     // swap the socket-loaded databases in
+	actMasterSession                            // a fresh master client, in db n
+	actAfterFullSync                            // the full sync's hooks (AOF rewrite, dirty reset)
+	actMasterLost                               // the master client's MULTI and blocked state go
+	actClearMulti                               // the master client's MULTI flag goes (after a panic)
 
 	// Without the lock, in order, after the step's critical section.
 	actDial        // connect to host:port within d
+	actExit        // gen's goroutine returns
 	actSend        // write data
 	actReadLine    // read one line within d
 	actReceiveFile // open the temp file for a disk transfer

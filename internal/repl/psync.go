@@ -110,9 +110,9 @@ func DecidePSYNC(id Identity, bl BacklogRange, replID string, offset int64) erro
 // syncRequest is a SYNC or PSYNC as the master side receives it, with what
 // it needs to know of the sender and of itself (§2.2 of the spec).
 type syncRequest struct {
-	args      [][]byte // the command's arguments, name first
-	isReplica bool     // the client already is a replica (ignored)
-	linkDown  bool     // we are a replica whose link is not up
+	args      [][]byte      // the command's arguments, name first
+	isReplica bool          // the client already is a replica (ignored)
+	linkDown  bool          // we are a replica whose link is not up
 	name      func() string // the replica as logs name it (asked once past the refusals)
 	id        Identity
 	backlog   BacklogRange
