@@ -398,3 +398,22 @@ func TestPayloadFramerAtEverySplit(t *testing.T) {
 		}
 	}
 }
+
+// TestActionsAreClassified: the actions a link goroutine waits on are
+// returned to it, never performed in the critical section (an exit
+// performed there would leave the goroutine nothing to do).
+func TestActionsAreClassified(t *testing.T) {
+	io := map[actionKind]bool{actDial: true, actExit: true, actSend: true, actReadLine: true, actReceiveFile: true,
+		actReadPayload: true, actWriteFile: true, actStore: true, actDelay: true, actLoad: true, actStream: true,
+		actAck: true, actClose: true, actRetry: true}
+	for k, name := range actionNames {
+		if k.locked() == io[k] {
+			t.Errorf("%s: locked %v", name, k.locked())
+		}
+	}
+	for k := range eventNames {
+		if eventNames[k] == "" {
+			t.Errorf("event %d has no name", k)
+		}
+	}
+}
