@@ -1,9 +1,11 @@
 // Package repl implements master–replica replication compatible with
 // Redis 7.0 (PSYNC2): replication IDs and offsets, the shared backlog, the
 // PSYNC decision, the master side (full and partial syncs, ACKs, WAIT,
-// min-replicas) and the replica side (the link state machine that connects,
-// authenticates, syncs and applies the stream). The decisions are plain
-// functions over small structs; the network code around them stays thin.
+// min-replicas) and the replica side. The decisions are plain functions
+// over small structs (DecidePSYNC, planSync here) and the replica's link
+// is a state machine without I/O (linkMachine, linkmachine.go and
+// linksync.go, driven by replica.go and fullsync.go; its scripts are in
+// testdata/replica); the network code around them stays thin.
 package repl
 
 import (
