@@ -399,8 +399,8 @@ func (sm *linkMachine) finish(w world, o *out) {
 type payloadFramer struct {
 	hdr  payloadHeader
 	got  int64  // bytes taken (length form)
-	tail []byte // held back (EOF form)
-	out  []byte
+	tail []byte // bytes read, from the first not yet returned (EOF form)
+	sent int    // the head of tail the last feed returned
 }
 
 // framerRead is how much an EOF-form transfer reads at once.
@@ -426,18 +426,23 @@ func (f *payloadFramer) feed(p []byte) ([]byte, bool) {
 		return p, f.got == f.hdr.size
 	}
 	mark := f.hdr.mark
-	f.tail = append(f.tail, p...)
-	if len(f.tail) >= len(mark) && bytes.Equal(f.tail[len(f.tail)-len(mark):], mark) {
-		f.out = append(f.out[:0], f.tail[:len(f.tail)-len(mark)]...)
-		f.tail = f.tail[:0]
-		return f.out, true
+	if f.sent > 0 {
+		// What the last feed returned was written: keep the held-back
+		// bytes only (at most the mark's length), one copy per read.
+		f.tail = append(f.tail[:0], f.tail[f.sent:]...)
+		f.sent = 0
 	}
-	if len(f.tail) <= len(mark) {
+	f.tail = append(f.tail, p...)
+	n := len(f.tail)
+	if n >= len(mark) && bytes.Equal(f.tail[n-len(mark):], mark) {
+		f.sent = n
+		return f.tail[:n-len(mark)], true
+	}
+	if n <= len(mark) {
 		return nil, false
 	}
-	f.out = append(f.out[:0], f.tail[:len(f.tail)-len(mark)]...)
-	f.tail = append(f.tail[:0], f.tail[len(f.tail)-len(mark):]...)
-	return f.out, false
+	f.sent = n - len(mark)
+	return f.tail[:f.sent], false
 }
 
 // done reports whether a length-form payload is complete before any read
