@@ -523,7 +523,11 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 		return true, nil
 	}
 	sm := m.machine
-	sm.streamRead(time.Now(), n)
+	var now time.Time
+	if n > 0 { // not on an empty wake-up of the linkReader (every 8 ms)
+		now = time.Now()
+	}
+	sm.streamRead(now, n)
 	m.stats.netIn += int64(n)
 	m.inLink = true
 	defer func() { m.inLink = false }()
