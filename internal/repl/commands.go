@@ -30,9 +30,7 @@ func (m *Manager) replicaofCmd(c *command.Ctx) {
 	host, portArg := string(c.Args[1]), string(c.Args[2])
 	who := "user request from '" + m.srv.ClientInfo(c.S) + "'"
 	if strings.EqualFold(host, "no") && strings.EqualFold(portArg, "one") {
-		if m.link != nil {
-			m.unsetMaster(who)
-		}
+		m.unsetMaster(who)
 		c.W.OK()
 		return
 	}
@@ -45,12 +43,10 @@ func (m *Manager) replicaofCmd(c *command.Ctx) {
 		c.Error("ERR Invalid master port")
 		return
 	}
-	if m.link != nil && strings.EqualFold(m.link.host, host) && m.link.port == int(port) {
-		m.log.Noticef("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+	if !m.setMaster(host, int(port), who) {
 		c.W.Simple("OK Already connected to specified master")
 		return
 	}
-	m.setMaster(host, int(port), who)
 	c.W.OK()
 }
 
@@ -77,7 +73,7 @@ func (m *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) st
 		if write && m.cfg.ReplicaReadOnly {
 			return "READONLY You can't write against a read only replica."
 		}
-		if m.link.state != linkConnected && !m.cfg.ReplicaServeStaleData && spec.Flags&command.Stale == 0 {
+		if !m.machine.connected() && !m.cfg.ReplicaServeStaleData && spec.Flags&command.Stale == 0 {
 			return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 		}
 	}
@@ -95,23 +91,7 @@ func (m *Manager) cron() {
 	m.lastCron = now
 	m.expireWaiters(now)
 	if m.link != nil {
-		l := m.link
-		if l.state == linkConnected {
-			go l.sendAck()
-			if now.Sub(l.lastIO) > m.replTimeoutLocked() {
-				m.log.Warningf("MASTER timeout: no data nor PING received...")
-				l.Kill()
-			}
-		} else if l.state != linkConnect && !l.loading && now.Sub(l.lastIO) > m.replTimeoutLocked() {
-			// Not while loading: the master waits for us then (and gets
-			// our newlines), its silence is expected.
-			if l.state == linkSync {
-				m.log.Warningf("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
-			} else {
-				m.log.Warningf("Timeout connecting to the MASTER...")
-			}
-			l.Kill()
-		}
+		m.stepLocked(event{kind: evTick})
 	}
 	if len(m.replicas) > 0 && m.link == nil && m.backlog != nil {
 		period := time.Duration(m.cfg.ReplPingReplicaPeriod) * time.Second
@@ -170,7 +150,7 @@ func (m *Manager) cron() {
 }
 
 func (m *Manager) pseudoClients() []server.PseudoClient {
-	if m.link == nil || m.link.state != linkConnected {
+	if m.link == nil || !m.machine.connected() {
 		return nil
 	}
 	return []server.PseudoClient{m.link}
@@ -196,14 +176,14 @@ func (m *Manager) roleCmd(c *command.Ctx) {
 		}
 		return
 	}
-	l := m.link
+	sm := m.machine
 	c.W.Array(5)
 	c.W.BulkString("slave")
-	c.W.BulkString(l.host)
-	c.W.Int(int64(l.port))
-	c.W.BulkString(l.state)
-	if l.state == linkConnected {
-		c.W.Int(l.reploff)
+	c.W.BulkString(sm.host)
+	c.W.Int(int64(sm.port))
+	c.W.BulkString(sm.phase.role())
+	if sm.connected() {
+		c.W.Int(sm.reploff)
 	} else {
 		c.W.Int(-1)
 	}
@@ -229,41 +209,38 @@ func (m *Manager) info(b *strings.Builder) {
 	if m.link == nil {
 		f("role", "master")
 	} else {
-		l := m.link
+		sm := m.machine
 		f("role", "slave")
-		f("master_host", l.host)
-		f("master_port", l.port)
-		up := l.state == linkConnected
+		f("master_host", sm.host)
+		f("master_port", sm.port)
+		up := sm.connected()
 		if up {
 			f("master_link_status", "up")
-			f("master_last_io_seconds_ago", int64(now.Sub(l.lastIO).Seconds()))
+			f("master_last_io_seconds_ago", int64(now.Sub(sm.lastIO).Seconds()))
 		} else {
 			f("master_link_status", "down")
 			f("master_last_io_seconds_ago", -1)
 		}
-		sync := 0
-		if l.state == linkSync {
-			sync = 1
-		}
-		f("master_sync_in_progress", sync)
-		f("slave_read_repl_offset", l.readOff)
-		f("slave_repl_offset", l.reploff)
-		if l.state == linkSync {
-			f("master_sync_total_bytes", l.syncTotal)
-			f("master_sync_read_bytes", l.syncRead)
-			f("master_sync_left_bytes", l.syncTotal-l.syncRead)
+		syncing := sm.phase.syncing()
+		f("master_sync_in_progress", b01(syncing))
+		f("slave_read_repl_offset", sm.readOff)
+		f("slave_repl_offset", sm.reploff)
+		if syncing {
+			f("master_sync_total_bytes", sm.syncTotal)
+			f("master_sync_read_bytes", sm.syncRead)
+			f("master_sync_left_bytes", sm.syncTotal-sm.syncRead)
 			perc := 0.0
-			if l.syncTotal > 0 {
-				perc = float64(l.syncRead) * 100 / float64(l.syncTotal)
+			if sm.syncTotal > 0 {
+				perc = float64(sm.syncRead) * 100 / float64(sm.syncTotal)
 			}
 			f("master_sync_perc", fmt.Sprintf("%.2f", perc))
-			f("master_sync_last_io_seconds_ago", int64(now.Sub(l.lastIO).Seconds()))
+			f("master_sync_last_io_seconds_ago", int64(now.Sub(sm.lastIO).Seconds()))
 		}
 		if !up {
-			if l.downSince.IsZero() {
+			if sm.downSince.IsZero() {
 				f("master_link_down_since_seconds", -1)
 			} else {
-				f("master_link_down_since_seconds", int64(now.Sub(l.downSince).Seconds()))
+				f("master_link_down_since_seconds", int64(now.Sub(sm.downSince).Seconds()))
 			}
 		}
 		f("slave_priority", m.cfg.ReplicaPriority)

@@ -46,19 +46,12 @@ type Manager struct {
 	goodReplicas int
 
 	// replica side
-	inLink        bool          // applying the master's stream: flush after the chunk
-	link          *link         // current master link, nil when master
-	restoredCache *cachedMaster // from the RDB's repl-* AUX fields at start-up
+	inLink  bool         // applying the master's stream: flush after the chunk
+	machine *linkMachine // the replica side's state
+	link    *link        // the current link's I/O, nil when master
 	// linkDone is closed when the latest link's goroutine has returned:
 	// the next link waits for it (one link syncs at a time).
 	linkDone chan struct{}
-	// syncDelay, set by DEBUG REPLICA-SYNC-DELAY (tests), stalls a full
-	// sync once its payload is received and fsynced (disk load) or loaded
-	// (socket load), before it touches the dataset.
-	syncDelay time.Duration
-	// debugPanic, set by DEBUG REPLICA-LOAD-PANIC (tests), makes the next
-	// load of a master's RDB panic on its loading thread.
-	debugPanic bool
 
 	// set at a full sync's snapshot instant
 	fullOffset int64
@@ -88,6 +81,7 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 		replicas:        map[*command.Session]*replica{},
 		pre:             map[*command.Session]*replica{},
 		noReplicasSince: time.Now(),
+		machine:         newLinkMachine(NewID),
 	}
 	m.eng.Sinks = append(m.eng.Sinks, m)
 	m.eng.ReplOffset = func() int64 { return m.id.Offset }
@@ -111,7 +105,8 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 			return true
 		}
 		if sub == "replica-load-panic" && len(c.Args) == 2 {
-			m.debugPanic = true
+			// The next load of a master's RDB panics on its loading thread.
+			m.stepLocked(event{kind: evDebugLoadPanic})
 			c.W.OK()
 			return true
 		}
@@ -217,7 +212,7 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	if m.cfg.IsReplica() {
 		m.id.ID = replID
 		m.id.Offset = off
-		m.restoredCache = &cachedMaster{replID: replID, offset: off, db: int(db)}
+		m.stepLocked(event{kind: evRestore, cached: cachedMaster{replID: replID, offset: off, db: int(db)}})
 		return
 	}
 	m.id.ID2 = replID
@@ -241,10 +236,8 @@ func (m *Manager) Start() {
 func (m *Manager) Close() {
 	m.srv.Lock()
 	defer m.srv.Unlock()
-	if m.link != nil {
-		m.link.stop()
-		m.link = nil
-	}
+	m.stepLocked(event{kind: evShutdown})
+	m.link = nil
 	for _, r := range m.replicas {
 		r.close()
 	}
@@ -252,14 +245,15 @@ func (m *Manager) Close() {
 }
 
 // debugSyncDelay is DEBUG REPLICA-SYNC-DELAY <milliseconds> (tests): every
-// later full sync of this replica stalls that long before it touches the
-// dataset (0 turns it off).
+// later full sync of this replica stalls that long once its payload is
+// received and fsynced (disk load) or loaded (socket load), before it
+// touches the dataset (0 turns it off).
 func (m *Manager) debugSyncDelay(c *command.Ctx) {
 	ms, ok := resp.ParseInt(c.Args[2])
 	if !ok || ms < 0 || ms > 3600_000 {
 		c.Error("ERR value is out of range, must be between 0 and 3600000")
 		return
 	}
-	m.syncDelay = time.Duration(ms) * time.Millisecond
+	m.stepLocked(event{kind: evDebugSyncDelay, d: time.Duration(ms) * time.Millisecond})
 	c.W.OK()
 }

@@ -2,7 +2,6 @@ package repl
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -172,38 +171,24 @@ func parsePayloadHeader(line string) (payloadHeader, error) {
 	return payloadHeader{size: n}, nil
 }
 
-// copyPayload copies the RDB payload from r to w: exactly h.size bytes, or
-// everything before the 40-byte mark in the EOF form (the mark is not
-// written). In the EOF form nothing past the mark is read when r delivers
-// the transfer as the master wrote it (the master sends nothing after the
-// mark before our first ACK).
+// copyPayload copies the RDB payload from r to w as the link's machine
+// frames it (payloadFramer): exactly h.size bytes, or everything before
+// the 40-byte mark in the EOF form. The fuzz tests drive it.
 func copyPayload(r io.Reader, w io.Writer, h payloadHeader) error {
-	buf := make([]byte, 64<<10)
-	if h.mark == nil {
-		n, err := io.CopyBuffer(w, io.LimitReader(r, h.size), buf)
-		if err == nil && n < h.size {
-			err = io.ErrUnexpectedEOF // the copy ends without an error at EOF
-		}
-		if err != nil {
-			return fmt.Errorf("I/O error trying to sync with MASTER: %v", err)
-		}
+	f := payloadFramer{hdr: h}
+	if f.done() {
 		return nil
 	}
-	mark := h.mark
-	var tail []byte // the last bytes read, held back until known not to be the mark
+	buf := make([]byte, framerRead)
 	for {
-		n, err := r.Read(buf)
+		n, err := r.Read(buf[:f.want()])
 		if n > 0 {
-			tail = append(tail, buf[:n]...)
-			if len(tail) >= len(mark) && bytes.Equal(tail[len(tail)-len(mark):], mark) {
-				_, werr := w.Write(tail[:len(tail)-len(mark)])
+			data, done := f.feed(buf[:n])
+			if _, werr := w.Write(data); werr != nil {
 				return werr
 			}
-			if len(tail) > len(mark) {
-				if _, werr := w.Write(tail[:len(tail)-len(mark)]); werr != nil {
-					return werr
-				}
-				tail = append(tail[:0], tail[len(tail)-len(mark):]...)
+			if done {
+				return nil
 			}
 		}
 		if err != nil {

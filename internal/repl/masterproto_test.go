@@ -143,8 +143,7 @@ func TestGETACKFloodIsBounded(t *testing.T) {
 	l := &link{conn: ours}
 	before := runtime.NumGoroutine()
 	for i := 1; i <= 10000; i++ {
-		l.reploff = int64(i)
-		l.ackNow()
+		l.queueAck(int64(i))
 	}
 	if extra := runtime.NumGoroutine() - before; extra > 2 {
 		t.Fatalf("%d goroutines for 10000 GETACKs", extra)

@@ -1,16 +1,22 @@
 // Package repl implements master–replica replication compatible with
 // Redis 7.0 (PSYNC2): replication IDs and offsets, the shared backlog, the
 // PSYNC decision, the master side (full and partial syncs, ACKs, WAIT,
-// min-replicas) and the replica side (the link state machine that connects,
-// authenticates, syncs and applies the stream). The decisions are plain
-// functions over small structs; the network code around them stays thin.
+// min-replicas) and the replica side. The decisions are plain functions
+// over small structs (DecidePSYNC, planSync here) and the replica's link
+// is a state machine without I/O (linkMachine, linkmachine.go and
+// linksync.go, driven by replica.go and fullsync.go; its scripts are in
+// testdata/replica); the network code around them stays thin.
 package repl
 
 import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // IDLen is the length of a replication ID (40 hex characters).
@@ -101,4 +107,112 @@ func DecidePSYNC(id Identity, bl BacklogRange, replID string, offset int64) erro
 		return ErrOffsetNotInBacklog
 	}
 	return nil
+}
+
+// syncRequest is a SYNC or PSYNC as the master side receives it, with what
+// it needs to know of the sender and of itself (§2.2 of the spec).
+type syncRequest struct {
+	args      [][]byte      // the command's arguments, name first
+	isReplica bool          // the client already is a replica (ignored)
+	linkDown  bool          // we are a replica whose link is not up
+	name      func() string // the replica as logs name it (asked once past the refusals)
+	id        Identity
+	backlog   BacklogRange
+}
+
+// syncPlan is what the master does about a SYNC or PSYNC: at most one of
+// ignore, reply (an error), partial (+CONTINUE) or a full sync.
+type syncPlan struct {
+	ignore   bool
+	reply    string   // an error answered instead of syncing
+	logs     []string // notice lines, in order
+	warnings []string // warning lines, after them
+	partial  bool     // serve from the backlog: +CONTINUE
+	from     int64    // the first byte the replica lacks (partial)
+	preSync  bool     // the old SYNC: no +FULLRESYNC, no ACKs
+	// partialErr: a PSYNC with a history we could not serve (counted
+	// in sync_partial_err); a full sync is counted in sync_full.
+	partialErr bool
+}
+
+// planSync applies the order of checks of Redis's syncCommand and the
+// PSYNC decision (DecidePSYNC) to a request. The caller performs the plan:
+// it replies, logs, counts, and attaches the replica.
+func planSync(r syncRequest) syncPlan {
+	var p syncPlan
+	if r.isReplica {
+		return syncPlan{ignore: true} // already a replica: ignored, as Redis does
+	}
+	isPSYNC := strings.EqualFold(string(r.args[0]), "psync")
+	if isPSYNC && len(r.args) > 3 && strings.EqualFold(string(r.args[3]), "failover") {
+		return syncPlan{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}
+	}
+	if r.linkDown {
+		return syncPlan{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}
+	}
+	name := r.name()
+	p.logs = append(p.logs, fmt.Sprintf("Replica %s asks for synchronization", name))
+	if !isPSYNC {
+		p.preSync = true
+		return p
+	}
+	if len(r.args) != 3 {
+		p.reply = command.ErrArity("psync")
+		return p
+	}
+	off, ok := resp.ParseInt(r.args[2])
+	if !ok {
+		p.logs = append(p.logs, fmt.Sprintf("Replica %s asks for synchronization but with a wrong offset", name))
+		p.reply = command.ErrNotInt
+		return p
+	}
+	replID := string(r.args[1])
+	err := DecidePSYNC(r.id, r.backlog, replID, off)
+	switch {
+	case err == nil:
+		p.partial, p.from = true, off
+		p.logs = append(p.logs, fmt.Sprintf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", name, r.id.Offset+1-off, off))
+		return p
+	case errors.Is(err, ErrFullResyncRequested):
+		p.logs = append(p.logs, fmt.Sprintf("Full resync requested by replica %s", name))
+	case errors.Is(err, ErrReplIDMismatch):
+		p.logs = append(p.logs, fmt.Sprintf("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my replication IDs are '%s' and '%s')", replID, r.id.ID, r.id.ID2))
+	case errors.Is(err, ErrSecondIDOffset):
+		p.logs = append(p.logs, fmt.Sprintf("Partial resynchronization not accepted: Requested offset for second ID was %d, but I can reply up to %d", off, r.id.SecondOffset))
+	default:
+		p.logs = append(p.logs, fmt.Sprintf("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).", name, off))
+		if off > r.id.Offset {
+			p.warnings = append(p.warnings, fmt.Sprintf("Warning: replica %s tried to PSYNC with an offset that is greater than the master replication offset.", name))
+		}
+	}
+	p.partialErr = replID != "?"
+	return p
+}
+
+// fullStart is how a full sync request is served (§2.4).
+type fullStart int
+
+const (
+	fullShare       fullStart = iota // share a running disk snapshot
+	fullWaitSocket                   // a socket transfer runs: wait for the next
+	fullWaitCantUse                  // a snapshot runs that cannot serve it: wait
+	fullDelay                        // diskless with a delay: cron starts it
+	fullNow                          // start one now
+)
+
+// planFullStart decides how a replica needing a full sync gets one:
+// joinable says a running snapshot can take it, running that a full
+// sync's snapshot runs (socket: its target is the replicas' sockets).
+func planFullStart(joinable, running, socket, diskless, capaEOF bool, delay int) fullStart {
+	switch {
+	case joinable:
+		return fullShare
+	case running && socket:
+		return fullWaitSocket
+	case running:
+		return fullWaitCantUse
+	case diskless && capaEOF && delay > 0:
+		return fullDelay
+	}
+	return fullNow
 }

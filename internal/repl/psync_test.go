@@ -3,7 +3,10 @@ package repl
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -188,5 +191,104 @@ func TestBacklogReusesTrimmedBlocks(t *testing.T) {
 	}
 	if r := b.Range(); r.Len > 6*minBlock {
 		t.Fatalf("backlog holds %d bytes, want about its size %d", r.Len, 4*minBlock)
+	}
+}
+
+// TestPlanSync: the master's answer to SYNC and PSYNC, from the order of
+// checks of §2.2 to the partial-or-full decision of §2.3 with its logs.
+func TestPlanSync(t *testing.T) {
+	A, B, C := strings.Repeat("a", 40), strings.Repeat("b", 40), strings.Repeat("c", 40)
+	id := Identity{ID: A, ID2: B, SecondOffset: 101, Offset: 200}
+	bl := BacklogRange{Active: true, First: 50, Len: 151}
+	args := func(s ...string) [][]byte {
+		var out [][]byte
+		for _, a := range s {
+			out = append(out, []byte(a))
+		}
+		return out
+	}
+	type want struct {
+		ignore, partial, preSync, partialErr bool
+		reply                                string
+		logs                                 []string
+		warnings                             []string
+	}
+	asks := "Replica 10.0.0.2:6380 asks for synchronization"
+	cases := []struct {
+		name      string
+		args      [][]byte
+		isReplica bool
+		linkDown  bool
+		bl        BacklogRange
+		want      want
+	}{
+		{"already a replica", args("psync", A, "201"), true, false, bl, want{ignore: true}},
+		{"failover", args("psync", A, "201", "FAILOVER"), false, false, bl, want{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}},
+		{"failover before link down", args("psync", A, "201", "failover"), false, true, bl, want{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}},
+		{"link down", args("psync", A, "201"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
+		{"link down sync", args("sync"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
+		{"sync", args("sync"), false, false, bl, want{preSync: true, logs: []string{asks}}},
+		{"psync arity", args("psync", A, "201", "x"), false, false, bl, want{reply: "ERR wrong number of arguments for 'psync' command", logs: []string{asks}}},
+		{"bad offset", args("psync", A, "x1"), false, false, bl, want{reply: "ERR value is not an integer or out of range",
+			logs: []string{asks, "Replica 10.0.0.2:6380 asks for synchronization but with a wrong offset"}}},
+		{"question mark", args("psync", "?", "-1"), false, false, bl, want{logs: []string{asks, "Full resync requested by replica 10.0.0.2:6380"}}},
+		{"caught up", args("psync", A, "201"), false, false, bl, want{partial: true,
+			logs: []string{asks, "Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 0 bytes of backlog starting from offset 201."}}},
+		{"behind", args("psync", A, "101"), false, false, bl, want{partial: true,
+			logs: []string{asks, "Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 100 bytes of backlog starting from offset 101."}}},
+		{"replid2 up to second offset", args("psync", B, "101"), false, false, bl, want{partial: true,
+			logs: []string{asks, "Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 100 bytes of backlog starting from offset 101."}}},
+		{"replid2 past second offset", args("psync", B, "102"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Requested offset for second ID was 102, but I can reply up to 101"}}},
+		{"mismatch", args("psync", C, "150"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '" + C + "', my replication IDs are '" + A + "' and '" + B + "')"}}},
+		{"before the backlog", args("psync", A, "49"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Unable to partial resync with replica 10.0.0.2:6380 for lack of backlog (Replica request was: 49)."}}},
+		{"ahead of us", args("psync", A, "202"), false, false, bl, want{partialErr: true,
+			logs:     []string{asks, "Unable to partial resync with replica 10.0.0.2:6380 for lack of backlog (Replica request was: 202)."},
+			warnings: []string{"Warning: replica 10.0.0.2:6380 tried to PSYNC with an offset that is greater than the master replication offset."}}},
+		{"no backlog", args("psync", A, "150"), false, false, BacklogRange{}, want{partialErr: true,
+			logs: []string{asks, "Unable to partial resync with replica 10.0.0.2:6380 for lack of backlog (Replica request was: 150)."}}},
+	}
+	for _, c := range cases {
+		named := false
+		p := planSync(syncRequest{args: c.args, isReplica: c.isReplica, linkDown: c.linkDown, id: id, backlog: c.bl,
+			name: func() string { named = true; return "10.0.0.2:6380" }})
+		got := want{ignore: p.ignore, partial: p.partial, preSync: p.preSync, partialErr: p.partialErr, reply: p.reply, logs: p.logs, warnings: p.warnings}
+		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", c.name, got, c.want)
+		}
+		if named != (len(c.want.logs) > 0) {
+			t.Errorf("%s: the replica was registered: %v", c.name, named)
+		}
+		if p.partial {
+			if off, _ := strconv.ParseInt(string(c.args[2]), 10, 64); p.from != off {
+				t.Errorf("%s: partial from %d", c.name, p.from)
+			}
+		}
+	}
+}
+
+// TestPlanFullStart: a full sync shares a running disk snapshot, waits
+// for the next one, is delayed for diskless, or starts now (§2.4).
+func TestPlanFullStart(t *testing.T) {
+	cases := []struct {
+		joinable, running, socket, diskless, capaEOF bool
+		delay                                        int
+		want                                         fullStart
+	}{
+		{joinable: true, running: true, want: fullShare},
+		{joinable: true, running: false, want: fullShare}, // a user BGSAVE's
+		{running: true, socket: true, diskless: true, capaEOF: true, delay: 5, want: fullWaitSocket},
+		{running: true, want: fullWaitCantUse},
+		{diskless: true, capaEOF: true, delay: 5, want: fullDelay},
+		{diskless: true, capaEOF: false, delay: 5, want: fullNow}, // an old replica forces disk
+		{diskless: true, capaEOF: true, delay: 0, want: fullNow},
+		{want: fullNow},
+	}
+	for i, c := range cases {
+		if got := planFullStart(c.joinable, c.running, c.socket, c.diskless, c.capaEOF, c.delay); got != c.want {
+			t.Errorf("case %d %+v: got %d", i, c, got)
+		}
 	}
 }

@@ -1,66 +1,47 @@
 package repl
 
+// The replica side's driver: it feeds the link's state machine
+// (linkmachine.go) with what happens and performs what the machine
+// decides. The actions that change the dataset or the replication state
+// run under the server lock, in the critical section of the step that
+// decided them; the I/O (dial, reads, writes, loads, pauses) runs in the
+// link's goroutine without the lock. The full sync's I/O is in
+// fullsync.go.
+
 import (
 	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
-// Link states, as ROLE names them.
-const (
-	linkConnect    = "connect"
-	linkConnecting = "connecting"
-	linkHandshake  = "handshake"
-	linkSync       = "sync"
-	linkConnected  = "connected"
-)
-
-// cachedMaster is what we remember of a master to PSYNC with later.
-type cachedMaster struct {
-	replID string
-	offset int64 // last applied byte
-	db     int
-}
-
-// link is the connection to our master and its state machine:
-// connect → PING → AUTH → REPLCONF → PSYNC → (RDB → load) → stream.
-// Fields marked (lock) are guarded by the server lock.
+// link is the I/O of one link (one REPLICAOF): its goroutine, socket and
+// master client. Its state is the machine's (m.machine); fields marked
+// (lock) are guarded by the server lock.
 type link struct {
-	m         *Manager
-	host      string
-	port      int
-	state     string // (lock)
-	conn      net.Conn
-	sess      command.Session // the master "client": FlagMaster, no replies
-	id        int64
-	cached    *cachedMaster // (lock)
-	downSince time.Time     // (lock) zero until an established link drops
-	lastIO    time.Time     // (lock)
-	reploff   int64         // (lock) last applied byte
-	readOff   int64         // (lock) last byte read
-	syncTotal int64         // (lock) payload size (-1 unknown)
-	syncRead  int64         // (lock)
-	// loading: the master's RDB is being loaded (lock). The master's
-	// silence then is ours, not its: cron does not time the link out.
-	loading bool
-	// stopped says the link was replaced (REPLICAOF) or shut down (lock);
-	// quit says the same without the lock, for readers mid-transfer. Every
-	// stage of a sync checks stopped under the lock before it changes the
-	// dataset or the replication state, so an abandoned sync never loads
-	// the old master's data (see abandoned).
-	stopped bool
+	m    *Manager
+	gen  int64
+	host string
+	port int
+	conn net.Conn // set by the link goroutine, under the lock
+	br   *bufio.Reader
+	sess command.Session // (lock) the master "client": FlagMaster, no replies
+	id   int64
+	// quit says the link was replaced (REPLICAOF) or shut down, without
+	// the lock, for readers mid-transfer; stopCh wakes its waits.
 	quit    atomic.Bool
+	stopped bool // (lock)
 	stopCh  chan struct{}
 	// prev is the previous link's done: a link starts only once the one it
 	// replaces has returned, so two links never load at once. done is
@@ -70,75 +51,29 @@ type link struct {
 	acks       ackQueue
 	localAddr  string
 	remoteAddr string
+
+	// A full sync's work in progress (link goroutine only).
+	file    *os.File           // the payload's temp file
+	tmpPath string             // its name
+	payload []byte             // read buffer of a disk transfer
+	loaded  *keyspace.Keyspace // (lock) a socket load's databases, until swapped in
 }
 
 // errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
 // another master or NO ONE, or shutdown).
 var errAbandoned = errors.New("sync abandoned: the link with this master was replaced")
 
-// setMaster makes us a replica of host:port (lock held).
-func (m *Manager) setMaster(host string, port int, who string) {
-	wasMaster := m.link == nil
-	var cached *cachedMaster
-	if m.link != nil {
-		cached = m.link.cachedState()
-		m.link.stop()
-		m.log.Warningf("Connection with master lost.")
-		m.log.Noticef("Caching the disconnected master state.")
-	}
-	if wasMaster {
-		m.srv.DisconnectBlocked("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
-		if m.restoredCache != nil {
-			cached = m.restoredCache
-			m.restoredCache = nil
-		} else {
-			m.log.Noticef("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
-			db := m.selDB
-			if db < 0 {
-				db = 0
-			}
-			cached = &cachedMaster{replID: m.id.ID, offset: m.id.Offset, db: db}
-		}
-	}
-	l := &link{m: m, host: host, port: port, state: linkConnect, cached: cached, stopCh: make(chan struct{}), syncTotal: -1,
-		prev: m.linkDone, done: make(chan struct{})}
-	m.linkDone = l.done
-	l.id = m.srv.NextClientID()
-	l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default"}
-	if cached != nil {
-		l.sess.DB = cached.db
-		l.reploff = cached.offset
-		l.readOff = cached.offset
-	}
-	m.link = l
-	m.ks.Replica = true
-	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = host, port
-	m.log.Noticef("Connecting to MASTER %s:%d", host, port)
-	go l.run()
-	m.log.Noticef("REPLICAOF %s:%d enabled (%s)", host, port, who)
+// setMaster makes us a replica of host:port (lock held). It returns false
+// when we already follow that master.
+func (m *Manager) setMaster(host string, port int, who string) bool {
+	gen := m.machine.gen
+	m.stepLocked(event{kind: evReplicaOf, host: host, port: port, text: who})
+	return m.machine.gen != gen
 }
 
-// unsetMaster promotes us to master (REPLICAOF NO ONE), keeping our history
-// reachable through the secondary ID so former siblings can PSYNC (lock held).
+// unsetMaster promotes us to master (REPLICAOF NO ONE) (lock held).
 func (m *Manager) unsetMaster(who string) {
-	if m.link == nil {
-		return
-	}
-	m.link.stop()
-	m.link = nil
-	m.ks.Replica = false
-	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = "", 0
-	m.log.Noticef("Discarding previously cached master state.")
-	old := m.id.ID
-	m.id.Shift()
-	m.log.Warningf("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", old, m.id.SecondOffset, m.id.ID)
-	m.disconnectReplicas()
-	m.selDB = -1
-	m.noReplicasSince = time.Now()
-	if m.backlog == nil {
-		m.createBacklog()
-	}
-	m.log.Noticef("MASTER MODE enabled (%s)", who)
+	m.stepLocked(event{kind: evNoOne, text: who})
 }
 
 // disconnectReplicas drops every sub-replica so they reconnect and learn
@@ -150,14 +85,148 @@ func (m *Manager) disconnectReplicas() {
 	}
 }
 
-func (l *link) cachedState() *cachedMaster {
-	if l.cached != nil && l.state != linkConnected {
-		return l.cached
+// world is what the machine may know of the server now (lock held).
+func (m *Manager) world() world {
+	w := world{now: time.Now(), id: m.id, selDB: m.selDB, numDBs: len(m.ks.DBs), empty: true}
+	if m.link != nil {
+		w.streamDB = m.link.sess.DB
 	}
-	if l.state == linkConnected {
-		return &cachedMaster{replID: l.m.id.ID, offset: l.reploff, db: l.sess.DB}
+	for _, db := range m.ks.DBs {
+		if db.Len() > 0 {
+			w.empty = false
+			break
+		}
 	}
-	return l.cached
+	c := m.cfg
+	w.cfg = linkSettings{timeout: m.replTimeoutLocked(), auth: c.MasterAuth, user: c.MasterUser,
+		port: c.Port, announceIP: c.ReplicaAnnounceIP, disklessLoad: c.ReplDisklessLoad}
+	if c.ReplicaAnnouncePort != 0 {
+		w.cfg.port = c.ReplicaAnnouncePort
+	}
+	return w
+}
+
+// stepLocked feeds ev to the machine (lock held), performs every action
+// that belongs in the critical section and returns the others, in order,
+// for the link goroutine. ACKs are queued here too (a queue never
+// blocks), so steps from outside the link (cron, GETACK) are complete.
+func (m *Manager) stepLocked(ev event) []action {
+	acts := m.machine.Step(m.world(), ev)
+	rest := acts[:0]
+	for _, a := range acts {
+		switch {
+		case a.kind.locked():
+			m.perform(a)
+		case a.kind == actAck:
+			if l := m.link; l != nil && l.gen == a.gen {
+				l.queueAck(a.n)
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest
+}
+
+// perform carries out an action of the critical section (lock held).
+func (m *Manager) perform(a action) {
+	l := m.link
+	if l != nil && a.gen != 0 && l.gen != a.gen {
+		l = nil
+	}
+	switch a.kind {
+	case actLog:
+		if a.n == logWarning {
+			m.log.Warningf("%s", a.text)
+		} else {
+			m.log.Noticef("%s", a.text)
+		}
+	case actStartLink:
+		nl := &link{m: m, gen: a.gen, host: a.host, port: a.port, stopCh: make(chan struct{}),
+			prev: m.linkDone, done: make(chan struct{})}
+		m.linkDone = nl.done
+		nl.id = m.srv.NextClientID()
+		nl.sess = command.Session{ID: nl.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default", DB: int(a.n)}
+		m.link = nl
+		go nl.run()
+	case actStopLink:
+		if l != nil {
+			l.stop()
+		}
+	case actKill:
+		if l != nil {
+			l.Kill()
+		}
+	case actReplicaMode:
+		m.ks.Replica = true
+		m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = a.host, a.port
+	case actMasterMode:
+		m.link = nil
+		m.ks.Replica = false
+		m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = "", 0
+	case actDisconnectBlocked:
+		m.srv.DisconnectBlocked("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+	case actDisconnectReplicas:
+		m.disconnectReplicas()
+	case actPromote:
+		m.selDB = -1
+		m.noReplicasSince = time.Now()
+		if m.backlog == nil {
+			m.createBacklog()
+		}
+	case actSetID:
+		m.id = a.id
+	case actBacklogAt:
+		if m.backlog == nil || m.backlog.End() != a.n {
+			m.freeBacklog()
+			m.createBacklog()
+		}
+	case actNewBacklog:
+		m.createBacklog()
+	case actDropHistory:
+		// Its own replicas must resync from the new data; a snapshot walk
+		// of the data about to go is pointless.
+		m.disconnectReplicas()
+		m.freeBacklog()
+		if s := m.ks.Running(); s != nil {
+			s.Abort()
+		}
+	case actFlush:
+		for _, db := range m.ks.DBs {
+			db.Flush()
+		}
+		if a.flag {
+			m.eng.TouchAllWatched(-1)
+		}
+	case actLoadingFlag:
+		m.srv.Loading = a.flag
+	case actSwap:
+		if l != nil && l.loaded != nil {
+			for i, db := range m.ks.DBs {
+				db.Swap(l.loaded.DBs[i])
+			}
+			l.loaded = nil
+			m.eng.TouchAllWatched(-1)
+		}
+	case actMasterSession:
+		if l != nil {
+			l.sess = command.Session{ID: l.id, Flags: command.FlagMaster, Authed: true, Proto: 2, W: &resp.Writer{Proto: 2}, User: "default", DB: int(a.n)}
+		}
+	case actAfterFullSync:
+		m.ks.Dirty = 0
+		for _, fn := range m.AfterFullSync {
+			fn()
+		}
+	case actMasterLost:
+		if l != nil {
+			l.sess.Flags &^= command.FlagMulti
+			m.eng.Disconnect(&l.sess)
+		}
+	case actClearMulti:
+		if l != nil {
+			l.sess.Flags &^= command.FlagMulti
+		}
+	}
 }
 
 // stop ends the link for good (lock held).
@@ -173,8 +242,9 @@ func (l *link) stop() {
 	}
 }
 
-// Kill cuts the current connection (CLIENT KILL TYPE master): the link
-// caches the master and reconnects at once, usually with a partial resync.
+// Kill cuts the current connection (CLIENT KILL TYPE master, a timeout):
+// the link caches the master and reconnects at once, usually with a
+// partial resync.
 func (l *link) Kill() {
 	if l.conn != nil {
 		shutClose(l.conn)
@@ -196,66 +266,129 @@ func (l *link) LocalAddr() string  { return l.localAddr }
 func (l *link) ClientType() string { return "master" }
 func (l *link) InfoLine() string {
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=7 name= age=0 idle=%d flags=M db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=NULL user=default redir=-1 resp=2",
-		l.id, l.remoteAddr, l.localAddr, int64(time.Since(l.lastIO).Seconds()), l.sess.DB)
+		l.id, l.remoteAddr, l.localAddr, int64(time.Since(l.m.machine.lastIO).Seconds()), l.sess.DB)
 }
 
-// run connects and syncs until stopped, retrying every second. It starts
-// only once the link it replaces has returned. A panic in the link (a bug,
-// or an input from the master nobody foresaw) is logged with its stack and
-// handled as a broken link: the process keeps serving, and retries.
+// run is the link's goroutine: it feeds the machine and performs its
+// I/O until the machine says the link is over. It starts only once the
+// link it replaces has returned.
 func (l *link) run() {
-	m := l.m
 	defer close(l.done)
+	defer l.cleanup()
 	if l.prev != nil {
 		select {
 		case <-l.prev:
 		case <-l.stopCh:
-			return
 		}
 	}
+	ev := event{kind: evStart}
 	for {
-		err := l.safeOnce()
-		m.srv.Lock()
-		if l.stopped {
-			if errors.Is(err, errAbandoned) || l.state == linkSync {
-				m.log.Noticef("MASTER <-> REPLICA sync with %s:%d abandoned: the link was replaced before the sync completed", l.host, l.port)
-			}
-			m.srv.Unlock()
+		next, exit := l.iterate(ev)
+		if exit {
 			return
 		}
-		wasConnected := l.state == linkConnected
-		if wasConnected {
-			l.downSince = time.Now()
-			m.log.Warningf("Connection with master lost.")
-			m.log.Noticef("Caching the disconnected master state.")
-			l.cached = &cachedMaster{replID: m.id.ID, offset: l.reploff, db: l.sess.DB}
-			l.readOff = l.reploff
-			l.sess.Flags &^= command.FlagMulti
-			m.eng.Disconnect(&l.sess)
-		} else if err != nil && err != errLinkPanicked {
-			m.log.Warningf("%v", err)
-		}
-		l.state = linkConnect
-		if l.conn != nil {
-			l.conn.Close()
-		}
-		m.srv.Unlock()
-		if !wasConnected {
-			select {
-			case <-l.stopCh:
-				return
-			case <-time.After(time.Second):
-			}
-		}
-		m.srv.Lock()
-		m.log.Noticef("Reconnecting to MASTER %s:%d", l.host, l.port)
-		m.srv.Unlock()
+		ev = next
 	}
 }
 
-// errLinkPanicked is what safeOnce returns after a recovered panic (already
-// logged).
-var errLinkPanicked = errors.New("replication link panicked")
+// iterate steps the machine with ev and performs the I/O it asks for,
+// returning the event that I/O produced. A panic in the link (a bug, or an
+// input from the master nobody foresaw) is logged with its stack by the
+// machine and handled as a broken link: the process keeps serving, and
+// retries. Every section that holds the server lock releases it with
+// defer, so the lock is free here.
+func (l *link) iterate(ev event) (next event, exit bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			lp := asLinkPanic(p)
+			next, exit = event{kind: evPanic, text: fmt.Sprint(lp.value), data: lp.stack}, false
+		}
+	}()
+	acts := l.feed(ev)
+	return l.do(acts)
+}
+
+// feed steps the machine with one of this link's events.
+func (l *link) feed(ev event) []action {
+	ev.gen = l.gen
+	l.m.srv.Lock()
+	defer l.m.srv.Unlock()
+	return l.m.stepLocked(ev)
+}
+
+// do performs a step's I/O actions in order. The last one waits for
+// something (a dial, a read, a load, a pause) and its outcome is the next
+// event; a failed write ends the batch early.
+func (l *link) do(acts []action) (event, bool) {
+	for _, a := range acts {
+		switch a.kind {
+		case actExit:
+			return event{}, true
+		case actDial:
+			return l.dial(a), false
+		case actSend:
+			if err := l.write(a.data); err != nil {
+				return event{kind: evWriteError, text: err.Error()}, false
+			}
+		case actReadLine:
+			return l.readLine(a.d), false
+		case actReceiveFile:
+			if err := l.createFile(); err != nil {
+				return event{kind: evFileError, flag: true, text: err.Error()}, false
+			}
+		case actReadPayload:
+			return l.readPayload(a), false
+		case actWriteFile:
+			if _, err := l.file.Write(a.data); err != nil {
+				return event{kind: evFileError, text: err.Error()}, false
+			}
+		case actStore:
+			return l.store(), false
+		case actDelay:
+			l.sleep(a.d)
+			return event{kind: evDelayDone}, false
+		case actLoad:
+			if a.flag {
+				return l.loadFromSocket(a), false
+			}
+			return l.loadFromDisk(a), false
+		case actStream:
+			return l.stream(), false
+		case actClose:
+			l.dropFile()
+			if l.conn != nil {
+				l.conn.Close()
+			}
+		case actRetry:
+			l.sleep(a.d)
+			return event{kind: evRetry}, false
+		}
+	}
+	// Every step of the link's own events ends with a wait: one that does
+	// not is a bug of the machine, handled as a panic would be.
+	return event{kind: evPanic, text: "replication link: a step asked for nothing to wait for", data: debug.Stack()}, false
+}
+
+// cleanup releases what the goroutine holds when it returns.
+func (l *link) cleanup() {
+	l.dropFile()
+	l.m.srv.Lock()
+	conn := l.conn
+	l.m.srv.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
+}
+
+// sleep waits d or until the link stops.
+func (l *link) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-l.stopCh:
+	}
+}
 
 // linkPanic carries a panic from a helper goroutine of the link (the
 // loading thread) to the link's own recover, with the stack where it
@@ -274,184 +407,12 @@ func asLinkPanic(p any) *linkPanic {
 	return &linkPanic{value: p, stack: debug.Stack()}
 }
 
-// safeOnce is once with a recover. Every section of the link that holds
-// the server lock releases it with defer, so the lock is free here. After a
-// panic the dataset and the offset may be half-way through a command: the
-// cached master is discarded, and the next attempt is a full resync.
-func (l *link) safeOnce() (err error) {
-	defer func() {
-		p := recover()
-		if p == nil {
-			return
-		}
-		lp := asLinkPanic(p)
-		m := l.m
-		m.srv.Lock()
-		defer m.srv.Unlock()
-		m.log.Warningf("Internal error in the replication link with MASTER %s:%d: %v. Closing the master connection and discarding the cached master.\n%s",
-			l.host, l.port, lp.value, lp.stack)
-		if l.state == linkConnected {
-			l.sess.Flags &^= command.FlagMulti
-		}
-		l.state = linkConnect
-		l.cached = nil
-		err = errLinkPanicked
-	}()
-	return l.once()
-}
-
-func (l *link) setState(s string) {
-	l.m.srv.Lock()
-	l.state = s
-	l.lastIO = time.Now()
-	l.m.srv.Unlock()
-}
-
-// once runs one connection attempt through to its end.
-func (l *link) once() error {
-	m := l.m
-	m.srv.Lock()
-	l.state = linkConnecting
-	l.lastIO = time.Now()
-	timeout := m.replTimeoutLocked()
-	auth, user := m.cfg.MasterAuth, m.cfg.MasterUser
-	port := m.cfg.Port
-	if m.cfg.ReplicaAnnouncePort != 0 {
-		port = m.cfg.ReplicaAnnouncePort
-	}
-	announceIP := m.cfg.ReplicaAnnounceIP
-	m.log.Noticef("MASTER <-> REPLICA sync started")
-	m.srv.Unlock()
-
-	conn, err := l.dial(timeout)
-	if err != nil {
-		return fmt.Errorf("Error condition on socket for SYNC: %v", err)
-	}
-	m.srv.Lock()
-	if l.stopped {
-		m.srv.Unlock()
-		conn.Close()
-		return nil
-	}
-	l.conn = conn
-	l.localAddr, l.remoteAddr = conn.LocalAddr().String(), conn.RemoteAddr().String()
-	m.log.Noticef("Non blocking connect for SYNC fired the event.")
-	m.srv.Unlock()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetNoDelay(!m.cfg.ReplDisableTCPNoDelay)
-	}
-	br := bufio.NewReaderSize(conn, 64<<10)
-	l.setState(linkHandshake)
-
-	// PING, then the handshake in one burst, replies read one by one, as
-	// a real replica does (a Redis master refuses PSYNC with pending replies).
-	if err := l.write(resp.AppendCommand(nil, []byte("PING"))); err != nil {
-		return err
-	}
-	line, err := l.readLine(br, 5*time.Second)
-	if err != nil {
-		return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
-	}
-	if !pingReplyOK(line) {
-		return fmt.Errorf("Error reply to PING from master: '%s'", quoteLine(line))
-	}
-	l.logf("Master replied to PING, replication can continue...")
-	var burst []byte
-	steps := []string{}
-	if auth != "" {
-		if user != "" {
-			burst = resp.AppendCommand(burst, []byte("AUTH"), []byte(user), []byte(auth))
-		} else {
-			burst = resp.AppendCommand(burst, []byte("AUTH"), []byte(auth))
-		}
-		steps = append(steps, "auth")
-	}
-	burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("listening-port"), []byte(strconv.Itoa(port)))
-	steps = append(steps, "listening-port")
-	if announceIP != "" {
-		burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("ip-address"), []byte(announceIP))
-		steps = append(steps, "ip-address")
-	}
-	burst = resp.AppendCommand(burst, []byte("REPLCONF"), []byte("capa"), []byte("eof"), []byte("capa"), []byte("psync2"))
-	steps = append(steps, "capa")
-	if err := l.write(burst); err != nil {
-		return err
-	}
-	for _, step := range steps {
-		line, err := l.readLine(br, 5*time.Second)
-		if err != nil {
-			return fmt.Errorf("Master did not respond to command during SYNC handshake: %v", err)
-		}
-		if step == "auth" && strings.HasPrefix(line, "-") {
-			return fmt.Errorf("Unable to AUTH to MASTER: %s", quoteLine(line))
-		}
-		if step != "auth" && strings.HasPrefix(line, "-") {
-			l.logf("(Non critical) Master does not understand REPLCONF %s: %s", step, quoteLine(line))
-		}
-	}
-
-	// PSYNC with what we remember, or ask for everything.
-	m.srv.Lock()
-	cached := l.cached
-	m.srv.Unlock()
-	var psync []byte
-	if cached != nil {
-		l.logf("Trying a partial resynchronization (request %s:%d).", cached.replID, cached.offset+1)
-		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte(cached.replID), []byte(strconv.FormatInt(cached.offset+1, 10)))
-	} else {
-		l.logf("Partial resynchronization not possible (no cached master)")
-		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte("?"), []byte("-1"))
-	}
-	if err := l.write(psync); err != nil {
-		return err
-	}
-	for {
-		line, err = l.readLine(br, timeout)
-		if err != nil {
-			return fmt.Errorf("Master did not reply to PSYNC: %v", err)
-		}
-		if line != "" {
-			break
-		}
-	}
-	reply, err := parsePSYNCReply(line, cached != nil)
-	if err != nil {
-		return err
-	}
-	switch reply.action {
-	case psyncFull:
-		l.logf("Full resync from master: %s:%d", reply.replID, reply.offset)
-		if err := l.fullSync(br, reply.replID, reply.offset, timeout); err != nil {
-			return err
-		}
-	case psyncContinue:
-		l.logf("Successful partial resynchronization with master.")
-		if err := l.continueSync(reply.replID); err != nil {
-			return err
-		}
-	case psyncLater:
-		return fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", quoteLine(line))
-	default:
-		if strings.HasPrefix(line, "-ERR") {
-			l.logf("Master does not support PSYNC or is in error state (reply: %s)", quoteLine(line))
-		} else {
-			l.logf("Unexpected reply to PSYNC from master: %s", quoteLine(line))
-		}
-		l.logf("Retrying with SYNC...")
-		if err := l.write([]byte("SYNC\r\n")); err != nil {
-			return err
-		}
-		if err := l.fullSync(br, "", 0, timeout); err != nil {
-			return err
-		}
-	}
-	return l.stream(br)
-}
-
-// dial connects to the master, giving up after timeout or as soon as the
-// link is stopped: the link that replaces this one waits for it to return.
-func (l *link) dial(timeout time.Duration) (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+// dial connects to the master, giving up after the timeout or as soon as
+// the link is stopped: the link that replaces this one waits for it to
+// return. The connection is recorded under the lock of the step that
+// learns of it, so a stop can always close it.
+func (l *link) dial(a action) event {
+	ctx, cancel := context.WithTimeout(context.Background(), a.d)
 	defer cancel()
 	go func() {
 		select {
@@ -461,13 +422,27 @@ func (l *link) dial(timeout time.Duration) (net.Conn, error) {
 		}
 	}()
 	var d net.Dialer
-	return d.DialContext(ctx, "tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)))
-}
-
-func (l *link) logf(format string, args ...any) {
-	l.m.srv.Lock()
-	l.m.log.Noticef(format, args...)
-	l.m.srv.Unlock()
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(a.host, strconv.Itoa(a.port)))
+	if err != nil {
+		return event{kind: evDialFailed, text: err.Error()}
+	}
+	m := l.m
+	m.srv.Lock()
+	if l.conn != nil {
+		l.conn.Close()
+	}
+	l.conn = conn
+	l.br = bufio.NewReaderSize(conn, 64<<10)
+	l.localAddr, l.remoteAddr = conn.LocalAddr().String(), conn.RemoteAddr().String()
+	if l.stopped {
+		shutClose(conn)
+	}
+	nodelay := !m.cfg.ReplDisableTCPNoDelay
+	m.srv.Unlock()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(nodelay)
+	}
+	return event{kind: evDialed}
 }
 
 func (l *link) write(b []byte) error {
@@ -480,64 +455,33 @@ func (l *link) write(b []byte) error {
 
 // readLine reads one CRLF (or LF) terminated line of the handshake with a
 // deadline (at most maxMasterLine bytes).
-func (l *link) readLine(br *bufio.Reader, d time.Duration) (string, error) {
+func (l *link) readLine(d time.Duration) event {
 	l.conn.SetReadDeadline(time.Now().Add(d))
 	defer l.conn.SetReadDeadline(time.Time{})
-	line, err := readMasterLine(br)
-	if err != nil {
-		return "", err
+	line, err := readMasterLine(l.br)
+	switch {
+	case err == errLineTooLong:
+		return event{kind: evLineTooLong}
+	case err != nil:
+		return event{kind: evReadError, text: err.Error()}
 	}
-	l.m.srv.Lock()
-	l.lastIO = time.Now()
-	l.m.srv.Unlock()
-	return line, nil
-}
-
-// continueSync resumes on the same history (or learns the master's new ID).
-func (l *link) continueSync(newID string) error {
-	m := l.m
-	m.srv.Lock()
-	defer m.srv.Unlock()
-	if l.stopped {
-		return errAbandoned
-	}
-	if l.cached == nil {
-		// parsePSYNCReply refuses +CONTINUE when we sent no history.
-		return errors.New("Master accepted a partial resynchronization we did not ask for")
-	}
-	if newID != "" && newID != l.cached.replID {
-		m.log.Noticef("Master replication ID changed to %s", newID)
-		m.id.ID2 = l.cached.replID
-		m.id.SecondOffset = l.reploff + 1
-		m.id.ID = newID
-		m.disconnectReplicas()
-	} else {
-		m.id.ID = l.cached.replID
-	}
-	m.id.Offset = l.reploff
-	l.readOff = l.reploff
-	if m.backlog == nil || m.backlog.End() != l.reploff {
-		m.freeBacklog()
-		m.createBacklog()
-	}
-	l.state = linkConnected
-	l.downSince = time.Time{}
-	l.cached = nil
-	m.log.Noticef("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
-	return nil
+	return event{kind: evLine, text: line}
 }
 
 // stream applies the master's commands, counting the offset on the raw
 // bytes and forwarding exactly those bytes to our own replicas. Bulks are
 // limited by our proto-max-bulk-len, as any client's: a master (or a man
 // in the middle) announcing more is a protocol error, not an allocation.
-func (l *link) stream(br *bufio.Reader) error {
+// It returns when the link is lost, the stream is malformed, or the link
+// was replaced.
+func (l *link) stream() event {
 	m := l.m
 	m.srv.Lock()
 	maxBulk := m.cfg.ProtoMaxBulkLen
 	m.srv.Unlock()
 	rd := newStreamReader(maxBulk)
 	var pending []byte // bytes of an open MULTI: applied (and forwarded) at EXEC
+	br := l.br
 	l.conn.SetReadDeadline(time.Time{})
 	lr := newLinkReader(l.conn)
 	if lr != nil {
@@ -555,51 +499,45 @@ func (l *link) stream(br *bufio.Reader) error {
 			rd.Advance(n)
 		}
 		if err != nil {
-			return nil // link lost: run() caches the master and reconnects
+			return event{kind: evStreamEnd} // the machine caches the master and reconnects
 		}
-		err = l.apply(rd, n, &pending)
+		gone, perr := l.apply(rd, n, &pending)
 		m.afterCommands()
-		if err == errAbandoned {
-			return nil
+		if gone {
+			return event{kind: evStreamEnd}
 		}
-		if err != nil {
-			return err
+		if perr != nil {
+			return event{kind: evStreamError, text: perr.Error(), flag: perr == errInlineFromMaster}
 		}
 	}
 }
 
 // apply runs every complete command rd holds, under the server lock (taken
 // and released here, with defer: a panic leaves it free). n is how many
-// bytes the last read added.
-func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) error {
+// bytes the last read added. gone says the link was replaced.
+func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err error) {
 	m := l.m
 	m.srv.Lock()
 	defer m.srv.Unlock()
 	if l.stopped {
-		return errAbandoned
+		return true, nil
 	}
-	if n > 0 {
-		// Not on an empty wake-up: repl-timeout counts from real data.
-		l.lastIO = time.Now()
+	sm := m.machine
+	var now time.Time
+	if n > 0 { // not on an empty wake-up of the linkReader (every 8 ms)
+		now = time.Now()
 	}
-	l.readOff += int64(n)
+	sm.streamRead(now, n)
 	m.stats.netIn += int64(n)
 	m.inLink = true
 	defer func() { m.inLink = false }()
 	for {
 		ok, perr := nextMasterCommand(rd)
-		if perr == errInlineFromMaster {
-			m.log.Warningf("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
-			l.state = linkConnect
-			return perr
-		}
 		if perr != nil {
-			m.log.Warningf("Protocol error from MASTER: %v. Closing the master connection and discarding the cached master.", perr)
-			l.state = linkConnect
-			return perr
+			return false, perr
 		}
 		if !ok {
-			return nil
+			return false, nil
 		}
 		raw := rd.Raw()
 		if len(rd.Args) > 0 {
@@ -608,44 +546,37 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) error {
 		}
 		*pending = append(*pending, raw...)
 		if !l.sess.InMulti() {
-			l.reploff += int64(len(*pending))
+			sm.applied(int64(len(*pending)))
 			if m.backlog != nil {
 				m.feed(*pending)
 			} else {
-				m.id.Offset = l.reploff
+				m.id.Offset = sm.reploff
 			}
 			*pending = (*pending)[:0]
 		}
 	}
 }
 
-// sendAck tells the master how far we applied (REPLCONF ACK <offset>).
-func (l *link) sendAck() {
-	l.m.srv.Lock()
-	if l.state != linkConnected || l.conn == nil {
-		l.m.srv.Unlock()
-		return
-	}
-	off, conn := l.reploff, l.conn
-	l.m.srv.Unlock()
-	l.writeAck(conn, off)
+// getAck answers a GETACK from inside the stream (lock held): the offset
+// is the one before the GETACK's own bytes, as Redis reports it.
+func (m *Manager) getAck() {
+	m.stepLocked(event{kind: evGetAck, gen: m.machine.gen})
 }
 
-// ackNow answers a GETACK from inside the stream (lock held): the offset is
-// the one before the GETACK's own bytes, as Redis reports it; the write
-// happens without the lock.
+// queueAck hands REPLCONF ACK off to the link's one ACK writer (lock
+// held); the write happens without the lock.
 //
-// One writer goroutine at a time: GETACKs arriving while it writes only
+// One writer goroutine at a time: ACKs asked for while it writes only
 // raise the offset it sends next. A goroutine per GETACK would let a
 // master (or a man in the middle) that sends GETACKs and stops reading
 // pile up goroutines blocked on the connection without bound.
-func (l *link) ackNow() {
+func (l *link) queueAck(off int64) {
 	if l.conn == nil {
 		return
 	}
 	q := &l.acks
 	q.mu.Lock()
-	q.conn, q.off, q.pending = l.conn, l.reploff, true
+	q.conn, q.off, q.pending = l.conn, off, true
 	if q.busy {
 		q.mu.Unlock()
 		return
@@ -668,7 +599,7 @@ func (l *link) ackNow() {
 	}()
 }
 
-// ackQueue is the latest GETACK answer waiting for ackNow's writer.
+// ackQueue is the latest ACK waiting for queueAck's writer.
 type ackQueue struct {
 	mu      sync.Mutex
 	busy    bool // a writer goroutine runs
