@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -339,5 +340,41 @@ func TestReaderTrim(t *testing.T) {
 	rd.Feed([]byte(big[1000:]))
 	if err := rd.Next(); err != nil || len(rd.Args[1]) != 200000 {
 		t.Fatalf("after trim: %v", err)
+	}
+}
+
+// parseIntInputs mixes what the hot path sees: short counts and lengths,
+// typical arguments, the extremes, and rejects.
+var parseIntInputs = [][]byte{
+	[]byte("3"), []byte("0"), []byte("42"), []byte("16384"), []byte("-1"),
+	[]byte("1700000000000"), []byte("9223372036854775807"),
+	[]byte("-9223372036854775808"), []byte("007"), []byte("12a"),
+}
+
+func BenchmarkParseInt(b *testing.B) {
+	var sink int64
+	for i := 0; i < b.N; i++ {
+		for _, in := range parseIntInputs {
+			v, _ := ParseInt(in)
+			sink += v
+		}
+	}
+	_ = sink
+}
+
+// BenchmarkReaderPipeline parses a pipeline of 100 SET commands, the shape
+// redis-benchmark -P sends; it is dominated by header and length parsing.
+func BenchmarkReaderPipeline(b *testing.B) {
+	var req []byte
+	for i := 0; i < 100; i++ {
+		req = append(req, "*3\r\n$3\r\nSET\r\n$8\r\nkey:"+fmt.Sprintf("%04d", i)+"\r\n$3\r\nxyz\r\n"...)
+	}
+	rd := NewReader(512 << 20)
+	b.SetBytes(int64(len(req)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rd.Feed(req)
+		for rd.Next() == nil {
+		}
 	}
 }
