@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // EncodeOptions selects how values are written. Zero thresholds mean the
@@ -319,7 +321,7 @@ func (e *Encoder) string(s []byte) {
 // appendIntString appends s in an integer encoding if it has one: a
 // canonical decimal integer that fits 32 bits.
 func appendIntString(b, s []byte) ([]byte, bool) {
-	v, ok := parseCanonicalInt(s)
+	v, ok := resp.ParseInt(s)
 	if !ok || v < math.MinInt32 || v > math.MaxInt32 {
 		return b, false
 	}

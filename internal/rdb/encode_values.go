@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // keepScratch bounds the scratch buffers an Encoder keeps between entries.
@@ -215,7 +217,7 @@ func (e *Encoder) intsetMembers(set [][]byte) ([]int64, bool) {
 	}
 	ints := e.ints[:0]
 	for _, m := range set {
-		v, ok := parseCanonicalInt(m)
+		v, ok := resp.ParseInt(m)
 		if !ok {
 			return nil, false
 		}

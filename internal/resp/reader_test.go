@@ -133,23 +133,37 @@ func TestReaderSplitAtEveryByte(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestParseInt pins string2ll's grammar, which every integer argument,
+// intset member, RDB integer string and integer directive goes through.
 func TestParseInt(t *testing.T) {
 	cases := []struct {
 		in string
 		v  int64
 		ok bool
 	}{
-		{"0", 0, true}, {"-1", -1, true}, {"123", 123, true},
-		{"9223372036854775807", 9223372036854775807, true},
-		{"-9223372036854775808", -9223372036854775808, true},
-		{"9223372036854775808", 0, false}, {"-9223372036854775809", 0, false},
-		{"99999999999999999999", 0, false}, {"007", 0, false}, {"+1", 0, false},
-		{" 1", 0, false}, {"1 ", 0, false}, {"", 0, false}, {"-", 0, false}, {"-0", 0, false}, {"1a", 0, false},
+		{"0", 0, true}, {"-1", -1, true}, {"123", 123, true}, {"-42", -42, true},
+		{"9223372036854775807", 9223372036854775807, true},   // 2^63-1
+		{"-9223372036854775808", -9223372036854775808, true}, // -2^63
+		{"9223372036854775808", 0, false},                    // 2^63
+		{"-9223372036854775809", 0, false},                   // -2^63-1
+		{"18446744073709551615", 0, false},                   // 2^64-1: 20 digits, fits no int64
+		{"18446744073709551616", 0, false},                   // 2^64: would wrap a uint64
+		{"99999999999999999999", 0, false},                   // 20 digits
+		{"-99999999999999999999", 0, false},                  // 21 bytes
+		{"123456789012345678901", 0, false},                  // 21 digits
+		{"00000000000000000001", 0, false},                   // 20 bytes, leading zeros
+		{"007", 0, false}, {"00", 0, false}, {"-0", 0, false}, {"-01", 0, false},
+		{"+1", 0, false}, {" 1", 0, false}, {"1 ", 0, false}, {"1\x00", 0, false},
+		{"", 0, false}, {"-", 0, false}, {"--1", 0, false}, {"1a", 0, false},
+		{"1e3", 0, false}, {"0x10", 0, false}, {"1.0", 0, false},
 	}
 	for _, c := range cases {
 		v, ok := ParseInt([]byte(c.in))
-		if ok != c.ok || (ok && v != c.v) {
+		if ok != c.ok || v != c.v {
 			t.Errorf("ParseInt(%q) = %d,%v want %d,%v", c.in, v, ok, c.v, c.ok)
+		}
+		if ok && strconv.FormatInt(v, 10) != c.in {
+			t.Errorf("ParseInt(%q) accepted a non-canonical form", c.in)
 		}
 	}
 }
