@@ -270,12 +270,11 @@ func (m *Manager) AuxFields(aofBase bool) []Aux {
 // StreamTo writes a point-in-time RDB to w with the server's settings,
 // pacing itself against the server lock (for BGSAVE and full syncs).
 func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
-	locker := serverLocker{m.srv}
 	m.srv.Lock()
-	mw := m.metered(w, locker)
+	mw := m.metered(w, m.srv)
 	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, InLoop: m.inLoop}
 	m.srv.Unlock()
-	res, err := Stream(locker, m.ks, mw, opts)
+	res, err := Stream(m.srv, m.ks, mw, opts)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -293,10 +292,9 @@ func (m *Manager) inLoop(step func(deadline time.Time) bool) LoopHandle {
 	return nil
 }
 
-type serverLocker struct{ s *server.Server }
-
-func (l serverLocker) Lock()   { l.s.Lock() }
-func (l serverLocker) Unlock() { l.s.Unlock() }
+// The server lock is what a snapshot walk or a load paces itself against:
+// *server.Server is handed to Stream and Load as their sync.Locker.
+var _ sync.Locker = (*server.Server)(nil)
 
 // nopLocker is used when the caller already holds the lock (SAVE).
 type nopLocker struct{}
@@ -482,9 +480,8 @@ func (m *Manager) startBgsave() {
 	// The snapshot is taken here, under the command, so the file holds the
 	// dataset as it was when BGSAVE ran (Redis forks before it replies);
 	// the walk and the writing go on in the background.
-	locker := serverLocker{m.srv}
 	opts.InLoop = m.inLoop
-	job, err := m.beginSave(locker, opts)
+	job, err := m.beginSave(m.srv, opts)
 	if err == nil {
 		job.mw.stop = abort
 	}
@@ -494,7 +491,7 @@ func (m *Manager) startBgsave() {
 		var res StreamResult
 		var f *os.File
 		if err == nil {
-			res, f, err = m.finishSave(job, locker, abort, true)
+			res, f, err = m.finishSave(job, m.srv, abort, true)
 		}
 		m.srv.Lock()
 		defer m.srv.Unlock()
@@ -710,7 +707,7 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		m.srv.Loading = false
 		m.srv.Unlock()
 	}()
-	res, err := m.loadFile(serverLocker{m.srv})
+	res, err := m.loadFile(m.srv)
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {
