@@ -221,7 +221,9 @@ func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Man
 // Path is the RDB file's path.
 func (m *Manager) Path() string { return filepath.Join(m.cfg.Dir, m.cfg.DBFilename) }
 
-// Limits are the small-value encoding thresholds from the config.
+// Limits are the small-value encoding thresholds from the config: what
+// values are built with in memory (the engine's copy) and on load, and,
+// through EncodeOptions, what the RDB writer chooses encodings by.
 func Limits(cfg *config.Config) types.Limits {
 	return types.Limits{
 		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
@@ -235,15 +237,11 @@ func Limits(cfg *config.Config) types.Limits {
 
 // EncodeOptions are the RDB writer settings from the config.
 func EncodeOptions(cfg *config.Config) rdb.EncodeOptions {
+	lim := Limits(cfg)
 	return rdb.EncodeOptions{
-		Compression:            cfg.RDBCompression,
-		DisableChecksum:        !cfg.RDBChecksum,
-		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
-		HashMaxListpackValue:   int(cfg.HashMaxListpackValue),
-		SetMaxIntsetEntries:    int(cfg.SetMaxIntsetEntries),
-		ZSetMaxListpackEntries: int(cfg.ZSetMaxListpackEntries),
-		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
-		ListMaxListpackSize:    cfg.ListMaxListpackSize,
+		Compression:     cfg.RDBCompression,
+		DisableChecksum: !cfg.RDBChecksum,
+		Limits:          &lim,
 	}
 }
 

@@ -45,7 +45,10 @@ package types
 // Limits are the encoding thresholds of Redis's configuration. The server
 // owns one Limits (CONFIG SET changes it) and passes it to each mutating call,
 // so a change applies to existing values at their next modification, as in
-// Redis. A nil *Limits means DefaultLimits.
+// Redis. A nil *Limits means DefaultLimits. This is the one definition of
+// the thresholds and of their defaults: the RDB writer (rdb.EncodeOptions)
+// reads the same struct with the same meaning, so a file holds each value in
+// the encoding it has in memory.
 type Limits struct {
 	HashMaxListpackEntries int // hash-max-listpack-entries
 	HashMaxListpackValue   int // hash-max-listpack-value (bytes of a field or value)
