@@ -37,9 +37,10 @@
 // # Numbers
 //
 // numfmt.go and longdouble.go reproduce Redis 7.0's number rules byte for
-// byte: strtod-based double parsing, string2ll integer parsing, "%.17g" score
-// replies, and the x87 long-double arithmetic and "%.17Lf" formatting of
-// INCRBYFLOAT and HINCRBYFLOAT.
+// byte: strtod-based double parsing, "%.17g" score replies, and the x87
+// long-double arithmetic and "%.17Lf" formatting of INCRBYFLOAT and
+// HINCRBYFLOAT. Integers use resp.ParseInt (string2ll), shared by all
+// packages.
 package types
 
 // Limits are the encoding thresholds of Redis's configuration. The server
