@@ -352,7 +352,7 @@ func (t *engineTarget) loadRDB(br *bufio.Reader) (persist.LoadResult, error) {
 		},
 	}
 	a.srv.Unlock()
-	res, err := persist.Load(br, a.ks, serverLocker{a}, opts)
+	res, err := persist.Load(br, a.ks, a.srv, opts)
 	if err != nil {
 		return res, err
 	}

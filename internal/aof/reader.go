@@ -179,7 +179,11 @@ func (r *cmdReader) readBulk(n int) error {
 	return nil
 }
 
-// parseLen parses the decimal number of a `*` or `$` line.
+// parseLen parses the decimal number of a `*` or `$` line. It is
+// deliberately more lenient than resp.ParseInt: Redis's AOF loader reads
+// these numbers with atoi/strtol, which take leading zeros and "-0", so a
+// file another tool wrote that way loads here too. It is not strtol either:
+// a '+' or spaces, which no writer produces, are refused as corruption.
 func parseLen(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 19 {
 		return 0, false

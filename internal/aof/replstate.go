@@ -1,8 +1,9 @@
 package aof
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // markPrefix starts the annotation line that records the replication
@@ -77,10 +78,11 @@ func (t *replTracker) annotation(line []byte) {
 	if len(f) != 3 {
 		return
 	}
-	if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+	// The mark is ours and written canonically: anything else is not one.
+	if _, ok := resp.ParseInt([]byte(f[1])); !ok {
 		return
 	}
-	if _, err := strconv.Atoi(f[2]); err != nil {
+	if _, ok := resp.ParseInt([]byte(f[2])); !ok {
 		return
 	}
 	t.id, t.off, t.db, t.known, t.dirty = f[0], f[1], f[2], true, false

@@ -160,18 +160,17 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 	}
 	sw := &syncEvery{f: f, every: rw.every}
 	bw := bufio.NewWriterSize(sw, 64<<10)
-	locker := serverLocker{a}
 	var keys int64
 	if rw.rdb {
 		var res persist.StreamResult
-		res, err = persist.Stream(locker, a.ks, bw, persist.StreamOptions{
+		res, err = persist.Stream(a.srv, a.ks, bw, persist.StreamOptions{
 			Encode:    rw.enc,
 			AtInstant: atInstant,
 			Aux:       a.baseAux,
 		})
 		keys = res.Keys
 	} else {
-		keys, err = streamCommands(locker, a.ks, bw, commandStreamOptions{
+		keys, err = streamCommands(a.srv, a.ks, bw, commandStreamOptions{
 			AtInstant: atInstant,
 			Header: func() []byte {
 				var h []byte
@@ -400,11 +399,6 @@ func (s *syncEvery) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-type serverLocker struct{ a *Manager }
-
-func (l serverLocker) Lock()   { l.a.srv.Lock() }
-func (l serverLocker) Unlock() { l.a.srv.Unlock() }
 
 func baseName(p string) string {
 	for i := len(p) - 1; i >= 0; i-- {

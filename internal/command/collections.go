@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/resp"
 	"github.com/tandemdb/tandem/internal/types"
 )
 
@@ -132,7 +133,7 @@ func touch(c *Ctx, key []byte) { c.E.keyModified(c.DB, key) }
 
 // getLong parses an integer (string2ll rules).
 func getLong(c *Ctx, arg []byte) (int64, bool) {
-	n, ok := types.ParseInt(arg)
+	n, ok := resp.ParseInt(arg)
 	if !ok {
 		c.Error(ErrNotInt)
 	}
@@ -143,7 +144,7 @@ func getLong(c *Ctx, arg []byte) (int64, bool) {
 // replaces both errors when set, as Redis's getRangeLongFromObjectOrReply
 // does.
 func getRangeLong(c *Ctx, arg []byte, lo, hi int64, msg string) (int64, bool) {
-	n, ok := types.ParseInt(arg)
+	n, ok := resp.ParseInt(arg)
 	if !ok {
 		if msg != "" {
 			c.Error("ERR " + msg)
@@ -275,7 +276,7 @@ func numkeysFn(idx int, dest bool) func(args [][]byte) []int {
 		if idx >= len(args) {
 			return nil
 		}
-		n, ok := types.ParseInt(args[idx])
+		n, ok := resp.ParseInt(args[idx])
 		if !ok || n < 1 || n > int64(len(args)-idx-1) {
 			return nil
 		}

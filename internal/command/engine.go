@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bytes"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -10,13 +9,6 @@ import (
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/types"
 )
-
-// Propagator receives every write in execution order, already in the
-// deterministic form replicas and the AOF must apply (see Ctx.Rewrite). It
-// is called with the server lock held and must copy argv if it keeps it.
-type Propagator interface {
-	Propagate(db int, argv [][]byte)
-}
 
 // Gate lets the server refuse a command for reasons the engine does not
 // know about (read-only replica, stale master link, loading, paused
@@ -101,15 +93,6 @@ type Engine struct {
 	ErrorStats map[string]int64
 }
 
-// propOp is one propagated command: its arguments are the byte ranges
-// unitArgs[first:first+n] of unitBuf. Keeping the unit in two reused flat
-// buffers (instead of copying each argument) makes propagation free of
-// allocations in steady state.
-type propOp struct {
-	db       int
-	first, n int
-}
-
 type watchKey struct {
 	db  int
 	key string
@@ -141,72 +124,13 @@ func NewEngine(ks *keyspace.Keyspace) *Engine {
 func registerAll(t *Table) {
 	t.Add(transactionCommands()...)
 	t.Add(stringCommands()...)
+	t.Add(bitmapCommands()...)
 	t.Add(keyCommands()...)
+	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)
 	t.Add(hashCommands()...)
 	t.Add(setCommands()...)
 	t.Add(zsetCommands()...)
-}
-
-// ErrUnknown formats Redis 7.0's unknown-command error. Like Redis's
-// printf, it reads each argument as a C string (up to a NUL byte) and
-// gives the quoted arguments 128 bytes in all: each is cut to what is left
-// of them, and none follows once they are used up.
-func ErrUnknown(args [][]byte) string {
-	var quoted []byte
-	for _, a := range args[1:] {
-		if len(quoted) >= 128 {
-			break
-		}
-		a = cstr(a)
-		if room := 128 - len(quoted); len(a) > room {
-			a = a[:room]
-		}
-		quoted = append(quoted, '\'')
-		quoted = append(quoted, a...)
-		quoted = append(quoted, "' "...)
-	}
-	return "ERR unknown command '" + truncate(args[0]) + "', with args beginning with: " + string(quoted)
-}
-
-// truncate is Redis's "%.128s" of an argument: at most 128 bytes, up to
-// the first NUL.
-func truncate(b []byte) string {
-	b = cstr(b)
-	if len(b) > 128 {
-		b = b[:128]
-	}
-	return string(b)
-}
-
-// cstr is b as C code reads it: up to its first NUL byte. Redis formats
-// arguments into its error messages with %s, so a NUL ends them there.
-func cstr(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
-// ErrArity formats the wrong-number-of-arguments error.
-func ErrArity(name string) string {
-	return "ERR wrong number of arguments for '" + name + "' command"
-}
-
-// ErrSubcommand is Redis 7.0's reply to a container command (CLIENT,
-// CONFIG, OBJECT, …) called (args) with an unknown subcommand, or with a
-// known one and the wrong number of arguments: subcommands are commands of
-// their own there ("client|setname"), with their own arity error. The
-// unknown-subcommand error names the container as the client typed it,
-// upper-cased: after rename-command, "Try ABC123 HELP.".
-func ErrSubcommand(spec *Spec, args [][]byte) string {
-	name := strings.ToLower(string(args[1]))
-	for _, s := range spec.Subcommands {
-		if s == name {
-			return ErrArity(spec.Name + "|" + name)
-		}
-	}
-	return fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", truncate(args[1]), strings.ToUpper(string(cstr(args[0]))))
 }
 
 // Call runs one request for s, writing its reply to s.W. It is the single
@@ -511,47 +435,6 @@ func (e *Engine) handlerPanicked(c *Ctx, mark int, r any) {
 	c.Error(fmt.Sprintf("ERR internal error in '%s' command, see the server log", c.Spec.Name))
 }
 
-// ActiveSink is implemented by sinks that are sometimes off (no replica
-// and no backlog, AOF disabled): while every sink is off, writes skip the
-// copy into the propagation unit altogether.
-type ActiveSink interface{ Active() bool }
-
-func (e *Engine) sinksActive() bool {
-	for _, s := range e.Sinks {
-		if a, ok := s.(ActiveSink); !ok || a.Active() {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *Engine) alsoPropagate(db int, argv [][]byte) {
-	if !e.sinksActive() {
-		return
-	}
-	op := propOp{db: db, first: len(e.unitArgs), n: len(argv)}
-	for _, a := range argv {
-		start := len(e.unitBuf)
-		e.unitBuf = append(e.unitBuf, a...)
-		e.unitArgs = append(e.unitArgs, [2]int{start, len(e.unitBuf)})
-	}
-	e.unit = append(e.unit, op)
-}
-
-// argvOf rebuilds an op's arguments (valid until the next call).
-func (e *Engine) argvOf(op propOp) [][]byte {
-	e.argvScratch = e.argvScratch[:0]
-	for _, r := range e.unitArgs[op.first : op.first+op.n] {
-		e.argvScratch = append(e.argvScratch, e.unitBuf[r[0]:r[1]:r[1]])
-	}
-	return e.argvScratch
-}
-
-var (
-	argMulti = [][]byte{[]byte("MULTI")}
-	argExec  = [][]byte{[]byte("EXEC")}
-)
-
 // afterTopLevel flushes the propagation unit of a top-level command (more
 // than one op is wrapped in MULTI/EXEC, as Redis 7.0 does) and serves
 // clients blocked on keys that became ready.
@@ -560,58 +443,6 @@ func (e *Engine) afterTopLevel() {
 	if len(e.ready) > 0 {
 		e.serveReady()
 	}
-}
-
-func (e *Engine) flushUnit() {
-	if len(e.unit) == 0 {
-		e.noWrap = false
-		return
-	}
-	// The unit is emptied before the sinks see it: should one of them
-	// panic, the next command must not send these ops again. (The slice
-	// keeps its array; nothing adds ops while the sinks run.)
-	unit := e.unit
-	e.unit = e.unit[:0]
-	wrap := len(unit) > 1 && !e.noWrap
-	e.noWrap = false
-	for _, sink := range e.Sinks {
-		if wrap {
-			sink.Propagate(unit[0].db, argMulti)
-		}
-		for _, op := range unit {
-			sink.Propagate(op.db, e.argvOf(op))
-		}
-		if wrap {
-			sink.Propagate(unit[len(unit)-1].db, argExec)
-		}
-	}
-	e.unitArgs = e.unitArgs[:0]
-	if cap(e.unitBuf) > 1<<20 {
-		e.unitBuf = nil // one huge command must not pin its buffer
-	}
-	e.unitBuf = e.unitBuf[:0]
-}
-
-// PropagateNow sends one op outside any command (active expiry, PING to
-// replicas). The server lock must be held.
-func (e *Engine) PropagateNow(db int, argv ...[]byte) {
-	for _, sink := range e.Sinks {
-		sink.Propagate(db, argv)
-	}
-}
-
-var argDel = []byte("DEL")
-
-// keyExpired propagates the deletion of an expired key as a DEL: inside a
-// command it joins that command's unit (Redis sends MULTI, DEL, the
-// command, EXEC); outside one it goes out at once.
-func (e *Engine) keyExpired(db *keyspace.DB, key string) {
-	argv := [][]byte{argDel, []byte(key)}
-	if e.depth > 0 {
-		e.alsoPropagate(db.ID, argv)
-		return
-	}
-	e.PropagateNow(db.ID, argv...)
 }
 
 // keyModified invalidates WATCHes on the key and marks clients blocked on

@@ -203,7 +203,7 @@ func hincrbyCmd(c *Ctx) {
 	var cur int64
 	if h != nil {
 		if v, found := h.Get(field); found {
-			if cur, ok = types.ParseInt(v); !ok {
+			if cur, ok = resp.ParseInt(v); !ok {
 				c.Error("ERR hash value is not an integer")
 				return
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // dflags are a directive's properties, as Redis 7.0 defines them.
@@ -148,7 +150,7 @@ func (k numKind) parse(s string) (int64, error) {
 	switch k {
 	case kMemPercent:
 		if len(s) > 1 && s[len(s)-1] == '%' {
-			if v, ok := parseStrictInt(s[:len(s)-1]); ok && v >= 0 {
+			if v, ok := resp.ParseInt([]byte(s[:len(s)-1])); ok && v >= 0 {
 				return -v, nil
 			}
 		}
@@ -159,7 +161,7 @@ func (k numKind) parse(s string) (int64, error) {
 		}
 		return 0, reason("argument couldn't be parsed as an octal number")
 	case kInt:
-		if v, ok := parseStrictInt(s); ok {
+		if v, ok := resp.ParseInt([]byte(s)); ok {
 			return v, nil
 		}
 		return 0, reason("argument couldn't be parsed into an integer")

@@ -2,24 +2,28 @@ package config
 
 import (
 	"errors"
-	"github.com/tandemdb/tandem/internal/resp"
 	"math"
 	"strconv"
 	"strings"
 	"syscall"
 	"unicode"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // The number parsers below reproduce the C functions Redis 7.0 uses, quirks
 // included, because users' redis.conf files depend on exactly what those
-// accept: memtoull for memory values, string2ll for plain integers, and
-// strtoll for the special directives (save, client-output-buffer-limit,
-// oom-score-adj-values, unixsocketperm, replicaof's port).
+// accept: memtoull for memory values, string2ll for plain integers (that
+// one is resp.ParseInt, shared with the rest of the server), and strtoll for
+// the special directives (save, client-output-buffer-limit,
+// oom-score-adj-values, unixsocketperm, replicaof's port). memtoull and
+// strtoll are more lenient than string2ll (a '+', leading spaces or zeros,
+// saturation), and redis.conf files rely on that, so they stay here.
 
 // cString is s as Redis's C parsers read a value (memtoull, strtoll,
 // strcasecmp): up to its first NUL byte. CONFIG SET "1\x00" on a memory
 // directive sets 1, as in Redis; string2ll, which is given the length, and
-// so parseStrictInt, still refuse the NUL.
+// so resp.ParseInt, still refuse the NUL.
 func cString(s string) string {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return s[:i]
@@ -86,43 +90,6 @@ func formatMemory(v uint64) string {
 		return strconv.FormatUint(v/kb, 10) + "kb"
 	}
 	return strconv.FormatUint(v, 10)
-}
-
-// parseStrictInt is Redis's string2ll: an optional '-', no '+', no spaces,
-// no leading zeros ("0" alone is fine, "-0" is not), and it must fit int64.
-func parseStrictInt(s string) (int64, bool) {
-	if s == "0" {
-		return 0, true
-	}
-	p := s
-	neg := false
-	if strings.HasPrefix(p, "-") {
-		neg, p = true, p[1:]
-	}
-	if p == "" || p[0] < '1' || p[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-uint64(c-'0'))/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }
 
 // parseCInt is C's strtoll: leading white space and a sign are accepted,

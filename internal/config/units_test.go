@@ -75,9 +75,9 @@ func TestIntegersAreParsedStrictly(t *testing.T) {
 		{"+5", 0, false}, {" 5", 0, false}, {"5 ", 0, false}, {"-0", 0, false},
 		{"05", 0, false}, {"", 0, false}, {"-", 0, false}, {"1k", 0, false},
 	} {
-		got, ok := parseStrictInt(tc.in)
-		if ok != tc.ok || got != tc.want {
-			t.Errorf("parseStrictInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		got, err := kInt.parse(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("integer directive %q = %d, %v; want %d, ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

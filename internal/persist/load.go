@@ -30,6 +30,9 @@ type LoadResult struct {
 }
 
 // AuxInt returns an AUX field as an integer (ok=false when absent/invalid).
+// Redis reads its integer AUX fields (repl-offset, ctime, ...) with strtol,
+// not string2ll, so this stays lenient (strconv.ParseInt takes "+5" and
+// "007") rather than using resp.ParseInt.
 func (r *LoadResult) AuxInt(key string) (int64, bool) {
 	v, ok := r.Aux[key]
 	if !ok {

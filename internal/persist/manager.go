@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -64,136 +62,6 @@ type Manager struct {
 	ShareBgsave func() func(f *os.File, size int64, err error)
 }
 
-// cowMeter is the live figure behind INFO's current_cow_*: the bytes a
-// running RDB stream has produced and not yet written (what a fork-less
-// snapshot holds instead of a child's copy-on-write pages). The writer
-// updates it without the server lock.
-type cowMeter struct {
-	cur, peak atomic.Int64
-	changed   atomic.Int64 // unix ms when cur last changed (0: never)
-}
-
-func (c *cowMeter) set(n int64) {
-	if c.cur.Swap(n) != n {
-		c.changed.Store(time.Now().UnixMilli())
-	}
-	for {
-		p := c.peak.Load()
-		if n <= p || c.peak.CompareAndSwap(p, n) {
-			return
-		}
-	}
-}
-
-// cowInfo reads a meter for INFO: current size, peak, and the seconds
-// since the size last changed; all 0 without a meter.
-func cowInfo(c *cowMeter, now time.Time) (cur, peak, age int64) {
-	if c == nil {
-		return 0, 0, 0
-	}
-	if t := c.changed.Load(); t > 0 {
-		age = (now.UnixMilli() - t) / 1000
-		if age < 0 {
-			age = 0
-		}
-	}
-	return c.cur.Load(), c.peak.Load(), age
-}
-
-// keySaveDelay is how long rdb-key-save-delay makes a stream pause after
-// writing n more keys: delay microseconds per key, or for a negative delay
-// 1 microsecond every -delay keys (Redis's debugDelay sleeps 1us with
-// probability 1/-delay per key).
-func keySaveDelay(n int64, delay int) time.Duration {
-	switch {
-	case n <= 0 || delay == 0:
-		return 0
-	case delay > 0:
-		return time.Duration(n) * time.Duration(delay) * time.Microsecond
-	default:
-		return time.Duration(n/int64(-delay)) * time.Microsecond
-	}
-}
-
-// meteredWriter sits between Stream and the real writer: it keeps the
-// stream's cow meter current (each chunk is pending while it is written)
-// and applies rdb-key-save-delay outside the server lock, so a debug
-// setting can make a save slow without blocking clients.
-type meteredWriter struct {
-	w     io.Writer
-	mu    sync.Locker
-	meter *cowMeter
-	delay int
-	snap  *keyspace.Snapshot // set at the instant
-	keys  int64              // keys already paid for by the delay
-	stop  <-chan struct{}    // closed when a BGSAVE is killed (nil: never)
-}
-
-func (mw *meteredWriter) Write(p []byte) (int, error) {
-	mw.meter.set(int64(len(p)))
-	n, err := mw.w.Write(p)
-	if mw.delay != 0 && mw.snap != nil && err == nil {
-		mw.mu.Lock()
-		keys := mw.snap.Keys
-		mw.mu.Unlock()
-		mw.sleep(keySaveDelay(keys-mw.keys, mw.delay))
-		mw.keys = keys
-	}
-	mw.meter.set(0)
-	return n, err
-}
-
-// sleep pauses for d in short naps and stops early once the save is
-// killed or its snapshot aborted: a shutdown, FLUSHALL or an embedding
-// program's Close stops a save at once, as killing Redis's child does,
-// whatever delay a debug setting asked for. (The walk may be over while
-// the writer still pays for its last keys, so the snapshot alone cannot
-// tell.)
-func (mw *meteredWriter) sleep(d time.Duration) {
-	const nap = 10 * time.Millisecond
-	for d > 0 {
-		s := min(d, nap)
-		select {
-		case <-mw.stop:
-			return
-		case <-time.After(s):
-		}
-		d -= s
-		mw.mu.Lock()
-		aborted := mw.snap.Aborted()
-		mw.mu.Unlock()
-		if aborted {
-			return
-		}
-	}
-}
-
-// metered wraps w for one stream (lock held). meterAtInstant must wrap
-// the stream's AtInstant, and meterDone (lock held) run when it is over.
-func (m *Manager) metered(w io.Writer, mu sync.Locker) *meteredWriter {
-	return &meteredWriter{w: w, mu: mu, meter: &cowMeter{}, delay: m.cfg.RDBKeySaveDelay}
-}
-
-// meterAtInstant wraps the caller's AtInstant hook: from the instant, the
-// stream's meter is what INFO shows (lock held).
-func (m *Manager) meterAtInstant(mw *meteredWriter, next func()) func() {
-	return func() {
-		mw.snap = m.ks.Running()
-		m.cow = mw.meter
-		if next != nil {
-			next()
-		}
-	}
-}
-
-// meterDone retires the stream's meter from INFO, unless a later stream
-// already took over (lock held).
-func (m *Manager) meterDone(mw *meteredWriter) {
-	if m.cow == mw.meter {
-		m.cow = nil
-	}
-}
-
 // NewManager attaches RDB persistence to srv.
 func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Manager {
 	m := &Manager{srv: srv, ks: srv.Keyspace(), cfg: cfg, log: log, lastSave: time.Now(), lastBgsaveOK: true}
@@ -221,7 +89,9 @@ func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Man
 // Path is the RDB file's path.
 func (m *Manager) Path() string { return filepath.Join(m.cfg.Dir, m.cfg.DBFilename) }
 
-// Limits are the small-value encoding thresholds from the config.
+// Limits are the small-value encoding thresholds from the config: what
+// values are built with in memory (the engine's copy) and on load, and,
+// through EncodeOptions, what the RDB writer chooses encodings by.
 func Limits(cfg *config.Config) types.Limits {
 	return types.Limits{
 		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
@@ -235,15 +105,11 @@ func Limits(cfg *config.Config) types.Limits {
 
 // EncodeOptions are the RDB writer settings from the config.
 func EncodeOptions(cfg *config.Config) rdb.EncodeOptions {
+	lim := Limits(cfg)
 	return rdb.EncodeOptions{
-		Compression:            cfg.RDBCompression,
-		DisableChecksum:        !cfg.RDBChecksum,
-		HashMaxListpackEntries: int(cfg.HashMaxListpackEntries),
-		HashMaxListpackValue:   int(cfg.HashMaxListpackValue),
-		SetMaxIntsetEntries:    int(cfg.SetMaxIntsetEntries),
-		ZSetMaxListpackEntries: int(cfg.ZSetMaxListpackEntries),
-		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
-		ListMaxListpackSize:    cfg.ListMaxListpackSize,
+		Compression:     cfg.RDBCompression,
+		DisableChecksum: !cfg.RDBChecksum,
+		Limits:          &lim,
 	}
 }
 
@@ -267,293 +133,9 @@ func (m *Manager) AuxFields(aofBase bool) []Aux {
 	return append(aux, Aux{"aof-base", base})
 }
 
-// StreamTo writes a point-in-time RDB to w with the server's settings,
-// pacing itself against the server lock (for BGSAVE and full syncs).
-func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
-	locker := serverLocker{m.srv}
-	m.srv.Lock()
-	mw := m.metered(w, locker)
-	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, InLoop: m.inLoop}
-	m.srv.Unlock()
-	res, err := Stream(locker, m.ks, mw, opts)
-	if err == nil {
-		err = w.Flush()
-	}
-	m.srv.Lock()
-	m.meterDone(mw)
-	m.srv.Unlock()
-	return res, err
-}
-
-// inLoop hands a background walk to the server's event loop.
-func (m *Manager) inLoop(step func(deadline time.Time) bool) LoopHandle {
-	if t := m.srv.AddLoopTask(step); t != nil {
-		return t
-	}
-	return nil
-}
-
-type serverLocker struct{ s *server.Server }
-
-func (l serverLocker) Lock()   { l.s.Lock() }
-func (l serverLocker) Unlock() { l.s.Unlock() }
-
-// nopLocker is used when the caller already holds the lock (SAVE).
-type nopLocker struct{}
-
-func (nopLocker) Lock()   {}
-func (nopLocker) Unlock() {}
-
-// errSaveAborted is a background save's error once FLUSHALL or SHUTDOWN
-// killed it.
-var errSaveAborted = errors.New("aborted")
-
-// saveJob is an RDB file being written: begun under the lock (temp file
-// open, snapshot taken), then finished by finishSave.
-type saveJob struct {
-	tmp string
-	f   *os.File
-	bw  *bufio.Writer
-	mw  *meteredWriter
-	st  *Streamer
-}
-
-// beginSave opens a temp file and takes the snapshot (lock held): the
-// file's point in time is now. mu is what the walk will lock: the server
-// lock, or a no-op when the caller keeps holding it (SAVE).
-func (m *Manager) beginSave(mu sync.Locker, opts StreamOptions) (*saveJob, error) {
-	tmp := filepath.Join(m.cfg.Dir, fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
-	f, err := os.Create(tmp)
-	if err != nil {
-		return nil, fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), m.cfg.Dir, err)
-	}
-	j := &saveJob{tmp: tmp, f: f, bw: bufio.NewWriterSize(f, 1<<16)}
-	j.mw = m.metered(j.bw, mu)
-	opts.AtInstant = m.meterAtInstant(j.mw, opts.AtInstant)
-	if j.st, err = BeginStream(m.ks, j.mw, opts); err != nil {
-		m.meterDone(j.mw)
-		f.Close()
-		os.Remove(tmp)
-		return nil, err
-	}
-	return j, nil
-}
-
-// finishSave writes the snapshot, fsyncs and renames the file over the RDB
-// path, so a crash never leaves a half-written dump.rdb. The rename happens
-// under mu, and not at all once abort is closed: a killed save never
-// replaces the file written after it (FLUSHALL's, SHUTDOWN's). With keep,
-// the file is returned open for reading (the caller closes it), so its
-// bytes stay readable even after a later save renames over dump.rdb.
-func (m *Manager) finishSave(j *saveJob, mu sync.Locker, abort <-chan struct{}, keep bool) (StreamResult, *os.File, error) {
-	f := j.f
-	res, err := j.st.Run(mu)
-	if err == nil {
-		err = j.bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if !keep || err != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		f = nil
-	}
-	mu.Lock()
-	m.meterDone(j.mw)
-	if err == nil {
-		select {
-		case <-abort:
-			err = errSaveAborted
-		default:
-			err = os.Rename(j.tmp, m.Path())
-		}
-	}
-	mu.Unlock()
-	if err != nil {
-		if f != nil {
-			f.Close()
-		}
-		os.Remove(j.tmp)
-		return res, nil, err
-	}
-	if d, derr := os.Open(m.cfg.Dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return res, f, nil
-}
-
-func (m *Manager) streamOptions() StreamOptions {
-	return StreamOptions{Encode: EncodeOptions(m.cfg), Aux: func() []Aux { return m.AuxFields(false) }}
-}
-
-// SaveNow saves synchronously with the lock held (SAVE, SHUTDOWN, FLUSHALL).
-func (m *Manager) SaveNow() error {
-	if m.ks.Running() != nil {
-		return errors.New("a background save is in progress")
-	}
-	dirty := m.ks.Dirty
-	job, err := m.beginSave(nopLocker{}, m.streamOptions())
-	var res StreamResult
-	if err == nil {
-		res, _, err = m.finishSave(job, nopLocker{}, nil, false)
-	}
-	if err != nil {
-		m.log.Warningf("Failed saving the DB: %v", err)
-		return err
-	}
-	m.ks.Dirty -= dirty
-	m.lastSave = time.Now()
-	m.lastBgsaveOK = true
-	m.saves++
-	m.lastPeak = res.PeakPending
-	m.log.Noticef("DB saved on disk")
-	return nil
-}
-
-func (m *Manager) saveCmd(c *command.Ctx) {
-	if m.bgInProgress {
-		c.Error("ERR Background save already in progress")
-		return
-	}
-	if err := m.SaveNow(); err != nil {
-		c.Error("ERR " + err.Error())
-		return
-	}
-	c.W.OK()
-}
-
-func (m *Manager) bgsaveCmd(c *command.Ctx) {
-	schedule := false
-	if len(c.Args) > 2 {
-		c.Error(command.ErrSyntax)
-		return
-	}
-	if len(c.Args) == 2 {
-		if !strings.EqualFold(string(c.Args[1]), "schedule") {
-			c.Error(command.ErrSyntax)
-			return
-		}
-		schedule = true
-	}
-	if m.bgInProgress {
-		c.Error("ERR Background save already in progress")
-		return
-	}
-	if m.ks.Running() != nil {
-		if schedule {
-			m.scheduled = true
-			c.W.Simple("Background saving scheduled")
-			return
-		}
-		c.Error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
-		return
-	}
-	m.startBgsave()
-	c.W.Simple("Background saving started")
-}
-
-// BgsaveRunning reports whether a BGSAVE is in progress, its file not yet
-// complete (lock held).
-func (m *Manager) BgsaveRunning() bool { return m.bgInProgress }
-
-// startBgsave launches a background save (lock held).
-func (m *Manager) startBgsave() {
-	m.bgInProgress = true
-	m.bgStart = time.Now()
-	m.lastTry = m.bgStart
-	m.scheduled = false
-	abort := make(chan struct{})
-	m.bgAbort = abort
-	dirty := m.ks.Dirty
-	opts := m.streamOptions()
-	// At the instant, replication may take this save to serve full syncs
-	// (it then gets the finished file, or the error, at the end).
-	var share func(*os.File, int64, error)
-	opts.AtInstant = func() {
-		m.bgSnap = m.ks.Running()
-		if m.ShareBgsave != nil {
-			share = m.ShareBgsave()
-		}
-	}
-	m.log.Noticef("Background saving started")
-	// The snapshot is taken here, under the command, so the file holds the
-	// dataset as it was when BGSAVE ran (Redis forks before it replies);
-	// the walk and the writing go on in the background.
-	locker := serverLocker{m.srv}
-	opts.InLoop = m.inLoop
-	job, err := m.beginSave(locker, opts)
-	if err == nil {
-		job.mw.stop = abort
-	}
-	m.bg.Add(1)
-	go func() {
-		defer m.bg.Done()
-		var res StreamResult
-		var f *os.File
-		if err == nil {
-			res, f, err = m.finishSave(job, locker, abort, true)
-		}
-		m.srv.Lock()
-		defer m.srv.Unlock()
-		aborted := false
-		select {
-		case <-abort:
-			aborted, err = true, errSaveAborted
-		default:
-		}
-		var size int64
-		if err == nil {
-			var st os.FileInfo
-			if st, err = f.Stat(); err == nil {
-				size = st.Size()
-			}
-		}
-		if f != nil && (err != nil || share == nil) {
-			f.Close()
-			f = nil
-		}
-		if share != nil {
-			// Replicas sharing this save learn the outcome after the log
-			// lines below (deferred calls run before the unlock).
-			defer share(f, size, err)
-		}
-		if aborted {
-			// FLUSHALL or SHUTDOWN killed it and already cleared
-			// bgInProgress (another save may be running now). As with
-			// Redis's SIGUSR1, this is not a failed save.
-			m.log.Warningf("Background saving terminated by signal 10")
-			return
-		}
-		m.bgInProgress = false
-		if errors.Is(err, ErrSnapshotRunning) {
-			// Another snapshot (a full sync's, an AOF rewrite's) is running:
-			// callers check first, but should one slip through, this is not
-			// a failed save (which would refuse writes under
-			// stop-writes-on-bgsave-error) but one to run when that
-			// snapshot ends, as BGSAVE SCHEDULE does.
-			m.scheduled = true
-			m.log.Noticef("Background saving delayed: another snapshot started first; it will run when that one ends")
-			return
-		}
-		m.lastBgsaveTime = time.Since(m.bgStart)
-		if err != nil {
-			m.lastBgsaveOK = false
-			m.log.Warningf("Background saving error: %v", err)
-			return
-		}
-		m.lastBgsaveOK = true
-		m.ks.Dirty -= dirty
-		m.lastSave = time.Now()
-		m.saves++
-		m.lastPeak = res.PeakPending
-		m.log.Childf(logger.Notice, "DB saved on disk")
-		m.log.Childf(logger.Notice, "Fork CoW for RDB: current 0 MB, peak %d MB, average 0 MB (no fork: snapshot buffer)", res.PeakPending>>20)
-		m.log.Noticef("Background saving terminated with success")
-	}()
-}
+// The server lock is what a snapshot walk or a load paces itself against:
+// *server.Server is handed to Stream and Load as their sync.Locker.
+var _ sync.Locker = (*server.Server)(nil)
 
 // cron triggers BGSAVE on save points (lock held), retrying a failed one
 // only after 5 seconds, as Redis does.
@@ -598,20 +180,6 @@ func (m *Manager) beforeShutdown(save int) error {
 		return err
 	}
 	return nil
-}
-
-// killBgsave stops a running BGSAVE (lock held), as Redis kills its child
-// when it shuts down.
-func (m *Manager) killBgsave() {
-	if !m.bgInProgress {
-		return
-	}
-	m.log.Warningf("There is a child saving an .rdb. Killing it!")
-	if s := m.ks.Running(); s != nil {
-		s.Abort()
-	}
-	close(m.bgAbort)
-	m.bgInProgress = false
 }
 
 // Close runs once the server has stopped: a BGSAVE still running is
@@ -710,7 +278,7 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		m.srv.Loading = false
 		m.srv.Unlock()
 	}()
-	res, err := m.loadFile(serverLocker{m.srv})
+	res, err := m.loadFile(m.srv)
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -282,7 +284,7 @@ func TestCanonicalIntegers(t *testing.T) {
 		"": false, "-": false, "-0": false, "007": false, "+1": false, " 1": false, "1 ": false,
 		"9223372036854775808": false, "-9223372036854775809": false, "1e3": false, "99999999999999999999": false,
 	} {
-		v, ok := parseCanonicalInt([]byte(s))
+		v, ok := resp.ParseInt([]byte(s))
 		if ok != want {
 			t.Errorf("%q: ok=%v", s, ok)
 		}

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/types"
 )
 
-// EncodeOptions selects how values are written. Zero thresholds mean the
-// Redis 7.0 defaults; a negative threshold disables the compact encoding it
-// governs (every value then takes the plain type).
+// EncodeOptions selects how values are written.
 type EncodeOptions struct {
 	// Compression LZF-compresses strings longer than 20 bytes when that
 	// saves at least 4 bytes, as Redis does with "rdbcompression yes"
@@ -19,16 +20,13 @@ type EncodeOptions struct {
 	// DisableChecksum writes 8 zero bytes instead of the CRC-64, as Redis
 	// does with "rdbchecksum no"; loaders then skip verification.
 	DisableChecksum bool
-
-	HashMaxListpackEntries int // default 512 (hash-max-listpack-entries)
-	HashMaxListpackValue   int // default 64 (hash-max-listpack-value)
-	SetMaxIntsetEntries    int // default 512 (set-max-intset-entries)
-	ZSetMaxListpackEntries int // default 128 (zset-max-listpack-entries)
-	ZSetMaxListpackValue   int // default 64 (zset-max-listpack-value)
-	// ListMaxListpackSize is list-max-listpack-size: negative values -1..-5
-	// cap each quicklist node at 4, 8, 16, 32 or 64 KB, positive values cap
-	// its element count (within 8 KB). Zero means the default, -2.
-	ListMaxListpackSize int
+	// Limits are the encoding thresholds (hash-max-listpack-*,
+	// set-max-intset-entries, zset-max-listpack-*, list-max-listpack-size),
+	// read exactly as package types reads them, so that a value is written
+	// in the encoding it has in memory, as Redis writes each object's own
+	// encoding: a zero or negative count or size disables the compact
+	// encoding it governs. nil means types.DefaultLimits().
+	Limits *types.Limits
 
 	// plainThreshold is the element size from which a list element gets a
 	// PLAIN node of its own (Redis's packed_threshold, 1 GB, changeable only
@@ -36,43 +34,21 @@ type EncodeOptions struct {
 	plainThreshold int
 }
 
-// Redis 7.0 defaults (config.c).
 const (
-	defaultHashMaxListpackEntries = 512
-	defaultHashMaxListpackValue   = 64
-	defaultSetMaxIntsetEntries    = 512
-	defaultZSetMaxListpackEntries = 128
-	defaultZSetMaxListpackValue   = 64
-	defaultListMaxListpackSize    = -2
-	defaultPlainThreshold         = 1 << 30
+	defaultPlainThreshold = 1 << 30
 	// quicklistSafetyLimit caps nodes of count-limited lists (SIZE_SAFETY_LIMIT).
 	quicklistSafetyLimit = 8192
 )
 
-func (o EncodeOptions) withDefaults() EncodeOptions {
-	def := func(v *int, d int) {
-		switch {
-		case *v == 0:
-			*v = d
-		case *v < 0:
-			*v = -1
-		}
+// limits resolves o.Limits into the copy an Encoder keeps, with the list
+// fill clamped as types.NewList clamps it.
+func (o EncodeOptions) limits() types.Limits {
+	lim := types.DefaultLimits()
+	if o.Limits != nil {
+		lim = *o.Limits
 	}
-	def(&o.HashMaxListpackEntries, defaultHashMaxListpackEntries)
-	def(&o.HashMaxListpackValue, defaultHashMaxListpackValue)
-	def(&o.SetMaxIntsetEntries, defaultSetMaxIntsetEntries)
-	def(&o.ZSetMaxListpackEntries, defaultZSetMaxListpackEntries)
-	def(&o.ZSetMaxListpackValue, defaultZSetMaxListpackValue)
-	switch {
-	case o.ListMaxListpackSize == 0:
-		o.ListMaxListpackSize = defaultListMaxListpackSize
-	case o.ListMaxListpackSize < -5:
-		o.ListMaxListpackSize = -5
-	}
-	if o.plainThreshold <= 0 {
-		o.plainThreshold = defaultPlainThreshold
-	}
-	return o
+	lim.ListMaxListpackSize = min(max(lim.ListMaxListpackSize, -5), 1<<15-1)
+	return lim
 }
 
 // Encoder writes an RDB stream: Header, then any number of Aux, Function,
@@ -83,7 +59,8 @@ func (o EncodeOptions) withDefaults() EncodeOptions {
 type Encoder struct {
 	w    io.Writer
 	opts EncodeOptions
-	buf  []byte // pending output, not yet checksummed
+	lim  types.Limits // opts.Limits resolved
+	buf  []byte       // pending output, not yet checksummed
 	crc  uint64
 	n    int64
 	err  error
@@ -108,7 +85,10 @@ const (
 
 // NewEncoder returns an Encoder writing to w.
 func NewEncoder(w io.Writer, opts EncodeOptions) *Encoder {
-	return &Encoder{w: w, opts: opts.withDefaults(), db: -1, buf: make([]byte, 0, flushAt+directWrite)}
+	if opts.plainThreshold <= 0 {
+		opts.plainThreshold = defaultPlainThreshold
+	}
+	return &Encoder{w: w, opts: opts, lim: opts.limits(), db: -1, buf: make([]byte, 0, flushAt+directWrite)}
 }
 
 // Written returns the number of bytes produced so far, buffered or not.
@@ -319,7 +299,7 @@ func (e *Encoder) string(s []byte) {
 // appendIntString appends s in an integer encoding if it has one: a
 // canonical decimal integer that fits 32 bits.
 func appendIntString(b, s []byte) ([]byte, bool) {
-	v, ok := parseCanonicalInt(s)
+	v, ok := resp.ParseInt(s)
 	if !ok || v < math.MinInt32 || v > math.MaxInt32 {
 		return b, false
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // keepScratch bounds the scratch buffers an Encoder keeps between entries.
@@ -17,9 +19,9 @@ const keepScratch = 1 << 20
 //   - strings: integer encodings for short canonical integers, LZF when
 //     Compression is on and it pays, else raw;
 //   - lists: LIST_QUICKLIST_2 with listpack (PACKED) nodes sized by
-//     ListMaxListpackSize;
+//     Limits.ListMaxListpackSize;
 //   - sets: SET_INTSET when every member is a canonical integer and there
-//     are at most SetMaxIntsetEntries of them, else SET (Redis 7.0 has no
+//     are at most Limits.SetMaxIntsetEntries of them, else SET (Redis 7.0 has no
 //     set listpack);
 //   - hashes: HASH_LISTPACK when small (entries and every field and value
 //     within the limits), else HASH;
@@ -162,7 +164,7 @@ func (e *Encoder) writeList(key []byte, list [][]byte) {
 // still gets a packed node of its own, and one past the plain threshold a
 // PLAIN node.
 func (e *Encoder) splitList(list [][]byte, node func(from, to int, plain bool)) {
-	fill := e.opts.ListMaxListpackSize
+	fill := e.lim.ListMaxListpackSize
 	sizeLimit, countLimit := quicklistSafetyLimit, math.MaxInt
 	if fill < 0 {
 		sizeLimit = 4096 << (-fill - 1)
@@ -210,12 +212,12 @@ func (e *Encoder) writeSet(key []byte, set [][]byte) {
 // intsetMembers returns the members as sorted integers when the set
 // qualifies for an intset.
 func (e *Encoder) intsetMembers(set [][]byte) ([]int64, bool) {
-	if len(set) > e.opts.SetMaxIntsetEntries {
+	if len(set) > e.lim.SetMaxIntsetEntries {
 		return nil, false
 	}
 	ints := e.ints[:0]
 	for _, m := range set {
-		v, ok := parseCanonicalInt(m)
+		v, ok := resp.ParseInt(m)
 		if !ok {
 			return nil, false
 		}
@@ -256,12 +258,12 @@ func (e *Encoder) writeHash(key []byte, hash []Pair) {
 }
 
 func (e *Encoder) hashFitsListpack(hash []Pair) bool {
-	if len(hash) > e.opts.HashMaxListpackEntries {
+	if len(hash) > e.lim.HashMaxListpackEntries {
 		return false
 	}
 	total := 0
 	for _, p := range hash {
-		if len(p.Field) > e.opts.HashMaxListpackValue || len(p.Value) > e.opts.HashMaxListpackValue {
+		if len(p.Field) > e.lim.HashMaxListpackValue || len(p.Value) > e.lim.HashMaxListpackValue {
 			return false
 		}
 		total += len(p.Field) + len(p.Value)
@@ -305,12 +307,12 @@ func (e *Encoder) writeZSet(key []byte, zset []ZMember) {
 }
 
 func (e *Encoder) zsetFitsListpack(zset []ZMember) bool {
-	if len(zset) > e.opts.ZSetMaxListpackEntries {
+	if len(zset) > e.lim.ZSetMaxListpackEntries {
 		return false
 	}
 	total := 0
 	for _, m := range zset {
-		if len(m.Member) > e.opts.ZSetMaxListpackValue {
+		if len(m.Member) > e.lim.ZSetMaxListpackValue {
 			return false
 		}
 		total += len(m.Member) + 24

@@ -5,7 +5,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
+
+// limits returns Redis's default encoding limits as changed by set.
+func limits(set func(l *types.Limits)) *types.Limits {
+	l := types.DefaultLimits()
+	set(&l)
+	return &l
+}
 
 // collector records everything a load reports, copying it out of the
 // decoder's reused buffers.

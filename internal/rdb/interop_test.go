@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // interopDataset has every kind in both its compact and its plain encoding,
@@ -90,7 +92,9 @@ func TestInteropWithRedis(t *testing.T) {
 		opts EncodeOptions
 	}{
 		{"defaults", EncodeOptions{Compression: true, plainThreshold: 100}},
-		{"plain types small nodes", EncodeOptions{ListMaxListpackSize: 4, HashMaxListpackEntries: -1, SetMaxIntsetEntries: -1, ZSetMaxListpackEntries: -1, DisableChecksum: true}},
+		{"plain types small nodes", EncodeOptions{DisableChecksum: true, Limits: limits(func(l *types.Limits) {
+			l.ListMaxListpackSize, l.HashMaxListpackEntries, l.SetMaxIntsetEntries, l.ZSetMaxListpackEntries = 4, -1, -1, -1
+		})}},
 	} {
 		t.Run(cfg.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // Listpack (listpack.c), the compact encoding of Redis 7.0 lists, hashes,
@@ -95,7 +97,7 @@ func lpStrSize(n int) int {
 // lpElementSize is the number of bytes lpAppendElement adds for el.
 func lpElementSize(el []byte) int {
 	var n int
-	if v, ok := parseCanonicalInt(el); ok {
+	if v, ok := resp.ParseInt(el); ok {
 		n = lpIntSize(v)
 	} else {
 		n = lpStrSize(len(el))
@@ -106,7 +108,7 @@ func lpElementSize(el []byte) int {
 // lpAppendElement appends el the way lpAppend does: as an integer when it is
 // a canonical integer string, otherwise as a string.
 func lpAppendElement(lp, el []byte) []byte {
-	if v, ok := parseCanonicalInt(el); ok {
+	if v, ok := resp.ParseInt(el); ok {
 		return lpAppendInt(lp, v)
 	}
 	return lpAppendString(lp, el)

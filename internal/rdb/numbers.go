@@ -6,50 +6,10 @@ import (
 	"strconv"
 )
 
-// parseCanonicalInt reports whether b is the canonical decimal form of an
-// int64, the rule of Redis's string2ll: an optional '-', no '+', no leading
-// zeros (except "0" itself), no spaces, no "-0". Only such strings may be
-// stored as integers, because the integer is printed back in this form and
-// anything else would not round-trip.
-func parseCanonicalInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	i, neg := 0, b[0] == '-'
-	if neg {
-		i = 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return int64(-v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// Integers stored as strings are recognised with resp.ParseInt (Redis's
+// string2ll): only the canonical decimal form may be stored as an integer,
+// because the integer is printed back in that form and anything else ("007",
+// "-0", "+1") would not round-trip.
 
 // appendScore appends the text Redis 7.0 stores for a sorted-set score
 // inside a listpack (util.c:d2string): "inf"/"-inf", "0"/"-0", plain

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 func bs(s ...string) [][]byte {
@@ -97,7 +99,7 @@ var roundTrips = []struct {
 	{"list small", EncodeOptions{}, Entry{Kind: KindList, List: bs("a", "b", "1", "2", "-100", "70000", "", "-0")}, TypeListQuicklist2},
 	{"list many nodes", EncodeOptions{}, Entry{Kind: KindList, List: bs(seq("element-%06d-"+strings.Repeat("p", 80), 0, 999)...)}, TypeListQuicklist2},
 	{"list many nodes compressed", EncodeOptions{Compression: true}, Entry{Kind: KindList, List: bs(seq("element-%06d-"+strings.Repeat("p", 80), 0, 999)...)}, TypeListQuicklist2},
-	{"list count-limited nodes", EncodeOptions{ListMaxListpackSize: 3}, Entry{Kind: KindList, List: bs(seq("%d", 0, 10)...)}, TypeListQuicklist2},
+	{"list count-limited nodes", EncodeOptions{Limits: limits(func(l *types.Limits) { l.ListMaxListpackSize = 3 })}, Entry{Kind: KindList, List: bs(seq("%d", 0, 10)...)}, TypeListQuicklist2},
 	{"list with plain nodes", EncodeOptions{plainThreshold: 100}, Entry{Kind: KindList, List: bs("a", strings.Repeat("P", 120), "b", strings.Repeat("Q", 100))}, TypeListQuicklist2},
 	{"list huge element", EncodeOptions{}, Entry{Kind: KindList, List: bs("a", strings.Repeat("h", 20000), "b")}, TypeListQuicklist2},
 	{"set intset16", EncodeOptions{}, Entry{Kind: KindSet, Set: bs("3", "1", "2", "-7")}, TypeSetIntset},
@@ -106,21 +108,24 @@ var roundTrips = []struct {
 	{"set strings", EncodeOptions{}, Entry{Kind: KindSet, Set: bs("a", "b", "1")}, TypeSet},
 	{"set non-canonical ints", EncodeOptions{}, Entry{Kind: KindSet, Set: bs("01", "1")}, TypeSet},
 	{"set too many ints", EncodeOptions{}, Entry{Kind: KindSet, Set: bs(ints600...)}, TypeSet},
-	{"set ints below raised limit", EncodeOptions{SetMaxIntsetEntries: 1000}, Entry{Kind: KindSet, Set: bs(ints600...)}, TypeSetIntset},
-	{"set intset disabled", EncodeOptions{SetMaxIntsetEntries: -1}, Entry{Kind: KindSet, Set: bs("1")}, TypeSet},
+	{"set ints below raised limit", EncodeOptions{Limits: limits(func(l *types.Limits) { l.SetMaxIntsetEntries = 1000 })}, Entry{Kind: KindSet, Set: bs(ints600...)}, TypeSetIntset},
+	{"set intset disabled", EncodeOptions{Limits: limits(func(l *types.Limits) { l.SetMaxIntsetEntries = -1 })}, Entry{Kind: KindSet, Set: bs("1")}, TypeSet},
+	// Zero is a limit like any other, as in memory (not "the default").
+	{"set intset limit zero", EncodeOptions{Limits: limits(func(l *types.Limits) { l.SetMaxIntsetEntries = 0 })}, Entry{Kind: KindSet, Set: bs("1")}, TypeSet},
+	{"hash listpack limit zero", EncodeOptions{Limits: limits(func(l *types.Limits) { l.HashMaxListpackEntries = 0 })}, Entry{Kind: KindHash, Hash: pairs("f", "v")}, TypeHash},
 	{"hash listpack", EncodeOptions{}, Entry{Kind: KindHash, Hash: pairs("f1", "v1", "f2", "2", "3", "-4")}, TypeHashListpack},
 	{"hash long value", EncodeOptions{}, Entry{Kind: KindHash, Hash: pairs("f1", bigValue)}, TypeHash},
 	{"hash long field", EncodeOptions{}, Entry{Kind: KindHash, Hash: pairs(bigValue, "v")}, TypeHash},
 	{"hash over entry limit", EncodeOptions{}, Entry{Kind: KindHash, Hash: pairs(seq("f%d", 0, 1025)...)}, TypeHash},
 	{"hash over entry limit compressed", EncodeOptions{Compression: true}, Entry{Kind: KindHash, Hash: pairs(seq("f%d", 0, 1025)...)}, TypeHash},
 	{"hash at entry limit", EncodeOptions{}, Entry{Kind: KindHash, Hash: pairs(seq("f%d", 0, 1023)...)}, TypeHashListpack},
-	{"hash below lowered limit", EncodeOptions{HashMaxListpackEntries: 2, HashMaxListpackValue: 3}, Entry{Kind: KindHash, Hash: pairs("a", "abc", "b", "x")}, TypeHashListpack},
-	{"hash over lowered limit", EncodeOptions{HashMaxListpackEntries: 2}, Entry{Kind: KindHash, Hash: pairs("a", "1", "b", "2", "c", "3")}, TypeHash},
+	{"hash below lowered limit", EncodeOptions{Limits: limits(func(l *types.Limits) { l.HashMaxListpackEntries, l.HashMaxListpackValue = 2, 3 })}, Entry{Kind: KindHash, Hash: pairs("a", "abc", "b", "x")}, TypeHashListpack},
+	{"hash over lowered limit", EncodeOptions{Limits: limits(func(l *types.Limits) { l.HashMaxListpackEntries = 2 })}, Entry{Kind: KindHash, Hash: pairs("a", "1", "b", "2", "c", "3")}, TypeHash},
 	{"zset listpack", EncodeOptions{}, Entry{Kind: KindZSet, ZSet: []ZMember{{[]byte("b"), 2.5}, {[]byte("a"), 1}, {[]byte("c"), 1}, {[]byte("7"), 0.1}}}, TypeZSetListpack},
 	{"zset listpack specials", EncodeOptions{}, Entry{Kind: KindZSet, ZSet: []ZMember{{[]byte("p"), math.Inf(1)}, {[]byte("n"), math.Inf(-1)}, {[]byte("z"), math.Copysign(0, -1)}, {[]byte("big"), 1e300}, {[]byte("tiny"), 5e-324}, {[]byte("i"), 1 << 53}}}, TypeZSetListpack},
 	{"zset skiplist by count", EncodeOptions{}, Entry{Kind: KindZSet, ZSet: members(200, "m%d", func(i int) float64 { return float64(i%7) / 3 })}, TypeZSet2},
 	{"zset skiplist by member size", EncodeOptions{}, Entry{Kind: KindZSet, ZSet: []ZMember{{[]byte(bigValue), 1}}}, TypeZSet2},
-	{"zset listpack disabled", EncodeOptions{ZSetMaxListpackEntries: -1}, Entry{Kind: KindZSet, ZSet: []ZMember{{[]byte("a"), 1}}}, TypeZSet2},
+	{"zset listpack disabled", EncodeOptions{Limits: limits(func(l *types.Limits) { l.ZSetMaxListpackEntries = -1 })}, Entry{Kind: KindZSet, ZSet: []ZMember{{[]byte("a"), 1}}}, TypeZSet2},
 	{"expiry", EncodeOptions{}, Entry{Kind: KindString, Str: []byte("v"), ExpireAt: 4102444800000}, TypeString},
 	{"expiry in the past", EncodeOptions{}, Entry{Kind: KindString, Str: []byte("v"), ExpireAt: 0}, TypeString},
 	{"lru idle", EncodeOptions{}, Entry{Kind: KindString, Str: []byte("v"), LRU: LRUInfo{HasIdle: true, Idle: 123456}}, TypeString},
@@ -170,7 +175,7 @@ func TestEncoderKeepsFileOrderSemantics(t *testing.T) {
 		&Entry{Key: []byte("l"), Kind: KindList, ExpireAt: NoExpiry, List: bs("3", "1", "2")},
 		&Entry{Key: []byte("z"), Kind: KindZSet, ExpireAt: NoExpiry, ZSet: z},
 	)
-	data2 := encodeAll(t, EncodeOptions{ZSetMaxListpackEntries: -1},
+	data2 := encodeAll(t, EncodeOptions{Limits: limits(func(l *types.Limits) { l.ZSetMaxListpackEntries = -1 })},
 		&Entry{Key: []byte("z"), Kind: KindZSet, ExpireAt: NoExpiry, ZSet: z})
 	var c collector
 	if err := Load(bytes.NewReader(data), &c, LoadOptions{}); err != nil {
@@ -188,7 +193,7 @@ func TestEncoderKeepsFileOrderSemantics(t *testing.T) {
 func TestQuicklistNodesRespectFillLimits(t *testing.T) {
 	list := bs(seq("element-%06d-"+strings.Repeat("p", 80), 0, 999)...)
 	for _, fill := range []int{-1, -2, -3, -5, 1, 4, 128} {
-		e := NewEncoder(io.Discard, EncodeOptions{ListMaxListpackSize: fill})
+		e := NewEncoder(io.Discard, EncodeOptions{Limits: limits(func(l *types.Limits) { l.ListMaxListpackSize = fill })})
 		total, nodes := 0, 0
 		e.splitList(list, func(from, to int, plain bool) {
 			lp := lpStart(nil)

@@ -325,8 +325,16 @@ func (rd *Reader) finish() {
 	rd.bulkLen = -1
 }
 
-// ParseInt parses a decimal int64 with Redis's string2ll rules: optional
-// '-', no '+', no leading zeros, no spaces, no overflow.
+// ParseInt parses b with Redis's string2ll rules: an optional '-', no '+', no
+// spaces, no leading zeros ("0" itself aside, "-0" refused), at most 20 bytes,
+// within int64. It is Tandem's one Redis-exact integer parser: besides the
+// protocol's own `*`/`$` lengths it decides whether INCR, HINCRBY, an index
+// or a count argument is valid, whether a set member is an integer (intset),
+// which strings RDB stores as integers (only the canonical form round-trips),
+// and what CONFIG SET accepts for an integer directive. It lives here because
+// resp imports nothing of ours, so every package can use it without a cycle.
+// Parsers that stay lenient elsewhere say why (Redis itself uses atoi,
+// strtol or memtoull there).
 func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false

@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -132,23 +133,37 @@ func TestReaderSplitAtEveryByte(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestParseInt pins string2ll's grammar, which every integer argument,
+// intset member, RDB integer string and integer directive goes through.
 func TestParseInt(t *testing.T) {
 	cases := []struct {
 		in string
 		v  int64
 		ok bool
 	}{
-		{"0", 0, true}, {"-1", -1, true}, {"123", 123, true},
-		{"9223372036854775807", 9223372036854775807, true},
-		{"-9223372036854775808", -9223372036854775808, true},
-		{"9223372036854775808", 0, false}, {"-9223372036854775809", 0, false},
-		{"99999999999999999999", 0, false}, {"007", 0, false}, {"+1", 0, false},
-		{" 1", 0, false}, {"1 ", 0, false}, {"", 0, false}, {"-", 0, false}, {"-0", 0, false}, {"1a", 0, false},
+		{"0", 0, true}, {"-1", -1, true}, {"123", 123, true}, {"-42", -42, true},
+		{"9223372036854775807", 9223372036854775807, true},   // 2^63-1
+		{"-9223372036854775808", -9223372036854775808, true}, // -2^63
+		{"9223372036854775808", 0, false},                    // 2^63
+		{"-9223372036854775809", 0, false},                   // -2^63-1
+		{"18446744073709551615", 0, false},                   // 2^64-1: 20 digits, fits no int64
+		{"18446744073709551616", 0, false},                   // 2^64: would wrap a uint64
+		{"99999999999999999999", 0, false},                   // 20 digits
+		{"-99999999999999999999", 0, false},                  // 21 bytes
+		{"123456789012345678901", 0, false},                  // 21 digits
+		{"00000000000000000001", 0, false},                   // 20 bytes, leading zeros
+		{"007", 0, false}, {"00", 0, false}, {"-0", 0, false}, {"-01", 0, false},
+		{"+1", 0, false}, {" 1", 0, false}, {"1 ", 0, false}, {"1\x00", 0, false},
+		{"", 0, false}, {"-", 0, false}, {"--1", 0, false}, {"1a", 0, false},
+		{"1e3", 0, false}, {"0x10", 0, false}, {"1.0", 0, false},
 	}
 	for _, c := range cases {
 		v, ok := ParseInt([]byte(c.in))
-		if ok != c.ok || (ok && v != c.v) {
+		if ok != c.ok || v != c.v {
 			t.Errorf("ParseInt(%q) = %d,%v want %d,%v", c.in, v, ok, c.v, c.ok)
+		}
+		if ok && strconv.FormatInt(v, 10) != c.in {
+			t.Errorf("ParseInt(%q) accepted a non-canonical form", c.in)
 		}
 	}
 }
@@ -339,5 +354,41 @@ func TestReaderTrim(t *testing.T) {
 	rd.Feed([]byte(big[1000:]))
 	if err := rd.Next(); err != nil || len(rd.Args[1]) != 200000 {
 		t.Fatalf("after trim: %v", err)
+	}
+}
+
+// parseIntInputs mixes what the hot path sees: short counts and lengths,
+// typical arguments, the extremes, and rejects.
+var parseIntInputs = [][]byte{
+	[]byte("3"), []byte("0"), []byte("42"), []byte("16384"), []byte("-1"),
+	[]byte("1700000000000"), []byte("9223372036854775807"),
+	[]byte("-9223372036854775808"), []byte("007"), []byte("12a"),
+}
+
+func BenchmarkParseInt(b *testing.B) {
+	var sink int64
+	for i := 0; i < b.N; i++ {
+		for _, in := range parseIntInputs {
+			v, _ := ParseInt(in)
+			sink += v
+		}
+	}
+	_ = sink
+}
+
+// BenchmarkReaderPipeline parses a pipeline of 100 SET commands, the shape
+// redis-benchmark -P sends; it is dominated by header and length parsing.
+func BenchmarkReaderPipeline(b *testing.B) {
+	var req []byte
+	for i := 0; i < 100; i++ {
+		req = append(req, "*3\r\n$3\r\nSET\r\n$8\r\nkey:"+fmt.Sprintf("%04d", i)+"\r\n$3\r\nxyz\r\n"...)
+	}
+	rd := NewReader(512 << 20)
+	b.SetBytes(int64(len(req)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rd.Feed(req)
+		for rd.Next() == nil {
+		}
 	}
 }

@@ -37,15 +37,19 @@
 // # Numbers
 //
 // numfmt.go and longdouble.go reproduce Redis 7.0's number rules byte for
-// byte: strtod-based double parsing, string2ll integer parsing, "%.17g" score
-// replies, and the x87 long-double arithmetic and "%.17Lf" formatting of
-// INCRBYFLOAT and HINCRBYFLOAT.
+// byte: strtod-based double parsing, "%.17g" score replies, and the x87
+// long-double arithmetic and "%.17Lf" formatting of INCRBYFLOAT and
+// HINCRBYFLOAT. Integers use resp.ParseInt (string2ll), shared by all
+// packages.
 package types
 
 // Limits are the encoding thresholds of Redis's configuration. The server
 // owns one Limits (CONFIG SET changes it) and passes it to each mutating call,
 // so a change applies to existing values at their next modification, as in
-// Redis. A nil *Limits means DefaultLimits.
+// Redis. A nil *Limits means DefaultLimits. This is the one definition of
+// the thresholds and of their defaults: the RDB writer (rdb.EncodeOptions)
+// reads the same struct with the same meaning, so a file holds each value in
+// the encoding it has in memory.
 type Limits struct {
 	HashMaxListpackEntries int // hash-max-listpack-entries
 	HashMaxListpackValue   int // hash-max-listpack-value (bytes of a field or value)

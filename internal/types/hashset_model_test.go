@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 func TestHashMatchesModel(t *testing.T) {
@@ -241,7 +243,7 @@ func TestSetAlgebraMatchesModel(t *testing.T) {
 			}
 			wantEnc := "intset"
 			for m := range want {
-				if _, ok := ParseInt([]byte(m)); !ok {
+				if _, ok := resp.ParseInt([]byte(m)); !ok {
 					wantEnc = "hashtable"
 				}
 			}

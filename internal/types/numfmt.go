@@ -9,52 +9,8 @@ import (
 // C's strtod/strtold and printf, whose grammars differ from Go's strconv
 // (hex floats without an exponent, no underscores, "infinity", underflow to
 // zero reported as ERANGE), so the grammar is scanned here and strconv or
-// math/big only computes the value.
-
-// ParseInt parses b with Redis's string2ll rules, which decide among other
-// things whether a set member is an integer (intset) and whether INCR, HINCRBY
-// or an index argument is valid: optional '-', no '+', no spaces, no leading
-// zeros ("0" itself aside, "-0" rejected), at most 20 bytes, within int64.
-func ParseInt(b []byte) (int64, bool) {
-	n := len(b)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && b[0] == '0' {
-		return 0, true
-	}
-	i, neg := 0, false
-	if b[0] == '-' {
-		neg, i = true, 1
-		if n == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// math/big only computes the value. Integers in string2ll form are parsed
+// by resp.ParseInt, the one integer parser shared by every package.
 
 // ParseFloat parses a double the way Redis's getDoubleFromObject does (ZADD
 // and ZINCRBY scores, INCRBYFLOAT-free double arguments): the whole input must

@@ -1,9 +1,13 @@
 package types
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/tandemdb/tandem/internal/resp"
+)
 
 // Set is Redis's set. While every member is an integer in string2ll form
-// (see ParseInt) and there are at most set-max-intset-entries of them, it is
+// (resp.ParseInt) and there are at most set-max-intset-entries of them, it is
 // an intset; otherwise a dict ("hashtable"). Like Redis 7.0 (which has no set
 // listpack) it never converts back.
 //
@@ -41,7 +45,7 @@ func (s *Set) Encoding() string {
 // Add inserts m and reports whether it was new (SADD).
 func (s *Set) Add(m []byte, lim *Limits) bool {
 	if s.d == nil {
-		if v, ok := ParseInt(m); ok {
+		if v, ok := resp.ParseInt(m); ok {
 			if s.is == nil {
 				s.is = newIntset()
 			}
@@ -80,7 +84,7 @@ func (s *Set) Remove(m []byte) bool {
 		}
 		return false
 	}
-	v, ok := ParseInt(m)
+	v, ok := resp.ParseInt(m)
 	if !ok || s.is == nil {
 		return false
 	}
@@ -103,7 +107,7 @@ func (s *Set) Has(m []byte) bool {
 	if s.is == nil {
 		return false
 	}
-	v, ok := ParseInt(m)
+	v, ok := resp.ParseInt(m)
 	return ok && s.is.has(v)
 }
 
