@@ -30,6 +30,8 @@ var packageVars = map[string]string{
 	"command.argRPopLPush": "literal", "command.argRight": "literal", "command.argSRem": "literal",
 	"command.argSet": "literal", "command.argZPopMax": "literal", "command.argZPopMin": "literal",
 	"command.flagNames": "table", "server.aclCategories": "table", "command.subcommandArity": "table (Redis 7.0.15 subcommand arities)",
+	"repl.phaseNames": "table (link phase names)", "repl.eventNames": "table (link event names)",
+	"repl.actionNames":  "table (link action names)",
 	"config.allowNames": "table", "config.classGetNames": "table", "config.classLetters": "table",
 	"config.classRewriteNames": "table", "config.deprecated": "table", "config.disklessLoadNames": "table",
 	"config.evictionNames": "table", "config.fsyncNames": "table", "config.keptDirectives": "table",

@@ -120,6 +120,11 @@ func TestOutStreamDeliversEverythingInOrder(t *testing.T) {
 	if o.handoffs == 0 {
 		t.Fatal("the socket never filled: the goroutine's part was not tested")
 	}
+	// The writer counts a write once it returns, which may be just after
+	// the reader has taken its last bytes.
+	for deadline := time.Now().Add(5 * time.Second); netOut.Load() != int64(want.Len()) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if netOut.Load() != int64(want.Len()) {
 		t.Fatalf("net out counted %d bytes, wrote %d", netOut.Load(), want.Len())
 	}
