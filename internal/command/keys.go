@@ -161,7 +161,7 @@ func expireCmd(unit int64, abs bool) Handler {
 		}
 		// A time already past deletes the key, except on a replica (it
 		// waits for its master's DEL) and for commands from our master.
-		if when <= c.Now() && !c.E.KS.Replica && c.S.Flags&FlagMaster == 0 {
+		if when <= c.Now() && c.E.KS.DeletesExpired() && c.S.Flags&FlagMaster == 0 {
 			c.DB.Delete(key)
 			c.Rewrite(argDel, key)
 			c.DB.Modified(key)
@@ -220,7 +220,7 @@ func persistCmd(c *Ctx) {
 // walks that must not modify the table).
 func liveKey(c *Ctx, e *keyspace.Entry) bool {
 	when := c.DB.ExpireAt([]byte(e.Key()))
-	return when < 0 || when > c.Now() || (c.E.KS.Replica && c.S.Flags&FlagMaster != 0)
+	return when < 0 || when > c.Now() || (!c.E.KS.DeletesExpired() && c.S.Flags&FlagMaster != 0)
 }
 
 func keysCmd(c *Ctx) {

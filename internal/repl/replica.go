@@ -111,7 +111,7 @@ func (m *Manager) setMaster(host string, port int, who string) {
 		l.readOff = cached.offset
 	}
 	m.link = l
-	m.ks.Replica = true
+	m.srv.SetReplica(true)
 	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = host, port
 	m.log.Noticef("Connecting to MASTER %s:%d", host, port)
 	go l.run()
@@ -126,7 +126,7 @@ func (m *Manager) unsetMaster(who string) {
 	}
 	m.link.stop()
 	m.link = nil
-	m.ks.Replica = false
+	m.srv.SetReplica(false)
 	m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = "", 0
 	m.log.Noticef("Discarding previously cached master state.")
 	old := m.id.ID

@@ -214,7 +214,7 @@ func validClientName(b []byte) bool {
 
 // roleName is "master" or "replica" as HELLO reports it.
 func (s *Server) roleName() string {
-	if s.ks.Replica {
+	if s.IsReplica() {
 		return "replica"
 	}
 	return "master"

@@ -61,6 +61,9 @@ type Server struct {
 	started   time.Time
 
 	closing atomic.Bool
+	// replica is the server's role (SetReplica); atomic because the
+	// logger reads it for every line, from any goroutine.
+	replica atomic.Bool
 	purge   idlePurge // cron's collection after a burst (idlepurge.go)
 	// clientsWaiting counts clients waiting for mu to run commands (see
 	// Lock).
@@ -377,8 +380,24 @@ func (s *Server) ApplySettings(set Settings) {
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 }
 
-// IsReplica reports whether this server replicates from a master.
-func (s *Server) IsReplica() bool { return s.ks.Replica }
+// IsReplica reports whether this server replicates from a master: its
+// role, as HELLO, WAIT and the log's role letter show it (any goroutine,
+// with or without srv.mu). It is not the keyspace's expiry mode, which a
+// load changes too.
+func (s *Server) IsReplica() bool { return s.replica.Load() }
+
+// SetReplica sets the server's role (srv.mu held): a replica follows a
+// master, whose DELs alone remove expired keys (keyspace.ExpireReplica);
+// a master removes them itself (keyspace.ExpireMaster). Not during a load,
+// which restores the expiry mode it found when it ends.
+func (s *Server) SetReplica(on bool) {
+	s.replica.Store(on)
+	if on {
+		s.ks.SetExpireMode(keyspace.ExpireReplica)
+	} else {
+		s.ks.SetExpireMode(keyspace.ExpireMaster)
+	}
+}
 
 // Addr is the first TCP listening address (the Unix socket's when there
 // is no TCP listener).
