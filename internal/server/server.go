@@ -134,9 +134,17 @@ type Server struct {
 	// Pseudo lists connections the server does not run itself (the link
 	// to our master), so CLIENT LIST and CLIENT KILL see them.
 	Pseudo func() []PseudoClient
-	// ReplStats reports sync_full, sync_partial_ok, sync_partial_err and
-	// the replication byte counters for INFO stats.
-	ReplStats func() (full, partialOK, partialErr, netIn, netOut int64)
+	// ReplStats reports replication's counters for INFO stats.
+	ReplStats func() ReplStats
+}
+
+// ReplStats are replication's counters that INFO stats shows.
+type ReplStats struct {
+	FullSyncs         int64 // sync_full: full syncs served to replicas
+	PartialSyncsOK    int64 // sync_partial_ok: PSYNCs answered +CONTINUE
+	PartialSyncsError int64 // sync_partial_err: PSYNCs that asked for a partial sync and got a full one
+	NetInput          int64 // total_net_repl_input_bytes: read from our master
+	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
