@@ -49,10 +49,9 @@ type client struct {
 	replyPeakAt, lastResize time.Time
 	// trimReq asks the connection goroutine to trim its query buffer (the
 	// cron set a read deadline in the past to wake it).
-	trimReq    atomic.Bool
-	killReason string
-	libName    string
-	libVer     string
+	trimReq atomic.Bool
+	libName string
+	libVer  string
 	// detached: replication writes to the socket; our replies are dropped.
 	detached bool
 
@@ -426,24 +425,6 @@ func (c *client) waitPause() {
 		s.mu.Lock()
 		s.clientBatch = true
 		s.eng.ChainClock(true)
-	}
-}
-
-// flush writes the pending replies. Async clients hand them to their
-// writer goroutine so there is only ever one writer per socket.
-func (c *client) flush() {
-	s := c.srv
-	s.mu.Lock()
-	if c.async {
-		c.kickLocked()
-		s.mu.Unlock()
-		return
-	}
-	out := c.takeOutput()
-	detached := c.detached
-	s.mu.Unlock()
-	if len(out) > 0 && !detached {
-		c.write(out)
 	}
 }
 

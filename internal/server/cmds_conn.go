@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -655,9 +654,6 @@ func (s *Server) killClient(cl *client, caller *command.Session) {
 	cl.closing = true
 	cl.conn.Close()
 	cl.Wake()
-	if s.onKill != nil {
-		s.onKill(cl)
-	}
 }
 
 func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
@@ -774,5 +770,3 @@ func (s *Server) clientTimeouts() {
 		}
 	}
 }
-
-var _ = strconv.Itoa

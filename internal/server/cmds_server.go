@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -563,10 +562,6 @@ func (s *Server) debugCmd(c *command.Ctx) {
 		c.Error(subcommandSyntaxError(c.Args))
 	}
 }
-
-// ErrShutdownAborted is returned by a shutdown hook that refuses (a failed
-// save without NOSAVE/FORCE).
-var ErrShutdownAborted = errors.New("shutdown aborted")
 
 func (s *Server) shutdownCmd(c *command.Ctx) {
 	save := -1 // default: save if save points are configured

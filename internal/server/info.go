@@ -81,9 +81,6 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 	case "server":
 		up := time.Since(s.started)
 		port := s.set.Port
-		if a, ok := s.Addr().(interface{ String() string }); ok && port == 0 {
-			_ = a
-		}
 		exe, _ := os.Executable()
 		f("redis_version", Version)
 		f("redis_git_sha1", "00000000")

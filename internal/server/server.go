@@ -75,7 +75,6 @@ type Server struct {
 	done     chan struct{}
 	closed   chan struct{} // closed when Close has waited for wg
 	wg       sync.WaitGroup
-	shutdown func(save bool) // what SHUTDOWN does beyond closing (persistence hooks)
 
 	stats stats
 	slow  slowlog
@@ -88,7 +87,6 @@ type Server struct {
 	pausedUntil     time.Time
 	pauseAll        bool
 	activeExpireOff bool
-	onKill          func(*client)
 
 	// Hooks for the parts built on top of the core server (persistence,
 	// replication). Each may be nil; they run with srv.mu held.
@@ -474,10 +472,6 @@ func (s *Server) Stopping() bool { return s.stopping.Load() }
 
 // Done is closed when the server has stopped (Close or SHUTDOWN).
 func (s *Server) Done() <-chan struct{} { return s.done }
-
-// SetShutdownHook sets what SHUTDOWN does before the process stops (save,
-// remove the pidfile) and makes SHUTDOWN call it; the process exits after.
-func (s *Server) SetShutdownHook(fn func(save bool)) { s.shutdown = fn }
 
 // Logger returns the server's logger.
 func (s *Server) Logger() *logger.Logger { return s.log }
