@@ -15,6 +15,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/server"
 )
 
 // Link states, as ROLE names them.
@@ -145,7 +146,7 @@ func (m *Manager) unsetMaster(who string) {
 // our new history (lock held).
 func (m *Manager) disconnectReplicas() {
 	for sess, r := range m.replicas {
-		m.srv.Kill(sess)
+		m.srv.Kill(sess, server.CloseRoleChange)
 		r.close()
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,11 +11,12 @@ import (
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
-// client is one connection. Its reader goroutine parses and runs commands;
-// replies accumulate in sess.W (always appended under the server lock) and
-// are written once per batch. A client that can receive data it did not ask
-// for (Pub/Sub, MONITOR) gets a writer goroutine instead, so pushes from
-// other clients never wait on its socket.
+// client is one connection. Whoever reads its socket (the event loop, or
+// the connection's own goroutine: see mode) parses and runs its commands in
+// batches; replies accumulate in sess.W (always appended under the server
+// lock) and are written once per batch. A client that can receive data it
+// did not ask for (Pub/Sub, MONITOR) gets a writer goroutine instead, so
+// pushes from other clients never wait on its socket.
 type client struct {
 	srv   *Server
 	conn  net.Conn
@@ -31,11 +31,19 @@ type client struct {
 	lastIO      time.Time // guarded by srv.mu
 	lastCmd     string
 
-	async   bool          // writes go through the writer goroutine (srv.mu)
-	kick    chan struct{} // wakes the writer goroutine
-	wake    chan struct{} // wakes a blocked reader
-	closing bool          // srv.mu
-	closeMu sync.Once
+	// mode is who does the socket's I/O (see connMode). Written under
+	// srv.mu only; the goroutine that does a client's I/O may read it
+	// without the lock (no one else writes it meanwhile).
+	mode connMode
+	kick chan struct{} // wakes the writer goroutine (modeAsync)
+	wake chan struct{} // wakes a blocked reader
+	// closing: the connection is to be closed now; its commands stop and
+	// pushes are refused (srv.mu).
+	closing bool
+	// closeReason is why the connection ends, once known: set with closing,
+	// or before it when the close waits for the replies (QUIT) or the
+	// connection's goroutine meets a failure (srv.mu; see CloseReason).
+	closeReason CloseReason
 	// obufSoftSince is when the output first went over the soft limit.
 	obufSoftSince time.Time
 	// unsent is how much of the replies handed to write the socket has
@@ -52,15 +60,10 @@ type client struct {
 	trimReq atomic.Bool
 	libName string
 	libVer  string
-	// detached: replication writes to the socket; our replies are dropped.
-	detached bool
 
 	// writerDone is closed when the writer goroutine exits (nil until
 	// the client goes async).
 	writerDone chan struct{}
-	// more: runBuffered stopped with complete commands still buffered
-	// (connection goroutine only).
-	more bool
 	// blocked and blockDeadline are the session's block state as of the
 	// end of the last batch, copied under srv.mu for the connection
 	// goroutine, which must not read sess.block unlocked (WAIT and BLPOP
@@ -73,14 +76,70 @@ type client struct {
 	// LIST, copied under srv.mu: the reader itself fills the buffer
 	// without the lock.
 	qbufLen, qbufCap int
-
-	// evl is the event loop serving this client, nil once the client is on
-	// the goroutine path (written only by the loop's goroutine).
-	evl *eventLoop
-	// yield: runBuffered stopped for the client to leave the event loop
-	// (CLIENT PAUSE waits belong on the goroutine path).
-	yield bool
 }
+
+// connMode is who does a client's socket I/O. A client starts on the event
+// loop (Linux, TCP and Unix listeners the loop could take) or on a
+// goroutine of its own, and only ever moves down this list:
+//
+//	modeLoop ──(leaves the loop: convert)──▶ modeConn
+//	modeLoop, modeConn ──SUBSCRIBE, PSUBSCRIBE, MONITOR──▶ modeAsync
+//	modeLoop, modeConn ──SYNC, PSYNC (Detach)──▶ modeDetached
+//	any ──dropClient──▶ modeClosed
+//
+// A loop client leaves the loop for the goroutine path when it needs to
+// wait or to receive data it did not ask for: when it blocks (BLPOP,
+// WAIT), starts a reply sent in slices, meets CLIENT PAUSE, pipelines
+// more than a batch's worth of replies, or its socket does not take its
+// replies at once (evloop_linux.go). Going async or detached, a loop
+// client leaves the loop first, in the same step.
+type connMode uint8
+
+const (
+	// modeLoop: the event loop reads the socket, runs what arrived and
+	// writes the replies (evloop_linux.go); plain request/response
+	// traffic only.
+	modeLoop connMode = iota
+	// modeConn: the connection's own goroutine reads, runs, and writes
+	// each batch's replies (client.loop).
+	modeConn
+	// modeAsync: the own goroutine reads and runs; a writer goroutine
+	// writes the replies and the pushes (Pub/Sub messages, MONITOR lines),
+	// so that another client's push never waits on this socket.
+	modeAsync
+	// modeDetached: the own goroutine reads (a replica's REPLCONF ACK);
+	// replication writes to the socket (the RDB, then the stream), and
+	// the client's own replies are dropped.
+	modeDetached
+	// modeClosed: the client was dropped: socket closed, out of the
+	// client table.
+	modeClosed
+)
+
+// writesOwnReplies reports whether replies are written by the goroutine
+// that runs the commands (the loop's or the connection's), which can then
+// block on the socket between the slices of a long reply.
+func (m connMode) writesOwnReplies() bool { return m == modeLoop || m == modeConn }
+
+// batchEnd is why runBuffered stopped, and so what the connection does
+// next. It replaces flags that lived on the client between two calls.
+type batchEnd uint8
+
+const (
+	// batchDrained: no complete command is left in the buffer (or the
+	// client blocked, or a reply in slices started: client.blocked and
+	// sess.Stream say so): read more, or wait.
+	batchDrained batchEnd = iota
+	// batchFull: the replies reached maxBatchOutput with commands still
+	// buffered: write them, then run on without reading.
+	batchFull
+	// batchPaused: CLIENT PAUSE is in force and the client is on the
+	// event loop, which must not wait: it continues on the goroutine path.
+	batchPaused
+	// batchClose: close the connection once the replies are written
+	// (closeReason says why).
+	batchClose
+)
 
 // maxBatchOutput is how large a batch's replies may grow before the
 // batch yields the server lock to write them: a client that pipelines big
@@ -101,16 +160,35 @@ func (s *Server) serve(conn net.Conn) {
 			tc.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 		}
 	}
-	c := s.newClient(conn)
+	c := s.newClient(conn, modeConn)
 	if !s.register(c) {
 		return
 	}
-	defer s.dropClient(c)
-	defer s.recoverPanic(c)
-	c.loop()
+	s.runConn(c, nil, false)
 }
 
-func (s *Server) newClient(conn net.Conn) *client {
+// runConn is a client's life on the goroutine path: first the replies
+// still to write of a client the event loop handed over (and the close
+// that was to follow them), then its loop. When that ends, the client is
+// dropped with the reason it ended for.
+func (s *Server) runConn(c *client, out []byte, closeAfter bool) {
+	why := CloseInternalError // unless the loop returns: a panic
+	defer func() { s.dropClient(c, why) }()
+	defer s.recoverPanic(c)
+	if len(out) > 0 {
+		s.replyBarrier()
+		c.write(out)
+	}
+	if closeAfter {
+		why = CloseQuit // what a batch that closes notes first, when no other cause did
+		return
+	}
+	why = c.loop()
+}
+
+// newClient builds the client of a new connection, served in mode
+// (modeLoop or modeConn).
+func (s *Server) newClient(conn net.Conn, mode connMode) *client {
 	s.mu.Lock()
 	maxBulk := s.set.ProtoMaxBulkLen
 	s.mu.Unlock()
@@ -122,6 +200,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 		laddr:   conn.LocalAddr().String(),
 		created: time.Now(),
 		wake:    make(chan struct{}, 1),
+		mode:    mode,
 	}
 	if la, ok := conn.LocalAddr().(*net.UnixAddr); ok {
 		c.unix = true
@@ -190,10 +269,15 @@ func isLoopback(a net.Addr) bool {
 	return true // unix sockets
 }
 
-func (s *Server) dropClient(c *client) {
+// dropClient ends a client (its serving goroutine, once the connection is
+// over): why is the cause that goroutine observed, reported unless an
+// earlier one was recorded (see CloseReason).
+func (s *Server) dropClient(c *client, why CloseReason) {
 	// An async client's last replies (QUIT's +OK) are with its writer
 	// goroutine: let it write them, for a bounded time, before closing.
 	s.mu.Lock()
+	c.noteClose(why)
+	s.logClose(c)
 	done := c.writerDone
 	if done != nil {
 		c.closing = true
@@ -220,6 +304,7 @@ func (s *Server) dropClient(c *client) {
 		}
 	}
 	c.closing = true
+	c.mode = modeClosed
 	c.kickLocked() // lets the writer goroutine see closing and exit
 	for _, fn := range s.OnDisconnect {
 		fn(&c.sess)
@@ -227,33 +312,35 @@ func (s *Server) dropClient(c *client) {
 	s.mu.Unlock()
 }
 
-// loop is the connection's life: run what is buffered, write the replies,
-// wait while blocked, read more.
-func (c *client) loop() {
+// loop is the connection's life on the goroutine path: run what is
+// buffered, write the replies, wait while blocked, read more. It returns
+// the cause it saw the connection end for (dropClient reports an earlier
+// one first: a kill closes the socket, and the read then fails).
+func (c *client) loop() CloseReason {
 	s := c.srv
 	for {
 		if c.sess.Stream != nil {
 			if !c.streamSlice() {
-				return
+				return CloseWriteError // unless killed, over a limit or aborted
 			}
 			continue
 		}
-		out, closeAfter := c.runBuffered()
+		out, end := c.runBuffered()
 		s.afterCommands()
 		if len(out) > 0 {
 			s.replyBarrier()
 			c.write(out)
 		}
-		if closeAfter {
-			return
+		if end == batchClose {
+			return CloseQuit // the batch noted its cause
 		}
 		if c.blocked {
-			if !c.waitUnblocked() {
-				return
+			if why := c.waitUnblocked(); why != closeNone {
+				return why
 			}
 			continue
 		}
-		if c.more || c.sess.Stream != nil {
+		if end == batchFull || c.sess.Stream != nil {
 			continue
 		}
 		n, rerr := c.conn.Read(c.rd.Space())
@@ -265,12 +352,21 @@ func (c *client) loop() {
 			if c.trimWake(rerr) {
 				continue
 			}
-			return
+			return readCloseReason(rerr)
 		}
 		if c.overQueryLimit() {
-			return
+			return CloseQueryBufferLimit
 		}
 	}
+}
+
+// readCloseReason is what a failed read says of the connection: the
+// client closed it (EOF), or the read failed.
+func readCloseReason(err error) CloseReason {
+	if err == io.EOF {
+		return ClosePeer
+	}
+	return CloseReadError
 }
 
 // overQueryLimit reports (and logs, as Redis does) a client whose input
@@ -306,9 +402,10 @@ func (c *client) logQueryLimit() {
 // runBuffered executes every complete command in the read buffer under the
 // server lock and takes the replies out in the same hold of the lock (one
 // lock round per batch). It stops early when the client blocks or must
-// close. The returned bytes are for the caller to write; async and
-// detached clients return none.
-func (c *client) runBuffered() (out []byte, closeAfter bool) {
+// close, and says why it stopped (batchEnd). The returned bytes are for the
+// caller to write; async and detached clients return none. A loop client
+// that must wait from now on leaves the loop here (see connMode).
+func (c *client) runBuffered() (out []byte, end batchEnd) {
 	s := c.srv
 	s.lockForClient()
 	s.clientBatch = true
@@ -316,8 +413,8 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 	defer func() {
 		s.eng.ChainClock(false)
 		s.clientBatch = false
-		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked() || c.sess.Stream != nil) {
-			c.evl.convert(c)
+		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {
+			s.loop.convert(c)
 		}
 		out = c.collectOutput()
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
@@ -327,14 +424,12 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		s.mu.Unlock()
 	}()
 	c.lastIO = time.Now()
-	c.more = false
-	c.yield = false
 	// proto-max-bulk-len applies to connections already open, as in
 	// Redis (CONFIG SET changes it under srv.mu).
 	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
 	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
-		if c.evl != nil && !s.pausedUntil.IsZero() {
-			c.yield = true
+		if c.mode == modeLoop && !s.pausedUntil.IsZero() {
+			end = batchPaused
 			break
 		}
 		// Decided at each request, as Redis does: CONFIG SET requirepass ""
@@ -348,7 +443,8 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		if pe, ok := perr.(*resp.ProtocolError); ok {
 			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
 			c.w.Error("ERR " + pe.Error())
-			return nil, true
+			c.noteClose(CloseProtocolError)
+			return nil, batchClose
 		}
 		if len(c.rd.Args) == 0 {
 			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.ReplicaNewline != nil {
@@ -362,20 +458,25 @@ func (c *client) runBuffered() (out []byte, closeAfter bool) {
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 		// A reply in slices needs the blocking writes of this goroutine
 		// (or of the one the loop hands the client to).
-		c.sess.CanStream = !c.async && !c.detached
+		c.sess.CanStream = c.mode.writesOwnReplies()
 		s.eng.Call(&c.sess, c.rd.Args)
 		if c.checkOutputLimit() {
-			return nil, true
+			return nil, batchClose
 		}
 		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
-			return nil, true
+			// QUIT, unless the command that asked for the close said why.
+			c.noteClose(CloseQuit)
+			return nil, batchClose
 		}
 		if len(c.w.Buf) >= maxBatchOutput {
-			c.more = true
+			end = batchFull
 			break
 		}
 	}
-	return nil, c.closing
+	if c.closing {
+		return nil, batchClose
+	}
+	return nil, end
 }
 
 // collectOutput hands the batch's replies over (srv.mu held): first the
@@ -387,11 +488,11 @@ func (c *client) collectOutput() []byte {
 	for _, fn := range s.BeforeReply {
 		fn()
 	}
-	if c.async {
+	switch c.mode {
+	case modeAsync:
 		c.kickLocked()
 		return nil
-	}
-	if c.detached {
+	case modeDetached:
 		c.w.Buf = c.w.Buf[:0]
 		return nil
 	}
@@ -445,6 +546,9 @@ func (s *Server) replyBarrier() {
 	}
 }
 
+// write writes b to the socket, blocking until it is taken (the caller
+// owns the socket's writes and does not hold srv.mu). A failure closes the
+// connection.
 func (c *client) write(b []byte) error {
 	var err error
 	for len(b) > 0 && err == nil {
@@ -457,6 +561,9 @@ func (c *client) write(b []byte) error {
 	}
 	c.unsent.Store(0)
 	if err != nil {
+		c.srv.mu.Lock()
+		c.noteClose(CloseWriteError)
+		c.srv.mu.Unlock()
 		c.conn.Close()
 	}
 	return err
@@ -488,7 +595,7 @@ func (c *client) streamSlice() bool {
 	}
 	if !ok {
 		s.log.Warningf("Closing client %s: the value its reply was sampling became empty before the reply was complete", c.info())
-		c.closing = true
+		c.closeFor(CloseReplyAborted)
 		s.mu.Unlock()
 		return false
 	}
@@ -525,12 +632,22 @@ func (c *client) Wake() {
 	}
 }
 
-// startAsync switches the client to a writer goroutine (srv.mu held).
+// startAsync switches the client to a writer goroutine, modeAsync (srv.mu
+// held). A loop client (its own SUBSCRIBE or MONITOR, so on the loop's
+// goroutine) leaves the loop first. Pushes, which come from other clients'
+// goroutines, never meet a loop client: only subscribers and monitors get
+// them, and those went async in the command that made them so.
 func (c *client) startAsync() {
-	if c.async {
-		return
+	switch c.mode {
+	case modeLoop:
+		if c.srv.loop.convert(c) != nil {
+			return // closing: the loop drops it
+		}
+	case modeConn:
+	default:
+		return // already async; or the socket is replication's, or gone
 	}
-	c.async = true
+	c.mode = modeAsync
 	c.kick = make(chan struct{}, 1)
 	c.writerDone = make(chan struct{})
 	go c.writer(c.kick)
@@ -572,11 +689,12 @@ func (c *client) writer(kick chan struct{}) {
 // from the cron for clients whose socket is not taking its replies. It
 // returns true when the client was closed.
 func (c *client) checkOutputLimit() bool {
-	if c.detached {
+	if c.mode == modeDetached {
 		return false // a replica's output is the replication's
 	}
 	s := c.srv
-	lim := &s.set.OutputLimits[c.class()]
+	class := c.class()
+	lim := &s.set.OutputLimits[class]
 	if lim.Hard == 0 && lim.Soft == 0 {
 		return false
 	}
@@ -597,7 +715,7 @@ func (c *client) checkOutputLimit() bool {
 		return false
 	}
 	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-	c.closing = true // a stream, the owner's, ends at its next slice
+	c.closeFor(outputLimitReason(class)) // a stream, the owner's, ends at its next slice
 	c.w.Buf = c.w.Buf[:0]
 	c.conn.Close()
 	return true
@@ -614,10 +732,11 @@ func (c *client) class() int {
 }
 
 // waitUnblocked parks a blocked client until it is served, times out, or
-// its connection is closed. While parked it keeps reading in the background
-// so that a client that goes away is noticed (and not served a pop it could
-// never receive); bytes that arrive meanwhile are kept for later.
-func (c *client) waitUnblocked() bool {
+// its connection is closed (then it returns why; closeNone otherwise).
+// While parked it keeps reading in the background so that a client that
+// goes away is noticed (and not served a pop it could never receive); bytes
+// that arrive meanwhile are kept for later.
+func (c *client) waitUnblocked() CloseReason {
 	s := c.srv
 	deadline := c.blockDeadline
 	var timer <-chan time.Time
@@ -627,6 +746,7 @@ func (c *client) waitUnblocked() bool {
 		timer = t.C
 	}
 	gone := make(chan struct{})
+	var goneWhy CloseReason // set before gone is closed
 	stopRead := make(chan struct{})
 	readDone := make(chan struct{})
 	// The deadline is cleared here, before the reader starts, and only set
@@ -651,7 +771,7 @@ func (c *client) waitUnblocked() bool {
 				// can make us keep is the limit plus one read.
 				if queryOver(c, s.set.ClientQueryBufferLimit) {
 					c.logQueryLimit()
-					c.closing = true
+					c.closeFor(CloseQueryBufferLimit)
 					c.conn.Close() // the next read fails: gone
 				}
 				s.mu.Unlock()
@@ -660,13 +780,14 @@ func (c *client) waitUnblocked() bool {
 				select {
 				case <-stopRead:
 				default:
+					goneWhy = readCloseReason(err)
 					close(gone)
 				}
 				return
 			}
 		}
 	}()
-	alive := true
+	why := closeNone
 	select {
 	case <-c.wake:
 	case <-timer:
@@ -674,17 +795,14 @@ func (c *client) waitUnblocked() bool {
 		s.eng.TimeoutBlocked(&c.sess)
 		s.mu.Unlock()
 	case <-gone:
-		alive = false
+		why = goneWhy
 	}
 	close(stopRead)
 	c.conn.SetReadDeadline(time.Unix(1, 0)) // interrupt the background read
 	<-readDone
 	c.conn.SetReadDeadline(time.Time{})
-	if !alive {
-		return false
-	}
-	// A deadline-interrupted read is not a closed connection.
-	return true
+	// A deadline-interrupted read is not a closed connection: closeNone.
+	return why
 }
 
 // info is the client's CLIENT LIST line (srv.mu held).

@@ -73,6 +73,8 @@ func (s *Server) pingCmd(c *command.Ctx) {
 
 func echoCmd(c *command.Ctx) { c.W.Bulk(c.Args[1]) }
 
+// quitCmd closes the connection once its reply is written (runBuffered
+// notes the reason, CloseQuit).
 func quitCmd(c *command.Ctx) {
 	c.W.OK()
 	c.S.Flags |= command.FlagCloseAfterReply
@@ -649,9 +651,10 @@ func viewOf(cl *client) clientView {
 func (s *Server) killClient(cl *client, caller *command.Session) {
 	if cl.sess.ID == caller.ID {
 		caller.Flags |= command.FlagCloseAfterReply
+		cl.noteClose(CloseKilled)
 		return
 	}
-	cl.closing = true
+	cl.closeFor(CloseKilled)
 	cl.conn.Close()
 	cl.Wake()
 }
@@ -743,7 +746,7 @@ func (s *Server) sortedClients() []*client {
 // here).
 func (s *Server) outputLimits() {
 	for _, cl := range s.clients {
-		if cl.detached || cl.closing || (cl.unsent.Load() == 0 && cl.obufSoftSince.IsZero()) {
+		if cl.mode == modeDetached || cl.closing || (cl.unsent.Load() == 0 && cl.obufSoftSince.IsZero()) {
 			continue
 		}
 		cl.checkOutputLimit()
@@ -765,7 +768,7 @@ func (s *Server) clientTimeouts() {
 		}
 		if now.Sub(cl.lastIO) > limit {
 			s.log.Verbosef("Closing idle client")
-			cl.closing = true
+			cl.closeFor(CloseIdleTimeout)
 			cl.conn.Close()
 		}
 	}

@@ -591,6 +591,9 @@ func (s *Server) shutdownCmd(c *command.Ctx) {
 	s.log.Warningf("Redis is now ready to exit, bye bye...")
 	// No reply: the connection closes, as Redis's does.
 	c.S.Flags |= command.FlagCloseAfterReply
+	if cl, ok := c.S.Owner.(*client); ok {
+		cl.noteClose(CloseShutdown)
+	}
 	go s.Close()
 }
 

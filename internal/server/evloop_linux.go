@@ -5,6 +5,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -27,12 +28,13 @@ import (
 // against Redis's 2.2 and 6.0. The sockets here are never registered with
 // Go's poller, and a read is issued only for a socket epoll reports ready.
 //
-// The loop keeps only clients whose traffic is plain request/response. A
-// client that needs to wait or to receive data it did not ask for — a
-// blocked command (BLPOP, WAIT), Pub/Sub or MONITOR, a replica, CLIENT
-// PAUSE, replies its socket will not take at once — is converted to a
-// net.Conn and continues on the goroutine path (client.loop) for the rest
-// of its life. Those paths are rare and already correct there.
+// The loop keeps only clients whose traffic is plain request/response
+// (modeLoop). A client that needs to wait or to receive data it did not ask
+// for — a blocked command (BLPOP, WAIT), Pub/Sub or MONITOR, a replica,
+// CLIENT PAUSE, replies its socket will not take at once — is converted to
+// a net.Conn and continues on the goroutine path (client.loop) for the rest
+// of its life (connMode has the transitions). Those paths are rare and
+// already correct there.
 type eventLoop struct {
 	s    *Server
 	epfd int
@@ -55,7 +57,8 @@ type eventLoop struct {
 	wakeR, wakeW int
 }
 
-// readyClient is one client's replies of the current round.
+// readyClient is one client's replies of the current round; closeAfter:
+// its batch ended in batchClose.
 type readyClient struct {
 	c          *client
 	out        []byte
@@ -280,12 +283,11 @@ func (s *Server) serveFD(fc *fdConn, l *eventLoop) {
 		syscall.SetsockoptInt(fc.fd, syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL, max(keepAlive/3, 1))
 		syscall.SetsockoptInt(fc.fd, syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT, 3)
 	}
-	c := s.newClient(fc)
+	c := s.newClient(fc, modeLoop)
 	if !s.register(c) {
 		fc.release()
 		return
 	}
-	c.evl = l
 	for fc.fd >= len(l.byFD) {
 		l.byFD = append(l.byFD, nil)
 	}
@@ -295,7 +297,7 @@ func (s *Server) serveFD(fc *fdConn, l *eventLoop) {
 		s.log.Warningf("Registering client connection: %v", err)
 		l.forget(fc.fd)
 		fc.release()
-		s.dropClient(c)
+		s.dropClient(c, CloseInternalError)
 	}
 }
 
@@ -378,9 +380,7 @@ func (l *eventLoop) serve(c *client) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.recoverPanicValue(c, r)
-			if c.evl != nil {
-				l.drop(c)
-			}
+			l.drop(c, CloseInternalError)
 		}
 	}()
 	sp := c.rd.Space()
@@ -391,15 +391,18 @@ func (l *eventLoop) serve(c *client) {
 	} else if err == syscall.EAGAIN {
 		return
 	} else {
-		l.drop(c) // EOF, reset, or shut down by CLIENT KILL and friends
+		// EOF, reset, or shut down by CLIENT KILL and friends (which
+		// noted their reason first).
+		l.drop(c, readCloseReason(err))
 		return
 	}
 	if c.overQueryLimit() {
-		l.drop(c)
+		l.drop(c, CloseQueryBufferLimit)
 		return
 	}
-	out, closeAfter := c.runBuffered()
-	if c.evl == nil {
+	out, end := c.runBuffered()
+	closeAfter := end == batchClose
+	if c.mode != modeLoop {
 		s.handOff(c, out, closeAfter)
 		return
 	}
@@ -413,7 +416,7 @@ func (l *eventLoop) serve(c *client) {
 func (l *eventLoop) finish(r *readyClient) {
 	s := l.s
 	c := r.c
-	if c.evl == nil {
+	if c.mode != modeLoop {
 		return
 	}
 	fc := c.conn.(*fdConn)
@@ -433,17 +436,17 @@ func (l *eventLoop) finish(r *readyClient) {
 			cerr := l.convert(c)
 			s.mu.Unlock()
 			if cerr != nil {
-				l.drop(c)
+				l.drop(c, CloseInternalError)
 				return
 			}
 			s.handOff(c, b, r.closeAfter)
 			return
 		}
-		l.drop(c)
+		l.drop(c, CloseWriteError)
 		return
 	}
 	if r.closeAfter {
-		l.drop(c)
+		l.drop(c, CloseQuit) // the batch noted its cause
 	}
 }
 
@@ -455,21 +458,24 @@ func readFD(fd int, b []byte) (int, error) {
 			continue
 		}
 		if n == 0 && err == nil {
-			return 0, errors.New("EOF")
+			return 0, io.EOF
 		}
 		return n, err
 	}
 }
 
-// convert moves a client from the loop to a net.Conn (loop goroutine,
-// srv.mu held, so nothing else uses c.conn meanwhile). The raw socket
-// leaves the epoll set and is replaced by a duplicate in Go's poller.
+// convert moves a client from the loop to a net.Conn, modeLoop to
+// modeConn (loop goroutine, srv.mu held, so nothing else uses c.conn
+// meanwhile). The raw socket leaves the epoll set and is replaced by a
+// duplicate in Go's poller. On failure the client stays a loop client,
+// closing, and the loop drops it.
 func (l *eventLoop) convert(c *client) error {
 	fc := c.conn.(*fdConn)
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	if fc.shut || fc.closed {
-		c.closing = true
+		// Shut down by a kill, a limit, … which noted why.
+		c.closeFor(CloseInternalError)
 		return errors.New("connection closed")
 	}
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
@@ -479,26 +485,27 @@ func (l *eventLoop) convert(c *client) error {
 	f.Close() // the duplicate lives on in gc
 	fc.closed = true
 	if err != nil {
-		c.closing = true
+		c.closeFor(CloseInternalError)
 		l.s.log.Warningf("Moving client %s off the event loop: %v", c.addr, err)
 		return err
 	}
 	c.conn = gc
-	c.evl = nil
+	c.mode = modeConn
 	return nil
 }
 
-// drop closes a loop client and forgets it.
-func (l *eventLoop) drop(c *client) {
-	fc := c.conn.(*fdConn)
-	if c.evl == nil {
+// drop closes a loop client and forgets it, for why (unless an earlier
+// cause was noted). A client no longer on the loop (converted, or dropped
+// already) is left alone.
+func (l *eventLoop) drop(c *client, why CloseReason) {
+	if c.mode != modeLoop {
 		return
 	}
-	c.evl = nil
+	fc := c.conn.(*fdConn)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
 	l.forget(fc.fd)
 	fc.release()
-	l.s.dropClient(c)
+	l.s.dropClient(c, why) // modeClosed
 }
 
 func (l *eventLoop) forget(fd int) {
@@ -511,7 +518,7 @@ func (l *eventLoop) forget(fd int) {
 func (l *eventLoop) closeAll() {
 	for _, c := range l.byFD {
 		if c != nil {
-			l.drop(c)
+			l.drop(c, CloseShutdown)
 		}
 	}
 	syscall.Close(l.epfd)
@@ -522,20 +529,12 @@ func (l *eventLoop) closeAll() {
 }
 
 // handOff continues a converted client on its own goroutine: first the
-// replies still to write, then the usual connection loop.
+// replies still to write, then the usual connection loop (runConn).
 func (s *Server) handOff(c *client, out []byte, closeAfter bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer s.dropClient(c)
-		defer s.recoverPanic(c)
-		if len(out) > 0 {
-			s.replyBarrier()
-			c.write(out)
-		}
-		if !closeAfter {
-			c.loop()
-		}
+		s.runConn(c, out, closeAfter)
 	}()
 }
 
@@ -660,11 +659,4 @@ func (l *eventLoop) trimSweep(now time.Time) {
 		}
 	}
 	s.mu.Unlock()
-}
-
-// onLoop reports whether a connection is an event-loop client's raw socket
-// (srv.mu held: a client's conn changes only under it).
-func onLoop(c net.Conn) bool {
-	_, ok := c.(*fdConn)
-	return ok
 }

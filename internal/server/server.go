@@ -76,9 +76,10 @@ type Server struct {
 	closed   chan struct{} // closed when Close has waited for wg
 	wg       sync.WaitGroup
 
-	stats stats
-	slow  slowlog
-	ps    pubsub
+	stats  stats
+	closes closeLog // connections closed, per reason (closereason.go)
+	slow   slowlog
+	ps     pubsub
 
 	infoSections    map[string]InfoSection
 	configFile      string
@@ -164,25 +165,29 @@ func (s *Server) NextClientID() int64 {
 
 // Detach hands a client's socket to the caller for writing (replication
 // sends the RDB and the stream itself) and stops the client's own replies
-// from reaching it; the client goroutine keeps reading (REPLCONF ACK).
-// srv.mu must be held.
+// from reaching it: modeDetached. The client goroutine keeps reading
+// (REPLCONF ACK). srv.mu must be held.
 func (s *Server) Detach(sess *command.Session) net.Conn {
 	cl, ok := sess.Owner.(*client)
 	if !ok {
 		return nil
 	}
-	if cl.evl != nil {
-		cl.evl.convert(cl) // the caller writes from its own goroutine
-	}
-	cl.detached = true
 	cl.w.Buf = cl.w.Buf[:0]
+	// A loop client leaves the loop: the caller writes from its own
+	// goroutine. If it cannot, it is closing (the loop drops it) and the
+	// caller's writes fail.
+	if cl.mode == modeLoop && s.loop.convert(cl) != nil {
+		return cl.conn
+	}
+	cl.mode = modeDetached
 	return cl.conn
 }
 
-// Kill closes a client's connection (srv.mu held).
-func (s *Server) Kill(sess *command.Session) {
+// Kill closes a client's connection for why (srv.mu held). Replication
+// drops replicas with it.
+func (s *Server) Kill(sess *command.Session, why CloseReason) {
 	if cl, ok := sess.Owner.(*client); ok {
-		cl.closing = true
+		cl.closeFor(why)
 		cl.conn.Close()
 	}
 }
@@ -210,6 +215,7 @@ func (s *Server) DisconnectBlocked(err string) {
 		if cl.sess.Blocked() {
 			s.eng.UnblockWithError(&cl.sess, err)
 			cl.sess.Flags |= command.FlagCloseAfterReply
+			cl.noteClose(CloseRoleChange)
 			cl.Wake()
 		}
 	}
@@ -431,6 +437,7 @@ func (s *Server) Close() error {
 	s.closeListeners()
 	s.mu.Lock()
 	for _, c := range s.clients {
+		c.noteClose(CloseShutdown)
 		c.conn.Close()
 	}
 	s.mu.Unlock()
