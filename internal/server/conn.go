@@ -11,6 +11,8 @@ import (
 // goroutine for a client that receives pushes (modeConn, modeAsync,
 // modeDetached: see connMode).
 
+// serve is the goroutine of a connection accepted by acceptLoop (a
+// listener the event loop does not serve).
 func (s *Server) serve(conn net.Conn) {
 	// Settings change under srv.mu (CONFIG SET): read them under it.
 	s.mu.Lock()
