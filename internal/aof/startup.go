@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/persist"
 )
 
@@ -41,10 +42,10 @@ func (a *Manager) LoadAtStartup() (persist.LoadResult, error) {
 	start := time.Now()
 	a.srv.Lock()
 	a.srv.Loading = true
-	wasReplica := a.ks.Replica
-	// Loading semantics: keys whose time passed stay until the load ends
-	// (no active expiry, lookups by the load see them), as in Redis.
-	a.ks.Replica = true
+	prevExpire := a.ks.ExpireMode()
+	// Keys whose time passed stay until the load ends (no active expiry,
+	// the replay sees them), as in Redis.
+	a.ks.SetExpireMode(keyspace.ExpireLoading)
 	a.srv.Unlock()
 	t := &engineTarget{a: a}
 	t.newSession()
@@ -61,7 +62,7 @@ func (a *Manager) LoadAtStartup() (persist.LoadResult, error) {
 		a.srv.Unlock()
 	}()
 	a.srv.Lock()
-	a.ks.Replica = wasReplica
+	a.ks.SetExpireMode(prevExpire)
 	a.srv.Unlock()
 	var out persist.LoadResult
 	switch {

@@ -31,7 +31,7 @@ func databaseCommands() []*Spec {
 // walks that must not modify the table).
 func liveKey(c *Ctx, e *keyspace.Entry) bool {
 	when := c.DB.ExpireAt([]byte(e.Key()))
-	return when < 0 || when > c.Now() || (c.E.KS.Replica && c.S.Flags&FlagMaster != 0)
+	return when < 0 || when > c.Now() || (!c.E.KS.DeletesExpired() && c.S.Flags&FlagMaster != 0)
 }
 
 func keysCmd(c *Ctx) {

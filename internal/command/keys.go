@@ -150,7 +150,7 @@ func expireCmd(unit int64, abs bool) Handler {
 		}
 		// A time already past deletes the key, except on a replica (it
 		// waits for its master's DEL) and for commands from our master.
-		if when <= c.Now() && !c.E.KS.Replica && c.S.Flags&FlagMaster == 0 {
+		if when <= c.Now() && c.E.KS.DeletesExpired() && c.S.Flags&FlagMaster == 0 {
 			c.DB.Delete(key)
 			c.Rewrite(argDel, key)
 			c.DB.Modified(key)

@@ -302,7 +302,7 @@ func getexCmd(c *Ctx) {
 	key := c.Args[1]
 	switch mode {
 	case "expire":
-		if when <= c.Now() && !c.E.KS.Replica {
+		if when <= c.Now() && c.E.KS.DeletesExpired() {
 			c.DB.Delete(key)
 			c.Rewrite(argDel, key)
 		} else {

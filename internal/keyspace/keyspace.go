@@ -75,11 +75,13 @@ type Keyspace struct {
 	// Dirty counts changes since the last successful save (and lets the
 	// dispatcher tell whether a command wrote anything).
 	Dirty int64
-	// Replica makes lookups treat logically expired keys as missing without
-	// deleting them: on a replica only the master's DELs remove keys.
-	Replica bool
-	// FromMaster is set while applying commands received from our master:
-	// those see logically expired keys as present, as Redis does.
+	// expireMode says who removes keys whose time has passed (see
+	// ExpireMode).
+	expireMode ExpireMode
+	// FromMaster is set while applying commands received from our master
+	// (or replayed by the AOF loader, which runs as one): outside
+	// ExpireMaster, those see logically expired keys as present, as Redis
+	// does.
 	FromMaster bool
 	// fixedNow replaces the clock in tests (SetNow).
 	fixedNow func() int64
@@ -166,15 +168,16 @@ func (db *DB) Len() int { return db.dict.len() }
 // ExpiresLen is the number of keys with an expiry.
 func (db *DB) ExpiresLen() int { return len(db.expires) }
 
-// expired reports whether e's time has passed, deleting it when this
-// server is the one that decides expiry (a master, or a replica's own
-// writable data is not a thing Redis does either).
+// expireIfNeeded reports whether e's time has passed, so that the caller
+// treats it as missing, and deletes it when this server decides expiry
+// (ExpireMaster). Otherwise the key stays, hidden from everyone but the
+// commands of our master (FromMaster), which see it as present.
 func (db *DB) expireIfNeeded(e *node) bool {
 	when, ok := db.expires[e.key]
 	if !ok || when > db.ks.Now() {
 		return false
 	}
-	if db.ks.Replica {
+	if db.ks.expireMode != ExpireMaster {
 		return !db.ks.FromMaster
 	}
 	key := e.key
@@ -360,7 +363,7 @@ func (db *DB) Random() *Entry {
 		if len(db.expires) == 0 {
 			return e
 		}
-		if db.ks.Replica && tries > 100 {
+		if db.ks.expireMode != ExpireMaster && tries > 100 {
 			return e
 		}
 		if !db.expireIfNeeded(e) {

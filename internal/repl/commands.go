@@ -62,7 +62,7 @@ func (m *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) st
 			return ""
 		}
 		m.log.Warningf("Replica generated a reply to command '%s', disconnecting it: %s", spec.Name, m.srv.ClientInfo(s))
-		m.srv.Kill(s)
+		m.srv.Kill(s, server.CloseReplicaProtocol)
 		return "ERR Replica can't interact with the keyspace"
 	}
 	write := spec.Flags&command.Write != 0
@@ -114,7 +114,7 @@ func (m *Manager) cron() {
 		}
 		if r.state == stateOnline && !r.preSync && now.Sub(r.ackTime) > m.replTimeoutLocked() {
 			m.log.Warningf("Disconnecting timedout replica (streaming sync): %s", r.name())
-			m.srv.Kill(r.sess)
+			m.srv.Kill(r.sess, server.CloseReplicaTimeout)
 			r.close()
 		}
 	}

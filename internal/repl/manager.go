@@ -93,8 +93,9 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 	srv.Role = m.roleCmd
 	srv.Wait = m.waitCmd
 	srv.Pseudo = m.pseudoClients
-	srv.ReplStats = func() (int64, int64, int64, int64, int64) {
-		return m.stats.full, m.stats.partialOK, m.stats.partialErr, m.stats.netIn, m.stats.netOut.Load()
+	srv.ReplStats = func() server.ReplStats {
+		return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
+			NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
 	}
 	srv.SetInfoSection("replication", m.info)
 	srv.ReplicaNewline = m.replicaNewline

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/server"
 )
 
 // Replica states as INFO shows them.
@@ -370,7 +371,7 @@ func (m *Manager) checkOutputLimits() {
 		if over {
 			m.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits (replica %s, %d bytes pending; limit %s %d %d %d).",
 				m.srv.ClientInfo(r.sess), r.name(), p, "replica", lim.Hard, lim.Soft, lim.SoftSeconds)
-			m.srv.Kill(r.sess)
+			m.srv.Kill(r.sess, server.CloseOutputLimitReplica)
 			r.close()
 		}
 	}

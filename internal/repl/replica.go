@@ -24,6 +24,7 @@ import (
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/server"
 )
 
 // link is the I/O of one link (one REPLICAOF): its goroutine, socket and
@@ -80,7 +81,7 @@ func (m *Manager) unsetMaster(who string) {
 // our new history (lock held).
 func (m *Manager) disconnectReplicas() {
 	for sess, r := range m.replicas {
-		m.srv.Kill(sess)
+		m.srv.Kill(sess, server.CloseRoleChange)
 		r.close()
 	}
 }
@@ -158,11 +159,11 @@ func (m *Manager) perform(a action) {
 			l.Kill()
 		}
 	case actReplicaMode:
-		m.ks.Replica = true
+		m.srv.SetReplica(true)
 		m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = a.host, a.port
 	case actMasterMode:
 		m.link = nil
-		m.ks.Replica = false
+		m.srv.SetReplica(false)
 		m.cfg.ReplicaOf.Host, m.cfg.ReplicaOf.Port = "", 0
 	case actDisconnectBlocked:
 		m.srv.DisconnectBlocked("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")

@@ -63,14 +63,13 @@ func (s *Server) resizeBuffers(now time.Time) {
 		}
 		cl.lastResize = now
 		cl.resizeReply(now)
-		// cl.evl belongs to the loop's goroutine; cl.conn changes only
-		// under srv.mu, and a loop client's is the raw socket.
+		// cl.mode changes only under srv.mu.
 		switch {
-		case onLoop(cl.conn):
+		case cl.mode == modeLoop:
 			// The event loop's sweep trims these.
 		case cl.blocked:
 			cl.trimQuery(now)
-		case cl.qbufCap > minQueryBuffer && !cl.detached && !cl.trimReq.Load():
+		case cl.qbufCap > minQueryBuffer && cl.mode != modeDetached && !cl.trimReq.Load():
 			cl.trimReq.Store(true)
 			cl.conn.SetReadDeadline(time.Unix(1, 0))
 		}

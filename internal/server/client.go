@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,11 +11,12 @@ import (
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
-// client is one connection. Its reader goroutine parses and runs commands;
-// replies accumulate in sess.W (always appended under the server lock) and
-// are written once per batch. A client that can receive data it did not ask
-// for (Pub/Sub, MONITOR) gets a writer goroutine instead, so pushes from
-// other clients never wait on its socket.
+// client is one connection. Whoever reads its socket (the event loop, or
+// the connection's own goroutine: see mode) parses and runs its commands in
+// batches; replies accumulate in sess.W (always appended under the server
+// lock) and are written once per batch. A client that can receive data it
+// did not ask for (Pub/Sub, MONITOR) gets a writer goroutine instead, so
+// pushes from other clients never wait on its socket.
 type client struct {
 	srv   *Server
 	conn  net.Conn
@@ -29,13 +29,20 @@ type client struct {
 	unix        bool // a Unix-socket client
 	created     time.Time
 	lastIO      time.Time // guarded by srv.mu
-	lastCmd     string
 
-	async   bool          // writes go through the writer goroutine (srv.mu)
-	kick    chan struct{} // wakes the writer goroutine
-	wake    chan struct{} // wakes a blocked reader
-	closing bool          // srv.mu
-	closeMu sync.Once
+	// mode is who does the socket's I/O (see connMode). Written under
+	// srv.mu only; the goroutine that does a client's I/O may read it
+	// without the lock (no one else writes it meanwhile).
+	mode connMode
+	kick chan struct{} // wakes the writer goroutine (modeAsync)
+	wake chan struct{} // wakes a blocked reader
+	// closing: the connection is to be closed now; its commands stop and
+	// pushes are refused (srv.mu).
+	closing bool
+	// closeReason is why the connection ends, once known: set with closing,
+	// or before it when the close waits for the replies (QUIT) or the
+	// connection's goroutine meets a failure (srv.mu; see CloseReason).
+	closeReason CloseReason
 	// obufSoftSince is when the output first went over the soft limit.
 	obufSoftSince time.Time
 	// unsent is how much of the replies handed to write the socket has
@@ -49,19 +56,13 @@ type client struct {
 	replyPeakAt, lastResize time.Time
 	// trimReq asks the connection goroutine to trim its query buffer (the
 	// cron set a read deadline in the past to wake it).
-	trimReq    atomic.Bool
-	killReason string
-	libName    string
-	libVer     string
-	// detached: replication writes to the socket; our replies are dropped.
-	detached bool
+	trimReq atomic.Bool
+	libName string
+	libVer  string
 
 	// writerDone is closed when the writer goroutine exits (nil until
 	// the client goes async).
 	writerDone chan struct{}
-	// more: runBuffered stopped with complete commands still buffered
-	// (connection goroutine only).
-	more bool
 	// blocked and blockDeadline are the session's block state as of the
 	// end of the last batch, copied under srv.mu for the connection
 	// goroutine, which must not read sess.block unlocked (WAIT and BLPOP
@@ -74,44 +75,56 @@ type client struct {
 	// LIST, copied under srv.mu: the reader itself fills the buffer
 	// without the lock.
 	qbufLen, qbufCap int
-
-	// evl is the event loop serving this client, nil once the client is on
-	// the goroutine path (written only by the loop's goroutine).
-	evl *eventLoop
-	// yield: runBuffered stopped for the client to leave the event loop
-	// (CLIENT PAUSE waits belong on the goroutine path).
-	yield bool
 }
 
-// maxBatchOutput is how large a batch's replies may grow before the
-// batch yields the server lock to write them: a client that pipelines big
-// replies and does not read them then blocks only itself.
-const maxBatchOutput = 1 << 20
+// connMode is who does a client's socket I/O. A client starts on the event
+// loop (Linux, TCP and Unix listeners the loop could take) or on a
+// goroutine of its own, and only ever moves down this list:
+//
+//	modeLoop ──(leaves the loop: convert)──▶ modeConn
+//	modeLoop, modeConn ──SUBSCRIBE, PSUBSCRIBE, MONITOR──▶ modeAsync
+//	modeLoop, modeConn ──SYNC, PSYNC (Detach)──▶ modeDetached
+//	any ──dropClient──▶ modeClosed
+//
+// A loop client leaves the loop for the goroutine path when it needs to
+// wait or to receive data it did not ask for: when it blocks (BLPOP,
+// WAIT), starts a reply sent in slices, meets CLIENT PAUSE, pipelines
+// more than a batch's worth of replies, or its socket does not take its
+// replies at once (evloop_linux.go). Going async or detached, a loop
+// client leaves the loop first, in the same step.
+type connMode uint8
+
+const (
+	// modeLoop: the event loop reads the socket, runs what arrived and
+	// writes the replies (evloop_linux.go); plain request/response
+	// traffic only.
+	modeLoop connMode = iota
+	// modeConn: the connection's own goroutine reads, runs, and writes
+	// each batch's replies (client.loop).
+	modeConn
+	// modeAsync: the own goroutine reads and runs; a writer goroutine
+	// writes the replies and the pushes (Pub/Sub messages, MONITOR lines),
+	// so that another client's push never waits on this socket.
+	modeAsync
+	// modeDetached: the own goroutine reads (a replica's REPLCONF ACK);
+	// replication writes to the socket (the RDB, then the stream), and
+	// the client's own replies are dropped.
+	modeDetached
+	// modeClosed: the client was dropped: socket closed, out of the
+	// client table.
+	modeClosed
+)
+
+// writesOwnReplies reports whether replies are written by the goroutine
+// that runs the commands (the loop's or the connection's), which can then
+// block on the socket between the slices of a long reply.
+func (m connMode) writesOwnReplies() bool { return m == modeLoop || m == modeConn }
 
 var _ command.Conn = (*client)(nil)
 
-func (s *Server) serve(conn net.Conn) {
-	// Settings change under srv.mu (CONFIG SET): read them under it.
-	s.mu.Lock()
-	keepAlive := s.set.TCPKeepAlive
-	s.mu.Unlock()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-		if keepAlive > 0 {
-			tc.SetKeepAlive(true)
-			tc.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
-		}
-	}
-	c := s.newClient(conn)
-	if !s.register(c) {
-		return
-	}
-	defer s.dropClient(c)
-	defer s.recoverPanic(c)
-	c.loop()
-}
-
-func (s *Server) newClient(conn net.Conn) *client {
+// newClient builds the client of a new connection, served in mode
+// (modeLoop or modeConn).
+func (s *Server) newClient(conn net.Conn, mode connMode) *client {
 	s.mu.Lock()
 	maxBulk := s.set.ProtoMaxBulkLen
 	s.mu.Unlock()
@@ -123,6 +136,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 		laddr:   conn.LocalAddr().String(),
 		created: time.Now(),
 		wake:    make(chan struct{}, 1),
+		mode:    mode,
 	}
 	if la, ok := conn.LocalAddr().(*net.UnixAddr); ok {
 		c.unix = true
@@ -191,10 +205,15 @@ func isLoopback(a net.Addr) bool {
 	return true // unix sockets
 }
 
-func (s *Server) dropClient(c *client) {
+// dropClient ends a client (its serving goroutine, once the connection is
+// over): why is the cause that goroutine observed, reported unless an
+// earlier one was recorded (see CloseReason).
+func (s *Server) dropClient(c *client, why CloseReason) {
 	// An async client's last replies (QUIT's +OK) are with its writer
 	// goroutine: let it write them, for a bounded time, before closing.
 	s.mu.Lock()
+	c.noteClose(why)
+	s.logClose(c)
 	done := c.writerDone
 	if done != nil {
 		c.closing = true
@@ -221,489 +240,12 @@ func (s *Server) dropClient(c *client) {
 		}
 	}
 	c.closing = true
+	c.mode = modeClosed
 	c.kickLocked() // lets the writer goroutine see closing and exit
 	for _, fn := range s.OnDisconnect {
 		fn(&c.sess)
 	}
 	s.mu.Unlock()
-}
-
-// loop is the connection's life: run what is buffered, write the replies,
-// wait while blocked, read more.
-func (c *client) loop() {
-	s := c.srv
-	for {
-		if c.sess.Stream != nil {
-			if !c.streamSlice() {
-				return
-			}
-			continue
-		}
-		out, closeAfter := c.runBuffered()
-		s.afterCommands()
-		if len(out) > 0 {
-			s.replyBarrier()
-			c.write(out)
-		}
-		if closeAfter {
-			return
-		}
-		if c.blocked {
-			if !c.waitUnblocked() {
-				return
-			}
-			continue
-		}
-		if c.more || c.sess.Stream != nil {
-			continue
-		}
-		n, rerr := c.conn.Read(c.rd.Space())
-		if n > 0 {
-			c.rd.Advance(n)
-			s.stats.netIn.Add(int64(n))
-		}
-		if rerr != nil {
-			if c.trimWake(rerr) {
-				continue
-			}
-			return
-		}
-		if c.overQueryLimit() {
-			return
-		}
-	}
-}
-
-// overQueryLimit reports (and logs, as Redis does) a client whose input
-// not run yet — unparsed bytes plus the arguments queued in MULTI — passed
-// client-query-buffer-limit: it is to be closed. The connection's own
-// goroutine calls it without srv.mu, after each read.
-func (c *client) overQueryLimit() bool {
-	if !queryOver(c, c.queryLimit) {
-		return false
-	}
-	s := c.srv
-	s.mu.Lock()
-	c.logQueryLimit()
-	s.mu.Unlock()
-	return true
-}
-
-// queryOver reports whether the client's unrun input is over lim (0 = no
-// limit). The caller owns the reader (or holds srv.mu while the owner is
-// parked).
-func queryOver(c *client, lim int64) bool {
-	return lim > 0 && int64(c.rd.Buffered())+c.sess.MultiBytes() > lim
-}
-
-// logQueryLimit logs the closing of a client over client-query-buffer-limit
-// with the line operators grep for (srv.mu held).
-func (c *client) logQueryLimit() {
-	head := c.rd.Pending()
-	head = head[:min(len(head), 64)]
-	c.srv.log.Warningf("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)", c.info(), resp.AppendRepr(nil, string(head)))
-}
-
-// runBuffered executes every complete command in the read buffer under the
-// server lock and takes the replies out in the same hold of the lock (one
-// lock round per batch). It stops early when the client blocks or must
-// close. The returned bytes are for the caller to write; async and
-// detached clients return none.
-func (c *client) runBuffered() (out []byte, closeAfter bool) {
-	s := c.srv
-	s.lockForClient()
-	s.clientBatch = true
-	s.eng.ChainClock(true)
-	defer func() {
-		s.eng.ChainClock(false)
-		s.clientBatch = false
-		if c.evl != nil && (c.async || c.detached || c.more || c.yield || c.sess.Blocked() || c.sess.Stream != nil) {
-			c.evl.convert(c)
-		}
-		out = c.collectOutput()
-		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
-		c.blocked = c.sess.Blocked()
-		c.blockDeadline = c.sess.BlockDeadline()
-		c.queryLimit = s.set.ClientQueryBufferLimit
-		s.mu.Unlock()
-	}()
-	c.lastIO = time.Now()
-	c.more = false
-	c.yield = false
-	// proto-max-bulk-len applies to connections already open, as in
-	// Redis (CONFIG SET changes it under srv.mu).
-	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
-	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
-		if c.evl != nil && !s.pausedUntil.IsZero() {
-			c.yield = true
-			break
-		}
-		// Decided at each request, as Redis does: CONFIG SET requirepass ""
-		// lifts the limits from clients that never authenticated.
-		c.rd.Unauth = !c.sess.Authed && s.set.RequirePass != ""
-		perr := c.rd.Next()
-		if perr == resp.ErrIncomplete {
-			break
-		}
-		// A type assertion, not errors.As: that would allocate per request.
-		if pe, ok := perr.(*resp.ProtocolError); ok {
-			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
-			c.w.Error("ERR " + pe.Error())
-			return nil, true
-		}
-		if len(c.rd.Args) == 0 {
-			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.ReplicaNewline != nil {
-				s.ReplicaNewline(&c.sess)
-			}
-			continue
-		}
-		if !s.pausedUntil.IsZero() {
-			c.waitPause()
-		}
-		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
-		// A reply in slices needs the blocking writes of this goroutine
-		// (or of the one the loop hands the client to).
-		c.sess.CanStream = !c.async && !c.detached
-		s.eng.Call(&c.sess, c.rd.Args)
-		if c.checkOutputLimit() {
-			return nil, true
-		}
-		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
-			return nil, true
-		}
-		if len(c.w.Buf) >= maxBatchOutput {
-			c.more = true
-			break
-		}
-	}
-	return nil, c.closing
-}
-
-// collectOutput hands the batch's replies over (srv.mu held): first the
-// BeforeReply hooks run (the AOF is written, and fsynced under appendfsync
-// always, before any reply of the batch leaves), then async clients get
-// their writer kicked, detached ones drop theirs, others take the buffer.
-func (c *client) collectOutput() []byte {
-	s := c.srv
-	for _, fn := range s.BeforeReply {
-		fn()
-	}
-	if c.async {
-		c.kickLocked()
-		return nil
-	}
-	if c.detached {
-		c.w.Buf = c.w.Buf[:0]
-		return nil
-	}
-	return c.takeOutput()
-}
-
-// waitPause holds a command while CLIENT PAUSE applies to it (srv.mu held
-// on entry and exit; released while waiting).
-func (c *client) waitPause() {
-	s := c.srv
-	for {
-		spec := s.eng.Table.Lookup(c.rd.Args[0])
-		if spec == nil {
-			return
-		}
-		d := s.pausedFor(&c.sess, spec)
-		if d <= 0 {
-			return
-		}
-		if d > 20*time.Millisecond {
-			d = 20 * time.Millisecond
-		}
-		// The batch's earlier commands must not wait for the pause.
-		// Others run commands meanwhile, and time passes: the clock chain
-		// stops here and starts afresh after.
-		s.eng.ChainClock(false)
-		s.clientBatch = false
-		s.mu.Unlock()
-		s.afterCommands()
-		time.Sleep(d)
-		s.mu.Lock()
-		s.clientBatch = true
-		s.eng.ChainClock(true)
-	}
-}
-
-// flush writes the pending replies. Async clients hand them to their
-// writer goroutine so there is only ever one writer per socket.
-func (c *client) flush() {
-	s := c.srv
-	s.mu.Lock()
-	if c.async {
-		c.kickLocked()
-		s.mu.Unlock()
-		return
-	}
-	out := c.takeOutput()
-	detached := c.detached
-	s.mu.Unlock()
-	if len(out) > 0 && !detached {
-		c.write(out)
-	}
-}
-
-// takeOutput swaps out the reply buffer (srv.mu held), keeping a spare so
-// steady-state traffic allocates nothing.
-func (c *client) takeOutput() []byte {
-	out := c.w.Buf
-	c.w.Buf = c.spare[:0]
-	c.spare = out
-	c.noteReplySize(out)
-	return out
-}
-
-// replyBarrier runs the ReplyBarrier hooks (srv.mu not held).
-func (s *Server) replyBarrier() {
-	for _, fn := range s.ReplyBarrier {
-		fn()
-	}
-}
-
-func (c *client) write(b []byte) error {
-	var err error
-	for len(b) > 0 && err == nil {
-		// In chunks, so that unsent follows a slow reader's progress.
-		c.unsent.Store(int64(len(b)))
-		var n int
-		n, err = c.conn.Write(b[:min(len(b), writeChunk)])
-		c.srv.stats.netOut.Add(int64(n))
-		b = b[n:]
-	}
-	c.unsent.Store(0)
-	if err != nil {
-		c.conn.Close()
-	}
-	return err
-}
-
-// writeChunk is the most one socket write is given.
-const writeChunk = 256 * 1024
-
-// streamSliceBytes is how much of a streamed reply is produced per hold
-// of the server lock (see command/stream.go).
-const streamSliceBytes = 64 * 1024
-
-// streamSlice produces the next slice of the client's streamed reply under
-// the lock and writes it, blocking until the socket takes it: a client
-// that reads slowly holds the server to one slice. False means the
-// connection is to be closed (killed, gone, over its output limit, or a
-// reply that could not be completed).
-func (c *client) streamSlice() bool {
-	s := c.srv
-	s.mu.Lock()
-	if c.closing {
-		c.sess.Stream = nil
-		s.mu.Unlock()
-		return false
-	}
-	done, ok := c.sess.Stream.Next(&c.w, streamSliceBytes)
-	if done || !ok {
-		c.sess.Stream = nil
-	}
-	if !ok {
-		s.log.Warningf("Closing client %s: the value its reply was sampling became empty before the reply was complete", c.info())
-		c.closing = true
-		s.mu.Unlock()
-		return false
-	}
-	c.lastIO = time.Now()
-	if c.checkOutputLimit() {
-		s.mu.Unlock()
-		return false
-	}
-	out := c.takeOutput()
-	s.mu.Unlock()
-	return c.write(out) == nil
-}
-
-// Push implements command.Conn: data for this client from elsewhere
-// (messages, MONITOR). srv.mu is held by the caller.
-func (c *client) Push(b []byte) bool {
-	if c.closing {
-		return false
-	}
-	c.w.Buf = append(c.w.Buf, b...)
-	if c.checkOutputLimit() {
-		return false
-	}
-	c.startAsync()
-	c.kickLocked()
-	return true
-}
-
-// Wake implements command.Conn: a blocked command was served.
-func (c *client) Wake() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// startAsync switches the client to a writer goroutine (srv.mu held).
-func (c *client) startAsync() {
-	if c.async {
-		return
-	}
-	c.async = true
-	c.kick = make(chan struct{}, 1)
-	c.writerDone = make(chan struct{})
-	go c.writer(c.kick)
-}
-
-// kickLocked wakes the writer goroutine, if any (srv.mu held). The channel
-// is never closed, so a kick can never race with the client going away.
-func (c *client) kickLocked() {
-	if c.kick == nil {
-		return
-	}
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (c *client) writer(kick chan struct{}) {
-	defer close(c.writerDone)
-	for range kick {
-		c.srv.mu.Lock()
-		out := c.takeOutput()
-		closing := c.closing
-		c.srv.mu.Unlock()
-		if len(out) > 0 {
-			c.srv.replyBarrier()
-			c.write(out)
-		}
-		if closing {
-			return
-		}
-	}
-}
-
-// checkOutputLimit applies client-output-buffer-limit for the client's
-// class to its pending output — replies not yet handed to the socket and
-// those the socket has not taken — (srv.mu held). It runs after every
-// command, push and streamed slice, as Redis checks on every reply, and
-// from the cron for clients whose socket is not taking its replies. It
-// returns true when the client was closed.
-func (c *client) checkOutputLimit() bool {
-	if c.detached {
-		return false // a replica's output is the replication's
-	}
-	s := c.srv
-	lim := &s.set.OutputLimits[c.class()]
-	if lim.Hard == 0 && lim.Soft == 0 {
-		return false
-	}
-	size := int64(len(c.w.Buf)) + c.unsent.Load()
-	over := false
-	if lim.Hard > 0 && size >= lim.Hard {
-		over = true
-	} else if lim.Soft > 0 && size >= lim.Soft {
-		if c.obufSoftSince.IsZero() {
-			c.obufSoftSince = time.Now()
-		} else if time.Since(c.obufSoftSince) > time.Duration(lim.SoftSecs)*time.Second {
-			over = true
-		}
-	} else {
-		c.obufSoftSince = time.Time{}
-	}
-	if !over {
-		return false
-	}
-	s.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-	c.closing = true // a stream, the owner's, ends at its next slice
-	c.w.Buf = c.w.Buf[:0]
-	c.conn.Close()
-	return true
-}
-
-func (c *client) class() int {
-	switch {
-	case c.sess.Flags&command.FlagReplica != 0:
-		return ClassReplica
-	case c.sess.Subscriptions() > 0:
-		return ClassPubSub
-	}
-	return ClassNormal
-}
-
-// waitUnblocked parks a blocked client until it is served, times out, or
-// its connection is closed. While parked it keeps reading in the background
-// so that a client that goes away is noticed (and not served a pop it could
-// never receive); bytes that arrive meanwhile are kept for later.
-func (c *client) waitUnblocked() bool {
-	s := c.srv
-	deadline := c.blockDeadline
-	var timer <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		timer = t.C
-	}
-	gone := make(chan struct{})
-	stopRead := make(chan struct{})
-	readDone := make(chan struct{})
-	// The deadline is cleared here, before the reader starts, and only set
-	// (to interrupt it) below: if the reader cleared it itself it could undo
-	// an interrupt that came first and block forever.
-	c.conn.SetReadDeadline(time.Time{})
-	// That also cancelled any trim request's wake-up: the cron trims a
-	// parked client's buffer itself, and asks again once it runs.
-	c.trimReq.Store(false)
-	go func() {
-		defer close(readDone)
-		buf := make([]byte, 4096)
-		for {
-			n, err := c.conn.Read(buf)
-			if n > 0 {
-				s.stats.netIn.Add(int64(n))
-				s.mu.Lock()
-				c.rd.Feed(buf[:n])
-				c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
-				// A parked client is held to client-query-buffer-limit
-				// like any other: checked after every read, so what it
-				// can make us keep is the limit plus one read.
-				if queryOver(c, s.set.ClientQueryBufferLimit) {
-					c.logQueryLimit()
-					c.closing = true
-					c.conn.Close() // the next read fails: gone
-				}
-				s.mu.Unlock()
-			}
-			if err != nil {
-				select {
-				case <-stopRead:
-				default:
-					close(gone)
-				}
-				return
-			}
-		}
-	}()
-	alive := true
-	select {
-	case <-c.wake:
-	case <-timer:
-		s.mu.Lock()
-		s.eng.TimeoutBlocked(&c.sess)
-		s.mu.Unlock()
-	case <-gone:
-		alive = false
-	}
-	close(stopRead)
-	c.conn.SetReadDeadline(time.Unix(1, 0)) // interrupt the background read
-	<-readDone
-	c.conn.SetReadDeadline(time.Time{})
-	if !alive {
-		return false
-	}
-	// A deadline-interrupted read is not a closed connection.
-	return true
 }
 
 // info is the client's CLIENT LIST line (srv.mu held).

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -10,26 +9,12 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	"github.com/tandemdb/tandem/internal/glob"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
 func (s *Server) registerServerCommands() {
 	adm := command.Admin | command.NoScript
 	ls := command.Loading | command.Stale
-	// Redis 7.0's arities, so COMMAND INFO and arity errors match.
-	stubArity := map[string]int{"eval": -3, "evalsha": -3, "eval_ro": -3, "evalsha_ro": -3, "fcall": -3, "fcall_ro": -3,
-		"function": -2, "save": 1, "bgsave": -1, "bgrewriteaof": 1, "replicaof": 3, "slaveof": 3, "sync": 1, "psync": -3,
-		"replconf": -1, "failover": -1}
-	notYet := func(name, group, what string, flags command.Flag) *command.Spec {
-		arity := -1
-		if a, ok := stubArity[name]; ok {
-			arity = a
-		}
-		return &command.Spec{Name: name, Arity: arity, Flags: flags, Group: group, Handler: func(c *command.Ctx) {
-			c.Error("ERR " + what + " is not supported by Tandem yet")
-		}}
-	}
 	s.eng.Table.Add(
 		&command.Spec{Name: "info", Arity: -1, Flags: ls, Handler: s.infoCmd, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
 		&command.Spec{Name: "command", Arity: -1, Flags: ls, Handler: s.commandCmd, Group: "server", Summary: "Returns detailed information about all commands.", Since: "2.8.13",
@@ -50,52 +35,8 @@ func (s *Server) registerServerCommands() {
 		&command.Spec{Name: "script", Arity: -2, Flags: command.NoScript, Handler: scriptCmd, Group: "scripting", Summary: "A container for Lua scripts management commands.", Since: "2.6.0"},
 		&command.Spec{Name: "role", Arity: 1, Flags: ls | command.Fast | command.NoScript, Handler: s.roleCmd, Group: "server", Summary: "Returns the replication role.", Since: "2.8.12"},
 		&command.Spec{Name: "wait", Arity: 3, Flags: command.NoScript, Handler: s.waitCmd, Group: "generic", Summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.", Since: "3.0.0"},
-		notYet("eval", "scripting", "scripting (EVAL)", command.NoScript),
-		notYet("evalsha", "scripting", "scripting (EVALSHA)", command.NoScript),
-		notYet("eval_ro", "scripting", "scripting (EVAL_RO)", command.NoScript),
-		notYet("evalsha_ro", "scripting", "scripting (EVALSHA_RO)", command.NoScript),
-		notYet("fcall", "scripting", "scripting (FCALL)", command.NoScript),
-		notYet("fcall_ro", "scripting", "scripting (FCALL_RO)", command.NoScript),
-		notYet("function", "scripting", "scripting (FUNCTION)", command.NoScript),
 	)
-	// Families not built yet answer a clear error rather than "unknown
-	// command", so users see the feature is missing, not mistyped.
-	for _, fam := range []struct {
-		what  string
-		names []string
-	}{
-		{"streams", []string{"xadd", "xrange", "xrevrange", "xlen", "xread", "xreadgroup", "xgroup", "xack", "xdel", "xtrim", "xinfo", "xclaim", "xautoclaim", "xpending", "xsetid"}},
-		{"ACL", []string{"acl"}},
-		{"geo commands", []string{"geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"}},
-		{"HyperLogLog", []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"}},
-		{"DUMP/RESTORE", []string{"dump", "restore", "migrate"}},
-		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
-		{"LCS", []string{"lcs"}},
-		{"SORT", []string{"sort", "sort_ro"}},
-		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
-		{"latency monitoring", []string{"latency"}},
-	} {
-		for _, name := range fam.names {
-			if s.eng.Table.Lookup([]byte(name)) == nil {
-				sp := notYet(name, "server", fam.what, 0)
-				// COMMAND INFO shows Redis 7.0's arity and key triple, so
-				// tools that read the table see the real shape.
-				if a, ok := notBuiltShapes[name]; ok {
-					sp.Arity, sp.FirstKey, sp.LastKey, sp.Step = a[0], a[1], a[2], a[3]
-				}
-				s.eng.Table.Add(sp)
-			}
-		}
-	}
-	for _, name := range []string{"save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync", "replconf", "failover"} {
-		if s.eng.Table.Lookup([]byte(name)) == nil {
-			flags := adm
-			if name == "replconf" || name == "sync" || name == "psync" {
-				flags |= command.NoMulti
-			}
-			s.eng.Table.Add(notYet(name, "server", strings.ToUpper(name), flags))
-		}
-	}
+	s.registerNotBuilt()
 }
 
 func timeCmd(c *command.Ctx) {
@@ -167,196 +108,6 @@ func (s *Server) waitCmd(c *command.Ctx) {
 		return
 	}
 	c.W.Int(0) // no replicas yet
-}
-
-// commandCmd answers COMMAND and its subcommands from the table, in the
-// shapes redis-cli and client libraries parse.
-func (s *Server) commandCmd(c *command.Ctx) {
-	if len(c.Args) == 1 {
-		all := s.eng.Table.All()
-		c.W.Array(len(all))
-		for _, sp := range all {
-			writeCommandInfo(c, sp)
-		}
-		return
-	}
-	sub := strings.ToLower(string(c.Args[1]))
-	switch {
-	case sub == "count" && len(c.Args) == 2:
-		c.W.Int(int64(s.eng.Table.Len()))
-	case sub == "info":
-		if len(c.Args) == 2 {
-			all := s.eng.Table.All()
-			c.W.Array(len(all))
-			for _, sp := range all {
-				writeCommandInfo(c, sp)
-			}
-			return
-		}
-		c.W.Array(len(c.Args) - 2)
-		for _, a := range c.Args[2:] {
-			if sp := s.eng.Table.Lookup(a); sp != nil {
-				writeCommandInfo(c, sp)
-			} else {
-				c.W.Null()
-			}
-		}
-	case sub == "docs":
-		var specs []*command.Spec
-		if len(c.Args) == 2 {
-			specs = s.eng.Table.All()
-		} else {
-			for _, a := range c.Args[2:] {
-				if sp := s.eng.Table.Lookup(a); sp != nil {
-					specs = append(specs, sp)
-				}
-			}
-		}
-		c.W.Map(len(specs))
-		for _, sp := range specs {
-			c.W.BulkString(sp.Name)
-			n := 1
-			if sp.Since != "" {
-				n++
-			}
-			if sp.Group != "" {
-				n++
-			}
-			c.W.Map(n)
-			c.W.BulkString("summary")
-			c.W.BulkString(sp.Summary)
-			if sp.Since != "" {
-				c.W.BulkString("since")
-				c.W.BulkString(sp.Since)
-			}
-			if sp.Group != "" {
-				c.W.BulkString("group")
-				c.W.BulkString(sp.Group)
-			}
-		}
-	case sub == "list":
-		s.commandList(c)
-	case sub == "getkeys" && len(c.Args) >= 4: // command|getkeys has arity -4
-		args := c.Args[2:]
-		sp := s.eng.Table.Lookup(args[0])
-		if sp == nil {
-			c.Error("ERR Invalid command specified")
-			return
-		}
-		if (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity {
-			c.Error("ERR Invalid number of arguments specified for command")
-			return
-		}
-		pos := sp.Keys(args)
-		if len(pos) == 0 {
-			c.Error("ERR The command has no key arguments")
-			return
-		}
-		c.W.Array(len(pos))
-		for _, p := range pos {
-			c.W.Bulk(args[p])
-		}
-	case sub == "help" && len(c.Args) == 2:
-		writeHelp(c, []string{
-			"(no subcommand)", "    Return details about all Redis commands.",
-			"COUNT", "    Return the total number of commands in this Redis server.",
-			"LIST", "    Return a list of all commands in this Redis server.",
-			"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-			"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
-		})
-	default:
-		c.Error(subcommandError(c))
-	}
-}
-
-// writeCommandInfo writes one COMMAND INFO entry: name, arity, flags,
-// first key, last key, step, ACL categories, tips, key specs, subcommands.
-func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
-	c.W.Array(10)
-	c.W.BulkString(sp.Name)
-	c.W.Int(int64(sp.Arity))
-	flags := sp.Flags.Names()
-	c.W.Set(len(flags))
-	for _, f := range flags {
-		c.W.Simple(f)
-	}
-	c.W.Int(int64(sp.FirstKey))
-	c.W.Int(int64(sp.LastKey))
-	c.W.Int(int64(sp.Step))
-	cat := "@" + sp.Group
-	c.W.Set(1)
-	c.W.Simple(cat)
-	c.W.Array(0) // tips
-	c.W.Array(0) // key specs
-	c.W.Array(len(sp.Subcommands))
-	for _, sub := range sp.Subcommands {
-		c.W.Array(10)
-		c.W.BulkString(sp.Name + "|" + sub)
-		c.W.Int(-2)
-		c.W.Set(0)
-		c.W.Int(0)
-		c.W.Int(0)
-		c.W.Int(0)
-		c.W.Set(1)
-		c.W.Simple(cat)
-		c.W.Array(0)
-		c.W.Array(0)
-		c.W.Array(0)
-	}
-}
-
-// aclCategories are Redis 7.0's ACL command categories.
-var aclCategories = map[string]bool{
-	"keyspace": true, "read": true, "write": true, "set": true, "sortedset": true, "list": true,
-	"hash": true, "string": true, "bitmap": true, "hyperloglog": true, "geo": true, "stream": true,
-	"pubsub": true, "admin": true, "fast": true, "slow": true, "blocking": true, "dangerous": true,
-	"connection": true, "transaction": true, "scripting": true,
-}
-
-// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg].
-// As in Redis, the options are read in order, each FILTERBY with exactly
-// two values after it (so at most one, and only as the last option), and
-// anything else is a syntax error.
-func (s *Server) commandList(c *command.Ctx) {
-	match := func(*command.Spec) bool { return true }
-	for i := 2; i < len(c.Args); i += 3 {
-		if !strings.EqualFold(string(c.Args[i]), "filterby") || len(c.Args)-1-i != 2 {
-			c.Error(command.ErrSyntax)
-			return
-		}
-		arg := string(c.Args[i+2])
-		switch strings.ToLower(string(c.Args[i+1])) {
-		case "module":
-			// No modules: no command comes from one.
-			match = func(*command.Spec) bool { return false }
-		case "pattern":
-			match = func(sp *command.Spec) bool { return glob.MatchString(arg, sp.Name, true) }
-		case "aclcat":
-			// An unknown category matches nothing, as in Redis; a real one
-			// would need Redis's category of every command, which Tandem
-			// does not keep yet.
-			if !aclCategories[strings.ToLower(arg)] {
-				match = func(*command.Spec) bool { return false }
-				break
-			}
-			c.Error("ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem (no ACL categories)")
-			return
-		default:
-			c.Error(command.ErrSyntax)
-			return
-		}
-	}
-	var names []string
-	for _, sp := range s.eng.Table.All() {
-		if match(sp) {
-			names = append(names, sp.Name)
-		}
-	}
-	c.W.Array(len(names))
-	for _, n := range names {
-		c.W.BulkString(n)
-	}
 }
 
 func (s *Server) configCmd(c *command.Ctx) {
@@ -564,10 +315,6 @@ func (s *Server) debugCmd(c *command.Ctx) {
 	}
 }
 
-// ErrShutdownAborted is returned by a shutdown hook that refuses (a failed
-// save without NOSAVE/FORCE).
-var ErrShutdownAborted = errors.New("shutdown aborted")
-
 func (s *Server) shutdownCmd(c *command.Ctx) {
 	save := -1 // default: save if save points are configured
 	for _, a := range c.Args[1:] {
@@ -596,56 +343,8 @@ func (s *Server) shutdownCmd(c *command.Ctx) {
 	s.log.Warningf("Redis is now ready to exit, bye bye...")
 	// No reply: the connection closes, as Redis's does.
 	c.S.Flags |= command.FlagCloseAfterReply
+	if cl, ok := c.S.Owner.(*client); ok {
+		cl.noteClose(CloseShutdown)
+	}
 	go s.Close()
-}
-
-// notBuiltShapes are Redis 7.0.15's COMMAND INFO arity and (first, last,
-// step) key triple of the commands Tandem does not build yet.
-var notBuiltShapes = map[string][4]int{
-	"xadd":                 {-5, 1, 1, 1},
-	"xrange":               {-4, 1, 1, 1},
-	"xrevrange":            {-4, 1, 1, 1},
-	"xlen":                 {2, 1, 1, 1},
-	"xread":                {-4, 0, 0, 0},
-	"xreadgroup":           {-7, 0, 0, 0},
-	"xgroup":               {-2, 0, 0, 0},
-	"xack":                 {-4, 1, 1, 1},
-	"xdel":                 {-3, 1, 1, 1},
-	"xtrim":                {-4, 1, 1, 1},
-	"xinfo":                {-2, 0, 0, 0},
-	"xclaim":               {-6, 1, 1, 1},
-	"xautoclaim":           {-6, 1, 1, 1},
-	"xpending":             {-3, 1, 1, 1},
-	"xsetid":               {-3, 1, 1, 1},
-	"acl":                  {-2, 0, 0, 0},
-	"geoadd":               {-5, 1, 1, 1},
-	"geodist":              {-4, 1, 1, 1},
-	"geohash":              {-2, 1, 1, 1},
-	"geopos":               {-2, 1, 1, 1},
-	"georadius":            {-6, 1, 1, 1},
-	"georadius_ro":         {-6, 1, 1, 1},
-	"georadiusbymember":    {-5, 1, 1, 1},
-	"georadiusbymember_ro": {-5, 1, 1, 1},
-	"geosearch":            {-7, 1, 1, 1},
-	"geosearchstore":       {-8, 1, 2, 1},
-	"pfadd":                {-2, 1, 1, 1},
-	"pfcount":              {-2, 1, -1, 1},
-	"pfmerge":              {-2, 1, -1, 1},
-	"pfdebug":              {3, 2, 2, 1},
-	"pfselftest":           {1, 0, 0, 0},
-	"dump":                 {2, 1, 1, 1},
-	"restore":              {-4, 1, 1, 1},
-	"migrate":              {-6, 3, 3, 1},
-	"cluster":              {-2, 0, 0, 0},
-	"readonly":             {1, 0, 0, 0},
-	"readwrite":            {1, 0, 0, 0},
-	"asking":               {1, 0, 0, 0},
-	"module":               {-2, 0, 0, 0},
-	"lcs":                  {-3, 1, 2, 1},
-	"sort":                 {-2, 1, 1, 1},
-	"sort_ro":              {-2, 1, 1, 1},
-	"spublish":             {3, 1, 1, 1},
-	"ssubscribe":           {-2, 1, -1, 1},
-	"sunsubscribe":         {-1, 1, -1, 1},
-	"latency":              {-2, 0, 0, 0},
 }

@@ -25,6 +25,3 @@ func (*eventLoop) wake()         {}
 func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 
 var errNoLoop = errors.New("no event loop on this system")
-
-// onLoop: no connection is an event-loop client here.
-func onLoop(net.Conn) bool { return false }

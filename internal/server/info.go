@@ -81,9 +81,6 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 	case "server":
 		up := time.Since(s.started)
 		port := s.set.Port
-		if a, ok := s.Addr().(interface{ String() string }); ok && port == 0 {
-			_ = a
-		}
 		exe, _ := os.Executable()
 		f("redis_version", Version)
 		f("redis_git_sha1", "00000000")
@@ -179,20 +176,20 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("instantaneous_ops_per_sec", s.instantaneousOps())
 		f("total_net_input_bytes", s.stats.netIn.Load())
 		f("total_net_output_bytes", s.stats.netOut.Load())
-		var full, pok, perr, rin, rout int64
+		var rs ReplStats
 		if s.ReplStats != nil {
-			full, pok, perr, rin, rout = s.ReplStats()
+			rs = s.ReplStats()
 		}
-		f("total_net_repl_input_bytes", rin)
-		f("total_net_repl_output_bytes", rout)
+		f("total_net_repl_input_bytes", rs.NetInput)
+		f("total_net_repl_output_bytes", rs.NetOutput)
 		f("instantaneous_input_kbps", "0.00")
 		f("instantaneous_output_kbps", "0.00")
 		f("instantaneous_input_repl_kbps", "0.00")
 		f("instantaneous_output_repl_kbps", "0.00")
 		f("rejected_connections", s.stats.rejected)
-		f("sync_full", full)
-		f("sync_partial_ok", pok)
-		f("sync_partial_err", perr)
+		f("sync_full", rs.FullSyncs)
+		f("sync_partial_ok", rs.PartialSyncsOK)
+		f("sync_partial_err", rs.PartialSyncsError)
 		f("expired_keys", s.ks.ExpiredKeys)
 		f("expired_stale_perc", "0.00")
 		f("expired_time_cap_reached_count", 0)

@@ -38,9 +38,6 @@ func (s *Server) subscribeCmd(pattern bool) command.Handler {
 		kind = "psubscribe"
 	}
 	return func(c *command.Ctx) {
-		if c.S.InMulti() && c.S.Proto == 2 {
-			// Redis refuses SUBSCRIBE inside MULTI for RESP2 clients.
-		}
 		cl := c.S.Owner.(*client)
 		for _, a := range c.Args[1:] {
 			name := string(a)

@@ -1,14 +1,3 @@
-// Package server runs Tandem's network side: listeners, one goroutine per
-// connection (read a batch, run every complete command under the server
-// lock, write the replies once), client bookkeeping and limits, the
-// periodic cycle (active expiry, timeouts, rehashing), and the server-level
-// commands (CLIENT, CONFIG, INFO, …) that need that state.
-//
-// Concurrency model: the whole keyspace and engine are guarded by one
-// mutex, Server.mu. Commands therefore form a single total order, which
-// replication offsets, MULTI atomicity and snapshot instants rely on.
-// Parsing and socket I/O happen outside the lock, in the connection's own
-// goroutine, so they run in parallel across connections.
 package server
 
 import (
@@ -61,6 +50,9 @@ type Server struct {
 	started   time.Time
 
 	closing atomic.Bool
+	// replica is the server's role (SetReplica); atomic because the
+	// logger reads it for every line, from any goroutine.
+	replica atomic.Bool
 	purge   idlePurge // cron's collection after a burst (idlepurge.go)
 	// clientsWaiting counts clients waiting for mu to run commands (see
 	// Lock).
@@ -72,11 +64,11 @@ type Server struct {
 	done     chan struct{}
 	closed   chan struct{} // closed when Close has waited for wg
 	wg       sync.WaitGroup
-	shutdown func(save bool) // what SHUTDOWN does beyond closing (persistence hooks)
 
-	stats stats
-	slow  slowlog
-	ps    pubsub
+	stats  stats
+	closes closeLog // connections closed, per reason (closereason.go)
+	slow   slowlog
+	ps     pubsub
 
 	infoSections    map[string]InfoSection
 	configFile      string
@@ -85,7 +77,6 @@ type Server struct {
 	pausedUntil     time.Time
 	pauseAll        bool
 	activeExpireOff bool
-	onKill          func(*client)
 
 	// Hooks for the parts built on top of the core server (persistence,
 	// replication). Each may be nil; they run with srv.mu held.
@@ -131,9 +122,17 @@ type Server struct {
 	// Pseudo lists connections the server does not run itself (the link
 	// to our master), so CLIENT LIST and CLIENT KILL see them.
 	Pseudo func() []PseudoClient
-	// ReplStats reports sync_full, sync_partial_ok, sync_partial_err and
-	// the replication byte counters for INFO stats.
-	ReplStats func() (full, partialOK, partialErr, netIn, netOut int64)
+	// ReplStats reports replication's counters for INFO stats.
+	ReplStats func() ReplStats
+}
+
+// ReplStats are replication's counters that INFO stats shows.
+type ReplStats struct {
+	FullSyncs         int64 // sync_full: full syncs served to replicas
+	PartialSyncsOK    int64 // sync_partial_ok: PSYNCs answered +CONTINUE
+	PartialSyncsError int64 // sync_partial_err: PSYNCs that asked for a partial sync and got a full one
+	NetInput          int64 // total_net_repl_input_bytes: read from our master
+	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
@@ -155,25 +154,29 @@ func (s *Server) NextClientID() int64 {
 
 // Detach hands a client's socket to the caller for writing (replication
 // sends the RDB and the stream itself) and stops the client's own replies
-// from reaching it; the client goroutine keeps reading (REPLCONF ACK).
-// srv.mu must be held.
+// from reaching it: modeDetached. The client goroutine keeps reading
+// (REPLCONF ACK). srv.mu must be held.
 func (s *Server) Detach(sess *command.Session) net.Conn {
 	cl, ok := sess.Owner.(*client)
 	if !ok {
 		return nil
 	}
-	if cl.evl != nil {
-		cl.evl.convert(cl) // the caller writes from its own goroutine
-	}
-	cl.detached = true
 	cl.w.Buf = cl.w.Buf[:0]
+	// A loop client leaves the loop: the caller writes from its own
+	// goroutine. If it cannot, it is closing (the loop drops it) and the
+	// caller's writes fail.
+	if cl.mode == modeLoop && s.loop.convert(cl) != nil {
+		return cl.conn
+	}
+	cl.mode = modeDetached
 	return cl.conn
 }
 
-// Kill closes a client's connection (srv.mu held).
-func (s *Server) Kill(sess *command.Session) {
+// Kill closes a client's connection for why (srv.mu held). Replication
+// drops replicas with it.
+func (s *Server) Kill(sess *command.Session, why CloseReason) {
 	if cl, ok := sess.Owner.(*client); ok {
-		cl.closing = true
+		cl.closeFor(why)
 		cl.conn.Close()
 	}
 }
@@ -201,6 +204,7 @@ func (s *Server) DisconnectBlocked(err string) {
 		if cl.sess.Blocked() {
 			s.eng.UnblockWithError(&cl.sess, err)
 			cl.sess.Flags |= command.FlagCloseAfterReply
+			cl.noteClose(CloseRoleChange)
 			cl.Wake()
 		}
 	}
@@ -377,8 +381,24 @@ func (s *Server) ApplySettings(set Settings) {
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 }
 
-// IsReplica reports whether this server replicates from a master.
-func (s *Server) IsReplica() bool { return s.ks.Replica }
+// IsReplica reports whether this server replicates from a master: its
+// role, as HELLO, WAIT and the log's role letter show it (any goroutine,
+// with or without srv.mu). It is not the keyspace's expiry mode, which a
+// load changes too.
+func (s *Server) IsReplica() bool { return s.replica.Load() }
+
+// SetReplica sets the server's role (srv.mu held): a replica follows a
+// master, whose DELs alone remove expired keys (keyspace.ExpireReplica);
+// a master removes them itself (keyspace.ExpireMaster). Not during a load,
+// which restores the expiry mode it found when it ends.
+func (s *Server) SetReplica(on bool) {
+	s.replica.Store(on)
+	if on {
+		s.ks.SetExpireMode(keyspace.ExpireReplica)
+	} else {
+		s.ks.SetExpireMode(keyspace.ExpireMaster)
+	}
+}
 
 // Addr is the first TCP listening address (the Unix socket's when there
 // is no TCP listener).
@@ -406,6 +426,7 @@ func (s *Server) Close() error {
 	s.closeListeners()
 	s.mu.Lock()
 	for _, c := range s.clients {
+		c.noteClose(CloseShutdown)
 		c.conn.Close()
 	}
 	s.mu.Unlock()
@@ -447,10 +468,6 @@ func (s *Server) Stopping() bool { return s.stopping.Load() }
 
 // Done is closed when the server has stopped (Close or SHUTDOWN).
 func (s *Server) Done() <-chan struct{} { return s.done }
-
-// SetShutdownHook sets what SHUTDOWN does before the process stops (save,
-// remove the pidfile) and makes SHUTDOWN call it; the process exits after.
-func (s *Server) SetShutdownHook(fn func(save bool)) { s.shutdown = fn }
 
 // Logger returns the server's logger.
 func (s *Server) Logger() *logger.Logger { return s.log }
@@ -528,106 +545,6 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			s.serve(conn)
 		}()
 	}
-}
-
-// cron is the periodic cycle, hz times a second: access clock, active
-// expiry in small steps (releasing the lock between steps so no client
-// waits long), idle-client timeouts, rehashing, ops/sec sampling.
-func (s *Server) cron() {
-	defer s.wg.Done()
-	s.mu.Lock() // CONFIG SET replaces s.set under the lock
-	hz := s.set.Hz
-	s.mu.Unlock()
-	if hz <= 0 {
-		hz = 10
-	}
-	t := time.NewTicker(time.Second / time.Duration(hz))
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-		}
-		s.mu.Lock()
-		// Checked under the lock: a tick that waited for the lock while
-		// SHUTDOWN saved must not propagate anything after the save.
-		if s.stopping.Load() {
-			s.mu.Unlock()
-			continue
-		}
-		s.ks.Tick()
-		s.sampleOps()
-		for _, db := range s.ks.DBs {
-			db.Resize(100)
-		}
-		s.clientTimeouts()
-		s.outputLimits()
-		s.resizeBuffers(time.Now())
-		s.idlePurgeTick(hz)
-		for _, fn := range s.OnCron {
-			fn()
-		}
-		off := s.activeExpireOff
-		s.mu.Unlock()
-		if !off {
-			s.activeExpire(time.Second / time.Duration(hz) / 4)
-		}
-	}
-}
-
-// activeExpire runs Redis's slow expiry cycle within budget: sample 20 keys
-// with a TTL per database, repeat while more than a quarter of a sample had
-// expired.
-func (s *Server) activeExpire(budget time.Duration) {
-	deadline := time.Now().Add(budget)
-	for {
-		more := false
-		s.mu.Lock()
-		if s.stopping.Load() {
-			s.mu.Unlock()
-			return
-		}
-		for _, db := range s.ks.DBs {
-			sampled, expired := db.ExpireSample(20)
-			if sampled > 0 && expired*4 > sampled {
-				more = true
-			}
-		}
-		s.mu.Unlock()
-		if !more || time.Now().After(deadline) {
-			return
-		}
-	}
-}
-
-func (s *Server) sampleOps() {
-	now := time.Now()
-	total := s.eng.TotalCommands
-	if !s.stats.lastSample.IsZero() {
-		dt := now.Sub(s.stats.lastSample).Seconds()
-		if dt > 0 {
-			s.stats.opsSamples[s.stats.opsIdx%len(s.stats.opsSamples)] = int64(float64(total-s.stats.lastOps) / dt)
-			s.stats.opsIdx++
-		}
-	}
-	s.stats.lastOps = total
-	s.stats.lastSample = now
-}
-
-func (s *Server) instantaneousOps() int64 {
-	n := len(s.stats.opsSamples)
-	if s.stats.opsIdx < n {
-		n = s.stats.opsIdx
-	}
-	if n == 0 {
-		return 0
-	}
-	var sum int64
-	for i := 0; i < n; i++ {
-		sum += s.stats.opsSamples[i]
-	}
-	return sum / int64(n)
 }
 
 // recoverPanic turns a panic while serving a client into a logged error

@@ -1,0 +1,60 @@
+package keyspace
+
+import "testing"
+
+// TestExpireModes walks each expiry mode through the decisions it governs:
+// what a client's lookup and our master's see of a logically expired key,
+// whether the key is deleted (and the Expired hook told), and whether the
+// active cycle removes it.
+func TestExpireModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode ExpireMode
+		// seen: a client's lookup finds the key; seenByMaster: a command
+		// of our master's (FromMaster) does; deleted: a lookup removed it.
+		seen, seenByMaster, deleted, sampled bool
+	}{
+		{mode: ExpireMaster, seen: false, seenByMaster: false, deleted: true, sampled: true},
+		{mode: ExpireReplica, seen: false, seenByMaster: true, deleted: false, sampled: false},
+		{mode: ExpireLoading, seen: false, seenByMaster: true, deleted: false, sampled: false},
+	} {
+		t.Run(tc.mode.String(), func(t *testing.T) {
+			newKS := func() (*Keyspace, *int) {
+				ks := New(1)
+				ks.SetNow(func() int64 { return 1000 })
+				ks.SetExpireMode(tc.mode)
+				expired := 0
+				ks.Hooks.Expired = func(*DB, string) { expired++ }
+				db := ks.DBs[0]
+				db.SetString([]byte("k"), []byte("v"), false)
+				db.SetExpire([]byte("k"), 999)
+				return ks, &expired
+			}
+
+			ks, expired := newKS()
+			db := ks.DBs[0]
+			ks.FromMaster = true
+			if got := db.Lookup([]byte("k")) != nil; got != tc.seenByMaster {
+				t.Errorf("lookup from our master found the key: %v, want %v", got, tc.seenByMaster)
+			}
+			ks.FromMaster = false
+			if got := db.Lookup([]byte("k")) != nil; got != tc.seen {
+				t.Errorf("client lookup found the key: %v, want %v", got, tc.seen)
+			}
+			if got := db.Len() == 0; got != tc.deleted {
+				t.Errorf("key deleted by the lookup: %v, want %v", got, tc.deleted)
+			}
+			if got := *expired == 1 && ks.ExpiredKeys == 1; got != tc.deleted {
+				t.Errorf("expiry counted and propagated: %v (hook %d, expired_keys %d), want %v", got, *expired, ks.ExpiredKeys, tc.deleted)
+			}
+			if got := ks.DeletesExpired(); got != (tc.mode == ExpireMaster) {
+				t.Errorf("DeletesExpired = %v", got)
+			}
+
+			ks, _ = newKS()
+			_, n := ks.DBs[0].ExpireSample(20)
+			if got := n == 1 && ks.DBs[0].Len() == 0; got != tc.sampled {
+				t.Errorf("active cycle expired the key: %v (expired %d), want %v", got, n, tc.sampled)
+			}
+		})
+	}
+}

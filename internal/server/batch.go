@@ -1,0 +1,185 @@
+package server
+
+import (
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// A batch: every complete command in a client's read buffer, run in one
+// hold of the server lock, its replies taken out in the same hold. The
+// event loop and the goroutine path (conn.go) both serve clients in
+// batches.
+
+// batchEnd is why runBuffered stopped, and so what the connection does
+// next. It replaces flags that lived on the client between two calls.
+type batchEnd uint8
+
+const (
+	// batchDrained: no complete command is left in the buffer (or the
+	// client blocked, or a reply in slices started: client.blocked and
+	// sess.Stream say so): read more, or wait.
+	batchDrained batchEnd = iota
+	// batchFull: the replies reached maxBatchOutput with commands still
+	// buffered: write them, then run on without reading.
+	batchFull
+	// batchPaused: CLIENT PAUSE is in force and the client is on the
+	// event loop, which must not wait: it continues on the goroutine path.
+	batchPaused
+	// batchClose: close the connection once the replies are written
+	// (closeReason says why).
+	batchClose
+)
+
+// maxBatchOutput is how large a batch's replies may grow before the
+// batch yields the server lock to write them: a client that pipelines big
+// replies and does not read them then blocks only itself.
+const maxBatchOutput = 1 << 20
+
+// runBuffered executes every complete command in the read buffer under the
+// server lock and takes the replies out in the same hold of the lock (one
+// lock round per batch). It stops early when the client blocks or must
+// close, and says why it stopped (batchEnd). The returned bytes are for the
+// caller to write; async and detached clients return none. A loop client
+// that must wait from now on leaves the loop here (see connMode).
+func (c *client) runBuffered() (out []byte, end batchEnd) {
+	s := c.srv
+	s.lockForClient()
+	s.clientBatch = true
+	s.eng.ChainClock(true)
+	defer func() {
+		s.eng.ChainClock(false)
+		s.clientBatch = false
+		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {
+			s.loop.convert(c)
+		}
+		out = c.collectOutput()
+		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		c.blocked = c.sess.Blocked()
+		c.blockDeadline = c.sess.BlockDeadline()
+		c.queryLimit = s.set.ClientQueryBufferLimit
+		s.mu.Unlock()
+	}()
+	c.lastIO = time.Now()
+	// proto-max-bulk-len applies to connections already open, as in
+	// Redis (CONFIG SET changes it under srv.mu).
+	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
+	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
+		if c.mode == modeLoop && !s.pausedUntil.IsZero() {
+			end = batchPaused
+			break
+		}
+		// Decided at each request, as Redis does: CONFIG SET requirepass ""
+		// lifts the limits from clients that never authenticated.
+		c.rd.Unauth = !c.sess.Authed && s.set.RequirePass != ""
+		perr := c.rd.Next()
+		if perr == resp.ErrIncomplete {
+			break
+		}
+		// A type assertion, not errors.As: that would allocate per request.
+		if pe, ok := perr.(*resp.ProtocolError); ok {
+			s.log.Verbosef("Protocol error (%s) from client: %s", pe.Msg, c.info())
+			c.w.Error("ERR " + pe.Error())
+			c.noteClose(CloseProtocolError)
+			return nil, batchClose
+		}
+		if len(c.rd.Args) == 0 {
+			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.ReplicaNewline != nil {
+				s.ReplicaNewline(&c.sess)
+			}
+			continue
+		}
+		if !s.pausedUntil.IsZero() {
+			c.waitPause()
+		}
+		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		// A reply in slices needs the blocking writes of this goroutine
+		// (or of the one the loop hands the client to).
+		c.sess.CanStream = c.mode.writesOwnReplies()
+		s.eng.Call(&c.sess, c.rd.Args)
+		if c.checkOutputLimit() {
+			return nil, batchClose
+		}
+		if c.sess.Flags&command.FlagCloseAfterReply != 0 {
+			// QUIT, unless the command that asked for the close said why.
+			c.noteClose(CloseQuit)
+			return nil, batchClose
+		}
+		if len(c.w.Buf) >= maxBatchOutput {
+			end = batchFull
+			break
+		}
+	}
+	if c.closing {
+		return nil, batchClose
+	}
+	return nil, end
+}
+
+// collectOutput hands the batch's replies over (srv.mu held): first the
+// BeforeReply hooks run (the AOF is written, and fsynced under appendfsync
+// always, before any reply of the batch leaves), then async clients get
+// their writer kicked, detached ones drop theirs, others take the buffer.
+func (c *client) collectOutput() []byte {
+	s := c.srv
+	for _, fn := range s.BeforeReply {
+		fn()
+	}
+	switch c.mode {
+	case modeAsync:
+		c.kickLocked()
+		return nil
+	case modeDetached:
+		c.w.Buf = c.w.Buf[:0]
+		return nil
+	}
+	return c.takeOutput()
+}
+
+// waitPause holds a command while CLIENT PAUSE applies to it (srv.mu held
+// on entry and exit; released while waiting).
+func (c *client) waitPause() {
+	s := c.srv
+	for {
+		spec := s.eng.Table.Lookup(c.rd.Args[0])
+		if spec == nil {
+			return
+		}
+		d := s.pausedFor(&c.sess, spec)
+		if d <= 0 {
+			return
+		}
+		if d > 20*time.Millisecond {
+			d = 20 * time.Millisecond
+		}
+		// The batch's earlier commands must not wait for the pause.
+		// Others run commands meanwhile, and time passes: the clock chain
+		// stops here and starts afresh after.
+		s.eng.ChainClock(false)
+		s.clientBatch = false
+		s.mu.Unlock()
+		s.afterCommands()
+		time.Sleep(d)
+		s.mu.Lock()
+		s.clientBatch = true
+		s.eng.ChainClock(true)
+	}
+}
+
+// takeOutput swaps out the reply buffer (srv.mu held), keeping a spare so
+// steady-state traffic allocates nothing.
+func (c *client) takeOutput() []byte {
+	out := c.w.Buf
+	c.w.Buf = c.spare[:0]
+	c.spare = out
+	c.noteReplySize(out)
+	return out
+}
+
+// replyBarrier runs the ReplyBarrier hooks (srv.mu not held).
+func (s *Server) replyBarrier() {
+	for _, fn := range s.ReplyBarrier {
+		fn()
+	}
+}

@@ -1,0 +1,200 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/glob"
+)
+
+// COMMAND and its subcommands, answered from the command table.
+
+// commandCmd answers COMMAND and its subcommands from the table, in the
+// shapes redis-cli and client libraries parse.
+func (s *Server) commandCmd(c *command.Ctx) {
+	if len(c.Args) == 1 {
+		all := s.eng.Table.All()
+		c.W.Array(len(all))
+		for _, sp := range all {
+			writeCommandInfo(c, sp)
+		}
+		return
+	}
+	sub := strings.ToLower(string(c.Args[1]))
+	switch {
+	case sub == "count" && len(c.Args) == 2:
+		c.W.Int(int64(s.eng.Table.Len()))
+	case sub == "info":
+		if len(c.Args) == 2 {
+			all := s.eng.Table.All()
+			c.W.Array(len(all))
+			for _, sp := range all {
+				writeCommandInfo(c, sp)
+			}
+			return
+		}
+		c.W.Array(len(c.Args) - 2)
+		for _, a := range c.Args[2:] {
+			if sp := s.eng.Table.Lookup(a); sp != nil {
+				writeCommandInfo(c, sp)
+			} else {
+				c.W.Null()
+			}
+		}
+	case sub == "docs":
+		var specs []*command.Spec
+		if len(c.Args) == 2 {
+			specs = s.eng.Table.All()
+		} else {
+			for _, a := range c.Args[2:] {
+				if sp := s.eng.Table.Lookup(a); sp != nil {
+					specs = append(specs, sp)
+				}
+			}
+		}
+		c.W.Map(len(specs))
+		for _, sp := range specs {
+			c.W.BulkString(sp.Name)
+			n := 1
+			if sp.Since != "" {
+				n++
+			}
+			if sp.Group != "" {
+				n++
+			}
+			c.W.Map(n)
+			c.W.BulkString("summary")
+			c.W.BulkString(sp.Summary)
+			if sp.Since != "" {
+				c.W.BulkString("since")
+				c.W.BulkString(sp.Since)
+			}
+			if sp.Group != "" {
+				c.W.BulkString("group")
+				c.W.BulkString(sp.Group)
+			}
+		}
+	case sub == "list":
+		s.commandList(c)
+	case sub == "getkeys" && len(c.Args) >= 4: // command|getkeys has arity -4
+		args := c.Args[2:]
+		sp := s.eng.Table.Lookup(args[0])
+		if sp == nil {
+			c.Error("ERR Invalid command specified")
+			return
+		}
+		if (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity {
+			c.Error("ERR Invalid number of arguments specified for command")
+			return
+		}
+		pos := sp.Keys(args)
+		if len(pos) == 0 {
+			c.Error("ERR The command has no key arguments")
+			return
+		}
+		c.W.Array(len(pos))
+		for _, p := range pos {
+			c.W.Bulk(args[p])
+		}
+	case sub == "help" && len(c.Args) == 2:
+		writeHelp(c, []string{
+			"(no subcommand)", "    Return details about all Redis commands.",
+			"COUNT", "    Return the total number of commands in this Redis server.",
+			"LIST", "    Return a list of all commands in this Redis server.",
+			"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+			"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+		})
+	default:
+		c.Error(subcommandError(c))
+	}
+}
+
+// writeCommandInfo writes one COMMAND INFO entry: name, arity, flags,
+// first key, last key, step, ACL categories, tips, key specs, subcommands.
+func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
+	c.W.Array(10)
+	c.W.BulkString(sp.Name)
+	c.W.Int(int64(sp.Arity))
+	flags := sp.Flags.Names()
+	c.W.Set(len(flags))
+	for _, f := range flags {
+		c.W.Simple(f)
+	}
+	c.W.Int(int64(sp.FirstKey))
+	c.W.Int(int64(sp.LastKey))
+	c.W.Int(int64(sp.Step))
+	cat := "@" + sp.Group
+	c.W.Set(1)
+	c.W.Simple(cat)
+	c.W.Array(0) // tips
+	c.W.Array(0) // key specs
+	c.W.Array(len(sp.Subcommands))
+	for _, sub := range sp.Subcommands {
+		c.W.Array(10)
+		c.W.BulkString(sp.Name + "|" + sub)
+		c.W.Int(-2)
+		c.W.Set(0)
+		c.W.Int(0)
+		c.W.Int(0)
+		c.W.Int(0)
+		c.W.Set(1)
+		c.W.Simple(cat)
+		c.W.Array(0)
+		c.W.Array(0)
+		c.W.Array(0)
+	}
+}
+
+// aclCategories are Redis 7.0's ACL command categories.
+var aclCategories = map[string]bool{
+	"keyspace": true, "read": true, "write": true, "set": true, "sortedset": true, "list": true,
+	"hash": true, "string": true, "bitmap": true, "hyperloglog": true, "geo": true, "stream": true,
+	"pubsub": true, "admin": true, "fast": true, "slow": true, "blocking": true, "dangerous": true,
+	"connection": true, "transaction": true, "scripting": true,
+}
+
+// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg].
+// As in Redis, the options are read in order, each FILTERBY with exactly
+// two values after it (so at most one, and only as the last option), and
+// anything else is a syntax error.
+func (s *Server) commandList(c *command.Ctx) {
+	match := func(*command.Spec) bool { return true }
+	for i := 2; i < len(c.Args); i += 3 {
+		if !strings.EqualFold(string(c.Args[i]), "filterby") || len(c.Args)-1-i != 2 {
+			c.Error(command.ErrSyntax)
+			return
+		}
+		arg := string(c.Args[i+2])
+		switch strings.ToLower(string(c.Args[i+1])) {
+		case "module":
+			// No modules: no command comes from one.
+			match = func(*command.Spec) bool { return false }
+		case "pattern":
+			match = func(sp *command.Spec) bool { return glob.MatchString(arg, sp.Name, true) }
+		case "aclcat":
+			// An unknown category matches nothing, as in Redis; a real one
+			// would need Redis's category of every command, which Tandem
+			// does not keep yet.
+			if !aclCategories[strings.ToLower(arg)] {
+				match = func(*command.Spec) bool { return false }
+				break
+			}
+			c.Error("ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem (no ACL categories)")
+			return
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+	}
+	var names []string
+	for _, sp := range s.eng.Table.All() {
+		if match(sp) {
+			names = append(names, sp.Name)
+		}
+	}
+	c.W.Array(len(names))
+	for _, n := range names {
+		c.W.BulkString(n)
+	}
+}

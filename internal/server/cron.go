@@ -1,0 +1,103 @@
+package server
+
+import "time"
+
+// cron is the periodic cycle, hz times a second: access clock, active
+// expiry in small steps (releasing the lock between steps so no client
+// waits long), idle-client timeouts, rehashing, ops/sec sampling.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	s.mu.Lock() // CONFIG SET replaces s.set under the lock
+	hz := s.set.Hz
+	s.mu.Unlock()
+	if hz <= 0 {
+		hz = 10
+	}
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		// Checked under the lock: a tick that waited for the lock while
+		// SHUTDOWN saved must not propagate anything after the save.
+		if s.stopping.Load() {
+			s.mu.Unlock()
+			continue
+		}
+		s.ks.Tick()
+		s.sampleOps()
+		for _, db := range s.ks.DBs {
+			db.Resize(100)
+		}
+		s.clientTimeouts()
+		s.outputLimits()
+		s.resizeBuffers(time.Now())
+		s.idlePurgeTick(hz)
+		for _, fn := range s.OnCron {
+			fn()
+		}
+		off := s.activeExpireOff
+		s.mu.Unlock()
+		if !off {
+			s.activeExpire(time.Second / time.Duration(hz) / 4)
+		}
+	}
+}
+
+// activeExpire runs Redis's slow expiry cycle within budget: sample 20 keys
+// with a TTL per database, repeat while more than a quarter of a sample had
+// expired.
+func (s *Server) activeExpire(budget time.Duration) {
+	deadline := time.Now().Add(budget)
+	for {
+		more := false
+		s.mu.Lock()
+		if s.stopping.Load() {
+			s.mu.Unlock()
+			return
+		}
+		for _, db := range s.ks.DBs {
+			sampled, expired := db.ExpireSample(20)
+			if sampled > 0 && expired*4 > sampled {
+				more = true
+			}
+		}
+		s.mu.Unlock()
+		if !more || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
+func (s *Server) sampleOps() {
+	now := time.Now()
+	total := s.eng.TotalCommands
+	if !s.stats.lastSample.IsZero() {
+		dt := now.Sub(s.stats.lastSample).Seconds()
+		if dt > 0 {
+			s.stats.opsSamples[s.stats.opsIdx%len(s.stats.opsSamples)] = int64(float64(total-s.stats.lastOps) / dt)
+			s.stats.opsIdx++
+		}
+	}
+	s.stats.lastOps = total
+	s.stats.lastSample = now
+}
+
+func (s *Server) instantaneousOps() int64 {
+	n := len(s.stats.opsSamples)
+	if s.stats.opsIdx < n {
+		n = s.stats.opsIdx
+	}
+	if n == 0 {
+		return 0
+	}
+	var sum int64
+	for i := 0; i < n; i++ {
+		sum += s.stats.opsSamples[i]
+	}
+	return sum / int64(n)
+}
