@@ -92,6 +92,10 @@ func (rd *Reader) Pending() []byte { return rd.buf[rd.r:rd.w] }
 func (rd *Reader) Space() []byte {
 	if rd.r == rd.w {
 		rd.r, rd.w = 0, 0
+		if rd.buf == nil {
+			// Given back by an idle Trim: the client is reading again.
+			rd.buf = make([]byte, minReadSpace)
+		}
 	}
 	if len(rd.buf)-rd.w >= minReadSpace/4 {
 		return rd.buf[rd.w:]
@@ -134,10 +138,12 @@ func (rd *Reader) Advance(n int) {
 // Trim gives back the buffer's unused room, with the rules of Redis's
 // client cron (clientsCronResizeQueryBuffer), and reports whether it did.
 // Nothing happens unless more than 4 KB are free. An idle client's buffer
-// shrinks to what it holds (never below the initial size); a busy one's is
+// shrinks to what it holds (never below the initial size unless empty); a busy one's is
 // cut only when over 32 KB and more than twice the most it held since the
-// last Trim, down to that peak (and never below a pending bulk). Each call
-// starts a new peak. Like Space, it invalidates Args.
+// last Trim, down to that peak (and never below a pending bulk). An idle
+// buffer that holds nothing is given back whole, as Redis frees an idle
+// client's query buffer (qbuf and qbuf-free 0): the next Space allocates
+// a new one. Each call starts a new peak. Like Space, it invalidates Args.
 func (rd *Reader) Trim(idle bool) bool {
 	used := rd.w - rd.r
 	peak := max(rd.peak, used)
@@ -150,6 +156,9 @@ func (rd *Reader) Trim(idle bool) bool {
 	}
 	var size int
 	switch {
+	case idle && used == 0:
+		rd.buf, rd.r, rd.w = nil, 0, 0
+		return true
 	case idle:
 		size = used
 	case len(rd.buf) > resizeThreshold && len(rd.buf)/2 > peak:

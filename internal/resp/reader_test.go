@@ -315,8 +315,10 @@ func TestReaderTrim(t *testing.T) {
 		trimmed bool
 		maxCap  int
 	}{
-		{"fresh buffer", "", true, false, minReadSpace},
-		{"idle after a big request", big, true, true, minReadSpace},
+		{"fresh buffer, busy", "", false, false, minReadSpace},
+		{"fresh buffer, idle: given back", "", true, true, 0},
+		{"idle after a big request: given back", big, true, true, 0},
+		{"idle with a partial header keeps the initial size", big[:10], true, false, minReadSpace},
 		{"busy right after a big request keeps room", big, false, false, 1 << 30},
 		{"idle with half a request keeps it", big[:100000], true, true, 100000 + minReadSpace},
 	}
@@ -347,6 +349,15 @@ func TestReaderTrim(t *testing.T) {
 	rd.Trim(false)
 	if !rd.Trim(false) || rd.Cap() > minReadSpace {
 		t.Fatalf("busy buffer not trimmed on the next pass: cap %d", rd.Cap())
+	}
+	// A buffer given back is allocated again by the next read.
+	rd.Trim(true)
+	if rd.Cap() != 0 {
+		t.Fatalf("idle empty buffer kept %d bytes", rd.Cap())
+	}
+	rd.Feed([]byte("*1\r\n$4\r\nPING\r\n"))
+	if err := rd.Next(); err != nil || string(rd.Args[0]) != "PING" || rd.Cap() != minReadSpace {
+		t.Fatalf("after giving the buffer back: %v, cap %d", err, rd.Cap())
 	}
 	// The rest of a request still parses after a trim.
 	rd.Feed([]byte(big[:1000]))

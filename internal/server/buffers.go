@@ -12,8 +12,10 @@ import (
 // second per client, as Redis's client cron does:
 //
 //   - the query buffer gives back its free room when the client has been
-//     idle for more than 2 s, or when it is over 32 KB and more than twice
-//     the most it held in the last second (resp.Reader.Trim has the rules);
+//     idle for more than 2 s (all of it when it holds nothing, as Redis
+//     frees an idle client's query buffer), or when it is over 32 KB and
+//     more than twice the most it held in the last second
+//     (resp.Reader.Trim has the rules);
 //   - the reply buffers shrink when the most a batch's replies took in the
 //     last 5 s is under half their size, to that peak (at least 1 KB),
 //     counted in INFO's reply_buffer_shrinks; a batch that outgrows them
@@ -69,14 +71,16 @@ func (s *Server) resizeBuffers(now time.Time) {
 			// The event loop's sweep trims these.
 		case cl.blocked:
 			cl.trimQuery(now)
-		case cl.qbufCap > minQueryBuffer && cl.mode != modeDetached && !cl.trimReq.Load():
+		case (cl.qbufCap > minQueryBuffer || cl.qbufCap > 0 && now.Sub(cl.lastIO) > queryIdleTrim) &&
+			cl.mode != modeDetached && !cl.trimReq.Load():
 			cl.trimReq.Store(true)
 			cl.conn.SetReadDeadline(time.Unix(1, 0))
 		}
 	}
 }
 
-// minQueryBuffer is a reader's initial size: no trim goes below it.
+// minQueryBuffer is a reader's initial size: only an idle trim of an
+// empty buffer goes below it (to nothing).
 const minQueryBuffer = 16 * 1024
 
 // resizeReply shrinks an idle client's reply buffers to its recent peak

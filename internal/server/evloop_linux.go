@@ -411,7 +411,7 @@ func (l *eventLoop) trimSweep(now time.Time) {
 	s := l.s
 	s.mu.Lock()
 	for _, c := range l.byFD {
-		if c != nil && c.qbufCap > minQueryBuffer {
+		if c != nil && c.qbufCap > 0 {
 			c.trimQuery(now)
 		}
 	}
