@@ -214,9 +214,9 @@ func (m *Manager) flushStreams() {
 	}
 }
 
-// afterCommands is the server's AfterCommands hook: the round's stream
+// AfterRound implements server.RoundObserver: the round's stream
 // goes out once, not once per command.
-func (m *Manager) afterCommands() {
+func (m *Manager) AfterRound() {
 	if m.flushDue.Load() && m.flushDue.Swap(false) {
 		m.flushStreams()
 	}
