@@ -81,7 +81,7 @@ func newInst(t testing.TB, fsys *CrashFS, mod func(c *config.Config)) (*inst, er
 	// Wired as internal/app wires an instance, without replication.
 	in.barriers = []func(){in.a.Barrier}
 	srv.Engine().Sinks = append(srv.Engine().Sinks, in.a)
-	srv.Engine().FlushHook = pm.AfterFlush
+	srv.Engine().Flushes = pm
 	pm.SetAOF(in.a)
 	srv.SetInfoSection("persistence", pm.Info)
 	srv.Wire(server.Parts{

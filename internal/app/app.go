@@ -213,9 +213,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 	// before the AOF's barrier holds the replies for its write and fsync.
 	eng.Sinks = append(eng.Sinks, rm, am)
 	// WAIT's target: the replication offset after a client's writes.
-	eng.ReplOffset = rm.ReplOffset
+	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.
-	eng.FlushHook = pm.AfterFlush
+	eng.Flushes = pm
 
 	// Every RDB (dump.rdb, a full sync's, an AOF base) carries the
 	// replication AUX fields; a BGSAVE can serve full syncs; INFO

@@ -228,12 +228,7 @@ func New(opts Options) *Server {
 	}
 	s.defaultBind = opts.DefaultBind
 	s.configFile = opts.ConfigFile
-	s.eng.AuthRequired = func() bool { return s.set.RequirePass != "" }
-	s.eng.Protected = s.protectedRefusal
-	s.eng.Gate = s.gate
-	s.eng.Monitor = s.feedMonitors
-	s.eng.Slow = s.recordSlow
-	s.eng.Warn = s.log.Warningf
+	s.eng.Host = (*engineHost)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built

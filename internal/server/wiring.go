@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"github.com/tandemdb/tandem/internal/command"
 )
 
@@ -151,3 +153,30 @@ func (s *Server) pseudoClients() []PseudoClient {
 	}
 	return s.parts.Repl.PseudoClients()
 }
+
+// engineHost is the server as its engine's command.Host (srv.mu held): a
+// conversion of *Server, so the engine's calls cost an interface call and
+// no allocation, and the Server's own method set stays free of them.
+type engineHost Server
+
+var _ command.Host = (*engineHost)(nil)
+
+func (h *engineHost) AuthRequired() bool { return h.set.RequirePass != "" }
+
+func (h *engineHost) Protected(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	return (*Server)(h).protectedRefusal(sess, spec, args)
+}
+
+func (h *engineHost) Gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	return (*Server)(h).gate(sess, spec, args)
+}
+
+func (h *engineHost) Monitor(sess *command.Session, spec *command.Spec, args [][]byte) {
+	(*Server)(h).feedMonitors(sess, spec, args)
+}
+
+func (h *engineHost) Slow(sess *command.Session, spec *command.Spec, args [][]byte, d time.Duration) {
+	(*Server)(h).recordSlow(sess, spec, args, d)
+}
+
+func (h *engineHost) Warnf(format string, args ...any) { h.log.Warningf(format, args...) }
