@@ -197,7 +197,7 @@ func (a *Manager) spawn(fn func()) {
 // closed): a running rewrite is killed, what is pending is written, the
 // file fsynced and closed, and Close returns when every goroutine the
 // manager started has ended. The binary's shutdown gets here after
-// BeforeShutdown flushed and fsynced the file; an embedding program's
+// PrepareShutdown flushed and fsynced the file; an embedding program's
 // Close and a start-up that failed get here as well, so that no file or
 // goroutine outlives the server.
 func (a *Manager) Close() {
