@@ -216,7 +216,7 @@ func TestWriteErrorsRefuseWritesUntilSolved(t *testing.T) {
 		t.Fatal("aof_last_write_status should be err")
 	}
 	fail.Store(false)
-	in.locked(func() { in.a.cron() })
+	in.locked(func() { in.a.Cron() })
 	if r := c.do("SET", "c", "3"); r != "+OK\r\n" {
 		t.Fatalf("after the error is solved: %q", r)
 	}

@@ -24,8 +24,8 @@ import (
 )
 
 // inst is an in-process server with persistence and the AOF over a
-// CrashFS. Commands run as a client's batch does: under the lock, then the
-// BeforeReply hooks, then (lock released) the ReplyBarrier.
+// CrashFS. Commands run as a client's batch does: under the lock, then
+// (lock released) the reply barriers.
 type inst struct {
 	t    testing.TB
 	fs   *CrashFS
@@ -40,6 +40,9 @@ type inst struct {
 	loaded persist.LoadResult
 	// dead: the instance was crashed (its lock is held for good).
 	dead atomic.Bool
+	// barriers run before a batch's reply is returned: the AOF's, and
+	// any a test adds after it.
+	barriers []func()
 }
 
 const testDir = "/data"
@@ -75,6 +78,20 @@ func newInst(t testing.TB, fsys *CrashFS, mod func(c *config.Config)) (*inst, er
 		in.exits.Store(code, true)
 		runtime.Goexit()
 	}})
+	// Wired as internal/app wires an instance, without replication.
+	in.barriers = []func(){in.a.Barrier}
+	srv.Engine().Sinks = append(srv.Engine().Sinks, in.a)
+	srv.Engine().Flushes = pm
+	pm.SetAOF(in.a)
+	srv.SetInfoSection("persistence", pm.Info)
+	srv.Wire(server.Parts{
+		Cron:     []server.CronJob{pm, in.a},
+		Gates:    []server.Gate{pm, in.a},
+		Barriers: []server.ReplyBarrier{in.a},
+		Shutdown: []server.ShutdownPreparer{in.a, pm},
+		Debug:    []server.DebugProvider{pm},
+		LastSave: pm,
+	})
 	ensureCollectionCommands(srv.Engine())
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -131,11 +148,8 @@ func (c *client) doBatch(cmds ...[][]byte) string {
 		for _, argv := range cmds {
 			in.srv.Engine().Call(&c.sess, argv)
 		}
-		for _, fn := range in.srv.BeforeReply {
-			fn()
-		}
 	}()
-	for _, fn := range in.srv.ReplyBarrier {
+	for _, fn := range in.barriers {
 		fn()
 	}
 	return string(c.sess.W.Buf)
@@ -151,7 +165,7 @@ func (in *inst) locked(fn func()) {
 // info returns the AOF INFO fields.
 func (in *inst) info() map[string]string {
 	var b strings.Builder
-	in.locked(func() { in.a.info(&b) })
+	in.locked(func() { in.a.InfoAOF(&b) })
 	out := map[string]string{}
 	for _, l := range strings.Split(b.String(), "\r\n") {
 		if k, v, ok := strings.Cut(l, ":"); ok {

@@ -27,9 +27,9 @@ func strerror(err error) string {
 	return err.Error()
 }
 
-// info writes the AOF lines of INFO persistence (lock held), in Redis
+// InfoAOF implements persist.AOFInfo: it writes the AOF lines of INFO persistence (lock held), in Redis
 // 7.0's order; the size fields appear only while appendonly is yes.
-func (a *Manager) info(b *strings.Builder) {
+func (a *Manager) InfoAOF(b *strings.Builder) {
 	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
 	b01 := func(v bool) int {
 		if v {

@@ -145,11 +145,12 @@ type Manager struct {
 	rewriteHook func(stage string)
 }
 
-// New attaches the AOF to a server: the BGREWRITEAOF command, the
-// propagation sink, the write-before-reply and durability hooks, the cron,
-// the MISCONF gate, INFO persistence, the shutdown flush and the
-// CONFIG SET appendonly/appendfsync hooks. Nothing is opened until
-// LoadAtStartup (or CONFIG SET appendonly yes).
+// New builds the AOF for a server and registers the BGREWRITEAOF command
+// and the CONFIG SET appendonly/appendfsync hooks. internal/app wires the
+// rest: the propagation sink (Propagate), the write-before-reply barrier
+// (Barrier), the cron, the MISCONF gate, INFO persistence (InfoAOF), the
+// shutdown flush (PrepareShutdown) and AfterFullSync. Nothing is opened
+// until LoadAtStartup (or CONFIG SET appendonly yes).
 func New(opts Options) *Manager {
 	a := &Manager{
 		srv: opts.Server, ks: opts.Server.Keyspace(), eng: opts.Server.Engine(),
@@ -172,21 +173,8 @@ func New(opts Options) *Manager {
 	a.policy.Store(int32(a.cfg.AppendFsync))
 	a.lastFsync.Store(time.Now().UnixNano())
 
-	a.eng.Sinks = append(a.eng.Sinks, a)
 	a.eng.Table.Add(&command.Spec{Name: "bgrewriteaof", Arity: 1, Flags: command.Admin | command.NoScript,
 		Handler: a.bgrewriteaofCmd, Group: "server", Summary: "Asynchronously rewrites the append-only file to disk.", Since: "1.0.0"})
-	a.srv.ReplyBarrier = append(a.srv.ReplyBarrier, a.Barrier)
-	a.srv.OnCron = append(a.srv.OnCron, a.cron)
-	a.srv.Gates = append(a.srv.Gates, a.gate)
-	a.pm.InfoExtra = append(a.pm.InfoExtra, a.info)
-	prev := a.srv.BeforeShutdown
-	a.srv.BeforeShutdown = func(save int) error {
-		a.beforeShutdown()
-		if prev != nil {
-			return prev(save)
-		}
-		return nil
-	}
 	a.cfg.OnChange("appendonly", a.appendonlyChanged)
 	a.cfg.OnChange("appendfsync", func(c *config.Config) error {
 		a.policy.Store(int32(c.AppendFsync))
@@ -209,7 +197,7 @@ func (a *Manager) spawn(fn func()) {
 // closed): a running rewrite is killed, what is pending is written, the
 // file fsynced and closed, and Close returns when every goroutine the
 // manager started has ended. The binary's shutdown gets here after
-// BeforeShutdown flushed and fsynced the file; an embedding program's
+// PrepareShutdown flushed and fsynced the file; an embedding program's
 // Close and a start-up that failed get here as well, so that no file or
 // goroutine outlives the server.
 func (a *Manager) Close() {
@@ -307,11 +295,11 @@ func (a *Manager) appendRaw(b ...[]byte) {
 	a.bufMu.Unlock()
 }
 
-// cron runs with the server cycle (lock held): pending writes (those made
+// Cron implements server.CronJob: it runs with the server cycle (lock held): pending writes (those made
 // outside client batches: the replication stream, expiry DELs, postponed
 // ones), the everysec fsync when a second passed (even when idle), the
 // replication mark, scheduled and automatic rewrites.
-func (a *Manager) cron() {
+func (a *Manager) Cron() {
 	a.holdFsync.Store(a.cfg.NoAppendFsyncOnRewrite && a.ks.Running() != nil)
 	if a.cur != nil {
 		a.markRepl()
@@ -400,9 +388,9 @@ func (a *Manager) lastError() error {
 	return nil
 }
 
-// gate refuses writes (and PING, as Redis does) while the AOF cannot be
+// Gate implements server.Gate: it refuses writes (and PING, as Redis does) while the AOF cannot be
 // written: -MISCONF until a write succeeds again.
-func (a *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) string {
+func (a *Manager) Gate(s *command.Session, spec *command.Spec, args [][]byte) string {
 	if a.state == stateOff || s.Flags&command.FlagMaster != 0 {
 		return ""
 	}
@@ -414,6 +402,13 @@ func (a *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) st
 		return ""
 	}
 	return "MISCONF Errors writing to the AOF file: " + strerror(err)
+}
+
+// PrepareShutdown implements server.ShutdownPreparer: beforeShutdown,
+// whatever SHUTDOWN's save choice (which is the RDB's business).
+func (a *Manager) PrepareShutdown(save int) error {
+	a.beforeShutdown()
+	return nil
 }
 
 // beforeShutdown is what SHUTDOWN does for the AOF (lock held): stop a

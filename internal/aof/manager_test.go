@@ -3,6 +3,7 @@ package aof
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,7 +51,7 @@ func TestWritesAreInTheFileBeforeTheReply(t *testing.T) {
 	c := in.client()
 	var seen []byte
 	// A hook after the AOF's barrier sees what the socket write would.
-	in.srv.ReplyBarrier = append(in.srv.ReplyBarrier, func() { seen = in.incrBytes() })
+	in.barriers = append(in.barriers, func() { seen = in.incrBytes() })
 	c.do("SET", "k", "v", "EX", "100")
 	if !bytes.Contains(seen, []byte("PXAT")) || !bytes.HasPrefix(seen, cmd("SELECT", "0")) {
 		t.Fatalf("file when the reply was released: %q", seen)
@@ -187,9 +188,9 @@ func TestReplicationStateSurvivesARestart(t *testing.T) {
 			off.Store(100)
 			replID := strings.Repeat("ab", 20)
 			fakeRepl := func(p *persist.Manager) {
-				p.ReplAux = func() []persist.Aux {
+				p.SetReplication(fakeAux(func() []persist.Aux {
 					return []persist.Aux{{Key: "repl-stream-db", Value: "3"}, {Key: "repl-id", Value: replID}, {Key: "repl-offset", Value: fmt.Sprint(off.Load())}}
-				}
+				}))
 			}
 			fakeRepl(in.pm)
 			c := in.client()
@@ -199,7 +200,7 @@ func TestReplicationStateSurvivesARestart(t *testing.T) {
 			in.waitRewrite()
 			c.do("SET", "b", "2")
 			off.Store(160)
-			in.locked(func() { in.a.cron() })
+			in.locked(func() { in.a.Cron() })
 			c.do("SET", "c", "3")
 			off.Store(190)
 
@@ -224,3 +225,9 @@ func TestReplicationStateSurvivesARestart(t *testing.T) {
 		})
 	}
 }
+
+// fakeAux is a persist.Replication that only gives AUX fields.
+type fakeAux func() []persist.Aux
+
+func (f fakeAux) RDBAux() []persist.Aux                       { return f() }
+func (f fakeAux) BgsaveInstant() func(*os.File, int64, error) { return nil }

@@ -15,7 +15,7 @@ const markPrefix = "#tandem-repl:"
 // currentMark renders the replication state the RDB AUX fields would carry
 // now (lock held), or "" when there is none (a master without replicas).
 func (a *Manager) currentMark() string {
-	if a.pm == nil || a.pm.ReplAux == nil {
+	if a.pm == nil {
 		return ""
 	}
 	var id, off, db string

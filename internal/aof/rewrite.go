@@ -203,9 +203,6 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 // replication with PSYNC after a restart (see doc.go).
 func (a *Manager) baseAux() []persist.Aux {
 	aux := a.pm.AuxFields(true)
-	if a.pm.ReplAux == nil {
-		return aux
-	}
 	repl := a.pm.ReplAux()
 	if len(repl) == 0 {
 		return aux

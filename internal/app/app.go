@@ -137,7 +137,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
-	rm.AfterFullSync = append(rm.AfterFullSync, am.AfterFullSync)
+	wire(srv, pm, rm, am)
 	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
 		if err != nil {
@@ -200,6 +200,64 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	return inst, nil
 }
 
+// wire connects the parts of an instance, once, before the server starts:
+// the only place where they meet. Each part implements the small
+// interfaces of the package that calls it (server.Gate, persist.AOFInfo,
+// repl.FullSyncObserver, …); the order of every list below is behaviour,
+// and the comment beside it says why.
+func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager) {
+	eng := srv.Engine()
+	// A write goes out to the replication stream first, then into the
+	// AOF's buffer: both see every command in the same order, and the
+	// round's end (server.endRound) sends the stream to the replicas
+	// before the AOF's barrier holds the replies for its write and fsync.
+	eng.Sinks = append(eng.Sinks, rm, am)
+	// WAIT's target: the replication offset after a client's writes.
+	eng.Offsets = rm
+	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.
+	eng.Flushes = pm
+
+	// Every RDB (dump.rdb, a full sync's, an AOF base) carries the
+	// replication AUX fields; a BGSAVE can serve full syncs; INFO
+	// persistence ends with the AOF's fields.
+	pm.SetReplication(rm)
+	pm.SetAOF(am)
+	// A replica's AOF rewrites itself after a full sync (the dataset
+	// changed without one propagated command).
+	rm.OnFullSync(am)
+
+	srv.SetInfoSection("persistence", pm.Info)
+	srv.SetInfoSection("replication", rm.Info)
+	srv.Wire(server.Parts{
+		// Every tick, after the server's own work: save points first, then
+		// replication (pings, timeouts, ACKs), then the AOF (pending
+		// writes and the everysec fsync, rewrites) last, so that its
+		// write takes whatever was propagated earlier in the tick.
+		Cron: []server.CronJob{pm, rm, am},
+		// After the server's own refusals (shutting down, LOADING), the
+		// first that refuses wins, in the order they always ran: the RDB's
+		// MISCONF (a failed BGSAVE), then replication's (READONLY,
+		// NOREPLICAS, MASTERDOWN, …), then the AOF's MISCONF (a failed
+		// write). A client's error text depends on it when several apply.
+		Gates: []server.Gate{pm, rm, am},
+		// After a round of commands: replication sends the round's stream
+		// to the replicas, then the AOF's barrier writes (and under
+		// appendfsync always fsyncs) before any reply leaves.
+		Round:    []server.RoundObserver{rm},
+		Barriers: []server.ReplyBarrier{am},
+		// A shutdown flushes and fsyncs the AOF (killing a rewrite) before
+		// the RDB is saved, so that a failed save refusing the shutdown
+		// still leaves the AOF complete.
+		Shutdown: []server.ShutdownPreparer{am, pm},
+		// DEBUG subcommands have distinct names; replication's are asked
+		// first, as they were.
+		Debug:      []server.DebugProvider{rm, pm},
+		Disconnect: []server.DisconnectObserver{rm},
+		Repl:       rm,
+		LastSave:   pm,
+	})
+}
+
 func portOf(addr string) int {
 	i := strings.LastIndexByte(addr, ':')
 	var p int
@@ -223,7 +281,7 @@ func banner(port int) string {
 // what the binary does on SIGTERM and SIGINT and what the embedding API's
 // Close does:
 //
-//  1. with the lock held, the BeforeShutdown hooks run: a running AOF
+//  1. with the lock held, the shutdown preparers run (see wire): a running AOF
 //     rewrite and BGSAVE are killed, the AOF buffer is written and
 //     fsynced, and the RDB is saved when save points are configured (a
 //     failed save is logged and returned; the instance stops anyway, as
@@ -247,10 +305,8 @@ func (inst *Instance) shutdown() error {
 	inst.Server.Lock()
 	prepared := inst.Server.Stopping()
 	if !prepared {
-		if inst.Server.BeforeShutdown != nil {
-			if err = inst.Server.BeforeShutdown(-1); err != nil {
-				inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
-			}
+		if err = inst.Server.PrepareShutdown(-1); err != nil {
+			inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
 		}
 		inst.Server.MarkStopping()
 	}

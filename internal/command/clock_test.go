@@ -15,7 +15,7 @@ func TestChainClock(t *testing.T) {
 	ks := keyspace.New(1)
 	e := NewEngine(ks)
 	var took []time.Duration
-	e.Slow = func(_ *Session, _ *Spec, _ [][]byte, d time.Duration) { took = append(took, d) }
+	e.Host = &testHost{slow: func(d time.Duration) { took = append(took, d) }}
 	s := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
 	get := [][]byte{[]byte("GET"), []byte("k")}
 	const gap = 30 * time.Millisecond
@@ -47,4 +47,23 @@ func TestChainClock(t *testing.T) {
 		}
 	}
 	e.ChainClock(false)
+}
+
+// testHost is a Host that records what a test asks for.
+type testHost struct {
+	NopHost
+	slow func(d time.Duration)
+	warn func(format string, args ...any)
+}
+
+func (h *testHost) Slow(_ *Session, _ *Spec, _ [][]byte, d time.Duration) {
+	if h.slow != nil {
+		h.slow(d)
+	}
+}
+
+func (h *testHost) Warnf(format string, args ...any) {
+	if h.warn != nil {
+		h.warn(format, args...)
+	}
 }

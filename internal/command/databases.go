@@ -234,8 +234,8 @@ func flushCmd(all bool) Handler {
 			c.DB.Flush()
 		}
 		c.ForcePropagate()
-		if c.E.FlushHook != nil {
-			c.E.FlushHook(all)
+		if c.E.Flushes != nil {
+			c.E.Flushes.AfterFlush(all)
 		}
 		c.W.OK()
 	}

@@ -10,39 +10,71 @@ import (
 	"github.com/tandemdb/tandem/internal/types"
 )
 
-// Gate lets the server refuse a command for reasons the engine does not
-// know about (read-only replica, stale master link, loading, paused
-// clients, min-replicas-to-write, failed saves). It returns the error reply
-// text, or "" to let the command run.
-type Gate func(s *Session, spec *Spec, args [][]byte) string
+// Host is what the engine asks of the server that runs it, every call
+// with the server lock held. internal/server implements it; a bare engine
+// (unit tests) has NopHost, which refuses and records nothing.
+type Host interface {
+	// AuthRequired reports whether clients must authenticate first.
+	AuthRequired() bool
+	// Protected answers the refusal of a Protected command (DEBUG,
+	// MODULE) for s, or "" to let it run. It is asked before
+	// authentication and before MULTI queues the command, as in Redis.
+	Protected(s *Session, spec *Spec, args [][]byte) string
+	// Gate lets the server refuse a command for reasons the engine does
+	// not know about (read-only replica, stale master link, loading,
+	// min-replicas-to-write, failed saves). It returns the error reply
+	// text, or "" to let the command run; EXEC asks it for every queued
+	// command.
+	Gate(s *Session, spec *Spec, args [][]byte) string
+	// Monitor is shown every top-level command that MONITOR may see.
+	// spec is the command run, whatever name the client called it by
+	// (rename-command), so that secrets can be found and hidden.
+	Monitor(s *Session, spec *Spec, args [][]byte)
+	// Slow is told how long each command took (SLOWLOG), with spec as for
+	// Monitor.
+	Slow(s *Session, spec *Spec, args [][]byte, d time.Duration)
+	// Warnf logs a warning the engine raises itself: a handler that
+	// panicked, with its stack.
+	Warnf(format string, args ...any)
+}
+
+// NopHost is a Host that refuses nothing, needs no authentication and
+// records nothing (an engine without a server, in tests).
+type NopHost struct{}
+
+func (NopHost) AuthRequired() bool                            { return false }
+func (NopHost) Protected(*Session, *Spec, [][]byte) string    { return "" }
+func (NopHost) Gate(*Session, *Spec, [][]byte) string         { return "" }
+func (NopHost) Monitor(*Session, *Spec, [][]byte)             {}
+func (NopHost) Slow(*Session, *Spec, [][]byte, time.Duration) {}
+func (NopHost) Warnf(string, ...any)                          {}
+
+// ReplOffsetter reports the replication offset after propagation, so a
+// client's WAIT knows which offset its writes reached (replication).
+type ReplOffsetter interface {
+	ReplOffset() int64
+}
+
+// FlushObserver is told of FLUSHALL (all) and FLUSHDB after the data is
+// gone: on FLUSHALL persistence kills a BGSAVE whose image is stale and,
+// with save points, saves the empty dataset, as Redis does.
+type FlushObserver interface {
+	AfterFlush(all bool)
+}
 
 // Engine executes commands against the keyspace.
 type Engine struct {
 	KS    *keyspace.Keyspace
 	Table *Table
+	// Sinks receive every propagated command, in this order (the
+	// replication stream, then the AOF: see internal/app).
 	Sinks []Propagator
-	Gate  Gate
-	// Protected, when set, answers the refusal of a Protected command
-	// (DEBUG, MODULE) for s, or "" to let it run. It is asked before
-	// authentication and before MULTI queues the command, as in Redis.
-	Protected func(s *Session, spec *Spec, args [][]byte) string
-	// AuthRequired reports whether clients must authenticate first.
-	AuthRequired func() bool
-	// Monitor is shown every top-level command that MONITOR may see.
-	// spec is the command run, whatever name the client called it by
-	// (rename-command), so that secrets can be found and hidden.
-	Monitor func(s *Session, spec *Spec, args [][]byte)
-	// Slow is told how long each command took (SLOWLOG), with spec as
-	// for Monitor.
-	Slow func(s *Session, spec *Spec, args [][]byte, d time.Duration)
-	// ReplOffset returns the replication offset after propagation, so a
-	// client's WAIT knows which offset its writes reached.
-	ReplOffset func() int64
-	// FlushHook, when set, is called by FLUSHALL (all) and FLUSHDB after
-	// the data is gone: on FLUSHALL persistence kills a BGSAVE whose image
-	// is stale and, with save points, saves the empty dataset, as Redis
-	// does.
-	FlushHook func(all bool)
+	// Host is the server running the engine (never nil: NopHost by
+	// default).
+	Host Host
+	// Offsets and Flushes are nil when no part wants them.
+	Offsets ReplOffsetter
+	Flushes FlushObserver
 
 	// Limits are the encoding thresholds (hash-max-listpack-*, set-max-
 	// intset-entries, zset-max-listpack-*, list-max-listpack-size) that new
@@ -54,10 +86,6 @@ type Engine struct {
 	// process keep their own.
 	Limits        types.Limits
 	MaxStringSize int64
-
-	// Warn, when set, logs a warning the engine raises itself: a handler
-	// that panicked, with its stack.
-	Warn func(format string, args ...any)
 
 	now   int64
 	depth int
@@ -102,18 +130,17 @@ type watchKey struct {
 // The server adds its own commands to e.Table.
 func NewEngine(ks *keyspace.Keyspace) *Engine {
 	e := &Engine{
-		KS:           ks,
-		Table:        NewTable(),
-		watchers:     map[watchKey][]*Session{},
-		blocked:      map[watchKey][]*Session{},
-		readySet:     map[watchKey]bool{},
-		AuthRequired: func() bool { return false },
-		Limits:       types.DefaultLimits(),
+		KS:       ks,
+		Table:    NewTable(),
+		watchers: map[watchKey][]*Session{},
+		blocked:  map[watchKey][]*Session{},
+		readySet: map[watchKey]bool{},
+		Host:     NopHost{},
+		Limits:   types.DefaultLimits(),
 		// Redis's default proto-max-bulk-len.
 		MaxStringSize: 512 << 20,
 	}
-	ks.Hooks.Modified = e.keyModified
-	ks.Hooks.Expired = e.keyExpired
+	ks.Observer = (*keyObserver)(e)
 	e.now = ks.Now()
 	registerAll(e.Table)
 	return e
@@ -170,14 +197,14 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		e.rejectCmd(s, spec, msg)
 		return
 	}
-	if spec.Flags&Protected != 0 && e.Protected != nil {
-		if msg := e.Protected(s, spec, args); msg != "" {
+	if spec.Flags&Protected != 0 {
+		if msg := e.Host.Protected(s, spec, args); msg != "" {
 			spec.Rejected++
 			e.rejectCmd(s, spec, msg)
 			return
 		}
 	}
-	if !s.Authed && spec.Flags&NoAuth == 0 && e.AuthRequired() {
+	if !s.Authed && spec.Flags&NoAuth == 0 && e.Host.AuthRequired() {
 		spec.Rejected++
 		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
 		return
@@ -188,12 +215,10 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", s.LastCmd))
 		return
 	}
-	if e.Gate != nil {
-		if msg := e.Gate(s, spec, args); msg != "" {
-			spec.Rejected++
-			e.rejectCmd(s, spec, msg)
-			return
-		}
+	if msg := e.Host.Gate(s, spec, args); msg != "" {
+		spec.Rejected++
+		e.rejectCmd(s, spec, msg)
+		return
 	}
 	if s.InMulti() && !runsInsideMulti(spec.Name) {
 		if spec.Flags&NoMulti != 0 {
@@ -228,8 +253,8 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	}
 	wrote := len(e.unit) > 0
 	e.afterTopLevel()
-	if wrote && e.ReplOffset != nil {
-		s.WOff = e.ReplOffset()
+	if wrote && e.Offsets != nil {
+		s.WOff = e.Offsets.ReplOffset()
 	}
 }
 
@@ -243,8 +268,8 @@ func (e *Engine) lookup(s *Session, name []byte) *Spec {
 }
 
 func (e *Engine) feedMonitor(s *Session, spec *Spec, args [][]byte) {
-	if e.Monitor != nil && spec.Flags&(Admin|SkipMonitor) == 0 {
-		e.Monitor(s, spec, args)
+	if spec.Flags&(Admin|SkipMonitor) == 0 {
+		e.Host.Monitor(s, spec, args)
 	}
 }
 
@@ -370,9 +395,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 		e.chainEnd, e.chainOK, e.chainTick = end, e.chain, e.KS.Ticks
 	}
 	spec.Usec += took.Microseconds()
-	if e.Slow != nil {
-		e.Slow(s, spec, args, took)
-	}
+	e.Host.Slow(s, spec, args, took)
 	e.TotalCommands++
 	if c.failed {
 		spec.Failed++
@@ -428,10 +451,8 @@ func (e *Engine) handlerPanicked(c *Ctx, mark int, r any) {
 	c.block = nil
 	c.noProp = true
 	c.rewritten = nil
-	if e.Warn != nil {
-		e.Warn("Command '%s' panicked (%d args; any partial change it made is not propagated): %v\n%s",
-			c.Spec.Name, len(c.Args), r, debug.Stack())
-	}
+	e.Host.Warnf("Command '%s' panicked (%d args; any partial change it made is not propagated): %v\n%s",
+		c.Spec.Name, len(c.Args), r, debug.Stack())
 	c.Error(fmt.Sprintf("ERR internal error in '%s' command, see the server log", c.Spec.Name))
 }
 
@@ -447,6 +468,14 @@ func (e *Engine) afterTopLevel() {
 
 // keyModified invalidates WATCHes on the key and marks clients blocked on
 // it as ready to be served.
+// keyObserver is the engine as its keyspace's Observer: a conversion, so
+// that the keyspace's calls cost an interface call and Engine's exported
+// methods stay free of them.
+type keyObserver Engine
+
+func (o *keyObserver) KeyModified(db *keyspace.DB, key []byte) { (*Engine)(o).keyModified(db, key) }
+func (o *keyObserver) KeyExpired(db *keyspace.DB, key string)  { (*Engine)(o).keyExpired(db, key) }
+
 func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 	if len(e.watchers) > 0 {
 		wk := watchKey{db.ID, string(key)}

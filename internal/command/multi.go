@@ -53,13 +53,11 @@ func execCmd(c *Ctx) {
 	// (Redis tests each reason over all the commands in turn; here the
 	// first refused command's reason is given. Both agree whenever one
 	// reason applies.)
-	if c.E.Gate != nil {
-		for _, q := range s.multi {
-			if msg := c.E.Gate(s, q.spec, q.args); msg != "" {
-				c.E.discard(s)
-				c.Error(execAbortMsg(msg))
-				return
-			}
+	for _, q := range s.multi {
+		if msg := c.E.Host.Gate(s, q.spec, q.args); msg != "" {
+			c.E.discard(s)
+			c.Error(execAbortMsg(msg))
+			return
 		}
 	}
 	if c.E.watchedKeyExpired(s, c.Now()) {

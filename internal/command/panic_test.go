@@ -38,7 +38,7 @@ func TestHandlerPanicLeavesEngineWorking(t *testing.T) {
 	sink := &recordSink{}
 	e.Sinks = []Propagator{sink}
 	var warned []string
-	e.Warn = func(format string, args ...any) { warned = append(warned, fmt.Sprintf(format, args...)) }
+	e.Host = &testHost{warn: func(format string, args ...any) { warned = append(warned, fmt.Sprintf(format, args...)) }}
 	e.Table.Add(&Spec{Name: "boom", Arity: -1, Handler: func(c *Ctx) {
 		c.DB.SetString([]byte("half"), []byte("done"), false) // a change made before the bug
 		c.W.Array(3)                                          // a reply begun
@@ -180,7 +180,6 @@ func TestSinkPanicDoesNotRepeatUnit(t *testing.T) {
 // it is not affected.
 func TestHandlerPanicWhileServingBlocked(t *testing.T) {
 	e := NewEngine(keyspace.New(1))
-	e.Warn = func(string, ...any) {}
 	e.Table.Add(&Spec{Name: "bboom", Arity: 2, Handler: func(c *Ctx) {
 		if _, rerun := c.readyKey(); !rerun {
 			c.Block([][]byte{c.Args[1]}, 0, func(w *resp.Writer) { w.Null() })

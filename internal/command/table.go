@@ -51,7 +51,7 @@ const (
 	// TouchesArbitraryKeys commands never wrap their expiry DELs in MULTI.
 	TouchesArbitraryKeys
 	// Protected commands (DEBUG, MODULE) run only where their enable-*-
-	// command setting allows: Engine.Protected decides, right after the
+	// command setting allows: Host.Protected decides, right after the
 	// arity checks, as Redis's CMD_PROTECTED.
 	Protected
 )

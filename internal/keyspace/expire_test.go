@@ -23,7 +23,7 @@ func TestExpireModes(t *testing.T) {
 				ks.SetNow(func() int64 { return 1000 })
 				ks.SetExpireMode(tc.mode)
 				expired := 0
-				ks.Hooks.Expired = func(*DB, string) { expired++ }
+				ks.Observer = expiryCounter{&expired}
 				db := ks.DBs[0]
 				db.SetString([]byte("k"), []byte("v"), false)
 				db.SetExpire([]byte("k"), 999)
@@ -58,3 +58,9 @@ func TestExpireModes(t *testing.T) {
 		})
 	}
 }
+
+// expiryCounter is an Observer counting expired keys.
+type expiryCounter struct{ n *int }
+
+func (c expiryCounter) KeyModified(*DB, []byte) {}
+func (c expiryCounter) KeyExpired(*DB, string)  { *c.n++ }

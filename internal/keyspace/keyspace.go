@@ -1,6 +1,6 @@
 // Package keyspace holds Tandem's databases: keys, values, millisecond
-// expiry (lazy on access and active in the background), and the hooks the
-// rest of the server needs when a key changes (WATCH, blocked clients,
+// expiry (lazy on access and active in the background), and the Observer
+// the rest of the server needs when a key changes (WATCH, blocked clients,
 // propagation of expiries) and when a snapshot is running.
 //
 // Locking: a Keyspace is not safe for concurrent use. The server serializes
@@ -57,21 +57,23 @@ func (e *Entry) Str() string {
 	return e.strv
 }
 
-// Hooks are called by the keyspace when something outside it must react.
-// Each may be nil.
-type Hooks struct {
-	// Modified is called after a key's value changed or the key was removed
-	// (WATCH invalidation, waking blocked clients).
-	Modified func(db *DB, key []byte)
-	// Expired is called after a key was deleted because its time passed, on
-	// a master only (propagate a DEL to replicas and the AOF).
-	Expired func(db *DB, key string)
+// Observer is told what the keyspace cannot handle itself; the command
+// engine implements it (and sets it when it is built).
+type Observer interface {
+	// KeyModified is called after a key's value changed or the key was
+	// removed (WATCH invalidation, waking blocked clients).
+	KeyModified(db *DB, key []byte)
+	// KeyExpired is called after a key was deleted because its time
+	// passed, on a master only (propagate a DEL to replicas and the AOF),
+	// before KeyModified.
+	KeyExpired(db *DB, key string)
 }
 
 // Keyspace is the set of databases plus the state shared by all of them.
 type Keyspace struct {
-	DBs   []*DB
-	Hooks Hooks
+	DBs []*DB
+	// Observer is told of modified and expired keys (nil: nobody).
+	Observer Observer
 	// Dirty counts changes since the last successful save (and lets the
 	// dispatcher tell whether a command wrote anything).
 	Dirty int64
@@ -183,11 +185,9 @@ func (db *DB) expireIfNeeded(e *node) bool {
 	key := e.key
 	db.delete([]byte(key))
 	db.ks.ExpiredKeys++
-	if h := db.ks.Hooks.Expired; h != nil {
-		h(db, key)
-	}
-	if h := db.ks.Hooks.Modified; h != nil {
-		h(db, []byte(key))
+	if o := db.ks.Observer; o != nil {
+		o.KeyExpired(db, key)
+		o.KeyModified(db, []byte(key))
 	}
 	return true
 }
@@ -306,12 +306,12 @@ func (db *DB) delete(key []byte) {
 	}
 }
 
-// Modified records that key changed: counts a change and runs the Modified
-// hook. Handlers call it after every successful write.
+// Modified records that key changed: counts a change and tells the
+// Observer. Handlers call it after every successful write.
 func (db *DB) Modified(key []byte) {
 	db.ks.Dirty++
-	if h := db.ks.Hooks.Modified; h != nil {
-		h(db, key)
+	if o := db.ks.Observer; o != nil {
+		o.KeyModified(db, key)
 	}
 }
 

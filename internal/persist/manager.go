@@ -46,43 +46,68 @@ type Manager struct {
 	// bg counts background saves' goroutines, for Close.
 	bg sync.WaitGroup
 
-	// InfoExtra writes the AOF part of INFO persistence once AOF exists.
-	InfoExtra []func(b *strings.Builder)
-	// ReplAux adds the replication AUX fields (repl-id, repl-offset,
-	// repl-stream-db) to every RDB, called at the snapshot instant.
-	ReplAux func() []Aux
-	// ShareBgsave, when set, is called at the snapshot instant of every
-	// background save (BGSAVE, BGSAVE SCHEDULE, save points), lock held,
-	// so replication can serve full syncs from it. The function it returns
-	// (nil: not interested) is called exactly once when that save ends,
-	// lock held: after a success with the finished RDB open for reading
-	// and its size (the callee owns the file and must close it; it stays
-	// readable whatever later saves do to dump.rdb), after a failure with
-	// nil, 0 and the error.
-	ShareBgsave func() func(f *os.File, size int64, err error)
+	// repl and aof are the parts persistence asks things of (wired by
+	// internal/app; nil when absent).
+	repl Replication
+	aof  AOFInfo
 }
 
-// NewManager attaches RDB persistence to srv.
+// Replication is what persistence asks of replication (lock held).
+type Replication interface {
+	// RDBAux returns the replication AUX fields (repl-id, repl-offset,
+	// repl-stream-db) every RDB carries, at the snapshot instant.
+	RDBAux() []Aux
+	// BgsaveInstant is called at the snapshot instant of every background
+	// save (BGSAVE, BGSAVE SCHEDULE, save points), so replication can
+	// serve full syncs from it. The function it returns (nil: not
+	// interested) is called exactly once when that save ends, lock held:
+	// after a success with the finished RDB open for reading and its size
+	// (the callee owns the file and must close it; it stays readable
+	// whatever later saves do to dump.rdb), after a failure with nil, 0
+	// and the error.
+	BgsaveInstant() func(f *os.File, size int64, err error)
+}
+
+// AOFInfo writes the AOF part of INFO persistence (lock held).
+type AOFInfo interface {
+	InfoAOF(b *strings.Builder)
+}
+
+// SetReplication wires replication in (before start-up).
+func (m *Manager) SetReplication(r Replication) { m.repl = r }
+
+// SetAOF wires the AOF's part of INFO persistence in (before start-up).
+func (m *Manager) SetAOF(a AOFInfo) { m.aof = a }
+
+// ReplAux is replication's AUX fields for an RDB (lock held; none without
+// replication).
+func (m *Manager) ReplAux() []Aux {
+	if m.repl == nil {
+		return nil
+	}
+	return m.repl.RDBAux()
+}
+
+// LastSave implements server.LastSaver: the last successful save.
+func (m *Manager) LastSave() int64 { return m.lastSave.Unix() }
+
+// Debug implements server.DebugProvider: DEBUG RELOAD.
+func (m *Manager) Debug(c *command.Ctx, sub string) bool {
+	if sub == "reload" {
+		m.debugReload(c)
+		return true
+	}
+	return false
+}
+
+// NewManager attaches RDB persistence to srv and registers its commands;
+// internal/app wires it into the server.
 func NewManager(srv *server.Server, cfg *config.Config, log *logger.Logger) *Manager {
 	m := &Manager{srv: srv, ks: srv.Keyspace(), cfg: cfg, log: log, lastSave: time.Now(), lastBgsaveOK: true}
 	srv.Engine().Table.Add(
 		&command.Spec{Name: "save", Arity: 1, Flags: command.Admin | command.NoScript | command.NoMulti, Handler: m.saveCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk.", Since: "1.0.0"},
 		&command.Spec{Name: "bgsave", Arity: -1, Flags: command.Admin | command.NoScript, Handler: m.bgsaveCmd, Group: "server", Summary: "Asynchronously saves the database(s) to disk.", Since: "1.0.0"},
 	)
-	srv.LastSave = func() int64 { return m.lastSave.Unix() }
-	srv.OnCron = append(srv.OnCron, m.cron)
-	srv.Gates = append(srv.Gates, m.gate)
-	srv.BeforeShutdown = m.beforeShutdown
-	srv.SetInfoSection("persistence", m.info)
-	prevDebug := srv.Debug
-	srv.Debug = func(c *command.Ctx, sub string) bool {
-		if sub == "reload" {
-			m.debugReload(c)
-			return true
-		}
-		return prevDebug != nil && prevDebug(c, sub)
-	}
-	srv.Engine().FlushHook = m.afterFlushAll
 	return m
 }
 
@@ -127,7 +152,7 @@ func (m *Manager) AuxFields(aofBase bool) []Aux {
 		{"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
 		{"used-mem", strconv.FormatUint(ms.HeapAlloc, 10)},
 	}
-	if m.ReplAux != nil && !aofBase {
+	if !aofBase {
 		aux = append(aux, m.ReplAux()...)
 	}
 	return append(aux, Aux{"aof-base", base})
@@ -137,9 +162,9 @@ func (m *Manager) AuxFields(aofBase bool) []Aux {
 // *server.Server is handed to Stream and Load as their sync.Locker.
 var _ sync.Locker = (*server.Server)(nil)
 
-// cron triggers BGSAVE on save points (lock held), retrying a failed one
+// Cron implements server.CronJob: it triggers BGSAVE on save points (lock held), retrying a failed one
 // only after 5 seconds, as Redis does.
-func (m *Manager) cron() {
+func (m *Manager) Cron() {
 	if m.bgInProgress || m.ks.Running() != nil {
 		return
 	}
@@ -158,18 +183,18 @@ func (m *Manager) cron() {
 	}
 }
 
-// gate refuses writes after a failed background save when
+// Gate implements server.Gate: it refuses writes after a failed background save when
 // stop-writes-on-bgsave-error is on (MISCONF).
-func (m *Manager) gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
+func (m *Manager) Gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
 	if spec.Flags&command.Write == 0 || m.lastBgsaveOK || !m.cfg.StopWritesOnBgsaveError || len(m.cfg.Save) == 0 || sess.Flags&command.FlagMaster != 0 {
 		return ""
 	}
 	return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 }
 
-// beforeShutdown saves when asked (save=1) or when save points exist
+// PrepareShutdown implements server.ShutdownPreparer: it saves when asked (save=1) or when save points exist
 // (save=-1), as SHUTDOWN does; a failed save refuses the shutdown.
-func (m *Manager) beforeShutdown(save int) error {
+func (m *Manager) PrepareShutdown(save int) error {
 	m.killBgsave()
 	if save == 0 || (save < 0 && len(m.cfg.Save) == 0) {
 		return nil
@@ -192,10 +217,11 @@ func (m *Manager) Close() {
 	m.bg.Wait()
 }
 
-// afterFlushAll mirrors Redis: a running BGSAVE is killed (its image is
+// AfterFlush runs after FLUSHALL and FLUSHDB (all: FLUSHALL). It mirrors
+// Redis: a running BGSAVE is killed (its image is
 // stale), and with save points a new (empty) RDB is written at once
 // without resetting the change counter, so the FLUSHALL still propagates.
-func (m *Manager) afterFlushAll(all bool) {
+func (m *Manager) AfterFlush(all bool) {
 	if !all {
 		return
 	}
@@ -307,7 +333,8 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 	return res, nil
 }
 
-func (m *Manager) info(b *strings.Builder) {
+// Info writes INFO persistence (lock held).
+func (m *Manager) Info(b *strings.Builder) {
 	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
 	b01 := func(v bool) int {
 		if v {
@@ -353,10 +380,9 @@ func (m *Manager) info(b *strings.Builder) {
 	f("rdb_last_cow_size", m.lastPeak)
 	f("rdb_last_load_keys_expired", m.lastLoad.Expired)
 	f("rdb_last_load_keys_loaded", m.lastLoad.Keys)
-	for _, fn := range m.InfoExtra {
-		fn(b)
-	}
-	if len(m.InfoExtra) == 0 {
+	if m.aof != nil {
+		m.aof.InfoAOF(b)
+	} else {
 		f("aof_enabled", 0)
 		f("aof_rewrite_in_progress", 0)
 		f("aof_rewrite_scheduled", 0)

@@ -221,8 +221,8 @@ func (m *Manager) startBgsave() {
 	var share func(*os.File, int64, error)
 	opts.AtInstant = func() {
 		m.bgSnap = m.ks.Running()
-		if m.ShareBgsave != nil {
-			share = m.ShareBgsave()
+		if m.repl != nil {
+			share = m.repl.BgsaveInstant()
 		}
 	}
 	m.log.Noticef("Background saving started")

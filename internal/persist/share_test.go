@@ -90,23 +90,29 @@ type shared struct {
 	err  error
 }
 
-// startShared starts a BGSAVE whose ShareBgsave hook records the number
+// startShared starts a BGSAVE whose BgsaveInstant records the number
 // of keys at the instant (closing instant) and hands over the outcome on
 // done.
 func startShared(m *Manager, srv *server.Server) (keysAt *int, instant chan struct{}, done chan shared) {
 	keys := -1
 	instant = make(chan struct{})
 	done = make(chan shared, 1)
-	m.ShareBgsave = func() func(*os.File, int64, error) {
+	m.SetReplication(shareHook(func() func(*os.File, int64, error) {
 		keys = srv.Keyspace().DBs[0].Len()
 		close(instant)
 		return func(f *os.File, size int64, err error) { done <- shared{f, size, err} }
-	}
+	}))
 	srv.Lock()
 	m.startBgsave()
 	srv.Unlock()
 	return &keys, instant, done
 }
+
+// shareHook is a Replication that only takes BGSAVEs at their instant.
+type shareHook func() func(*os.File, int64, error)
+
+func (h shareHook) RDBAux() []Aux                               { return nil }
+func (h shareHook) BgsaveInstant() func(*os.File, int64, error) { return h() }
 
 func waitInstant(t *testing.T, instant chan struct{}) {
 	t.Helper()
@@ -199,7 +205,7 @@ func TestBgsaveShareKilledByFlushall(t *testing.T) {
 		srv.Unlock()
 		t.Fatal("the BGSAVE ended too early")
 	}
-	m.afterFlushAll(true)
+	m.AfterFlush(true)
 	srv.Unlock()
 	s := waitShared(t, done)
 	if s.err == nil || s.f != nil {
@@ -233,7 +239,7 @@ func TestInfoCowDuringBgsave(t *testing.T) {
 		srv.Lock()
 		defer srv.Unlock()
 		var b strings.Builder
-		m.info(&b)
+		m.Info(&b)
 		out := map[string]string{}
 		for _, l := range strings.Split(b.String(), "\r\n") {
 			if k, v, ok := strings.Cut(l, ":"); ok {

@@ -50,10 +50,10 @@ func (m *Manager) replicaofCmd(c *command.Ctx) {
 	c.W.OK()
 }
 
-// gate applies the replication rules to clients' commands: replicas only
+// Gate implements server.Gate: it applies the replication rules to clients' commands: replicas only
 // talk REPLCONF; writes on a read-only replica, writes without enough good
 // replicas, and stale reads are refused with Redis's errors.
-func (m *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) string {
+func (m *Manager) Gate(s *command.Session, spec *command.Spec, args [][]byte) string {
 	if s.Flags&command.FlagMaster != 0 {
 		return ""
 	}
@@ -80,10 +80,10 @@ func (m *Manager) gate(s *command.Session, spec *command.Spec, args [][]byte) st
 	return ""
 }
 
-// cron is replication's periodic work (lock held), once a second except
+// Cron implements server.CronJob: replication's periodic work (lock held), once a second except
 // where noted: PINGs and newlines to replicas, ACKs to our master, link and
 // replica timeouts, delayed diskless syncs, backlog TTL.
-func (m *Manager) cron() {
+func (m *Manager) Cron() {
 	now := time.Now()
 	if now.Sub(m.lastCron) < time.Second {
 		return
@@ -149,14 +149,14 @@ func (m *Manager) cron() {
 	}
 }
 
-func (m *Manager) pseudoClients() []server.PseudoClient {
+func (m *Manager) PseudoClients() []server.PseudoClient {
 	if m.link == nil || !m.machine.connected() {
 		return nil
 	}
 	return []server.PseudoClient{m.link}
 }
 
-func (m *Manager) roleCmd(c *command.Ctx) {
+func (m *Manager) Role(c *command.Ctx) {
 	if m.link == nil {
 		var online []*replica
 		for _, r := range m.sortedReplicas() {
@@ -202,8 +202,8 @@ func (m *Manager) sortedReplicas() []*replica {
 	return out
 }
 
-// info writes INFO replication in Redis 7.0's field order.
-func (m *Manager) info(b *strings.Builder) {
+// Info writes INFO replication in Redis 7.0's field order.
+func (m *Manager) Info(b *strings.Builder) {
 	f := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
 	now := time.Now()
 	if m.link == nil {
@@ -305,7 +305,7 @@ func (m *Manager) acked(off int64) int {
 	return n
 }
 
-func (m *Manager) waitCmd(c *command.Ctx) {
+func (m *Manager) Wait(c *command.Ctx) {
 	if m.link != nil {
 		c.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 		return

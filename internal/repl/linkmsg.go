@@ -128,7 +128,7 @@ const (
 	actLoadingFlag                              // the server says LOADING (flag) or stops saying it
 	actSwap                                     // swap the socket-loaded databases in
 	actMasterSession                            // a fresh master client, in db n
-	actAfterFullSync                            // the full sync's hooks (AOF rewrite, dirty reset)
+	actAfterFullSync                            // the full sync's observers (AOF rewrite), dirty reset
 	actMasterLost                               // the master client's MULTI and blocked state go
 	actClearMulti                               // the master client's MULTI flag goes (after a panic)
 

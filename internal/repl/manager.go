@@ -57,10 +57,9 @@ type Manager struct {
 	fullOffset int64
 	fullReplID string
 
-	// AfterFullSync runs (lock held) once a full sync's RDB is loaded and
-	// before the stream is applied: the AOF rewrites itself there, since
-	// the dataset changed without one propagated command.
-	AfterFullSync []func()
+	// afterFullSync are told (lock held) once a full sync's RDB is
+	// loaded and before the stream is applied (wired by internal/app).
+	afterFullSync []FullSyncObserver
 
 	stats struct {
 		full, partialOK, partialErr int64
@@ -71,8 +70,9 @@ type Manager struct {
 	enc []byte
 }
 
-// New attaches replication to a server and registers its commands. pm is
-// used for full syncs (the one snapshot mechanism) and restart state.
+// New builds replication for a server and registers its commands;
+// internal/app wires it into the server, the engine and persistence. pm
+// is used for full syncs (the one snapshot mechanism) and restart state.
 func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist.Manager) *Manager {
 	m := &Manager{
 		srv: srv, eng: srv.Engine(), ks: srv.Keyspace(), cfg: cfg, log: log, pm: pm,
@@ -83,39 +83,46 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 		noReplicasSince: time.Now(),
 		machine:         newLinkMachine(NewID),
 	}
-	m.eng.Sinks = append(m.eng.Sinks, m)
-	m.eng.ReplOffset = func() int64 { return m.id.Offset }
 	m.registerCommands()
-	srv.OnCron = append(srv.OnCron, m.cron)
-	srv.AfterCommands = append(srv.AfterCommands, m.afterCommands)
-	srv.OnDisconnect = append(srv.OnDisconnect, m.disconnected)
-	srv.Gates = append(srv.Gates, m.gate)
-	srv.Role = m.roleCmd
-	srv.Wait = m.waitCmd
-	srv.Pseudo = m.pseudoClients
-	srv.ReplStats = func() server.ReplStats {
-		return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
-			NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
-	}
-	srv.SetInfoSection("replication", m.info)
-	srv.ReplicaNewline = m.replicaNewline
-	prevDebug := srv.Debug
-	srv.Debug = func(c *command.Ctx, sub string) bool {
-		if sub == "replica-sync-delay" && len(c.Args) == 3 {
-			m.debugSyncDelay(c)
-			return true
-		}
-		if sub == "replica-load-panic" && len(c.Args) == 2 {
-			// The next load of a master's RDB panics on its loading thread.
-			m.stepLocked(event{kind: evDebugLoadPanic})
-			c.W.OK()
-			return true
-		}
-		return prevDebug != nil && prevDebug(c, sub)
-	}
-	pm.ReplAux = m.rdbAux
-	pm.ShareBgsave = m.bgsaveInstant
 	return m
+}
+
+// FullSyncObserver learns (lock held) that a full sync's RDB is loaded,
+// before the master's stream is applied: the AOF rewrites itself there,
+// since the dataset changed without one propagated command.
+type FullSyncObserver interface {
+	AfterFullSync()
+}
+
+// OnFullSync wires the parts told after each full sync (before start-up).
+func (m *Manager) OnFullSync(o ...FullSyncObserver) {
+	m.afterFullSync = append(m.afterFullSync, o...)
+}
+
+// ReplStats implements server.Replication: the counters of INFO stats.
+func (m *Manager) ReplStats() server.ReplStats {
+	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
+		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
+}
+
+// ReplOffset is the replication offset after propagation (the engine
+// reads it for WAIT's target).
+func (m *Manager) ReplOffset() int64 { return m.id.Offset }
+
+// Debug implements server.DebugProvider: DEBUG REPLICA-SYNC-DELAY and
+// DEBUG REPLICA-LOAD-PANIC.
+func (m *Manager) Debug(c *command.Ctx, sub string) bool {
+	if sub == "replica-sync-delay" && len(c.Args) == 3 {
+		m.debugSyncDelay(c)
+		return true
+	}
+	if sub == "replica-load-panic" && len(c.Args) == 2 {
+		// The next load of a master's RDB panics on its loading thread.
+		m.stepLocked(event{kind: evDebugLoadPanic})
+		c.W.OK()
+		return true
+	}
+	return false
 }
 
 // IsReplica reports whether we follow a master (lock held).
@@ -178,9 +185,9 @@ func (m *Manager) freeBacklog() {
 	}
 }
 
-// rdbAux gives the repl-* AUX fields written into every RDB (lock held):
+// RDBAux implements persist.Replication: the repl-* AUX fields written into every RDB (lock held):
 // they let a restarted master or replica continue with PSYNC.
-func (m *Manager) rdbAux() []persist.Aux {
+func (m *Manager) RDBAux() []persist.Aux {
 	if m.backlog == nil && m.link == nil {
 		return nil
 	}

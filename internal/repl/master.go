@@ -175,10 +175,10 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 	c.W.OK()
 }
 
-// replicaNewline is the server's ReplicaNewline hook (lock held): an
+// ReplicaNewline implements server.Replication (lock held): an
 // empty line from a replica is a sign of life, sent once a second while it
 // loads our RDB; it refreshes the time its timeout counts from.
-func (m *Manager) replicaNewline(sess *command.Session) {
+func (m *Manager) ReplicaNewline(sess *command.Session) {
 	if r, ok := m.replicas[sess]; ok {
 		r.ackTime = time.Now()
 	}
@@ -313,8 +313,8 @@ func (m *Manager) replTimeoutLocked() time.Duration {
 	return t
 }
 
-// disconnected forgets a replica whose connection closed (lock held).
-func (m *Manager) disconnected(sess *command.Session) {
+// Disconnected implements server.DisconnectObserver: it forgets a replica whose connection closed (lock held).
+func (m *Manager) Disconnected(sess *command.Session) {
 	delete(m.pre, sess)
 	r, ok := m.replicas[sess]
 	if !ok {

@@ -246,7 +246,7 @@ func (m *Manager) runFullSync(s *snapShare) {
 	m.startFullSync()
 }
 
-// bgsaveInstant is persist's ShareBgsave hook: it runs at the instant of
+// BgsaveInstant implements persist.Replication: it runs at the instant of
 // a user or save-point BGSAVE (lock held). With a backlog, the save's
 // file can serve full syncs: its instant offset and replication ID are
 // recorded (the AUX fields the file carries say the same; the replica
@@ -254,7 +254,7 @@ func (m *Manager) runFullSync(s *snapShare) {
 // and replicas waiting for a snapshot, or asking for one before the file
 // is complete, share it instead of waiting for the next BGSAVE (where
 // Redis would make them wait). Without a backlog nothing changes.
-func (m *Manager) bgsaveInstant() func(f *os.File, size int64, err error) {
+func (m *Manager) BgsaveInstant() func(f *os.File, size int64, err error) {
 	if m.backlog == nil {
 		return nil
 	}

@@ -10,10 +10,11 @@ import (
 // outStream sends one online replica its stream, from its cursor in the
 // backlog. Two writers take turns on the socket, never both at once:
 //
-//   - flush, called once per round of client commands (server
-//     AfterCommands) or right after a feed from background work, writes
-//     what the socket takes without blocking, on the thread that ran the
-//     commands, as Redis writes replicas before its event loop sleeps;
+//   - flush, called once per round of client commands (AfterRound, a
+//     server.RoundObserver) or right after a feed from background work,
+//     writes what the socket takes without blocking, on the thread that
+//     ran the commands, as Redis writes replicas before its event loop
+//     sleeps;
 //   - a goroutine, given the turn when the socket is full (and for the
 //     first line after PSYNC), waits for it to drain with a write timeout.
 //
@@ -214,9 +215,9 @@ func (m *Manager) flushStreams() {
 	}
 }
 
-// afterCommands is the server's AfterCommands hook: the round's stream
+// AfterRound implements server.RoundObserver: the round's stream
 // goes out once, not once per command.
-func (m *Manager) afterCommands() {
+func (m *Manager) AfterRound() {
 	if m.flushDue.Load() && m.flushDue.Swap(false) {
 		m.flushStreams()
 	}

@@ -215,8 +215,8 @@ func (m *Manager) perform(a action) {
 		}
 	case actAfterFullSync:
 		m.ks.Dirty = 0
-		for _, fn := range m.AfterFullSync {
-			fn()
+		for _, o := range m.afterFullSync {
+			o.AfterFullSync()
 		}
 	case actMasterLost:
 		if l != nil {
@@ -503,7 +503,7 @@ func (l *link) stream() event {
 			return event{kind: evStreamEnd} // the machine caches the master and reconnects
 		}
 		gone, perr := l.apply(rd, n, &pending)
-		m.afterCommands()
+		m.AfterRound()
 		if gone {
 			return event{kind: evStreamEnd}
 		}

@@ -85,8 +85,8 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 			return nil, batchClose
 		}
 		if len(c.rd.Args) == 0 {
-			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.ReplicaNewline != nil {
-				s.ReplicaNewline(&c.sess)
+			if c.rd.Inline && c.sess.Flags&command.FlagReplica != 0 && s.parts.Repl != nil {
+				s.parts.Repl.ReplicaNewline(&c.sess)
 			}
 			continue
 		}
@@ -117,15 +117,11 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	return nil, end
 }
 
-// collectOutput hands the batch's replies over (srv.mu held): first the
-// BeforeReply hooks run (the AOF is written, and fsynced under appendfsync
-// always, before any reply of the batch leaves), then async clients get
-// their writer kicked, detached ones drop theirs, others take the buffer.
+// collectOutput hands the batch's replies over (srv.mu held): async
+// clients get their writer kicked, detached ones drop theirs, others take
+// the buffer. (The AOF write and fsync come later, in endRound's barrier,
+// before any reply of the round leaves.)
 func (c *client) collectOutput() []byte {
-	s := c.srv
-	for _, fn := range s.BeforeReply {
-		fn()
-	}
 	switch c.mode {
 	case modeAsync:
 		c.kickLocked()
@@ -159,7 +155,7 @@ func (c *client) waitPause() {
 		s.eng.ChainClock(false)
 		s.clientBatch = false
 		s.mu.Unlock()
-		s.afterCommands()
+		s.afterRound() // no replies to write: they wait for the pause
 		time.Sleep(d)
 		s.mu.Lock()
 		s.clientBatch = true
@@ -175,11 +171,4 @@ func (c *client) takeOutput() []byte {
 	c.spare = out
 	c.noteReplySize(out)
 	return out
-}
-
-// replyBarrier runs the ReplyBarrier hooks (srv.mu not held).
-func (s *Server) replyBarrier() {
-	for _, fn := range s.ReplyBarrier {
-		fn()
-	}
 }

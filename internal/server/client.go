@@ -242,8 +242,8 @@ func (s *Server) dropClient(c *client, why CloseReason) {
 	c.closing = true
 	c.mode = modeClosed
 	c.kickLocked() // lets the writer goroutine see closing and exit
-	for _, fn := range s.OnDisconnect {
-		fn(&c.sess)
+	for _, o := range s.parts.Disconnect {
+		o.Disconnected(&c.sess)
 	}
 	s.mu.Unlock()
 }

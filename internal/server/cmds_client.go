@@ -237,13 +237,11 @@ func (s *Server) clientList(c *command.Ctx) {
 				b.WriteByte('\n')
 				continue
 			}
-			if s.Pseudo != nil {
-				for _, p := range s.Pseudo() {
-					if p.ClientID() == id {
-						b.WriteString(p.InfoLine())
-						b.WriteByte('\n')
-						break
-					}
+			for _, p := range s.pseudoClients() {
+				if p.ClientID() == id {
+					b.WriteString(p.InfoLine())
+					b.WriteByte('\n')
+					break
 				}
 			}
 		}
@@ -254,14 +252,12 @@ func (s *Server) clientList(c *command.Ctx) {
 		return
 	}
 	var b strings.Builder
-	if s.Pseudo != nil {
-		// The link to our master is listed like any client: CLIENT LIST
-		// TYPE master and ID select it too.
-		for _, p := range s.Pseudo() {
-			if wantPseudo(p) {
-				b.WriteString(p.InfoLine())
-				b.WriteByte('\n')
-			}
+	// The link to our master is listed like any client: CLIENT LIST
+	// TYPE master and ID select it too.
+	for _, p := range s.pseudoClients() {
+		if wantPseudo(p) {
+			b.WriteString(p.InfoLine())
+			b.WriteByte('\n')
 		}
 	}
 	for _, cl := range s.sortedClients() {
@@ -285,13 +281,11 @@ func (s *Server) clientKill(c *command.Ctx) {
 				return
 			}
 		}
-		if s.Pseudo != nil {
-			for _, p := range s.Pseudo() {
-				if p.RemoteAddr() == string(args[0]) {
-					p.Kill()
-					c.W.OK()
-					return
-				}
+		for _, p := range s.pseudoClients() {
+			if p.RemoteAddr() == string(args[0]) {
+				p.Kill()
+				c.W.OK()
+				return
 			}
 		}
 		c.Error("ERR No such client")
@@ -363,12 +357,10 @@ func (s *Server) clientKill(c *command.Ctx) {
 			killed++
 		}
 	}
-	if s.Pseudo != nil {
-		for _, p := range s.Pseudo() {
-			if match(clientView{id: p.ClientID(), addr: p.RemoteAddr(), laddr: p.LocalAddr(), typ: p.ClientType()}) {
-				p.Kill()
-				killed++
-			}
+	for _, p := range s.pseudoClients() {
+		if match(clientView{id: p.ClientID(), addr: p.RemoteAddr(), laddr: p.LocalAddr(), typ: p.ClientType()}) {
+			p.Kill()
+			killed++
 		}
 	}
 	c.W.Int(int64(killed))

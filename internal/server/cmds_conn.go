@@ -21,8 +21,8 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	if (s.Loading || starting) && spec.Flags&command.Loading == 0 {
 		return "LOADING Redis is loading the dataset in memory"
 	}
-	for _, g := range s.Gates {
-		if msg := g(sess, spec, args); msg != "" {
+	for _, g := range s.parts.Gates {
+		if msg := g.Gate(sess, spec, args); msg != "" {
 			return msg
 		}
 	}

@@ -47,8 +47,8 @@ func timeCmd(c *command.Ctx) {
 }
 
 func (s *Server) lastsaveCmd(c *command.Ctx) {
-	if s.LastSave != nil {
-		c.W.Int(s.LastSave())
+	if s.parts.LastSave != nil {
+		c.W.Int(s.parts.LastSave.LastSave())
 		return
 	}
 	c.W.Int(s.started.Unix())
@@ -76,8 +76,8 @@ func scriptCmd(c *command.Ctx) {
 }
 
 func (s *Server) roleCmd(c *command.Ctx) {
-	if s.Role != nil {
-		s.Role(c)
+	if s.parts.Repl != nil {
+		s.parts.Repl.Role(c)
 		return
 	}
 	c.W.Array(3)
@@ -87,8 +87,8 @@ func (s *Server) roleCmd(c *command.Ctx) {
 }
 
 func (s *Server) waitCmd(c *command.Ctx) {
-	if s.Wait != nil && s.IsReplica() {
-		s.Wait(c) // refuses on a replica, before the arguments are read (as Redis)
+	if s.parts.Repl != nil && s.IsReplica() {
+		s.parts.Repl.Wait(c) // refuses on a replica, before the arguments are read (as Redis)
 		return
 	}
 	if _, ok := resp.ParseInt(c.Args[1]); !ok {
@@ -103,8 +103,8 @@ func (s *Server) waitCmd(c *command.Ctx) {
 		}
 		return
 	}
-	if s.Wait != nil {
-		s.Wait(c)
+	if s.parts.Repl != nil {
+		s.parts.Repl.Wait(c)
 		return
 	}
 	c.W.Int(0) // no replicas yet
@@ -308,8 +308,10 @@ func (s *Server) debugCmd(c *command.Ctx) {
 			"SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
 		})
 	default:
-		if s.Debug != nil && s.Debug(c, sub) {
-			return
+		for _, d := range s.parts.Debug {
+			if d.Debug(c, sub) {
+				return
+			}
 		}
 		c.Error(subcommandSyntaxError(c.Args))
 	}
@@ -333,11 +335,9 @@ func (s *Server) shutdownCmd(c *command.Ctx) {
 		}
 	}
 	s.log.Warningf("User requested shutdown...")
-	if s.BeforeShutdown != nil {
-		if err := s.BeforeShutdown(save); err != nil {
-			c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
-			return
-		}
+	if err := s.prepareShutdown(save); err != nil {
+		c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
 	}
 	s.MarkStopping()
 	s.log.Warningf("Redis is now ready to exit, bye bye...")

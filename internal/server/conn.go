@@ -65,9 +65,8 @@ func (c *client) loop() CloseReason {
 			continue
 		}
 		out, end := c.runBuffered()
-		s.afterCommands()
+		s.endRound(len(out) > 0)
 		if len(out) > 0 {
-			s.replyBarrier()
 			c.write(out)
 		}
 		if end == batchClose {

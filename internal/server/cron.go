@@ -37,8 +37,8 @@ func (s *Server) cron() {
 		s.outputLimits()
 		s.resizeBuffers(time.Now())
 		s.idlePurgeTick(hz)
-		for _, fn := range s.OnCron {
-			fn()
+		for _, j := range s.parts.Cron {
+			j.Cron()
 		}
 		off := s.activeExpireOff
 		s.mu.Unlock()

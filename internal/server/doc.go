@@ -35,13 +35,12 @@
 //     socket is written by replication: connMode (client.go) has the states
 //     and their transitions.
 //
-// Both paths order the work after commands the same way: at the end of a
-// batch, still under the lock, the BeforeReply hooks run (the AOF buffer is
-// written); after the round — once per event-loop wake-up, after each
-// batch on the goroutine path — the AfterCommands hooks run without the
-// lock (replication sends the round's stream to replicas), then the
-// ReplyBarrier hooks (the AOF's fsync under appendfsync always), and only
-// then are the replies written.
+// Both paths order the work after a round of commands the same way, in
+// one function (endRound, wiring.go): once per event-loop wake-up, after
+// each batch on the goroutine path, without the lock, replication sends
+// the round's stream to the replicas, then the reply barriers run (the AOF
+// is written, and fsynced under appendfsync always), and only then are
+// the replies written.
 //
 // # Files
 //

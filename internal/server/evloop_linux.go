@@ -237,9 +237,8 @@ func (l *eventLoop) run() {
 				l.drainWake()
 			}
 		}
-		s.afterCommands()
+		s.endRound(len(l.ready) > 0)
 		if len(l.ready) > 0 {
-			s.replyBarrier()
 			for i := range l.ready {
 				l.finish(&l.ready[i])
 				l.ready[i] = readyClient{}

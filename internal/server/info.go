@@ -177,8 +177,8 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("total_net_input_bytes", s.stats.netIn.Load())
 		f("total_net_output_bytes", s.stats.netOut.Load())
 		var rs ReplStats
-		if s.ReplStats != nil {
-			rs = s.ReplStats()
+		if s.parts.Repl != nil {
+			rs = s.parts.Repl.ReplStats()
 		}
 		f("total_net_repl_input_bytes", rs.NetInput)
 		f("total_net_repl_output_bytes", rs.NetOutput)

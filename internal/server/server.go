@@ -78,52 +78,21 @@ type Server struct {
 	pauseAll        bool
 	activeExpireOff bool
 
-	// Hooks for the parts built on top of the core server (persistence,
-	// replication). Each may be nil; they run with srv.mu held.
-	LastSave       func() int64
-	Role           func(c *command.Ctx)
-	Wait           func(c *command.Ctx)
-	Debug          func(c *command.Ctx, sub string) bool
-	BeforeShutdown func(save int) error
-	// ReplicaNewline runs when a replica's connection sends an empty
-	// line: a loading replica's sign of life (Redis refreshes the
-	// replica's ACK time on it).
-	ReplicaNewline func(sess *command.Session)
-	// OnCron runs at every tick of the periodic cycle.
-	OnCron []func()
-	// Gates are further reasons to refuse a command (MISCONF, LOADING,
-	// READONLY, …); the first non-empty error wins.
-	Gates []func(sess *command.Session, spec *command.Spec, args [][]byte) string
+	// parts are the persistence, replication and AOF parts, wired once
+	// before Start (wiring.go).
+	parts Parts
 	// Loading is set while a dataset loads: commands without the Loading
 	// flag get -LOADING.
 	Loading bool
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
-	// clientBatch is set (srv.mu held) while a client's commands run and an
-	// AfterCommands call is sure to follow the release of the lock.
+	// clientBatch is set (srv.mu held) while a client's commands run and
+	// the end of the round (endRound) is sure to follow the release of the
+	// lock.
 	clientBatch bool
 	// loop is the event loop, nil without one (set before it starts).
 	loop *eventLoop
-	// BeforeReply runs after each batch of commands, before its replies are
-	// written (srv.mu held).
-	BeforeReply []func()
-	// ReplyBarrier runs before a batch's replies are written to the
-	// socket, without srv.mu: it may wait (the AOF's group fsync under
-	// appendfsync always), while other clients keep running commands.
-	ReplyBarrier []func()
-	// AfterCommands runs without srv.mu after each round of client
-	// commands: once per event-loop wake-up (not per client), after each
-	// batch on the goroutine path. Replication writes the round's stream
-	// to replicas here, as Redis does before it sleeps.
-	AfterCommands []func()
-	// OnDisconnect runs when a client goes away (srv.mu held).
-	OnDisconnect []func(sess *command.Session)
-	// Pseudo lists connections the server does not run itself (the link
-	// to our master), so CLIENT LIST and CLIENT KILL see them.
-	Pseudo func() []PseudoClient
-	// ReplStats reports replication's counters for INFO stats.
-	ReplStats func() ReplStats
 }
 
 // ReplStats are replication's counters that INFO stats shows.
@@ -259,12 +228,7 @@ func New(opts Options) *Server {
 	}
 	s.defaultBind = opts.DefaultBind
 	s.configFile = opts.ConfigFile
-	s.eng.AuthRequired = func() bool { return s.set.RequirePass != "" }
-	s.eng.Protected = s.protectedRefusal
-	s.eng.Gate = s.gate
-	s.eng.Monitor = s.feedMonitors
-	s.eng.Slow = s.recordSlow
-	s.eng.Warn = s.log.Warningf
+	s.eng.Host = (*engineHost)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built
@@ -448,16 +412,10 @@ func (s *Server) SetStarting(on bool) {
 }
 
 // InClientBatch reports (srv.mu held) whether the running command belongs
-// to a client batch, so that AfterCommands runs once the lock is released:
-// work for the round can wait for it instead of being done per command.
+// to a client batch, so that the RoundObservers run once the lock is
+// released: work for the round can wait for it instead of being done per
+// command.
 func (s *Server) InClientBatch() bool { return s.clientBatch }
-
-// afterCommands runs the AfterCommands hooks (srv.mu not held).
-func (s *Server) afterCommands() {
-	for _, fn := range s.AfterCommands {
-		fn()
-	}
-}
 
 // MarkStopping records that shutdown is decided (srv.mu held, right after
 // the final save): commands, the periodic cycle and propagation stop.

@@ -28,7 +28,7 @@ type slowEntry struct {
 func (l *slowlog) init()  { l.entries = nil }
 func (l *slowlog) reset() { l.entries = nil }
 
-// recordSlow is the engine's Slow hook. Secrets are redacted (see
+// recordSlow is what the engine's Host.Slow does. Secrets are redacted (see
 // recordedArgs).
 func (s *Server) recordSlow(sess *command.Session, spec *command.Spec, args [][]byte, d time.Duration) {
 	th := s.set.SlowlogSlowerThan
