@@ -30,6 +30,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // scriptCase is one scenario. Each step is "[@N ]command => reply":
@@ -241,78 +242,13 @@ func renderAll(t *testing.T, b []byte) string {
 		if _, err := r.Peek(1); err == io.EOF {
 			break
 		}
-		s, err := renderReply(r)
+		s, err := testutil.RenderReply(r)
 		if err != nil {
 			t.Fatalf("malformed reply %q: %v", b, err)
 		}
 		out = append(out, s)
 	}
 	return strings.Join(out, " ")
-}
-
-// renderReply reads one RESP2/RESP3 reply and writes it in the scripts'
-// notation. The notation keeps every distinction the bytes make (a null
-// bulk is not a null array, a simple string is not a bulk one), so
-// comparing renderings compares replies.
-func renderReply(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	if len(line) < 3 || !strings.HasSuffix(line, "\r\n") {
-		return "", fmt.Errorf("bad line %q", line)
-	}
-	kind, body := line[0], line[1:len(line)-2]
-	switch kind {
-	case '+', '-', ':':
-		return string(kind) + body, nil
-	case ',':
-		return "," + body, nil
-	case '#':
-		return "#" + body, nil
-	case '_':
-		return "_", nil
-	case '$', '=':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return "", err
-		}
-		if n < 0 {
-			return "nil", nil
-		}
-		b := make([]byte, n+2)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return "", err
-		}
-		if kind == '=' {
-			return "=" + strconv.Quote(string(b[:n])), nil
-		}
-		return strconv.Quote(string(b[:n])), nil
-	case '*', '%', '~', '>':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return "", err
-		}
-		if n < 0 {
-			return "*nil", nil
-		}
-		if kind == '%' {
-			n *= 2
-		}
-		parts := make([]string, n)
-		for i := range parts {
-			if parts[i], err = renderReply(r); err != nil {
-				return "", err
-			}
-		}
-		open := map[byte]string{'*': "[", '%': "%{", '~': "~[", '>': ">["}[kind]
-		close := "]"
-		if kind == '%' {
-			close = "}"
-		}
-		return open + strings.Join(parts, " ") + close, nil
-	}
-	return "", fmt.Errorf("unknown reply type %q", line)
 }
 
 // redisScript runs the same steps on a real Redis, one connection per
@@ -349,7 +285,7 @@ func (rs *redisScript) conn(t *testing.T, n int) *redisConn {
 	rs.conns[n] = c
 	if rs.proto == 3 {
 		rs.send(t, c, "HELLO 3")
-		if _, err := renderReply(c.r); err != nil {
+		if _, err := testutil.RenderReply(c.r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -370,7 +306,7 @@ func (rs *redisScript) send(t *testing.T, c *redisConn, line string) {
 
 func (rs *redisScript) read(t *testing.T, c *redisConn, wait time.Duration) (string, bool) {
 	c.c.SetReadDeadline(time.Now().Add(wait))
-	s, err := renderReply(c.r)
+	s, err := testutil.RenderReply(c.r)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		return "", false
 	}

@@ -10,12 +10,13 @@ package server
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // startServer starts a server with Redis's defaults, changed by mod, on a
@@ -74,7 +75,7 @@ func (w *wireConn) send(args ...string) {
 func (w *wireConn) read() string {
 	w.t.Helper()
 	w.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	s, err := renderReply(w.r)
+	s, err := testutil.RenderReply(w.r)
 	if err != nil {
 		w.t.Fatalf("read: %v", err)
 	}
@@ -99,64 +100,6 @@ func (w *wireConn) bulk(args ...string) string {
 		w.t.Fatalf("%v: not a bulk reply: %s", args, r)
 	}
 	return strings.TrimPrefix(s, "txt:")
-}
-
-// renderReply reads one RESP2/RESP3 reply in the tests' notation.
-func renderReply(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	if len(line) < 3 || !strings.HasSuffix(line, "\r\n") {
-		return "", fmt.Errorf("bad line %q", line)
-	}
-	kind, body := line[0], line[1:len(line)-2]
-	switch kind {
-	case '+', '-', ':', ',', '#':
-		return string(kind) + body, nil
-	case '_':
-		return "_", nil
-	case '$', '=':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return "", err
-		}
-		if n < 0 {
-			return "nil", nil
-		}
-		b := make([]byte, n+2)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return "", err
-		}
-		q := strconv.Quote(string(b[:n]))
-		if kind == '=' {
-			return "=" + q, nil
-		}
-		return q, nil
-	case '*', '%', '~', '>':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return "", err
-		}
-		if n < 0 {
-			return "*nil", nil
-		}
-		if kind == '%' {
-			n *= 2
-		}
-		parts := make([]string, n)
-		for i := range parts {
-			if parts[i], err = renderReply(r); err != nil {
-				return "", err
-			}
-		}
-		open, close := map[byte]string{'*': "[", '%': "%{", '~': "~[", '>': ">["}[kind], "]"
-		if kind == '%' {
-			close = "}"
-		}
-		return open + strings.Join(parts, " ") + close, nil
-	}
-	return "", fmt.Errorf("unknown reply type %q", line)
 }
 
 // infoFields parses INFO text into its section titles (in order) and each
