@@ -18,20 +18,10 @@ import (
 // and sends PSYNC once every one was read (a Redis master refuses PSYNC
 // with replies pending).
 func (sm *linkMachine) handshake(w world, ev event, o *out) {
-	switch ev.kind {
-	case evReadError, evLineTooLong:
-		text := ev.text
-		if ev.kind == evLineTooLong {
-			text = errLineTooLong.Error()
-		}
-		sm.fail(o, "Master did not respond to command during SYNC handshake: %s", text)
-		return
-	case evLine:
-	default:
+	line, ok := sm.replyLine(w, ev, o, "Master did not respond to command during SYNC handshake")
+	if !ok {
 		return
 	}
-	sm.lastIO = w.now
-	line := ev.text
 	if sm.phase == phPing {
 		if !pingReplyOK(line) {
 			sm.fail(o, "Error reply to PING from master: '%s'", quoteLine(line))
@@ -92,20 +82,10 @@ func (sm *linkMachine) handshake(w world, ev event, o *out) {
 
 // psyncReply acts on the master's answer to PSYNC (§1.4 of the spec).
 func (sm *linkMachine) psyncReply(w world, ev event, o *out) {
-	switch ev.kind {
-	case evReadError, evLineTooLong:
-		text := ev.text
-		if ev.kind == evLineTooLong {
-			text = errLineTooLong.Error()
-		}
-		sm.fail(o, "Master did not reply to PSYNC: %s", text)
-		return
-	case evLine:
-	default:
+	line, ok := sm.replyLine(w, ev, o, "Master did not reply to PSYNC")
+	if !ok {
 		return
 	}
-	sm.lastIO = w.now
-	line := ev.text
 	if line == "" {
 		// A keepalive newline while the master prepares the full sync.
 		o.add(action{kind: actReadLine, gen: sm.gen, d: sm.attempt.timeout})
@@ -448,3 +428,22 @@ func (f *payloadFramer) feed(p []byte) ([]byte, bool) {
 // done reports whether a length-form payload is complete before any read
 // ($0).
 func (f *payloadFramer) done() bool { return f.hdr.mark == nil && f.got == f.hdr.size }
+
+// replyLine takes the master's reply line from ev (refreshing the link's
+// last I/O time), or fails the link with failure and the read error when
+// the read went wrong; other events are not for this phase (ok false).
+func (sm *linkMachine) replyLine(w world, ev event, o *out, failure string) (line string, ok bool) {
+	switch ev.kind {
+	case evReadError, evLineTooLong:
+		text := ev.text
+		if ev.kind == evLineTooLong {
+			text = errLineTooLong.Error()
+		}
+		sm.fail(o, failure+": %s", text)
+		return "", false
+	case evLine:
+		sm.lastIO = w.now
+		return ev.text, true
+	}
+	return "", false
+}
