@@ -25,8 +25,12 @@ import (
 	"github.com/tandemdb/tandem/internal/testutil"
 )
 
-// replyTimeout bounds every single read of a reply.
-const replyTimeout = 10 * time.Second
+// replyTimeout bounds every single read of a reply. Under -race the server
+// binary is race-built too, and a command that allocates hundreds of
+// megabytes (SETBIT at offset 2^32-1 builds a 512 MB string, as in Redis)
+// also touches the detector's shadow memory for them: seconds, not
+// milliseconds.
+var replyTimeout = map[bool]time.Duration{false: 10 * time.Second, true: 60 * time.Second}[testutil.RaceEnabled]
 
 // rawConn is a RESP connection that returns replies as raw bytes, so tests
 // can compare them byte for byte.
