@@ -8,11 +8,8 @@ import "time"
 func (s *Server) cron() {
 	defer s.wg.Done()
 	s.mu.Lock() // CONFIG SET replaces s.set under the lock
-	hz := s.set.Hz
+	hz := cronHz(s.set.Hz)
 	s.mu.Unlock()
-	if hz <= 0 {
-		hz = 10
-	}
 	t := time.NewTicker(time.Second / time.Duration(hz))
 	defer t.Stop()
 	for {
@@ -27,6 +24,11 @@ func (s *Server) cron() {
 		if s.stopping.Load() {
 			s.mu.Unlock()
 			continue
+		}
+		// CONFIG SET hz takes effect at the next tick, as in Redis.
+		if h := cronHz(s.set.Hz); h != hz {
+			hz = h
+			t.Reset(time.Second / time.Duration(hz))
 		}
 		s.ks.Tick()
 		s.sampleOps()
@@ -100,4 +102,17 @@ func (s *Server) instantaneousOps() int64 {
 		sum += s.stats.opsSamples[i]
 	}
 	return sum / int64(n)
+}
+
+// cronHz is the tick rate for the hz setting: Redis's range 1..500 (CONFIG
+// SET refuses values outside it; a zero setting from an embedder means the
+// default, 10).
+func cronHz(hz int) int {
+	switch {
+	case hz <= 0:
+		return 10
+	case hz > 500:
+		return 500
+	}
+	return hz
 }

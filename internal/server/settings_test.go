@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ApplySettings (what CONFIG SET leads to) takes effect at once for what
@@ -79,5 +80,33 @@ func TestApplySettingsTakesEffect(t *testing.T) {
 	third := dialServer(t, srv)
 	if got := third.read(); got != "-ERR max number of clients reached" {
 		t.Errorf("third client got %s", got)
+	}
+}
+
+// TestHzChangesTheTickAtRunTime: CONFIG SET hz (ApplySettings) changes how
+// often the periodic cycle runs from its next tick on, as in Redis; the
+// cycle does not keep the rate it started with.
+func TestHzChangesTheTickAtRunTime(t *testing.T) {
+	s := startServer(t, func(set *Settings) { set.Hz = 1 })
+	ticksIn := func(d time.Duration) uint64 {
+		s.Lock()
+		before := s.ks.Ticks
+		s.Unlock()
+		time.Sleep(d)
+		s.Lock()
+		defer s.Unlock()
+		return s.ks.Ticks - before
+	}
+	if n := ticksIn(1500 * time.Millisecond); n > 3 {
+		t.Fatalf("hz 1: %d ticks in 1.5 s", n)
+	}
+	s.Lock()
+	set := s.set
+	set.Hz = 100
+	s.ApplySettings(set)
+	s.Unlock()
+	time.Sleep(1100 * time.Millisecond) // the 1 Hz tick that picks it up
+	if n := ticksIn(time.Second); n < 40 {
+		t.Fatalf("hz 100: %d ticks in 1 s, want about 100", n)
 	}
 }
