@@ -96,7 +96,7 @@ var walkTable = map[string]observe{
 	}},
 	"dir": {val: "sub", check: func(w *walk) {
 		want := filepath.Join(w.dir, "sub", "dump.rdb")
-		if got := w.inst.Persist.Path(); got != want {
+		if got := w.persistPath(); got != want {
 			w.t.Errorf("dir: persist saves to %s, want %s", got, want)
 		}
 		w.do("SAVE")
@@ -181,7 +181,7 @@ var walkTable = map[string]observe{
 	}},
 	"dbfilename": {val: "walk.rdb", check: func(w *walk) {
 		want := filepath.Join(w.dir, "walk.rdb")
-		if got := w.inst.Persist.Path(); got != want {
+		if got := w.persistPath(); got != want {
 			w.t.Errorf("dbfilename: persist saves to %s, want %s", got, want)
 		}
 		w.do("SAVE")
@@ -194,7 +194,7 @@ var walkTable = map[string]observe{
 		// 64 KB of one byte: LZF makes it a few hundred bytes.
 		w.do("SET", "walk-big", strings.Repeat("a", 64<<10))
 		w.do("SAVE")
-		fi, err := os.Stat(w.inst.Persist.Path())
+		fi, err := os.Stat(w.persistPath())
 		if err != nil || fi.Size() < 64<<10 {
 			w.t.Errorf("rdbcompression no: the RDB is not uncompressed (%v, %v)", fi, err)
 		}
@@ -234,6 +234,9 @@ var walkTable = map[string]observe{
 		if n != 2<<20 {
 			w.t.Errorf("proto-max-bulk-len 2mb: the engine's MaxStringSize is %d", n)
 		}
+		if r := w.do("SETRANGE", "walk", strconv.Itoa(2<<20), "x"); !strings.Contains(r, "maximum allowed size") {
+			w.t.Errorf("proto-max-bulk-len 2mb: SETRANGE past it got %q", r)
+		}
 	}},
 	"client-query-buffer-limit": {val: "2mb", check: settings(func(s server.Settings) bool { return s.ClientQueryBufferLimit == 2<<20 })},
 	"client-output-buffer-limit": {val: "normal 1mb 512kb 5 replica 300mb 70mb 61 pubsub 2mb 1mb 7", check: func(w *walk) {
@@ -264,7 +267,15 @@ var walkTable = map[string]observe{
 	"hll-sparse-max-bytes":      {val: "100", stored: notBuilt + " (HyperLogLog)"},
 
 	// Diagnostics and events.
-	"slowlog-log-slower-than":   {val: "0", check: settings(func(s server.Settings) bool { return s.SlowlogSlowerThan == 0 })},
+	"slowlog-log-slower-than": {val: "0", check: func(w *walk) {
+		settings(func(s server.Settings) bool { return s.SlowlogSlowerThan == 0 })(w)
+		// 0 logs every command.
+		w.do("SLOWLOG", "RESET")
+		w.do("PING")
+		if n := w.do("SLOWLOG", "LEN"); n == "0" {
+			w.t.Errorf("slowlog-log-slower-than 0: PING was not logged")
+		}
+	}},
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
 	"latency-monitor-threshold": {val: "100", stored: notBuilt + " (LATENCY)"},
 	"busy-reply-threshold":      {val: "100", stored: notBuilt + " (scripting)"},
@@ -511,6 +522,13 @@ func (w *walk) get(name string) string {
 		w.t.Fatalf("CONFIG GET %s: %q", name, r)
 	}
 	return v
+}
+
+// persistPath is where SAVE writes, read as persist reads it (srv.mu).
+func (w *walk) persistPath() string {
+	w.inst.Server.Lock()
+	defer w.inst.Server.Unlock()
+	return w.inst.Persist.Path()
 }
 
 // info returns one field of INFO.

@@ -301,7 +301,8 @@ type DirectiveInfo struct {
 	Protected bool
 	// Hidden: a test knob CONFIG GET patterns skip.
 	Hidden bool
-	// Default is the CONFIG GET form of its default value.
+	// Default is the CONFIG GET form of its default value ("" for dir,
+	// which New sets to the working directory).
 	Default string
 }
 
