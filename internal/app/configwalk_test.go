@@ -125,9 +125,10 @@ var walkTable = map[string]observe{
 	}},
 	"acllog-max-len": {val: "5", stored: "no ACL log (ACL is not built)"},
 
-	// Replication: the repl manager reads the shared config at each use;
-	// the link settings (masterauth, masteruser, announce-*, diskless-load,
-	// repl-timeout on the replica side) when a link (re)connects.
+	// Replication: the repl manager reads the shared config at each use:
+	// the link's settings (masterauth, masteruser, announce-*,
+	// diskless-load, repl-timeout) at each step of the link machine, the
+	// replica streams' write timeout each second (Cron).
 	"masterauth":                       {val: "pw", live: "repl MasterAuth"},
 	"masteruser":                       {val: "u", live: "repl MasterUser"},
 	"replica-read-only":                {val: "no", live: "repl ReplicaReadOnly"},
@@ -383,9 +384,10 @@ func TestConfigSetReachesEveryComponent(t *testing.T) {
 	readme := storedInReadme(t)
 
 	seen := map[string]bool{}
-	var counts = map[string]int{}
+	counts := map[string]int{}
 	for _, d := range config.Directives() {
 		if !d.Mutable {
+			counts["immutable"]++
 			if r := w.do("CONFIG", "SET", d.Name, d.Default); !strings.Contains(r, "can't set immutable config") {
 				t.Errorf("CONFIG SET %s (immutable): got %q", d.Name, r)
 			}
@@ -443,7 +445,7 @@ func TestConfigSetReachesEveryComponent(t *testing.T) {
 			t.Errorf("walkTable names %s, which is not a mutable directive", name)
 		}
 	}
-	t.Logf("walked %d mutable directives: %v", len(seen), counts)
+	t.Logf("walked %d mutable directives (and refused %d immutable ones): %v", len(seen), counts["immutable"], counts)
 }
 
 // do sends one command and returns its reply: a simple string, an error's
