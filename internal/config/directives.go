@@ -288,3 +288,35 @@ func Sensitive(name string) bool {
 	d := table.lookup(name)
 	return d != nil && d.flags&sensitive != 0
 }
+
+// DirectiveInfo describes one directive of the table, for tools and tests
+// that must cover every directive without listing them by hand (the
+// CONFIG SET walk in internal/app).
+type DirectiveInfo struct {
+	Name  string
+	Alias string // "" when none
+	// Mutable: CONFIG SET accepts it (Redis's IMMUTABLE_CONFIG is unset).
+	Mutable bool
+	// Protected: CONFIG SET needs enable-protected-configs (dir, dbfilename).
+	Protected bool
+	// Hidden: a test knob CONFIG GET patterns skip.
+	Hidden bool
+	// Default is the CONFIG GET form of its default value ("" for dir,
+	// which New sets to the working directory).
+	Default string
+}
+
+// Directives lists every directive, in table order.
+func Directives() []DirectiveInfo {
+	out := make([]DirectiveInfo, 0, len(table.list))
+	for _, d := range table.list {
+		out = append(out, DirectiveInfo{
+			Name: d.name, Alias: d.alias,
+			Mutable:   d.flags&immutable == 0,
+			Protected: d.flags&protected != 0,
+			Hidden:    d.flags&hidden != 0,
+			Default:   defaultOf(d),
+		})
+	}
+	return out
+}

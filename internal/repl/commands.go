@@ -89,6 +89,7 @@ func (m *Manager) Cron() {
 		return
 	}
 	m.lastCron = now
+	m.streamTimeout.Store(int64(m.replTimeoutLocked()))
 	m.expireWaiters(now)
 	if m.link != nil {
 		m.stepLocked(event{kind: evTick})

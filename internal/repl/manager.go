@@ -67,7 +67,11 @@ type Manager struct {
 		// netOut is added to by the senders without the server lock.
 		netOut atomic.Int64
 	}
-	enc []byte
+	// streamTimeout is repl-timeout (nanoseconds) for the stream senders'
+	// blocking writes, which run without the server lock: Cron refreshes
+	// it each second, so a CONFIG SET reaches streams already running.
+	streamTimeout atomic.Int64
+	enc           []byte
 }
 
 // New builds replication for a server and registers its commands;

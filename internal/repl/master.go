@@ -294,7 +294,8 @@ func (m *Manager) startStreaming(r *replica) { m.startStream(r, nil) }
 // startStream gives an online replica its writer (lock held); first is
 // written before the stream.
 func (m *Manager) startStream(r *replica, first []byte) {
-	r.out = newOutStream(r.cursor, r.conn, m.replTimeoutLocked(), &m.stats.netOut)
+	m.streamTimeout.Store(int64(m.replTimeoutLocked()))
+	r.out = newOutStream(r.cursor, r.conn, &m.streamTimeout, &m.stats.netOut)
 	m.setStreams()
 	r.out.start(first)
 }

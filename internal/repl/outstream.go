@@ -34,7 +34,7 @@ type outStream struct {
 	busy    atomic.Bool
 	kick    chan struct{} // gives the goroutine the turn; buffered, 1
 	quit    chan struct{} // closed when the replica goes
-	timeout time.Duration // for the goroutine's blocking writes
+	timeout *atomic.Int64 // nanoseconds, for the goroutine's blocking writes (the manager's repl-timeout)
 	netOut  *atomic.Int64 // bytes written, for INFO
 
 	// Owned by whoever holds the turn.
@@ -55,7 +55,7 @@ type outStream struct {
 // enough that a socket-full hand-off copies little.
 const outChunk = 256 << 10
 
-func newOutStream(c *Cursor, conn net.Conn, timeout time.Duration, netOut *atomic.Int64) *outStream {
+func newOutStream(c *Cursor, conn net.Conn, timeout, netOut *atomic.Int64) *outStream {
 	o := &outStream{cursor: c, conn: conn, kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		timeout: timeout, netOut: netOut}
 	if sc, ok := conn.(syscall.Conn); ok {
@@ -178,7 +178,7 @@ func (o *outStream) drain(buf *[]byte) bool {
 	// The deadline is cleared after each write: flush's raw writes fail
 	// at once on a connection whose deadline has passed.
 	write := func(b []byte) bool {
-		o.conn.SetWriteDeadline(time.Now().Add(o.timeout))
+		o.conn.SetWriteDeadline(time.Now().Add(time.Duration(o.timeout.Load())))
 		n, err := o.conn.Write(b)
 		o.conn.SetWriteDeadline(time.Time{})
 		o.netOut.Add(int64(n))

@@ -53,7 +53,9 @@ func streamPair(t *testing.T, wrap bool) (o *outStream, b *Backlog, rc net.Conn,
 	}
 	b = NewBacklog(0, 1<<20)
 	netOut = new(atomic.Int64)
-	return newOutStream(b.NewCursor(1), conn, 10*time.Second, netOut), b, rc, netOut
+	timeout := new(atomic.Int64)
+	timeout.Store(int64(10 * time.Second))
+	return newOutStream(b.NewCursor(1), conn, timeout, netOut), b, rc, netOut
 }
 
 // TestOutStreamDeliversEverythingInOrder: the first line, then every fed
@@ -191,7 +193,7 @@ func TestOutStreamGoroutineOnly(t *testing.T) {
 // goroutine and closes the connection; later flushes are harmless.
 func TestOutStreamStopsWhenTheConnectionCloses(t *testing.T) {
 	o, b, rc, _ := streamPair(t, false)
-	o.timeout = time.Second
+	o.timeout.Store(int64(time.Second))
 	mc := o.conn
 	o.start(nil)
 	rc.Close()
@@ -208,6 +210,40 @@ func TestOutStreamStopsWhenTheConnectionCloses(t *testing.T) {
 			t.Fatal("the stream kept writing to a closed peer")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	o.cursor.Close()
+	o.flush()
+	o.stop()
+}
+
+// TestOutStreamTimeoutFollowsConfigSet: the write timeout is read at each
+// blocking write, so lowering repl-timeout (the manager's Cron stores it)
+// reaches a stream already blocked on a replica that stopped reading.
+func TestOutStreamTimeoutFollowsConfigSet(t *testing.T) {
+	o, b, _, _ := streamPair(t, false)
+	o.timeout.Store(int64(time.Hour))
+	mc := o.conn
+	o.start(nil)
+	o.timeout.Store(int64(100 * time.Millisecond))
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// The replica's end never reads: the socket fills, the
+		// goroutine blocks, and its write fails once the new timeout
+		// passes (the first write may have started under the hour).
+		b.Feed(big)
+		o.flush()
+		o.timeout.Store(int64(100 * time.Millisecond))
+		// The goroutine closes the connection after its write fails. (A
+		// read deadline: setting it waits for no write and moves none.)
+		if err := mc.SetReadDeadline(time.Time{}); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			mc.Close() // frees the blocked goroutine
+			t.Fatal("the stream kept waiting with its start-time timeout")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	o.cursor.Close()
 	o.flush()

@@ -345,6 +345,17 @@ func (s *Server) ApplySettings(set Settings) {
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 }
 
+// SettingsSnapshot returns a copy of the settings in force (srv.mu not
+// held): what the server's own code reads, for tests that check a CONFIG
+// SET reached it.
+func (s *Server) SettingsSnapshot() Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := s.set
+	set.Bind = append([]string(nil), s.set.Bind...)
+	return set
+}
+
 // IsReplica reports whether this server replicates from a master: its
 // role, as HELLO, WAIT and the log's role letter show it (any goroutine,
 // with or without srv.mu). It is not the keyspace's expiry mode, which a
