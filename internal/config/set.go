@@ -130,7 +130,11 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 			d.afterSet(c)
 		}
 		if o.supported {
-			if r := notYet(c, d); r != "" {
+			r := notYet(c, d)
+			if r == "" && d.get(c) != before {
+				r = notAtRunTime(d)
+			}
+			if r != "" {
 				c.restore(old)
 				return &SetError{Name: lower(p[0]), Reason: r}
 			}

@@ -34,6 +34,19 @@ func notYet(c *Config, d *directive) string {
 	return name + " is not supported by Tandem yet"
 }
 
+// notAtRunTime reports why a running Tandem cannot take a new value of d,
+// or "": Redis re-binds its listeners when port or bind change; Tandem
+// opens them at start only, so CONFIG SET refuses a change rather than
+// store a value the server does not listen on (CONFIG REWRITE and a
+// restart apply one set in the file).
+func notAtRunTime(d *directive) string {
+	switch d.name {
+	case "port", "bind":
+		return "changing " + d.name + " at run time is not supported by Tandem yet (set it in the config file and restart)"
+	}
+	return ""
+}
+
 // defaultOf is the CONFIG GET form of a directive's default value.
 func defaultOf(d *directive) string {
 	c := &Config{stored: map[string]any{}}
