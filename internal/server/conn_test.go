@@ -10,24 +10,6 @@ import (
 	"time"
 )
 
-// startTestServer starts a server on a free loopback port; adjust changes
-// its settings first.
-func startTestServer(t *testing.T, adjust func(*Settings)) *Server {
-	t.Helper()
-	set := DefaultSettings()
-	set.Bind = []string{"127.0.0.1"}
-	set.Port = -1
-	if adjust != nil {
-		adjust(&set)
-	}
-	s := New(Options{Settings: set})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // testConn is a bare RESP client.
 type testConn struct {
 	t  *testing.T
@@ -120,7 +102,7 @@ func closedFor(s *Server, id int64) CloseReason {
 // and with a writer goroutine (a subscriber) — and the first cause wins
 // over the failed read that follows a kill.
 func TestCloseReasons(t *testing.T) {
-	s := startTestServer(t, func(set *Settings) {
+	s := startServer(t, func(set *Settings) {
 		set.ClientQueryBufferLimit = 256 << 10
 		set.OutputLimits[ClassNormal] = OutputLimit{Hard: 64 << 10}
 	})
@@ -194,7 +176,7 @@ func TestCloseReasons(t *testing.T) {
 
 // TestCloseReasonIdle: `timeout` closes an idle client for it.
 func TestCloseReasonIdle(t *testing.T) {
-	s := startTestServer(t, func(set *Settings) { set.Timeout = 1 })
+	s := startServer(t, func(set *Settings) { set.Timeout = 1 })
 	c := dialTest(t, s)
 	id := c.id()
 	waitLocked(t, s, "the idle close", func() bool { return closedFor(s, id) != closeNone })
@@ -209,7 +191,7 @@ func TestCloseReasonIdle(t *testing.T) {
 // TestCloseReasonOnShutdown: clients still open when the server stops are
 // closed for the shutdown.
 func TestCloseReasonOnShutdown(t *testing.T) {
-	s := startTestServer(t, nil)
+	s := startServer(t, nil)
 	a, b := dialTest(t, s), dialTest(t, s)
 	ida, idb := a.id(), b.id()
 	b.send("SUBSCRIBE", "ch")
@@ -250,7 +232,7 @@ func TestCloseHistoryKeepsTheLatest(t *testing.T) {
 // there is one), leaves it for its own goroutine when it blocks, and goes
 // async when it subscribes; a client dropped is modeClosed.
 func TestClientModeTransitions(t *testing.T) {
-	s := startTestServer(t, nil)
+	s := startServer(t, nil)
 	start := modeConn
 	if s.loop != nil {
 		start = modeLoop
