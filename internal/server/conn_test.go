@@ -1,54 +1,26 @@
 package server
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// testConn is a bare RESP client.
-type testConn struct {
-	t  *testing.T
-	nc net.Conn
-	br *bufio.Reader
-}
-
-func dialTest(t *testing.T, s *Server) *testConn {
-	t.Helper()
-	nc, err := net.Dial("tcp", s.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	return &testConn{t: t, nc: nc, br: bufio.NewReader(nc)}
-}
-
-func (c *testConn) send(args ...string) {
+// sendRaw writes bytes as they are (malformed requests included).
+func (c *wireConn) sendRaw(s string) {
 	c.t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	c.sendRaw(b.String())
-}
-
-func (c *testConn) sendRaw(s string) {
-	c.t.Helper()
-	if _, err := c.nc.Write([]byte(s)); err != nil {
+	if _, err := c.c.Write([]byte(s)); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
 // line reads one reply line (the first line of an aggregate).
-func (c *testConn) line() string {
+func (c *wireConn) line() string {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	l, err := c.br.ReadString('\n')
+	c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	l, err := c.r.ReadString('\n')
 	if err != nil {
 		c.t.Fatalf("read: %v", err)
 	}
@@ -56,7 +28,7 @@ func (c *testConn) line() string {
 }
 
 // id asks the server for the connection's client id.
-func (c *testConn) id() int64 {
+func (c *wireConn) id() int64 {
 	c.t.Helper()
 	c.send("CLIENT", "ID")
 	l := c.line()
@@ -107,7 +79,7 @@ func TestCloseReasons(t *testing.T) {
 		set.OutputLimits[ClassNormal] = OutputLimit{Hard: 64 << 10}
 	})
 	big := strings.Repeat("x", 100<<10)
-	keep := dialTest(t, s) // sets the big value, kills the others
+	keep := dialServer(t, s) // sets the big value, kills the others
 	keep.send("SET", "big", big)
 	if l := keep.line(); l != "+OK" {
 		t.Fatalf("SET: %q", l)
@@ -115,41 +87,41 @@ func TestCloseReasons(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// act ends the connection c (whose id is id); keep can help.
-		act  func(c *testConn, id int64)
+		act  func(c *wireConn, id int64)
 		want CloseReason
 	}{
-		{"quit", func(c *testConn, _ int64) { c.send("QUIT") }, CloseQuit},
-		{"peer", func(c *testConn, _ int64) { c.nc.Close() }, ClosePeer},
-		{"protocol", func(c *testConn, _ int64) { c.sendRaw("*1\r\n$-5\r\n") }, CloseProtocolError},
-		{"query-limit", func(c *testConn, _ int64) { c.sendRaw("*2\r\n$3\r\nGET\r\n$400000\r\n" + big + big + big) }, CloseQueryBufferLimit},
-		{"output-limit", func(c *testConn, _ int64) { c.send("GET", "big") }, CloseOutputLimitNormal},
-		{"kill", func(_ *testConn, id int64) { keep.send("CLIENT", "KILL", "ID", fmt.Sprint(id)); keep.line() }, CloseKilled},
-		{"kill-self", func(c *testConn, id int64) { c.send("CLIENT", "KILL", "ID", fmt.Sprint(id), "SKIPME", "no") }, CloseKilled},
-		{"blocked-peer", func(c *testConn, _ int64) {
+		{"quit", func(c *wireConn, _ int64) { c.send("QUIT") }, CloseQuit},
+		{"peer", func(c *wireConn, _ int64) { c.c.Close() }, ClosePeer},
+		{"protocol", func(c *wireConn, _ int64) { c.sendRaw("*1\r\n$-5\r\n") }, CloseProtocolError},
+		{"query-limit", func(c *wireConn, _ int64) { c.sendRaw("*2\r\n$3\r\nGET\r\n$400000\r\n" + big + big + big) }, CloseQueryBufferLimit},
+		{"output-limit", func(c *wireConn, _ int64) { c.send("GET", "big") }, CloseOutputLimitNormal},
+		{"kill", func(_ *wireConn, id int64) { keep.send("CLIENT", "KILL", "ID", fmt.Sprint(id)); keep.line() }, CloseKilled},
+		{"kill-self", func(c *wireConn, id int64) { c.send("CLIENT", "KILL", "ID", fmt.Sprint(id), "SKIPME", "no") }, CloseKilled},
+		{"blocked-peer", func(c *wireConn, _ int64) {
 			c.send("BLPOP", "nolist", "0")
 			waitLocked(t, s, "the client to block", func() bool { return s.eng.BlockedClients() > 0 })
-			c.nc.Close()
+			c.c.Close()
 		}, ClosePeer},
-		{"blocked-kill", func(c *testConn, id int64) {
+		{"blocked-kill", func(c *wireConn, id int64) {
 			c.send("BLPOP", "nolist", "0")
 			waitLocked(t, s, "the client to block", func() bool { return s.eng.BlockedClients() > 0 })
 			keep.send("CLIENT", "KILL", "ID", fmt.Sprint(id))
 			keep.line()
 		}, CloseKilled},
-		{"subscriber-kill", func(c *testConn, id int64) {
+		{"subscriber-kill", func(c *wireConn, id int64) {
 			c.send("SUBSCRIBE", "ch")
 			c.line()
 			keep.send("CLIENT", "KILL", "ID", fmt.Sprint(id))
 			keep.line()
 		}, CloseKilled},
-		{"subscriber-quit", func(c *testConn, _ int64) {
+		{"subscriber-quit", func(c *wireConn, _ int64) {
 			c.send("SUBSCRIBE", "ch")
 			c.line()
 			c.send("QUIT")
 		}, CloseQuit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := dialTest(t, s)
+			c := dialServer(t, s)
 			id := c.id()
 			tc.act(c, id)
 			waitLocked(t, s, "the close", func() bool { return closedFor(s, id) != closeNone })
@@ -177,7 +149,7 @@ func TestCloseReasons(t *testing.T) {
 // TestCloseReasonIdle: `timeout` closes an idle client for it.
 func TestCloseReasonIdle(t *testing.T) {
 	s := startServer(t, func(set *Settings) { set.Timeout = 1 })
-	c := dialTest(t, s)
+	c := dialServer(t, s)
 	id := c.id()
 	waitLocked(t, s, "the idle close", func() bool { return closedFor(s, id) != closeNone })
 	s.mu.Lock()
@@ -192,7 +164,7 @@ func TestCloseReasonIdle(t *testing.T) {
 // closed for the shutdown.
 func TestCloseReasonOnShutdown(t *testing.T) {
 	s := startServer(t, nil)
-	a, b := dialTest(t, s), dialTest(t, s)
+	a, b := dialServer(t, s), dialServer(t, s)
 	ida, idb := a.id(), b.id()
 	b.send("SUBSCRIBE", "ch")
 	b.line()
@@ -245,7 +217,7 @@ func TestClientModeTransitions(t *testing.T) {
 		}
 		return modeClosed
 	}
-	plain, blocker, sub := dialTest(t, s), dialTest(t, s), dialTest(t, s)
+	plain, blocker, sub := dialServer(t, s), dialServer(t, s), dialServer(t, s)
 	ip, ib, is := plain.id(), blocker.id(), sub.id()
 	for _, id := range []int64{ip, ib, is} {
 		if m := modeOf(id); m != start {
