@@ -1,7 +1,9 @@
 package repl
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,11 +197,9 @@ func (m *Manager) sortedReplicas() []*replica {
 	for _, r := range m.replicas {
 		out = append(out, r)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].sess.ID < out[j-1].sess.ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	// By id, as Redis lists them (oldest first); an insertion sort here
+	// was quadratic in the number of clients.
+	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.sess.ID, b.sess.ID) })
 	return out
 }
 

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -462,10 +464,8 @@ func (s *Server) sortedClients() []*client {
 	for _, cl := range s.clients {
 		out = append(out, cl)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].sess.ID < out[j-1].sess.ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	// By id, as Redis lists them (oldest first); an insertion sort here
+	// was quadratic in the number of clients.
+	slices.SortFunc(out, func(a, b *client) int { return cmp.Compare(a.sess.ID, b.sess.ID) })
 	return out
 }
