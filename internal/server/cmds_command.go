@@ -9,15 +9,21 @@ import (
 
 // COMMAND and its subcommands, answered from the command table.
 
+// writeAllCommandInfo answers COMMAND and COMMAND INFO without names:
+// every command's entry.
+func (s *Server) writeAllCommandInfo(c *command.Ctx) {
+	all := s.eng.Table.All()
+	c.W.Array(len(all))
+	for _, sp := range all {
+		writeCommandInfo(c, sp)
+	}
+}
+
 // commandCmd answers COMMAND and its subcommands from the table, in the
 // shapes redis-cli and client libraries parse.
 func (s *Server) commandCmd(c *command.Ctx) {
 	if len(c.Args) == 1 {
-		all := s.eng.Table.All()
-		c.W.Array(len(all))
-		for _, sp := range all {
-			writeCommandInfo(c, sp)
-		}
+		s.writeAllCommandInfo(c)
 		return
 	}
 	sub := strings.ToLower(string(c.Args[1]))
@@ -26,11 +32,7 @@ func (s *Server) commandCmd(c *command.Ctx) {
 		c.W.Int(int64(s.eng.Table.Len()))
 	case sub == "info":
 		if len(c.Args) == 2 {
-			all := s.eng.Table.All()
-			c.W.Array(len(all))
-			for _, sp := range all {
-				writeCommandInfo(c, sp)
-			}
+			s.writeAllCommandInfo(c)
 			return
 		}
 		c.W.Array(len(c.Args) - 2)
