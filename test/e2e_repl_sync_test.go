@@ -152,6 +152,30 @@ func TestReplFullSyncWhenOffsetLeftTheBacklog(t *testing.T) {
 	}
 }
 
+// TestReplBacklogResizesAtConfigSet: CONFIG SET repl-backlog-size takes
+// effect at once, as in Redis, not at a later cron tick (hz 1 leaves a
+// second in which a polled resize would not have happened yet).
+func TestReplBacklogResizesAtConfigSet(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master", "--hz", "1")
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	waitLinkUp(t, ctx, r)
+	if err := m.c.ConfigSet(ctx, "repl-backlog-size", "16kb").Err(); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("b", 1000)
+	p := m.c.Pipeline()
+	for i := 0; i < 200; i++ { // ~200 KB: the old 1 MB backlog would keep it all
+		p.Set(ctx, fmt.Sprintf("big:%d", i), big, 0)
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if hist, _ := strconv.Atoi(m.info(ctx, "replication")["repl_backlog_histlen"]); hist > 64<<10 {
+		t.Errorf("after CONFIG SET repl-backlog-size 16kb the backlog holds %d bytes", hist)
+	}
+}
+
 // TestReplReplicaRestartResumesWithPartialResync: a replica shut down with
 // SHUTDOWN SAVE and restarted on the same directory PSYNCs with the
 // repl-id/repl-offset of its RDB (spec §3.11): no full sync.

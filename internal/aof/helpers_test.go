@@ -83,6 +83,7 @@ func newInst(t testing.TB, fsys *CrashFS, mod func(c *config.Config)) (*inst, er
 	srv.Engine().Sinks = append(srv.Engine().Sinks, in.a)
 	srv.Engine().Flushes = pm
 	pm.SetAOF(in.a)
+	cfg.Subscribe(in.a.ConfigChanged, "appendonly", "appendfsync")
 	srv.SetInfoSection("persistence", pm.Info)
 	srv.Wire(server.Parts{
 		Cron:     []server.CronJob{pm, in.a},

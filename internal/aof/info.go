@@ -95,8 +95,13 @@ func (a *Manager) bgrewriteaofCmd(c *command.Ctx) {
 	}
 }
 
-// appendonlyChanged is the CONFIG SET appendonly hook (lock held).
-func (a *Manager) appendonlyChanged(c *config.Config) error {
+// ConfigChanged follows a CONFIG SET of appendonly or appendfsync (lock
+// held; internal/app subscribes it): the fsync policy takes effect for the
+// next write, and the AOF is turned on (a rewrite writes its base) or off
+// when appendonly changed. An AOF that cannot be turned on vetoes the
+// change with Redis's reply.
+func (a *Manager) ConfigChanged(c *config.Config) error {
+	a.policy.Store(int32(c.AppendFsync))
 	if c.AppendOnly && a.state == stateOff {
 		if err := a.startAppendOnly(); err != nil {
 			return errors.New("Unable to turn on AOF. Check server logs.")

@@ -175,11 +175,6 @@ func New(opts Options) *Manager {
 
 	a.eng.Table.Add(&command.Spec{Name: "bgrewriteaof", Arity: 1, Flags: command.Admin | command.NoScript,
 		Handler: a.bgrewriteaofCmd, Group: "server", Summary: "Asynchronously rewrites the append-only file to disk.", Since: "1.0.0"})
-	a.cfg.OnChange("appendonly", a.appendonlyChanged)
-	a.cfg.OnChange("appendfsync", func(c *config.Config) error {
-		a.policy.Store(int32(c.AppendFsync))
-		return nil
-	})
 	a.spawn(a.syncLoop)
 	return a
 }

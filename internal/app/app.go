@@ -80,26 +80,17 @@ func Settings(c *config.Config) server.Settings {
 	return s
 }
 
-// configStore adapts *config.Config to what CONFIG GET/SET/REWRITE need,
-// and pushes every accepted change into the server's settings.
+// configStore adapts *config.Config to what CONFIG GET/SET/REWRITE need.
+// What a change sets in motion is the config's subscribers' business
+// (wireConfig).
 type configStore struct {
 	cfg *config.Config
-	srv *server.Server
-	log *logger.Logger
 }
 
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
 func (cs *configStore) Set(pairs [][2]string) error {
-	if err := cs.cfg.Set(pairs, config.OnlySupported()); err != nil {
-		return err
-	}
-	cs.srv.ApplySettings(Settings(cs.cfg))
-	cs.srv.Engine().Limits = persist.Limits(cs.cfg)
-	if lvl, ok := logger.ParseLevel(cs.cfg.LogLevel.String()); ok {
-		cs.log.SetLevel(lvl)
-	}
-	return nil
+	return cs.cfg.Set(pairs, config.OnlySupported())
 }
 
 func (cs *configStore) Rewrite() error {
@@ -133,11 +124,12 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
 	srv.Engine().Limits = persist.Limits(cfg)
-	srv.SetConfig(&configStore{cfg: cfg, srv: srv, log: log})
+	srv.SetConfig(&configStore{cfg: cfg})
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	wire(srv, pm, rm, am)
+	wireConfig(cfg, log, srv, rm, am)
 	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
 		if err != nil {
@@ -256,6 +248,32 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Repl:       rm,
 		LastSave:   pm,
 	})
+}
+
+// wireConfig subscribes the parts to CONFIG SET, the one way a change
+// reaches them. Every part reads its settings from cfg under the server's
+// lock (persist's save points, repl's timeouts, the AOF's rewrite
+// thresholds are read where they are used, so a change holds from the next
+// use); a part subscribes only where it keeps something derived from a
+// value. The order is the order of the reactions: the server's typed
+// settings first (every directive: a copy is cheap and none can be
+// missed), then the log level, replication's backlog, and the AOF last,
+// whose turning on may fail and veto the whole change, after which every
+// subscriber runs again on the old values.
+func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, am *aof.Manager) {
+	cfg.Subscribe(func(c *config.Config) error {
+		srv.ApplySettings(Settings(c))
+		srv.Engine().Limits = persist.Limits(c)
+		return nil
+	})
+	cfg.Subscribe(func(c *config.Config) error {
+		if lvl, ok := logger.ParseLevel(c.LogLevel.String()); ok {
+			log.SetLevel(lvl)
+		}
+		return nil
+	}, "loglevel")
+	cfg.Subscribe(rm.ConfigChanged, "repl-backlog-size")
+	cfg.Subscribe(am.ConfigChanged, "appendonly", "appendfsync")
 }
 
 func portOf(addr string) int {

@@ -14,12 +14,12 @@ import (
 // sight, so that CONFIG GET and CONFIG REWRITE show them.
 //
 // Code may read the fields directly; it should change them only through Set,
-// which validates and runs the change hooks. The exception is ReplicaOf,
+// which validates and tells the subscribers (Subscribe). The exception is ReplicaOf,
 // which CONFIG SET refuses and the REPLICAOF command assigns; CONFIG REWRITE
 // then writes whatever the fields hold.
 //
 // A Config is not safe for concurrent use: the server calls Get, Set,
-// Rewrite and OnChange, and reads fields, under its own global lock, and
+// Rewrite and Subscribe, and reads fields, under its own global lock, and
 // hands a Clone to anything that must read without that lock.
 type Config struct {
 	// Network.
@@ -156,13 +156,13 @@ type Config struct {
 	BusyReplyThreshold      int64 // milliseconds (alias lua-time-limit)
 	NotifyKeyspaceEvents    KeyspaceEvents
 
-	path    string                           // absolute path of the file read; "" = none
-	stored  map[string]any                   // settings without a field, by directive name
-	modules [][]string                       // module configs (dotted names), refused by CheckSupported
-	hooks   map[string][]func(*Config) error // by directive name
-	loading *loadState                       // non-nil only during Load
-	lines   map[string]lineRef               // where each directive was last set while loading
-	renames []lineRef                        // where each RenameCommands entry was read
+	path    string             // absolute path of the file read; "" = none
+	stored  map[string]any     // settings without a field, by directive name
+	modules [][]string         // module configs (dotted names), refused by CheckSupported
+	subs    []subscriber       // CONFIG SET reactions, in registration order
+	loading *loadState         // non-nil only during Load
+	lines   map[string]lineRef // where each directive was last set while loading
+	renames []lineRef          // where each RenameCommands entry was read
 }
 
 // HostPort is a master's address.
@@ -211,10 +211,10 @@ func New() *Config {
 }
 
 // Clone returns an independent copy of the settings and of the file path;
-// change hooks are not copied.
+// subscriptions are not copied.
 func (c *Config) Clone() *Config {
 	n := c.snapshot()
-	n.hooks = nil
+	n.subs = nil
 	n.loading = nil
 	return n
 }
@@ -253,23 +253,41 @@ func (c *Config) Value(name string) (string, bool) {
 	return d.get(c), true
 }
 
-// OnChange registers fn to run after Set changed the directive name (or
-// the directive an alias names) to a different value. Hooks run in the
-// order the directives were given to Set, each directive's hooks in
-// registration order; fn sees all the new values. If fn returns an error
-// the old values are restored, every hook of the changed directives runs
-// again so the server can return to them, and Set fails with fn's error
-// text as the reason. OnChange panics on an unknown name: that is a typo in
-// the server, not a user error.
-func (c *Config) OnChange(name string, fn func(c *Config) error) {
-	d := table.lookup(name)
-	if d == nil {
-		panic("config: OnChange for unknown directive " + name)
+// subscriber is one component's reaction to CONFIG SET.
+type subscriber struct {
+	fn    func(*Config) error
+	names []string // canonical directive names; nil = every directive
+}
+
+// watches reports whether the subscriber cares about the directive (by
+// canonical name).
+func (s *subscriber) watches(name string) bool {
+	return s.names == nil || slices.Contains(s.names, name)
+}
+
+// Subscribe is the one way a component learns of a CONFIG SET: fn runs once
+// after a Set that changed any of the directives names (or the directives
+// the aliases name), or any directive at all when names is empty. Every
+// component reads its settings from this Config under the server's lock;
+// it subscribes only when it holds state derived from a value (a tick
+// rate, an open file, a buffer's size) that must follow the change at once.
+//
+// Subscribers run in registration order (internal/app wires them, in an
+// order written down there) and see all the new values. If fn returns an
+// error the old values are restored, every subscriber that the change
+// concerned runs again so the server can return to them, and Set fails
+// with fn's error text as the reason. Subscribe panics on an unknown name:
+// that is a typo in the server, not a user error.
+func (c *Config) Subscribe(fn func(c *Config) error, names ...string) {
+	sub := subscriber{fn: fn}
+	for _, name := range names {
+		d := table.lookup(name)
+		if d == nil {
+			panic("config: Subscribe to unknown directive " + name)
+		}
+		sub.names = append(sub.names, d.name)
 	}
-	if c.hooks == nil {
-		c.hooks = make(map[string][]func(*Config) error)
-	}
-	c.hooks[d.name] = append(c.hooks[d.name], fn)
+	c.subs = append(c.subs, sub)
 }
 
 // ApplyRenames applies the rename-command lines, in order, through rename

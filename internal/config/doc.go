@@ -1,7 +1,7 @@
 // Package config is Tandem's configuration: a typed Config holding every
 // setting with Redis 7.0's defaults, the redis.conf grammar and
 // redis-server's command-line options (Load), and the runtime side of the
-// CONFIG command (Get, Set with change hooks, Rewrite).
+// CONFIG command (Get, Set with subscribers, Rewrite).
 //
 // Compatibility is the point: a redis.conf that redis-server 7.0 accepts
 // loads here, with the same values, the same errors (the same banner, line

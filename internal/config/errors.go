@@ -79,11 +79,11 @@ type SetError struct {
 	// Unknown is set when no directive has that name.
 	Unknown bool
 	// Reason is Redis's explanation ("argument must be 'yes' or 'no'") or
-	// the error text a change hook returned.
+	// the error text a subscriber returned.
 	Reason string
-	// Hook is the change hook's error when one vetoed the change.
+	// Hook is the error of the subscriber that vetoed the change.
 	Hook error
-	// RestoreErr collects the errors hooks returned while the old values
+	// RestoreErr collects the errors subscribers returned while the old values
 	// were being put back after a veto; Redis only logs those.
 	RestoreErr error
 }

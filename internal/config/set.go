@@ -68,7 +68,7 @@ func WhileLoading() SetOption { return func(o *setOptions) { o.loading = true } 
 // the argument count: Redis replies a syntax error to an odd one). It is
 // all or nothing, as in Redis 7.0: every name is checked first (unknown,
 // immutable, protected, refused while loading, given twice), then every
-// value is set in order, then the change hooks run; any failure puts every
+// value is set in order, then the subscribers run (Subscribe); any failure puts every
 // old value back. A multi-argument directive (save, bind,
 // client-output-buffer-limit…) splits its value on single spaces.
 //
@@ -145,30 +145,45 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 		}
 	}
 
-	for i, d := range changed {
-		for _, fn := range c.hooks[d.name] {
-			if err := fn(c); err != nil {
-				c.restore(old)
-				return &SetError{Name: names[i], Reason: err.Error(), Hook: err, RestoreErr: c.runHooks(changed)}
-			}
+	for i := range c.subs {
+		sub := &c.subs[i]
+		name, ok := firstWatched(sub, changed, names)
+		if !ok {
+			continue
+		}
+		if err := sub.fn(c); err != nil {
+			c.restore(old)
+			return &SetError{Name: name, Reason: err.Error(), Hook: err, RestoreErr: c.notify(changed)}
 		}
 	}
 	return nil
 }
 
-// restore puts back the values of a snapshot, keeping the hooks.
-func (c *Config) restore(old *Config) {
-	hooks := c.hooks
-	*c = *old
-	c.hooks = hooks
+// firstWatched returns the name under which the first of the changed
+// directives the subscriber watches was given.
+func firstWatched(sub *subscriber, changed []*directive, names []string) (string, bool) {
+	for i, d := range changed {
+		if sub.watches(d.name) {
+			return names[i], true
+		}
+	}
+	return "", false
 }
 
-// runHooks runs every hook of the directives, gathering their errors.
-func (c *Config) runHooks(ds []*directive) error {
+// restore puts back the values of a snapshot, keeping the subscriptions.
+func (c *Config) restore(old *Config) {
+	subs := c.subs
+	*c = *old
+	c.subs = subs
+}
+
+// notify runs every subscriber the directives concern, gathering their
+// errors.
+func (c *Config) notify(ds []*directive) error {
 	var errs []error
-	for _, d := range ds {
-		for _, fn := range c.hooks[d.name] {
-			if err := fn(c); err != nil {
+	for i := range c.subs {
+		if _, ok := firstWatched(&c.subs[i], ds, make([]string, len(ds))); ok {
+			if err := c.subs[i].fn(c); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -170,20 +170,20 @@ func TestSetIsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestHooksRunAfterChangesAndCanVeto(t *testing.T) {
+func TestSubscribersRunAfterChangesAndCanVeto(t *testing.T) {
 	c := New()
 	var seen []string
-	c.OnChange("maxmemory", func(c *Config) error {
+	c.Subscribe(func(c *Config) error {
 		seen = append(seen, fmt.Sprintf("maxmemory=%d port=%d", c.MaxMemory, c.Port))
 		return nil
-	})
-	c.OnChange("port", func(c *Config) error {
+	}, "maxmemory")
+	c.Subscribe(func(c *Config) error {
 		if c.Port == 7000 {
 			return errors.New("Unable to listen on this port. Check server logs.")
 		}
 		seen = append(seen, fmt.Sprintf("port=%d", c.Port))
 		return nil
-	})
+	}, "port")
 
 	err := c.Set(pairs("maxmemory", "5mb", "port", "7000"))
 	want := "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs."
@@ -212,19 +212,31 @@ func TestHooksRunAfterChangesAndCanVeto(t *testing.T) {
 	}
 }
 
-func TestOnChangeAcceptsAliasesAndPanicsOnTypos(t *testing.T) {
+func TestSubscribeAcceptsAliasesRunsOncePerSetAndPanicsOnTypos(t *testing.T) {
 	c := New()
-	called := false
-	c.OnChange("slave-priority", func(*Config) error { called = true; return nil })
-	if err := c.Set(pairs("replica-priority", "5")); err != nil || !called {
-		t.Errorf("alias hook: %v, called %v", err, called)
+	called := 0
+	c.Subscribe(func(*Config) error { called++; return nil }, "slave-priority", "hz")
+	if err := c.Set(pairs("replica-priority", "5")); err != nil || called != 1 {
+		t.Errorf("alias subscription: %v, called %d times", err, called)
+	}
+	// Two watched directives changed by one Set: one call.
+	if err := c.Set(pairs("replica-priority", "6", "hz", "20", "maxmemory-samples", "7")); err != nil || called != 2 {
+		t.Errorf("two watched changes: %v, called %d times, want 2 in all", err, called)
+	}
+	if err := c.Set(pairs("maxmemory-samples", "8")); err != nil || called != 2 {
+		t.Errorf("unwatched change: %v, called %d times, want 2 in all", err, called)
+	}
+	every := 0
+	c.Subscribe(func(*Config) error { every++; return nil })
+	if err := c.Set(pairs("maxmemory-samples", "9", "lfu-log-factor", "3")); err != nil || every != 1 {
+		t.Errorf("subscription to every directive: %v, called %d times, want 1", err, every)
 	}
 	defer func() {
 		if recover() == nil {
-			t.Error("OnChange of an unknown name did not panic")
+			t.Error("Subscribe to an unknown name did not panic")
 		}
 	}()
-	c.OnChange("maxmemroy", func(*Config) error { return nil })
+	c.Subscribe(func(*Config) error { return nil }, "maxmemroy")
 }
 
 func TestProtectedAndLoadingRules(t *testing.T) {
@@ -303,10 +315,10 @@ func cmpStr(a, b string) int {
 
 func TestCloneIsIndependent(t *testing.T) {
 	c := New()
-	c.OnChange("port", func(*Config) error { return errors.New("no") })
+	c.Subscribe(func(*Config) error { return errors.New("no") }, "port")
 	n := c.Clone()
 	if err := n.Set(pairs("port", "1", "bind", "1.2.3.4", "save", "5 5", "oom-score-adj-values", "1 2 3")); err != nil {
-		t.Fatalf("hooks must not follow a clone: %v", err)
+		t.Fatalf("subscriptions must not follow a clone: %v", err)
 	}
 	if c.Port != 6379 || c.Bind[0] != "*" || c.Save[0].Seconds != 3600 {
 		t.Errorf("clone shares state with the original")

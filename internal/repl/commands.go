@@ -147,9 +147,6 @@ func (m *Manager) Cron() {
 		m.freeBacklog()
 		m.log.Noticef("Replication backlog freed after %d seconds without connected replicas.", m.cfg.ReplBacklogTTL)
 	}
-	if m.backlog != nil && m.backlog.size != m.cfg.ReplBacklogSize {
-		m.backlog.SetSize(m.cfg.ReplBacklogSize)
-	}
 }
 
 func (m *Manager) PseudoClients() []server.PseudoClient {

@@ -172,6 +172,16 @@ func (m *Manager) feed(b []byte) {
 	}
 }
 
+// ConfigChanged follows a CONFIG SET of repl-backlog-size (lock held;
+// internal/app subscribes it): the backlog takes its new size at once, as
+// Redis resizes it, keeping what still fits.
+func (m *Manager) ConfigChanged(c *config.Config) error {
+	if m.backlog != nil && m.backlog.size != c.ReplBacklogSize {
+		m.backlog.SetSize(c.ReplBacklogSize)
+	}
+	return nil
+}
+
 // createBacklog starts keeping history (first replica, or a replica's own
 // copy for its sub-replicas).
 func (m *Manager) createBacklog() {
