@@ -317,7 +317,7 @@ func (a *Manager) Cron() {
 			}
 		}
 	}
-	if a.rw != nil || a.srv.Loading || a.ks.Running() != nil {
+	if a.rw != nil || a.srv.IsLoading() || a.ks.Running() != nil {
 		return
 	}
 	if a.scheduled && !a.rewriteLimited() {

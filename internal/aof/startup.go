@@ -41,7 +41,7 @@ func (a *Manager) LoadAtStartup() (persist.LoadResult, error) {
 	}
 	start := time.Now()
 	a.srv.Lock()
-	a.srv.Loading = true
+	a.srv.SetLoading(true)
 	prevExpire := a.ks.ExpireMode()
 	// Keys whose time passed stay until the load ends (no active expiry,
 	// the replay sees them), as in Redis.
@@ -58,7 +58,7 @@ func (a *Manager) LoadAtStartup() (persist.LoadResult, error) {
 	// (no BGREWRITEAOF or CONFIG SET racing the files being set up).
 	defer func() {
 		a.srv.Lock()
-		a.srv.Loading = false
+		a.srv.SetLoading(false)
 		a.srv.Unlock()
 	}()
 	a.srv.Lock()

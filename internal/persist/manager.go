@@ -297,11 +297,11 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		return LoadResult{}, nil
 	}
 	m.srv.Lock()
-	m.srv.Loading = true
+	m.srv.SetLoading(true)
 	m.srv.Unlock()
 	defer func() {
 		m.srv.Lock()
-		m.srv.Loading = false
+		m.srv.SetLoading(false)
 		m.srv.Unlock()
 	}()
 	res, err := m.loadFile(m.srv)
@@ -361,7 +361,7 @@ func (m *Manager) Info(b *strings.Builder) {
 	for _, db := range m.ks.DBs {
 		snapTotal += int64(db.Len())
 	}
-	f("loading", b01(m.srv.Loading))
+	f("loading", b01(m.srv.IsLoading()))
 	f("async_loading", 0)
 	cowCur, cowPeak, cowAge := cowInfo(m.cow, time.Now())
 	f("current_cow_peak", cowPeak)

@@ -201,7 +201,7 @@ func (m *Manager) perform(a action) {
 			m.eng.TouchAllWatched(-1)
 		}
 	case actLoadingFlag:
-		m.srv.Loading = a.flag
+		m.srv.SetLoading(a.flag)
 	case actSwap:
 		if l != nil && l.loaded != nil {
 			for i, db := range m.ks.DBs {

@@ -18,7 +18,7 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	// The start-up window holds clients only: the AOF loader and our
 	// master's stream run as the master (FlagMaster).
 	starting := s.starting && sess.Flags&command.FlagMaster == 0
-	if (s.Loading || starting) && spec.Flags&command.Loading == 0 {
+	if (s.loading || starting) && spec.Flags&command.Loading == 0 {
 		return "LOADING Redis is loading the dataset in memory"
 	}
 	for _, g := range s.parts.Gates {

@@ -42,7 +42,7 @@ const (
 func (s *Server) idlePurgeTick(hz int) {
 	p := &s.purge
 	cmds := s.eng.TotalCommands
-	if cmds != p.lastCmds || s.Loading {
+	if cmds != p.lastCmds || s.loading {
 		p.lastCmds, p.quietTicks = cmds, 0
 		return
 	}

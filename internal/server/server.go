@@ -81,9 +81,9 @@ type Server struct {
 	// parts are the persistence, replication and AOF parts, wired once
 	// before Start (wiring.go).
 	parts Parts
-	// Loading is set while a dataset loads: commands without the Loading
-	// flag get -LOADING.
-	Loading bool
+	// loading is set while a dataset loads (SetLoading): commands without
+	// the Loading flag get -LOADING.
+	loading bool
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
@@ -355,6 +355,14 @@ func (s *Server) SettingsSnapshot() Settings {
 	set.Bind = append([]string(nil), s.set.Bind...)
 	return set
 }
+
+// SetLoading marks a dataset load in progress, or over (srv.mu held): a
+// start-up load, a replica's full sync, an AOF load. While it is set,
+// commands without the Loading flag get -LOADING and INFO says loading:1.
+func (s *Server) SetLoading(on bool) { s.loading = on }
+
+// IsLoading reports whether a dataset load is in progress (srv.mu held).
+func (s *Server) IsLoading() bool { return s.loading }
 
 // IsReplica reports whether this server replicates from a master: its
 // role, as HELLO, WAIT and the log's role letter show it (any goroutine,
