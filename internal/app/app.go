@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/aof"
 	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/dump"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/repl"
@@ -29,6 +30,7 @@ type Instance struct {
 	Persist *persist.Manager
 	Repl    *repl.Manager
 	AOF     *aof.Manager
+	Dump    *dump.Manager
 	Config  *config.Config
 	Log     *logger.Logger
 
@@ -128,9 +130,10 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
-	wire(srv, pm, rm, am)
+	dm := dump.New(srv, cfg, log)
+	wire(srv, pm, rm, am, dm)
 	wireConfig(cfg, log, srv, rm, am)
-	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Config: cfg, Log: log, quiet: opts.Quiet}
+	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Dump: dm, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
 		if err != nil {
 			// A configuration banner is printed whole by the caller (as
@@ -197,7 +200,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 // interfaces of the package that calls it (server.Gate, persist.AOFInfo,
 // repl.FullSyncObserver, …); the order of every list below is behaviour,
 // and the comment beside it says why.
-func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager) {
+func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager, dm *dump.Manager) {
 	eng := srv.Engine()
 	// A write goes out to the replication stream first, then into the
 	// AOF's buffer: both see every command in the same order, and the
@@ -224,8 +227,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		// Every tick, after the server's own work: save points first, then
 		// replication (pings, timeouts, ACKs), then the AOF (pending
 		// writes and the everysec fsync, rewrites) last, so that its
-		// write takes whatever was propagated earlier in the tick.
-		Cron: []server.CronJob{pm, rm, am},
+		// write takes whatever was propagated earlier in the tick. MIGRATE's
+		// idle cached connections are closed last (it propagates nothing).
+		Cron: []server.CronJob{pm, rm, am, dm},
 		// After the server's own refusals (shutting down, LOADING), the
 		// first that refuses wins, in the order they always ran: the RDB's
 		// MISCONF (a failed BGSAVE), then replication's (READONLY,
@@ -243,7 +247,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Shutdown: []server.ShutdownPreparer{am, pm},
 		// DEBUG subcommands have distinct names; replication's are asked
 		// first, as they were.
-		Debug:      []server.DebugProvider{rm, pm},
+		Debug:      []server.DebugProvider{rm, pm, dm},
 		Disconnect: []server.DisconnectObserver{rm},
 		Repl:       rm,
 		LastSave:   pm,
@@ -344,6 +348,7 @@ func (inst *Instance) shutdown() error {
 func (inst *Instance) release() {
 	inst.Repl.Close()
 	inst.Server.Close()
+	inst.Dump.Close() // MIGRATE's cached connections: no command runs now
 	inst.AOF.Close()
 	inst.Persist.Close()
 	if inst.pidfile != "" {

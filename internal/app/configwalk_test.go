@@ -295,7 +295,7 @@ var walkTable = map[string]observe{
 	"ignore-warnings":                     {val: "ARM64-COW-BUG", stored: "not acted on"},
 	"bind-source-addr":                    {val: "127.0.0.1", stored: "not acted on"},
 	"acl-pubsub-default":                  {val: "allchannels", stored: "ACL is not built"},
-	"sanitize-dump-payload":               {val: "yes", stored: "DUMP/RESTORE is not built"},
+	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
 	"tracking-table-max-keys":             {val: "10", stored: "client tracking is not built"},
 	"maxmemory-clients":                   {val: "10mb", refused: true},
 	"latency-tracking":                    {val: "no", stored: "not acted on"},

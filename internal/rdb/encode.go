@@ -67,6 +67,8 @@ type Encoder struct {
 	db   int // DB of the last SELECTDB written, -1 before the first
 
 	started, finished bool
+	// valueOnly leaves keys out of key records (DUMP payloads).
+	valueOnly bool
 
 	lzf     *lzfCompressor // allocated on first use
 	lzfOut  []byte

@@ -60,8 +60,20 @@ func (e *Encoder) WriteEntry(ent *Entry) error {
 	if ent.LRU.HasFreq {
 		e.raw(opFreq, ent.LRU.Freq)
 	}
+	e.writeValue(ent)
+	return e.err
+}
+
+// writeValue writes the type byte, the key (unless valueOnly) and the value
+// of ent.
+func (e *Encoder) writeValue(ent *Entry) {
 	switch ent.Kind {
 	case KindString:
+		if e.valueOnly {
+			e.raw(byte(TypeString))
+			e.string(ent.Str)
+			return
+		}
 		if e.err == nil && e.shortString(ent.Key) && e.shortString(ent.Str) {
 			// The common small key: straight into the buffer.
 			b := append(e.buf, byte(TypeString))
@@ -72,10 +84,9 @@ func (e *Encoder) WriteEntry(ent *Entry) error {
 			if len(e.buf) >= flushAt {
 				_ = e.Flush()
 			}
-			return e.err
+			return
 		}
-		e.raw(byte(TypeString))
-		e.string(ent.Key)
+		e.typeKey(TypeString, ent.Key)
 		e.string(ent.Str)
 	case KindList:
 		e.writeList(ent.Key, ent.List)
@@ -87,7 +98,15 @@ func (e *Encoder) WriteEntry(ent *Entry) error {
 		e.writeZSet(ent.Key, ent.ZSet)
 	}
 	e.trimScratch()
-	return e.err
+}
+
+// typeKey starts a key record: the type byte, then the key, which a DUMP
+// payload (valueOnly) leaves out.
+func (e *Encoder) typeKey(t Type, key []byte) {
+	e.raw(byte(t))
+	if !e.valueOnly {
+		e.string(key)
+	}
 }
 
 func checkEntry(ent *Entry) error {
@@ -136,8 +155,7 @@ func (e *Encoder) trimScratch() {
 // once to count the nodes (the count comes first) and once to write them,
 // so no more than one node is ever built in memory.
 func (e *Encoder) writeList(key []byte, list [][]byte) {
-	e.raw(byte(TypeListQuicklist2))
-	e.string(key)
+	e.typeKey(TypeListQuicklist2, key)
 	nodes := 0
 	e.splitList(list, func(int, int, bool) { nodes++ })
 	e.length(uint64(nodes))
@@ -195,14 +213,12 @@ func (e *Encoder) splitList(list [][]byte, node func(from, to int, plain bool)) 
 
 func (e *Encoder) writeSet(key []byte, set [][]byte) {
 	if ints, ok := e.intsetMembers(set); ok {
-		e.raw(byte(TypeSetIntset))
-		e.string(key)
+		e.typeKey(TypeSetIntset, key)
 		e.blob = intsetAppend(e.blob[:0], ints)
 		e.string(e.blob)
 		return
 	}
-	e.raw(byte(TypeSet))
-	e.string(key)
+	e.typeKey(TypeSet, key)
 	e.length(uint64(len(set)))
 	for _, m := range set {
 		e.string(m)
@@ -237,8 +253,7 @@ func (e *Encoder) intsetMembers(set [][]byte) ([]int64, bool) {
 
 func (e *Encoder) writeHash(key []byte, hash []Pair) {
 	if e.hashFitsListpack(hash) {
-		e.raw(byte(TypeHashListpack))
-		e.string(key)
+		e.typeKey(TypeHashListpack, key)
 		lp := lpStart(e.blob)
 		for _, p := range hash {
 			lp = lpAppendElement(lp, p.Field)
@@ -248,8 +263,7 @@ func (e *Encoder) writeHash(key []byte, hash []Pair) {
 		e.string(e.blob)
 		return
 	}
-	e.raw(byte(TypeHash))
-	e.string(key)
+	e.typeKey(TypeHash, key)
 	e.length(uint64(len(hash)))
 	for _, p := range hash {
 		e.string(p.Field)
@@ -285,8 +299,7 @@ func (e *Encoder) writeZSet(key []byte, zset []ZMember) {
 	})
 	defer clear(sorted)
 	if e.zsetFitsListpack(sorted) {
-		e.raw(byte(TypeZSetListpack))
-		e.string(key)
+		e.typeKey(TypeZSetListpack, key)
 		lp := lpStart(e.blob)
 		for _, m := range sorted {
 			lp = lpAppendElement(lp, m.Member)
@@ -297,8 +310,7 @@ func (e *Encoder) writeZSet(key []byte, zset []ZMember) {
 		e.string(e.blob)
 		return
 	}
-	e.raw(byte(TypeZSet2))
-	e.string(key)
+	e.typeKey(TypeZSet2, key)
 	e.length(uint64(len(sorted)))
 	for i := len(sorted) - 1; i >= 0; i-- {
 		e.string(sorted[i].Member)
