@@ -75,7 +75,9 @@ func (m *Manager) getConn(host, port []byte, timeout time.Duration) (*cachedConn
 			break
 		}
 	}
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(string(host), strconv.Itoa(atoi(port))), timeout)
+	// The port as C's atoi reads it, cut to 16 bits as getaddrinfo does.
+	addr := net.JoinHostPort(string(host), strconv.Itoa(int(uint16(atoi(port)))))
+	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +227,22 @@ func (m *Manager) migrateCmd(c *command.Ctx) {
 	for mayRetry := true; ; mayRetry = false {
 		cc, err := m.getConn(host, port, timeout)
 		if err != nil {
-			c.Error(errConnect)
+			// Redis 7.0's blocking connect reports success once the
+			// socket is writable or the timeout passed, whether or not
+			// the connection was made, so only a name that does not
+			// resolve answers "connecting"; a refused or timed-out
+			// connection fails at the first write, and is retried once
+			// unless it timed out.
+			var dnsErr *net.DNSError
+			var addrErr *net.AddrError
+			if errors.As(err, &dnsErr) || errors.As(err, &addrErr) {
+				c.Error(errConnect)
+				return
+			}
+			if mayRetry && !isTimeout(err) {
+				continue
+			}
+			c.Error(errIOWriting)
 			return
 		}
 		res := m.migrateOnce(c, cc, keys, dbid, timeout, user, pass, copyOnly, replace)
