@@ -131,11 +131,6 @@ const (
 	errStreamValue = "ERR RESTORE of stream values is not supported by Tandem yet"
 )
 
-var (
-	argDel    = []byte("DEL")
-	argAbsTTL = []byte("ABSTTL")
-)
-
 // restoreCmd is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
 // [FREQ f] (and RESTORE-ASKING, the same outside cluster mode), checking
 // in Redis's order: the options, the key's absence, the TTL, the payload's
@@ -228,7 +223,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 	// and our master's stream keep it and wait for the master's DEL).
 	if ttl != 0 && ttl <= c.Now() && c.E.KS.DeletesExpired() && c.S.Flags&command.FlagMaster == 0 {
 		if deleted {
-			c.Rewrite(argDel, key)
+			c.Rewrite([]byte("DEL"), key)
 			c.DB.Modified(key)
 		}
 		c.W.OK()
@@ -245,7 +240,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 			argv := make([][]byte, 0, len(c.Args)+1)
 			argv = append(argv, c.Args...)
 			argv[2] = strconv.AppendInt(nil, ttl, 10)
-			c.Rewrite(append(argv, argAbsTTL)...)
+			c.Rewrite(append(argv, []byte("ABSTTL"))...)
 		}
 	}
 	// FREQ counts only under an LFU policy, which Tandem does not have:

@@ -254,7 +254,7 @@ func (m *Manager) migrateCmd(c *command.Ctx) {
 			m.closeConn(host, port)
 		}
 		if len(res.deleted) > 0 {
-			c.Rewrite(append([][]byte{argDel}, res.deleted...)...)
+			c.Rewrite(append([][]byte{[]byte("DEL")}, res.deleted...)...)
 		}
 		switch {
 		case res.targetErr != "":
