@@ -505,6 +505,19 @@ func TestMigrateErrorsAuthTimeoutAndCachedConnection(t *testing.T) {
 	if n := mustDo(t, ctx, sc, "EXISTS", "slow").(int64); n != 1 {
 		t.Errorf("the key was deleted although MIGRATE failed")
 	}
+	// INFO counts the cached connections, and the cron closes them after
+	// 10 s unused, as Redis does.
+	cached := func() string { return infoFields(sc.Info(ctx, "stats").Val())["migrate_cached_sockets"] }
+	mustDo(t, ctx, sc, "SET", "m", "last")
+	mustDo(t, ctx, sc, "MIGRATE", "127.0.0.1", port, "m", 0, 5000, "REPLACE", "AUTH", "secret")
+	if n := cached(); n != "1" {
+		t.Errorf("migrate_cached_sockets:%s after a MIGRATE, want 1", n)
+	}
+	used := time.Now()
+	testutil.Eventually(t, 20*time.Second, "the idle MIGRATE connection closed", func() bool { return cached() == "0" })
+	if d := time.Since(used); d < 10*time.Second {
+		t.Errorf("the cached connection was closed after %v, before 10 s", d)
+	}
 }
 
 func TestMigrateIsPropagatedAsDel(t *testing.T) {

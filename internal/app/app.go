@@ -251,6 +251,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Disconnect: []server.DisconnectObserver{rm},
 		Repl:       rm,
 		LastSave:   pm,
+		Migrate:    dm,
 	})
 }
 

@@ -205,7 +205,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("pubsubshard_channels", 0)
 		f("latest_fork_usec", 0)
 		f("total_forks", 0)
-		f("migrate_cached_sockets", 0)
+		migrateSockets := 0
+		if s.parts.Migrate != nil {
+			migrateSockets = s.parts.Migrate.CachedSockets()
+		}
+		f("migrate_cached_sockets", migrateSockets)
 		f("slave_expires_tracked_keys", 0)
 		f("active_defrag_hits", 0)
 		f("active_defrag_misses", 0)

@@ -84,6 +84,12 @@ type LastSaver interface {
 	LastSave() int64
 }
 
+// MigrateCache reports how many connections MIGRATE keeps open for reuse
+// (INFO stats' migrate_cached_sockets; srv.mu held).
+type MigrateCache interface {
+	CachedSockets() int
+}
+
 // Parts are the parts wired into a server. Any may be nil or empty.
 type Parts struct {
 	Cron       []CronJob            // in this order, every tick
@@ -95,6 +101,7 @@ type Parts struct {
 	Disconnect []DisconnectObserver // when a client goes away
 	Repl       Replication
 	LastSave   LastSaver
+	Migrate    MigrateCache
 }
 
 // Wire hands the server its parts (before Start; once).
