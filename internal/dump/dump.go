@@ -36,6 +36,7 @@ type Manager struct {
 	log *logger.Logger
 
 	dumper  rdb.Dumper
+	decoder rdb.DumpDecoder
 	ent     rdb.Entry // scratch for the value being dumped
 	sockets map[string]*cachedConn
 	// SkipChecksum accepts DUMP payloads whatever their CRC-64 (Redis's
@@ -198,7 +199,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errTTL)
 		return
 	}
-	ent, err := rdb.DecodeDump(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize})
+	ent, err := m.decoder.Decode(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize})
 	switch {
 	case errors.Is(err, rdb.ErrDumpFooter):
 		c.Error(errBadFooter)

@@ -75,11 +75,9 @@ func fromRDB(ent *rdb.Entry, lim *types.Limits) (str []byte, val any, err error)
 		}
 		return nil, s, nil
 	case rdb.KindHash:
-		h := types.NewHash()
-		for _, p := range ent.Hash {
-			h.Set(p.Field, p.Value, lim)
-		}
-		return nil, h, nil
+		// The decoder refused repeated fields: the hash is built in bulk.
+		pairs := ent.Hash
+		return nil, types.NewHashFrom(len(pairs), func(i int) ([]byte, []byte) { return pairs[i].Field, pairs[i].Value }, lim), nil
 	case rdb.KindZSet:
 		z := types.NewZSet()
 		for _, m := range ent.ZSet {

@@ -134,7 +134,7 @@ type DumpOptions struct {
 
 // DecodeDump decodes a DUMP payload into an Entry holding the value (Kind,
 // Type and the value field; Key is nil and ExpireAt NoExpiry). The entry
-// and its slices are the caller's.
+// and its slices are the caller's (see DumpDecoder to reuse buffers).
 //
 // The value is checked as deeply as Load checks a file's: every element
 // of a compact encoding, duplicate members and fields, NaN scores, and an
@@ -146,15 +146,56 @@ type DumpOptions struct {
 // Errors: ErrDumpFooter for a bad footer; otherwise an error wrapping
 // ErrDumpValue, and also ErrStreamNotDecoded for a stream value.
 func DecodeDump(p []byte, opts DumpOptions) (*Entry, error) {
+	var u DumpDecoder
+	return u.Decode(p, opts)
+}
+
+// DumpDecoder decodes DUMP payloads, reusing its buffers from one call to
+// the next. It is not safe for concurrent use.
+type DumpDecoder struct {
+	d   decoder
+	src bytes.Reader
+	br  *bufio.Reader
+}
+
+// Decode is DecodeDump; the Entry and everything it points to belong to
+// the DumpDecoder and are valid until the next call.
+func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	version, err := VerifyDump(p, opts.SkipChecksum)
 	if err != nil {
 		return nil, err
 	}
 	body := p[:len(p)-dumpFooterLen]
-	d := &decoder{
-		r:       reader{br: bufio.NewReaderSize(bytes.NewReader(body), min(max(len(body), 16), 64<<10))},
+	u.src.Reset(body)
+	if u.br == nil {
+		u.br = bufio.NewReaderSize(&u.src, min(max(len(body), 16), 64<<10))
+	} else {
+		u.br.Reset(&u.src)
+	}
+	old := &u.d
+	// The decoded strings rarely take much more room than the payload: an
+	// arena of that size spares a small RESTORE the 64 KB block a file
+	// load starts with (zeroing it was most of the cost). A large one is
+	// not kept for the next call.
+	arena := old.r.arena
+	if cap(arena.buf) > keepDumpBuf || cap(arena.buf) < 2*len(body)+64 {
+		arena.buf = make([]byte, 0, min(2*len(body)+64, arenaBlock))
+	}
+	arena.reset()
+	u.d = decoder{
+		r:       reader{br: u.br, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0]},
 		h:       NopHandler{},
 		version: version,
+		e:       old.e,
+		elems:   old.elems[:0],
+		sorted:  old.sorted[:0],
+	}
+	d := &u.d
+	if cap(d.r.blob) > keepDumpBuf {
+		d.r.blob = nil
+	}
+	if cap(d.r.lzfIn) > keepDumpBuf {
+		d.r.lzfIn = nil
 	}
 	if opts.MaxStringLen > 0 {
 		d.r.maxStr = uint64(opts.MaxStringLen)

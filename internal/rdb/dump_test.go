@@ -78,6 +78,7 @@ func TestDumpWritesRedisPayloadsByteForByte(t *testing.T) {
 
 func TestDumpRoundTripsEveryKindAndEncoding(t *testing.T) {
 	var d Dumper // reused: its buffers must not leak from one value to the next
+	var u DumpDecoder
 	for _, tc := range roundTrips {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tc.e
@@ -101,6 +102,13 @@ func TestDumpRoundTripsEveryKindAndEncoding(t *testing.T) {
 			}
 			if g, w := normalize(got), normalize(&e); g != w {
 				t.Errorf("round trip:\n got %.300s\nwant %.300s", g, w)
+			}
+			reused, err := u.Decode(p, DumpOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := normalize(reused), normalize(&e); g != w {
+				t.Errorf("reused DumpDecoder:\n got %.300s\nwant %.300s", g, w)
 			}
 		})
 	}
