@@ -267,7 +267,7 @@ var walkTable = map[string]observe{
 	"zset-max-listpack-value":   {val: "11", check: limits(func(l types.Limits) bool { return l.ZSetMaxListpackValue == 11 })},
 	"stream-node-max-bytes":     {val: "100", stored: notBuilt + " (streams)"},
 	"stream-node-max-entries":   {val: "10", stored: notBuilt + " (streams)"},
-	"hll-sparse-max-bytes":      {val: "100", stored: notBuilt + " (HyperLogLog)"},
+	"hll-sparse-max-bytes":      {val: "100", check: limits(func(l types.Limits) bool { return l.HLLSparseMaxBytes == 100 })},
 
 	// Diagnostics and events.
 	"slowlog-log-slower-than": {val: "0", check: func(w *walk) {
