@@ -179,11 +179,7 @@ func pfmergeCmd(c *Ctx) {
 		}
 		b.B = d
 	}
-	for i, v := range max {
-		if v != 0 {
-			b.B, _, _ = hll.SetRegister(b.B, i, v, c.hllSparseMax())
-		}
-	}
+	b.B = hll.RaiseRegisters(b.B, &max, c.hllSparseMax())
 	hll.InvalidateCache(b.B)
 	c.DB.Modified(dest)
 	c.W.OK()

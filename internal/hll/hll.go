@@ -73,7 +73,7 @@ const magic = "HYLL"
 // New returns an empty sparse HyperLogLog: one XZERO opcode covering every
 // register, and a valid cached cardinality of zero.
 func New() []byte {
-	b := make([]byte, HeaderSize, HeaderSize+2)
+	b := make([]byte, HeaderSize, 32) // room for the first few edits
 	copy(b, magic)
 	b[4] = encSparse
 	return appendXZero(b, Registers)
@@ -123,12 +123,6 @@ func hashElement(elem []byte) (int, uint8) {
 	h >>= P
 	h |= 1 << q
 	return idx, uint8(bits.TrailingZeros64(h) + 1)
-}
-
-// SetRegister raises register idx to count if it is lower (PFMERGE writes
-// the union's registers this way).
-func SetRegister(b []byte, idx int, count uint8, sparseMax int) ([]byte, bool, error) {
-	return setRegister(b, idx, count, sparseMax)
 }
 
 // setRegister raises register idx to count if it is lower.
@@ -377,11 +371,10 @@ func ToDense(b []byte) ([]byte, error) {
 // MergeInto raises each of max's registers to the value's, when higher.
 func MergeInto(max *[Registers]uint8, b []byte) error {
 	if b[4] == encDense {
-		regs := b[HeaderSize:]
-		for i := range max {
-			if v := denseGet(regs, i); v > max[i] {
-				max[i] = v
-			}
+		var regs [Registers]uint8
+		denseDecode(b[HeaderSize:], &regs)
+		for i, v := range regs {
+			max[i] = maxU8(max[i], v)
 		}
 		return nil
 	}
@@ -404,9 +397,10 @@ func MergeInto(max *[Registers]uint8, b []byte) error {
 func Count(b []byte) (uint64, error) {
 	var histo [64]int
 	if b[4] == encDense {
-		regs := b[HeaderSize:]
-		for i := 0; i < Registers; i++ {
-			histo[denseGet(regs, i)]++
+		var regs [Registers]uint8
+		denseDecode(b[HeaderSize:], &regs)
+		for _, v := range regs {
+			histo[v]++
 		}
 	} else {
 		covered := walkSparse(b[HeaderSize:], func(_, n int, v uint8) bool {
@@ -478,11 +472,64 @@ func tau(x float64) float64 {
 
 // DenseRegisters returns every register of a dense value.
 func DenseRegisters(b []byte) []uint8 {
-	out := make([]uint8, Registers)
-	for i := range out {
-		out[i] = denseGet(b[HeaderSize:], i)
+	var regs [Registers]uint8
+	denseDecode(b[HeaderSize:], &regs)
+	return regs[:]
+}
+
+// denseDecode unpacks every register. Four 6-bit registers fill three
+// bytes exactly, low bits first, so the registers are read in groups.
+func denseDecode(packed []byte, out *[Registers]uint8) {
+	packed = packed[:Registers*regBits/8]
+	for g := 0; g < Registers/4; g++ {
+		b := packed[g*3 : g*3+3 : g*3+3]
+		o := out[g*4 : g*4+4 : g*4+4]
+		o[0] = b[0] & regMax
+		o[1] = (b[0]>>6 | b[1]<<2) & regMax
+		o[2] = (b[1]>>4 | b[2]<<4) & regMax
+		o[3] = b[2] >> 2
 	}
-	return out
+}
+
+// denseEncode packs every register (each at most regMax).
+func denseEncode(regs *[Registers]uint8, packed []byte) {
+	packed = packed[:Registers*regBits/8]
+	for g := 0; g < Registers/4; g++ {
+		r := regs[g*4 : g*4+4 : g*4+4]
+		b := packed[g*3 : g*3+3 : g*3+3]
+		b[0] = r[0] | r[1]<<6
+		b[1] = r[1]>>2 | r[2]<<4
+		b[2] = r[2]>>4 | r[3]<<2
+	}
+}
+
+func maxU8(a, b uint8) uint8 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// RaiseRegisters raises each register of the value to max's, where higher
+// (PFMERGE's write). A sparse value takes them one by one, as Redis's
+// does, and may turn dense on the way; a dense one in one pass.
+func RaiseRegisters(b []byte, max *[Registers]uint8, sparseMax int) []byte {
+	if b[4] == encDense {
+		var regs [Registers]uint8
+		denseDecode(b[HeaderSize:], &regs)
+		for i, v := range max {
+			regs[i] = maxU8(regs[i], v&regMax)
+		}
+		denseEncode(&regs, b[HeaderSize:])
+		return b
+	}
+	for i, v := range max {
+		if v != 0 {
+			// A corrupt tail is left as it is: Redis ignores the error too.
+			b, _, _ = setRegister(b, i, v, sparseMax)
+		}
+	}
+	return b
 }
 
 // Decode describes a sparse value's opcodes as PFDEBUG DECODE shows them:

@@ -83,10 +83,17 @@ func TestDenseRegistersRoundTrip(t *testing.T) {
 	for i := 0; i < Registers; i++ {
 		densePut(regs, i, uint8((i*7)%64))
 	}
+	var all [Registers]uint8
+	denseDecode(regs, &all)
 	for i := 0; i < Registers; i++ {
-		if got := denseGet(regs, i); got != uint8((i*7)%64) {
-			t.Fatalf("register %d = %d", i, got)
+		if got := denseGet(regs, i); got != uint8((i*7)%64) || all[i] != got {
+			t.Fatalf("register %d = %d, decoded in groups %d", i, got, all[i])
 		}
+	}
+	again := make([]byte, len(regs))
+	denseEncode(&all, again)
+	if !bytes.Equal(again, regs) {
+		t.Fatal("packing in groups differs from packing one by one")
 	}
 }
 
