@@ -33,7 +33,6 @@ func (s *Server) registerNotBuilt() {
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
 		{"LCS", []string{"lcs"}},
 		{"SORT", []string{"sort", "sort_ro"}},
-		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
 		{"latency monitoring", []string{"latency"}},
 	} {
 		for _, name := range fam.names {
@@ -129,8 +128,5 @@ var notBuiltShapes = map[string][4]int{
 	"lcs":                  {-3, 1, 2, 1},
 	"sort":                 {-2, 1, 1, 1},
 	"sort_ro":              {-2, 1, 1, 1},
-	"spublish":             {3, 1, 1, 1},
-	"ssubscribe":           {-2, 1, -1, 1},
-	"sunsubscribe":         {-1, 1, -1, 1},
 	"latency":              {-2, 0, 0, 0},
 }
