@@ -86,8 +86,6 @@ func (w *watchdog) begin(seq uint64) {
 // end marks the run over.
 func (w *watchdog) end() { w.seq.Store(0) }
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
 func heapBytes(s []metrics.Sample) int64 {
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
@@ -97,8 +95,7 @@ func heapBytes(s []metrics.Sample) int64 {
 }
 
 func (w *watchdog) loop() {
-	sample := make([]metrics.Sample, 1)
-	copy(sample, heapSample)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	t := time.NewTicker(watchTick)
 	defer t.Stop()
 	var seen uint64
