@@ -219,8 +219,10 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 	eng.Sinks = append(eng.Sinks, rm, am)
 	// What each sink is, for a script's redis.set_repl.
 	eng.SinkTargets = append(eng.SinkTargets, command.TargetReplicas, command.TargetAOF)
-	// EVAL, EVALSHA, their _RO forms and SCRIPT replace the stubs.
+	// EVAL, EVALSHA, their _RO forms and SCRIPT replace the stubs; a busy
+	// script lets other clients in through the server.
 	sc.Register()
+	sc.SetYielder(srv)
 	// WAIT's target: the replication offset after a client's writes.
 	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.

@@ -258,6 +258,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if c.block != nil {
 		e.blockSession(s, spec, args, c.block)
 	}
+	// A command run while another is suspended (a busy script letting
+	// other clients in) must not flush that command's propagation unit:
+	// the suspended command's end does.
+	if e.depth > 0 {
+		return
+	}
 	wrote := len(e.unit) > 0
 	e.afterTopLevel()
 	if wrote && e.Offsets != nil {

@@ -13,7 +13,10 @@ const errBusy = "BUSY Redis is busy running a script. You can only call SCRIPT K
 // Redis allows then (SCRIPT KILL, SHUTDOWN, MULTI/DISCARD/WATCH/UNWATCH,
 // AUTH, HELLO, QUIT, RESET, REPLCONF).
 func (s *Scripting) Gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
-	if !s.Busy() || sess == &s.cur.sess || allowBusy(spec, args) {
+	// Our master's stream is never refused: a refused write would be
+	// lost, and the replica would diverge. (Redis postpones it until the
+	// script ends; here it runs while the script is suspended.)
+	if !s.Busy() || sess == &s.cur.sess || sess.Flags&command.FlagMaster != 0 || allowBusy(spec, args) {
 		return ""
 	}
 	return errBusy

@@ -74,6 +74,7 @@ func newVM(s *Scripting) *vm {
 	g.RawSetString("rawset", L.NewFunction(v.rawset))
 	g.RawSetString("tostring", L.NewFunction(luaTostring))
 	g.RawSetString("error", L.NewFunction(luaError))
+	g.RawSetString("unpack", L.NewFunction(luaUnpack))
 
 	// Libraries Redis adds, then its replacements in math and string.
 	g.RawSetString("cjson", openCjson(L))
@@ -306,4 +307,23 @@ func luaError(L *lua.LState) int {
 // without a position, as from a C function.
 func argError(L *lua.LState, n int, fname, msg string) {
 	L.Error(lua.LString(fmt.Sprintf("bad argument #%d to '%s' (%s)", n, fname, msg)), 0)
+}
+
+// luaUnpack is Lua 5.1's unpack, with its limit: at most LUAI_MAXCSTACK
+// (8000) values fit on the stack ("too many results to unpack").
+func luaUnpack(L *lua.LState) int {
+	t := L.CheckTable(1)
+	i := L.OptInt(2, 1)
+	e := L.OptInt(3, t.Len())
+	if i > e {
+		return 0
+	}
+	n := int64(e) - int64(i) + 1
+	if n >= 8000 {
+		L.RaiseError("too many results to unpack")
+	}
+	for j := i; j <= e; j++ {
+		L.Push(t.RawGetInt(j))
+	}
+	return int(n)
 }
