@@ -281,7 +281,7 @@ var walkTable = map[string]observe{
 	}},
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
 	"latency-monitor-threshold": {val: "100", stored: notBuilt + " (LATENCY)"},
-	"busy-reply-threshold":      {val: "100", stored: notBuilt + " (scripting)"},
+	"busy-reply-threshold":      {val: "100", live: "app BusyReplyThreshold"},
 	"notify-keyspace-events":    {val: "KEA", stored: "no keyspace notifications are sent"},
 
 	// Stored only (config.storedX in the table).

@@ -139,6 +139,9 @@ type Ctx struct {
 	force     bool
 	block     *blockRequest
 	failed    bool
+	// noErrStats: the error reply was counted where it arose (a script's
+	// command), so the failure is not counted again (ErrorNoStats).
+	noErrStats bool
 }
 
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").

@@ -14,10 +14,7 @@ import (
 func (s *Server) registerNotBuilt() {
 	adm := command.Admin | command.NoScript
 	s.eng.Table.Add(
-		notYet("eval", "scripting", "scripting (EVAL)", command.NoScript),
-		notYet("evalsha", "scripting", "scripting (EVALSHA)", command.NoScript),
-		notYet("eval_ro", "scripting", "scripting (EVAL_RO)", command.NoScript),
-		notYet("evalsha_ro", "scripting", "scripting (EVALSHA_RO)", command.NoScript),
+		// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT are internal/script's.
 		notYet("fcall", "scripting", "scripting (FCALL)", command.NoScript),
 		notYet("fcall_ro", "scripting", "scripting (FCALL_RO)", command.NoScript),
 		notYet("function", "scripting", "scripting (FUNCTION)", command.NoScript),
@@ -74,7 +71,7 @@ func notYet(name, group, what string, flags command.Flag) *command.Spec {
 // shape, so COMMAND INFO and arity errors match.
 func notBuiltArity(name string) (int, bool) {
 	switch name {
-	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "psync":
+	case "fcall", "fcall_ro", "psync":
 		return -3, true
 	case "function":
 		return -2, true

@@ -83,11 +83,20 @@ func (s *Server) registerPubSub() {
 // key: COMMAND GETKEYS finds none, as in Redis 7.0 (its NOT_KEY flag).
 func channelsNotKeys([][]byte) []int { return nil }
 
-var subscribeNames = [...]string{subChannel: "subscribe", subPattern: "psubscribe", subShard: "ssubscribe"}
-var unsubscribeNames = [...]string{subChannel: "unsubscribe", subPattern: "punsubscribe", subShard: "sunsubscribe"}
+// prefix is how the kind's command names start: SUBSCRIBE, PSUBSCRIBE,
+// SSUBSCRIBE (and UNSUBSCRIBE, …).
+func (k subKind) prefix() string {
+	switch k {
+	case subPattern:
+		return "p"
+	case subShard:
+		return "s"
+	}
+	return ""
+}
 
 func (s *Server) subscribeCmd(kind subKind) command.Handler {
-	name := subscribeNames[kind]
+	name := kind.prefix() + "subscribe"
 	return func(c *command.Ctx) {
 		cl := c.S.Owner.(*client)
 		if kind == subShard && c.InExec {
@@ -118,7 +127,7 @@ func (s *Server) subscribeCmd(kind subKind) command.Handler {
 }
 
 func (s *Server) unsubscribeCmd(kind subKind) command.Handler {
-	name := unsubscribeNames[kind]
+	name := kind.prefix() + "unsubscribe"
 	return func(c *command.Ctx) {
 		cl := c.S.Owner.(*client)
 		set, _ := s.subSets(c.S, kind, false)
