@@ -13,11 +13,13 @@ import (
 	"sync"
 
 	"github.com/tandemdb/tandem/internal/aof"
+	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/dump"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/repl"
+	"github.com/tandemdb/tandem/internal/script"
 	"github.com/tandemdb/tandem/internal/server"
 )
 
@@ -130,8 +132,11 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
+	// busy-reply-threshold is read under the server lock, where CONFIG
+	// SET changes it.
+	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold }})
 	dm := dump.New(srv, cfg, log)
-	wire(srv, pm, rm, am, dm)
+	wire(srv, pm, rm, am, sc, dm)
 	wireConfig(cfg, log, srv, rm, am)
 	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Dump: dm, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
@@ -200,13 +205,19 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 // interfaces of the package that calls it (server.Gate, persist.AOFInfo,
 // repl.FullSyncObserver, …); the order of every list below is behaviour,
 // and the comment beside it says why.
-func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager, dm *dump.Manager) {
+func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager, sc *script.Scripting, dm *dump.Manager) {
 	eng := srv.Engine()
 	// A write goes out to the replication stream first, then into the
 	// AOF's buffer: both see every command in the same order, and the
 	// round's end (server.endRound) sends the stream to the replicas
 	// before the AOF's barrier holds the replies for its write and fsync.
 	eng.Sinks = append(eng.Sinks, rm, am)
+	// What each sink is, for a script's redis.set_repl.
+	eng.SinkTargets = append(eng.SinkTargets, command.TargetReplicas, command.TargetAOF)
+	// EVAL, EVALSHA, their _RO forms and SCRIPT replace the stubs; a busy
+	// script lets other clients in through the server.
+	sc.Register()
+	sc.SetYielder(srv)
 	// WAIT's target: the replication offset after a client's writes.
 	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.
@@ -235,7 +246,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		// MISCONF (a failed BGSAVE), then replication's (READONLY,
 		// NOREPLICAS, MASTERDOWN, …), then the AOF's MISCONF (a failed
 		// write). A client's error text depends on it when several apply.
-		Gates: []server.Gate{pm, rm, am},
+		// BUSY (a script past busy-reply-threshold) comes last, as in
+		// Redis's processCommand.
+		Gates: []server.Gate{pm, rm, am, sc},
 		// After a round of commands: replication sends the round's stream
 		// to the replicas, then the AOF's barrier writes (and under
 		// appendfsync always fsyncs) before any reply leaves.

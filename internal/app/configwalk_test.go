@@ -267,7 +267,7 @@ var walkTable = map[string]observe{
 	"zset-max-listpack-value":   {val: "11", check: limits(func(l types.Limits) bool { return l.ZSetMaxListpackValue == 11 })},
 	"stream-node-max-bytes":     {val: "100", stored: notBuilt + " (streams)"},
 	"stream-node-max-entries":   {val: "10", stored: notBuilt + " (streams)"},
-	"hll-sparse-max-bytes":      {val: "100", stored: notBuilt + " (HyperLogLog)"},
+	"hll-sparse-max-bytes":      {val: "100", check: limits(func(l types.Limits) bool { return l.HLLSparseMaxBytes == 100 })},
 
 	// Diagnostics and events.
 	"slowlog-log-slower-than": {val: "0", check: func(w *walk) {
@@ -281,7 +281,7 @@ var walkTable = map[string]observe{
 	}},
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
 	"latency-monitor-threshold": {val: "100", stored: notBuilt + " (LATENCY)"},
-	"busy-reply-threshold":      {val: "100", stored: notBuilt + " (scripting)"},
+	"busy-reply-threshold":      {val: "100", live: "app BusyReplyThreshold"},
 	"notify-keyspace-events":    {val: "KEA", stored: "no keyspace notifications are sent"},
 
 	// Stored only (config.storedX in the table).

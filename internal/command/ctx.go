@@ -74,9 +74,11 @@ type Session struct {
 	lastName []byte
 	lastSpec *Spec
 
-	// Channels and Patterns hold Pub/Sub subscriptions.
-	Channels map[string]struct{}
-	Patterns map[string]struct{}
+	// Channels and Patterns hold Pub/Sub subscriptions, ShardChannels the
+	// sharded ones (SSUBSCRIBE).
+	Channels      map[string]struct{}
+	Patterns      map[string]struct{}
+	ShardChannels map[string]struct{}
 
 	block *blockState
 
@@ -88,8 +90,11 @@ type Session struct {
 	Stream    ReplyStream
 }
 
-// Subscriptions is the number of channels and patterns subscribed.
-func (s *Session) Subscriptions() int { return len(s.Channels) + len(s.Patterns) }
+// Subscriptions is the number of channels, patterns and shard channels
+// subscribed: with any, a RESP2 client is in subscribe mode.
+func (s *Session) Subscriptions() int {
+	return len(s.Channels) + len(s.Patterns) + len(s.ShardChannels)
+}
 
 // Blocked reports whether the session waits in a blocking command.
 func (s *Session) Blocked() bool { return s.block != nil }
@@ -134,6 +139,9 @@ type Ctx struct {
 	force     bool
 	block     *blockRequest
 	failed    bool
+	// noErrStats: the error reply was counted where it arose (a script's
+	// command), so the failure is not counted again (ErrorNoStats).
+	noErrStats bool
 }
 
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").

@@ -69,6 +69,10 @@ type Engine struct {
 	// Sinks receive every propagated command, in this order (the
 	// replication stream, then the AOF: see internal/app).
 	Sinks []Propagator
+	// SinkTargets says what each sink is (parallel to Sinks; a sink
+	// without an entry takes everything), so that a script's
+	// redis.set_repl can send its writes to the AOF or the replicas only.
+	SinkTargets []Target
 	// Host is the server running the engine (never nil: NopHost by
 	// default).
 	Host Host
@@ -103,6 +107,9 @@ type Engine struct {
 	// noWrap keeps the current unit from being wrapped in MULTI/EXEC
 	// (active expiry, SCAN, RANDOMKEY).
 	noWrap bool
+	// propSkip are the targets the running script's writes must not
+	// reach (SetScriptTargets); 0 outside scripts.
+	propSkip Target
 
 	watchers map[watchKey][]*Session
 	blocked  map[watchKey][]*Session
@@ -152,6 +159,7 @@ func registerAll(t *Table) {
 	t.Add(transactionCommands()...)
 	t.Add(stringCommands()...)
 	t.Add(bitmapCommands()...)
+	t.Add(hllCommands()...)
 	t.Add(keyCommands()...)
 	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)
@@ -215,7 +223,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", s.LastCmd))
 		return
 	}
-	if msg := e.Host.Gate(s, spec, args); msg != "" {
+	if msg := e.Host.Gate(s, spec.gated(args), args); msg != "" {
 		spec.Rejected++
 		e.rejectCmd(s, spec, msg)
 		return
@@ -250,6 +258,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	e.feedMonitor(s, spec, args)
 	if c.block != nil {
 		e.blockSession(s, spec, args, c.block)
+	}
+	// A command run while another is suspended (a busy script letting
+	// other clients in) must not flush that command's propagation unit:
+	// the suspended command's end does.
+	if e.depth > 0 {
+		return
 	}
 	wrote := len(e.unit) > 0
 	e.afterTopLevel()
@@ -399,7 +413,9 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	e.TotalCommands++
 	if c.failed {
 		spec.Failed++
-		e.TotalErrors++
+		if !c.noErrStats {
+			e.TotalErrors++
+		}
 	}
 	// Only a grown change counter means a write: SAVE and SHUTDOWN SAVE
 	// lower it (Redis clamps the difference at 0 in call()) and must not

@@ -54,7 +54,7 @@ func execCmd(c *Ctx) {
 	// first refused command's reason is given. Both agree whenever one
 	// reason applies.)
 	for _, q := range s.multi {
-		if msg := c.E.Host.Gate(s, q.spec, q.args); msg != "" {
+		if msg := c.E.Host.Gate(s, q.spec.gated(q.args), q.args); msg != "" {
 			c.E.discard(s)
 			c.Error(execAbortMsg(msg))
 			return

@@ -24,6 +24,8 @@ type Propagator interface {
 type propOp struct {
 	db       int
 	first, n int
+	// skip are the targets the op must not reach (redis.set_repl).
+	skip Target
 }
 
 // ActiveSink is implemented by sinks that are sometimes off (no replica
@@ -41,10 +43,14 @@ func (e *Engine) sinksActive() bool {
 }
 
 func (e *Engine) alsoPropagate(db int, argv [][]byte) {
-	if !e.sinksActive() {
+	e.alsoPropagateSkip(db, argv, e.propSkip)
+}
+
+func (e *Engine) alsoPropagateSkip(db int, argv [][]byte, skip Target) {
+	if !e.sinksActive() || skip == TargetAll {
 		return
 	}
-	op := propOp{db: db, first: len(e.unitArgs), n: len(argv)}
+	op := propOp{db: db, first: len(e.unitArgs), n: len(argv), skip: skip}
 	for _, a := range argv {
 		start := len(e.unitBuf)
 		e.unitBuf = append(e.unitBuf, a...)
@@ -79,12 +85,18 @@ func (e *Engine) flushUnit() {
 	e.unit = e.unit[:0]
 	wrap := len(unit) > 1 && !e.noWrap
 	e.noWrap = false
-	for _, sink := range e.Sinks {
+	for i, sink := range e.Sinks {
+		tgt := TargetAll
+		if i < len(e.SinkTargets) {
+			tgt = e.SinkTargets[i]
+		}
 		if wrap {
 			sink.Propagate(unit[0].db, argMulti)
 		}
 		for _, op := range unit {
-			sink.Propagate(op.db, e.argvOf(op))
+			if op.skip&tgt == 0 {
+				sink.Propagate(op.db, e.argvOf(op))
+			}
 		}
 		if wrap {
 			sink.Propagate(unit[len(unit)-1].db, argExec)
@@ -113,7 +125,8 @@ var argDel = []byte("DEL")
 func (e *Engine) keyExpired(db *keyspace.DB, key string) {
 	argv := [][]byte{argDel, []byte(key)}
 	if e.depth > 0 {
-		e.alsoPropagate(db.ID, argv)
+		// Whatever a script's redis.set_repl says: the deletion happened.
+		e.alsoPropagateSkip(db.ID, argv, 0)
 		return
 	}
 	e.PropagateNow(db.ID, argv...)

@@ -97,6 +97,12 @@ type Spec struct {
 	Since                   string
 	// Subcommands lists the names (lower case) of subcommands, for COMMAND.
 	Subcommands []string
+	// Variant, when set, gives the spec whose flags the server's refusals
+	// (Host.Gate, at call and at EXEC) look at, for a command whose flags
+	// depend on its arguments: EVAL of a script that declares its flags in
+	// a shebang (Redis's getCommandFlags). It returns spec itself when the
+	// arguments change nothing.
+	Variant func(args [][]byte) *Spec
 
 	// Stats (INFO commandstats), updated under the server lock.
 	Calls, Usec, Rejected, Failed int64

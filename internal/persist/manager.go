@@ -125,6 +125,7 @@ func Limits(cfg *config.Config) types.Limits {
 		ZSetMaxListpackEntries: int(cfg.ZSetMaxListpackEntries),
 		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
 		ListMaxListpackSize:    cfg.ListMaxListpackSize,
+		HLLSparseMaxBytes:      int(cfg.HLLSparseMaxBytes),
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -505,11 +506,9 @@ func (l *link) stream() event {
 		}
 		gone, perr := l.apply(rd, n, &pending)
 		m.AfterRound()
-		// An ACK just handed to the writer (a GETACK, WAIT's question)
-		// runs on this thread's P next, not after the coming wait in
-		// epoll_wait: that wait holds the P in a system call, and the
-		// writer would sit until it returns or sysmon takes the P back
-		// (up to linkPoll, 8 ms: measured as WAIT's p50 latency).
+		// An ACK the socket did not take at once is with the writer
+		// goroutine: let it run on this thread's P before the coming wait
+		// in epoll_wait holds the P in a system call (see queueAck).
 		if l.acks.queued() {
 			runtime.Gosched()
 		}
@@ -573,8 +572,16 @@ func (m *Manager) getAck() {
 	m.stepLocked(event{kind: evGetAck, gen: m.machine.gen})
 }
 
-// queueAck hands REPLCONF ACK off to the link's one ACK writer (lock
-// held); the write happens without the lock.
+// queueAck sends REPLCONF ACK (lock held): at once when the socket takes
+// it without waiting, else through the link's one ACK writer goroutine,
+// which writes without the lock.
+//
+// Writing at once matters for WAIT: the ACK a GETACK asks for then leaves
+// before the stream goroutine waits in epoll_wait again. Handed to a
+// goroutine, it could sit on this thread's P while that wait holds it in a
+// system call: the scheduler runs the global queue first one time in 61,
+// so a yield did not always let the writer go first, and WAIT's p99 was
+// the link's poll interval (8 ms, measured with bench/run.sh wait).
 //
 // One writer goroutine at a time: ACKs asked for while it writes only
 // raise the offset it sends next. A goroutine per GETACK would let a
@@ -591,11 +598,30 @@ func (l *link) queueAck(off int64) {
 		q.mu.Unlock()
 		return
 	}
+	b := ackCommand(off)
+	n := l.tryWriteAck(b)
+	if n == len(b) {
+		q.pending = false
+		q.mu.Unlock()
+		return
+	}
+	if n > 0 {
+		// The rest of this ACK must go first, whatever offset is asked
+		// for meanwhile: half a command cannot be replaced.
+		q.rest, q.restConn = b[n:], l.conn
+	}
 	q.busy = true
 	q.mu.Unlock()
 	go func() {
 		for {
 			q.mu.Lock()
+			if rest := q.rest; rest != nil {
+				conn := q.restConn
+				q.rest, q.restConn = nil, nil
+				q.mu.Unlock()
+				l.writeRaw(conn, rest)
+				continue
+			}
 			if !q.pending {
 				q.busy = false
 				q.mu.Unlock()
@@ -604,9 +630,32 @@ func (l *link) queueAck(off int64) {
 			conn, off := q.conn, q.off
 			q.pending = false
 			q.mu.Unlock()
-			l.writeAck(conn, off)
+			l.writeRaw(conn, ackCommand(off))
 		}
 	}()
+}
+
+// tryWriteAck writes b on the link's socket if that needs no waiting: one
+// non-blocking write, while no other write holds the connection (the
+// keepalive newlines of a loading replica). It returns what was written.
+func (l *link) tryWriteAck(b []byte) int {
+	sc, ok := l.conn.(syscall.Conn)
+	if !ok || !l.connMu.TryLock() {
+		return 0
+	}
+	defer l.connMu.Unlock()
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	written := 0
+	raw.Write(func(fd uintptr) bool {
+		if n, err := syscall.Write(int(fd), b); err == nil && n > 0 {
+			written = n
+		}
+		return true // never wait here: the writer goroutine does
+	})
+	return written
 }
 
 // queued reports whether an ACK writer is running or due.
@@ -623,14 +672,21 @@ type ackQueue struct {
 	pending bool // conn and off are to be written
 	conn    net.Conn
 	off     int64
+	// rest is the unwritten end of an ACK written in part on restConn,
+	// sent before anything else.
+	rest     []byte
+	restConn net.Conn
 }
 
-// writeAck writes REPLCONF ACK on conn, the connection seen under the
-// server lock when the offset was read: l.conn itself belongs to the link
-// goroutine, which replaces it on reconnect (an ACK must not slip into the
-// next connection's handshake).
-func (l *link) writeAck(conn net.Conn, off int64) {
-	b := resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10)))
+func ackCommand(off int64) []byte {
+	return resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10)))
+}
+
+// writeRaw writes b (an ACK or its end) on conn, the connection seen
+// under the server lock when the offset was read: l.conn itself belongs to
+// the link goroutine, which replaces it on reconnect (an ACK must not slip
+// into the next connection's handshake).
+func (l *link) writeRaw(conn net.Conn, b []byte) {
 	l.connMu.Lock()
 	defer l.connMu.Unlock()
 	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))

@@ -47,10 +47,12 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	s := c.srv
 	s.lockForClient()
 	s.clientBatch = true
+	s.running = c
 	s.eng.ChainClock(true)
 	defer func() {
 		s.eng.ChainClock(false)
 		s.clientBatch = false
+		s.running = nil
 		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {
 			s.loop.convert(c)
 		}

@@ -14,10 +14,7 @@ import (
 func (s *Server) registerNotBuilt() {
 	adm := command.Admin | command.NoScript
 	s.eng.Table.Add(
-		notYet("eval", "scripting", "scripting (EVAL)", command.NoScript),
-		notYet("evalsha", "scripting", "scripting (EVALSHA)", command.NoScript),
-		notYet("eval_ro", "scripting", "scripting (EVAL_RO)", command.NoScript),
-		notYet("evalsha_ro", "scripting", "scripting (EVALSHA_RO)", command.NoScript),
+		// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT are internal/script's.
 		notYet("fcall", "scripting", "scripting (FCALL)", command.NoScript),
 		notYet("fcall_ro", "scripting", "scripting (FCALL_RO)", command.NoScript),
 		notYet("function", "scripting", "scripting (FUNCTION)", command.NoScript),
@@ -29,11 +26,9 @@ func (s *Server) registerNotBuilt() {
 		{"streams", []string{"xadd", "xrange", "xrevrange", "xlen", "xread", "xreadgroup", "xgroup", "xack", "xdel", "xtrim", "xinfo", "xclaim", "xautoclaim", "xpending", "xsetid"}},
 		{"ACL", []string{"acl"}},
 		{"geo commands", []string{"geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro", "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"}},
-		{"HyperLogLog", []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"}},
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
 		{"LCS", []string{"lcs"}},
 		{"SORT", []string{"sort", "sort_ro"}},
-		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
 		{"latency monitoring", []string{"latency"}},
 	} {
 		for _, name := range fam.names {
@@ -75,7 +70,7 @@ func notYet(name, group, what string, flags command.Flag) *command.Spec {
 // shape, so COMMAND INFO and arity errors match.
 func notBuiltArity(name string) (int, bool) {
 	switch name {
-	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro", "psync":
+	case "fcall", "fcall_ro", "psync":
 		return -3, true
 	case "function":
 		return -2, true
@@ -118,11 +113,6 @@ var notBuiltShapes = map[string][4]int{
 	"georadiusbymember_ro": {-5, 1, 1, 1},
 	"geosearch":            {-7, 1, 1, 1},
 	"geosearchstore":       {-8, 1, 2, 1},
-	"pfadd":                {-2, 1, 1, 1},
-	"pfcount":              {-2, 1, -1, 1},
-	"pfmerge":              {-2, 1, -1, 1},
-	"pfdebug":              {3, 2, 2, 1},
-	"pfselftest":           {1, 0, 0, 0},
 	"cluster":              {-2, 0, 0, 0},
 	"readonly":             {1, 0, 0, 0},
 	"readwrite":            {1, 0, 0, 0},
@@ -131,8 +121,5 @@ var notBuiltShapes = map[string][4]int{
 	"lcs":                  {-3, 1, 2, 1},
 	"sort":                 {-2, 1, 1, 1},
 	"sort_ro":              {-2, 1, 1, 1},
-	"spublish":             {3, 1, 1, 1},
-	"ssubscribe":           {-2, 1, -1, 1},
-	"sunsubscribe":         {-1, 1, -1, 1},
 	"latency":              {-2, 0, 0, 0},
 }

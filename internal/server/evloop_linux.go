@@ -43,6 +43,10 @@ type eventLoop struct {
 
 	events []syscall.EpollEvent
 	ready  []readyClient
+	// busyEvents and busyReady serve busyRound (a busy script's yield),
+	// which runs inside a round that is using events and ready.
+	busyEvents []syscall.EpollEvent
+	busyReady  []readyClient
 
 	taskQueue
 	// lastTrim is the last sweep over the clients' query buffers.
@@ -415,4 +419,34 @@ func (l *eventLoop) trimSweep(now time.Time) {
 		}
 	}
 	s.mu.Unlock()
+}
+
+// busyRound serves, without waiting, the loop clients that have input
+// while a busy script runs on the loop's goroutine (Server.Yield; srv.mu
+// not held), and writes their replies at once. skip is the script's own
+// client. Listeners and tasks wait for the loop's next real round.
+func (l *eventLoop) busyRound(skip *client) {
+	if len(l.busyEvents) == 0 {
+		l.busyEvents = make([]syscall.EpollEvent, 64)
+	}
+	n, err := syscall.EpollWait(l.epfd, l.busyEvents, 0)
+	if err != nil || n <= 0 {
+		time.Sleep(busyPause)
+		return
+	}
+	outer := l.ready
+	l.ready = l.busyReady[:0]
+	for i := 0; i < n; i++ {
+		fd := l.busyEvents[i].Fd
+		if int(fd) < len(l.byFD) && l.byFD[fd] != nil && l.byFD[fd] != skip {
+			l.serve(l.byFD[fd])
+		}
+	}
+	l.s.endRound(len(l.ready) > 0)
+	for i := range l.ready {
+		l.finish(&l.ready[i])
+		l.ready[i] = readyClient{}
+	}
+	l.busyReady = l.ready[:0]
+	l.ready = outer
 }

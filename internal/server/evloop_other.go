@@ -20,7 +20,9 @@ func (*eventLoop) run()                  {}
 func (*eventLoop) convert(*client) error { return nil }
 
 func (*eventLoop) canWake() bool { return false }
-func (*eventLoop) wake()         {}
+
+func (*eventLoop) busyRound(*client) {}
+func (*eventLoop) wake()             {}
 
 func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 

@@ -12,76 +12,125 @@ import (
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
-// pubsub holds channel and pattern subscriptions (srv.mu guards it).
+// pubsub holds channel, pattern and shard channel subscriptions (srv.mu
+// guards it). Shard channels are Redis 7.0's sharded Pub/Sub: in a cluster
+// a shard channel lives on the shard owning its slot; on a server without
+// cluster mode, as here, they are a second namespace of channels, apart
+// from the plain ones (SPUBLISH reaches SSUBSCRIBE only, never a pattern).
 type pubsub struct {
 	channels map[string]map[*client]struct{}
 	patterns map[string]map[*client]struct{}
+	shard    map[string]map[*client]struct{}
+}
+
+// subKind is one of the three kinds of subscription.
+type subKind int
+
+const (
+	subChannel subKind = iota
+	subPattern
+	subShard
+)
+
+// set returns the session's subscriptions of the kind, and the server's
+// subscribers by name (allocating the session's set when create is set).
+func (s *Server) subSets(sess *command.Session, kind subKind, create bool) (map[string]struct{}, map[string]map[*client]struct{}) {
+	var set *map[string]struct{}
+	var subs map[string]map[*client]struct{}
+	switch kind {
+	case subPattern:
+		set, subs = &sess.Patterns, s.ps.patterns
+	case subShard:
+		set, subs = &sess.ShardChannels, s.ps.shard
+	default:
+		set, subs = &sess.Channels, s.ps.channels
+	}
+	if *set == nil && create {
+		*set = map[string]struct{}{}
+	}
+	return *set, subs
+}
+
+// replyCount is the count a (un)subscribe reply carries: the plain
+// channels and patterns together, or the shard channels alone, as Redis
+// 7.0 counts them.
+func replyCount(sess *command.Session, kind subKind) int64 {
+	if kind == subShard {
+		return int64(len(sess.ShardChannels))
+	}
+	return int64(len(sess.Channels) + len(sess.Patterns))
 }
 
 func (s *Server) registerPubSub() {
-	s.ps = pubsub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}}
+	s.ps = pubsub{channels: map[string]map[*client]struct{}{}, patterns: map[string]map[*client]struct{}{}, shard: map[string]map[*client]struct{}{}}
 	ps := command.PubSub | command.Loading | command.Stale
 	s.eng.Table.Add(
-		&command.Spec{Name: "subscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(false), Group: "pubsub", Summary: "Listens for messages published to channels.", Since: "2.0.0"},
-		&command.Spec{Name: "psubscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(true), Group: "pubsub", Summary: "Listens for messages published to channels that match one or more patterns.", Since: "2.0.0"},
-		&command.Spec{Name: "unsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(false), Group: "pubsub", Summary: "Stops listening to messages posted to channels.", Since: "2.0.0"},
-		&command.Spec{Name: "punsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(true), Group: "pubsub", Summary: "Stops listening to messages published to channels that match one or more patterns.", Since: "2.0.0"},
+		&command.Spec{Name: "subscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(subChannel), Group: "pubsub", Summary: "Listens for messages published to channels.", Since: "2.0.0"},
+		&command.Spec{Name: "psubscribe", Arity: -2, Flags: ps | command.NoScript, Handler: s.subscribeCmd(subPattern), Group: "pubsub", Summary: "Listens for messages published to channels that match one or more patterns.", Since: "2.0.0"},
+		&command.Spec{Name: "ssubscribe", Arity: -2, Flags: ps | command.NoScript, FirstKey: 1, LastKey: -1, Step: 1, KeysFn: channelsNotKeys, Handler: s.subscribeCmd(subShard), Group: "pubsub", Summary: "Listens for messages published to shard channels.", Since: "7.0.0"},
+		&command.Spec{Name: "unsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(subChannel), Group: "pubsub", Summary: "Stops listening to messages posted to channels.", Since: "2.0.0"},
+		&command.Spec{Name: "punsubscribe", Arity: -1, Flags: ps | command.NoScript, Handler: s.unsubscribeCmd(subPattern), Group: "pubsub", Summary: "Stops listening to messages published to channels that match one or more patterns.", Since: "2.0.0"},
+		&command.Spec{Name: "sunsubscribe", Arity: -1, Flags: ps | command.NoScript, FirstKey: 1, LastKey: -1, Step: 1, KeysFn: channelsNotKeys, Handler: s.unsubscribeCmd(subShard), Group: "pubsub", Summary: "Stops listening to messages posted to shard channels.", Since: "7.0.0"},
 		&command.Spec{Name: "publish", Arity: 3, Flags: ps | command.Fast | command.MayReplicate, Handler: s.publishCmd, Group: "pubsub", Summary: "Posts a message to a channel.", Since: "2.0.0"},
+		&command.Spec{Name: "spublish", Arity: 3, Flags: ps | command.Fast | command.MayReplicate, FirstKey: 1, LastKey: 1, Step: 1, KeysFn: channelsNotKeys, Handler: s.spublishCmd, Group: "pubsub", Summary: "Post a message to a shard channel", Since: "7.0.0"},
 		&command.Spec{Name: "pubsub", Arity: -2, Flags: ps, Handler: s.pubsubCmd, Group: "pubsub", Summary: "A container for Pub/Sub commands.", Since: "2.8.0",
 			Subcommands: []string{"channels", "help", "numpat", "numsub", "shardchannels", "shardnumsub"}},
 	)
 }
 
-func (s *Server) subscribeCmd(pattern bool) command.Handler {
-	kind := "subscribe"
-	if pattern {
-		kind = "psubscribe"
+// channelsNotKeys: a shard channel sits where a key would (COMMAND INFO
+// shows the positions, which a cluster hashes to a slot), but it is not a
+// key: COMMAND GETKEYS finds none, as in Redis 7.0 (its NOT_KEY flag).
+func channelsNotKeys([][]byte) []int { return nil }
+
+// prefix is how the kind's command names start: SUBSCRIBE, PSUBSCRIBE,
+// SSUBSCRIBE (and UNSUBSCRIBE, …).
+func (k subKind) prefix() string {
+	switch k {
+	case subPattern:
+		return "p"
+	case subShard:
+		return "s"
 	}
+	return ""
+}
+
+func (s *Server) subscribeCmd(kind subKind) command.Handler {
+	name := kind.prefix() + "subscribe"
 	return func(c *command.Ctx) {
 		cl := c.S.Owner.(*client)
+		if kind == subShard && c.InExec {
+			// A transaction expects one reply per command; Redis 7.0
+			// refuses SSUBSCRIBE there (SUBSCRIBE it lets through).
+			c.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+			return
+		}
 		for _, a := range c.Args[1:] {
-			name := string(a)
-			set, subs := c.S.Channels, s.ps.channels
-			if pattern {
-				set, subs = c.S.Patterns, s.ps.patterns
-			}
-			if set == nil {
-				set = map[string]struct{}{}
-				if pattern {
-					c.S.Patterns = set
-				} else {
-					c.S.Channels = set
-				}
-			}
-			if _, ok := set[name]; !ok {
-				set[name] = struct{}{}
-				m := subs[name]
+			ch := string(a)
+			set, subs := s.subSets(c.S, kind, true)
+			if _, ok := set[ch]; !ok {
+				set[ch] = struct{}{}
+				m := subs[ch]
 				if m == nil {
 					m = map[*client]struct{}{}
-					subs[name] = m
+					subs[ch] = m
 				}
 				m[cl] = struct{}{}
 			}
 			c.W.Push(3)
-			c.W.BulkString(kind)
+			c.W.BulkString(name)
 			c.W.Bulk(a)
-			c.W.Int(int64(c.S.Subscriptions()))
+			c.W.Int(replyCount(c.S, kind))
 		}
 		cl.startAsync()
 	}
 }
 
-func (s *Server) unsubscribeCmd(pattern bool) command.Handler {
-	kind := "unsubscribe"
-	if pattern {
-		kind = "punsubscribe"
-	}
+func (s *Server) unsubscribeCmd(kind subKind) command.Handler {
+	name := kind.prefix() + "unsubscribe"
 	return func(c *command.Ctx) {
 		cl := c.S.Owner.(*client)
-		set := c.S.Channels
-		if pattern {
-			set = c.S.Patterns
-		}
+		set, _ := s.subSets(c.S, kind, false)
 		names := make([]string, 0, len(c.Args)-1)
 		for _, a := range c.Args[1:] {
 			names = append(names, string(a))
@@ -93,27 +142,24 @@ func (s *Server) unsubscribeCmd(pattern bool) command.Handler {
 			sort.Strings(names)
 			if len(names) == 0 {
 				c.W.Push(3)
-				c.W.BulkString(kind)
+				c.W.BulkString(name)
 				c.W.Null()
-				c.W.Int(int64(c.S.Subscriptions()))
+				c.W.Int(replyCount(c.S, kind))
 				return
 			}
 		}
 		for _, n := range names {
-			s.removeSub(cl, n, pattern)
+			s.removeSub(cl, n, kind)
 			c.W.Push(3)
-			c.W.BulkString(kind)
+			c.W.BulkString(name)
 			c.W.BulkString(n)
-			c.W.Int(int64(c.S.Subscriptions()))
+			c.W.Int(replyCount(c.S, kind))
 		}
 	}
 }
 
-func (s *Server) removeSub(cl *client, name string, pattern bool) {
-	set, subs := cl.sess.Channels, s.ps.channels
-	if pattern {
-		set, subs = cl.sess.Patterns, s.ps.patterns
-	}
+func (s *Server) removeSub(cl *client, name string, kind subKind) {
+	set, subs := s.subSets(&cl.sess, kind, false)
 	if _, ok := set[name]; !ok {
 		return
 	}
@@ -129,10 +175,13 @@ func (s *Server) removeSub(cl *client, name string, pattern bool) {
 // unsubscribeAll drops every subscription of a closing client (srv.mu held).
 func (s *Server) unsubscribeAll(cl *client) {
 	for n := range cl.sess.Channels {
-		s.removeSub(cl, n, false)
+		s.removeSub(cl, n, subChannel)
 	}
 	for n := range cl.sess.Patterns {
-		s.removeSub(cl, n, true)
+		s.removeSub(cl, n, subPattern)
+	}
+	for n := range cl.sess.ShardChannels {
+		s.removeSub(cl, n, subShard)
 	}
 }
 
@@ -173,6 +222,33 @@ func (s *Server) Publish(channel, msg []byte) int {
 	return n
 }
 
+// PublishShard delivers a message to a shard channel's subscribers (srv.mu
+// held) and returns their number.
+func (s *Server) PublishShard(channel, msg []byte) int {
+	n := 0
+	var w resp.Writer
+	for cl := range s.ps.shard[string(channel)] {
+		w.Reset()
+		w.Proto = cl.sess.Proto
+		w.Push(3)
+		w.BulkString("smessage")
+		w.Bulk(channel)
+		w.Bulk(msg)
+		if cl.Push(w.Buf) {
+			n++
+		}
+	}
+	return n
+}
+
+// spublishCmd: as PUBLISH, it goes to the replicas (not to the AOF) so
+// that their subscribers get the message too.
+func (s *Server) spublishCmd(c *command.Ctx) {
+	n := s.PublishShard(c.Args[1], c.Args[2])
+	c.ForcePropagate()
+	c.W.Int(int64(n))
+}
+
 func (s *Server) publishCmd(c *command.Ctx) {
 	n := s.Publish(c.Args[1], c.Args[2])
 	c.ForcePropagate()
@@ -184,11 +260,13 @@ func (s *Server) pubsubCmd(c *command.Ctx) {
 	switch {
 	case (sub == "channels" || sub == "shardchannels") && len(c.Args) <= 3:
 		var out []string
-		if sub == "channels" {
-			for ch := range s.ps.channels {
-				if len(c.Args) == 2 || glob.Match(c.Args[2], []byte(ch), false) {
-					out = append(out, ch)
-				}
+		chans := s.ps.channels
+		if sub == "shardchannels" {
+			chans = s.ps.shard
+		}
+		for ch := range chans {
+			if len(c.Args) == 2 || glob.Match(c.Args[2], []byte(ch), false) {
+				out = append(out, ch)
 			}
 		}
 		sort.Strings(out)
@@ -203,7 +281,7 @@ func (s *Server) pubsubCmd(c *command.Ctx) {
 			if sub == "numsub" {
 				c.W.Int(int64(len(s.ps.channels[string(a)])))
 			} else {
-				c.W.Int(0)
+				c.W.Int(int64(len(s.ps.shard[string(a)])))
 			}
 		}
 	case sub == "numpat" && len(c.Args) == 2:

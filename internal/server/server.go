@@ -93,6 +93,9 @@ type Server struct {
 	clientBatch bool
 	// loop is the event loop, nil without one (set before it starts).
 	loop *eventLoop
+	// running is the client whose batch holds srv.mu now (nil between
+	// batches): a busy script's Yield knows whose goroutine it is on.
+	running *client
 }
 
 // ReplStats are replication's counters that INFO stats shows.

@@ -57,6 +57,7 @@ type Limits struct {
 	ZSetMaxListpackEntries int // zset-max-listpack-entries
 	ZSetMaxListpackValue   int // zset-max-listpack-value (bytes of a member)
 	ListMaxListpackSize    int // list-max-listpack-size; pass it to NewList (lists keep theirs)
+	HLLSparseMaxBytes      int // hll-sparse-max-bytes: a sparse HyperLogLog growing past it turns dense
 }
 
 // DefaultLimits returns Redis 7.0's built-in defaults. Note that the 7.0
@@ -70,6 +71,7 @@ func DefaultLimits() Limits {
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
+		HLLSparseMaxBytes:      3000,
 	}
 }
 

@@ -1,0 +1,504 @@
+package script
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/logger"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Propagation targets of redis.set_repl (Redis's PROPAGATE_AOF and
+// PROPAGATE_REPL).
+const (
+	replAOF  = 1
+	replRepl = 2
+	replAll  = replAOF | replRepl
+)
+
+// openRedis builds the redis table.
+func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
+	t := L.NewTable()
+	fns := map[string]lua.LGFunction{
+		"call":               func(L *lua.LState) int { return s.redisCall(L, true) },
+		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false) },
+		"log":                s.redisLog,
+		"setresp":            s.redisSetresp,
+		"sha1hex":            redisSha1hex,
+		"error_reply":        redisErrorReply,
+		"status_reply":       redisStatusReply,
+		"set_repl":           s.redisSetRepl,
+		"replicate_commands": func(L *lua.LState) int { L.Push(lua.LTrue); return 1 },
+		// The debugger (SCRIPT DEBUG) is not built: breakpoint answers
+		// false and debug does nothing, as they do outside a debugging
+		// session in Redis.
+		"breakpoint":    func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
+		"debug":         func(L *lua.LState) int { return 0 },
+		"acl_check_cmd": s.redisACLCheck,
+	}
+	for name, fn := range fns {
+		t.RawSetString(name, L.NewFunction(fn))
+	}
+	for name, v := range map[string]int{
+		"LOG_DEBUG": int(logger.Debug), "LOG_VERBOSE": int(logger.Verbose), "LOG_NOTICE": int(logger.Notice), "LOG_WARNING": int(logger.Warning),
+		"REPL_NONE": 0, "REPL_AOF": replAOF, "REPL_SLAVE": replRepl, "REPL_REPLICA": replRepl, "REPL_ALL": replAll,
+		"REDIS_VERSION_NUM": 0x07000f,
+	} {
+		t.RawSetString(name, lua.LNumber(v))
+	}
+	t.RawSetString("REDIS_VERSION", lua.LString("7.0.15"))
+	return t
+}
+
+// raise raises an error table (redis.call's errors) from a Go function.
+func raise(L *lua.LState, t *lua.LTable) {
+	L.Error(t, 0)
+}
+
+// luaArgs turns the Lua stack into a command's arguments, in r's reused
+// buffers: strings as they are, numbers as "%.17g". It returns Redis's
+// error text when an argument is neither.
+func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
+	n := L.GetTop()
+	if n == 0 {
+		return "Please specify at least one argument for this redis lib call", false
+	}
+	r.argBuf = r.argBuf[:0]
+	r.argSpan = r.argSpan[:0]
+	for i := 1; i <= n; i++ {
+		start := len(r.argBuf)
+		switch v := L.Get(i).(type) {
+		case lua.LString:
+			r.argBuf = append(r.argBuf, v...)
+		case lua.LNumber:
+			r.argBuf = append(r.argBuf, fmtNumber17(float64(v))...)
+		default:
+			return "Lua redis lib command arguments must be strings or integers", false
+		}
+		r.argSpan = append(r.argSpan, [2]int{start, len(r.argBuf)})
+	}
+	r.argv = r.argv[:0]
+	for _, sp := range r.argSpan {
+		r.argv = append(r.argv, r.argBuf[sp[0]:sp[1]:sp[1]])
+	}
+	return "", true
+}
+
+// redisCall is redis.call (raise) and redis.pcall: Redis's scriptCall
+// checks, then the command through the engine, then its reply as Lua
+// values. An error raises (call) or is returned (pcall) as {err=…}.
+func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
+	r := s.run
+	if r == nil {
+		raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
+		return 0
+	}
+	if msg, ok := r.luaArgs(L); !ok {
+		t := errorTable(L, msg)
+		if raiseErr {
+			raise(L, t)
+		}
+		L.Push(t)
+		return 1
+	}
+	L.SetTop(0)
+	if msg, spec := s.checkCall(r, r.argv); msg != "" {
+		s.eng.RejectForScript(spec, rejectText(msg))
+		t := errorTable(L, msg)
+		t.RawSetString("ignore_error_stats_update", lua.LTrue)
+		if raiseErr {
+			raise(L, t)
+		}
+		L.Push(t)
+		return 1
+	} else {
+		r.w.Reset()
+		r.w.Proto = r.sess.Proto
+		s.eng.RunForScript(&r.sess, spec, r.argv)
+	}
+	p := replyParser{L: L, b: r.w.Buf}
+	v := p.parse(false)
+	if raiseErr && len(r.w.Buf) > 0 && r.w.Buf[0] == '-' {
+		raise(L, v.(*lua.LTable))
+	}
+	if cap(r.w.Buf) > 1<<20 {
+		r.w.Buf = nil // one huge reply must not pin its buffer
+	}
+	L.Push(v)
+	return 1
+}
+
+// rejectText is the error reply a refusal counts as: the message's own
+// code when it carries one ("-READONLY …"), ERR otherwise.
+func rejectText(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "-"); ok {
+		return rest
+	}
+	return "ERR " + msg
+}
+
+// checkCall makes Redis's scriptCall checks on a command a script calls,
+// and returns the refusal (with a leading '-' when it carries its own
+// code) and the command's spec.
+func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) {
+	spec := s.eng.Table.Lookup(argv[0])
+	if spec == nil {
+		return "Unknown Redis command called from script", nil
+	}
+	if (spec.Arity > 0 && len(argv) != spec.Arity) || len(argv) < -spec.Arity {
+		return "Wrong number of args calling Redis command from script", spec
+	}
+	sub := ""
+	if len(spec.Subcommands) > 0 && len(argv) >= 2 {
+		sub = strings.ToLower(string(argv[1]))
+		if a, known := command.SubcommandArity(spec.Name, sub); known {
+			if (a > 0 && len(argv) != a) || len(argv) < -a {
+				return "Wrong number of args calling Redis command from script", spec
+			}
+		} else if !contains(spec.Subcommands, sub) {
+			return "Unknown Redis command called from script", spec
+		}
+	}
+	if noScript(spec, sub) {
+		return "This Redis command is not allowed from script", spec
+	}
+	write := spec.Flags&command.Write != 0
+	gate := s.eng.Host.Gate(&r.sess, spec, argv)
+	if strings.HasPrefix(gate, "MASTERDOWN") {
+		return "Can not execute the command on a stale replica", spec
+	}
+	if r.readOnly && spec.Flags&(command.Write|command.MayReplicate) != 0 {
+		return "Write commands are not allowed from read-only scripts.", spec
+	}
+	// A script that has written cannot be stopped half way: the server's
+	// refusals of writes (READONLY, MISCONF, NOREPLICAS) apply until its
+	// first write only.
+	if write && !r.wrote && gate != "" {
+		return "-" + gate, spec
+	}
+	if write {
+		r.wrote = true
+	}
+	return "", spec
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// noScriptNames are the commands (and container|subcommand) that Redis
+// 7.0 marks noscript: a script may not call them. Tandem's table flags
+// some of them; this list is Redis's whole set, subcommands included.
+var noScriptNames = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`auth hello quit reset wait blmove blpop brpop brpoplpush
+		psubscribe punsubscribe ssubscribe subscribe sunsubscribe unsubscribe
+		eval evalsha evalsha_ro eval_ro fcall fcall_ro bgrewriteaof bgsave debug failover monitor
+		psync replconf replicaof role save shutdown slaveof sync bzpopmax bzpopmin
+		discard exec multi unwatch watch
+		client|caching client|getname client|getredir client|id client|info client|kill client|list
+		client|no-evict client|pause client|reply client|setname client|tracking client|trackinginfo
+		client|unblock client|unpause client|setinfo client|no-touch
+		config|get config|resetstat config|rewrite config|set
+		function|delete function|dump function|flush function|kill function|list function|load
+		function|restore function|stats
+		script|debug script|exists script|flush script|kill script|load
+		acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|list acl|load acl|log acl|save
+		acl|setuser acl|users acl|whoami
+		latency|doctor latency|graph latency|histogram latency|history latency|latest latency|reset
+		module|list module|load module|loadex module|unload`) {
+		noScriptNames[n] = true
+	}
+}
+
+func noScript(spec *command.Spec, sub string) bool {
+	if noScriptNames[spec.Name] {
+		return true
+	}
+	if sub != "" {
+		if _, known := command.SubcommandArity(spec.Name, sub); known {
+			return noScriptNames[spec.Name+"|"+sub]
+		}
+	}
+	return spec.Flags&command.NoScript != 0 && len(spec.Subcommands) == 0
+}
+
+func redisSha1hex(L *lua.LState) int {
+	if L.GetTop() != 1 {
+		raise(L, errorTable(L, "wrong number of arguments"))
+	}
+	var b []byte
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		b = []byte(v)
+	case lua.LNumber:
+		b = []byte(fmtNumber14(float64(v)))
+	}
+	sum := sha1.Sum(b)
+	L.Push(lua.LString(hex.EncodeToString(sum[:])))
+	return 1
+}
+
+func redisErrorReply(L *lua.LState) int {
+	s, ok := L.Get(1).(lua.LString)
+	if L.GetTop() != 1 || !ok {
+		L.Push(errorTable(L, "wrong number or type of arguments"))
+		return 1
+	}
+	msg := string(s)
+	if !strings.HasPrefix(msg, "-") {
+		msg = "-" + msg
+	}
+	L.Push(errorTable(L, msg))
+	return 1
+}
+
+func redisStatusReply(L *lua.LState) int {
+	s, ok := L.Get(1).(lua.LString)
+	if L.GetTop() != 1 || !ok {
+		L.Push(errorTable(L, "wrong number or type of arguments"))
+		return 1
+	}
+	t := L.CreateTable(0, 1)
+	t.RawSetString("ok", s)
+	L.Push(t)
+	return 1
+}
+
+func (s *Scripting) redisLog(L *lua.LState) int {
+	n := L.GetTop()
+	if n < 2 {
+		raise(L, errorTable(L, "redis.log() requires two arguments or more."))
+	}
+	lv, ok := L.Get(1).(lua.LNumber)
+	if !ok {
+		if str, isStr := L.Get(1).(lua.LString); isStr {
+			if f, err := parseLuaNumber(string(str)); err == nil {
+				lv, ok = lua.LNumber(f), true
+			}
+		}
+	}
+	if !ok {
+		raise(L, errorTable(L, "First argument must be a number (log level)."))
+	}
+	level := int(lv)
+	if level < int(logger.Debug) || level > int(logger.Warning) {
+		raise(L, errorTable(L, "Invalid debug level."))
+	}
+	if !s.log.Enabled(logger.Level(level)) {
+		return 0
+	}
+	var b strings.Builder
+	for i := 2; i <= n; i++ {
+		var part string
+		switch v := L.Get(i).(type) {
+		case lua.LString:
+			part = string(v)
+		case lua.LNumber:
+			part = fmtNumber14(float64(v))
+		default:
+			continue
+		}
+		if i != 2 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(part)
+	}
+	s.log.Logf(logger.Level(level), "%s", b.String())
+	return 0
+}
+
+func (s *Scripting) redisSetresp(L *lua.LState) int {
+	r := s.run
+	if r == nil {
+		raise(L, errorTable(L, "redis.setresp can only be called inside a script invocation"))
+	}
+	if L.GetTop() != 1 {
+		raise(L, errorTable(L, "redis.setresp() requires one argument."))
+	}
+	v := luaNumberArg(L, 1)
+	if v != 2 && v != 3 {
+		raise(L, errorTable(L, "RESP version must be 2 or 3."))
+	}
+	r.sess.Proto = int(v)
+	return 0
+}
+
+func (s *Scripting) redisSetRepl(L *lua.LState) int {
+	r := s.run
+	if r == nil {
+		raise(L, errorTable(L, "redis.set_repl can only be called inside a script invocation"))
+	}
+	if L.GetTop() != 1 {
+		raise(L, errorTable(L, "redis.set_repl() requires two arguments."))
+	}
+	flags := int(luaNumberArg(L, 1))
+	if flags&^replAll != 0 {
+		raise(L, errorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."))
+	}
+	r.repl = flags
+	s.eng.SetScriptTargets(targetsOf(flags))
+	return 0
+}
+
+// targetsOf maps redis.set_repl's flags to the engine's targets.
+func targetsOf(flags int) command.Target {
+	var t command.Target
+	if flags&replAOF != 0 {
+		t |= command.TargetAOF
+	}
+	if flags&replRepl != 0 {
+		t |= command.TargetReplicas
+	}
+	return t
+}
+
+// redisACLCheck is redis.acl_check_cmd: Tandem has one user, the
+// default one, allowed everything, so every existing command is allowed.
+func (s *Scripting) redisACLCheck(L *lua.LState) int {
+	r := s.run
+	if r == nil {
+		raise(L, errorTable(L, "redis.acl_check_cmd can only be called inside a script invocation"))
+	}
+	if msg, ok := r.luaArgs(L); !ok {
+		raise(L, errorTable(L, msg))
+	}
+	if s.eng.Table.Lookup(r.argv[0]) == nil {
+		raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// luaNumberArg is lua_tonumber of argument i: a number, a numeric string,
+// or 0.
+func luaNumberArg(L *lua.LState, i int) float64 {
+	switch v := L.Get(i).(type) {
+	case lua.LNumber:
+		return float64(v)
+	case lua.LString:
+		if f, err := parseLuaNumber(string(v)); err == nil {
+			return f
+		}
+	}
+	return 0
+}
+
+// luaCheckInt is luaL_checkint: a number (or numeric string), truncated;
+// anything else is an argument error.
+func luaCheckInt(L *lua.LState, i int, fname string) int {
+	switch v := L.Get(i).(type) {
+	case lua.LNumber:
+		return int(int32(truncInt(float64(v))))
+	case lua.LString:
+		if f, err := parseLuaNumber(string(v)); err == nil {
+			return int(int32(truncInt(f)))
+		}
+	}
+	got := "no value"
+	if i <= L.GetTop() {
+		got = L.Get(i).Type().String()
+	}
+	argError(L, i, fname, "number expected, got "+got)
+	return 0
+}
+
+func truncInt(f float64) int64 {
+	if f != f || math.IsInf(f, 0) {
+		return math.MinInt64
+	}
+	return int64(f)
+}
+
+// mathRandom is Redis's math.random, on its own generator.
+func (s *Scripting) mathRandom(L *lua.LState) int {
+	r := float64(s.rnd.next()%randMax) / float64(randMax)
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(r))
+	case 1:
+		u := luaCheckInt(L, 1, "random")
+		if u < 1 {
+			argError(L, 1, "random", "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
+	case 2:
+		l := luaCheckInt(L, 1, "random")
+		u := luaCheckInt(L, 2, "random")
+		if l > u {
+			argError(L, 2, "random", "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
+	default:
+		L.RaiseError("wrong number of arguments")
+	}
+	return 1
+}
+
+func (s *Scripting) mathRandomseed(L *lua.LState) int {
+	s.rnd.seed(int32(luaCheckInt(L, 1, "randomseed")))
+	return 0
+}
+
+// stringRep is string.rep refusing, before allocating, a result larger
+// than the memory cap.
+func (s *Scripting) stringRep(L *lua.LState, orig lua.LValue) int {
+	str := L.CheckString(1)
+	n := L.CheckInt(2)
+	if lim := s.opts.MemoryLimit; lim > 0 && n > 0 && int64(len(str))*int64(n) > lim {
+		L.RaiseError("%s", errMemLimit.Error())
+	}
+	L.Push(orig)
+	L.Push(lua.LString(str))
+	L.Push(lua.LNumber(n))
+	L.Call(2, 1)
+	return 1
+}
+
+// tableConcat is table.concat refusing a result larger than the memory
+// cap before building it.
+func (s *Scripting) tableConcat(L *lua.LState, orig lua.LValue) int {
+	top := L.GetTop()
+	if t, ok := L.Get(1).(*lua.LTable); ok && s.opts.MemoryLimit > 0 {
+		var total int64
+		sep := int64(len(L.OptString(2, "")))
+		for i := 1; i <= t.Len(); i++ {
+			if str, ok := t.RawGetInt(i).(lua.LString); ok {
+				total += int64(len(str)) + sep
+			}
+			if total > s.opts.MemoryLimit {
+				L.RaiseError("%s", errMemLimit.Error())
+			}
+		}
+	}
+	L.Insert(orig, 1)
+	L.Call(top, 1)
+	return 1
+}
+
+// parseLuaNumber is Lua 5.1's string to number: a decimal or hex
+// number, with spaces around it.
+func parseLuaNumber(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	lower := strings.ToLower(t)
+	if u, ok := strings.CutPrefix(lower, "0x"); ok {
+		n, err := strconv.ParseUint(u, 16, 64)
+		return float64(n), err
+	}
+	// ParseFloat also takes "inf", "nan", underscores and hex floats;
+	// Lua does not.
+	if strings.ContainsAny(lower, "_xp") || strings.Contains(lower, "inf") || strings.Contains(lower, "nan") {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseFloat(t, 64)
+}

@@ -1,0 +1,39 @@
+package script
+
+import (
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
+
+const errBusy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+// Gate implements server.Gate: while a script is busy (past
+// busy-reply-threshold) other clients' commands get BUSY, except those
+// Redis allows then (SCRIPT KILL, SHUTDOWN, MULTI/DISCARD/WATCH/UNWATCH,
+// AUTH, HELLO, QUIT, RESET, REPLCONF).
+func (s *Scripting) Gate(sess *command.Session, spec *command.Spec, args [][]byte) string {
+	// Our master's stream is never refused: a refused write would be
+	// lost, and the replica would diverge. (Redis postpones it until the
+	// script ends; here it runs while the script is suspended.)
+	if !s.Busy() || sess == &s.cur.sess || sess.Flags&command.FlagMaster != 0 || allowBusy(spec, args) {
+		return ""
+	}
+	return errBusy
+}
+
+func allowBusy(spec *command.Spec, args [][]byte) bool {
+	if spec.Flags&command.AllowBusy != 0 {
+		return true
+	}
+	switch spec.Name {
+	case "multi", "discard", "watch", "unwatch", "shutdown", "replconf", "auth", "hello", "quit", "reset":
+		return true
+	case "script", "function":
+		if len(args) >= 2 {
+			sub := strings.ToLower(string(args[1]))
+			return sub == "kill" || (spec.Name == "function" && sub == "stats")
+		}
+	}
+	return false
+}

@@ -1,0 +1,400 @@
+package script
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	lua "github.com/yuin/gopher-lua"
+)
+
+const errNoScript = "NOSCRIPT No matching script. Please use EVAL."
+
+func (s *Scripting) specs() []*command.Spec {
+	evalFlags := command.NoScript | command.SkipMonitor | command.MayReplicate | command.Stale
+	roFlags := command.NoScript | command.SkipMonitor | command.Stale | command.ReadOnly
+	mk := func(name string, flags command.Flag, sha, ro bool, summary, since string) *command.Spec {
+		sp := &command.Spec{Name: name, Arity: -3, Flags: flags, KeysFn: evalKeys, Group: "scripting", Summary: summary, Since: since,
+			Handler: func(c *command.Ctx) { s.evalCmd(c, sha, ro) }}
+		sp.Variant = s.variants(sp, sha)
+		return sp
+	}
+	return []*command.Spec{
+		mk("eval", evalFlags, false, false, "Execute a Lua script server side", "2.6.0"),
+		mk("evalsha", evalFlags, true, false, "Execute a Lua script server side", "2.6.0"),
+		mk("eval_ro", roFlags, false, true, "Execute a read-only Lua script server side", "7.0.0"),
+		mk("evalsha_ro", roFlags, true, true, "Execute a read-only Lua script server side", "7.0.0"),
+		{Name: "script", Arity: -2, Flags: command.NoScript | command.Stale, Handler: s.scriptCmd, Group: "scripting",
+			Summary: "A container for Lua scripts management commands", Since: "2.6.0",
+			Subcommands: []string{"debug", "exists", "flush", "help", "kill", "load"}},
+	}
+}
+
+// evalKeys finds EVAL's keys through numkeys (COMMAND GETKEYS); invalid
+// numkeys gives none, as in Redis.
+func evalKeys(args [][]byte) []int {
+	if len(args) < 3 {
+		return nil
+	}
+	n, ok := parseInt(args[2])
+	if !ok || n <= 0 || n > int64(len(args)-3) {
+		return nil
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 3 + i
+	}
+	return out
+}
+
+// variants returns sp's Variant: a script that declares flags in a
+// shebang runs with them instead of the command's own (Redis's
+// evalGetCommandFlags), so that the server refuses it as it would a
+// command with those flags: a script that may write is refused on a
+// read-only replica, a no-writes one is not, an allow-stale one runs
+// on a stale replica.
+func (s *Scripting) variants(sp *command.Spec, sha bool) func(args [][]byte) *command.Spec {
+	byFlags := map[command.Flag]*command.Spec{}
+	return func(args [][]byte) *command.Spec {
+		if len(args) < 2 {
+			return sp
+		}
+		var flags scriptFlags
+		if sha {
+			if len(args[1]) != 40 {
+				return sp
+			}
+			sc := s.cache[strings.ToLower(string(args[1]))]
+			if sc == nil {
+				return sp
+			}
+			flags = sc.flags
+		} else {
+			f, _, err := parseShebang(args[1])
+			if err != "" {
+				return sp
+			}
+			flags = f
+		}
+		if flags&flagCompat != 0 {
+			return sp
+		}
+		cf := sp.Flags &^ (command.Stale | command.DenyOOM | command.Write | command.MayReplicate)
+		if flags&(flagAllowOOM|flagNoWrites) == 0 {
+			cf |= command.DenyOOM
+		}
+		if flags&flagNoWrites == 0 {
+			cf |= command.Write
+		}
+		if flags&flagAllowStale != 0 {
+			cf |= command.Stale
+		}
+		if cf == sp.Flags {
+			return sp
+		}
+		v := byFlags[cf]
+		if v == nil {
+			cp := *sp
+			cp.Flags = cf
+			cp.Variant = nil
+			v = &cp
+			byFlags[cf] = v
+		}
+		return v
+	}
+}
+
+// parseInt is Redis's string2ll: an optional minus, then digits without
+// a leading zero (or "0"), in range.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	d := b
+	if d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}
+
+// evalCmd is EVAL, EVALSHA and their _RO forms (Redis's evalGenericCommand).
+func (s *Scripting) evalCmd(c *command.Ctx, evalsha, ro bool) {
+	// EVAL is shown to MONITOR before the commands its script runs.
+	s.eng.Host.Monitor(c.S, c.Spec, c.Args)
+	if evalsha && len(c.Args[1]) != 40 {
+		c.Error(errNoScript)
+		return
+	}
+	numkeys, ok := parseInt(c.Args[2])
+	if !ok {
+		c.Error(command.ErrNotInt)
+		return
+	}
+	if numkeys > int64(len(c.Args)-3) {
+		c.Error("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		c.Error("ERR Number of keys can't be negative")
+		return
+	}
+	var sc *script
+	if evalsha {
+		sc = s.cache[strings.ToLower(string(c.Args[1]))]
+		if sc == nil {
+			c.Error(errNoScript)
+			return
+		}
+	} else {
+		var msg string
+		if sc, msg = s.create(c.Args[1]); sc == nil {
+			c.Error(msg)
+			return
+		}
+	}
+	// What Redis's scriptPrepareForRun refuses that the server's own
+	// refusals (with the script's flags, see variants) have not.
+	if sc.flags&flagCompat != 0 {
+		if s.stale(c.S) {
+			c.Error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+			return
+		}
+	} else if sc.flags&flagNoWrites == 0 && ro {
+		c.Error("ERR Can not execute a script with write flag using *_ro command.")
+		return
+	}
+	keys := c.Args[3 : 3+numkeys]
+	argv := c.Args[3+numkeys:]
+	s.runScript(c, sc, keys, argv, ro)
+}
+
+// probeStale is a read without the stale flag: the server refuses it
+// exactly when it is a replica serving no stale data.
+var probeStale = &command.Spec{Name: "eval", Arity: -3}
+
+func (s *Scripting) stale(sess *command.Session) bool {
+	return strings.HasPrefix(s.eng.Host.Gate(sess, probeStale, nil), "MASTERDOWN")
+}
+
+// create compiles body into the cache (Redis's luaCreateFunction) and
+// returns it, or nil and the error reply.
+func (s *Scripting) create(body []byte) (*script, string) {
+	sum := sha1.Sum(body)
+	sha := hex.EncodeToString(sum[:])
+	if sc := s.cache[sha]; sc != nil {
+		return sc, ""
+	}
+	flags, shebangLen, err := parseShebang(body)
+	if err != "" {
+		return nil, "ERR " + err
+	}
+	fn, cerr := s.vm.L.Load(strings.NewReader(string(body[shebangLen:])), "user_script")
+	if cerr != nil {
+		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
+	}
+	fn.Env = s.vm.proxyG
+	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
+	s.cache[sha] = sc
+	s.cacheMem += scriptMem(sc)
+	return sc, ""
+}
+
+// scriptMem is what a cached script is counted for in INFO: its body
+// and name, and the cache entry's overhead.
+func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + 96 }
+
+// compileError rewrites gopher-lua's syntax error ("user_script line:1
+// (column:5) near 'x':   syntax error") in Lua 5.1's shape
+// ("user_script:1: syntax error near 'x'"); the wording of Lua's own
+// messages (such as "'=' expected") is not reproduced.
+func compileError(err error, lines int) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	var line int
+	near := ""
+	if _, e := fmt.Sscanf(msg, "user_script line:%d", &line); e == nil {
+		if i := strings.Index(msg, "near '"); i >= 0 {
+			rest := msg[i+len("near '"):]
+			if j := strings.Index(rest, "'"); j >= 0 {
+				near = rest[:j]
+			}
+		}
+		if near != "" {
+			return fmt.Sprintf("user_script:%d: unexpected symbol near '%s'", line, near)
+		}
+		return fmt.Sprintf("user_script:%d: syntax error", line)
+	}
+	if strings.HasPrefix(msg, "user_script at EOF:") {
+		return fmt.Sprintf("user_script:%d: unexpected symbol near '<eof>'", lines)
+	}
+	return strings.TrimSpace(msg)
+}
+
+// runScript runs sc for the EVAL c (Redis's scriptPrepareForRun,
+// luaCallFunction and scriptResetRun).
+func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, ro bool) {
+	r := &s.cur
+	r.c, r.sha, r.flags = c, sc.sha, sc.flags
+	r.readOnly = ro || (sc.flags&flagCompat == 0 && sc.flags&flagNoWrites != 0)
+	r.wrote, r.timedOut, r.killed = false, false, false
+	r.repl = replAll
+	r.start = time.Now()
+	// The script's client: the caller's database and user, RESP2 until
+	// redis.setresp, and our master's authority when the caller is it.
+	r.sess.DB = c.S.DB
+	r.sess.Proto = 2
+	r.sess.Authed = true
+	r.sess.User = c.S.User
+	r.sess.Flags = c.S.Flags & command.FlagMaster
+	r.sess.W = &r.w
+	r.sess.Name = ""
+	s.run = r
+	s.scriptsRun++
+	s.runSeq++
+	var th int64
+	if s.opts.BusyThreshold != nil {
+		th = s.opts.BusyThreshold()
+	}
+	s.wd.threshold.Store(th * int64(time.Millisecond))
+	s.wd.memLimit.Store(max(s.opts.MemoryLimit, 0))
+	s.wd.begin(s.runSeq)
+	L := s.vm.L
+	defer func() {
+		s.wd.end()
+		s.run = nil
+		r.c = nil
+		s.hook.signal.Store(false)
+		s.hook.abort = nil
+		s.hook.err = nil
+		s.eng.SetScriptTargets(command.TargetAll)
+		L.SetTop(0)
+	}()
+	s.vm.realG.RawSetString("KEYS", luaArray(L, keys))
+	s.vm.realG.RawSetString("ARGV", luaArray(L, argv))
+	L.SetTop(0)
+	L.Push(sc.fn)
+	err := L.PCall(0, 1, s.vm.errHandler)
+	// The script's commands propagated themselves (its effects); the EVAL
+	// never does.
+	c.NoPropagate()
+	if r.timedOut {
+		s.log.Warningf("Slow script finished after %d milliseconds: script %s", time.Since(r.start).Milliseconds(), sc.sha)
+	}
+	if err != nil {
+		s.replyError(c, r, err)
+		return
+	}
+	writeLua(c.W, L.Get(-1), r.sess.Proto, 0)
+}
+
+// luaArray is a Lua array of strings (KEYS, ARGV).
+func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
+	t := L.CreateTable(len(items), 0)
+	for i, b := range items {
+		t.RawSetInt(i+1, lua.LString(b))
+	}
+	return t
+}
+
+// replyError answers a script's error as Redis's luaCallFunction does:
+// the error's message, then where it was raised ("script: <sha>, on
+// @user_script:<line>."); errors that a command replied were counted
+// already and are not counted again.
+func (s *Scripting) replyError(c *command.Ctx, r *runCtx, err error) {
+	var obj lua.LValue = lua.LString(err.Error())
+	if ae, ok := err.(*lua.ApiError); ok {
+		obj = ae.Object
+	}
+	t, ok := obj.(*lua.LTable)
+	if !ok {
+		msg := "execution failure"
+		if str, isStr := obj.(lua.LString); isStr {
+			msg = string(str)
+		}
+		if len(msg) > 100 {
+			msg = msg[:100]
+		}
+		c.Error(fmt.Sprintf("ERR Error running script %s, %s ", r.sha, msg))
+		return
+	}
+	msg := ""
+	switch v := t.RawGetString("err").(type) {
+	case lua.LString:
+		msg = string(v)
+	case lua.LNumber:
+		msg = fmtNumber14(float64(v))
+	}
+	if s.hook.err != nil {
+		msg = "ERR " + s.hook.err.Error()
+	}
+	src, srcOK := t.RawGetString("source").(lua.LString)
+	var line string
+	switch v := t.RawGetString("line").(type) {
+	case lua.LNumber:
+		line = fmtNumber14(float64(v))
+	case lua.LString:
+		line = string(v)
+	}
+	if srcOK && line != "" {
+		msg += " script: " + r.sha + ", on " + string(src) + ":" + line + "."
+	}
+	if t.RawGetString("ignore_error_stats_update") == lua.LTrue {
+		c.ErrorNoStats(msg)
+		return
+	}
+	c.Error(msg)
+}
+
+// interrupt is the hook's slow path (the script's goroutine, server lock
+// held): the watchdog or SCRIPT KILL raised the signal. It returns the
+// closed channel once the script must stop.
+func (s *Scripting) interrupt() <-chan struct{} {
+	h := &s.hook
+	if h.abort != nil {
+		return h.abort
+	}
+	h.signal.Store(false)
+	r := s.run
+	if r == nil {
+		return nil
+	}
+	if s.wd.over.Load() {
+		s.log.Warningf("Lua script %s stopped: it grew the heap by more than %d bytes", r.sha, s.opts.MemoryLimit)
+		return s.abort(errMemLimit)
+	}
+	if s.wd.busy.Load() && !r.timedOut {
+		r.timedOut = true
+		s.log.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.",
+			time.Since(r.start).Milliseconds(), r.sha)
+	}
+	if r.timedOut && s.yield != nil {
+		s.yield.Yield()
+	}
+	if r.killed {
+		s.log.Warningf("Lua script killed by user with SCRIPT KILL.")
+		return s.abort(errKilled)
+	}
+	return nil
+}
+
+func (s *Scripting) abort(err error) <-chan struct{} {
+	h := &s.hook
+	h.err = err
+	h.abort = closedChan
+	h.signal.Store(true)
+	return h.abort
+}

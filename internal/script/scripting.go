@@ -1,0 +1,125 @@
+package script
+
+import (
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/logger"
+	"github.com/tandemdb/tandem/internal/resp"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Yielder lets other clients run while a script is busy (past
+// busy-reply-threshold): Yield is called with the server lock held from
+// the script's goroutine, and returns with it held again, having served
+// what other clients sent meanwhile (they get BUSY, except the commands
+// allowed while busy, such as SCRIPT KILL). The server implements it.
+type Yielder interface {
+	Yield()
+}
+
+// Options configure scripting.
+type Options struct {
+	Log *logger.Logger
+	// MemoryLimit caps how much one script may grow the heap, in bytes
+	// (DefaultMemoryLimit when 0, no cap when < 0).
+	MemoryLimit int64
+	// BusyThreshold returns busy-reply-threshold (lua-time-limit) in
+	// milliseconds, read at the start of each script; nil or 0: never busy.
+	BusyThreshold func() int64
+}
+
+// DefaultMemoryLimit is the default cap on one script's heap growth.
+const DefaultMemoryLimit = 512 << 20
+
+// Scripting is the scripting engine of one server: its Lua state, the
+// script cache, and the script running now. Everything is used with the
+// server lock held, except the watchdog's atomics.
+type Scripting struct {
+	eng  *command.Engine
+	log  *logger.Logger
+	opts Options
+
+	vm    *vm
+	cache map[string]*script
+	// cacheMem is the memory the cached scripts' bodies and names take
+	// (used_memory_scripts_eval).
+	cacheMem int64
+	rnd      lrand48
+
+	// run is the script running now (nil between scripts); runSeq numbers
+	// the runs for the watchdog.
+	run    *runCtx
+	runSeq uint64
+	cur    runCtx // reused by every run
+	hook   hook
+	wd     watchdog
+	yield  Yielder
+
+	// Statistics.
+	scriptsRun int64
+}
+
+// script is a cached script: its body, compiled function and flags.
+type script struct {
+	sha   string
+	body  string
+	fn    *lua.LFunction
+	flags scriptFlags
+}
+
+// runCtx is the state of the script running now.
+type runCtx struct {
+	c        *command.Ctx // the EVAL's context
+	sha      string
+	flags    scriptFlags
+	readOnly bool
+	// wrote: a write command ran (SCRIPT KILL then answers UNKILLABLE).
+	wrote bool
+	// repl is where the script's writes propagate (redis.set_repl).
+	repl     int
+	timedOut bool
+	killed   bool
+	start    time.Time
+	// sess is the script's own client: its database (SELECT inside the
+	// script does not change the caller's), its protocol (redis.setresp)
+	// and its reply buffer, parsed after each command.
+	sess command.Session
+	w    resp.Writer
+	// argBuf holds the arguments of the command being called.
+	argBuf  []byte
+	argv    [][]byte
+	argSpan [][2]int
+}
+
+// New builds the scripting engine of eng's server.
+func New(eng *command.Engine, opts Options) *Scripting {
+	if opts.Log == nil {
+		opts.Log = logger.Discard()
+	}
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = DefaultMemoryLimit
+	}
+	s := &Scripting{eng: eng, log: opts.Log, opts: opts, cache: map[string]*script{}, rnd: newRand()}
+	s.hook.s = s
+	s.wd.hook = &s.hook
+	s.vm = newVM(s)
+	return s
+}
+
+// SetYielder hands over what lets other clients in while a script is
+// busy (the server), once, before the server starts.
+func (s *Scripting) SetYielder(y Yielder) { s.yield = y }
+
+// Register adds EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT to the
+// engine's table, replacing the stubs that answered "not supported".
+func (s *Scripting) Register() {
+	s.eng.Table.Add(s.specs()...)
+}
+
+// Running reports whether a script is running (server lock held).
+func (s *Scripting) Running() bool { return s.run != nil }
+
+// Busy reports whether the running script went past
+// busy-reply-threshold: other clients get BUSY (server lock held).
+func (s *Scripting) Busy() bool { return s.run != nil && s.run.timedOut }

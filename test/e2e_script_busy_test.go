@@ -1,0 +1,140 @@
+package test
+
+// Busy scripts: past busy-reply-threshold other clients get BUSY, SCRIPT
+// KILL stops a script that has not written (even one that catches errors
+// with pcall), a script that wrote is UNKILLABLE, and a script that grows
+// the heap without bound is stopped by the memory cap.
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
+)
+
+// waitReady waits until the server answers PING (not LOADING).
+func waitReady(t *testing.T, rc *rawConn) {
+	t.Helper()
+	testutil.Eventually(t, 30*time.Second, "server ready", func() bool { return rc.do("PING") == "+PONG\r\n" })
+}
+
+func waitBusy(t *testing.T, rc *rawConn) {
+	t.Helper()
+	testutil.Eventually(t, 10*time.Second, "script busy", func() bool {
+		return strings.HasPrefix(rc.do("PING"), "-BUSY")
+	})
+}
+
+func TestScriptBusyAnswersBusyAndScriptKillStopsIt(t *testing.T) {
+	srv := startTandem(t)
+	other := dialRaw(t, srv.Addr())
+	waitReady(t, other)
+	if r := other.do("CONFIG", "SET", "lua-time-limit", "10"); r != "+OK\r\n" {
+		t.Fatal(r)
+	}
+	for _, body := range []string{
+		"while true do end",
+		"local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end",
+	} {
+		runner := dialRaw(t, srv.Addr())
+		runner.send(encode("EVAL", body, "0"))
+		waitBusy(t, other)
+		if r := other.do("PING"); r != "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n" {
+			t.Fatalf("PING while busy = %q", r)
+		}
+		if r := other.do("SCRIPT", "KILL"); r != "+OK\r\n" {
+			t.Fatalf("SCRIPT KILL = %q", r)
+		}
+		got := runner.read()
+		if !strings.Contains(got, "Script killed by user with SCRIPT KILL...") {
+			t.Fatalf("killed script replied %q", got)
+		}
+		if r := runner.do("PING"); r != "+PONG\r\n" {
+			t.Fatalf("script's client after kill: %q", r)
+		}
+		if r := other.do("PING"); r != "+PONG\r\n" {
+			t.Fatalf("after kill: %q", r)
+		}
+	}
+	if r := other.do("SCRIPT", "KILL"); r != "-NOTBUSY No scripts in execution right now.\r\n" {
+		t.Fatalf("SCRIPT KILL idle = %q", r)
+	}
+}
+
+func TestScriptThatWroteIsUnkillable(t *testing.T) {
+	srv := startTandem(t)
+	other := dialRaw(t, srv.Addr())
+	waitReady(t, other)
+	other.do("CONFIG", "SET", "lua-time-limit", "10")
+	runner := dialRaw(t, srv.Addr())
+	// The script ends by itself after a bounded loop.
+	runner.send(encode("EVAL", "redis.call('set', KEYS[1], 'y') local t = redis.call('time') local n = 0 while true do n = n + 1 local now = redis.call('time') if (now[1] - t[1]) * 1000000 + (now[2] - t[2]) > 1500000 then break end end return 'done'", "1", "x"))
+	waitBusy(t, other)
+	if r := other.do("SCRIPT", "KILL"); !strings.HasPrefix(r, "-UNKILLABLE Sorry the script already executed write commands") {
+		t.Fatalf("SCRIPT KILL = %q", r)
+	}
+	if r := other.do("GET", "x"); !strings.HasPrefix(r, "-BUSY") {
+		t.Fatalf("GET while busy = %q", r)
+	}
+	if r, err := runner.tryRead(60 * time.Second); err != nil || r != "$4\r\ndone\r\n" {
+		t.Fatalf("script reply = %q, %v", r, err)
+	}
+	if r := other.do("GET", "x"); r != "$1\r\ny\r\n" {
+		t.Fatalf("GET after = %q", r)
+	}
+}
+
+func TestScriptMemoryCapStopsUnboundedAllocation(t *testing.T) {
+	srv := startTandem(t)
+	rc := dialRaw(t, srv.Addr())
+	waitReady(t, rc)
+	for _, body := range []string{
+		"local t = {} local i = 0 while true do i = i + 1 t[i] = string.rep('x', 1000) .. i end",
+		"local s = 'x' while true do s = s .. s end",
+		"return string.rep('x', 1e12)",
+		"local t = {} while true do pcall(function() t[#t+1] = string.rep('y', 4096) .. #t end) end",
+	} {
+		r, err := func() (string, error) { rc.send(encode("EVAL", body, "0")); return rc.tryRead(60 * time.Second) }()
+		if err != nil || !strings.Contains(r, "Script used more memory than the Lua memory limit allows") {
+			t.Fatalf("EVAL %q = %q, %v", body, r, err)
+		}
+	}
+	if r := rc.do("PING"); r != "+PONG\r\n" {
+		t.Fatalf("after: %q", r)
+	}
+}
+
+func TestScriptDeepRecursionAndBadInput(t *testing.T) {
+	srv := startTandem(t)
+	rc := dialRaw(t, srv.Addr())
+	waitReady(t, rc)
+	for _, tc := range []struct{ body, want string }{
+		{"local function f() return f() + 1 end return f()", "stack overflow"},
+		{"local function f() return pcall(f) end return f()", ""},
+		{"local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x", "stack overflow"},
+		{"return string.rep('x', -5)", ""},
+		{"return ('x'):rep(10):len()", ""},
+		{"return unpack({}, 1, 1e8)", "too many results to unpack"},
+		{"local a = {} for i = 1, 7999 do a[i] = 1 end return redis.call('lpush', 'l', unpack(a))", ":7999"},
+		{"return coroutine.wrap(function() coroutine.yield(1) end)()", ""},
+		{"return select('#', unpack({1,2,3}))", ""},
+	} {
+		rc.send(encode("EVAL", tc.body, "0"))
+		r, err := rc.tryRead(60 * time.Second)
+		if err != nil || !strings.Contains(r, tc.want) {
+			t.Fatalf("EVAL %q = %q, %v (want %q)", tc.body, r, err, tc.want)
+		}
+	}
+	big := make([]string, 0, 100003)
+	big = append(big, "EVAL", "return #KEYS + #ARGV", "50000")
+	for i := 0; i < 100000; i++ {
+		big = append(big, "k")
+	}
+	if r := rc.do(big...); r != ":100000\r\n" {
+		t.Fatalf("huge KEYS/ARGV: %q", r)
+	}
+	if r := rc.do("PING"); r != "+PONG\r\n" {
+		t.Fatalf("after: %q", r)
+	}
+}
