@@ -81,6 +81,7 @@ func Settings(c *config.Config) server.Settings {
 	s.EnableDebug = c.EnableDebugCommand.String()
 	s.EnableModule = c.EnableModuleCommand.String()
 	s.IdlePurge = c.JemallocBgThread
+	s.TrackingTableMaxKeys = int(c.TrackingTableMaxKeys)
 	return s
 }
 

@@ -296,7 +296,7 @@ var walkTable = map[string]observe{
 	"bind-source-addr":                    {val: "127.0.0.1", stored: "not acted on"},
 	"acl-pubsub-default":                  {val: "allchannels", stored: "ACL is not built"},
 	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
-	"tracking-table-max-keys":             {val: "10", stored: "client tracking is not built"},
+	"tracking-table-max-keys":             {val: "10", check: settings(func(s server.Settings) bool { return s.TrackingTableMaxKeys == 10 })},
 	"maxmemory-clients":                   {val: "10mb", refused: true},
 	"latency-tracking":                    {val: "no", stored: "not acted on"},
 	"latency-tracking-info-percentiles":   {val: "50 99", stored: "not acted on"},

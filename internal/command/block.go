@@ -165,7 +165,10 @@ func (e *Engine) serveReady() {
 			s.DB = wk.db
 			e.now = e.KS.Now()
 			e.readyKey = []byte(wk.key)
+			prevTop := e.top
+			e.top = s
 			c := e.run(s, st.spec, st.args, false)
+			e.top = prevTop
 			e.readyKey = nil
 			s.DB = saved
 			if c.block != nil {

@@ -79,6 +79,9 @@ type Session struct {
 	Channels      map[string]struct{}
 	Patterns      map[string]struct{}
 	ShardChannels map[string]struct{}
+	// Tracking is set while CLIENT TRACKING is on for the session (the
+	// server keeps the rest of its tracking state).
+	Tracking bool
 
 	block *blockState
 

@@ -233,6 +233,7 @@ func flushCmd(all bool) Handler {
 			c.E.KS.Dirty += int64(c.DB.Len())
 			c.DB.Flush()
 		}
+		c.E.Flushed()
 		c.ForcePropagate()
 		if c.E.Flushes != nil {
 			c.E.Flushes.AfterFlush(all)

@@ -49,6 +49,24 @@ func (NopHost) Monitor(*Session, *Spec, [][]byte)             {}
 func (NopHost) Slow(*Session, *Spec, [][]byte, time.Duration) {}
 func (NopHost) Warnf(string, ...any)                          {}
 
+// Tracker is client-side caching's view of the dispatch (the server keeps
+// the tracking table; CLIENT TRACKING). The engine tells it which keys a
+// tracking client read and which keys changed, and by whom.
+type Tracker interface {
+	// TrackRead: a read-only command ran for caller, a tracking client
+	// (for a script's calls, the client that ran the script).
+	TrackRead(caller *Session, spec *Spec, args [][]byte)
+	// KeyChanged: key was modified or removed; by is the client whose
+	// command did it, nil for the server itself (active expiry).
+	KeyChanged(key []byte, by *Session)
+	// Flushed: every key went at once (FLUSHALL, FLUSHDB, a full sync);
+	// by as for KeyChanged.
+	Flushed(by *Session)
+	// AfterCommand: s's top-level command spec has written its reply;
+	// invalidations of keys it changed itself follow it.
+	AfterCommand(s *Session, spec *Spec)
+}
+
 // ReplOffsetter reports the replication offset after propagation, so a
 // client's WAIT knows which offset its writes reached (replication).
 type ReplOffsetter interface {
@@ -88,7 +106,13 @@ type Engine struct {
 	// read under the server lock like everything the handlers touch. They
 	// live here, not in package variables, so that servers embedded in one
 	// process keep their own.
-	Limits        types.Limits
+	Limits types.Limits
+	// Tracker is told of reads and changes for CLIENT TRACKING (nil: no
+	// server, as in tests of the engine alone).
+	Tracker Tracker
+	// top is the client whose command is running (Call), the one a
+	// script's calls are attributed to; nil between commands.
+	top           *Session
 	MaxStringSize int64
 
 	now   int64
@@ -252,7 +276,10 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		s.W.Simple("QUEUED")
 		return
 	}
+	prevTop := e.top
+	e.top = s
 	c := e.run(s, spec, args, false)
+	e.top = prevTop
 	// MONITOR sees a command once it has run (SELECT shows the new DB;
 	// queued commands show when EXEC runs them), as in Redis's call().
 	e.feedMonitor(s, spec, args)
@@ -269,6 +296,9 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	e.afterTopLevel()
 	if wrote && e.Offsets != nil {
 		s.WOff = e.Offsets.ReplOffset()
+	}
+	if e.Tracker != nil {
+		e.Tracker.AfterCommand(s, spec)
 	}
 }
 
@@ -410,6 +440,11 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	spec.Usec += took.Microseconds()
 	e.Host.Slow(s, spec, args, took)
+	// A tracking client remembers the keys its reads touched; a read-only
+	// script is not a read itself, its calls are (Redis's rule).
+	if t := e.top; t != nil && t.Tracking && spec.Flags&ReadOnly != 0 && e.Tracker != nil && !isScriptRunner(spec.Name) {
+		e.Tracker.TrackRead(t, spec, args)
+	}
 	e.TotalCommands++
 	if c.failed {
 		spec.Failed++
@@ -492,7 +527,27 @@ type keyObserver Engine
 func (o *keyObserver) KeyModified(db *keyspace.DB, key []byte) { (*Engine)(o).keyModified(db, key) }
 func (o *keyObserver) KeyExpired(db *keyspace.DB, key string)  { (*Engine)(o).keyExpired(db, key) }
 
+// isScriptRunner names the read-only commands that run a script.
+func isScriptRunner(name string) bool {
+	switch name {
+	case "eval_ro", "evalsha_ro", "fcall_ro":
+		return true
+	}
+	return false
+}
+
+// Flushed tells client-side caching that every key went (FLUSHALL,
+// FLUSHDB, a replica's full sync).
+func (e *Engine) Flushed() {
+	if e.Tracker != nil {
+		e.Tracker.Flushed(e.top)
+	}
+}
+
 func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
+	if e.Tracker != nil {
+		e.Tracker.KeyChanged(key, e.top)
+	}
 	if len(e.watchers) > 0 {
 		wk := watchKey{db.ID, string(key)}
 		if ss, ok := e.watchers[wk]; ok {

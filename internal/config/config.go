@@ -148,6 +148,7 @@ type Config struct {
 	StreamNodeMaxBytes     int64
 	StreamNodeMaxEntries   int64
 	HLLSparseMaxBytes      int64
+	TrackingTableMaxKeys   int64 // CLIENT TRACKING table size; 0 = no limit
 
 	// Diagnostics and events.
 	SlowlogLogSlowerThan    int64 // microseconds; < 0 = off, 0 = log everything

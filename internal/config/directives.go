@@ -173,7 +173,7 @@ func directives() []*directive {
 		storedNum("socket-mark-id", "", immutable, kInt, 0, uintMax, 0),
 		storedEnum("acl-pubsub-default", 0, []string{"allchannels", "resetchannels"}, "resetchannels"),
 		storedEnum("sanitize-dump-payload", 0, []string{"no", "yes", "clients"}, "no"),
-		storedNum("tracking-table-max-keys", "", 0, kInt, 0, longMax, 1000000),
+		number("tracking-table-max-keys", "", 0, kInt, 0, longMax, 1000000, func(c *Config) *int64 { return &c.TrackingTableMaxKeys }),
 		storedNum("maxmemory-clients", "", 0, kMemPercent, -100, longMax, 0),
 		storedBool("latency-tracking", "", 0, true),
 		latencyPercentilesDirective(),

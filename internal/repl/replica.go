@@ -198,6 +198,7 @@ func (m *Manager) perform(a action) {
 		for _, db := range m.ks.DBs {
 			db.Flush()
 		}
+		m.eng.Flushed()
 		if a.flag {
 			m.eng.TouchAllWatched(-1)
 		}
@@ -210,6 +211,7 @@ func (m *Manager) perform(a action) {
 			}
 			l.loaded = nil
 			m.eng.TouchAllWatched(-1)
+			m.eng.Flushed()
 		}
 	case actMasterSession:
 		if l != nil {

@@ -51,6 +51,9 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	s.eng.ChainClock(true)
 	defer func() {
 		s.eng.ChainClock(false)
+		if len(s.trk.prefixes) > 0 {
+			s.trackBroadcast() // BCAST: once per batch, as Redis once per event loop turn
+		}
 		s.clientBatch = false
 		s.running = nil
 		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {

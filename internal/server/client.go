@@ -19,6 +19,7 @@ import (
 // pushes from other clients never wait on its socket.
 type client struct {
 	srv   *Server
+	trk   trackingState // CLIENT TRACKING (tracking.go)
 	conn  net.Conn
 	rd    *resp.Reader
 	w     resp.Writer
@@ -232,6 +233,7 @@ func (s *Server) dropClient(c *client, why CloseReason) {
 	s.eng.Disconnect(&c.sess)
 	c.sess.Stream = nil
 	s.unsubscribeAll(c)
+	s.disableTracking(c)
 	delete(s.clients, c.sess.ID)
 	for i, m := range s.monitors {
 		if m == c {

@@ -122,28 +122,74 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		target.Wake()
 		c.W.Int(1)
 	case sub == "getredir" && len(c.Args) == 2:
-		// Tandem has no client-side caching: no client is ever tracking.
-		c.W.Int(-1)
+		c.W.Int(cl.trk.getRedir())
 	case sub == "trackinginfo" && len(c.Args) == 2:
+		st := &cl.trk
 		c.W.Map(3)
 		c.W.BulkString("flags")
-		c.W.Set(1)
-		c.W.BulkString("off")
+		var flags []string
+		if st.on {
+			flags = append(flags, "on")
+		} else {
+			flags = append(flags, "off")
+		}
+		if st.bcast {
+			flags = append(flags, "bcast")
+		}
+		if st.optin {
+			flags = append(flags, "optin")
+			if st.caching {
+				flags = append(flags, "caching-yes")
+			}
+		}
+		if st.optout {
+			flags = append(flags, "optout")
+			if st.caching {
+				flags = append(flags, "caching-no")
+			}
+		}
+		if st.noloop {
+			flags = append(flags, "noloop")
+		}
+		if st.brokenRedirect {
+			flags = append(flags, "broken_redirect")
+		}
+		c.W.Set(len(flags))
+		for _, f := range flags {
+			c.W.BulkString(f)
+		}
 		c.W.BulkString("redirect")
-		c.W.Int(-1)
+		c.W.Int(st.getRedir())
 		c.W.BulkString("prefixes")
-		c.W.Array(0)
-	case sub == "caching" && len(c.Args) == 3:
-		// Redis's answer to a client that is not tracking, which is
-		// every client here.
-		c.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
-	case sub == "tracking" && len(c.Args) >= 3:
-		// Turning tracking off is what every client already has.
-		if len(c.Args) == 3 && strings.EqualFold(string(c.Args[2]), "off") {
-			c.W.OK()
+		c.W.Array(len(st.prefixes))
+		for _, p := range st.prefixes {
+			c.W.BulkString(p)
+		}
+	case sub == "caching" && len(c.Args) >= 3:
+		st := &cl.trk
+		if !st.on {
+			c.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 			return
 		}
-		c.Error("ERR CLIENT TRACKING is not supported by Tandem")
+		switch strings.ToLower(string(c.Args[2])) {
+		case "yes":
+			if !st.optin {
+				c.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+				return
+			}
+		case "no":
+			if !st.optout {
+				c.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+				return
+			}
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+		st.caching = true
+		c.W.OK()
+	case sub == "tracking" && len(c.Args) >= 3:
+		s.trackingCmd(c, cl)
 	case sub == "reply" && len(c.Args) == 3:
 		switch strings.ToUpper(string(c.Args[2])) {
 		case "ON":
@@ -153,8 +199,8 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		}
 	case sub == "help" && len(c.Args) == 2:
 		writeHelp(c, []string{
-			"CACHING (YES|NO)", "    Not supported.",
-			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled (always -1: no tracking).",
+			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 			"GETNAME", "    Return the name of the current connection.",
 			"ID", "    Return the ID of the current connection.",
 			"INFO", "    Return information about the current client connection.",
@@ -169,7 +215,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
-			"TRACKING (ON|OFF) ...", "    Not supported.",
+			"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]", "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
 			"TRACKINGINFO", "    Report tracking status for the current connection.",
 			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
@@ -414,6 +460,7 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 	if cl.sess.Blocked() {
 		flags += "b"
 	}
+	flags += cl.trk.listFlags()
 	if f&command.FlagDirtyCAS != 0 {
 		flags += "d"
 	}
@@ -448,12 +495,12 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 		oll = 1
 	}
 	omem := unsent + int64(len(cl.w.Buf))
-	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		cl.sess.ID, cl.addr, cl.laddr, 8+cl.sess.ID, cl.sess.Name,
 		int64(now.Sub(cl.created).Seconds()), int64(now.Sub(cl.lastIO).Seconds()), flags, cl.sess.DB,
 		len(cl.sess.Channels), len(cl.sess.Patterns), len(cl.sess.ShardChannels), multi, cl.qbufLen, cl.qbufCap-cl.qbufLen,
 		cl.sess.MultiBytes(), max(cap(cl.w.Buf), cl.replySize), cl.replyPeak, len(cl.w.Buf), oll, omem,
-		cl.qbufCap+cap(cl.w.Buf)+cap(cl.spare)+int(cl.sess.MultiBytes()), cmd, cl.sess.User, cl.sess.Proto)
+		cl.qbufCap+cap(cl.w.Buf)+cap(cl.spare)+int(cl.sess.MultiBytes()), cmd, cl.sess.User, cl.trk.getRedir(), cl.sess.Proto)
 	if cl.libName != "" || cl.libVer != "" {
 		fmt.Fprintf(b, " lib-name=%s lib-ver=%s", cl.libName, cl.libVer)
 	}

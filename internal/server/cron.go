@@ -37,6 +37,7 @@ func (s *Server) cron() {
 		}
 		s.clientTimeouts()
 		s.outputLimits()
+		s.trackingLimit(s.set.TrackingTableMaxKeys)
 		s.resizeBuffers(time.Now())
 		s.idlePurgeTick(hz)
 		for _, j := range s.parts.Cron {

@@ -126,7 +126,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("client_recent_max_input_buffer", maxIn)
 		f("client_recent_max_output_buffer", maxOut)
 		f("blocked_clients", s.eng.BlockedClients())
-		f("tracking_clients", 0)
+		f("tracking_clients", s.trk.clients)
 		f("clients_in_timeout_table", s.eng.BlockedClients())
 	case "memory":
 		var ms runtime.MemStats
@@ -217,9 +217,9 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("active_defrag_key_misses", 0)
 		f("total_active_defrag_time", 0)
 		f("current_active_defrag_time", 0)
-		f("tracking_total_keys", 0)
-		f("tracking_total_items", 0)
-		f("tracking_total_prefixes", 0)
+		f("tracking_total_keys", len(s.trk.table))
+		f("tracking_total_items", s.trk.items)
+		f("tracking_total_prefixes", len(s.trk.prefixes))
 		f("unexpected_error_replies", 0)
 		f("total_error_replies", s.eng.TotalErrors)
 		f("dump_payload_sanitizations", 0)

@@ -69,6 +69,7 @@ type Server struct {
 	closes closeLog // connections closed, per reason (closereason.go)
 	slow   slowlog
 	ps     pubsub
+	trk    tracker // CLIENT TRACKING (tracking.go)
 
 	infoSections    map[string]InfoSection
 	configFile      string
@@ -232,6 +233,7 @@ func New(opts Options) *Server {
 	s.defaultBind = opts.DefaultBind
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
+	s.eng.Tracker = (*trackingEngine)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built

@@ -31,6 +31,8 @@ type Settings struct {
 	MaxmemoryPolicy   string
 	EnableDebug       string // "yes", "no", "local"
 	EnableModule      string // "yes", "no", "local"
+	// TrackingTableMaxKeys bounds the CLIENT TRACKING table (0: no limit).
+	TrackingTableMaxKeys int
 	// IdlePurge: collect and return freed memory once quiet after a burst
 	// (jemalloc-bg-thread; see idlepurge.go).
 	IdlePurge bool
@@ -74,11 +76,12 @@ func DefaultSettings() Settings {
 			ClassReplica: {Hard: 256 << 20, Soft: 64 << 20, SoftSecs: 60},
 			ClassPubSub:  {Hard: 32 << 20, Soft: 8 << 20, SoftSecs: 60},
 		},
-		SlowlogSlowerThan: 10000,
-		SlowlogMaxLen:     128,
-		MaxmemoryPolicy:   "noeviction",
-		EnableDebug:       "no",
-		EnableModule:      "no",
-		IdlePurge:         true,
+		SlowlogSlowerThan:    10000,
+		SlowlogMaxLen:        128,
+		MaxmemoryPolicy:      "noeviction",
+		EnableDebug:          "no",
+		EnableModule:         "no",
+		IdlePurge:            true,
+		TrackingTableMaxKeys: 1000000,
 	}
 }

@@ -1,0 +1,481 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
+)
+
+// Client-side caching (CLIENT TRACKING), as Redis 7.0 does it. In the
+// default mode the server remembers, per key, the clients that read it and
+// tells each of them once when it changes (then forgets); in BCAST mode a
+// client names key prefixes and hears of every change under them, sent
+// once per batch of commands. Keys are names only, whatever the database,
+// as in Redis. Invalidations go as RESP3 pushes (`invalidate`), or to the
+// client given with REDIRECT, which on RESP2 receives them as messages of
+// the __redis__:invalidate channel.
+//
+// A tracking client is moved to the goroutine path with a writer goroutine
+// when it turns tracking on (as a subscriber is when it subscribes):
+// invalidations arrive while other clients run commands, and only such a
+// client can take output it did not ask for. A REDIRECT target must be
+// able to as well (see trackingOn).
+
+// trackingState is one client's CLIENT TRACKING settings.
+type trackingState struct {
+	on, bcast, optin, optout, noloop bool
+	// caching: CLIENT CACHING YES (OPTIN) or NO (OPTOUT) applies to the
+	// next command (all of a transaction).
+	caching bool
+	// brokenRedirect: the REDIRECT client went away.
+	brokenRedirect bool
+	redirect       int64
+	prefixes       []string // BCAST prefixes, sorted
+}
+
+// tracker is the server's tracking table (srv.mu guards it).
+type tracker struct {
+	// table maps a key read by default-mode clients to their ids.
+	table map[string]map[int64]struct{}
+	items int // the number of (key, client) pairs in table
+	// prefixes are the BCAST prefixes in use.
+	prefixes map[string]*bcastPrefix
+	clients  int // clients with tracking on
+	// pending are invalidations for the running client of keys its own
+	// command changed: sent after the command's reply, as Redis does.
+	pending    []pendingInvalidation
+	pendingFor *command.Session
+}
+
+// pendingInvalidation is a key (or, null, every key) to invalidate.
+type pendingInvalidation struct {
+	key  []byte
+	null bool
+}
+
+// bcastPrefix is one BCAST prefix: its clients, and the keys under it
+// changed since the last broadcast with the client that changed each
+// (for NOLOOP; nil for the server itself).
+type bcastPrefix struct {
+	clients map[*client]struct{}
+	keys    map[string]*command.Session
+}
+
+// trackingEngine adapts the server to command.Tracker.
+type trackingEngine Server
+
+func (t *trackingEngine) TrackRead(caller *command.Session, spec *command.Spec, args [][]byte) {
+	(*Server)(t).trackRead(caller, spec, args)
+}
+func (t *trackingEngine) KeyChanged(key []byte, by *command.Session) {
+	(*Server)(t).trackKeyChanged(key, by)
+}
+func (t *trackingEngine) Flushed(by *command.Session) { (*Server)(t).trackFlushed(by) }
+func (t *trackingEngine) AfterCommand(s *command.Session, spec *command.Spec) {
+	(*Server)(t).trackAfterCommand(s, spec)
+}
+
+func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][]byte) {
+	cl, ok := caller.Owner.(*client)
+	if !ok {
+		return
+	}
+	st := &cl.trk
+	if !st.on || st.bcast || (st.optin && !st.caching) || (st.optout && st.caching) {
+		return
+	}
+	t := &s.trk
+	if t.table == nil {
+		t.table = map[string]map[int64]struct{}{}
+	}
+	for _, i := range spec.Keys(args) {
+		ids := t.table[string(args[i])]
+		if ids == nil {
+			ids = map[int64]struct{}{}
+			t.table[string(args[i])] = ids
+		}
+		if _, seen := ids[caller.ID]; !seen {
+			ids[caller.ID] = struct{}{}
+			t.items++
+		}
+	}
+}
+
+func (s *Server) trackKeyChanged(key []byte, by *command.Session) {
+	t := &s.trk
+	if len(t.prefixes) > 0 {
+		for p, bp := range t.prefixes {
+			if strings.HasPrefix(string(key), p) {
+				bp.keys[string(key)] = by
+			}
+		}
+		if !s.clientBatch {
+			s.trackBroadcast() // a change from replication or the cron
+		}
+	}
+	ids, ok := t.table[string(key)]
+	if !ok {
+		return
+	}
+	delete(t.table, string(key))
+	t.items -= len(ids)
+	for id := range ids {
+		target := s.clients[id]
+		if target == nil || !target.trk.on || target.trk.bcast {
+			continue
+		}
+		if target.trk.noloop && by == &target.sess {
+			continue
+		}
+		if by == &target.sess {
+			// Its own command changed it: after the reply (AfterCommand).
+			t.pending = append(t.pending, pendingInvalidation{key: []byte(key)})
+			t.pendingFor = by
+			continue
+		}
+		s.sendInvalidation(target, [][]byte{key}, false)
+	}
+}
+
+func (s *Server) trackFlushed(by *command.Session) {
+	t := &s.trk
+	if t.clients == 0 {
+		return
+	}
+	for _, cl := range s.clients {
+		switch {
+		case !cl.trk.on:
+		case by == &cl.sess:
+			t.pending = append(t.pending, pendingInvalidation{null: true})
+			t.pendingFor = by
+		default:
+			s.sendInvalidation(cl, nil, true)
+		}
+	}
+	t.table, t.items = nil, 0
+}
+
+func (s *Server) trackAfterCommand(sess *command.Session, spec *command.Spec) {
+	t := &s.trk
+	if t.pendingFor == sess && len(t.pending) > 0 {
+		if cl, ok := sess.Owner.(*client); ok {
+			for _, p := range t.pending {
+				s.sendInvalidation(cl, [][]byte{p.key}, p.null)
+			}
+		}
+		t.pending, t.pendingFor = t.pending[:0], nil
+	}
+	// CACHING YES/NO covers one command, or a whole transaction; CLIENT
+	// itself (CLIENT CACHING) does not use it up.
+	if cl, ok := sess.Owner.(*client); ok && cl.trk.caching && !sess.InMulti() && spec.Name != "client" {
+		cl.trk.caching = false
+	}
+}
+
+// trackBroadcast sends the BCAST invalidations gathered since the last
+// one (srv.mu held): per prefix, the changed keys in order, to each of its
+// clients, leaving out for a NOLOOP client the keys it changed itself.
+func (s *Server) trackBroadcast() {
+	for _, p := range slices.Sorted(mapsKeys(s.trk.prefixes)) {
+		bp := s.trk.prefixes[p]
+		if len(bp.keys) == 0 {
+			continue
+		}
+		keys := slices.Sorted(mapsKeys(bp.keys))
+		clients := make([]*client, 0, len(bp.clients))
+		for cl := range bp.clients {
+			clients = append(clients, cl)
+		}
+		slices.SortFunc(clients, func(a, b *client) int { return int(a.sess.ID - b.sess.ID) })
+		for _, cl := range clients {
+			send := keys
+			if cl.trk.noloop {
+				send = nil
+				for _, k := range keys {
+					if bp.keys[k] != &cl.sess {
+						send = append(send, k)
+					}
+				}
+				if len(send) == 0 {
+					continue
+				}
+			}
+			bs := make([][]byte, len(send))
+			for i, k := range send {
+				bs[i] = []byte(k)
+			}
+			s.sendInvalidation(cl, bs, false)
+		}
+		clear(bp.keys)
+	}
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// sendInvalidation tells a tracking client that keys changed (null: every
+// key, after a flush): as an `invalidate` push in RESP3, or through its
+// REDIRECT client, which in RESP2 gets a __redis__:invalidate message if it
+// is subscribed to anything (Redis checks no more than that).
+func (s *Server) sendInvalidation(cl *client, keys [][]byte, null bool) {
+	dest, redirected := cl, false
+	if cl.trk.redirect != 0 {
+		r := s.clients[cl.trk.redirect]
+		if r == nil || r.closing {
+			cl.trk.brokenRedirect = true
+			if cl.sess.Proto > 2 {
+				var w resp.Writer
+				w.Proto = cl.sess.Proto
+				w.Push(2)
+				w.BulkString("tracking-redir-broken")
+				w.Int(cl.trk.redirect)
+				cl.Push(w.Buf)
+			}
+			return
+		}
+		dest, redirected = r, true
+	}
+	var w resp.Writer
+	w.Proto = dest.sess.Proto
+	switch {
+	case dest.sess.Proto > 2:
+		w.Push(2)
+		w.BulkString("invalidate")
+	case redirected && dest.sess.Subscriptions() > 0:
+		w.Push(3)
+		w.BulkString("message")
+		w.BulkString("__redis__:invalidate")
+	default:
+		return
+	}
+	if null {
+		// The null of the tracking client's protocol, whoever gets it.
+		if cl.sess.Proto > 2 {
+			w.Buf = append(w.Buf, "_\r\n"...)
+		} else {
+			w.Buf = append(w.Buf, "$-1\r\n"...)
+		}
+	} else {
+		w.Array(len(keys))
+		for _, k := range keys {
+			w.Bulk(k)
+		}
+	}
+	if dest.mode == modeAsync {
+		dest.Push(w.Buf)
+	}
+}
+
+// trackingOn answers CLIENT TRACKING ON|OFF … (srv.mu held), with Redis
+// 7.0's checks and their order.
+func (s *Server) trackingCmd(c *command.Ctx, cl *client) {
+	var redirect int64
+	var bcast, optin, optout, noloop bool
+	var prefixes []string
+	for j := 3; j < len(c.Args); j++ {
+		more := j < len(c.Args)-1
+		switch opt := strings.ToLower(string(c.Args[j])); {
+		case opt == "redirect" && more:
+			j++
+			if redirect != 0 {
+				c.Error("ERR A client can only redirect to a single other client")
+				return
+			}
+			id, ok := resp.ParseInt(c.Args[j])
+			if !ok {
+				c.Error(command.ErrNotInt)
+				return
+			}
+			target := s.clients[id]
+			if target == nil {
+				c.Error("ERR The client ID you want redirect to does not exist")
+				return
+			}
+			redirect = id
+		case opt == "bcast":
+			bcast = true
+		case opt == "optin":
+			optin = true
+		case opt == "optout":
+			optout = true
+		case opt == "noloop":
+			noloop = true
+		case opt == "prefix" && more:
+			j++
+			prefixes = append(prefixes, string(c.Args[j]))
+		default:
+			c.Error(command.ErrSyntax)
+			return
+		}
+	}
+	st := &cl.trk
+	switch strings.ToLower(string(c.Args[2])) {
+	case "on":
+		switch {
+		case !bcast && len(prefixes) > 0:
+			c.Error("ERR PREFIX option requires BCAST mode to be enabled")
+			return
+		case st.on && st.bcast != bcast:
+			c.Error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+			return
+		case bcast && (optin || optout):
+			c.Error("ERR OPTIN and OPTOUT are not compatible with BCAST")
+			return
+		case optin && optout:
+			c.Error("ERR You can't specify both OPTIN mode and OPTOUT mode")
+			return
+		case (optin && st.optout) || (optout && st.optin):
+			c.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+			return
+		}
+		if bcast {
+			if msg := prefixCollision(st.prefixes, prefixes); msg != "" {
+				c.Error(msg)
+				return
+			}
+		}
+		if redirect != 0 {
+			// Invalidations reach a client that did not ask for them only
+			// on the goroutine path (see the file's comment): one that
+			// subscribes or tracks is there already; any other RESP3
+			// client would need moving from another client's command.
+			if t := s.clients[redirect]; t != cl && t.mode != modeAsync && t.sess.Proto > 2 {
+				c.Error("ERR Tandem redirects invalidations only to a client that is subscribed (SUBSCRIBE __redis__:invalidate) or tracking itself: client " + strconv.FormatInt(redirect, 10) + " is neither")
+				return
+			}
+		}
+		s.enableTracking(cl, redirect, bcast, optin, optout, noloop, prefixes)
+	case "off":
+		s.disableTracking(cl)
+	default:
+		c.Error(command.ErrSyntax)
+		return
+	}
+	c.W.OK()
+}
+
+// prefixCollision checks that no two of a client's BCAST prefixes overlap
+// (one a prefix of the other), with Redis's error text. Unlike Redis 7.0,
+// an overlap inside the new list always fails the command (Redis replies
+// the error and then turns tracking on anyway when it is not the first).
+func prefixCollision(existing, prefixes []string) string {
+	overlap := func(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasPrefix(b, a) }
+	for i, p := range prefixes {
+		for _, e := range existing {
+			if overlap(e, p) {
+				return fmt.Sprintf("ERR Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single client must not overlap.", p, e)
+			}
+		}
+		for _, q := range prefixes[i+1:] {
+			if overlap(p, q) {
+				return fmt.Sprintf("ERR Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a single client must not overlap.", p, q)
+			}
+		}
+	}
+	return ""
+}
+
+func (s *Server) enableTracking(cl *client, redirect int64, bcast, optin, optout, noloop bool, prefixes []string) {
+	st := &cl.trk
+	if !st.on {
+		s.trk.clients++
+	}
+	st.on, st.bcast, st.optin, st.optout, st.noloop = true, bcast, optin, optout, noloop
+	st.brokenRedirect = false
+	st.redirect = redirect
+	cl.sess.Tracking = true
+	if bcast {
+		if len(prefixes) == 0 {
+			prefixes = []string{""}
+		}
+		if s.trk.prefixes == nil {
+			s.trk.prefixes = map[string]*bcastPrefix{}
+		}
+		for _, p := range prefixes {
+			bp := s.trk.prefixes[p]
+			if bp == nil {
+				bp = &bcastPrefix{clients: map[*client]struct{}{}, keys: map[string]*command.Session{}}
+				s.trk.prefixes[p] = bp
+			}
+			bp.clients[cl] = struct{}{}
+			if !slices.Contains(st.prefixes, p) {
+				st.prefixes = append(st.prefixes, p)
+			}
+		}
+		slices.Sort(st.prefixes)
+	}
+	cl.startAsync()
+}
+
+// disableTracking turns a client's tracking off (CLIENT TRACKING OFF, or
+// the client going away). The keys it read stay in the table until they
+// change, as in Redis: they are skipped then.
+func (s *Server) disableTracking(cl *client) {
+	st := &cl.trk
+	if !st.on {
+		return
+	}
+	for _, p := range st.prefixes {
+		if bp := s.trk.prefixes[p]; bp != nil {
+			delete(bp.clients, cl)
+			if len(bp.clients) == 0 {
+				delete(s.trk.prefixes, p)
+			}
+		}
+	}
+	redirect := st.redirect
+	*st = trackingState{redirect: redirect}
+	cl.sess.Tracking = false
+	s.trk.clients--
+}
+
+// trackingLimit forgets keys beyond tracking-table-max-keys (cron, srv.mu
+// held), telling their clients as if the keys had changed, so that no
+// client keeps a value the server no longer watches. 0 means no limit.
+func (s *Server) trackingLimit(max int) {
+	t := &s.trk
+	if max <= 0 || len(t.table) <= max {
+		return
+	}
+	for k := range t.table {
+		if len(t.table) <= max {
+			break
+		}
+		s.trackKeyChanged([]byte(k), nil)
+	}
+}
+
+// trackingFlags are CLIENT LIST's letters for tracking: t, R, B.
+func (st *trackingState) listFlags() string {
+	f := ""
+	if st.on {
+		f += "t"
+	}
+	if st.brokenRedirect {
+		f += "R"
+	}
+	if st.bcast {
+		f += "B"
+	}
+	return f
+}
+
+// getRedir is CLIENT GETREDIR's answer: the REDIRECT client, 0 without
+// one, -1 when tracking is off.
+func (st *trackingState) getRedir() int64 {
+	if !st.on {
+		return -1
+	}
+	return st.redirect
+}
