@@ -3,7 +3,6 @@ package test
 import (
 	"fmt"
 	"math/rand"
-	"strings"
 	"testing"
 )
 
@@ -125,5 +124,49 @@ func TestBitfieldOverflowFuzzMatchesRedis(t *testing.T) {
 	runTypeDiff(t, []diffCase{{name: "fuzz", cmds: cmds}})
 }
 
-// joinCmds is strings.Join for building long command lines.
-func joinCmds(parts ...string) string { return strings.Join(parts, " ") }
+func TestLCSMatchesRedis(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewSource(7))
+	dna := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "ACGT"[rng.Intn(4)]
+		}
+		return string(b)
+	}
+	r1, r2 := dna(300), dna(280)
+	// Two related strings (a copy with mutations), as the RNA samples of
+	// tests/unit/type/string.tcl: long matching runs.
+	m := []byte(r1)
+	for i := 0; i < 15; i++ {
+		m[rng.Intn(len(m))] = "ACGT"[rng.Intn(4)]
+	}
+	r3 := "ATTAAAGG" + string(m[5:])
+	cases := append([]diffCase{}, lcsCases...)
+	cases = append(cases, diffCase{name: "random", cmds: []string{
+		"MSET a " + r1 + " b " + r2 + " c " + r3,
+		"LCS a b", "LCS a b LEN", "LCS a b IDX", "LCS a b IDX WITHMATCHLEN", "LCS a b IDX MINMATCHLEN 3 WITHMATCHLEN",
+		"LCS a c", "LCS a c LEN", "LCS a c IDX", "LCS c a IDX WITHMATCHLEN", "LCS a c IDX WITHMATCHLEN MINMATCHLEN 5",
+		"LCS a c IDX MINMATCHLEN 1000",
+	}})
+	runTypeDiff(t, cases)
+}
+
+var lcsCases = []diffCase{
+	{name: "basics", cmds: []string{
+		"MSET a ohmytext b mynewtext", "LCS a b", "LCS a b LEN", "LCS a b IDX", "LCS a b IDX WITHMATCHLEN",
+		"LCS a b IDX MINMATCHLEN 4", "LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN", "LCS a b idx withmatchlen minmatchlen -5",
+		"LCS a missing", "LCS missing a IDX", "LCS missing missing2 LEN", "LCS a a", "LCS a a IDX WITHMATCHLEN",
+		"SET n 12345", "SET m 2x4", "LCS n m", "LCS n m IDX", "SET e \"\"", "LCS e a IDX", "LCS a e LEN",
+		"MSET x abcabcabc y cbacbacba", "LCS x y", "LCS x y IDX WITHMATCHLEN", "LCS y x IDX WITHMATCHLEN",
+	}},
+	{name: "errors", cmds: []string{
+		"MSET a foo b bar", "LCS a b LEN IDX", "LCS a b IDX LEN", "LCS a b FOO", "LCS a b MINMATCHLEN",
+		"LCS a b MINMATCHLEN x", "LCS a b MINMATCHLEN 1.5", "LCS a b LEN LEN", "LCS a", "LCS",
+		"LPUSH l x", "LCS a l", "LCS l a", "LCS l missing FOO", "LCS a b LEN FOO", "LCS a b MINMATCHLEN x IDX LEN",
+	}},
+	{name: "memory_guard", cmds: []string{
+		"#CONFIG SET proto-max-bulk-len 1mb", "SETRANGE big 1000 x", "SETRANGE big2 999 y", "LCS big big2 LEN",
+		"LCS big big2 IDX", "#CONFIG SET proto-max-bulk-len 512mb",
+	}},
+}

@@ -153,6 +153,7 @@ func registerAll(t *Table) {
 	t.Add(stringCommands()...)
 	t.Add(bitmapCommands()...)
 	t.Add(bitfieldCommands()...)
+	t.Add(lcsCommands()...)
 	t.Add(keyCommands()...)
 	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)
