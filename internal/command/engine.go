@@ -154,6 +154,7 @@ func registerAll(t *Table) {
 	t.Add(bitmapCommands()...)
 	t.Add(bitfieldCommands()...)
 	t.Add(lcsCommands()...)
+	t.Add(sortCommands()...)
 	t.Add(keyCommands()...)
 	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)

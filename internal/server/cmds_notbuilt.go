@@ -32,7 +32,6 @@ func (s *Server) registerNotBuilt() {
 		{"HyperLogLog", []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"}},
 		{"DUMP/RESTORE", []string{"dump", "restore", "migrate"}},
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
-		{"SORT", []string{"sort", "sort_ro"}},
 		{"sharded Pub/Sub", []string{"spublish", "ssubscribe", "sunsubscribe"}},
 		{"latency monitoring", []string{"latency"}},
 	} {
@@ -131,8 +130,6 @@ var notBuiltShapes = map[string][4]int{
 	"readwrite":            {1, 0, 0, 0},
 	"asking":               {1, 0, 0, 0},
 	"module":               {-2, 0, 0, 0},
-	"sort":                 {-2, 1, 1, 1},
-	"sort_ro":              {-2, 1, 1, 1},
 	"spublish":             {3, 1, 1, 1},
 	"ssubscribe":           {-2, 1, -1, 1},
 	"sunsubscribe":         {-1, 1, -1, 1},
