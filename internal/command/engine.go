@@ -155,6 +155,7 @@ func registerAll(t *Table) {
 	t.Add(bitfieldCommands()...)
 	t.Add(lcsCommands()...)
 	t.Add(sortCommands()...)
+	t.Add(geoCommands()...)
 	t.Add(keyCommands()...)
 	t.Add(databaseCommands()...)
 	t.Add(listCommands()...)
