@@ -76,7 +76,7 @@ func TestDistanceFormat(t *testing.T) {
 func TestCRMath(t *testing.T) {
 	for _, x := range []float64{1e-300, 1e-8, 0.1, 0.5, 0.7853981633974483, 1, 1.5, 2, 3, 6, -2.5, 100} {
 		for _, f := range []struct {
-			name   string
+			name    string
 			cr, go_ func(float64) float64
 		}{{"sin", crSin, math.Sin}, {"cos", crCos, math.Cos}} {
 			a, b := f.cr(x), f.go_(x)
