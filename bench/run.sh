@@ -19,7 +19,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL=(throughput latency memory replication wait persistence gobench profile)
+ALL=(throughput latency memory replication wait persistence gobench profile cmds17)
 
 usage() {
   sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
