@@ -22,6 +22,8 @@ var packageVars = map[string]string{
 	"aof.argMulti": "literal", "aof.argSelect": "literal", "aof.cmdHMSet": "literal",
 	"aof.cmdPExpireAt": "literal", "aof.cmdRPush": "literal", "aof.cmdSAdd": "literal",
 	"aof.cmdSet": "literal", "aof.cmdZAdd": "literal",
+	"command.degToRad": "constant computed once (Redis's D_R)", "command.geoLonRange": "constant (the longitude range)",
+	"command.geoLatRange": "constant (the latitude range)",
 	"aof.errShortWrite": "sentinel error (ENOSPC)",
 	"command.argDel":    "literal", "command.argExec": "literal", "command.argHSet": "literal",
 	"command.argKeepTTL": "literal", "command.argLMove": "literal", "command.argLPop": "literal",
