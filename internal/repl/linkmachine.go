@@ -53,7 +53,7 @@ type linkMachine struct {
 	// answered. psyncFailover: the PSYNC sent carried it.
 	failover      bool
 	psyncFailover bool
-	full       fullSyncState
+	full          fullSyncState
 }
 
 // fullSyncState is the running full sync of the current link.

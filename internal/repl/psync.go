@@ -112,15 +112,15 @@ func DecidePSYNC(id Identity, bl BacklogRange, replID string, offset int64) erro
 // syncRequest is a SYNC or PSYNC as the master side receives it, with what
 // it needs to know of the sender and of itself (§2.2 of the spec).
 type syncRequest struct {
-	args      [][]byte      // the command's arguments, name first
-	isReplica bool          // the client already is a replica (ignored)
+	args      [][]byte // the command's arguments, name first
+	isReplica bool     // the client already is a replica (ignored)
 	// failingOver: our own FAILOVER runs (no replica may sync with us
 	// meanwhile: the offset must hold still).
 	failingOver bool
-	linkDown    bool // we are a replica whose link is not up
-	name      func() string // the replica as logs name it (asked once past the refusals)
-	id        Identity
-	backlog   BacklogRange
+	linkDown    bool          // we are a replica whose link is not up
+	name        func() string // the replica as logs name it (asked once past the refusals)
+	id          Identity
+	backlog     BacklogRange
 }
 
 // syncPlan is what the master does about a SYNC or PSYNC: at most one of

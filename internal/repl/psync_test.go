@@ -254,7 +254,7 @@ func TestPlanSync(t *testing.T) {
 		named := false
 		p := planSync(syncRequest{args: c.args, isReplica: c.isReplica, linkDown: c.linkDown, id: id, backlog: c.bl,
 			failingOver: strings.HasPrefix(c.name, "failing over"),
-			name: func() string { named = true; return "10.0.0.2:6380" }})
+			name:        func() string { named = true; return "10.0.0.2:6380" }})
 		got := want{ignore: p.ignore, partial: p.partial, preSync: p.preSync, partialErr: p.partialErr, reply: p.reply, logs: p.logs, warnings: p.warnings}
 		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", c.name, got, c.want)
