@@ -11,6 +11,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,7 +77,10 @@ func requireRole(t *testing.T, ctx context.Context, n *replNode, role string, ma
 	}
 }
 
-// sigstop stops a node's process until sigcont (or the test's end).
+// sigstop stops a node's process until sigcont (or the test's end). It
+// returns once every thread of the process is stopped: the signal takes
+// effect as the kernel schedules them, and a loaded machine lets a
+// process run on for milliseconds after kill returns.
 func sigstop(t *testing.T, n *replNode) {
 	t.Helper()
 	pid := n.proc.Cmd.Process.Pid
@@ -84,6 +88,30 @@ func sigstop(t *testing.T, n *replNode) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGCONT) })
+	testutil.Eventually(t, 10*time.Second, n.name+" stopped", func() bool { return allThreadsStopped(pid) })
+}
+
+// allThreadsStopped reports whether every thread of pid is in state T
+// (stopped), from /proc.
+func allThreadsStopped(pid int) bool {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", pid, task.Name()))
+		if err != nil {
+			return false
+		}
+		// pid (comm) state ...: comm may hold spaces, the state follows
+		// the last ')'.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || i+2 >= len(s) || s[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
 
 func sigcont(t *testing.T, n *replNode) {
