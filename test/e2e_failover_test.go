@@ -277,9 +277,12 @@ func TestFailoverToReplicaLosesNoAcknowledgedWrite(t *testing.T) {
 			start := w.count()
 			testutil.Eventually(t, replWait, "writes while the target is stopped", func() bool { return w.count() > start+200 })
 			sigcont(t, target)
+			begin := time.Now()
 			doFailover(t, ctx, m, append([]any{"TO"}, hostPort(target)...)...)
 			waitFoState(t, ctx, m, "no-failover", replWait)
+			took := time.Since(begin)
 			acked := w.stop()
+			t.Logf("%s: FAILOVER TO took %v; %d writes acknowledged, %d refused", kinds, took, len(acked), w.errs)
 			requireRole(t, ctx, target, "master", nil)
 			requireRole(t, ctx, m, "slave", target)
 			requireRole(t, ctx, other, "slave", m) // still the old master's, chained
@@ -358,7 +361,18 @@ func TestFailoverForceAfterTimeout(t *testing.T) {
 			if n := countLog(m, "time out exceeded, failing over."); n != 1 {
 				t.Errorf("%s logged the forced switch %d times", m.name, n)
 			}
-			requireSyncs(t, ctx, nodes, before, -1, 2, -1)
+			// On SIGCONT the target reads the write still in its link's
+			// socket and, on another connection, the old master's PSYNC
+			// FAILOVER; which comes first is up to the scheduler (Redis's
+			// own test says so). Promoted with the write, nobody may need
+			// a full sync; promoted without it, the others' history is
+			// ahead of its own and they must (FORCE's loss, as in Redis).
+			if v, err := target.c.Get(ctx, "case").Result(); err == nil && v == "2" {
+				requireSyncs(t, ctx, nodes, before, -1, 2, -1)
+			} else {
+				t.Logf("%s promoted before it applied the last write (%q %v): full syncs allowed", target.name, v, err)
+				waitOffsetsMatch(t, ctx, target, m, other)
+			}
 			requireSameDataset(t, ctx, target, m, other)
 		})
 	}
