@@ -146,7 +146,13 @@ func (m *Manager) failoverCmd(c *command.Ctx) {
 		m.log.Noticef("FAILOVER requested to any replica.")
 	}
 	if a.timeout > 0 {
-		f.end = time.Now().Add(time.Duration(a.timeout) * time.Millisecond)
+		// A timeout past any real wait (its nanoseconds would overflow)
+		// is a century: never an instant abort.
+		d := 100 * 365 * 24 * time.Hour
+		if a.timeout < int64(d/time.Millisecond) {
+			d = time.Duration(a.timeout) * time.Millisecond
+		}
+		f.end = time.Now().Add(d)
 	}
 	f.force = a.force
 	f.state = failoverWaitSync
