@@ -21,10 +21,15 @@ func (m *Manager) registerCommands() {
 		&command.Spec{Name: "replconf", Arity: -1, Flags: adm | command.Loading | command.Stale | command.AllowBusy, Handler: m.replconfCmd, Group: "server", Summary: "An internal command for configuring the replication stream.", Since: "3.0.0"},
 		&command.Spec{Name: "psync", Arity: -3, Flags: adm | command.NoMulti, Handler: m.syncCmd, Group: "server", Summary: "An internal command used in replication.", Since: "2.8.0"},
 		&command.Spec{Name: "sync", Arity: 1, Flags: adm | command.NoMulti, Handler: m.syncCmd, Group: "server", Summary: "An internal command used in replication.", Since: "1.0.0"},
+		&command.Spec{Name: "failover", Arity: -1, Flags: adm | command.Stale, Handler: m.failoverCmd, Group: "server", Summary: "Starts a coordinated failover from this master to one of its replicas.", Since: "6.2.0"},
 	)
 }
 
 func (m *Manager) replicaofCmd(c *command.Ctx) {
+	if m.fo.state != noFailover {
+		c.Error("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
 	if c.S.Flags&command.FlagReplica != 0 {
 		c.Error("ERR Command is not valid when client is a replica.")
 		return
@@ -87,6 +92,9 @@ func (m *Manager) Gate(s *command.Session, spec *command.Spec, args [][]byte) st
 // replica timeouts, delayed diskless syncs, backlog TTL.
 func (m *Manager) Cron() {
 	now := time.Now()
+	// A failover's deadline is checked at every tick (hz), not once a
+	// second: TIMEOUT is in milliseconds.
+	m.updateFailover(now)
 	if now.Sub(m.lastCron) < time.Second {
 		return
 	}
@@ -98,7 +106,10 @@ func (m *Manager) Cron() {
 	}
 	if len(m.replicas) > 0 && m.link == nil && m.backlog != nil {
 		period := time.Duration(m.cfg.ReplPingReplicaPeriod) * time.Second
-		if period > 0 && now.Sub(m.lastPing) >= period {
+		// No PING while a failover with a deadline holds writes, as in
+		// Redis: it would move the offset the replicas must reach.
+		pingHeld := m.fo.state != noFailover && !m.fo.end.IsZero()
+		if period > 0 && now.Sub(m.lastPing) >= period && !pingHeld {
 			m.lastPing = now
 			m.Propagate(m.selDB, [][]byte{[]byte("ping")})
 		}
@@ -258,7 +269,7 @@ func (m *Manager) Info(b *strings.Builder) {
 		fmt.Fprintf(b, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", i, r.addrIP(), r.listenPort, r.state, r.ackOff, lag)
 		i++
 	}
-	f("master_failover_state", "no-failover")
+	f("master_failover_state", m.fo.state)
 	f("master_replid", m.id.ID)
 	f("master_replid2", m.id.ID2)
 	f("master_repl_offset", m.id.Offset)

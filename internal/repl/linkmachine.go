@@ -48,7 +48,12 @@ type linkMachine struct {
 	attempt    linkSettings // the settings of the running attempt
 	steps      []string     // handshake replies still to read
 	psyncAsked bool         // the PSYNC carried a cached master
-	full       fullSyncState
+	// failover: our master side is failing over to this link's master
+	// (FAILOVER): each PSYNC carries the FAILOVER argument until one is
+	// answered. psyncFailover: the PSYNC sent carried it.
+	failover      bool
+	psyncFailover bool
+	full          fullSyncState
 }
 
 // fullSyncState is the running full sync of the current link.
@@ -236,6 +241,11 @@ func (sm *linkMachine) Step(w world, ev event) []action {
 			// An ACK's write: the read side notices a dead link.
 		}
 	}
+	if ev.kind == evWriteError && sm.phase == phPsync && sm.psyncFailover {
+		o.log(logWarning, "Unable to send PSYNC to master: %s", ev.text)
+		sm.failoverRejected(w, "Write error to failover target", &o)
+		return o
+	}
 	if ev.kind == evWriteError && sm.phase != phConnected && sm.phase != phConnect {
 		sm.fail(&o, "%s", ev.text)
 	}
@@ -291,6 +301,7 @@ func (sm *linkMachine) replicaOf(w world, ev event, o *out) {
 	sm.host, sm.port = ev.host, ev.port
 	sm.phase = phConnect
 	sm.cached = cached
+	sm.failover = ev.flag
 	sm.reploff, sm.readOff = 0, 0
 	sm.lastIO, sm.downSince = time.Time{}, time.Time{}
 	sm.syncTotal, sm.syncRead = -1, 0
@@ -303,7 +314,9 @@ func (sm *linkMachine) replicaOf(w world, ev event, o *out) {
 	o.add(action{kind: actReplicaMode, host: ev.host, port: ev.port})
 	o.log(logNotice, "Connecting to MASTER %s:%d", ev.host, ev.port)
 	o.add(action{kind: actStartLink, gen: sm.gen, host: ev.host, port: ev.port, n: int64(db)})
-	o.log(logNotice, "REPLICAOF %s:%d enabled (%s)", ev.host, ev.port, ev.text)
+	if ev.text != "" { // FAILOVER's switch is not a REPLICAOF
+		o.log(logNotice, "REPLICAOF %s:%d enabled (%s)", ev.host, ev.port, ev.text)
+	}
 }
 
 // cachedState is what a replaced link leaves to PSYNC with.
@@ -323,6 +336,7 @@ func (sm *linkMachine) noOne(w world, who string, o *out) {
 	sm.retire(o)
 	sm.phase = phNone
 	sm.cached = nil
+	sm.failover, sm.psyncFailover = false, false
 	o.add(action{kind: actMasterMode})
 	o.log(logNotice, "Discarding previously cached master state.")
 	id := w.id
@@ -331,7 +345,9 @@ func (sm *linkMachine) noOne(w world, who string, o *out) {
 	o.log(logWarning, "Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s", id.ID2, id.SecondOffset, id.ID)
 	o.add(action{kind: actDisconnectReplicas})
 	o.add(action{kind: actPromote})
-	o.log(logNotice, "MASTER MODE enabled (%s)", who)
+	if who != "" { // a failover given up says why itself
+		o.log(logNotice, "MASTER MODE enabled (%s)", who)
+	}
 }
 
 // retire stops the current link: its goroutine's later events wind it

@@ -246,9 +246,13 @@ func (r *scriptRun) step(gen int64, text, path string, lineNo int) []string {
 			ev = event{kind: evNoOne, text: "test"}
 			break
 		}
-		h, p, _ := strings.Cut(rest, " ")
-		port, _ := strconv.Atoi(p)
-		ev = event{kind: evReplicaOf, host: h, port: port, text: "test"}
+		f := strings.Fields(rest)
+		port, _ := strconv.Atoi(f[1])
+		ev = event{kind: evReplicaOf, host: f[0], port: port, text: "test"}
+		if len(f) > 2 && f[2] == "failover" {
+			// FAILOVER's switch to its target (failover.go).
+			ev.flag, ev.text = true, ""
+		}
 	case "restore":
 		f := strings.Fields(rest)
 		off, _ := strconv.ParseInt(f[1], 10, 64)

@@ -19,8 +19,8 @@ import (
 type eventKind uint8
 
 const (
-	evReplicaOf      eventKind = iota + 1 // REPLICAOF host port (host, port, text = who)
-	evNoOne                               // REPLICAOF NO ONE (text = who)
+	evReplicaOf      eventKind = iota + 1 // REPLICAOF host port (host, port, text = who; flag: FAILOVER's switch, text "")
+	evNoOne                               // REPLICAOF NO ONE (text = who; "" when a failover gives up)
 	evShutdown                            // the server closes: the link ends for good
 	evRestore                             // a start-up RDB's repl-* AUX fields (cached)
 	evStart                               // the link goroutine of gen may begin
@@ -90,6 +90,9 @@ func (e event) String() string {
 	switch e.kind {
 	case evReplicaOf:
 		fmt.Fprintf(&b, " %s %d", e.host, e.port)
+		if e.flag {
+			b.WriteString(" failover")
+		}
 	case evRestore:
 		fmt.Fprintf(&b, " %s %d %d", e.cached.replID, e.cached.offset, e.cached.db)
 	case evLine, evDialFailed, evReadError, evWriteError, evLoadFailed, evPanic:
@@ -131,6 +134,8 @@ const (
 	actAfterFullSync                            // the full sync's observers (AOF rewrite), dirty reset
 	actMasterLost                               // the master client's MULTI and blocked state go
 	actClearMulti                               // the master client's MULTI flag goes (after a panic)
+	actFailoverDone                             // PSYNC FAILOVER was accepted: our FAILOVER is over
+	actFailoverAbort                            // PSYNC FAILOVER was refused: our FAILOVER gives up (text = why)
 
 	// Without the lock, in order, after the step's critical section.
 	actDial        // connect to host:port within d
@@ -162,6 +167,7 @@ var actionNames = map[actionKind]string{
 	actBacklogAt: "backlog-at", actNewBacklog: "new-backlog", actDropHistory: "drop-history",
 	actFlush: "flush", actLoadingFlag: "loading", actSwap: "swap", actMasterSession: "master-session",
 	actAfterFullSync: "after-full-sync", actMasterLost: "master-lost", actClearMulti: "clear-multi",
+	actFailoverDone: "failover-done", actFailoverAbort: "failover-abort",
 	actExit: "exit", actDial: "dial", actSend: "send", actReadLine: "read-line",
 	actReceiveFile: "receive-file", actReadPayload: "read-payload", actWriteFile: "write-file",
 	actStore: "store", actDelay: "delay", actLoad: "load", actStream: "stream", actAck: "ack",
@@ -205,6 +211,8 @@ func (a action) String() string {
 		fmt.Fprintf(&b, " %s:%d", a.host, a.port)
 	case actSetID:
 		fmt.Fprintf(&b, " replid=%s replid2=%s second=%d offset=%d", a.id.ID, a.id.ID2, a.id.SecondOffset, a.id.Offset)
+	case actFailoverAbort:
+		b.WriteString(" " + a.text)
 	case actBacklogAt, actMasterSession:
 		fmt.Fprintf(&b, " %d", a.n)
 	case actFlush:

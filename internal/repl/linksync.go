@@ -74,6 +74,17 @@ func (sm *linkMachine) handshake(w world, ev event, o *out) {
 		o.log(logNotice, "Partial resynchronization not possible (no cached master)")
 		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte("?"), []byte("-1"))
 	}
+	if sm.failover {
+		// Our FAILOVER chose this master: PSYNC ... FAILOVER makes it
+		// promote itself before it answers.
+		psync = psync[:0]
+		if c := sm.cached; c != nil {
+			psync = resp.AppendCommand(psync, []byte("PSYNC"), []byte(c.replID), []byte(fmt.Sprint(c.offset+1)), []byte("FAILOVER"))
+		} else {
+			psync = resp.AppendCommand(psync, []byte("PSYNC"), []byte("?"), []byte("-1"), []byte("FAILOVER"))
+		}
+	}
+	sm.psyncFailover = sm.failover
 	sm.psyncAsked = sm.cached != nil
 	sm.phase = phPsync
 	o.add(action{kind: actSend, gen: sm.gen, data: psync})
@@ -82,6 +93,10 @@ func (sm *linkMachine) handshake(w world, ev event, o *out) {
 
 // psyncReply acts on the master's answer to PSYNC (§1.4 of the spec).
 func (sm *linkMachine) psyncReply(w world, ev event, o *out) {
+	if sm.psyncFailover {
+		sm.failoverReply(w, ev, o)
+		return
+	}
 	line, ok := sm.replyLine(w, ev, o, "Master did not reply to PSYNC")
 	if !ok {
 		return
@@ -96,6 +111,11 @@ func (sm *linkMachine) psyncReply(w world, ev event, o *out) {
 		sm.fail(o, "%s", err.Error())
 		return
 	}
+	sm.psyncAnswered(w, line, reply, o)
+}
+
+// psyncAnswered acts on a parsed PSYNC answer.
+func (sm *linkMachine) psyncAnswered(w world, line string, reply psyncReply, o *out) {
 	switch reply.action {
 	case psyncFull:
 		o.log(logNotice, "Full resync from master: %s:%d", reply.replID, reply.offset)

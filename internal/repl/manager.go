@@ -44,6 +44,7 @@ type Manager struct {
 	lastCron     time.Time
 	waiters      []*waiter
 	goodReplicas int
+	fo           failover // a running FAILOVER (failover.go)
 
 	// replica side
 	inLink  bool         // applying the master's stream: flush after the chunk

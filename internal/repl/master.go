@@ -148,6 +148,7 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 						m.startStreaming(r)
 					}
 					m.serveWaiters()
+					m.updateFailover(time.Now())
 				}
 			}
 			return
@@ -189,7 +190,19 @@ func (m *Manager) ReplicaNewline(sess *command.Session) {
 // to do is planSync's and planFullStart's decision; this does it.
 func (m *Manager) syncCmd(c *command.Ctx) {
 	s := c.S
-	req := syncRequest{args: c.Args, isReplica: s.Flags&command.FlagReplica != 0,
+	args := c.Args
+	if s.Flags&command.FlagReplica == 0 {
+		if fp := planFailoverPSYNC(args, m.link != nil, m.id.ID); fp.applies {
+			m.log.Warningf("Failover request received for replid %s.", quoteLine(string(args[1])))
+			if fp.reply != "" {
+				c.Error(fp.reply)
+				return
+			}
+			m.unsetMaster("failover request from '" + m.srv.ClientInfo(s) + "'")
+			args = args[:3] // an ordinary PSYNC from here on
+		}
+	}
+	req := syncRequest{args: args, isReplica: s.Flags&command.FlagReplica != 0, failingOver: m.fo.state != noFailover,
 		linkDown: m.link != nil && !m.machine.connected(), id: m.id}
 	if m.backlog != nil {
 		req.backlog = m.backlog.Range()

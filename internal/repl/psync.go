@@ -112,12 +112,15 @@ func DecidePSYNC(id Identity, bl BacklogRange, replID string, offset int64) erro
 // syncRequest is a SYNC or PSYNC as the master side receives it, with what
 // it needs to know of the sender and of itself (§2.2 of the spec).
 type syncRequest struct {
-	args      [][]byte      // the command's arguments, name first
-	isReplica bool          // the client already is a replica (ignored)
-	linkDown  bool          // we are a replica whose link is not up
-	name      func() string // the replica as logs name it (asked once past the refusals)
-	id        Identity
-	backlog   BacklogRange
+	args      [][]byte // the command's arguments, name first
+	isReplica bool     // the client already is a replica (ignored)
+	// failingOver: our own FAILOVER runs (no replica may sync with us
+	// meanwhile: the offset must hold still).
+	failingOver bool
+	linkDown    bool          // we are a replica whose link is not up
+	name        func() string // the replica as logs name it (asked once past the refusals)
+	id          Identity
+	backlog     BacklogRange
 }
 
 // syncPlan is what the master does about a SYNC or PSYNC: at most one of
@@ -144,8 +147,8 @@ func planSync(r syncRequest) syncPlan {
 		return syncPlan{ignore: true} // already a replica: ignored, as Redis does
 	}
 	isPSYNC := strings.EqualFold(string(r.args[0]), "psync")
-	if isPSYNC && len(r.args) > 3 && strings.EqualFold(string(r.args[3]), "failover") {
-		return syncPlan{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}
+	if r.failingOver {
+		return syncPlan{reply: "NOMASTERLINK Can't SYNC while failing over"}
 	}
 	if r.linkDown {
 		return syncPlan{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}
@@ -186,6 +189,36 @@ func planSync(r syncRequest) syncPlan {
 		}
 	}
 	p.partialErr = replID != "?"
+	return p
+}
+
+// failoverPSYNC is what a replica does with `PSYNC <replid> <offset>
+// FAILOVER`, sent by a master whose FAILOVER chose us (Redis's
+// syncCommand): the sender must share our history (our replication ID;
+// the offset is the ordinary PSYNC decision's, after the promotion).
+type failoverPSYNC struct {
+	applies bool   // the request carries FAILOVER
+	reply   string // the error answered instead (nothing happens)
+	promote bool   // become a master (REPLICAOF NO ONE), then serve the PSYNC
+}
+
+// planFailoverPSYNC decides on a PSYNC that may carry FAILOVER (args[3]);
+// amReplica says we follow a master, myID is our replication ID. Called
+// for clients that are not replicas yet (a replica's SYNC is ignored
+// first).
+func planFailoverPSYNC(args [][]byte, amReplica bool, myID string) failoverPSYNC {
+	if len(args) <= 3 || !strings.EqualFold(string(args[0]), "psync") || !strings.EqualFold(string(args[3]), "failover") {
+		return failoverPSYNC{}
+	}
+	p := failoverPSYNC{applies: true}
+	switch {
+	case !amReplica:
+		p.reply = "ERR PSYNC FAILOVER can't be sent to a master."
+	case !strings.EqualFold(string(args[1]), myID):
+		p.reply = "ERR PSYNC FAILOVER replid must match my replid."
+	default:
+		p.promote = true
+	}
 	return p
 }
 

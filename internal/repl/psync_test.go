@@ -223,8 +223,8 @@ func TestPlanSync(t *testing.T) {
 		want      want
 	}{
 		{"already a replica", args("psync", A, "201"), true, false, bl, want{ignore: true}},
-		{"failover", args("psync", A, "201", "FAILOVER"), false, false, bl, want{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}},
-		{"failover before link down", args("psync", A, "201", "failover"), false, true, bl, want{reply: "ERR PSYNC FAILOVER is not supported by Tandem yet"}},
+		{"failing over", args("psync", A, "201"), false, false, bl, want{reply: "NOMASTERLINK Can't SYNC while failing over"}},
+		{"failing over before link down", args("sync"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while failing over"}},
 		{"link down", args("psync", A, "201"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
 		{"link down sync", args("sync"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
 		{"sync", args("sync"), false, false, bl, want{preSync: true, logs: []string{asks}}},
@@ -253,7 +253,8 @@ func TestPlanSync(t *testing.T) {
 	for _, c := range cases {
 		named := false
 		p := planSync(syncRequest{args: c.args, isReplica: c.isReplica, linkDown: c.linkDown, id: id, backlog: c.bl,
-			name: func() string { named = true; return "10.0.0.2:6380" }})
+			failingOver: strings.HasPrefix(c.name, "failing over"),
+			name:        func() string { named = true; return "10.0.0.2:6380" }})
 		got := want{ignore: p.ignore, partial: p.partial, preSync: p.preSync, partialErr: p.partialErr, reply: p.reply, logs: p.logs, warnings: p.warnings}
 		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", c.name, got, c.want)
@@ -289,6 +290,42 @@ func TestPlanFullStart(t *testing.T) {
 	for i, c := range cases {
 		if got := planFullStart(c.joinable, c.running, c.socket, c.diskless, c.capaEOF, c.delay); got != c.want {
 			t.Errorf("case %d %+v: got %d", i, c, got)
+		}
+	}
+}
+
+// TestPlanFailoverPSYNC: a replica promotes itself on PSYNC ... FAILOVER
+// only from a sender sharing its history, as Redis's syncCommand decides;
+// anything else is an ordinary PSYNC (or not a PSYNC at all).
+func TestPlanFailoverPSYNC(t *testing.T) {
+	A, B := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	args := func(s ...string) [][]byte {
+		var out [][]byte
+		for _, a := range s {
+			out = append(out, []byte(a))
+		}
+		return out
+	}
+	cases := []struct {
+		name      string
+		args      [][]byte
+		amReplica bool
+		want      failoverPSYNC
+	}{
+		{"plain psync", args("psync", A, "10"), true, failoverPSYNC{}},
+		{"other fourth argument", args("psync", A, "10", "x"), true, failoverPSYNC{}},
+		{"sync", args("sync", A, "10", "failover"), true, failoverPSYNC{}},
+		{"promote", args("psync", A, "10", "FAILOVER"), true, failoverPSYNC{applies: true, promote: true}},
+		{"promote, any case", args("PSYNC", strings.ToUpper(A), "10", "failover"), true, failoverPSYNC{applies: true, promote: true}},
+		{"offset is not looked at", args("psync", A, "x", "failover"), true, failoverPSYNC{applies: true, promote: true}},
+		{"to a master", args("psync", A, "10", "failover"), false, failoverPSYNC{applies: true, reply: "ERR PSYNC FAILOVER can't be sent to a master."}},
+		{"other history", args("psync", B, "10", "failover"), true, failoverPSYNC{applies: true, reply: "ERR PSYNC FAILOVER replid must match my replid."}},
+		{"question mark", args("psync", "?", "-1", "failover"), true, failoverPSYNC{applies: true, reply: "ERR PSYNC FAILOVER replid must match my replid."}},
+		{"extra arguments", args("psync", A, "10", "failover", "x"), true, failoverPSYNC{applies: true, promote: true}},
+	}
+	for _, c := range cases {
+		if got := planFailoverPSYNC(c.args, c.amReplica, A); got != c.want {
+			t.Errorf("%s: got %+v, want %+v", c.name, got, c.want)
 		}
 	}
 }

@@ -231,6 +231,13 @@ func (m *Manager) perform(a action) {
 		if l != nil {
 			l.sess.Flags &^= command.FlagMulti
 		}
+	case actFailoverDone:
+		m.clearFailover()
+	case actFailoverAbort:
+		if m.fo.state != noFailover {
+			m.logFailoverAbort(a.text)
+			m.clearFailover()
+		}
 	}
 }
 

@@ -71,7 +71,7 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	// Redis (CONFIG SET changes it under srv.mu).
 	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
 	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
-		if c.mode == modeLoop && !s.pausedUntil.IsZero() {
+		if c.mode == modeLoop && s.pauseActive() {
 			end = batchPaused
 			break
 		}
@@ -95,7 +95,7 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 			}
 			continue
 		}
-		if !s.pausedUntil.IsZero() {
+		if s.pauseActive() {
 			c.waitPause()
 		}
 		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()

@@ -40,7 +40,7 @@ func (s *Server) registerNotBuilt() {
 			}
 		}
 	}
-	for _, name := range []string{"save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync", "replconf", "failover"} {
+	for _, name := range []string{"save", "bgsave", "bgrewriteaof", "replicaof", "slaveof", "sync", "psync", "replconf"} {
 		if s.eng.Table.Lookup([]byte(name)) == nil {
 			flags := adm
 			if name == "replconf" || name == "sync" || name == "psync" {
@@ -73,7 +73,7 @@ func notBuiltArity(name string) (int, bool) {
 		return -2, true
 	case "save", "bgrewriteaof", "sync":
 		return 1, true
-	case "bgsave", "replconf", "failover":
+	case "bgsave", "replconf":
 		return -1, true
 	case "replicaof", "slaveof":
 		return 3, true

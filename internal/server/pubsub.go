@@ -374,7 +374,13 @@ func (s *Server) unpause() {
 
 // pausedFor reports how long a command must wait (srv.mu held).
 func (s *Server) pausedFor(sess *command.Session, spec *command.Spec) time.Duration {
-	if s.pausedUntil.IsZero() || sess.Flags&(command.FlagMaster|command.FlagReplica) != 0 {
+	if sess.Flags&(command.FlagMaster|command.FlagReplica) != 0 {
+		return 0
+	}
+	if d := s.heldFor(spec); d > 0 {
+		return d
+	}
+	if s.pausedUntil.IsZero() {
 		return 0
 	}
 	d := time.Until(s.pausedUntil)

@@ -77,6 +77,7 @@ type Server struct {
 	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool
+	writeHolds      map[string]bool // pauses held by parts (failover_pause.go)
 	activeExpireOff bool
 
 	// parts are the persistence, replication and AOF parts, wired once
