@@ -1,8 +1,9 @@
 package command
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -439,12 +440,27 @@ func geoSearchGeneric(c *Ctx, flags int) {
 		// Stable, as glibc's qsort (a merge sort) is: equal distances keep
 		// the order they were found in.
 		desc := sortDir == 2
-		sort.SliceStable(points, func(i, j int) bool {
+		// Through a permutation with the index breaking ties: moving the
+		// points, which hold pointers, costs a write barrier per move.
+		perm := make([]int32, len(points))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(i, j int32) int {
+			c := cmp.Compare(points[i].dist, points[j].dist)
 			if desc {
-				return points[i].dist > points[j].dist
+				c = -c
 			}
-			return points[i].dist < points[j].dist
+			if c != 0 {
+				return c
+			}
+			return int(i - j)
 		})
+		sorted := make([]geoPoint, len(points))
+		for i, p := range perm {
+			sorted[i] = points[p]
+		}
+		points = sorted
 	}
 	if store == nil {
 		opts := 0
@@ -499,7 +515,11 @@ func geoSearchGeneric(c *Ctx, flags int) {
 // the shape. limit > 0 stops once that many are found (ANY).
 func geoCollect(z *types.ZSet, shape *geoShape, limit int) []geoPoint {
 	cells := shape.searchAreas()
-	var points []geoPoint
+	points := make([]geoPoint, 0, 64)
+	// Members are copied (GEOSEARCHSTORE may replace the set they live in)
+	// into one growing arena rather than one allocation each: a slice
+	// taken before the arena grows keeps pointing at the old array.
+	var arena []byte
 	last := -1
 	for i, h := range cells {
 		if h.zero() {
@@ -518,7 +538,9 @@ func geoCollect(z *types.ZSet, shape *geoShape, limit int) []geoPoint {
 		z.RangeByScore(r, false, 0, -1, func(m []byte, score float64) bool {
 			lon, lat, dist, ok := shape.within(score)
 			if ok {
-				points = append(points, geoPoint{lon: lon, lat: lat, dist: dist, score: score, member: append([]byte(nil), m...)})
+				at := len(arena)
+				arena = append(arena, m...)
+				points = append(points, geoPoint{lon: lon, lat: lat, dist: dist, score: score, member: arena[at:len(arena):len(arena)]})
 			}
 			return !(len(points) > 0 && limit > 0 && len(points) >= limit)
 		})

@@ -2,7 +2,7 @@ package command
 
 import (
 	"bytes"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/tandemdb/tandem/internal/resp"
@@ -187,8 +187,7 @@ func sortCmd(c *Ctx) {
 		}
 		byPattern := sortBy != nil
 		storing := store != nil
-		sort.SliceStable(items, func(i, j int) bool {
-			a, b := &items[i], &items[j]
+		compareSortItems := func(a, b *sortItem) int {
 			var cmp int
 			switch {
 			case !alpha:
@@ -219,10 +218,30 @@ func sortCmd(c *Ctx) {
 				cmp = bytes.Compare(cstr(a.elem), cstr(b.elem))
 			}
 			if desc {
-				return cmp > 0
+				return -cmp
 			}
-			return cmp < 0
+			return cmp
+		}
+		// The items are sorted through a permutation of their indexes, with
+		// the index breaking ties (stable, as glibc's qsort is): moving the
+		// items themselves, which hold pointers, cost a write barrier per
+		// move (sort.SliceStable's reflection swapper was 60% of a SORT of
+		// 100, slices.SortStableFunc on the items still a third).
+		perm := make([]int32, len(items))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(i, j int32) int {
+			if c := compareSortItems(&items[i], &items[j]); c != 0 {
+				return c
+			}
+			return int(i - j)
 		})
+		sorted := make([]sortItem, len(items))
+		for i, p := range perm {
+			sorted[i] = items[p]
+		}
+		items = sorted
 	}
 
 	outLen := end - start + 1
