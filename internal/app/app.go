@@ -82,6 +82,9 @@ func Settings(c *config.Config) server.Settings {
 	s.EnableModule = c.EnableModuleCommand.String()
 	s.IdlePurge = c.JemallocBgThread
 	s.TrackingTableMaxKeys = int(c.TrackingTableMaxKeys)
+	s.LatencyMonitorThreshold = c.LatencyMonitorThreshold
+	s.LatencyTracking = c.LatencyTracking
+	s.LatencyPercentiles = slices.Clone(c.LatencyPercentiles())
 	return s
 }
 

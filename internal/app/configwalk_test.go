@@ -280,7 +280,7 @@ var walkTable = map[string]observe{
 		}
 	}},
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
-	"latency-monitor-threshold": {val: "100", stored: notBuilt + " (LATENCY)"},
+	"latency-monitor-threshold": {val: "100", check: settings(func(s server.Settings) bool { return s.LatencyMonitorThreshold == 100 })},
 	"busy-reply-threshold":      {val: "100", live: "app BusyReplyThreshold"},
 	"notify-keyspace-events":    {val: "KEA", stored: "no keyspace notifications are sent"},
 
@@ -298,8 +298,8 @@ var walkTable = map[string]observe{
 	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
 	"tracking-table-max-keys":             {val: "10", check: settings(func(s server.Settings) bool { return s.TrackingTableMaxKeys == 10 })},
 	"maxmemory-clients":                   {val: "10mb", refused: true},
-	"latency-tracking":                    {val: "no", stored: "not acted on"},
-	"latency-tracking-info-percentiles":   {val: "50 99", stored: "not acted on"},
+	"latency-tracking":                    {val: "no", check: settings(func(s server.Settings) bool { return !s.LatencyTracking })},
+	"latency-tracking-info-percentiles":   {val: "50 99", check: settings(func(s server.Settings) bool { return len(s.LatencyPercentiles) == 2 })},
 	"activedefrag":                        {val: "yes", stored: "Go's collector compacts nothing"},
 	"active-defrag-ignore-bytes":          {val: "10mb", stored: "no active defrag"},
 	"active-defrag-threshold-lower":       {val: "5", stored: "no active defrag"},

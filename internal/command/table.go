@@ -10,6 +10,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+
+	"github.com/tandemdb/tandem/internal/latency"
 )
 
 // Flag describes a command's behaviour (Redis's command flags).
@@ -83,9 +85,12 @@ type Handler func(c *Ctx)
 
 // Spec describes a command.
 type Spec struct {
-	Name  string // lower case
-	Arity int    // >0 exact argc, <0 at least -Arity
-	Flags Flag
+	Name string // lower case
+	// Latency is the command's latency histogram (latency-tracking; nil
+	// until it first runs).
+	Latency *latency.Histogram
+	Arity   int // >0 exact argc, <0 at least -Arity
+	Flags   Flag
 	// Key positions as Redis's legacy (first, last, step) triple; Last < 0
 	// counts from the end. KeysFn overrides it for commands whose keys are
 	// found another way (numkeys arguments).

@@ -154,6 +154,7 @@ type Config struct {
 	SlowlogLogSlowerThan    int64 // microseconds; < 0 = off, 0 = log everything
 	SlowlogMaxLen           int64
 	LatencyMonitorThreshold int64 // milliseconds; 0 = off
+	LatencyTracking         bool  // per-command latency histograms (INFO latencystats)
 	BusyReplyThreshold      int64 // milliseconds (alias lua-time-limit)
 	NotifyKeyspaceEvents    KeyspaceEvents
 

@@ -175,7 +175,7 @@ func directives() []*directive {
 		storedEnum("sanitize-dump-payload", 0, []string{"no", "yes", "clients"}, "no"),
 		number("tracking-table-max-keys", "", 0, kInt, 0, longMax, 1000000, func(c *Config) *int64 { return &c.TrackingTableMaxKeys }),
 		storedNum("maxmemory-clients", "", 0, kMemPercent, -100, longMax, 0),
-		storedBool("latency-tracking", "", 0, true),
+		boolean("latency-tracking", "", 0, true, func(c *Config) *bool { return &c.LatencyTracking }),
 		latencyPercentilesDirective(),
 		storedBool("activedefrag", "", 0, false),
 		storedNum("active-defrag-ignore-bytes", "", 0, kUmem, 1, longMax, 100*mb),

@@ -231,6 +231,13 @@ func oomScoreAdjValuesDirective() *directive {
 	}
 }
 
+// LatencyPercentiles are latency-tracking-info-percentiles: the
+// percentiles INFO latencystats shows.
+func (c *Config) LatencyPercentiles() []float64 {
+	v, _ := c.stored["latency-tracking-info-percentiles"].([]float64)
+	return v
+}
+
 func latencyPercentilesDirective() *directive {
 	const name = "latency-tracking-info-percentiles"
 	show := func(c *Config) string {

@@ -26,7 +26,6 @@ func (s *Server) registerNotBuilt() {
 		{"streams", []string{"xadd", "xrange", "xrevrange", "xlen", "xread", "xreadgroup", "xgroup", "xack", "xdel", "xtrim", "xinfo", "xclaim", "xautoclaim", "xpending", "xsetid"}},
 		{"ACL", []string{"acl"}},
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
-		{"latency monitoring", []string{"latency"}},
 	} {
 		for _, name := range fam.names {
 			if s.eng.Table.Lookup([]byte(name)) == nil {
@@ -105,5 +104,4 @@ var notBuiltShapes = map[string][4]int{
 	"readwrite":  {1, 0, 0, 0},
 	"asking":     {1, 0, 0, 0},
 	"module":     {-2, 0, 0, 0},
-	"latency":    {-2, 0, 0, 0},
 }

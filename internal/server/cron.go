@@ -55,7 +55,15 @@ func (s *Server) cron() {
 // with a TTL per database, repeat while more than a quarter of a sample had
 // expired.
 func (s *Server) activeExpire(budget time.Duration) {
-	deadline := time.Now().Add(budget)
+	start := time.Now()
+	deadline := start.Add(budget)
+	defer func() {
+		if ms := time.Since(start).Milliseconds(); ms > 0 {
+			s.mu.Lock()
+			s.LatencySample("expire-cycle", ms)
+			s.mu.Unlock()
+		}
+	}()
 	for {
 		more := false
 		s.mu.Lock()

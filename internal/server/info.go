@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -276,6 +277,23 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 				sp.Name, sp.Calls, sp.Usec, per, sp.Rejected, sp.Failed)
 		}
 	case "latencystats":
+		if !s.set.LatencyTracking {
+			break
+		}
+		for _, sp := range s.eng.Table.All() {
+			h := sp.Latency
+			if h == nil || h.Total() == 0 {
+				continue
+			}
+			fmt.Fprintf(b, "latency_percentiles_usec_%s:", sp.Name)
+			for i, p := range s.set.LatencyPercentiles {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(b, "p%s=%.3f", strconv.FormatFloat(p, 'f', -1, 64), float64(h.Percentile(p))/1000)
+			}
+			b.WriteString("\r\n")
+		}
 	case "keyspace":
 		for _, db := range s.ks.DBs {
 			if db.Len() == 0 {

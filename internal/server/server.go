@@ -70,6 +70,7 @@ type Server struct {
 	slow   slowlog
 	ps     pubsub
 	trk    tracker // CLIENT TRACKING (tracking.go)
+	lat    latencyMonitor
 
 	infoSections    map[string]InfoSection
 	configFile      string

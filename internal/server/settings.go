@@ -31,6 +31,12 @@ type Settings struct {
 	MaxmemoryPolicy   string
 	EnableDebug       string // "yes", "no", "local"
 	EnableModule      string // "yes", "no", "local"
+	// LatencyMonitorThreshold (ms, 0 = off) is the latency monitor's
+	// threshold; LatencyTracking keeps per-command histograms, and
+	// LatencyPercentiles are those INFO latencystats shows.
+	LatencyMonitorThreshold int64
+	LatencyTracking         bool
+	LatencyPercentiles      []float64
 	// TrackingTableMaxKeys bounds the CLIENT TRACKING table (0: no limit).
 	TrackingTableMaxKeys int
 	// IdlePurge: collect and return freed memory once quiet after a burst
@@ -83,5 +89,7 @@ func DefaultSettings() Settings {
 		EnableModule:         "no",
 		IdlePurge:            true,
 		TrackingTableMaxKeys: 1000000,
+		LatencyTracking:      true,
+		LatencyPercentiles:   []float64{50, 99, 99.9},
 	}
 }
