@@ -91,3 +91,16 @@ func TestLatencyTrackingInfoAndHistogram(t *testing.T) {
 		t.Errorf("latency-tracking no still shows:\n%s", info)
 	}
 }
+
+// TestLolwut: our own art, then the version; VERSION takes an integer.
+func TestLolwut(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	c := newClient(t, startTandem(t).Addr(), 2)
+	out := mustDo(t, ctx, c, "LOLWUT").(string)
+	if !strings.Contains(out, "Tandem ver. ") || !strings.HasSuffix(out, "(Redis ver. 7.0.15 compatible)\n") {
+		t.Errorf("LOLWUT:\n%s", out)
+	}
+	if err := c.Do(ctx, "LOLWUT", "VERSION", "x").Err(); err == nil || err.Error() != "ERR value is not an integer or out of range" {
+		t.Errorf("LOLWUT VERSION x: %v", err)
+	}
+}

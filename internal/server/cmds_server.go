@@ -30,6 +30,7 @@ func (s *Server) registerServerCommands() {
 		&command.Spec{Name: "shutdown", Arity: -1, Flags: adm | ls, Handler: s.shutdownCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
 		&command.Spec{Name: "slowlog", Arity: -2, Flags: command.Admin | ls, Handler: s.slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
 			Subcommands: []string{"get", "help", "len", "reset"}},
+		&command.Spec{Name: "lolwut", Arity: -1, Flags: command.ReadOnly | command.Fast, Handler: s.lolwutCmd, Group: "server", Summary: "Display some computer art and the Redis version", Since: "5.0.0"},
 		&command.Spec{Name: "latency", Arity: -2, Flags: command.Admin | command.NoScript | ls, Handler: s.latencyCmd, Group: "server", Summary: "A container for latency diagnostics commands.", Since: "2.8.13",
 			Subcommands: []string{"doctor", "graph", "help", "histogram", "history", "latest", "reset"}},
 		&command.Spec{Name: "memory", Arity: -2, Flags: command.ReadOnly, Handler: s.memoryCmd, Group: "server", Summary: "A container for memory diagnostics commands.", Since: "4.0.0",
