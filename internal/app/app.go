@@ -258,6 +258,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		// first, as they were.
 		Debug:      []server.DebugProvider{rm, pm},
 		Disconnect: []server.DisconnectObserver{rm},
+		Scripts:    sc,
 		Repl:       rm,
 		LastSave:   pm,
 	})

@@ -205,15 +205,18 @@ func (s *Scripting) create(body []byte) (*script, string) {
 		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
 	}
 	fn.Env = s.vm.proxyG
+	trimProto(fn.Proto)
 	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
 	s.cache[sha] = sc
 	s.cacheMem += scriptMem(sc)
+	s.protoMem += protoMem(fn.Proto)
 	return sc, ""
 }
 
-// scriptMem is what a cached script is counted for in INFO: its body
-// and name, and the cache entry's overhead.
-func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + 96 }
+// scriptMem is what a cached script is counted for in INFO
+// (used_memory_scripts_eval): its body and name, and the cache entry's
+// overhead; its compiled form counts in the Lua state (protoMem).
+func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + cacheEntryMem }
 
 // compileError rewrites gopher-lua's syntax error ("user_script line:1
 // (column:5) near 'x':   syntax error") in Lua 5.1's shape

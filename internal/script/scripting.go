@@ -45,6 +45,9 @@ type Scripting struct {
 	// cacheMem is the memory the cached scripts' bodies and names take
 	// (used_memory_scripts_eval).
 	cacheMem int64
+	// protoMem estimates the heap the cached scripts' compiled functions
+	// keep in the Lua state (part of used_memory_vm_eval).
+	protoMem int64
 	rnd      lrand48
 
 	// run is the script running now (nil between scripts); runSeq numbers

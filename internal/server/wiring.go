@@ -95,6 +95,7 @@ type Parts struct {
 	Disconnect []DisconnectObserver // when a client goes away
 	Repl       Replication
 	LastSave   LastSaver
+	Scripts    ScriptInfo // INFO memory's scripting fields
 }
 
 // Wire hands the server its parts (before Start; once).

@@ -1,0 +1,106 @@
+package test
+
+// Scripting's observability against redis-server: INFO memory's
+// scripting fields.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// scriptInfoField matches INFO memory's scripting fields.
+var scriptInfoField = regexp.MustCompile(`^(used_memory_(lua|vm|scripts|functions)|number_of_)`)
+
+// scriptInfo returns the scripting fields of INFO memory, in order, and
+// their values.
+func scriptInfo(t *testing.T, ctx context.Context, c *redis.Client) ([]string, map[string]string) {
+	t.Helper()
+	info, err := c.Info(ctx, "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range strings.Split(info, "\r\n") {
+		if k, _, ok := strings.Cut(l, ":"); ok && scriptInfoField.MatchString(k) {
+			names = append(names, k)
+		}
+	}
+	return names, infoFields(info)
+}
+
+func infoInt(t *testing.T, m map[string]string, k string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(m[k], 10, 64)
+	if err != nil {
+		t.Fatalf("INFO %s = %q", k, m[k])
+	}
+	return n
+}
+
+// TestScriptInfoMemory: INFO memory has Redis 7.0's scripting fields in
+// its order; the cached scripts' count and memory follow SCRIPT LOAD and
+// SCRIPT FLUSH as Redis's do, and the Lua state's estimate grows with the
+// compiled scripts.
+func TestScriptInfoMemory(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	tc := newClient(t, startTandem(t).Addr(), 2)
+	rc := newClient(t, startRedis(t).Addr(), 2)
+	want, _ := scriptInfo(t, ctx, rc)
+	got, before := scriptInfo(t, ctx, tc)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("scripting fields of INFO memory:\n tandem %v\n redis  %v", got, want)
+	}
+	if n := infoInt(t, before, "number_of_cached_scripts"); n != 0 {
+		t.Fatalf("number_of_cached_scripts = %d at start", n)
+	}
+	if infoInt(t, before, "used_memory_lua") <= 0 || before["used_memory_lua"] != before["used_memory_vm_eval"] {
+		t.Fatalf("used_memory_lua %s, used_memory_vm_eval %s", before["used_memory_lua"], before["used_memory_vm_eval"])
+	}
+	for i := 0; i < 10; i++ {
+		body := fmt.Sprintf("return redis.call('get', KEYS[1]) .. '%d'", i)
+		for _, c := range []*redis.Client{tc, rc} {
+			if err := c.ScriptLoad(ctx, body).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// EVAL caches its script too.
+	for _, c := range []*redis.Client{tc, rc} {
+		if err := c.Eval(ctx, "return 1", nil).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, after := scriptInfo(t, ctx, tc)
+	_, ref := scriptInfo(t, ctx, rc)
+	if after["number_of_cached_scripts"] != "11" || ref["number_of_cached_scripts"] != "11" {
+		t.Fatalf("number_of_cached_scripts: tandem %s, redis %s", after["number_of_cached_scripts"], ref["number_of_cached_scripts"])
+	}
+	if infoInt(t, after, "used_memory_vm_eval") <= infoInt(t, before, "used_memory_vm_eval") {
+		t.Fatalf("used_memory_vm_eval did not grow: %s → %s", before["used_memory_vm_eval"], after["used_memory_vm_eval"])
+	}
+	// Both count a script's body and entry: within a factor of two.
+	te, re := infoInt(t, after, "used_memory_scripts_eval"), infoInt(t, ref, "used_memory_scripts_eval")
+	if te < re/2 || te > re*2 {
+		t.Fatalf("used_memory_scripts_eval: tandem %d, redis %d", te, re)
+	}
+	if infoInt(t, after, "used_memory_scripts") != te+infoInt(t, after, "used_memory_functions") {
+		t.Fatalf("used_memory_scripts %s is not scripts_eval + functions", after["used_memory_scripts"])
+	}
+	if infoInt(t, after, "used_memory_vm_total") != infoInt(t, after, "used_memory_vm_eval")+infoInt(t, after, "used_memory_vm_functions") {
+		t.Fatalf("used_memory_vm_total %s is not vm_eval + vm_functions", after["used_memory_vm_total"])
+	}
+	if err := tc.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, flushed := scriptInfo(t, ctx, tc)
+	if flushed["number_of_cached_scripts"] != "0" || flushed["used_memory_scripts_eval"] != "0" || flushed["used_memory_vm_eval"] != before["used_memory_vm_eval"] {
+		t.Fatalf("after SCRIPT FLUSH: %v", flushed)
+	}
+}
