@@ -4,6 +4,7 @@ package test
 // scripting fields.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -102,5 +103,113 @@ func TestScriptInfoMemory(t *testing.T) {
 	_, flushed := scriptInfo(t, ctx, tc)
 	if flushed["number_of_cached_scripts"] != "0" || flushed["used_memory_scripts_eval"] != "0" || flushed["used_memory_vm_eval"] != before["used_memory_vm_eval"] {
 		t.Fatalf("after SCRIPT FLUSH: %v", flushed)
+	}
+}
+
+// TestScriptCommandInfoMatchesRedis: COMMAND INFO of the scripting
+// commands (flags, ACL categories, tips, key specs, SCRIPT's subcommands)
+// and COMMAND GETKEYS / GETKEYSANDFLAGS of EVAL and its forms, byte for
+// byte as Redis 7.0 answers them, in RESP2 and RESP3.
+func TestScriptCommandInfoMatchesRedis(t *testing.T) {
+	runTypeDiff(t, []diffCase{
+		{name: "command-info", cmds: []string{
+			"COMMAND INFO eval evalsha eval_ro evalsha_ro",
+		}},
+		{name: "getkeys", cmds: []string{
+			"COMMAND GETKEYS EVAL x 0",
+			"COMMAND GETKEYS EVAL x 2 a b c",
+			"COMMAND GETKEYS EVALSHA x 1 a",
+			"COMMAND GETKEYS EVAL_RO x 1 a b",
+			"COMMAND GETKEYS EVALSHA_RO x 0 a",
+			"COMMAND GETKEYS EVAL x 5 a",
+			"COMMAND GETKEYS EVAL x -1 a",
+			"COMMAND GETKEYS EVAL x abc",
+			"COMMAND GETKEYS EVAL x",
+			"COMMAND GETKEYSANDFLAGS EVAL x 2 a b c",
+			"COMMAND GETKEYSANDFLAGS EVAL_RO x 2 a b c",
+			"COMMAND GETKEYSANDFLAGS EVALSHA x 1 a",
+			"COMMAND GETKEYSANDFLAGS EVALSHA_RO x 1 a",
+			"COMMAND GETKEYSANDFLAGS EVAL x 0",
+			"COMMAND GETKEYSANDFLAGS PING a",
+			"COMMAND GETKEYSANDFLAGS GET",
+			"COMMAND GETKEYS LASTSAVE x",
+			"COMMAND HELP",
+		}},
+	})
+}
+
+// TestScriptCommandInfoScript: COMMAND INFO SCRIPT as Redis 7.0 answers
+// it, its subcommands' entries compared as a set (Redis lists them in its
+// dict's order, which a random seed changes from run to run).
+func TestScriptCommandInfoScript(t *testing.T) {
+	tandem, ref := startTandem(t).Addr(), startRedis(t).Addr()
+	for _, proto := range []string{"2", "3"} {
+		var got [2]string
+		for i, addr := range []string{tandem, ref} {
+			rc := dialRaw(t, addr)
+			rc.do("HELLO", proto)
+			rc.send(encode("COMMAND", "INFO", "script"))
+			rc.c.SetReadDeadline(time.Now().Add(replyTimeout))
+			var head bytes.Buffer
+			for j := 0; j < 2; j++ { // "*1", "*10"
+				line, err := rc.r.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				head.WriteString(line)
+			}
+			for j := 0; j < 9; j++ {
+				if err := readReply(rc.r, &head); err != nil {
+					t.Fatal(err)
+				}
+			}
+			line, err := rc.r.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			head.WriteString(line)
+			n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+			subs := make([]string, n)
+			for j := range subs {
+				var b bytes.Buffer
+				if err := readReply(rc.r, &b); err != nil {
+					t.Fatal(err)
+				}
+				subs[j] = b.String()
+			}
+			got[i] = head.String() + strings.Join(sorted(subs), "")
+		}
+		if got[0] != got[1] {
+			t.Errorf("RESP%s COMMAND INFO script:\n tandem %q\n redis  %q", proto, got[0], got[1])
+		}
+	}
+}
+
+// TestScriptSubcommandFlagsGate: the server refuses SCRIPT's subcommands
+// by their own flags, as Redis does: on a replica serving no stale data
+// SCRIPT LOAD and HELP run (stale), SCRIPT EXISTS gets MASTERDOWN.
+func TestScriptSubcommandFlagsGate(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	for _, srv := range []struct {
+		name string
+		addr string
+	}{
+		{"tandem", startTandem(t, "--replica-serve-stale-data", "no").Addr()},
+		{"redis", startRedis(t, "--replica-serve-stale-data", "no").Addr()},
+	} {
+		c := newClient(t, srv.addr, 2)
+		// A master nobody listens on: the link stays down.
+		if err := c.Do(ctx, "REPLICAOF", "127.0.0.1", "1").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.ScriptLoad(ctx, "return 1").Err(); err != nil {
+			t.Errorf("%s: SCRIPT LOAD on a stale replica: %v", srv.name, err)
+		}
+		if err := c.Do(ctx, "SCRIPT", "HELP").Err(); err != nil {
+			t.Errorf("%s: SCRIPT HELP on a stale replica: %v", srv.name, err)
+		}
+		if err := c.Do(ctx, "SCRIPT", "EXISTS", "x").Err(); err == nil || !strings.HasPrefix(err.Error(), "MASTERDOWN") {
+			t.Errorf("%s: SCRIPT EXISTS on a stale replica: %v", srv.name, err)
+		}
 	}
 }

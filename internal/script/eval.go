@@ -16,23 +16,66 @@ import (
 const errNoScript = "NOSCRIPT No matching script. Please use EVAL."
 
 func (s *Scripting) specs() []*command.Spec {
-	evalFlags := command.NoScript | command.SkipMonitor | command.MayReplicate | command.Stale
-	roFlags := command.NoScript | command.SkipMonitor | command.Stale | command.ReadOnly
-	mk := func(name string, flags command.Flag, sha, ro bool, summary, since string) *command.Spec {
+	keyFlags := command.NoMandatoryKeys | command.MovableKeys
+	evalFlags := command.NoScript | command.SkipMonitor | command.MayReplicate | command.Stale | keyFlags
+	roFlags := command.NoScript | command.SkipMonitor | command.Stale | command.ReadOnly | keyFlags
+	// The key specs Redis 7.0 gives them: numkeys at argument 2, then the
+	// keys; the notes appear on EVAL and EVAL_RO only, as in Redis.
+	keys := func(notes string, flags ...string) []command.KeySpec {
+		return []command.KeySpec{{Notes: notes, Flags: flags, BeginIndex: 2, KeyNum: true, KeyNumIdx: 0, FirstKey: 1, KeyStep: 1}}
+	}
+	const rwNotes = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
+	const roNotes = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
+	mk := func(name string, flags command.Flag, sha, ro bool, ks []command.KeySpec, summary, since string) *command.Spec {
 		sp := &command.Spec{Name: name, Arity: -3, Flags: flags, KeysFn: evalKeys, Group: "scripting", Summary: summary, Since: since,
+			Categories: []string{"slow", "scripting"}, KeySpecs: ks,
 			Handler: func(c *command.Ctx) { s.evalCmd(c, sha, ro) }}
 		sp.Variant = s.variants(sp, sha)
 		return sp
 	}
 	return []*command.Spec{
-		mk("eval", evalFlags, false, false, "Execute a Lua script server side", "2.6.0"),
-		mk("evalsha", evalFlags, true, false, "Execute a Lua script server side", "2.6.0"),
-		mk("eval_ro", roFlags, false, true, "Execute a read-only Lua script server side", "7.0.0"),
-		mk("evalsha_ro", roFlags, true, true, "Execute a read-only Lua script server side", "7.0.0"),
-		{Name: "script", Arity: -2, Flags: command.NoScript | command.Stale, Handler: s.scriptCmd, Group: "scripting",
-			Summary: "A container for Lua scripts management commands", Since: "2.6.0",
-			Subcommands: []string{"debug", "exists", "flush", "help", "kill", "load"}},
+		mk("eval", evalFlags, false, false, keys(rwNotes, "RW", "access", "update"), "Execute a Lua script server side", "2.6.0"),
+		mk("evalsha", evalFlags, true, false, keys("", "RW", "access", "update"), "Execute a Lua script server side", "2.6.0"),
+		mk("eval_ro", roFlags, false, true, keys(roNotes, "RO", "access"), "Execute a read-only Lua script server side", "7.0.0"),
+		mk("evalsha_ro", roFlags, true, true, keys("", "RO", "access"), "Execute a read-only Lua script server side", "7.0.0"),
+		scriptSpec(s.scriptCmd),
 	}
+}
+
+// scriptSpec is SCRIPT: the container has no flags of its own, as in
+// Redis; each subcommand's (Redis 7.0.15's flags, tips and arity) are
+// what the server's refusals look at (stale replica, loading, busy
+// script), through Variant, and what COMMAND INFO shows.
+func scriptSpec(h command.Handler) *command.Spec {
+	sub := func(name string, arity int, flags command.Flag, tips ...string) *command.Spec {
+		return &command.Spec{Name: "script|" + name, Arity: arity, Flags: flags, Group: "scripting",
+			Categories: []string{"slow", "scripting"}, Tips: tips}
+	}
+	ns := command.NoScript
+	subs := []*command.Spec{ // in the order Redis's COMMAND INFO lists them
+		sub("debug", 3, ns),
+		sub("load", 3, ns|command.Stale, "request_policy:all_nodes", "response_policy:all_succeeded"),
+		sub("exists", -3, ns, "request_policy:all_shards", "response_policy:agg_logical_and"),
+		sub("help", 2, command.Loading|command.Stale),
+		sub("kill", 2, ns|command.AllowBusy, "request_policy:all_shards", "response_policy:one_succeeded"),
+		sub("flush", -2, ns, "request_policy:all_nodes", "response_policy:all_succeeded"),
+	}
+	bySub := map[string]*command.Spec{}
+	for _, sp := range subs {
+		bySub[strings.TrimPrefix(sp.Name, "script|")] = sp
+	}
+	sp := &command.Spec{Name: "script", Arity: -2, Handler: h, Group: "scripting", Categories: []string{"slow"},
+		Summary: "A container for Lua scripts management commands", Since: "2.6.0",
+		Subcommands: []string{"debug", "exists", "flush", "help", "kill", "load"}, SubSpecs: subs}
+	sp.Variant = func(args [][]byte) *command.Spec {
+		if len(args) >= 2 {
+			if v := bySub[strings.ToLower(string(args[1]))]; v != nil {
+				return v
+			}
+		}
+		return sp
+	}
+	return sp
 }
 
 // evalKeys finds EVAL's keys through numkeys (COMMAND GETKEYS); invalid
