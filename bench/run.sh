@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--quick] [--rounds N] [--pin] [CASE...]
 #
-# CASE is any of: throughput latency memory replication wait hll persistence gobench
+# CASE is any of: throughput latency memory replication wait hll scripting persistence gobench
 # profile (default: all, in that order). --quick is a smoke mode (tiny
 # request counts, 10,000 keys) that finishes in about a minute; it checks
 # that the scripts work, not the figures. --rounds sets the number of
@@ -19,7 +19,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL=(throughput latency memory replication wait hll persistence gobench profile)
+ALL=(throughput latency memory replication wait hll scripting persistence gobench profile)
 
 usage() {
   sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
