@@ -213,3 +213,47 @@ func TestScriptSubcommandFlagsGate(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptCallRefusalsOnReplicas: what redis.call refuses on a stale
+// replica and on a read-only one (the checks Tandem makes once per script,
+// or until its first write), with Redis's replies, called repeatedly in
+// one script as a loop would.
+func TestScriptCallRefusalsOnReplicas(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	cases := map[string][]string{
+		"no": { // replica-serve-stale-data no
+			"#!lua flags=no-writes,allow-stale\nreturn redis.call('get', 'x')",
+			"#!lua flags=no-writes,allow-stale\nfor i = 1, 3 do redis.pcall('get', 'x') end return redis.pcall('get', 'x')",
+			"#!lua flags=no-writes,allow-stale\nreturn redis.call('ping')",
+			"return redis.call('get', 'x')",
+		},
+		"yes": {
+			"redis.call('get', 'x') return redis.call('set', 'x', 1)",
+			"for i = 1, 3 do redis.pcall('set', 'x', 1) end return redis.pcall('set', 'x', 1)",
+			"#!lua flags=no-writes\nreturn redis.call('set', 'x', 1)",
+			"#!lua\nreturn redis.call('set', 'x', 1)",
+			"return arg",
+		},
+	}
+	for stale, scripts := range cases {
+		var replies [2][]string
+		for i, addr := range []string{
+			startTandem(t, "--replica-serve-stale-data", stale).Addr(),
+			startRedis(t, "--replica-serve-stale-data", stale).Addr(),
+		} {
+			c := newClient(t, addr, 2)
+			if err := c.Do(ctx, "REPLICAOF", "127.0.0.1", "1").Err(); err != nil {
+				t.Fatal(err)
+			}
+			for _, body := range scripts {
+				v, err := c.Eval(ctx, body, nil).Result()
+				replies[i] = append(replies[i], fmt.Sprintf("%v %v", v, err))
+			}
+		}
+		for j, body := range scripts {
+			if replies[0][j] != replies[1][j] {
+				t.Errorf("serve-stale %s, %q:\n tandem %s\n redis  %s", stale, body, replies[0][j], replies[1][j])
+			}
+		}
+	}
+}

@@ -249,6 +249,10 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	}
 	fn.Env = s.vm.proxyG
 	trimProto(fn.Proto)
+	// The main chunk is a vararg function, for which gopher-lua builds
+	// Lua 5.0's "arg" table at every call; a main chunk has no local of
+	// that name (as in Lua 5.1), so nothing could read it.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
 	s.cache[sha] = sc
 	s.cacheMem += scriptMem(sc)
@@ -296,7 +300,7 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 	r := &s.cur
 	r.c, r.sha, r.flags = c, sc.sha, sc.flags
 	r.readOnly = ro || (sc.flags&flagCompat == 0 && sc.flags&flagNoWrites != 0)
-	r.wrote, r.timedOut, r.killed = false, false, false
+	r.wrote, r.timedOut, r.killed, r.staleKnown = false, false, false, false
 	r.repl = replAll
 	r.start = time.Now()
 	// The script's client: the caller's database and user, RESP2 until
@@ -429,6 +433,8 @@ func (s *Scripting) interrupt() <-chan struct{} {
 	}
 	if r.timedOut && s.yield != nil {
 		s.yield.Yield()
+		// Other clients ran: the replica link may have gone down or up.
+		r.staleKnown = false
 	}
 	if r.killed {
 		s.log.Warningf("Lua script killed by user with SCRIPT KILL.")

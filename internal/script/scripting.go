@@ -59,6 +59,8 @@ type Scripting struct {
 	wd     watchdog
 	yield  Yielder
 
+	lastCall lastCall
+
 	// Statistics.
 	scriptsRun int64
 }
@@ -79,6 +81,9 @@ type runCtx struct {
 	readOnly bool
 	// wrote: a write command ran (SCRIPT KILL then answers UNKILLABLE).
 	wrote bool
+	// stale caches whether the server refuses non-stale commands
+	// (MASTERDOWN) while staleKnown is set (see staleNow).
+	stale, staleKnown bool
 	// repl is where the script's writes propagate (redis.set_repl).
 	repl     int
 	timedOut bool
