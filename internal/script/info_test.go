@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // heapAfter is the live heap after fn, less the live heap before it.
@@ -25,10 +26,13 @@ func TestVMMemoryEstimate(t *testing.T) {
 	s.hook.s = s
 	const states = 20
 	var keep []*vm
+	var took time.Duration
 	perVM := heapAfter(func() {
+		start := time.Now()
 		for i := 0; i < states; i++ {
 			keep = append(keep, newVM(s))
 		}
+		took = time.Since(start) / states
 	}) / states
 	s.vm = keep[0]
 	keep = keep[:1]
@@ -43,7 +47,7 @@ func TestVMMemoryEstimate(t *testing.T) {
 	}) / scripts
 	runtime.KeepAlive(keep)
 	estScript := (s.protoMem + s.cacheMem) / scripts
-	t.Logf("Lua state: measured %d bytes, estimate %d; cached script: measured %d bytes, estimate %d", perVM, vmBaseMem, perScript, estScript)
+	t.Logf("Lua state: built in %v, measured %d bytes, estimate %d; cached script: measured %d bytes, estimate %d", took, perVM, vmBaseMem, perScript, estScript)
 	if perVM < vmBaseMem/2 || perVM > vmBaseMem*2 {
 		t.Errorf("a fresh Lua state takes %d bytes; vmBaseMem (%d) is off by more than 2x", perVM, vmBaseMem)
 	}
