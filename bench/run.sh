@@ -3,8 +3,9 @@
 #
 #   bench/run.sh [--quick] [--rounds N] [--pin] [CASE...]
 #
-# CASE is any of: throughput latency memory replication wait hll cmds17 persistence
-# dumprestore gobench profile (default: all, in that order). --quick is a smoke mode (tiny
+# CASE is any of: throughput latency memory replication wait hll cmds17
+# scripting persistence dumprestore gobench profile (default: all, in that
+# order). --quick is a smoke mode (tiny
 # request counts, 10,000 keys) that finishes in about a minute; it checks
 # that the scripts work, not the figures. --rounds sets the number of
 # alternated Redis/Tandem runs per figure (default 2, quick 1). --pin puts
@@ -19,10 +20,10 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL=(throughput latency memory replication wait hll cmds17 persistence dumprestore gobench profile)
+ALL=(throughput latency memory replication wait hll cmds17 scripting persistence dumprestore gobench profile)
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 

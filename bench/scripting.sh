@@ -1,39 +1,91 @@
 #!/usr/bin/env bash
-# Scripting benchmark, Tandem beside redis-server in the same run:
+# Case scripting: EVALSHA throughput with redis-benchmark -c 50 -P 1 against
+# a fresh redis-server and a fresh Tandem, rounds alternated; the figure is
+# the median. Two scripts, loaded with SCRIPT LOAD first:
+#   get-set    one GET and one SET of the key (KEYS[1] = key:__rand_int__)
+#   loop1000   1,000 redis.call('incr', …) per invocation
+# Plus, once per server: the memory one cached script takes (INFO memory's
+# used_memory_vm_eval + used_memory_scripts_eval growth over 2,000 SCRIPT
+# LOADs, divided), for the record beside Redis's.
 #
-#   bench/scripting.sh [REQUESTS]
-#
-# Two cases, each with redis-benchmark (-c 50, keyspace of 100,000 keys):
-#   evalsha-get-set  EVALSHA of a script doing one GET and one SET
-#   evalsha-loop1000 EVALSHA of a script looping 1,000 redis.call (INCR)
-# Prints requests per second for each server and Tandem/Redis. Builds
-# bin/tandem from this checkout; takes redis-server, redis-cli and
-# redis-benchmark from PATH. (Not yet one of bench/run.sh's cases.)
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-N=${1:-200000}
-go build -o "$ROOT/bin/tandem" "$ROOT/cmd/tandem"
-RP=${REDIS_PORT:-7481}
-TP=${TANDEM_PORT:-7482}
-redis-server --port "$RP" --save '' --appendonly no --daemonize yes --logfile /dev/null
-"$ROOT/bin/tandem" --port "$TP" --save '' --logfile /dev/null &
-TPID=$!
-trap 'redis-cli -p "$RP" shutdown nosave >/dev/null 2>&1 || true; kill "$TPID" 2>/dev/null || true' EXIT
-for p in "$RP" "$TP"; do
-  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+# Environment: BENCH_SCRIPT_N (requests of get-set; loop1000 runs a
+# hundredth of them); see lib.sh for the rest.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_tools
+
+if [ "$BENCH_QUICK" = 1 ]; then
+  N=${BENCH_SCRIPT_N:-2000}
+else
+  N=${BENCH_SCRIPT_N:-200000}
+fi
+
+start_server redis redis
+start_server tandem tandem
+log "redis on ${SRV_PORT[redis]}, tandem on ${SRV_PORT[tandem]}; rounds=$BENCH_ROUNDS n=$N"
+
 GETSET="local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], 'x') return v"
 LOOP="for i = 1, 1000 do redis.call('incr', 'n:' .. KEYS[1]) end return 1"
-rps() { # port script requests
-  local sha
-  sha=$(redis-cli -p "$1" script load "$2")
-  redis-benchmark -p "$1" -c 50 -n "$3" -r 100000 -q evalsha "$sha" 1 key:__rand_int__ |
-    tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) v=$i} END {print v}'
-}
-printf '%-18s %12s %12s %8s\n' case redis tandem ratio
-for c in getset loop; do
-  if [ $c = getset ]; then s=$GETSET; n=$N; name=evalsha-get-set; else s=$LOOP; n=$((N / 100)); name=evalsha-loop1000; fi
-  r=$(rps "$RP" "$s" "$n")
-  t=$(rps "$TP" "$s" "$n")
-  printf '%-18s %12s %12s %8s\n' "$name" "$r" "$t" "$(awk -v a="$t" -v b="$r" 'BEGIN {printf "%.2f", a/b}')"
+declare -A SHA
+for side in redis tandem; do
+  SHA[$side:getset]=$("$REDIS_CLI" -p "${SRV_PORT[$side]}" SCRIPT LOAD "$GETSET")
+  SHA[$side:loop]=$("$REDIS_CLI" -p "${SRV_PORT[$side]}" SCRIPT LOAD "$LOOP")
 done
+
+out=$WORK/out.csv
+for t in getset loop; do
+  n=$N
+  name="EVALSHA get-set 1 key:__rand_int__"
+  if [ $t = loop ]; then
+    n=$((N / 100))
+    [ "$n" -ge 20 ] || n=20
+    name="EVALSHA loop1000 1 key:__rand_int__"
+  fi
+  declare -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
+  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+    for side in redis tandem; do
+      [ -z "${errs[$side]}" ] || continue
+      if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$n" -r 100000 EVALSHA "${SHA[$side:$t]}" 1 key:__rand_int__; then
+        v=$(csv_value "$out" EVALSHA rps)
+        if is_num "$v"; then
+          vals[$side]+=" $v"
+        else
+          errs[$side]="no result: $(err_text "$out.err")"
+        fi
+      else
+        errs[$side]=$(err_text "$out.err")
+      fi
+    done
+  done
+  note=""
+  [ -z "${errs[redis]}" ] || note+="redis: ${errs[redis]} "
+  [ -z "${errs[tandem]}" ] || note+="tandem: ${errs[tandem]}"
+  # shellcheck disable=SC2086
+  r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
+  record "$name -c 50 -P 1" "rps n=$n" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
+  log "$name: redis=${r:-n/a} tandem=${tv:-n/a} $note"
+  unset vals errs
+done
+
+# Memory per cached script, as each server reports it in INFO memory.
+scripts_mem() { # port
+  "$REDIS_CLI" -p "$1" INFO memory | tr -d '\r' |
+    awk -F: '$1 == "used_memory_vm_eval" || $1 == "used_memory_scripts_eval" {s += $2} END {print s}'
+}
+M=2000
+[ "$BENCH_QUICK" = 0 ] || M=200
+declare -A per
+for side in redis tandem; do
+  port=${SRV_PORT[$side]}
+  "$REDIS_CLI" -p "$port" SCRIPT FLUSH >/dev/null
+  m0=$(scripts_mem "$port")
+  for ((i = 0; i < M; i++)); do
+    printf 'SCRIPT LOAD "local v = redis.call(\x27get\x27, KEYS[1]) redis.call(\x27set\x27, KEYS[1], \x27%d\x27) return v"\n' "$i"
+  done | "$REDIS_CLI" -p "$port" >/dev/null
+  m1=$(scripts_mem "$port")
+  per[$side]=$(((m1 - m0) / M))
+done
+record "memory per cached script (INFO: vm_eval + scripts_eval growth over $M loads)" "bytes" B lower "${per[redis]}" "${per[tandem]}" \
+  "Tandem's Lua state figures are estimates (gopher-lua has no allocator count)"
+log "memory per cached script: redis=${per[redis]} tandem=${per[tandem]}"
+print_table "$BENCH_RESULTS_CSV" "$CASE_NAME"

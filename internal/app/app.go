@@ -266,6 +266,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		// first, as they were.
 		Debug:      []server.DebugProvider{rm, pm, dm},
 		Disconnect: []server.DisconnectObserver{rm},
+		Scripts:    sc,
 		Repl:       rm,
 		LastSave:   pm,
 		Migrate:    dm,

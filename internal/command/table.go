@@ -65,7 +65,7 @@ var flagNames = []struct {
 	{Write, "write"}, {ReadOnly, "readonly"}, {DenyOOM, "denyoom"}, {Admin, "admin"},
 	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {Fast, "fast"}, {NoAuth, "no_auth"},
-	{NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
+	{NoMandatoryKeys, "no_mandatory_keys"}, {NoMulti, "no_multi"}, {MovableKeys, "movablekeys"}, {AllowBusy, "allow_busy"},
 }
 
 // Names lists the flag names as COMMAND INFO shows them.
@@ -108,6 +108,14 @@ type Spec struct {
 	// a shebang (Redis's getCommandFlags). It returns spec itself when the
 	// arguments change nothing.
 	Variant func(args [][]byte) *Spec
+	// What COMMAND INFO shows beyond the above, where a command sets it:
+	// its ACL categories (without '@'; nil: Group alone), its tips, its key
+	// specs, and its subcommands' own entries (named "container|sub", in
+	// Redis's order; nil: bare entries from Subcommands).
+	Categories []string
+	Tips       []string
+	KeySpecs   []KeySpec
+	SubSpecs   []*Spec
 
 	// Stats (INFO commandstats), updated under the server lock.
 	Calls, Usec, Rejected, Failed int64

@@ -144,46 +144,86 @@ func rejectText(msg string) string {
 // checkCall makes Redis's scriptCall checks on a command a script calls,
 // and returns the refusal (with a leading '-' when it carries its own
 // code) and the command's spec.
+//
+// What does not change while a script runs is worked out once: the last
+// command name's spec and noscript verdict (a loop calls the same command
+// over and over), and whether we are a stale replica (the server lock is
+// held for the whole script, except while it lets other clients in, after
+// which it is asked again). The server's refusals of writes are asked for
+// until the script's first write only, as in Redis.
 func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) {
-	spec := s.eng.Table.Lookup(argv[0])
-	if spec == nil {
-		return "Unknown Redis command called from script", nil
+	cc := &s.lastCall
+	var spec *command.Spec
+	if cc.spec != nil && string(argv[0]) == string(cc.name) {
+		spec = cc.spec
+	} else {
+		spec = s.eng.Table.Lookup(argv[0])
+		if spec == nil {
+			return "Unknown Redis command called from script", nil
+		}
+		cc.spec, cc.name = nil, append(cc.name[:0], argv[0]...)
+		cc.noScript = len(spec.Subcommands) == 0 && noScript(spec, "")
+		cc.spec = spec
 	}
 	if (spec.Arity > 0 && len(argv) != spec.Arity) || len(argv) < -spec.Arity {
 		return "Wrong number of args calling Redis command from script", spec
 	}
-	sub := ""
-	if len(spec.Subcommands) > 0 && len(argv) >= 2 {
-		sub = strings.ToLower(string(argv[1]))
-		if a, known := command.SubcommandArity(spec.Name, sub); known {
-			if (a > 0 && len(argv) != a) || len(argv) < -a {
-				return "Wrong number of args calling Redis command from script", spec
+	if len(spec.Subcommands) > 0 {
+		sub := ""
+		if len(argv) >= 2 {
+			sub = strings.ToLower(string(argv[1]))
+			if a, known := command.SubcommandArity(spec.Name, sub); known {
+				if (a > 0 && len(argv) != a) || len(argv) < -a {
+					return "Wrong number of args calling Redis command from script", spec
+				}
+			} else if !contains(spec.Subcommands, sub) {
+				return "Unknown Redis command called from script", spec
 			}
-		} else if !contains(spec.Subcommands, sub) {
-			return "Unknown Redis command called from script", spec
 		}
-	}
-	if noScript(spec, sub) {
+		if noScript(spec, sub) {
+			return "This Redis command is not allowed from script", spec
+		}
+	} else if cc.noScript {
 		return "This Redis command is not allowed from script", spec
 	}
-	write := spec.Flags&command.Write != 0
-	gate := s.eng.Host.Gate(&r.sess, spec, argv)
-	if strings.HasPrefix(gate, "MASTERDOWN") {
+	if spec.Flags&command.Stale == 0 && s.staleNow(r) {
 		return "Can not execute the command on a stale replica", spec
 	}
 	if r.readOnly && spec.Flags&(command.Write|command.MayReplicate) != 0 {
 		return "Write commands are not allowed from read-only scripts.", spec
 	}
+	if spec.Flags&command.Write == 0 {
+		return "", spec
+	}
 	// A script that has written cannot be stopped half way: the server's
 	// refusals of writes (READONLY, MISCONF, NOREPLICAS) apply until its
 	// first write only.
-	if write && !r.wrote && gate != "" {
-		return "-" + gate, spec
-	}
-	if write {
+	if !r.wrote {
+		if gate := s.eng.Host.Gate(&r.sess, spec, argv); gate != "" && !strings.HasPrefix(gate, "MASTERDOWN") {
+			return "-" + gate, spec
+		}
 		r.wrote = true
 	}
 	return "", spec
+}
+
+// lastCall caches what checkCall found for the last command name a script
+// called (the table does not change once the server runs).
+type lastCall struct {
+	name     []byte
+	spec     *command.Spec
+	noScript bool // for a command without subcommands
+}
+
+// staleNow reports whether we are a replica that serves no stale data
+// with its master link down (MASTERDOWN for a command without the stale
+// flag), asked once per script and again after it let other clients in.
+func (s *Scripting) staleNow(r *runCtx) bool {
+	if !r.staleKnown {
+		r.stale = s.stale(&r.sess)
+		r.staleKnown = true
+	}
+	return r.stale
 }
 
 func contains(list []string, s string) bool {

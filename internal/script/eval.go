@@ -16,23 +16,66 @@ import (
 const errNoScript = "NOSCRIPT No matching script. Please use EVAL."
 
 func (s *Scripting) specs() []*command.Spec {
-	evalFlags := command.NoScript | command.SkipMonitor | command.MayReplicate | command.Stale
-	roFlags := command.NoScript | command.SkipMonitor | command.Stale | command.ReadOnly
-	mk := func(name string, flags command.Flag, sha, ro bool, summary, since string) *command.Spec {
+	keyFlags := command.NoMandatoryKeys | command.MovableKeys
+	evalFlags := command.NoScript | command.SkipMonitor | command.MayReplicate | command.Stale | keyFlags
+	roFlags := command.NoScript | command.SkipMonitor | command.Stale | command.ReadOnly | keyFlags
+	// The key specs Redis 7.0 gives them: numkeys at argument 2, then the
+	// keys; the notes appear on EVAL and EVAL_RO only, as in Redis.
+	keys := func(notes string, flags ...string) []command.KeySpec {
+		return []command.KeySpec{{Notes: notes, Flags: flags, BeginIndex: 2, KeyNum: true, KeyNumIdx: 0, FirstKey: 1, KeyStep: 1}}
+	}
+	const rwNotes = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"
+	const roNotes = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"
+	mk := func(name string, flags command.Flag, sha, ro bool, ks []command.KeySpec, summary, since string) *command.Spec {
 		sp := &command.Spec{Name: name, Arity: -3, Flags: flags, KeysFn: evalKeys, Group: "scripting", Summary: summary, Since: since,
+			Categories: []string{"slow", "scripting"}, KeySpecs: ks,
 			Handler: func(c *command.Ctx) { s.evalCmd(c, sha, ro) }}
 		sp.Variant = s.variants(sp, sha)
 		return sp
 	}
 	return []*command.Spec{
-		mk("eval", evalFlags, false, false, "Execute a Lua script server side", "2.6.0"),
-		mk("evalsha", evalFlags, true, false, "Execute a Lua script server side", "2.6.0"),
-		mk("eval_ro", roFlags, false, true, "Execute a read-only Lua script server side", "7.0.0"),
-		mk("evalsha_ro", roFlags, true, true, "Execute a read-only Lua script server side", "7.0.0"),
-		{Name: "script", Arity: -2, Flags: command.NoScript | command.Stale, Handler: s.scriptCmd, Group: "scripting",
-			Summary: "A container for Lua scripts management commands", Since: "2.6.0",
-			Subcommands: []string{"debug", "exists", "flush", "help", "kill", "load"}},
+		mk("eval", evalFlags, false, false, keys(rwNotes, "RW", "access", "update"), "Execute a Lua script server side", "2.6.0"),
+		mk("evalsha", evalFlags, true, false, keys("", "RW", "access", "update"), "Execute a Lua script server side", "2.6.0"),
+		mk("eval_ro", roFlags, false, true, keys(roNotes, "RO", "access"), "Execute a read-only Lua script server side", "7.0.0"),
+		mk("evalsha_ro", roFlags, true, true, keys("", "RO", "access"), "Execute a read-only Lua script server side", "7.0.0"),
+		scriptSpec(s.scriptCmd),
 	}
+}
+
+// scriptSpec is SCRIPT: the container has no flags of its own, as in
+// Redis; each subcommand's (Redis 7.0.15's flags, tips and arity) are
+// what the server's refusals look at (stale replica, loading, busy
+// script), through Variant, and what COMMAND INFO shows.
+func scriptSpec(h command.Handler) *command.Spec {
+	sub := func(name string, arity int, flags command.Flag, tips ...string) *command.Spec {
+		return &command.Spec{Name: "script|" + name, Arity: arity, Flags: flags, Group: "scripting",
+			Categories: []string{"slow", "scripting"}, Tips: tips}
+	}
+	ns := command.NoScript
+	subs := []*command.Spec{ // in the order Redis's COMMAND INFO lists them
+		sub("debug", 3, ns),
+		sub("load", 3, ns|command.Stale, "request_policy:all_nodes", "response_policy:all_succeeded"),
+		sub("exists", -3, ns, "request_policy:all_shards", "response_policy:agg_logical_and"),
+		sub("help", 2, command.Loading|command.Stale),
+		sub("kill", 2, ns|command.AllowBusy, "request_policy:all_shards", "response_policy:one_succeeded"),
+		sub("flush", -2, ns, "request_policy:all_nodes", "response_policy:all_succeeded"),
+	}
+	bySub := map[string]*command.Spec{}
+	for _, sp := range subs {
+		bySub[strings.TrimPrefix(sp.Name, "script|")] = sp
+	}
+	sp := &command.Spec{Name: "script", Arity: -2, Handler: h, Group: "scripting", Categories: []string{"slow"},
+		Summary: "A container for Lua scripts management commands", Since: "2.6.0",
+		Subcommands: []string{"debug", "exists", "flush", "help", "kill", "load"}, SubSpecs: subs}
+	sp.Variant = func(args [][]byte) *command.Spec {
+		if len(args) >= 2 {
+			if v := bySub[strings.ToLower(string(args[1]))]; v != nil {
+				return v
+			}
+		}
+		return sp
+	}
+	return sp
 }
 
 // evalKeys finds EVAL's keys through numkeys (COMMAND GETKEYS); invalid
@@ -205,15 +248,22 @@ func (s *Scripting) create(body []byte) (*script, string) {
 		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
 	}
 	fn.Env = s.vm.proxyG
+	trimProto(fn.Proto)
+	// The main chunk is a vararg function, for which gopher-lua builds
+	// Lua 5.0's "arg" table at every call; a main chunk has no local of
+	// that name (as in Lua 5.1), so nothing could read it.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
 	s.cache[sha] = sc
 	s.cacheMem += scriptMem(sc)
+	s.protoMem += protoMem(fn.Proto)
 	return sc, ""
 }
 
-// scriptMem is what a cached script is counted for in INFO: its body
-// and name, and the cache entry's overhead.
-func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + 96 }
+// scriptMem is what a cached script is counted for in INFO
+// (used_memory_scripts_eval): its body and name, and the cache entry's
+// overhead; its compiled form counts in the Lua state (protoMem).
+func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + cacheEntryMem }
 
 // compileError rewrites gopher-lua's syntax error ("user_script line:1
 // (column:5) near 'x':   syntax error") in Lua 5.1's shape
@@ -250,7 +300,7 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 	r := &s.cur
 	r.c, r.sha, r.flags = c, sc.sha, sc.flags
 	r.readOnly = ro || (sc.flags&flagCompat == 0 && sc.flags&flagNoWrites != 0)
-	r.wrote, r.timedOut, r.killed = false, false, false
+	r.wrote, r.timedOut, r.killed, r.staleKnown = false, false, false, false
 	r.repl = replAll
 	r.start = time.Now()
 	// The script's client: the caller's database and user, RESP2 until
@@ -383,6 +433,8 @@ func (s *Scripting) interrupt() <-chan struct{} {
 	}
 	if r.timedOut && s.yield != nil {
 		s.yield.Yield()
+		// Other clients ran: the replica link may have gone down or up.
+		r.staleKnown = false
 	}
 	if r.killed {
 		s.log.Warningf("Lua script killed by user with SCRIPT KILL.")

@@ -81,6 +81,7 @@ func (s *Scripting) scriptCmd(c *command.Ctx) {
 func (s *Scripting) Flush() {
 	s.cache = map[string]*script{}
 	s.cacheMem = 0
+	s.protoMem = 0
 	old := s.vm
 	s.vm = newVM(s)
 	old.L.Close()

@@ -45,6 +45,9 @@ type Scripting struct {
 	// cacheMem is the memory the cached scripts' bodies and names take
 	// (used_memory_scripts_eval).
 	cacheMem int64
+	// protoMem estimates the heap the cached scripts' compiled functions
+	// keep in the Lua state (part of used_memory_vm_eval).
+	protoMem int64
 	rnd      lrand48
 
 	// run is the script running now (nil between scripts); runSeq numbers
@@ -55,6 +58,8 @@ type Scripting struct {
 	hook   hook
 	wd     watchdog
 	yield  Yielder
+
+	lastCall lastCall
 
 	// Statistics.
 	scriptsRun int64
@@ -76,6 +81,9 @@ type runCtx struct {
 	readOnly bool
 	// wrote: a write command ran (SCRIPT KILL then answers UNKILLABLE).
 	wrote bool
+	// stale caches whether the server refuses non-stale commands
+	// (MASTERDOWN) while staleKnown is set (see staleNow).
+	stale, staleKnown bool
 	// repl is where the script's writes propagate (redis.set_repl).
 	repl     int
 	timedOut bool

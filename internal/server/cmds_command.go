@@ -78,37 +78,70 @@ func (s *Server) commandCmd(c *command.Ctx) {
 		}
 	case sub == "list":
 		s.commandList(c)
-	case sub == "getkeys" && len(c.Args) >= 4: // command|getkeys has arity -4
-		args := c.Args[2:]
-		sp := s.eng.Table.Lookup(args[0])
-		if sp == nil {
-			c.Error("ERR Invalid command specified")
-			return
-		}
-		if (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity {
-			c.Error("ERR Invalid number of arguments specified for command")
-			return
-		}
-		pos := sp.Keys(args)
-		if len(pos) == 0 {
-			c.Error("ERR The command has no key arguments")
-			return
-		}
-		c.W.Array(len(pos))
-		for _, p := range pos {
-			c.W.Bulk(args[p])
-		}
+	case (sub == "getkeys" || sub == "getkeysandflags") && len(c.Args) >= 4: // both have arity -4
+		s.getKeys(c, sub == "getkeysandflags")
 	case sub == "help" && len(c.Args) == 2:
 		writeHelp(c, []string{
 			"(no subcommand)", "    Return details about all Redis commands.",
 			"COUNT", "    Return the total number of commands in this Redis server.",
 			"LIST", "    Return a list of all commands in this Redis server.",
 			"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+			"    If no command names are given, documentation details for all", "    commands are returned.",
 			"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+			"    If no command names are given, documentation details for all", "    commands are returned.",
 			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+			"GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
 		})
 	default:
 		c.Error(subcommandError(c))
+	}
+}
+
+// getKeys answers COMMAND GETKEYS and GETKEYSANDFLAGS in Redis 7.0's
+// order of checks: a command without keys, then its arity, then the keys
+// its arguments give (none: an empty array for a command whose keys are
+// optional, such as EVAL with numkeys 0, an error otherwise).
+func (s *Server) getKeys(c *command.Ctx, withFlags bool) {
+	args := c.Args[2:]
+	sp := s.eng.Table.Lookup(args[0])
+	switch {
+	case sp == nil:
+		c.Error("ERR Invalid command specified")
+		return
+	case sp.FirstKey <= 0 && sp.KeysFn == nil:
+		c.Error("ERR The command has no key arguments")
+		return
+	case (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity:
+		c.Error("ERR Invalid number of arguments specified for command")
+		return
+	case withFlags && len(sp.KeySpecs) != 1:
+		// The flags come from the key specs, which Tandem keeps only for
+		// some commands (those with one spec give every key its flags).
+		c.Error("ERR COMMAND GETKEYSANDFLAGS is not supported by Tandem yet for '" + sp.Name + "'")
+		return
+	}
+	pos := sp.Keys(args)
+	if len(pos) == 0 && sp.Flags&command.NoMandatoryKeys == 0 {
+		// Redis answers "Invalid arguments specified for command" here,
+		// except for a command whose key positions hold no keys (SPUBLISH's
+		// channel, NOT_KEY in its key spec); without key specs for every
+		// command Tandem cannot tell them apart, and answers the latter.
+		c.Error("ERR The command has no key arguments")
+		return
+	}
+	c.W.Array(len(pos))
+	for _, p := range pos {
+		if !withFlags {
+			c.W.Bulk(args[p])
+			continue
+		}
+		c.W.Array(2)
+		c.W.Bulk(args[p])
+		flags := sp.KeySpecs[0].Flags
+		c.W.Set(len(flags))
+		for _, f := range flags {
+			c.W.Simple(f)
+		}
 	}
 }
 
@@ -126,11 +159,33 @@ func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
 	c.W.Int(int64(sp.FirstKey))
 	c.W.Int(int64(sp.LastKey))
 	c.W.Int(int64(sp.Step))
-	cat := "@" + sp.Group
-	c.W.Set(1)
-	c.W.Simple(cat)
-	c.W.Array(0) // tips
-	c.W.Array(0) // key specs
+	cats := sp.Categories
+	if cats == nil {
+		cats = []string{sp.Group}
+	}
+	c.W.Set(len(cats))
+	for _, cat := range cats {
+		c.W.Simple("@" + cat)
+	}
+	c.W.Set(len(sp.Tips))
+	for _, tip := range sp.Tips {
+		c.W.BulkString(tip)
+	}
+	c.W.Set(len(sp.KeySpecs))
+	for i := range sp.KeySpecs {
+		writeKeySpec(c, &sp.KeySpecs[i])
+	}
+	switch {
+	case len(sp.SubSpecs) == 0 && len(sp.Subcommands) == 0:
+		c.W.Set(0) // Redis answers "none" as an empty set, a list as an array
+		return
+	case sp.SubSpecs != nil:
+		c.W.Array(len(sp.SubSpecs))
+		for _, sub := range sp.SubSpecs {
+			writeCommandInfo(c, sub)
+		}
+		return
+	}
 	c.W.Array(len(sp.Subcommands))
 	for _, sub := range sp.Subcommands {
 		c.W.Array(10)
@@ -141,11 +196,61 @@ func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
 		c.W.Int(0)
 		c.W.Int(0)
 		c.W.Set(1)
-		c.W.Simple(cat)
-		c.W.Array(0)
-		c.W.Array(0)
-		c.W.Array(0)
+		c.W.Simple("@" + sp.Group)
+		c.W.Set(0)
+		c.W.Set(0)
+		c.W.Set(0)
 	}
+}
+
+// writeKeySpec writes a key spec as Redis's COMMAND INFO map.
+func writeKeySpec(c *command.Ctx, ks *command.KeySpec) {
+	n := 3
+	if ks.Notes != "" {
+		n++
+		c.W.Map(n)
+		c.W.BulkString("notes")
+		c.W.BulkString(ks.Notes)
+	} else {
+		c.W.Map(n)
+	}
+	c.W.BulkString("flags")
+	c.W.Set(len(ks.Flags))
+	for _, f := range ks.Flags {
+		c.W.Simple(f)
+	}
+	c.W.BulkString("begin_search")
+	c.W.Map(2)
+	c.W.BulkString("type")
+	c.W.BulkString("index")
+	c.W.BulkString("spec")
+	c.W.Map(1)
+	c.W.BulkString("index")
+	c.W.Int(int64(ks.BeginIndex))
+	c.W.BulkString("find_keys")
+	c.W.Map(2)
+	c.W.BulkString("type")
+	if ks.KeyNum {
+		c.W.BulkString("keynum")
+		c.W.BulkString("spec")
+		c.W.Map(3)
+		c.W.BulkString("keynumidx")
+		c.W.Int(int64(ks.KeyNumIdx))
+		c.W.BulkString("firstkey")
+		c.W.Int(int64(ks.FirstKey))
+		c.W.BulkString("keystep")
+		c.W.Int(int64(ks.KeyStep))
+		return
+	}
+	c.W.BulkString("range")
+	c.W.BulkString("spec")
+	c.W.Map(3)
+	c.W.BulkString("lastkey")
+	c.W.Int(int64(ks.LastKey))
+	c.W.BulkString("keystep")
+	c.W.Int(int64(ks.KeyStep))
+	c.W.BulkString("limit")
+	c.W.Int(int64(ks.Limit))
 }
 
 // aclCategories are Redis 7.0's ACL command categories.

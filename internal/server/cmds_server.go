@@ -18,7 +18,7 @@ func (s *Server) registerServerCommands() {
 	s.eng.Table.Add(
 		&command.Spec{Name: "info", Arity: -1, Flags: ls, Handler: s.infoCmd, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
 		&command.Spec{Name: "command", Arity: -1, Flags: ls, Handler: s.commandCmd, Group: "server", Summary: "Returns detailed information about all commands.", Since: "2.8.13",
-			Subcommands: []string{"count", "docs", "getkeys", "help", "info", "list"}},
+			Subcommands: []string{"count", "docs", "getkeys", "getkeysandflags", "help", "info", "list"}},
 		&command.Spec{Name: "config", Arity: -2, Flags: adm | ls, Handler: s.configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
 			Subcommands: []string{"get", "help", "resetstat", "rewrite", "set"}},
 		&command.Spec{Name: "time", Arity: 1, Flags: ls | command.Fast, Handler: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},

@@ -143,9 +143,10 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("used_memory_overhead", ms.StackInuse+ms.MSpanInuse+ms.MCacheInuse)
 		f("used_memory_startup", 0)
 		f("used_memory_dataset", ms.HeapAlloc)
-		f("total_system_memory", totalSystemMemory())
-		f("used_memory_lua", 0)
-		f("used_memory_scripts", 0)
+		sysMem := totalSystemMemory()
+		f("total_system_memory", sysMem)
+		f("total_system_memory_human", humanBytes(sysMem))
+		s.writeScriptMemory(f)
 		f("maxmemory", 0)
 		f("maxmemory_human", "0B")
 		f("maxmemory_policy", s.set.MaxmemoryPolicy)
@@ -313,6 +314,47 @@ func (s *Server) peakMemory(used uint64) uint64 {
 		s.peakMem = used
 	}
 	return s.peakMem
+}
+
+// ScriptMemory is what scripting reports in INFO memory: the sizes of the
+// Lua states that run EVAL scripts and functions, of the scripts' and
+// libraries' own data, and how many there are.
+type ScriptMemory struct {
+	VMEval        int64 // the EVAL scripts' Lua state (used_memory_vm_eval)
+	ScriptsEval   int64 // the cached scripts' bodies and entries (used_memory_scripts_eval)
+	CachedScripts int64
+	Functions     int64
+	Libraries     int64
+	VMFunctions   int64 // the functions' Lua state (used_memory_vm_functions)
+	FunctionsMem  int64 // the libraries' and functions' own data (used_memory_functions)
+}
+
+// ScriptInfo is scripting as INFO sees it (srv.mu held).
+type ScriptInfo interface {
+	ScriptMemory() ScriptMemory
+}
+
+// writeScriptMemory writes INFO memory's scripting fields, in Redis 7.0's
+// order and names (used_memory_lua is the EVAL state's size, kept for old
+// tools; used_memory_scripts is scripts and functions together).
+func (s *Server) writeScriptMemory(f func(k string, v any)) {
+	var m ScriptMemory
+	if s.parts.Scripts != nil {
+		m = s.parts.Scripts.ScriptMemory()
+	}
+	f("used_memory_lua", m.VMEval)
+	f("used_memory_vm_eval", m.VMEval)
+	f("used_memory_lua_human", humanBytes(uint64(m.VMEval)))
+	f("used_memory_scripts_eval", m.ScriptsEval)
+	f("number_of_cached_scripts", m.CachedScripts)
+	f("number_of_functions", m.Functions)
+	f("number_of_libraries", m.Libraries)
+	f("used_memory_vm_functions", m.VMFunctions)
+	f("used_memory_vm_total", m.VMEval+m.VMFunctions)
+	f("used_memory_vm_total_human", humanBytes(uint64(m.VMEval+m.VMFunctions)))
+	f("used_memory_functions", m.FunctionsMem)
+	f("used_memory_scripts", m.ScriptsEval+m.FunctionsMem)
+	f("used_memory_scripts_human", humanBytes(uint64(m.ScriptsEval+m.FunctionsMem)))
 }
 
 func humanBytes(n uint64) string {

@@ -102,6 +102,7 @@ type Parts struct {
 	Repl       Replication
 	LastSave   LastSaver
 	Migrate    MigrateCache
+	Scripts    ScriptInfo // INFO memory's scripting fields
 }
 
 // Wire hands the server its parts (before Start; once).
