@@ -40,9 +40,10 @@ var knownFuzzDiffs = []struct {
 // sortTies matches two flat array replies holding the same elements, for a
 // SORT with BY.
 func sortTies(args []string, redis, tandem string) bool {
-	by := false
+	by, limit := false, false
 	for _, a := range args {
 		by = by || strings.EqualFold(a, "by")
+		limit = limit || strings.EqualFold(a, "limit")
 	}
 	elems := func(r string) []string {
 		i := strings.IndexByte(r, '[')
@@ -54,6 +55,9 @@ func sortTies(args []string, redis, tandem string) bool {
 		return e
 	}
 	re, te := elems(redis), elems(tandem)
+	if by && limit && re != nil && te != nil {
+		return len(re) == len(te) // LIMIT cuts the tied run at another place
+	}
 	return by && re != nil && slices.Equal(re, te)
 }
 

@@ -83,7 +83,7 @@ var bitfieldCases = []diffCase{
 	}},
 	{name: "bitops_checklist", cmds: []string{
 		"SET s \"\\xaa\\x00\\xff\\x55\"", "BITCOUNT s 0 -1 BIT", "BITCOUNT s 1 30 BIT", "BITCOUNT s -5 -1 BIT",
-		"BITCOUNT s 0 0 BYTE", "BITCOUNT s 2 2", "BITCOUNT s -1 -1", "BITCOUNT s 0 -100 BIT", "BITCOUNT s 100 200",
+		"BITCOUNT s 0 0 BYTE", "BITCOUNT s 2 2", "BITCOUNT s -1 -1", "BITCOUNT s 0 -100 BIT", "BITCOUNT s 100 200", "BITCOUNT s -1 -5 FOO", "BITCOUNT s -5 -1 FOO", "SET e \"\"", "BITCOUNT e -8 -18 9223372036854775808", "BITCOUNT missing 0 1 FOO",
 		"BITPOS s 1 0 -1 BIT", "BITPOS s 0 0 -1 BIT", "BITPOS s 1 9 23 BIT", "BITPOS s 0 16 23 BIT", "BITPOS s 0 2 2",
 		"BITPOS s 1 -1 -1 BIT", "BITPOS s 0 -8 -1 BIT", "BITPOS s 1 1", "BITPOS s 0 3", "BITPOS s 0 2",
 		"SET z \"\\x00\\x00\"", "BITPOS z 1", "BITPOS z 0", "BITPOS z 1 0 -1 BIT", "SET o \"\\xff\\xff\"", "BITPOS o 0", "BITPOS o 0 0", "BITPOS o 0 0 -1",

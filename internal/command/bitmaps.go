@@ -97,6 +97,12 @@ func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok
 		c.Error(ErrNotInt)
 		return 0, 0, false
 	}
+	// BITCOUNT's shortcut only, taken before the unit is read (as Redis
+	// 7.0 does: BITCOUNT k -1 -5 FOO is 0): Redis 7.0's BITPOS clamps such
+	// a range to the first byte instead.
+	if c.Spec.Name == "bitcount" && start < 0 && end < 0 && start > end {
+		return 0, 0, true
+	}
 	isBit := false
 	if len(args) == 3 {
 		switch strings.ToUpper(string(args[2])) {
@@ -111,11 +117,6 @@ func bitRange(c *Ctx, args [][]byte, n int64, endGiven bool) (from, to int64, ok
 	total := n
 	if isBit {
 		total = n * 8
-	}
-	// BITCOUNT's shortcut only: Redis 7.0's BITPOS clamps such a range to
-	// the first byte instead.
-	if c.Spec.Name == "bitcount" && start < 0 && end < 0 && start > end {
-		return 0, 0, true
 	}
 	f, t := normRange(start, end, total)
 	if !isBit {

@@ -57,6 +57,9 @@ func cstr(b []byte) []byte {
 	return b
 }
 
+// CStr is cstr for the server's own error texts.
+func CStr(b []byte) []byte { return cstr(b) }
+
 // ErrArity formats the wrong-number-of-arguments error.
 func ErrArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"

@@ -134,7 +134,7 @@ func (s *Server) latencyCmd(c *command.Ctx) {
 	case sub == "graph" && len(c.Args) == 3:
 		ts := m.events[string(c.Args[2])]
 		if ts == nil {
-			c.Error(fmt.Sprintf("ERR No samples available for event '%s'", c.Args[2]))
+			c.Error(fmt.Sprintf("ERR No samples available for event '%s'", command.CStr(c.Args[2])))
 			return
 		}
 		c.W.Verbatim(latencyGraph(string(c.Args[2]), ts, time.Now().Unix()))
