@@ -9,6 +9,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemdb/tandem"
 	"github.com/tandemdb/tandem/internal/testutil"
 )
 
@@ -550,5 +552,43 @@ func TestShutdownInteropRedisReplicaGetsEveryWrite(t *testing.T) {
 	requireAllKeys(t, ctx, r, "after", 1000, 2000)
 	if log := m.proc.LogText(); !strings.Contains(log, "1 of 1 replicas are in sync when shutting down.") {
 		t.Errorf("master log:\n%s", tailText(log, 10))
+	}
+}
+
+// TestEmbeddedCloseWaitsForReplicas: the embedding API's Close waits, as
+// SHUTDOWN does, for a lagging replica (frozen here) up to
+// shutdown-timeout, then stops anyway without an error (nothing failed).
+func TestEmbeddedCloseWaitsForReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 2*time.Minute)
+	srv, err := tandem.Start(tandem.Config{Directives: embedDirectives(t.TempDir(), "m",
+		[]string{"shutdown-timeout", "2"}, []string{"repl-diskless-sync-delay", "0"}, []string{"repl-ping-replica-period", "3600"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			srv.Close()
+		}
+	})
+	_, port, _ := net.SplitHostPort(srv.Addr())
+	m := &replNode{name: "embedded master", c: newClient(t, srv.Addr(), 2)}
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", port)
+	waitLinkUp(t, ctx, r)
+	waitFirstPing(t, ctx, m)
+	writeKeys(t, ctx, m, "k", 100)
+	waitOffsetsMatch(t, ctx, m, r)
+	stopProc(t, r.proc)
+	m.c.Set(ctx, "last", "write", 0)
+
+	start := time.Now()
+	err = srv.Close()
+	closed = true
+	if err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond || took > 30*time.Second {
+		t.Errorf("Close took %v: it should wait shutdown-timeout (2 s) for the frozen replica", took)
 	}
 }

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+)
+
+// A purpose's write pause (PauseWrites) holds writes, not reads, until
+// that purpose lifts it: CLIENT UNPAUSE does not, nor does another
+// purpose's unpause; while it holds, expired keys stay in place.
+func TestPauseWritesHoldsWritesUntilItsPurposeUnpauses(t *testing.T) {
+	srv := startServer(t, nil)
+	c := dialServer(t, srv)
+	if got := c.do("SET k v"); got != "+OK" {
+		t.Fatalf("SET: %s", got)
+	}
+	srv.Lock()
+	srv.PauseWrites(PauseShutdown)
+	srv.PauseWrites(PauseFailover)
+	paused, mode := srv.WritesPaused(), srv.Keyspace().ExpireMode()
+	srv.Unlock()
+	if !paused || mode != keyspace.ExpireReplica {
+		t.Fatalf("paused %v, expire mode %v: want paused, expiry left to the end of the pause", paused, mode)
+	}
+
+	w := dialServer(t, srv)
+	w.send("SET", "k", "w")
+	if got := c.do("GET k"); got != `"v"` {
+		t.Fatalf("GET during the pause: %s", got)
+	}
+	held := func(what string) {
+		t.Helper()
+		w.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if b, err := w.r.Peek(1); err == nil {
+			t.Fatalf("%s: the held SET answered (%q)", what, b)
+		}
+	}
+	held("paused")
+	if got := c.do("CLIENT UNPAUSE"); got != "+OK" {
+		t.Fatal(got)
+	}
+	held("after CLIENT UNPAUSE")
+	srv.Lock()
+	srv.UnpauseWrites(PauseShutdown)
+	srv.Unlock()
+	held("after the shutdown's unpause, with the failover's pause on")
+	srv.Lock()
+	srv.UnpauseWrites(PauseFailover)
+	paused, mode = srv.WritesPaused(), srv.Keyspace().ExpireMode()
+	srv.Unlock()
+	if paused || mode != keyspace.ExpireMaster {
+		t.Fatalf("after both unpauses: paused %v, expire mode %v", paused, mode)
+	}
+	if got := w.read(); got != "+OK" {
+		t.Fatalf("held SET: %s", got)
+	}
+	if got := c.do("GET k"); got != `"w"` {
+		t.Fatalf("GET after the pause: %s", got)
+	}
+}
