@@ -592,3 +592,45 @@ func TestEmbeddedCloseWaitsForReplicas(t *testing.T) {
 		t.Errorf("Close took %v: it should wait shutdown-timeout (2 s) for the frozen replica", took)
 	}
 }
+
+// TestShutdownRemovesTempRDBFiles: SHUTDOWN NOSAVE during a BGSAVE leaves
+// no temp file behind, and a second SIGINT while the final save of a
+// SIGINT runs exits at once (status 1) and removes that save's temp file
+// (Redis's tests/unit/shutdown.tcl).
+func TestShutdownRemovesTempRDBFiles(t *testing.T) {
+	temps := func(dir string) []string {
+		m, _ := filepath.Glob(filepath.Join(dir, "temp-*.rdb"))
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		stop func(srv *testutil.Proc, c *rawConn)
+		code int
+	}{
+		{"BGSAVE-then-SHUTDOWN-NOSAVE", func(srv *testutil.Proc, c *rawConn) {
+			c.do("BGSAVE")
+			testutil.Eventually(t, 10*time.Second, "the BGSAVE's temp file", func() bool { return len(temps(srv.Dir)) > 0 })
+			c.send(encode("SHUTDOWN", "NOSAVE"))
+		}, 0},
+		{"second-SIGINT-during-the-final-save", func(srv *testutil.Proc, c *rawConn) {
+			srv.Cmd.Process.Signal(syscall.SIGINT)
+			testutil.Eventually(t, 10*time.Second, "the final save's temp file", func() bool { return len(temps(srv.Dir)) > 0 })
+			srv.Cmd.Process.Signal(syscall.SIGINT)
+		}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startTandem(t, "--save", "3600 1")
+			c := dialRaw(t, srv.Addr())
+			for i := 0; i < 20; i++ {
+				c.do("SET", strconv.Itoa(i), "v")
+			}
+			c.do("CONFIG", "SET", "rdb-key-save-delay", "100000") // 2 s for 20 keys
+			tc.stop(srv, c)
+			if code := exitCode(t, srv, 10*time.Second); code != tc.code {
+				t.Errorf("exit status %d, want %d", code, tc.code)
+			}
+			testutil.Eventually(t, 5*time.Second, "no temp RDB file left", func() bool { return len(temps(srv.Dir)) == 0 })
+		})
+	}
+}
