@@ -79,7 +79,7 @@ type Server struct {
 	pausedUntil     time.Time
 	pauseAll        bool
 	writeHolds      map[string]bool // pauses held by parts (failover_pause.go)
-	shut            shutdownState // a shutdown in progress (shutdown.go)
+	shut            shutdownState   // a shutdown in progress (shutdown.go)
 	activeExpireOff bool
 
 	// parts are the persistence, replication and AOF parts, wired once

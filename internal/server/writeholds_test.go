@@ -7,18 +7,18 @@ import (
 	"github.com/tandemdb/tandem/internal/keyspace"
 )
 
-// A purpose's write pause (PauseWrites) holds writes, not reads, until
-// that purpose lifts it: CLIENT UNPAUSE does not, nor does another
-// purpose's unpause; while it holds, expired keys stay in place.
-func TestPauseWritesHoldsWritesUntilItsPurposeUnpauses(t *testing.T) {
+// A part's write hold (HoldWrites) holds writes, not reads, until that
+// part releases it: CLIENT UNPAUSE does not, nor does another part's
+// release; while any holds, expired keys stay in place.
+func TestWriteHoldsLastUntilTheirOwnRelease(t *testing.T) {
 	srv := startServer(t, nil)
 	c := dialServer(t, srv)
 	if got := c.do("SET k v"); got != "+OK" {
 		t.Fatalf("SET: %s", got)
 	}
 	srv.Lock()
-	srv.PauseWrites(PauseShutdown)
-	srv.PauseWrites(PauseFailover)
+	srv.HoldWrites(shutdownHold)
+	srv.HoldWrites("failover")
 	paused, mode := srv.WritesPaused(), srv.Keyspace().ExpireMode()
 	srv.Unlock()
 	if !paused || mode != keyspace.ExpireReplica {
@@ -43,15 +43,15 @@ func TestPauseWritesHoldsWritesUntilItsPurposeUnpauses(t *testing.T) {
 	}
 	held("after CLIENT UNPAUSE")
 	srv.Lock()
-	srv.UnpauseWrites(PauseShutdown)
+	srv.ReleaseWrites(shutdownHold)
 	srv.Unlock()
-	held("after the shutdown's unpause, with the failover's pause on")
+	held("after the shutdown's release, with the failover's hold on")
 	srv.Lock()
-	srv.UnpauseWrites(PauseFailover)
+	srv.ReleaseWrites("failover")
 	paused, mode = srv.WritesPaused(), srv.Keyspace().ExpireMode()
 	srv.Unlock()
 	if paused || mode != keyspace.ExpireMaster {
-		t.Fatalf("after both unpauses: paused %v, expire mode %v", paused, mode)
+		t.Fatalf("after both releases: paused %v, expire mode %v", paused, mode)
 	}
 	if got := w.read(); got != "+OK" {
 		t.Fatalf("held SET: %s", got)
