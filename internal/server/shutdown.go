@@ -57,7 +57,7 @@ type ReplicaOffset struct {
 	Ack    int64  // the offset it last acknowledged (REPLCONF ACK)
 	Lag    int64  // seconds since that ACK while online, else 0
 	State  string // wait_bgsave, send_bulk, online
-	InSync bool   // it has acknowledged everything we sent
+	InSync bool   // it has acknowledged every byte we sent that carries data
 }
 
 // ReplicaWaiter is what waiting for replicas asks of replication (srv.mu
@@ -149,7 +149,7 @@ func (s *Server) beginShutdown(flags ShutdownFlags) (waiting bool, err error) {
 		s.log.Warningf("User requested shutdown...")
 	}
 	if flags&ShutdownNow == 0 && s.set.ShutdownTimeout > 0 && !s.replicasInSync() {
-		s.shut.deadline = time.Now().Add(time.Duration(s.set.ShutdownTimeout) * time.Second)
+		s.shut.deadline = time.Now().Add(shutdownWait(s.set.ShutdownTimeout))
 		s.shut.gen++
 		// Not during another pause: the GETACK would move the offset a
 		// failover waits for (Redis sends it only when nothing is paused).
@@ -163,6 +163,16 @@ func (s *Server) beginShutdown(flags ShutdownFlags) (waiting bool, err error) {
 		return true, nil
 	}
 	return false, s.finishShutdown()
+}
+
+// shutdownWait is shutdown-timeout as a duration: a timeout whose
+// nanoseconds would overflow (the directive takes any int) is a century.
+func shutdownWait(secs int) time.Duration {
+	const century = 100 * 365 * 24 * time.Hour
+	if int64(secs) >= int64(century/time.Second) {
+		return century
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // replicasInSync is Redis's isReadyToShutdown (srv.mu held): no replica

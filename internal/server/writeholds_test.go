@@ -60,3 +60,18 @@ func TestWriteHoldsLastUntilTheirOwnRelease(t *testing.T) {
 		t.Fatalf("GET after the pause: %s", got)
 	}
 }
+
+// shutdown-timeout takes any int: a huge one waits a century, never a
+// deadline in the past (an overflow would end the wait at once).
+func TestShutdownWaitNeverOverflows(t *testing.T) {
+	for _, tc := range []struct {
+		secs int
+		want time.Duration
+	}{
+		{0, 0}, {10, 10 * time.Second}, {1 << 31, (1 << 31) * time.Second}, {1 << 40, 100 * 365 * 24 * time.Hour}, {int(^uint(0) >> 1), 100 * 365 * 24 * time.Hour},
+	} {
+		if got := shutdownWait(tc.secs); got != tc.want {
+			t.Errorf("shutdownWait(%d) = %v, want %v", tc.secs, got, tc.want)
+		}
+	}
+}
