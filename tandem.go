@@ -97,8 +97,10 @@ func Start(cfg Config) (*Server, error) {
 // Addr is the host:port clients connect to.
 func (s *Server) Addr() string { return s.inst.Server.Addr().String() }
 
-// Close stops the server the way the tandem binary stops on SIGTERM (or a
-// client's SHUTDOWN without arguments):
+// Close stops the server the way SHUTDOWN FORCE stops the tandem binary:
+//   - a master whose replicas have not acknowledged its offset waits for
+//     them, writes paused, up to shutdown-timeout (default 10 s); a
+//     client's SHUTDOWN ABORT ends the wait early but not the Close;
 //   - a running BGSAVE or AOF rewrite is stopped;
 //   - with appendonly yes, every write acknowledged to a client is written
 //     to the AOF, which is fsynced and closed, whatever appendfsync says;

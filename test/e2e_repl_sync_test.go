@@ -214,9 +214,7 @@ func TestReplReplicaRestartResumesWithPartialResync(t *testing.T) {
 // its replica continues with PSYNC, learning the new ID (+CONTINUE <new>).
 func TestReplMasterRestartResumesWithPartialResync(t *testing.T) {
 	ctx := ctxFor(t, 3*time.Minute)
-	// No PINGs: SHUTDOWN does not wait for lagging replicas yet (spec
-	// §3.11), so a PING fed just before it could miss the replica and turn
-	// the resync into a full one.
+	// No PINGs, so that the offset saved is the one read before SHUTDOWN.
 	m := startReplTandem(t, "master", "--repl-ping-replica-period", "3600")
 	r := startReplTandem(t, "replica")
 	r.replicaOf(t, ctx, m.port())
@@ -224,7 +222,14 @@ func TestReplMasterRestartResumesWithPartialResync(t *testing.T) {
 	writeTyped(t, ctx, m.c, caps, "before", 100, time.Hour)
 	waitLinkUp(t, ctx, r)
 	waitOffsetsMatch(t, ctx, m, r)
-	before := m.info(ctx, "replication")
+	// Once the master has the replica's ACK of its offset, SHUTDOWN has
+	// no replica to wait for, so it sends no GETACK that would move the
+	// offset it saves.
+	var before map[string]string
+	testutil.Eventually(t, replWait, "the replica's ACK of the master's offset", func() bool {
+		before = m.info(ctx, "replication")
+		return strings.Contains(before["slave0"], ",offset="+before["master_repl_offset"]+",")
+	})
 
 	m.c.Do(ctx, "SHUTDOWN", "SAVE")
 	if !m.proc.WaitExit(30 * time.Second) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/tandemdb/tandem/internal/app"
@@ -92,20 +93,91 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case sig := <-sigs:
-		name := "SIGTERM"
-		if sig == syscall.SIGINT {
-			name = "SIGINT"
-		}
-		inst.Log.Warningf("Received %s scheduling shutdown...", name)
-	case <-inst.Server.Done():
-		// A client's SHUTDOWN saved and stopped the server; what is left
-		// (files, the pid file) is released below.
-	}
+	waitForShutdown(inst, cfg.Dir)
 	inst.Shutdown()
+}
+
+// waitForShutdown returns once the server is stopping: a client's
+// SHUTDOWN, or SIGTERM / SIGINT, which shut down as shutdown-on-sigterm /
+// shutdown-on-sigint say (a master waits for its replicas first). As in
+// Redis, a signal's shutdown that fails (the final save) or that SHUTDOWN
+// ABORT cancels leaves the server running, and a SIGINT while a signal's
+// shutdown is under way exits at once with status 1 ("You insist"),
+// removing the final save's temp file. dir is where that file is written
+// (the start-up dir; CONFIG SET dir later is not followed).
+func waitForShutdown(inst *app.Instance, dir string) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	outcome := make(chan error, 1)
+	pending := false // a signal's shutdown is under way (Redis's shutdown_asap)
+	for {
+		select {
+		case sig := <-sigs:
+			if pending && sig == syscall.SIGINT {
+				inst.Log.Warningf("You insist... exiting now.")
+				removeTempRDB(dir)
+				os.Exit(1)
+			}
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			inst.Log.Warningf("Received %s scheduling shutdown...", name)
+			if pending {
+				continue
+			}
+			pending = true
+			// The request may save before it returns: off this goroutine,
+			// which must stay free to hear a second SIGINT.
+			go func() { outcome <- <-inst.Server.RequestShutdown(signalFlags(inst, sig)) }()
+		case <-outcome:
+			pending = false
+			if inst.Server.Stopping() {
+				return
+			}
+		case <-inst.Server.Done():
+			// A client's SHUTDOWN saved and stopped the server; what is
+			// left (files, the pid file) is released by the caller.
+			return
+		}
+	}
+}
+
+// signalFlags are the SHUTDOWN flags a signal implies: shutdown-on-sigint
+// or shutdown-on-sigterm, read when the signal arrives (CONFIG SET may
+// have changed them).
+func signalFlags(inst *app.Instance, sig os.Signal) server.ShutdownFlags {
+	inst.Server.Lock()
+	f := inst.Config.ShutdownOnSigterm
+	if sig == syscall.SIGINT {
+		f = inst.Config.ShutdownOnSigint
+	}
+	inst.Server.Unlock()
+	var out server.ShutdownFlags
+	for _, m := range []struct {
+		c config.ShutdownFlags
+		s server.ShutdownFlags
+	}{
+		{config.ShutdownSave, server.ShutdownSave},
+		{config.ShutdownNoSave, server.ShutdownNoSave},
+		{config.ShutdownNow, server.ShutdownNow},
+		{config.ShutdownForce, server.ShutdownForce},
+	} {
+		if f&m.c != 0 {
+			out |= m.s
+		}
+	}
+	return out
+}
+
+// removeTempRDB removes the temp files of saves of this process in dir
+// (temp-<pid>-*.rdb), as Redis removes its temp-<pid>.rdb when it exits
+// without finishing a save.
+func removeTempRDB(dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("temp-%d-*.rdb", os.Getpid())))
+	for _, f := range files {
+		os.Remove(f)
+	}
 }
 
 // daemonize re-runs this program detached: a new session, standard streams

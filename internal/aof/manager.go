@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -400,10 +401,21 @@ func (a *Manager) Gate(s *command.Session, spec *command.Spec, args [][]byte) st
 }
 
 // PrepareShutdown implements server.ShutdownPreparer: beforeShutdown,
-// whatever SHUTDOWN's save choice (which is the RDB's business).
-func (a *Manager) PrepareShutdown(save int) error {
+// whatever SHUTDOWN's save choice (which is the RDB's business). While the
+// rewrite that turns the AOF on runs, there is no complete AOF yet: as in
+// Redis, the shutdown is refused unless forced.
+func (a *Manager) PrepareShutdown(save int, force bool) error {
+	var err error
+	if a.state == stateWait && a.rw != nil {
+		err = errors.New("the initial AOF rewrite is running")
+		if !force {
+			a.log.Warningf("Writing initial AOF, can't exit.")
+			return err
+		}
+		a.log.Warningf("Writing initial AOF. Exit anyway.")
+	}
 	a.beforeShutdown()
-	return nil
+	return err
 }
 
 // beforeShutdown is what SHUTDOWN does for the AOF (lock held): stop a

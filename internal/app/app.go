@@ -85,6 +85,7 @@ func Settings(c *config.Config) server.Settings {
 	s.LatencyMonitorThreshold = c.LatencyMonitorThreshold
 	s.LatencyTracking = c.LatencyTracking
 	s.LatencyPercentiles = slices.Clone(c.LatencyPercentiles())
+	s.ShutdownTimeout = c.ShutdownTimeout
 	return s
 }
 
@@ -270,6 +271,8 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Repl:       rm,
 		LastSave:   pm,
 		Migrate:    dm,
+		// A shutdown waits for the replicas to acknowledge our offset.
+		Replicas: rm,
 	})
 }
 
@@ -318,42 +321,44 @@ func banner(port int) string {
 `, server.TandemVersion, server.Version, port, os.Getpid())
 }
 
-// Shutdown stops the instance as SHUTDOWN without arguments does, and is
-// what the binary does on SIGTERM and SIGINT and what the embedding API's
-// Close does:
+// Shutdown stops the instance as SHUTDOWN FORCE does, and is what the
+// binary does once a signal's or a client's shutdown has stopped the
+// server, and what the embedding API's Close does:
 //
-//  1. with the lock held, the shutdown preparers run (see wire): a running AOF
-//     rewrite and BGSAVE are killed, the AOF buffer is written and
-//     fsynced, and the RDB is saved when save points are configured (a
-//     failed save is logged and returned; the instance stops anyway, as
-//     the binary always has);
+//  1. unless a SHUTDOWN or a signal already did it (the server is
+//     stopping), the server's shutdown runs (internal/server/shutdown.go):
+//     a master waits up to shutdown-timeout for its replicas to
+//     acknowledge its offset, with writes paused; then the preparers run
+//     (see wire): a running AOF rewrite and BGSAVE are killed, the AOF
+//     buffer is written and fsynced, and the RDB is saved when save
+//     points are configured. FORCE: a failed save is logged and
+//     returned, and the instance stops anyway (Close cannot be refused).
+//     A SHUTDOWN ABORT from a client during the wait only ends the wait;
 //  2. replication links and replica senders are closed;
 //  3. the server closes its listeners and clients and waits for its own
 //     goroutines;
 //  4. the AOF file is closed and the persistence goroutines are waited
 //     for; the pid file is removed.
 //
-// When a client's SHUTDOWN already did step 1 (the server is stopping),
-// it is not repeated. Shutdown may be called more than once; later calls
-// wait for the first and return its result.
+// Shutdown may be called more than once; later calls wait for the first
+// and return its result.
 func (inst *Instance) Shutdown() error {
 	inst.stopOnce.Do(func() { inst.stopErr = inst.shutdown() })
 	return inst.stopErr
 }
 
 func (inst *Instance) shutdown() error {
-	var err error
-	inst.Server.Lock()
-	prepared := inst.Server.Stopping()
-	if !prepared {
-		if err = inst.Server.PrepareShutdown(-1); err != nil {
-			inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
-		}
-		inst.Server.MarkStopping()
+	flags := server.ShutdownForce
+	if inst.quiet {
+		flags |= server.ShutdownQuiet
 	}
-	inst.Server.Unlock()
-	if !prepared && !inst.quiet {
-		inst.Log.Warningf("Tandem is now ready to exit, bye bye...")
+	err := <-inst.Server.RequestShutdown(flags)
+	if !inst.Server.Stopping() {
+		// Aborted while it waited for replicas: stop without waiting.
+		err = <-inst.Server.RequestShutdown(flags | server.ShutdownNow)
+	}
+	if err != nil {
+		inst.Log.Warningf("Errors trying to shut down the server. Check the logs for more information.")
 	}
 	inst.release()
 	return err

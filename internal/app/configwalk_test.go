@@ -113,9 +113,9 @@ var walkTable = map[string]observe{
 		}
 	}},
 	"dynamic-hz":          {val: "no", stored: "Tandem keeps the configured hz"},
-	"shutdown-timeout":    {val: "3", stored: "Tandem does not wait for lagging replicas at shutdown"},
-	"shutdown-on-sigint":  {val: "save", refused: true},
-	"shutdown-on-sigterm": {val: "save", refused: true},
+	"shutdown-timeout":    {val: "3", check: settings(func(s server.Settings) bool { return s.ShutdownTimeout == 3 })},
+	"shutdown-on-sigint":  {val: "save", live: "../cmd/tandem ShutdownOnSigint"}, // read when the signal arrives
+	"shutdown-on-sigterm": {val: "save", live: "../cmd/tandem ShutdownOnSigterm"},
 
 	// Security.
 	"requirepass": {val: "walk-secret", check: func(w *walk) {

@@ -8,10 +8,10 @@ import (
 // be stored: Tandem behaves as Redis would with their default, and README
 // lists them. The ones below would weaken security or durability if Tandem
 // accepted a value it then ignored (a memory limit that never applies, TLS
-// that is never set up, an ACL file never read, a save on SIGTERM never
-// made): they must stay at their default, disabled value until Tandem
-// builds them. Start-up (CheckSupported) and CONFIG SET (OnlySupported)
-// refuse anything else, naming the directive.
+// that is never set up, an ACL file never read): they must stay at their
+// default, disabled value until Tandem builds them. Start-up
+// (CheckSupported) and CONFIG SET (OnlySupported) refuse anything else,
+// naming the directive.
 
 // notYet reports why Tandem cannot take the value d has in c, or "".
 func notYet(c *Config, d *directive) string {
@@ -20,12 +20,6 @@ func notYet(c *Config, d *directive) string {
 	case name == "maxmemory", name == "maxmemory-policy", name == "maxmemory-clients",
 		name == "aclfile", name == "rdb-del-sync-files", strings.HasPrefix(name, "tls-"):
 		if d.get(c) == defaultOf(d) {
-			return ""
-		}
-	case name == "shutdown-on-sigint" || name == "shutdown-on-sigterm":
-		// Only SAVE is missing: Tandem saves on a signal when save points
-		// are configured (the default), never without them.
-		if *d.shutdownFlags(c)&ShutdownSave == 0 {
 			return ""
 		}
 	default:
@@ -52,14 +46,6 @@ func defaultOf(d *directive) string {
 	c := &Config{stored: map[string]any{}}
 	d.init(c)
 	return d.get(c)
-}
-
-// shutdownFlags reads shutdown-on-sigint or shutdown-on-sigterm.
-func (d *directive) shutdownFlags(c *Config) *ShutdownFlags {
-	if d.name == "shutdown-on-sigint" {
-		return &c.ShutdownOnSigint
-	}
-	return &c.ShutdownOnSigterm
 }
 
 // lineRef is where a configuration line was read, for errors found after

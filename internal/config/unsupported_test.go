@@ -24,7 +24,7 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"tls-replication yes\n", nil, "tls-replication is not supported by Tandem yet\n"},
 		{"tls-auth-clients no\n", nil, "tls-auth-clients is not supported by Tandem yet\n"},
 		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
-		{"shutdown-on-sigterm save\n", nil, "shutdown-on-sigterm is not supported by Tandem yet\n"},
+		{"shutdown-on-sigterm save\nshutdown-on-sigint save now force\n", nil, ""},
 		// The first line in reading order is named, command line included.
 		{"tls-port 1\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'tls-port 1'\n"},
 		{"hz 5\n", []string{"--maxmemory", "1gb"}, "at line 3\n>>> 'maxmemory \"1gb\"'\nmaxmemory is not supported by Tandem yet\n"},
@@ -58,7 +58,7 @@ func TestSetOnlySupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{[]string{"hz", "20", "maxmemory-policy", "allkeys-lru"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
 		{[]string{"tls-key-file-pass", "x"}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - tls-key-file-pass is not supported by Tandem yet"},
 		{[]string{"TLS-PORT", "6380"}, "ERR CONFIG SET failed (possibly related to argument 'tls-port') - tls-port is not supported by Tandem yet"},
-		{[]string{"shutdown-on-sigint", "save now"}, "ERR CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown-on-sigint is not supported by Tandem yet"},
+		{[]string{"shutdown-on-sigint", "save now"}, ""},
 		{[]string{"maxmemory", "abc"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"},
 	} {
 		c := New()

@@ -194,15 +194,20 @@ func (m *Manager) Gate(sess *command.Session, spec *command.Spec, args [][]byte)
 }
 
 // PrepareShutdown implements server.ShutdownPreparer: it saves when asked (save=1) or when save points exist
-// (save=-1), as SHUTDOWN does; a failed save refuses the shutdown.
-func (m *Manager) PrepareShutdown(save int) error {
+// (save=-1), as SHUTDOWN does; a failed save refuses the shutdown, or
+// with force (SHUTDOWN FORCE) is logged as not stopping it.
+func (m *Manager) PrepareShutdown(save int, force bool) error {
 	m.killBgsave()
 	if save == 0 || (save < 0 && len(m.cfg.Save) == 0) {
 		return nil
 	}
 	m.log.Noticef("Saving the final RDB snapshot before exiting.")
 	if err := m.SaveNow(); err != nil {
-		m.log.Warningf("Error trying to save the DB, can't exit.")
+		if force {
+			m.log.Warningf("Error trying to save the DB. Exit anyway.")
+		} else {
+			m.log.Warningf("Error trying to save the DB, can't exit.")
+		}
 		return err
 	}
 	return nil

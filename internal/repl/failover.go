@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -156,11 +155,10 @@ func (m *Manager) failoverCmd(c *command.Ctx) {
 	}
 	f.force = a.force
 	f.state = failoverWaitSync
+	// The hold also keeps expired keys in place meanwhile (a DEL would
+	// move the offset the replicas must reach): they read as missing and
+	// stay, as during Redis's write pause.
 	m.srv.HoldWrites(failoverHold)
-	// Nothing may delete an expired key meanwhile (a DEL would move the
-	// offset the replicas must reach): the keys read as missing and stay,
-	// as during Redis's write pause.
-	m.ks.SetExpireMode(keyspace.ExpireReplica)
 	// Ask for ACKs now rather than at the replicas' next second: a
 	// replica answers GETACK with the offset before the GETACK's own
 	// bytes, which caughtUp counts as complete (see there).
@@ -314,10 +312,7 @@ func (m *Manager) clearFailover() {
 		return
 	}
 	m.fo = failover{}
-	m.srv.ReleaseWrites(failoverHold)
-	if m.link == nil {
-		m.ks.SetExpireMode(keyspace.ExpireMaster)
-	}
+	m.srv.ReleaseWrites(failoverHold) // expiry resumes unless a replica or another hold
 }
 
 // failoverInfo is INFO's master_failover_state.

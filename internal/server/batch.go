@@ -143,6 +143,9 @@ func (c *client) collectOutput() []byte {
 func (c *client) waitPause() {
 	s := c.srv
 	for {
+		if s.closing.Load() || s.stopping.Load() {
+			return // the command is refused now (gate): nothing waits out a pause
+		}
 		spec := s.eng.Table.Lookup(c.rd.Args[0])
 		if spec == nil {
 			return

@@ -27,7 +27,7 @@ func (s *Server) registerServerCommands() {
 		&command.Spec{Name: "module", Arity: -2, Flags: command.Protected, Handler: moduleCmd, Group: "server", Summary: "A container for module commands.", Since: "4.0.0",
 			Subcommands: command.KnownSubcommands("module")},
 		&command.Spec{Name: "monitor", Arity: 1, Flags: adm | ls, Handler: s.monitorCmd, Group: "server", Summary: "Listens for all requests received by the server in real-time.", Since: "1.0.0"},
-		&command.Spec{Name: "shutdown", Arity: -1, Flags: adm | ls, Handler: s.shutdownCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
+		&command.Spec{Name: "shutdown", Arity: -1, Flags: adm | ls | command.NoMulti | command.AllowBusy, Handler: s.shutdownCmd, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
 		&command.Spec{Name: "slowlog", Arity: -2, Flags: command.Admin | ls, Handler: s.slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
 			Subcommands: []string{"get", "help", "len", "reset"}},
 		&command.Spec{Name: "lolwut", Arity: -1, Flags: command.ReadOnly | command.Fast, Handler: s.lolwutCmd, Group: "server", Summary: "Display some computer art and the Redis version", Since: "5.0.0"},
@@ -320,34 +320,32 @@ func (s *Server) debugCmd(c *command.Ctx) {
 	}
 }
 
+// shutdownCmd parses SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] with
+// Redis 7.0's rules (ABORT alone; SAVE and NOSAVE not together); the
+// shutdown itself is in shutdown.go.
 func (s *Server) shutdownCmd(c *command.Ctx) {
-	save := -1 // default: save if save points are configured
+	var flags ShutdownFlags
+	abort := false
 	for _, a := range c.Args[1:] {
-		switch strings.ToUpper(string(a)) {
-		case "NOSAVE":
-			save = 0
-		case "SAVE":
-			save = 1
-		case "NOW", "FORCE":
-		case "ABORT":
-			c.Error("ERR No shutdown in progress.")
-			return
+		switch strings.ToLower(string(a)) {
+		case "nosave":
+			flags |= ShutdownNoSave
+		case "save":
+			flags |= ShutdownSave
+		case "now":
+			flags |= ShutdownNow
+		case "force":
+			flags |= ShutdownForce
+		case "abort":
+			abort = true
 		default:
 			c.Error(command.ErrSyntax)
 			return
 		}
 	}
-	s.log.Warningf("User requested shutdown...")
-	if err := s.prepareShutdown(save); err != nil {
-		c.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+	if (abort && flags != 0) || (flags&ShutdownNoSave != 0 && flags&ShutdownSave != 0) {
+		c.Error(command.ErrSyntax)
 		return
 	}
-	s.MarkStopping()
-	s.log.Warningf("Redis is now ready to exit, bye bye...")
-	// No reply: the connection closes, as Redis's does.
-	c.S.Flags |= command.FlagCloseAfterReply
-	if cl, ok := c.S.Owner.(*client); ok {
-		cl.noteClose(CloseShutdown)
-	}
-	go s.Close()
+	s.shutdownCommand(c, flags, abort)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/keyspace"
 )
 
 // Write holds: a pause of writes that a part of the server keeps until it
@@ -12,7 +13,15 @@ import (
 // replicas) and the strongest applies; CLIENT UNPAUSE lifts only the
 // client's. A hold is such a purpose: FAILOVER holds writes from the
 // moment it starts waiting for a replica until it ends, however long, and
-// CLIENT UNPAUSE does not end it.
+// CLIENT UNPAUSE does not end it. A shutdown holds them while it waits
+// for its replicas (shutdown.go).
+//
+// While any hold is on, the dataset stays still, as during Redis's
+// pauses: a key whose time has passed is not deleted, neither by the
+// active cycle nor when a client meets it (clients see it as missing, as
+// on a replica), so nothing but replication's own PINGs and GETACKs moves
+// the offset the holder waits for its replicas to reach. (CLIENT PAUSE
+// does not stop expiry in Tandem yet.)
 
 // heldPauseStep is how long a held command waits before it looks again
 // (waitPause sleeps at most this much at a time anyway).
@@ -26,11 +35,32 @@ func (s *Server) HoldWrites(who string) {
 		s.writeHolds = map[string]bool{}
 	}
 	s.writeHolds[who] = true
+	s.refreshExpireMode()
 }
 
 // ReleaseWrites ends who's hold (srv.mu held). The commands it held run
 // within heldPauseStep, unless another pause still applies to them.
-func (s *Server) ReleaseWrites(who string) { delete(s.writeHolds, who) }
+func (s *Server) ReleaseWrites(who string) {
+	delete(s.writeHolds, who)
+	s.refreshExpireMode()
+}
+
+// WritesPaused reports whether writes from clients are paused now, by a
+// hold or by CLIENT PAUSE (srv.mu held).
+func (s *Server) WritesPaused() bool {
+	return len(s.writeHolds) > 0 || (!s.pausedUntil.IsZero() && time.Now().Before(s.pausedUntil))
+}
+
+// refreshExpireMode sets who deletes expired keys from the role and the
+// holds (srv.mu held): a replica leaves it to its master; a master whose
+// writes are held leaves them in place until the holds end.
+func (s *Server) refreshExpireMode() {
+	if s.replica.Load() || len(s.writeHolds) > 0 {
+		s.ks.SetExpireMode(keyspace.ExpireReplica)
+	} else {
+		s.ks.SetExpireMode(keyspace.ExpireMaster)
+	}
+}
 
 // WritesHeld reports whether who holds writes (srv.mu held).
 func (s *Server) WritesHeld(who string) bool { return s.writeHolds[who] }
@@ -40,10 +70,21 @@ func (s *Server) WritesHeld(who string) bool { return s.writeHolds[who] }
 func (s *Server) pauseActive() bool { return !s.pausedUntil.IsZero() || len(s.writeHolds) > 0 }
 
 // heldFor reports how long a command must wait for the write holds
-// (srv.mu held): 0, or a step after which it asks again.
-func (s *Server) heldFor(spec *command.Spec) time.Duration {
-	if len(s.writeHolds) > 0 && spec.Flags&(command.Write|command.MayReplicate) != 0 {
+// (srv.mu held): 0, or a step after which it asks again. writes says
+// whether the command counts as a write (mayReplicate).
+func (s *Server) heldFor(writes bool) time.Duration {
+	if len(s.writeHolds) > 0 && writes {
 		return heldPauseStep
 	}
 	return 0
+}
+
+// mayReplicate reports whether a command counts as a write for a write
+// pause: flagged write or may-replicate, or EXEC of a transaction holding
+// such a command (Redis's is_may_replicate_command).
+func mayReplicate(sess *command.Session, spec *command.Spec) bool {
+	if spec.Flags&(command.Write|command.MayReplicate) != 0 {
+		return true
+	}
+	return spec.Name == "exec" && sess.QueuedMayReplicate()
 }

@@ -107,6 +107,9 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("executable", exe)
 		f("config_file", s.configFile)
 		f("io_threads_active", 0)
+		if ms, ok := s.shutdownInMilliseconds(); ok {
+			f("shutdown_in_milliseconds", ms)
+		}
 		f("tandem_version", TandemVersion)
 		f("go_version", runtime.Version())
 	case "clients":
@@ -126,7 +129,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		}
 		f("client_recent_max_input_buffer", maxIn)
 		f("client_recent_max_output_buffer", maxOut)
-		f("blocked_clients", s.eng.BlockedClients())
+		f("blocked_clients", s.eng.BlockedClients()+s.shutdownBlockedClients())
 		f("tracking_clients", s.trk.clients)
 		f("clients_in_timeout_table", s.eng.BlockedClients())
 	case "memory":

@@ -372,12 +372,14 @@ func (s *Server) unpause() {
 	s.pauseAll = false
 }
 
-// pausedFor reports how long a command must wait (srv.mu held).
+// pausedFor reports how long a command must wait (srv.mu held): for the
+// parts' write holds a step at a time, for CLIENT PAUSE until its deadline.
 func (s *Server) pausedFor(sess *command.Session, spec *command.Spec) time.Duration {
 	if sess.Flags&(command.FlagMaster|command.FlagReplica) != 0 {
 		return 0
 	}
-	if d := s.heldFor(spec); d > 0 {
+	writes := mayReplicate(sess, spec)
+	if d := s.heldFor(writes); d > 0 {
 		return d
 	}
 	if s.pausedUntil.IsZero() {
@@ -388,7 +390,7 @@ func (s *Server) pausedFor(sess *command.Session, spec *command.Spec) time.Durat
 		s.unpause()
 		return 0
 	}
-	if s.pauseAll || spec.Flags&(command.Write|command.MayReplicate) != 0 {
+	if s.pauseAll || writes {
 		return d
 	}
 	return 0

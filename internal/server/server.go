@@ -79,6 +79,7 @@ type Server struct {
 	pausedUntil     time.Time
 	pauseAll        bool
 	writeHolds      map[string]bool // pauses held by parts (failover_pause.go)
+	shut            shutdownState   // a shutdown in progress (shutdown.go)
 	activeExpireOff bool
 
 	// parts are the persistence, replication and AOF parts, wired once
@@ -383,11 +384,7 @@ func (s *Server) IsReplica() bool { return s.replica.Load() }
 // which restores the expiry mode it found when it ends.
 func (s *Server) SetReplica(on bool) {
 	s.replica.Store(on)
-	if on {
-		s.ks.SetExpireMode(keyspace.ExpireReplica)
-	} else {
-		s.ks.SetExpireMode(keyspace.ExpireMaster)
-	}
+	s.refreshExpireMode() // a master's paused writes keep expired keys too
 }
 
 // Addr is the first TCP listening address (the Unix socket's when there

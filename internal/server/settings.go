@@ -47,6 +47,10 @@ type Settings struct {
 	// UnixSocketPerm its mode (0 = as created).
 	UnixSocket     string
 	UnixSocketPerm fs.FileMode
+
+	// ShutdownTimeout is how long (seconds) a shutdown waits for lagging
+	// replicas (shutdown-timeout; 0 = not at all).
+	ShutdownTimeout int
 }
 
 // Client classes for output buffer limits.
@@ -91,5 +95,6 @@ func DefaultSettings() Settings {
 		TrackingTableMaxKeys: 1000000,
 		LatencyTracking:      true,
 		LatencyPercentiles:   []float64{50, 99, 99.9},
+		ShutdownTimeout:      10,
 	}
 }

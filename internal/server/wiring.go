@@ -43,12 +43,14 @@ type ReplyBarrier interface {
 }
 
 // ShutdownPreparer is a part's work when a shutdown is decided (SHUTDOWN,
-// SIGTERM, the embedding API's Close), srv.mu held. save is SHUTDOWN's
-// choice: 1 SAVE, 0 NOSAVE, -1 neither (save when save points are
-// configured). An error refuses the shutdown; the preparers after it do
-// not run.
+// SIGTERM, the embedding API's Close), srv.mu held, once the wait for
+// replicas is over. save is SHUTDOWN's choice: 1 SAVE, 0 NOSAVE, -1
+// neither (save when save points are configured). An error refuses the
+// shutdown and the preparers after it do not run, unless force (SHUTDOWN
+// FORCE): the part then logs that the server exits anyway, returns the
+// error all the same, and the walk goes on.
 type ShutdownPreparer interface {
-	PrepareShutdown(save int) error
+	PrepareShutdown(save int, force bool) error
 }
 
 // DebugProvider answers DEBUG subcommands the server does not know itself
@@ -96,13 +98,14 @@ type Parts struct {
 	Gates      []Gate               // the first refusal wins
 	Round      []RoundObserver      // after each round, before the barriers
 	Barriers   []ReplyBarrier       // before a round's replies are written
-	Shutdown   []ShutdownPreparer   // in this order; an error stops the walk
+	Shutdown   []ShutdownPreparer   // in this order; an error stops the walk (not under FORCE)
 	Debug      []DebugProvider      // asked in this order
 	Disconnect []DisconnectObserver // when a client goes away
 	Repl       Replication
 	LastSave   LastSaver
 	Migrate    MigrateCache
-	Scripts    ScriptInfo // INFO memory's scripting fields
+	Scripts    ScriptInfo    // INFO memory's scripting fields
+	Replicas   ReplicaWaiter // what a shutdown waits for (shutdown.go)
 }
 
 // Wire hands the server its parts (before Start; once).
@@ -137,22 +140,6 @@ func (s *Server) replyBarrier() {
 		b.Barrier()
 	}
 }
-
-// prepareShutdown runs the ShutdownPreparers in order (srv.mu held) and
-// returns the first error.
-func (s *Server) prepareShutdown(save int) error {
-	for _, p := range s.parts.Shutdown {
-		if err := p.PrepareShutdown(save); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// PrepareShutdown is what a shutdown does before anything stops (srv.mu
-// held): the parts' ShutdownPreparers, in the order they were wired. The
-// caller marks the server stopping after it (MarkStopping).
-func (s *Server) PrepareShutdown(save int) error { return s.prepareShutdown(save) }
 
 // pseudoClients lists the pseudo-clients (srv.mu held).
 func (s *Server) pseudoClients() []PseudoClient {
