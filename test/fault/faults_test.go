@@ -195,11 +195,40 @@ func probeFailover(t testing.TB, im impl) bool {
 	return probeReply(t, im, "ERR No failover in progress", "FAILOVER", "ABORT")
 }
 
-// probeShutdown: the server answers SHUTDOWN ABORT as Redis 7.0 does when
-// no shutdown is under way (a server without it may instead exit: the
-// probe runs on a scratch server).
+// probeShutdown: a master whose replica lags waits on SHUTDOWN (up to
+// shutdown-timeout) instead of exiting, and SHUTDOWN ABORT from another
+// client cancels the wait, as in Redis 7.0. Answering SHUTDOWN ABORT alone
+// is not enough: a server can parse it and still exit at once.
 func probeShutdown(t testing.TB, im impl) bool {
-	return probeReply(t, im, "ERR No shutdown in progress", "SHUTDOWN", "ABORT")
+	t.Helper()
+	m := startProc(t, im.name+"-probe-m", im.bin, testutil.FreePort(t), "save \"\"\nshutdown-timeout 10\n")
+	defer m.kill()
+	r := startProc(t, im.name+"-probe-r", im.bin, testutil.FreePort(t), fmt.Sprintf("save \"\"\nreplicaof 127.0.0.1 %d\n", m.port))
+	defer r.kill()
+	mc, rc := adminClient(m.addr()), adminClient(r.addr())
+	defer mc.Close()
+	defer rc.Close()
+	g := &group{impl: im}
+	if err := g.waitFor(10*time.Second, "probe replica link", func() error {
+		if st := g.info(&node{proc: r, c: rc}, "replication")["master_link_status"]; st != "up" {
+			return fmt.Errorf("link %q", st)
+		}
+		return nil
+	}); err != nil {
+		t.Logf("shutdown probe: %v", err)
+		return false
+	}
+	r.signal(syscall.SIGSTOP)
+	defer r.signal(syscall.SIGCONT)
+	ctx, cancel := ctx2s()
+	defer cancel()
+	mc.Set(ctx, "probe", "1", 0)
+	c1 := adminClient(m.addr())
+	defer c1.Close()
+	go c1.Do(context.Background(), "SHUTDOWN")
+	time.Sleep(300 * time.Millisecond)
+	err := mc.Do(ctx, "SHUTDOWN", "ABORT").Err()
+	return err == nil && m.running()
 }
 
 // probeReply starts a scratch server of im and reports whether args is

@@ -18,8 +18,8 @@ import (
 	"math/rand"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,9 +47,14 @@ type ack struct {
 	node     string // announced address of the node that acknowledged it
 }
 
-// switchWatch counts +switch-master messages from any Sentinel.
+// switchWatch follows +switch-master from every Sentinel: gen counts the
+// messages and addr is the newest master they named. Clients take the
+// address from the message itself (as go-redis and Jedis do): asking a
+// Sentinel again could reach one that has not switched yet.
 type switchWatch struct {
-	gen  atomic.Int64
+	mu   sync.Mutex
+	gen  int64
+	addr string
 	subs []*redis.PubSub
 	wg   sync.WaitGroup
 }
@@ -63,12 +68,27 @@ func (g *group) watchSwitches() *switchWatch {
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
-			for range ch {
-				w.gen.Add(1)
+			for msg := range ch {
+				// <name> <old ip> <old port> <new ip> <new port>
+				f := strings.Fields(msg.Payload)
+				if len(f) != 5 || f[0] != masterName {
+					continue
+				}
+				w.mu.Lock()
+				w.gen++
+				w.addr = f[3] + ":" + f[4]
+				w.mu.Unlock()
 			}
 		}()
 	}
 	return w
+}
+
+// latest returns the number of switches seen and the newest master named.
+func (w *switchWatch) latest() (int64, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.gen, w.addr
 }
 
 func (w *switchWatch) close() {
@@ -96,8 +116,8 @@ func newSession(g *group, sw *switchWatch, first int) *session {
 // conn returns a client for the current master, resolving it first when
 // needed; nil when no Sentinel answers.
 func (s *session) conn() (*redis.Client, string) {
-	if gen := s.sw.gen.Load(); gen != s.gen {
-		s.gen, s.pub = gen, ""
+	if gen, addr := s.sw.latest(); gen != s.gen {
+		s.gen, s.pub = gen, addr
 	}
 	if s.pub == "" {
 		for i := range s.g.sc {
@@ -114,7 +134,7 @@ func (s *session) conn() (*redis.Client, string) {
 	if c == nil {
 		c = redis.NewClient(&redis.Options{Addr: s.g.direct(s.pub), Protocol: 2,
 			DialTimeout: 500 * time.Millisecond, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
-			MaxRetries: -1, PoolSize: 1})
+			MaxRetries: -1, PoolSize: 1, DialerRetries: 1})
 		s.clients[s.pub] = c
 	}
 	return c, s.pub
@@ -139,15 +159,16 @@ func isNoReplicas(err error) bool {
 	return errors.As(err, &re) && len(re.Error()) >= 10 && re.Error()[:10] == "NOREPLICAS"
 }
 
-// isReplyError reports whether err is an error reply from the server: the
-// command was refused, so it certainly did not take effect.
-func isReplyError(err error) bool {
-	var re redis.Error
-	if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
-		var ne net.Error
-		return !errors.As(err, &ne)
+// certainlyFailed reports whether err proves the command did not take
+// effect: the server refused it with an error reply, or the connection
+// could not even be made. Timeouts and broken connections prove nothing.
+func certainlyFailed(err error) bool {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Op == "dial"
 	}
-	return false
+	var re redis.Error
+	return errors.As(err, &re) && !errors.Is(err, redis.Nil)
 }
 
 // pacer spaces a writer's commands at most rate per second (0 = no limit).
@@ -323,7 +344,7 @@ func (r *registerClient) run(stop <-chan struct{}) {
 		switch {
 		case err == nil:
 			r.hist = append(r.hist, regOpRecord{op: op, out: out, call: call, ret: ret, clientID: r.id})
-		case op.write && !isReplyError(err):
+		case op.write && !certainlyFailed(err):
 			r.hist = append(r.hist, regOpRecord{op: op, call: call, ret: math.MaxInt64, clientID: r.id})
 		}
 		if err != nil {
