@@ -6,7 +6,9 @@ package fault
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +27,7 @@ type settings struct {
 	failoverTimeout time.Duration // sentinel failover-timeout
 	minReplicas     bool          // min-replicas-to-write 1 on every node
 	maxLag          int           // min-replicas-max-lag (seconds) when minReplicas
+	logDir          string        // when set, every process's log is copied there at the end
 }
 
 // node is one data node and the proxy that is its public address.
@@ -116,6 +119,15 @@ func newGroup(t testing.TB, im impl, set settings) *group {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if set.logDir != "" {
+			tag := "plain"
+			if set.minReplicas {
+				tag = "minrep"
+			}
+			for _, p := range append(g.procs(), g.sentinels...) {
+				os.WriteFile(filepath.Join(set.logDir, fmt.Sprintf("%s-%s.log", strings.ReplaceAll(t.Name(), "/", "_"), p.name+"-"+tag)), []byte(p.logText()), 0o644)
+			}
+		}
 		if t.Failed() {
 			for _, n := range g.nodes {
 				t.Logf("---- log of %s ----\n%s", n.name, tail(n.logText(), 40))
@@ -126,6 +138,14 @@ func newGroup(t testing.TB, im impl, set settings) *group {
 		}
 	})
 	return g
+}
+
+func (g *group) procs() []*proc {
+	var out []*proc
+	for _, n := range g.nodes {
+		out = append(out, n.proc)
+	}
+	return out
 }
 
 // waitFor polls cond every 50 ms until it returns nil or d passes; the

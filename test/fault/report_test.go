@@ -6,6 +6,7 @@ package fault
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -112,6 +113,14 @@ var implNames = []string{"redis", "tandem"}
 func (tb *table) render() string {
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
+	pos := func(k cellKey) int {
+		i := slices.Index(tb.cfg.faults, k.fault)
+		if k.minrep {
+			i += len(tb.cfg.faults)
+		}
+		return i
+	}
+	sort.SliceStable(tb.order, func(i, j int) bool { return pos(tb.order[i]) < pos(tb.order[j]) })
 	var b strings.Builder
 	mode := "short"
 	if tb.cfg.long {

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,7 +115,11 @@ func loadConfig(t *testing.T) *suiteConfig {
 
 // settingsFor builds a group's settings; minrep adds min-replicas-to-write 1.
 func (c *suiteConfig) settingsFor(minrep bool) settings {
-	return settings{downAfter: c.downAfter, failoverTimeout: 10 * time.Second, minReplicas: minrep, maxLag: c.maxLag}
+	s := settings{downAfter: c.downAfter, failoverTimeout: 10 * time.Second, minReplicas: minrep, maxLag: c.maxLag}
+	if os.Getenv("TANDEM_FAULT_LOGS") == "1" {
+		s.logDir = c.out
+	}
+	return s
 }
 
 // modesFor is the write modes a group runs at once (one group per
@@ -158,57 +163,58 @@ func TestFaultSuite(t *testing.T) {
 	t.Logf("fault suite: long=%v reps=%d writers/mode=%d rate/writer=%d seed=%d out=%s",
 		cfg.long, cfg.reps, cfg.writers, cfg.rate, cfg.seed, cfg.out)
 
-	type scenario struct {
-		f      *fault
-		minrep bool
-	}
-	var scens []scenario
-	for _, minrep := range []bool{false, true} {
-		names := cfg.faults
-		if minrep {
-			names = cfg.minrepFaults
+	// One subtest per fault and min-replicas setting; inside it Redis and
+	// Tandem each get a group, struck at once (parallel subtests): the
+	// same fault at the same time under the same load.
+	probed := map[string]bool{} // a fault that waits for a Tandem feature is probed once
+	for _, name := range cfg.faults {
+		f := faultByName(name)
+		if f == nil {
+			t.Fatalf("unknown fault %q (known: %s)", name, faultNames())
 		}
-		for _, name := range names {
-			f := faultByName(name)
-			if f == nil {
-				t.Fatalf("unknown fault %q", name)
-			}
-			scens = append(scens, scenario{f: f, minrep: minrep})
-		}
-	}
-	// A fault that waits for a Tandem feature is probed once per run.
-	probed := map[string]bool{}
-	for _, sc := range scens {
-		sc := sc
-		name := sc.f.name
-		if sc.minrep {
-			name += "+minrep"
+		settingsList := []bool{false}
+		if slices.Contains(cfg.minrepFaults, name) {
+			settingsList = append(settingsList, true)
 		}
 		t.Run(name, func(t *testing.T) {
-			if sc.f.waitsFor != "" {
-				ok, seen := probed[sc.f.name]
+			if f.waitsFor != "" {
+				ok, seen := probed[f.name]
 				if !seen {
-					ok = sc.f.probe(t, impl{name: "tandem", bin: testutil.Binary(t)})
-					probed[sc.f.name] = ok
+					ok = f.probe(t, impl{name: "tandem", bin: testutil.Binary(t)})
+					probed[f.name] = ok
 				}
 				if !ok && !cfg.long {
-					tab.skip(sc.f, sc.minrep, "tandem", "waits for "+sc.f.waitsFor)
-					t.Skipf("Tandem does not answer it yet: this fault waits for %s (long mode still runs it for Redis)", sc.f.waitsFor)
+					for _, minrep := range settingsList {
+						tab.skip(f, minrep, "tandem", "waits for "+f.waitsFor)
+					}
+					t.Skipf("Tandem does not answer it yet: this fault waits for %s (long mode still runs it for Redis)", f.waitsFor)
 				}
 			}
-			for _, im := range impls {
-				im := im
-				t.Run(im.name, func(t *testing.T) {
-					t.Parallel()
-					if im.name == "tandem" && sc.f.waitsFor != "" && !probed[sc.f.name] {
-						tab.skip(sc.f, sc.minrep, im.name, "waits for "+sc.f.waitsFor)
-						t.Skipf("skipped for Tandem: this fault waits for %s", sc.f.waitsFor)
+			for _, minrep := range settingsList {
+				setting := map[bool]string{false: "plain", true: "minrep"}[minrep]
+				t.Run(setting, func(t *testing.T) {
+					for _, im := range impls {
+						t.Run(im.name, func(t *testing.T) {
+							t.Parallel() // Redis and Tandem side by side
+							if im.name == "tandem" && f.waitsFor != "" && !probed[f.name] {
+								tab.skip(f, minrep, im.name, "waits for "+f.waitsFor)
+								t.Skipf("skipped for Tandem: this fault waits for %s", f.waitsFor)
+							}
+							runScenario(t, cfg, tab, im, f, minrep)
+						})
 					}
-					runScenario(t, cfg, tab, im, sc.f, sc.minrep)
 				})
 			}
 		})
 	}
+}
+
+func faultNames() string {
+	var n []string
+	for _, f := range allFaults {
+		n = append(n, f.name)
+	}
+	return strings.Join(n, ",")
 }
 
 // quietLogger drops go-redis's own log lines (failed dials while a node is
@@ -230,6 +236,9 @@ func faultByName(name string) *fault {
 
 // runScenario builds one group and strikes it with f cfg.reps times.
 func runScenario(t *testing.T, cfg *suiteConfig, tab *table, im impl, f *fault, minrep bool) {
+	begin := time.Now()
+	t.Cleanup(func() { t.Logf("group done, cleaned up after %v", time.Since(begin).Round(time.Millisecond)) })
+	defer func() { t.Logf("scenario returned after %v", time.Since(begin).Round(time.Millisecond)) }()
 	g := newGroup(t, im, cfg.settingsFor(minrep))
 	for rep := 0; rep < cfg.reps; rep++ {
 		rr := runRep(t, cfg, g, f, minrep, rep)
