@@ -45,9 +45,9 @@ type fault struct {
 var allFaults = []*fault{
 	{name: "kill9", desc: "kill -9 of the master; restarted (empty) once Sentinel promoted a replica",
 		zeroLoss: []string{"waitall"}, run: runKill9},
-	{name: "pause", desc: "SIGSTOP of the master for pause-time (> down-after), then SIGCONT",
+	{name: "pause", desc: "SIGSTOP of the master for the pause time (> down-after), then SIGCONT",
 		zeroLoss: []string{"waitall"}, run: runPause},
-	{name: "partition", desc: "the master cut off from replicas and Sentinels (its proxy blackholes) for partition-time; clients still reach it",
+	{name: "partition", desc: "the master cut off from replicas and Sentinels (its proxy blackholes) for the partition time; clients still reach it",
 		zeroLoss: []string{"waitall"}, run: runPartition},
 	{name: "replica-restart", desc: "SIGTERM of a replica (it saves an RDB), restarted at once",
 		run: runReplicaRestart},
