@@ -66,7 +66,15 @@ func startProc(t testing.TB, name, bin string, port int, conf string, extra ...s
 	p := &proc{name: name, bin: bin, args: append([]string{cf}, extra...), port: port, dir: dir,
 		log: filepath.Join(dir, name+".log")}
 	p.launch(t)
-	t.Cleanup(p.kill)
+	t.Cleanup(func() {
+		p.kill()
+		// A -race binary reports races in its log and carries on: fail
+		// the test that started it.
+		if log := p.logText(); testutil.RaceEnabled && strings.Contains(log, "WARNING: DATA RACE") {
+			i := strings.Index(log, "WARNING: DATA RACE")
+			t.Errorf("data race in %s:\n%s", p.name, log[i:min(len(log), i+6000)])
+		}
+	})
 	return p
 }
 
