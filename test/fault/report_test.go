@@ -132,6 +132,22 @@ func (tb *table) render() string {
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, row := range tb.order {
 		fname := row.fault
+		ran := false
+		for _, im := range implNames {
+			if c := tb.cells[cellKey{row.fault, row.minrep, im}]; c != nil && c.reps > 0 {
+				ran = true
+			}
+		}
+		if !ran { // skipped for every server: one line says why
+			why := ""
+			for _, im := range implNames {
+				if c := tb.cells[cellKey{row.fault, row.minrep, im}]; c != nil && c.skipped != "" {
+					why = c.skipped
+				}
+			}
+			fmt.Fprintf(&b, "| %s | all | skipped: %s | | | | | | | |\n", fname, why)
+			continue
+		}
 		for _, m := range modesFor(row.minrep) {
 			rm := rowMode(m, row.minrep)
 			fmt.Fprintf(&b, "| %s | %s |", fname, rm)
