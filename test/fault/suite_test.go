@@ -45,15 +45,15 @@ type suiteConfig struct {
 
 func loadConfig(t *testing.T) *suiteConfig {
 	c := &suiteConfig{
-		long:          os.Getenv("TANDEM_FAULT_LONG") == "1",
-		faults:        []string{"kill9", "pause", "partition", "failover", "shutdown"},
-		minrepFaults:  []string{"partition"},
-		reps:          1,
-		writers:       2,
-		rate:          200,
-		regClients:    3,
-		regRate:       100,
-		seed:          21,
+		long:         os.Getenv("TANDEM_FAULT_LONG") == "1",
+		faults:       []string{"kill9", "pause", "partition", "failover", "shutdown"},
+		minrepFaults: []string{"partition"},
+		reps:         1,
+		writers:      2,
+		rate:         200,
+		regClients:   3,
+		regRate:      100,
+		seed:         21,
 		// down-after 1 s made Sentinels on this shared 2-core machine
 		// (load average 10-16) mark a just-promoted master down within a
 		// second of the switch and fail over twice; 2 s keeps the faults,
