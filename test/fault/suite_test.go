@@ -240,9 +240,6 @@ func faultByName(name string) *fault {
 
 // runScenario builds one group and strikes it with f cfg.reps times.
 func runScenario(t *testing.T, cfg *suiteConfig, tab *table, im impl, f *fault, minrep bool) {
-	begin := time.Now()
-	t.Cleanup(func() { t.Logf("group done, cleaned up after %v", time.Since(begin).Round(time.Millisecond)) })
-	defer func() { t.Logf("scenario returned after %v", time.Since(begin).Round(time.Millisecond)) }()
 	g := newGroup(t, im, cfg.settingsFor(minrep))
 	for rep := 0; rep < cfg.reps; rep++ {
 		rr := runRep(t, cfg, g, f, minrep, rep)
