@@ -208,9 +208,8 @@ func probeShutdown(t testing.TB, im impl) bool {
 	mc, rc := adminClient(m.addr()), adminClient(r.addr())
 	defer mc.Close()
 	defer rc.Close()
-	g := &group{impl: im}
-	if err := g.waitFor(10*time.Second, "probe replica link", func() error {
-		if st := g.info(&node{proc: r, c: rc}, "replication")["master_link_status"]; st != "up" {
+	if err := waitFor(10*time.Second, im.name+" probe replica link", func() error {
+		if st := infoOf(rc, "replication")["master_link_status"]; st != "up" {
 			return fmt.Errorf("link %q", st)
 		}
 		return nil

@@ -150,7 +150,7 @@ func (g *group) procs() []*proc {
 
 // waitFor polls cond every 50 ms until it returns nil or d passes; the
 // error names what was awaited and the last reason.
-func (g *group) waitFor(d time.Duration, what string, cond func() error) error {
+func waitFor(d time.Duration, what string, cond func() error) error {
 	deadline := time.Now().Add(d)
 	var err error
 	for {
@@ -158,10 +158,15 @@ func (g *group) waitFor(d time.Duration, what string, cond func() error) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s %s: not after %v: %v", g.impl.name, what, d, err)
+			return fmt.Errorf("%s: not after %v: %v", what, d, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// waitFor is the package's waitFor with the group's server named.
+func (g *group) waitFor(d time.Duration, what string, cond func() error) error {
+	return waitFor(d, g.impl.name+" "+what, cond)
 }
 
 func ctx2s() (context.Context, context.CancelFunc) {
@@ -169,10 +174,12 @@ func ctx2s() (context.Context, context.CancelFunc) {
 }
 
 // info reads one INFO section of a node as a map (empty on error).
-func (g *group) info(n *node, section string) map[string]string {
+func (g *group) info(n *node, section string) map[string]string { return infoOf(n.c, section) }
+
+func infoOf(c *redis.Client, section string) map[string]string {
 	ctx, cancel := ctx2s()
 	defer cancel()
-	s, err := n.c.Info(ctx, section).Result()
+	s, err := c.Info(ctx, section).Result()
 	m := map[string]string{}
 	if err != nil {
 		return m
