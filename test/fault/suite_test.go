@@ -252,15 +252,30 @@ func runScenario(t *testing.T, cfg *suiteConfig, tab *table, im impl, f *fault, 
 	if im.name != "tandem" {
 		return // Redis's results are reported, never asserted
 	}
-	c := tab.get(f, minrep, im.name)
+	for _, v := range lossViolations(f, minrep, tab.get(f, minrep, im.name)) {
+		t.Error(v)
+	}
+}
+
+// lossViolations lists the modes in which c (a Tandem group's summed
+// reps) lost acknowledged writes that the targets say f must not
+// lose; a count that could not be read back (-1) is a violation too.
+func lossViolations(f *fault, minrep bool, c *cell) []string {
+	var out []string
 	for _, m := range modesFor(minrep) {
 		row := rowMode(m, minrep)
-		for _, z := range f.zeroLoss {
-			if z == row && c.modes[row] != nil && c.modes[row].lost > 0 {
-				t.Errorf("Tandem lost %d writes acknowledged in mode %s under %s (target: none)", c.modes[row].lost, row, f.name)
-			}
+		mr := c.modes[row]
+		if !slices.Contains(f.zeroLoss, row) || mr == nil {
+			continue
+		}
+		switch {
+		case mr.lost > 0:
+			out = append(out, fmt.Sprintf("Tandem lost %d of %d writes acknowledged in mode %s under %s (target: none)", mr.lost, mr.acked, row, f.name))
+		case mr.lost < 0:
+			out = append(out, fmt.Sprintf("Tandem's writes acknowledged in mode %s under %s could not be read back (no master)", row, f.name))
 		}
 	}
+	return out
 }
 
 // modeResult is one mode's outcome in one rep (or summed over reps).
