@@ -40,7 +40,7 @@ type suiteConfig struct {
 	maxLag        int
 	out           string // directory for the table and visualizations
 	impls         string // "redis,tandem" (default) or one of them
-	visualize     bool   // write porcupine's visualization of a failed check
+	details       bool   // write porcupine's page of a failed check and the lost writes
 }
 
 func loadConfig(t *testing.T) *suiteConfig {
@@ -102,9 +102,10 @@ func loadConfig(t *testing.T) *suiteConfig {
 		c.impls = v
 	}
 	c.out = os.Getenv("TANDEM_FAULT_OUT")
-	// Porcupine's HTML pages (over a megabyte each) are kept only when
-	// asked for or in long mode; the table file is always written.
-	c.visualize = c.out != "" || c.long
+	// Porcupine's HTML pages (over a megabyte each) and the lists of lost
+	// writes are kept only when asked for or in long mode; the table file
+	// is always written.
+	c.details = c.out != "" || c.long
 	if c.out == "" {
 		dir, err := os.MkdirTemp("", "tandem-fault-")
 		if err != nil {
@@ -133,6 +134,13 @@ func modesFor(minrep bool) []mode {
 		return []mode{modeAsync}
 	}
 	return []mode{modeAsync, modeWait1, modeWaitAll}
+}
+
+func settingName(minrep bool) string {
+	if minrep {
+		return "minrep"
+	}
+	return "plain"
 }
 
 func rowMode(m mode, minrep bool) string {
@@ -195,8 +203,7 @@ func TestFaultSuite(t *testing.T) {
 				}
 			}
 			for _, minrep := range settingsList {
-				setting := map[bool]string{false: "plain", true: "minrep"}[minrep]
-				t.Run(setting, func(t *testing.T) {
+				t.Run(settingName(minrep), func(t *testing.T) {
 					for _, im := range impls {
 						t.Run(im.name, func(t *testing.T) {
 							t.Parallel() // Redis and Tandem side by side
@@ -407,7 +414,13 @@ func runRep(t *testing.T, cfg *suiteConfig, g *group, f *fault, minrep bool, rep
 		if err != nil {
 			rr.checkErr = err.Error()
 		}
-		mr.lost = lost
+		mr.lost = len(lost)
+		if len(lost) > 0 && cfg.details {
+			path := filepath.Join(cfg.out, fmt.Sprintf("%s-%s-%s-rep%d-lost-%s.tsv", g.impl.name, f.name, settingName(minrep), rep, row))
+			if err := writeLost(path, lost, fr.injectAt); err != nil {
+				t.Logf("write %s: %v", path, err)
+			}
+		}
 		mr.unavail = unavailability(acks, fr.injectAt, stopAt)
 		if rr.failedOver {
 			for _, a := range acks {
@@ -417,9 +430,9 @@ func runRep(t *testing.T, cfg *suiteConfig, g *group, f *fault, minrep bool, rep
 			}
 		}
 	}
-	name := fmt.Sprintf("%s-%s-%s-rep%d", g.impl.name, f.name, map[bool]string{false: "plain", true: "minrep"}[minrep], rep)
+	name := fmt.Sprintf("%s-%s-%s-rep%d", g.impl.name, f.name, settingName(minrep), rep)
 	vdir := ""
-	if cfg.visualize {
+	if cfg.details {
 		vdir = cfg.out
 	}
 	rr.lin, rr.linOps, rr.linPath = checkRegister(regs, 10*time.Second, vdir, name)
@@ -434,10 +447,10 @@ func runRep(t *testing.T, cfg *suiteConfig, g *group, f *fault, minrep bool, rep
 	return rr
 }
 
-// countLost reads every acknowledged key from n and counts the ones
-// missing or holding another value.
-func countLost(n *node, acks []ack) (int, error) {
-	lost := 0
+// countLost reads every acknowledged key from n and returns the
+// acknowledgements whose write is missing or holds another value.
+func countLost(n *node, acks []ack) ([]ack, error) {
+	var lost []ack
 	for i := 0; i < len(acks); i += 500 {
 		batch := acks[i:min(i+500, len(acks))]
 		keys := make([]string, len(batch))
@@ -452,11 +465,22 @@ func countLost(n *node, acks []ack) (int, error) {
 		}
 		for j, v := range vals {
 			if s, ok := v.(string); !ok || s != batch[j].val {
-				lost++
+				lost = append(lost, batch[j])
 			}
 		}
 	}
 	return lost, nil
+}
+
+// writeLost lists lost acknowledgements (key, value, when, which node
+// acknowledged) in a file, for a look at when and where they happened.
+func writeLost(path string, lost []ack, injectAt time.Time) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %d acknowledged writes lost; times relative to the fault\n", len(lost))
+	for _, a := range lost {
+		fmt.Fprintf(&b, "%s\t%s\t%+.3fs\t%s\n", a.key, a.val, a.at.Sub(injectAt).Seconds(), a.node)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // unavailability is the longest interval within [from, to] in which no
