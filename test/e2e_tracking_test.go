@@ -173,7 +173,12 @@ func TestTrackingMatchesRedis(t *testing.T) {
 							r += fmt.Sprintf(" (error: %v)", err)
 						}
 						// Client ids differ between the servers.
-						r = strings.ReplaceAll(r, ":"+id2+"\r\n", ":$ID2\r\n")
+						if strings.Contains(st.args, "GETREDIR") || strings.Contains(st.args, "TRACKINGINFO") {
+							if r == ":"+id2+"\r\n" {
+								r = ":$ID2\r\n"
+							}
+							r = strings.ReplaceAll(r, "\r\n:"+id2+"\r\n", "\r\n:$ID2\r\n")
+						}
 						out = append(out, fmt.Sprintf("[%d] %s -> %q", st.who, st.args, r))
 					}
 				}
@@ -242,5 +247,63 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	}
 	if keys := infoFields(w.Info(ctx, "stats").Val())["tracking_total_keys"]; keys != "2" {
 		t.Errorf("tracking_total_keys %s, want 2", keys)
+	}
+}
+
+// TestClientReplyMatchesRedis: CLIENT REPLY OFF drops every reply (errors
+// too) until ON; SKIP drops the next one's; neither answers itself.
+func TestClientReplyMatchesRedis(t *testing.T) {
+	t.Parallel()
+	run := func(addr string) string {
+		c := dialRaw(t, addr)
+		for _, cmd := range [][]string{
+			{"CLIENT", "REPLY", "OFF"}, {"SET", "a", "1"}, {"GET", "a"}, {"NOSUCH"}, {"CLIENT", "REPLY", "SKIP"},
+			{"CLIENT", "REPLY", "ON"}, {"GET", "a"}, {"CLIENT", "REPLY", "SKIP"}, {"GET", "a"}, {"INCR", "a"},
+			{"CLIENT", "REPLY", "FOO"}, {"CLIENT", "REPLY", "SKIP"}, {"NOSUCH"}, {"PING"},
+		} {
+			c.send(encode(cmd...))
+		}
+		var out []string
+		for i := 0; i < 5; i++ {
+			r, err := c.tryRead(2 * time.Second)
+			if err != nil {
+				break
+			}
+			out = append(out, r)
+		}
+		return strings.Join(out, "|")
+	}
+	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
+	if got != want {
+		t.Errorf("tandem %q\nredis  %q", got, want)
+	}
+}
+
+// TestTrackingRedirectToPlainResp3Client: a REDIRECT target that neither
+// subscribes nor tracks (a RESP3 client that only reads) gets the
+// invalidations as pushes, between its own replies, as from Redis.
+func TestTrackingRedirectToPlainResp3Client(t *testing.T) {
+	t.Parallel()
+	run := func(addr string) []string {
+		target, tracker, writer := dialRaw(t, addr), dialRaw(t, addr), dialRaw(t, addr)
+		target.do("HELLO", "3")
+		id := strings.TrimSpace(strings.TrimPrefix(target.do("CLIENT", "ID"), ":"))
+		out := []string{
+			tracker.do("CLIENT", "TRACKING", "on", "REDIRECT", id),
+			tracker.do("GET", "k"),
+			writer.do("SET", "k", "1"),
+		}
+		r, err := target.tryRead(5 * time.Second)
+		out = append(out, r, fmt.Sprint(err))
+		target.send(encode("CLIENT", "REPLY", "OFF"))
+		tracker.do("GET", "k")
+		writer.do("SET", "k", "2")
+		r, err = target.tryRead(5 * time.Second)
+		out = append(out, r, fmt.Sprint(err), target.do("CLIENT", "REPLY", "ON"), target.do("PING"))
+		return out
+	}
+	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("tandem %q\nredis  %q", got, want)
 	}
 }

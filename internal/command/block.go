@@ -165,10 +165,10 @@ func (e *Engine) serveReady() {
 			s.DB = wk.db
 			e.now = e.KS.Now()
 			e.readyKey = []byte(wk.key)
-			prevTop := e.top
-			e.top = s
+			prevTop, prevSpec, prevArgs := e.top, e.topSpec, e.topArgs
+			e.top, e.topSpec, e.topArgs = s, st.spec, st.args
 			c := e.run(s, st.spec, st.args, false)
-			e.top = prevTop
+			e.top, e.topSpec, e.topArgs = prevTop, prevSpec, prevArgs
 			e.readyKey = nil
 			s.DB = saved
 			if c.block != nil {
@@ -176,6 +176,9 @@ func (e *Engine) serveReady() {
 			}
 			e.unblock(s)
 			e.flushUnit()
+			if e.Tracker != nil {
+				e.Tracker.AfterCommand(s, st.spec) // invalidations after its reply
+			}
 			if s.Conn != nil {
 				s.Conn.Wake()
 			}

@@ -82,6 +82,10 @@ type Session struct {
 	// Tracking is set while CLIENT TRACKING is on for the session (the
 	// server keeps the rest of its tracking state).
 	Tracking bool
+	// ReplyOff drops the replies to the session's commands (CLIENT REPLY
+	// OFF); ReplySkipNext drops the next one's (CLIENT REPLY SKIP). Pushes
+	// (messages, invalidations) still go out.
+	ReplyOff, ReplySkipNext bool
 
 	block *blockState
 

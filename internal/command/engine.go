@@ -57,8 +57,10 @@ type Tracker interface {
 	// (for a script's calls, the client that ran the script).
 	TrackRead(caller *Session, spec *Spec, args [][]byte)
 	// KeyChanged: key was modified or removed; by is the client whose
-	// command did it, nil for the server itself (active expiry).
-	KeyChanged(key []byte, by *Session)
+	// command did it, nil for the server itself (an expiry, even one a
+	// client's read found); current is the client whose command is
+	// running, if any.
+	KeyChanged(key []byte, by, current *Session)
 	// Flushed: every key went at once (FLUSHALL, FLUSHDB, a full sync);
 	// by as for KeyChanged.
 	Flushed(by *Session)
@@ -112,7 +114,12 @@ type Engine struct {
 	Tracker Tracker
 	// top is the client whose command is running (Call), the one a
 	// script's calls are attributed to; nil between commands.
-	top           *Session
+	top *Session
+	// topSpec and topArgs are top's command (a script's declared keys).
+	topSpec *Spec
+	topArgs [][]byte
+	// expiring: the next keyModified is an expired key's deletion.
+	expiring      bool
 	MaxStringSize int64
 
 	now   int64
@@ -197,10 +204,27 @@ func registerAll(t *Table) {
 }
 
 // Call runs one request for s, writing its reply to s.W. It is the single
-// dispatch path. The server lock must be held.
+// dispatch path. The server lock must be held. The reply is dropped when
+// the client turned replies off (CLIENT REPLY OFF, or SKIP for this one);
+// invalidations its own command caused (CLIENT TRACKING) follow the reply.
 func (e *Engine) Call(s *Session, args [][]byte) {
+	mark := len(s.W.Buf)
+	skip := s.ReplySkipNext
+	s.ReplySkipNext = false
+	spec := e.call(s, args)
+	if (s.ReplyOff || skip) && !s.Blocked() && mark <= len(s.W.Buf) {
+		s.W.Buf = s.W.Buf[:mark]
+	}
+	if e.Tracker != nil && spec != nil && e.depth == 0 {
+		e.Tracker.AfterCommand(s, spec)
+	}
+}
+
+// call is Call's checks and run; it returns the command's spec (nil when
+// the name is unknown).
+func (e *Engine) call(s *Session, args [][]byte) *Spec {
 	if len(args) == 0 {
-		return
+		return nil
 	}
 	// Clients mostly repeat one command (a pipeline, a benchmark, a
 	// loader): comparing its name with the last one's is cheaper than
@@ -215,7 +239,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if spec == nil {
 		s.LastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis does
 		e.reject(s, ErrUnknown(args))
-		return
+		return nil
 	}
 	// Set before running, as Redis does: CLIENT LIST shows the command
 	// being run ("client|list"), and EXEC for the commands it runs.
@@ -223,7 +247,7 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
 		spec.Rejected++
 		e.rejectCmd(s, spec, ErrArity(spec.Name))
-		return
+		return spec
 	}
 	// A container's subcommand that is unknown, or given the wrong number
 	// of arguments, is refused before anything else looks at it, as in
@@ -231,42 +255,42 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	// arity fails): inside MULTI that dooms the transaction.
 	if msg := checkSubcommand(spec, args); msg != "" {
 		e.rejectCmd(s, spec, msg)
-		return
+		return spec
 	}
 	if spec.Flags&Protected != 0 {
 		if msg := e.Host.Protected(s, spec, args); msg != "" {
 			spec.Rejected++
 			e.rejectCmd(s, spec, msg)
-			return
+			return spec
 		}
 	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.Host.AuthRequired() {
 		spec.Rejected++
 		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
-		return
+		return spec
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
 		spec.Rejected++
 		// Named as CLIENT LIST shows it: "client|getname" for a subcommand.
 		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", s.LastCmd))
-		return
+		return spec
 	}
 	if msg := e.Host.Gate(s, spec.gated(args), args); msg != "" {
 		spec.Rejected++
 		e.rejectCmd(s, spec, msg)
-		return
+		return spec
 	}
 	if s.InMulti() && !runsInsideMulti(spec.Name) {
 		if spec.Flags&NoMulti != 0 {
 			e.reject(s, fmt.Sprintf("ERR Command not allowed inside a transaction"))
-			return
+			return spec
 		}
 		// A transaction already doomed (a failed WATCH, a queueing error)
 		// keeps nothing, as in Redis: EXEC will not run it, and the
 		// server's refusals at EXEC time look at queued commands only.
 		if s.Flags&(FlagDirtyCAS|FlagDirtyExec) != 0 {
 			s.W.Simple("QUEUED")
-			return
+			return spec
 		}
 		q := queued{spec: spec, args: make([][]byte, len(args))}
 		if len(s.multi) == 0 {
@@ -278,12 +302,12 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 		}
 		s.multi = append(s.multi, q)
 		s.W.Simple("QUEUED")
-		return
+		return spec
 	}
-	prevTop := e.top
-	e.top = s
+	prevTop, prevSpec, prevArgs := e.top, e.topSpec, e.topArgs
+	e.top, e.topSpec, e.topArgs = s, spec, args
 	c := e.run(s, spec, args, false)
-	e.top = prevTop
+	e.top, e.topSpec, e.topArgs = prevTop, prevSpec, prevArgs
 	// MONITOR sees a command once it has run (SELECT shows the new DB;
 	// queued commands show when EXEC runs them), as in Redis's call().
 	e.feedMonitor(s, spec, args)
@@ -294,16 +318,14 @@ func (e *Engine) Call(s *Session, args [][]byte) {
 	// other clients in) must not flush that command's propagation unit:
 	// the suspended command's end does.
 	if e.depth > 0 {
-		return
+		return spec
 	}
 	wrote := len(e.unit) > 0
 	e.afterTopLevel()
 	if wrote && e.Offsets != nil {
 		s.WOff = e.Offsets.ReplOffset()
 	}
-	if e.Tracker != nil {
-		e.Tracker.AfterCommand(s, spec)
-	}
+	return spec
 }
 
 // lookup finds the command a request names. Our master and the AOF also
@@ -444,10 +466,15 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	spec.Usec += took.Microseconds()
 	e.Host.Slow(s, spec, args, took)
-	// A tracking client remembers the keys its reads touched; a read-only
-	// script is not a read itself, its calls are (Redis's rule).
+	// A tracking client remembers the keys its reads touched. A read-only
+	// script is not a read itself; each read it calls makes the client
+	// remember the keys the script declared (its KEYS), as Redis 7.0 does.
 	if t := e.top; t != nil && t.Tracking && spec.Flags&ReadOnly != 0 && e.Tracker != nil && !isScriptRunner(spec.Name) {
-		e.Tracker.TrackRead(t, spec, args)
+		if s == t {
+			e.Tracker.TrackRead(t, spec, args)
+		} else if e.topSpec != nil {
+			e.Tracker.TrackRead(t, e.topSpec, e.topArgs)
+		}
 	}
 	e.TotalCommands++
 	if c.failed {
@@ -550,8 +577,13 @@ func (e *Engine) Flushed() {
 
 func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 	if e.Tracker != nil {
-		e.Tracker.KeyChanged(key, e.top)
+		by := e.top
+		if e.expiring {
+			by = nil
+		}
+		e.Tracker.KeyChanged(key, by, e.top)
 	}
+	e.expiring = false
 	if len(e.watchers) > 0 {
 		wk := watchKey{db.ID, string(key)}
 		if ss, ok := e.watchers[wk]; ok {

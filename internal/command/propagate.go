@@ -123,6 +123,9 @@ var argDel = []byte("DEL")
 // command it joins that command's unit (Redis sends MULTI, DEL, the
 // command, EXEC); outside one it goes out at once.
 func (e *Engine) keyExpired(db *keyspace.DB, key string) {
+	// The KeyModified that follows is the server's doing, not the running
+	// client's (CLIENT TRACKING's NOLOOP must not hide it).
+	e.expiring = true
 	argv := [][]byte{argDel, []byte(key)}
 	if e.depth > 0 {
 		// Whatever a script's redis.set_repl says: the deletion happened.

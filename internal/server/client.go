@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,13 +19,17 @@ import (
 // did not ask for (Pub/Sub, MONITOR) gets a writer goroutine instead, so
 // pushes from other clients never wait on its socket.
 type client struct {
-	srv   *Server
-	trk   trackingState // CLIENT TRACKING (tracking.go)
-	conn  net.Conn
-	rd    *resp.Reader
-	w     resp.Writer
-	spare []byte
-	sess  command.Session
+	srv *Server
+	trk trackingState // CLIENT TRACKING (tracking.go)
+	// writeMu serializes whole writes to conn (see client.write).
+	writeMu sync.Mutex
+	// pushQueued: the client is in Server.pushTargets.
+	pushQueued bool
+	conn       net.Conn
+	rd         *resp.Reader
+	w          resp.Writer
+	spare      []byte
+	sess       command.Session
 
 	addr, laddr string
 	unix        bool // a Unix-socket client

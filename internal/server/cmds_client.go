@@ -191,13 +191,24 @@ func (s *Server) clientCmd(c *command.Ctx) {
 	case sub == "tracking" && len(c.Args) >= 3:
 		s.trackingCmd(c, cl)
 	case sub == "reply" && len(c.Args) == 3:
+		// OFF and SKIP answer nothing: the reply of OFF is dropped with the
+		// rest, SKIP's own is not written (Redis's behaviour).
 		switch strings.ToUpper(string(c.Args[2])) {
 		case "ON":
+			c.S.ReplyOff, c.S.ReplySkipNext = false, false
 			c.W.OK()
+		case "OFF":
+			c.S.ReplyOff = true
+		case "SKIP":
+			if !c.S.ReplyOff {
+				c.S.ReplySkipNext = true
+			}
 		default:
-			c.Error("ERR CLIENT REPLY OFF|SKIP is not supported by Tandem")
+			c.Error(command.ErrSyntax)
 		}
 	case sub == "help" && len(c.Args) == 2:
+		// Redis 7.0's text, line for line (KILL … ID and SETINFO work here
+		// too, unlisted as in Redis 7.0's help).
 		writeHelp(c, []string{
 			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
@@ -206,19 +217,21 @@ func (s *Server) clientCmd(c *command.Ctx) {
 			"INFO", "    Return information about the current client connection.",
 			"KILL <ip:port>", "    Kill connection made from <ip:port>.",
 			"KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
-			"    * ADDR (<ip:port>|<unixsocket>:0)", "    * LADDR (<ip:port>|<unixsocket>:0)",
-			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "    * USER <username>", "    * ID <client-id>",
-			"    * SKIPME (YES|NO)",
+			"    * ADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made from the specified address",
+			"    * LADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made to specified local address",
+			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+			"    * USER <username>", "      Kill connections authenticated by <username>.",
+			"    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
 			"LIST [options ...]", "    Return information about client connections. Options:",
-			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "    * ID id [id ...]",
-			"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+			"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 			"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
-			"SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+			"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
 			"SETNAME <name>", "    Assign the name <name> to the current connection.",
+			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 			"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]", "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
 			"TRACKINGINFO", "    Report tracking status for the current connection.",
-			"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
-			"UNPAUSE", "    Stop the current client pause, resuming traffic.",
+			"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 		})
 	default:
 		c.Error(subcommandError(c))

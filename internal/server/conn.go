@@ -111,6 +111,11 @@ func readCloseReason(err error) CloseReason {
 // owns the socket's writes and does not hold srv.mu). A failure closes the
 // connection.
 func (c *client) write(b []byte) error {
+	// One writer at a time, all chunks together: a client moved to a
+	// writer goroutine by another client's command (an invalidation it
+	// must receive) may still be writing its last batch on its own.
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
 	var err error
 	for len(b) > 0 && err == nil {
 		// In chunks, so that unsent follows a slow reader's progress.

@@ -248,6 +248,12 @@ func (l *eventLoop) run() {
 				l.ready[i] = readyClient{}
 			}
 		}
+		// After the round's replies are written: a client given output by
+		// another (an invalidation) moves to a writer goroutine, with no
+		// reply of its own still in the loop's hands.
+		if s.pushPending.Load() {
+			s.movePushTargets()
+		}
 		l.runTasks(served)
 		l.trimSweep(start)
 	}

@@ -27,3 +27,7 @@ func (*eventLoop) wake()             {}
 func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 
 var errNoLoop = errors.New("no event loop on this system")
+
+// handOff is never needed without an event loop: no client is a loop
+// client.
+func (s *Server) handOff(*client, []byte, bool) {}

@@ -71,6 +71,11 @@ type Server struct {
 	ps     pubsub
 	trk    tracker // CLIENT TRACKING (tracking.go)
 	lat    latencyMonitor
+	// pushTargets are loop clients given output they did not ask for by
+	// another client's command (tracking.go's pushTo), for the event loop
+	// to move to a writer goroutine.
+	pushTargets []*client
+	pushPending atomic.Bool // pushTargets is not empty
 
 	infoSections    map[string]InfoSection
 	configFile      string

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -22,8 +21,8 @@ import (
 // A tracking client is moved to the goroutine path with a writer goroutine
 // when it turns tracking on (as a subscriber is when it subscribes):
 // invalidations arrive while other clients run commands, and only such a
-// client can take output it did not ask for. A REDIRECT target must be
-// able to as well (see trackingOn).
+// client can take output it did not ask for. A REDIRECT target that is
+// not there yet is moved when its first invalidation comes (pushTo).
 
 // trackingState is one client's CLIENT TRACKING settings.
 type trackingState struct {
@@ -71,8 +70,8 @@ type trackingEngine Server
 func (t *trackingEngine) TrackRead(caller *command.Session, spec *command.Spec, args [][]byte) {
 	(*Server)(t).trackRead(caller, spec, args)
 }
-func (t *trackingEngine) KeyChanged(key []byte, by *command.Session) {
-	(*Server)(t).trackKeyChanged(key, by)
+func (t *trackingEngine) KeyChanged(key []byte, by, current *command.Session) {
+	(*Server)(t).trackKeyChanged(key, by, current)
 }
 func (t *trackingEngine) Flushed(by *command.Session) { (*Server)(t).trackFlushed(by) }
 func (t *trackingEngine) AfterCommand(s *command.Session, spec *command.Spec) {
@@ -105,7 +104,12 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 	}
 }
 
-func (s *Server) trackKeyChanged(key []byte, by *command.Session) {
+// trackKeyChanged: BCAST clients learn of the key with the client that
+// changed it (by: NOLOOP leaves a client's own changes out, and an expiry
+// is nobody's); a default-mode client is told at once, or after its
+// command's reply when it is the one running (current), whatever caused
+// the change; with NOLOOP, not at all then.
+func (s *Server) trackKeyChanged(key []byte, by, current *command.Session) {
 	t := &s.trk
 	if len(t.prefixes) > 0 {
 		for p, bp := range t.prefixes {
@@ -128,13 +132,13 @@ func (s *Server) trackKeyChanged(key []byte, by *command.Session) {
 		if target == nil || !target.trk.on || target.trk.bcast {
 			continue
 		}
-		if target.trk.noloop && by == &target.sess {
+		if target.trk.noloop && current == &target.sess {
 			continue
 		}
-		if by == &target.sess {
-			// Its own command changed it: after the reply (AfterCommand).
+		if current == &target.sess {
+			// Its own command is running: after the reply (AfterCommand).
 			t.pending = append(t.pending, pendingInvalidation{key: []byte(key)})
-			t.pendingFor = by
+			t.pendingFor = current
 			continue
 		}
 		s.sendInvalidation(target, [][]byte{key}, false)
@@ -143,6 +147,9 @@ func (s *Server) trackKeyChanged(key []byte, by *command.Session) {
 
 func (s *Server) trackFlushed(by *command.Session) {
 	t := &s.trk
+	// The whole table goes, whoever tracks now: entries of clients that
+	// turned tracking off (or left) go with it, as in Redis.
+	t.table, t.items = nil, 0
 	if t.clients == 0 {
 		return
 	}
@@ -156,7 +163,6 @@ func (s *Server) trackFlushed(by *command.Session) {
 			s.sendInvalidation(cl, nil, true)
 		}
 	}
-	t.table, t.items = nil, 0
 }
 
 func (s *Server) trackAfterCommand(sess *command.Session, spec *command.Spec) {
@@ -272,9 +278,53 @@ func (s *Server) sendInvalidation(cl *client, keys [][]byte, null bool) {
 			w.Bulk(k)
 		}
 	}
-	if dest.mode == modeAsync {
-		dest.Push(w.Buf)
+	s.pushTo(dest, w.Buf)
+}
+
+// pushTo gives a client output it did not ask for (srv.mu held). A client
+// on the goroutine path moves to a writer goroutine at once (whole writes
+// are serialized by writeMu); one on the event loop can only be moved by
+// the loop's goroutine: the bytes wait in its buffer (in order) and the
+// loop, woken, moves it (movePushTargets).
+func (s *Server) pushTo(c *client, b []byte) {
+	switch c.mode {
+	case modeAsync:
+		c.Push(b)
+	case modeConn:
+		c.startAsync()
+		c.Push(b)
+	case modeLoop:
+		c.w.Buf = append(c.w.Buf, b...)
+		if !c.pushQueued {
+			c.pushQueued = true
+			s.pushTargets = append(s.pushTargets, c)
+			s.pushPending.Store(true)
+			if s.loop != nil {
+				s.loop.wake()
+			}
+		}
 	}
+}
+
+// movePushTargets moves the loop clients pushTo queued off the loop, to a
+// connection goroutine with a writer goroutine, which then writes what
+// waits in their buffers (the event loop's goroutine, between rounds,
+// srv.mu not held).
+func (s *Server) movePushTargets() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.pushTargets {
+		c.pushQueued = false
+		if c.mode == modeLoop {
+			c.startAsync()
+			if c.mode == modeAsync {
+				s.handOff(c, nil, false) // its reads continue there
+			}
+		}
+		c.kickLocked()
+	}
+	s.pushTargets = s.pushTargets[:0]
+	s.pushPending.Store(false)
 }
 
 // trackingOn answers CLIENT TRACKING ON|OFF … (srv.mu held), with Redis
@@ -342,16 +392,6 @@ func (s *Server) trackingCmd(c *command.Ctx, cl *client) {
 		if bcast {
 			if msg := prefixCollision(st.prefixes, prefixes); msg != "" {
 				c.Error(msg)
-				return
-			}
-		}
-		if redirect != 0 {
-			// Invalidations reach a client that did not ask for them only
-			// on the goroutine path (see the file's comment): one that
-			// subscribes or tracks is there already; any other RESP3
-			// client would need moving from another client's command.
-			if t := s.clients[redirect]; t != cl && t.mode != modeAsync && t.sess.Proto > 2 {
-				c.Error("ERR Tandem redirects invalidations only to a client that is subscribed (SUBSCRIBE __redis__:invalidate) or tracking itself: client " + strconv.FormatInt(redirect, 10) + " is neither")
 				return
 			}
 		}
@@ -452,7 +492,7 @@ func (s *Server) trackingLimit(max int) {
 		if len(t.table) <= max {
 			break
 		}
-		s.trackKeyChanged([]byte(k), nil)
+		s.trackKeyChanged([]byte(k), nil, nil)
 	}
 }
 
