@@ -307,3 +307,42 @@ func TestTrackingRedirectToPlainResp3Client(t *testing.T) {
 		t.Errorf("tandem %q\nredis  %q", got, want)
 	}
 }
+
+// TestClientReplyOffKeepsPushes: with CLIENT REPLY OFF, (un)subscribe
+// confirmations and messages still arrive (Redis sends them as pushes),
+// in RESP2 and RESP3, for plain and shard channels.
+func TestClientReplyOffKeepsPushes(t *testing.T) {
+	t.Parallel()
+	run := func(addr, proto string) string {
+		c, pub := dialRaw(t, addr), dialRaw(t, addr)
+		c.do("HELLO", proto)
+		for _, cmd := range [][]string{{"CLIENT", "REPLY", "OFF"}, {"PING"}, {"SSUBSCRIBE", "ch"}, {"SUBSCRIBE", "a", "b"}} {
+			c.send(encode(cmd...))
+		}
+		var out []string
+		read := func(n int) {
+			for i := 0; i < n; i++ {
+				r, err := c.tryRead(2 * time.Second)
+				if err != nil {
+					out = append(out, "timeout")
+					return
+				}
+				out = append(out, r)
+			}
+		}
+		read(3)
+		pub.do("SPUBLISH", "ch", "hi")
+		pub.do("PUBLISH", "a", "yo")
+		read(2)
+		c.send(encode("SUNSUBSCRIBE"))
+		c.send(encode("UNSUBSCRIBE", "a"))
+		read(2)
+		return strings.Join(out, "|")
+	}
+	tandem, ref := startTandem(t).Addr(), startRedis(t).Addr()
+	for _, proto := range []string{"2", "3"} {
+		if got, want := run(tandem, proto), run(ref, proto); got != want {
+			t.Errorf("RESP%s:\ntandem %q\nredis  %q", proto, got, want)
+		}
+	}
+}

@@ -86,6 +86,10 @@ type Session struct {
 	// OFF); ReplySkipNext drops the next one's (CLIENT REPLY SKIP). Pushes
 	// (messages, invalidations) still go out.
 	ReplyOff, ReplySkipNext bool
+	replySkip               bool // SKIP applies to the running command
+	// keep are the byte ranges of s.W.Buf a command wrote as pushes (a
+	// subscription's confirmation), which CLIENT REPLY OFF lets through.
+	keep [][2]int
 
 	block *blockState
 
@@ -95,6 +99,14 @@ type Session struct {
 	// done, and drops it when the client goes away.
 	CanStream bool
 	Stream    ReplyStream
+}
+
+// KeepPush marks what the command wrote to s.W since from as a push that
+// CLIENT REPLY OFF|SKIP does not drop (Redis's CLIENT_PUSHING).
+func (s *Session) KeepPush(from int) {
+	if s.ReplyOff || s.replySkip {
+		s.keep = append(s.keep, [2]int{from, len(s.W.Buf)})
+	}
 }
 
 // Subscriptions is the number of channels, patterns and shard channels

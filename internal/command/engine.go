@@ -209,12 +209,22 @@ func registerAll(t *Table) {
 // invalidations its own command caused (CLIENT TRACKING) follow the reply.
 func (e *Engine) Call(s *Session, args [][]byte) {
 	mark := len(s.W.Buf)
-	skip := s.ReplySkipNext
+	s.replySkip = s.ReplySkipNext
 	s.ReplySkipNext = false
+	s.keep = s.keep[:0]
 	spec := e.call(s, args)
-	if (s.ReplyOff || skip) && !s.Blocked() && mark <= len(s.W.Buf) {
-		s.W.Buf = s.W.Buf[:mark]
+	if (s.ReplyOff || s.replySkip) && !s.Blocked() && mark <= len(s.W.Buf) {
+		// Ranges ascend and never overlap what is kept before them, so
+		// they are moved down in place.
+		kept := s.W.Buf[:mark]
+		for _, r := range s.keep {
+			if r[0] >= mark && r[1] <= len(s.W.Buf) {
+				kept = append(kept, s.W.Buf[r[0]:r[1]]...)
+			}
+		}
+		s.W.Buf = kept
 	}
+	s.replySkip = false
 	if e.Tracker != nil && spec != nil && e.depth == 0 {
 		e.Tracker.AfterCommand(s, spec)
 	}

@@ -117,10 +117,12 @@ func (s *Server) subscribeCmd(kind subKind) command.Handler {
 				}
 				m[cl] = struct{}{}
 			}
+			m := len(c.W.Buf)
 			c.W.Push(3)
 			c.W.BulkString(name)
 			c.W.Bulk(a)
 			c.W.Int(replyCount(c.S, kind))
+			c.S.KeepPush(m)
 		}
 		cl.startAsync()
 	}
@@ -141,19 +143,23 @@ func (s *Server) unsubscribeCmd(kind subKind) command.Handler {
 			}
 			sort.Strings(names)
 			if len(names) == 0 {
+				m := len(c.W.Buf)
 				c.W.Push(3)
 				c.W.BulkString(name)
 				c.W.Null()
 				c.W.Int(replyCount(c.S, kind))
+				c.S.KeepPush(m)
 				return
 			}
 		}
 		for _, n := range names {
 			s.removeSub(cl, n, kind)
+			m := len(c.W.Buf)
 			c.W.Push(3)
 			c.W.BulkString(name)
 			c.W.BulkString(n)
 			c.W.Int(replyCount(c.S, kind))
+			c.S.KeepPush(m)
 		}
 	}
 }
