@@ -44,19 +44,8 @@ for kind in redis tandem; do
   preload "${SRV_PORT[$kind]}"
 done
 
-declare -A RPS
 for t in "${TESTS[@]}"; do
-  name=${t%%|*}
   read -r -a cmd <<<"${t#*|}"
-  for round in $(seq 1 "$BENCH_ROUNDS"); do
-    for kind in redis tandem; do
-      out=$WORK/$kind.$round.csv
-      if run_benchmark "${SRV_PORT[$kind]}" "$out" -n "$N" -c 50 -r 100000 "${cmd[@]}"; then
-        RPS[$name,$kind]+="$(awk -F'","' 'NR == 2 {gsub(/"/, "", $2); print $2}' "$out") "
-      fi
-    done
-  done
-  # shellcheck disable=SC2086
-  record "$name" requests/s rps higher "$(median ${RPS[$name,redis]:-})" "$(median ${RPS[$name,tandem]:-})" "-c 50 -P 1 n=$N"
+  rps_pair "${t%%|*} -c 50 -P 1" "$N" "${cmd[0]}" -r 100000 "${cmd[@]}"
 done
 print_table "$BENCH_RESULTS_CSV" "$CASE_NAME"

@@ -34,32 +34,8 @@ TESTS=(
   "PFCOUNT h1 h2 h3"
   "PFMERGE merged h1 h2"
 )
-out=$WORK/out.csv
 for t in "${TESTS[@]}"; do
-  declare -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
   read -r -a argv <<<"$t"
-  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-    for side in redis tandem; do
-      [ -z "${errs[$side]}" ] || continue
-      if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$N" -r 1000000 "${argv[@]}"; then
-        v=$(csv_value "$out" "${argv[0]}" rps)
-        if is_num "$v"; then
-          vals[$side]+=" $v"
-        else
-          errs[$side]="no result: $(err_text "$out.err")"
-        fi
-      else
-        errs[$side]=$(err_text "$out.err")
-      fi
-    done
-  done
-  note=""
-  [ -z "${errs[redis]}" ] || note+="redis: ${errs[redis]} "
-  [ -z "${errs[tandem]}" ] || note+="tandem: ${errs[tandem]}"
-  # shellcheck disable=SC2086
-  r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
-  record "$t -c 50 -P 1" "rps n=$N" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
-  log "$t: redis=${r:-n/a} tandem=${tv:-n/a} $note"
-  unset vals errs
+  rps_pair "$t -c 50 -P 1" "$N" "${argv[0]}" -r 1000000 "${argv[@]}"
 done
 print_table "$BENCH_RESULTS_CSV" "$CASE_NAME"

@@ -342,6 +342,39 @@ if [ ! -s "$BENCH_RESULTS_CSV" ]; then
   echo "$CSV_HEADER" >"$BENCH_RESULTS_CSV"
 fi
 
+# rps_pair LABEL N CSVNAME ARGS...: redis-benchmark -c 50 -P 1 -n N ARGS
+# against Redis and Tandem, BENCH_ROUNDS rounds alternated; records the
+# median requests/s of each under LABEL (CSVNAME: the test's first word in
+# redis-benchmark's CSV). A side that fails once is not retried; its error
+# goes in the note.
+rps_pair() {
+  local label=$1 n=$2 csvname=$3 side round v r tv note out=$WORK/rps_pair.csv
+  shift 3
+  local -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
+  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+    for side in redis tandem; do
+      [ -z "${errs[$side]}" ] || continue
+      if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$n" "$@"; then
+        v=$(csv_value "$out" "$csvname" rps)
+        if is_num "$v"; then
+          vals[$side]+=" $v"
+        else
+          errs[$side]="no result: $(err_text "$out.err")"
+        fi
+      else
+        errs[$side]=$(err_text "$out.err")
+      fi
+    done
+  done
+  note=""
+  [ -z "${errs[redis]}" ] || note+="redis: ${errs[redis]} "
+  [ -z "${errs[tandem]}" ] || note+="tandem: ${errs[tandem]}"
+  # shellcheck disable=SC2086
+  r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
+  record "$label" "rps n=$n" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
+  log "$label: redis=${r:-n/a} tandem=${tv:-n/a} $note"
+}
+
 # record TEST METRIC UNIT BETTER REDIS TANDEM [NOTE]: one result row.
 # BETTER is "higher" or "lower"; non-numeric figures (n/a) are kept as is;
 # the ratio is Tandem/Redis when both are numbers.

@@ -41,30 +41,9 @@ for t in getset loop; do
     [ "$n" -ge 20 ] || n=20
     name="EVALSHA loop1000 1 key:__rand_int__"
   fi
-  declare -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
-  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-    for side in redis tandem; do
-      [ -z "${errs[$side]}" ] || continue
-      if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$n" -r 100000 EVALSHA "${SHA[$side:$t]}" 1 key:__rand_int__; then
-        v=$(csv_value "$out" EVALSHA rps)
-        if is_num "$v"; then
-          vals[$side]+=" $v"
-        else
-          errs[$side]="no result: $(err_text "$out.err")"
-        fi
-      else
-        errs[$side]=$(err_text "$out.err")
-      fi
-    done
-  done
-  note=""
-  [ -z "${errs[redis]}" ] || note+="redis: ${errs[redis]} "
-  [ -z "${errs[tandem]}" ] || note+="tandem: ${errs[tandem]}"
-  # shellcheck disable=SC2086
-  r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
-  record "$name -c 50 -P 1" "rps n=$n" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
-  log "$name: redis=${r:-n/a} tandem=${tv:-n/a} $note"
-  unset vals errs
+  # A script's SHA1 is its text's: the same on both servers.
+  [ "${SHA[redis:$t]}" = "${SHA[tandem:$t]}" ] || die "the servers disagree on the SHA1 of the $t script"
+  rps_pair "$name -c 50 -P 1" "$n" EVALSHA -r 100000 EVALSHA "${SHA[tandem:$t]}" 1 key:__rand_int__
 done
 
 # Memory per cached script, as each server reports it in INFO memory.
