@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -257,4 +258,28 @@ func (p *Proxy) Close() {
 	p.Cut()
 	p.cond.Broadcast()
 	p.wg.Wait()
+}
+
+// EchoServer listens on a free port of 127.0.0.1 and sends back every
+// byte it receives (a target for proxy tests); it stops with the test.
+func EchoServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }

@@ -2,35 +2,12 @@ package testutil
 
 import (
 	"bufio"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 )
 
-// echoServer answers every line with the same line.
-func echoServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
 
 func dialProxy(t *testing.T, p *Proxy) (net.Conn, *bufio.Reader) {
 	t.Helper()
@@ -58,7 +35,7 @@ func roundTrip(c net.Conn, r *bufio.Reader, line string, d time.Duration) (strin
 }
 
 func TestProxyFaults(t *testing.T) {
-	p := StartProxy(t, echoServer(t))
+	p := StartProxy(t, EchoServer(t))
 	c, r := dialProxy(t, p)
 	if got, ok := roundTrip(c, r, "hello", 5*time.Second); !ok || got != "hello" {
 		t.Fatalf("forwarding: %q %v", got, ok)

@@ -2,32 +2,13 @@ package fault
 
 import (
 	"bufio"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
-)
 
-// echoTarget answers every line with the same line.
-func echoTarget(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
+	"github.com/tandemdb/tandem/internal/testutil"
+)
 
 type lineConn struct {
 	c net.Conn
@@ -78,7 +59,7 @@ func startTestProxy(t *testing.T) *faultProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.start(echoTarget(t))
+	p.start(testutil.EchoServer(t))
 	t.Cleanup(p.Close)
 	return p
 }
