@@ -8,7 +8,6 @@ import (
 	"time"
 )
 
-
 func dialProxy(t *testing.T, p *Proxy) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
