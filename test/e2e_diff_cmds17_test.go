@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Differential tests of BITFIELD, the bit operations, LCS, SORT and the
@@ -468,5 +469,27 @@ func TestGeoStoredDistanceBits(t *testing.T) {
 	t.Logf("%d stored distances, %d differ from Redis's in the last bits", total, differ)
 	if total < 1000 || float64(differ) > 0.01*float64(total) {
 		t.Fatalf("%d of %d stored distances differ from Redis's", differ, total)
+	}
+}
+
+// TestSetbitAndBitfieldCountOnlyChanges: a SETBIT or BITFIELD SET that
+// leaves the bits as they were is not a change (the dirty counter, and so
+// save points and propagation, do not move), as in Redis 7.0.
+func TestSetbitAndBitfieldCountOnlyChanges(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	c := newClient(t, startTandem(t).Addr(), 2)
+	dirty := func() string { return infoFields(c.Info(ctx, "persistence").Val())["rdb_changes_since_last_save"] }
+	mustDo(t, ctx, c, "SETBIT", "foo", "0", "0")                 // created: a change
+	mustDo(t, ctx, c, "BITFIELD", "foo2", "SET", "i5", "0", "0") // created: a change
+	before := dirty()
+	mustDo(t, ctx, c, "SETBIT", "foo", "0", "0")
+	mustDo(t, ctx, c, "BITFIELD", "foo2", "SET", "i5", "0", "0")
+	if after := dirty(); after != before || before != "2" {
+		t.Errorf("rdb_changes_since_last_save %s then %s, want 2 and 2", before, after)
+	}
+	mustDo(t, ctx, c, "SETBIT", "foo", "0", "1")
+	mustDo(t, ctx, c, "SETBIT", "foo", "100", "0") // grows the string: a change
+	if got := dirty(); got != "4" {
+		t.Errorf("after two changes: %s, want 4", got)
 	}
 }

@@ -41,25 +41,31 @@ func setbitCmd(c *Ctx) {
 		c.Error("ERR bit is not an integer or out of range")
 		return
 	}
-	if _, ok := lookupStringWrite(c, c.Args[1]); !ok {
+	e, ok := lookupStringWrite(c, c.Args[1])
+	if !ok {
 		return
 	}
 	b, _ := mutableString(c, c.Args[1])
+	// As in Redis, the key counts as changed (dirty counter, WATCH,
+	// propagation) only when it was created or grown, or the bit flipped.
+	changed := e == nil
 	byteIdx := int(off >> 3)
 	if byteIdx >= len(b.B) {
 		b.B = append(b.B, make([]byte, byteIdx+1-len(b.B))...)
+		changed = true
 	}
 	mask := byte(1) << (7 - uint(off&7))
 	old := 0
 	if b.B[byteIdx]&mask != 0 {
 		old = 1
 	}
-	if bit[0] == '1' {
-		b.B[byteIdx] |= mask
-	} else {
-		b.B[byteIdx] &^= mask
+	if old != int(bit[0]-'0') {
+		b.B[byteIdx] ^= mask
+		changed = true
 	}
-	c.DB.Modified(c.Args[1])
+	if changed {
+		c.DB.Modified(c.Args[1])
+	}
 	c.W.Int(int64(old))
 }
 
