@@ -1,6 +1,9 @@
 package keyspace
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestExpireModes walks each expiry mode through the decisions it governs:
 // what a client's lookup and our master's see of a logically expired key,
@@ -64,3 +67,15 @@ type expiryCounter struct{ n *int }
 
 func (c expiryCounter) KeyModified(*DB, []byte) {}
 func (c expiryCounter) KeyExpired(*DB, string)  { *c.n++ }
+
+// TestNowTruncatesOnce: the wall clock in ms is the base and the elapsed
+// time summed, then truncated, as Redis's mstime is; truncating each apart
+// put the clock up to a millisecond behind (a PXAT now+10000 read back
+// with a PTTL of 10001).
+func TestNowTruncatesOnce(t *testing.T) {
+	ks := New(1)
+	ks.clockBaseNs = 1_000_900_000 // 1000.9 ms
+	if got := ks.NowAt(200 * time.Microsecond); got != 1001 {
+		t.Errorf("NowAt = %d, want 1001 (1000.9 ms + 0.2 ms)", got)
+	}
+}

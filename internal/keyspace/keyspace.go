@@ -88,11 +88,11 @@ type Keyspace struct {
 	// fixedNow replaces the clock in tests (SetNow).
 	fixedNow func() int64
 	// clockBase is a wall-clock reading with its monotonic part;
-	// clockBaseMs its Unix time in ms. Now derives the wall clock from
+	// clockBaseNs its Unix time in ns. Now derives the wall clock from
 	// one monotonic reading, which is cheaper, and Tick re-reads the
 	// base so a stepped system clock is followed within a cycle.
 	clockBase   time.Time
-	clockBaseMs int64
+	clockBaseNs int64
 	// Ticks counts Ticks: an Elapsed reading compares with another only
 	// under the same count (same base).
 	Ticks uint64
@@ -112,7 +112,7 @@ type Keyspace struct {
 func New(n int) *Keyspace {
 	ks := &Keyspace{seed: maphash.MakeSeed()}
 	ks.clockBase = time.Now()
-	ks.clockBaseMs = ks.clockBase.UnixMilli()
+	ks.clockBaseNs = ks.clockBase.UnixNano()
 	ks.DBs = make([]*DB, n)
 	for i := range ks.DBs {
 		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed), expires: map[string]int64{}}
@@ -126,7 +126,7 @@ func New(n int) *Keyspace {
 func (ks *Keyspace) Tick() {
 	ks.Ticks++
 	ks.clockBase = time.Now()
-	ks.clockBaseMs = ks.clockBase.UnixMilli()
+	ks.clockBaseNs = ks.clockBase.UnixNano()
 	ks.clock = uint32(ks.clockBase.Unix())
 }
 
@@ -138,7 +138,11 @@ func (ks *Keyspace) NowAt(el time.Duration) int64 {
 	if ks.fixedNow != nil {
 		return ks.fixedNow()
 	}
-	return ks.clockBaseMs + int64(el/time.Millisecond)
+	// Summed in nanoseconds, then truncated once, as Redis's mstime is:
+	// truncating the base and the elapsed time apart left the clock up to
+	// a millisecond behind the wall clock (a TTL set with PXAT now+10000
+	// then read 10001).
+	return (ks.clockBaseNs + int64(el)) / int64(time.Millisecond)
 }
 
 // Now is the Unix time in ms (expiry decisions).
