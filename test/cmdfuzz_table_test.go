@@ -109,7 +109,7 @@ func fuzzClass(name string) normFn {
 		"client|list", "client|info", "client|id", "client|help", "config|get", "config|help", "object|help",
 		"memory|usage", "memory|stats", "memory|doctor", "memory|malloc-stats", "memory|help",
 		"latency|doctor", "latency|latest", "latency|history", "latency|graph", "latency|help",
-		"latency|histogram", "slowlog|get", "slowlog|len", "slowlog|help", "command", "command|docs",
+		"latency|histogram", "latency|reset", "slowlog|get", "slowlog|len", "slowlog|help", "command", "command|docs",
 		"command|info", "command|count", "command|list", "command|getkeys", "command|getkeysandflags",
 		"command|help", "acl|help", "acl|list", "acl|users", "acl|getuser", "acl|cat", "acl|log",
 		"pubsub|help", "object|idletime", "object|refcount", "role",
