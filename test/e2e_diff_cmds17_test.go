@@ -493,3 +493,13 @@ func TestSetbitAndBitfieldCountOnlyChanges(t *testing.T) {
 		t.Errorf("after two changes: %s, want 4", got)
 	}
 }
+
+// TestEmptyArgumentsInMulti: an empty argument queued in MULTI is still an
+// argument given (GEORADIUS … STOREDIST "" must meet the STORE checks
+// inside EXEC as outside it).
+func TestEmptyArgumentsInMulti(t *testing.T) {
+	runTypeDiff(t, []diffCase{{name: "storedist-empty", cmds: []string{
+		`GEORADIUSBYMEMBER z 1 7 M WITHCOORD STOREDIST ""`,
+		"MULTI", `GEORADIUSBYMEMBER z 1 7 M WITHCOORD STOREDIST ""`, `SORT nosuch STORE ""`, "EXEC",
+	}}})
+}

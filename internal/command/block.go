@@ -39,7 +39,7 @@ func (e *Engine) blockSession(s *Session, spec *Spec, args [][]byte, req *blockR
 	st := &blockState{spec: spec, onTimeout: req.onTimeout}
 	st.args = make([][]byte, len(args))
 	for i, a := range args {
-		st.args[i] = append([]byte(nil), a...)
+		st.args[i] = append(make([]byte, 0, len(a)), a...) // never nil (see Call's MULTI queue)
 	}
 	if req.timeout > 0 {
 		st.deadline = time.Now().Add(req.timeout)

@@ -307,7 +307,10 @@ func (e *Engine) call(s *Session, args [][]byte) *Spec {
 			s.multiBytes = 0
 		}
 		for i, a := range args {
-			q.args[i] = append([]byte(nil), a...)
+			// Never nil, even for an empty argument: handlers tell an
+			// option given as "" from one not given by a nil test (a
+			// STOREDIST "" in MULTI skipped a check it must meet).
+			q.args[i] = append(make([]byte, 0, len(a)), a...)
 			s.multiBytes += int64(len(a))
 		}
 		s.multi = append(s.multi, q)
