@@ -172,6 +172,20 @@ func geohashCmd(c *Ctx) {
 	if !ok {
 		return
 	}
+	eachMemberScore(c, z, func(s float64, found bool) {
+		if !found {
+			c.W.Null()
+			return
+		}
+		h, _ := geohashString(s)
+		c.W.Bulk(h)
+	})
+}
+
+// eachMemberScore answers GEOHASH's and GEOPOS's array: one element per
+// member named from the third argument on, written by fn from the
+// member's score (found=false for a missing member or key).
+func eachMemberScore(c *Ctx, z *types.ZSet, fn func(score float64, found bool)) {
 	c.W.Array(len(c.Args) - 2)
 	for _, m := range c.Args[2:] {
 		var s float64
@@ -179,12 +193,7 @@ func geohashCmd(c *Ctx) {
 		if z != nil {
 			s, found = z.Score(m)
 		}
-		if !found {
-			c.W.Null()
-			continue
-		}
-		h, _ := geohashString(s)
-		c.W.Bulk(h)
+		fn(s, found)
 	}
 }
 
@@ -207,22 +216,16 @@ func geoposCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	c.W.Array(len(c.Args) - 2)
-	for _, m := range c.Args[2:] {
-		var s float64
-		found := false
-		if z != nil {
-			s, found = z.Score(m)
-		}
+	eachMemberScore(c, z, func(s float64, found bool) {
 		if !found {
 			c.W.NullArray()
-			continue
+			return
 		}
 		lon, lat, _ := geoDecodeScore(s)
 		c.W.Array(2)
 		humanDouble(c, lon)
 		humanDouble(c, lat)
-	}
+	})
 }
 
 // Variants of the search (Redis's georadiusGeneric flags).
