@@ -474,6 +474,48 @@ func TestIdleBuffersShrink(t *testing.T) {
 	}
 }
 
+// TestBusyQueryBufferShrinksWithinASecond: a client that keeps sending
+// small commands after a 400 KB one sees its query buffer cut back to its
+// recent peak within a second, not left at 400 KB, as Redis's client cron
+// does with few clients (Redis's unit/querybuf "when not idle" case).
+func TestBusyQueryBufferShrinksWithinASecond(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startReady(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			a := dialRaw(t, srv.Addr())
+			a.do("CLIENT", "SETNAME", "a")
+			if got := a.do("SET", "x", strings.Repeat("A", 400000)); got != "+OK\r\n" {
+				t.Fatalf("SET = %q", got)
+			}
+			qbuf := func() int64 {
+				return namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
+			}
+			orig := qbuf()
+			if orig <= 32*1024 {
+				t.Fatalf("query buffer after a 400 KB request: %d bytes", orig)
+			}
+			start := time.Now()
+			var now int64
+			for time.Since(start) < 1500*time.Millisecond {
+				a.do("SET", "x", strings.Repeat("A", 100))
+				if now = qbuf(); now < orig {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if now <= 0 || now >= orig {
+				t.Fatalf("query buffer %d bytes after %v of small commands (was %d)", now, time.Since(start), orig)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("query buffer shrunk after %v, Redis does it within a second", d)
+			}
+		})
+	}
+}
+
 // TestDeclaredBulkLengthIsNotAllocated: clients announcing 500 MB
 // arguments and sending 100 KB of each cost the server about what they
 // sent, not what they announced.

@@ -77,9 +77,12 @@ type Server struct {
 	pushTargets []*client
 	pushPending atomic.Bool // pushTargets is not empty
 
-	infoSections    map[string]InfoSection
-	configFile      string
-	peakMem         uint64
+	infoSections map[string]InfoSection
+	configFile   string
+	peakMem      uint64
+	// resizeEvery is resizePeriod as the cron last computed it (ns), read
+	// by the event loop's query-buffer sweep without the lock.
+	resizeEvery     atomic.Int64
 	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool
