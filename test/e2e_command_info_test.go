@@ -185,4 +185,3 @@ func dialAndDo(t *testing.T, addr string, args []string) string {
 	c.do("HELLO", "3")
 	return c.do(args...)
 }
-
