@@ -219,6 +219,41 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 	}
 }
 
+// TestStreamedReplyHeldToTheHardLimit: a streamed reply counts whole
+// against the normal class's hard output limit, as Redis, which builds a
+// reply before writing it, counts it: HRANDFIELD asked for 10^9 fields by
+// a client that reads everything is cut once 1 MB were produced (Redis
+// 7.0's unit/obuf-limits "HRANDFIELD with huge count stopped mid-run"),
+// and the server goes on serving.
+func TestStreamedReplyHeldToTheHardLimit(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startReady(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")
+			admin.do("HSET", "h", "a", "b")
+			c := dialRaw(t, srv.Addr())
+			c.send(encode("HRANDFIELD", "h", "-999999999"))
+			c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			n, err := io.Copy(io.Discard, c.r)
+			if err != nil {
+				t.Fatalf("after %d bytes: %v (want the server to close the connection)", n, err)
+			}
+			if n < 900_000 || n > 4_000_000 {
+				t.Fatalf("read %d bytes before the close, want about the 1 MB limit", n)
+			}
+			if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits") {
+				t.Errorf("no output-limit line in the log")
+			}
+			if got := admin.do("PING"); got != "+PONG\r\n" {
+				t.Fatalf("PING = %q", got)
+			}
+		})
+	}
+}
+
 // TestStreamedRandomReplyKeepsOrderAndShape: a reply large enough to be
 // streamed has exactly the count asked, every element a member, and the
 // commands pipelined after it answer after it. Inside MULTI the reply is

@@ -109,6 +109,9 @@ const minQueryBuffer = 16 * 1024
 // resizeReply shrinks an idle client's reply buffers to its recent peak
 // (srv.mu held).
 func (c *client) resizeReply(now time.Time) {
+	if c.srv.replyResizeOff {
+		return
+	}
 	if len(c.w.Buf) == 0 && c.replySize/2 >= replyMinBytes && c.replyPeak < c.replySize/2 {
 		size := max(replyMinBytes, c.replyPeak+1)
 		c.w.Buf = make([]byte, 0, size)
@@ -118,7 +121,11 @@ func (c *client) resizeReply(now time.Time) {
 		c.replySize = size
 		c.srv.stats.replyShrinks++
 	}
-	if now.Sub(c.replyPeakAt) >= replyPeakReset {
+	reset := c.srv.replyPeakReset
+	if reset == 0 {
+		reset = replyPeakReset
+	}
+	if reset > 0 && now.Sub(c.replyPeakAt) >= reset {
 		c.replyPeak = len(c.w.Buf)
 		c.replyPeakAt = now
 	}

@@ -155,7 +155,9 @@ func (c *client) streamSlice() bool {
 		s.mu.Unlock()
 		return false
 	}
+	before := len(c.w.Buf)
 	done, ok := c.sess.Stream.Next(&c.w, streamSliceBytes)
+	c.streamed += int64(len(c.w.Buf) - before)
 	if done || !ok {
 		c.sess.Stream = nil
 	}
@@ -166,9 +168,12 @@ func (c *client) streamSlice() bool {
 		return false
 	}
 	c.lastIO = time.Now()
-	if c.checkOutputLimit() {
+	if c.checkOutputLimit() || c.streamOverHardLimit() {
 		s.mu.Unlock()
 		return false
+	}
+	if c.sess.Stream == nil {
+		c.streamed = 0
 	}
 	out := c.takeOutput()
 	s.mu.Unlock()

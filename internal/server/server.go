@@ -82,7 +82,14 @@ type Server struct {
 	peakMem      uint64
 	// resizeEvery is resizePeriod as the cron last computed it (ns), read
 	// by the event loop's query-buffer sweep without the lock.
-	resizeEvery     atomic.Int64
+	resizeEvery atomic.Int64
+	// cronPaused (DEBUG PAUSE-CRON 1) stops the cron's work.
+	cronPaused atomic.Bool
+	// replyPeakReset (DEBUG REPLYBUFFER PEAK-RESET-TIME; 0: the default,
+	// <0: never) and replyResizeOff (DEBUG REPLYBUFFER RESIZING 0) are the
+	// reply buffers' knobs (buffers.go; srv.mu).
+	replyPeakReset  time.Duration
+	replyResizeOff  bool
 	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool

@@ -1,0 +1,83 @@
+package test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
+)
+
+// TestDebugProtocolMatchesRedis: DEBUG PROTOCOL answers each RESP type as
+// Redis 7.0 does, in RESP2 and RESP3 (client libraries test their parsers
+// with it), and DEBUG ERROR answers its argument as an error.
+func TestDebugProtocolMatchesRedis(t *testing.T) {
+	t.Parallel()
+	var cmds []string
+	for _, kind := range []string{"string", "integer", "double", "bignum", "null", "array", "set", "map",
+		"attrib", "push", "verbatim", "true", "false", "nosuch", "STRING"} {
+		cmds = append(cmds, "DEBUG PROTOCOL "+kind)
+	}
+	cmds = append(cmds, "DEBUG PROTOCOL", "DEBUG ERROR \"some text\"", "DEBUG ERROR \"two\nlines\"", "DEBUG LOG hello")
+	runTypeDiff(t, []diffCase{{name: "protocol", cmds: cmds}})
+}
+
+// TestDebugToolbox: DEBUG LOG writes its line; PAUSE-CRON 1 stops the
+// periodic jobs (active expiry) until PAUSE-CRON 0; CHANGE-REPL-ID gives new
+// IDs; REPLYBUFFER RESIZING 0 keeps an idle client's reply buffer big.
+func TestDebugToolbox(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	c := dialRaw(t, srv.Addr())
+	if got := c.do("DEBUG", "LOG", "marker-4711"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG LOG = %q", got)
+	}
+	testutil.Eventually(t, 5*time.Second, "DEBUG LOG line", func() bool {
+		return strings.Contains(srv.LogText(), "DEBUG LOG: marker-4711")
+	})
+
+	// Active expiry stops while the cron is paused: the key is never read,
+	// so only the cron could remove it.
+	c.do("DEBUG", "PAUSE-CRON", "1")
+	c.do("SET", "k", "v", "PX", "100")
+	time.Sleep(600 * time.Millisecond)
+	if got := infoFields(c.do("INFO", "keyspace"))["db0"]; !strings.HasPrefix(got, "keys=1,") {
+		t.Fatalf("with the cron paused the expired key was removed: db0 %q", got)
+	}
+	c.do("DEBUG", "PAUSE-CRON", "0")
+	testutil.Eventually(t, 5*time.Second, "expired key removed by the cron", func() bool {
+		return infoFields(c.do("INFO", "keyspace"))["db0"] == ""
+	})
+
+	before := infoFields(c.do("INFO", "replication"))
+	if got := c.do("DEBUG", "CHANGE-REPL-ID"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG CHANGE-REPL-ID = %q", got)
+	}
+	after := infoFields(c.do("INFO", "replication"))
+	if after["master_replid"] == before["master_replid"] || len(after["master_replid"]) != 40 ||
+		after["master_replid2"] != strings.Repeat("0", 40) {
+		t.Fatalf("replids before %q/%q, after %q/%q", before["master_replid"], before["master_replid2"],
+			after["master_replid"], after["master_replid2"])
+	}
+
+	// A 200 KB reply grows the reply buffer; with resizing off it stays.
+	c.do("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+	c.do("CLIENT", "SETNAME", "big")
+	c.do("SET", "big", strings.Repeat("x", 200_000))
+	c.do("GET", "big")
+	time.Sleep(1500 * time.Millisecond)
+	admin := dialRaw(t, srv.Addr())
+	if rbs := namedClientField(t, admin, "big", "rbs"); rbs < 100_000 {
+		t.Fatalf("reply buffer %d bytes with resizing off", rbs)
+	}
+	c.do("DEBUG", "REPLYBUFFER", "RESIZING", "1")
+	c.do("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100")
+	testutil.Eventually(t, 10*time.Second, "reply buffer shrunk with resizing on", func() bool {
+		return namedClientField(t, admin, "big", "rbs") < 100_000
+	})
+	for _, bad := range [][]string{{"DEBUG", "REPLYBUFFER", "FOO", "1"}, {"DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "x"}} {
+		if got := c.do(bad...); !strings.HasPrefix(got, "-ERR") {
+			t.Errorf("%v = %q, want an error", bad, got)
+		}
+	}
+}
