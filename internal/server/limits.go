@@ -80,25 +80,6 @@ func (c *client) checkOutputLimit() bool {
 	return true
 }
 
-// streamOverHardLimit closes a client whose streamed reply has grown past
-// its class's hard output limit (srv.mu held). Redis builds a reply whole
-// before it writes any of it, so a reply larger than the hard limit always
-// has the client closed there; a streamed reply, which waits for the
-// socket between slices, would otherwise never be, and a client asking
-// for 10^9 random fields with a 1 MB limit would be sent gigabytes.
-func (c *client) streamOverHardLimit() bool {
-	lim := &c.srv.set.OutputLimits[c.class()]
-	if lim.Hard == 0 || c.streamed < lim.Hard {
-		return false
-	}
-	c.streamed = 0
-	c.srv.log.Warningf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info())
-	c.closeFor(outputLimitReason(c.class()))
-	c.w.Buf = c.w.Buf[:0]
-	c.conn.Close()
-	return true
-}
-
 func (c *client) class() int {
 	switch {
 	case c.sess.Flags&command.FlagReplica != 0:
