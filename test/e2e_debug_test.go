@@ -81,3 +81,18 @@ func TestDebugToolbox(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugReloadOptionsMatchRedis: DEBUG RELOAD NOSAVE loads the file as
+// it is (writes since the last save are gone), MERGE/NOFLUSH keep the keys
+// the file lacks and take the file's value for the others, and an unknown
+// option is refused, as in Redis.
+func TestDebugReloadOptionsMatchRedis(t *testing.T) {
+	t.Parallel()
+	runTypeDiff(t, []diffCase{{name: "reload", cmds: []string{
+		"SET a 1", "SET b 2", "SAVE",
+		"SET a changed", "SET c 3", "DEBUG RELOAD NOSAVE", "MGET a b c",
+		"SET a changed", "SET c 3", "DEBUG RELOAD NOSAVE MERGE", "MGET a b c",
+		"SET c 4", "DEL b", "DEBUG RELOAD NOSAVE NOFLUSH MERGE", "MGET a b c",
+		"DEBUG RELOAD", "MGET a b c", "DEBUG RELOAD FOO", "DEBUG RELOAD nosave merge", "DBSIZE",
+	}}})
+}
