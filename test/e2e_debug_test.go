@@ -96,3 +96,30 @@ func TestDebugReloadOptionsMatchRedis(t *testing.T) {
 		"DEBUG RELOAD", "MGET a b c", "DEBUG RELOAD FOO", "DEBUG RELOAD nosave merge", "DBSIZE",
 	}}})
 }
+
+// TestDebugSkipChecksumValidationMatchesRedis: with DEBUG
+// SET-SKIP-CHECKSUM-VALIDATION 1, RESTORE takes a payload whose CRC-64 is
+// wrong (the version is still checked); with 0 it refuses it again.
+func TestDebugSkipChecksumValidationMatchesRedis(t *testing.T) {
+	t.Parallel()
+	// "abc" as a DUMP payload: type 0, length 3, the bytes, RDB version 10,
+	// then a CRC-64 of zeros (wrong).
+	bad := "\"\\x00\\x03abc\\x0a\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\""
+	runTypeDiff(t, []diffCase{{name: "skip-checksum", cmds: []string{
+		"RESTORE k 0 " + bad, "DEBUG SET-SKIP-CHECKSUM-VALIDATION 1", "RESTORE k 0 " + bad, "GET k",
+		"DEBUG SET-SKIP-CHECKSUM-VALIDATION 0", "RESTORE k2 0 " + bad, "EXISTS k2",
+	}}})
+}
+
+// TestDebugNotBuiltSaysSo: a DEBUG subcommand Redis has and Tandem does
+// not answers that plainly; an unknown one answers Redis's syntax error.
+func TestDebugNotBuiltSaysSo(t *testing.T) {
+	t.Parallel()
+	c := dialRaw(t, startTandem(t).Addr())
+	if got := c.do("DEBUG", "LOADAOF"); got != "-ERR DEBUG LOADAOF is not supported by Tandem yet\r\n" {
+		t.Errorf("DEBUG LOADAOF = %q", got)
+	}
+	if got := c.do("DEBUG", "NOSUCHTHING"); !strings.HasPrefix(got, "-ERR unknown subcommand") {
+		t.Errorf("DEBUG NOSUCHTHING = %q", got)
+	}
+}

@@ -331,6 +331,10 @@ func (s *Server) debugCmd(c *command.Ctx) {
 				return
 			}
 		}
+		if debugNotBuilt[sub] {
+			c.Error("ERR DEBUG " + strings.ToUpper(sub) + " is not supported by Tandem yet")
+			return
+		}
 		c.Error(subcommandSyntaxError(c.Args))
 	}
 }

@@ -13,6 +13,17 @@ import (
 // log line, a frozen cron, the reply-buffer knobs). The rest of DEBUG is
 // in cmds_server.go and in the parts (DebugProvider).
 
+// debugNotBuilt are Redis 7.0's DEBUG subcommands Tandem does not have:
+// they answer that, not a syntax error.
+var debugNotBuilt = map[string]bool{
+	"listpack": true, "quicklist": true, "quicklist-packed-threshold": true, "htstats": true,
+	"htstats-key": true, "structsize": true, "sdslen": true, "loadaof": true,
+	"set-disable-deny-scripts": true, "stringmatch-test": true, "segfault": true, "panic": true,
+	"oom": true, "assert": true, "restart": true, "crash-and-recover": true, "leak": true,
+	"replicate": true, "aof-flush-sleep": true, "config-rewrite-force-all": true,
+	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
+}
+
 // debugServer runs one DEBUG subcommand and reports whether it knew it.
 func (s *Server) debugServer(c *command.Ctx, sub string) bool {
 	args := c.Args
