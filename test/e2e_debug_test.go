@@ -116,10 +116,68 @@ func TestDebugSkipChecksumValidationMatchesRedis(t *testing.T) {
 func TestDebugNotBuiltSaysSo(t *testing.T) {
 	t.Parallel()
 	c := dialRaw(t, startTandem(t).Addr())
-	if got := c.do("DEBUG", "LOADAOF"); got != "-ERR DEBUG LOADAOF is not supported by Tandem yet\r\n" {
-		t.Errorf("DEBUG LOADAOF = %q", got)
+	if got := c.do("DEBUG", "LISTPACK", "k"); got != "-ERR DEBUG LISTPACK is not supported by Tandem yet\r\n" {
+		t.Errorf("DEBUG LISTPACK = %q", got)
 	}
 	if got := c.do("DEBUG", "NOSUCHTHING"); !strings.HasPrefix(got, "-ERR unknown subcommand") {
 		t.Errorf("DEBUG NOSUCHTHING = %q", got)
+	}
+}
+
+// TestDebugLoadaof: DEBUG LOADAOF empties the dataset and loads the AOF
+// back: what was written (TTLs as absolute times, keys after a rewrite) is
+// there again, what was not (a key DEBUG POPULATE made, never propagated)
+// is gone, and nothing replayed reaches the AOF again or the replicas
+// (master_repl_offset does not move).
+func TestDebugLoadaof(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--appendonly", "yes")
+	c := dialRaw(t, srv.Addr())
+	testutil.Eventually(t, 10*time.Second, "start-up load done", func() bool {
+		return c.do("PING") == "+PONG\r\n"
+	})
+	c.do("SET", "a", "1", "EX", "1000")
+	c.do("RPUSH", "l", "x", "y")
+	if got := c.do("BGREWRITEAOF"); !strings.HasPrefix(got, "+") {
+		t.Fatalf("BGREWRITEAOF = %q", got)
+	}
+	testutil.Eventually(t, 10*time.Second, "rewrite done", func() bool {
+		return infoFields(c.do("INFO", "persistence"))["aof_rewrite_in_progress"] == "0"
+	})
+	c.do("SET", "b", "2")
+	c.do("DEBUG", "POPULATE", "3", "ghost")
+	exp := c.do("PEXPIRETIME", "a")
+	off := infoFields(c.do("INFO", "replication"))["master_repl_offset"]
+	size := infoFields(c.do("INFO", "persistence"))["aof_current_size"]
+	if got := c.do("DEBUG", "LOADAOF"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG LOADAOF = %q", got)
+	}
+	if got := c.do("DBSIZE"); got != ":3\r\n" {
+		t.Errorf("DBSIZE after LOADAOF = %q, want 3 (a, l, b; not the populated keys)", got)
+	}
+	if got := c.do("PEXPIRETIME", "a"); got != exp {
+		t.Errorf("PEXPIRETIME a = %q, was %q", got, exp)
+	}
+	if got := c.do("LRANGE", "l", "0", "-1"); got != "*2\r\n$1\r\nx\r\n$1\r\ny\r\n" {
+		t.Errorf("LRANGE l = %q", got)
+	}
+	if got := c.do("GET", "b"); got != "$1\r\n2\r\n" {
+		t.Errorf("GET b = %q", got)
+	}
+	if got := infoFields(c.do("INFO", "replication"))["master_repl_offset"]; got != off {
+		t.Errorf("master_repl_offset %s → %s: the replay was propagated", off, got)
+	}
+	if got := infoFields(c.do("INFO", "persistence"))["aof_current_size"]; got != size {
+		t.Errorf("aof_current_size %s → %s: the replay went into the AOF", size, got)
+	}
+	if !strings.Contains(srv.LogText(), "Append Only File loaded by DEBUG LOADAOF") {
+		t.Error("no log line")
+	}
+	c.do("SET", "c", "3") // writes go on
+	if got := c.do("DEBUG", "LOADAOF"); got != "+OK\r\n" {
+		t.Fatalf("second DEBUG LOADAOF = %q", got)
+	}
+	if got := c.do("GET", "c"); got != "$1\r\n3\r\n" {
+		t.Errorf("GET c after the second LOADAOF = %q", got)
 	}
 }

@@ -265,7 +265,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Shutdown: []server.ShutdownPreparer{am, pm},
 		// DEBUG subcommands have distinct names; replication's are asked
 		// first, as they were.
-		Debug:      []server.DebugProvider{rm, pm, dm},
+		Debug:      []server.DebugProvider{rm, pm, dm, am},
 		Disconnect: []server.DisconnectObserver{rm},
 		Scripts:    sc,
 		Repl:       rm,

@@ -84,6 +84,11 @@ type FlushObserver interface {
 
 // Engine executes commands against the keyspace.
 type Engine struct {
+	// Muted stops all propagation (lock held to change it): DEBUG LOADAOF
+	// replays the AOF into the running server, and what it replays must
+	// reach neither the AOF again nor the replicas, as in Redis.
+	Muted bool
+
 	KS    *keyspace.Keyspace
 	Table *Table
 	// Sinks receive every propagated command, in this order (the

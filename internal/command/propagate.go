@@ -34,6 +34,9 @@ type propOp struct {
 type ActiveSink interface{ Active() bool }
 
 func (e *Engine) sinksActive() bool {
+	if e.Muted {
+		return false
+	}
 	for _, s := range e.Sinks {
 		if a, ok := s.(ActiveSink); !ok || a.Active() {
 			return true
@@ -112,6 +115,9 @@ func (e *Engine) flushUnit() {
 // PropagateNow sends one op outside any command (active expiry, PING to
 // replicas). The server lock must be held.
 func (e *Engine) PropagateNow(db int, argv ...[]byte) {
+	if e.Muted {
+		return
+	}
 	for _, sink := range e.Sinks {
 		sink.Propagate(db, argv)
 	}

@@ -17,7 +17,7 @@ import (
 // they answer that, not a syntax error.
 var debugNotBuilt = map[string]bool{
 	"listpack": true, "quicklist": true, "quicklist-packed-threshold": true, "htstats": true,
-	"htstats-key": true, "structsize": true, "sdslen": true, "loadaof": true,
+	"htstats-key": true, "structsize": true, "sdslen": true,
 	"set-disable-deny-scripts": true, "stringmatch-test": true, "segfault": true, "panic": true,
 	"oom": true, "assert": true, "restart": true, "crash-and-recover": true, "leak": true,
 	"replicate": true, "aof-flush-sleep": true, "config-rewrite-force-all": true,
