@@ -19,6 +19,13 @@ func TestDebugProtocolMatchesRedis(t *testing.T) {
 		cmds = append(cmds, "DEBUG PROTOCOL "+kind)
 	}
 	cmds = append(cmds, "DEBUG PROTOCOL", "DEBUG ERROR \"some text\"", "DEBUG ERROR \"two\nlines\"", "DEBUG LOG hello")
+	// Checked as Redis checks it (Tandem's lists have no plain nodes: it
+	// changes nothing there, and lists answer the same).
+	for _, v := range []string{"1b", "0", "4095mb", "4096mb", "5gb", "x", "-1", "1kb"} {
+		cmds = append(cmds, "DEBUG QUICKLIST-PACKED-THRESHOLD "+v)
+	}
+	cmds = append(cmds, "RPUSH l "+strings.Repeat("a", 500)+" b", "LINSERT l AFTER b c", "LRANGE l 0 -1",
+		"DEBUG QUICKLIST-PACKED-THRESHOLD 0")
 	runTypeDiff(t, []diffCase{{name: "protocol", cmds: cmds}})
 }
 
