@@ -132,6 +132,9 @@ func (e *Engine) keyExpired(db *keyspace.DB, key string) {
 	// The KeyModified that follows is the server's doing, not the running
 	// client's (CLIENT TRACKING's NOLOOP must not hide it).
 	e.expiring = true
+	if n := e.Notifier; n != nil && n.Enabled(EvExpired) {
+		n.Notify(EvExpired, "expired", []byte(key), db.ID)
+	}
 	argv := [][]byte{argDel, []byte(key)}
 	if e.depth > 0 {
 		// Whatever a script's redis.set_repl says: the deletion happened.

@@ -252,6 +252,7 @@ func New(opts Options) *Server {
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
 	s.eng.Tracker = (*trackingEngine)(s)
+	s.eng.Notifier = (*keyspaceNotifier)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built
