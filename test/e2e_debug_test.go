@@ -188,3 +188,21 @@ func TestDebugLoadaof(t *testing.T) {
 		t.Errorf("GET c after the second LOADAOF = %q", got)
 	}
 }
+
+// TestClientListShowsTheRunningCommandInQbuf: while a command runs, its own
+// bytes are still in the client's query buffer, as in Redis (CLIENT LIST
+// from a fresh connection shows qbuf=26, the length of the command).
+func TestClientListShowsTheRunningCommandInQbuf(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{startTandem(t).Addr(), startRedis(t).Addr()} {
+		c := dialRaw(t, addr)
+		list := c.do("CLIENT", "LIST")
+		if !strings.Contains(list, " qbuf=26 ") {
+			t.Errorf("%s: CLIENT LIST = %q, want qbuf=26", addr, list)
+		}
+		info := c.do("CLIENT", "INFO")
+		if !strings.Contains(info, " qbuf=26 ") {
+			t.Errorf("%s: CLIENT INFO = %q, want qbuf=26", addr, info)
+		}
+	}
+}
