@@ -206,3 +206,64 @@ func TestClientListShowsTheRunningCommandInQbuf(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugLoadaofWithoutAppendonly: with appendonly no and no AOF on disk
+// DEBUG LOADAOF refuses and keeps the data (Redis exits); after a
+// BGREWRITEAOF it loads what the rewrite wrote. FLUSHALL with save points
+// leaves rdb_changes_since_last_save at 0, as in Redis 7.0.
+func TestDebugLoadaofWithoutAppendonly(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--save", "3600 1")
+	c := dialRaw(t, srv.Addr())
+	c.do("SET", "a", "1")
+	if got := c.do("DEBUG", "LOADAOF"); !strings.HasPrefix(got, "-ERR") {
+		t.Fatalf("DEBUG LOADAOF with no AOF = %q", got)
+	}
+	if got := c.do("GET", "a"); got != "$1\r\n1\r\n" {
+		t.Fatalf("GET a after a refused LOADAOF = %q", got)
+	}
+	c.do("BGREWRITEAOF")
+	testutil.Eventually(t, 10*time.Second, "rewrite done", func() bool {
+		f := infoFields(c.do("INFO", "persistence"))
+		return f["aof_rewrite_in_progress"] == "0" && f["aof_rewrite_scheduled"] == "0" && f["aof_last_bgrewrite_status"] == "ok"
+	})
+	c.do("SET", "b", "2") // not in the AOF: appendonly is no
+	if got := c.do("DEBUG", "LOADAOF"); got != "+OK\r\n" {
+		t.Fatalf("DEBUG LOADAOF = %q", got)
+	}
+	if got := c.do("MGET", "a", "b"); got != "*2\r\n$1\r\n1\r\n$-1\r\n" {
+		t.Fatalf("MGET a b = %q", got)
+	}
+	c.do("SET", "k", "v")
+	c.do("FLUSHALL")
+	if got := infoFields(c.do("INFO", "persistence"))["rdb_changes_since_last_save"]; got != "0" {
+		t.Errorf("rdb_changes_since_last_save after FLUSHALL with save points = %s, want 0", got)
+	}
+}
+
+// TestFlushallWithSavePointsReachesReplicas: FLUSHALL on a master with save
+// points saves (resetting the change counter) and still reaches its
+// replica, for a dataset that was empty too.
+func TestFlushallWithSavePointsReachesReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, time.Minute)
+	m := startReplTandem(t, "master", "--save", "3600 1")
+	r := startReplTandem(t, "replica")
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+	m.c.Set(ctx, "k", "v", 0)
+	waitOffsetsMatch(t, ctx, m, r)
+	before := m.infoInt(ctx, "replication", "master_repl_offset")
+	m.c.FlushAll(ctx)
+	m.c.FlushAll(ctx) // on an empty dataset: propagated all the same
+	if got := m.infoInt(ctx, "replication", "master_repl_offset"); got <= before {
+		t.Fatalf("master_repl_offset %d → %d: FLUSHALL was not propagated", before, got)
+	}
+	waitOffsetsMatch(t, ctx, m, r)
+	if n := r.c.DBSize(ctx).Val(); n != 0 {
+		t.Fatalf("replica DBSIZE %d after FLUSHALL", n)
+	}
+	if got := m.infoInt(ctx, "persistence", "rdb_changes_since_last_save"); got != 0 {
+		t.Errorf("rdb_changes_since_last_save %d, want 0", got)
+	}
+}

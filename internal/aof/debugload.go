@@ -22,13 +22,16 @@ func (a *Manager) Debug(c *command.Ctx, sub string) bool {
 		c.Error("ERR DEBUG LOADAOF is not supported by Tandem inside MULTI")
 		return true
 	}
-	if a.state == stateOff {
-		// Nothing on disk to trust: Redis loads whatever files are there;
-		// without appendonly Tandem keeps no AOF up to date.
-		c.Error("ERR DEBUG LOADAOF needs appendonly yes")
+	// Redis, with no AOF to load, empties the dataset and exits; Tandem
+	// refuses and keeps the data. Without appendonly the files are those
+	// a BGREWRITEAOF wrote, as in Redis.
+	if man, _, err := readManifest(a.fs, a.dir, a.name); err != nil || man.empty() {
+		c.Error("ERR DEBUG LOADAOF: there is no append only file to load")
 		return true
 	}
-	a.flushNow()
+	if a.state != stateOff {
+		a.flushNow()
+	}
 	for _, db := range a.ks.DBs {
 		db.Flush()
 	}

@@ -242,9 +242,10 @@ func (m *Manager) AfterFlush(all bool) {
 		m.bgInProgress = false
 	}
 	if len(m.cfg.Save) > 0 {
-		dirty := m.ks.Dirty
+		// The save resets the change counter, as Redis 7.0's does
+		// (rdb_changes_since_last_save 0 after FLUSHALL); FLUSHALL still
+		// reaches replicas and the AOF: it forces its propagation.
 		m.SaveNow()
-		m.ks.Dirty = dirty
 	}
 }
 
