@@ -1,6 +1,8 @@
 package test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +267,49 @@ func TestFlushallWithSavePointsReachesReplicas(t *testing.T) {
 	}
 	if got := m.infoInt(ctx, "persistence", "rdb_changes_since_last_save"); got != 0 {
 		t.Errorf("rdb_changes_since_last_save %d, want 0", got)
+	}
+}
+
+// TestSubcommandStatsMatchRedis: INFO commandstats and latencystats count
+// a container's subcommands apart ("cmdstat_config|get"), CONFIG
+// RESETSTAT clears them and the latency histograms, and LATENCY HISTOGRAM
+// names subcommands as Redis does.
+func TestSubcommandStatsMatchRedis(t *testing.T) {
+	t.Parallel()
+	run := func(addr string) []string {
+		c := dialRaw(t, addr)
+		c.do("CONFIG", "RESETSTAT")
+		c.do("CLIENT", "ID")
+		c.do("CLIENT", "ID")
+		c.do("CONFIG", "GET", "maxclients")
+		c.do("CLIENT", "NOSUCH")
+		c.do("SET", "a", "1")
+		var out []string
+		for _, line := range strings.Split(c.do("INFO", "commandstats"), "\r\n") {
+			if name, rest, ok := strings.Cut(line, ":"); ok && strings.HasPrefix(name, "cmdstat_") {
+				calls, _, _ := strings.Cut(rest, ",")
+				out = append(out, name+" "+calls)
+			}
+		}
+		for _, line := range strings.Split(c.do("INFO", "latencystats"), "\r\n") {
+			if name, _, ok := strings.Cut(line, ":"); ok && strings.HasPrefix(name, "latency_percentiles_usec_") {
+				out = append(out, name)
+			}
+		}
+		hist := c.do("LATENCY", "HISTOGRAM", "client", "config|get", "set")
+		for _, n := range []string{"client|id", "config|get", "set", "config|resetstat"} {
+			out = append(out, fmt.Sprintf("histogram has %s: %v", n, strings.Contains(hist, "$"+fmt.Sprint(len(n))+"\r\n"+n+"\r\n")))
+		}
+		c.do("CONFIG", "RESETSTAT")
+		after := strings.SplitN(c.do("INFO", "latencystats"), "\r\n", 2)[1]
+		name, _, _ := strings.Cut(strings.TrimPrefix(after, "# Latencystats\r\n"), ":")
+		out = append(out, "after reset: "+name)
+		return out
+	}
+	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("tandem %q\n      redis  %q", got, want)
 	}
 }

@@ -272,7 +272,7 @@ func (e *Engine) call(s *Session, args [][]byte) *Spec {
 	// being run ("client|list"), and EXEC for the commands it runs.
 	s.LastCmd = fullName(spec, args)
 	if (spec.Arity > 0 && len(args) != spec.Arity) || len(args) < -spec.Arity {
-		spec.Rejected++
+		spec.StatsFor(args).Rejected++
 		e.rejectCmd(s, spec, ErrArity(spec.Name))
 		return spec
 	}
@@ -286,24 +286,24 @@ func (e *Engine) call(s *Session, args [][]byte) *Spec {
 	}
 	if spec.Flags&Protected != 0 {
 		if msg := e.Host.Protected(s, spec, args); msg != "" {
-			spec.Rejected++
+			spec.StatsFor(args).Rejected++
 			e.rejectCmd(s, spec, msg)
 			return spec
 		}
 	}
 	if !s.Authed && spec.Flags&NoAuth == 0 && e.Host.AuthRequired() {
-		spec.Rejected++
+		spec.StatsFor(args).Rejected++
 		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
 		return spec
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
-		spec.Rejected++
+		spec.StatsFor(args).Rejected++
 		// Named as CLIENT LIST shows it: "client|getname" for a subcommand.
 		e.rejectCmd(s, spec, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", s.LastCmd))
 		return spec
 	}
 	if msg := e.Host.Gate(s, spec.gated(args), args); msg != "" {
-		spec.Rejected++
+		spec.StatsFor(args).Rejected++
 		e.rejectCmd(s, spec, msg)
 		return spec
 	}
@@ -488,13 +488,14 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	e.invoke(c)
 	e.KS.FromMaster = false
 	e.depth--
-	spec.Calls++
+	st := spec.StatsFor(args)
+	st.Calls++
 	end := e.KS.Elapsed()
 	took := max(end-start, 0) // a Tick may move the base
 	if e.depth == 0 {
 		e.chainEnd, e.chainOK, e.chainTick = end, e.chain, e.KS.Ticks
 	}
-	spec.Usec += took.Microseconds()
+	st.Usec += took.Microseconds()
 	e.Host.Slow(s, spec, args, took)
 	// A tracking client remembers the keys its reads touched. A read-only
 	// script is not a read itself; each read it calls makes the client
@@ -508,7 +509,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	e.TotalCommands++
 	if c.failed {
-		spec.Failed++
+		st.Failed++
 		if !c.noErrStats {
 			e.TotalErrors++
 		}
