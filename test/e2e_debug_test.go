@@ -313,3 +313,24 @@ func TestSubcommandStatsMatchRedis(t *testing.T) {
 		t.Errorf("tandem %q\n      redis  %q", got, want)
 	}
 }
+
+// TestResetClearsTrackingAndReplyMode: RESET turns CLIENT TRACKING off and
+// replies back on, as Redis's does (its own RESET reply included).
+func TestResetClearsTrackingAndReplyMode(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{startTandem(t).Addr(), startRedis(t).Addr()} {
+		c := dialRaw(t, addr)
+		c.do("CLIENT", "TRACKING", "on")
+		c.send(encode("CLIENT", "REPLY", "OFF"))
+		if got := c.do("RESET"); got != "+RESET\r\n" {
+			t.Fatalf("%s: RESET = %q", addr, got)
+		}
+		list := c.do("CLIENT", "LIST")
+		if !strings.Contains(list, " flags=N ") {
+			t.Errorf("%s: after RESET: %q", addr, list)
+		}
+		if got := c.do("CLIENT", "TRACKINGINFO"); !strings.Contains(got, "off") {
+			t.Errorf("%s: TRACKINGINFO after RESET = %q", addr, got)
+		}
+	}
+}
