@@ -155,6 +155,7 @@ func (m *Manager) Cron() {
 		now.Sub(m.noReplicasSince) > time.Duration(m.cfg.ReplBacklogTTL)*time.Second {
 		m.id.ID = NewID()
 		m.id.ClearSecond()
+		m.noDataTail = 0
 		m.freeBacklog()
 		m.log.Noticef("Replication backlog freed after %d seconds without connected replicas.", m.cfg.ReplBacklogTTL)
 	}
