@@ -292,8 +292,8 @@ type modeResult struct {
 	// unavailKept is the same counting only the acknowledged writes that
 	// survived: a write acknowledged and then lost is no availability.
 	unavailKept time.Duration
-	staleAcks             time.Duration // how long the old master kept acknowledging after the fault
-	errs                  map[string]int
+	staleAcks   time.Duration // how long the old master kept acknowledging after the fault
+	errs        map[string]int
 }
 
 type repResult struct {
