@@ -111,7 +111,7 @@ func (m *Manager) OnFullSync(o ...FullSyncObserver) {
 // ReplStats implements server.Replication: the counters of INFO stats.
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
-		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
+		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
 }
 
 // ReplOffset is the replication offset after propagation (the engine
