@@ -159,7 +159,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		}
 		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
 		f("mem_replication_backlog", 0)
-		f("mem_total_replication_buffers", 0)
+		var replBuf int64
+		if s.parts.Repl != nil {
+			replBuf = s.parts.Repl.ReplStats().BufferMem
+		}
+		f("mem_total_replication_buffers", replBuf)
 		f("mem_clients_slaves", 0)
 		f("mem_clients_normal", 0)
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis

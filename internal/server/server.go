@@ -124,6 +124,7 @@ type ReplStats struct {
 	PartialSyncsError int64 // sync_partial_err: PSYNCs that asked for a partial sync and got a full one
 	NetInput          int64 // total_net_repl_input_bytes: read from our master
 	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
+	BufferMem         int64 // mem_total_replication_buffers: the shared backlog's blocks
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
