@@ -139,7 +139,8 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	// busy-reply-threshold is read under the server lock, where CONFIG
 	// SET changes it.
-	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold }})
+	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold },
+		RDBCompression: func() bool { return cfg.RDBCompression }})
 	dm := dump.New(srv, cfg, log)
 	wire(srv, pm, rm, am, sc, dm)
 	wireConfig(cfg, log, srv, rm, am)
