@@ -83,7 +83,7 @@ type script struct {
 
 // runCtx is the state of the script running now.
 type runCtx struct {
-	c        *command.Ctx // the EVAL's (or FCALL's) context
+	c *command.Ctx // the EVAL's (or FCALL's) context
 	// sha names the script in errors and logs: an EVAL script's SHA1, a
 	// function's name.
 	sha string
