@@ -48,6 +48,8 @@ var (
 	cmdZAdd      = []byte("ZADD")
 	cmdHMSet     = []byte("HMSET")
 	cmdPExpireAt = []byte("PEXPIREAT")
+	cmdFunction  = []byte("FUNCTION")
+	cmdLoad      = []byte("LOAD")
 )
 
 func (s *cmdSink) Key(db int, e *keyspace.Entry, expireAt int64) {

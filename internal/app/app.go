@@ -224,6 +224,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 	// script lets other clients in through the server.
 	sc.Register()
 	sc.SetYielder(srv)
+	// The function libraries are part of the dataset: in every RDB, and
+	// replaced by every load that replaces the data.
+	pm.SetFunctions(sc)
 	// WAIT's target: the replication offset after a client's writes.
 	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.

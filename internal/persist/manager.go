@@ -50,6 +50,8 @@ type Manager struct {
 	// internal/app; nil when absent).
 	repl Replication
 	aof  AOFInfo
+	// functions are the function libraries (functions.go).
+	functions Functions
 }
 
 // Replication is what persistence asks of replication (lock held).
@@ -291,6 +293,9 @@ func (m *Manager) loadFile(mu sync.Locker) (LoadResult, error) {
 		defer mu.Unlock()
 	}
 	m.lastLoad = res
+	if err == nil {
+		err = m.ReplaceFunctions(res.Functions)
+	}
 	return res, err
 }
 
