@@ -132,6 +132,15 @@ func TestFunctionRepliesMatchRedis(t *testing.T) {
 			"FCALL f7 1 key arg",
 			"FCALL f8 0",
 		}},
+		{name: "command-info", cmds: []string{
+			"COMMAND INFO fcall fcall_ro",
+			// Redis lists the subcommands in its dict's order.
+			"~COMMAND INFO function",
+			"COMMAND GETKEYSANDFLAGS FCALL f 2 a b c",
+			"COMMAND GETKEYSANDFLAGS FCALL_RO f 1 a b",
+			"COMMAND GETKEYS FCALL f 5 a",
+			"COMMAND GETKEYS FCALL f x a",
+		}},
 		{name: "flags", cmds: []string{
 			"FUNCTION FLUSH",
 			"FUNCTION LOAD " + fnLib("fl", "redis.register_function{function_name='ro', callback=function(k) return redis.call('get', k[1]) end, flags={'no-writes'}, description='reads'} "+

@@ -40,21 +40,25 @@ func (s *Scripting) functionSpecs() []*command.Spec {
 // RESTORE; KILL and STATS run while a script is busy).
 func functionSpec(h command.Handler) *command.Spec {
 	sub := func(name string, arity int, flags command.Flag, tips ...string) *command.Spec {
+		cats := []string{"slow", "scripting"}
+		if flags&command.Write != 0 {
+			cats = append([]string{"write"}, cats...)
+		}
 		return &command.Spec{Name: "function|" + name, Arity: arity, Flags: flags, Group: "scripting",
-			Categories: []string{"slow", "scripting"}, Tips: tips}
+			Categories: cats, Tips: tips}
 	}
 	ns := command.NoScript
 	all := []string{"request_policy:all_shards", "response_policy:all_succeeded"}
 	subs := []*command.Spec{ // in the order Redis's COMMAND INFO lists them
-		sub("delete", 3, ns|command.Write, all...),
-		sub("dump", 2, ns),
-		sub("flush", -2, ns|command.Write, all...),
-		sub("help", 2, command.Loading|command.Stale),
-		sub("kill", 2, ns|command.AllowBusy, "request_policy:all_shards", "response_policy:one_succeeded"),
 		sub("list", -2, ns, "nondeterministic_output_order"),
+		sub("help", 2, command.Loading|command.Stale),
 		sub("load", -3, ns|command.Write|command.DenyOOM, all...),
-		sub("restore", -3, ns|command.Write|command.DenyOOM, all...),
 		sub("stats", 2, ns|command.AllowBusy, "nondeterministic_output", "request_policy:all_shards", "response_policy:special"),
+		sub("kill", 2, ns|command.AllowBusy, "request_policy:all_shards", "response_policy:one_succeeded"),
+		sub("delete", 3, ns|command.Write, all...),
+		sub("flush", -2, ns|command.Write, all...),
+		sub("restore", -3, ns|command.Write|command.DenyOOM, all...),
+		sub("dump", 2, ns),
 	}
 	bySub := map[string]*command.Spec{}
 	for _, sp := range subs {
