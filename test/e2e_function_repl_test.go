@@ -153,6 +153,20 @@ func TestFunctionsInRDBBothWays(t *testing.T) {
 	if got := functionList(t, ctx, td); got != want {
 		t.Fatalf("after DEBUG RELOAD:\n%s\nwant\n%s", got, want)
 	}
+	// Without flushing, the file's libraries collide with ours unless
+	// merged (Redis's RDBFLAGS_ALLOW_DUP).
+	if got := fnDo(ctx, td.c, "DEBUG", "RELOAD", "NOFLUSH"); !strings.HasPrefix(got, "ERR: ERR Error trying to load the RDB dump") {
+		t.Fatalf("DEBUG RELOAD NOFLUSH: %q", got)
+	}
+	if got := fnDo(ctx, td.c, "DEBUG", "RELOAD", "BAD"); got != "ERR: ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options." {
+		t.Fatalf("DEBUG RELOAD BAD: %q", got)
+	}
+	mustDo(t, ctx, td.c, "FUNCTION", "LOAD", fnLibLate)
+	mustDo(t, ctx, td.c, "DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE")
+	if got := fnDo(ctx, td.c, "FCALL", "late_ro", "0"); got != "late" {
+		t.Fatalf("a library loaded after the save, after a merging reload: %q", got)
+	}
+	mustDo(t, ctx, td.c, "FUNCTION", "DELETE", "late")
 	mustDo(t, ctx, td.c, "SAVE")
 	if out, err := exec.Command("redis-check-rdb", filepath.Join(tdir, "dump.rdb")).CombinedOutput(); err != nil || !strings.Contains(string(out), "RDB looks OK") {
 		t.Fatalf("redis-check-rdb: %v\n%s", err, out)

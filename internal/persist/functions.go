@@ -12,6 +12,10 @@ type Functions interface {
 	// ReplaceFunctions makes the given libraries the only ones; on error
 	// (a library that does not load) they are left as they were.
 	ReplaceFunctions(codes [][]byte) error
+	// MergeFunctions adds the given libraries to the current ones (DEBUG
+	// RELOAD NOFLUSH): one of the same name as a current one replaces it
+	// with replace, and is an error without.
+	MergeFunctions(codes [][]byte, replace bool) error
 }
 
 // SetFunctions hands over the function libraries, once, before the

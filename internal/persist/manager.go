@@ -250,15 +250,46 @@ func (m *Manager) AfterFlush(all bool) {
 	}
 }
 
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty
+// the dataset, load the file back. With NOFLUSH the file's function
+// libraries join the current ones, replacing those of the same name with
+// MERGE and failing the load without it (the file's keys are added to
+// the current ones either way).
 func (m *Manager) debugReload(c *command.Ctx) {
-	if err := m.SaveNow(); err != nil {
-		c.Error("ERR Error trying to save the DB: " + err.Error())
-		return
+	flush, save, merge := true, true, false
+	for _, a := range c.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
 	}
-	for _, db := range m.ks.DBs {
-		db.Flush()
+	if save {
+		if err := m.SaveNow(); err != nil {
+			c.Error("ERR Error trying to save the DB: " + err.Error())
+			return
+		}
 	}
-	if _, err := m.loadFile(nil); err != nil {
+	if flush {
+		for _, db := range m.ks.DBs {
+			db.Flush()
+		}
+	}
+	res, err := m.loadFile(nil)
+	if err == nil && m.functions != nil {
+		if flush {
+			err = m.functions.ReplaceFunctions(res.Functions)
+		} else {
+			err = m.functions.MergeFunctions(res.Functions, merge)
+		}
+	}
+	if err != nil {
 		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
 		return
 	}
@@ -293,9 +324,6 @@ func (m *Manager) loadFile(mu sync.Locker) (LoadResult, error) {
 		defer mu.Unlock()
 	}
 	m.lastLoad = res
-	if err == nil {
-		err = m.ReplaceFunctions(res.Functions)
-	}
 	return res, err
 }
 
@@ -316,6 +344,11 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		m.srv.Unlock()
 	}()
 	res, err := m.loadFile(m.srv)
+	if err == nil {
+		m.srv.Lock()
+		err = m.ReplaceFunctions(res.Functions)
+		m.srv.Unlock()
+	}
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {

@@ -518,6 +518,20 @@ func (s *Scripting) ReplaceFunctions(codes [][]byte) error {
 	return nil
 }
 
+// MergeFunctions adds the libraries whose codes are given to the current
+// ones (server lock held), as Redis loads an RDB without emptying the
+// dataset first (DEBUG RELOAD NOFLUSH): a library of the same name is
+// replaced with replace (MERGE) and an error without; the libraries
+// loaded before an error stay.
+func (s *Scripting) MergeFunctions(codes [][]byte, replace bool) error {
+	for _, code := range codes {
+		if _, msg := s.createLibrary(code, replace, s.fn.ctx, 0); msg != "" {
+			return fmt.Errorf("Failed loading library: %s", msg)
+		}
+	}
+	return nil
+}
+
 // FlushFunctions drops every library (server lock held).
 func (s *Scripting) FlushFunctions() {
 	s.fn.ctx = newLibCtx()
