@@ -287,6 +287,10 @@ func TestFunctionBusyAndKill(t *testing.T) {
 	spinner := dialRaw(t, p.Addr())
 	other := dialRaw(t, p.Addr())
 	spinner.send(encode("FCALL", "spin", "0"))
+	// Ask once the function runs (Redis's tests wait 200 ms the same
+	// way): under -race a PING sent right behind the script once got no
+	// reply until the script ended.
+	time.Sleep(200 * time.Millisecond)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got := other.do("PING")
@@ -318,6 +322,7 @@ func TestFunctionBusyAndKill(t *testing.T) {
 	}
 	// A busy EVAL: FUNCTION KILL and FUNCTION STATS answer BUSY.
 	spinner.send(encode("EVAL", "while true do end", "0"))
+	time.Sleep(200 * time.Millisecond)
 	for {
 		if got := other.do("PING"); strings.HasPrefix(got, "-BUSY") {
 			break
@@ -339,6 +344,7 @@ func TestFunctionBusyAndKill(t *testing.T) {
 	// A function that wrote cannot be killed.
 	mustDo(t, ctx, c, "FUNCTION", "LOAD", "#!lua name=w\nredis.register_function('wspin', function() redis.call('set', 'x', 1) local t = redis.call('time')[1] while redis.call('time')[1] - t < 1 do end return 'done' end)")
 	spinner.send(encode("FCALL", "wspin", "0"))
+	time.Sleep(200 * time.Millisecond)
 	for {
 		if got := other.do("PING"); strings.HasPrefix(got, "-BUSY") {
 			break
