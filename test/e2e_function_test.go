@@ -418,5 +418,24 @@ func TestFunctionGoRedis(t *testing.T) {
 		if err != nil || stats.Running() || len(stats.Engines) != 1 || stats.Engines[0].LibrariesCount != 1 || stats.Engines[0].FunctionsCount != 2 {
 			t.Fatalf("FunctionStats: %+v %v", stats, err)
 		}
+		// SCRIPT FLUSH resets EVAL's Lua state, not the functions'.
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := c.FCallRO(ctx, "myget", []string{"k"}).Text(); err != nil || v != "v" {
+			t.Fatalf("FCallRO after SCRIPT FLUSH: %q %v", v, err)
+		}
+		mem := infoFields(c.Info(ctx, "memory").Val())
+		if mem["number_of_functions"] != "2" || mem["number_of_libraries"] != "1" || mem["used_memory_functions"] == "0" ||
+			mem["used_memory_vm_functions"] == "" || mem["used_memory_vm_functions"] == "0" {
+			t.Fatalf("INFO memory with one library: %v", mem)
+		}
+		if err := c.FunctionFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		mem = infoFields(c.Info(ctx, "memory").Val())
+		if mem["number_of_functions"] != "0" || mem["number_of_libraries"] != "0" || mem["used_memory_functions"] != "0" {
+			t.Fatalf("INFO memory after FUNCTION FLUSH: %v", mem)
+		}
 	}
 }
