@@ -48,8 +48,6 @@ var (
 	cmdZAdd      = []byte("ZADD")
 	cmdHMSet     = []byte("HMSET")
 	cmdPExpireAt = []byte("PEXPIREAT")
-	cmdFunction  = []byte("FUNCTION")
-	cmdLoad      = []byte("LOAD")
 )
 
 func (s *cmdSink) Key(db int, e *keyspace.Entry, expireAt int64) {

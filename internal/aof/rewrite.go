@@ -186,7 +186,7 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 				// The function libraries first, as FUNCTION LOAD
 				// commands (Redis's rewriteFunctions).
 				for _, code := range a.pm.FunctionCodes() {
-					h = resp.AppendCommand(h, cmdFunction, cmdLoad, code)
+					h = resp.AppendCommand(h, []byte("FUNCTION"), []byte("LOAD"), code)
 				}
 				return h
 			},
