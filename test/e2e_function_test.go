@@ -342,12 +342,17 @@ func TestFunctionBusyAndKill(t *testing.T) {
 	}
 	spinner.read()
 	// A function that wrote cannot be killed.
-	mustDo(t, ctx, c, "FUNCTION", "LOAD", "#!lua name=w\nredis.register_function('wspin', function() redis.call('set', 'x', 1) local t = redis.call('time')[1] while redis.call('time')[1] - t < 1 do end return 'done' end)")
+	mustDo(t, ctx, c, "FUNCTION", "LOAD", "#!lua name=w\nlocal function now() local t = redis.call('time') return t[1] * 1000000 + t[2] end\n"+
+		"redis.register_function('wspin', function() redis.call('set', 'x', 1) local t = now() while now() - t < 1500000 do end return 'done' end)")
 	spinner.send(encode("FCALL", "wspin", "0"))
 	time.Sleep(200 * time.Millisecond)
+	deadline = time.Now().Add(10 * time.Second)
 	for {
 		if got := other.do("PING"); strings.HasPrefix(got, "-BUSY") {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("wspin never got busy")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
