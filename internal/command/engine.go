@@ -84,6 +84,11 @@ type FlushObserver interface {
 
 // Engine executes commands against the keyspace.
 type Engine struct {
+	// Muted stops all propagation (lock held to change it): DEBUG LOADAOF
+	// replays the AOF into the running server, and what it replays must
+	// reach neither the AOF again nor the replicas, as in Redis.
+	Muted bool
+
 	KS    *keyspace.Keyspace
 	Table *Table
 	// Sinks receive every propagated command, in this order (the
@@ -112,6 +117,8 @@ type Engine struct {
 	// Tracker is told of reads and changes for CLIENT TRACKING (nil: no
 	// server, as in tests of the engine alone).
 	Tracker Tracker
+	// Notifier receives keyspace events (nil: none are sent).
+	Notifier Notifier
 	// top is the client whose command is running (Call), the one a
 	// script's calls are attributed to; nil between commands.
 	top *Session
@@ -179,6 +186,16 @@ func NewEngine(ks *keyspace.Keyspace) *Engine {
 		MaxStringSize: 512 << 20,
 	}
 	ks.Observer = (*keyObserver)(e)
+	ks.OnNew = func(db *keyspace.DB, key []byte) {
+		if n := e.Notifier; n != nil && n.Enabled(EvNew) {
+			n.Notify(EvNew, "new", key, db.ID)
+		}
+	}
+	ks.OnMiss = func(db *keyspace.DB, key []byte) {
+		if n := e.Notifier; n != nil && n.Enabled(EvKeyMiss) {
+			n.Notify(EvKeyMiss, "keymiss", key, db.ID)
+		}
+	}
 	e.now = ks.Now()
 	registerAll(e.Table)
 	return e

@@ -116,6 +116,11 @@ type Spec struct {
 	Tips       []string
 	KeySpecs   []KeySpec
 	SubSpecs   []*Spec
+	// Meta is Redis 7.0's own description of the command (nil for one
+	// Redis does not have), set by Table.Add: COMMAND INFO shows its
+	// flags, and it fills Categories, Tips and KeySpecs where the spec
+	// leaves them nil.
+	Meta *RedisMeta
 
 	// Stats (INFO commandstats), updated under the server lock.
 	Calls, Usec, Rejected, Failed int64
@@ -162,6 +167,7 @@ func NewTable() *Table { return &Table{m: map[string]*Spec{}, orig: map[string]*
 func (t *Table) Add(specs ...*Spec) {
 	for _, s := range specs {
 		s.Name = strings.ToLower(s.Name)
+		s.applyRedisMeta()
 		t.m[s.Name] = s
 		t.orig[s.Name] = s
 	}

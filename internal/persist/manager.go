@@ -244,9 +244,10 @@ func (m *Manager) AfterFlush(all bool) {
 		m.bgInProgress = false
 	}
 	if len(m.cfg.Save) > 0 {
-		dirty := m.ks.Dirty
+		// The save resets the change counter, as Redis 7.0's does
+		// (rdb_changes_since_last_save 0 after FLUSHALL); FLUSHALL still
+		// reaches replicas and the AOF: it forces its propagation.
 		m.SaveNow()
-		m.ks.Dirty = dirty
 	}
 }
 
@@ -260,6 +261,10 @@ func (m *Manager) debugReload(c *command.Ctx) {
 	for _, a := range c.Args[2:] {
 		switch strings.ToLower(string(a)) {
 		case "merge":
+			// The file's keys replace those with the same name; that is
+			// how Tandem always loads (Redis, given NOFLUSH without MERGE,
+			// crashes on the first duplicate). Its libraries replace ours
+			// of the same name only with MERGE (MergeFunctions).
 			merge = true
 		case "noflush":
 			flush = false
@@ -293,7 +298,7 @@ func (m *Manager) debugReload(c *command.Ctx) {
 		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
 		return
 	}
-	m.log.Noticef("DB reloaded by DEBUG RELOAD")
+	m.log.Warningf("DB reloaded by DEBUG RELOAD")
 	c.W.OK()
 }
 

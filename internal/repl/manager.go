@@ -114,9 +114,17 @@ func (m *Manager) ReplStats() server.ReplStats {
 // reads it for WAIT's target).
 func (m *Manager) ReplOffset() int64 { return m.id.Offset }
 
-// Debug implements server.DebugProvider: DEBUG REPLICA-SYNC-DELAY and
-// DEBUG REPLICA-LOAD-PANIC.
+// Debug implements server.DebugProvider: DEBUG REPLICA-SYNC-DELAY, DEBUG
+// REPLICA-LOAD-PANIC and DEBUG CHANGE-REPL-ID.
 func (m *Manager) Debug(c *command.Ctx, sub string) bool {
+	if sub == "change-repl-id" && len(c.Args) == 2 {
+		// A new history: no replica can continue the old one by PSYNC
+		// (Redis's tests use it to force full syncs).
+		m.log.Warningf("Changing replication IDs after receiving DEBUG change-repl-id")
+		m.id.ID, m.id.ID2, m.id.SecondOffset = NewID(), ZeroID, -1
+		c.W.OK()
+		return true
+	}
 	if sub == "replica-sync-delay" && len(c.Args) == 3 {
 		m.debugSyncDelay(c)
 		return true

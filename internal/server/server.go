@@ -77,9 +77,19 @@ type Server struct {
 	pushTargets []*client
 	pushPending atomic.Bool // pushTargets is not empty
 
-	infoSections    map[string]InfoSection
-	configFile      string
-	peakMem         uint64
+	infoSections map[string]InfoSection
+	configFile   string
+	peakMem      uint64
+	// resizeEvery is resizePeriod as the cron last computed it (ns), read
+	// by the event loop's query-buffer sweep without the lock.
+	resizeEvery atomic.Int64
+	// cronPaused (DEBUG PAUSE-CRON 1) stops the cron's work.
+	cronPaused atomic.Bool
+	// replyPeakReset (DEBUG REPLYBUFFER PEAK-RESET-TIME; 0: the default,
+	// <0: never) and replyResizeOff (DEBUG REPLYBUFFER RESIZING 0) are the
+	// reply buffers' knobs (buffers.go; srv.mu).
+	replyPeakReset  time.Duration
+	replyResizeOff  bool
 	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool
@@ -242,6 +252,7 @@ func New(opts Options) *Server {
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
 	s.eng.Tracker = (*trackingEngine)(s)
+	s.eng.Notifier = (*keyspaceNotifier)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built
