@@ -444,3 +444,32 @@ func TestFunctionGoRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestLuaGlobalsCannotBeReplacedThroughMetatables: the globals' metatable
+// a script gets from getmetatable is a read-only view all the way down,
+// so neither an EVAL script nor a function can replace a global (or a
+// library's field) for the scripts after it (Redis refuses too, in its
+// own words).
+func TestLuaGlobalsCannotBeReplacedThroughMetatables(t *testing.T) {
+	ctx := ctxFor(t, 30*time.Second)
+	c := newClient(t, startTandem(t).Addr(), 2)
+	for _, body := range []string{
+		"getmetatable(_G).__index.redis = 1",
+		"getmetatable(_G).__index.string.upper = 1",
+		"getmetatable('').__index.upper = 1",
+		"rawset(getmetatable(_G).__index, 'redis', 1)",
+	} {
+		if err := c.Eval(ctx, body, nil).Err(); err == nil || !strings.Contains(err.Error(), "Attempt to modify a readonly table") {
+			t.Errorf("EVAL %q: %v", body, err)
+		}
+	}
+	mustDo(t, ctx, c, "FUNCTION", "LOAD", "#!lua name=m\nredis.register_function('f', function() getmetatable(getfenv(1)).__index.redis = 1 end)")
+	if err := c.FCall(ctx, "f", nil).Err(); err == nil || !strings.Contains(err.Error(), "Attempt to modify a readonly table") {
+		t.Errorf("FCALL f: %v", err)
+	}
+	for _, body := range []string{"return type(redis)", "return type(string.upper)"} {
+		if got, err := c.Eval(ctx, body, nil).Text(); err != nil || got == "number" {
+			t.Errorf("EVAL %q after the attempts: %q %v", body, got, err)
+		}
+	}
+}
