@@ -35,6 +35,11 @@ func (a *Manager) Debug(c *command.Ctx, sub string) bool {
 	for _, db := range a.ks.DBs {
 		db.Flush()
 	}
+	// The function libraries go with the data (Redis's emptyData): the
+	// AOF's FUNCTION LOAD commands, or its RDB preamble, bring them back.
+	if err := a.pm.ReplaceFunctions(nil); err != nil {
+		a.log.Warningf("DEBUG LOADAOF: %v", err)
+	}
 	a.srv.SetLoading(true)
 	prev := a.ks.ExpireMode()
 	a.ks.SetExpireMode(keyspace.ExpireLoading)

@@ -161,7 +161,8 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	// busy-reply-threshold is read under the server lock, where CONFIG
 	// SET changes it.
-	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold }})
+	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold },
+		RDBCompression: func() bool { return cfg.RDBCompression }})
 	dm := dump.New(srv, cfg, log)
 	wire(srv, pm, rm, am, sc, dm)
 	wireConfig(cfg, log, srv, rm, am)
@@ -245,6 +246,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 	// script lets other clients in through the server.
 	sc.Register()
 	sc.SetYielder(srv)
+	// The function libraries are part of the dataset: in every RDB, and
+	// replaced by every load that replaces the data.
+	pm.SetFunctions(sc)
 	// WAIT's target: the replication offset after a client's writes.
 	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.

@@ -50,6 +50,8 @@ type Manager struct {
 	// internal/app; nil when absent).
 	repl Replication
 	aof  AOFInfo
+	// functions are the function libraries (functions.go).
+	functions Functions
 }
 
 // Replication is what persistence asks of replication (lock held).
@@ -249,14 +251,21 @@ func (m *Manager) AfterFlush(all bool) {
 	}
 }
 
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty
+// the dataset, load the file back. With NOFLUSH the file's function
+// libraries join the current ones, replacing those of the same name with
+// MERGE and failing the load without it (the file's keys are added to
+// the current ones either way).
 func (m *Manager) debugReload(c *command.Ctx) {
-	save, flush := true, true
+	flush, save, merge := true, true, false
 	for _, a := range c.Args[2:] {
 		switch strings.ToLower(string(a)) {
 		case "merge":
 			// The file's keys replace those with the same name; that is
 			// how Tandem always loads (Redis, given NOFLUSH without MERGE,
-			// crashes on the first duplicate).
+			// crashes on the first duplicate). Its libraries replace ours
+			// of the same name only with MERGE (MergeFunctions).
+			merge = true
 		case "noflush":
 			flush = false
 		case "nosave":
@@ -277,7 +286,15 @@ func (m *Manager) debugReload(c *command.Ctx) {
 			db.Flush()
 		}
 	}
-	if _, err := m.loadFile(nil); err != nil {
+	res, err := m.loadFile(nil)
+	if err == nil && m.functions != nil {
+		if flush {
+			err = m.functions.ReplaceFunctions(res.Functions)
+		} else {
+			err = m.functions.MergeFunctions(res.Functions, merge)
+		}
+	}
+	if err != nil {
 		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
 		return
 	}
@@ -332,6 +349,11 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		m.srv.Unlock()
 	}()
 	res, err := m.loadFile(m.srv)
+	if err == nil {
+		m.srv.Lock()
+		err = m.ReplaceFunctions(res.Functions)
+		m.srv.Unlock()
+	}
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {

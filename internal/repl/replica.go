@@ -60,6 +60,9 @@ type link struct {
 	tmpPath string             // its name
 	payload []byte             // read buffer of a disk transfer
 	loaded  *keyspace.Keyspace // (lock) a socket load's databases, until swapped in
+	// loadedFunctions are the socket load's function libraries, swapped
+	// in with its databases.
+	loadedFunctions [][]byte
 }
 
 // errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
@@ -211,6 +214,13 @@ func (m *Manager) perform(a action) {
 				db.Swap(l.loaded.DBs[i])
 			}
 			l.loaded = nil
+			// The master's function libraries replace ours with its
+			// data. They were checked as they were read only for their
+			// RDB form: one that does not load leaves ours (and is told).
+			if err := m.pm.ReplaceFunctions(l.loadedFunctions); err != nil {
+				m.log.Warningf("The master's function libraries were not loaded: %v", err)
+			}
+			l.loadedFunctions = nil
 			m.eng.TouchAllWatched(-1)
 			m.eng.Flushed()
 		}
