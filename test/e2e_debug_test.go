@@ -334,3 +334,18 @@ func TestResetClearsTrackingAndReplyMode(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorShowsScriptCallsAsLua: MONITOR shows the commands a script
+// runs as coming from "lua", after the EVAL itself, as Redis does.
+func TestMonitorShowsScriptCallsAsLua(t *testing.T) {
+	t.Parallel()
+	c := dialRaw(t, startTandem(t).Addr())
+	m := dialRaw(t, c.c.RemoteAddr().String())
+	m.do("MONITOR")
+	c.do("EVAL", "redis.call('set',KEYS[1],ARGV[1])", "1", "foo", "bar")
+	first, _ := m.tryRead(5 * time.Second)
+	second, _ := m.tryRead(5 * time.Second)
+	if !strings.Contains(first, `"eval"`) || !strings.Contains(second, ` lua] "set" "foo" "bar"`) {
+		t.Errorf("MONITOR lines %q, %q", first, second)
+	}
+}

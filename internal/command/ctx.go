@@ -29,6 +29,9 @@ const (
 	FlagNoEvict
 	// FlagCloseAfterReply closes the connection once replies are written.
 	FlagCloseAfterReply
+	// FlagScript marks the session a script's redis.call runs in (MONITOR
+	// shows it as "lua", as Redis does).
+	FlagScript
 )
 
 // Conn is what the engine needs from a network connection.

@@ -328,7 +328,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	r.sess.Proto = 2
 	r.sess.Authed = true
 	r.sess.User = c.S.User
-	r.sess.Flags = c.S.Flags & command.FlagMaster
+	r.sess.Flags = c.S.Flags&command.FlagMaster | command.FlagScript
 	r.sess.W = &r.w
 	r.sess.Name = ""
 	s.run = r

@@ -321,7 +321,9 @@ func (s *Server) feedMonitors(sess *command.Session, spec *command.Spec, args []
 	b = append(b, '.')
 	b = append(b, fmt.Sprintf("%06d", now.Nanosecond()/1000)...)
 	addr := "unknown"
-	if cl, ok := sess.Owner.(*client); ok {
+	if sess.Flags&command.FlagScript != 0 {
+		addr = "lua"
+	} else if cl, ok := sess.Owner.(*client); ok {
 		addr = cl.addr
 		if cl.unix {
 			addr = "unix:" + s.set.UnixSocket
