@@ -345,7 +345,7 @@ func TestMonitorShowsScriptCallsAsLua(t *testing.T) {
 	c.do("EVAL", "redis.call('set',KEYS[1],ARGV[1])", "1", "foo", "bar")
 	first, _ := m.tryRead(5 * time.Second)
 	second, _ := m.tryRead(5 * time.Second)
-	if !strings.Contains(first, `"eval"`) || !strings.Contains(second, ` lua] "set" "foo" "bar"`) {
+	if !strings.Contains(strings.ToLower(first), `"eval"`) || !strings.Contains(second, ` lua] "set" "foo" "bar"`) {
 		t.Errorf("MONITOR lines %q, %q", first, second)
 	}
 }
