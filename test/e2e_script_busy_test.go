@@ -19,6 +19,12 @@ func waitReady(t *testing.T, rc *rawConn) {
 	testutil.Eventually(t, 30*time.Second, "server ready", func() bool { return rc.do("PING") == "+PONG\r\n" })
 }
 
+// tryRead0 sends one command and waits at most d for its reply.
+func (rc *rawConn) tryRead0(cmd string, d time.Duration) (string, error) {
+	rc.send(encode(cmd))
+	return rc.tryRead(d)
+}
+
 func waitBusy(t *testing.T, rc *rawConn) {
 	t.Helper()
 	testutil.Eventually(t, 10*time.Second, "script busy", func() bool {
@@ -42,6 +48,12 @@ func TestScriptBusyAnswersBusyAndScriptKillStopsIt(t *testing.T) {
 		waitBusy(t, other)
 		if r := other.do("PING"); r != "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n" {
 			t.Fatalf("PING while busy = %q", r)
+		}
+		// A client that connects now is admitted and told BUSY too, as
+		// by Redis (not left without an answer until the script ends).
+		late := dialRaw(t, srv.Addr())
+		if r, err := late.tryRead0("PING", 3*time.Second); err != nil || !strings.HasPrefix(r, "-BUSY") {
+			t.Fatalf("PING from a client that connected while busy = %q, %v", r, err)
 		}
 		if r := other.do("SCRIPT", "KILL"); r != "+OK\r\n" {
 			t.Fatalf("SCRIPT KILL = %q", r)

@@ -434,7 +434,8 @@ func (l *eventLoop) trimSweep(now time.Time) {
 // busyRound serves, without waiting, the loop clients that have input
 // while a busy script runs on the loop's goroutine (Server.Yield; srv.mu
 // not held), and writes their replies at once. skip is the script's own
-// client. Listeners and tasks wait for the loop's next real round.
+// client. New connections are accepted; tasks wait for the loop's next
+// real round.
 func (l *eventLoop) busyRound(skip *client) {
 	if len(l.busyEvents) == 0 {
 		l.busyEvents = make([]syscall.EpollEvent, 64)
@@ -450,6 +451,11 @@ func (l *eventLoop) busyRound(skip *client) {
 		fd := l.busyEvents[i].Fd
 		if int(fd) < len(l.byFD) && l.byFD[fd] != nil && l.byFD[fd] != skip {
 			l.serve(l.byFD[fd])
+		} else if ln := l.listeners[fd]; ln != nil {
+			// New clients are admitted too, as Redis accepts them while a
+			// script is busy: their commands get BUSY at the next round
+			// instead of no answer until the script ends.
+			l.accept(fd, ln)
 		}
 	}
 	l.s.endRound(len(l.ready) > 0)
