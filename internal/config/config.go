@@ -56,9 +56,12 @@ type Config struct {
 
 	// Security. RenameCommands and LoadModules are kept as read; the server
 	// applies the renames (ApplyRenames) and CheckSupported refuses modules.
-	RequirePass    string
-	ACLFile        string
-	ACLLogMaxLen   int64
+	RequirePass  string
+	ACLFile      string
+	ACLLogMaxLen int64
+	// Users are the user lines, {name, rules...} each, in order; the
+	// server applies them at start-up (after requirepass).
+	Users          [][]string
 	RenameCommands [][2]string // {old, new}; new "" removes the command
 	LoadModules    [][]string  // {path, args...}
 
@@ -231,6 +234,7 @@ func (c *Config) snapshot() *Config {
 	n.RenameCommands = slices.Clone(c.RenameCommands)
 	n.renames = slices.Clone(c.renames)
 	n.LoadModules = slices.Clone(c.LoadModules)
+	n.Users = slices.Clone(c.Users)
 	n.modules = slices.Clone(c.modules)
 	n.stored = make(map[string]any, len(c.stored))
 	for k, v := range c.stored {

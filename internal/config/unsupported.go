@@ -18,7 +18,7 @@ func notYet(c *Config, d *directive) string {
 	name := d.name
 	switch {
 	case name == "maxmemory", name == "maxmemory-policy", name == "maxmemory-clients",
-		name == "aclfile", name == "rdb-del-sync-files", strings.HasPrefix(name, "tls-"):
+		name == "rdb-del-sync-files", strings.HasPrefix(name, "tls-"):
 		if d.get(c) == defaultOf(d) {
 			return ""
 		}
