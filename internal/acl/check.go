@@ -164,6 +164,26 @@ func (u *User) Check(c *Command, args [][]byte) (Reason, int) {
 	return best, pos
 }
 
+// ReadsAnyKey reports whether one of u's selectors allows the call and
+// reading every key (allkeys, or a "*" pattern with read permission).
+func (u *User) ReadsAnyKey(c *Command, args [][]byte) bool {
+	var kc keyCache
+	for _, s := range u.sels {
+		if r, _ := s.check(c, args, &kc); r != OK {
+			continue
+		}
+		if s.flags&selAllKeys != 0 {
+			return true
+		}
+		for _, k := range s.keys {
+			if k.perms&PermRead != 0 && k.pat == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // CheckChannel reports whether u may use channel (a pattern when pattern
 // is set): the test that decides which subscribers are disconnected when
 // the user's channels shrink.

@@ -18,6 +18,20 @@ const (
 // running (for a script, the one that ran it). The server lock is held.
 type PermChecker interface {
 	CheckPerm(s, caller *Session, spec *Spec, args [][]byte, ctx PermContext) string
+	// ReadsAnyKey reports whether the session's user may run the call and
+	// read every key (SORT's BY and GET patterns need it).
+	ReadsAnyKey(s *Session, spec *Spec, args [][]byte) bool
+}
+
+// ReadsAnyKey reports whether the running command's user may read any key
+// at all (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess): SORT refuses
+// its BY and GET patterns otherwise, since they name keys the ACL cannot
+// see beforehand.
+func (c *Ctx) ReadsAnyKey() bool {
+	if c.E.Perm == nil || c.S.Flags&FlagMaster != 0 {
+		return true
+	}
+	return c.E.Perm.ReadsAnyKey(c.S, c.Spec, c.Args)
 }
 
 // CheckPerm asks the ACL whether a script's session may call spec: the

@@ -177,6 +177,16 @@ func (h *aclChecker) CheckPerm(sess, caller *command.Session, spec *command.Spec
 	return "ERR no permission"
 }
 
+func (h *aclChecker) ReadsAnyKey(sess *command.Session, spec *command.Spec, args [][]byte) bool {
+	s := (*Server)(h)
+	u := s.userOf(sess)
+	if u.Unrestricted() {
+		return true
+	}
+	c := s.acl.Table.Resolve(spec, args)
+	return c != nil && u.ReadsAnyKey(c, args)
+}
+
 // aclErrorText is Redis's short reason for a refusal (scripts' errors).
 func aclErrorText(r acl.Reason) string {
 	switch r {

@@ -322,7 +322,9 @@ func (s *Server) clientList(c *command.Ctx) {
 		}
 	}
 	for _, cl := range s.sortedClients() {
-		if want != nil && !want(cl) {
+		// A client being closed (killed, its user deleted) is gone for
+		// Redis, which frees it before any other client runs.
+		if (want != nil && !want(cl)) || cl.closing {
 			continue
 		}
 		s.writeClientInfo(&b, cl)
