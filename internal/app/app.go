@@ -164,6 +164,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	if err := srv.SetupACL(server.ACLOptions{Users: cfg.Users, File: cfg.ACLFile}); err != nil {
 		return nil, err
 	}
+	cfg.ACLUsers = srv.ACLUserLines
 	if err := cfg.ApplyRenames("Redis "+server.Version, srv.Engine().Table.Rename); err != nil {
 		return nil, err
 	}
