@@ -2,10 +2,15 @@ package test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/tandemdb/tandem/internal/testutil"
 )
 
@@ -56,5 +61,66 @@ func TestACLReplicationUser(t *testing.T) {
 				t.Errorf("master's ACL LOG: %s", log)
 			}
 		})
+	}
+}
+
+// redis-sentinel with `sentinel auth-user` monitors Tandem nodes whose
+// sentinel user has only the commands Redis's documentation gives it, and
+// fails over to the replica when the master goes.
+func TestACLSentinelAuthUser(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		t.Skip("redis-sentinel not installed")
+	}
+	ctx := ctxFor(t, 3*replWait)
+	sentRules := []any{"ACL", "SETUSER", "sentuser", "on", ">spw", "allchannels", "+multi", "+slaveof", "+ping", "+exec",
+		"+subscribe", "+config|rewrite", "+role", "+publish", "+info", "+client|setname", "+client|kill", "+script|kill"}
+	replRules := []any{"ACL", "SETUSER", "repl", "on", ">rpw", "-@all", "+psync", "+replconf", "+ping"}
+	m := startReplTandem(t, "master")
+	r := startReplTandem(t, "replica", "--masteruser", "repl", "--masterauth", "rpw")
+	for _, n := range []*replNode{m, r} {
+		mustDo(t, ctx, n.c, sentRules...)
+		mustDo(t, ctx, n.c, replRules...)
+		// Nobody else may do anything: the sentinel must use its user.
+		mustDo(t, ctx, n.c, "ACL", "SETUSER", "admin", "on", ">apw", "+@all", "~*", "&*")
+	}
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+
+	conf := filepath.Join(t.TempDir(), "sentinel.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\nsentinel auth-user mymaster sentuser\n"+
+		"sentinel auth-pass mymaster spw\nsentinel down-after-milliseconds mymaster 1500\nsentinel failover-timeout mymaster 20000\n", m.port())), 0o644)
+	s := startServerFile(t, bin, conf)
+	sc := newClient(t, s.Addr(), 2)
+	testutil.Eventually(t, replWait, "the sentinel sees the master and its replica", func() bool {
+		v, err := sc.Do(ctx, "SENTINEL", "MASTER", "mymaster").StringSlice()
+		if err != nil {
+			return false
+		}
+		f := map[string]string{}
+		for i := 0; i+1 < len(v); i += 2 {
+			f[v[i]] = v[i+1]
+		}
+		return f["flags"] == "master" && f["num-slaves"] == "1"
+	})
+	// Take the default user away: whatever the sentinel does, it does as
+	// sentuser.
+	for _, n := range []*replNode{m, r} {
+		mustDo(t, ctx, n.c, "ACL", "SETUSER", "default", "off")
+	}
+	ra := redis.NewClient(&redis.Options{Addr: r.proc.Addr(), Username: "admin", Password: "apw", Protocol: 2, MaxRetries: -1})
+	t.Cleanup(func() { ra.Close() })
+	m.proc.Stop()
+	testutil.Eventually(t, replWait, "the sentinel fails over to the replica", func() bool {
+		v, err := sc.Do(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").StringSlice()
+		return err == nil && len(v) == 2 && v[1] == strconv.Itoa(r.port())
+	})
+	testutil.Eventually(t, replWait, "the replica is a master", func() bool {
+		v, err := ra.Do(ctx, "ROLE").Slice()
+		return err == nil && len(v) > 0 && v[0] == "master"
+	})
+	if log := fmt.Sprint(mustDo(t, ctx, ra, "ACL", "LOG")); strings.Contains(log, "sentuser") {
+		t.Errorf("the sentinel's user was refused something: %s", log)
 	}
 }
