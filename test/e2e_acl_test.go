@@ -351,3 +351,21 @@ func TestACLConfigAndFile(t *testing.T) {
 		t.Errorf("duplicate user line: exit %d, output:\n%s", code, out)
 	}
 }
+
+// CLIENT KILL USER closes the connections of an existing user and refuses
+// an unknown one, as Redis.
+func TestACLClientKillUser(t *testing.T) {
+	t.Parallel()
+	p := startTandem(t)
+	adm := dialRaw(t, p.Addr())
+	adm.do("ACL", "SETUSER", "k", "on", "nopass", "+@all")
+	u := dialRaw(t, p.Addr())
+	u.do("AUTH", "k", "x")
+	if got := adm.do("CLIENT", "KILL", "USER", "nosuch"); got != "-ERR No such user 'nosuch'\r\n" {
+		t.Errorf("CLIENT KILL USER nosuch: %q", got)
+	}
+	if got := adm.do("CLIENT", "KILL", "USER", "k"); got != ":1\r\n" {
+		t.Errorf("CLIENT KILL USER k: %q", got)
+	}
+	u.expectClosed(5 * time.Second)
+}

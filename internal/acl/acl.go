@@ -185,7 +185,7 @@ func (a *ACL) CheckUserRules(rules []string) error {
 func (a *ACL) LoadUsers(defs [][]string) error {
 	for _, d := range defs {
 		name := d[0]
-		if hasSpace(name) {
+		if HasSpaces(name) {
 			return fmt.Errorf("Spaces not allowed in ACL usernames")
 		}
 		u := a.users[name]
@@ -243,7 +243,7 @@ func (a *ACL) LoadFile(filename, content string) (gone []*User, err error) {
 			fmt.Fprintf(&errs, "%s:%d should start with user keyword followed by the username. ", filename, num)
 			continue
 		}
-		if hasSpace(args[1]) {
+		if HasSpaces(args[1]) {
 			fmt.Fprintf(&errs, "'%s:%d: username '%s' contains invalid characters. ", filename, num, args[1])
 			continue
 		}

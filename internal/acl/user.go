@@ -182,11 +182,12 @@ var (
 	errSubFirstArg   = errors.New("Allowing first-arg of a subcommand is not supported")
 )
 
-// hasSpace reports whether s has a space or control character (not
-// allowed in patterns and user names).
-func hasSpace(s string) bool {
+// HasSpaces reports whether s has a white-space (C's isspace) or NUL
+// byte, which patterns and user names may not hold.
+func HasSpaces(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' {
+		switch s[i] {
+		case ' ', '\t', '\n', '\v', '\f', '\r', 0:
 			return true
 		}
 	}
@@ -365,7 +366,7 @@ func (a *ACL) applySelector(s *selector, op string) error {
 			perms = PermAll
 		}
 		pat := op[min(off, len(op)):]
-		if hasSpace(pat) {
+		if HasSpaces(pat) {
 			return errSyntax
 		}
 		for i := range s.keys {
@@ -381,7 +382,7 @@ func (a *ACL) applySelector(s *selector, op string) error {
 		if s.flags&selAllChannels != 0 {
 			return errChansAfterAll
 		}
-		if hasSpace(op[1:]) {
+		if HasSpaces(op[1:]) {
 			return errSyntax
 		}
 		for _, c := range s.channels {

@@ -298,7 +298,7 @@ func (s *Server) aclCmd(c *command.Ctx) {
 	switch {
 	case sub == "setuser" && n >= 3:
 		name := string(c.Args[2])
-		if strings.ContainsAny(name, " \x00") || hasCtl(name) {
+		if acl.HasSpaces(name) {
 			c.Error("ERR Usernames can't contain spaces or null characters")
 			return
 		}
@@ -440,15 +440,6 @@ func (s *Server) aclCmd(c *command.Ctx) {
 	default:
 		c.Error(subcommandSyntaxError(c.Args))
 	}
-}
-
-func hasCtl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' {
-			return true
-		}
-	}
-	return false
 }
 
 // writeUserInfo writes ACL GETUSER's map: flags (a set), passwords, the

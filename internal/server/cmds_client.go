@@ -382,7 +382,7 @@ func (s *Server) clientKill(c *command.Ctx) {
 		case "laddr":
 			filters = append(filters, func(cl clientView) bool { return cl.laddr == val })
 		case "user":
-			if val != "default" { // the only user until ACLs exist
+			if s.acl.User(val) == nil {
 				c.Error("ERR No such user '" + val + "'")
 				return
 			}
