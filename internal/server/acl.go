@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/acl"
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // ACL users (Redis 7.0): the ACL command, the permission check the engine
@@ -389,8 +389,8 @@ func (s *Server) aclCmd(c *command.Ctx) {
 	case sub == "genpass" && (n == 2 || n == 3):
 		bits := int64(256)
 		if n == 3 {
-			v, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
-			if err != nil {
+			v, ok := resp.ParseInt(c.Args[2])
+			if !ok {
 				c.Error("ERR value is not an integer or out of range")
 				return
 			}
@@ -482,8 +482,8 @@ func (s *Server) aclLogCmd(c *command.Ctx) {
 			c.W.OK()
 			return
 		}
-		v, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
-		if err != nil {
+		v, ok := resp.ParseInt(c.Args[2])
+		if !ok {
 			c.Error("ERR value is not an integer or out of range")
 			return
 		}
