@@ -362,6 +362,11 @@ func (a *ACL) applySelector(s *selector, op string) error {
 					return errSyntax
 				}
 			}
+			// Redis takes "%~k" (no permission at all) and then aborts
+			// when it describes the pattern; it is refused here instead.
+			if perms == 0 {
+				return errSyntax
+			}
 		} else {
 			perms = PermAll
 		}

@@ -523,13 +523,15 @@ func (s *Server) aclDryRun(c *command.Ctx) {
 		return
 	}
 	args := c.Args[3:]
-	spec := s.eng.Table.LookupOriginal(args[0])
+	// The command as clients call it (after rename-command), as Redis's
+	// lookupCommand finds it: an unknown subcommand is no command.
+	spec := s.eng.Table.Lookup(args[0])
 	if spec == nil {
 		c.Error("ERR Command '" + cArg(args[0], -1) + "' not found")
 		return
 	}
 	cmd := s.acl.Table.Resolve(spec, args)
-	if cmd == nil {
+	if cmd == nil || (len(cmd.Subs) > 0 && len(args) >= 2) {
 		c.Error("ERR Command '" + cArg(args[0], -1) + "' not found")
 		return
 	}
