@@ -9,7 +9,7 @@ import (
 
 // testACL is an ACL over a small command table with Redis's own metadata
 // (categories, key specs) for each command.
-func testACL(t *testing.T) *ACL {
+func testACL(t testing.TB) *ACL {
 	t.Helper()
 	tab := command.NewTable()
 	for _, name := range []string{"get", "set", "del", "incr", "lmove", "mset", "publish", "subscribe", "psubscribe", "ssubscribe", "spublish", "select", "ping", "auth", "flushall", "keys", "info"} {

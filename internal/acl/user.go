@@ -312,6 +312,9 @@ func splitSelector(body string) ([]string, error) {
 
 // applySelector applies a rule about commands, keys or channels to s.
 func (a *ACL) applySelector(s *selector, op string) error {
+	if op == "" {
+		return errSyntax // an empty rule inside a selector: ("")
+	}
 	switch strings.ToLower(op) {
 	case "allkeys", "~*":
 		s.flags |= selAllKeys
