@@ -96,9 +96,9 @@ func mergeSelectors(args []string) (out []string, bad int, ok bool) {
 
 // SetUser applies rules to the user named name, creating it if need be
 // (ACL SETUSER). Nothing changes when a rule is bad: the error is Redis's
-// reply text without its "ERR ". killed lists the user's pub/sub
-// permissions lost: when changed is true, its subscribers must be checked
-// (see Subscriber).
+// reply text without its "ERR ". channelsShrank reports that the user
+// lost channel permissions: its subscribers must then be checked
+// (User.CheckChannel) and those using a channel no longer allowed closed.
 func (a *ACL) SetUser(name string, rules []string) (u *User, channelsShrank bool, err error) {
 	merged, bad, ok := mergeSelectors(rules)
 	if !ok {
@@ -152,7 +152,8 @@ func channelsSuperset(nu, old *User) bool {
 	return true
 }
 
-// DelUser removes a user (never "default"), reporting whether it existed.
+// DelUser removes a user (never "default") and returns it, nil when there
+// is no such user: its clients must be closed.
 func (a *ACL) DelUser(name string) *User {
 	u := a.users[name]
 	if u != nil && u != a.Default {
@@ -162,26 +163,9 @@ func (a *ACL) DelUser(name string) *User {
 	return nil
 }
 
-// ParseUserLine checks a "user <name> rules…" line of redis.conf (argv
-// without "user") as Redis does before start-up: it returns the rules to
-// apply later, or the error naming what is wrong.
-func (a *ACL) CheckUserRules(rules []string) error {
-	merged, bad, ok := mergeSelectors(rules)
-	if !ok {
-		return fmt.Errorf("Unmatched parenthesis in acl selector starting at '%s'.", rules[bad])
-	}
-	tmp := newUser("__check__", a.PubsubAllChannels)
-	for _, r := range merged {
-		if err := a.apply(tmp, r); err != nil {
-			return fmt.Errorf("Error in user declaration '%s': %s", r, err)
-		}
-	}
-	return nil
-}
-
-// LoadUsers replaces every user with the ones given ([name, rules...]
-// each), from redis.conf's user lines at start-up. The default user, when
-// not among them, keeps what it has; when it is, it is reset first.
+// LoadUsers applies redis.conf's user lines at start-up ([name, rules...]
+// each, in order): each user is made, or, for the default user, reset
+// first, as Redis does. The error names the rule and the user.
 func (a *ACL) LoadUsers(defs [][]string) error {
 	for _, d := range defs {
 		name := d[0]
@@ -279,11 +263,10 @@ func (a *ACL) LoadFile(filename, content string) (gone []*User, err error) {
 	}
 	a.Default.copyFrom(nd)
 	users["default"] = a.Default
-	for n, u := range a.users {
+	for _, u := range a.users {
 		if u != a.Default {
 			gone = append(gone, u)
 		}
-		_ = n
 	}
 	a.users = users
 	return gone, nil
