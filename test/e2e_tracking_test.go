@@ -296,6 +296,7 @@ func TestClientReplyMatchesRedis(t *testing.T) {
 			{"CLIENT", "REPLY", "OFF"}, {"SET", "a", "1"}, {"GET", "a"}, {"NOSUCH"}, {"CLIENT", "REPLY", "SKIP"},
 			{"CLIENT", "REPLY", "ON"}, {"GET", "a"}, {"CLIENT", "REPLY", "SKIP"}, {"GET", "a"}, {"INCR", "a"},
 			{"CLIENT", "REPLY", "FOO"}, {"CLIENT", "REPLY", "SKIP"}, {"NOSUCH"}, {"PING"},
+			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "ON"}, {"PING"},
 		} {
 			c.send(encode(cmd...))
 		}

@@ -90,7 +90,29 @@ func Settings(c *config.Config) server.Settings {
 	if v := c.Get("acl-pubsub-default"); len(v) == 1 {
 		s.ACLPubsubAll = v[0][1] == "allchannels"
 	}
+	s.NotifyKeyspace, s.NotifyKeyevent, s.NotifyClasses = notifyClasses(c.NotifyKeyspaceEvents)
 	return s
+}
+
+// notifyClasses splits notify-keyspace-events into its two channels and
+// the engine's event classes.
+func notifyClasses(f config.KeyspaceEvents) (keyspace, keyevent bool, classes command.Event) {
+	for _, m := range []struct {
+		c config.KeyspaceEvents
+		e command.Event
+	}{
+		{config.EventsGeneric, command.EvGeneric}, {config.EventsString, command.EvString},
+		{config.EventsList, command.EvList}, {config.EventsSet, command.EvSet},
+		{config.EventsHash, command.EvHash}, {config.EventsZSet, command.EvZSet},
+		{config.EventsExpired, command.EvExpired}, {config.EventsEvicted, command.EvEvicted},
+		{config.EventsStream, command.EvStream}, {config.EventsKeyMiss, command.EvKeyMiss},
+		{config.EventsNew, command.EvNew},
+	} {
+		if f&m.c != 0 {
+			classes |= m.e
+		}
+	}
+	return f&config.EventsKeyspace != 0, f&config.EventsKeyevent != 0, classes
 }
 
 // configStore adapts *config.Config to what CONFIG GET/SET/REWRITE need.
@@ -274,7 +296,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Shutdown: []server.ShutdownPreparer{am, pm},
 		// DEBUG subcommands have distinct names; replication's are asked
 		// first, as they were.
-		Debug:      []server.DebugProvider{rm, pm, dm},
+		Debug:      []server.DebugProvider{rm, pm, dm, am},
 		Disconnect: []server.DisconnectObserver{rm},
 		Scripts:    sc,
 		Repl:       rm,

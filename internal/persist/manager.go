@@ -242,25 +242,46 @@ func (m *Manager) AfterFlush(all bool) {
 		m.bgInProgress = false
 	}
 	if len(m.cfg.Save) > 0 {
-		dirty := m.ks.Dirty
+		// The save resets the change counter, as Redis 7.0's does
+		// (rdb_changes_since_last_save 0 after FLUSHALL); FLUSHALL still
+		// reaches replicas and the AOF: it forces its propagation.
 		m.SaveNow()
-		m.ks.Dirty = dirty
 	}
 }
 
 func (m *Manager) debugReload(c *command.Ctx) {
-	if err := m.SaveNow(); err != nil {
-		c.Error("ERR Error trying to save the DB: " + err.Error())
-		return
+	save, flush := true, true
+	for _, a := range c.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			// The file's keys replace those with the same name; that is
+			// how Tandem always loads (Redis, given NOFLUSH without MERGE,
+			// crashes on the first duplicate).
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
 	}
-	for _, db := range m.ks.DBs {
-		db.Flush()
+	if save {
+		if err := m.SaveNow(); err != nil {
+			c.Error("ERR Error trying to save the DB: " + err.Error())
+			return
+		}
+	}
+	if flush {
+		for _, db := range m.ks.DBs {
+			db.Flush()
+		}
 	}
 	if _, err := m.loadFile(nil); err != nil {
 		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
 		return
 	}
-	m.log.Noticef("DB reloaded by DEBUG RELOAD")
+	m.log.Warningf("DB reloaded by DEBUG RELOAD")
 	c.W.OK()
 }
 

@@ -73,6 +73,10 @@ type Manager struct {
 	// it each second, so a CONFIG SET reaches streams already running.
 	streamTimeout atomic.Int64
 	enc           []byte
+	// noDataTail is how many bytes at the end of our stream (up to
+	// id.Offset) are commands that change no data: PINGs, REPLCONFs and
+	// PUBLISHes (rewind.go). 0 whenever unsure.
+	noDataTail int64
 }
 
 // New builds replication for a server and registers its commands;
@@ -107,7 +111,7 @@ func (m *Manager) OnFullSync(o ...FullSyncObserver) {
 // ReplStats implements server.Replication: the counters of INFO stats.
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
-		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
+		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
 }
 
 // ReplOffset is the replication offset after propagation (the engine
@@ -159,9 +163,11 @@ func (m *Manager) Propagate(db int, argv [][]byte) {
 		m.enc = resp.AppendCommand(m.enc[:0], []byte("SELECT"), []byte(strconv.Itoa(db)))
 		m.feed(m.enc)
 		m.selDB = db
+		m.noDataTail = 0 // a SELECT counts as data (rewind.go)
 	}
 	m.enc = resp.AppendCommand(m.enc[:0], argv...)
 	m.feed(m.enc)
+	m.trackTail(argv, len(m.enc))
 }
 
 // feed appends raw stream bytes and enforces the replicas' output limits.
@@ -243,6 +249,7 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	if m.cfg.IsReplica() {
 		m.id.ID = replID
 		m.id.Offset = off
+		m.noDataTail = 0
 		m.stepLocked(event{kind: evRestore, cached: cachedMaster{replID: replID, offset: off, db: int(db)}})
 		return
 	}
@@ -250,6 +257,7 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	m.id.SecondOffset = off + 1
 	m.id.ID = NewID()
 	m.id.Offset = off
+	m.noDataTail = 0
 	m.createBacklog()
 }
 

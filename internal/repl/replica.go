@@ -90,7 +90,7 @@ func (m *Manager) disconnectReplicas() {
 
 // world is what the machine may know of the server now (lock held).
 func (m *Manager) world() world {
-	w := world{now: time.Now(), id: m.id, selDB: m.selDB, numDBs: len(m.ks.DBs), empty: true}
+	w := world{now: time.Now(), id: m.id, selDB: m.selDB, numDBs: len(m.ks.DBs), empty: true, noDataTail: m.noDataTail}
 	if m.link != nil {
 		w.streamDB = m.link.sess.DB
 	}
@@ -178,9 +178,10 @@ func (m *Manager) perform(a action) {
 			m.createBacklog()
 		}
 	case actSetID:
-		m.id = a.id
+		m.setID(a.id)
 	case actBacklogAt:
-		if m.backlog == nil || m.backlog.End() != a.n {
+		// Resuming before our tail (rewind.go) keeps the history before it.
+		if m.backlog == nil || m.backlog.End() != a.n && !m.backlog.Truncate(a.n) {
 			m.freeBacklog()
 			m.createBacklog()
 		}
@@ -558,12 +559,18 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 			return false, nil
 		}
 		raw := rd.Raw()
+		inBlock := len(*pending) > 0
 		if len(rd.Args) > 0 {
 			l.sess.W.Reset()
 			m.eng.Call(&l.sess, rd.Args)
 		}
 		*pending = append(*pending, raw...)
 		if !l.sess.InMulti() {
+			if inBlock || len(rd.Args) == 0 {
+				m.noDataTail = 0 // a MULTI block (or an empty line) counts as data
+			} else {
+				m.trackTail(rd.Args, len(raw))
+			}
 			sm.applied(int64(len(*pending)))
 			if m.backlog != nil {
 				m.feed(*pending)

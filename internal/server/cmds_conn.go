@@ -87,6 +87,8 @@ func (s *Server) resetCmd(c *command.Ctx) {
 	s.eng.Disconnect(c.S)
 	s.unsubscribeAll(cl)
 	s.stopMonitor(cl)
+	s.disableTracking(cl)
+	c.S.ReplyOn() // its RESET reply included
 	c.S.DB = 0
 	c.S.Name = ""
 	c.S.Proto = 2

@@ -195,8 +195,9 @@ func (s *Server) resetStats() {
 	s.eng.ErrorStats = nil
 	s.ks.ExpiredKeys = 0
 	s.ks.Hits, s.ks.Misses = 0, 0
-	for _, sp := range s.eng.Table.All() {
+	for _, sp := range statSpecs(s.eng.Table) {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
+		sp.Latency = nil // latencystats start again, as Redis's do
 	}
 	s.slow.reset()
 }
@@ -330,6 +331,10 @@ func (s *Server) debugCmd(c *command.Ctx) {
 			if d.Debug(c, sub) {
 				return
 			}
+		}
+		if debugNotBuilt[sub] {
+			c.Error("ERR DEBUG " + strings.ToUpper(sub) + " is not supported by Tandem yet")
+			return
 		}
 		c.Error(subcommandSyntaxError(c.Args))
 	}

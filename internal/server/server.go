@@ -128,6 +128,7 @@ type ReplStats struct {
 	PartialSyncsError int64 // sync_partial_err: PSYNCs that asked for a partial sync and got a full one
 	NetInput          int64 // total_net_repl_input_bytes: read from our master
 	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
+	BufferMem         int64 // mem_total_replication_buffers: the shared backlog's blocks
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
@@ -256,6 +257,7 @@ func New(opts Options) *Server {
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
 	s.eng.Tracker = (*trackingEngine)(s)
+	s.eng.Notifier = (*keyspaceNotifier)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built
