@@ -106,7 +106,7 @@ func fuzzClass(name string) normFn {
 		"latency|doctor", "latency|latest", "latency|history", "latency|graph", "latency|help",
 		"latency|histogram", "latency|reset", "slowlog|get", "slowlog|len", "slowlog|help", "command", "command|docs",
 		"command|info", "command|count", "command|list", "command|getkeys", "command|getkeysandflags",
-		"command|help", "acl|help", "acl|list", "acl|users", "acl|getuser", "acl|cat", "acl|log",
+		"command|help", "acl|help", "acl|genpass", "acl|list", "acl|users", "acl|getuser", "acl|cat", "acl|log",
 		"pubsub|help", "object|idletime", "object|refcount", "role",
 		// Containers drawn with random words may hit a subcommand above.
 		"client", "config", "memory", "latency", "slowlog", "object", "acl":

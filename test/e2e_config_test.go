@@ -139,8 +139,8 @@ func TestBadCommandLineFatalBanner(t *testing.T) {
 }
 
 // TestUnsupportedDirectivesStopStartup: a setting Tandem would silently
-// ignore at the expense of security or durability (a memory limit, TLS,
-// an ACL file…) stops the start with Redis's banner naming it, from a file
+// ignore at the expense of security or durability (a memory limit,
+// TLS…) stops the start with Redis's banner naming it, from a file
 // or the command line; its default, disabled value starts. CONFIG SET
 // refuses it with Redis's CONFIG SET error.
 func TestUnsupportedDirectivesStopStartup(t *testing.T) {
@@ -153,7 +153,6 @@ func TestUnsupportedDirectivesStopStartup(t *testing.T) {
 	}{
 		{"hz 10\nmaxmemory 1gb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 1gb'\nmaxmemory is not supported by Tandem yet"},
 		{"maxmemory-policy allkeys-lru\n", nil, "Reading the configuration file, at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet"},
-		{"aclfile /etc/redis/users.acl\n", nil, "Reading the configuration file, at line 1\n>>> 'aclfile /etc/redis/users.acl'\naclfile is not supported by Tandem yet"},
 		{"hz 10\n", []string{"--tls-port", "6390"}, "Reading the configuration file, at line 4\n>>> 'tls-port \"6390\"'\ntls-port is not supported by Tandem yet"},
 		{"tls-replication yes\n", nil, "Reading the configuration file, at line 1\n>>> 'tls-replication yes'\ntls-replication is not supported by Tandem yet"},
 	} {

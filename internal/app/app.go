@@ -86,6 +86,10 @@ func Settings(c *config.Config) server.Settings {
 	s.LatencyTracking = c.LatencyTracking
 	s.LatencyPercentiles = slices.Clone(c.LatencyPercentiles())
 	s.ShutdownTimeout = c.ShutdownTimeout
+	s.ACLLogMaxLen = int(c.ACLLogMaxLen)
+	if v := c.Get("acl-pubsub-default"); len(v) == 1 {
+		s.ACLPubsubAll = v[0][1] == "allchannels"
+	}
 	s.NotifyKeyspace, s.NotifyKeyevent, s.NotifyClasses = notifyClasses(c.NotifyKeyspaceEvents)
 	return s
 }
@@ -178,7 +182,12 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 			inst.release()
 		}
 	}()
-	// Every command is registered now: rename-command applies to them all.
+	// Every command is registered now: the ACL knows them by their real
+	// names, and rename-command applies to them all.
+	if err := srv.SetupACL(server.ACLOptions{Users: cfg.Users, File: cfg.ACLFile}); err != nil {
+		return nil, err
+	}
+	cfg.ACLUsers = srv.ACLUserLines
 	if err := cfg.ApplyRenames("Redis "+server.Version, srv.Engine().Table.Rename); err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ var walkTable = map[string]observe{
 			w.t.Errorf("requirepass: a new client's PING got %q, want NOAUTH", r)
 		}
 	}},
-	"acllog-max-len": {val: "5", stored: "no ACL log (ACL is not built)"},
+	"acllog-max-len": {val: "5", check: settings(func(s server.Settings) bool { return s.ACLLogMaxLen == 5 })},
 
 	// Replication: the repl manager reads the shared config at each use:
 	// the link's settings (masterauth, masteruser, announce-*,
@@ -297,8 +297,8 @@ var walkTable = map[string]observe{
 	"oom-score-adj-values":                {val: "1 2 3", stored: "not acted on"},
 	"ignore-warnings":                     {val: "ARM64-COW-BUG", stored: "not acted on"},
 	"bind-source-addr":                    {val: "127.0.0.1", stored: "not acted on"},
-	"acl-pubsub-default":                  {val: "allchannels", stored: "ACL is not built"},
 	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
+	"acl-pubsub-default":                  {val: "allchannels", check: settings(func(s server.Settings) bool { return s.ACLPubsubAll })},
 	"tracking-table-max-keys":             {val: "10", check: settings(func(s server.Settings) bool { return s.TrackingTableMaxKeys == 10 })},
 	"maxmemory-clients":                   {val: "10mb", refused: true},
 	"latency-tracking":                    {val: "no", check: settings(func(s server.Settings) bool { return !s.LatencyTracking })},

@@ -117,6 +117,9 @@ type Engine struct {
 	// Tracker is told of reads and changes for CLIENT TRACKING (nil: no
 	// server, as in tests of the engine alone).
 	Tracker Tracker
+	// Perm checks ACL permissions before a command runs or is queued, and
+	// again at EXEC (nil: everything is allowed).
+	Perm PermChecker
 	// Notifier receives keyspace events (nil: none are sent).
 	Notifier Notifier
 	// top is the client whose command is running (Call), the one a
@@ -295,6 +298,13 @@ func (e *Engine) call(s *Session, args [][]byte) *Spec {
 		spec.StatsFor(args).Rejected++
 		e.rejectCmd(s, spec, "NOAUTH Authentication required.")
 		return spec
+	}
+	if e.Perm != nil && s.Flags&FlagMaster == 0 {
+		if msg := e.Perm.CheckPerm(s, s, spec, args, PermCall); msg != "" {
+			spec.StatsFor(args).Rejected++
+			e.rejectCmd(s, spec, msg)
+			return spec
+		}
 	}
 	if s.Proto == 2 && s.Subscriptions() > 0 && !allowedWhileSubscribed(spec.Name) {
 		spec.StatsFor(args).Rejected++

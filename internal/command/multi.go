@@ -82,6 +82,16 @@ func execCmd(c *Ctx) {
 	// CONFIG SET that raises min-replicas-to-write does not stop the
 	// writes queued after it.
 	for _, q := range queue {
+		// Permissions are checked again, as in Redis: the user's rules
+		// may have changed since the command was queued.
+		if c.E.Perm != nil {
+			if msg := c.E.Perm.CheckPerm(s, s, q.spec, q.args, PermExec); msg != "" {
+				c.E.TotalErrors++
+				c.E.CountError(msg)
+				c.W.Error(msg)
+				continue
+			}
+		}
 		c.E.run(s, q.spec, q.args, true)
 		c.E.feedMonitor(s, q.spec, q.args)
 	}

@@ -99,8 +99,16 @@ func sortCmd(c *Ctx) {
 			// A pattern without '*' names no per-element key: nothing to
 			// sort by, the native order stays.
 			dontsort = bytes.IndexByte(cstr(sortBy), '*') < 0
+			if !dontsort && !c.ReadsAnyKey() {
+				c.Error("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return
+			}
 			j++
 		case opt == "get" && left >= 1:
+			if !c.ReadsAnyKey() {
+				c.Error("ERR GET option of SORT denied due to insufficient ACL permissions.")
+				return
+			}
 			gets = append(gets, c.Args[j+1])
 			j++
 		default:

@@ -56,9 +56,17 @@ type Config struct {
 
 	// Security. RenameCommands and LoadModules are kept as read; the server
 	// applies the renames (ApplyRenames) and CheckSupported refuses modules.
-	RequirePass    string
-	ACLFile        string
-	ACLLogMaxLen   int64
+	RequirePass  string
+	ACLFile      string
+	ACLLogMaxLen int64
+	// Users are the user lines, {name, rules...} each, in order; the
+	// server applies them at start-up (after requirepass).
+	Users [][]string
+	// ACLUsers, when set, gives the users as CONFIG REWRITE writes them
+	// ("user <name> <rules>" lines; none when an ACL file holds them, and
+	// the file's user lines are then dropped, as Redis does). It is called
+	// under the server lock, where CONFIG REWRITE runs.
+	ACLUsers       func() []string
 	RenameCommands [][2]string // {old, new}; new "" removes the command
 	LoadModules    [][]string  // {path, args...}
 
@@ -231,6 +239,7 @@ func (c *Config) snapshot() *Config {
 	n.RenameCommands = slices.Clone(c.RenameCommands)
 	n.renames = slices.Clone(c.renames)
 	n.LoadModules = slices.Clone(c.LoadModules)
+	n.Users = slices.Clone(c.Users)
 	n.modules = slices.Clone(c.modules)
 	n.stored = make(map[string]any, len(c.stored))
 	for k, v := range c.stored {
@@ -317,7 +326,7 @@ func (c *Config) ApplyRenames(version string, rename func(from, to string) error
 // honour: cluster mode, modules and module configs (a FileError banner
 // without a line, as Redis prints for its own whole-configuration checks),
 // then any directive that must keep its default until Tandem builds it
-// (maxmemory, TLS, aclfile…; see notYet), with the line that set it.
+// (maxmemory, TLS…; see notYet), with the line that set it.
 // app.Start calls it before anything starts.
 func (c *Config) CheckSupported(version string) error {
 	if version == "" {

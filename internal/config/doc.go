@@ -7,8 +7,8 @@
 // loads here, with the same values, the same errors (the same banner, line
 // number and reason) and the same CONFIG GET/SET/REWRITE answers. Settings
 // Tandem does not act on are still accepted, validated and shown; those
-// whose absence would weaken security or durability (maxmemory, TLS,
-// aclfile…) are then refused by CheckSupported and by Set with
+// whose absence would weaken security or durability (maxmemory, TLS…)
+// are then refused by CheckSupported and by Set with
 // OnlySupported, unless they keep their default (unsupported.go).
 //
 // The directive table in directives.go is the single place where names,

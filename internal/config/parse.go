@@ -1,11 +1,14 @@
 package config
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/tandemdb/tandem/internal/acl"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -238,7 +241,7 @@ func (c *Config) applyLine(args []string, st *loadState) error {
 	case name == "rename-command" && len(args) == 3:
 		return c.renameCommand(args[1], args[2], st)
 	case name == "user" && len(args) >= 2:
-		return reason("the user directive is not supported by Tandem yet: use requirepass")
+		return c.addUser(args)
 	case name == "loadmodule" && len(args) >= 2:
 		c.LoadModules = append(c.LoadModules[:len(c.LoadModules):len(c.LoadModules)], args[1:])
 		return nil
@@ -297,5 +300,20 @@ func (c *Config) renameCommand(from, to string, st *loadState) error {
 		}
 	}
 	c.RenameCommands = append(c.RenameCommands[:len(c.RenameCommands):len(c.RenameCommands)], [2]string{from, to})
+	return nil
+}
+
+// addUser checks a user line as Redis does while reading the file (the
+// rules' syntax; unknown commands are found at start-up) and keeps it.
+func (c *Config) addUser(args []string) error {
+	for _, u := range c.Users {
+		if u[0] == args[1] {
+			return reason(fmt.Sprintf("Error in user declaration '%s': %s", args[1], acl.DuplicateUserError))
+		}
+	}
+	if bad, err := acl.CheckUserLine(args); err != nil {
+		return reason(fmt.Sprintf("Error in user declaration '%s': %s", args[bad], err))
+	}
+	c.Users = append(c.Users[:len(c.Users):len(c.Users)], slices.Clone(args[1:]))
 	return nil
 }

@@ -427,9 +427,34 @@ func TestDirectivesOnlyTheFileKnows(t *testing.T) {
 		t.Errorf("CheckSupported = %v", err)
 	}
 
-	_, err = Load(writeConf(t, t.TempDir(), "c.conf", "user bob on >pw ~* +@all\n"), nil)
-	if err == nil || !strings.Contains(err.Error(), "user directive is not supported") {
-		t.Errorf("user: %v", err)
+	c, err = Load(writeConf(t, t.TempDir(), "c.conf", "user bob on >pw ~* +@all\nuser alice (~a* +get)\n"), nil)
+	if err != nil {
+		t.Fatalf("user: %v", err)
+	}
+	if want := [][]string{{"bob", "on", ">pw", "~*", "+@all"}, {"alice", "(~a*", "+get)"}}; !slices.EqualFunc(c.Users, want, slices.Equal) {
+		t.Errorf("Users = %q", c.Users)
+	}
+}
+
+// user lines are checked as Redis checks them while reading the file:
+// the rules' syntax and duplicates (unknown commands wait for start-up),
+// with Redis's messages (which name the line's argument at the rule's
+// index among the rules, as Redis's do).
+func TestUserLinesChecked(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"user bob on >pw\nuser bob off\n", "Error in user declaration 'bob': Duplicate user found. A user can only be defined once in config files"},
+		{"user bob on %X~k\n", "Error in user declaration 'bob': Syntax error"},
+		{"user bob on #abc\n", "Error in user declaration 'bob': The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"},
+		{"user bob ~* ~x\n", "Adding a pattern after the * pattern"},
+		{"user bob +nosuchcommand +@nosuchcat\n", ""},
+	} {
+		_, err := Load(writeConf(t, t.TempDir(), "c.conf", tc.file), nil)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.file, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: got %v, want …%s", tc.file, err, tc.want)
+		}
 	}
 }
 

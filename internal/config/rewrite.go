@@ -97,6 +97,13 @@ func (c *Config) rewriteContent(old string) string {
 		st.processed[d.name] = true
 	}
 
+	if c.ACLUsers != nil {
+		for _, l := range c.ACLUsers() {
+			st.rewriteLine("user", rwLine{text: l, force: true})
+		}
+		st.processed["user"] = true
+	}
+
 	// Blank the lines of rewritten directives that were not reused.
 	for name, at := range st.optionAt {
 		if st.processed[name] {

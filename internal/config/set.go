@@ -56,7 +56,7 @@ type setOptions struct {
 func FromLocalClient() SetOption { return func(o *setOptions) { o.local = true } }
 
 // OnlySupported refuses values Tandem cannot honour yet (maxmemory, TLS,
-// aclfile…; see notYet), with the reason "<name> is not supported by
+// …; see notYet), with the reason "<name> is not supported by
 // Tandem yet". The server sets it; tests of the grammar alone do not.
 func OnlySupported() SetOption { return func(o *setOptions) { o.supported = true } }
 

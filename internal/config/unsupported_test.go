@@ -18,7 +18,7 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"hz 10\nmaxmemory 100mb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 100mb'\nmaxmemory is not supported by Tandem yet\n"},
 		{"maxmemory-policy allkeys-lru\n", nil, "at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet\n"},
 		{"maxmemory-clients 10%\n", nil, "maxmemory-clients is not supported by Tandem yet\n"},
-		{"port 7000\naclfile /etc/redis/users.acl\n", nil, "at line 2\n>>> 'aclfile /etc/redis/users.acl'\naclfile is not supported by Tandem yet\n"},
+		{"port 7000\naclfile /etc/redis/users.acl\n", nil, ""},
 		{"tls-port 6380\n", nil, "tls-port is not supported by Tandem yet\n"},
 		{"tls-cert-file /x.crt\n", nil, "tls-cert-file is not supported by Tandem yet\n"},
 		{"tls-replication yes\n", nil, "tls-replication is not supported by Tandem yet\n"},

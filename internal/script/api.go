@@ -189,6 +189,11 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 	if spec.Flags&command.Stale == 0 && s.staleNow(r) {
 		return "Can not execute the command on a stale replica", spec
 	}
+	// ACL permissions of the user running the script (Redis's
+	// scriptVerifyACL), after the stale check and before the write checks.
+	if msg := s.eng.CheckPerm(&r.sess, spec, argv); msg != "" {
+		return msg, spec
+	}
 	if r.readOnly && spec.Flags&(command.Write|command.MayReplicate) != 0 {
 		return "Write commands are not allowed from read-only scripts.", spec
 	}

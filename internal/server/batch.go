@@ -81,7 +81,7 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 		}
 		// Decided at each request, as Redis does: CONFIG SET requirepass ""
 		// lifts the limits from clients that never authenticated.
-		c.rd.Unauth = !c.sess.Authed && s.set.RequirePass != ""
+		c.rd.Unauth = !c.sess.Authed && s.authRequired()
 		perr := c.rd.Next()
 		if perr == resp.ErrIncomplete {
 			break

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tandemdb/tandem/internal/acl"
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/resp"
 )
@@ -20,7 +21,9 @@ import (
 // pushes from other clients never wait on its socket.
 type client struct {
 	srv *Server
-	trk trackingState // CLIENT TRACKING (tracking.go)
+	// user is the ACL user the client is authenticated as (srv.mu).
+	user *acl.User
+	trk  trackingState // CLIENT TRACKING (tracking.go)
 	// writeMu serializes whole writes to conn (see client.write).
 	writeMu sync.Mutex
 	// pushQueued: the client is in Server.pushTargets.
@@ -175,7 +178,7 @@ func (s *Server) register(c *client) bool {
 		c.conn.Close()
 		return false
 	}
-	c.sess.Authed = s.set.RequirePass == ""
+	s.setDefaultUser(c)
 	c.lastIO = time.Now()
 	c.queryLimit = s.set.ClientQueryBufferLimit
 	s.clients[c.sess.ID] = c
@@ -204,7 +207,7 @@ func (s *Server) admit(c *client) string {
 // protectedMode is on when enabled, no password is set, and bind was left
 // at its default: the server is then reachable only from loopback.
 func (s *Server) protectedMode() bool {
-	return s.set.ProtectedMode && s.set.RequirePass == "" && s.defaultBind
+	return s.set.ProtectedMode && s.acl != nil && s.acl.Default.NoPass() && s.defaultBind
 }
 
 func isLoopback(a net.Addr) bool {

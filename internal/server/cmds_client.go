@@ -322,7 +322,9 @@ func (s *Server) clientList(c *command.Ctx) {
 		}
 	}
 	for _, cl := range s.sortedClients() {
-		if want != nil && !want(cl) {
+		// A client being closed (killed, its user deleted) is gone for
+		// Redis, which frees it before any other client runs.
+		if (want != nil && !want(cl)) || cl.closing {
 			continue
 		}
 		s.writeClientInfo(&b, cl)
@@ -380,7 +382,7 @@ func (s *Server) clientKill(c *command.Ctx) {
 		case "laddr":
 			filters = append(filters, func(cl clientView) bool { return cl.laddr == val })
 		case "user":
-			if val != "default" { // the only user until ACLs exist
+			if s.acl.User(val) == nil {
 				c.Error("ERR No such user '" + val + "'")
 				return
 			}

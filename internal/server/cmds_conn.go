@@ -46,6 +46,7 @@ func (s *Server) registerCommands() {
 		&command.Spec{Name: "client", Arity: -2, Flags: command.Loading | command.Stale | command.NoScript, Handler: s.clientCmd, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
 			Subcommands: []string{"caching", "getname", "getredir", "help", "id", "info", "kill", "list", "no-evict", "pause", "reply", "setinfo", "setname", "tracking", "trackinginfo", "unblock", "unpause"}},
 	)
+	s.eng.Table.Add(s.aclSpec())
 	s.registerServerCommands()
 	s.registerPubSub()
 }
@@ -92,17 +93,9 @@ func (s *Server) resetCmd(c *command.Ctx) {
 	c.S.Name = ""
 	c.S.Proto = 2
 	c.W.Proto = 2
-	c.S.Authed = s.set.RequirePass == ""
+	s.setDefaultUser(cl)
 	c.S.Flags &^= command.FlagNoEvict
 	c.W.Simple("RESET")
-}
-
-// checkPassword reports whether pass is the default user's password.
-func (s *Server) checkPassword(user, pass string) bool {
-	if user != "default" {
-		return false
-	}
-	return passwordsEqual(pass, s.set.RequirePass)
 }
 
 // passwordsEqual compares two passwords in a time that depends on neither
@@ -115,32 +108,27 @@ func passwordsEqual(given, want string) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
+// authCmd is AUTH [user] password: the ACL user's passwords (requirepass
+// is the default user's), Redis's errors, and an ACL LOG entry for a
+// failure. As in Redis, a failed AUTH leaves an authenticated client so.
 func (s *Server) authCmd(c *command.Ctx) {
 	if len(c.Args) > 3 {
 		c.Error(command.ErrSyntax)
 		return
 	}
+	s.initACL()
 	user, pass := "default", string(c.Args[1])
 	if len(c.Args) == 3 {
 		user, pass = string(c.Args[1]), string(c.Args[2])
-	} else if s.set.RequirePass == "" {
+	} else if s.acl.Default.NoPass() {
 		c.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
-	if s.set.RequirePass == "" && user == "default" {
-		// nopass default user: any password works for AUTH default x
-		c.S.Authed = true
-		c.W.OK()
-		return
-	}
-	if !s.checkPassword(user, pass) {
-		// As in Redis, a failed AUTH leaves an authenticated client so.
+	if !s.authenticate(c, user, pass) {
 		s.log.Verbosef("Authentication failure for user %s from %s", user, c.S.Owner.(*client).addr)
 		c.Error("WRONGPASS invalid username-password pair or user is disabled.")
 		return
 	}
-	c.S.Authed = true
-	c.S.User = user
 	c.W.OK()
 }
 
@@ -164,13 +152,10 @@ func (s *Server) helloCmd(c *command.Ctx) {
 		opt := strings.ToUpper(string(c.Args[i]))
 		switch {
 		case opt == "AUTH" && i+2 < len(c.Args):
-			user, pass := string(c.Args[i+1]), string(c.Args[i+2])
-			ok := s.checkPassword(user, pass) || (s.set.RequirePass == "" && user == "default")
-			if !ok {
+			if !s.authenticate(c, string(c.Args[i+1]), string(c.Args[i+2])) {
 				c.Error("WRONGPASS invalid username-password pair or user is disabled.")
 				return
 			}
-			c.S.Authed = true
 			i += 2
 		case opt == "SETNAME" && i+1 < len(c.Args):
 			if !validClientName(c.Args[i+1]) {

@@ -24,7 +24,6 @@ func (s *Server) registerNotBuilt() {
 		names []string
 	}{
 		{"streams", []string{"xadd", "xrange", "xrevrange", "xlen", "xread", "xreadgroup", "xgroup", "xack", "xdel", "xtrim", "xinfo", "xclaim", "xautoclaim", "xpending", "xsetid"}},
-		{"ACL", []string{"acl"}},
 		{"cluster mode", []string{"cluster", "readonly", "readwrite", "asking"}},
 	} {
 		for _, name := range fam.names {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tandemdb/tandem/internal/acl"
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/logger"
@@ -112,6 +113,9 @@ type Server struct {
 	clientBatch bool
 	// loop is the event loop, nil without one (set before it starts).
 	loop *eventLoop
+	// acl holds the users (acl.go); aclFile is aclfile ("" = none).
+	acl     *acl.ACL
+	aclFile string
 	// running is the client whose batch holds srv.mu now (nil between
 	// batches): a busy script's Yield knows whose goroutine it is on.
 	running *client
@@ -277,6 +281,7 @@ func randomHex(n int) string {
 
 // Start opens the listeners and starts serving.
 func (s *Server) Start() error {
+	s.initACL()
 	addrs := s.listenAddrs()
 	for _, a := range addrs {
 		ln, err := net.Listen("tcp", a.addr)
@@ -366,7 +371,9 @@ func (s *Server) ApplySettings(set Settings) {
 	set.Port = s.set.Port
 	set.Bind = s.set.Bind
 	set.Databases = s.set.Databases
+	old := s.set
 	s.set = set
+	s.applyACLSettings(old)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 }
 

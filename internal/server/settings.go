@@ -58,6 +58,11 @@ type Settings struct {
 	// ShutdownTimeout is how long (seconds) a shutdown waits for lagging
 	// replicas (shutdown-timeout; 0 = not at all).
 	ShutdownTimeout int
+
+	// ACLLogMaxLen is acllog-max-len; ACLPubsubAll is acl-pubsub-default
+	// allchannels (new users get every channel).
+	ACLLogMaxLen int
+	ACLPubsubAll bool
 }
 
 // Client classes for output buffer limits.
@@ -80,6 +85,7 @@ func DefaultSettings() Settings {
 		Bind:                   []string{"*", "-::*"},
 		Port:                   6379,
 		Databases:              16,
+		ACLLogMaxLen:           128,
 		MaxClients:             10000,
 		TCPKeepAlive:           300,
 		ProtectedMode:          true,

@@ -156,7 +156,7 @@ type engineHost Server
 
 var _ command.Host = (*engineHost)(nil)
 
-func (h *engineHost) AuthRequired() bool { return h.set.RequirePass != "" }
+func (h *engineHost) AuthRequired() bool { return (*Server)(h).authRequired() }
 
 func (h *engineHost) Protected(sess *command.Session, spec *command.Spec, args [][]byte) string {
 	return (*Server)(h).protectedRefusal(sess, spec, args)
