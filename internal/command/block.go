@@ -17,6 +17,9 @@ type blockRequest struct {
 	keys      [][]byte
 	timeout   time.Duration
 	onTimeout func(w *resp.Writer)
+	// args, when set, are what the re-runs get instead of the command's
+	// own arguments (XREAD … $ re-runs with the IDs "$" stood for).
+	args [][]byte
 }
 
 type blockState struct {
@@ -37,6 +40,9 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration, onTimeout func(w *resp
 
 func (e *Engine) blockSession(s *Session, spec *Spec, args [][]byte, req *blockRequest) {
 	st := &blockState{spec: spec, onTimeout: req.onTimeout}
+	if req.args != nil {
+		args = req.args
+	}
 	st.args = make([][]byte, len(args))
 	for i, a := range args {
 		st.args[i] = append(make([]byte, 0, len(a)), a...) // never nil (see Call's MULTI queue)

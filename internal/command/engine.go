@@ -201,6 +201,7 @@ func registerAll(t *Table) {
 	t.Add(hashCommands()...)
 	t.Add(setCommands()...)
 	t.Add(zsetCommands()...)
+	t.Add(streamCommands()...)
 }
 
 // Call runs one request for s, writing its reply to s.W. It is the single
