@@ -143,10 +143,10 @@ func streamIDArg(c *Ctx, arg []byte, missingSeq uint64, strict bool) (types.Stre
 // trimArgs are XADD's and XTRIM's parsed options (streamAddTrimArgs).
 type trimArgs struct {
 	types.TrimArgs
-	argIdx    int // the MAXLEN/MINID value's position, for the rewrite
-	id        types.StreamID
-	idGiven   bool
-	seqGiven  bool
+	argIdx     int // the MAXLEN/MINID value's position, for the rewrite
+	id         types.StreamID
+	idGiven    bool
+	seqGiven   bool
 	noMkStream bool
 }
 
