@@ -10,7 +10,7 @@ import (
 // streamCommands appends the commands that rebuild stream v at key, as
 // Redis 7.0's rewriteStreamObject emits them: one XADD per entry (an empty
 // stream is made by XADD key MAXLEN 0 0-1 x y), XSETID with the last ID,
-// entries added and max deleted ID, then per group XGROUP CREATE … 
+// entries added and max deleted ID, then per group XGROUP CREATE …
 // ENTRIESREAD, and per consumer XGROUP CREATECONSUMER (no pending entries)
 // or one XCLAIM … JUSTID FORCE per pending entry. Tandem does not build
 // XGROUP and XCLAIM yet, so only Redis can replay the group part.
