@@ -7,7 +7,7 @@ import (
 	"github.com/tandemdb/tandem/internal/types"
 )
 
-// streamCommands appends the commands that rebuild stream v at key, as
+// appendStreamCommands appends the commands that rebuild stream v at key, as
 // Redis 7.0's rewriteStreamObject emits them: one XADD per entry (an empty
 // stream is made by XADD key MAXLEN 0 0-1 x y), XSETID with the last ID,
 // entries added and max deleted ID, then per group XGROUP CREATE …
