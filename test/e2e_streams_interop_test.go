@@ -203,3 +203,55 @@ func TestStreamsReplicateBothWaysWithRedis(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamsSurviveAOFRewriteAndLoadInRedis writes streams, rewrites the
+// AOF (RDB base and RESP base, whose XADD/XSETID commands are Redis's
+// rewriteStreamObject's), appends more, restarts on the files, and loads
+// the same files in redis-server: all three read the same streams.
+func TestStreamsSurviveAOFRewriteAndLoadInRedis(t *testing.T) {
+	t.Parallel()
+	for _, preamble := range []string{"yes", "no"} {
+		t.Run("preamble-"+preamble, func(t *testing.T) {
+			ctx := ctxFor(t, 2*time.Minute)
+			s := startAOF(t, "tandem", "", "--aof-use-rdb-preamble", preamble, "--enable-debug-command", "yes")
+			c := dialRaw(t, s.proc.Addr())
+			setup := streamSetup()
+			for _, cmd := range setup[:250] {
+				c.do(cmd...)
+			}
+			if r := c.do("BGREWRITEAOF"); !strings.HasPrefix(r, "+") {
+				t.Fatalf("BGREWRITEAOF: %q", r)
+			}
+			s.waitRewriteDone(t, ctx)
+			for _, cmd := range setup[250:] {
+				c.do(cmd...)
+			}
+			for i := 0; i < 150; i++ {
+				c.do("XADD", "st:auto", "MAXLEN", "~", "60", "*", "i", fmt.Sprint(i))
+			}
+			keys := append(streamKeys, "st:auto")
+			want := map[string]string{}
+			for _, k := range keys {
+				want[k] = c.do("XINFO", "STREAM", k, "FULL", "COUNT", "0")
+			}
+			digest := c.do("DEBUG", "DIGEST")
+			s.shutdown(t)
+			checkAOF(t, s.manifest())
+			r := startRedisOnAOF(t, s.aofDir())
+			s2 := startAOF(t, "tandem-restarted", s.dir, "--enable-debug-command", "yes")
+			for name, addr := range map[string]string{"tandem restarted": s2.proc.Addr(), "redis": r.proc.Addr()} {
+				rc := dialRaw(t, addr)
+				for _, k := range keys {
+					if g := rc.do("XINFO", "STREAM", k, "FULL", "COUNT", "0"); g != want[k] {
+						t.Errorf("%s: %s reads\n%q\nwant\n%q", name, k, replTrunc(g, 600), replTrunc(want[k], 600))
+					}
+				}
+				if name == "tandem restarted" {
+					if g := rc.do("DEBUG", "DIGEST"); g != digest {
+						t.Errorf("%s: DEBUG DIGEST %q want %q", name, g, digest)
+					}
+				}
+			}
+		})
+	}
+}
