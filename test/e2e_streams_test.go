@@ -95,3 +95,51 @@ var streamCases = []diffCase{
 		"MULTI", "XREAD BLOCK 0 STREAMS s $", "XADD s 3-1 a 3", "XREAD BLOCK 0 STREAMS s 2-1", "EXEC",
 	}},
 }
+
+// Consumer groups against Redis 7.0. Times (idle, seen, delivery) differ
+// between two servers, so the replies that show them are compared by
+// type only (the "?" lines); XPENDING's counts and owners are compared.
+func TestStreamGroupRepliesMatchRedis(t *testing.T) {
+	t.Parallel()
+	runTypeDiff(t, streamGroupCases)
+}
+
+var streamGroupCases = []diffCase{
+	{name: "xgroup", cmds: []string{
+		"XGROUP CREATE s g $", "XGROUP CREATE s g $ MKSTREAM", "EXISTS s", "XLEN s", "XGROUP CREATE s g $", "XGROUP CREATE s g2 0 ENTRIESREAD 5",
+		"XGROUP CREATE s g3 0 ENTRIESREAD -2", "XGROUP CREATE s g3 0 ENTRIESREAD x", "XGROUP CREATE s g3 0 FOO", "XGROUP CREATE s g3 - ",
+		"XGROUP CREATE s g3 x", "XGROUP CREATE s g3 + ", "XINFO GROUPS s", "XGROUP SETID s nog 0", "XGROUP SETID s g 5-5", "XGROUP SETID s g - ENTRIESREAD 3",
+		"XGROUP SETID s g + ", "XGROUP SETID s g $ ENTRIESREAD", "XINFO GROUPS s", "XGROUP CREATECONSUMER s g alice", "XGROUP CREATECONSUMER s g alice",
+		"XGROUP CREATECONSUMER s nog alice", "XGROUP DELCONSUMER s g bob", "XGROUP DELCONSUMER s g alice", "XGROUP DESTROY s g2", "XGROUP DESTROY s g2",
+		"XGROUP DESTROY nokey g", "XGROUP CREATECONSUMER nokey g c", "XGROUP", "XGROUP HELP", "XGROUP HELP x", "XGROUP FOO s g", "XGROUP DESTROY s",
+		"XGROUP CREATE s", "XGROUP SETID s g 0 FOO 1", "XGROUP CREATE s g9 0 MKSTREAM ENTRIESREAD 2 MKSTREAM", "XGROUP CREATE s g10 0 MKSTREAM ENTRIESREAD 2 X Y",
+		"SET str v", "XGROUP CREATE str g 0", "XGROUP CREATE str g 0 MKSTREAM", "XINFO GROUPS s",
+	}},
+	{name: "xreadgroup_xack_xpending", cmds: []string{
+		"XADD s 1-1 a 1", "XADD s 2-1 b 2", "XADD s 3-1 c 3", "XGROUP CREATE s g 0",
+		"XREADGROUP GROUP g alice COUNT 2 STREAMS s >", "XREADGROUP GROUP g bob STREAMS s >", "XREADGROUP GROUP g bob STREAMS s >",
+		"XREADGROUP GROUP g alice STREAMS s 0", "XREADGROUP GROUP g alice STREAMS s 1-1", "XREADGROUP GROUP g carol STREAMS s 0",
+		"XPENDING s g", "?XPENDING s g - + 10", "?XPENDING s g - + 10 alice", "XPENDING s g - + 0", "XPENDING s g - + 10 nobody",
+		"XINFO GROUPS s", "?XINFO CONSUMERS s g", "XACK s g 1-1 9-9", "XACK s g 1-1", "XACK s nog 1-1", "XACK nokey g 1-1", "XACK s g x",
+		"XPENDING s g", "XDEL s 2-1", "XREADGROUP GROUP g alice STREAMS s 0", "XINFO GROUPS s",
+		"XADD s 4-1 d 4", "XREADGROUP GROUP g alice NOACK STREAMS s >", "XPENDING s g", "XINFO GROUPS s",
+		"XREADGROUP GROUP nog alice STREAMS s >", "XREADGROUP GROUP g alice STREAMS nokey >", "XREADGROUP GROUP g alice STREAMS s $",
+		"XREADGROUP STREAMS s >", "XREADGROUP GROUP g STREAMS s >", "XREADGROUP GROUP g alice STREAMS s", "XREADGROUP GROUP g alice COUNT x STREAMS s >",
+		"XREAD GROUP g alice STREAMS s >", "XPENDING s g IDLE 0 - + 10 alice", "XPENDING s g IDLE x - + 10", "XPENDING s g - +", "XPENDING s g - + x",
+		"XPENDING s g IDLE 10 - +", "XPENDING s g (1-1 (9 10", "XPENDING nokey g", "XPENDING s nog", "XPENDING s g x + 10",
+		"XGROUP SETID s g 0", "XREADGROUP GROUP g bob COUNT 1 STREAMS s >", "XPENDING s g", "XINFO GROUPS s",
+		"SET str v", "XREADGROUP GROUP g alice STREAMS str >", "XACK str g 1-1", "XPENDING str g",
+	}},
+	{name: "xclaim_xautoclaim", cmds: []string{
+		"XADD s 1-1 a 1", "XADD s 2-1 b 2", "XADD s 3-1 c 3", "XADD s 4-1 d 4", "XGROUP CREATE s g 0",
+		"XREADGROUP GROUP g alice STREAMS s >", "XCLAIM s g bob 0 1-1", "XCLAIM s g bob 0 2-1 JUSTID", "XPENDING s g",
+		"XCLAIM s g bob 3600000 3-1", "XCLAIM s g carol 0 9-9", "XCLAIM s g carol 0 9-9 FORCE", "XCLAIM s g carol 0 4-1 RETRYCOUNT 7 JUSTID",
+		"?XPENDING s g - + 10", "XCLAIM s g carol 0 1-1 IDLE x", "XCLAIM s g carol 0 1-1 TIME x", "XCLAIM s g carol 0 1-1 RETRYCOUNT x",
+		"XCLAIM s g carol 0 1-1 FOO", "XCLAIM s g carol x 1-1", "XCLAIM s nog carol 0 1-1", "XCLAIM nokey g carol 0 1-1", "XCLAIM s g carol 0 1-1 LASTID 9-0 JUSTID",
+		"XINFO GROUPS s", "XCLAIM s g carol 0 1-1 LASTID x", "XDEL s 2-1", "XCLAIM s g dave 0 2-1 1-1 JUSTID", "XPENDING s g",
+		"XAUTOCLAIM s g erin 0 0", "XAUTOCLAIM s g erin 0 0 COUNT 1", "XAUTOCLAIM s g erin 0 0 COUNT 1 JUSTID", "XAUTOCLAIM s g erin 0 (1-1 JUSTID",
+		"XAUTOCLAIM s g erin 0 0 COUNT 0", "XAUTOCLAIM s g erin 0 0 COUNT x", "XAUTOCLAIM s g erin x 0", "XAUTOCLAIM s g erin 0 x",
+		"XAUTOCLAIM s g erin 0 0 FOO", "XAUTOCLAIM s nog erin 0 0", "XAUTOCLAIM s g erin 3600000 0", "XDEL s 3-1 4-1", "XAUTOCLAIM s g erin 0 0",
+		"XPENDING s g", "XINFO GROUPS s", "XINFO STREAM s",
+	}},
+}

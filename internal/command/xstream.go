@@ -11,9 +11,8 @@ import (
 )
 
 // Stream commands (Redis 7.0's t_stream.c): XADD, XRANGE, XREVRANGE, XLEN,
-// XDEL, XTRIM, XSETID here; XREAD in xstream_read.go; XINFO in
-// xstream_info.go. The consumer-group commands are not built yet and stay
-// registered by the server as not supported.
+// XDEL, XTRIM, XSETID here; XREAD and XREADGROUP in xstream_read.go;
+// XINFO in xstream_info.go; the consumer groups in xstream_group.go.
 
 func streamCommands() []*Spec {
 	k1 := func(s *Spec) *Spec { s.FirstKey, s.LastKey, s.Step = 1, 1, 1; return s }
@@ -31,6 +30,9 @@ func streamCommands() []*Spec {
 			Subcommands: []string{"consumers", "groups", "help", "stream"}},
 	}
 }
+
+// allStreamCommands are the stream commands, groups included.
+func allStreamCommands() []*Spec { return append(streamCommands(), streamGroupCommands()...) }
 
 const (
 	errStreamID        = "ERR Invalid stream ID specified as stream command argument"

@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 // without COUNT is served at most this many entries when woken.
 const xreadBlockedCount = 1000
 
-// xreadKeys finds XREAD's keys: the first half of what follows STREAMS
-// (xreadGetKeys; none when the rest is not an even, non-zero count).
+// xreadKeys finds XREAD's and XREADGROUP's keys: the first half of what
+// follows STREAMS (xreadGetKeys; none when the rest is not an even,
+// non-zero count).
 func xreadKeys(args [][]byte) []int {
 	pos := -1
 	for i := 1; i < len(args); i++ {
@@ -46,16 +48,26 @@ func xreadKeys(args [][]byte) []int {
 	return out
 }
 
-// xreadCmd is XREAD [COUNT n] [BLOCK ms] STREAMS key… id…. A blocked
-// XREAD parks with "$" replaced by the IDs it stood for; when one of its
-// keys changes the engine re-runs it, and it serves that key alone once
-// the stream's last ID passes the one it waits after, as Redis 7.0's
-// serveClientsBlockedOnStreamKey does.
+// xreadArgs is a parsed XREAD or XREADGROUP.
+type xreadArgs struct {
+	group, consumer []byte // XREADGROUP
+	noack           bool
+	timeout         int64 // -1: no BLOCK
+	count           int64
+	streamsArg      int
+	keys, idArgs    [][]byte
+}
+
+// xreadCmd is XREAD and XREADGROUP ([COUNT n] [BLOCK ms] [GROUP g c]
+// [NOACK] STREAMS key… id…). A blocked call parks with "$" replaced by the
+// IDs it stood for; when one of its keys changes the engine re-runs it,
+// and it serves that key alone, as Redis 7.0's
+// serveClientsBlockedOnStreamKey does: XREAD once the stream's last ID
+// passes the one it waits after, XREADGROUP once it passes the group's
+// last delivered ID (and it fails when the group or the key is gone).
 func xreadCmd(c *Ctx) {
-	timeout := int64(-1)
-	count := int64(0)
-	streamsArg := 0
-	nStreams := 0
+	a := xreadArgs{timeout: -1}
+	isGroup := c.Spec.Name == "xreadgroup"
 	for i := 1; i < len(c.Args); i++ {
 		more := len(c.Args) - i - 1
 		o := strings.ToLower(string(c.Args[i]))
@@ -75,7 +87,7 @@ func xreadCmd(c *Ctx) {
 				c.Error("ERR timeout is negative")
 				return
 			}
-			timeout = n
+			a.timeout = n
 		case o == "count" && more > 0:
 			i++
 			n, ok := resp.ParseInt(c.Args[i])
@@ -83,56 +95,89 @@ func xreadCmd(c *Ctx) {
 				c.Error(ErrNotInt)
 				return
 			}
-			count = max(n, 0)
+			a.count = max(n, 0)
 		case o == "streams" && more > 0:
-			streamsArg = i + 1
-			nStreams = len(c.Args) - streamsArg
-			if nStreams%2 != 0 {
+			a.streamsArg = i + 1
+			n := len(c.Args) - a.streamsArg
+			if n%2 != 0 {
 				c.Error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
 				return
 			}
-			nStreams /= 2
+			a.keys = c.Args[a.streamsArg : a.streamsArg+n/2]
+			a.idArgs = c.Args[a.streamsArg+n/2:]
 			i = len(c.Args)
 		case o == "group" && more >= 2:
-			c.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
-			return
+			if !isGroup {
+				c.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+				return
+			}
+			a.group, a.consumer = c.Args[i+1], c.Args[i+2]
+			i += 2
 		case o == "noack":
-			c.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
-			return
+			if !isGroup {
+				c.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+				return
+			}
+			a.noack = true
 		default:
 			c.Error(ErrSyntax)
 			return
 		}
 	}
-	if streamsArg == 0 {
+	if a.streamsArg == 0 {
 		c.Error(ErrSyntax)
 		return
 	}
-	keys := c.Args[streamsArg : streamsArg+nStreams]
-	idArgs := c.Args[streamsArg+nStreams:]
-	ids := make([]types.StreamID, nStreams)
-	dollar := false
+	if isGroup && a.group == nil {
+		c.Error("ERR Missing GROUP option for XREADGROUP")
+		return
+	}
+	if isGroup {
+		// Reads and writes go to replicas and the AOF as their effects
+		// (XCLAIM, XGROUP SETID/CREATECONSUMER), never as XREADGROUP.
+		c.NoPropagate()
+	}
 	ready, rerun := c.readyKey()
-	for i, arg := range idArgs {
-		// A re-run has concrete IDs and must not answer WRONGTYPE for a
-		// key that changed type meanwhile: the client keeps waiting.
+	ids := make([]types.StreamID, len(a.keys))
+	groups := make([]*types.StreamGroup, len(a.keys))
+	dollar := false
+	for i, arg := range a.idArgs {
+		// A re-run has concrete IDs and must not answer WRONGTYPE or
+		// NOGROUP for a key that changed meanwhile (xreadServeReady).
 		var s *types.Stream
 		ok := true
 		if !rerun {
-			if s, ok = getStream(c, keys[i], false); !ok {
+			if s, ok = getStream(c, a.keys[i], false); !ok {
 				return
+			}
+			if a.group != nil {
+				if s != nil {
+					groups[i] = s.Group(a.group)
+				}
+				if groups[i] == nil {
+					c.Error("NOGROUP No such key '" + string(cstr(a.keys[i])) + "' or consumer group '" + string(cstr(a.group)) + "' in XREADGROUP with GROUP option")
+					return
+				}
 			}
 		}
 		switch string(arg) {
 		case "$":
+			if isGroup {
+				c.Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.")
+				return
+			}
 			if s != nil {
 				ids[i] = s.LastID
 			}
 			dollar = true
 			continue
 		case ">":
-			c.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
-			return
+			if !isGroup {
+				c.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+				return
+			}
+			ids[i] = types.MaxStreamID
+			continue
 		}
 		if ids[i], ok = streamIDArg(c, arg, 0, true); !ok {
 			return
@@ -140,7 +185,7 @@ func xreadCmd(c *Ctx) {
 	}
 
 	if rerun {
-		xreadServeReady(c, keys, ids, ready, count)
+		xreadServeReady(c, &a, ids, ready)
 		return
 	}
 
@@ -149,18 +194,40 @@ func xreadCmd(c *Ctx) {
 	sw.Reset()
 	sw.Proto = c.W.Proto
 	served := 0
-	for i, key := range keys {
+	for i, key := range a.keys {
 		s, _ := getStream(c, key, false)
-		if s == nil || s.Length == 0 || s.LastValidID().Compare(ids[i]) <= 0 {
+		if s == nil {
+			continue
+		}
+		gt := ids[i]
+		history := false
+		if g := groups[i]; g != nil {
+			if gt != types.MaxStreamID {
+				history = true
+			} else if s.Length > 0 && s.LastValidID().Compare(g.LastID) > 0 {
+				gt = g.LastID
+			} else {
+				continue
+			}
+		} else if s.Length == 0 || s.LastValidID().Compare(gt) <= 0 {
 			continue
 		}
 		served++
-		start, _ := ids[i].Incr()
+		start, _ := gt.Incr()
 		if sw.Proto == 2 {
 			sw.Array(2)
 		}
 		sw.Bulk(key)
-		writeStreamRange(sw, s, start, types.MaxStreamID, count, false)
+		if groups[i] == nil {
+			writeStreamRange(sw, s, start, types.MaxStreamID, a.count, false)
+			continue
+		}
+		cons := groupConsumer(c, key, groups[i], a.group, a.consumer, a.noack)
+		if history {
+			writeConsumerHistory(c, sw, s, cons, start, a.count)
+		} else {
+			serveGroup(c, sw, key, s, groups[i], a.group, cons, start, a.count, a.noack)
+		}
 	}
 	if served > 0 {
 		if c.W.Proto == 2 {
@@ -171,49 +238,66 @@ func xreadCmd(c *Ctx) {
 		c.W.Raw(sw.Buf)
 		return
 	}
-	if timeout < 0 || c.InExec {
+	if a.timeout < 0 || c.InExec {
 		c.W.NullArray()
 		return
 	}
-	req := &blockRequest{keys: keys, timeout: time.Duration(min(timeout, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond}
-	if dollar || count == 0 {
+	req := &blockRequest{keys: a.keys, timeout: time.Duration(min(a.timeout, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond}
+	if dollar || a.count == 0 {
 		// The re-runs read the IDs "$" stood for now, and a COUNT that
 		// bounds what a woken client is sent.
 		argv := make([][]byte, 0, len(c.Args)+2)
 		argv = append(argv, c.Args[0])
-		if count == 0 {
-			argv = append(argv, []byte("COUNT"), []byte("1000"))
+		if a.count == 0 {
+			argv = append(argv, []byte("COUNT"), []byte(strconv.Itoa(xreadBlockedCount)))
 		}
-		argv = append(argv, c.Args[1:streamsArg+nStreams]...)
+		argv = append(argv, c.Args[1:a.streamsArg+len(a.keys)]...)
 		for i := range ids {
-			argv = append(argv, ids[i].AppendTo(nil))
+			if string(a.idArgs[i]) == ">" {
+				argv = append(argv, a.idArgs[i])
+			} else {
+				argv = append(argv, ids[i].AppendTo(nil))
+			}
 		}
 		req.args = argv
 	}
 	c.block = req
 }
 
-// xreadServeReady is a blocked XREAD's re-run for the key that changed:
-// served alone when the stream's last ID passed the one waited after (the
-// first of a repeated key's IDs counts, as Redis keeps the first), else
-// the client keeps waiting.
-func xreadServeReady(c *Ctx, keys [][]byte, ids []types.StreamID, ready []byte, count int64) {
-	for i, key := range keys {
+// xreadServeReady is a blocked call's re-run for the key that changed
+// (the first occurrence of a repeated key counts, as Redis keeps the
+// first): served alone when there is something new for it, failed when an
+// XREADGROUP's key or group is gone, else the client keeps waiting.
+func xreadServeReady(c *Ctx, a *xreadArgs, ids []types.StreamID, ready []byte) {
+	for i, key := range a.keys {
 		if string(key) != string(ready) {
 			continue
 		}
-		e := c.DB.Lookup(key)
-		if e == nil {
+		var s *types.Stream
+		if e := c.DB.Lookup(key); e != nil {
+			s, _ = e.Val().(*types.Stream)
+		}
+		var g *types.StreamGroup
+		gt := ids[i]
+		if a.group != nil {
+			if s == nil {
+				c.Error("UNBLOCKED the stream key no longer exists")
+				return
+			}
+			if g = s.Group(a.group); g == nil {
+				c.Error("NOGROUP the consumer group this client was blocked on no longer exists")
+				return
+			}
+			gt = g.LastID
+		}
+		if s == nil || s.LastID.Compare(gt) <= 0 {
 			break
 		}
-		s, ok := e.Val().(*types.Stream)
-		if !ok || s.LastID.Compare(ids[i]) <= 0 {
-			break
-		}
+		count := a.count
 		if count == 0 {
 			count = xreadBlockedCount
 		}
-		start, _ := ids[i].Incr()
+		start, _ := gt.Incr()
 		if c.W.Proto == 2 {
 			c.W.Array(1)
 			c.W.Array(2)
@@ -221,8 +305,13 @@ func xreadServeReady(c *Ctx, keys [][]byte, ids []types.StreamID, ready []byte, 
 			c.W.Map(1)
 		}
 		c.W.Bulk(key)
-		writeStreamRange(c.W, s, start, types.MaxStreamID, count, false)
+		if g == nil {
+			writeStreamRange(c.W, s, start, types.MaxStreamID, count, false)
+		} else {
+			cons := groupConsumer(c, key, g, a.group, a.consumer, a.noack)
+			serveGroup(c, c.W, key, s, g, a.group, cons, start, count, a.noack)
+		}
 		return
 	}
-	c.block = &blockRequest{keys: keys}
+	c.block = &blockRequest{keys: a.keys}
 }

@@ -145,3 +145,52 @@ func (g *StreamGroup) memoryUsage() int {
 	}
 	return n
 }
+
+// RemovePending removes id from a PEL, reporting whether it was there.
+func RemovePending(pel []*StreamNACK, id StreamID) ([]*StreamNACK, bool) {
+	i, ok := slices.BinarySearchFunc(pel, id, cmpNACK)
+	if !ok {
+		return pel, false
+	}
+	return slices.Delete(pel, i, i+1), true
+}
+
+// DeleteGroup removes a group by name, reporting whether it existed.
+func (s *Stream) DeleteGroup(name []byte) bool {
+	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
+		return strings.Compare(g.Name, string(n))
+	})
+	if ok {
+		s.Groups = slices.Delete(s.Groups, i, i+1)
+	}
+	return ok
+}
+
+// DeleteConsumer removes a consumer and its pending entries (from the
+// group's PEL too), returning how many it had pending.
+func (g *StreamGroup) DeleteConsumer(c *StreamConsumer) int {
+	for _, n := range c.PEL {
+		g.PEL, _ = RemovePending(g.PEL, n.ID)
+	}
+	i, ok := slices.BinarySearchFunc(g.Consumers, c.Name, func(x *StreamConsumer, n string) int {
+		return strings.Compare(x.Name, n)
+	})
+	if ok {
+		g.Consumers = slices.Delete(g.Consumers, i, i+1)
+	}
+	return len(c.PEL)
+}
+
+// Ack removes id from the group's PEL and its consumer's, reporting
+// whether it was pending.
+func (g *StreamGroup) Ack(id StreamID) bool {
+	n, i, ok := FindPending(g.PEL, id)
+	if !ok {
+		return false
+	}
+	g.PEL = slices.Delete(g.PEL, i, i+1)
+	if n.Consumer != nil {
+		n.Consumer.PEL, _ = RemovePending(n.Consumer.PEL, id)
+	}
+	return true
+}
