@@ -102,3 +102,86 @@ func TestStreamWritesPropagateLikeRedis(t *testing.T) {
 		t.Errorf("replication stream differs from Redis 7.0:\ntandem:\n%s\nredis:\n%s", g, w)
 	}
 }
+
+// TestBlockingXReadGroupServesLikeRedis: blocked XREADGROUP clients are
+// served new entries in arrival order, fail with NOGROUP when the group is
+// destroyed and with UNBLOCKED when the key is deleted or replaced, and
+// NOACK reads leave nothing pending.
+func TestBlockingXReadGroupServesLikeRedis(t *testing.T) {
+	t.Parallel()
+	runScenarios(t, []scenario{
+		{name: "two_consumers", conns: 3, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1),
+			block(2, "XREADGROUP GROUP g bob COUNT 5 BLOCK 0 STREAMS s >", 2),
+			call(0, "XADD s 1-1 a 1"), reply(1), waitFor(1), call(0, "MULTI"), call(0, "XADD s 2-1 b 2"), call(0, "XADD s 3-1 c 3"),
+			call(0, "EXEC"), reply(2), call(0, "XPENDING s g"),
+		}},
+		{name: "group_destroyed", conns: 2, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "XGROUP DESTROY s g"), reply(1),
+		}},
+		{name: "key_deleted", conns: 2, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "DEL s"), reply(1),
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "SET s x"), reply(1),
+		}},
+		{name: "noack", conns: 2, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice NOACK BLOCK 0 STREAMS s >", 1), call(0, "XADD s 1-1 a 1"), reply(1),
+			call(0, "XPENDING s g"), call(0, "XINFO GROUPS s"),
+		}},
+		{name: "other_writes_keep_waiting", conns: 2, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"), call(0, "XGROUP CREATE s g2 $"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "XGROUP DESTROY s g2"), waitFor(1),
+			call(0, "XGROUP CREATECONSUMER s g zed"), waitFor(1), call(0, "XADD s 5-5 f v"), reply(1),
+		}},
+		{name: "timeout_and_multi", conns: 1, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"), call(0, "XREADGROUP GROUP g alice BLOCK 30 STREAMS s >"),
+			call(0, "MULTI"), call(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >"), call(0, "EXEC"),
+		}},
+	})
+}
+
+// TestStreamGroupWritesPropagateLikeRedis compares what consumer-group
+// commands put in the replication stream with Redis 7.0's: XREADGROUP as
+// XCLAIM … LASTID per delivery, NOACK as XGROUP SETID (and CREATECONSUMER),
+// XCLAIM/XAUTOCLAIM as XCLAIM JUSTID forms, XACK and XGROUP verbatim. The
+// delivery times differ between servers and are masked.
+func TestStreamGroupWritesPropagateLikeRedis(t *testing.T) {
+	t.Parallel()
+	steps := []mstep{
+		call(0, "XADD s 1-1 a 1"), call(0, "XADD s 2-1 b 2"), call(0, "XADD s 3-1 c 3"), call(0, "XGROUP CREATE s g 0"),
+		call(0, "XGROUP CREATE s g2 $ ENTRIESREAD 3"),
+		call(0, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"), call(0, "XREADGROUP GROUP g alice STREAMS s 0"),
+		call(0, "XREADGROUP GROUP g bob NOACK STREAMS s >"), call(0, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
+		call(0, "XACK s g 1-1 7-7"), call(0, "XACK s g 7-7"), call(0, "XCLAIM s g carol 0 2-1"), call(0, "XCLAIM s g carol 0 2-1 JUSTID LASTID 50-0"),
+		call(0, "XCLAIM s g carol 0 9-9 LASTID 60-0"), call(0, "XGROUP SETID s g 0"), call(0, "XREADGROUP GROUP g dave COUNT 1 STREAMS s >"),
+		call(0, "XDEL s 1-1"), call(0, "XAUTOCLAIM s g erin 0 0"), call(0, "XGROUP CREATECONSUMER s g frank"), call(0, "XGROUP DELCONSUMER s g frank"),
+		call(0, "XGROUP DELCONSUMER s g nobody"), call(0, "XGROUP DESTROY s g2"), call(0, "XREADGROUP GROUP g erin STREAMS s >"),
+		block(1, "XREADGROUP GROUP g gina BLOCK 0 STREAMS s >", 1), call(0, "XADD s 4-1 d 4"), reply(1),
+		call(0, "SET end 1"),
+	}
+	timeRe := regexp.MustCompile(` TIME \d+ `)
+	norm := func(ops []string) []string {
+		for i, op := range ops {
+			ops[i] = timeRe.ReplaceAllString(op, " TIME <t> ")
+		}
+		return ops
+	}
+	tandem := startTandem(t, "--repl-diskless-sync", "no")
+	got := norm(propagated(t, tandem.Addr(), steps))
+	text := strings.Join(got, "\n")
+	for _, w := range []string{"XCLAIM s g alice 0 1-1 TIME <t> RETRYCOUNT 1 FORCE JUSTID LASTID 1-1", "XGROUP SETID s g 3-1 ENTRIESREAD 3",
+		"XGROUP CREATECONSUMER s g bob"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q not propagated; stream:\n%s", w, text)
+		}
+	}
+	ref := startRedis(t, "--repl-diskless-sync", "no")
+	want := norm(propagated(t, ref.Addr(), steps))
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("replication stream differs from Redis 7.0:\ntandem:\n%s\nredis:\n%s", g, w)
+	}
+}
