@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/tandemdb/tandem/internal/resp"
 	"github.com/tandemdb/tandem/internal/types"
@@ -433,28 +432,20 @@ func xrangeCmd(rev bool) Handler {
 	}
 }
 
-// replyPool holds scratch writers for replies whose length is known only
-// once written (a range of entries).
-var replyPool = sync.Pool{New: func() any { return new(resp.Writer) }}
-
 // writeStreamRange writes the entries of s in [start, end] (at most count
 // of them, 0 = all) as an array of [id, [field, value, …]] and returns how
 // many there were.
 func writeStreamRange(w *resp.Writer, s *types.Stream, start, end types.StreamID, count int64, rev bool) int64 {
-	sw := replyPool.Get().(*resp.Writer)
-	sw.Reset()
-	sw.Proto = w.Proto
-	var n int64
-	var idBuf []byte
-	s.Range(start, end, rev, func(id types.StreamID, fv [][]byte) bool {
-		idBuf = writeStreamEntry(sw, id, fv, idBuf)
-		n++
-		return count == 0 || n < count
-	})
+	n := s.CountRange(start, end, count)
 	w.Array(int(n))
-	w.Raw(sw.Buf)
-	if cap(sw.Buf) <= 1<<20 {
-		replyPool.Put(sw)
+	var written int64
+	var idBuf []byte
+	if n > 0 {
+		s.Range(start, end, rev, func(id types.StreamID, fv [][]byte) bool {
+			idBuf = writeStreamEntry(w, id, fv, idBuf)
+			written++
+			return written < n
+		})
 	}
 	return n
 }

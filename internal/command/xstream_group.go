@@ -65,20 +65,19 @@ func propagateGroupID(c *Ctx, key, group []byte, g *types.StreamGroup) {
 // advance, each entry becomes pending for cs unless noack, and every
 // change is propagated (streamReplyWithRange with a group).
 func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.StreamGroup, group []byte, cs *types.StreamConsumer, start types.StreamID, count int64, noack bool) {
-	sw := replyPool.Get().(*resp.Writer)
-	sw.Reset()
-	sw.Proto = w.Proto
-	var n int64
+	n := s.CountRange(start, types.MaxStreamID, count)
+	w.Array(int(n))
 	var idBuf []byte
 	propagateLast := false
 	now := c.E.KS.Now()
-	var got []types.StreamID
-	s.Range(start, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
-		idBuf = writeStreamEntry(sw, id, fv, idBuf)
-		got = append(got, id)
-		n++
-		return count == 0 || n < count
-	})
+	got := make([]types.StreamID, 0, n)
+	if n > 0 {
+		s.Range(start, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
+			idBuf = writeStreamEntry(w, id, fv, idBuf)
+			got = append(got, id)
+			return int64(len(got)) < n
+		})
+	}
 	// The group is updated after the walk: the stream is not changed
 	// while Range runs.
 	for _, id := range got {
@@ -114,11 +113,6 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 	}
 	if len(got) > 0 {
 		c.DB.Modified(key)
-	}
-	w.Array(int(n))
-	w.Raw(sw.Buf)
-	if cap(sw.Buf) <= 1<<20 {
-		replyPool.Put(sw)
 	}
 }
 
@@ -558,12 +552,7 @@ func xclaimCmd(c *Ctx) {
 		deliveryTime = now
 	}
 	var cs *types.StreamConsumer
-	sw := replyPool.Get().(*resp.Writer)
-	defer replyPool.Put(sw)
-	sw.Reset()
-	sw.Proto = c.W.Proto
-	n := 0
-	var idBuf []byte
+	var claimed []types.StreamID
 	for _, id := range ids {
 		nack, _, found := types.FindPending(g.PEL, id)
 		if !s.Exists(id) {
@@ -594,15 +583,7 @@ func xclaimCmd(c *Ctx) {
 			nack.DeliveryCount++
 		}
 		claimTo(g, nack, cs)
-		if justID {
-			sw.BulkString(id.String())
-		} else {
-			s.Range(id, id, false, func(eid types.StreamID, fv [][]byte) bool {
-				idBuf = writeStreamEntry(sw, eid, fv, idBuf)
-				return false
-			})
-		}
-		n++
+		claimed = append(claimed, id)
 		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
 		propagateLast = false
 		c.DB.Modified(key)
@@ -611,8 +592,24 @@ func xclaimCmd(c *Ctx) {
 		propagateGroupID(c, key, group, g)
 		c.DB.Modified(key)
 	}
-	c.W.Array(n)
-	c.W.Raw(sw.Buf)
+	writeClaimed(c.W, s, claimed, justID)
+}
+
+// writeClaimed writes the entries (or just the IDs) XCLAIM and XAUTOCLAIM
+// claimed; each one's message exists.
+func writeClaimed(w *resp.Writer, s *types.Stream, ids []types.StreamID, justID bool) {
+	w.Array(len(ids))
+	var idBuf []byte
+	for _, id := range ids {
+		if justID {
+			w.BulkString(id.String())
+			continue
+		}
+		s.Range(id, id, false, func(eid types.StreamID, fv [][]byte) bool {
+			idBuf = writeStreamEntry(w, eid, fv, idBuf)
+			return false
+		})
+	}
 }
 
 // lookupOrCreateConsumer is streamLookupConsumer (refreshing the seen
@@ -678,13 +675,7 @@ func xautoclaimCmd(c *Ctx) {
 	attempts := count * 10
 	now := c.E.KS.Now()
 	var cs *types.StreamConsumer
-	var deleted []types.StreamID
-	sw := replyPool.Get().(*resp.Writer)
-	defer replyPool.Put(sw)
-	sw.Reset()
-	sw.Proto = c.W.Proto
-	n := 0
-	var idBuf []byte
+	var deleted, claimed []types.StreamID
 	_, i, _ := types.FindPending(g.PEL, start)
 	for ; attempts > 0 && count > 0 && i < len(g.PEL); attempts-- {
 		nack := g.PEL[i]
@@ -707,15 +698,7 @@ func xautoclaimCmd(c *Ctx) {
 			nack.DeliveryCount++
 		}
 		claimTo(g, nack, cs)
-		if justID {
-			sw.BulkString(id.String())
-		} else {
-			s.Range(id, id, false, func(eid types.StreamID, fv [][]byte) bool {
-				idBuf = writeStreamEntry(sw, eid, fv, idBuf)
-				return false
-			})
-		}
-		n++
+		claimed = append(claimed, id)
 		count--
 		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
 		c.DB.Modified(key)
@@ -726,8 +709,7 @@ func xautoclaimCmd(c *Ctx) {
 	}
 	c.W.Array(3)
 	c.W.BulkString(next.String())
-	c.W.Array(n)
-	c.W.Raw(sw.Buf)
+	writeClaimed(c.W, s, claimed, justID)
 	c.W.Array(len(deleted))
 	for _, id := range deleted {
 		c.W.BulkString(id.String())

@@ -189,53 +189,58 @@ func xreadCmd(c *Ctx) {
 		return
 	}
 
-	sw := replyPool.Get().(*resp.Writer)
-	defer replyPool.Put(sw)
-	sw.Reset()
-	sw.Proto = c.W.Proto
-	served := 0
+	// Which keys are served is decided first: the reply's length leads.
+	type serve struct {
+		i       int
+		s       *types.Stream
+		gt      types.StreamID
+		history bool
+	}
+	var serves []serve
 	for i, key := range a.keys {
 		s, _ := getStream(c, key, false)
 		if s == nil {
 			continue
 		}
-		gt := ids[i]
-		history := false
+		sv := serve{i: i, s: s, gt: ids[i]}
 		if g := groups[i]; g != nil {
-			if gt != types.MaxStreamID {
-				history = true
+			if sv.gt != types.MaxStreamID {
+				sv.history = true
 			} else if s.Length > 0 && s.LastValidID().Compare(g.LastID) > 0 {
-				gt = g.LastID
+				sv.gt = g.LastID
 			} else {
 				continue
 			}
-		} else if s.Length == 0 || s.LastValidID().Compare(gt) <= 0 {
+		} else if s.Length == 0 || s.LastValidID().Compare(sv.gt) <= 0 {
 			continue
 		}
-		served++
-		start, _ := gt.Incr()
-		if sw.Proto == 2 {
-			sw.Array(2)
-		}
-		sw.Bulk(key)
-		if groups[i] == nil {
-			writeStreamRange(sw, s, start, types.MaxStreamID, a.count, false)
-			continue
-		}
-		cons := groupConsumer(c, key, groups[i], a.group, a.consumer, a.noack)
-		if history {
-			writeConsumerHistory(c, sw, s, cons, start, a.count)
-		} else {
-			serveGroup(c, sw, key, s, groups[i], a.group, cons, start, a.count, a.noack)
-		}
+		serves = append(serves, sv)
 	}
-	if served > 0 {
+	if len(serves) > 0 {
 		if c.W.Proto == 2 {
-			c.W.Array(served)
+			c.W.Array(len(serves))
 		} else {
-			c.W.Map(served)
+			c.W.Map(len(serves))
 		}
-		c.W.Raw(sw.Buf)
+		for _, sv := range serves {
+			key := a.keys[sv.i]
+			start, _ := sv.gt.Incr()
+			if c.W.Proto == 2 {
+				c.W.Array(2)
+			}
+			c.W.Bulk(key)
+			g := groups[sv.i]
+			if g == nil {
+				writeStreamRange(c.W, sv.s, start, types.MaxStreamID, a.count, false)
+				continue
+			}
+			cons := groupConsumer(c, key, g, a.group, a.consumer, a.noack)
+			if sv.history {
+				writeConsumerHistory(c, c.W, sv.s, cons, start, a.count)
+			} else {
+				serveGroup(c, c.W, key, sv.s, g, a.group, cons, start, a.count, a.noack)
+			}
+		}
 		return
 	}
 	if a.timeout < 0 || c.InExec {
