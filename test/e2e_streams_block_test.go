@@ -78,6 +78,7 @@ func TestStreamWritesPropagateLikeRedis(t *testing.T) {
 		call(0, "XTRIM big MAXLEN ~ 50"), call(0, "XTRIM big MINID ~ 0"), call(0, "XTRIM s MAXLEN 2"), call(0, "XTRIM s MAXLEN 2"),
 		call(0, "XDEL s 9-1 404-0"), call(0, "XDEL s 404-0"), call(0, "XSETID s 50-0 ENTRIESADDED 100 MAXDELETEDID 9-1"),
 		call(0, "XADD s 0-1 a 1"), call(0, "XREAD STREAMS s 0"), call(0, "XADD s * a 8"),
+		call(0, "EVAL \"redis.call('XADD', KEYS[1], '*', 'a', 9); return redis.call('XADD', KEYS[1], 'MAXLEN', '~', '0', '*', 'a', 10)\" 1 s"),
 		call(0, "SET end 1"),
 	)
 	idRe := regexp.MustCompile(`\b\d{13}-\d+\b`)
@@ -157,7 +158,7 @@ func TestStreamGroupWritesPropagateLikeRedis(t *testing.T) {
 		call(0, "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"), call(0, "XREADGROUP GROUP g alice STREAMS s 0"),
 		call(0, "XREADGROUP GROUP g bob NOACK STREAMS s >"), call(0, "XREADGROUP GROUP g bob NOACK STREAMS s >"),
 		call(0, "XACK s g 1-1 7-7"), call(0, "XACK s g 7-7"), call(0, "XCLAIM s g carol 0 2-1"), call(0, "XCLAIM s g carol 0 2-1 JUSTID LASTID 50-0"),
-		call(0, "XCLAIM s g carol 0 9-9 LASTID 60-0"), call(0, "XGROUP SETID s g 0"), call(0, "XREADGROUP GROUP g dave COUNT 1 STREAMS s >"),
+		call(0, "XCLAIM s g carol 0 9-9 LASTID 60-0"), call(0, "XCLAIM s g carol 0 3 JUSTID"), call(0, "XGROUP SETID s g 0"), call(0, "XREADGROUP GROUP g dave COUNT 1 STREAMS s >"),
 		call(0, "XDEL s 1-1"), call(0, "XAUTOCLAIM s g erin 0 0"), call(0, "XGROUP CREATECONSUMER s g frank"), call(0, "XGROUP DELCONSUMER s g frank"),
 		call(0, "XGROUP DELCONSUMER s g nobody"), call(0, "XGROUP DESTROY s g2"), call(0, "XREADGROUP GROUP g erin STREAMS s >"),
 		block(1, "XREADGROUP GROUP g gina BLOCK 0 STREAMS s >", 1), call(0, "XADD s 4-1 d 4"), reply(1),

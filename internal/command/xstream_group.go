@@ -496,6 +496,8 @@ func xclaimCmd(c *Ctx) {
 		}
 		ids = append(ids, id)
 	}
+	// Redis propagates each claim with the ID as the client wrote it.
+	idArgs := c.Args[5 : 5+len(ids)]
 	now := c.E.KS.Now()
 	var lastID types.StreamID
 	deliveryTime, retryCount := int64(-1), int64(-1)
@@ -553,11 +555,13 @@ func xclaimCmd(c *Ctx) {
 	}
 	var cs *types.StreamConsumer
 	var claimed []types.StreamID
-	for _, id := range ids {
+	for k, id := range ids {
 		nack, _, found := types.FindPending(g.PEL, id)
 		if !s.Exists(id) {
 			if found {
-				dropPending(c, key, group, g, nack)
+				propagateClaim(c, key, group, g, idArgs[k], nack)
+				g.Ack(id)
+				c.DB.Modified(key)
 				propagateLast = false
 			}
 			continue
@@ -584,7 +588,7 @@ func xclaimCmd(c *Ctx) {
 		}
 		claimTo(g, nack, cs)
 		claimed = append(claimed, id)
-		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
+		propagateClaim(c, key, group, g, idArgs[k], nack)
 		propagateLast = false
 		c.DB.Modified(key)
 	}
