@@ -138,6 +138,14 @@ func TestBlockingXReadGroupServesLikeRedis(t *testing.T) {
 			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "XGROUP DESTROY s g2"), waitFor(1),
 			call(0, "XGROUP CREATECONSUMER s g zed"), waitFor(1), call(0, "XADD s 5-5 f v"), reply(1),
 		}},
+		{name: "flush_and_swapdb", conns: 3, steps: []mstep{
+			call(0, "XGROUP CREATE s g $ MKSTREAM"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), block(2, "XREAD BLOCK 0 STREAMS s $", 2),
+			call(0, "FLUSHALL"), reply(1), waitFor(1), call(0, "XADD s 1-1 a 1"), reply(2),
+			call(0, "SELECT 4"), call(0, "RPUSH s x"), call(0, "RPUSH l y"), call(0, "SELECT 0"), call(0, "XGROUP CREATE s g $"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), block(2, "BLPOP l 0", 2),
+			call(0, "SWAPDB 0 4"), reply(1), reply(2),
+		}},
 		{name: "timeout_and_multi", conns: 1, steps: []mstep{
 			call(0, "XGROUP CREATE s g $ MKSTREAM"), call(0, "XREADGROUP GROUP g alice BLOCK 30 STREAMS s >"),
 			call(0, "MULTI"), call(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >"), call(0, "EXEC"),

@@ -191,3 +191,18 @@ func (e *Engine) serveReady() {
 		}
 	}
 }
+
+// signalBlockedDB marks every key clients block on in database db (every
+// database when db < 0) ready, so their commands re-run after the
+// database was emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB), as Redis's
+// scanDatabaseForReadyKeys and scanDatabaseForDeletedStreams do: a list
+// or stream that appeared serves its waiters, an XREADGROUP whose key is
+// gone fails, and the others keep waiting.
+func (e *Engine) signalBlockedDB(db int) {
+	for wk := range e.blocked {
+		if (db < 0 || wk.db == db) && !e.readySet[wk] {
+			e.readySet[wk] = true
+			e.ready = append(e.ready, wk)
+		}
+	}
+}
