@@ -106,7 +106,9 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 			g.PEL = types.InsertPending(g.PEL, nack)
 		}
 		cs.PEL = types.InsertPending(cs.PEL, nack)
-		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
+		if c.E.sinksActive() { // no replica, backlog or AOF: nothing to build
+			propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
+		}
 	}
 	if propagateLast {
 		propagateGroupID(c, key, group, g)

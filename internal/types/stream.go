@@ -316,18 +316,19 @@ func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn fun
 		}
 		return
 	}
-	var pos []entryPos
+	// Backwards, entry by entry: an entry's last element (lp-count) says
+	// how many elements precede it, so the walk needs no forward scan.
 	for i := s.findNode(end); i >= 0; i-- {
 		n := &s.nodes[i]
 		h := parseNodeHdr(n.lp)
-		pos = pos[:0]
-		for off := h.entriesOff; !atEnd(n.lp, off); {
-			e := readEntry(n.lp, off, n.master, &h)
-			off = e.next
-			pos = append(pos, e)
-		}
-		for j := len(pos) - 1; j >= 0; j-- {
-			e := &pos[j]
+		for at := len(n.lp) - 1; at > h.entriesOff; {
+			p := lpPrev(n.lp, at)
+			cnt, _ := lpInt(n.lp, p)
+			for k := int64(0); k < cnt; k++ {
+				p = lpPrev(n.lp, p)
+			}
+			at = p
+			e := readEntry(n.lp, p, n.master, &h)
 			if e.id.Compare(end) > 0 || (skipDeleted && e.flags&streamFlagDeleted != 0) {
 				continue
 			}

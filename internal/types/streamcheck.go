@@ -76,15 +76,10 @@ func lpCheckedElem(lp []byte, off, end int) (v int64, isInt bool, next int, ok b
 	if size > room || next > end {
 		return 0, false, 0, false
 	}
-	// The backlen must read back as the element's size.
-	var bl uint64
-	for i, shift := next-1, uint(0); ; i, shift = i-1, shift+7 {
-		bl |= uint64(lp[i]&127) << shift
-		if lp[i]&128 == 0 || i == off+size {
-			break
-		}
-	}
-	if bl != uint64(size) {
+	// The backlen must be exactly the encoding of the element's size: the
+	// stream code walks nodes backwards by it.
+	var want [5]byte
+	if string(lpPutBacklen(want[:0], size)) != string(lp[off+size:next]) {
 		return 0, false, 0, false
 	}
 	return v, isInt, next, true

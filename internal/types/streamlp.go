@@ -216,3 +216,19 @@ func lpReplaceInt(lp []byte, off int, v int64) []byte {
 	binary.LittleEndian.PutUint32(nl, uint32(len(nl)))
 	return nl
 }
+
+// lpPrev returns the offset of the element that ends just before off (the
+// backlen there gives its size).
+func lpPrev(lp []byte, off int) int {
+	var size int
+	i, shift := off-1, uint(0)
+	for {
+		size |= int(lp[i]&127) << shift
+		if lp[i]&128 == 0 {
+			break
+		}
+		i--
+		shift += 7
+	}
+	return off - lpBacklenLen(size) - size
+}
