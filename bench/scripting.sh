@@ -4,6 +4,7 @@
 # the median. Two scripts, loaded with SCRIPT LOAD first:
 #   get-set    one GET and one SET of the key (KEYS[1] = key:__rand_int__)
 #   loop1000   1,000 redis.call('incr', …) per invocation
+# and the get-set script as a function (FUNCTION LOAD, then FCALL).
 # Plus, once per server: the memory one cached script takes (INFO memory's
 # used_memory_vm_eval + used_memory_scripts_eval growth over 2,000 SCRIPT
 # LOADs, divided), for the record beside Redis's.
@@ -45,6 +46,14 @@ for t in getset loop; do
   [ "${SHA[redis:$t]}" = "${SHA[tandem:$t]}" ] || die "the servers disagree on the SHA1 of the $t script"
   rps_pair "$name -c 50 -P 1" "$n" EVALSHA -r 100000 EVALSHA "${SHA[tandem:$t]}" 1 key:__rand_int__
 done
+
+# The same GET+SET as a function.
+LIB="#!lua name=benchlib
+redis.register_function('getset', function(keys) local v = redis.call('get', keys[1]) redis.call('set', keys[1], 'x') return v end)"
+for side in redis tandem; do
+  "$REDIS_CLI" -p "${SRV_PORT[$side]}" FUNCTION LOAD REPLACE "$LIB" >/dev/null || die "FUNCTION LOAD failed on $side"
+done
+rps_pair "FCALL get-set 1 key:__rand_int__ -c 50 -P 1" "$N" FCALL -r 100000 FCALL getset 1 key:__rand_int__
 
 # Memory per cached script, as each server reports it in INFO memory.
 scripts_mem() { # port

@@ -19,11 +19,6 @@ var knownFuzzDiffs = []struct {
 	cmd, finding string
 	match        func(args []string, redis, tandem string) bool
 }{
-	// F34: Tandem does not keep Redis's ACL category (nor its exact flags)
-	// for every command yet, so a real category is refused with a clear
-	// error. COMMAND introspection is issue 16's ("COMMAND LIST FILTERBY
-	// MODULE|ACLCAT|PATTERN"); the categories are ACL's too (issue 19).
-	{"command|list", "F34", has("", "-ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem")},
 	// Issue 15 (README, Scripting): the wording of Lua's own syntax and
 	// runtime errors is gopher-lua's, not Lua 5.1's; the error's frame
 	// (Redis's text around it) is the same.

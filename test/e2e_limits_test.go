@@ -219,6 +219,56 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 	}
 }
 
+// TestStreamedReplyHeldToTheHardLimit: with a hard output limit for its
+// class, a reply too big to build at once is held until complete, as
+// Redis, which builds a reply before writing it, holds every reply: one
+// larger than the limit closes the client with nothing of it sent (Redis
+// 7.0's unit/obuf-limits "HRANDFIELD with huge count stopped mid-run"),
+// one under it arrives whole, and the server goes on serving.
+func TestStreamedReplyHeldToTheHardLimit(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startReady(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")
+			admin.do("HSET", "h", "a", "b")
+			c := dialRaw(t, srv.Addr())
+			c.send(encode("HRANDFIELD", "h", "-999999999"))
+			c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			n, err := io.Copy(io.Discard, c.r)
+			if err != nil || n != 0 {
+				t.Fatalf("read %d bytes, %v; want the connection closed with nothing sent", n, err)
+			}
+			if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits") {
+				t.Errorf("no output-limit line in the log")
+			}
+			// 50,000 fields (about 350 KB) are streamed but fit: whole,
+			// and the next pipelined command answers after them.
+			c = dialRaw(t, srv.Addr())
+			c.send(append(encode("HRANDFIELD", "h", "-50000"), encode("PING")...))
+			c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			if head, err := c.r.ReadString('\n'); err != nil || head != "*50000\r\n" {
+				t.Fatalf("reply starts %q, %v", head, err)
+			}
+			for i := 0; i < 50000; i++ {
+				l1, _ := c.r.ReadString('\n')
+				l2, err := c.r.ReadString('\n')
+				if l1 != "$1\r\n" || l2 != "a\r\n" || err != nil {
+					t.Fatalf("element %d: %q %q %v", i, l1, l2, err)
+				}
+			}
+			if got, _ := c.r.ReadString('\n'); got != "+PONG\r\n" {
+				t.Fatalf("after the reply: %q", got)
+			}
+			if got := admin.do("PING"); got != "+PONG\r\n" {
+				t.Fatalf("PING = %q", got)
+			}
+		})
+	}
+}
+
 // TestStreamedRandomReplyKeepsOrderAndShape: a reply large enough to be
 // streamed has exactly the count asked, every element a member, and the
 // commands pipelined after it answer after it. Inside MULTI the reply is
@@ -469,6 +519,48 @@ func TestIdleBuffersShrink(t *testing.T) {
 			admin.do("RPUSH", "nokey", "x")
 			if got := blk.read(); got != "*2\r\n$5\r\nnokey\r\n$1\r\nx\r\n" {
 				t.Fatalf("BLPOP = %q", got)
+			}
+		})
+	}
+}
+
+// TestBusyQueryBufferShrinksWithinASecond: a client that keeps sending
+// small commands after a 400 KB one sees its query buffer cut back to its
+// recent peak within a second, not left at 400 KB, as Redis's client cron
+// does with few clients (Redis's unit/querybuf "when not idle" case).
+func TestBusyQueryBufferShrinksWithinASecond(t *testing.T) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startReady(t, mode.env)
+			admin := dialRaw(t, srv.Addr())
+			a := dialRaw(t, srv.Addr())
+			a.do("CLIENT", "SETNAME", "a")
+			if got := a.do("SET", "x", strings.Repeat("A", 400000)); got != "+OK\r\n" {
+				t.Fatalf("SET = %q", got)
+			}
+			qbuf := func() int64 {
+				return namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
+			}
+			orig := qbuf()
+			if orig <= 32*1024 {
+				t.Fatalf("query buffer after a 400 KB request: %d bytes", orig)
+			}
+			start := time.Now()
+			var now int64
+			for time.Since(start) < 1500*time.Millisecond {
+				a.do("SET", "x", strings.Repeat("A", 100))
+				if now = qbuf(); now < orig {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if now <= 0 || now >= orig {
+				t.Fatalf("query buffer %d bytes after %v of small commands (was %d)", now, time.Since(start), orig)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("query buffer shrunk after %v, Redis does it within a second", d)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -504,6 +505,9 @@ func TestCommandIntrospectionMatchesRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// LIST names subcommands too ("config|get"), as Redis's does; COUNT
+	// counts commands.
+	list = slices.DeleteFunc(list, func(n string) bool { return strings.Contains(n, "|") })
 	count, _ := tc.Do(ctx, "COMMAND", "COUNT").Int()
 	if count != len(list) {
 		t.Fatalf("COMMAND COUNT %d, LIST %d", count, len(list))

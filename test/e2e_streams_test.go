@@ -143,3 +143,17 @@ var streamGroupCases = []diffCase{
 		"XPENDING s g", "XINFO GROUPS s", "XINFO STREAM s",
 	}},
 }
+
+// Stream commands fire Redis 7.0's keyspace events (xadd, xtrim, xdel,
+// xsetid, xgroup-*), in Redis's order.
+func TestStreamNotificationsMatchRedis(t *testing.T) {
+	t.Parallel()
+	compareNotifications(t, "streams", "KEA", []string{
+		"XADD s 1-1 a 1", "XADD s MAXLEN 1 2-1 a 2", "XADD s MAXLEN ~ 1 3-1 a 3", "XADD s NOMKSTREAM 4-1 a 4",
+		"XADD nokey NOMKSTREAM 1-1 a 1", "XDEL s 4-1 9-9", "XDEL s 9-9", "XTRIM s MAXLEN 0", "XTRIM s MAXLEN 0",
+		"XSETID s 10-0", "XGROUP CREATE s g $", "XGROUP CREATE s2 g $ MKSTREAM", "XGROUP CREATE s g $",
+		"XGROUP SETID s g 0", "XGROUP CREATECONSUMER s g c1", "XGROUP CREATECONSUMER s g c1", "XGROUP DELCONSUMER s g c1",
+		"XGROUP DELCONSUMER s g nobody", "XADD s 11-1 a 1", "XREADGROUP GROUP g c2 STREAMS s >", "XREADGROUP GROUP g c2 STREAMS s >",
+		"XCLAIM s g c3 0 11-1", "XAUTOCLAIM s g c4 0 0", "XACK s g 11-1", "XGROUP DESTROY s g", "XGROUP DESTROY s g", "DEL s",
+	})
+}

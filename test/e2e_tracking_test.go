@@ -250,6 +250,42 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	}
 }
 
+// TestTrackingTableLimitBeforeEachCommand: a lowered
+// tracking-table-max-keys takes effect before the next command, with the
+// cron paused too, and its invalidation comes before that command's reply,
+// QUEUED included, as in Redis (its unit/tracking "#11715" case).
+func TestTrackingTableLimitBeforeEachCommand(t *testing.T) {
+	t.Parallel()
+	run := func(addr string) []string {
+		admin, rc := dialRaw(t, addr), dialRaw(t, addr)
+		admin.do("CONFIG", "SET", "tracking-table-max-keys", "2")
+		admin.do("DEBUG", "PAUSE-CRON", "1")
+		defer admin.do("DEBUG", "PAUSE-CRON", "0")
+		rc.do("HELLO", "3")
+		rc.do("CLIENT", "TRACKING", "on")
+		rc.do("MGET", "1{tag}", "2{tag}")
+		rc.do("MULTI")
+		admin.do("CONFIG", "SET", "tracking-table-max-keys", "1")
+		rc.send(encode("PING"))
+		rc.send(encode("EXEC"))
+		var out []string
+		for i := 0; i < 3; i++ {
+			r, err := rc.tryRead(5 * time.Second)
+			if err != nil {
+				r += " (" + err.Error() + ")"
+			}
+			// Which of the two keys is dropped is the table's choice.
+			r = strings.NewReplacer("1{tag}", "N{tag}", "2{tag}", "N{tag}").Replace(r)
+			out = append(out, r)
+		}
+		return out
+	}
+	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("tandem %q\n      redis  %q", got, want)
+	}
+}
+
 // TestClientReplyMatchesRedis: CLIENT REPLY OFF drops every reply (errors
 // too) until ON; SKIP drops the next one's; neither answers itself.
 func TestClientReplyMatchesRedis(t *testing.T) {
@@ -260,6 +296,7 @@ func TestClientReplyMatchesRedis(t *testing.T) {
 			{"CLIENT", "REPLY", "OFF"}, {"SET", "a", "1"}, {"GET", "a"}, {"NOSUCH"}, {"CLIENT", "REPLY", "SKIP"},
 			{"CLIENT", "REPLY", "ON"}, {"GET", "a"}, {"CLIENT", "REPLY", "SKIP"}, {"GET", "a"}, {"INCR", "a"},
 			{"CLIENT", "REPLY", "FOO"}, {"CLIENT", "REPLY", "SKIP"}, {"NOSUCH"}, {"PING"},
+			{"CLIENT", "REPLY", "SKIP"}, {"CLIENT", "REPLY", "ON"}, {"PING"},
 		} {
 			c.send(encode(cmd...))
 		}

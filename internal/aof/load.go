@@ -356,6 +356,14 @@ func (t *engineTarget) loadRDB(br *bufio.Reader) (persist.LoadResult, error) {
 	if err != nil {
 		return res, err
 	}
+	// The preamble's function libraries, before the commands after it
+	// (which may FUNCTION LOAD more).
+	a.srv.Lock()
+	err = a.pm.ReplaceFunctions(res.Functions)
+	a.srv.Unlock()
+	if err != nil {
+		return res, err
+	}
 	if v := res.Aux["redis-ver"]; v != "" {
 		a.log.Noticef("Loading RDB produced by version %s", v)
 	}

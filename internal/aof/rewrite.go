@@ -10,6 +10,7 @@ import (
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/rdb"
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // rewrite is one background rewrite. Its fields are guarded by the server
@@ -167,6 +168,7 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 			Encode:    rw.enc,
 			AtInstant: atInstant,
 			Aux:       a.baseAux,
+			Functions: a.pm.FunctionCodes,
 		})
 		keys = res.Keys
 	} else {
@@ -180,6 +182,11 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 				if m := a.currentMark(); m != "" {
 					h = append(h, m...)
 					h = append(h, '\r', '\n')
+				}
+				// The function libraries first, as FUNCTION LOAD
+				// commands (Redis's rewriteFunctions).
+				for _, code := range a.pm.FunctionCodes() {
+					h = resp.AppendCommand(h, []byte("FUNCTION"), []byte("LOAD"), code)
 				}
 				return h
 			},

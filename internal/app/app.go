@@ -86,7 +86,29 @@ func Settings(c *config.Config) server.Settings {
 	s.LatencyTracking = c.LatencyTracking
 	s.LatencyPercentiles = slices.Clone(c.LatencyPercentiles())
 	s.ShutdownTimeout = c.ShutdownTimeout
+	s.NotifyKeyspace, s.NotifyKeyevent, s.NotifyClasses = notifyClasses(c.NotifyKeyspaceEvents)
 	return s
+}
+
+// notifyClasses splits notify-keyspace-events into its two channels and
+// the engine's event classes.
+func notifyClasses(f config.KeyspaceEvents) (keyspace, keyevent bool, classes command.Event) {
+	for _, m := range []struct {
+		c config.KeyspaceEvents
+		e command.Event
+	}{
+		{config.EventsGeneric, command.EvGeneric}, {config.EventsString, command.EvString},
+		{config.EventsList, command.EvList}, {config.EventsSet, command.EvSet},
+		{config.EventsHash, command.EvHash}, {config.EventsZSet, command.EvZSet},
+		{config.EventsExpired, command.EvExpired}, {config.EventsEvicted, command.EvEvicted},
+		{config.EventsStream, command.EvStream}, {config.EventsKeyMiss, command.EvKeyMiss},
+		{config.EventsNew, command.EvNew},
+	} {
+		if f&m.c != 0 {
+			classes |= m.e
+		}
+	}
+	return f&config.EventsKeyspace != 0, f&config.EventsKeyevent != 0, classes
 }
 
 // configStore adapts *config.Config to what CONFIG GET/SET/REWRITE need.
@@ -139,7 +161,8 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	am := aof.New(aof.Options{Server: srv, Config: cfg, Log: log, Persist: pm})
 	// busy-reply-threshold is read under the server lock, where CONFIG
 	// SET changes it.
-	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold }})
+	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold },
+		RDBCompression: func() bool { return cfg.RDBCompression }})
 	dm := dump.New(srv, cfg, log)
 	wire(srv, pm, rm, am, sc, dm)
 	wireConfig(cfg, log, srv, rm, am)
@@ -223,6 +246,9 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 	// script lets other clients in through the server.
 	sc.Register()
 	sc.SetYielder(srv)
+	// The function libraries are part of the dataset: in every RDB, and
+	// replaced by every load that replaces the data.
+	pm.SetFunctions(sc)
 	// WAIT's target: the replication offset after a client's writes.
 	eng.Offsets = rm
 	// FLUSHALL kills a stale BGSAVE and saves the empty dataset.
@@ -265,7 +291,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Shutdown: []server.ShutdownPreparer{am, pm},
 		// DEBUG subcommands have distinct names; replication's are asked
 		// first, as they were.
-		Debug:      []server.DebugProvider{rm, pm, dm},
+		Debug:      []server.DebugProvider{rm, pm, dm, am},
 		Disconnect: []server.DisconnectObserver{rm},
 		Scripts:    sc,
 		Repl:       rm,

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"fmt"
+	"github.com/tandemdb/tandem/internal/command"
 	"io"
 	"net"
 	"os"
@@ -282,7 +283,9 @@ var walkTable = map[string]observe{
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
 	"latency-monitor-threshold": {val: "100", check: settings(func(s server.Settings) bool { return s.LatencyMonitorThreshold == 100 })},
 	"busy-reply-threshold":      {val: "100", live: "app BusyReplyThreshold"},
-	"notify-keyspace-events":    {val: "KEA", stored: "no keyspace notifications are sent"},
+	"notify-keyspace-events": {val: "KEA", check: settings(func(s server.Settings) bool {
+		return s.NotifyKeyspace && s.NotifyKeyevent && s.NotifyClasses&command.EvHash != 0 && s.NotifyClasses&command.EvKeyMiss == 0
+	})},
 
 	// Stored only (config.storedX in the table).
 	"proc-title-template":                 {val: "{title} {listen-addr}", stored: "no process title"},

@@ -31,7 +31,7 @@ var packageVars = map[string]string{
 	"command.argPXAT": "literal", "command.argPersist": "literal", "command.argRPop": "literal",
 	"command.argRPopLPush": "literal", "command.argRight": "literal", "command.argSRem": "literal",
 	"command.argSet": "literal", "command.argZPopMax": "literal", "command.argZPopMin": "literal",
-	"command.flagNames": "table", "server.aclCategories": "table", "command.subcommandArity": "table (Redis 7.0.15 subcommand arities)",
+	"command.flagNames": "table", "server.debugNotBuilt": "table", "command.redisCommandMeta": "table (generated from Redis 7.0.15's COMMAND INFO)", "command.subcommandArity": "table (Redis 7.0.15 subcommand arities)",
 	"repl.phaseNames": "table (link phase names)", "repl.eventNames": "table (link event names)",
 	"repl.actionNames":  "table (link action names)",
 	"config.allowNames": "table", "config.classGetNames": "table", "config.classLetters": "table",

@@ -248,6 +248,7 @@ func bitfieldCmd(c *Ctx) {
 	}
 	if changes > 0 {
 		c.DB.Modified(c.Args[1])
+		c.Notify(EvString, "setbit", c.Args[1])
 		c.E.KS.Dirty += int64(changes - 1)
 	}
 }

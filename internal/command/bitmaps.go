@@ -65,6 +65,7 @@ func setbitCmd(c *Ctx) {
 	}
 	if changed {
 		c.DB.Modified(c.Args[1])
+		c.Notify(EvString, "setbit", c.Args[1])
 	}
 	c.W.Int(int64(old))
 }
@@ -256,6 +257,7 @@ func bitopCmd(c *Ctx) {
 	if maxLen == 0 {
 		if c.DB.Delete(dst) {
 			c.DB.Modified(dst)
+			c.Notify(EvGeneric, "del", dst)
 		}
 		c.W.Int(0)
 		return
@@ -286,5 +288,6 @@ func bitopCmd(c *Ctx) {
 	}
 	c.DB.SetValue(dst, &keyspace.Bytes{B: out}, false) // a raw string, as in Redis
 	c.DB.Modified(dst)
+	c.Notify(EvString, "set", dst)
 	c.W.Int(int64(len(out)))
 }

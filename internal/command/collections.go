@@ -80,18 +80,24 @@ type lengther interface{ Len() int }
 
 // removedFrom finishes a successful removal from the collection at key:
 // an emptied collection is deleted (Redis never keeps empty ones), then the
-// change is recorded.
-func removedFrom(c *Ctx, key []byte, v lengther) {
-	if v.Len() == 0 {
+// change is recorded and its keyspace events fired (event, then "del" for
+// a deleted key, as Redis orders them).
+func removedFrom(c *Ctx, key []byte, v lengther, class Event, event string) {
+	gone := v.Len() == 0
+	if gone {
 		c.DB.Delete(key)
 	}
 	c.DB.Modified(key)
+	c.Notify(class, event, key)
+	if gone {
+		c.Notify(EvGeneric, "del", key)
+	}
 }
 
 // removeMembers is HDEL, SREM and ZREM: remove each argument with remove,
 // stop once the collection is empty, delete the key then, and answer how
 // many were removed.
-func removeMembers(c *Ctx, key []byte, v lengther, remove func(m []byte) bool) {
+func removeMembers(c *Ctx, key []byte, v lengther, remove func(m []byte) bool, class Event, event string) {
 	n := 0
 	for _, m := range c.Args[2:] {
 		if remove(m) {
@@ -102,23 +108,26 @@ func removeMembers(c *Ctx, key []byte, v lengther, remove func(m []byte) bool) {
 		}
 	}
 	if n > 0 {
-		removedFrom(c, key, v)
+		removedFrom(c, key, v, class, event)
 	}
 	c.W.Int(int64(n))
 }
 
 // storeResult is the end of every *STORE command: a non-empty result
 // replaces dst (dropping its TTL, as Redis's setKey does) and its size is
-// the reply; an empty one deletes dst and answers 0.
-func storeResult(c *Ctx, dst []byte, v any, n int) {
+// the reply, with the command's keyspace event; an empty one deletes dst
+// ("del" when it existed) and answers 0.
+func storeResult(c *Ctx, dst []byte, v any, n int, class Event, event string) {
 	if n > 0 {
 		c.DB.SetValue(dst, v, false)
 		c.DB.Modified(dst)
+		c.Notify(class, event, dst)
 		c.W.Int(int64(n))
 		return
 	}
 	if c.DB.Delete(dst) {
 		c.DB.Modified(dst)
+		c.Notify(EvGeneric, "del", dst)
 	}
 	c.W.Int(0)
 }

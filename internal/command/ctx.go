@@ -101,6 +101,10 @@ type Session struct {
 	Stream    ReplyStream
 }
 
+// ReplyOn is CLIENT REPLY ON: replies flow again, this command's reply
+// (its OK) included even when a SKIP was meant for it, as in Redis.
+func (s *Session) ReplyOn() { s.ReplyOff, s.ReplySkipNext, s.replySkip = false, false, false }
+
 // KeepPush marks what the command wrote to s.W since from as a push that
 // CLIENT REPLY OFF|SKIP does not drop (Redis's CLIENT_PUSHING).
 func (s *Session) KeepPush(from int) {

@@ -415,6 +415,7 @@ func geoSearchGeneric(c *Ctx, flags int) {
 		if store != nil {
 			if c.DB.Delete(store) {
 				c.DB.Modified(store)
+				c.Notify(EvGeneric, "del", store)
 			}
 			c.W.Int(0)
 		} else {
@@ -506,8 +507,14 @@ func geoSearchGeneric(c *Ctx, flags int) {
 		}
 		c.DB.SetValue(store, out, false)
 		c.DB.Modified(store)
+		if search {
+			c.Notify(EvZSet, "geosearchstore", store)
+		} else {
+			c.Notify(EvZSet, "georadiusstore", store)
+		}
 	} else if c.DB.Delete(store) {
 		c.DB.Modified(store)
+		c.Notify(EvGeneric, "del", store)
 	}
 	c.W.Int(int64(n))
 }

@@ -53,6 +53,7 @@ func hsetCmd(c *Ctx) {
 		}
 	}
 	c.DB.Modified(key)
+	c.Notify(EvHash, "hset", key)
 	if c.Spec.Name == "hmset" {
 		c.W.OK()
 		return
@@ -76,6 +77,7 @@ func hsetnxCmd(c *Ctx) {
 	}
 	h.Set(c.Args[2], c.Args[3], &c.E.Limits)
 	c.DB.Modified(key)
+	c.Notify(EvHash, "hset", key)
 	c.W.Int(1)
 }
 
@@ -120,7 +122,7 @@ func hdelCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	removeMembers(c, key, h, h.Del)
+	removeMembers(c, key, h, h.Del, EvHash, "hdel")
 }
 
 func hlenCmd(c *Ctx) {
@@ -220,6 +222,7 @@ func hincrbyCmd(c *Ctx) {
 	}
 	h.Set(field, fmtInt(cur), &c.E.Limits)
 	c.DB.Modified(key)
+	c.Notify(EvHash, "hincrby", key)
 	c.W.Int(cur)
 }
 
@@ -262,6 +265,7 @@ func hincrbyfloatCmd(c *Ctx) {
 	}
 	h.Set(field, res, &c.E.Limits)
 	c.DB.Modified(key)
+	c.Notify(EvHash, "hincrbyfloat", key)
 	c.W.Bulk(res)
 	c.Rewrite(argHSet, key, field, res)
 }

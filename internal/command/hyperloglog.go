@@ -82,6 +82,7 @@ func pfaddCmd(c *Ctx) {
 	if updated > 0 {
 		hll.InvalidateCache(b.B)
 		c.DB.Modified(key)
+		c.Notify(EvString, "pfadd", key)
 		c.E.KS.Dirty += int64(updated - 1)
 	}
 	switch {
@@ -182,6 +183,7 @@ func pfmergeCmd(c *Ctx) {
 	b.B = hll.RaiseRegisters(b.B, &max, c.hllSparseMax())
 	hll.InvalidateCache(b.B)
 	c.DB.Modified(dest)
+	c.Notify(EvString, "pfadd", dest)
 	c.W.OK()
 }
 

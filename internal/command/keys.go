@@ -41,6 +41,7 @@ func delCmd(c *Ctx) {
 	for _, k := range c.Args[1:] {
 		if c.DB.Delete(k) {
 			c.DB.Modified(k)
+			c.Notify(EvGeneric, "del", k)
 			n++
 		}
 	}
@@ -70,6 +71,16 @@ func touchCmd(c *Ctx) {
 // lookupNoTouch is Redis's LOOKUP_NOTOUCH read: it expires the key and
 // counts a hit or miss, but leaves the key's access time alone (TYPE, TTL).
 func lookupNoTouch(c *Ctx, key []byte) *keyspace.Entry {
+	if !c.DB.Exists(key) {
+		c.DB.Miss(key)
+		return nil
+	}
+	c.E.KS.Hits++
+	return c.DB.Peek(key)
+}
+
+// lookupNoTouchQuiet is lookupNoTouch whose miss fires no keymiss event.
+func lookupNoTouchQuiet(c *Ctx, key []byte) *keyspace.Entry {
 	if !c.DB.Exists(key) {
 		c.E.KS.Misses++
 		return nil
@@ -154,6 +165,7 @@ func expireCmd(unit int64, abs bool) Handler {
 			c.DB.Delete(key)
 			c.Rewrite(argDel, key)
 			c.DB.Modified(key)
+			c.Notify(EvGeneric, "del", key)
 			c.W.Int(1)
 			return
 		}
@@ -163,6 +175,7 @@ func expireCmd(unit int64, abs bool) Handler {
 			c.Rewrite(append(argv, c.Args[3:]...)...)
 		}
 		c.DB.Modified(key)
+		c.Notify(EvGeneric, "expire", key)
 		c.W.Int(1)
 	}
 }
@@ -202,6 +215,7 @@ func persistCmd(c *Ctx) {
 		return
 	}
 	c.DB.Modified(key)
+	c.Notify(EvGeneric, "persist", key)
 	c.W.Int(1)
 }
 
@@ -227,6 +241,8 @@ func renameCmd(nx bool) Handler {
 		c.DB.Rename(src, dst, true)
 		c.DB.Modified(src)
 		c.DB.Modified(dst)
+		c.Notify(EvGeneric, "rename_from", src)
+		c.Notify(EvGeneric, "rename_to", dst)
 		if nx {
 			c.W.Int(1)
 		} else {
@@ -284,6 +300,7 @@ func copyCmd(c *Ctx) {
 		dstDB.SetExpire(dst, when)
 	}
 	dstDB.Modified(dst)
+	c.NotifyDB(EvGeneric, "copy_to", dst, dstDB.ID)
 	c.W.Int(1)
 }
 
@@ -303,6 +320,8 @@ func moveCmd(c *Ctx) {
 	}
 	c.DB.Modified(c.Args[1])
 	other.Modified(c.Args[1])
+	c.Notify(EvGeneric, "move_from", c.Args[1])
+	c.NotifyDB(EvGeneric, "move_to", c.Args[1], other.ID)
 	c.W.Int(1)
 }
 
@@ -343,7 +362,9 @@ func objectCmd(c *Ctx) {
 		c.Error(ErrSubcommand(c.Spec, c.Args)) // OBJECT HELP x: help's arity
 		return
 	}
-	e := lookupNoTouch(c, c.Args[2])
+	// Counted like TYPE's lookup, but a miss fires no keymiss event (Redis
+	// looks the key up with LOOKUP_NONOTIFY here).
+	e := lookupNoTouchQuiet(c, c.Args[2])
 	if e == nil {
 		c.W.Null()
 		return

@@ -73,6 +73,7 @@ func pushCmd(front, onlyExisting bool) Handler {
 			}
 		}
 		c.DB.Modified(key)
+		c.Notify(EvList, pushEvent(front), key)
 		c.W.Int(int64(l.Len()))
 	}
 }
@@ -117,7 +118,7 @@ func popCmd(front bool) Handler {
 				c.W.Bulk(listPop(l, front))
 			}
 		}
-		removedFrom(c, key, l)
+		removedFrom(c, key, l, EvList, popEvent(front))
 	}
 }
 
@@ -194,6 +195,7 @@ func lsetCmd(c *Ctx) {
 		return
 	}
 	c.DB.Modified(key)
+	c.Notify(EvList, "lset", key)
 	c.W.OK()
 }
 
@@ -222,6 +224,7 @@ func linsertCmd(c *Ctx) {
 		return
 	}
 	c.DB.Modified(key)
+	c.Notify(EvList, "linsert", key)
 	c.W.Int(int64(n))
 }
 
@@ -241,7 +244,7 @@ func lremCmd(c *Ctx) {
 	}
 	n := l.Remove(int(count), c.Args[3])
 	if n > 0 {
-		removedFrom(c, key, l)
+		removedFrom(c, key, l, EvList, "lrem")
 	}
 	c.W.Int(int64(n))
 }
@@ -267,9 +270,10 @@ func ltrimCmd(c *Ctx) {
 	before := l.Len()
 	l.Trim(int(start), int(end))
 	if l.Len() < before {
-		removedFrom(c, key, l)
+		removedFrom(c, key, l, EvList, "ltrim")
 	} else {
 		touch(c, key) // Redis signals the key even when nothing was trimmed
+		c.Notify(EvList, "ltrim", key)
 	}
 	c.W.OK()
 }
@@ -398,7 +402,8 @@ func lmoveFrom(c *Ctx, sl *types.List, from, to bool) {
 	c.W.Bulk(v)
 	// Redis signals the destination (created or pushed) before the source.
 	c.DB.Modified(dst)
-	removedFrom(c, src, sl)
+	c.Notify(EvList, pushEvent(to), dst)
+	removedFrom(c, src, sl, EvList, popEvent(from))
 }
 
 // blpopCmd is BLPOP/BRPOP: pop from the first non-empty list among the
@@ -443,7 +448,7 @@ func blockingListPop(c *Ctx, keys [][]byte, front bool, count int64, timeout tim
 		c.W.Array(2)
 		c.W.Bulk(key)
 		c.W.Bulk(listPop(l, front))
-		removedFrom(c, key, l)
+		removedFrom(c, key, l, EvList, popEvent(front))
 		if front {
 			c.Rewrite(argLPop, key)
 		} else {
@@ -468,7 +473,7 @@ func popRangeWithKey(c *Ctx, key []byte, l *types.List, front bool, count int64)
 	for i := 0; i < n; i++ {
 		c.W.Bulk(listPop(l, front))
 	}
-	removedFrom(c, key, l)
+	removedFrom(c, key, l, EvList, popEvent(front))
 	cmd := argRPop
 	if front {
 		cmd = argLPop
@@ -628,4 +633,20 @@ func lmpopCmd(blocking bool) Handler {
 		}
 		c.W.NullArray()
 	}
+}
+
+// popEvent and pushEvent are the keyspace events of taking an element
+// from, or adding one to, the front or the back of a list.
+func popEvent(front bool) string {
+	if front {
+		return "lpop"
+	}
+	return "rpop"
+}
+
+func pushEvent(front bool) string {
+	if front {
+		return "lpush"
+	}
+	return "rpush"
 }

@@ -34,6 +34,9 @@ type propOp struct {
 type ActiveSink interface{ Active() bool }
 
 func (e *Engine) sinksActive() bool {
+	if e.Muted {
+		return false
+	}
 	for _, s := range e.Sinks {
 		if a, ok := s.(ActiveSink); !ok || a.Active() {
 			return true
@@ -112,6 +115,9 @@ func (e *Engine) flushUnit() {
 // PropagateNow sends one op outside any command (active expiry, PING to
 // replicas). The server lock must be held.
 func (e *Engine) PropagateNow(db int, argv ...[]byte) {
+	if e.Muted {
+		return
+	}
 	for _, sink := range e.Sinks {
 		sink.Propagate(db, argv)
 	}
@@ -126,6 +132,9 @@ func (e *Engine) keyExpired(db *keyspace.DB, key string) {
 	// The KeyModified that follows is the server's doing, not the running
 	// client's (CLIENT TRACKING's NOLOOP must not hide it).
 	e.expiring = true
+	if n := e.Notifier; n != nil && n.Enabled(EvExpired) {
+		n.Notify(EvExpired, "expired", []byte(key), db.ID)
+	}
 	argv := [][]byte{argDel, []byte(key)}
 	if e.depth > 0 {
 		// Whatever a script's redis.set_repl says: the deletion happened.

@@ -52,6 +52,7 @@ func saddCmd(c *Ctx) {
 	}
 	if n > 0 {
 		c.DB.Modified(key)
+		c.Notify(EvSet, "sadd", key)
 	}
 	c.W.Int(int64(n))
 }
@@ -66,7 +67,7 @@ func sremCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	removeMembers(c, key, s, s.Remove)
+	removeMembers(c, key, s, s.Remove, EvSet, "srem")
 }
 
 func scardCmd(c *Ctx) {
@@ -141,6 +142,8 @@ func spopCmd(c *Ctx) {
 			writeSet(c, freshCopy(c, s))
 			c.DB.Delete(key)
 			c.DB.Modified(key)
+			c.Notify(EvSet, "spop", key)
+			c.Notify(EvGeneric, "del", key)
 			c.Rewrite(argDel, key)
 			return
 		}
@@ -150,6 +153,7 @@ func spopCmd(c *Ctx) {
 			c.Propagate(argSRem, key, m)
 		})
 		c.DB.Modified(key)
+		c.Notify(EvSet, "spop", key)
 		return
 	}
 	s, ok := getSet(c, key, true)
@@ -162,7 +166,7 @@ func spopCmd(c *Ctx) {
 	}
 	m, _ := s.PopOne()
 	c.W.Bulk(m)
-	removedFrom(c, key, s)
+	removedFrom(c, key, s, EvSet, "spop")
 	c.Rewrite(argSRem, key, m)
 }
 
@@ -244,8 +248,13 @@ func smoveCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if ss.Len() == 0 {
+	srcGone := ss.Len() == 0
+	if srcGone {
 		c.DB.Delete(src)
+	}
+	c.Notify(EvSet, "srem", src)
+	if srcGone {
+		c.Notify(EvGeneric, "del", src)
 	}
 	if ds == nil {
 		ds = types.NewSet()
@@ -254,6 +263,7 @@ func smoveCmd(c *Ctx) {
 	c.DB.Modified(src)
 	if ds.Add(m, &c.E.Limits) {
 		c.DB.Modified(dst)
+		c.Notify(EvSet, "sadd", dst)
 	}
 	c.W.Int(1)
 }
@@ -309,11 +319,11 @@ func sinterstoreCmd(c *Ctx) {
 		return
 	}
 	if hasMissing(sets) {
-		storeResult(c, dst, nil, 0)
+		storeResult(c, dst, nil, 0, EvSet, c.Spec.Name)
 		return
 	}
 	res := types.SetInter(&c.E.Limits, sets...)
-	storeResult(c, dst, res, res.Len())
+	storeResult(c, dst, res, res.Len(), EvSet, c.Spec.Name)
 }
 
 func sintercardCmd(c *Ctx) {
@@ -373,7 +383,7 @@ func sunionDiffCmd(diff, store bool) Handler {
 			}
 		}
 		if store {
-			storeResult(c, c.Args[1], res, res.Len())
+			storeResult(c, c.Args[1], res, res.Len(), EvSet, c.Spec.Name)
 			return
 		}
 		writeSet(c, res)

@@ -277,9 +277,11 @@ func sortCmd(c *Ctx) {
 	if outLen > 0 {
 		c.DB.SetValue(store, out, false)
 		c.DB.Modified(store)
+		c.Notify(EvList, "sortstore", store)
 		c.E.KS.Dirty += outLen - 1
 	} else if c.DB.Delete(store) {
 		c.DB.Modified(store)
+		c.Notify(EvGeneric, "del", store)
 	}
 	c.W.Int(outLen)
 }

@@ -198,6 +198,10 @@ func setCmd(c *Ctx) {
 		c.Rewrite(argv...)
 	}
 	c.DB.Modified(key)
+	c.Notify(EvString, "set", key)
+	if flags&fExpire != 0 {
+		c.Notify(EvGeneric, "expire", key)
+	}
 	if flags&fGet == 0 {
 		c.W.OK()
 	}
@@ -210,6 +214,7 @@ func setnxCmd(c *Ctx) {
 	}
 	c.DB.SetString(c.Args[1], c.Args[2], false)
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvString, "set", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -228,6 +233,8 @@ func setexCmd(unit int64) Handler {
 		c.DB.SetExpire(c.Args[1], when)
 		c.Rewrite(argSet, c.Args[1], c.Args[3], argPXAT, fmtInt(when))
 		c.DB.Modified(c.Args[1])
+		c.Notify(EvString, "set", c.Args[1])
+		c.Notify(EvGeneric, "expire", c.Args[1])
 		c.W.OK()
 	}
 }
@@ -245,6 +252,7 @@ func getsetCmd(c *Ctx) {
 	c.DB.SetString(c.Args[1], c.Args[2], false)
 	c.Rewrite(argSet, c.Args[1], c.Args[2])
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvString, "set", c.Args[1])
 }
 
 func getdelCmd(c *Ctx) {
@@ -260,6 +268,7 @@ func getdelCmd(c *Ctx) {
 	c.DB.Delete(c.Args[1])
 	c.Rewrite(argDel, c.Args[1])
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvGeneric, "del", c.Args[1])
 }
 
 func getexCmd(c *Ctx) {
@@ -305,15 +314,19 @@ func getexCmd(c *Ctx) {
 		if when <= c.Now() && c.E.KS.DeletesExpired() {
 			c.DB.Delete(key)
 			c.Rewrite(argDel, key)
+			c.DB.Modified(key)
+			c.Notify(EvGeneric, "del", key)
 		} else {
 			c.DB.SetExpire(key, when)
 			c.Rewrite(argPExpAt, key, fmtInt(when))
+			c.DB.Modified(key)
+			c.Notify(EvGeneric, "expire", key)
 		}
-		c.DB.Modified(key)
 	case "persist":
 		if c.DB.Persist(key) {
 			c.Rewrite(argPersist, key)
 			c.DB.Modified(key)
+			c.Notify(EvGeneric, "persist", key)
 		}
 	}
 }
@@ -338,6 +351,7 @@ func msetCmd(c *Ctx) {
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB.SetString(c.Args[i], c.Args[i+1], false)
 		c.DB.Modified(c.Args[i])
+		c.Notify(EvString, "set", c.Args[i])
 	}
 	c.W.OK()
 }
@@ -356,6 +370,7 @@ func msetnxCmd(c *Ctx) {
 	for i := 1; i < len(c.Args); i += 2 {
 		c.DB.SetString(c.Args[i], c.Args[i+1], false)
 		c.DB.Modified(c.Args[i])
+		c.Notify(EvString, "set", c.Args[i])
 	}
 	c.W.Int(1)
 }
@@ -398,12 +413,14 @@ func appendCmd(c *Ctx) {
 	if e == nil {
 		c.DB.SetString(c.Args[1], c.Args[2], false)
 		c.DB.Modified(c.Args[1])
+		c.Notify(EvString, "append", c.Args[1])
 		c.W.Int(int64(len(c.Args[2])))
 		return
 	}
 	b, _ := mutableString(c, c.Args[1])
 	b.B = append(b.B, c.Args[2]...)
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvString, "append", c.Args[1])
 	c.W.Int(int64(len(b.B)))
 }
 
@@ -502,6 +519,7 @@ func setrangeCmd(c *Ctx) {
 	}
 	copy(b.B[off:], val)
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvString, "setrange", c.Args[1])
 	c.W.Int(int64(len(b.B)))
 }
 
@@ -547,6 +565,7 @@ func incrCmd(sign int64, hasArg bool) Handler {
 			c.DB.SetString(c.Args[1], digits, true)
 		}
 		c.DB.Modified(c.Args[1])
+		c.Notify(EvString, "incrby", c.Args[1])
 		c.W.IntDigits(digits)
 	}
 }
@@ -578,5 +597,6 @@ func incrbyfloatCmd(c *Ctx) {
 	c.DB.SetValue(c.Args[1], &keyspace.Bytes{B: out, Verbatim: true}, true)
 	c.Rewrite(argSet, c.Args[1], out, argKeepTTL)
 	c.DB.Modified(c.Args[1])
+	c.Notify(EvString, "incrbyfloat", c.Args[1])
 	c.W.Bulk(out)
 }

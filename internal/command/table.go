@@ -116,9 +116,59 @@ type Spec struct {
 	Tips       []string
 	KeySpecs   []KeySpec
 	SubSpecs   []*Spec
+	// Meta is Redis 7.0's own description of the command (nil for one
+	// Redis does not have), set by Table.Add: COMMAND INFO shows its
+	// flags, and it fills Categories, Tips and KeySpecs where the spec
+	// leaves them nil.
+	Meta *RedisMeta
 
-	// Stats (INFO commandstats), updated under the server lock.
+	// Stats (INFO commandstats), updated under the server lock. A
+	// container's are kept per subcommand (SubStats), as Redis keeps them
+	// ("cmdstat_config|get"), and its own stay zero.
 	Calls, Usec, Rejected, Failed int64
+	subStats                      map[string]*Spec
+}
+
+// StatsFor is the spec a call's statistics go to (calls, time, failures,
+// latency histogram): a container's subcommand's, created at its first
+// call, else the spec itself. The server lock must be held.
+func (s *Spec) StatsFor(args [][]byte) *Spec {
+	if len(s.Subcommands) == 0 || len(args) < 2 {
+		return s
+	}
+	sub := lookup(s.subStats, args[1])
+	if sub != nil {
+		return sub
+	}
+	name := strings.ToLower(string(args[1]))
+	known := false
+	for _, n := range s.Subcommands {
+		if n == name {
+			known = true
+		}
+	}
+	if !known {
+		return s
+	}
+	if s.subStats == nil {
+		s.subStats = map[string]*Spec{}
+	}
+	sub = &Spec{Name: s.Name + "|" + name, Flags: s.Flags}
+	s.subStats[name] = sub
+	return sub
+}
+
+// EachSubStats calls f with the subcommand stats of a container, sorted by
+// name (nothing for other commands).
+func (s *Spec) EachSubStats(f func(sub *Spec)) {
+	names := make([]string, 0, len(s.subStats))
+	for n := range s.subStats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f(s.subStats[n])
+	}
 }
 
 // Keys returns the positions of the key arguments in args.
@@ -162,6 +212,7 @@ func NewTable() *Table { return &Table{m: map[string]*Spec{}, orig: map[string]*
 func (t *Table) Add(specs ...*Spec) {
 	for _, s := range specs {
 		s.Name = strings.ToLower(s.Name)
+		s.applyRedisMeta()
 		t.m[s.Name] = s
 		t.orig[s.Name] = s
 	}

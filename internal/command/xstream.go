@@ -346,10 +346,13 @@ func xaddCmd(c *Ctx) {
 	s.Append(id, fv, c.E.Limits.StreamNodeMaxBytes, c.E.Limits.StreamNodeMaxEntries)
 	idBytes := id.AppendTo(nil)
 	c.W.Bulk(idBytes)
+	c.Notify(EvStream, "xadd", key)
 	argv := append([][]byte(nil), c.Args...)
 	rewrite := false
 	if a.Strategy != types.TrimNone {
-		s.Trim(a.TrimArgs)
+		if s.Trim(a.TrimArgs) > 0 {
+			c.Notify(EvStream, "xtrim", key)
+		}
 		if a.Approx {
 			rewriteTrim(argv, s, &a)
 			rewrite = true
@@ -514,6 +517,7 @@ func xdelCmd(c *Ctx) {
 			s.FirstID = s.EdgeID(true, true)
 		}
 		c.DB.Modified(key)
+		c.Notify(EvStream, "xdel", key)
 	}
 	c.W.Int(int64(deleted))
 }
@@ -534,6 +538,7 @@ func xtrimCmd(c *Ctx) {
 	}
 	deleted := s.Trim(a.TrimArgs)
 	if deleted > 0 {
+		c.Notify(EvStream, "xtrim", key)
 		if a.Approx {
 			argv := append([][]byte(nil), c.Args...)
 			rewriteTrim(argv, s, &a)
@@ -607,4 +612,5 @@ func xsetidCmd(c *Ctx) {
 	}
 	c.DB.Modified(key)
 	c.W.OK()
+	c.Notify(EvStream, "xsetid", key)
 }

@@ -38,6 +38,7 @@ func groupConsumer(c *Ctx, key []byte, g *types.StreamGroup, group, name []byte,
 	}
 	cs := g.AddConsumer(name, now)
 	c.DB.Modified(key)
+	c.Notify(EvStream, "xgroup-createconsumer", key)
 	if noack {
 		c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), key, group, name)
 	}
@@ -247,6 +248,7 @@ func xgroupCmd(c *Ctx) {
 		}
 		c.DB.Modified(key)
 		c.W.OK()
+		c.Notify(EvStream, "xgroup-create", key)
 	case sub == "setid" && (len(c.Args) == 5 || len(c.Args) == 7):
 		var id types.StreamID
 		if string(c.Args[4]) == "$" {
@@ -260,6 +262,7 @@ func xgroupCmd(c *Ctx) {
 		g.LastID, g.EntriesRead = id, entriesRead
 		c.DB.Modified(key)
 		c.W.OK()
+		c.Notify(EvStream, "xgroup-setid", key)
 	case sub == "destroy" && len(c.Args) == 4:
 		if g == nil {
 			c.W.Int(0)
@@ -270,6 +273,7 @@ func xgroupCmd(c *Ctx) {
 		// which then fail with NOGROUP.
 		c.DB.Modified(key)
 		c.W.Int(1)
+		c.Notify(EvStream, "xgroup-destroy", key)
 	case sub == "createconsumer" && len(c.Args) == 5:
 		if g.Consumer(c.Args[4]) != nil {
 			c.W.Int(0)
@@ -277,6 +281,7 @@ func xgroupCmd(c *Ctx) {
 		}
 		g.AddConsumer(c.Args[4], c.E.KS.Now())
 		c.DB.Modified(key)
+		c.Notify(EvStream, "xgroup-createconsumer", key)
 		c.W.Int(1)
 	case sub == "delconsumer" && len(c.Args) == 5:
 		cs := g.Consumer(c.Args[4])
@@ -286,6 +291,7 @@ func xgroupCmd(c *Ctx) {
 		}
 		n := g.DeleteConsumer(cs)
 		c.DB.Modified(key)
+		c.Notify(EvStream, "xgroup-delconsumer", key)
 		c.W.Int(int64(n))
 	default:
 		c.Error(subcommandSyntaxError(c))
@@ -626,6 +632,7 @@ func lookupOrCreateConsumer(c *Ctx, g *types.StreamGroup, name []byte) *types.St
 		cs.SeenTime = now
 		return cs
 	}
+	c.Notify(EvStream, "xgroup-createconsumer", c.Args[1])
 	return g.AddConsumer(name, now)
 }
 

@@ -109,7 +109,7 @@ func zrangeCmd(argStart int, store bool, kind zrangeKind, dir zrangeDir) Handler
 		}
 		if z == nil {
 			if store {
-				storeResult(c, c.Args[1], nil, 0)
+				storeResult(c, c.Args[1], nil, 0, EvZSet, "zrangestore")
 			} else {
 				c.W.Array(0)
 			}
@@ -163,7 +163,7 @@ func zrangeCmd(argStart int, store bool, kind zrangeKind, dir zrangeDir) Handler
 			z.RangeByLex(lr, reverse, int(offset), int(limit), emit)
 		}
 		if store {
-			storeResult(c, c.Args[1], dst, dst.Len())
+			storeResult(c, c.Args[1], dst, dst.Len(), EvZSet, "zrangestore")
 		}
 	}
 }
@@ -265,7 +265,7 @@ func zremrangeCmd(kind zrangeKind) Handler {
 			}
 		}
 		if n > 0 {
-			removedFrom(c, key, z)
+			removedFrom(c, key, z, EvZSet, c.Spec.Name)
 		}
 		c.W.Int(int64(n))
 	}

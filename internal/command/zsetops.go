@@ -231,7 +231,7 @@ func zsetopCmd(op zsetOp, store, cardOnly bool) Handler {
 		sortScored(res)
 		switch {
 		case store:
-			storeResult(c, c.Args[1], buildZSet(res, c.E.Limits), len(res))
+			storeResult(c, c.Args[1], buildZSet(res, c.E.Limits), len(res), EvZSet, c.Spec.Name)
 		case cardOnly:
 			c.W.Int(card)
 		default:

@@ -151,6 +151,11 @@ options:
 		}
 		if added+updated > 0 {
 			c.DB.Modified(key)
+			if incr {
+				c.Notify(EvZSet, "zincr", key)
+			} else {
+				c.Notify(EvZSet, "zadd", key)
+			}
 		}
 		if c.failed {
 			return
@@ -178,7 +183,7 @@ func zremCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	removeMembers(c, key, z, z.Rem)
+	removeMembers(c, key, z, z.Rem, EvZSet, "zrem")
 }
 
 func zcardCmd(c *Ctx) {
@@ -313,7 +318,11 @@ func zpop(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested, nilWhen
 		c.W.Bulk(m)
 		c.W.Double(s)
 	})
-	removedFrom(c, key, z)
+	event := "zpopmin"
+	if max {
+		event = "zpopmax"
+	}
+	removedFrom(c, key, z, EvZSet, event)
 	return key, n
 }
 

@@ -218,3 +218,6 @@ func strerror(err error) string {
 	}
 	return err.Error()
 }
+
+// ParseMemory is parseMemory for other packages (DEBUG arguments).
+func ParseMemory(s string) (uint64, bool) { return parseMemory(s) }

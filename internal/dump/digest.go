@@ -175,9 +175,15 @@ func datasetDigest(ks *keyspace.Keyspace) (digest, error) {
 }
 
 // Debug implements server.DebugProvider: DEBUG DIGEST, DEBUG DIGEST-VALUE
-// key… and DEBUG POPULATE count [prefix] [size].
+// key…, DEBUG POPULATE count [prefix] [size] and DEBUG
+// SET-SKIP-CHECKSUM-VALIDATION 0|1 (RESTORE then accepts payloads whatever
+// their CRC-64, as Redis's corrupt-payload tests need).
 func (m *Manager) Debug(c *command.Ctx, sub string) bool {
 	switch {
+	case sub == "set-skip-checksum-validation" && len(c.Args) == 3:
+		n, _ := strconv.Atoi(strings.TrimSpace(string(c.Args[2])))
+		m.SkipChecksum = n != 0
+		c.W.OK()
 	case sub == "digest" && len(c.Args) == 2:
 		d, err := datasetDigest(c.E.KS)
 		if err != nil {

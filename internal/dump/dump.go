@@ -222,6 +222,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		if deleted {
 			c.Rewrite([]byte("DEL"), key)
 			c.DB.Modified(key)
+			c.Notify(command.EvGeneric, "del", key)
 		}
 		c.W.OK()
 		return
@@ -249,5 +250,6 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		}
 	}
 	c.DB.Modified(key)
+	c.Notify(command.EvGeneric, "restore", key)
 	c.W.OK()
 }

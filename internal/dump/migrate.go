@@ -371,6 +371,7 @@ func (m *Manager) migrateOnce(c *command.Ctx, cc *cachedConn, keys [][]byte, dbi
 		if !copyOnly {
 			c.DB.Delete(k)
 			c.DB.Modified(k)
+			c.Notify(command.EvGeneric, "del", k)
 			res.deleted = append(res.deleted, k)
 		}
 	}

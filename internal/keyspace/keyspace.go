@@ -74,6 +74,12 @@ type Keyspace struct {
 	DBs []*DB
 	// Observer is told of modified and expired keys (nil: nobody).
 	Observer Observer
+	// OnNew is told of every key a command creates (keyspace events of
+	// class "new"; nil: nobody). Loads do not tell it.
+	OnNew func(db *DB, key []byte)
+	// OnMiss is told of every read lookup that found no key (keyspace
+	// events of class "keymiss"; nil: nobody).
+	OnMiss func(db *DB, key []byte)
 	// Dirty counts changes since the last successful save (and lets the
 	// dispatcher tell whether a command wrote anything).
 	Dirty int64
@@ -206,13 +212,13 @@ func (db *DB) lookup(key []byte, read bool) *Entry {
 	e := db.dict.find(key)
 	if e == nil {
 		if read {
-			db.ks.Misses++
+			db.miss(key)
 		}
 		return nil
 	}
 	if len(db.expires) > 0 && db.expireIfNeeded(e) {
 		if read {
-			db.ks.Misses++
+			db.miss(key)
 		}
 		return nil
 	}
@@ -221,6 +227,18 @@ func (db *DB) lookup(key []byte, read bool) *Entry {
 	}
 	e.lru = db.ks.clock
 	return e
+}
+
+// Miss records a read lookup made by other means than Lookup that found
+// no key (LOOKUP_NOTOUCH reads: EXISTS, TYPE, TTL).
+func (db *DB) Miss(key []byte) { db.miss(key) }
+
+// miss counts a read lookup that found nothing and tells OnMiss.
+func (db *DB) miss(key []byte) {
+	db.ks.Misses++
+	if f := db.ks.OnMiss; f != nil {
+		f(db, key)
+	}
 }
 
 // Exists is Lookup without touching the access time (EXISTS, TYPE checks
@@ -285,6 +303,9 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 	}
 	n := &node{key: string(key), strv: s, val: v, lru: db.ks.clock, ver: db.ks.epoch()}
 	db.dict.insert(n)
+	if f := db.ks.OnNew; f != nil {
+		f(db, key)
+	}
 }
 
 // Delete removes key, reporting whether it existed (logically expired keys

@@ -26,7 +26,11 @@ var ErrSnapshotAborted = errors.New("the snapshot was aborted")
 type LoadResult struct {
 	Keys, Expired, EmptySkipped, StreamsSkipped int
 	Aux                                         map[string]string
-	Info                                        rdb.Info
+	// Functions are the codes of the function libraries the RDB holds;
+	// the caller loads them (Manager.ReplaceFunctions) where the load
+	// replaces the dataset.
+	Functions [][]byte
+	Info      rdb.Info
 }
 
 // AuxInt returns an AUX field as an integer (ok=false when absent/invalid).
@@ -131,7 +135,10 @@ func (l *loader) Skip(e *rdb.Entry, reason rdb.SkipReason) error {
 	return nil
 }
 
-func (l *loader) Function(code []byte) error { return nil }
+func (l *loader) Function(code []byte) error {
+	l.res.Functions = append(l.res.Functions, append([]byte(nil), code...))
+	return nil
+}
 
 func (l *loader) ModuleAux(moduleID, when uint64) error {
 	name, _ := rdb.ModuleName(moduleID)

@@ -50,6 +50,8 @@ type Manager struct {
 	// internal/app; nil when absent).
 	repl Replication
 	aof  AOFInfo
+	// functions are the function libraries (functions.go).
+	functions Functions
 }
 
 // Replication is what persistence asks of replication (lock held).
@@ -244,25 +246,61 @@ func (m *Manager) AfterFlush(all bool) {
 		m.bgInProgress = false
 	}
 	if len(m.cfg.Save) > 0 {
-		dirty := m.ks.Dirty
+		// The save resets the change counter, as Redis 7.0's does
+		// (rdb_changes_since_last_save 0 after FLUSHALL); FLUSHALL still
+		// reaches replicas and the AOF: it forces its propagation.
 		m.SaveNow()
-		m.ks.Dirty = dirty
 	}
 }
 
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty
+// the dataset, load the file back. With NOFLUSH the file's function
+// libraries join the current ones, replacing those of the same name with
+// MERGE and failing the load without it (the file's keys are added to
+// the current ones either way).
 func (m *Manager) debugReload(c *command.Ctx) {
-	if err := m.SaveNow(); err != nil {
-		c.Error("ERR Error trying to save the DB: " + err.Error())
-		return
+	flush, save, merge := true, true, false
+	for _, a := range c.Args[2:] {
+		switch strings.ToLower(string(a)) {
+		case "merge":
+			// The file's keys replace those with the same name; that is
+			// how Tandem always loads (Redis, given NOFLUSH without MERGE,
+			// crashes on the first duplicate). Its libraries replace ours
+			// of the same name only with MERGE (MergeFunctions).
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
 	}
-	for _, db := range m.ks.DBs {
-		db.Flush()
+	if save {
+		if err := m.SaveNow(); err != nil {
+			c.Error("ERR Error trying to save the DB: " + err.Error())
+			return
+		}
 	}
-	if _, err := m.loadFile(nil); err != nil {
+	if flush {
+		for _, db := range m.ks.DBs {
+			db.Flush()
+		}
+	}
+	res, err := m.loadFile(nil)
+	if err == nil && m.functions != nil {
+		if flush {
+			err = m.functions.ReplaceFunctions(res.Functions)
+		} else {
+			err = m.functions.MergeFunctions(res.Functions, merge)
+		}
+	}
+	if err != nil {
 		c.Error("ERR Error trying to load the RDB dump: " + err.Error())
 		return
 	}
-	m.log.Noticef("DB reloaded by DEBUG RELOAD")
+	m.log.Warningf("DB reloaded by DEBUG RELOAD")
 	c.W.OK()
 }
 
@@ -313,6 +351,11 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 		m.srv.Unlock()
 	}()
 	res, err := m.loadFile(m.srv)
+	if err == nil {
+		m.srv.Lock()
+		err = m.ReplaceFunctions(res.Functions)
+		m.srv.Unlock()
+	}
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {

@@ -24,7 +24,7 @@ import (
 func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
 	m.srv.Lock()
 	mw := m.metered(w, m.srv)
-	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, InLoop: m.inLoop}
+	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, Functions: m.FunctionCodes, InLoop: m.inLoop}
 	m.srv.Unlock()
 	res, err := Stream(m.srv, m.ks, mw, opts)
 	if err == nil {
@@ -133,7 +133,7 @@ func (m *Manager) finishSave(j *saveJob, mu sync.Locker, abort <-chan struct{}, 
 }
 
 func (m *Manager) streamOptions() StreamOptions {
-	return StreamOptions{Encode: EncodeOptions(m.cfg), Aux: func() []Aux { return m.AuxFields(false) }}
+	return StreamOptions{Encode: EncodeOptions(m.cfg), Aux: func() []Aux { return m.AuxFields(false) }, Functions: m.FunctionCodes}
 }
 
 // SaveNow saves synchronously with the lock held (SAVE, SHUTDOWN, FLUSHALL).

@@ -18,6 +18,9 @@ type StreamOptions struct {
 	// Aux returns the AUX fields, called at the snapshot instant with the
 	// lock held (so repl-offset matches the instant exactly).
 	Aux func() []Aux
+	// Functions returns the function libraries' codes, called at the
+	// snapshot instant with the lock held (nil: none).
+	Functions func() [][]byte
 	// AtInstant, if set, runs at the snapshot instant with the lock held.
 	AtInstant func()
 	// MaxPending bounds the bytes produced and not yet written before the
@@ -126,6 +129,13 @@ func BeginStream(ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (*Strea
 	if err == nil && opts.Aux != nil {
 		for _, a := range opts.Aux() {
 			if err = sk.enc.Aux(a.Key, a.Value); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil && opts.Functions != nil {
+		for _, code := range opts.Functions() {
+			if err = sk.enc.Function(code); err != nil {
 				break
 			}
 		}

@@ -67,6 +67,22 @@ func (b *Backlog) rangeLocked() BacklogRange {
 	return BacklogRange{Active: true, First: first, Len: b.end - first + 1}
 }
 
+// Mem is the memory the blocks hold (INFO's mem_total_replication_buffers,
+// Redis 7.0's shared replication buffer: the backlog and what replicas
+// still have to send). 0 for a nil backlog.
+func (b *Backlog) Mem() int64 {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var n int64
+	for _, blk := range b.blocks {
+		n += int64(cap(blk.data))
+	}
+	return n
+}
+
 // SetSize changes repl-backlog-size (at least 16 KB).
 func (b *Backlog) SetSize(size int64) {
 	if size < minBlock {

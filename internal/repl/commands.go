@@ -95,6 +95,8 @@ func (m *Manager) Cron() {
 	// A failover's deadline is checked at every tick (hz), not once a
 	// second: TIMEOUT is in milliseconds.
 	m.updateFailover(now)
+	// So is a pending full sync's start (see there).
+	m.startPendingFullSync(now)
 	if now.Sub(m.lastCron) < time.Second {
 		return
 	}
@@ -132,31 +134,45 @@ func (m *Manager) Cron() {
 			r.close()
 		}
 	}
-	// Start a delayed diskless sync when the delay passed or enough
-	// replicas are waiting.
-	if !m.fullRunning {
-		waiting, oldest := 0, now
-		for _, r := range m.replicas {
-			if r.state == stateWaitBgsave && r.cursor == nil && !r.closed {
-				waiting++
-				if r.waitSince.Before(oldest) {
-					oldest = r.waitSince
-				}
-			}
-		}
-		delay := time.Duration(m.cfg.ReplDisklessSyncDelay) * time.Second
-		max := m.cfg.ReplDisklessSyncMaxReplicas
-		if waiting > 0 && (!m.cfg.ReplDisklessSync || now.Sub(oldest) >= delay || (max > 0 && waiting >= max)) {
-			m.startFullSync()
-		}
-	}
 	m.refreshGoodReplicas()
 	if m.link == nil && m.backlog != nil && len(m.replicas) == 0 && m.cfg.ReplBacklogTTL > 0 &&
 		now.Sub(m.noReplicasSince) > time.Duration(m.cfg.ReplBacklogTTL)*time.Second {
 		m.id.ID = NewID()
 		m.id.ClearSecond()
+		m.noDataTail = 0
 		m.freeBacklog()
 		m.log.Noticef("Replication backlog freed after %d seconds without connected replicas.", m.cfg.ReplBacklogTTL)
+	}
+}
+
+// startPendingFullSync starts the full sync replicas wait for (lock
+// held): at once without diskless sync, else once enough replicas wait or
+// the oldest has waited repl-diskless-sync-delay. The wait is counted as
+// Redis counts it, in whole seconds of the clock (a replica that asked at
+// 12.9 s has waited 1 s at 13.0 s), but checked at every tick rather than
+// at Redis's once-a-second replication cron: a check once a second made a
+// delay of 1 take 1 to 2 s (Redis: 0 to 1 s), and a promoted master's
+// replica (and WAIT on it) came back that much later after a failover.
+func (m *Manager) startPendingFullSync(now time.Time) {
+	if m.fullRunning {
+		return
+	}
+	waiting, oldest := 0, now
+	for _, r := range m.replicas {
+		if r.state == stateWaitBgsave && r.cursor == nil && !r.closed {
+			waiting++
+			if r.waitSince.Before(oldest) {
+				oldest = r.waitSince
+			}
+		}
+	}
+	if waiting == 0 {
+		return
+	}
+	idle := now.Unix() - oldest.Unix()
+	max := m.cfg.ReplDisklessSyncMaxReplicas
+	if !m.cfg.ReplDisklessSync || idle >= int64(m.cfg.ReplDisklessSyncDelay) || (max > 0 && waiting >= max) {
+		m.startFullSync()
 	}
 }
 

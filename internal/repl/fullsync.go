@@ -87,6 +87,12 @@ func (l *link) loadFromDisk(a action) event {
 	l.loadPolitely(a.host == "panic", func() {
 		res, err = persist.Load(bufio.NewReaderSize(quitReader{l: l, r: l.file}, 1<<16), m.ks, m.srv, opts)
 	})
+	if err == nil {
+		// The master's function libraries replace ours, as its data did.
+		m.srv.Lock()
+		err = m.pm.ReplaceFunctions(res.Functions)
+		m.srv.Unlock()
+	}
 	if err != nil {
 		return event{kind: evLoadFailed, text: err.Error()}
 	}
@@ -132,6 +138,7 @@ func (l *link) loadFromSocket(a action) event {
 	}
 	m.srv.Lock()
 	l.loaded = tmp
+	l.loadedFunctions = res.Functions
 	m.srv.Unlock()
 	return event{kind: evLoaded, load: lr}
 }

@@ -48,6 +48,9 @@ type linkMachine struct {
 	attempt    linkSettings // the settings of the running attempt
 	steps      []string     // handshake replies still to read
 	psyncAsked bool         // the PSYNC carried a cached master
+	// psyncFloor: the PSYNC offered to resume from this offset (REWIND,
+	// rewind.go); 0 when it did not.
+	psyncFloor int64
 	// failover: our master side is failing over to this link's master
 	// (FAILOVER): each PSYNC carries the FAILOVER argument until one is
 	// answered. psyncFailover: the PSYNC sent carried it.
@@ -81,6 +84,9 @@ type cachedMaster struct {
 	replID string
 	offset int64 // last applied byte
 	db     int
+	// noData: the last bytes up to offset change no data (rewind.go);
+	// PSYNC offers to resume before them.
+	noData int64
 }
 
 // linkPhase is where the current link is; ROLE and INFO show its role.
@@ -294,7 +300,7 @@ func (sm *linkMachine) replicaOf(w world, ev event, o *out) {
 		} else {
 			o.log(logNotice, "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
 			db := max(w.selDB, 0)
-			cached = &cachedMaster{replID: w.id.ID, offset: w.id.Offset, db: db}
+			cached = &cachedMaster{replID: w.id.ID, offset: w.id.Offset, db: db, noData: w.noDataTail}
 		}
 	}
 	sm.gen++
@@ -322,7 +328,7 @@ func (sm *linkMachine) replicaOf(w world, ev event, o *out) {
 // cachedState is what a replaced link leaves to PSYNC with.
 func (sm *linkMachine) cachedState(w world) *cachedMaster {
 	if sm.phase == phConnected {
-		return &cachedMaster{replID: w.id.ID, offset: sm.reploff, db: w.streamDB}
+		return &cachedMaster{replID: w.id.ID, offset: sm.reploff, db: w.streamDB, noData: tailAt(w, sm.reploff)}
 	}
 	return sm.cached
 }
@@ -424,7 +430,7 @@ func (sm *linkMachine) linkLost(w world, o *out) {
 	sm.downSince = w.now
 	o.log(logWarning, "Connection with master lost.")
 	o.log(logNotice, "Caching the disconnected master state.")
-	sm.cached = &cachedMaster{replID: w.id.ID, offset: sm.reploff, db: w.streamDB}
+	sm.cached = &cachedMaster{replID: w.id.ID, offset: sm.reploff, db: w.streamDB, noData: tailAt(w, sm.reploff)}
 	sm.readOff = sm.reploff
 	o.add(action{kind: actMasterLost})
 	sm.endAttempt(o)

@@ -196,6 +196,8 @@ func (r *scriptRun) setWorld(rest string) {
 			r.w.empty = v == "true"
 		case "streamdb":
 			r.w.streamDB = int(n)
+		case "nodata":
+			r.w.noDataTail = n
 		case "seldb":
 			r.w.selDB = int(n)
 		case "offset":

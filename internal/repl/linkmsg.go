@@ -274,4 +274,7 @@ type world struct {
 	numDBs   int
 	empty    bool // every database is empty
 	cfg      linkSettings
+	// noDataTail: the last bytes of our stream that change no data
+	// (Manager.noDataTail): a PSYNC may offer to resume before them.
+	noDataTail int64
 }

@@ -67,9 +67,18 @@ func (sm *linkMachine) handshake(w world, ev event, o *out) {
 	}
 	// PSYNC with what we remember, or ask for everything.
 	var psync []byte
+	sm.psyncFloor = 0
 	if c := sm.cached; c != nil {
 		o.log(logNotice, "Trying a partial resynchronization (request %s:%d).", c.replID, c.offset+1)
-		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte(c.replID), []byte(fmt.Sprint(c.offset+1)))
+		if c.noData > 0 && c.noData <= c.offset && !sm.failover {
+			// Our last bytes change no data: the master may resume us
+			// before them (rewind.go).
+			sm.psyncFloor = c.offset + 1 - c.noData
+			psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte(c.replID), []byte(fmt.Sprint(c.offset+1)),
+				[]byte(rewindArg), []byte(fmt.Sprint(sm.psyncFloor)))
+		} else {
+			psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte(c.replID), []byte(fmt.Sprint(c.offset+1)))
+		}
 	} else {
 		o.log(logNotice, "Partial resynchronization not possible (no cached master)")
 		psync = resp.AppendCommand(nil, []byte("PSYNC"), []byte("?"), []byte("-1"))
@@ -122,7 +131,7 @@ func (sm *linkMachine) psyncAnswered(w world, line string, reply psyncReply, o *
 		sm.awaitHeader(w, reply.replID, reply.offset, o)
 	case psyncContinue:
 		o.log(logNotice, "Successful partial resynchronization with master.")
-		sm.continueSync(w, reply.replID, o)
+		sm.continueSync(w, reply.replID, reply.from, o)
 	case psyncLater:
 		sm.fail(o, "Master is currently unable to PSYNC but should be in the future: %s", quoteLine(line))
 	default:
@@ -139,12 +148,29 @@ func (sm *linkMachine) psyncAnswered(w world, line string, reply psyncReply, o *
 
 // continueSync resumes on the same history, or learns the master's new
 // ID and keeps the old one as our secondary.
-func (sm *linkMachine) continueSync(w world, newID string, o *out) {
+// from, when not 0, is where the master resumes us, before our offset
+// (REWIND, rewind.go): the bytes we hold from there on changed no data
+// and are dropped.
+func (sm *linkMachine) continueSync(w world, newID string, from int64, o *out) {
 	c := sm.cached
 	if c == nil {
 		// parsePSYNCReply refuses +CONTINUE when we sent no history.
 		sm.fail(o, "Master accepted a partial resynchronization we did not ask for")
 		return
+	}
+	if from != 0 {
+		if sm.psyncFloor == 0 {
+			sm.fail(o, "Master resumed the partial resynchronization at offset %d, which we did not offer", from)
+			return
+		}
+		if from < sm.psyncFloor || from > c.offset+1 {
+			sm.fail(o, "Master resumed the partial resynchronization at offset %d, outside %d..%d", from, sm.psyncFloor, c.offset+1)
+			return
+		}
+		if dropped := c.offset + 1 - from; dropped > 0 {
+			o.log(logNotice, "MASTER <-> REPLICA sync: the master resumes at offset %d: dropping our last %d bytes, which changed no data.", from, dropped)
+		}
+		sm.reploff = from - 1
 	}
 	id := w.id
 	if newID != "" && newID != c.replID {

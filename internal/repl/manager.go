@@ -73,6 +73,10 @@ type Manager struct {
 	// it each second, so a CONFIG SET reaches streams already running.
 	streamTimeout atomic.Int64
 	enc           []byte
+	// noDataTail is how many bytes at the end of our stream (up to
+	// id.Offset) are commands that change no data: PINGs, REPLCONFs and
+	// PUBLISHes (rewind.go). 0 whenever unsure.
+	noDataTail int64
 }
 
 // New builds replication for a server and registers its commands;
@@ -107,16 +111,24 @@ func (m *Manager) OnFullSync(o ...FullSyncObserver) {
 // ReplStats implements server.Replication: the counters of INFO stats.
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
-		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load()}
+		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
 }
 
 // ReplOffset is the replication offset after propagation (the engine
 // reads it for WAIT's target).
 func (m *Manager) ReplOffset() int64 { return m.id.Offset }
 
-// Debug implements server.DebugProvider: DEBUG REPLICA-SYNC-DELAY and
-// DEBUG REPLICA-LOAD-PANIC.
+// Debug implements server.DebugProvider: DEBUG REPLICA-SYNC-DELAY, DEBUG
+// REPLICA-LOAD-PANIC and DEBUG CHANGE-REPL-ID.
 func (m *Manager) Debug(c *command.Ctx, sub string) bool {
+	if sub == "change-repl-id" && len(c.Args) == 2 {
+		// A new history: no replica can continue the old one by PSYNC
+		// (Redis's tests use it to force full syncs).
+		m.log.Warningf("Changing replication IDs after receiving DEBUG change-repl-id")
+		m.id.ID, m.id.ID2, m.id.SecondOffset = NewID(), ZeroID, -1
+		c.W.OK()
+		return true
+	}
 	if sub == "replica-sync-delay" && len(c.Args) == 3 {
 		m.debugSyncDelay(c)
 		return true
@@ -151,9 +163,11 @@ func (m *Manager) Propagate(db int, argv [][]byte) {
 		m.enc = resp.AppendCommand(m.enc[:0], []byte("SELECT"), []byte(strconv.Itoa(db)))
 		m.feed(m.enc)
 		m.selDB = db
+		m.noDataTail = 0 // a SELECT counts as data (rewind.go)
 	}
 	m.enc = resp.AppendCommand(m.enc[:0], argv...)
 	m.feed(m.enc)
+	m.trackTail(argv, len(m.enc))
 }
 
 // feed appends raw stream bytes and enforces the replicas' output limits.
@@ -235,6 +249,7 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	if m.cfg.IsReplica() {
 		m.id.ID = replID
 		m.id.Offset = off
+		m.noDataTail = 0
 		m.stepLocked(event{kind: evRestore, cached: cachedMaster{replID: replID, offset: off, db: int(db)}})
 		return
 	}
@@ -242,6 +257,7 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	m.id.SecondOffset = off + 1
 	m.id.ID = NewID()
 	m.id.Offset = off
+	m.noDataTail = 0
 	m.createBacklog()
 }
 

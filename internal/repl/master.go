@@ -227,7 +227,7 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 		return
 	case p.partial:
 		m.stats.partialOK++
-		m.servePartial(c, r, p.from)
+		m.servePartial(c, r, p.from, p.rewound)
 		return
 	}
 	if p.partialErr {
@@ -240,6 +240,7 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 	r.waitSince = time.Now()
 	if m.backlog == nil {
 		m.id = Identity{ID: NewID(), ID2: ZeroID, SecondOffset: -1, Offset: m.id.Offset}
+		m.noDataTail = 0
 		m.createBacklog()
 		m.log.Noticef("Replication backlog created, my new replication IDs are '%s' and '%s'", m.id.ID, m.id.ID2)
 	}
@@ -272,11 +273,14 @@ func (m *Manager) attach(c *command.Ctx, r *replica) {
 
 // servePartial answers +CONTINUE and streams the bytes from off on, as
 // planSync decided.
-func (m *Manager) servePartial(c *command.Ctx, r *replica, off int64) {
+func (m *Manager) servePartial(c *command.Ctx, r *replica, off int64, rewound bool) {
 	m.attach(c, r)
 	r.state = stateOnline
 	line := "+CONTINUE\r\n"
-	if r.capaPsync2 {
+	switch {
+	case rewound: // only a replica that offered REWIND gets the offset
+		line = "+CONTINUE " + m.id.ID + " " + strconv.FormatInt(off, 10) + "\r\n"
+	case r.capaPsync2:
 		line = "+CONTINUE " + m.id.ID + "\r\n"
 	}
 	r.cursor = m.backlog.NewCursor(off)

@@ -108,6 +108,9 @@ type psyncReply struct {
 	action psyncAction
 	replID string // +FULLRESYNC's ID, or +CONTINUE's new ID ("" if none)
 	offset int64  // +FULLRESYNC's offset
+	// from: +CONTINUE's offset, where the master resumes a replica that
+	// offered REWIND (rewind.go); 0 when absent.
+	from int64
 }
 
 // parsePSYNCReply parses the (non-empty) line answering PSYNC. cached says
@@ -134,10 +137,19 @@ func parsePSYNCReply(line string, cached bool) (psyncReply, error) {
 			return psyncReply{action: psyncContinue}, nil
 		}
 		id := strings.TrimSpace(rest)
+		var from int64
+		if i := strings.IndexByte(id, ' '); i >= 0 && rest[0] == ' ' {
+			// +CONTINUE <replid> <offset>: a rewound resume (rewind.go).
+			off, ok := resp.ParseInt([]byte(id[i+1:]))
+			if !ok || off <= 0 {
+				return psyncReply{}, fmt.Errorf("Master replied with wrong +CONTINUE syntax (reply: %s)", quoteLine(line))
+			}
+			id, from = id[:i], off
+		}
 		if rest[0] != ' ' || !validReplID(id) {
 			return psyncReply{}, fmt.Errorf("Master replied with wrong +CONTINUE syntax (reply: %s)", quoteLine(line))
 		}
-		return psyncReply{action: psyncContinue, replID: id}, nil
+		return psyncReply{action: psyncContinue, replID: id, from: from}, nil
 	case strings.HasPrefix(line, "-NOMASTERLINK"), strings.HasPrefix(line, "-LOADING"):
 		return psyncReply{action: psyncLater}, nil
 	}

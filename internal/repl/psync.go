@@ -132,7 +132,10 @@ type syncPlan struct {
 	warnings []string // warning lines, after them
 	partial  bool     // serve from the backlog: +CONTINUE
 	from     int64    // the first byte the replica lacks (partial)
-	preSync  bool     // the old SYNC: no +FULLRESYNC, no ACKs
+	// rewound: the replica is resumed before the offset it asked for
+	// (REWIND, rewind.go): +CONTINUE names the offset.
+	rewound bool
+	preSync bool // the old SYNC: no +FULLRESYNC, no ACKs
 	// partialErr: a PSYNC with a history we could not serve (counted
 	// in sync_partial_err); a full sync is counted in sync_full.
 	partialErr bool
@@ -159,9 +162,13 @@ func planSync(r syncRequest) syncPlan {
 		p.preSync = true
 		return p
 	}
-	if len(r.args) != 3 {
-		p.reply = command.ErrArity("psync")
-		return p
+	// Arguments past the offset are ignored, as Redis does, but for
+	// Tandem's REWIND <floor> (rewind.go).
+	var floor int64
+	if len(r.args) == 5 && strings.EqualFold(string(r.args[3]), rewindArg) {
+		if f, ok := resp.ParseInt(r.args[4]); ok && f > 0 {
+			floor = f
+		}
 	}
 	off, ok := resp.ParseInt(r.args[2])
 	if !ok {
@@ -171,6 +178,10 @@ func planSync(r syncRequest) syncPlan {
 	}
 	replID := string(r.args[1])
 	err := DecidePSYNC(r.id, r.backlog, replID, off)
+	if from := rewindTo(r.id, r.backlog, replID, floor, err); from != 0 {
+		p.logs = append(p.logs, fmt.Sprintf("Replica %s asked for offset %d of my second ID, valid up to %d, and has no data past %d: resuming it at %d.", name, off, r.id.SecondOffset, floor-1, from))
+		off, err, p.rewound = from, nil, true
+	}
 	switch {
 	case err == nil:
 		p.partial, p.from = true, off

@@ -209,6 +209,7 @@ func TestPlanSync(t *testing.T) {
 	}
 	type want struct {
 		ignore, partial, preSync, partialErr bool
+		from                                 int64 // a rewound resume's offset
 		reply                                string
 		logs                                 []string
 		warnings                             []string
@@ -228,7 +229,29 @@ func TestPlanSync(t *testing.T) {
 		{"link down", args("psync", A, "201"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
 		{"link down sync", args("sync"), false, true, bl, want{reply: "NOMASTERLINK Can't SYNC while not connected with my master"}},
 		{"sync", args("sync"), false, false, bl, want{preSync: true, logs: []string{asks}}},
-		{"psync arity", args("psync", A, "201", "x"), false, false, bl, want{reply: "ERR wrong number of arguments for 'psync' command", logs: []string{asks}}},
+		// Redis 7.0 ignores PSYNC's arguments past the offset.
+		{"psync extra arguments", args("psync", A, "201", "x"), false, false, bl, want{partial: true,
+			logs: []string{asks, "Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 0 bytes of backlog starting from offset 201."}}},
+		{"psync extra arguments past the second offset", args("psync", B, "102", "x", "90"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Requested offset for second ID was 102, but I can reply up to 101"}}},
+		// REWIND (rewind.go): a replica whose bytes from 90 on change no
+		// data is resumed at the second ID's end.
+		{"rewind to the second offset", args("psync", B, "150", "REWIND", "90"), false, false, bl, want{partial: true, from: 101,
+			logs: []string{asks, "Replica 10.0.0.2:6380 asked for offset 150 of my second ID, valid up to 101, and has no data past 89: resuming it at 101.",
+				"Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 100 bytes of backlog starting from offset 101."}}},
+		{"rewind floor at the second offset", args("psync", B, "150", "rewind", "101"), false, false, bl, want{partial: true, from: 101,
+			logs: []string{asks, "Replica 10.0.0.2:6380 asked for offset 150 of my second ID, valid up to 101, and has no data past 100: resuming it at 101.",
+				"Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 100 bytes of backlog starting from offset 101."}}},
+		{"rewind floor past the second offset", args("psync", B, "150", "REWIND", "102"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Requested offset for second ID was 150, but I can reply up to 101"}}},
+		{"rewind with the second offset out of the backlog", args("psync", B, "150", "REWIND", "90"), false, false, BacklogRange{Active: true, First: 120, Len: 81}, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Requested offset for second ID was 150, but I can reply up to 101"}}},
+		{"rewind on a mismatch", args("psync", C, "150", "REWIND", "90"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '" + C + "', my replication IDs are '" + A + "' and '" + B + "')"}}},
+		{"rewind not needed", args("psync", A, "150", "REWIND", "90"), false, false, bl, want{partial: true,
+			logs: []string{asks, "Partial resynchronization request from 10.0.0.2:6380 accepted. Sending 51 bytes of backlog starting from offset 150."}}},
+		{"rewind bad floor", args("psync", B, "150", "REWIND", "x"), false, false, bl, want{partialErr: true,
+			logs: []string{asks, "Partial resynchronization not accepted: Requested offset for second ID was 150, but I can reply up to 101"}}},
 		{"bad offset", args("psync", A, "x1"), false, false, bl, want{reply: "ERR value is not an integer or out of range",
 			logs: []string{asks, "Replica 10.0.0.2:6380 asks for synchronization but with a wrong offset"}}},
 		{"question mark", args("psync", "?", "-1"), false, false, bl, want{logs: []string{asks, "Full resync requested by replica 10.0.0.2:6380"}}},
@@ -256,13 +279,16 @@ func TestPlanSync(t *testing.T) {
 			failingOver: strings.HasPrefix(c.name, "failing over"),
 			name:        func() string { named = true; return "10.0.0.2:6380" }})
 		got := want{ignore: p.ignore, partial: p.partial, preSync: p.preSync, partialErr: p.partialErr, reply: p.reply, logs: p.logs, warnings: p.warnings}
+		if p.rewound {
+			got.from = p.from
+		}
 		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", c.name, got, c.want)
 		}
 		if named != (len(c.want.logs) > 0) {
 			t.Errorf("%s: the replica was registered: %v", c.name, named)
 		}
-		if p.partial {
+		if p.partial && !p.rewound {
 			if off, _ := strconv.ParseInt(string(c.args[2]), 10, 64); p.from != off {
 				t.Errorf("%s: partial from %d", c.name, p.from)
 			}

@@ -60,6 +60,9 @@ type link struct {
 	tmpPath string             // its name
 	payload []byte             // read buffer of a disk transfer
 	loaded  *keyspace.Keyspace // (lock) a socket load's databases, until swapped in
+	// loadedFunctions are the socket load's function libraries, swapped
+	// in with its databases.
+	loadedFunctions [][]byte
 }
 
 // errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
@@ -90,7 +93,7 @@ func (m *Manager) disconnectReplicas() {
 
 // world is what the machine may know of the server now (lock held).
 func (m *Manager) world() world {
-	w := world{now: time.Now(), id: m.id, selDB: m.selDB, numDBs: len(m.ks.DBs), empty: true}
+	w := world{now: time.Now(), id: m.id, selDB: m.selDB, numDBs: len(m.ks.DBs), empty: true, noDataTail: m.noDataTail}
 	if m.link != nil {
 		w.streamDB = m.link.sess.DB
 	}
@@ -178,9 +181,10 @@ func (m *Manager) perform(a action) {
 			m.createBacklog()
 		}
 	case actSetID:
-		m.id = a.id
+		m.setID(a.id)
 	case actBacklogAt:
-		if m.backlog == nil || m.backlog.End() != a.n {
+		// Resuming before our tail (rewind.go) keeps the history before it.
+		if m.backlog == nil || m.backlog.End() != a.n && !m.backlog.Truncate(a.n) {
 			m.freeBacklog()
 			m.createBacklog()
 		}
@@ -210,6 +214,13 @@ func (m *Manager) perform(a action) {
 				db.Swap(l.loaded.DBs[i])
 			}
 			l.loaded = nil
+			// The master's function libraries replace ours with its
+			// data. They were checked as they were read only for their
+			// RDB form: one that does not load leaves ours (and is told).
+			if err := m.pm.ReplaceFunctions(l.loadedFunctions); err != nil {
+				m.log.Warningf("The master's function libraries were not loaded: %v", err)
+			}
+			l.loadedFunctions = nil
 			m.eng.TouchAllWatched(-1)
 			m.eng.Flushed()
 		}
@@ -558,12 +569,18 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 			return false, nil
 		}
 		raw := rd.Raw()
+		inBlock := len(*pending) > 0
 		if len(rd.Args) > 0 {
 			l.sess.W.Reset()
 			m.eng.Call(&l.sess, rd.Args)
 		}
 		*pending = append(*pending, raw...)
 		if !l.sess.InMulti() {
+			if inBlock || len(rd.Args) == 0 {
+				m.noDataTail = 0 // a MULTI block (or an empty line) counts as data
+			} else {
+				m.trackTail(rd.Args, len(raw))
+			}
 			sm.applied(int64(len(*pending)))
 			if m.backlog != nil {
 				m.feed(*pending)

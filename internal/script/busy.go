@@ -6,7 +6,11 @@ import (
 	"github.com/tandemdb/tandem/internal/command"
 )
 
-const errBusy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+// The BUSY errors while an EVAL script, or a function, is busy.
+const (
+	errBusy         = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
 
 // Gate implements server.Gate: while a script is busy (past
 // busy-reply-threshold) other clients' commands get BUSY, except those
@@ -18,6 +22,9 @@ func (s *Scripting) Gate(sess *command.Session, spec *command.Spec, args [][]byt
 	// script ends; here it runs while the script is suspended.)
 	if !s.Busy() || sess == &s.cur.sess || sess.Flags&command.FlagMaster != 0 || allowBusy(spec, args) {
 		return ""
+	}
+	if !s.cur.eval {
+		return errBusyFunction
 	}
 	return errBusy
 }

@@ -51,6 +51,27 @@ func (p *replyParser) bulk(n int) []byte {
 	return s
 }
 
+// replyInt reads the integer of a reply line the engine wrote (an
+// optional minus, then digits), without the string conversion that
+// strconv would make escape: a script's redis.call parses one per call.
+func replyInt(l []byte) int64 {
+	neg := len(l) > 0 && l[0] == '-'
+	if neg {
+		l = l[1:]
+	}
+	var n int64
+	for _, c := range l {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
 // parse converts the next reply; skip parses it without building values.
 func (p *replyParser) parse(skip bool) lua.LValue {
 	if len(p.b) == 0 {
@@ -62,10 +83,9 @@ func (p *replyParser) parse(skip bool) lua.LValue {
 	L := p.L
 	switch kind {
 	case ':':
-		n, _ := strconv.ParseInt(string(l), 10, 64)
-		return lua.LNumber(n)
+		return lua.LNumber(replyInt(l))
 	case '$':
-		n, _ := strconv.Atoi(string(l))
+		n := int(replyInt(l))
 		if n < 0 {
 			return lua.LFalse
 		}
@@ -89,7 +109,7 @@ func (p *replyParser) parse(skip bool) lua.LValue {
 		t.RawSetString("ignore_error_stats_update", lua.LTrue)
 		return t
 	case '*', '~', '%', '|':
-		n, _ := strconv.Atoi(string(l))
+		n := int(replyInt(l))
 		if kind == '*' && n < 0 {
 			return lua.LFalse
 		}

@@ -1,5 +1,6 @@
 // Package script is Tandem's Lua scripting: EVAL, EVALSHA, EVAL_RO,
-// EVALSHA_RO and SCRIPT, as Redis 7.0 runs them.
+// EVALSHA_RO and SCRIPT, and the functions (FUNCTION, FCALL, FCALL_RO;
+// functions.go and fcmd.go), as Redis 7.0 runs them.
 //
 // One Lua 5.1 state (github.com/yuin/gopher-lua, a pure-Go Lua 5.1) serves
 // every script, as in Redis: a script is compiled once into a function kept
@@ -25,5 +26,6 @@
 // instruction (through gopher-lua's context check), so a script past
 // busy-reply-threshold lets other clients in (they get BUSY), SCRIPT KILL
 // can stop it unless it wrote, and a script that grows the heap past the
-// memory cap is stopped with an error.
+// memory cap is stopped with an error. Functions run the same way (runLua),
+// in a Lua state of their own, and FUNCTION KILL stops them.
 package script

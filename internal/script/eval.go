@@ -269,14 +269,17 @@ func scriptMem(sc *script) int64 { return int64(len(sc.body)+len(sc.sha)) + cach
 // (column:5) near 'x':   syntax error") in Lua 5.1's shape
 // ("user_script:1: syntax error near 'x'"); the wording of Lua's own
 // messages (such as "'=' expected") is not reproduced.
-func compileError(err error, lines int) string {
+func compileError(err error, lines int) string { return compileErrorIn("user_script", err, lines) }
+
+// compileErrorIn is compileError for a chunk named chunk.
+func compileErrorIn(chunk string, err error, lines int) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]
 	}
 	var line int
 	near := ""
-	if _, e := fmt.Sscanf(msg, "user_script line:%d", &line); e == nil {
+	if _, e := fmt.Sscanf(msg, chunk+" line:%d", &line); e == nil {
 		if i := strings.Index(msg, "near '"); i >= 0 {
 			rest := msg[i+len("near '"):]
 			if j := strings.Index(rest, "'"); j >= 0 {
@@ -284,22 +287,38 @@ func compileError(err error, lines int) string {
 			}
 		}
 		if near != "" {
-			return fmt.Sprintf("user_script:%d: unexpected symbol near '%s'", line, near)
+			return fmt.Sprintf("%s:%d: unexpected symbol near '%s'", chunk, line, near)
 		}
-		return fmt.Sprintf("user_script:%d: syntax error", line)
+		return fmt.Sprintf("%s:%d: syntax error", chunk, line)
 	}
-	if strings.HasPrefix(msg, "user_script at EOF:") {
-		return fmt.Sprintf("user_script:%d: unexpected symbol near '<eof>'", lines)
+	if strings.HasPrefix(msg, chunk+" at EOF:") {
+		return fmt.Sprintf("%s:%d: unexpected symbol near '<eof>'", chunk, lines)
 	}
 	return strings.TrimSpace(msg)
 }
 
 // runScript runs sc for the EVAL c (Redis's scriptPrepareForRun,
-// luaCallFunction and scriptResetRun).
+// luaCallFunction and scriptResetRun): KEYS and ARGV are globals.
 func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, ro bool) {
+	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true}, keys, argv, ro)
+}
+
+// runTarget is what runLua runs: an EVAL script (KEYS and ARGV set as
+// globals, named by its SHA) or a function (called with the keys and the
+// arguments as its two parameters, named by its name).
+type runTarget struct {
+	vm    *vm
+	fn    *lua.LFunction
+	name  string
+	flags scriptFlags
+	eval  bool
+}
+
+// runLua runs t for the command c, EVAL's or FCALL's.
+func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro bool) {
 	r := &s.cur
-	r.c, r.sha, r.flags = c, sc.sha, sc.flags
-	r.readOnly = ro || (sc.flags&flagCompat == 0 && sc.flags&flagNoWrites != 0)
+	r.c, r.sha, r.flags, r.eval = c, t.name, t.flags, t.eval
+	r.readOnly = ro || (t.flags&flagCompat == 0 && t.flags&flagNoWrites != 0)
 	r.wrote, r.timedOut, r.killed, r.staleKnown = false, false, false, false
 	r.repl = replAll
 	r.start = time.Now()
@@ -322,7 +341,7 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 	s.wd.threshold.Store(th * int64(time.Millisecond))
 	s.wd.memLimit.Store(max(s.opts.MemoryLimit, 0))
 	s.wd.begin(s.runSeq)
-	L := s.vm.L
+	L := t.vm.L
 	defer func() {
 		s.wd.end()
 		s.run = nil
@@ -333,16 +352,23 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 		s.eng.SetScriptTargets(command.TargetAll)
 		L.SetTop(0)
 	}()
-	s.vm.realG.RawSetString("KEYS", luaArray(L, keys))
-	s.vm.realG.RawSetString("ARGV", luaArray(L, argv))
 	L.SetTop(0)
-	L.Push(sc.fn)
-	err := L.PCall(0, 1, s.vm.errHandler)
+	L.Push(t.fn)
+	nargs := 0
+	if t.eval {
+		t.vm.realG.RawSetString("KEYS", luaArray(L, keys))
+		t.vm.realG.RawSetString("ARGV", luaArray(L, argv))
+	} else {
+		L.Push(luaArray(L, keys))
+		L.Push(luaArray(L, argv))
+		nargs = 2
+	}
+	err := L.PCall(nargs, 1, t.vm.errHandler)
 	// The script's commands propagated themselves (its effects); the EVAL
 	// never does.
 	c.NoPropagate()
 	if r.timedOut {
-		s.log.Warningf("Slow script finished after %d milliseconds: script %s", time.Since(r.start).Milliseconds(), sc.sha)
+		s.log.Warningf("Slow script finished after %d milliseconds: script %s", time.Since(r.start).Milliseconds(), t.name)
 	}
 	if err != nil {
 		s.replyError(c, r, err)
@@ -418,6 +444,13 @@ func (s *Scripting) interrupt() <-chan struct{} {
 		return h.abort
 	}
 	h.signal.Store(false)
+	if s.loading != nil {
+		// A library being loaded (FUNCTION LOAD) past its time limit.
+		if s.loading.timeout > 0 && time.Since(s.loading.start) > s.loading.timeout {
+			return s.abort(errLoadTimeout)
+		}
+		return nil
+	}
 	r := s.run
 	if r == nil {
 		return nil
@@ -428,8 +461,12 @@ func (s *Scripting) interrupt() <-chan struct{} {
 	}
 	if s.wd.busy.Load() && !r.timedOut {
 		r.timedOut = true
-		s.log.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: %s.",
-			time.Since(r.start).Milliseconds(), r.sha)
+		killCmd := "SCRIPT KILL"
+		if !r.eval {
+			killCmd = "FUNCTION KILL"
+		}
+		s.log.Warningf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.",
+			time.Since(r.start).Milliseconds(), killCmd, r.sha)
 	}
 	if r.timedOut && s.yield != nil {
 		s.yield.Yield()

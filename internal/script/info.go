@@ -20,10 +20,15 @@ const cacheEntryMem = 160
 
 // ScriptMemory reports INFO memory's scripting fields (server lock held).
 func (s *Scripting) ScriptMemory() server.ScriptMemory {
+	fvm, fdata := s.functionsMemory()
 	return server.ScriptMemory{
 		VMEval:        vmBaseMem + s.protoMem,
 		ScriptsEval:   s.cacheMem,
 		CachedScripts: int64(len(s.cache)),
+		Functions:     int64(len(s.fn.ctx.funcs)),
+		Libraries:     int64(len(s.fn.ctx.libs)),
+		VMFunctions:   fvm,
+		FunctionsMem:  fdata,
 	}
 }
 

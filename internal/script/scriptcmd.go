@@ -68,7 +68,7 @@ func (s *Scripting) scriptCmd(c *command.Ctx) {
 		}
 		c.W.BulkString(sc.sha)
 	case sub == "kill" && n == 2:
-		s.kill(c)
+		s.kill(c, true)
 	case sub == "debug" && n == 3:
 		c.Error("ERR SCRIPT DEBUG (the Lua debugger) is not supported by Tandem yet")
 	default:
@@ -87,9 +87,10 @@ func (s *Scripting) Flush() {
 	old.L.Close()
 }
 
-// kill is SCRIPT KILL (Redis's scriptKill): it asks the running script
-// to stop, unless it has written or came from our master.
-func (s *Scripting) kill(c *command.Ctx) {
+// kill is SCRIPT KILL (eval) and FUNCTION KILL (Redis's scriptKill): it
+// asks the running script to stop, unless it has written or came from our
+// master; each kills only its own kind (an EVAL script, a function).
+func (s *Scripting) kill(c *command.Ctx, eval bool) {
 	r := s.run
 	switch {
 	case r == nil:
@@ -98,6 +99,10 @@ func (s *Scripting) kill(c *command.Ctx) {
 		c.Error("UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.")
 	case r.wrote:
 		c.Error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	case eval && !r.eval:
+		c.Error(errBusyFunction)
+	case !eval && r.eval:
+		c.Error(errBusy)
 	default:
 		r.killed = true
 		s.hook.signal.Store(true)

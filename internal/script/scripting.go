@@ -27,6 +27,8 @@ type Options struct {
 	// BusyThreshold returns busy-reply-threshold (lua-time-limit) in
 	// milliseconds, read at the start of each script; nil or 0: never busy.
 	BusyThreshold func() int64
+	// RDBCompression returns rdbcompression, for FUNCTION DUMP (nil: yes).
+	RDBCompression func() bool
 }
 
 // DefaultMemoryLimit is the default cap on one script's heap growth.
@@ -61,6 +63,12 @@ type Scripting struct {
 
 	lastCall lastCall
 
+	// fn is the functions' engine: their own Lua state and the libraries
+	// (functions.go); loading is the library being loaded, while its code
+	// runs to register its functions.
+	fn      *fnEngine
+	loading *loadCtx
+
 	// Statistics.
 	scriptsRun int64
 }
@@ -75,8 +83,12 @@ type script struct {
 
 // runCtx is the state of the script running now.
 type runCtx struct {
-	c        *command.Ctx // the EVAL's context
-	sha      string
+	c *command.Ctx // the EVAL's (or FCALL's) context
+	// sha names the script in errors and logs: an EVAL script's SHA1, a
+	// function's name.
+	sha string
+	// eval: an EVAL script, not a function (SCRIPT KILL vs FUNCTION KILL).
+	eval     bool
 	flags    scriptFlags
 	readOnly bool
 	// wrote: a write command ran (SCRIPT KILL then answers UNKILLABLE).
@@ -112,6 +124,7 @@ func New(eng *command.Engine, opts Options) *Scripting {
 	s.hook.s = s
 	s.wd.hook = &s.hook
 	s.vm = newVM(s)
+	s.fn = newFnEngine(s)
 	return s
 }
 
@@ -119,10 +132,12 @@ func New(eng *command.Engine, opts Options) *Scripting {
 // busy (the server), once, before the server starts.
 func (s *Scripting) SetYielder(y Yielder) { s.yield = y }
 
-// Register adds EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT to the
-// engine's table, replacing the stubs that answered "not supported".
+// Register adds EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL,
+// FCALL_RO and FUNCTION to the engine's table, replacing the stubs that
+// answered "not supported".
 func (s *Scripting) Register() {
 	s.eng.Table.Add(s.specs()...)
+	s.eng.Table.Add(s.functionSpecs()...)
 }
 
 // Running reports whether a script is running (server lock held).

@@ -22,7 +22,9 @@ type vm struct {
 	// mtProxies are read-only views of protected metatables, which
 	// getmetatable returns instead of the metatables themselves.
 	mtProxies map[*lua.LTable]*lua.LTable
-	readonly  *lua.LFunction
+	// proxyOf maps a protected table to its read-only view.
+	proxyOf  map[*lua.LTable]*lua.LTable
+	readonly *lua.LFunction
 	// errHandler completes an error with where it happened (Redis's
 	// __redis__err__handler).
 	errHandler *lua.LFunction
@@ -47,7 +49,7 @@ func newVM(s *Scripting) *vm {
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
 	})
-	v := &vm{L: L, protected: map[*lua.LTable]bool{}, mtProxies: map[*lua.LTable]*lua.LTable{}}
+	v := &vm{L: L, protected: map[*lua.LTable]bool{}, mtProxies: map[*lua.LTable]*lua.LTable{}, proxyOf: map[*lua.LTable]*lua.LTable{}}
 	// The hook: every instruction asks it whether to stop (watchdog.go).
 	L.SetContext(&s.hook)
 	for _, open := range []lua.LGFunction{lua.OpenBase, lua.OpenTable, lua.OpenString, lua.OpenMath, lua.OpenCoroutine} {
@@ -132,7 +134,31 @@ func (v *vm) protect(t *lua.LTable) *lua.LTable {
 	v.protected[proxy] = true
 	v.protected[mt] = true
 	v.protected[t] = true
+	if v.proxyOf[t] == nil {
+		v.proxyOf[t] = proxy
+	}
 	return proxy
+}
+
+// metatableView is what getmetatable shows of a protected metatable: a
+// read-only copy whose table fields are read-only views too. The view of
+// the metatable itself is not enough: its __index is the table behind the
+// proxy (the real globals, a library), which a script could write through
+// (getmetatable(_G).__index.redis = 1 replaced redis for every later
+// script).
+func (v *vm) metatableView(mt *lua.LTable) *lua.LTable {
+	cp := v.L.NewTable()
+	mt.ForEach(func(k, val lua.LValue) {
+		if t, ok := val.(*lua.LTable); ok && v.protected[t] {
+			if p := v.proxyOf[t]; p != nil && p != t {
+				val = p
+			} else if p == nil {
+				val = v.protect(t)
+			}
+		}
+		cp.RawSet(k, val)
+	})
+	return v.protect(cp)
 }
 
 // getmetatable is Lua's, except that a protected table's metatable (and a
@@ -152,7 +178,7 @@ func (v *vm) getmetatable(L *lua.LState) int {
 	if !isTable || v.protected[t] || v.protected[mt] {
 		p := v.mtProxies[mt]
 		if p == nil {
-			p = v.protect(mt)
+			p = v.metatableView(mt)
 			v.mtProxies[mt] = p
 		}
 		L.Push(p)

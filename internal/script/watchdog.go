@@ -42,6 +42,9 @@ func (h *hook) Done() <-chan struct{} {
 var (
 	errKilled   = errors.New("Script killed by user with SCRIPT KILL...")
 	errMemLimit = errors.New("Script used more memory than the Lua memory limit allows")
+	// errLoadTimeout stops a library's code that runs too long on
+	// FUNCTION LOAD.
+	errLoadTimeout = errors.New("FUNCTION LOAD timeout")
 )
 
 // watchdog watches the running script from its own goroutine, every

@@ -70,6 +70,10 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	// proto-max-bulk-len applies to connections already open, as in
 	// Redis (CONFIG SET changes it under srv.mu).
 	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
+	// What CLIENT LIST shows as qbuf while the batch runs: everything the
+	// last read brought, the running command included, as Redis shows its
+	// query buffer until the batch is done.
+	inBatch := c.rd.Buffered()
 	for !c.sess.Blocked() && !c.closing && c.sess.Stream == nil {
 		if c.mode == modeLoop && s.pauseActive() {
 			end = batchPaused
@@ -98,7 +102,7 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 		if s.pauseActive() {
 			c.waitPause()
 		}
-		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		c.qbufLen, c.qbufCap = inBatch, c.rd.Cap()
 		// A reply in slices needs the blocking writes of this goroutine
 		// (or of the one the loop hands the client to).
 		c.sess.CanStream = c.mode.writesOwnReplies()

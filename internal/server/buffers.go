@@ -8,13 +8,15 @@ import (
 
 // Buffers that shrink. A client's query buffer grows to its largest
 // request and its reply buffers to its largest batch of replies; without
-// this they would keep that size for the client's whole life. Once a
-// second per client, as Redis's client cron does:
+// this they would keep that size for the client's whole life. Each client
+// is looked at as often as Redis's client cron visits it (resizePeriod):
+// once a second when there are many clients, up to hz times a second when
+// there are few:
 //
 //   - the query buffer gives back its free room when the client has been
 //     idle for more than 2 s (all of it when it holds nothing, as Redis
 //     frees an idle client's query buffer), or when it is over 32 KB and
-//     more than twice the most it held in the last second
+//     more than twice the most it held since the last look
 //     (resp.Reader.Trim has the rules);
 //   - the reply buffers shrink when the most a batch's replies took in the
 //     last 5 s is under half their size, to that peak (at least 1 KB),
@@ -38,9 +40,27 @@ const (
 	replyMinBytes = 1024
 	// replyPeakReset is how long a reply buffer's peak is remembered.
 	replyPeakReset = 5 * time.Second
-	// resizeEvery is how often one client's buffers are looked at.
+	// resizeEvery is how often one client's buffers are looked at when
+	// there are many clients.
 	resizeEvery = time.Second
+	// cronMinClients is how many clients Redis's client cron visits at
+	// least per tick (CLIENTS_CRON_MIN_ITERATIONS).
+	cronMinClients = 5
 )
+
+// resizePeriod is how often one client's buffers are looked at with n
+// clients and the cron at hz: Redis's client cron visits n/hz clients per
+// tick, but at least cronMinClients, so each client once a second when
+// there are many and every tick when there are few. The peak rule's window
+// is this period: with few clients a burst's buffer shrinks within a few
+// tenths of a second, as in Redis (its unit/querybuf counts on it).
+func resizePeriod(n, hz int) time.Duration {
+	hz = max(hz, 1)
+	tick := time.Second / time.Duration(hz)
+	// Ticks between two visits of one client: n / max(n/hz, min).
+	ticks := max(1, n/max(n/hz, cronMinClients))
+	return min(resizeEvery, time.Duration(ticks)*tick)
+}
 
 // noteReplySize records the size of a batch's replies taken for writing
 // (srv.mu held).
@@ -59,8 +79,11 @@ func (c *client) noteReplySize(out []byte) {
 // resizeBuffers is the cron's pass over the clients' buffers (srv.mu
 // held).
 func (s *Server) resizeBuffers(now time.Time) {
+	period := resizePeriod(len(s.clients), cronHz(s.set.Hz))
+	s.resizeEvery.Store(int64(period))
 	for _, cl := range s.clients {
-		if cl.closing || now.Sub(cl.lastResize) < resizeEvery {
+		// A tenth of a tick of slack: ticks are not exact.
+		if cl.closing || now.Sub(cl.lastResize) < period-period/10 {
 			continue
 		}
 		cl.lastResize = now
@@ -86,6 +109,9 @@ const minQueryBuffer = 16 * 1024
 // resizeReply shrinks an idle client's reply buffers to its recent peak
 // (srv.mu held).
 func (c *client) resizeReply(now time.Time) {
+	if c.srv.replyResizeOff {
+		return
+	}
 	if len(c.w.Buf) == 0 && c.replySize/2 >= replyMinBytes && c.replyPeak < c.replySize/2 {
 		size := max(replyMinBytes, c.replyPeak+1)
 		c.w.Buf = make([]byte, 0, size)
@@ -95,7 +121,11 @@ func (c *client) resizeReply(now time.Time) {
 		c.replySize = size
 		c.srv.stats.replyShrinks++
 	}
-	if now.Sub(c.replyPeakAt) >= replyPeakReset {
+	reset := c.srv.replyPeakReset
+	if reset == 0 {
+		reset = replyPeakReset
+	}
+	if reset > 0 && now.Sub(c.replyPeakAt) >= reset {
 		c.replyPeak = len(c.w.Buf)
 		c.replyPeakAt = now
 	}

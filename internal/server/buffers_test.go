@@ -74,3 +74,28 @@ func TestNoteReplySizeCountsExpansions(t *testing.T) {
 		}
 	}
 }
+
+// TestResizePeriod: each client is looked at as often as Redis's client
+// cron visits it: every tick with few clients, once a second with many.
+func TestResizePeriod(t *testing.T) {
+	for _, c := range []struct {
+		clients, hz int
+		want        time.Duration
+	}{
+		{0, 10, 100 * time.Millisecond},
+		{1, 10, 100 * time.Millisecond},
+		{5, 10, 100 * time.Millisecond},
+		{10, 10, 200 * time.Millisecond},
+		{49, 10, 900 * time.Millisecond},
+		{50, 10, time.Second},
+		{10000, 10, time.Second},
+		{3, 1, time.Second},
+		{3, 100, 10 * time.Millisecond},
+		{1000, 100, time.Second},
+		{200, 100, 400 * time.Millisecond},
+	} {
+		if got := resizePeriod(c.clients, c.hz); got != c.want {
+			t.Errorf("resizePeriod(%d clients, hz %d) = %v, want %v", c.clients, c.hz, got, c.want)
+		}
+	}
+}

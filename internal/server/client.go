@@ -58,7 +58,10 @@ type client struct {
 	// replySize is the reply buffers' size, replyPeak the most a batch's
 	// replies took since replyPeakAt; lastResize is the cron's last look
 	// at the buffers (buffers.go; srv.mu).
-	replySize, replyPeak    int
+	replySize, replyPeak int
+	// streamed counts the bytes of the current streamed reply
+	// (streamSlice), held to the hard output limit as a whole.
+	streamed                int64
 	replyPeakAt, lastResize time.Time
 	// trimReq asks the connection goroutine to trim its query buffer (the
 	// cron set a read deadline in the past to wake it).

@@ -195,7 +195,7 @@ func (s *Server) clientCmd(c *command.Ctx) {
 		// rest, SKIP's own is not written (Redis's behaviour).
 		switch strings.ToUpper(string(c.Args[2])) {
 		case "ON":
-			c.S.ReplyOff, c.S.ReplySkipNext = false, false
+			c.S.ReplyOn()
 			c.W.OK()
 		case "OFF":
 			c.S.ReplyOff = true

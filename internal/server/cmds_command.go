@@ -99,47 +99,46 @@ func (s *Server) commandCmd(c *command.Ctx) {
 
 // getKeys answers COMMAND GETKEYS and GETKEYSANDFLAGS in Redis 7.0's
 // order of checks: a command without keys, then its arity, then the keys
-// its arguments give (none: an empty array for a command whose keys are
-// optional, such as EVAL with numkeys 0, an error otherwise).
+// its arguments give (from its key specs, or its own finder where Redis
+// uses one; none: an empty array for a command whose keys are optional,
+// such as EVAL with numkeys 0, an error otherwise).
 func (s *Server) getKeys(c *command.Ctx, withFlags bool) {
 	args := c.Args[2:]
 	sp := s.eng.Table.Lookup(args[0])
+	if sp != nil && len(sp.Subcommands) > 0 && len(args) >= 2 {
+		// A container's keys are its subcommand's (OBJECT ENCODING k).
+		sp = findSubcommand(sp, string(args[1]))
+	}
 	switch {
 	case sp == nil:
 		c.Error("ERR Invalid command specified")
 		return
-	case sp.FirstKey <= 0 && sp.KeysFn == nil:
+	case !sp.HasKeys():
 		c.Error("ERR The command has no key arguments")
 		return
 	case (sp.Arity > 0 && len(args) != sp.Arity) || len(args) < -sp.Arity:
 		c.Error("ERR Invalid number of arguments specified for command")
 		return
-	case withFlags && len(sp.KeySpecs) != 1:
-		// The flags come from the key specs, which Tandem keeps only for
-		// some commands (those with one spec give every key its flags).
-		c.Error("ERR COMMAND GETKEYSANDFLAGS is not supported by Tandem yet for '" + sp.Name + "'")
+	}
+	keys, ok := sp.KeysWithFlags(args)
+	if !ok {
+		if sp.Flags&command.NoMandatoryKeys != 0 {
+			c.W.Array(0)
+			return
+		}
+		c.Error("ERR Invalid arguments specified for command")
 		return
 	}
-	pos := sp.Keys(args)
-	if len(pos) == 0 && sp.Flags&command.NoMandatoryKeys == 0 {
-		// Redis answers "Invalid arguments specified for command" here,
-		// except for a command whose key positions hold no keys (SPUBLISH's
-		// channel, NOT_KEY in its key spec); without key specs for every
-		// command Tandem cannot tell them apart, and answers the latter.
-		c.Error("ERR The command has no key arguments")
-		return
-	}
-	c.W.Array(len(pos))
-	for _, p := range pos {
+	c.W.Array(len(keys))
+	for _, k := range keys {
 		if !withFlags {
-			c.W.Bulk(args[p])
+			c.W.Bulk(args[k.Pos])
 			continue
 		}
 		c.W.Array(2)
-		c.W.Bulk(args[p])
-		flags := sp.KeySpecs[0].Flags
-		c.W.Set(len(flags))
-		for _, f := range flags {
+		c.W.Bulk(args[k.Pos])
+		c.W.Set(len(k.Flags))
+		for _, f := range k.Flags {
 			c.W.Simple(f)
 		}
 	}
@@ -152,6 +151,9 @@ func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
 	c.W.BulkString(sp.Name)
 	c.W.Int(int64(sp.Arity))
 	flags := sp.Flags.Names()
+	if sp.Meta != nil {
+		flags = sp.Meta.Flags // Redis's, descriptive ones included
+	}
 	c.W.Set(len(flags))
 	for _, f := range flags {
 		c.W.Simple(f)
@@ -175,31 +177,14 @@ func writeCommandInfo(c *command.Ctx, sp *command.Spec) {
 	for i := range sp.KeySpecs {
 		writeKeySpec(c, &sp.KeySpecs[i])
 	}
-	switch {
-	case len(sp.SubSpecs) == 0 && len(sp.Subcommands) == 0:
+	subs := subcommandSpecs(sp)
+	if len(subs) == 0 {
 		c.W.Set(0) // Redis answers "none" as an empty set, a list as an array
 		return
-	case sp.SubSpecs != nil:
-		c.W.Array(len(sp.SubSpecs))
-		for _, sub := range sp.SubSpecs {
-			writeCommandInfo(c, sub)
-		}
-		return
 	}
-	c.W.Array(len(sp.Subcommands))
-	for _, sub := range sp.Subcommands {
-		c.W.Array(10)
-		c.W.BulkString(sp.Name + "|" + sub)
-		c.W.Int(-2)
-		c.W.Set(0)
-		c.W.Int(0)
-		c.W.Int(0)
-		c.W.Int(0)
-		c.W.Set(1)
-		c.W.Simple("@" + sp.Group)
-		c.W.Set(0)
-		c.W.Set(0)
-		c.W.Set(0)
+	c.W.Array(len(subs))
+	for _, sub := range subs {
+		writeCommandInfo(c, sub)
 	}
 }
 
@@ -222,14 +207,35 @@ func writeKeySpec(c *command.Ctx, ks *command.KeySpec) {
 	c.W.BulkString("begin_search")
 	c.W.Map(2)
 	c.W.BulkString("type")
-	c.W.BulkString("index")
-	c.W.BulkString("spec")
-	c.W.Map(1)
-	c.W.BulkString("index")
-	c.W.Int(int64(ks.BeginIndex))
+	switch {
+	case ks.BeginUnknown:
+		c.W.BulkString("unknown")
+		c.W.BulkString("spec")
+		c.W.Map(0)
+	case ks.Keyword != "":
+		c.W.BulkString("keyword")
+		c.W.BulkString("spec")
+		c.W.Map(2)
+		c.W.BulkString("keyword")
+		c.W.BulkString(ks.Keyword)
+		c.W.BulkString("startfrom")
+		c.W.Int(int64(ks.StartFrom))
+	default:
+		c.W.BulkString("index")
+		c.W.BulkString("spec")
+		c.W.Map(1)
+		c.W.BulkString("index")
+		c.W.Int(int64(ks.BeginIndex))
+	}
 	c.W.BulkString("find_keys")
 	c.W.Map(2)
 	c.W.BulkString("type")
+	if ks.FindUnknown {
+		c.W.BulkString("unknown")
+		c.W.BulkString("spec")
+		c.W.Map(0)
+		return
+	}
 	if ks.KeyNum {
 		c.W.BulkString("keynum")
 		c.W.BulkString("spec")
@@ -253,16 +259,9 @@ func writeKeySpec(c *command.Ctx, ks *command.KeySpec) {
 	c.W.Int(int64(ks.Limit))
 }
 
-// aclCategories are Redis 7.0's ACL command categories.
-var aclCategories = map[string]bool{
-	"keyspace": true, "read": true, "write": true, "set": true, "sortedset": true, "list": true,
-	"hash": true, "string": true, "bitmap": true, "hyperloglog": true, "geo": true, "stream": true,
-	"pubsub": true, "admin": true, "fast": true, "slow": true, "blocking": true, "dangerous": true,
-	"connection": true, "transaction": true, "scripting": true,
-}
-
-// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg].
-// As in Redis, the options are read in order, each FILTERBY with exactly
+// commandList answers COMMAND LIST [FILTERBY MODULE|ACLCAT|PATTERN arg]:
+// commands and, as in Redis, their subcommands ("config|get"). As in
+// Redis, the options are read in order, each FILTERBY with exactly
 // two values after it (so at most one, and only as the last option), and
 // anything else is a syntax error.
 func (s *Server) commandList(c *command.Ctx) {
@@ -280,15 +279,17 @@ func (s *Server) commandList(c *command.Ctx) {
 		case "pattern":
 			match = func(sp *command.Spec) bool { return glob.MatchString(arg, sp.Name, true) }
 		case "aclcat":
-			// An unknown category matches nothing, as in Redis; a real one
-			// would need Redis's category of every command, which Tandem
-			// does not keep yet.
-			if !aclCategories[strings.ToLower(arg)] {
-				match = func(*command.Spec) bool { return false }
-				break
+			// Redis's categories of each command (an unknown category
+			// matches nothing, as in Redis).
+			cat := strings.ToLower(arg)
+			match = func(sp *command.Spec) bool {
+				for _, c := range sp.Categories {
+					if c == cat {
+						return true
+					}
+				}
+				return false
 			}
-			c.Error("ERR COMMAND LIST FILTERBY ACLCAT is not supported by Tandem (no ACL categories)")
-			return
 		default:
 			c.Error(command.ErrSyntax)
 			return
@@ -299,9 +300,44 @@ func (s *Server) commandList(c *command.Ctx) {
 		if match(sp) {
 			names = append(names, sp.Name)
 		}
+		for _, sub := range subcommandSpecs(sp) {
+			if match(sub) {
+				names = append(names, sub.Name)
+			}
+		}
 	}
 	c.W.Array(len(names))
 	for _, n := range names {
 		c.W.BulkString(n)
 	}
+}
+
+// subcommandSpecs are a container's subcommands as COMMAND shows them: its
+// own subcommand specs, or specs made from Redis's description of each.
+func subcommandSpecs(sp *command.Spec) []*command.Spec {
+	if sp.SubSpecs != nil {
+		return sp.SubSpecs
+	}
+	var out []*command.Spec
+	for _, sub := range sp.Subcommands {
+		name := sp.Name + "|" + sub
+		if m := command.LookupRedisMeta(name); m != nil {
+			out = append(out, &command.Spec{Name: name, Arity: m.Arity, FirstKey: m.FirstKey, LastKey: m.LastKey,
+				Step: m.Step, Categories: m.Categories, Tips: m.Tips, KeySpecs: m.KeySpecs, Meta: m})
+		} else {
+			out = append(out, &command.Spec{Name: name, Arity: -2, Categories: []string{sp.Group}})
+		}
+	}
+	return out
+}
+
+// findSubcommand is a container's subcommand named sub (any case), or nil.
+func findSubcommand(sp *command.Spec, sub string) *command.Spec {
+	name := sp.Name + "|" + strings.ToLower(sub)
+	for _, s := range subcommandSpecs(sp) {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }

@@ -15,6 +15,10 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	if (s.closing.Load() || s.stopping.Load()) && spec.Name != "shutdown" {
 		return "ERR Server is shutting down"
 	}
+	// tracking-table-max-keys holds before every command, as in Redis,
+	// not only at the cron's tick: the invalidations it sends come before
+	// this command's reply (even a QUEUED one).
+	s.trackingLimit(s.set.TrackingTableMaxKeys)
 	// The start-up window holds clients only: the AOF loader and our
 	// master's stream run as the master (FlagMaster).
 	starting := s.starting && sess.Flags&command.FlagMaster == 0
@@ -82,6 +86,8 @@ func (s *Server) resetCmd(c *command.Ctx) {
 	s.eng.Disconnect(c.S)
 	s.unsubscribeAll(cl)
 	s.stopMonitor(cl)
+	s.disableTracking(cl)
+	c.S.ReplyOn() // its RESET reply included
 	c.S.DB = 0
 	c.S.Name = ""
 	c.S.Proto = 2

@@ -195,8 +195,9 @@ func (s *Server) resetStats() {
 	s.eng.ErrorStats = nil
 	s.ks.ExpiredKeys = 0
 	s.ks.Hits, s.ks.Misses = 0, 0
-	for _, sp := range s.eng.Table.All() {
+	for _, sp := range statSpecs(s.eng.Table) {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
+		sp.Latency = nil // latencystats start again, as Redis's do
 	}
 	s.slow.reset()
 }
@@ -309,12 +310,31 @@ func (s *Server) debugCmd(c *command.Ctx) {
 			"OBJECT <key>", "    Show low level info about the <key> and associated value.",
 			"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
 			"SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+			"LOG <message>", "    Write <message> to the server log at warning level.",
+			"ERROR <string>", "    Answer an error reply whose text is <string>.",
+			"PROTOCOL <type>", "    Answer a sample reply of one RESP type: string, integer, double, bignum,",
+			"    null, array, set, map, attrib, push, verbatim, true or false.",
+			"PAUSE-CRON <0|1>", "    1 stops the periodic jobs (expiry, buffer resizing, timeouts); 0 resumes them.",
+			"REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms>", "    How long a reply buffer's peak is remembered (RESET: the default, 5 s).",
+			"REPLYBUFFER RESIZING <0|1>", "    0 stops shrinking idle reply buffers; 1 resumes it.",
+			"CHANGE-REPL-ID", "    Give this server new replication IDs (replicas must then resync in full).",
+			"RELOAD", "    Save the dataset to the RDB file and load it back.",
+			"DIGEST", "    A hex digest of the whole dataset, the same as Redis's for the same data.",
+			"DIGEST-VALUE <key> [<key> ...]", "    A hex digest of each key's value.",
+			"POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys <prefix>:<n> (default prefix 'key'), not propagated.",
 		})
 	default:
+		if s.debugServer(c, sub) {
+			return
+		}
 		for _, d := range s.parts.Debug {
 			if d.Debug(c, sub) {
 				return
 			}
+		}
+		if debugNotBuilt[sub] {
+			c.Error("ERR DEBUG " + strings.ToUpper(sub) + " is not supported by Tandem yet")
+			return
 		}
 		c.Error(subcommandSyntaxError(c.Args))
 	}

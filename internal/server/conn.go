@@ -40,7 +40,7 @@ func (s *Server) runConn(c *client, out []byte, closeAfter bool) {
 	why := CloseInternalError // unless the loop returns: a panic
 	defer func() { s.dropClient(c, why) }()
 	defer s.recoverPanic(c)
-	if len(out) > 0 {
+	if len(out) > 0 && !c.keepForStream(out) {
 		s.replyBarrier()
 		c.write(out)
 	}
@@ -66,7 +66,7 @@ func (c *client) loop() CloseReason {
 		}
 		out, end := c.runBuffered()
 		s.endRound(len(out) > 0)
-		if len(out) > 0 {
+		if len(out) > 0 && !c.keepForStream(out) {
 			c.write(out)
 		}
 		if end == batchClose {
@@ -142,6 +142,34 @@ const writeChunk = 256 * 1024
 // of the server lock (see command/stream.go).
 const streamSliceBytes = 64 * 1024
 
+// keepForStream keeps a batch's output, instead of writing it, when the
+// batch left a streamed reply and the client's class has a hard output
+// limit: Redis builds a reply whole before writing any of it, so a reply
+// larger than the hard limit closes the client with nothing of it sent,
+// and clients count on that (a partial array followed by a closed
+// connection is not the same failure). The stream's slices then pile up
+// under the limit and go out together when the reply is complete; without
+// a hard limit they are written one by one as the client reads. The
+// goroutine that owns the connection calls it, without srv.mu.
+func (c *client) keepForStream(out []byte) bool {
+	if c.sess.Stream == nil {
+		return false
+	}
+	s := c.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.hardLimit() == 0 {
+		return false
+	}
+	c.w.Buf = append(out, c.w.Buf...)
+	c.spare = nil // out's array is the spare's: no longer shared
+	return true
+}
+
+// hardLimit is the hard output limit of the client's class (0: none;
+// srv.mu held).
+func (c *client) hardLimit() int64 { return c.srv.set.OutputLimits[c.class()].Hard }
+
 // streamSlice produces the next slice of the client's streamed reply under
 // the lock and writes it, blocking until the socket takes it: a client
 // that reads slowly holds the server to one slice. False means the
@@ -169,6 +197,10 @@ func (c *client) streamSlice() bool {
 	if c.checkOutputLimit() {
 		s.mu.Unlock()
 		return false
+	}
+	if c.sess.Stream != nil && c.hardLimit() > 0 {
+		s.mu.Unlock() // held until complete (keepForStream)
+		return true
 	}
 	out := c.takeOutput()
 	s.mu.Unlock()

@@ -21,7 +21,7 @@ func (s *Server) cron() {
 		s.mu.Lock()
 		// Checked under the lock: a tick that waited for the lock while
 		// SHUTDOWN saved must not propagate anything after the save.
-		if s.stopping.Load() {
+		if s.stopping.Load() || s.cronPaused.Load() {
 			s.mu.Unlock()
 			continue
 		}

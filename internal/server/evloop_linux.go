@@ -410,10 +410,14 @@ func (s *Server) handOff(c *client, out []byte, closeAfter bool) {
 	}()
 }
 
-// trimSweep trims the query buffers of the event loop's clients, each at
-// most once a second (loop goroutine).
+// trimSweep trims the query buffers of the event loop's clients, as often
+// as the cron looks at the others' (resizePeriod; loop goroutine).
 func (l *eventLoop) trimSweep(now time.Time) {
-	if now.Sub(l.lastTrim) < resizeEvery {
+	period := time.Duration(l.s.resizeEvery.Load())
+	if period <= 0 {
+		period = resizeEvery
+	}
+	if now.Sub(l.lastTrim) < period {
 		return
 	}
 	l.lastTrim = now

@@ -159,7 +159,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		}
 		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
 		f("mem_replication_backlog", 0)
-		f("mem_total_replication_buffers", 0)
+		var replBuf int64
+		if s.parts.Repl != nil {
+			replBuf = s.parts.Repl.ReplStats().BufferMem
+		}
+		f("mem_total_replication_buffers", replBuf)
 		f("mem_clients_slaves", 0)
 		f("mem_clients_normal", 0)
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
@@ -269,7 +273,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 	case "cluster":
 		f("cluster_enabled", 0)
 	case "commandstats":
-		for _, sp := range s.eng.Table.All() {
+		for _, sp := range statSpecs(s.eng.Table) {
 			if sp.Calls == 0 && sp.Rejected == 0 && sp.Failed == 0 {
 				continue
 			}
@@ -284,7 +288,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		if !s.set.LatencyTracking {
 			break
 		}
-		for _, sp := range s.eng.Table.All() {
+		for _, sp := range statSpecs(s.eng.Table) {
 			h := sp.Latency
 			if h == nil || h.Total() == 0 {
 				continue
@@ -381,4 +385,16 @@ func readRSS() uint64 {
 	var size, resident uint64
 	fmt.Sscan(string(data), &size, &resident)
 	return resident * uint64(os.Getpagesize())
+}
+
+// statSpecs are the specs INFO commandstats and latencystats report: every
+// command, and a container's subcommands right after it ("config|get"),
+// as Redis lists them.
+func statSpecs(t *command.Table) []*command.Spec {
+	var out []*command.Spec
+	for _, sp := range t.All() {
+		out = append(out, sp)
+		sp.EachSubStats(func(sub *command.Spec) { out = append(out, sub) })
+	}
+	return out
 }

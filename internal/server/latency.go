@@ -143,11 +143,29 @@ func (s *Server) latencyCmd(c *command.Ctx) {
 	case sub == "histogram" && len(c.Args) >= 2:
 		var specs []*command.Spec
 		if len(c.Args) == 2 {
-			specs = s.eng.Table.All()
+			specs = statSpecs(s.eng.Table)
 		} else {
-			for _, a := range c.Args[2:] {
-				if sp := s.eng.Table.LookupOriginal(a); sp != nil && !slices.Contains(specs, sp) {
+			add := func(sp *command.Spec) {
+				if !slices.Contains(specs, sp) {
 					specs = append(specs, sp)
+				}
+			}
+			for _, a := range c.Args[2:] {
+				// "config|get" names one subcommand; a container, all of
+				// its subcommands, as in Redis.
+				name, sub, isSub := strings.Cut(string(a), "|")
+				sp := s.eng.Table.LookupOriginal([]byte(name))
+				switch {
+				case sp == nil:
+				case isSub:
+					sp.EachSubStats(func(st *command.Spec) {
+						if strings.EqualFold(st.Name, sp.Name+"|"+sub) {
+							add(st)
+						}
+					})
+				default:
+					add(sp)
+					sp.EachSubStats(add)
 				}
 			}
 		}

@@ -77,9 +77,19 @@ type Server struct {
 	pushTargets []*client
 	pushPending atomic.Bool // pushTargets is not empty
 
-	infoSections    map[string]InfoSection
-	configFile      string
-	peakMem         uint64
+	infoSections map[string]InfoSection
+	configFile   string
+	peakMem      uint64
+	// resizeEvery is resizePeriod as the cron last computed it (ns), read
+	// by the event loop's query-buffer sweep without the lock.
+	resizeEvery atomic.Int64
+	// cronPaused (DEBUG PAUSE-CRON 1) stops the cron's work.
+	cronPaused atomic.Bool
+	// replyPeakReset (DEBUG REPLYBUFFER PEAK-RESET-TIME; 0: the default,
+	// <0: never) and replyResizeOff (DEBUG REPLYBUFFER RESIZING 0) are the
+	// reply buffers' knobs (buffers.go; srv.mu).
+	replyPeakReset  time.Duration
+	replyResizeOff  bool
 	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool
@@ -114,6 +124,7 @@ type ReplStats struct {
 	PartialSyncsError int64 // sync_partial_err: PSYNCs that asked for a partial sync and got a full one
 	NetInput          int64 // total_net_repl_input_bytes: read from our master
 	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
+	BufferMem         int64 // mem_total_replication_buffers: the shared backlog's blocks
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
@@ -242,6 +253,7 @@ func New(opts Options) *Server {
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
 	s.eng.Tracker = (*trackingEngine)(s)
+	s.eng.Notifier = (*keyspaceNotifier)(s)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.registerCommands()
 	// Containers registered without their subcommands (those not built

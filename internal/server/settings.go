@@ -1,25 +1,32 @@
 package server
 
-import "io/fs"
+import (
+	"io/fs"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
 
 // Settings are the values the server acts on, read from the configuration
 // at start-up and again after every CONFIG SET. Keeping them in one typed
 // struct means the hot paths read plain fields instead of looking names up.
 type Settings struct {
-	Bind          []string
-	Port          int
-	Databases     int
-	RequirePass   string
-	MaxClients    int
-	Timeout       int // idle seconds before a client is closed (0 = never)
-	TCPKeepAlive  int // seconds
-	ProtectedMode bool
-	Dir           string
-	Logfile       string
-	Loglevel      string
-	Pidfile       string
-	Daemonize     bool
-	Hz            int
+	// notify-keyspace-events: the channels (K, E) and the classes on.
+	NotifyKeyspace, NotifyKeyevent bool
+	NotifyClasses                  command.Event
+	Bind                           []string
+	Port                           int
+	Databases                      int
+	RequirePass                    string
+	MaxClients                     int
+	Timeout                        int // idle seconds before a client is closed (0 = never)
+	TCPKeepAlive                   int // seconds
+	ProtectedMode                  bool
+	Dir                            string
+	Logfile                        string
+	Loglevel                       string
+	Pidfile                        string
+	Daemonize                      bool
+	Hz                             int
 
 	ProtoMaxBulkLen        int64
 	ClientQueryBufferLimit int64

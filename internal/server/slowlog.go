@@ -134,7 +134,10 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 			}
 			j++
 		}
-		e := c.DB.Lookup(c.Args[2])
+		// Looked up in the table as it is, as Redis 7.0 does (dictFind): a
+		// key past its time that no lookup has removed yet still counts,
+		// and the lookup counts no hit or miss.
+		e := c.DB.Peek(c.Args[2])
 		if e == nil {
 			c.W.Null()
 			return

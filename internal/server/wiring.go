@@ -172,7 +172,7 @@ func (h *engineHost) Monitor(sess *command.Session, spec *command.Spec, args [][
 
 func (h *engineHost) Slow(sess *command.Session, spec *command.Spec, args [][]byte, d time.Duration) {
 	(*Server)(h).recordSlow(sess, spec, args, d)
-	(*Server)(h).recordLatency(spec, d)
+	(*Server)(h).recordLatency(spec.StatsFor(args), d)
 }
 
 func (h *engineHost) Warnf(format string, args ...any) { h.log.Warningf(format, args...) }

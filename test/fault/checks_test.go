@@ -73,6 +73,26 @@ func TestUnavailabilityIsTheLongestGapWithoutAnAck(t *testing.T) {
 	}
 }
 
+// TestUnavailabilityOfKeptWrites: acknowledged writes that were lost
+// (an isolated master's) do not count as availability.
+func TestUnavailabilityOfKeptWrites(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ak := func(key string, ms int) ack { return ack{key: key, at: t0.Add(time.Duration(ms) * time.Millisecond)} }
+	acks := []ack{ak("a", 500), ak("b", 1000), ak("c", 2000), ak("d", 3000), ak("e", 6000)}
+	lost := []ack{acks[2], acks[3]}
+	end := t0.Add(7 * time.Second)
+	if got := unavailability(acks, t0, end); got != 3*time.Second {
+		t.Errorf("every ack: %v, want 3s", got)
+	}
+	kept := keptAcks(acks, lost)
+	if len(kept) != 3 {
+		t.Fatalf("kept %d acks, want 3", len(kept))
+	}
+	if got := unavailability(kept, t0, end); got != 5*time.Second {
+		t.Errorf("kept acks: %v, want 5s", got)
+	}
+}
+
 func TestRegisterModelCatchesALostWrite(t *testing.T) {
 	c := &registerClient{id: 0}
 	// set(a) acknowledged, then a read that no longer sees it: the lost

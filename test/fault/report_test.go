@@ -101,6 +101,7 @@ func (tb *table) add(f *fault, minrep bool, im string, rr *repResult) {
 			s.lost += mr.lost
 		}
 		s.unavail = max(s.unavail, mr.unavail)
+		s.unavailKept = max(s.unavailKept, mr.unavailKept)
 		s.staleAcks = max(s.staleAcks, mr.staleAcks)
 		for k, v := range mr.errs {
 			s.errs[k] += v
@@ -128,8 +129,8 @@ func (tb *table) render() string {
 	}
 	fmt.Fprintf(&b, "Fault suite, %s mode: %d fault(s) of each kind per group, %d writer(s) per write mode at ≤%d writes/s each, seed %d, down-after %v, pause %v, partition %v, min-replicas-max-lag %d s.\n\n",
 		mode, tb.cfg.reps, tb.cfg.writers, tb.cfg.rate, tb.cfg.seed, tb.cfg.downAfter, tb.cfg.pauseTime, tb.cfg.partitionTime, tb.cfg.maxLag)
-	b.WriteString("| fault | write mode | Redis acked | Redis lost | Redis unavail (s) | Redis full syncs | Tandem acked | Tandem lost | Tandem unavail (s) | Tandem full syncs |\n")
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| fault | write mode | Redis acked | Redis lost | Redis unavail (s) | Redis unavail, kept writes (s) | Redis full syncs | Tandem acked | Tandem lost | Tandem unavail (s) | Tandem unavail, kept writes (s) | Tandem full syncs |\n")
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, row := range tb.order {
 		fname := row.fault
 		ran := false
@@ -145,7 +146,7 @@ func (tb *table) render() string {
 					why = c.skipped
 				}
 			}
-			fmt.Fprintf(&b, "| %s | all | skipped: %s | | | | | | | |\n", fname, why)
+			fmt.Fprintf(&b, "| %s | all | skipped: %s | | | | | | | | | |\n", fname, why)
 			continue
 		}
 		for _, m := range modesFor(row.minrep) {
@@ -155,20 +156,20 @@ func (tb *table) render() string {
 				c := tb.cells[cellKey{row.fault, row.minrep, im}]
 				switch {
 				case c == nil:
-					b.WriteString(" – | – | – | – |")
+					b.WriteString(" – | – | – | – | – |")
 				case c.skipped != "" && c.reps == 0:
-					b.WriteString(" skipped | | | |")
+					b.WriteString(" skipped | | | | |")
 				default:
 					mr := c.modes[rm]
 					if mr == nil {
-						b.WriteString(" – | – | – | – |")
+						b.WriteString(" – | – | – | – | – |")
 						continue
 					}
 					lost := fmt.Sprint(mr.lost)
 					if mr.lost < 0 {
 						lost = "?"
 					}
-					fmt.Fprintf(&b, " %d | %s | %.2f | %d |", mr.acked, lost, mr.unavail.Seconds(), c.fullSyncs)
+					fmt.Fprintf(&b, " %d | %s | %.2f | %.2f | %d |", mr.acked, lost, mr.unavail.Seconds(), mr.unavailKept.Seconds(), c.fullSyncs)
 				}
 			}
 			b.WriteString("\n")

@@ -289,8 +289,11 @@ func lossViolations(f *fault, minrep bool, c *cell) []string {
 type modeResult struct {
 	attempts, acked, lost int
 	unavail               time.Duration // longest time with no acknowledged write
-	staleAcks             time.Duration // how long the old master kept acknowledging after the fault
-	errs                  map[string]int
+	// unavailKept is the same counting only the acknowledged writes that
+	// survived: a write acknowledged and then lost is no availability.
+	unavailKept time.Duration
+	staleAcks   time.Duration // how long the old master kept acknowledging after the fault
+	errs        map[string]int
 }
 
 type repResult struct {
@@ -422,6 +425,7 @@ func runRep(t *testing.T, cfg *suiteConfig, g *group, f *fault, minrep bool, rep
 			}
 		}
 		mr.unavail = unavailability(acks, fr.injectAt, stopAt)
+		mr.unavailKept = unavailability(keptAcks(acks, lost), fr.injectAt, stopAt)
 		if rr.failedOver {
 			for _, a := range acks {
 				if a.node == m0.pub() && a.at.After(fr.injectAt) && a.at.Sub(fr.injectAt) > mr.staleAcks {
@@ -441,8 +445,8 @@ func runRep(t *testing.T, cfg *suiteConfig, g *group, f *fault, minrep bool, rep
 		name, f.name, rr.took.Round(time.Millisecond), rr.failedOver, rr.fullSyncs, rr.lin, rr.linOps, rr.linPath)
 	for _, m := range modesFor(minrep) {
 		mr := rr.modes[rowMode(m, minrep)]
-		t.Logf("  %-14s attempts %6d acked %6d lost %5d unavailable %6.2fs old-master acks %5.2fs errors %v",
-			rowMode(m, minrep), mr.attempts, mr.acked, mr.lost, mr.unavail.Seconds(), mr.staleAcks.Seconds(), mr.errs)
+		t.Logf("  %-14s attempts %6d acked %6d lost %5d unavailable %6.2fs (kept writes %6.2fs) old-master acks %5.2fs errors %v",
+			rowMode(m, minrep), mr.attempts, mr.acked, mr.lost, mr.unavail.Seconds(), mr.unavailKept.Seconds(), mr.staleAcks.Seconds(), mr.errs)
 	}
 	return rr
 }
@@ -481,6 +485,24 @@ func writeLost(path string, lost []ack, injectAt time.Time) error {
 		fmt.Fprintf(&b, "%s\t%s\t%+.3fs\t%s\n", a.key, a.val, a.at.Sub(injectAt).Seconds(), a.node)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// keptAcks is acks without the lost ones.
+func keptAcks(acks, lost []ack) []ack {
+	if len(lost) == 0 {
+		return acks
+	}
+	gone := make(map[string]bool, len(lost))
+	for _, a := range lost {
+		gone[a.key] = true
+	}
+	var out []ack
+	for _, a := range acks {
+		if !gone[a.key] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // unavailability is the longest interval within [from, to] in which no

@@ -1,0 +1,35 @@
+package script_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/tandemdb/tandem"
+)
+
+// BenchmarkLoop1000 is bench/scripting.sh's loop1000 case in process (an
+// embedded server, one client): EVALSHA of a script that makes 1,000
+// redis.call, so ns/op / 1000 is the cost of one redis.call, clients and
+// network aside. Profile with -cpuprofile; on a busy machine compare the
+// process's CPU time (/usr/bin/time) rather than ns/op.
+func BenchmarkLoop1000(b *testing.B) {
+	s, err := tandem.Start(tandem.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	sha, err := c.ScriptLoad(ctx, "for i = 1, 1000 do redis.call('incr', 'n:' .. KEYS[1]) end return 1").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.EvalSha(ctx, sha, []string{"k"}).Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
