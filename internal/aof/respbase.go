@@ -79,6 +79,8 @@ func (s *cmdSink) Key(db int, e *keyspace.Entry, expireAt int64) {
 			s.batch(cmdZAdd, key, func(add func(...[]byte)) {
 				v.Each(func(m []byte, sc float64) bool { add(formatScore(sc), m); return true })
 			})
+		case *types.Stream:
+			s.out = appendStreamCommands(s.out, key, v)
 		default:
 			s.err = fmt.Errorf("aof rewrite: cannot serialize value of type %T for key %q", v, e.Key())
 			return

@@ -266,8 +266,8 @@ var walkTable = map[string]observe{
 	"set-max-intset-entries":    {val: "4", check: limits(func(l types.Limits) bool { return l.SetMaxIntsetEntries == 4 })},
 	"zset-max-listpack-entries": {val: "6", check: limits(func(l types.Limits) bool { return l.ZSetMaxListpackEntries == 6 })},
 	"zset-max-listpack-value":   {val: "11", check: limits(func(l types.Limits) bool { return l.ZSetMaxListpackValue == 11 })},
-	"stream-node-max-bytes":     {val: "100", stored: notBuilt + " (streams)"},
-	"stream-node-max-entries":   {val: "10", stored: notBuilt + " (streams)"},
+	"stream-node-max-bytes":     {val: "100", check: limits(func(l types.Limits) bool { return l.StreamNodeMaxBytes == 100 })},
+	"stream-node-max-entries":   {val: "10", check: limits(func(l types.Limits) bool { return l.StreamNodeMaxEntries == 10 })},
 	"hll-sparse-max-bytes":      {val: "100", check: limits(func(l types.Limits) bool { return l.HLLSparseMaxBytes == 100 })},
 
 	// Diagnostics and events.

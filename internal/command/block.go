@@ -17,6 +17,9 @@ type blockRequest struct {
 	keys      [][]byte
 	timeout   time.Duration
 	onTimeout func(w *resp.Writer)
+	// args, when set, are what the re-runs get instead of the command's
+	// own arguments (XREAD … $ re-runs with the IDs "$" stood for).
+	args [][]byte
 }
 
 type blockState struct {
@@ -37,6 +40,9 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration, onTimeout func(w *resp
 
 func (e *Engine) blockSession(s *Session, spec *Spec, args [][]byte, req *blockRequest) {
 	st := &blockState{spec: spec, onTimeout: req.onTimeout}
+	if req.args != nil {
+		args = req.args
+	}
 	st.args = make([][]byte, len(args))
 	for i, a := range args {
 		st.args[i] = append(make([]byte, 0, len(a)), a...) // never nil (see Call's MULTI queue)
@@ -182,6 +188,21 @@ func (e *Engine) serveReady() {
 			if s.Conn != nil {
 				s.Conn.Wake()
 			}
+		}
+	}
+}
+
+// signalBlockedDB marks every key clients block on in database db (every
+// database when db < 0) ready, so their commands re-run after the
+// database was emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB), as Redis's
+// scanDatabaseForReadyKeys and scanDatabaseForDeletedStreams do: a list
+// or stream that appeared serves its waiters, an XREADGROUP whose key is
+// gone fails, and the others keep waiting.
+func (e *Engine) signalBlockedDB(db int) {
+	for wk := range e.blocked {
+		if (db < 0 || wk.db == db) && !e.readySet[wk] {
+			e.readySet[wk] = true
+			e.ready = append(e.ready, wk)
 		}
 	}
 }

@@ -228,10 +228,12 @@ func flushCmd(all bool) Handler {
 				c.E.KS.Dirty += int64(db.Len())
 				db.Flush()
 			}
+			c.E.signalBlockedDB(-1)
 		} else {
 			c.E.TouchAllWatched(c.DB.ID)
 			c.E.KS.Dirty += int64(c.DB.Len())
 			c.DB.Flush()
+			c.E.signalBlockedDB(c.DB.ID)
 		}
 		c.E.Flushed()
 		c.ForcePropagate()
@@ -263,6 +265,8 @@ func swapdbCmd(c *Ctx) {
 		c.E.KS.DBs[a].Swap(c.E.KS.DBs[b])
 		c.E.TouchAllWatched(int(a))
 		c.E.TouchAllWatched(int(b))
+		c.E.signalBlockedDB(int(a))
+		c.E.signalBlockedDB(int(b))
 	}
 	c.E.KS.Dirty++
 	c.W.OK()

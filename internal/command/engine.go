@@ -221,6 +221,7 @@ func registerAll(t *Table) {
 	t.Add(hashCommands()...)
 	t.Add(setCommands()...)
 	t.Add(zsetCommands()...)
+	t.Add(allStreamCommands()...)
 }
 
 // Call runs one request for s, writing its reply to s.W. It is the single

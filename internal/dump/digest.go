@@ -59,6 +59,7 @@ const (
 	objSet    = 2
 	objZSet   = 3
 	objHash   = 4
+	objStream = 6
 )
 
 // errDigestType is the error for a value of a type the digest does not
@@ -105,6 +106,20 @@ func valueDigest(d *digest, db *keyspace.DB, e *keyspace.Entry) error {
 				el.mix(f)
 				el.mix(val)
 				d.xor(el[:])
+				return true
+			})
+		case *types.Stream:
+			// Each entry's "<ms>.<seq>", then its fields and values, in ID
+			// order; consumer groups are not part of the digest.
+			mixType(objStream)
+			v.Range(types.StreamID{}, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
+				scratch = strconv.AppendUint(scratch[:0], id.Ms, 10)
+				scratch = append(scratch, '.')
+				scratch = strconv.AppendUint(scratch, id.Seq, 10)
+				d.mix(scratch)
+				for _, b := range fv {
+					d.mix(b)
+				}
 				return true
 			})
 		default:

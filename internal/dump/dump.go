@@ -123,13 +123,12 @@ func (m *Manager) dumpCmd(c *command.Ctx) {
 
 // Redis's replies of RESTORE.
 const (
-	errBusyKey     = "BUSYKEY Target key name already exists."
-	errBadFooter   = "ERR DUMP payload version or checksum are wrong"
-	errBadData     = "ERR Bad data format"
-	errTTL         = "ERR Invalid TTL value, must be >= 0"
-	errIdleTime    = "ERR Invalid IDLETIME value, must be >= 0"
-	errFreq        = "ERR Invalid FREQ value, must be >= 0 and <= 255"
-	errStreamValue = "ERR RESTORE of stream values is not supported by Tandem yet"
+	errBusyKey   = "BUSYKEY Target key name already exists."
+	errBadFooter = "ERR DUMP payload version or checksum are wrong"
+	errBadData   = "ERR Bad data format"
+	errTTL       = "ERR Invalid TTL value, must be >= 0"
+	errIdleTime  = "ERR Invalid IDLETIME value, must be >= 0"
+	errFreq      = "ERR Invalid FREQ value, must be >= 0 and <= 255"
 )
 
 // restoreCmd is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
@@ -203,9 +202,6 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 	switch {
 	case errors.Is(err, rdb.ErrDumpFooter):
 		c.Error(errBadFooter)
-		return
-	case errors.Is(err, rdb.ErrStreamNotDecoded):
-		c.Error(errStreamValue)
 		return
 	case err != nil:
 		c.Error(errBadData)

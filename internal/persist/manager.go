@@ -128,6 +128,8 @@ func Limits(cfg *config.Config) types.Limits {
 		ZSetMaxListpackValue:   int(cfg.ZSetMaxListpackValue),
 		ListMaxListpackSize:    cfg.ListMaxListpackSize,
 		HLLSparseMaxBytes:      int(cfg.HLLSparseMaxBytes),
+		StreamNodeMaxBytes:     int(min(cfg.StreamNodeMaxBytes, types.StreamListpackMaxSize)),
+		StreamNodeMaxEntries:   int(min(cfg.StreamNodeMaxEntries, 1<<31-1)),
 	}
 }
 

@@ -26,7 +26,7 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 	if expireAt < 0 {
 		out.ExpireAt = rdb.NoExpiry
 	}
-	out.List, out.Set, out.Hash, out.ZSet = out.List[:0], out.Set[:0], out.Hash[:0], out.ZSet[:0]
+	out.List, out.Set, out.Hash, out.ZSet, out.Stream = out.List[:0], out.Set[:0], out.Hash[:0], out.ZSet[:0], nil
 	if e.IsString() {
 		out.Kind = rdb.KindString
 		out.Str = aliasBytes(e.Str())
@@ -49,6 +49,9 @@ func toRDB(db int, e *keyspace.Entry, expireAt int64, out *rdb.Entry) error {
 			out.ZSet = append(out.ZSet, rdb.ZMember{Member: m, Score: s})
 			return true
 		})
+	case *types.Stream:
+		out.Kind = rdb.KindStream
+		out.Stream = v
 	default:
 		return fmt.Errorf("persist: cannot serialize value of type %T for key %q", v, e.Key())
 	}
@@ -86,6 +89,9 @@ func fromRDB(ent *rdb.Entry, lim *types.Limits) (str []byte, val any, err error)
 			}
 		}
 		return nil, z, nil
+	case rdb.KindStream:
+		// The decoder built the stream for this key alone: it is kept.
+		return nil, ent.Stream, nil
 	}
 	return nil, nil, fmt.Errorf("value of kind %s is not supported", ent.Kind)
 }

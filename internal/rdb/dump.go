@@ -144,7 +144,7 @@ type DumpOptions struct {
 // between the value and the footer are ignored, as Redis ignores them.
 //
 // Errors: ErrDumpFooter for a bad footer; otherwise an error wrapping
-// ErrDumpValue, and also ErrStreamNotDecoded for a stream value.
+// ErrDumpValue.
 func DecodeDump(p []byte, opts DumpOptions) (*Entry, error) {
 	var u DumpDecoder
 	return u.Decode(p, opts)
@@ -216,12 +216,6 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	switch skip {
 	case SkipEmpty:
 		return nil, fmt.Errorf("%w: empty %v", ErrDumpValue, d.e.Kind)
-	case SkipStream:
-		return nil, fmt.Errorf("%w: %w", ErrDumpValue, ErrStreamNotDecoded)
 	}
 	return &d.e, nil
 }
-
-// ErrStreamNotDecoded: the payload holds a stream, which this package
-// parses but does not decode into an Entry.
-var ErrStreamNotDecoded = errors.New("stream values are not decoded")

@@ -1,6 +1,8 @@
 package rdb
 
 import (
+	"github.com/tandemdb/tandem/internal/types"
+
 	"encoding/hex"
 	"errors"
 	"runtime"
@@ -36,6 +38,23 @@ func FuzzRestorePayload(f *testing.F) {
 		}
 		f.Add(append([]byte{}, p[:len(p)-10]...), true)
 	}
+	// A stream with deleted entries, a group, a consumer and a pending
+	// entry.
+	st := types.NewStream()
+	for i := uint64(1); i <= 5; i++ {
+		st.Append(types.StreamID{Ms: i, Seq: i}, [][]byte{[]byte("f"), []byte("12"), []byte("g"), []byte("v")}, 4096, 3)
+	}
+	st.Delete(types.StreamID{Ms: 2, Seq: 2})
+	g := st.AddGroup([]byte("grp"), types.StreamID{Ms: 3, Seq: 3}, 3)
+	c := g.AddConsumer([]byte("alice"), 1700000000000)
+	n := &types.StreamNACK{ID: types.StreamID{Ms: 3, Seq: 3}, Consumer: c, DeliveryTime: 1700000000001, DeliveryCount: 2}
+	g.PEL = types.InsertPending(g.PEL, n)
+	c.PEL = types.InsertPending(c.PEL, n)
+	p, err := d.Dump(&Entry{Kind: KindStream, Stream: st, ExpireAt: NoExpiry}, EncodeOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append([]byte{}, p[:len(p)-10]...), true)
 	f.Fuzz(checkRestorePayload)
 }
 

@@ -96,6 +96,8 @@ func (e *Encoder) writeValue(ent *Entry) {
 		e.writeHash(ent.Key, ent.Hash)
 	case KindZSet:
 		e.writeZSet(ent.Key, ent.ZSet)
+	case KindStream:
+		e.writeStream(ent.Key, ent.Stream)
 	}
 	e.trimScratch()
 }
@@ -127,6 +129,11 @@ func checkEntry(ent *Entry) error {
 				return fmt.Errorf("rdb: key %q: NaN score for member %q", ent.Key, m.Member)
 			}
 		}
+	case KindStream:
+		if ent.Stream == nil {
+			return fmt.Errorf("%w: stream without a value (key %q)", ErrUnsupportedKind, ent.Key)
+		}
+		return nil // an empty stream is a valid value
 	default:
 		return fmt.Errorf("%w: %v (key %q)", ErrUnsupportedKind, ent.Kind, ent.Key)
 	}

@@ -127,8 +127,33 @@ func render(e *Entry) string {
 			parts[i] = string(m.Member) + ":" + strconv.FormatFloat(m.Score, 'g', -1, 64)
 		}
 		b.WriteString("[" + strings.Join(parts, " ") + "]")
+	case KindStream:
+		b.WriteString(renderStream(e.Stream))
 	}
 	return b.String()
+}
+
+// renderStream shows a stream as [id f v …, …] then its metadata and
+// groups: len, last, first, maxdel, added, and each group as
+// name(last,read){pending id:consumer:time:count …}{consumer:seen:pel-count …}.
+func renderStream(s *types.Stream) string {
+	var parts []string
+	s.Range(types.StreamID{}, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
+		parts = append(parts, id.String()+" "+string(bytes.Join(fv, []byte(" "))))
+		return true
+	})
+	out := fmt.Sprintf("[%s] len=%d last=%s first=%s maxdel=%s added=%d", strings.Join(parts, ", "), s.Length, s.LastID, s.FirstID, s.MaxDeletedID, s.EntriesAdded)
+	for _, g := range s.Groups {
+		var pel, cons []string
+		for _, n := range g.PEL {
+			pel = append(pel, fmt.Sprintf("%s:%s:%d:%d", n.ID, n.Consumer.Name, n.DeliveryTime, n.DeliveryCount))
+		}
+		for _, c := range g.Consumers {
+			cons = append(cons, fmt.Sprintf("%s:%d:%d", c.Name, c.SeenTime, len(c.PEL)))
+		}
+		out += fmt.Sprintf(" %s(%s,%d){%s}{%s}", g.Name, g.LastID, g.EntriesRead, strings.Join(pel, " "), strings.Join(cons, " "))
+	}
+	return out
 }
 
 // seq returns prefix+i for i in [from, to], formatted with format.

@@ -42,7 +42,7 @@ func (d *decoder) readValue(t Type) (SkipReason, error) {
 		return d.readQuicklist(t == TypeListQuicklist2)
 	case TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3:
 		e.Kind = KindStream
-		return SkipStream, d.skipStream(t)
+		return 0, d.readStream(t)
 	case TypeModule, TypeModule2:
 		e.Kind = KindModule
 		id, err := d.r.readLen()

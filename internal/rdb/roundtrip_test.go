@@ -485,14 +485,15 @@ func TestLegacyOpcodesAndModuleAux(t *testing.T) {
 	}
 }
 
-func TestStreamsAreSkippedAndLaterKeysLoad(t *testing.T) {
+func TestStreamsLoadAndLaterKeysToo(t *testing.T) {
 	// all-types.rdb has a type 19 stream with a group, a consumer and a
-	// pending entry in the middle of db 0; every key after it loads.
+	// pending entry in the middle of db 0; it loads, and so does every
+	// key after it.
 	var c collector
 	if err := Load(bytes.NewReader(readVector(t, "all-types.rdb")), &c, LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.skipped) != 1 || len(c.entries) != 14 {
+	if len(c.skipped) != 0 || len(c.entries) != 15 {
 		t.Errorf("skipped %q, %d entries", c.skipped, len(c.entries))
 	}
 }
@@ -503,17 +504,20 @@ func TestStreamsAreSkippedAndLaterKeysLoad(t *testing.T) {
 // the per-version differences of types 15 and 21.
 func streamRecord(t Type) []byte {
 	id := make([]byte, 16)
-	id[7] = 1
-	lp := lpFinish(lpAppendInt(lpAppendInt(lpStart(nil), 1), 0), 2)
+	id[7] = 1 // 1-0
+	st := types.NewStream()
+	st.Append(types.StreamID{Ms: 1}, [][]byte{[]byte("f"), []byte("v")}, 4096, 100)
+	var lp []byte
+	st.EachNode(func(_ types.StreamID, b []byte) bool { lp = b; return false })
 	b := []byte{byte(t), 1, 's', 1, 16}
 	b = append(b, id...)
 	b = append(b, byte(len(lp)))
 	b = append(b, lp...)
-	b = append(b, 1, 1, 1) // length, last_id
+	b = append(b, 1, 1, 0) // length, last_id
 	if t >= TypeStreamListpacks2 {
-		b = append(b, 1, 1, 0, 0, 1) // first_id, max_deleted, entries_added
+		b = append(b, 1, 0, 0, 0, 1) // first_id, max_deleted, entries_added
 	}
-	b = append(b, 1, 1, 'g', 1, 1) // one group "g", last_id
+	b = append(b, 1, 1, 'g', 1, 0) // one group "g", last_id
 	if t >= TypeStreamListpacks2 {
 		b = append(b, 1) // entries_read
 	}
@@ -530,7 +534,7 @@ func streamRecord(t Type) []byte {
 	return append(b, id...)
 }
 
-func TestStreamVersionsAreSkipped(t *testing.T) {
+func TestStreamVersionsLoad(t *testing.T) {
 	for _, typ := range []Type{TypeStreamListpacks, TypeStreamListpacks2, TypeStreamListpacks3} {
 		data := hostile(streamRecord(typ)...)
 		data = append(data, 0, 1, 'k', 1, 'v', opEOF)
@@ -539,7 +543,8 @@ func TestStreamVersionsAreSkipped(t *testing.T) {
 		if err := Load(bytes.NewReader(data), &c, LoadOptions{}); err != nil {
 			t.Fatalf("type %d: %v", typ, err)
 		}
-		if !slices.Equal(c.skipped, []string{"db0 s stream stream type not supported"}) || !slices.Equal(c.rendered(), []string{"db0 k string/0 v"}) {
+		want := fmt.Sprintf("db0 s stream/%d [1-0 f v] len=1 last=1-0 first=1-0 maxdel=0-0 added=1 g(1-0,1){1-0:c:0:1}{c:0:1}", typ)
+		if len(c.skipped) != 0 || !slices.Equal(c.rendered(), []string{want, "db0 k string/0 v"}) {
 			t.Errorf("type %d: skipped %q, entries %q", typ, c.skipped, c.rendered())
 		}
 		// Any truncation of the stream is an error, not a mis-load.

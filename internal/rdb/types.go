@@ -1,6 +1,8 @@
 package rdb
 
 import (
+	"github.com/tandemdb/tandem/internal/types"
+
 	"errors"
 	"fmt"
 )
@@ -121,8 +123,11 @@ type Entry struct {
 	Set  [][]byte  // KindSet
 	Hash []Pair    // KindHash
 	ZSet []ZMember // KindZSet
-	Type Type      // decoder only: the object type the value was stored as
-	LRU  LRUInfo   // eviction metadata (IDLE / FREQ opcodes)
+	// Stream is a KindStream value. The decoder hands over a new stream
+	// for each key (the receiver keeps it); the encoder only reads it.
+	Stream *types.Stream
+	Type   Type    // decoder only: the object type the value was stored as
+	LRU    LRUInfo // eviction metadata (IDLE / FREQ opcodes)
 }
 
 // LRUInfo is the eviction metadata Redis stores before a key when its
@@ -140,7 +145,7 @@ type LRUInfo struct {
 // a load.
 func (e *Entry) reset() {
 	const keepCap = 1 << 16
-	e.DB, e.Key, e.ExpireAt, e.Kind, e.Str, e.Type, e.LRU = 0, nil, NoExpiry, 0, nil, 0, LRUInfo{}
+	e.DB, e.Key, e.ExpireAt, e.Kind, e.Str, e.Type, e.LRU, e.Stream = 0, nil, NoExpiry, 0, nil, 0, LRUInfo{}, nil
 	e.List = trimSlice(e.List, keepCap)
 	e.Set = trimSlice(e.Set, keepCap)
 	e.Hash = trimSlice(e.Hash, keepCap)
@@ -163,7 +168,8 @@ const (
 	// SkipEmpty: the value is an empty collection. Redis 7.0 drops such keys
 	// while loading and logs "rdbLoadObject skipping empty key: <name>".
 	SkipEmpty SkipReason = iota + 1
-	// SkipStream: the value is a stream, which this package parses (so the
+	// SkipStream is no longer produced: streams are decoded (Entry.Stream).
+	// It was: the value is a stream, which this package parses (so the
 	// following keys still load) but does not decode.
 	SkipStream
 )

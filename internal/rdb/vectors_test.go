@@ -54,6 +54,7 @@ var vectors = []vector{
 		resize: [][3]uint64{{0, 14, 1}, {1, 1, 0}},
 		entries: []string{
 			"db0 list list/18 [a b 1 2 -100 70000]",
+			"db0 stream stream/19 [1-1 f v] len=1 last=1-1 first=1-1 maxdel=0-0 added=1 g(1-1,1){1-1:c1:1795271055846:1}{c1:1795271055846:1}",
 			"db0 big string/0 100000",
 			"db0 int string/0 12345",
 			"db0 exp string/0 px=4102444800000 v",
@@ -68,7 +69,6 @@ var vectors = []vector{
 			"db0 zset zset/17 [a:1 b:2.5]",
 			"db1 k1 string/0 db1",
 		},
-		skipped:   []string{"db0 stream stream stream type not supported"},
 		functions: []string{"#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 1 end)"},
 	},
 	{

@@ -58,6 +58,8 @@ type Limits struct {
 	ZSetMaxListpackValue   int // zset-max-listpack-value (bytes of a member)
 	ListMaxListpackSize    int // list-max-listpack-size; pass it to NewList (lists keep theirs)
 	HLLSparseMaxBytes      int // hll-sparse-max-bytes: a sparse HyperLogLog growing past it turns dense
+	StreamNodeMaxBytes     int // stream-node-max-bytes: a stream node this big takes no more entries (0: no limit)
+	StreamNodeMaxEntries   int // stream-node-max-entries: nor one with this many (0: no limit)
 }
 
 // DefaultLimits returns Redis 7.0's built-in defaults. Note that the 7.0
@@ -72,6 +74,8 @@ func DefaultLimits() Limits {
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
 		HLLSparseMaxBytes:      3000,
+		StreamNodeMaxBytes:     4096,
+		StreamNodeMaxEntries:   100,
 	}
 }
 

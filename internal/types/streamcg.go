@@ -1,0 +1,196 @@
+package types
+
+import (
+	"slices"
+	"strings"
+)
+
+// Consumer groups of a stream. Redis keeps groups, consumers and both
+// pending-entries lists (PEL) in radix trees; here they are slices sorted
+// the same way (names as bytes, IDs numerically), so iteration order, and
+// so XINFO and the RDB, are Redis's.
+
+// StreamNACK is a pending entry: delivered to Consumer and not yet
+// acknowledged. The group's PEL and the consumer's share the same NACK.
+type StreamNACK struct {
+	ID            StreamID
+	Consumer      *StreamConsumer
+	DeliveryTime  int64 // unix ms of the last delivery
+	DeliveryCount uint64
+}
+
+// StreamConsumer is a consumer of a group.
+type StreamConsumer struct {
+	Name     string
+	SeenTime int64 // unix ms of the last interaction
+	// PEL holds the consumer's pending entries, by ID.
+	PEL []*StreamNACK
+}
+
+// StreamGroup is a consumer group.
+type StreamGroup struct {
+	Name   string
+	LastID StreamID // last delivered ID
+	// EntriesRead is the group's logical read counter, -1 when unknown
+	// (SCG_INVALID_ENTRIES_READ).
+	EntriesRead int64
+	// PEL holds the group's pending entries, by ID.
+	PEL []*StreamNACK
+	// Consumers are sorted by name.
+	Consumers []*StreamConsumer
+}
+
+// Group finds a group by name.
+func (s *Stream) Group(name []byte) *StreamGroup {
+	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
+		return strings.Compare(g.Name, string(n))
+	})
+	if !ok {
+		return nil
+	}
+	return s.Groups[i]
+}
+
+// AddGroup creates a group, or returns nil when one has that name.
+func (s *Stream) AddGroup(name []byte, last StreamID, entriesRead int64) *StreamGroup {
+	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
+		return strings.Compare(g.Name, string(n))
+	})
+	if ok {
+		return nil
+	}
+	g := &StreamGroup{Name: string(name), LastID: last, EntriesRead: entriesRead}
+	s.Groups = slices.Insert(s.Groups, i, g)
+	return g
+}
+
+// Consumer finds a consumer by name.
+func (g *StreamGroup) Consumer(name []byte) *StreamConsumer {
+	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
+		return strings.Compare(c.Name, string(n))
+	})
+	if !ok {
+		return nil
+	}
+	return g.Consumers[i]
+}
+
+// AddConsumer creates a consumer, or returns nil when one has that name.
+func (g *StreamGroup) AddConsumer(name []byte, seen int64) *StreamConsumer {
+	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
+		return strings.Compare(c.Name, string(n))
+	})
+	if ok {
+		return nil
+	}
+	c := &StreamConsumer{Name: string(name), SeenTime: seen}
+	g.Consumers = slices.Insert(g.Consumers, i, c)
+	return c
+}
+
+func cmpNACK(n *StreamNACK, id StreamID) int { return n.ID.Compare(id) }
+
+// FindPending finds an entry of a PEL (a group's or a consumer's).
+func FindPending(pel []*StreamNACK, id StreamID) (*StreamNACK, int, bool) {
+	i, ok := slices.BinarySearchFunc(pel, id, cmpNACK)
+	if !ok {
+		return nil, i, false
+	}
+	return pel[i], i, true
+}
+
+// InsertPending adds n to a PEL by ID (replacing one with the same ID).
+func InsertPending(pel []*StreamNACK, n *StreamNACK) []*StreamNACK {
+	i, ok := slices.BinarySearchFunc(pel, n.ID, cmpNACK)
+	if ok {
+		pel[i] = n
+		return pel
+	}
+	return slices.Insert(pel, i, n)
+}
+
+func cloneGroups(gs []*StreamGroup) []*StreamGroup {
+	if gs == nil {
+		return nil
+	}
+	out := make([]*StreamGroup, len(gs))
+	for i, g := range gs {
+		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead}
+		byID := make(map[StreamID]*StreamNACK, len(g.PEL))
+		ng.PEL = make([]*StreamNACK, len(g.PEL))
+		for j, n := range g.PEL {
+			nn := *n
+			ng.PEL[j] = &nn
+			byID[n.ID] = &nn
+		}
+		ng.Consumers = make([]*StreamConsumer, len(g.Consumers))
+		for j, c := range g.Consumers {
+			nc := &StreamConsumer{Name: c.Name, SeenTime: c.SeenTime, PEL: make([]*StreamNACK, len(c.PEL))}
+			for k, n := range c.PEL {
+				nn := byID[n.ID]
+				nn.Consumer = nc
+				nc.PEL[k] = nn
+			}
+			ng.Consumers[j] = nc
+		}
+		out[i] = ng
+	}
+	return out
+}
+
+func (g *StreamGroup) memoryUsage() int {
+	n := 64 + len(g.Name) + 56*len(g.PEL)
+	for _, c := range g.Consumers {
+		n += 64 + len(c.Name) + 8*len(c.PEL)
+	}
+	return n
+}
+
+// RemovePending removes id from a PEL, reporting whether it was there.
+func RemovePending(pel []*StreamNACK, id StreamID) ([]*StreamNACK, bool) {
+	i, ok := slices.BinarySearchFunc(pel, id, cmpNACK)
+	if !ok {
+		return pel, false
+	}
+	return slices.Delete(pel, i, i+1), true
+}
+
+// DeleteGroup removes a group by name, reporting whether it existed.
+func (s *Stream) DeleteGroup(name []byte) bool {
+	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
+		return strings.Compare(g.Name, string(n))
+	})
+	if ok {
+		s.Groups = slices.Delete(s.Groups, i, i+1)
+	}
+	return ok
+}
+
+// DeleteConsumer removes a consumer and its pending entries (from the
+// group's PEL too), returning how many it had pending.
+func (g *StreamGroup) DeleteConsumer(c *StreamConsumer) int {
+	for _, n := range c.PEL {
+		g.PEL, _ = RemovePending(g.PEL, n.ID)
+	}
+	i, ok := slices.BinarySearchFunc(g.Consumers, c.Name, func(x *StreamConsumer, n string) int {
+		return strings.Compare(x.Name, n)
+	})
+	if ok {
+		g.Consumers = slices.Delete(g.Consumers, i, i+1)
+	}
+	return len(c.PEL)
+}
+
+// Ack removes id from the group's PEL and its consumer's, reporting
+// whether it was pending.
+func (g *StreamGroup) Ack(id StreamID) bool {
+	n, i, ok := FindPending(g.PEL, id)
+	if !ok {
+		return false
+	}
+	g.PEL = slices.Delete(g.PEL, i, i+1)
+	if n.Consumer != nil {
+		n.Consumer.PEL, _ = RemovePending(n.Consumer.PEL, id)
+	}
+	return true
+}
