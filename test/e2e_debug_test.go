@@ -349,3 +349,41 @@ func TestMonitorShowsScriptCallsAsLua(t *testing.T) {
 		t.Errorf("MONITOR lines %q, %q", first, second)
 	}
 }
+
+// TestBlockedCommandCountsOneCall: a command that blocks and is served (or
+// fails) later counts one call, as in Redis 7.0 (its re-run is not another
+// call); a failure counts in failed_calls.
+func TestBlockedCommandCountsOneCall(t *testing.T) {
+	t.Parallel()
+	run := func(addr string) []string {
+		c, b := dialRaw(t, addr), dialRaw(t, addr)
+		c.do("CONFIG", "RESETSTAT")
+		b.send(encode("BLPOP", "l", "0"))
+		testutil.Eventually(t, 5*time.Second, "blocked", func() bool {
+			return infoFields(c.do("INFO", "clients"))["blocked_clients"] == "1"
+		})
+		c.do("RPUSH", "l", "x")
+		b.read()
+		c.do("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+		b.send(encode("XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">"))
+		testutil.Eventually(t, 5*time.Second, "blocked", func() bool {
+			return infoFields(c.do("INFO", "clients"))["blocked_clients"] == "1"
+		})
+		c.do("XGROUP", "DESTROY", "s", "g")
+		b.read()
+		var out []string
+		for _, line := range strings.Split(c.do("INFO", "commandstats"), "\r\n") {
+			if strings.HasPrefix(line, "cmdstat_blpop:") || strings.HasPrefix(line, "cmdstat_xreadgroup:") {
+				name, rest, _ := strings.Cut(line, ":")
+				f := strings.Split(rest, ",")
+				out = append(out, name+" "+f[0]+" "+f[len(f)-1])
+				_ = f // calls=… and failed_calls=…
+			}
+		}
+		return out
+	}
+	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
+	if !slices.Equal(got, want) {
+		t.Errorf("tandem %q\n      redis  %q", got, want)
+	}
+}

@@ -173,6 +173,7 @@ func (e *Engine) serveReady() {
 			e.readyKey = []byte(wk.key)
 			prevTop, prevSpec, prevArgs := e.top, e.topSpec, e.topArgs
 			e.top, e.topSpec, e.topArgs = s, st.spec, st.args
+			e.rerunning = true
 			c := e.run(s, st.spec, st.args, false)
 			e.top, e.topSpec, e.topArgs = prevTop, prevSpec, prevArgs
 			e.readyKey = nil

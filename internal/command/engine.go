@@ -84,6 +84,10 @@ type FlushObserver interface {
 
 // Engine executes commands against the keyspace.
 type Engine struct {
+	// rerunning marks the next run as a blocked command's re-run: Redis
+	// counts a blocked command's call once, when it first runs (its time,
+	// failure, latency and slowlog entry when it is unblocked).
+	rerunning bool
 	// Muted stops all propagation (lock held to change it): DEBUG LOADAOF
 	// replays the AOF into the running server, and what it replays must
 	// reach neither the AOF again nor the replicas, as in Redis.
@@ -479,6 +483,8 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	}
 	c := e.ctxs[e.depth]
 	*c = Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
+	rerun := e.rerunning
+	e.rerunning = false
 	dirty := e.KS.Dirty
 	// One clock reading gives the command's time and the start of its
 	// duration; in a chained batch, the previous command's end is that
@@ -500,7 +506,9 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	e.KS.FromMaster = false
 	e.depth--
 	st := spec.StatsFor(args)
-	st.Calls++
+	if !rerun {
+		st.Calls++
+	}
 	end := e.KS.Elapsed()
 	took := max(end-start, 0) // a Tick may move the base
 	if e.depth == 0 {
