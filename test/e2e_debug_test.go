@@ -377,7 +377,6 @@ func TestBlockedCommandCountsOneCall(t *testing.T) {
 				name, rest, _ := strings.Cut(line, ":")
 				f := strings.Split(rest, ",")
 				out = append(out, name+" "+f[0]+" "+f[len(f)-1])
-				_ = f // calls=… and failed_calls=…
 			}
 		}
 		return out
