@@ -6,7 +6,8 @@
 // a number of rounds. redis-benchmark has no tracking option, hence this
 // program; bench/tracking.sh runs it against Redis and Tandem.
 //
-// It prints one line per run, "mode rps cpu_us", where cpu_us is the
+// -only runs one of the two modes (to profile it). It prints one line per
+// run, "mode rps cpu_us", where cpu_us is the
 // server's CPU time (user+system, from /proc/<pid>/stat) per GET when
 // -pid is given (0 otherwise): on a shared machine that figure moves
 // less than the throughput does. Tracked connections skip the
@@ -35,9 +36,13 @@ func main() {
 	keys := flag.Int("keys", 100000, "keys read: key:%012d for 0 <= i < keys (as redis-benchmark -r names them)")
 	rounds := flag.Int("rounds", 3, "alternated untracked/tracked runs")
 	pid := flag.Int("pid", 0, "server pid, for its CPU time (0: not measured)")
+	only := flag.String("only", "", "run only this mode (untracked or tracked), e.g. under a profiler")
 	flag.Parse()
 	for r := 0; r < *rounds; r++ {
 		for _, tracked := range []bool{false, true} {
+			if *only != "" && (*only == "tracked") != tracked {
+				continue
+			}
 			rps, cpu, err := run(*addr, *conns, *n, *keys, *pid, tracked)
 			if err != nil {
 				fmt.Println("error:", err)
