@@ -1,8 +1,10 @@
 package command
 
 import (
+	"cmp"
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -130,6 +132,25 @@ func TestGeoDistFromCenter(t *testing.T) {
 		}
 		if a, b := s.distFromCenter(lon, lat), geoDistance(s.lon, s.lat, lon, lat); math.Float64bits(a) != math.Float64bits(b) {
 			t.Fatalf("(%v,%v) to (%v,%v): %v, geoDistance says %v", s.lon, s.lat, lon, lat, a, b)
+		}
+	}
+}
+
+// mergeSortKeys orders as a stable sort by key does, ties included.
+func TestMergeSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, n := range []int{0, 1, 2, 15, 16, 17, 31, 33, 100, 257, 1000} {
+		for _, distinct := range []int{1, 3, 1 << 30} {
+			a := make([]geoOrder, n)
+			for i := range a {
+				a[i] = geoOrder{key: uint64(rng.Intn(distinct)), idx: uint32(i)}
+			}
+			want := slices.Clone(a)
+			slices.SortStableFunc(want, func(x, y geoOrder) int { return cmp.Compare(x.key, y.key) })
+			mergeSortKeys(a, make([]geoOrder, n))
+			if !slices.Equal(a, want) {
+				t.Fatalf("n=%d distinct=%d: %v, want %v", n, distinct, a, want)
+			}
 		}
 	}
 }
