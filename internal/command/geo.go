@@ -117,8 +117,13 @@ func geoaddCmd(c *Ctx) {
 		return
 	}
 	n := (len(c.Args) - idx) / 3
+	// The command's name and the scores' digits share one buffer (at most
+	// 16 digits each: a score is below 2^52), sized up front so that the
+	// slices taken from it stay valid.
+	digits := make([]byte, 0, 4+16*n)
+	digits = append(digits, "zadd"...)
 	argv := make([][]byte, 0, idx+2*n)
-	argv = append(argv, []byte("zadd"))
+	argv = append(argv, digits[:4:4])
 	argv = append(argv, c.Args[1:idx]...)
 	for i := 0; i < n; i++ {
 		a := c.Args[idx+3*i:]
@@ -126,7 +131,9 @@ func geoaddCmd(c *Ctx) {
 		if !ok {
 			return
 		}
-		argv = append(argv, strconv.AppendUint(nil, geoScore(lon, lat), 10), a[2])
+		at := len(digits)
+		digits = strconv.AppendUint(digits, geoScore(lon, lat), 10)
+		argv = append(argv, digits[at:len(digits):len(digits)], a[2])
 	}
 	// Run as the ZADD it stands for, which is also what is propagated.
 	c.Args = argv
