@@ -265,6 +265,9 @@ var sortCases = []diffCase{
 		"SORT l GET *->f", "SET 1 one", "SORT l GET *", "SORT l BY h_*->f GET h_*->f STORE d", "LRANGE d 0 -1",
 		"SORT l GET nosuch_* STORE d", "LRANGE d 0 -1", "RPUSH t a b", "HSET h_a -> x", "SORT t BY h_*->-> ALPHA GET h_*->->",
 		"SORT l BY w_* LIMIT 0 1 BY h_*->f", "SORT l BY h_*->f DESC LIMIT 1 1",
+		// An empty weight is present (sorted after the missing ones).
+		"SET w_2 \"\"", "HSET h_3 f \"\"", "SORT l BY w_* ALPHA", "SORT l BY w_* ALPHA DESC", "SORT l BY h_*->f ALPHA",
+		"SORT l BY w_* ALPHA STORE d", "LRANGE d 0 -1", "DEL w_1", "SORT l BY w_* ALPHA", "SORT l BY w_*",
 	}},
 	{name: "sets", cmds: []string{
 		"SADD s 5 2 9 1", "SORT s", "SORT s DESC", "SORT s BY nosort", "SORT s BY nosort DESC", "SORT s ALPHA LIMIT 1 2",

@@ -1,9 +1,7 @@
 package command
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -119,8 +117,13 @@ func geoaddCmd(c *Ctx) {
 		return
 	}
 	n := (len(c.Args) - idx) / 3
+	// The command's name and the scores' digits share one buffer (at most
+	// 16 digits each: a score is below 2^52), sized up front so that the
+	// slices taken from it stay valid.
+	digits := make([]byte, 0, 4+16*n)
+	digits = append(digits, "zadd"...)
 	argv := make([][]byte, 0, idx+2*n)
-	argv = append(argv, []byte("zadd"))
+	argv = append(argv, digits[:4:4])
 	argv = append(argv, c.Args[1:idx]...)
 	for i := 0; i < n; i++ {
 		a := c.Args[idx+3*i:]
@@ -128,7 +131,9 @@ func geoaddCmd(c *Ctx) {
 		if !ok {
 			return
 		}
-		argv = append(argv, strconv.AppendUint(nil, geoScore(lon, lat), 10), a[2])
+		at := len(digits)
+		digits = strconv.AppendUint(digits, geoScore(lon, lat), 10)
+		argv = append(argv, digits[at:len(digits):len(digits)], a[2])
 	}
 	// Run as the ZADD it stands for, which is also what is propagated.
 	c.Args = argv
@@ -236,11 +241,6 @@ const (
 	geoSearch                  // GEOSEARCH's FROM*/BY* syntax
 	geoSearchStore             // GEOSEARCHSTORE: destination first, STOREDIST flag
 )
-
-type geoPoint struct {
-	lon, lat, dist, score float64
-	member                []byte
-}
 
 func geoSearchHandler(flags int) Handler {
 	return func(c *Ctx) { geoSearchGeneric(c, flags) }
@@ -431,40 +431,19 @@ func geoSearchGeneric(c *Ctx, flags int) {
 	if any {
 		limit = int(count)
 	}
-	points := geoCollect(z, &shape, limit)
-	if len(points) == 0 && store == nil {
+	res := getGeoResults()
+	defer res.release()
+	res.collect(z, &shape, limit)
+	if res.len() == 0 && store == nil {
 		c.W.Array(0)
 		return
 	}
-	n := len(points)
+	n := res.len()
 	if count != 0 && int64(n) > count {
 		n = int(count)
 	}
 	if sortDir != 0 {
-		// Stable, as glibc's qsort (a merge sort) is: equal distances keep
-		// the order they were found in.
-		desc := sortDir == 2
-		// Through a permutation with the index breaking ties: moving the
-		// points, which hold pointers, costs a write barrier per move.
-		perm := make([]int32, len(points))
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		slices.SortFunc(perm, func(i, j int32) int {
-			c := cmp.Compare(points[i].dist, points[j].dist)
-			if desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-			return int(i - j)
-		})
-		sorted := make([]geoPoint, len(points))
-		for i, p := range perm {
-			sorted[i] = points[p]
-		}
-		points = sorted
+		res.sort(sortDir == 2)
 	}
 	if store == nil {
 		opts := 0
@@ -475,14 +454,14 @@ func geoSearchGeneric(c *Ctx, flags int) {
 		}
 		c.W.Array(n)
 		var buf [32]byte
-		for _, p := range points[:n] {
-			dist := p.dist / shape.conversion
+		for i := range n {
+			p := res.at(i)
 			if opts > 0 {
 				c.W.Array(opts + 1)
 			}
-			c.W.Bulk(p.member)
+			c.W.Bulk(res.member(p))
 			if withDist {
-				c.W.Bulk(appendDistance(buf[:0], dist))
+				c.W.Bulk(appendDistance(buf[:0], p.dist/shape.conversion))
 			}
 			if withHash {
 				c.W.Int(int64(p.score))
@@ -497,13 +476,14 @@ func geoSearchGeneric(c *Ctx, flags int) {
 	}
 	if n > 0 {
 		out := types.NewZSet()
-		for _, p := range points[:n] {
+		for i := range n {
+			p := res.at(i)
 			score := p.score
 			if storeDist {
 				// Every bit of a stored distance shows: recomputed exactly.
 				score = geoDistanceExact(shape.lon, shape.lat, p.lon, p.lat) / shape.conversion
 			}
-			out.Add(p.member, score, 0, &c.E.Limits)
+			out.Add(res.member(p), score, 0, &c.E.Limits)
 		}
 		c.DB.SetValue(store, out, false)
 		c.DB.Modified(store)
@@ -517,44 +497,4 @@ func geoSearchGeneric(c *Ctx, flags int) {
 		c.Notify(EvGeneric, "del", store)
 	}
 	c.W.Int(int64(n))
-}
-
-// geoCollect scans the cells covering the shape, in Redis's order (center,
-// N, S, E, W, NE, NW, SE, SW; a cell equal to the one scanned just before
-// is skipped), each in ascending score order, keeping the points inside
-// the shape. limit > 0 stops once that many are found (ANY).
-func geoCollect(z *types.ZSet, shape *geoShape, limit int) []geoPoint {
-	cells := shape.searchAreas()
-	points := make([]geoPoint, 0, 64)
-	// Members are copied (GEOSEARCHSTORE may replace the set they live in)
-	// into one growing arena rather than one allocation each: a slice
-	// taken before the arena grows keeps pointing at the old array.
-	var arena []byte
-	last := -1
-	for i, h := range cells {
-		if h.zero() {
-			continue
-		}
-		if last > 0 && h == cells[last] {
-			continue
-		}
-		if len(points) > 0 && limit > 0 && len(points) >= limit {
-			break
-		}
-		lo := h.bits << (52 - uint(h.step)*2)
-		h.bits++
-		hi := h.bits << (52 - uint(h.step)*2)
-		r := types.ScoreRange{Min: float64(lo), Max: float64(hi), MaxEx: true}
-		z.RangeByScore(r, false, 0, -1, func(m []byte, score float64) bool {
-			lon, lat, dist, ok := shape.within(score)
-			if ok {
-				at := len(arena)
-				arena = append(arena, m...)
-				points = append(points, geoPoint{lon: lon, lat: lat, dist: dist, score: score, member: arena[at:len(arena):len(arena)]})
-			}
-			return !(len(points) > 0 && limit > 0 && len(points) >= limit)
-		})
-		last = i
-	}
-	return points
 }

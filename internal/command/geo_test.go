@@ -1,7 +1,10 @@
 package command
 
 import (
+	"cmp"
 	"math"
+	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -97,5 +100,57 @@ func TestCRMath(t *testing.T) {
 	}
 	if crAsin(1) != math.Pi/2 || crSin(0) != 0 || crCos(0) != 1 {
 		t.Errorf("asin(1) = %v, sin(0) = %v, cos(0) = %v", crAsin(1), crSin(0), crCos(0))
+	}
+}
+
+// The unrolled decode gives the bits of the general one, for geohash
+// scores and for any other score a set may hold.
+func TestGeoDecodeScore(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	scores := []float64{math.Inf(1), math.Inf(-1), 0, 1, 1<<52 - 1, 1 << 52, 1<<53 + 2, 1 << 62, 1 << 63, 1 << 64, -1, -12345.5, 3479099956230698, math.MaxFloat64}
+	for range 200000 {
+		scores = append(scores, float64(rng.Int63n(1<<52)), rng.Float64()*(1<<64)-(1<<62))
+	}
+	for _, s := range scores {
+		lon, lat, ok := geoDecodeScore(s)
+		lon2, lat2, ok2 := geoDecodeScoreSlow(s)
+		if math.Float64bits(lon) != math.Float64bits(lon2) || math.Float64bits(lat) != math.Float64bits(lat2) || ok != ok2 {
+			t.Fatalf("score %v: decoded to %v,%v,%v; the general decode says %v,%v,%v", s, lon, lat, ok, lon2, lat2, ok2)
+		}
+	}
+}
+
+// distFromCenter gives geoDistance's bits.
+func TestGeoDistFromCenter(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for range 100000 {
+		s := geoShape{lon: rng.Float64()*360 - 180, lat: rng.Float64()*170 - 85}
+		s.prepare()
+		lon, lat := rng.Float64()*360-180, rng.Float64()*170-85
+		if rng.Intn(10) == 0 {
+			lon = s.lon
+		}
+		if a, b := s.distFromCenter(lon, lat), geoDistance(s.lon, s.lat, lon, lat); math.Float64bits(a) != math.Float64bits(b) {
+			t.Fatalf("(%v,%v) to (%v,%v): %v, geoDistance says %v", s.lon, s.lat, lon, lat, a, b)
+		}
+	}
+}
+
+// mergeSortKeys orders as a stable sort by key does, ties included.
+func TestMergeSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, n := range []int{0, 1, 2, 15, 16, 17, 31, 33, 100, 257, 1000} {
+		for _, distinct := range []int{1, 3, 1 << 30} {
+			a := make([]geoOrder, n)
+			for i := range a {
+				a[i] = geoOrder{key: uint64(rng.Intn(distinct)), idx: uint32(i)}
+			}
+			want := slices.Clone(a)
+			slices.SortStableFunc(want, func(x, y geoOrder) int { return cmp.Compare(x.key, y.key) })
+			mergeSortKeys(a, make([]geoOrder, n))
+			if !slices.Equal(a, want) {
+				t.Fatalf("n=%d distinct=%d: %v, want %v", n, distinct, a, want)
+			}
+		}
 	}
 }

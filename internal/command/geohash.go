@@ -69,13 +69,17 @@ func interleave64(xlo, ylo uint32) uint64 {
 // deinterleave64 is interleave64's inverse: even bits in the low half,
 // odd bits in the high half.
 func deinterleave64(v uint64) uint64 {
-	b := [...]uint64{0x5555555555555555, 0x3333333333333333, 0x0F0F0F0F0F0F0F0F, 0x00FF00FF00FF00FF, 0x0000FFFF0000FFFF, 0x00000000FFFFFFFF}
-	s := [...]uint{0, 1, 2, 4, 8, 16}
-	x, y := v, v>>1
-	for i := 0; i < 6; i++ {
-		x = (x | x>>s[i]) & b[i]
-		y = (y | y>>s[i]) & b[i]
-	}
+	x, y := v&0x5555555555555555, (v>>1)&0x5555555555555555
+	x = (x | x>>1) & 0x3333333333333333
+	y = (y | y>>1) & 0x3333333333333333
+	x = (x | x>>2) & 0x0F0F0F0F0F0F0F0F
+	y = (y | y>>2) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x>>4) & 0x00FF00FF00FF00FF
+	y = (y | y>>4) & 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	y = (y | y>>8) & 0x0000FFFF0000FFFF
+	x = (x | x>>16) & 0x00000000FFFFFFFF
+	y = (y | y>>16) & 0x00000000FFFFFFFF
 	return x | y<<32
 }
 
@@ -119,8 +123,40 @@ func geohashDecode(lonR, latR geoRange, h geoHashBits) (geoArea, bool) {
 }
 
 // geoDecodeScore turns a sorted-set score back into the center of its
-// cell, clamped to the valid ranges.
+// cell, clamped to the valid ranges. It is geohashDecode at 26 steps over
+// the WGS84 ranges, then the midpoint, written out for the searches'
+// inner loop: dividing by 2^26 is multiplying by its exact inverse, and
+// the clamps are the comparisons C makes, so the bits are the same
+// (TestGeoDecodeScore).
 func geoDecodeScore(score float64) (lon, lat float64, ok bool) {
+	sep := deinterleave64(scoreBits(score))
+	ilat := uint32(sep)
+	ilon := uint32(sep >> 32)
+	const inv = 1.0 / (1 << geoStepMax)
+	latLo := geoLatMin + (float64(ilat)*inv)*geoLatScale
+	latHi := geoLatMin + (float64(ilat+1)*inv)*geoLatScale // ilat+1 wraps as C's uint32 does
+	lonLo := geoLonMin + (float64(ilon)*inv)*geoLonScale
+	lonHi := geoLonMin + (float64(ilon+1)*inv)*geoLonScale
+	lon = (lonLo + lonHi) / 2
+	if lon > geoLonMax {
+		lon = geoLonMax
+	}
+	if lon < geoLonMin {
+		lon = geoLonMin
+	}
+	lat = (latLo + latHi) / 2
+	if lat > geoLatMax {
+		lat = geoLatMax
+	}
+	if lat < geoLatMin {
+		lat = geoLatMin
+	}
+	return lon, lat, true
+}
+
+// geoDecodeScoreSlow is geoDecodeScore through the general geohashDecode,
+// as Redis's decodeGeohash: the reference the fast one is tested against.
+func geoDecodeScoreSlow(score float64) (lon, lat float64, ok bool) {
 	a, ok := geohashDecode(geoLonRange, geoLatRange, geoHashBits{bits: scoreBits(score), step: geoStepMax})
 	if !ok {
 		return 0, 0, false
@@ -131,6 +167,12 @@ func geoDecodeScore(score float64) (lon, lat float64, ok bool) {
 	lat = min(max(lat, geoLatMin), geoLatMax)
 	return lon, lat, true
 }
+
+// The ranges' widths, computed in float64 at run time as C computes them.
+var (
+	geoLatScale = geoLatRange.max - geoLatRange.min
+	geoLonScale = geoLonRange.max - geoLonRange.min
+)
 
 // scoreBits is C's (uint64_t) conversion of a score as x86-64 compilers
 // do it: values from 2^63 up have 2^63 subtracted first; negative values
@@ -220,6 +262,10 @@ type geoShape struct {
 	width, height float64
 	// bounds: min lon, min lat, max lon, max lat
 	bounds [4]float64
+	// Set by prepare: the center in radians and the cosine of its
+	// latitude; the radius, width and height in meters.
+	lonr, latr, cosLat       float64
+	radiusM, widthM, heightM float64
 }
 
 func geohashEstimateSteps(rangeMeters, lat float64) uint8 {
@@ -322,8 +368,46 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 // asin: within an ulp or two of Redis's, which is invisible in what the
 // searches decide and print (4 decimals), and about 100 times cheaper
 // than geoDistanceExact.
+//
+// It is haversine written out with direct calls (the function values
+// cost a call each and keep the compiler from inlining); the operations
+// and their order are the same.
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	return haversine(lon1, lat1, lon2, lat2, math.Sin, math.Cos, asinFast)
+	lon1r := degRad(lon1)
+	lon2r := degRad(lon2)
+	v := math.Sin((lon2r - lon1r) / 2)
+	if v == 0.0 {
+		return geoLatDistance(lat1, lat2)
+	}
+	lat1r := degRad(lat1)
+	lat2r := degRad(lat2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
+	return 2.0 * earthRadius * asinFast(math.Sqrt(a))
+}
+
+// distFromCenter is geoDistance(s.lon, s.lat, lon, lat) with the center's
+// terms computed once by prepare: the same operations on the same values,
+// so the same bits.
+func (s *geoShape) distFromCenter(lon, lat float64) float64 {
+	lon2r := degRad(lon)
+	v := math.Sin((lon2r - s.lonr) / 2)
+	if v == 0.0 {
+		return geoLatDistance(s.lat, lat)
+	}
+	lat2r := degRad(lat)
+	u := math.Sin((lat2r - s.latr) / 2)
+	a := float64(u*u) + float64(float64(float64(s.cosLat*math.Cos(lat2r))*v)*v)
+	return 2.0 * earthRadius * asinFast(math.Sqrt(a))
+}
+
+// prepare computes the center's terms distFromCenter uses, and the limits
+// within compares with.
+func (s *geoShape) prepare() {
+	s.lonr, s.latr = degRad(s.lon), degRad(s.lat)
+	s.cosLat = math.Cos(s.latr)
+	s.radiusM = s.radius * s.conversion
+	s.widthM, s.heightM = s.width*s.conversion, s.height*s.conversion
 }
 
 // asinFast is math.Asin made accurate near 1, where Go's loses digits (it
@@ -355,29 +439,31 @@ func haversine(lon1, lat1, lon2, lat2 float64, sin, cos, asin func(float64) floa
 	lat1r := degRad(lat1)
 	lat2r := degRad(lat2)
 	u := sin((lat2r - lat1r) / 2)
-	a := u*u + cos(lat1r)*cos(lat2r)*v*v
+	// The conversions forbid fusing into FMAs, which C compilers for
+	// x86-64 do not do either.
+	a := float64(u*u) + float64(float64(float64(cos(lat1r)*cos(lat2r))*v)*v)
 	return 2.0 * earthRadius * asin(math.Sqrt(a))
 }
 
 // within reports whether the point of score lies in the shape, with its
 // position and its distance from the center in meters.
+// prepare must have been called.
 func (s *geoShape) within(score float64) (lon, lat, dist float64, ok bool) {
 	lon, lat, ok = geoDecodeScore(score)
 	if !ok {
 		return
 	}
 	if !s.box {
-		dist = geoDistance(s.lon, s.lat, lon, lat)
-		return lon, lat, dist, dist <= s.radius*s.conversion
+		dist = s.distFromCenter(lon, lat)
+		return lon, lat, dist, dist <= s.radiusM
 	}
-	w, h := s.width*s.conversion, s.height*s.conversion
-	if geoLatDistance(lat, s.lat) > h/2 {
+	if geoLatDistance(lat, s.lat) > s.heightM/2 {
 		return lon, lat, 0, false
 	}
-	if geoDistance(lon, lat, s.lon, lat) > w/2 {
+	if geoDistance(lon, lat, s.lon, lat) > s.widthM/2 {
 		return lon, lat, 0, false
 	}
-	return lon, lat, geoDistance(s.lon, s.lat, lon, lat), true
+	return lon, lat, s.distFromCenter(lon, lat), true
 }
 
 // appendDistance formats a distance as Redis's fixedpoint_d2string with 4

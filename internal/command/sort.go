@@ -61,12 +61,6 @@ func sortKeys(args [][]byte) []int {
 	return keys
 }
 
-type sortItem struct {
-	elem   []byte
-	score  float64
-	weight []byte // the BY value under ALPHA; nil when the key is missing
-}
-
 func sortCmd(c *Ctx) {
 	readonly := c.Spec.Name == "sort_ro"
 	var desc, alpha, dontsort bool
@@ -117,21 +111,19 @@ func sortCmd(c *Ctx) {
 		}
 	}
 
-	var elems [][]byte // in the value's own order
+	sc := getSortScratch()
+	defer sc.release()
 	var isSet, sorted bool
 	if e := c.DB.Lookup(c.Args[1]); e != nil {
 		switch v := e.Val().(type) {
 		case *types.List:
-			elems = make([][]byte, 0, v.Len())
-			v.Each(func(m []byte) bool { elems = append(elems, m); return true })
+			v.Each(func(m []byte) bool { sc.add(m); return true })
 			sorted = true
 		case *types.Set:
-			elems = make([][]byte, 0, v.Len())
-			v.Each(func(m []byte) bool { elems = append(elems, append([]byte(nil), m...)); return true })
+			v.Each(func(m []byte) bool { sc.add(m); return true })
 			isSet = true
 		case *types.ZSet:
-			elems = make([][]byte, 0, v.Len())
-			v.Each(func(m []byte, _ float64) bool { elems = append(elems, m); return true })
+			v.Each(func(m []byte, _ float64) bool { sc.add(m); return true })
 			sorted = true
 		default:
 			c.Error(ErrWrongType)
@@ -142,7 +134,7 @@ func sortCmd(c *Ctx) {
 		dontsort, alpha, sortBy = false, true, nil
 	}
 
-	n := int64(len(elems))
+	n := int64(len(sc.items))
 	start := min(max(limitStart, 0), n)
 	count := min(max(limitCount, -1), n)
 	end := n - 1
@@ -154,32 +146,26 @@ func sortCmd(c *Ctx) {
 	}
 	end = min(end, n-1)
 
-	items := make([]sortItem, len(elems))
 	if dontsort && sorted && desc {
-		for i, m := range elems {
-			items[len(elems)-1-i].elem = m
-		}
-	} else {
-		for i, m := range elems {
-			items[i].elem = m
-		}
+		slices.Reverse(sc.items)
 	}
-
 	if !dontsort {
 		convErr := false
-		for i := range items {
-			it := &items[i]
-			by := it.elem
+		for i := range sc.items {
+			it := &sc.items[i]
+			by := sc.elem(it)
 			if sortBy != nil {
-				v, ok := sortLookup(c, sortBy, it.elem)
+				v, ok := sortLookup(c, sortBy, by)
 				if !ok {
-					continue
+					continue // weight 0, or a missing ALPHA weight
 				}
 				by = v
 			}
 			if alpha {
 				if sortBy != nil {
-					it.weight = by
+					it.wOff = len(sc.arena)
+					sc.arena = append(sc.arena, by...)
+					it.wEnd, it.wOK = len(sc.arena), true
 				}
 				continue
 			}
@@ -193,63 +179,7 @@ func sortCmd(c *Ctx) {
 			c.Error("ERR One or more scores can't be converted into double")
 			return
 		}
-		byPattern := sortBy != nil
-		storing := store != nil
-		compareSortItems := func(a, b *sortItem) int {
-			var cmp int
-			switch {
-			case !alpha:
-				switch {
-				case a.score > b.score:
-					cmp = 1
-				case a.score < b.score:
-					cmp = -1
-				default:
-					cmp = bytes.Compare(a.elem, b.elem)
-				}
-			case byPattern:
-				switch {
-				case a.weight == nil || b.weight == nil:
-					if a.weight == nil && b.weight != nil {
-						cmp = -1
-					} else if a.weight != nil {
-						cmp = 1
-					}
-				case storing:
-					cmp = bytes.Compare(a.weight, b.weight)
-				default:
-					cmp = bytes.Compare(cstr(a.weight), cstr(b.weight))
-				}
-			case storing:
-				cmp = bytes.Compare(a.elem, b.elem)
-			default:
-				cmp = bytes.Compare(cstr(a.elem), cstr(b.elem))
-			}
-			if desc {
-				return -cmp
-			}
-			return cmp
-		}
-		// The items are sorted through a permutation of their indexes, with
-		// the index breaking ties (stable, as glibc's qsort is): moving the
-		// items themselves, which hold pointers, cost a write barrier per
-		// move (sort.SliceStable's reflection swapper was 60% of a SORT of
-		// 100, slices.SortStableFunc on the items still a third).
-		perm := make([]int32, len(items))
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		slices.SortFunc(perm, func(i, j int32) int {
-			if c := compareSortItems(&items[i], &items[j]); c != 0 {
-				return c
-			}
-			return int(i - j)
-		})
-		sorted := make([]sortItem, len(items))
-		for i, p := range perm {
-			sorted[i] = items[p]
-		}
-		items = sorted
+		sc.sort(alpha, sortBy != nil, store != nil, desc)
 	}
 
 	outLen := end - start + 1
@@ -259,11 +189,12 @@ func sortCmd(c *Ctx) {
 	if store == nil {
 		c.W.Array(int(outLen))
 		for i := start; i <= end; i++ {
+			elem := sc.elem(sc.at(int(i)))
 			if len(gets) == 0 {
-				c.W.Bulk(items[i].elem)
+				c.W.Bulk(elem)
 			}
 			for _, g := range gets {
-				if v, ok := sortLookup(c, g, items[i].elem); ok {
+				if v, ok := sortLookup(c, g, elem); ok {
 					c.W.Bulk(v)
 				} else {
 					c.W.Null()
@@ -274,11 +205,12 @@ func sortCmd(c *Ctx) {
 	}
 	out := newList(c)
 	for i := start; i <= end; i++ {
+		elem := sc.elem(sc.at(int(i)))
 		if len(gets) == 0 {
-			out.PushBack(items[i].elem)
+			out.PushBack(elem)
 		}
 		for _, g := range gets {
-			v, _ := sortLookup(c, g, items[i].elem)
+			v, _ := sortLookup(c, g, elem)
 			out.PushBack(v) // a missing value is stored as ""
 		}
 	}

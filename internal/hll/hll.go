@@ -371,11 +371,7 @@ func ToDense(b []byte) ([]byte, error) {
 // MergeInto raises each of max's registers to the value's, when higher.
 func MergeInto(max *[Registers]uint8, b []byte) error {
 	if b[4] == encDense {
-		var regs [Registers]uint8
-		denseDecode(b[HeaderSize:], &regs)
-		for i, v := range regs {
-			max[i] = maxU8(max[i], v)
-		}
+		denseMergeInto(b[HeaderSize:], max)
 		return nil
 	}
 	covered := walkSparse(b[HeaderSize:], func(first, n int, v uint8) bool {
@@ -488,6 +484,20 @@ func denseDecode(packed []byte, out *[Registers]uint8) {
 		o[1] = (b[0]>>6 | b[1]<<2) & regMax
 		o[2] = (b[1]>>4 | b[2]<<4) & regMax
 		o[3] = b[2] >> 2
+	}
+}
+
+// denseMergeInto is denseDecode fused with the raise of max (PFCOUNT of
+// several keys, PFMERGE): one pass, no 16 KB temporary.
+func denseMergeInto(packed []byte, max *[Registers]uint8) {
+	packed = packed[:Registers*regBits/8]
+	for g := 0; g < Registers/4; g++ {
+		b := packed[g*3 : g*3+3 : g*3+3]
+		o := max[g*4 : g*4+4 : g*4+4]
+		o[0] = maxU8(o[0], b[0]&regMax)
+		o[1] = maxU8(o[1], (b[0]>>6|b[1]<<2)&regMax)
+		o[2] = maxU8(o[2], (b[1]>>4|b[2]<<4)&regMax)
+		o[3] = maxU8(o[3], b[2]>>2)
 	}
 }
 

@@ -2,6 +2,7 @@ package hll
 
 import (
 	"bytes"
+	"math/rand"
 	"strconv"
 	"testing"
 )
@@ -185,4 +186,27 @@ func FuzzValue(f *testing.F) {
 		Add(append([]byte(nil), b...), elem, DefaultSparseMaxBytes)
 		Decode(b)
 	})
+}
+
+// The fused merge raises the registers as decoding then raising does.
+func TestDenseMergeInto(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	packed := make([]byte, Registers*regBits/8)
+	for round := 0; round < 20; round++ {
+		rng.Read(packed)
+		var max, want [Registers]uint8
+		for i := range max {
+			max[i] = uint8(rng.Intn(64))
+		}
+		want = max
+		var regs [Registers]uint8
+		denseDecode(packed, &regs)
+		for i, v := range regs {
+			want[i] = maxU8(want[i], v)
+		}
+		denseMergeInto(packed, &max)
+		if max != want {
+			t.Fatalf("round %d: the fused merge differs", round)
+		}
+	}
 }

@@ -108,8 +108,9 @@ type connMode uint8
 
 const (
 	// modeLoop: the event loop reads the socket, runs what arrived and
-	// writes the replies (evloop_linux.go); plain request/response
-	// traffic only.
+	// writes the replies (evloop_linux.go) and the invalidations of a
+	// tracking client (movePushTargets): no stream of output it did not
+	// ask for.
 	modeLoop connMode = iota
 	// modeConn: the connection's own goroutine reads, runs, and writes
 	// each batch's replies (client.loop).

@@ -233,8 +233,9 @@ func (c *client) Wake() {
 // startAsync switches the client to a writer goroutine, modeAsync (srv.mu
 // held). A loop client (its own SUBSCRIBE or MONITOR, so on the loop's
 // goroutine) leaves the loop first. Pushes, which come from other clients'
-// goroutines, never meet a loop client: only subscribers and monitors get
-// them, and those went async in the command that made them so.
+// goroutines, never call this for a loop client: subscribers and monitors
+// went async in the command that made them so, and a tracking client's
+// invalidations wait in its buffer for the loop to write (pushTo).
 func (c *client) startAsync() {
 	switch c.mode {
 	case modeLoop:

@@ -74,9 +74,11 @@ type Server struct {
 	lat    latencyMonitor
 	// pushTargets are loop clients given output they did not ask for by
 	// another client's command (tracking.go's pushTo), for the event loop
-	// to move to a writer goroutine.
+	// to write (movePushTargets); pushWrites is that function's reused
+	// list of what to write.
 	pushTargets []*client
 	pushPending atomic.Bool // pushTargets is not empty
+	pushWrites  []pushWrite
 
 	infoSections map[string]InfoSection
 	configFile   string

@@ -18,11 +18,12 @@ import (
 // client given with REDIRECT, which on RESP2 receives them as messages of
 // the __redis__:invalidate channel.
 //
-// A tracking client is moved to the goroutine path with a writer goroutine
-// when it turns tracking on (as a subscriber is when it subscribes):
-// invalidations arrive while other clients run commands, and only such a
-// client can take output it did not ask for. A REDIRECT target that is
-// not there yet is moved when its first invalidation comes (pushTo).
+// A tracking client stays where it is served: invalidations arrive while
+// other clients run commands, and pushTo hands them to the writer
+// goroutine of a client that has one, or leaves them in a loop client's
+// buffer for the event loop to write between its rounds
+// (movePushTargets). A client on the goroutine path without a writer
+// goroutine gets one at its first push.
 
 // trackingState is one client's CLIENT TRACKING settings.
 type trackingState struct {
@@ -39,7 +40,7 @@ type trackingState struct {
 // tracker is the server's tracking table (srv.mu guards it).
 type tracker struct {
 	// table maps a key read by default-mode clients to their ids.
-	table map[string]map[int64]struct{}
+	table map[string]*trackedReaders
 	items int // the number of (key, client) pairs in table
 	// prefixes are the BCAST prefixes in use.
 	prefixes map[string]*bcastPrefix
@@ -89,19 +90,18 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 	}
 	t := &s.trk
 	if t.table == nil {
-		t.table = map[string]map[int64]struct{}{}
+		t.table = map[string]*trackedReaders{}
 	}
-	for _, i := range spec.Keys(args) {
-		ids := t.table[string(args[i])]
-		if ids == nil {
-			ids = map[int64]struct{}{}
-			t.table[string(args[i])] = ids
+	eachKey(spec, args, func(i int) {
+		r := t.table[string(args[i])]
+		if r == nil {
+			r = &trackedReaders{}
+			t.table[string(args[i])] = r
 		}
-		if _, seen := ids[caller.ID]; !seen {
-			ids[caller.ID] = struct{}{}
+		if r.add(caller.ID) {
 			t.items++
 		}
-	}
+	})
 }
 
 // trackKeyChanged: BCAST clients learn of the key with the client that
@@ -121,28 +121,28 @@ func (s *Server) trackKeyChanged(key []byte, by, current *command.Session) {
 			s.trackBroadcast() // a change from replication or the cron
 		}
 	}
-	ids, ok := t.table[string(key)]
+	r, ok := t.table[string(key)]
 	if !ok {
 		return
 	}
 	delete(t.table, string(key))
-	t.items -= len(ids)
-	for id := range ids {
+	t.items -= r.len()
+	r.each(func(id int64) {
 		target := s.clients[id]
 		if target == nil || !target.trk.on || target.trk.bcast {
-			continue
+			return
 		}
 		if target.trk.noloop && current == &target.sess {
-			continue
+			return
 		}
 		if current == &target.sess {
 			// Its own command is running: after the reply (AfterCommand).
 			t.pending = append(t.pending, pendingInvalidation{key: []byte(key)})
 			t.pendingFor = current
-			continue
+			return
 		}
 		s.sendInvalidation(target, [][]byte{key}, false)
-	}
+	})
 }
 
 func (s *Server) trackFlushed(by *command.Session) {
@@ -306,25 +306,47 @@ func (s *Server) pushTo(c *client, b []byte) {
 	}
 }
 
-// movePushTargets moves the loop clients pushTo queued off the loop, to a
-// connection goroutine with a writer goroutine, which then writes what
-// waits in their buffers (the event loop's goroutine, between rounds,
-// srv.mu not held).
+// movePushTargets delivers what pushTo left in loop clients' buffers (the
+// event loop's goroutine, between rounds, after the round's replies were
+// written; srv.mu not held). A client still on the loop stays there: the
+// loop writes its pushes as it writes replies, and only a socket that does
+// not take them at once sends the client to the goroutine path (as for a
+// reply). So a tracking client, which may be told of a change at any
+// time, keeps the event loop's cost per command; only subscribers and
+// monitors, which get a stream of output, need a writer goroutine. A
+// client that left the loop meanwhile gets its writer goroutine now.
 func (s *Server) movePushTargets() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	writes := s.pushWrites[:0]
 	for _, c := range s.pushTargets {
 		c.pushQueued = false
-		if c.mode == modeLoop {
-			c.startAsync()
-			if c.mode == modeAsync {
-				s.handOff(c, nil, false) // its reads continue there
+		switch {
+		case c.closing:
+		case c.mode == modeLoop:
+			if len(c.w.Buf) > 0 {
+				writes = append(writes, pushWrite{c: c, out: c.takeOutput()})
 			}
+		case c.mode == modeConn:
+			c.startAsync()
+			c.kickLocked()
+		default:
+			c.kickLocked()
 		}
-		c.kickLocked()
 	}
+	clear(s.pushTargets)
 	s.pushTargets = s.pushTargets[:0]
 	s.pushPending.Store(false)
+	s.mu.Unlock()
+	s.loop.writePushes(writes)
+	clear(writes)
+	s.pushWrites = writes[:0]
+}
+
+// pushWrite is a loop client's pushed output, taken from its buffer for
+// the loop to write.
+type pushWrite struct {
+	c   *client
+	out []byte
 }
 
 // trackingOn answers CLIENT TRACKING ON|OFF … (srv.mu held), with Redis
@@ -455,7 +477,6 @@ func (s *Server) enableTracking(cl *client, redirect int64, bcast, optin, optout
 		}
 		slices.Sort(st.prefixes)
 	}
-	cl.startAsync()
 }
 
 // disableTracking turns a client's tracking off (CLIENT TRACKING OFF, or
