@@ -3,9 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -206,24 +204,5 @@ func TestCmds17ValuesCrossByReplication(t *testing.T) {
 			waitOffsetsMatch(t, ctx, m, r)
 			compareCmds17Views(t, "after the command stream", cmds17View(t, ctx, m.c), cmds17View(t, ctx, r.c))
 		})
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
