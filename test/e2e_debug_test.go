@@ -2,6 +2,8 @@ package test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -384,5 +386,47 @@ func TestBlockedCommandCountsOneCall(t *testing.T) {
 	got, want := run(startTandem(t).Addr()), run(startRedis(t).Addr())
 	if !slices.Equal(got, want) {
 		t.Errorf("tandem %q\n      redis  %q", got, want)
+	}
+}
+
+// TestDebugConfigRewriteForceAll: DEBUG CONFIG-REWRITE-FORCE-ALL writes
+// every directive, defaults included, and a server started from that file
+// has every setting CONFIG GET * showed before (Redis's introspection
+// test does the same).
+func TestDebugConfigRewriteForceAll(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "tandem.conf")
+	if err := os.WriteFile(conf, []byte("hz 20\nenable-debug-command yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startTandemWithConfig(t, conf)
+	ctx := ctxFor(t, 20*time.Second)
+	c := newClient(t, srv.Addr(), 2)
+	before, err := c.ConfigGet(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, "DEBUG", "CONFIG-REWRITE-FORCE-ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(conf)
+	lines := strings.Count(string(text), "\n")
+	if lines < len(before)/2 {
+		t.Fatalf("rewritten file has %d lines for %d settings:\n%s", lines, len(before), text)
+	}
+	// The port, bind and dir given on the command line come back from it.
+	srv2 := startTandemWithConfig(t, conf)
+	after, err := newClient(t, srv2.Addr(), 2).ConfigGet(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range before {
+		if k == "port" || k == "dir" || k == "pidfile" || k == "logfile" {
+			continue // the second server has its own
+		}
+		if after[k] != v {
+			t.Errorf("%s: %q before, %q after a restart from the forced rewrite", k, v, after[k])
+		}
 	}
 }

@@ -128,6 +128,8 @@ func (cs *configStore) Set(pairs [][2]string) error {
 	return cs.cfg.Set(pairs, config.OnlySupported())
 }
 
+func (cs *configStore) RewriteAll() error { return cs.cfg.RewriteAll() }
+
 func (cs *configStore) Rewrite() error {
 	if cs.cfg.Path() == "" {
 		return fmt.Errorf("ERR The server is running without a config file")

@@ -21,7 +21,7 @@ var debugNotBuilt = map[string]bool{
 	"htstats-key": true, "structsize": true, "sdslen": true,
 	"set-disable-deny-scripts": true, "stringmatch-test": true, "segfault": true, "panic": true,
 	"oom": true, "assert": true, "restart": true, "crash-and-recover": true, "leak": true,
-	"replicate": true, "aof-flush-sleep": true, "config-rewrite-force-all": true,
+	"replicate": true, "aof-flush-sleep": true,
 	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
 }
 
@@ -47,6 +47,12 @@ func (s *Server) debugServer(c *command.Ctx, sub string) bool {
 		n, ok := config.ParseMemory(string(args[2]))
 		if !ok || n > 1<<32-1<<20 {
 			c.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+			return true
+		}
+		c.W.OK()
+	case sub == "config-rewrite-force-all" && len(args) == 2:
+		if err := s.cfg.RewriteAll(); err != nil {
+			c.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + err.Error())
 			return true
 		}
 		c.W.OK()

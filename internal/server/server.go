@@ -32,6 +32,8 @@ type ConfigStore interface {
 	Get(patterns ...string) [][2]string
 	Set(pairs [][2]string) error
 	Rewrite() error
+	// RewriteAll is Rewrite with every directive, defaults included.
+	RewriteAll() error
 }
 
 // Server is one Tandem instance.
