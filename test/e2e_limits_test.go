@@ -29,6 +29,20 @@ var connModes = []struct {
 
 // startReady starts Tandem with env and waits until it has loaded (a
 // -race binary may still answer -LOADING after its first PING).
+// inEveryConnMode runs f, in parallel, against a ready server in each
+// connection mode (event loop and goroutine per client), with an admin
+// connection to it.
+func inEveryConnMode(t *testing.T, f func(t *testing.T, srv *testutil.Proc, admin *rawConn)) {
+	t.Parallel()
+	for _, mode := range connModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startReady(t, mode.env)
+			f(t, srv, dialRaw(t, srv.Addr()))
+		})
+	}
+}
+
 func startReady(t *testing.T, env []string) *testutil.Proc {
 	t.Helper()
 	srv := testutil.StartTandemEnv(t, env)
@@ -56,79 +70,73 @@ func streamUntilClosed(c net.Conn, total int) bool {
 // with one endless argument is closed once its unrun input passes
 // client-query-buffer-limit, with Redis's log line; everyone else is served.
 func TestQueryBufferLimitClosesEveryKindOfClient(t *testing.T) {
-	t.Parallel()
-	for _, mode := range connModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			srv := startReady(t, mode.env)
-			admin := dialRaw(t, srv.Addr())
-			if got := admin.do("CONFIG", "SET", "client-query-buffer-limit", "1000"); !strings.HasPrefix(got, "-ERR") {
-				t.Fatalf("CONFIG SET client-query-buffer-limit 1000 = %q, want Redis's 1mb lower bound error", got)
-			}
-			if got := admin.do("CONFIG", "SET", "client-query-buffer-limit", "1mb"); got != "+OK\r\n" {
-				t.Fatalf("CONFIG SET = %q", got)
-			}
-			cases := []struct {
-				name  string
-				setup func(rc *rawConn)
-			}{
-				{"blocked", func(rc *rawConn) {
-					rc.send(encode("BLPOP", "nokey", "0"))
-					testutil.Eventually(t, 5*time.Second, "client blocked", func() bool {
-						return infoFields(admin.do("INFO", "clients"))["blocked_clients"] == "1"
-					})
-					// The bytes that follow announce one huge argument.
-					rc.send([]byte("*2\r\n$3\r\nGET\r\n$5000000\r\n"))
-				}},
-				{"multi", func(rc *rawConn) {
-					if got := rc.do("MULTI"); got != "+OK\r\n" {
-						t.Fatalf("MULTI = %q", got)
-					}
-					big := strings.Repeat("v", 400*1024)
-					for i := 0; i < 2; i++ {
-						if got := rc.do("SET", "k", big); got != "+QUEUED\r\n" {
-							t.Fatalf("SET = %q", got)
-						}
-					}
-					// 800 KB queued: 300 KB more of a third is over 1 MB.
-					rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$400000\r\n"))
-				}},
-				{"pubsub", func(rc *rawConn) {
-					if got := rc.do("SUBSCRIBE", "ch"); !strings.Contains(got, "subscribe") {
-						t.Fatalf("SUBSCRIBE = %q", got)
-					}
-					rc.send([]byte("*2\r\n$4\r\nPING\r\n$5000000\r\n"))
-				}},
-				{"plain", func(rc *rawConn) {
-					rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n"))
-				}},
-			}
-			for _, tc := range cases {
-				before := strings.Count(srv.LogText(), "Closing client that reached max query buffer length")
-				rc := dialRaw(t, srv.Addr())
-				tc.setup(rc)
-				if !streamUntilClosed(rc.c, 4<<20) {
-					rc.expectClosed(5 * time.Second)
-				}
-				testutil.Eventually(t, 5*time.Second, tc.name+": client closed and logged", func() bool {
-					f := infoFields(admin.do("INFO", "clients"))
-					return f["connected_clients"] == "1" && f["blocked_clients"] == "0" &&
-						strings.Count(srv.LogText(), "Closing client that reached max query buffer length") == before+1
+	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+		if got := admin.do("CONFIG", "SET", "client-query-buffer-limit", "1000"); !strings.HasPrefix(got, "-ERR") {
+			t.Fatalf("CONFIG SET client-query-buffer-limit 1000 = %q, want Redis's 1mb lower bound error", got)
+		}
+		if got := admin.do("CONFIG", "SET", "client-query-buffer-limit", "1mb"); got != "+OK\r\n" {
+			t.Fatalf("CONFIG SET = %q", got)
+		}
+		cases := []struct {
+			name  string
+			setup func(rc *rawConn)
+		}{
+			{"blocked", func(rc *rawConn) {
+				rc.send(encode("BLPOP", "nokey", "0"))
+				testutil.Eventually(t, 5*time.Second, "client blocked", func() bool {
+					return infoFields(admin.do("INFO", "clients"))["blocked_clients"] == "1"
 				})
-				if got := admin.do("PING"); got != "+PONG\r\n" {
-					t.Fatalf("%s: PING = %q", tc.name, got)
+				// The bytes that follow announce one huge argument.
+				rc.send([]byte("*2\r\n$3\r\nGET\r\n$5000000\r\n"))
+			}},
+			{"multi", func(rc *rawConn) {
+				if got := rc.do("MULTI"); got != "+OK\r\n" {
+					t.Fatalf("MULTI = %q", got)
 				}
+				big := strings.Repeat("v", 400*1024)
+				for i := 0; i < 2; i++ {
+					if got := rc.do("SET", "k", big); got != "+QUEUED\r\n" {
+						t.Fatalf("SET = %q", got)
+					}
+				}
+				// 800 KB queued: 300 KB more of a third is over 1 MB.
+				rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$400000\r\n"))
+			}},
+			{"pubsub", func(rc *rawConn) {
+				if got := rc.do("SUBSCRIBE", "ch"); !strings.Contains(got, "subscribe") {
+					t.Fatalf("SUBSCRIBE = %q", got)
+				}
+				rc.send([]byte("*2\r\n$4\r\nPING\r\n$5000000\r\n"))
+			}},
+			{"plain", func(rc *rawConn) {
+				rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n"))
+			}},
+		}
+		for _, tc := range cases {
+			before := strings.Count(srv.LogText(), "Closing client that reached max query buffer length")
+			rc := dialRaw(t, srv.Addr())
+			tc.setup(rc)
+			if !streamUntilClosed(rc.c, 4<<20) {
+				rc.expectClosed(5 * time.Second)
 			}
-			if !strings.Contains(srv.LogText(), "(qbuf initial bytes: ") {
-				t.Errorf("log line without the query's first bytes:\n%s", srv.LogText())
+			testutil.Eventually(t, 5*time.Second, tc.name+": client closed and logged", func() bool {
+				f := infoFields(admin.do("INFO", "clients"))
+				return f["connected_clients"] == "1" && f["blocked_clients"] == "0" &&
+					strings.Count(srv.LogText(), "Closing client that reached max query buffer length") == before+1
+			})
+			if got := admin.do("PING"); got != "+PONG\r\n" {
+				t.Fatalf("%s: PING = %q", tc.name, got)
 			}
-			// Under the limit, nothing is cut: a 900 KB argument works.
-			big := strings.Repeat("w", 900*1024)
-			if got := admin.do("SET", "big", big); got != "+OK\r\n" {
-				t.Fatalf("SET 900 KB = %q", got)
-			}
-		})
-	}
+		}
+		if !strings.Contains(srv.LogText(), "(qbuf initial bytes: ") {
+			t.Errorf("log line without the query's first bytes:\n%s", srv.LogText())
+		}
+		// Under the limit, nothing is cut: a 900 KB argument works.
+		big := strings.Repeat("w", 900*1024)
+		if got := admin.do("SET", "big", big); got != "+OK\r\n" {
+			t.Fatalf("SET 900 KB = %q", got)
+		}
+	})
 }
 
 // usedMemory is INFO's used_memory plus RSS, in bytes.
@@ -226,47 +234,41 @@ func TestHugeRandomReplyStreamsWithinMemory(t *testing.T) {
 // 7.0's unit/obuf-limits "HRANDFIELD with huge count stopped mid-run"),
 // one under it arrives whole, and the server goes on serving.
 func TestStreamedReplyHeldToTheHardLimit(t *testing.T) {
-	t.Parallel()
-	for _, mode := range connModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			srv := startReady(t, mode.env)
-			admin := dialRaw(t, srv.Addr())
-			admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")
-			admin.do("HSET", "h", "a", "b")
-			c := dialRaw(t, srv.Addr())
-			c.send(encode("HRANDFIELD", "h", "-999999999"))
-			c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
-			n, err := io.Copy(io.Discard, c.r)
-			if err != nil || n != 0 {
-				t.Fatalf("read %d bytes, %v; want the connection closed with nothing sent", n, err)
+	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+		admin.do("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0")
+		admin.do("HSET", "h", "a", "b")
+		c := dialRaw(t, srv.Addr())
+		c.send(encode("HRANDFIELD", "h", "-999999999"))
+		c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		n, err := io.Copy(io.Discard, c.r)
+		if err != nil || n != 0 {
+			t.Fatalf("read %d bytes, %v; want the connection closed with nothing sent", n, err)
+		}
+		if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits") {
+			t.Errorf("no output-limit line in the log")
+		}
+		// 50,000 fields (about 350 KB) are streamed but fit: whole,
+		// and the next pipelined command answers after them.
+		c = dialRaw(t, srv.Addr())
+		c.send(append(encode("HRANDFIELD", "h", "-50000"), encode("PING")...))
+		c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if head, err := c.r.ReadString('\n'); err != nil || head != "*50000\r\n" {
+			t.Fatalf("reply starts %q, %v", head, err)
+		}
+		for i := 0; i < 50000; i++ {
+			l1, _ := c.r.ReadString('\n')
+			l2, err := c.r.ReadString('\n')
+			if l1 != "$1\r\n" || l2 != "a\r\n" || err != nil {
+				t.Fatalf("element %d: %q %q %v", i, l1, l2, err)
 			}
-			if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits") {
-				t.Errorf("no output-limit line in the log")
-			}
-			// 50,000 fields (about 350 KB) are streamed but fit: whole,
-			// and the next pipelined command answers after them.
-			c = dialRaw(t, srv.Addr())
-			c.send(append(encode("HRANDFIELD", "h", "-50000"), encode("PING")...))
-			c.c.SetReadDeadline(time.Now().Add(20 * time.Second))
-			if head, err := c.r.ReadString('\n'); err != nil || head != "*50000\r\n" {
-				t.Fatalf("reply starts %q, %v", head, err)
-			}
-			for i := 0; i < 50000; i++ {
-				l1, _ := c.r.ReadString('\n')
-				l2, err := c.r.ReadString('\n')
-				if l1 != "$1\r\n" || l2 != "a\r\n" || err != nil {
-					t.Fatalf("element %d: %q %q %v", i, l1, l2, err)
-				}
-			}
-			if got, _ := c.r.ReadString('\n'); got != "+PONG\r\n" {
-				t.Fatalf("after the reply: %q", got)
-			}
-			if got := admin.do("PING"); got != "+PONG\r\n" {
-				t.Fatalf("PING = %q", got)
-			}
-		})
-	}
+		}
+		if got, _ := c.r.ReadString('\n'); got != "+PONG\r\n" {
+			t.Fatalf("after the reply: %q", got)
+		}
+		if got := admin.do("PING"); got != "+PONG\r\n" {
+			t.Fatalf("PING = %q", got)
+		}
+	})
 }
 
 // TestStreamedRandomReplyKeepsOrderAndShape: a reply large enough to be
@@ -480,48 +482,42 @@ func namedClientField(t *testing.T, admin *rawConn, name, field string) int64 {
 // it, INFO counts the resizes), a blocked client's too, and the client
 // works as before.
 func TestIdleBuffersShrink(t *testing.T) {
-	t.Parallel()
-	for _, mode := range connModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			srv := startReady(t, mode.env)
-			admin := dialRaw(t, srv.Addr())
-			big := strings.Repeat("b", 200*1024)
-			a := dialRaw(t, srv.Addr())
-			a.do("CLIENT", "SETNAME", "a")
-			if got := a.do("SET", "big", big); got != "+OK\r\n" {
-				t.Fatalf("SET = %q", got)
-			}
-			if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
-				t.Fatalf("GET returned %d bytes", len(got))
-			}
-			blk := dialRaw(t, srv.Addr())
-			blk.do("CLIENT", "SETNAME", "blk")
-			blk.do("SET", "big2", big)
-			blk.send(encode("BLPOP", "nokey", "0"))
-			if e := infoFields(admin.do("INFO", "stats"))["reply_buffer_expands"]; e == "0" {
-				t.Errorf("reply_buffer_expands = 0 after a 200 KB reply")
-			}
-			testutil.Eventually(t, 10*time.Second, "buffers shrunk", func() bool {
-				q := namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
-				qb := namedClientField(t, admin, "blk", "qbuf") + namedClientField(t, admin, "blk", "qbuf-free")
-				rbs := namedClientField(t, admin, "a", "rbs")
-				// Idle and empty, the query buffers are given back whole,
-				// as Redis frees an idle client's (qbuf + qbuf-free = 0).
-				return q == 0 && qb == 0 && rbs <= 16*1024
-			})
-			if s := infoFields(admin.do("INFO", "stats"))["reply_buffer_shrinks"]; s == "0" {
-				t.Errorf("reply_buffer_shrinks = 0 after a shrink")
-			}
-			if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
-				t.Fatalf("GET after shrinking returned %d bytes", len(got))
-			}
-			admin.do("RPUSH", "nokey", "x")
-			if got := blk.read(); got != "*2\r\n$5\r\nnokey\r\n$1\r\nx\r\n" {
-				t.Fatalf("BLPOP = %q", got)
-			}
+	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+		big := strings.Repeat("b", 200*1024)
+		a := dialRaw(t, srv.Addr())
+		a.do("CLIENT", "SETNAME", "a")
+		if got := a.do("SET", "big", big); got != "+OK\r\n" {
+			t.Fatalf("SET = %q", got)
+		}
+		if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
+			t.Fatalf("GET returned %d bytes", len(got))
+		}
+		blk := dialRaw(t, srv.Addr())
+		blk.do("CLIENT", "SETNAME", "blk")
+		blk.do("SET", "big2", big)
+		blk.send(encode("BLPOP", "nokey", "0"))
+		if e := infoFields(admin.do("INFO", "stats"))["reply_buffer_expands"]; e == "0" {
+			t.Errorf("reply_buffer_expands = 0 after a 200 KB reply")
+		}
+		testutil.Eventually(t, 10*time.Second, "buffers shrunk", func() bool {
+			q := namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
+			qb := namedClientField(t, admin, "blk", "qbuf") + namedClientField(t, admin, "blk", "qbuf-free")
+			rbs := namedClientField(t, admin, "a", "rbs")
+			// Idle and empty, the query buffers are given back whole,
+			// as Redis frees an idle client's (qbuf + qbuf-free = 0).
+			return q == 0 && qb == 0 && rbs <= 16*1024
 		})
-	}
+		if s := infoFields(admin.do("INFO", "stats"))["reply_buffer_shrinks"]; s == "0" {
+			t.Errorf("reply_buffer_shrinks = 0 after a shrink")
+		}
+		if got := a.do("GET", "big"); got != "$204800\r\n"+big+"\r\n" {
+			t.Fatalf("GET after shrinking returned %d bytes", len(got))
+		}
+		admin.do("RPUSH", "nokey", "x")
+		if got := blk.read(); got != "*2\r\n$5\r\nnokey\r\n$1\r\nx\r\n" {
+			t.Fatalf("BLPOP = %q", got)
+		}
+	})
 }
 
 // TestBusyQueryBufferShrinksWithinASecond: a client that keeps sending
@@ -529,73 +525,61 @@ func TestIdleBuffersShrink(t *testing.T) {
 // recent peak within a second, not left at 400 KB, as Redis's client cron
 // does with few clients (Redis's unit/querybuf "when not idle" case).
 func TestBusyQueryBufferShrinksWithinASecond(t *testing.T) {
-	t.Parallel()
-	for _, mode := range connModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			srv := startReady(t, mode.env)
-			admin := dialRaw(t, srv.Addr())
-			a := dialRaw(t, srv.Addr())
-			a.do("CLIENT", "SETNAME", "a")
-			if got := a.do("SET", "x", strings.Repeat("A", 400000)); got != "+OK\r\n" {
-				t.Fatalf("SET = %q", got)
+	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+		a := dialRaw(t, srv.Addr())
+		a.do("CLIENT", "SETNAME", "a")
+		if got := a.do("SET", "x", strings.Repeat("A", 400000)); got != "+OK\r\n" {
+			t.Fatalf("SET = %q", got)
+		}
+		qbuf := func() int64 {
+			return namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
+		}
+		orig := qbuf()
+		if orig <= 32*1024 {
+			t.Fatalf("query buffer after a 400 KB request: %d bytes", orig)
+		}
+		start := time.Now()
+		var now int64
+		for time.Since(start) < 1500*time.Millisecond {
+			a.do("SET", "x", strings.Repeat("A", 100))
+			if now = qbuf(); now < orig {
+				break
 			}
-			qbuf := func() int64 {
-				return namedClientField(t, admin, "a", "qbuf") + namedClientField(t, admin, "a", "qbuf-free")
-			}
-			orig := qbuf()
-			if orig <= 32*1024 {
-				t.Fatalf("query buffer after a 400 KB request: %d bytes", orig)
-			}
-			start := time.Now()
-			var now int64
-			for time.Since(start) < 1500*time.Millisecond {
-				a.do("SET", "x", strings.Repeat("A", 100))
-				if now = qbuf(); now < orig {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			if now <= 0 || now >= orig {
-				t.Fatalf("query buffer %d bytes after %v of small commands (was %d)", now, time.Since(start), orig)
-			}
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("query buffer shrunk after %v, Redis does it within a second", d)
-			}
-		})
-	}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if now <= 0 || now >= orig {
+			t.Fatalf("query buffer %d bytes after %v of small commands (was %d)", now, time.Since(start), orig)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("query buffer shrunk after %v, Redis does it within a second", d)
+		}
+	})
 }
 
 // TestDeclaredBulkLengthIsNotAllocated: clients announcing 500 MB
 // arguments and sending 100 KB of each cost the server about what they
 // sent, not what they announced.
 func TestDeclaredBulkLengthIsNotAllocated(t *testing.T) {
-	t.Parallel()
-	for _, mode := range connModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			srv := startReady(t, mode.env)
-			admin := dialRaw(t, srv.Addr())
-			used0, _ := usedMemory(t, admin)
-			const n = 4
-			for i := 0; i < n; i++ {
-				rc := dialRaw(t, srv.Addr())
-				rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$500000000\r\n"))
-				for j := 0; j < 10; j++ { // in pieces, read separately
-					rc.send(bytes.Repeat([]byte("z"), 10*1024))
-					time.Sleep(2 * time.Millisecond)
-				}
+	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+		used0, _ := usedMemory(t, admin)
+		const n = 4
+		for i := 0; i < n; i++ {
+			rc := dialRaw(t, srv.Addr())
+			rc.send([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$500000000\r\n"))
+			for j := 0; j < 10; j++ { // in pieces, read separately
+				rc.send(bytes.Repeat([]byte("z"), 10*1024))
+				time.Sleep(2 * time.Millisecond)
 			}
-			testutil.Eventually(t, 5*time.Second, "clients read", func() bool {
-				n, _ := strconv.Atoi(infoFields(admin.do("INFO", "clients"))["client_recent_max_input_buffer"])
-				return n >= 100000
-			})
-			used, _ := usedMemory(t, admin)
-			if used-used0 > 64<<20 {
-				t.Fatalf("used_memory grew by %d bytes for %d clients that sent 100 KB each", used-used0, n)
-			}
+		}
+		testutil.Eventually(t, 5*time.Second, "clients read", func() bool {
+			n, _ := strconv.Atoi(infoFields(admin.do("INFO", "clients"))["client_recent_max_input_buffer"])
+			return n >= 100000
 		})
-	}
+		used, _ := usedMemory(t, admin)
+		if used-used0 > 64<<20 {
+			t.Fatalf("used_memory grew by %d bytes for %d clients that sent 100 KB each", used-used0, n)
+		}
+	})
 }
 
 // TestProtoMaxBulkLenAppliesToOpenConnections: CONFIG SET
