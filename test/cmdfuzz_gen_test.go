@@ -342,6 +342,14 @@ func (g *fuzzGen) tame(c *fuzzCmd, args []string) {
 		if len(args) > 1 {
 			args[1] = g.pick(blockTimeouts)
 		}
+	case "xread", "xreadgroup":
+		// BLOCK's milliseconds: one of ours too (a huge value blocks for
+		// good, on Redis as on Tandem).
+		for i := 0; i+1 < len(args); i++ {
+			if strings.EqualFold(args[i], "block") {
+				args[i+1] = g.pick(blockTimeouts)
+			}
+		}
 	case "wait":
 		if len(args) > 2 {
 			args[2] = g.pick(waitTimeouts)
