@@ -147,6 +147,15 @@ const handshakeTimeout = 5 * time.Second
 // retryPause is the wait before reconnecting after a failed attempt.
 const retryPause = time.Second
 
+// replicaAckEvery is how often a connected replica reports its offset.
+// Redis's replicas do it once a second; a master then cannot tell a
+// replica it lost from one whose link stalled for up to a second, so with
+// min-replicas-max-lag N it either keeps taking writes up to N+1 seconds
+// after losing its replicas (Redis counts whole seconds) or refuses them
+// through short stalls. A tighter cadence lets a Tandem master stop within
+// N seconds and still ride out stalls shorter than N minus this.
+const replicaAckEvery = 200 * time.Millisecond
+
 func newLinkMachine(newID func() string) *linkMachine {
 	return &linkMachine{newID: newID, retired: map[int64]*retiredLink{}}
 }
@@ -193,6 +202,11 @@ func (sm *linkMachine) Step(w world, ev event) []action {
 		return o
 	case evTick:
 		sm.tick(w, &o)
+		return o
+	case evAckDue:
+		if sm.phase == phConnected {
+			o.add(action{kind: actAck, gen: sm.gen, n: sm.reploff})
+		}
 		return o
 	}
 	if ev.gen != sm.gen || sm.phase == phNone {

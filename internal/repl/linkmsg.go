@@ -41,6 +41,7 @@ const (
 	evStreamError                         // the stream is malformed (text; flag: inline)
 	evGetAck                              // REPLCONF GETACK from the master
 	evTick                                // once a second, from the server's cron
+	evAckDue                              // between two ticks: time for another ACK (replicaAckEvery)
 	evPanic                               // the driver recovered a panic (text, stack in data)
 	evDebugSyncDelay                      // DEBUG REPLICA-SYNC-DELAY (d)
 	evDebugLoadPanic                      // DEBUG REPLICA-LOAD-PANIC
@@ -52,7 +53,7 @@ var eventNames = map[eventKind]string{
 	evLine: "line", evLineTooLong: "line-too-long", evReadError: "read-error", evWriteError: "write-error",
 	evPayload: "payload", evFileError: "file-error", evStored: "stored", evDelayDone: "delay-done",
 	evLoaded: "loaded", evLoadFailed: "load-failed", evStreamEnd: "stream-end", evStreamError: "stream-error",
-	evGetAck: "getack", evTick: "tick", evPanic: "panic", evDebugSyncDelay: "debug-sync-delay",
+	evGetAck: "getack", evTick: "tick", evAckDue: "ack-due", evPanic: "panic", evDebugSyncDelay: "debug-sync-delay",
 	evDebugLoadPanic: "debug-load-panic",
 }
 

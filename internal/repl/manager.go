@@ -42,9 +42,11 @@ type Manager struct {
 	flushDue     atomic.Bool
 	lastPing     time.Time
 	lastCron     time.Time
+	lastAckDue   time.Time // a replica's last ACK between ticks (replicaAckEvery)
 	waiters      []*waiter
 	goodReplicas int
-	fo           failover // a running FAILOVER (failover.go)
+	goodUntil    time.Time // when the first counted replica stops counting (refreshGoodReplicas)
+	fo           failover  // a running FAILOVER (failover.go)
 
 	// replica side
 	inLink  bool         // applying the master's stream: flush after the chunk
