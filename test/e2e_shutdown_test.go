@@ -634,3 +634,53 @@ func TestShutdownRemovesTempRDBFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownRefusedWhileWritingTheInitialAOF: a SHUTDOWN that waited for
+// a lagging replica still refuses to exit when, meanwhile, AOF was turned
+// on and its first rewrite is not done (kept slow by rdb-key-save-delay,
+// which paces AOF rewrites as it does BGSAVE, as in Redis): both blocked
+// clients get the error, the log says why, and SHUTDOWN NOSAVE FORCE
+// exits at once despite the slow rewrite (Redis 7.0's integration/shutdown
+// case).
+func TestShutdownRefusedWhileWritingTheInitialAOF(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 3*time.Minute)
+	m, rs := startShutdownGroup(t, ctx, 1, "--shutdown-timeout", "300")
+	waitOffsetsMatch(t, ctx, m, rs...)
+	resume := stopProc(t, rs[0].proc)
+	defer resume()
+	m.c.Incr(ctx, "k")
+	sd1, sd2 := dialRaw(t, m.proc.Addr()), dialRaw(t, m.proc.Addr())
+	sd1.send(encode("SHUTDOWN"))
+	sd2.send(encode("SHUTDOWN"))
+	waitShutdownWaiting(t, ctx, m)
+	testutil.Eventually(t, replWait, "blocked_clients:2", func() bool {
+		return m.infoInt(ctx, "clients", "blocked_clients") == 2
+	})
+	admin := dialRaw(t, m.proc.Addr())
+	admin.do("CONFIG", "SET", "rdb-key-save-delay", "30000000") // 30 s per key
+	if got := admin.do("CONFIG", "SET", "appendonly", "yes"); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET appendonly yes: %q", got)
+	}
+	resume()
+	for _, c := range []*rawConn{sd1, sd2} {
+		if got, err := c.tryRead(30 * time.Second); err != nil || got != "-ERR Errors trying to SHUTDOWN. Check logs.\r\n" {
+			t.Errorf("blocked SHUTDOWN got %q, %v", got, err)
+		}
+	}
+	logs := m.proc.LogText()
+	for _, want := range []string{"1 of 1 replicas are in sync", "Writing initial AOF, can't exit", "Errors trying to shut down"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("master's log lacks %q", want)
+		}
+	}
+	if m.proc.Exited() {
+		t.Fatal("the master exited with its initial AOF unwritten")
+	}
+	start := time.Now()
+	admin.send(encode("SHUTDOWN", "NOSAVE", "FORCE"))
+	testutil.Eventually(t, 20*time.Second, "master exited", m.proc.Exited)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("SHUTDOWN NOSAVE FORCE took %v with a slow rewrite running", took)
+	}
+}
