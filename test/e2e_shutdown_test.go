@@ -7,6 +7,7 @@ package test
 // were the checklist.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -65,6 +66,18 @@ func stopProc(t *testing.T, p *testutil.Proc) (resume func()) {
 	if err := p.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// The signal is only queued when kill returns: until every thread has
+	// stopped the process may still read and ACK what comes next.
+	stat := fmt.Sprintf("/proc/%d/stat", p.Cmd.Process.Pid)
+	testutil.Eventually(t, 5*time.Second, "process stopped", func() bool {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return true // no procfs: nothing to wait on
+		}
+		// pid (comm) state ...: comm may hold spaces, so after the last ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		return len(f) > 0 && (f[0] == "T" || f[0] == "t")
+	})
 	resumed := false
 	resume = func() {
 		if !resumed {
@@ -580,7 +593,9 @@ func TestEmbeddedCloseWaitsForReplicas(t *testing.T) {
 	writeKeys(t, ctx, m, "k", 100)
 	waitOffsetsMatch(t, ctx, m, r)
 	stopProc(t, r.proc)
-	m.c.Set(ctx, "last", "write", 0)
+	if err := m.c.Set(ctx, "last", "write", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now()
 	err = srv.Close()
