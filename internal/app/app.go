@@ -124,7 +124,10 @@ type configStore struct {
 
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
-func (cs *configStore) Set(pairs [][2]string) error {
+func (cs *configStore) Set(pairs [][2]string, loading bool) error {
+	if loading {
+		return cs.cfg.Set(pairs, config.OnlySupported(), config.WhileLoading())
+	}
 	return cs.cfg.Set(pairs, config.OnlySupported())
 }
 

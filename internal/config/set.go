@@ -88,6 +88,11 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 			}
 			continue
 		}
+		if d.flags&denyLoading != 0 && o.loading {
+			// Redis answers LOADING before any other error of the call:
+			// clients may retry it, unlike a plain -ERR.
+			fail = ErrLoading
+		}
 		if fail != nil {
 			continue
 		}

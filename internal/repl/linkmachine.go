@@ -68,6 +68,48 @@ type fullSyncState struct {
 	framer    payloadFramer
 	loadStart time.Time
 	res       loadResult
+	// flag is what the server says while the payload loads.
+	flag loadFlag
+}
+
+// loadFlag is what a replica tells its clients while it loads its
+// master's RDB, as Redis 7.0 decides it: a disk load, or a socket load
+// into an empty dataset or from another history, answers -LOADING
+// (INFO loading:1); a socket load with repl-diskless-load swapdb from the
+// history we already have serves the old data meanwhile (async_loading:1),
+// since it is an older point in time of the same dataset.
+type loadFlag int
+
+const (
+	lfNone loadFlag = iota
+	lfLoading
+	lfAsync
+)
+
+// raiseLoadFlag starts saying f.
+func (sm *linkMachine) raiseLoadFlag(f loadFlag, o *out) {
+	sm.full.flag = f
+	switch f {
+	case lfLoading:
+		o.add(action{kind: actLoadingFlag, flag: true})
+	case lfAsync:
+		o.add(action{kind: actAsyncLoading, flag: true})
+	}
+}
+
+// dropLoadFlag stops saying what raiseLoadFlag started.
+func (sm *linkMachine) dropLoadFlag(o *out) {
+	dropFlag(sm.full.flag, o)
+	sm.full.flag = lfNone
+}
+
+func dropFlag(f loadFlag, o *out) {
+	switch f {
+	case lfLoading:
+		o.add(action{kind: actLoadingFlag, flag: false})
+	case lfAsync:
+		o.add(action{kind: actAsyncLoading, flag: false})
+	}
 }
 
 // retiredLink is a link replaced while its goroutine may still run.
@@ -77,6 +119,7 @@ type retiredLink struct {
 	phase   linkPhase
 	loading bool
 	disk    bool
+	flag    loadFlag
 }
 
 // cachedMaster is what we remember of a master to PSYNC with later.
@@ -373,8 +416,9 @@ func (sm *linkMachine) noOne(w world, who string, o *out) {
 // retire stops the current link: its goroutine's later events wind it
 // down (windDown).
 func (sm *linkMachine) retire(o *out) {
-	sm.retired[sm.gen] = &retiredLink{host: sm.host, port: sm.port, phase: sm.phase, loading: sm.loading, disk: sm.full.disk}
+	sm.retired[sm.gen] = &retiredLink{host: sm.host, port: sm.port, phase: sm.phase, loading: sm.loading, disk: sm.full.disk, flag: sm.full.flag}
 	sm.loading = false
+	sm.full.flag = lfNone
 	o.add(action{kind: actStopLink, gen: sm.gen})
 }
 
@@ -393,8 +437,8 @@ func (sm *linkMachine) windDown(w world, ev event, o *out) {
 		// A PSYNC answer that would change the data or the history.
 		abandoned = strings.HasPrefix(ev.text, "+FULLRESYNC") || strings.HasPrefix(ev.text, "+CONTINUE")
 	}
+	dropFlag(r.flag, o)
 	if r.loading && r.disk {
-		o.add(action{kind: actLoadingFlag, flag: false})
 		if ev.kind == evLoaded || ev.kind == evLoadFailed {
 			// Only a shutdown gets here (REPLICAOF waits for a disk
 			// load: it gets -LOADING): what was loaded is no replica's
@@ -428,12 +472,8 @@ func (sm *linkMachine) fail(o *out, format string, args ...any) {
 }
 
 func (sm *linkMachine) endAttempt(o *out) {
-	if sm.loading {
-		sm.loading = false
-		if sm.full.disk {
-			o.add(action{kind: actLoadingFlag, flag: false})
-		}
-	}
+	sm.loading = false
+	sm.dropLoadFlag(o)
 	sm.phase = phConnect
 	o.add(action{kind: actClose, gen: sm.gen})
 }

@@ -130,6 +130,7 @@ const (
 	actDropHistory                              // sub-replicas, backlog and snapshot walk go
 	actFlush                                    // empty every database (flag: and touch WATCHed keys)
 	actLoadingFlag                              // the server says LOADING (flag) or stops saying it
+	actAsyncLoading                             // the server loads in the background (flag) or stops
 	actSwap                                     // swap the socket-loaded databases in
 	actMasterSession                            // a fresh master client, in db n
 	actAfterFullSync                            // the full sync's observers (AOF rewrite), dirty reset
@@ -166,7 +167,7 @@ var actionNames = map[actionKind]string{
 	actReplicaMode: "replica-mode", actMasterMode: "master-mode", actDisconnectBlocked: "disconnect-blocked",
 	actDisconnectReplicas: "disconnect-replicas", actPromote: "promote", actSetID: "set-id",
 	actBacklogAt: "backlog-at", actNewBacklog: "new-backlog", actDropHistory: "drop-history",
-	actFlush: "flush", actLoadingFlag: "loading", actSwap: "swap", actMasterSession: "master-session",
+	actFlush: "flush", actLoadingFlag: "loading", actAsyncLoading: "async-loading", actSwap: "swap", actMasterSession: "master-session",
 	actAfterFullSync: "after-full-sync", actMasterLost: "master-lost", actClearMulti: "clear-multi",
 	actFailoverDone: "failover-done", actFailoverAbort: "failover-abort",
 	actExit: "exit", actDial: "dial", actSend: "send", actReadLine: "read-line",
@@ -220,7 +221,7 @@ func (a action) String() string {
 		if !a.flag {
 			b.WriteString(" untouched")
 		}
-	case actLoadingFlag:
+	case actLoadingFlag, actAsyncLoading:
 		if a.flag {
 			b.WriteString(" on")
 		} else {

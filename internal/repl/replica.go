@@ -208,6 +208,8 @@ func (m *Manager) perform(a action) {
 		}
 	case actLoadingFlag:
 		m.srv.SetLoading(a.flag)
+	case actAsyncLoading:
+		m.srv.SetAsyncLoading(a.flag)
 	case actSwap:
 		if l != nil && l.loaded != nil {
 			for i, db := range m.ks.DBs {

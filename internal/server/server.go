@@ -30,7 +30,9 @@ const TandemVersion = "0.1.0"
 // ConfigStore is the configuration as CONFIG GET/SET/REWRITE see it.
 type ConfigStore interface {
 	Get(patterns ...string) [][2]string
-	Set(pairs [][2]string) error
+	// Set applies CONFIG SET; loading says a load is under way, when
+	// directives that may not change then are refused.
+	Set(pairs [][2]string, loading bool) error
 	Rewrite() error
 	// RewriteAll is Rewrite with every directive, defaults included.
 	RewriteAll() error
@@ -108,6 +110,11 @@ type Server struct {
 	// loading is set while a dataset loads (SetLoading): commands without
 	// the Loading flag get -LOADING.
 	loading bool
+	// asyncLoading is set while a replica loads its master's RDB in the
+	// background and keeps serving its old data (repl-diskless-load
+	// swapdb with the same history): only commands Redis marks
+	// no_async_loading get -LOADING.
+	asyncLoading bool
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
@@ -396,6 +403,13 @@ func (s *Server) SettingsSnapshot() Settings {
 // start-up load, a replica's full sync, an AOF load. While it is set,
 // commands without the Loading flag get -LOADING and INFO says loading:1.
 func (s *Server) SetLoading(on bool) { s.loading = on }
+
+// SetAsyncLoading marks a background load of the master's data on or off
+// (srv.mu held; INFO's async_loading).
+func (s *Server) SetAsyncLoading(on bool) { s.asyncLoading = on }
+
+// IsAsyncLoading reports whether a background load is running (srv.mu held).
+func (s *Server) IsAsyncLoading() bool { return s.asyncLoading }
 
 // IsLoading reports whether a dataset load is in progress (srv.mu held).
 func (s *Server) IsLoading() bool { return s.loading }
