@@ -93,6 +93,11 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 		pre:             map[*command.Session]*replica{},
 		noReplicasSince: time.Now(),
 		machine:         newLinkMachine(NewID),
+		// PINGs go out every repl-ping-replica-period from start-up, as
+		// Redis's cron counts them, not as soon as a first replica
+		// attaches: a replica that attached to an idle master finds its
+		// offset unmoved.
+		lastPing: time.Now(),
 	}
 	m.registerCommands()
 	return m
@@ -111,6 +116,14 @@ func (m *Manager) OnFullSync(o ...FullSyncObserver) {
 }
 
 // ReplStats implements server.Replication: the counters of INFO stats.
+// ResetStats implements server.Replication (lock held): CONFIG RESETSTAT
+// zeroes the sync counters and the replication traffic, as Redis's does.
+func (m *Manager) ResetStats() {
+	m.stats.full, m.stats.partialOK, m.stats.partialErr = 0, 0, 0
+	m.stats.netIn = 0
+	m.stats.netOut.Store(0)
+}
+
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
 		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
@@ -261,6 +274,19 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	m.id.Offset = off
 	m.noDataTail = 0
 	m.createBacklog()
+	// The keys whose time passed while we were down were not loaded; our
+	// replicas still hold them and delete only on our word: a DEL each
+	// (UNLINK under lazyfree-lazy-expire), in the backlog after the
+	// restored offset, as Redis feeds them while it loads. Too many of
+	// them push the restored offset out of the backlog, and a replica
+	// then full-syncs, as from Redis.
+	verb := []byte("DEL")
+	if m.cfg.LazyfreeLazyExpire {
+		verb = []byte("UNLINK")
+	}
+	for _, k := range res.ExpiredKeys {
+		m.Propagate(k.DB, [][]byte{verb, k.Key})
+	}
 }
 
 // Start begins replicating when the config says replicaof.

@@ -199,7 +199,10 @@ func (s *Server) resetStats() {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
 		sp.Latency = nil // latencystats start again, as Redis's do
 	}
-	s.slow.reset()
+	// The slow log stays, as in Redis (SLOWLOG RESET clears it).
+	if s.parts.Repl != nil {
+		s.parts.Repl.ResetStats()
+	}
 }
 
 // protectedRefusal is the engine's Protected check: DEBUG and MODULE's
