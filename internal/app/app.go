@@ -184,6 +184,10 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 			inst.release()
 		}
 	}()
+	// TLS before the listeners open: a bad certificate stops start-up.
+	if err := wireTLS(cfg, log, srv, rm); err != nil {
+		return nil, err
+	}
 	// Every command is registered now: the ACL knows them by their real
 	// names, and rename-command applies to them all.
 	if err := srv.SetupACL(server.ACLOptions{Users: cfg.Users, File: cfg.ACLFile}); err != nil {
