@@ -64,7 +64,8 @@ type Settings struct {
 
 // Material is a loaded TLS configuration. Its configs are built once and
 // shared by every connection (they hold the session ticket keys, so a
-// resumed session finds its key).
+// resumed session finds its key; a reload starts new keys, dropping the
+// old sessions as Redis's new SSL_CTX does).
 type Material struct {
 	server  [3]*tls.Config // by AuthClients
 	client  *tls.Config
@@ -128,19 +129,28 @@ func Load(s Settings) (*Material, error) {
 		}
 	}
 
-	var ticketKey [32]byte
-	rand.Read(ticketKey[:])
-	for i, auth := range []tls.ClientAuthType{tls.RequireAndVerifyClientCert, tls.NoClientCert, tls.VerifyClientCertIfGiven} {
+	// Client certificates are checked by verifyClient rather than through
+	// ClientCAs: Go would list the CA names in its certificate request, and
+	// a Go client then sends no certificate at all when its own is not
+	// from one of them (a self-signed one), where OpenSSL's clients and
+	// Redis's server (which lists none) send it and refuse it.
+	for i, auth := range []tls.ClientAuthType{tls.RequireAnyClientCert, tls.NoClientCert, tls.RequestClientCert} {
 		c := &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			ClientAuth:   auth,
-			ClientCAs:    roots,
 			MinVersion:   minV,
 			MaxVersion:   maxV,
 			CipherSuites: m.suites,
 			// Redis disables renegotiation; Go servers never renegotiate.
 			SessionTicketsDisabled: !s.SessionCaching,
 		}
+		if auth != tls.NoClientCert {
+			c.VerifyPeerCertificate = verifyClient(roots)
+		}
+		// A key per mode: a session resumes only under the client
+		// authentication it was made with.
+		var ticketKey [32]byte
+		rand.Read(ticketKey[:])
 		c.SetSessionTicketKeys([][32]byte{ticketKey})
 		if s.SessionCaching && m.timeout > 0 {
 			c.WrapSession, c.UnwrapSession = m.wrapSession(c), m.unwrapSession(c)
@@ -181,6 +191,36 @@ func verifyChain(roots *x509.CertPool) func(tls.ConnectionState) error {
 		}
 		_, err := cs.PeerCertificates[0].Verify(opts)
 		return err
+	}
+}
+
+// verifyClient checks a client's certificate chain (when it sent one)
+// against roots, for client authentication.
+func verifyClient(roots *x509.CertPool) func([][]byte, [][]*x509.Certificate) error {
+	return func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			return nil // RequireAnyClientCert already refused none
+		}
+		if roots == nil {
+			return errors.New("no CA configured to verify the client's certificate")
+		}
+		opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		var leaf *x509.Certificate
+		for i, der := range raw {
+			c, err := x509.ParseCertificate(der)
+			if err != nil {
+				return fmt.Errorf("failed to parse client certificate: %w", err)
+			}
+			if i == 0 {
+				leaf = c
+			} else {
+				opts.Intermediates.AddCert(c)
+			}
+		}
+		if _, err := leaf.Verify(opts); err != nil {
+			return fmt.Errorf("failed to verify certificate: %w", err)
+		}
+		return nil
 	}
 }
 
