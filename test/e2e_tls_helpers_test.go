@@ -241,5 +241,8 @@ func startTLSOnly(t testing.TB, bin string, p *testPKI, args ...string) (*testut
 	}
 }
 
+// netDialer bounds the tests' own TLS dials.
+var netDialer = net.Dialer{Timeout: 5 * time.Second}
+
 // fmtArgs renders args for messages.
 func fmtArgs(a []string) string { return fmt.Sprintf("%q", a) }

@@ -106,25 +106,25 @@ var (
 )
 
 type encryptedPrivateKeyInfo struct {
-	Algo          pkix
+	Algo          algorithmID
 	EncryptedData []byte
 }
 
-type pkix struct {
+type algorithmID struct {
 	Algorithm  asn1.ObjectIdentifier
 	Parameters asn1.RawValue `asn1:"optional"`
 }
 
 type pbes2Params struct {
-	KDF pkix
-	Enc pkix
+	KDF algorithmID
+	Enc algorithmID
 }
 
 type pbkdf2Params struct {
 	Salt      []byte
 	Iter      int
 	KeyLength int  `asn1:"optional"`
-	PRF       pkix `asn1:"optional"`
+	PRF       algorithmID `asn1:"optional"`
 }
 
 // decryptPKCS8 decrypts an EncryptedPrivateKeyInfo into PKCS#8 DER.

@@ -13,6 +13,7 @@
 package tlsconf
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -230,11 +232,17 @@ func verifyClient(roots *x509.CertPool) func([][]byte, [][]*x509.Certificate) er
 // and an older one is not resumed (a full handshake follows).
 func (m *Material) wrapSession(c *tls.Config) func(tls.ConnectionState, *tls.SessionState) ([]byte, error) {
 	return func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		// A resumed session's state carries the stamp of the ticket it
+		// came from: the new ticket's replaces it.
+		ss.Extra = slices.DeleteFunc(ss.Extra, func(e []byte) bool { return bytes.HasPrefix(e, issuedTag) })
 		stamp := binary.BigEndian.AppendUint64(nil, uint64(time.Now().Unix()))
-		ss.Extra = append(ss.Extra, append([]byte("tandem-issued:"), stamp...))
+		ss.Extra = append(ss.Extra, append(slices.Clip(issuedTag), stamp...))
 		return c.EncryptTicket(cs, ss)
 	}
 }
+
+// issuedTag marks the issue time in a ticket's session state.
+var issuedTag = []byte("tandem-issued:")
 
 func (m *Material) unwrapSession(c *tls.Config) func([]byte, tls.ConnectionState) (*tls.SessionState, error) {
 	return func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
@@ -243,8 +251,8 @@ func (m *Material) unwrapSession(c *tls.Config) func([]byte, tls.ConnectionState
 			return nil, err
 		}
 		for _, e := range ss.Extra {
-			if rest, ok := strings.CutPrefix(string(e), "tandem-issued:"); ok && len(rest) == 8 {
-				issued := time.Unix(int64(binary.BigEndian.Uint64([]byte(rest))), 0)
+			if rest, ok := bytes.CutPrefix(e, issuedTag); ok && len(rest) == 8 {
+				issued := time.Unix(int64(binary.BigEndian.Uint64(rest)), 0)
 				if time.Since(issued) <= m.timeout {
 					return ss, nil
 				}
