@@ -123,7 +123,7 @@ type pbes2Params struct {
 type pbkdf2Params struct {
 	Salt      []byte
 	Iter      int
-	KeyLength int  `asn1:"optional"`
+	KeyLength int         `asn1:"optional"`
 	PRF       algorithmID `asn1:"optional"`
 }
 
