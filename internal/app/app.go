@@ -185,7 +185,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 		}
 	}()
 	// TLS before the listeners open: a bad certificate stops start-up.
-	if err := wireTLS(cfg, log, srv, rm); err != nil {
+	if err := wireTLS(cfg, log, srv, rm, dm); err != nil {
 		return nil, err
 	}
 	// Every command is registered now: the ACL knows them by their real

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/dump"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/repl"
 	"github.com/tandemdb/tandem/internal/server"
@@ -20,6 +21,7 @@ type tlsParts struct {
 	log         *logger.Logger
 	mat         atomic.Pointer[tlsconf.Material]
 	replication atomic.Bool
+	cluster     atomic.Bool
 	port        atomic.Int32
 }
 
@@ -33,6 +35,16 @@ func (t *tlsParts) ReplicaTLS() (*tls.Config, int) {
 		return nil, 0
 	}
 	return m.Client(), int(t.port.Load())
+}
+
+// MigrateTLS is tls-cluster: MIGRATE dials its target over TLS, as Redis
+// does (Tandem has no cluster bus; MIGRATE is the one link it governs).
+func (t *tlsParts) MigrateTLS() *tls.Config {
+	m := t.mat.Load()
+	if !t.cluster.Load() || m == nil {
+		return nil
+	}
+	return m.Client()
 }
 
 // errTLSConfigure and errTLSUpdate are Redis's texts for a TLS setup that
@@ -52,7 +64,7 @@ func (t *tlsParts) load(c config.TLS, fail error) error {
 		Protocols: c.Protocols, Ciphers: c.Ciphers, Ciphersuites: c.Ciphersuites,
 		PreferServerCiphers: c.PreferServerCiphers, SessionCaching: c.SessionCaching,
 		SessionCacheSize: c.SessionCacheSize, SessionCacheTimeout: c.SessionCacheTimeout,
-		NeedCA: c.AuthClients != "no" || c.Replication,
+		NeedCA: c.AuthClients != "no" || c.Replication || c.Cluster,
 	})
 	if err != nil {
 		t.log.Warningf("%v", err)
@@ -72,12 +84,14 @@ func (t *tlsParts) load(c config.TLS, fail error) error {
 // rebuild it (Redis's apply_tls: a bad file fails the CONFIG SET and the
 // old configuration stays), tls-port rebinds, tls-auth-clients and
 // tls-replication apply from the next handshake or link.
-func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager) error {
+func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, dm *dump.Manager) error {
 	t := &tlsParts{srv: srv, log: log}
 	rm.SetLinkTLS(t)
+	dm.SetMigrateTLS(t.MigrateTLS)
 	apply := func(c config.TLS) {
 		srv.SetTLSAuthClients(tlsconf.ParseAuthClients(c.AuthClients))
 		t.replication.Store(c.Replication)
+		t.cluster.Store(c.Cluster)
 		t.port.Store(int32(c.Port))
 	}
 	tc := cfg.TLS()
@@ -104,6 +118,6 @@ func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *rep
 		}
 		apply(tc)
 		return srv.SetTLSPort(tc.Port)
-	}, "tls-port", "tls-replication", "tls-auth-clients")
+	}, "tls-port", "tls-replication", "tls-cluster", "tls-auth-clients")
 	return nil
 }

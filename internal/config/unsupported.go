@@ -3,8 +3,8 @@ package config
 // Directives Tandem stores but does not act on fall in two groups. Most may
 // be stored: Tandem behaves as Redis would with their default, and README
 // lists them. The ones below would weaken security or durability if Tandem
-// accepted a value it then ignored (a memory limit that never applies, TLS
-// on a cluster bus that does not exist): they must stay at their
+// accepted a value it then ignored (a memory limit that never applies):
+// they must stay at their
 // default, disabled value until Tandem builds them. Start-up
 // (CheckSupported) and CONFIG SET (OnlySupported) refuse anything else,
 // naming the directive.
@@ -18,12 +18,7 @@ func notYet(c *Config, d *directive) string {
 		if d.get(c) == defaultOf(d) {
 			return ""
 		}
-	case name == "tls-cluster":
-		// TLS itself is built (internal/tlsconf); the cluster bus is not.
-		if d.get(c) == defaultOf(d) {
-			return ""
-		}
-		return "tls-cluster is not supported by Tandem (it has no cluster mode)"
+
 	default:
 		return ""
 	}

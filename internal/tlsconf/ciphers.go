@@ -10,44 +10,58 @@ import (
 	"strings"
 )
 
-// openSSLSuites names, as OpenSSL does, the TLS 1.2 (and older) cipher
-// suites Go implements and Tandem offers. RC4 and 3DES suites, which Go
-// implements but disables, are left out: naming one is refused.
-var openSSLSuites = map[string]uint16{
-	"ECDHE-ECDSA-AES128-GCM-SHA256": tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-RSA-AES128-GCM-SHA256":   tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-ECDSA-AES256-GCM-SHA384": tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-RSA-AES256-GCM-SHA384":   tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-ECDSA-CHACHA20-POLY1305": tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-RSA-CHACHA20-POLY1305":   tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-ECDSA-AES128-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-RSA-AES128-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-ECDSA-AES256-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-	"ECDHE-RSA-AES256-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	"ECDHE-ECDSA-AES128-SHA256":     tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-	"ECDHE-RSA-AES128-SHA256":       tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	"AES128-GCM-SHA256":             tls.TLS_RSA_WITH_AES_128_GCM_SHA256,
-	"AES256-GCM-SHA384":             tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
-	"AES128-SHA":                    tls.TLS_RSA_WITH_AES_128_CBC_SHA,
-	"AES256-SHA":                    tls.TLS_RSA_WITH_AES_256_CBC_SHA,
-	"AES128-SHA256":                 tls.TLS_RSA_WITH_AES_128_CBC_SHA256,
+// openSSLOrder names, as OpenSSL does, the TLS 1.2 (and older) cipher
+// suites Go implements and Tandem offers, strongest first as OpenSSL's
+// DEFAULT orders them. RC4 and 3DES suites, which Go implements but
+// disables, are left out: naming one is refused.
+var openSSLOrder = []struct {
+	name string
+	id   uint16
+}{
+	{"ECDHE-ECDSA-AES256-GCM-SHA384", tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
+	{"ECDHE-RSA-AES256-GCM-SHA384", tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384},
+	{"ECDHE-ECDSA-CHACHA20-POLY1305", tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256},
+	{"ECDHE-RSA-CHACHA20-POLY1305", tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256},
+	{"ECDHE-ECDSA-AES128-GCM-SHA256", tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+	{"ECDHE-RSA-AES128-GCM-SHA256", tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256},
+	{"ECDHE-ECDSA-AES128-SHA256", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256},
+	{"ECDHE-RSA-AES128-SHA256", tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256},
+	{"ECDHE-ECDSA-AES256-SHA", tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA},
+	{"ECDHE-RSA-AES256-SHA", tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA},
+	{"ECDHE-ECDSA-AES128-SHA", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA},
+	{"ECDHE-RSA-AES128-SHA", tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA},
+	{"AES256-GCM-SHA384", tls.TLS_RSA_WITH_AES_256_GCM_SHA384},
+	{"AES128-GCM-SHA256", tls.TLS_RSA_WITH_AES_128_GCM_SHA256},
+	{"AES128-SHA256", tls.TLS_RSA_WITH_AES_128_CBC_SHA256},
+	{"AES256-SHA", tls.TLS_RSA_WITH_AES_256_CBC_SHA},
+	{"AES128-SHA", tls.TLS_RSA_WITH_AES_128_CBC_SHA},
 }
 
-// defaultSuites is what DEFAULT, ALL and HIGH stand for: Go's secure
-// suites, in Go's order (OpenSSL's keywords cover more, which Go does
-// not implement or considers broken).
+// defaultSuites is what DEFAULT, ALL and HIGH stand for: every suite of
+// openSSLOrder, in its order. OpenSSL's keywords cover these and more
+// (suites Go does not implement); an explicit list that names no keyword
+// is the way to keep out the RSA key exchange and CBC suites, as with
+// OpenSSL.
 func defaultSuites() []uint16 {
-	var out []uint16
-	for _, s := range tls.CipherSuites() {
-		if slices.Contains(s.SupportedVersions, tls.VersionTLS12) {
-			out = append(out, s.ID)
-		}
+	out := make([]uint16, len(openSSLOrder))
+	for i, s := range openSSLOrder {
+		out[i] = s.id
 	}
 	return out
 }
 
+// suiteByName finds an OpenSSL cipher name, case-insensitively.
+func suiteByName(name string) (uint16, bool) {
+	for _, s := range openSSLOrder {
+		if strings.EqualFold(s.name, name) {
+			return s.id, true
+		}
+	}
+	return 0, false
+}
+
 // parseCiphers reads tls-ciphers in OpenSSL's cipher-list grammar, as far
-// as Go can honour it: names (see openSSLSuites) and DEFAULT/ALL/HIGH,
+// as Go can honour it: names (see openSSLOrder) and DEFAULT/ALL/HIGH,
 // separated by ':', ',' or spaces; "-X" and "!X" take X out, "+X" moves
 // it to the end; "@STRENGTH" is accepted (Go's order is by strength).
 // Anything else is refused: a cipher list Tandem cannot apply exactly
@@ -63,7 +77,7 @@ func parseCiphers(v string) ([]uint16, error) {
 		case "DEFAULT", "ALL", "HIGH":
 			return defaultSuites(), true
 		}
-		id, ok := openSSLSuites[strings.ToUpper(name)]
+		id, ok := suiteByName(name)
 		return []uint16{id}, ok
 	}
 	for _, tok := range strings.FieldsFunc(v, func(r rune) bool { return r == ':' || r == ',' || r == ' ' }) {
@@ -105,11 +119,10 @@ func parseCiphers(v string) ([]uint16, error) {
 }
 
 func supportedNames() string {
-	names := make([]string, 0, len(openSSLSuites))
-	for n := range openSSLSuites {
-		names = append(names, n)
+	names := make([]string, 0, len(openSSLOrder))
+	for _, s := range openSSLOrder {
+		names = append(names, s.name)
 	}
-	slices.Sort(names)
 	return strings.Join(names, ":")
 }
 
