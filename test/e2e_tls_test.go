@@ -261,3 +261,32 @@ func TestTLSManyClients(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// tls-cluster yes: Tandem has no cluster bus, but MIGRATE is the link
+// Redis dials over TLS under it, and so does Tandem's, to Redis and to
+// Tandem; without it, MIGRATE to a TLS port fails (IOERR).
+func TestTLSMigrateUnderTLSCluster(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	ctx := ctxFor(t, time.Minute)
+	src := startTLSTandem(t, p, "source", "--tls-cluster", "yes")
+	dsts := []*tlsNode{startTLSRedis(t, p, "redis"), startTLSTandem(t, p, "tandem")}
+	for _, dst := range dsts {
+		key := "k-" + dst.name
+		mustDo(t, ctx, src.c, "SET", key, "moved")
+		if r := mustDo(t, ctx, src.c, "MIGRATE", "127.0.0.1", strconv.Itoa(dst.tlsPort), key, "0", "5000"); r != "OK" {
+			t.Fatalf("MIGRATE to %s over TLS: %v", dst.name, r)
+		}
+		if got := dst.c.Get(ctx, key).Val(); got != "moved" {
+			t.Errorf("%s has %q after MIGRATE over TLS", dst.name, got)
+		}
+	}
+	// A target not in MIGRATE's connection cache (which keeps the TLS
+	// connections above for 10 s, as Redis's does).
+	mustDo(t, ctx, src.c, "CONFIG", "SET", "tls-cluster", "no")
+	mustDo(t, ctx, src.c, "SET", "plain", "v")
+	err := src.c.Do(ctx, "MIGRATE", "127.0.0.1", strconv.Itoa(startTLSTandem(t, p, "uncached").tlsPort), "plain", "0", "1000").Err()
+	if err == nil || !strings.Contains(err.Error(), "IOERR") {
+		t.Errorf("MIGRATE in plain TCP to a TLS port: %v", err)
+	}
+}

@@ -190,15 +190,11 @@ func (s *Server) acceptTLS(ln net.Listener) {
 // serveTLS runs a TLS connection's handshake, bounded in time, then
 // serves it as any goroutine-path client.
 func (s *Server) serveTLS(raw net.Conn) {
-	s.mu.Lock()
-	keepAlive := s.set.TCPKeepAlive
-	s.mu.Unlock()
-	if tc, ok := raw.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-		if keepAlive > 0 {
-			tc.SetKeepAlive(true)
-			tc.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
-		}
+	// Nothing before the handshake takes srv.mu: a handshake never waits
+	// on a command (MIGRATE to our own TLS port holds the lock meanwhile).
+	tcp, _ := raw.(*net.TCPConn)
+	if tcp != nil {
+		tcp.SetNoDelay(true)
 	}
 	m := s.tls.mat.Load()
 	if m == nil { // TLS was never configured: cannot happen with a listener
@@ -218,6 +214,13 @@ func (s *Server) serveTLS(raw net.Conn) {
 		s.log.Warningf("Error accepting a client connection: %s (addr=%s laddr=%s)", handshakeError(err), raw.RemoteAddr(), raw.LocalAddr())
 		raw.Close()
 		return
+	}
+	s.mu.Lock()
+	keepAlive := s.set.TCPKeepAlive
+	s.mu.Unlock()
+	if tcp != nil && keepAlive > 0 {
+		tcp.SetKeepAlive(true)
+		tcp.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 	}
 	s.serve(conn)
 }
