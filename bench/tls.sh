@@ -89,7 +89,7 @@ for side in redis tandem; do stop_server "$side"; done
 repl_field() { info_field "$1" replication "$2"; }
 declare -A sync=() mb=()
 for side in redis tandem; do
-  start_tls "$side" "$side-master"
+  start_tls "$side" "$side-master" --repl-diskless-sync-delay 0
   r=$(rcli "${SRV_PORT[$side-master]}" DEBUG POPULATE "$KEYS" key "$VALUE")
   [ "$r" = OK ] || die "$side: DEBUG POPULATE: $r"
   mb[$side]=$(awk -v k="$KEYS" -v v="$VALUE" 'BEGIN {printf "%.0f", k * v / 1e6}')

@@ -145,6 +145,10 @@ func Load(s Settings) (*Material, error) {
 			CipherSuites: m.suites,
 			// Redis disables renegotiation; Go servers never renegotiate.
 			SessionTicketsDisabled: !s.SessionCaching,
+			// Full-size records from the start: replies and the
+			// replication stream are throughput traffic, and small first
+			// records (a browser's latency trick) only add records.
+			DynamicRecordSizingDisabled: true,
 		}
 		if auth != tls.NoClientCert {
 			c.VerifyPeerCertificate = verifyClient(roots)
@@ -169,8 +173,9 @@ func Load(s Settings) (*Material, error) {
 		CipherSuites: suites,
 		// Redis checks the master's chain against the CA but not its name
 		// (OpenSSL is given no host to match): verifyChain does the same.
-		InsecureSkipVerify: true,
-		VerifyConnection:   verifyChain(roots),
+		InsecureSkipVerify:          true,
+		VerifyConnection:            verifyChain(roots),
+		DynamicRecordSizingDisabled: true,
 	}
 	return m, nil
 }
