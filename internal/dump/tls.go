@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"net"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/tlsconf"
 )
 
 // MigrateTLS gives the TLS configuration MIGRATE dials its target with
@@ -32,5 +34,5 @@ func (m *Manager) wrapTLS(conn net.Conn, timeout time.Duration) (net.Conn, error
 		conn.Close()
 		return nil, err
 	}
-	return tc, nil
+	return tlsconf.NewConn(tc, conn), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+
+	"github.com/tandemdb/tandem/internal/tlsconf"
 )
 
 // LinkTLS says how a replica reaches its master (tls-replication): the
@@ -34,5 +36,5 @@ func tlsHandshake(ctx context.Context, conn net.Conn, cfg *tls.Config) (net.Conn
 		conn.Close()
 		return nil, err
 	}
-	return tc, nil
+	return tlsconf.NewConn(tc, conn), nil // a close never waits on the master
 }

@@ -222,7 +222,7 @@ func (s *Server) serveTLS(raw net.Conn) {
 		tcp.SetKeepAlive(true)
 		tcp.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 	}
-	s.serve(conn)
+	s.serve(tlsconf.NewConn(conn, raw))
 }
 
 // trackHandshake adds raw to (or removes it from) the connections in a
