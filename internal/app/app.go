@@ -37,7 +37,8 @@ type Instance struct {
 	Log     *logger.Logger
 
 	quiet    bool
-	pidfile  string // written by Start, removed when the instance stops
+	tls      *tlsParts // the TLS configuration's users (tls.go)
+	pidfile  string    // written by Start, removed when the instance stops
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -185,7 +186,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 		}
 	}()
 	// TLS before the listeners open: a bad certificate stops start-up.
-	if err := wireTLS(cfg, log, srv, rm, dm); err != nil {
+	if inst.tls, err = wireTLS(cfg, log, srv, rm, dm); err != nil {
 		return nil, err
 	}
 	// Every command is registered now: the ACL knows them by their real

@@ -84,7 +84,7 @@ func (t *tlsParts) load(c config.TLS, fail error) error {
 // rebuild it (Redis's apply_tls: a bad file fails the CONFIG SET and the
 // old configuration stays), tls-port rebinds, tls-auth-clients and
 // tls-replication apply from the next handshake or link.
-func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, dm *dump.Manager) error {
+func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, dm *dump.Manager) (*tlsParts, error) {
 	t := &tlsParts{srv: srv, log: log}
 	rm.SetLinkTLS(t)
 	dm.SetMigrateTLS(t.MigrateTLS)
@@ -97,7 +97,7 @@ func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *rep
 	tc := cfg.TLS()
 	if tc.Enabled() {
 		if err := t.load(tc, errTLSConfigure); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	apply(tc)
@@ -119,5 +119,5 @@ func wireTLS(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *rep
 		apply(tc)
 		return srv.SetTLSPort(tc.Port)
 	}, "tls-port", "tls-replication", "tls-cluster", "tls-auth-clients")
-	return nil
+	return t, nil
 }

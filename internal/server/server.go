@@ -314,9 +314,6 @@ func (s *Server) Start() error {
 		s.closeListeners()
 		return err
 	}
-	if len(s.listeners) == 0 && s.TLSAddr() == nil {
-		return errors.New("Configured to not listen anywhere, exiting.")
-	}
 	loop, err := newEventLoop(s)
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)

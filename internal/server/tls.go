@@ -49,6 +49,9 @@ func (s *Server) SetTLS(m *tlsconf.Material) { s.tls.mat.Store(m) }
 // SetTLSAuthClients sets tls-auth-clients for the next handshakes.
 func (s *Server) SetTLSAuthClients(a tlsconf.AuthClients) { s.tls.auth.Store(int32(a)) }
 
+// TLSAuthClients is the tls-auth-clients mode of the next handshakes.
+func (s *Server) TLSAuthClients() tlsconf.AuthClients { return tlsconf.AuthClients(s.tls.auth.Load()) }
+
 // SetTLSPort sets the TLS port to listen on. Before Start it is recorded;
 // once running, the new port's listeners are opened (on every bind
 // address) before the old ones close, so a port that cannot be bound
