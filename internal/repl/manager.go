@@ -79,6 +79,8 @@ type Manager struct {
 	// id.Offset) are commands that change no data: PINGs, REPLCONFs and
 	// PUBLISHes (rewind.go). 0 whenever unsure.
 	noDataTail int64
+	// linkTLS is tls-replication's source (tls.go; nil: plain TCP).
+	linkTLS LinkTLS
 }
 
 // New builds replication for a server and registers its commands;

@@ -130,6 +130,8 @@ type Server struct {
 	// running is the client whose batch holds srv.mu now (nil between
 	// batches): a busy script's Yield knows whose goroutine it is on.
 	running *client
+	// tls is the TLS port's state (tls.go).
+	tls tlsState
 }
 
 // ReplStats are replication's counters that INFO stats shows.
@@ -315,6 +317,10 @@ func (s *Server) Start() error {
 		s.closeListeners()
 		return err
 	}
+	if err := s.listenTLS(); err != nil {
+		s.closeListeners()
+		return err
+	}
 	loop, err := newEventLoop(s)
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
@@ -333,6 +339,9 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go loop.run()
 	}
+	s.tls.mu.Lock()
+	s.serveTLSListeners(s.tls.lns) // TLS clients are never on the loop (tls.go)
+	s.tls.mu.Unlock()
 	s.wg.Add(1)
 	go s.cron()
 	return nil
@@ -346,12 +355,15 @@ type listenAddr struct {
 // listenAddrs maps redis.conf bind entries to listen addresses: "*" is
 // every IPv4 address, "::*" every IPv6 one, and a leading "-" makes an
 // address optional (start even if it cannot be bound).
-func (s *Server) listenAddrs() []listenAddr {
-	if s.set.Port == 0 {
+func (s *Server) listenAddrs() []listenAddr { return s.listenAddrsFor(s.set.Port) }
+
+// listenAddrsFor is listenAddrs for a given port (the TLS port's too).
+func (s *Server) listenAddrsFor(p int) []listenAddr {
+	if p == 0 {
 		return nil
 	}
-	port := strconv.Itoa(s.set.Port)
-	if s.set.Port < 0 { // ephemeral: one free port on the first address
+	port := strconv.Itoa(p)
+	if p < 0 { // ephemeral: one free port on the first address
 		b := strings.TrimPrefix(s.set.Bind[0], "-")
 		if b == "*" {
 			b = "127.0.0.1"
@@ -433,7 +445,12 @@ func (s *Server) SetReplica(on bool) {
 // is no TCP listener).
 func (s *Server) Addr() net.Addr {
 	if len(s.listeners) == 0 {
-		return nil
+		return s.TLSAddr() // a TLS-only server (port 0)
+	}
+	if _, tcp := s.listeners[0].Addr().(*net.TCPAddr); !tcp {
+		if a := s.TLSAddr(); a != nil {
+			return a // port 0, a TLS port and a Unix socket
+		}
 	}
 	return s.listeners[0].Addr() // TCP listeners come first
 }
@@ -442,6 +459,7 @@ func (s *Server) closeListeners() {
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
+	s.closeTLS()
 }
 
 // Close stops the server: listeners, clients, background work. Every call
