@@ -204,3 +204,28 @@ func TestReplicaofDuringFullSyncAbandonsIt(t *testing.T) {
 		}
 	})
 }
+
+// TestReplHandshakeTimeout: a master holding a diskless sync back keeps
+// its replica waiting for the PSYNC answer with newlines, as long as it
+// likes; once the master stops sending them (DEBUG SLEEP) the replica
+// gives up after repl-timeout, logging Redis's "Timeout connecting to the
+// MASTER..." (Redis 7.0's integration/replication case).
+func TestReplHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, time.Minute)
+	m := startReplTandem(t, "master", "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "1000", "--enable-debug-command", "yes")
+	r := startReplTandem(t, "replica", "--repl-timeout", "3")
+	r.replicaOf(t, ctx, m.port())
+	testutil.Eventually(t, replWait, "replica in handshake", func() bool {
+		role, _ := r.c.Do(ctx, "ROLE").Slice()
+		return len(role) > 3 && role[3] == "handshake"
+	})
+	time.Sleep(4 * time.Second) // past repl-timeout: the newlines keep it alive
+	if strings.Contains(r.proc.LogText(), "Timeout connecting to the MASTER") {
+		t.Fatalf("replica timed out although its master sent newlines:\n%s", tailText(r.proc.LogText(), 20))
+	}
+	go m.c.Do(context.Background(), "DEBUG", "SLEEP", "6")
+	testutil.Eventually(t, 15*time.Second, "replica logs the timeout", func() bool {
+		return strings.Contains(r.proc.LogText(), "Timeout connecting to the MASTER...")
+	})
+}

@@ -491,6 +491,12 @@ func (sm *linkMachine) replyLine(w world, ev event, o *out, failure string) (lin
 		if ev.kind == evLineTooLong {
 			text = errLineTooLong.Error()
 		}
+		if strings.HasSuffix(text, "i/o timeout") {
+			// The master went quiet for the whole deadline: Redis's cron
+			// says it so when a handshake outlasts repl-timeout.
+			sm.fail(o, "Timeout connecting to the MASTER...")
+			return "", false
+		}
 		sm.fail(o, failure+": %s", text)
 		return "", false
 	case evLine:
