@@ -146,6 +146,14 @@ func (c *client) collectOutput() []byte {
 // on entry and exit; released while waiting).
 func (c *client) waitPause() {
 	s := c.srv
+	// A client held by a pause counts in INFO's blocked_clients, as in
+	// Redis (its clients wait in the BLOCKED_PAUSE state).
+	counted := false
+	defer func() {
+		if counted {
+			s.pausedClients--
+		}
+	}()
 	for {
 		if s.closing.Load() || s.stopping.Load() {
 			return // the command is refused now (gate): nothing waits out a pause
@@ -160,6 +168,10 @@ func (c *client) waitPause() {
 		}
 		if d > 20*time.Millisecond {
 			d = 20 * time.Millisecond
+		}
+		if !counted {
+			counted = true
+			s.pausedClients++
 		}
 		// The batch's earlier commands must not wait for the pause.
 		// Others run commands meanwhile, and time passes: the clock chain

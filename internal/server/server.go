@@ -115,6 +115,9 @@ type Server struct {
 	// swapdb with the same history): only commands Redis marks
 	// no_async_loading get -LOADING.
 	asyncLoading bool
+	// pausedClients counts clients whose command waits out a pause
+	// (waitPause), for INFO's blocked_clients.
+	pausedClients int
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
