@@ -119,6 +119,16 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"return io\" 0",
 			"EVAL \"return debug\" 0",
 			"EVAL \"return type(string.format)\" 0",
+			// The table of globals is read-only however a script reaches
+			// it: a chunk built by loadstring, a script that assigns no
+			// global (which runs with the real globals as its environment,
+			// see fastenv.go); getfenv and setfenv are not there.
+			"EVAL \"return {type(getfenv), type(setfenv), type(newproxy)}\" 0",
+			"EVAL \"local ok = pcall(loadstring('redis = 5')); return {ok, type(redis)}\" 0",
+			"EVAL \"local ok = pcall(loadstring('return function() cjson = 5 end')()); return {ok, type(cjson)}\" 0",
+			"EVAL \"return {type(redis), type(cjson)}\" 0",
+			"EVAL \"local function f() return nosuchglobal end return f()\" 0",
+			"EVAL \"local t = {} for i = 1, 3 do t[i] = KEYS[i] .. ARGV[i] end return t\" 3 a b c x y z",
 		}},
 		{name: "shebang", cmds: []string{
 			"EVAL \"#!not-lua\nreturn 1\" 0",

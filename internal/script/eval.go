@@ -247,7 +247,7 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	if cerr != nil {
 		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
 	}
-	fn.Env = s.vm.proxyG
+	fn.Env = s.vm.scriptEnv(fn)
 	trimProto(fn.Proto)
 	// The main chunk is a vararg function, for which gopher-lua builds
 	// Lua 5.0's "arg" table at every call; a main chunk has no local of

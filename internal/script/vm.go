@@ -59,7 +59,10 @@ func newVM(s *Scripting) *vm {
 	g := L.G.Global
 	v.realG = g
 	// The sandbox: what Redis does not load, or removes.
-	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "package", "os", "io", "debug", "channel"} {
+	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "package", "os", "io", "debug", "channel",
+		// Not in Redis's sandbox either: they reach (and replace) the
+		// environment of any function, the table of globals included.
+		"getfenv", "setfenv", "newproxy"} {
 		g.RawSetString(name, lua.LNil)
 	}
 	v.readonly = L.NewFunction(func(L *lua.LState) int {
@@ -94,6 +97,7 @@ func newVM(s *Scripting) *vm {
 	tbl.RawSetString("concat", L.NewFunction(func(L *lua.LState) int { return s.tableConcat(L, concat) }))
 
 	v.errHandler = L.NewFunction(errHandler)
+	v.guardEnv(L)
 
 	// Read-only: every library table is replaced by a read-only proxy,
 	// then the globals themselves.
