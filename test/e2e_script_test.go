@@ -127,6 +127,14 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"local ok = pcall(loadstring('redis = 5')); return {ok, type(redis)}\" 0",
 			"EVAL \"local ok = pcall(loadstring('return function() cjson = 5 end')()); return {ok, type(cjson)}\" 0",
 			"EVAL \"return {type(redis), type(cjson)}\" 0",
+			// redis.call and redis.pcall folded into constants (fastenv.go):
+			// the same results, errors and lines as a read of the field.
+			"EVAL \"local t = {call = function() return 'mine' end} return (KEYS[1] and t or redis).call('ping')\" 1 k",
+			"EVAL \"local t = {call = function() return 'mine' end} return (ARGV[1] and redis or t).call('ping')\" 0",
+			"EVAL \"local function f(k) return redis.pcall('incr', k) end return {f('fold1'), f('fold1')}\" 0",
+			"EVAL \"return {redis.call == redis.call, rawequal(redis.pcall, redis.pcall)}\" 0",
+			"EVAL \"local x = 1\nredis.call('nosuchcommand')\" 0",
+			"EVAL \"local ok, e = pcall(redis.call, 'incr', 'k', 'x') return e\" 0",
 			"EVAL \"local function f() return nosuchglobal end return f()\" 0",
 			"EVAL \"local t = {} for i = 1, 3 do t[i] = KEYS[i] .. ARGV[i] end return t\" 3 a b c x y z",
 		}},

@@ -248,6 +248,9 @@ func (s *Scripting) create(body []byte) (*script, string) {
 		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
 	}
 	fn.Env = s.vm.scriptEnv(fn)
+	if fn.Env == s.vm.realG {
+		foldRedisCalls(fn.Proto, s.vm.folds)
+	}
 	trimProto(fn.Proto)
 	// The main chunk is a vararg function, for which gopher-lua builds
 	// Lua 5.0's "arg" table at every call; a main chunk has no local of

@@ -64,3 +64,87 @@ func (v *vm) guardEnv(L *lua.LState) {
 		}))
 	}
 }
+
+// Instruction fields of gopher-lua's Lua 5.1 encoding (opcode.go there):
+// opcode in the top 6 bits, then A (8 bits), then C (9) and B (9), or
+// Bx/sBx (18) in place of B and C.
+func opA(inst uint32) int   { return int(inst>>18) & 0xff }
+func opB(inst uint32) int   { return int(inst & 0x1ff) }
+func opC(inst uint32) int   { return int(inst>>9) & 0x1ff }
+func opBx(inst uint32) int  { return int(inst & 0x3ffff) }
+func opSBx(inst uint32) int { return opBx(inst) - 0x1ffff }
+
+const rkConst = 1 << 8 // an RK operand with this bit names a constant
+
+// foldRedisCalls rewrites, in a script running with the real globals
+// (scriptEnv), each `redis.call` and `redis.pcall` read into the load of
+// the function itself: GETGLOBAL A "redis"; GETTABLEKS A A "call" become
+// LOADK A <redis.call>; NOP. redis is a read-only table the script cannot
+// replace (it assigns no global, and the table of globals is read-only),
+// so the value is the same at every run; the rewrite saves the three
+// table lookups of the read through the read-only proxy, in the loop of
+// every script that calls Redis. An instruction that a jump lands on is
+// left alone (a jump into the pair would see A set by another path), and
+// so is every function nested in fp the same way.
+func foldRedisCalls(fp *lua.FunctionProto, fns map[string]*lua.LFunction) {
+	code := fp.Code
+	targets := map[int]bool{}
+	for pc := 0; pc < len(code); pc++ {
+		inst := code[pc]
+		switch int(inst >> 26) {
+		case lua.OP_JMP, lua.OP_FORLOOP, lua.OP_FORPREP:
+			targets[pc+1+opSBx(inst)] = true
+		case lua.OP_EQ, lua.OP_LT, lua.OP_LE, lua.OP_TEST, lua.OP_TESTSET, lua.OP_TFORLOOP:
+			targets[pc+2] = true
+		case lua.OP_LOADBOOL:
+			if opC(inst) != 0 {
+				targets[pc+2] = true
+			}
+		case lua.OP_SETLIST:
+			if opC(inst) == 0 {
+				pc++ // the next word is SETLIST's operand, not an instruction
+			}
+		}
+	}
+	var redisK = -1
+	for i, k := range fp.Constants {
+		if s, ok := k.(lua.LString); ok && s == "redis" {
+			redisK = i
+		}
+	}
+	constOf := map[*lua.LFunction]int{}
+	for pc := 0; redisK >= 0 && pc+1 < len(code); pc++ {
+		get, field := code[pc], code[pc+1]
+		if int(get>>26) == lua.OP_SETLIST && opC(get) == 0 {
+			pc++
+			continue
+		}
+		if int(get>>26) != lua.OP_GETGLOBAL || opBx(get) != redisK || int(field>>26) != lua.OP_GETTABLEKS || targets[pc+1] {
+			continue
+		}
+		a := opA(get)
+		if opA(field) != a || opB(field) != a || opC(field)&rkConst == 0 {
+			continue
+		}
+		name, ok := fp.Constants[opC(field)&^rkConst].(lua.LString)
+		if !ok || fns[string(name)] == nil {
+			continue
+		}
+		fn := fns[string(name)]
+		k, seen := constOf[fn]
+		if !seen {
+			k = len(fp.Constants)
+			if k > 0x3ffff {
+				return
+			}
+			fp.Constants = append(fp.Constants, fn)
+			constOf[fn] = k
+		}
+		code[pc] = uint32(lua.OP_LOADK)<<26 | uint32(a)<<18 | uint32(k)
+		code[pc+1] = uint32(lua.OP_NOP) << 26
+		pc++
+	}
+	for _, sub := range fp.FunctionPrototypes {
+		foldRedisCalls(sub, fns)
+	}
+}

@@ -28,6 +28,9 @@ type vm struct {
 	// errHandler completes an error with where it happened (Redis's
 	// __redis__err__handler).
 	errHandler *lua.LFunction
+	// folds are the functions foldRedisCalls loads as constants
+	// (redis.call and redis.pcall), by field name.
+	folds map[string]*lua.LFunction
 }
 
 const (
@@ -84,7 +87,12 @@ func newVM(s *Scripting) *vm {
 	// Libraries Redis adds, then its replacements in math and string.
 	g.RawSetString("cjson", openCjson(L))
 	g.RawSetString("bit", openBit(L))
-	g.RawSetString("redis", s.openRedis(L))
+	redisT := s.openRedis(L)
+	g.RawSetString("redis", redisT)
+	v.folds = map[string]*lua.LFunction{}
+	for _, name := range []string{"call", "pcall"} {
+		v.folds[name] = redisT.RawGetString(name).(*lua.LFunction)
+	}
 	math := g.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(s.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
