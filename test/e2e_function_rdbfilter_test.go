@@ -129,5 +129,7 @@ func TestFunctionsRDBFilterOnly(t *testing.T) {
 		t.Fatalf("redis-cli --replica: %q (an RDB without data or functions expected)", done)
 	}
 	mustDo(t, ctx, td.c, "SET", "after", "sync")
-	waitLine(func(l string) bool { return strings.Contains(l, `"set","after","sync"`) || strings.Contains(l, `"SET","after","sync"`) })
+	waitLine(func(l string) bool {
+		return strings.Contains(l, `"set","after","sync"`) || strings.Contains(l, `"SET","after","sync"`)
+	})
 }
