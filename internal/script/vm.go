@@ -87,6 +87,8 @@ func newVM(s *Scripting) *vm {
 	// Libraries Redis adds, then its replacements in math and string.
 	g.RawSetString("cjson", openCjson(L))
 	g.RawSetString("bit", openBit(L))
+	g.RawSetString("struct", openStruct(L))
+	g.RawSetString("cmsgpack", s.openCmsgpack(L))
 	redisT := s.openRedis(L)
 	g.RawSetString("redis", redisT)
 	v.folds = map[string]*lua.LFunction{}
