@@ -73,6 +73,7 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"return redis.call('client','list')\" 0",
 			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
 			"EVAL \"return redis.call('client')\" 0",
+			"EVAL \"return redis.call('cluster','reset')\" 0",
 			"EVAL \"return redis.call('object','nosuch','x')\" 0",
 			"EVAL \"error('boom')\" 0",
 			"EVAL \"error({err='MY boom'})\" 0",
@@ -214,6 +215,34 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"SCRIPT",
 			"SCRIPT LOAD",
 			"SCRIPT EXISTS",
+		}},
+		// redis.acl_check_cmd asks the ACL about the script's user, and
+		// leaves no ACL LOG entry.
+		{name: "acl-check", cmds: []string{
+			"ACL LOG RESET",
+			"ACL SETUSER bob on >123 +@scripting +set ~x*",
+			"AUTH bob 123",
+			"EVAL \"return redis.acl_check_cmd('set','xx',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('hset','xx','f',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('set','yy',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('nosuchcommand','yy',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd()\" 0",
+			"AUTH default x",
+			"#ACL LOG",
+		}},
+		{name: "acl-check-log", cmds: []string{
+			"ACL LOG",
+			"ACL DELUSER bob",
+		}},
+		// DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript
+		// commands (a test hook of Redis's).
+		{name: "disable-deny-scripts", cmds: []string{
+			"DEBUG SET-DISABLE-DENY-SCRIPTS 1",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
+			"DEBUG SET-DISABLE-DENY-SCRIPTS 0",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
+			"DEBUG SET-DISABLE-DENY-SCRIPTS x",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
 		}},
 		{name: "multi", cmds: []string{
 			"MULTI",
