@@ -22,7 +22,7 @@ const (
 
 // openRedis builds the redis table.
 func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	fns := map[string]lua.LGFunction{
 		"call":               func(L *lua.LState) int { return s.redisCall(L, true) },
 		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false) },

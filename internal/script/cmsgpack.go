@@ -427,7 +427,7 @@ func mpInteger(L *lua.LState, i int, fname string, def int64, opt bool) int64 {
 }
 
 func (s *Scripting) openCmsgpack(L *lua.LState) *lua.LTable {
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	fns := map[string]lua.LGFunction{
 		"pack":   s.mpPack,
 		"unpack": func(L *lua.LState) int { return s.mpUnpack(L, 0, 0) },

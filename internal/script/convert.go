@@ -319,21 +319,29 @@ func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int) {
 			return
 		}
 	}
+	// Next rather than ForEach: ForEach walks string keys in Go's random
+	// map order; Next keeps the table's own order, the same at every run.
 	if m, ok := t.RawGetString("map").(*lua.LTable); ok {
 		n := 0
-		m.ForEach(func(lua.LValue, lua.LValue) { n++ })
+		for k, _ := m.Next(lua.LNil); k != lua.LNil; k, _ = m.Next(k) {
+			n++
+		}
 		w.Map(n)
-		m.ForEach(func(k, v lua.LValue) {
+		for k, v := m.Next(lua.LNil); k != lua.LNil; k, v = m.Next(k) {
 			writeLua(w, k, scriptProto, depth+1)
 			writeLua(w, v, scriptProto, depth+1)
-		})
+		}
 		return
 	}
 	if s, ok := t.RawGetString("set").(*lua.LTable); ok {
 		n := 0
-		s.ForEach(func(lua.LValue, lua.LValue) { n++ })
+		for k, _ := s.Next(lua.LNil); k != lua.LNil; k, _ = s.Next(k) {
+			n++
+		}
 		w.Set(n)
-		s.ForEach(func(k, _ lua.LValue) { writeLua(w, k, scriptProto, depth+1) })
+		for k, _ := s.Next(lua.LNil); k != lua.LNil; k, _ = s.Next(k) {
+			writeLua(w, k, scriptProto, depth+1)
+		}
 		return
 	}
 	n := 0

@@ -390,7 +390,7 @@ func structSize(L *lua.LState) int {
 }
 
 func openStruct(L *lua.LState) *lua.LTable {
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	for name, fn := range map[string]lua.LGFunction{"pack": structPack, "unpack": structUnpack, "size": structSize} {
 		t.RawSetString(name, L.NewFunction(fn))
 	}

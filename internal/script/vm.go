@@ -47,7 +47,7 @@ func newVM(s *Scripting) *vm {
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       callStackSize,
-		RegistrySize:        1024,
+		RegistrySize:        256,
 		RegistryMaxSize:     registryMaxSize,
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
@@ -126,7 +126,7 @@ func newVM(s *Scripting) *vm {
 	// calls on strings); getmetatable shows scripts a read-only view.
 	v.proxyG = v.protect(g)
 	g.RawSetString("_G", v.proxyG)
-	gmt := L.NewTable()
+	gmt := L.CreateTable(0, 2)
 	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.ToStringMeta(L.Get(2)).String())
 		return 0
@@ -140,8 +140,10 @@ func newVM(s *Scripting) *vm {
 // protect returns a read-only view of t: an empty table whose metatable
 // reads through to t and refuses every write.
 func (v *vm) protect(t *lua.LTable) *lua.LTable {
-	proxy := v.L.NewTable()
-	mt := v.L.NewTable()
+	// Small tables: gopher-lua's NewTable reserves 32 array and 32 hash
+	// slots (about 1.5 KB), and every library has two of these.
+	proxy := v.L.CreateTable(0, 0)
+	mt := v.L.CreateTable(0, 2)
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", v.readonly)
 	v.L.SetMetatable(proxy, mt)
@@ -161,7 +163,7 @@ func (v *vm) protect(t *lua.LTable) *lua.LTable {
 // (getmetatable(_G).__index.redis = 1 replaced redis for every later
 // script).
 func (v *vm) metatableView(mt *lua.LTable) *lua.LTable {
-	cp := v.L.NewTable()
+	cp := v.L.CreateTable(0, 0)
 	mt.ForEach(func(k, val lua.LValue) {
 		if t, ok := val.(*lua.LTable); ok && v.protected[t] {
 			if p := v.proxyOf[t]; p != nil && p != t {
