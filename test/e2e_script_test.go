@@ -244,6 +244,17 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"DEBUG SET-DISABLE-DENY-SCRIPTS x",
 			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
 		}},
+		// An error reply the script returns counts in INFO errorstats
+		// (one that a redis.call returned was counted when it failed).
+		{name: "returned-error-stats", cmds: []string{
+			"CONFIG RESETSTAT",
+			"EVAL \"return redis.error_reply('MY_ERR_CODE custom msg')\" 0",
+			"EVAL \"return redis.error_reply('')\" 0",
+			"EVAL \"return {err='OTHER x'}\" 0",
+			"SET str a",
+			"EVAL \"return redis.pcall('incr', 'str')\" 0",
+			"INFO errorstats",
+		}},
 		{name: "multi", cmds: []string{
 			"MULTI",
 			"EVAL \"return redis.call('incr', KEYS[1])\" 1 c",

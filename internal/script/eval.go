@@ -377,7 +377,13 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 		s.replyError(c, r, err)
 		return
 	}
-	writeLua(c.W, L.Get(-1), r.sess.Proto, 0)
+	writeLua(c.W, L.Get(-1), r.sess.Proto, 0, func(msg string, noStats bool) {
+		if noStats {
+			c.ErrorNoStats(msg)
+		} else {
+			c.Error(msg)
+		}
+	})
 }
 
 // luaArray is a Lua array of strings (KEYS, ARGV).
