@@ -57,3 +57,26 @@ func BenchmarkEvalGetSet(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFcallGetSet is bench/scripting.sh's FCALL case in process: the
+// get-set script as a library function.
+func BenchmarkFcallGetSet(b *testing.B) {
+	s, err := tandem.Start(tandem.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	lib := "#!lua name=benchlib\nredis.register_function('getset', function(keys) local v = redis.call('get', keys[1]) redis.call('set', keys[1], 'x') return v end)"
+	if err := c.FunctionLoadReplace(ctx, lib).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.FCall(ctx, "getset", []string{"k"}).Err(); err != nil && err != redis.Nil {
+			b.Fatal(err)
+		}
+	}
+}
