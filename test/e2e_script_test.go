@@ -73,6 +73,7 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"return redis.call('client','list')\" 0",
 			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
 			"EVAL \"return redis.call('client')\" 0",
+			"EVAL \"return redis.call('cluster','reset')\" 0",
 			"EVAL \"return redis.call('object','nosuch','x')\" 0",
 			"EVAL \"error('boom')\" 0",
 			"EVAL \"error({err='MY boom'})\" 0",
@@ -119,6 +120,24 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"return io\" 0",
 			"EVAL \"return debug\" 0",
 			"EVAL \"return type(string.format)\" 0",
+			// The table of globals is read-only however a script reaches
+			// it: a chunk built by loadstring, a script that assigns no
+			// global (which runs with the real globals as its environment,
+			// see fastenv.go); getfenv and setfenv are not there.
+			"EVAL \"return {type(getfenv), type(setfenv), type(newproxy)}\" 0",
+			"EVAL \"local ok = pcall(loadstring('redis = 5')); return {ok, type(redis)}\" 0",
+			"EVAL \"local ok = pcall(loadstring('return function() cjson = 5 end')()); return {ok, type(cjson)}\" 0",
+			"EVAL \"return {type(redis), type(cjson)}\" 0",
+			// redis.call and redis.pcall folded into constants (fastenv.go):
+			// the same results, errors and lines as a read of the field.
+			"EVAL \"local t = {call = function() return 'mine' end} return (KEYS[1] and t or redis).call('ping')\" 1 k",
+			"EVAL \"local t = {call = function() return 'mine' end} return (ARGV[1] and redis or t).call('ping')\" 0",
+			"EVAL \"local function f(k) return redis.pcall('incr', k) end return {f('fold1'), f('fold1')}\" 0",
+			"EVAL \"return {redis.call == redis.call, rawequal(redis.pcall, redis.pcall)}\" 0",
+			"EVAL \"local x = 1\nredis.call('nosuchcommand')\" 0",
+			"EVAL \"local ok, e = pcall(redis.call, 'incr', 'k', 'x') return e\" 0",
+			"EVAL \"local function f() return nosuchglobal end return f()\" 0",
+			"EVAL \"local t = {} for i = 1, 3 do t[i] = KEYS[i] .. ARGV[i] end return t\" 3 a b c x y z",
 		}},
 		{name: "shebang", cmds: []string{
 			"EVAL \"#!not-lua\nreturn 1\" 0",
@@ -196,6 +215,45 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"SCRIPT",
 			"SCRIPT LOAD",
 			"SCRIPT EXISTS",
+		}},
+		// redis.acl_check_cmd asks the ACL about the script's user, and
+		// leaves no ACL LOG entry.
+		{name: "acl-check", cmds: []string{
+			"ACL LOG RESET",
+			"ACL SETUSER bob on >123 +@scripting +set ~x*",
+			"AUTH bob 123",
+			"EVAL \"return redis.acl_check_cmd('set','xx',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('hset','xx','f',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('set','yy',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd('nosuchcommand','yy',1)\" 1 xx",
+			"EVAL \"return redis.acl_check_cmd()\" 0",
+			"AUTH default x",
+			"#ACL LOG",
+		}},
+		{name: "acl-check-log", cmds: []string{
+			"ACL LOG",
+			"ACL DELUSER bob",
+		}},
+		// DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript
+		// commands (a test hook of Redis's).
+		{name: "disable-deny-scripts", cmds: []string{
+			"DEBUG SET-DISABLE-DENY-SCRIPTS 1",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
+			"DEBUG SET-DISABLE-DENY-SCRIPTS 0",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
+			"DEBUG SET-DISABLE-DENY-SCRIPTS x",
+			"EVAL \"return redis.call('config','get','maxmemory')\" 0",
+		}},
+		// An error reply the script returns counts in INFO errorstats
+		// (one that a redis.call returned was counted when it failed).
+		{name: "returned-error-stats", cmds: []string{
+			"CONFIG RESETSTAT",
+			"EVAL \"return redis.error_reply('MY_ERR_CODE custom msg')\" 0",
+			"EVAL \"return redis.error_reply('')\" 0",
+			"EVAL \"return {err='OTHER x'}\" 0",
+			"SET str a",
+			"EVAL \"return redis.pcall('incr', 'str')\" 0",
+			"INFO errorstats",
 		}},
 		{name: "multi", cmds: []string{
 			"MULTI",

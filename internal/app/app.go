@@ -310,7 +310,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Shutdown: []server.ShutdownPreparer{am, pm},
 		// DEBUG subcommands have distinct names; replication's are asked
 		// first, as they were.
-		Debug:      []server.DebugProvider{rm, pm, dm, am},
+		Debug:      []server.DebugProvider{rm, pm, dm, am, sc},
 		Disconnect: []server.DisconnectObserver{rm},
 		Scripts:    sc,
 		Repl:       rm,

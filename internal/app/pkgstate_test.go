@@ -51,7 +51,7 @@ var packageVars = map[string]string{
 	"server.defaultSections": "table", "server.notBuiltShapes": "table", "server.redactedArg": "literal",
 	"types.listSizeLimits": "table",
 	"types.MaxStreamID":    "literal (the largest stream ID, \"+\")",
-	"script.noScriptNames": "table (Redis 7.0's noscript commands)", "script.scriptHelp": "table",
+	"script.noScriptNames": "table (Redis 7.0's noscript commands)", "script.noScriptContainers": "table (derived from noScriptNames)", "script.scriptHelp": "table",
 	"script.shebangFlags": "table", "script.closedChan": "literal (a channel closed at init, only received from)",
 	"script.probeStale":          "literal (a spec only read by the gates)",
 	"config.TLSReloadDirectives": "table (the directives that rebuild TLS)",

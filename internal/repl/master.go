@@ -54,6 +54,8 @@ type replica struct {
 	closed      bool
 	softSince   time.Time
 	once        sync.Once
+	// filter is REPLCONF rdb-filter-only's: what its RDB leaves out.
+	filter rdbFilter
 }
 
 // name is how logs name a replica: ip:listening-port.
@@ -160,14 +162,12 @@ func (m *Manager) replconfCmd(c *command.Ctx) {
 		case "rdb-only":
 			m.replicaFor(c.S).rdbOnly = val == "1"
 		case "rdb-filter-only":
-			if val != "" && !strings.EqualFold(val, "functions") {
-				c.Error("ERR Unsupported rdb-filter-only option: " + val)
+			f, msg := parseRDBFilter(val)
+			if msg != "" {
+				c.Error(msg)
 				return
 			}
-			if val != "" {
-				c.Error("ERR rdb-filter-only functions is not supported by Tandem yet")
-				return
-			}
+			m.replicaFor(c.S).filter = f
 		default:
 			c.Error("ERR Unrecognized REPLCONF option: " + string(c.Args[i]))
 			return
@@ -201,6 +201,12 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 			m.unsetMaster("failover request from '" + m.srv.ClientInfo(s) + "'")
 			args = args[:3] // an ordinary PSYNC from here on
 		}
+	}
+	// A filtered RDB goes over the socket only (filter.go), as Redis
+	// refuses it to a replica that cannot read a payload ended by a mark.
+	if r, ok := m.pre[s]; ok && s.Flags&command.FlagReplica == 0 && r.filter != 0 && !r.capaEOF {
+		c.Error("ERR Filtered replica requires EOF capability")
+		return
 	}
 	req := syncRequest{args: args, isReplica: s.Flags&command.FlagReplica != 0, failingOver: m.fo.state != noFailover,
 		linkDown: m.link != nil && !m.machine.connected(), id: m.id}
@@ -245,6 +251,9 @@ func (m *Manager) syncCmd(c *command.Ctx) {
 		m.log.Noticef("Replication backlog created, my new replication IDs are '%s' and '%s'", m.id.ID, m.id.ID2)
 	}
 	sh := m.attachable()
+	if r.filter != 0 {
+		sh = nil // a filtered RDB is its own
+	}
 	socket := m.syncShare != nil && m.syncShare.diskless
 	switch planFullStart(sh != nil, m.fullRunning, socket, m.cfg.ReplDisklessSync, r.capaEOF, m.cfg.ReplDisklessSyncDelay) {
 	case fullShare:

@@ -41,6 +41,9 @@ type snapShare struct {
 	// may still join, even if every replica sharing it so far drops.
 	hold     *Cursor
 	replicas []*replica // whoever joined (filter on r.share == s, !r.closed)
+	// filter is what the RDB leaves out (a filtered one is always a
+	// socket transfer, filter.go).
+	filter rdbFilter
 }
 
 // joinable reports whether a replica needing a full sync can share s now
@@ -130,13 +133,25 @@ func (s *snapShare) end() []*replica {
 func (m *Manager) startFullSync() {
 	var group []*replica
 	diskless := m.cfg.ReplDisklessSync
+	// The group is the replicas that asked for the same RDB as the first
+	// one waiting (the same rdb-filter-only); the others wait for the
+	// next snapshot, as in Redis.
+	var filter rdbFilter
 	for _, r := range m.sortedReplicas() {
 		if r.state == stateWaitBgsave && r.cursor == nil && r.share == nil && !r.closed {
+			if len(group) == 0 {
+				filter = r.filter
+			} else if r.filter != filter {
+				continue
+			}
 			group = append(group, r)
 			if !r.capaEOF {
 				diskless = false
 			}
 		}
+	}
+	if filter != 0 {
+		diskless = true // every one of them has capa eof (syncCmd)
 	}
 	if len(group) == 0 || m.fullRunning {
 		return
@@ -146,7 +161,7 @@ func (m *Manager) startFullSync() {
 	// child is busy until it exits).
 	if m.ks.Running() != nil || m.pm.BgsaveRunning() {
 		// A BGSAVE that can serve them (it had a backlog at its instant).
-		if m.joinable(m.bgShare) {
+		if filter == 0 && m.joinable(m.bgShare) {
 			for _, r := range group {
 				m.log.Noticef("Waiting for end of BGSAVE for SYNC")
 				m.attachShared(m.bgShare, r)
@@ -169,7 +184,7 @@ func (m *Manager) startFullSync() {
 	if diskless {
 		target = "replicas sockets"
 	}
-	s := &snapShare{diskless: diskless, replicas: group}
+	s := &snapShare{diskless: diskless, filter: filter, replicas: group}
 	for _, r := range group {
 		r.diskless = diskless
 		r.share = s
@@ -263,7 +278,7 @@ func (m *Manager) BgsaveInstant() func(f *os.File, size int64, err error) {
 	s.hold = m.backlog.NewCursor(off + 1)
 	m.bgShare = s
 	for _, r := range m.sortedReplicas() {
-		if r.state == stateWaitBgsave && r.cursor == nil && r.share == nil && !r.closed {
+		if r.state == stateWaitBgsave && r.cursor == nil && r.share == nil && !r.closed && r.filter == 0 {
 			m.log.Noticef("Waiting for end of BGSAVE for SYNC")
 			m.attachShared(s, r)
 		}
@@ -380,7 +395,11 @@ func (m *Manager) fullSyncDiskless(s *snapShare) error {
 		}
 		f.started = true
 	}
-	if _, err := m.pm.StreamTo(bw, instant); err != nil {
+	if s.filter != 0 {
+		if err := m.streamFiltered(bw, instant, s.filter); err != nil {
+			return err
+		}
+	} else if _, err := m.pm.StreamTo(bw, instant); err != nil {
 		return err
 	}
 	if _, err := f.Write([]byte(mark)); err != nil {

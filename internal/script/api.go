@@ -22,7 +22,7 @@ const (
 
 // openRedis builds the redis table.
 func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	fns := map[string]lua.LGFunction{
 		"call":               func(L *lua.LState) int { return s.redisCall(L, true) },
 		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false) },
@@ -163,6 +163,7 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 		}
 		cc.spec, cc.name = nil, append(cc.name[:0], argv[0]...)
 		cc.noScript = len(spec.Subcommands) == 0 && noScript(spec, "")
+		cc.subsDenied = noScriptContainers[spec.Name]
 		cc.spec = spec
 	}
 	if (spec.Arity > 0 && len(argv) != spec.Arity) || len(argv) < -spec.Arity {
@@ -180,10 +181,12 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 				return "Unknown Redis command called from script", spec
 			}
 		}
-		if noScript(spec, sub) {
+		if noScript(spec, sub) && !s.allowDenied {
 			return "This Redis command is not allowed from script", spec
 		}
-	} else if cc.noScript {
+	} else if (cc.noScript || (cc.subsDenied && len(argv) >= 2 && noScriptNames[spec.Name+"|"+strings.ToLower(string(argv[1]))])) && !s.allowDenied {
+		// (A container Tandem has no subcommand table for, such as
+		// CLUSTER, is refused by the subcommand's name.)
 		return "This Redis command is not allowed from script", spec
 	}
 	if spec.Flags&command.Stale == 0 && s.staleNow(r) {
@@ -218,6 +221,9 @@ type lastCall struct {
 	name     []byte
 	spec     *command.Spec
 	noScript bool // for a command without subcommands
+	// subsDenied: some of the command's subcommands are noscript
+	// (noScriptContainers).
+	subsDenied bool
 }
 
 // staleNow reports whether we are a replica that serves no stale data
@@ -261,10 +267,17 @@ func init() {
 		acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|list acl|load acl|log acl|save
 		acl|setuser acl|users acl|whoami
 		latency|doctor latency|graph latency|histogram latency|history latency|latest latency|reset
-		module|list module|load module|loadex module|unload`) {
+		module|list module|load module|loadex module|unload cluster|reset`) {
 		noScriptNames[n] = true
+		if name, _, ok := strings.Cut(n, "|"); ok {
+			noScriptContainers[name] = true
+		}
 	}
 }
+
+// noScriptContainers are the commands some of whose subcommands are in
+// noScriptNames.
+var noScriptContainers = map[string]bool{}
 
 func noScript(spec *command.Spec, sub string) bool {
 	if noScriptNames[spec.Name] {
@@ -408,8 +421,15 @@ func targetsOf(flags int) command.Target {
 	return t
 }
 
-// redisACLCheck is redis.acl_check_cmd: Tandem has one user, the
-// default one, allowed everything, so every existing command is allowed.
+// permAsker is the ACL's check without its log (the server's ACL
+// checker has it): whether a session's user may run a call.
+type permAsker interface {
+	Allowed(s *command.Session, spec *command.Spec, args [][]byte) bool
+}
+
+// redisACLCheck is redis.acl_check_cmd: whether the user running the
+// script may run the command with these arguments (its keys and channels
+// included), without an ACL LOG entry, as Redis checks it.
 func (s *Scripting) redisACLCheck(L *lua.LState) int {
 	r := s.run
 	if r == nil {
@@ -418,10 +438,18 @@ func (s *Scripting) redisACLCheck(L *lua.LState) int {
 	if msg, ok := r.luaArgs(L); !ok {
 		raise(L, errorTable(L, msg))
 	}
-	if s.eng.Table.Lookup(r.argv[0]) == nil {
+	spec := s.eng.Table.Lookup(r.argv[0])
+	if spec == nil {
 		raise(L, errorTable(L, "Invalid command passed to redis.acl_check_cmd()"))
 	}
-	L.Push(lua.LTrue)
+	if spec.Variant != nil {
+		spec = spec.Variant(r.argv)
+	}
+	allowed := true
+	if a, ok := s.eng.Perm.(permAsker); ok {
+		allowed = a.Allowed(&r.sess, spec, r.argv)
+	}
+	L.Push(lua.LBool(allowed))
 	return 1
 }
 

@@ -35,7 +35,7 @@ func bitArg(L *lua.LState, i int) int32 {
 }
 
 func openBit(L *lua.LState) *lua.LTable {
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	ret := func(L *lua.LState, v int32) int { L.Push(lua.LNumber(v)); return 1 }
 	fold := func(op func(a, b int32) int32) lua.LGFunction {
 		return func(L *lua.LState) int {

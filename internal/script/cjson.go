@@ -24,7 +24,7 @@ type cjsonCfg struct {
 func openCjson(L *lua.LState) *lua.LTable {
 	cfg := &cjsonCfg{encodeMaxDepth: 1000, decodeMaxDepth: 1000, decodeInvalid: true, precision: 14, sparseRatio: 2, sparseSafe: 10}
 	cfg.null = L.NewUserData()
-	t := L.NewTable()
+	t := L.CreateTable(0, 0)
 	t.RawSetString("null", cfg.null)
 	t.RawSetString("_NAME", lua.LString("cjson"))
 	t.RawSetString("_VERSION", lua.LString("2.1.0"))

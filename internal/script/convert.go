@@ -239,9 +239,19 @@ func errorTable(L *lua.LState, msg string) *lua.LTable {
 // lua stack limit" error.
 const maxReplyDepth = 4000
 
-func writeLua(w *resp.Writer, v lua.LValue, scriptProto, depth int) {
+// errReply writes an error reply the script returned (an {err=…} table,
+// at any depth): through the command, so that INFO errorstats count it as
+// Redis counts it (noStats: an error a redis.call returned, counted when
+// that command failed). nil writes it plainly.
+type errReply func(msg string, noStats bool)
+
+func writeLua(w *resp.Writer, v lua.LValue, scriptProto, depth int, onErr errReply) {
 	if depth > maxReplyDepth {
-		w.Error("ERR reached lua stack limit")
+		if onErr != nil {
+			onErr("ERR reached lua stack limit", false)
+		} else {
+			w.Error("ERR reached lua stack limit")
+		}
 		return
 	}
 	switch v := v.(type) {
@@ -260,7 +270,7 @@ func writeLua(w *resp.Writer, v lua.LValue, scriptProto, depth int) {
 	case lua.LNumber:
 		w.Int(luaToInt64(float64(v)))
 	case *lua.LTable:
-		writeLuaTable(w, v, scriptProto, depth)
+		writeLuaTable(w, v, scriptProto, depth, onErr)
 	default:
 		w.Null()
 	}
@@ -275,9 +285,13 @@ func luaToInt64(f float64) int64 {
 	return int64(f)
 }
 
-func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int) {
+func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int, onErr errReply) {
 	if e, ok := t.RawGetString("err").(lua.LString); ok {
-		w.Error(string(e))
+		if onErr != nil {
+			onErr(string(e), t.RawGetString("ignore_error_stats_update") == lua.LTrue)
+		} else {
+			w.Error(string(e))
+		}
 		return
 	}
 	if s, ok := t.RawGetString("ok").(lua.LString); ok {
@@ -319,21 +333,29 @@ func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int) {
 			return
 		}
 	}
+	// Next rather than ForEach: ForEach walks string keys in Go's random
+	// map order; Next keeps the table's own order, the same at every run.
 	if m, ok := t.RawGetString("map").(*lua.LTable); ok {
 		n := 0
-		m.ForEach(func(lua.LValue, lua.LValue) { n++ })
+		for k, _ := m.Next(lua.LNil); k != lua.LNil; k, _ = m.Next(k) {
+			n++
+		}
 		w.Map(n)
-		m.ForEach(func(k, v lua.LValue) {
-			writeLua(w, k, scriptProto, depth+1)
-			writeLua(w, v, scriptProto, depth+1)
-		})
+		for k, v := m.Next(lua.LNil); k != lua.LNil; k, v = m.Next(k) {
+			writeLua(w, k, scriptProto, depth+1, onErr)
+			writeLua(w, v, scriptProto, depth+1, onErr)
+		}
 		return
 	}
 	if s, ok := t.RawGetString("set").(*lua.LTable); ok {
 		n := 0
-		s.ForEach(func(lua.LValue, lua.LValue) { n++ })
+		for k, _ := s.Next(lua.LNil); k != lua.LNil; k, _ = s.Next(k) {
+			n++
+		}
 		w.Set(n)
-		s.ForEach(func(k, _ lua.LValue) { writeLua(w, k, scriptProto, depth+1) })
+		for k, _ := s.Next(lua.LNil); k != lua.LNil; k, _ = s.Next(k) {
+			writeLua(w, k, scriptProto, depth+1, onErr)
+		}
 		return
 	}
 	n := 0
@@ -342,7 +364,7 @@ func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int) {
 	}
 	w.Array(n)
 	for i := 1; i <= n; i++ {
-		writeLua(w, t.RawGetInt(i), scriptProto, depth+1)
+		writeLua(w, t.RawGetInt(i), scriptProto, depth+1, onErr)
 	}
 }
 

@@ -6,9 +6,10 @@
 // every script, as in Redis: a script is compiled once into a function kept
 // in the script cache under the SHA1 of its body, and runs with the KEYS and
 // ARGV globals of its call. The state is a sandbox: only the libraries Redis
-// loads (base without dofile/loadfile/print, string, table, math, coroutine,
-// cjson, bit), and every table reachable from the globals is read-only
-// (writing a global, or a library's field, raises "Attempt to modify a
+// loads (base without dofile/loadfile/print/getfenv/setfenv, string,
+// table, math, coroutine, cjson, bit, struct, cmsgpack), and every table
+// reachable from the globals is read-only (writing a global, or a
+// library's field, raises "Attempt to modify a
 // readonly table"; reading a missing global raises "Script attempted to
 // access nonexistent global variable").
 //

@@ -247,7 +247,10 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	if cerr != nil {
 		return nil, "ERR Error compiling script (new function): " + compileError(cerr, bytes.Count(body, []byte("\n"))+1)
 	}
-	fn.Env = s.vm.proxyG
+	fn.Env = s.vm.scriptEnv(fn)
+	if fn.Env == s.vm.realG {
+		foldRedisCalls(fn.Proto, s.vm.folds)
+	}
 	trimProto(fn.Proto)
 	// The main chunk is a vararg function, for which gopher-lua builds
 	// Lua 5.0's "arg" table at every call; a main chunk has no local of
@@ -374,7 +377,13 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 		s.replyError(c, r, err)
 		return
 	}
-	writeLua(c.W, L.Get(-1), r.sess.Proto, 0)
+	writeLua(c.W, L.Get(-1), r.sess.Proto, 0, func(msg string, noStats bool) {
+		if noStats {
+			c.ErrorNoStats(msg)
+		} else {
+			c.Error(msg)
+		}
+	})
 }
 
 // luaArray is a Lua array of strings (KEYS, ARGV).

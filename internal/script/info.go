@@ -12,7 +12,7 @@ import (
 // gopher-lua has no allocator to count with, as Redis's lua_gc count does,
 // so INFO shows this estimate plus the compiled scripts' (protoMem).
 // TestVMMemoryEstimate measures a real state against it.
-const vmBaseMem = 120 << 10
+const vmBaseMem = 70 << 10
 
 // cacheEntryMem is a cached script's overhead beyond its body and SHA: the
 // script struct, the map entry, the LFunction and its environment slot.

@@ -33,3 +33,50 @@ func BenchmarkLoop1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvalGetSet is bench/scripting.sh's get-set case in process:
+// EVALSHA of a script making one GET and one SET, so that ns/op is mostly
+// the cost of running a small script (client and network aside).
+func BenchmarkEvalGetSet(b *testing.B) {
+	s, err := tandem.Start(tandem.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	sha, err := c.ScriptLoad(ctx, "local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], 'x') return v").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.EvalSha(ctx, sha, []string{"k"}).Err(); err != nil && err != redis.Nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFcallGetSet is bench/scripting.sh's FCALL case in process: the
+// get-set script as a library function.
+func BenchmarkFcallGetSet(b *testing.B) {
+	s, err := tandem.Start(tandem.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	lib := "#!lua name=benchlib\nredis.register_function('getset', function(keys) local v = redis.call('get', keys[1]) redis.call('set', keys[1], 'x') return v end)"
+	if err := c.FunctionLoadReplace(ctx, lib).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.FCall(ctx, "getset", []string{"k"}).Err(); err != nil && err != redis.Nil {
+			b.Fatal(err)
+		}
+	}
+}

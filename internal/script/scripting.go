@@ -62,6 +62,9 @@ type Scripting struct {
 	yield  Yielder
 
 	lastCall lastCall
+	// allowDenied is DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the
+	// commands Redis marks noscript (a test hook, as in Redis).
+	allowDenied bool
 
 	// fn is the functions' engine: their own Lua state and the libraries
 	// (functions.go); loading is the library being loaded, while its code
@@ -146,3 +149,33 @@ func (s *Scripting) Running() bool { return s.run != nil }
 // Busy reports whether the running script went past
 // busy-reply-threshold: other clients get BUSY (server lock held).
 func (s *Scripting) Busy() bool { return s.run != nil && s.run.timedOut }
+
+// Debug implements server.DebugProvider: DEBUG SET-DISABLE-DENY-SCRIPTS
+// 0|1 lets scripts call the commands Redis refuses them (noscript), as
+// Redis's tests do to watch a busy script from inside it.
+func (s *Scripting) Debug(c *command.Ctx, sub string) bool {
+	if sub != "set-disable-deny-scripts" || len(c.Args) != 3 {
+		return false
+	}
+	s.allowDenied = atoiNonZero(c.Args[2])
+	c.W.OK()
+	return true
+}
+
+// atoiNonZero reports whether C's atoi reads a non-zero number in b:
+// spaces, a sign, then digits up to the first other byte.
+func atoiNonZero(b []byte) bool {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
+		i++
+	}
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if b[i] != '0' {
+			return true
+		}
+	}
+	return false
+}

@@ -28,6 +28,9 @@ type vm struct {
 	// errHandler completes an error with where it happened (Redis's
 	// __redis__err__handler).
 	errHandler *lua.LFunction
+	// folds are the functions foldRedisCalls loads as constants
+	// (redis.call and redis.pcall), by field name.
+	folds map[string]*lua.LFunction
 }
 
 const (
@@ -44,7 +47,7 @@ func newVM(s *Scripting) *vm {
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       callStackSize,
-		RegistrySize:        1024,
+		RegistrySize:        256,
 		RegistryMaxSize:     registryMaxSize,
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
@@ -59,7 +62,10 @@ func newVM(s *Scripting) *vm {
 	g := L.G.Global
 	v.realG = g
 	// The sandbox: what Redis does not load, or removes.
-	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "package", "os", "io", "debug", "channel"} {
+	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "package", "os", "io", "debug", "channel",
+		// Not in Redis's sandbox either: they reach (and replace) the
+		// environment of any function, the table of globals included.
+		"getfenv", "setfenv", "newproxy"} {
 		g.RawSetString(name, lua.LNil)
 	}
 	v.readonly = L.NewFunction(func(L *lua.LState) int {
@@ -81,7 +87,14 @@ func newVM(s *Scripting) *vm {
 	// Libraries Redis adds, then its replacements in math and string.
 	g.RawSetString("cjson", openCjson(L))
 	g.RawSetString("bit", openBit(L))
-	g.RawSetString("redis", s.openRedis(L))
+	g.RawSetString("struct", openStruct(L))
+	g.RawSetString("cmsgpack", s.openCmsgpack(L))
+	redisT := s.openRedis(L)
+	g.RawSetString("redis", redisT)
+	v.folds = map[string]*lua.LFunction{}
+	for _, name := range []string{"call", "pcall"} {
+		v.folds[name] = redisT.RawGetString(name).(*lua.LFunction)
+	}
 	math := g.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(s.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(s.mathRandomseed))
@@ -94,6 +107,7 @@ func newVM(s *Scripting) *vm {
 	tbl.RawSetString("concat", L.NewFunction(func(L *lua.LState) int { return s.tableConcat(L, concat) }))
 
 	v.errHandler = L.NewFunction(errHandler)
+	v.guardEnv(L)
 
 	// Read-only: every library table is replaced by a read-only proxy,
 	// then the globals themselves.
@@ -112,7 +126,7 @@ func newVM(s *Scripting) *vm {
 	// calls on strings); getmetatable shows scripts a read-only view.
 	v.proxyG = v.protect(g)
 	g.RawSetString("_G", v.proxyG)
-	gmt := L.NewTable()
+	gmt := L.CreateTable(0, 2)
 	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.ToStringMeta(L.Get(2)).String())
 		return 0
@@ -126,8 +140,10 @@ func newVM(s *Scripting) *vm {
 // protect returns a read-only view of t: an empty table whose metatable
 // reads through to t and refuses every write.
 func (v *vm) protect(t *lua.LTable) *lua.LTable {
-	proxy := v.L.NewTable()
-	mt := v.L.NewTable()
+	// Small tables: gopher-lua's NewTable reserves 32 array and 32 hash
+	// slots (about 1.5 KB), and every library has two of these.
+	proxy := v.L.CreateTable(0, 0)
+	mt := v.L.CreateTable(0, 2)
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", v.readonly)
 	v.L.SetMetatable(proxy, mt)
@@ -147,7 +163,7 @@ func (v *vm) protect(t *lua.LTable) *lua.LTable {
 // (getmetatable(_G).__index.redis = 1 replaced redis for every later
 // script).
 func (v *vm) metatableView(mt *lua.LTable) *lua.LTable {
-	cp := v.L.NewTable()
+	cp := v.L.CreateTable(0, 0)
 	mt.ForEach(func(k, val lua.LValue) {
 		if t, ok := val.(*lua.LTable); ok && v.protected[t] {
 			if p := v.proxyOf[t]; p != nil && p != t {

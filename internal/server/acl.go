@@ -586,3 +586,19 @@ func (s *Server) ACLUserLines() []string {
 	}
 	return s.acl.Lines()
 }
+
+// Allowed reports whether sess's user may run the call, without logging
+// a refusal: redis.acl_check_cmd's question (internal/script).
+func (h *aclChecker) Allowed(sess *command.Session, spec *command.Spec, args [][]byte) bool {
+	s := (*Server)(h)
+	u := s.userOf(sess)
+	if u.Unrestricted() {
+		return true
+	}
+	c := s.acl.Table.Resolve(spec, args)
+	if c == nil {
+		return false
+	}
+	reason, _ := u.Check(c, args)
+	return reason == acl.OK
+}
