@@ -344,25 +344,27 @@ func xaddCmd(c *Ctx) {
 		c.DB.SetValue(key, s, false)
 	}
 	s.Append(id, fv, c.E.Limits.StreamNodeMaxBytes, c.E.Limits.StreamNodeMaxEntries)
-	idBytes := id.AppendTo(nil)
-	c.W.Bulk(idBytes)
+	var idBuf [48]byte
+	c.W.Bulk(id.AppendTo(idBuf[:0]))
 	c.Notify(EvStream, "xadd", key)
-	argv := append([][]byte(nil), c.Args...)
-	rewrite := false
+	trimmed := false
 	if a.Strategy != types.TrimNone {
 		if s.Trim(a.TrimArgs) > 0 {
 			c.Notify(EvStream, "xtrim", key)
 		}
-		if a.Approx {
+		trimmed = a.Approx
+	}
+	// The rewritten form (concrete ID, exact trim) is only built when
+	// something will propagate it: with no replica, backlog or AOF an
+	// XADD allocates nothing for it.
+	if (trimmed || !a.idGiven || !a.seqGiven) && c.E.sinksActive() {
+		argv := append([][]byte(nil), c.Args...)
+		if trimmed {
 			rewriteTrim(argv, s, &a)
-			rewrite = true
 		}
-	}
-	if !a.idGiven || !a.seqGiven {
-		argv[idPos] = idBytes
-		rewrite = true
-	}
-	if rewrite {
+		if !a.idGiven || !a.seqGiven {
+			argv[idPos] = id.AppendTo(nil)
+		}
 		c.Rewrite(argv...)
 	}
 	c.DB.Modified(key)

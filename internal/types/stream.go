@@ -404,7 +404,10 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		}
 	}
 	flags := int64(0)
-	var enc []byte
+	// The new elements are encoded on the stack first (an entry of a few
+	// short fields fits), then copied into the node once.
+	var encBuf [256]byte
+	enc := encBuf[:0]
 	if tail == nil {
 		prealloc := streamPrealloc
 		if maxBytes > 0 && maxBytes < prealloc {
