@@ -275,9 +275,18 @@ func (d *decoder) toList() (SkipReason, error) {
 	return 0, nil
 }
 
+// oneBlobBytes is bytesOf for the types held in a single blob: with
+// borrow, a string element is the blob's own bytes.
+func (d *decoder) oneBlobBytes(el element) []byte {
+	if d.borrow && !el.isInt {
+		return el.s
+	}
+	return d.bytesOf(el)
+}
+
 func (d *decoder) toSet() (SkipReason, error) {
 	for _, el := range d.elems {
-		d.e.Set = append(d.e.Set, d.bytesOf(el))
+		d.e.Set = append(d.e.Set, d.oneBlobBytes(el))
 	}
 	return 0, d.checkSetDups()
 }
@@ -287,7 +296,7 @@ func (d *decoder) toHash() (SkipReason, error) {
 		return 0, d.r.corrupt("Hash with an odd number of elements")
 	}
 	for i := 0; i < len(d.elems); i += 2 {
-		d.e.Hash = append(d.e.Hash, Pair{Field: d.bytesOf(d.elems[i]), Value: d.bytesOf(d.elems[i+1])})
+		d.e.Hash = append(d.e.Hash, Pair{Field: d.oneBlobBytes(d.elems[i]), Value: d.oneBlobBytes(d.elems[i+1])})
 	}
 	return 0, d.checkHashDups()
 }
@@ -309,7 +318,7 @@ func (d *decoder) toZSet() (SkipReason, error) {
 		if math.IsNaN(score) {
 			return 0, d.r.corrupt("Zset with NAN score detected")
 		}
-		d.e.ZSet = append(d.e.ZSet, ZMember{Member: d.bytesOf(d.elems[i]), Score: score})
+		d.e.ZSet = append(d.e.ZSet, ZMember{Member: d.oneBlobBytes(d.elems[i]), Score: score})
 	}
 	return 0, d.checkZSetDups()
 }

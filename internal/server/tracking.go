@@ -39,8 +39,10 @@ type trackingState struct {
 
 // tracker is the server's tracking table (srv.mu guards it).
 type tracker struct {
-	// table maps a key read by default-mode clients to their ids.
-	table map[string]*trackedReaders
+	// table maps a key read by default-mode clients to their ids. The
+	// readers are held by value: a read of a new key costs the map's
+	// entry and the key's string, no third allocation.
+	table map[string]trackedReaders
 	items int // the number of (key, client) pairs in table
 	// prefixes are the BCAST prefixes in use.
 	prefixes map[string]*bcastPrefix
@@ -90,15 +92,14 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 	}
 	t := &s.trk
 	if t.table == nil {
-		t.table = map[string]*trackedReaders{}
+		t.table = map[string]trackedReaders{}
 	}
 	eachKey(spec, args, func(i int) {
+		// One lookup when the client is known to read the key already
+		// (a cached key read again); a second only to store a change.
 		r := t.table[string(args[i])]
-		if r == nil {
-			r = &trackedReaders{}
-			t.table[string(args[i])] = r
-		}
 		if r.add(caller.ID) {
+			t.table[string(args[i])] = r
 			t.items++
 		}
 	})
