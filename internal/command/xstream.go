@@ -518,7 +518,7 @@ func xdelCmd(c *Ctx) {
 		} else if first {
 			s.FirstID = s.EdgeID(true, true)
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xdel", key)
 	}
 	c.W.Int(int64(deleted))
@@ -546,7 +546,7 @@ func xtrimCmd(c *Ctx) {
 			rewriteTrim(argv, s, &a)
 			c.Rewrite(argv...)
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	c.W.Int(deleted)
 }
@@ -612,7 +612,24 @@ func xsetidCmd(c *Ctx) {
 	if !maxDel.IsZero() {
 		s.MaxDeletedID = maxDel
 	}
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 	c.W.OK()
 	c.Notify(EvStream, "xsetid", key)
+}
+
+// modifiedNoWake is DB.Modified (the change counter, WATCH, client-side
+// caching) without waking the clients blocked on key. Redis 7.0 signals a
+// stream key as ready only on XADD, on the key's creation, overwrite or
+// deletion, and on XGROUP DESTROY; XSETID, XGROUP SETID|CREATE|
+// CREATECONSUMER|DELCONSUMER, XDEL, XTRIM, XACK, XCLAIM, XAUTOCLAIM and
+// a group read change the stream without waking anyone. It shows after
+// XSETID (or XGROUP SETID back): a blocked XREAD stays blocked with the
+// stream's last ID past the one it waits after, until a signalling
+// change serves it (checked against redis-server 7.0.15: XREAD BLOCK …
+// $, XSETID to a later ID, then XADD: the XADD's entry is the reply,
+// where a wake at XSETID would have answered an empty list).
+func modifiedNoWake(c *Ctx, key []byte) {
+	c.E.noWake = true
+	c.DB.Modified(key)
+	c.E.noWake = false
 }

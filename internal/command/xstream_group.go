@@ -38,7 +38,7 @@ func groupConsumer(c *Ctx, key []byte, g *types.StreamGroup, group, name []byte,
 		return cs
 	}
 	cs := g.AddConsumer(name, now)
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 	c.Notify(EvStream, "xgroup-createconsumer", key)
 	if noack {
 		c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), key, group, name)
@@ -116,7 +116,7 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 		propagateGroupID(c, key, group, g)
 	}
 	if len(got) > 0 {
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 }
 
@@ -253,7 +253,7 @@ func xgroupCmd(c *Ctx) {
 			c.Error("BUSYGROUP Consumer Group name already exists")
 			return
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.W.OK()
 		c.Notify(EvStream, "xgroup-create", key)
 	case sub == "setid" && (len(c.Args) == 5 || len(c.Args) == 7):
@@ -267,7 +267,7 @@ func xgroupCmd(c *Ctx) {
 			}
 		}
 		g.LastID, g.EntriesRead = id, entriesRead
-		c.DB.Modified(key)
+		modifiedNoWake(c, key) // Redis does not signal the key either
 		c.W.OK()
 		c.Notify(EvStream, "xgroup-setid", key)
 	case sub == "destroy" && len(c.Args) == 4:
@@ -287,7 +287,7 @@ func xgroupCmd(c *Ctx) {
 			return
 		}
 		g.AddConsumer(c.Args[4], c.E.KS.Now())
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xgroup-createconsumer", key)
 		c.W.Int(1)
 	case sub == "delconsumer" && len(c.Args) == 5:
@@ -297,7 +297,7 @@ func xgroupCmd(c *Ctx) {
 			return
 		}
 		n := g.DeleteConsumer(cs)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xgroup-delconsumer", key)
 		c.W.Int(int64(n))
 	default:
@@ -343,7 +343,7 @@ func xackCmd(c *Ctx) {
 		}
 	}
 	if n > 0 {
-		c.DB.Modified(c.Args[1])
+		modifiedNoWake(c, c.Args[1])
 	}
 	c.W.Int(int64(n))
 }
@@ -485,7 +485,7 @@ func claimTo(g *types.StreamGroup, nack *types.StreamNACK, cs *types.StreamConsu
 func dropPending(c *Ctx, key, group []byte, g *types.StreamGroup, n *types.StreamNACK) {
 	propagateClaim(c, key, group, g, n.ID.AppendTo(nil), n)
 	g.Ack(n.ID)
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 }
 
 func xclaimCmd(c *Ctx) {
@@ -579,7 +579,7 @@ func xclaimCmd(c *Ctx) {
 			if found {
 				propagateClaim(c, key, group, g, idArgs[k], nack)
 				g.Ack(id)
-				c.DB.Modified(key)
+				modifiedNoWake(c, key)
 				propagateLast = false
 			}
 			continue
@@ -608,11 +608,11 @@ func xclaimCmd(c *Ctx) {
 		claimed = append(claimed, id)
 		propagateClaim(c, key, group, g, idArgs[k], nack)
 		propagateLast = false
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	if propagateLast {
 		propagateGroupID(c, key, group, g)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	writeClaimed(c.W, s, claimed, justID)
 }
@@ -731,7 +731,7 @@ func xautoclaimCmd(c *Ctx) {
 		claimed = append(claimed, id)
 		count--
 		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	var cursor types.StreamID
 	if next != nil {
