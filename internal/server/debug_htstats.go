@@ -146,4 +146,3 @@ func (s *Server) debugQuicklist(c *command.Ctx) {
 	l.Repr(os.Stdout, len(c.Args) == 4 && atoi(c.Args[3]) != 0)
 	c.W.Simple("Quicklist structure printed on stdout")
 }
-
