@@ -349,11 +349,19 @@ func (r *reader) readLZF(keep bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := r.readN(clen, r.lzfIn)
-	if err != nil {
-		return nil, err
+	var in []byte
+	if avail := uint64(len(r.win) - r.pos); clen <= avail && (r.maxStr == 0 || clen <= r.maxStr) {
+		// Already buffered (a whole DUMP payload is): decompressed from
+		// the window itself, valid until the next read, instead of
+		// copied out first.
+		in = r.win[r.pos : r.pos+int(clen)]
+		r.pos += int(clen)
+	} else {
+		if in, err = r.readN(clen, r.lzfIn); err != nil {
+			return nil, err
+		}
+		r.lzfIn = in[:0]
 	}
-	r.lzfIn = in[:0]
 	// Only now, with the compressed bytes really read, is ulen checked
 	// against what they can expand to and allocated.
 	if ulen/lzfMaxRatio > clen || ulen > math.MaxInt || (r.maxStr > 0 && ulen > r.maxStr) {
