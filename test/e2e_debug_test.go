@@ -127,8 +127,8 @@ func TestDebugSkipChecksumValidationMatchesRedis(t *testing.T) {
 func TestDebugNotBuiltSaysSo(t *testing.T) {
 	t.Parallel()
 	c := dialRaw(t, startTandem(t).Addr())
-	if got := c.do("DEBUG", "LISTPACK", "k"); got != "-ERR DEBUG LISTPACK is not supported by Tandem yet\r\n" {
-		t.Errorf("DEBUG LISTPACK = %q", got)
+	if got := c.do("DEBUG", "SDSLEN", "k"); got != "-ERR DEBUG SDSLEN is not supported by Tandem yet\r\n" {
+		t.Errorf("DEBUG SDSLEN = %q", got)
 	}
 	if got := c.do("DEBUG", "NOSUCHTHING"); !strings.HasPrefix(got, "-ERR unknown subcommand") {
 		t.Errorf("DEBUG NOSUCHTHING = %q", got)

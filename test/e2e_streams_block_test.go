@@ -57,6 +57,14 @@ func TestBlockingXReadServesLikeRedis(t *testing.T) {
 		{name: "xsetid_then_xadd", conns: 2, steps: []mstep{
 			call(0, "XADD s 1-1 a 1"),
 			block(1, "XREAD BLOCK 0 STREAMS s $", 1), call(0, "XADD s 2-1 b 2"), reply(1),
+			// XSETID past the ID it waits after does not wake it (Redis
+			// 7.0 does not signal the key): the next XADD's entry does.
+			block(1, "XREAD BLOCK 0 STREAMS s $", 1), call(0, "XSETID s 5-0"), waitFor(1),
+			call(0, "XSETID s 6-0 ENTRIESADDED 9 MAXDELETEDID 5-5"), waitFor(1), call(0, "XADD s 7-0 c 3"), reply(1),
+			// After XSETID, other stream writes do not wake it either; a
+			// group's destruction does, and it is answered with no entry.
+			block(1, "XREAD BLOCK 0 STREAMS s 7-0", 1), call(0, "XSETID s 8-0"), waitFor(1), call(0, "XDEL s 7-0"), waitFor(1),
+			call(0, "XGROUP CREATE s g 0"), waitFor(1), call(0, "XTRIM s MAXLEN 0"), waitFor(1), call(0, "XGROUP DESTROY s g"), reply(1),
 		}},
 	})
 }
@@ -132,6 +140,14 @@ func TestBlockingXReadGroupServesLikeRedis(t *testing.T) {
 			call(0, "XGROUP CREATE s g $ MKSTREAM"),
 			block(1, "XREADGROUP GROUP g alice NOACK BLOCK 0 STREAMS s >", 1), call(0, "XADD s 1-1 a 1"), reply(1),
 			call(0, "XPENDING s g"), call(0, "XINFO GROUPS s"),
+		}},
+		{name: "setids_keep_waiting", conns: 2, steps: []mstep{
+			// Neither XGROUP SETID (even back to 0, with entries to
+			// deliver) nor XSETID wakes a blocked XREADGROUP in Redis 7.0;
+			// the next real change serves it from the group's ID then.
+			call(0, "XADD s 1-1 a 1"), call(0, "XADD s 2-1 b 2"), call(0, "XGROUP CREATE s g $"),
+			block(1, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", 1), call(0, "XGROUP SETID s g 0"), waitFor(1),
+			call(0, "XSETID s 5-0"), waitFor(1), call(0, "XADD s 6-0 c 3"), reply(1), call(0, "XPENDING s g"),
 		}},
 		{name: "other_writes_keep_waiting", conns: 2, steps: []mstep{
 			call(0, "XGROUP CREATE s g $ MKSTREAM"), call(0, "XGROUP CREATE s g2 $"),

@@ -142,6 +142,37 @@ var streamGroupCases = []diffCase{
 		"XAUTOCLAIM s g erin 0 0 FOO", "XAUTOCLAIM s nog erin 0 0", "XAUTOCLAIM s g erin 3600000 0", "XDEL s 3-1 4-1", "XAUTOCLAIM s g erin 0 0",
 		"XPENDING s g", "XINFO GROUPS s", "XINFO STREAM s",
 	}},
+	{name: "pel_over_many_nodes", cmds: bigPELCmds()},
+}
+
+// bigPELCmds makes pending-entries lists of hundreds of entries (many
+// nodes of Tandem's PEL tree), acknowledged, deleted and claimed in a
+// scattered order, read back through every command that walks a PEL in
+// order (the replies are deterministic: no idle times).
+func bigPELCmds() []string {
+	cmds := []string{}
+	for i := 1; i <= 700; i++ {
+		cmds = append(cmds, fmt.Sprintf("XADD s %d-1 f %d", i, i))
+	}
+	cmds = append(cmds, "XGROUP CREATE s g 0", "XREADGROUP GROUP g alice COUNT 400 STREAMS s >",
+		"XREADGROUP GROUP g bob STREAMS s >", "XPENDING s g")
+	ack := "XACK s g"
+	for i := 3; i <= 700; i += 7 {
+		ack += fmt.Sprintf(" %d-1", i)
+	}
+	del := "XDEL s"
+	for i := 5; i <= 700; i += 11 {
+		del += fmt.Sprintf(" %d-1", i)
+	}
+	cmds = append(cmds, ack, del, "XPENDING s g", "XINFO GROUPS s",
+		"XREADGROUP GROUP g alice COUNT 50 STREAMS s 120", "XREADGROUP GROUP g bob COUNT 30 STREAMS s 0")
+	for _, from := range []string{"0", "117-1", "(240-1", "380", "500-0", "650"} {
+		cmds = append(cmds, "XAUTOCLAIM s g carol 0 "+from+" COUNT 90 JUSTID")
+	}
+	cmds = append(cmds, "XAUTOCLAIM s g dave 0 350 COUNT 500 JUSTID", "XPENDING s g",
+		"XREADGROUP GROUP g carol STREAMS s 0", "XGROUP DELCONSUMER s g dave", "XPENDING s g", "XACK s g 1-1 2-1 699-1 700-1",
+		"XPENDING s g", "XINFO GROUPS s")
+	return cmds
 }
 
 // Stream commands fire Redis 7.0's keyspace events (xadd, xtrim, xdel,

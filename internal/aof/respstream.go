@@ -34,14 +34,15 @@ func appendStreamCommands(out []byte, key []byte, v *types.Stream) []byte {
 		name := []byte(g.Name)
 		out = resp.AppendCommand(out, []byte("XGROUP"), []byte("CREATE"), key, name, id(g.LastID), []byte("ENTRIESREAD"), num(g.EntriesRead))
 		for _, c := range g.Consumers {
-			if len(c.PEL) == 0 {
+			if c.PEL.Len() == 0 {
 				out = resp.AppendCommand(out, []byte("XGROUP"), []byte("CREATECONSUMER"), key, name, []byte(c.Name))
 				continue
 			}
-			for _, n := range c.PEL {
+			c.PEL.All(func(n *types.StreamNACK) bool {
 				out = resp.AppendCommand(out, []byte("XCLAIM"), key, name, []byte(c.Name), []byte("0"), id(n.ID),
 					[]byte("TIME"), num(n.DeliveryTime), []byte("RETRYCOUNT"), num(int64(n.DeliveryCount)), []byte("JUSTID"), []byte("FORCE"))
-			}
+				return true
+			})
 		}
 	}
 	return out

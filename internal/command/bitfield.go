@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -88,21 +89,23 @@ func bitfieldCmd(c *Ctx) {
 	for j := 2; j < len(c.Args); j++ {
 		rem := len(c.Args) - j - 1
 		var op int
-		switch sub := strings.ToLower(string(c.Args[j])); {
-		case sub == "get" && rem >= 2:
+		// EqualFold on a non-escaping conversion: no lower-cased copy of
+		// each subcommand (ToLower allocated one per call for "INCRBY").
+		switch sub := string(c.Args[j]); {
+		case strings.EqualFold(sub, "get") && rem >= 2:
 			op = bfGet
-		case sub == "set" && rem >= 3:
+		case strings.EqualFold(sub, "set") && rem >= 3:
 			op = bfSet
-		case sub == "incrby" && rem >= 3:
+		case strings.EqualFold(sub, "incrby") && rem >= 3:
 			op = bfIncr
-		case sub == "overflow" && rem >= 1:
+		case strings.EqualFold(sub, "overflow") && rem >= 1:
 			j++
-			switch strings.ToLower(string(c.Args[j])) {
-			case "wrap":
+			switch kind := string(c.Args[j]); {
+			case strings.EqualFold(kind, "wrap"):
 				ow = bfWrap
-			case "sat":
+			case strings.EqualFold(kind, "sat"):
 				ow = bfSat
-			case "fail":
+			case strings.EqualFold(kind, "fail"):
 				ow = bfFail
 			default:
 				c.Error("ERR Invalid OVERFLOW type specified")
@@ -164,7 +167,19 @@ func bitfieldCmd(c *Ctx) {
 		if e != nil {
 			oldLen = len(e.Str())
 		}
-		b, _ := mutableString(c, c.Args[1])
+		// The string found above is changed in place when it is already
+		// a mutable one (the usual case from the second BITFIELD on),
+		// without a second lookup.
+		var b *keyspace.Bytes
+		if e != nil {
+			if v, ok := e.Val().(*keyspace.Bytes); ok {
+				v.Verbatim = false
+				b = v
+			}
+		}
+		if b == nil {
+			b, _ = mutableString(c, c.Args[1])
+		}
 		if need := int(highest>>3) + 1; need > len(b.B) {
 			b.B = append(b.B, make([]byte, need-len(b.B))...)
 		}

@@ -163,7 +163,10 @@ type Engine struct {
 	// readyKey is the key whose blocked clients serveReady is re-running
 	// (nil otherwise); see Ctx.readyKey.
 	readyKey []byte
-	ctxs     []*Ctx // reused handler contexts, by nesting depth
+	// noWake: the key changing now does not make its blocked clients
+	// re-run (modifiedNoWake: XSETID, XGROUP SETID).
+	noWake bool
+	ctxs   []*Ctx // reused handler contexts, by nesting depth
 
 	// Stats for INFO.
 	TotalCommands int64
@@ -648,7 +651,7 @@ func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 			}
 		}
 	}
-	if len(e.blocked) > 0 {
+	if len(e.blocked) > 0 && !e.noWake {
 		wk := watchKey{db.ID, string(key)}
 		if _, ok := e.blocked[wk]; ok && !e.readySet[wk] {
 			e.readySet[wk] = true

@@ -97,7 +97,7 @@ func geoUnit(c *Ctx, arg []byte) (float64, bool) {
 }
 
 func geoaddCmd(c *Ctx) {
-	var nx, xx bool
+	var nx, xx, ch bool
 	idx := 2
 	for ; idx < len(c.Args); idx++ {
 		switch strings.ToLower(string(c.Args[idx])) {
@@ -108,6 +108,7 @@ func geoaddCmd(c *Ctx) {
 			xx = true
 			continue
 		case "ch":
+			ch = true
 			continue
 		}
 		break
@@ -117,28 +118,51 @@ func geoaddCmd(c *Ctx) {
 		return
 	}
 	n := (len(c.Args) - idx) / 3
-	// The command's name and the scores' digits share one buffer (at most
-	// 16 digits each: a score is below 2^52), sized up front so that the
-	// slices taken from it stay valid.
-	digits := make([]byte, 0, 4+16*n)
-	digits = append(digits, "zadd"...)
-	argv := make([][]byte, 0, idx+2*n)
-	argv = append(argv, digits[:4:4])
-	argv = append(argv, c.Args[1:idx]...)
+	var small [8]float64 // one or a few points add without allocating
+	scores := small[:0]
+	if n > len(small) {
+		scores = make([]float64, 0, n)
+	}
 	for i := 0; i < n; i++ {
-		a := c.Args[idx+3*i:]
-		lon, lat, ok := geoLonLat(c, a)
+		lon, lat, ok := geoLonLat(c, c.Args[idx+3*i:])
 		if !ok {
 			return
 		}
-		at := len(digits)
-		digits = strconv.AppendUint(digits, geoScore(lon, lat), 10)
-		argv = append(argv, digits[at:len(digits):len(digits)], a[2])
+		// A geohash is below 2^52: exact in a float64, so this is the
+		// score the ZADD below would parse back from its digits.
+		scores = append(scores, float64(geoScore(lon, lat)))
 	}
-	// Run as the ZADD it stands for, which is also what is propagated.
-	c.Args = argv
-	c.Rewrite(argv...)
-	zadd(c, 0)
+	if n == 0 {
+		// GEOADD key with no triple: ZADD's syntax error, as in Redis
+		// (which hands the rewritten ZADD to zaddCommand).
+		c.Error(ErrSyntax)
+		return
+	}
+	if c.E.sinksActive() {
+		// What is propagated is the ZADD it stands for, as in Redis.
+		// The command's name and the scores' digits share one buffer (at
+		// most 16 digits each: a score is below 2^52), sized up front so
+		// that the slices taken from it stay valid.
+		digits := make([]byte, 0, 4+16*n)
+		digits = append(digits, "zadd"...)
+		argv := make([][]byte, 0, idx+2*n)
+		argv = append(argv, digits[:4:4])
+		argv = append(argv, c.Args[1:idx]...)
+		for i, f := range scores {
+			at := len(digits)
+			digits = strconv.AppendUint(digits, uint64(f), 10)
+			argv = append(argv, digits[at:len(digits):len(digits)], c.Args[idx+3*i+2])
+		}
+		c.Rewrite(argv...)
+	}
+	var flags types.ZAddFlags
+	if nx {
+		flags |= types.ZAddNX
+	}
+	if xx {
+		flags |= types.ZAddXX
+	}
+	zaddScored(c, flags, ch, scores, c.Args[idx+2:], 3)
 }
 
 func geodistCmd(c *Ctx) {

@@ -344,25 +344,27 @@ func xaddCmd(c *Ctx) {
 		c.DB.SetValue(key, s, false)
 	}
 	s.Append(id, fv, c.E.Limits.StreamNodeMaxBytes, c.E.Limits.StreamNodeMaxEntries)
-	idBytes := id.AppendTo(nil)
-	c.W.Bulk(idBytes)
+	var idBuf [48]byte
+	c.W.Bulk(id.AppendTo(idBuf[:0]))
 	c.Notify(EvStream, "xadd", key)
-	argv := append([][]byte(nil), c.Args...)
-	rewrite := false
+	trimmed := false
 	if a.Strategy != types.TrimNone {
 		if s.Trim(a.TrimArgs) > 0 {
 			c.Notify(EvStream, "xtrim", key)
 		}
-		if a.Approx {
+		trimmed = a.Approx
+	}
+	// The rewritten form (concrete ID, exact trim) is only built when
+	// something will propagate it: with no replica, backlog or AOF an
+	// XADD allocates nothing for it.
+	if (trimmed || !a.idGiven || !a.seqGiven) && c.E.sinksActive() {
+		argv := append([][]byte(nil), c.Args...)
+		if trimmed {
 			rewriteTrim(argv, s, &a)
-			rewrite = true
 		}
-	}
-	if !a.idGiven || !a.seqGiven {
-		argv[idPos] = idBytes
-		rewrite = true
-	}
-	if rewrite {
+		if !a.idGiven || !a.seqGiven {
+			argv[idPos] = id.AppendTo(nil)
+		}
 		c.Rewrite(argv...)
 	}
 	c.DB.Modified(key)
@@ -516,7 +518,7 @@ func xdelCmd(c *Ctx) {
 		} else if first {
 			s.FirstID = s.EdgeID(true, true)
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xdel", key)
 	}
 	c.W.Int(int64(deleted))
@@ -544,7 +546,7 @@ func xtrimCmd(c *Ctx) {
 			rewriteTrim(argv, s, &a)
 			c.Rewrite(argv...)
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	c.W.Int(deleted)
 }
@@ -610,7 +612,24 @@ func xsetidCmd(c *Ctx) {
 	if !maxDel.IsZero() {
 		s.MaxDeletedID = maxDel
 	}
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 	c.W.OK()
 	c.Notify(EvStream, "xsetid", key)
+}
+
+// modifiedNoWake is DB.Modified (the change counter, WATCH, client-side
+// caching) without waking the clients blocked on key. Redis 7.0 signals a
+// stream key as ready only on XADD, on the key's creation, overwrite or
+// deletion, and on XGROUP DESTROY; XSETID, XGROUP SETID|CREATE|
+// CREATECONSUMER|DELCONSUMER, XDEL, XTRIM, XACK, XCLAIM, XAUTOCLAIM and
+// a group read change the stream without waking anyone. It shows after
+// XSETID (or XGROUP SETID back): a blocked XREAD stays blocked with the
+// stream's last ID past the one it waits after, until a signalling
+// change serves it (checked against redis-server 7.0.15: XREAD BLOCK …
+// $, XSETID to a later ID, then XADD: the XADD's entry is the reply,
+// where a wake at XSETID would have answered an empty list).
+func modifiedNoWake(c *Ctx, key []byte) {
+	c.E.noWake = true
+	c.DB.Modified(key)
+	c.E.noWake = false
 }

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -37,7 +38,7 @@ func groupConsumer(c *Ctx, key []byte, g *types.StreamGroup, group, name []byte,
 		return cs
 	}
 	cs := g.AddConsumer(name, now)
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 	c.Notify(EvStream, "xgroup-createconsumer", key)
 	if noack {
 		c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), key, group, name)
@@ -96,17 +97,17 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 		if noack {
 			continue
 		}
-		nack, _, found := types.FindPending(g.PEL, id)
-		if found {
+		nack := g.PEL.Get(id)
+		if nack != nil {
 			if nack.Consumer != nil {
-				nack.Consumer.PEL, _ = types.RemovePending(nack.Consumer.PEL, id)
+				nack.Consumer.PEL.Remove(id)
 			}
 			nack.Consumer, nack.DeliveryTime, nack.DeliveryCount = cs, now, 1
 		} else {
 			nack = &types.StreamNACK{ID: id, Consumer: cs, DeliveryTime: now, DeliveryCount: 1}
-			g.PEL = types.InsertPending(g.PEL, nack)
+			g.PEL.Insert(nack)
 		}
-		cs.PEL = types.InsertPending(cs.PEL, nack)
+		cs.PEL.Insert(nack)
 		if c.E.sinksActive() { // no replica, backlog or AOF: nothing to build
 			propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
 		}
@@ -115,7 +116,7 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 		propagateGroupID(c, key, group, g)
 	}
 	if len(got) > 0 {
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 }
 
@@ -124,15 +125,20 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 // time and count updated, not propagated, as in Redis); one whose message
 // is gone is [id, nil].
 func writeConsumerHistory(c *Ctx, w *resp.Writer, s *types.Stream, cs *types.StreamConsumer, start types.StreamID, count int64) {
-	_, i, _ := types.FindPending(cs.PEL, start)
-	pel := cs.PEL[i:]
-	if count > 0 && int64(len(pel)) > count {
-		pel = pel[:count]
+	limit := -1
+	if count > 0 {
+		limit = int(min(count, math.MaxInt32))
 	}
+	todo := cs.PEL.CountFrom(start, limit)
 	now := c.E.KS.Now()
-	w.Array(len(pel))
+	w.Array(todo)
 	var idBuf []byte
-	for _, n := range pel {
+	// Redelivering changes the NACKs' times and counts, not the PEL.
+	cs.PEL.Ascend(start, func(n *types.StreamNACK) bool {
+		if todo == 0 {
+			return false
+		}
+		todo--
 		found := false
 		s.Range(n.ID, n.ID, false, func(id types.StreamID, fv [][]byte) bool {
 			idBuf = writeStreamEntry(w, id, fv, idBuf)
@@ -142,12 +148,13 @@ func writeConsumerHistory(c *Ctx, w *resp.Writer, s *types.Stream, cs *types.Str
 		if found {
 			n.DeliveryTime = now
 			n.DeliveryCount++
-			continue
+			return true
 		}
 		w.Array(2)
 		w.BulkString(n.ID.String())
 		w.NullArray()
-	}
+		return true
+	})
 }
 
 func xgroupCmd(c *Ctx) {
@@ -246,7 +253,7 @@ func xgroupCmd(c *Ctx) {
 			c.Error("BUSYGROUP Consumer Group name already exists")
 			return
 		}
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.W.OK()
 		c.Notify(EvStream, "xgroup-create", key)
 	case sub == "setid" && (len(c.Args) == 5 || len(c.Args) == 7):
@@ -260,7 +267,7 @@ func xgroupCmd(c *Ctx) {
 			}
 		}
 		g.LastID, g.EntriesRead = id, entriesRead
-		c.DB.Modified(key)
+		modifiedNoWake(c, key) // Redis does not signal the key either
 		c.W.OK()
 		c.Notify(EvStream, "xgroup-setid", key)
 	case sub == "destroy" && len(c.Args) == 4:
@@ -280,7 +287,7 @@ func xgroupCmd(c *Ctx) {
 			return
 		}
 		g.AddConsumer(c.Args[4], c.E.KS.Now())
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xgroup-createconsumer", key)
 		c.W.Int(1)
 	case sub == "delconsumer" && len(c.Args) == 5:
@@ -290,7 +297,7 @@ func xgroupCmd(c *Ctx) {
 			return
 		}
 		n := g.DeleteConsumer(cs)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 		c.Notify(EvStream, "xgroup-delconsumer", key)
 		c.W.Int(int64(n))
 	default:
@@ -336,7 +343,7 @@ func xackCmd(c *Ctx) {
 		}
 	}
 	if n > 0 {
-		c.DB.Modified(c.Args[1])
+		modifiedNoWake(c, c.Args[1])
 	}
 	c.W.Int(int64(n))
 }
@@ -404,51 +411,53 @@ func xpendingCmd(c *Ctx) {
 	}
 	if justInfo {
 		c.W.Array(4)
-		c.W.Int(int64(len(g.PEL)))
-		if len(g.PEL) == 0 {
+		c.W.Int(int64(g.PEL.Len()))
+		if g.PEL.Len() == 0 {
 			c.W.Null()
 			c.W.Null()
 			c.W.NullArray()
 			return
 		}
-		c.W.BulkString(g.PEL[0].ID.String())
-		c.W.BulkString(g.PEL[len(g.PEL)-1].ID.String())
+		c.W.BulkString(g.PEL.First().ID.String())
+		c.W.BulkString(g.PEL.Last().ID.String())
 		n := 0
 		for _, cs := range g.Consumers {
-			if len(cs.PEL) > 0 {
+			if cs.PEL.Len() > 0 {
 				n++
 			}
 		}
 		c.W.Array(n)
 		for _, cs := range g.Consumers {
-			if len(cs.PEL) > 0 {
+			if cs.PEL.Len() > 0 {
 				c.W.Array(2)
 				c.W.BulkString(cs.Name)
-				c.W.BulkString(strconv.Itoa(len(cs.PEL)))
+				c.W.BulkString(strconv.Itoa(cs.PEL.Len()))
 			}
 		}
 		return
 	}
-	pel := g.PEL
+	pel := &g.PEL
 	if consumer != nil {
 		cs := g.Consumer(consumer)
 		if cs == nil {
 			c.W.Array(0)
 			return
 		}
-		pel = cs.PEL
+		pel = &cs.PEL
 	}
 	now := c.E.KS.Now()
-	_, i, _ := types.FindPending(pel, start)
 	var out []*types.StreamNACK
-	for ; count > 0 && i < len(pel) && pel[i].ID.Compare(end) <= 0; i++ {
-		n := pel[i]
+	pel.Ascend(start, func(n *types.StreamNACK) bool {
+		if count <= 0 || n.ID.Compare(end) > 0 {
+			return false
+		}
 		if minIdle != 0 && now-n.DeliveryTime < minIdle {
-			continue
+			return true
 		}
 		out = append(out, n)
 		count--
-	}
+		return true
+	})
 	c.W.Array(len(out))
 	for _, n := range out {
 		c.W.Array(4)
@@ -465,9 +474,9 @@ func claimTo(g *types.StreamGroup, nack *types.StreamNACK, cs *types.StreamConsu
 		return
 	}
 	if nack.Consumer != nil {
-		nack.Consumer.PEL, _ = types.RemovePending(nack.Consumer.PEL, nack.ID)
+		nack.Consumer.PEL.Remove(nack.ID)
 	}
-	cs.PEL = types.InsertPending(cs.PEL, nack)
+	cs.PEL.Insert(nack)
 	nack.Consumer = cs
 }
 
@@ -476,7 +485,7 @@ func claimTo(g *types.StreamGroup, nack *types.StreamNACK, cs *types.StreamConsu
 func dropPending(c *Ctx, key, group []byte, g *types.StreamGroup, n *types.StreamNACK) {
 	propagateClaim(c, key, group, g, n.ID.AppendTo(nil), n)
 	g.Ack(n.ID)
-	c.DB.Modified(key)
+	modifiedNoWake(c, key)
 }
 
 func xclaimCmd(c *Ctx) {
@@ -564,19 +573,20 @@ func xclaimCmd(c *Ctx) {
 	var cs *types.StreamConsumer
 	var claimed []types.StreamID
 	for k, id := range ids {
-		nack, _, found := types.FindPending(g.PEL, id)
+		nack := g.PEL.Get(id)
+		found := nack != nil
 		if !s.Exists(id) {
 			if found {
 				propagateClaim(c, key, group, g, idArgs[k], nack)
 				g.Ack(id)
-				c.DB.Modified(key)
+				modifiedNoWake(c, key)
 				propagateLast = false
 			}
 			continue
 		}
 		if force && !found {
 			nack = &types.StreamNACK{ID: id, DeliveryTime: now, DeliveryCount: 1}
-			g.PEL = types.InsertPending(g.PEL, nack)
+			g.PEL.Insert(nack)
 			found = true
 		}
 		if !found {
@@ -598,11 +608,11 @@ func xclaimCmd(c *Ctx) {
 		claimed = append(claimed, id)
 		propagateClaim(c, key, group, g, idArgs[k], nack)
 		propagateLast = false
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	if propagateLast {
 		propagateGroupID(c, key, group, g)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
 	writeClaimed(c.W, s, claimed, justID)
 }
@@ -689,17 +699,24 @@ func xautoclaimCmd(c *Ctx) {
 	now := c.E.KS.Now()
 	var cs *types.StreamConsumer
 	var deleted, claimed []types.StreamID
-	_, i, _ := types.FindPending(g.PEL, start)
-	for ; attempts > 0 && count > 0 && i < len(g.PEL); attempts-- {
-		nack := g.PEL[i]
+	// next is the entry after the one being looked at, found before that
+	// one is dropped or claimed (neither moves the others in the group's
+	// PEL): what the reply's cursor is when the scan stops.
+	next := g.PEL.Ceil(start)
+	for ; attempts > 0 && count > 0 && next != nil; attempts-- {
+		nack := next
 		id := nack.ID
+		if after, ok := id.Incr(); ok {
+			next = g.PEL.Ceil(after)
+		} else {
+			next = nil
+		}
 		if !s.Exists(id) {
-			dropPending(c, key, group, g, nack) // removes g.PEL[i]
+			dropPending(c, key, group, g, nack)
 			deleted = append(deleted, id)
 			count--
 			continue
 		}
-		i++
 		if minIdle != 0 && now-nack.DeliveryTime < minIdle {
 			continue
 		}
@@ -714,14 +731,14 @@ func xautoclaimCmd(c *Ctx) {
 		claimed = append(claimed, id)
 		count--
 		propagateClaim(c, key, group, g, id.AppendTo(nil), nack)
-		c.DB.Modified(key)
+		modifiedNoWake(c, key)
 	}
-	var next types.StreamID
-	if i < len(g.PEL) {
-		next = g.PEL[i].ID
+	var cursor types.StreamID
+	if next != nil {
+		cursor = next.ID
 	}
 	c.W.Array(3)
-	c.W.BulkString(next.String())
+	c.W.BulkString(cursor.String())
 	writeClaimed(c.W, s, claimed, justID)
 	c.W.Array(len(deleted))
 	for _, id := range deleted {

@@ -65,7 +65,7 @@ func xinfoCmd(c *Ctx) {
 			c.W.BulkString("name")
 			c.W.BulkString(cs.Name)
 			c.W.BulkString("pending")
-			c.W.Int(int64(len(cs.PEL)))
+			c.W.Int(int64(cs.PEL.Len()))
 			c.W.BulkString("idle")
 			c.W.Int(max(now-cs.SeenTime, 0))
 		}
@@ -78,7 +78,7 @@ func xinfoCmd(c *Ctx) {
 			c.W.BulkString("consumers")
 			c.W.Int(int64(len(g.Consumers)))
 			c.W.BulkString("pending")
-			c.W.Int(int64(len(g.PEL)))
+			c.W.Int(int64(g.PEL.Len()))
 			c.W.BulkString("last-delivered-id")
 			c.W.BulkString(g.LastID.String())
 			writeGroupCounters(c.W, s, g)
@@ -191,20 +191,25 @@ func xinfoStream(c *Ctx, s *types.Stream) {
 		w.BulkString(g.LastID.String())
 		writeGroupCounters(w, s, g)
 		w.BulkString("pel-count")
-		w.Int(int64(len(g.PEL)))
+		w.Int(int64(g.PEL.Len()))
 		w.BulkString("pending")
-		pel := g.PEL
-		if count > 0 && int64(len(pel)) > count {
-			pel = pel[:count]
+		todo := g.PEL.Len()
+		if count > 0 {
+			todo = int(min(count, int64(todo)))
 		}
-		w.Array(len(pel))
-		for _, n := range pel {
+		w.Array(todo)
+		g.PEL.All(func(n *types.StreamNACK) bool {
+			if todo == 0 {
+				return false
+			}
+			todo--
 			w.Array(4)
 			w.BulkString(n.ID.String())
 			w.BulkString(n.Consumer.Name)
 			w.Int(n.DeliveryTime)
 			w.Int(int64(n.DeliveryCount))
-		}
+			return true
+		})
 		w.BulkString("consumers")
 		w.Array(len(g.Consumers))
 		for _, cs := range g.Consumers {
@@ -214,19 +219,24 @@ func xinfoStream(c *Ctx, s *types.Stream) {
 			w.BulkString("seen-time")
 			w.Int(cs.SeenTime)
 			w.BulkString("pel-count")
-			w.Int(int64(len(cs.PEL)))
+			w.Int(int64(cs.PEL.Len()))
 			w.BulkString("pending")
-			cpel := cs.PEL
-			if count > 0 && int64(len(cpel)) > count {
-				cpel = cpel[:count]
+			todo := cs.PEL.Len()
+			if count > 0 {
+				todo = int(min(count, int64(todo)))
 			}
-			w.Array(len(cpel))
-			for _, n := range cpel {
+			w.Array(todo)
+			cs.PEL.All(func(n *types.StreamNACK) bool {
+				if todo == 0 {
+					return false
+				}
+				todo--
 				w.Array(3)
 				w.BulkString(n.ID.String())
 				w.Int(n.DeliveryTime)
 				w.Int(int64(n.DeliveryCount))
-			}
+				return true
+			})
 		}
 	}
 }

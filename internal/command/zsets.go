@@ -110,13 +110,28 @@ options:
 		c.Error("ERR INCR option supports a single increment-element pair")
 		return
 	}
-	scores := make([]float64, elements)
-	for j := range scores {
-		var ok bool
-		if scores[j], ok = getDouble(c, c.Args[idx+2*j], ""); !ok {
+	var small [8]float64 // the usual few pairs parse without allocating
+	scores := small[:0]
+	if elements > len(small) {
+		scores = make([]float64, 0, elements)
+	}
+	for j := 0; j < elements; j++ {
+		f, ok := getDouble(c, c.Args[idx+2*j], "")
+		if !ok {
 			return
 		}
+		scores = append(scores, f)
 	}
+	zaddScored(c, flags, ch, scores, c.Args[idx+1:], 2)
+}
+
+// zaddScored is ZADD's work once its arguments are parsed: scores[j] for
+// the member members[j*stride] (GEOADD passes its lon/lat/member triples
+// with their scores computed, ZADD its score/member pairs).
+func zaddScored(c *Ctx, flags types.ZAddFlags, ch bool, scores []float64, members [][]byte, stride int) {
+	incr := flags&types.ZAddIncr != 0
+	xx := flags&types.ZAddXX != 0
+	elements := len(scores)
 	key := c.Args[1]
 	z, ok := getZSet(c, key, true)
 	if !ok {
@@ -130,7 +145,7 @@ options:
 	}
 	if z != nil {
 		for j := 0; j < elements; j++ {
-			res, err := z.Add(c.Args[idx+2*j+1], scores[j], flags, &c.E.Limits)
+			res, err := z.Add(members[j*stride], scores[j], flags, &c.E.Limits)
 			if err != nil {
 				c.Error(errScoreNaN)
 				break

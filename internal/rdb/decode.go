@@ -93,6 +93,12 @@ type decoder struct {
 	e       Entry     // reused for every key
 	elems   []element // scratch for compact encodings
 	sorted  [][]byte  // scratch for duplicate checks
+	// borrow lets a hash, set or sorted set (one blob each) point its
+	// strings into the decompressed blob instead of copying them to the
+	// arena: DumpDecoder's Entry lives no longer than that blob (until
+	// the next Decode), and its caller copies the elements into the new
+	// value anyway.
+	borrow bool
 }
 
 // handlerError wraps an error returned by the Handler.

@@ -183,12 +183,13 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	}
 	arena.reset()
 	u.d = decoder{
-		r:       reader{br: u.br, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0]},
+		r:       reader{br: u.br, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0], noSum: true},
 		h:       NopHandler{},
 		version: version,
 		e:       old.e,
 		elems:   old.elems[:0],
 		sorted:  old.sorted[:0],
+		borrow:  true,
 	}
 	d := &u.d
 	if cap(d.r.blob) > keepDumpBuf {

@@ -48,8 +48,8 @@ func FuzzRestorePayload(f *testing.F) {
 	g := st.AddGroup([]byte("grp"), types.StreamID{Ms: 3, Seq: 3}, 3)
 	c := g.AddConsumer([]byte("alice"), 1700000000000)
 	n := &types.StreamNACK{ID: types.StreamID{Ms: 3, Seq: 3}, Consumer: c, DeliveryTime: 1700000000001, DeliveryCount: 2}
-	g.PEL = types.InsertPending(g.PEL, n)
-	c.PEL = types.InsertPending(c.PEL, n)
+	g.PEL.Insert(n)
+	c.PEL.Insert(n)
 	p, err := d.Dump(&Entry{Kind: KindStream, Stream: st, ExpireAt: NoExpiry}, EncodeOptions{})
 	if err != nil {
 		f.Fatal(err)

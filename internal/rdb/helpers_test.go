@@ -145,11 +145,12 @@ func renderStream(s *types.Stream) string {
 	out := fmt.Sprintf("[%s] len=%d last=%s first=%s maxdel=%s added=%d", strings.Join(parts, ", "), s.Length, s.LastID, s.FirstID, s.MaxDeletedID, s.EntriesAdded)
 	for _, g := range s.Groups {
 		var pel, cons []string
-		for _, n := range g.PEL {
+		g.PEL.All(func(n *types.StreamNACK) bool {
 			pel = append(pel, fmt.Sprintf("%s:%s:%d:%d", n.ID, n.Consumer.Name, n.DeliveryTime, n.DeliveryCount))
-		}
+			return true
+		})
 		for _, c := range g.Consumers {
-			cons = append(cons, fmt.Sprintf("%s:%d:%d", c.Name, c.SeenTime, len(c.PEL)))
+			cons = append(cons, fmt.Sprintf("%s:%d:%d", c.Name, c.SeenTime, c.PEL.Len()))
 		}
 		out += fmt.Sprintf(" %s(%s,%d){%s}{%s}", g.Name, g.LastID, g.EntriesRead, strings.Join(pel, " "), strings.Join(cons, " "))
 	}

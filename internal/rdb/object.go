@@ -75,7 +75,7 @@ func (d *decoder) readValue(t Type) (SkipReason, error) {
 		return d.fromCompact(blob, zlIterate, "Hash ziplist integrity check failed", d.toHash)
 	case TypeHashListpack:
 		e.Kind = KindHash
-		return d.fromCompact(blob, lpIterate, "Hash listpack integrity check failed", d.toHash)
+		return d.hashFromListpack(blob)
 	case TypeZSetListpack:
 		e.Kind = KindZSet
 		return d.fromCompact(blob, lpIterate, "Zset listpack integrity check failed", d.toZSet)
@@ -275,9 +275,18 @@ func (d *decoder) toList() (SkipReason, error) {
 	return 0, nil
 }
 
+// oneBlobBytes is bytesOf for the types held in a single blob: with
+// borrow, a string element is the blob's own bytes.
+func (d *decoder) oneBlobBytes(el element) []byte {
+	if d.borrow && !el.isInt {
+		return el.s
+	}
+	return d.bytesOf(el)
+}
+
 func (d *decoder) toSet() (SkipReason, error) {
 	for _, el := range d.elems {
-		d.e.Set = append(d.e.Set, d.bytesOf(el))
+		d.e.Set = append(d.e.Set, d.oneBlobBytes(el))
 	}
 	return 0, d.checkSetDups()
 }
@@ -287,7 +296,35 @@ func (d *decoder) toHash() (SkipReason, error) {
 		return 0, d.r.corrupt("Hash with an odd number of elements")
 	}
 	for i := 0; i < len(d.elems); i += 2 {
-		d.e.Hash = append(d.e.Hash, Pair{Field: d.bytesOf(d.elems[i]), Value: d.bytesOf(d.elems[i+1])})
+		d.e.Hash = append(d.e.Hash, Pair{Field: d.oneBlobBytes(d.elems[i]), Value: d.oneBlobBytes(d.elems[i+1])})
+	}
+	return 0, d.checkHashDups()
+}
+
+// hashFromListpack is fromCompact(blob, lpIterate, …, toHash) in one
+// walk: the pairs are built as the listpack is read, without the element
+// list in between (the usual RESTORE and RDB load of a small hash), with
+// the same checks and errors.
+func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
+	var field element
+	odd := false
+	n, err := lpIterate(blob, func(el element) error {
+		if !odd {
+			field, odd = el, true
+			return nil
+		}
+		d.e.Hash = append(d.e.Hash, Pair{Field: d.oneBlobBytes(field), Value: d.oneBlobBytes(el)})
+		odd = false
+		return nil
+	})
+	if err != nil {
+		return 0, d.r.corrupt("%s", "Hash listpack integrity check failed")
+	}
+	if n == 0 {
+		return SkipEmpty, nil
+	}
+	if odd {
+		return 0, d.r.corrupt("Hash with an odd number of elements")
 	}
 	return 0, d.checkHashDups()
 }
@@ -309,7 +346,7 @@ func (d *decoder) toZSet() (SkipReason, error) {
 		if math.IsNaN(score) {
 			return 0, d.r.corrupt("Zset with NAN score detected")
 		}
-		d.e.ZSet = append(d.e.ZSet, ZMember{Member: d.bytesOf(d.elems[i]), Score: score})
+		d.e.ZSet = append(d.e.ZSet, ZMember{Member: d.oneBlobBytes(d.elems[i]), Score: score})
 	}
 	return 0, d.checkZSetDups()
 }

@@ -64,12 +64,16 @@ func (a *arena) reset() { a.buf = a.buf[:0] }
 // into the CRC each. Bytes are discarded from br only as far as they were
 // consumed, so the caller's br stops right after the RDB (see release).
 type reader struct {
-	br     *bufio.Reader
-	win    []byte // bytes buffered in br, from offset base
-	pos    int    // bytes of win consumed
-	sum    int    // bytes of win folded into crc (<= pos)
-	base   int64  // stream offset of win[0]
-	crc    uint64 // CRC-64 of the stream up to win[sum]
+	br   *bufio.Reader
+	win  []byte // bytes buffered in br, from offset base
+	pos  int    // bytes of win consumed
+	sum  int    // bytes of win folded into crc (<= pos)
+	base int64  // stream offset of win[0]
+	crc  uint64 // CRC-64 of the stream up to win[sum]
+	// noSum skips the running CRC: a DUMP payload's footer was checked
+	// whole before decoding (VerifyDump), so summing it again as it is
+	// read doubled RESTORE's checksum work.
+	noSum  bool
 	maxStr uint64
 	arena  arena
 	blob   []byte // scratch for strings that are parsed, not kept
@@ -83,10 +87,17 @@ func (r *reader) offset() int64 { return r.base + int64(r.pos) }
 // release checksums and discards from br what has been consumed, leaving
 // the window empty.
 func (r *reader) release() {
-	r.crc = CRC64(r.crc, r.win[r.sum:r.pos])
+	r.sumTo(r.win[r.sum:r.pos])
 	_, _ = r.br.Discard(r.pos)
 	r.base += int64(r.pos)
 	r.win, r.pos, r.sum = nil, 0, 0
+}
+
+// sumTo folds p into the running CRC (unless noSum).
+func (r *reader) sumTo(p []byte) {
+	if !r.noSum {
+		r.crc = CRC64(r.crc, p)
+	}
 }
 
 // fill releases the window and takes in what br buffers next, reading
@@ -102,7 +113,7 @@ func (r *reader) fill() error {
 
 // checksum returns the CRC-64 of everything consumed so far.
 func (r *reader) checksum() uint64 {
-	r.crc = CRC64(r.crc, r.win[r.sum:r.pos])
+	r.sumTo(r.win[r.sum:r.pos])
 	r.sum = r.pos
 	return r.crc
 }
@@ -155,7 +166,7 @@ func (r *reader) readFullSlow(p []byte) error {
 		// Large: straight from br into p, without the window.
 		r.release()
 		n, err := io.ReadFull(r.br, p)
-		r.crc = CRC64(r.crc, p[:n])
+		r.sumTo(p[:n])
 		r.base += int64(n)
 		if err != nil {
 			return r.ioError(err)
@@ -338,11 +349,19 @@ func (r *reader) readLZF(keep bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := r.readN(clen, r.lzfIn)
-	if err != nil {
-		return nil, err
+	var in []byte
+	if avail := uint64(len(r.win) - r.pos); clen <= avail && (r.maxStr == 0 || clen <= r.maxStr) {
+		// Already buffered (a whole DUMP payload is): decompressed from
+		// the window itself, valid until the next read, instead of
+		// copied out first.
+		in = r.win[r.pos : r.pos+int(clen)]
+		r.pos += int(clen)
+	} else {
+		if in, err = r.readN(clen, r.lzfIn); err != nil {
+			return nil, err
+		}
+		r.lzfIn = in[:0]
 	}
-	r.lzfIn = in[:0]
 	// Only now, with the compressed bytes really read, is ulen checked
 	// against what they can expand to and allocated.
 	if ulen/lzfMaxRatio > clen || ulen > math.MaxInt || (r.maxStr > 0 && ulen > r.maxStr) {

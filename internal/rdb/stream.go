@@ -134,14 +134,10 @@ func (d *decoder) readStream(t Type) error {
 				return err
 			}
 			n := &types.StreamNACK{ID: decodeStreamID(raw[:]), DeliveryTime: int64(binary.LittleEndian.Uint64(raw[16:])), DeliveryCount: cnt}
-			if len(g.PEL) > 0 && n.ID.Compare(g.PEL[len(g.PEL)-1].ID) <= 0 {
-				if _, _, dup := types.FindPending(g.PEL, n.ID); dup {
-					return d.r.corrupt("Duplicated global PEL entry loading stream consumer group")
-				}
-				g.PEL = types.InsertPending(g.PEL, n)
-				continue
+			if g.PEL.Get(n.ID) != nil {
+				return d.r.corrupt("Duplicated global PEL entry loading stream consumer group")
 			}
-			g.PEL = append(g.PEL, n)
+			g.PEL.Insert(n)
 		}
 		consumers, err := d.r.readLen()
 		if err != nil {
@@ -172,8 +168,8 @@ func (d *decoder) readStream(t Type) error {
 				if err := d.r.readFull(raw[:streamIDSize]); err != nil {
 					return err
 				}
-				n, _, ok := types.FindPending(g.PEL, decodeStreamID(raw[:]))
-				if !ok {
+				n := g.PEL.Get(decodeStreamID(raw[:]))
+				if n == nil {
 					return d.r.corrupt("Consumer entry not found in group global PEL")
 				}
 				if n.Consumer != nil {
@@ -181,15 +177,18 @@ func (d *decoder) readStream(t Type) error {
 					return d.r.corrupt("Duplicated consumer PEL entry  loading a stream consumer group")
 				}
 				n.Consumer = c
-				c.PEL = types.InsertPending(c.PEL, n)
+				c.PEL.Insert(n)
 			}
 		}
 		// Every pending entry must have an owner: XINFO and the consumer
 		// commands follow the link (Redis checks this in deep mode).
-		for _, n := range g.PEL {
-			if n.Consumer == nil {
-				return d.r.corrupt("Stream CG PEL entry without consumer")
-			}
+		orphan := false
+		g.PEL.All(func(n *types.StreamNACK) bool {
+			orphan = n.Consumer == nil
+			return !orphan
+		})
+		if orphan {
+			return d.r.corrupt("Stream CG PEL entry without consumer")
 		}
 	}
 	d.e.Stream = s
@@ -229,21 +228,23 @@ func (e *Encoder) writeStream(key []byte, s *types.Stream) {
 		e.length(g.LastID.Ms)
 		e.length(g.LastID.Seq)
 		e.length(uint64(g.EntriesRead))
-		e.length(uint64(len(g.PEL)))
-		for _, n := range g.PEL {
+		e.length(uint64(g.PEL.Len()))
+		g.PEL.All(func(n *types.StreamNACK) bool {
 			b := appendStreamID(raw[:0], n.ID)
 			b = binary.LittleEndian.AppendUint64(b, uint64(n.DeliveryTime))
 			e.bytes(b)
 			e.length(n.DeliveryCount)
-		}
+			return true
+		})
 		e.length(uint64(len(g.Consumers)))
 		for _, c := range g.Consumers {
 			e.string([]byte(c.Name))
 			e.bytes(binary.LittleEndian.AppendUint64(raw[:0], uint64(c.SeenTime)))
-			e.length(uint64(len(c.PEL)))
-			for _, n := range c.PEL {
+			e.length(uint64(c.PEL.Len()))
+			c.PEL.All(func(n *types.StreamNACK) bool {
 				e.bytes(appendStreamID(raw[:0], n.ID))
-			}
+				return true
+			})
 		}
 	}
 }

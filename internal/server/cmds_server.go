@@ -325,6 +325,10 @@ func (s *Server) debugCmd(c *command.Ctx) {
 			"DIGEST", "    A hex digest of the whole dataset, the same as Redis's for the same data.",
 			"DIGEST-VALUE <key> [<key> ...]", "    A hex digest of each key's value.",
 			"POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys <prefix>:<n> (default prefix 'key'), not propagated.",
+			"HTSTATS <dbid>", "    Return hash table statistics of the specified Redis database.",
+			"HTSTATS-KEY <key>", "    Like HTSTATS but for the hash table stored at <key>'s value.",
+			"LISTPACK <key>", "    Show low level info about the listpack encoding of <key>.",
+			"QUICKLIST <key> [<0|1>]", "    Show low level info about the quicklist encoding of <key>.",
 		})
 	default:
 		if s.debugServer(c, sub) {

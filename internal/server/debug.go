@@ -17,8 +17,7 @@ import (
 // debugNotBuilt are Redis 7.0's DEBUG subcommands Tandem does not have:
 // they answer that, not a syntax error.
 var debugNotBuilt = map[string]bool{
-	"listpack": true, "quicklist": true, "htstats": true,
-	"htstats-key": true, "structsize": true, "sdslen": true,
+	"structsize": true, "sdslen": true,
 	"set-disable-deny-scripts": true, "stringmatch-test": true, "segfault": true, "panic": true,
 	"oom": true, "assert": true, "restart": true, "crash-and-recover": true, "leak": true,
 	"replicate": true, "aof-flush-sleep": true,
@@ -50,6 +49,14 @@ func (s *Server) debugServer(c *command.Ctx, sub string) bool {
 			return true
 		}
 		c.W.OK()
+	case sub == "htstats" && len(args) == 3:
+		s.debugHTStats(c)
+	case sub == "htstats-key" && len(args) == 3:
+		s.debugHTStatsKey(c)
+	case sub == "listpack" && len(args) == 3:
+		s.debugListpack(c)
+	case sub == "quicklist" && (len(args) == 3 || len(args) == 4):
+		s.debugQuicklist(c)
 	case sub == "config-rewrite-force-all" && len(args) == 2:
 		if err := s.cfg.RewriteAll(); err != nil {
 			c.Error("ERR CONFIG-REWRITE-FORCE-ALL failed: " + err.Error())

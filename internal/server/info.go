@@ -229,7 +229,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("active_defrag_key_misses", 0)
 		f("total_active_defrag_time", 0)
 		f("current_active_defrag_time", 0)
-		f("tracking_total_keys", len(s.trk.table))
+		f("tracking_total_keys", s.trk.table.len())
 		f("tracking_total_items", s.trk.items)
 		f("tracking_total_prefixes", len(s.trk.prefixes))
 		f("unexpected_error_replies", 0)

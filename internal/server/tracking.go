@@ -39,8 +39,10 @@ type trackingState struct {
 
 // tracker is the server's tracking table (srv.mu guards it).
 type tracker struct {
-	// table maps a key read by default-mode clients to their ids.
-	table map[string]*trackedReaders
+	// table maps a key read by default-mode clients to their ids. The
+	// readers are held by value: a read of a new key costs the map's
+	// entry alone (and the key's string when it is a long one).
+	table trackTable
 	items int // the number of (key, client) pairs in table
 	// prefixes are the BCAST prefixes in use.
 	prefixes map[string]*bcastPrefix
@@ -89,16 +91,12 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 		return
 	}
 	t := &s.trk
-	if t.table == nil {
-		t.table = map[string]*trackedReaders{}
-	}
 	eachKey(spec, args, func(i int) {
-		r := t.table[string(args[i])]
-		if r == nil {
-			r = &trackedReaders{}
-			t.table[string(args[i])] = r
-		}
+		// One lookup when the client is known to read the key already
+		// (a cached key read again); a second only to store a change.
+		r := t.table.get(args[i])
 		if r.add(caller.ID) {
+			t.table.set(args[i], r)
 			t.items++
 		}
 	})
@@ -121,11 +119,13 @@ func (s *Server) trackKeyChanged(key []byte, by, current *command.Session) {
 			s.trackBroadcast() // a change from replication or the cron
 		}
 	}
-	r, ok := t.table[string(key)]
+	if t.table.len() == 0 { // nobody caches anything: every write passes here
+		return
+	}
+	r, ok := t.table.take(key)
 	if !ok {
 		return
 	}
-	delete(t.table, string(key))
 	t.items -= r.len()
 	r.each(func(id int64) {
 		target := s.clients[id]
@@ -149,7 +149,7 @@ func (s *Server) trackFlushed(by *command.Session) {
 	t := &s.trk
 	// The whole table goes, whoever tracks now: entries of clients that
 	// turned tracking off (or left) go with it, as in Redis.
-	t.table, t.items = nil, 0
+	t.table, t.items = trackTable{}, 0
 	if t.clients == 0 {
 		return
 	}
@@ -506,15 +506,16 @@ func (s *Server) disableTracking(cl *client) {
 // client keeps a value the server no longer watches. 0 means no limit.
 func (s *Server) trackingLimit(max int) {
 	t := &s.trk
-	if max <= 0 || len(t.table) <= max {
+	if max <= 0 || t.table.len() <= max {
 		return
 	}
-	for k := range t.table {
-		if len(t.table) <= max {
-			break
+	t.table.eachKey(func(k []byte) bool {
+		if t.table.len() <= max {
+			return false
 		}
-		s.trackKeyChanged([]byte(k), nil, nil)
-	}
+		s.trackKeyChanged(k, nil, nil)
+		return true
+	})
 }
 
 // trackingFlags are CLIENT LIST's letters for tracking: t, R, B.

@@ -285,6 +285,13 @@ func (s *Stream) CountRange(start, end StreamID, limit int64) int64 {
 }
 
 func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn func(id StreamID, fv [][]byte) bool) {
+	s.walkEntries(start, end, rev, skipDeleted, true, fn)
+}
+
+// walkEntries is rangeEntries; without withFields, fn gets the IDs alone
+// (nil fields): finding an edge entry (EdgeID, LastValidID, which every
+// XREADGROUP asks for) then decodes and allocates nothing.
+func (s *Stream) walkEntries(start, end StreamID, rev, skipDeleted, withFields bool, fn func(id StreamID, fv [][]byte) bool) {
 	if start.Compare(end) > 0 || len(s.nodes) == 0 {
 		return
 	}
@@ -308,7 +315,9 @@ func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn fun
 				if e.id.Compare(end) > 0 {
 					return
 				}
-				buf, fv, ends = e.fields(n.lp, &h, buf, fv, ends)
+				if withFields {
+					buf, fv, ends = e.fields(n.lp, &h, buf, fv, ends)
+				}
 				if !fn(e.id, fv) {
 					return
 				}
@@ -335,7 +344,9 @@ func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn fun
 			if e.id.Less(start) {
 				return
 			}
-			buf, fv, ends = e.fields(n.lp, &h, buf, fv, ends)
+			if withFields {
+				buf, fv, ends = e.fields(n.lp, &h, buf, fv, ends)
+			}
 			if !fn(e.id, fv) {
 				return
 			}
@@ -349,7 +360,7 @@ func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn fun
 func (s *Stream) EdgeID(first, skipDeleted bool) StreamID {
 	found := false
 	var id StreamID
-	s.rangeEntries(StreamID{}, MaxStreamID, !first, skipDeleted, func(e StreamID, _ [][]byte) bool {
+	s.walkEntries(StreamID{}, MaxStreamID, !first, skipDeleted, false, func(e StreamID, _ [][]byte) bool {
 		id, found = e, true
 		return false
 	})
@@ -365,7 +376,7 @@ func (s *Stream) LastValidID() StreamID { return s.EdgeID(false, true) }
 // Exists reports whether a live entry has this ID.
 func (s *Stream) Exists(id StreamID) bool {
 	found := false
-	s.Range(id, id, false, func(StreamID, [][]byte) bool { found = true; return false })
+	s.walkEntries(id, id, false, true, false, func(StreamID, [][]byte) bool { found = true; return false })
 	return found
 }
 
@@ -404,7 +415,10 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		}
 	}
 	flags := int64(0)
-	var enc []byte
+	// The new elements are encoded on the stack first (an entry of a few
+	// short fields fits), then copied into the node once.
+	var encBuf [256]byte
+	enc := encBuf[:0]
 	if tail == nil {
 		prealloc := streamPrealloc
 		if maxBytes > 0 && maxBytes < prealloc {

@@ -6,9 +6,10 @@ import (
 )
 
 // Consumer groups of a stream. Redis keeps groups, consumers and both
-// pending-entries lists (PEL) in radix trees; here they are slices sorted
-// the same way (names as bytes, IDs numerically), so iteration order, and
-// so XINFO and the RDB, are Redis's.
+// pending-entries lists (PEL) in radix trees; here groups and consumers
+// are slices sorted the same way (names as bytes: a stream has few), and
+// the PELs B+trees by ID (streampel.go), so iteration order, and so XINFO
+// and the RDB, are Redis's.
 
 // StreamNACK is a pending entry: delivered to Consumer and not yet
 // acknowledged. The group's PEL and the consumer's share the same NACK.
@@ -24,7 +25,7 @@ type StreamConsumer struct {
 	Name     string
 	SeenTime int64 // unix ms of the last interaction
 	// PEL holds the consumer's pending entries, by ID.
-	PEL []*StreamNACK
+	PEL PEL
 }
 
 // StreamGroup is a consumer group.
@@ -35,7 +36,7 @@ type StreamGroup struct {
 	// (SCG_INVALID_ENTRIES_READ).
 	EntriesRead int64
 	// PEL holds the group's pending entries, by ID.
-	PEL []*StreamNACK
+	PEL PEL
 	// Consumers are sorted by name.
 	Consumers []*StreamConsumer
 }
@@ -88,27 +89,6 @@ func (g *StreamGroup) AddConsumer(name []byte, seen int64) *StreamConsumer {
 	return c
 }
 
-func cmpNACK(n *StreamNACK, id StreamID) int { return n.ID.Compare(id) }
-
-// FindPending finds an entry of a PEL (a group's or a consumer's).
-func FindPending(pel []*StreamNACK, id StreamID) (*StreamNACK, int, bool) {
-	i, ok := slices.BinarySearchFunc(pel, id, cmpNACK)
-	if !ok {
-		return nil, i, false
-	}
-	return pel[i], i, true
-}
-
-// InsertPending adds n to a PEL by ID (replacing one with the same ID).
-func InsertPending(pel []*StreamNACK, n *StreamNACK) []*StreamNACK {
-	i, ok := slices.BinarySearchFunc(pel, n.ID, cmpNACK)
-	if ok {
-		pel[i] = n
-		return pel
-	}
-	return slices.Insert(pel, i, n)
-}
-
 func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	if gs == nil {
 		return nil
@@ -116,21 +96,22 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	out := make([]*StreamGroup, len(gs))
 	for i, g := range gs {
 		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead}
-		byID := make(map[StreamID]*StreamNACK, len(g.PEL))
-		ng.PEL = make([]*StreamNACK, len(g.PEL))
-		for j, n := range g.PEL {
+		byID := make(map[StreamID]*StreamNACK, g.PEL.Len())
+		g.PEL.All(func(n *StreamNACK) bool {
 			nn := *n
-			ng.PEL[j] = &nn
+			ng.PEL.Insert(&nn)
 			byID[n.ID] = &nn
-		}
+			return true
+		})
 		ng.Consumers = make([]*StreamConsumer, len(g.Consumers))
 		for j, c := range g.Consumers {
-			nc := &StreamConsumer{Name: c.Name, SeenTime: c.SeenTime, PEL: make([]*StreamNACK, len(c.PEL))}
-			for k, n := range c.PEL {
+			nc := &StreamConsumer{Name: c.Name, SeenTime: c.SeenTime}
+			c.PEL.All(func(n *StreamNACK) bool {
 				nn := byID[n.ID]
 				nn.Consumer = nc
-				nc.PEL[k] = nn
-			}
+				nc.PEL.Insert(nn)
+				return true
+			})
 			ng.Consumers[j] = nc
 		}
 		out[i] = ng
@@ -139,20 +120,11 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 }
 
 func (g *StreamGroup) memoryUsage() int {
-	n := 64 + len(g.Name) + 56*len(g.PEL)
+	n := 64 + len(g.Name) + 56*g.PEL.Len()
 	for _, c := range g.Consumers {
-		n += 64 + len(c.Name) + 8*len(c.PEL)
+		n += 64 + len(c.Name) + 8*c.PEL.Len()
 	}
 	return n
-}
-
-// RemovePending removes id from a PEL, reporting whether it was there.
-func RemovePending(pel []*StreamNACK, id StreamID) ([]*StreamNACK, bool) {
-	i, ok := slices.BinarySearchFunc(pel, id, cmpNACK)
-	if !ok {
-		return pel, false
-	}
-	return slices.Delete(pel, i, i+1), true
 }
 
 // DeleteGroup removes a group by name, reporting whether it existed.
@@ -169,28 +141,28 @@ func (s *Stream) DeleteGroup(name []byte) bool {
 // DeleteConsumer removes a consumer and its pending entries (from the
 // group's PEL too), returning how many it had pending.
 func (g *StreamGroup) DeleteConsumer(c *StreamConsumer) int {
-	for _, n := range c.PEL {
-		g.PEL, _ = RemovePending(g.PEL, n.ID)
-	}
+	c.PEL.All(func(n *StreamNACK) bool {
+		g.PEL.Remove(n.ID)
+		return true
+	})
 	i, ok := slices.BinarySearchFunc(g.Consumers, c.Name, func(x *StreamConsumer, n string) int {
 		return strings.Compare(x.Name, n)
 	})
 	if ok {
 		g.Consumers = slices.Delete(g.Consumers, i, i+1)
 	}
-	return len(c.PEL)
+	return c.PEL.Len()
 }
 
 // Ack removes id from the group's PEL and its consumer's, reporting
 // whether it was pending.
 func (g *StreamGroup) Ack(id StreamID) bool {
-	n, i, ok := FindPending(g.PEL, id)
-	if !ok {
+	n := g.PEL.Remove(id)
+	if n == nil {
 		return false
 	}
-	g.PEL = slices.Delete(g.PEL, i, i+1)
 	if n.Consumer != nil {
-		n.Consumer.PEL, _ = RemovePending(n.Consumer.PEL, id)
+		n.Consumer.PEL.Remove(id)
 	}
 	return true
 }
