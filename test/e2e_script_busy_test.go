@@ -150,3 +150,33 @@ func TestScriptDeepRecursionAndBadInput(t *testing.T) {
 		t.Fatalf("after: %q", r)
 	}
 }
+
+// TestBusyScriptDoesNotHoldRepliesOfItsRound: a client whose command ran
+// in the same event-loop round as an EVAL that goes busy gets its reply
+// while the script runs, not when it ends (the CI flake of
+// TestScriptBusyAnswersBusyAndScriptKillStopsIt). Both commands are sent
+// back to back so that the loop often reads them in one round.
+func TestBusyScriptDoesNotHoldRepliesOfItsRound(t *testing.T) {
+	srv := startTandem(t)
+	other := dialRaw(t, srv.Addr())
+	waitReady(t, other)
+	other.do("CONFIG", "SET", "busy-reply-threshold", "10")
+	runner := dialRaw(t, srv.Addr())
+	// A script that ends by itself after 2 s.
+	const slow = "local t = redis.call('time') while true do local n = redis.call('time') if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 2000000 then break end end return 1"
+	for i := 0; i < 6; i++ {
+		other.send(encode("PING"))
+		runner.send(encode("EVAL", slow, "0"))
+		start := time.Now()
+		r, err := other.tryRead(5 * time.Second)
+		if err != nil || (r != "+PONG\r\n" && !strings.HasPrefix(r, "-BUSY")) {
+			t.Fatalf("round %d: PING = %q, %v", i, r, err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("round %d: PING answered after %v, while the script ran (it took 2 s)", i, took)
+		}
+		if r, err := runner.tryRead(30 * time.Second); err != nil || r != ":1\r\n" {
+			t.Fatalf("round %d: EVAL = %q, %v", i, r, err)
+		}
+	}
+}

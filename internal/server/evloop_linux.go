@@ -441,12 +441,24 @@ func (l *eventLoop) busyRound(skip *client) {
 		l.busyEvents = make([]syscall.EpollEvent, 64)
 	}
 	n, err := syscall.EpollWait(l.epfd, l.busyEvents, 0)
-	if err != nil || n <= 0 {
+	if err != nil {
+		n = 0
+	}
+	if n == 0 && len(l.ready) == 0 {
 		time.Sleep(busyPause)
 		return
 	}
 	outer := l.ready
 	l.ready = l.busyReady[:0]
+	// Clients served earlier in the round this script interrupted have
+	// their replies in outer: they go out now, or those clients would
+	// wait for the script's end (a PING sent just before a busy EVAL got
+	// no answer until SCRIPT KILL).
+	l.ready = append(l.ready, outer...)
+	for i := range outer {
+		outer[i] = readyClient{}
+	}
+	outer = outer[:0]
 	for i := 0; i < n; i++ {
 		fd := l.busyEvents[i].Fd
 		if int(fd) < len(l.byFD) && l.byFD[fd] != nil && l.byFD[fd] != skip {
