@@ -15,7 +15,16 @@ import (
 
 func (s *Server) clientCmd(c *command.Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
-	cl := c.S.Owner.(*client)
+	cl, ok := c.S.Owner.(*client)
+	if !ok {
+		// A script's own session (DEBUG SET-DISABLE-DENY-SCRIPTS lets a
+		// script call CLIENT): what needs a connection is refused.
+		switch sub {
+		case "setinfo", "info", "getredir", "trackinginfo", "tracking", "caching", "reply", "no-evict":
+			c.Error("ERR CLIENT " + strings.ToUpper(sub) + " needs a connection: it cannot run from a script")
+			return
+		}
+	}
 	switch {
 	case sub == "id" && len(c.Args) == 2:
 		c.W.Int(c.S.ID)
