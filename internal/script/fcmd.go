@@ -298,7 +298,7 @@ func (s *Scripting) functionList(c *command.Ctx) {
 			pattern, hasPattern = c.Args[i], true
 			continue
 		}
-		c.Error("ERR Unknown argument " + string(a))
+		c.Error("ERR Unknown argument " + string(command.CStr(a)))
 		return
 	}
 	var libs []*library
