@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/tandemdb/tandem/internal/app"
@@ -86,7 +87,19 @@ func main() {
 	// Read before the server runs: a CONFIG SET that fails rewrites the
 	// whole Config (restore), racing with a read from here afterwards.
 	dir := cfg.Dir
-	inst, err := app.Start(cfg, app.Options{})
+	// Go's own report of a fatal error (an unrecovered panic on some
+	// goroutine) goes to the log file too, not only to stderr.
+	if cfg.LogFile != "" {
+		if f, err := os.OpenFile(cfg.LogFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			debug.SetCrashOutput(f, debug.CrashOptions{})
+			f.Close() // SetCrashOutput keeps its own copy
+		}
+	}
+	// A crash report is written; then the process ends with the status a
+	// death by that signal gives (128+sig): Go ignores a SIGSEGV it sends
+	// itself, and Go's SIGABRT handling would print a second dump.
+	die := func(sig int) { os.Exit(128 + sig) }
+	inst, err := app.Start(cfg, app.Options{Crash: die})
 	if err != nil {
 		var banner *config.FileError
 		if errors.As(err, &banner) {
@@ -96,6 +109,15 @@ func main() {
 		}
 		os.Exit(1)
 	}
+	// SIGABRT (kill -ABRT, an abort) gets a crash report with every
+	// goroutine's stack before the process ends, as Redis's handler writes.
+	aborts := make(chan os.Signal, 1)
+	signal.Notify(aborts, syscall.SIGABRT)
+	go func() {
+		<-aborts
+		inst.Server.CrashReport(fmt.Sprintf("Tandem %s crashed by signal: %d, si_code: 0 (SIGABRT)", server.TandemVersion, int(syscall.SIGABRT)))
+		die(int(syscall.SIGABRT))
+	}()
 	waitForShutdown(inst, dir)
 	inst.Shutdown()
 }

@@ -50,6 +50,9 @@ type Options struct {
 	EphemeralPort bool
 	// Quiet skips the start-up banner.
 	Quiet bool
+	// Crash ends the process after a crash report (DEBUG SEGFAULT, PANIC,
+	// ASSERT); nil in an embedded server, where they answer an error.
+	Crash server.CrashFunc
 }
 
 // Settings derives the server's typed settings from the configuration.
@@ -77,6 +80,7 @@ func Settings(c *config.Config) server.Settings {
 		s.OutputLimits[i] = server.OutputLimit{Hard: int64(l.Hard), Soft: int64(l.Soft), SoftSecs: int(l.SoftSeconds)}
 	}
 	s.SlowlogSlowerThan = c.SlowlogLogSlowerThan
+	s.WatchdogPeriod = c.WatchdogPeriod
 	s.SlowlogMaxLen = int(c.SlowlogMaxLen)
 	s.MaxmemoryPolicy = c.MaxMemoryPolicy.String()
 	s.EnableDebug = c.EnableDebugCommand.String()
@@ -210,6 +214,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 			log.Childf(logger.Warning, "Configuration loaded")
 		}
 	}
+	srv.SetCrashFunc(opts.Crash)
 	srv.SetStarting(true)
 	if err := srv.Start(); err != nil {
 		return nil, err

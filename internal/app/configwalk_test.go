@@ -286,6 +286,7 @@ var walkTable = map[string]observe{
 		}
 	}},
 	"slowlog-max-len":           {val: "3", check: settings(func(s server.Settings) bool { return s.SlowlogMaxLen == 3 })},
+	"watchdog-period":           {val: "100", check: settings(func(s server.Settings) bool { return s.WatchdogPeriod == 100 })},
 	"latency-monitor-threshold": {val: "100", check: settings(func(s server.Settings) bool { return s.LatencyMonitorThreshold == 100 })},
 	"busy-reply-threshold":      {val: "100", live: "app BusyReplyThreshold"},
 	"notify-keyspace-events": {val: "KEA", check: settings(func(s server.Settings) bool {
@@ -297,7 +298,6 @@ var walkTable = map[string]observe{
 	"crash-log-enabled":                   {val: "no", stored: "Go prints its own crash report"},
 	"crash-memcheck-enabled":              {val: "no", stored: "Go prints its own crash report"},
 	"use-exit-on-panic":                   {val: "yes", stored: "test knob"},
-	"watchdog-period":                     {val: "100", stored: "no software watchdog"},
 	"oom-score-adj":                       {val: "yes", stored: "not acted on"},
 	"oom-score-adj-values":                {val: "1 2 3", stored: "not acted on"},
 	"ignore-warnings":                     {val: "ARM64-COW-BUG", stored: "not acted on"},

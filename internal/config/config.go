@@ -164,6 +164,7 @@ type Config struct {
 	LatencyMonitorThreshold int64 // milliseconds; 0 = off
 	LatencyTracking         bool  // per-command latency histograms (INFO latencystats)
 	BusyReplyThreshold      int64 // milliseconds (alias lua-time-limit)
+	WatchdogPeriod          int   // milliseconds; 0: off (the software watchdog's stack dumps)
 	NotifyKeyspaceEvents    KeyspaceEvents
 
 	path    string             // absolute path of the file read; "" = none

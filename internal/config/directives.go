@@ -160,7 +160,7 @@ func directives() []*directive {
 		storedBool("crash-log-enabled", "", 0, true),
 		storedBool("crash-memcheck-enabled", "", 0, true),
 		storedBool("use-exit-on-panic", "", hidden, false),
-		storedNum("watchdog-period", "", hidden, kInt, 0, intMax, 0),
+		number("watchdog-period", "", hidden, kInt, 0, intMax, 0, func(c *Config) *int { return &c.WatchdogPeriod }),
 		storedBool("disable-thp", "", immutable, true),
 		enum[int]("oom-score-adj", "", 0, []string{"no", "yes", "relative", "absolute"}, []int{0, 1, 1, 3}, 0, nil),
 		oomScoreAdjValuesDirective(),

@@ -67,6 +67,14 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 		s.mu.Unlock()
 	}()
 	c.lastIO = time.Now()
+	if p := s.set.WatchdogPeriod; p != s.wdPeriod || p > 0 {
+		s.wdPeriod = p
+		s.watchdogPeriod.Store(int64(p))
+		if p > 0 {
+			s.wd.batchStart.Store(c.lastIO.UnixNano())
+			defer s.wd.batchStart.Store(0)
+		}
+	}
 	// proto-max-bulk-len applies to connections already open, as in
 	// Redis (CONFIG SET changes it under srv.mu).
 	c.rd.MaxBulk = s.set.ProtoMaxBulkLen

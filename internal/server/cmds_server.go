@@ -23,7 +23,7 @@ func (s *Server) registerServerCommands() {
 			Subcommands: []string{"get", "help", "resetstat", "rewrite", "set"}},
 		&command.Spec{Name: "time", Arity: 1, Flags: ls | command.Fast, Handler: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},
 		&command.Spec{Name: "lastsave", Arity: 1, Flags: ls | command.Fast, Handler: s.lastsaveCmd, Group: "server", Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0"},
-		&command.Spec{Name: "debug", Arity: -2, Flags: adm | ls | command.Protected, Handler: s.debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
+		&command.Spec{Name: "debug", Arity: -2, Flags: adm | ls | command.Protected, Handler: s.debugCommand, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
 		&command.Spec{Name: "module", Arity: -2, Flags: command.Protected, Handler: moduleCmd, Group: "server", Summary: "A container for module commands.", Since: "4.0.0",
 			Subcommands: command.KnownSubcommands("module")},
 		&command.Spec{Name: "monitor", Arity: 1, Flags: adm | ls, Handler: s.monitorCmd, Group: "server", Summary: "Listens for all requests received by the server in real-time.", Since: "1.0.0"},
@@ -279,7 +279,7 @@ func moduleCmd(c *command.Ctx) {
 	}
 }
 
-func (s *Server) debugCmd(c *command.Ctx) {
+func (s *Server) debugCommand(c *command.Ctx) {
 	sub := strings.ToLower(string(c.Args[1]))
 	switch {
 	case sub == "sleep" && len(c.Args) == 3:

@@ -18,8 +18,8 @@ import (
 // they answer that, not a syntax error.
 var debugNotBuilt = map[string]bool{
 	"structsize": true, "sdslen": true,
-	"set-disable-deny-scripts": true, "stringmatch-test": true, "segfault": true, "panic": true,
-	"oom": true, "assert": true, "restart": true, "crash-and-recover": true, "leak": true,
+	"stringmatch-test": true,
+	"oom": true, "restart": true, "crash-and-recover": true, "leak": true,
 	"replicate": true, "aof-flush-sleep": true,
 	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
 }
@@ -28,6 +28,8 @@ var debugNotBuilt = map[string]bool{
 func (s *Server) debugServer(c *command.Ctx, sub string) bool {
 	args := c.Args
 	switch {
+	case (sub == "segfault" || sub == "panic" || sub == "assert") && len(args) == 2:
+		s.debugCrash(c, sub)
 	case sub == "log" && len(args) == 3:
 		s.log.Warningf("DEBUG LOG: %s", args[2])
 		c.W.OK()

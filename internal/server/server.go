@@ -118,6 +118,14 @@ type Server struct {
 	// pausedClients counts clients whose command waits out a pause
 	// (waitPause), for INFO's blocked_clients.
 	pausedClients int
+	// crashFunc ends the process after a crash report (SetCrashFunc).
+	crashFunc CrashFunc
+	// wd is the software watchdog's view of the running batch;
+	// watchdogPeriod mirrors watchdog-period for its goroutine, and
+	// wdPeriod is the value last mirrored (srv.mu).
+	wd             watchdog
+	watchdogPeriod atomic.Int64
+	wdPeriod       int
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
@@ -347,6 +355,8 @@ func (s *Server) Start() error {
 	s.tls.mu.Unlock()
 	s.wg.Add(1)
 	go s.cron()
+	s.wg.Add(1)
+	go s.runWatchdog()
 	return nil
 }
 

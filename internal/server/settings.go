@@ -34,10 +34,12 @@ type Settings struct {
 	OutputLimits [numClasses]OutputLimit
 
 	SlowlogSlowerThan int64 // microseconds; <0 disables
-	SlowlogMaxLen     int
-	MaxmemoryPolicy   string
-	EnableDebug       string // "yes", "no", "local"
-	EnableModule      string // "yes", "no", "local"
+	// WatchdogPeriod is watchdog-period in milliseconds (0: off).
+	WatchdogPeriod  int
+	SlowlogMaxLen   int
+	MaxmemoryPolicy string
+	EnableDebug     string // "yes", "no", "local"
+	EnableModule    string // "yes", "no", "local"
 	// LatencyMonitorThreshold (ms, 0 = off) is the latency monitor's
 	// threshold; LatencyTracking keeps per-command histograms, and
 	// LatencyPercentiles are those INFO latencystats shows.
