@@ -593,3 +593,30 @@ func TestAOFReplicaKeepsItsAOFThroughAFullSyncAndContinuesWithPSYNC(t *testing.T
 		})
 	}
 }
+
+// TestDebugAOFFlushSleep: DEBUG AOF-FLUSH-SLEEP <us> makes each write of
+// the AOF buffer wait first, so under appendfsync always a write's reply
+// comes that much later (Redis's tests widen the reply window with it).
+func TestDebugAOFFlushSleep(t *testing.T) {
+	t.Parallel()
+	p := startTandem(t, "--appendonly", "yes", "--appendfsync", "always", "--dir", t.TempDir())
+	rc := dialRaw(t, p.Addr())
+	waitReady(t, rc)
+	if r := rc.do("DEBUG", "AOF-FLUSH-SLEEP", "300000"); r != "+OK\r\n" {
+		t.Fatalf("DEBUG AOF-FLUSH-SLEEP: %q", r)
+	}
+	start := time.Now()
+	rc.do("SET", "k", "v")
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("SET answered after %v with a 300 ms flush sleep", took)
+	}
+	rc.do("DEBUG", "AOF-FLUSH-SLEEP", "0")
+	start = time.Now()
+	rc.do("SET", "k", "v2")
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("SET answered after %v with no flush sleep", took)
+	}
+	if r := rc.do("DEBUG", "AOF-FLUSH-SLEEP", "x"); !strings.HasPrefix(r, "-ERR") {
+		t.Errorf("DEBUG AOF-FLUSH-SLEEP x: %q", r)
+	}
+}

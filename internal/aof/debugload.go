@@ -4,6 +4,7 @@ import (
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"strconv"
 )
 
 // DEBUG LOADAOF: the dataset is emptied and the AOF on disk loaded back,
@@ -13,8 +14,21 @@ import (
 // -LOADING, while the DEBUG client waits for the OK. Nothing replayed is
 // propagated: not to the AOF it comes from, not to replicas.
 
-// Debug implements server.DebugProvider: DEBUG LOADAOF.
+// Debug implements server.DebugProvider: DEBUG LOADAOF and DEBUG
+// AOF-FLUSH-SLEEP <microseconds> (each write of the AOF buffer sleeps that
+// long first, as Redis's tests use it to widen the window between a
+// command and its reply under appendfsync always).
 func (a *Manager) Debug(c *command.Ctx, sub string) bool {
+	if sub == "aof-flush-sleep" && len(c.Args) == 3 {
+		us, err := strconv.ParseInt(string(c.Args[2]), 10, 64)
+		if err != nil || us < 0 {
+			c.Error("ERR value is not an integer or out of range")
+			return true
+		}
+		a.flushSleep.Store(us)
+		c.W.OK()
+		return true
+	}
 	if sub != "loadaof" || len(c.Args) != 2 {
 		return false
 	}

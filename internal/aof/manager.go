@@ -65,14 +65,17 @@ type Options struct {
 // changed only with both the server lock and ioMu held, so either one is
 // enough to read it.
 type Manager struct {
-	srv  *server.Server
-	ks   *keyspace.Keyspace
-	eng  *command.Engine
-	cfg  *config.Config
-	log  *logger.Logger
-	pm   *persist.Manager
-	fs   FS
-	exit func(int)
+	// flushSleep is DEBUG AOF-FLUSH-SLEEP's pause before each write of
+	// the buffer, in microseconds (0: none).
+	flushSleep atomic.Int64
+	srv        *server.Server
+	ks         *keyspace.Keyspace
+	eng        *command.Engine
+	cfg        *config.Config
+	log        *logger.Logger
+	pm         *persist.Manager
+	fs         FS
+	exit       func(int)
 
 	dir  string // <dir>/<appenddirname>, fixed when the AOF is turned on
 	name string // appendfilename

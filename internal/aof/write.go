@@ -83,6 +83,9 @@ func (a *Manager) writePending(force bool) {
 		a.spare = chunk
 		return
 	}
+	if us := a.flushSleep.Load(); us > 0 {
+		time.Sleep(time.Duration(us) * time.Microsecond) // DEBUG AOF-FLUSH-SLEEP
+	}
 	n, err := a.cur.Write(chunk)
 	if err != nil || n != len(chunk) {
 		a.writeFailed(chunk, n, err, pol)

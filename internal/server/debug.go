@@ -20,7 +20,7 @@ var debugNotBuilt = map[string]bool{
 	"structsize": true, "sdslen": true,
 	"stringmatch-test": true,
 	"oom": true, "restart": true, "crash-and-recover": true, "leak": true,
-	"replicate": true, "aof-flush-sleep": true,
+	"replicate": true,
 	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
 }
 
