@@ -19,8 +19,8 @@ import (
 var debugNotBuilt = map[string]bool{
 	"structsize": true, "sdslen": true,
 	"stringmatch-test": true,
-	"oom": true, "restart": true, "crash-and-recover": true, "leak": true,
-	"replicate": true,
+	"oom":              true, "restart": true, "crash-and-recover": true, "leak": true,
+	"replicate":       true,
 	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
 }
 
