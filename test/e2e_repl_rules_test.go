@@ -398,3 +398,44 @@ func TestReplSilentLinkTimesOutOnBothSides(t *testing.T) {
 		}
 	}
 }
+
+// TestWritableReplicaExpiry: on a writable replica (replica-read-only no)
+// a key whose time passed is deleted by a client's write (INCR starts
+// again from nothing, without a TTL) while reads only hide it, and keys
+// the replica's own clients gave a TTL are expired by the replica itself,
+// since no master will ever delete them (Redis 7.0's replication-3 cases).
+func TestWritableReplicaExpiry(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, time.Minute)
+	m := startReplTandem(t, "master", "--enable-debug-command", "yes")
+	r := startReplTandem(t, "replica", "--replica-read-only", "no")
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+	mustDo(t, ctx, m.c, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	m.c.Set(ctx, "key1", "5", 10*time.Millisecond)
+	m.c.Set(ctx, "key2", "5", 10*time.Millisecond)
+	waitOffsetsMatch(t, ctx, m, r)
+	time.Sleep(50 * time.Millisecond)
+	if n := r.c.DBSize(ctx).Val(); n != 2 {
+		t.Fatalf("replica DBSIZE %d, want 2 (its master deletes, not it)", n)
+	}
+	if v, err := r.c.Incr(ctx, "key1").Result(); err != nil || v != 1 {
+		t.Errorf("INCR of an expired key on the writable replica = %d, %v; want 1", v, err)
+	}
+	if ttl := r.c.TTL(ctx, "key1").Val(); ttl != -1 {
+		t.Errorf("TTL after INCR re-created key1 = %v, want -1", ttl)
+	}
+	if err := r.c.Get(ctx, "key2").Err(); err != redis.Nil {
+		t.Errorf("GET of an expired key: %v, want nil", err)
+	}
+	if n := r.c.DBSize(ctx).Val(); n != 2 {
+		t.Errorf("replica DBSIZE %d after the read, want 2 (a read does not delete)", n)
+	}
+	rdb := r.db(t, 5)
+	for _, k := range []string{"own1", "own2", "own3"} {
+		rdb.Set(ctx, k, "v", time.Second)
+	}
+	testutil.Eventually(t, 10*time.Second, "the replica's own keys expired", func() bool {
+		return rdb.DBSize(ctx).Val() == 0
+	})
+}

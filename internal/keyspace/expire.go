@@ -68,6 +68,9 @@ func (ks *Keyspace) DeletesExpired() bool { return ks.expireMode == ExpireMaster
 // as Redis does. Only ExpireMaster expires keys actively: a replica waits
 // for its master's DELs, and a load keeps what it replays.
 func (db *DB) ExpireSample(n int) (sampled, expired int) {
+	if db.ks.expireMode == ExpireReplica {
+		return db.expireReplicaKeys(n)
+	}
 	if len(db.expires) == 0 || db.ks.expireMode != ExpireMaster {
 		return 0, 0
 	}

@@ -28,8 +28,10 @@ func TestExpireModes(t *testing.T) {
 				expired := 0
 				ks.Observer = expiryCounter{&expired}
 				db := ks.DBs[0]
+				ks.FromMaster = true // the key and its TTL come from our master
 				db.SetString([]byte("k"), []byte("v"), false)
 				db.SetExpire([]byte("k"), 999)
+				ks.FromMaster = false
 				return ks, &expired
 			}
 
@@ -59,6 +61,48 @@ func TestExpireModes(t *testing.T) {
 				t.Errorf("active cycle expired the key: %v (expired %d), want %v", got, n, tc.sampled)
 			}
 		})
+	}
+}
+
+// TestWritableReplicaExpiry: on a replica, a client's write lookup of a
+// key whose time passed deletes it (a read only hides it), and a TTL a
+// client set there is expired by the replica's own active cycle, while
+// the master's keys wait for its DELs.
+func TestWritableReplicaExpiry(t *testing.T) {
+	ks := New(1)
+	now := int64(1000)
+	ks.SetNow(func() int64 { return now })
+	ks.SetExpireMode(ExpireReplica)
+	db := ks.DBs[0]
+	ks.FromMaster = true
+	for _, k := range []string{"m1", "m2"} {
+		db.SetString([]byte(k), []byte("v"), false)
+		db.SetExpire([]byte(k), 999)
+	}
+	ks.FromMaster = false
+	if db.Lookup([]byte("m1")) != nil || db.Len() != 2 {
+		t.Fatalf("a read of an expired master key: found or deleted (len %d)", db.Len())
+	}
+	if db.LookupWrite([]byte("m1")) != nil || db.Len() != 1 {
+		t.Fatalf("a write lookup of an expired master key: found, or not deleted (len %d)", db.Len())
+	}
+	db.SetString([]byte("own"), []byte("v"), false)
+	db.SetExpire([]byte("own"), 1500)
+	db.SetString([]byte("kept"), []byte("v"), false)
+	db.SetExpire([]byte("kept"), 1500)
+	db.Persist([]byte("kept"))
+	if _, n := db.ExpireSample(20); n != 0 {
+		t.Fatalf("the cycle expired %d keys before their time", n)
+	}
+	now = 2000
+	if _, n := db.ExpireSample(20); n != 1 || db.Peek([]byte("own")) != nil {
+		t.Fatalf("the cycle expired %d keys; own present: %v", n, db.Peek([]byte("own")) != nil)
+	}
+	if db.Peek([]byte("m2")) == nil || db.Peek([]byte("kept")) == nil {
+		t.Fatal("the cycle deleted a master's key or a key made persistent")
+	}
+	if len(db.replicaTTL) != 0 {
+		t.Errorf("%d keys still tracked", len(db.replicaTTL))
 	}
 }
 

@@ -166,6 +166,9 @@ type DB struct {
 	ks      *Keyspace
 	dict    *dict
 	expires map[string]int64 // unix ms; keys share their string with dict
+	// replicaTTL holds the keys this replica's own clients gave a TTL
+	// (replicattl.go).
+	replicaTTL map[string]struct{}
 	// AvgTTL is a running estimate of the average TTL of keys with an
 	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
 	AvgTTL int64
@@ -184,14 +187,27 @@ func (db *DB) ExpiresLen() int { return len(db.expires) }
 // treats it as missing, and deletes it when this server decides expiry
 // (ExpireMaster). Otherwise the key stays, hidden from everyone but the
 // commands of our master (FromMaster), which see it as present.
-func (db *DB) expireIfNeeded(e *node) bool {
+func (db *DB) expireIfNeeded(e *node) bool { return db.expireIfNeededFor(e, false) }
+
+// expireIfNeededFor is expireIfNeeded for a lookup that is about to write:
+// on a replica, a client's write deletes an expired key, as Redis's
+// lookupKeyWrite does on a writable replica (replicattl.go).
+func (db *DB) expireIfNeededFor(e *node, write bool) bool {
 	when, ok := db.expires[e.key]
 	if !ok || when > db.ks.Now() {
 		return false
 	}
 	if db.ks.expireMode != ExpireMaster {
-		return !db.ks.FromMaster
+		if !(write && db.ks.expireMode == ExpireReplica && !db.ks.FromMaster) {
+			return !db.ks.FromMaster
+		}
 	}
+	db.deleteExpired(e)
+	return true
+}
+
+// deleteExpired deletes e, whose time has passed, and tells the observer.
+func (db *DB) deleteExpired(e *node) {
 	key := e.key
 	db.delete([]byte(key))
 	db.ks.ExpiredKeys++
@@ -199,7 +215,6 @@ func (db *DB) expireIfNeeded(e *node) bool {
 		o.KeyExpired(db, key)
 		o.KeyModified(db, []byte(key))
 	}
-	return true
 }
 
 // Lookup returns the entry for key for reading, or nil. An expired key is
@@ -216,7 +231,7 @@ func (db *DB) lookup(key []byte, read bool) *Entry {
 		}
 		return nil
 	}
-	if len(db.expires) > 0 && db.expireIfNeeded(e) {
+	if len(db.expires) > 0 && db.expireIfNeededFor(e, !read) {
 		if read {
 			db.miss(key)
 		}
@@ -348,6 +363,9 @@ func (db *DB) SetExpire(key []byte, at int64) {
 	}
 	db.beforeWrite(e)
 	db.expires[e.key] = at
+	if db.ks.expireMode == ExpireReplica && !db.ks.FromMaster {
+		db.noteReplicaTTL(e.key)
+	}
 }
 
 // Persist removes key's expiry, reporting whether it had one.
@@ -413,12 +431,14 @@ func (db *DB) Flush() {
 	db.detachForSnapshot()
 	db.dict = newDict(db.ks.seed)
 	db.expires = map[string]int64{}
+	db.replicaTTL = nil
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
 func (db *DB) Swap(other *DB) {
 	db.dict, other.dict = other.dict, db.dict
 	db.expires, other.expires = other.expires, db.expires
+	db.replicaTTL, other.replicaTTL = other.replicaTTL, db.replicaTTL
 	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
 }
 
