@@ -54,6 +54,12 @@ func startReplTandem(t testing.TB, name string, args ...string) *replNode {
 			i := strings.Index(log, "WARNING: DATA RACE")
 			t.Errorf("%s (tandem, port %d) reported a data race:\n%s", name, p.Port, replTrunc(log[i:], 6000))
 		}
+		// A command of its master's that failed here: the datasets may
+		// differ. Only tests that cause it on purpose name the node so.
+		if log := p.LogText(); strings.Contains(log, "== CRITICAL ==") && !strings.HasPrefix(name, "diverging") {
+			i := strings.Index(log, "== CRITICAL ==")
+			t.Errorf("%s (tandem, port %d) failed a command of its master's:\n%s", name, p.Port, replTrunc(log[i:], 2000))
+		}
 		if t.Failed() {
 			t.Logf("---- log of %s (tandem, port %d) ----\n%s", name, p.Port, tailText(p.LogText(), 80))
 		}

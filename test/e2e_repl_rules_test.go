@@ -439,3 +439,38 @@ func TestWritableReplicaExpiry(t *testing.T) {
 		return rdb.DBSize(ctx).Val() == 0
 	})
 }
+
+// TestReplicaLogsAFailedMasterCommand: a command of the master's that
+// fails on the replica (DEBUG REPLICATE sends one the replica does not
+// know) is logged as critical and counted, and replication goes on; with
+// propagation-error-behavior panic a read-only replica stops (Redis 7.0's
+// replication-4 cases).
+func TestReplicaLogsAFailedMasterCommand(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, time.Minute)
+	m := startReplTandem(t, "master", "--enable-debug-command", "yes")
+	r := startReplTandem(t, "diverging replica")
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+	mustDo(t, ctx, m.c, "DEBUG", "REPLICATE", "fake-command-1")
+	m.c.Set(ctx, "foo", "bar", 0)
+	waitOffsetsMatch(t, ctx, m, r)
+	log := r.proc.LogText()
+	if strings.Count(log, "== CRITICAL ==") != 1 || !strings.Contains(log, "fake-command-1") {
+		t.Errorf("replica's log:\n%s", tailText(log, 10))
+	}
+	if got := r.infoInt(ctx, "stats", "unexpected_error_replies"); got != 1 {
+		t.Errorf("unexpected_error_replies = %d, want 1", got)
+	}
+	if v := r.c.Get(ctx, "foo").Val(); v != "bar" {
+		t.Errorf("replication stopped after the failed command: foo=%q", v)
+	}
+	r.c.ConfigSet(ctx, "propagation-error-behavior", "panic")
+	mustDo(t, ctx, m.c, "DEBUG", "REPLICATE", "fake-command-2")
+	if !r.proc.WaitExit(10 * time.Second) {
+		t.Fatal("a read-only replica with propagation-error-behavior panic went on")
+	}
+	if log := r.proc.LogText(); !strings.Contains(log, "panicked sending an error to its master") || !strings.Contains(log, "STACK TRACE") {
+		t.Errorf("replica's crash report:\n%s", tailText(log, 20))
+	}
+}

@@ -150,6 +150,14 @@ func (m *Manager) Debug(c *command.Ctx, sub string) bool {
 		m.debugSyncDelay(c)
 		return true
 	}
+	if sub == "replicate" && len(c.Args) >= 3 {
+		// The command goes to the replicas (and the backlog) only, in the
+		// stream's current database, unexecuted here (Redis's tests use it
+		// to make a replica fail a command).
+		m.Propagate(-1, c.Args[2:])
+		c.W.OK()
+		return true
+	}
 	if sub == "replica-load-panic" && len(c.Args) == 2 {
 		// The next load of a master's RDB panics on its loading thread.
 		m.stepLocked(event{kind: evDebugLoadPanic})

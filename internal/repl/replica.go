@@ -18,12 +18,14 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
 	"github.com/tandemdb/tandem/internal/server"
@@ -586,6 +588,9 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 		if len(rd.Args) > 0 {
 			l.sess.W.Reset()
 			m.eng.Call(&l.sess, rd.Args)
+			if b := l.sess.W.Buf; len(b) > 0 && b[0] == '-' {
+				m.masterCommandFailed(rd.Args[0], b)
+			}
 		}
 		*pending = append(*pending, raw...)
 		if !l.sess.InMulti() {
@@ -730,4 +735,23 @@ func (l *link) writeRaw(conn net.Conn, b []byte) {
 	defer l.connMu.Unlock()
 	conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	conn.Write(b)
+}
+
+// masterCommandFailed handles an error one of our master's commands got
+// here (lock held): the datasets may now differ. As Redis does, it is
+// logged as critical and counted (unexpected_error_replies); under
+// propagation-error-behavior panic or panic-on-replicas a read-only
+// replica stops rather than go on with data that may differ (a writable
+// replica is allowed to differ).
+func (m *Manager) masterCommandFailed(name []byte, reply []byte) {
+	msg := strings.TrimRight(string(reply[1:]), "\r\n")
+	cmd := "<unknown>"
+	if spec := m.eng.Table.Lookup(name); spec != nil {
+		cmd = spec.Name
+	}
+	m.log.Warningf("== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'", msg, cmd)
+	m.srv.NoteUnexpectedError()
+	if m.cfg.ReplicaReadOnly && m.cfg.PropagationErrorBehavior != config.PropagationIgnore {
+		m.srv.Panic("This replica panicked sending an error to its master after processing the command '" + cmd + "'")
+	}
 }

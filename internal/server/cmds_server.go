@@ -190,6 +190,7 @@ func (s *Server) resetStats() {
 	s.stats.rejected = 0
 	s.stats.netIn.Store(0)
 	s.stats.netOut.Store(0)
+	s.stats.unexpectedErrors.Store(0)
 	s.eng.TotalCommands = 0
 	s.eng.TotalErrors = 0
 	s.eng.ErrorStats = nil

@@ -56,6 +56,20 @@ func allStacks() []byte {
 	}
 }
 
+// Panic writes a crash report with the headline and ends the process
+// (any goroutine, no lock needed). An embedded server cannot end its
+// program: it logs the report and goes on.
+func (s *Server) Panic(headline string) {
+	s.CrashReport("Guru Meditation: "+headline, "------------------------------------------------")
+	if s.crashFunc != nil {
+		s.crashFunc(11)
+	}
+}
+
+// NoteUnexpectedError counts an error reply sent where none should be
+// (to our master, INFO's unexpected_error_replies).
+func (s *Server) NoteUnexpectedError() { s.stats.unexpectedErrors.Add(1) }
+
 // debugCrash is DEBUG SEGFAULT, PANIC and ASSERT: the report, then the
 // process dies (of SIGSEGV, as Redis's do).
 func (s *Server) debugCrash(c *command.Ctx, sub string) {

@@ -17,10 +17,8 @@ import (
 // debugNotBuilt are Redis 7.0's DEBUG subcommands Tandem does not have:
 // they answer that, not a syntax error.
 var debugNotBuilt = map[string]bool{
-	"structsize": true, "sdslen": true,
-	"stringmatch-test": true,
-	"oom":              true, "restart": true, "crash-and-recover": true, "leak": true,
-	"replicate":       true,
+	"structsize": true, "sdslen": true, "stringmatch-test": true,
+	"oom": true, "restart": true, "crash-and-recover": true, "leak": true,
 	"client-eviction": true, "mallctl": true, "mallctl-str": true, "drop-cluster-packet-filter": true,
 }
 

@@ -232,7 +232,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("tracking_total_keys", s.trk.table.len())
 		f("tracking_total_items", s.trk.items)
 		f("tracking_total_prefixes", len(s.trk.prefixes))
-		f("unexpected_error_replies", 0)
+		f("unexpected_error_replies", s.stats.unexpectedErrors.Load())
 		f("total_error_replies", s.eng.TotalErrors)
 		f("dump_payload_sanitizations", 0)
 		f("total_reads_processed", s.eng.TotalCommands)

@@ -241,6 +241,8 @@ type stats struct {
 	expiredStale  int64
 	// replyShrinks and replyExpands count reply buffer resizes (srv.mu).
 	replyShrinks, replyExpands int64
+	// unexpectedErrors counts errors our master's commands got here.
+	unexpectedErrors atomic.Int64
 }
 
 // Options build a server.
