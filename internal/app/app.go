@@ -91,6 +91,7 @@ func Settings(c *config.Config) server.Settings {
 		s.ACLPubsubAll = v[0][1] == "allchannels"
 	}
 	s.NotifyKeyspace, s.NotifyKeyevent, s.NotifyClasses = notifyClasses(c.NotifyKeyspaceEvents)
+	s.MaxmemoryClients, s.MaxmemoryForClients = clientMemorySettings(c)
 	return s
 }
 

@@ -127,6 +127,24 @@ func (rd *Reader) Space() []byte {
 	return rd.buf[rd.w:]
 }
 
+// BigArg describes a request waiting for the rest of a big argument (32 KB
+// or more, Redis's PROTO_MBULK_BIG_ARG): parsed is how many of the bytes
+// buffered belong to its part already parsed (headers and earlier
+// arguments), awaited how many bytes its headers announce that have not
+// arrived. Both are 0 otherwise. Redis sizes its query buffer for a big
+// argument as soon as it reads the header and shows the parsed part as
+// arguments: client memory accounting counts and shows the same, without
+// allocating ahead (see Space).
+func (rd *Reader) BigArg() (parsed, awaited int) {
+	if rd.bulkLen < bigArg {
+		return 0, 0
+	}
+	return rd.pos, max(0, rd.pos+rd.bulkLen+2-(rd.w-rd.r))
+}
+
+// bigArg is the size from which an argument counts as big (BigArg).
+const bigArg = 32 * 1024
+
 // Advance records that n bytes were read into the region returned by Space.
 func (rd *Reader) Advance(n int) {
 	rd.w += n
