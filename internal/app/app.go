@@ -162,6 +162,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
 	srv.Engine().Limits = persist.Limits(cfg)
+	setLazyfree(srv.Engine().KS, cfg)
 	srv.SetConfig(&configStore{cfg: cfg})
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
@@ -328,6 +329,7 @@ func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *
 	cfg.Subscribe(func(c *config.Config) error {
 		srv.ApplySettings(Settings(c))
 		srv.Engine().Limits = persist.Limits(c)
+		setLazyfree(srv.Engine().KS, c)
 		return nil
 	})
 	cfg.Subscribe(func(c *config.Config) error {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
 )
 
 // clientMemorySettings reads maxmemory-clients (a percentage as -n) and
@@ -24,4 +25,12 @@ func clientMemorySettings(c *config.Config) (clients, maxmemory int64) {
 		maxmemory = int64(min(u, math.MaxInt64))
 	}
 	return clients, maxmemory
+}
+
+// setLazyfree copies the lazyfree-lazy-* settings to the keyspace (under
+// the server lock: at start-up, or in CONFIG SET).
+func setLazyfree(ks *keyspace.Keyspace, c *config.Config) {
+	l := &ks.Lazy
+	l.Eviction, l.Expire, l.ServerDel = c.LazyfreeLazyEviction, c.LazyfreeLazyExpire, c.LazyfreeLazyServerDel
+	l.UserDel, l.UserFlush = c.LazyfreeLazyUserDel, c.LazyfreeLazyUserFlush
 }

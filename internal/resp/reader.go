@@ -163,6 +163,28 @@ func (rd *Reader) Advance(n int) {
 // client's query buffer (qbuf and qbuf-free 0): the next Space allocates
 // a new one. Each call starts a new peak. Like Space, it invalidates Args.
 func (rd *Reader) Trim(idle bool) bool {
+	// A request with many arguments left the argument tables that large:
+	// given back (Redis frees a command's argv after it runs). Args is
+	// reset by the next Next anyway; spans only while no request is being
+	// parsed.
+	dropped := false
+	if cap(rd.Args) > maxKeptArgs {
+		rd.Args, dropped = nil, true
+	}
+	if cap(rd.spans) > maxKeptArgs && rd.argc < 0 {
+		rd.spans, dropped = nil, true
+	}
+	return rd.trimBuf(idle) || dropped
+}
+
+// ArgTablesCap is the memory the argument tables hold (for client memory
+// accounting).
+func (rd *Reader) ArgTablesCap() int { return cap(rd.Args)*24 + cap(rd.spans)*16 }
+
+// maxKeptArgs is the most argument slots Trim leaves allocated.
+const maxKeptArgs = 1024
+
+func (rd *Reader) trimBuf(idle bool) bool {
 	used := rd.w - rd.r
 	peak := max(rd.peak, used)
 	if rd.bulkLen > 0 {

@@ -90,6 +90,8 @@ type client struct {
 	// qbufParsed and qbufAwaited are the reader's BigArg figures, copied
 	// with them (noteReader).
 	qbufParsed, qbufAwaited int
+	// argTables is the memory of the reader's argument tables.
+	argTables int
 	// memAcct is the client's memory as last counted in the account of
 	// type memAcctType (clientevict.go; srv.mu).
 	memAcct     int64

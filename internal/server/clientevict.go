@@ -131,7 +131,7 @@ func (c *client) outputMem() int64 { return int64(len(c.w.Buf)) + c.unsent.Load(
 // write is sending is the spare (takeOutput), so pending output is in
 // them already.
 func (c *client) memUsage() int64 {
-	n := clientStructBytes + c.queryMem() + int64(cap(c.w.Buf)) + int64(cap(c.spare))
+	n := clientStructBytes + c.queryMem() + int64(c.argTables) + int64(cap(c.w.Buf)) + int64(cap(c.spare))
 	n += c.sess.MultiBytes()
 	n += int64(c.sess.WatchedKeys()) * watchedKeyBytes
 	// By count, not by walking the names: this runs after every push.
@@ -285,6 +285,7 @@ func (c *client) holdHandedOutput(out []byte) bool {
 func (c *client) noteReader() {
 	c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
 	c.qbufParsed, c.qbufAwaited = c.rd.BigArg()
+	c.argTables = c.rd.ArgTablesCap()
 }
 
 // queryMem is the query buffer's size as counted: a big argument counts

@@ -69,8 +69,9 @@ type Server struct {
 	wg       sync.WaitGroup
 
 	stats  stats
-	closes closeLog  // connections closed, per reason (closereason.go)
-	cmem   clientMem // client memory accounts (clientevict.go)
+	closes closeLog      // connections closed, per reason (closereason.go)
+	cmem   clientMem     // client memory accounts (clientevict.go)
+	lazy   lazyfreeState // collections after big frees (lazyfree.go)
 	slow   slowlog
 	ps     pubsub
 	trk    tracker // CLIENT TRACKING (tracking.go)
