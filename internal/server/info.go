@@ -172,7 +172,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("mem_clients_slaves", s.cmem.byType[memReplica])
 		f("mem_clients_normal", s.cmem.byType[memNormal]+s.cmem.byType[memMaster])
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
-		f("lazyfree_pending_objects", 0) // nothing waits: see keyspace/lazyfree.go
+		f("lazyfree_pending_objects", 0)            // nothing waits: see keyspace/lazyfree.go
 		f("lazyfreed_objects", s.ks.Lazy.Freed)
 		f("go_heap_sys", ms.HeapSys)
 		f("go_gc_cycles", ms.NumGC)
