@@ -28,7 +28,7 @@ type LazyFree struct {
 	Eviction, Expire, ServerDel, UserDel, UserFlush bool
 	// Freed is lazyfreed_objects.
 	Freed int64
-	// Backlog is the free effort of the big values removed (on any path)
+	// Backlog is the elements of the big values removed (on any path)
 	// since the server last asked for a collection, and Flushed says a
 	// non-empty database was emptied since: the server's cron brings the
 	// collection forward when they are large, so that memory comes back
@@ -41,11 +41,12 @@ type LazyFree struct {
 // Note records the removal of v: counted in lazyfreed_objects when lazy
 // is set and v is big enough that Redis would free it in the background.
 func (l *LazyFree) Note(v any, lazy bool) {
-	eff := FreeEffort(v)
-	if eff <= lazyThreshold {
+	if FreeEffort(v) <= lazyThreshold {
 		return
 	}
-	l.Backlog += int64(eff)
+	if s, ok := v.(interface{ Len() int }); ok {
+		l.Backlog += int64(s.Len())
+	}
 	if lazy {
 		l.Freed++
 	}
@@ -64,9 +65,9 @@ func (l *LazyFree) NoteFlushed(keys int, async bool) {
 }
 
 // FreeEffort estimates, as Redis's lazyfreeGetFreeEffort, how many
-// allocations freeing v takes: its elements for a hash table, a skip list
-// or a quicklist's nodes, its nodes for a stream, 1 for a string or a
-// compact encoding. Constant time: it reads sizes the values keep.
+// allocations freeing v takes: its elements for a hash table or a skip
+// list, its nodes for a quicklist (counted up to the threshold) or a
+// stream, 1 for a string or a compact encoding. Constant time.
 func FreeEffort(v any) int {
 	type encoded interface {
 		Len() int
@@ -75,6 +76,11 @@ func FreeEffort(v any) int {
 	if s, ok := v.(interface{ NodeCount() int }); ok {
 		return s.NodeCount() // a stream: one allocation per node
 	}
+	if l, ok := v.(interface{ Nodes(limit int) int }); ok {
+		// A quicklist: one allocation per node; counted only as far as
+		// the threshold, in constant time.
+		return l.Nodes(lazyThreshold + 1)
+	}
 	e, ok := v.(encoded)
 	if !ok {
 		return 1 // a string
@@ -82,10 +88,6 @@ func FreeEffort(v any) int {
 	switch e.Encoding() {
 	case "hashtable", "skiplist":
 		return e.Len()
-	case "quicklist":
-		// Redis counts the quicklist's nodes: about 128 elements each at
-		// the default list-max-listpack-size (8 KB).
-		return (e.Len() + 127) / 128
 	}
 	return 1
 }
