@@ -93,7 +93,12 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	waitForShutdown(inst, cfg.Dir)
+	// Read under the server lock: a refused CONFIG SET restores every
+	// field of cfg under it (a race the detector found).
+	inst.Server.Lock()
+	dir := cfg.Dir
+	inst.Server.Unlock()
+	waitForShutdown(inst, dir)
 	inst.Shutdown()
 }
 
