@@ -59,7 +59,6 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {
 			s.loop.convert(c)
 		}
-		c.holdIfLimited()
 		out = c.collectOutput()
 		c.noteReader()
 		s.noteClientMem(c)

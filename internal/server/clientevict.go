@@ -2,6 +2,8 @@ package server
 
 import (
 	"cmp"
+	"errors"
+	"os"
 	"slices"
 	"time"
 	"unsafe"
@@ -177,7 +179,7 @@ func (s *Server) notePeaks(c *client) {
 	if m.peakSec[i] != sec {
 		m.peakSec[i], m.peakIn[i], m.peakOut[i] = sec, 0, 0
 	}
-	m.peakIn[i] = max(m.peakIn[i], c.queryMem()+c.sess.MultiBytes())
+	m.peakIn[i] = max(m.peakIn[i], c.queryMem()+int64(c.argTables))
 	m.peakOut[i] = max(m.peakOut[i], c.outputMem())
 }
 
@@ -243,18 +245,57 @@ func (s *Server) clientMemCron() {
 }
 
 // holdIfLimited moves a client on its own goroutine to a writer goroutine
-// when slow readers are to be held (holdsSlowReaders), at the end of a
-// batch (srv.mu held): its replies then pile up in its buffer while the
-// socket does not take them, and it goes on being read, so that its
-// output limit or client eviction closes it as Redis would, instead of it
-// waiting on its socket. A loop client comes here only once its socket
-// did not take its replies at once (or it left the loop for another
-// reason); a client in a reply sent in slices keeps writing its slices
-// itself.
+// when slow readers are to be held (holdsSlowReaders; srv.mu held): its
+// replies then pile up in its buffer while the socket does not take them,
+// and it goes on being read, so that its output limit or client eviction
+// closes it as Redis would, instead of it waiting on its socket. Only once
+// its socket did not take its replies at once (writeOrHold,
+// holdHandedOutput); a client in a reply sent in slices keeps writing its
+// slices itself.
 func (c *client) holdIfLimited() {
 	if c.mode == modeConn && !c.closing && c.sess.Stream == nil && c.srv.holdsSlowReaders() {
 		c.startAsync()
 	}
+}
+
+// holdWait is how long writeOrHold lets the socket take a batch's replies
+// before it hands the rest to a writer goroutine.
+const holdWait = time.Millisecond
+
+// writeOrHold writes a batch's replies (the connection's goroutine, srv.mu
+// not held), as write does; but while slow readers are held, a socket that
+// does not take them within holdWait gets the rest through a writer
+// goroutine (holdIfLimited), and the connection goes on being read.
+func (c *client) writeOrHold(out []byte) error {
+	s := c.srv
+	s.mu.Lock()
+	hold := c.mode == modeConn && s.holdsSlowReaders()
+	s.mu.Unlock()
+	if !hold {
+		return c.write(out)
+	}
+	c.writeMu.Lock()
+	c.unsent.Store(int64(len(out)))
+	c.conn.SetWriteDeadline(time.Now().Add(holdWait))
+	n, err := c.conn.Write(out)
+	c.conn.SetWriteDeadline(time.Time{})
+	c.unsent.Store(0)
+	c.writeMu.Unlock()
+	s.stats.netOut.Add(int64(n))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.mu.Lock()
+		c.noteClose(CloseWriteError)
+		s.mu.Unlock()
+		c.conn.Close()
+		return err
+	}
+	if !c.holdHandedOutput(out[n:]) {
+		return c.write(out[n:]) // not to be held after all (closing, a stream)
+	}
+	return nil
 }
 
 // holdHandedOutput is holdIfLimited for a client the event loop handed

@@ -67,7 +67,7 @@ func (c *client) loop() CloseReason {
 		out, end := c.runBuffered()
 		s.endRound(len(out) > 0)
 		if len(out) > 0 && !c.keepForStream(out) {
-			c.write(out)
+			c.writeOrHold(out)
 		}
 		if end == batchClose {
 			return CloseQuit // the batch noted its cause

@@ -126,7 +126,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		// of now: a client noted a moment ago is in its second's slot.
 		maxIn, maxOut := s.recentMaxBuffers()
 		for _, cl := range s.clients {
-			maxIn = max(maxIn, cl.queryMem()+cl.sess.MultiBytes())
+			maxIn = max(maxIn, cl.queryMem()+int64(cl.argTables))
 			maxOut = max(maxOut, cl.outputMem())
 		}
 		f("client_recent_max_input_buffer", maxIn)

@@ -18,7 +18,8 @@ import (
 // most once a second: the command loop never waits for it, and a steady
 // stream of small deletions never reaches the mark (Go's own pacing
 // collects them). One more collection follows two seconds later, for what
-// the removal left around it.
+// the removal left around it. Like the idle purge, this is the work of
+// Redis's allocator thread: it follows jemalloc-bg-thread.
 
 const (
 	// lazyfreeBytesPerEffort estimates the memory of one element of a big
@@ -42,6 +43,12 @@ type lazyfreeState struct {
 // lazyfreeTick is the cron's look at what was removed (srv.mu held).
 func (s *Server) lazyfreeTick(now time.Time) {
 	l := &s.ks.Lazy
+	if !s.set.IdlePurge {
+		// jemalloc-bg-thread no: memory stays until MEMORY PURGE, as the
+		// idle purge's contract says.
+		l.Backlog, l.Flushed, s.lazy.again = 0, false, time.Time{}
+		return
+	}
 	if !s.lazy.again.IsZero() && now.After(s.lazy.again) {
 		s.lazy.again = time.Time{}
 		s.purgeMemory()
