@@ -130,8 +130,9 @@ func (rd *Reader) Space() []byte {
 // BigArg describes a request waiting for the rest of a big argument (32 KB
 // or more, Redis's PROTO_MBULK_BIG_ARG): parsed is how many of the bytes
 // buffered belong to its part already parsed (headers and earlier
-// arguments), awaited how many bytes its headers announce that have not
-// arrived. Both are 0 otherwise. Redis sizes its query buffer for a big
+// arguments), awaited how much more room the buffer will take for what its
+// headers announce (the rest of the request and a read's slack, the size
+// Space grows it to). Both are 0 otherwise. Redis sizes its query buffer for a big
 // argument as soon as it reads the header and shows the parsed part as
 // arguments: client memory accounting counts and shows the same, without
 // allocating ahead (see Space).
@@ -139,7 +140,8 @@ func (rd *Reader) BigArg() (parsed, awaited int) {
 	if rd.bulkLen < bigArg {
 		return 0, 0
 	}
-	return rd.pos, max(0, rd.pos+rd.bulkLen+2-(rd.w-rd.r))
+	// The buffer Space grows to for it: the request plus a read's slack.
+	return rd.pos, max(0, rd.pos+rd.bulkLen+2+minReadSpace/4-(rd.w-rd.r))
 }
 
 // bigArg is the size from which an argument counts as big (BigArg).
