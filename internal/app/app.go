@@ -96,6 +96,7 @@ func Settings(c *config.Config) server.Settings {
 		s.ACLPubsubAll = v[0][1] == "allchannels"
 	}
 	s.NotifyKeyspace, s.NotifyKeyevent, s.NotifyClasses = notifyClasses(c.NotifyKeyspaceEvents)
+	s.MaxmemoryClients, s.MaxmemoryForClients = clientMemorySettings(c)
 	return s
 }
 
@@ -169,6 +170,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
 	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
 	srv.Engine().Limits = persist.Limits(cfg)
+	setLazyfree(srv.Engine().KS, cfg)
 	srv.SetConfig(&configStore{cfg: cfg})
 	pm := persist.NewManager(srv, cfg, log)
 	rm := repl.New(srv, cfg, log, pm)
@@ -340,6 +342,7 @@ func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *
 	cfg.Subscribe(func(c *config.Config) error {
 		srv.ApplySettings(Settings(c))
 		srv.Engine().Limits = persist.Limits(c)
+		setLazyfree(srv.Engine().KS, c)
 		return nil
 	})
 	cfg.Subscribe(func(c *config.Config) error {

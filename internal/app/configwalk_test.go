@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/server"
 	"github.com/tandemdb/tandem/internal/tlsconf"
@@ -67,6 +68,19 @@ func limits(f func(l types.Limits) bool) func(w *walk) {
 		w.inst.Server.Unlock()
 		if !f(l) {
 			w.t.Errorf("%s %s: the engine's limits do not show it: %+v", w.name, w.val, l)
+		}
+	}
+}
+
+// lazyfree observes the lazyfree-lazy-* settings where the keyspace reads
+// them.
+func lazyfree(f func(l keyspace.LazyFree) bool) func(w *walk) {
+	return func(w *walk) {
+		w.inst.Server.Lock()
+		l := w.inst.Server.Engine().KS.Lazy
+		w.inst.Server.Unlock()
+		if !f(l) {
+			w.t.Errorf("%s %s: the keyspace's lazyfree settings do not show it: %+v", w.name, w.val, l)
 		}
 	}
 }
@@ -256,11 +270,11 @@ var walkTable = map[string]observe{
 		// The replica class is enforced by repl's senders.
 		w.checkLive("repl ClientOutputBufferLimit")
 	}},
-	"lazyfree-lazy-eviction":    {val: "yes", stored: "Go's collector frees memory"},
-	"lazyfree-lazy-expire":      {val: "yes", stored: "Go's collector frees memory"},
-	"lazyfree-lazy-server-del":  {val: "yes", stored: "Go's collector frees memory"},
-	"lazyfree-lazy-user-del":    {val: "yes", stored: "Go's collector frees memory"},
-	"lazyfree-lazy-user-flush":  {val: "yes", stored: "Go's collector frees memory"},
+	"lazyfree-lazy-eviction":    {val: "yes", check: lazyfree(func(l keyspace.LazyFree) bool { return l.Eviction })},
+	"lazyfree-lazy-expire":      {val: "yes", check: lazyfree(func(l keyspace.LazyFree) bool { return l.Expire })},
+	"lazyfree-lazy-server-del":  {val: "yes", check: lazyfree(func(l keyspace.LazyFree) bool { return l.ServerDel })},
+	"lazyfree-lazy-user-del":    {val: "yes", check: lazyfree(func(l keyspace.LazyFree) bool { return l.UserDel })},
+	"lazyfree-lazy-user-flush":  {val: "yes", check: lazyfree(func(l keyspace.LazyFree) bool { return l.UserFlush })},
 	"activerehashing":           {val: "no", stored: "Go maps rehash themselves"},
 	"jemalloc-bg-thread":        {val: "no", check: settings(func(s server.Settings) bool { return !s.IdlePurge })},
 	"active-expire-effort":      {val: "5", stored: "the active expire cycle has one effort"},
@@ -305,7 +319,7 @@ var walkTable = map[string]observe{
 	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
 	"acl-pubsub-default":                  {val: "allchannels", check: settings(func(s server.Settings) bool { return s.ACLPubsubAll })},
 	"tracking-table-max-keys":             {val: "10", check: settings(func(s server.Settings) bool { return s.TrackingTableMaxKeys == 10 })},
-	"maxmemory-clients":                   {val: "10mb", refused: true},
+	"maxmemory-clients":                   {val: "10mb", check: settings(func(s server.Settings) bool { return s.MaxmemoryClients == 10<<20 })},
 	"latency-tracking":                    {val: "no", check: settings(func(s server.Settings) bool { return !s.LatencyTracking })},
 	"latency-tracking-info-percentiles":   {val: "50 99", check: settings(func(s server.Settings) bool { return len(s.LatencyPercentiles) == 2 })},
 	"activedefrag":                        {val: "yes", stored: "Go's collector compacts nothing"},

@@ -131,6 +131,10 @@ func (s *Session) InMulti() bool { return s.Flags&FlagMulti != 0 }
 // MultiLen is the number of queued commands.
 func (s *Session) MultiLen() int { return len(s.multi) }
 
+// WatchedKeys is how many keys the session WATCHes (client memory
+// accounting counts each).
+func (s *Session) WatchedKeys() int { return len(s.watched) }
+
 // MultiBytes is the size of the queued commands' arguments: input received
 // but not run yet, which counts toward client-query-buffer-limit.
 func (s *Session) MultiBytes() int64 {

@@ -214,9 +214,16 @@ func flushCmd(all bool) Handler {
 			c.Error(ErrSyntax)
 			return
 		}
+		// ASYNC, or neither word under lazyfree-lazy-user-flush: in Go
+		// emptying a database is O(1) either way (keyspace/lazyfree.go);
+		// the mode decides what lazyfreed_objects counts.
+		async := c.E.KS.Lazy.UserFlush
 		if len(c.Args) == 2 {
 			switch strings.ToUpper(string(c.Args[1])) {
-			case "ASYNC", "SYNC":
+			case "ASYNC":
+				async = true
+			case "SYNC":
+				async = false
 			default:
 				c.Error(ErrSyntax)
 				return
@@ -226,12 +233,14 @@ func flushCmd(all bool) Handler {
 			c.E.TouchAllWatched(-1)
 			for _, db := range c.E.KS.DBs {
 				c.E.KS.Dirty += int64(db.Len())
+				c.E.KS.Lazy.NoteFlushed(db.Len(), async)
 				db.Flush()
 			}
 			c.E.signalBlockedDB(-1)
 		} else {
 			c.E.TouchAllWatched(c.DB.ID)
 			c.E.KS.Dirty += int64(c.DB.Len())
+			c.E.KS.Lazy.NoteFlushed(c.DB.Len(), async)
 			c.DB.Flush()
 			c.E.signalBlockedDB(c.DB.ID)
 		}

@@ -38,8 +38,17 @@ func keyCommands() []*Spec {
 
 func delCmd(c *Ctx) {
 	var n int64
+	// UNLINK, and DEL under lazyfree-lazy-user-del, free lazily: in Go
+	// both drop the value in O(1) (keyspace/lazyfree.go); the setting
+	// decides what lazyfreed_objects counts.
+	lazy := c.Spec.Name == "unlink" || c.E.KS.Lazy.UserDel
 	for _, k := range c.Args[1:] {
+		var v any
+		if e := c.DB.Peek(k); e != nil {
+			v = e.Val()
+		}
 		if c.DB.Delete(k) {
+			c.E.KS.Lazy.Note(v, lazy)
 			c.DB.Modified(k)
 			c.Notify(EvGeneric, "del", k)
 			n++

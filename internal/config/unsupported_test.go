@@ -17,7 +17,9 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"maxmemory 0mb\nmaxmemory-clients 0\nrdb-del-sync-files no\nshutdown-on-sigterm nosave now\n", nil, ""},
 		{"hz 10\nmaxmemory 100mb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 100mb'\nmaxmemory is not supported by Tandem yet\n"},
 		{"maxmemory-policy allkeys-lru\n", nil, "at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet\n"},
-		{"maxmemory-clients 10%\n", nil, "maxmemory-clients is not supported by Tandem yet\n"},
+		// Client eviction is built: any value loads.
+		{"maxmemory-clients 10%\n", nil, ""},
+		{"maxmemory-clients 64mb\n", nil, ""},
 		{"port 7000\naclfile /etc/redis/users.acl\n", nil, ""},
 		// TLS is built (its files are checked when the server starts).
 		{"tls-port 6380\ntls-cert-file /x.crt\ntls-replication yes\ntls-auth-clients no\ntls-cluster yes\n", nil, ""},

@@ -83,6 +83,9 @@ type Keyspace struct {
 	// Dirty counts changes since the last successful save (and lets the
 	// dispatcher tell whether a command wrote anything).
 	Dirty int64
+	// Lazy is the lazyfree-lazy-* settings and lazyfreed_objects
+	// (lazyfree.go).
+	Lazy LazyFree
 	// expireMode says who removes keys whose time has passed (see
 	// ExpireMode).
 	expireMode ExpireMode
@@ -209,6 +212,7 @@ func (db *DB) expireIfNeededFor(e *node, write bool) bool {
 // deleteExpired deletes e, whose time has passed, and tells the observer.
 func (db *DB) deleteExpired(e *node) {
 	key := e.key
+	db.ks.Lazy.Note(e.val, db.ks.Lazy.Expire)
 	db.delete([]byte(key))
 	db.ks.ExpiredKeys++
 	if o := db.ks.Observer; o != nil {
@@ -308,6 +312,7 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 	e := db.dict.find(key)
 	if e != nil {
 		db.beforeWrite(e)
+		db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
 		e.strv = s
 		e.val = v
 		e.lru = db.ks.clock

@@ -127,6 +127,26 @@ func (rd *Reader) Space() []byte {
 	return rd.buf[rd.w:]
 }
 
+// BigArg describes a request waiting for the rest of a big argument (32 KB
+// or more, Redis's PROTO_MBULK_BIG_ARG): parsed is how many of the bytes
+// buffered belong to its part already parsed (headers and earlier
+// arguments), awaited how much more room the buffer will take for what its
+// headers announce (the rest of the request and a read's slack, the size
+// Space grows it to). Both are 0 otherwise. Redis sizes its query buffer for a big
+// argument as soon as it reads the header and shows the parsed part as
+// arguments: client memory accounting counts and shows the same, without
+// allocating ahead (see Space).
+func (rd *Reader) BigArg() (parsed, awaited int) {
+	if rd.bulkLen < bigArg {
+		return 0, 0
+	}
+	// The buffer Space grows to for it: the request plus a read's slack.
+	return rd.pos, max(0, rd.pos+rd.bulkLen+2+minReadSpace/4-(rd.w-rd.r))
+}
+
+// bigArg is the size from which an argument counts as big (BigArg).
+const bigArg = 32 * 1024
+
 // Advance records that n bytes were read into the region returned by Space.
 func (rd *Reader) Advance(n int) {
 	rd.w += n
@@ -145,6 +165,28 @@ func (rd *Reader) Advance(n int) {
 // client's query buffer (qbuf and qbuf-free 0): the next Space allocates
 // a new one. Each call starts a new peak. Like Space, it invalidates Args.
 func (rd *Reader) Trim(idle bool) bool {
+	// A request with many arguments left the argument tables that large:
+	// given back (Redis frees a command's argv after it runs). Args is
+	// reset by the next Next anyway; spans only while no request is being
+	// parsed.
+	dropped := false
+	if cap(rd.Args) > maxKeptArgs {
+		rd.Args, dropped = nil, true
+	}
+	if cap(rd.spans) > maxKeptArgs && rd.argc < 0 {
+		rd.spans, dropped = nil, true
+	}
+	return rd.trimBuf(idle) || dropped
+}
+
+// ArgTablesCap is the memory the argument tables hold (for client memory
+// accounting).
+func (rd *Reader) ArgTablesCap() int { return cap(rd.Args)*24 + cap(rd.spans)*16 }
+
+// maxKeptArgs is the most argument slots Trim leaves allocated.
+const maxKeptArgs = 1024
+
+func (rd *Reader) trimBuf(idle bool) bool {
 	used := rd.w - rd.r
 	peak := max(rd.peak, used)
 	if rd.bulkLen > 0 {

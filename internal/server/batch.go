@@ -60,7 +60,9 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 			s.loop.convert(c)
 		}
 		out = c.collectOutput()
-		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		c.noteReader()
+		s.noteClientMem(c)
+		s.evictClients()
 		c.blocked = c.sess.Blocked()
 		c.blockDeadline = c.sess.BlockDeadline()
 		c.queryLimit = s.set.ClientQueryBufferLimit
@@ -78,6 +80,12 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 	// proto-max-bulk-len applies to connections already open, as in
 	// Redis (CONFIG SET changes it under srv.mu).
 	c.rd.MaxBulk = s.set.ProtoMaxBulkLen
+	// The read that led here may have grown the query buffer: counted
+	// (and the clients' memory held to maxmemory-clients) before anything
+	// runs, as Redis counts a client after each read.
+	c.noteReader()
+	s.noteClientMem(c)
+	s.evictClients()
 	// What CLIENT LIST shows as qbuf while the batch runs: everything the
 	// last read brought, the running command included, as Redis shows its
 	// query buffer until the batch is done.
@@ -111,6 +119,7 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 			c.waitPause()
 		}
 		c.qbufLen, c.qbufCap = inBatch, c.rd.Cap()
+		c.qbufParsed, c.qbufAwaited = 0, 0
 		// A reply in slices needs the blocking writes of this goroutine
 		// (or of the one the loop hands the client to).
 		c.sess.CanStream = c.mode.writesOwnReplies()

@@ -136,7 +136,7 @@ func (c *client) resizeReply(now time.Time) {
 // loop, or the cron for a parked client).
 func (c *client) trimQuery(now time.Time) {
 	if c.rd.Trim(now.Sub(c.lastIO) > queryIdleTrim) {
-		c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+		c.noteReader()
 	}
 }
 

@@ -87,6 +87,15 @@ type client struct {
 	// LIST, copied under srv.mu: the reader itself fills the buffer
 	// without the lock.
 	qbufLen, qbufCap int
+	// qbufParsed and qbufAwaited are the reader's BigArg figures, copied
+	// with them (noteReader).
+	qbufParsed, qbufAwaited int
+	// argTables is the memory of the reader's argument tables.
+	argTables int
+	// memAcct is the client's memory as last counted in the account of
+	// type memAcctType (clientevict.go; srv.mu).
+	memAcct     int64
+	memAcctType memType
 }
 
 // connMode is who does a client's socket I/O. A client starts on the event
@@ -247,6 +256,7 @@ func (s *Server) dropClient(c *client, why CloseReason) {
 	s.unsubscribeAll(c)
 	s.disableTracking(c)
 	delete(s.clients, c.sess.ID)
+	s.forgetClientMem(c)
 	for i, m := range s.monitors {
 		if m == c {
 			s.monitors = append(s.monitors[:i], s.monitors[i+1:]...)

@@ -57,6 +57,8 @@ const (
 	// CloseInternalError: the server could not go on serving it (a panic
 	// while serving, a socket the event loop could not take or hand over).
 	CloseInternalError
+	// CloseEvicted: client eviction (maxmemory-clients).
+	CloseEvicted
 
 	numCloseReasons
 )
@@ -99,6 +101,8 @@ func (r CloseReason) String() string {
 		return "reply aborted"
 	case CloseInternalError:
 		return "internal error"
+	case CloseEvicted:
+		return "evicted (maxmemory-clients)"
 	}
 	return "unknown"
 }
@@ -111,7 +115,7 @@ func (r CloseReason) loggedOnDecision() bool {
 	switch r {
 	case CloseProtocolError, CloseQueryBufferLimit, CloseOutputLimitNormal, CloseOutputLimitReplica,
 		CloseOutputLimitPubSub, CloseIdleTimeout, CloseReplicaTimeout, CloseReplicaProtocol,
-		CloseReplyAborted, CloseInternalError:
+		CloseReplyAborted, CloseInternalError, CloseEvicted:
 		return true
 	}
 	return false

@@ -519,12 +519,12 @@ func (s *Server) writeClientInfo(b *strings.Builder, cl *client) {
 		oll = 1
 	}
 	omem := unsent + int64(len(cl.w.Buf))
-	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
+	fmt.Fprintf(b, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d",
 		cl.sess.ID, cl.addr, cl.laddr, 8+cl.sess.ID, cl.sess.Name,
 		int64(now.Sub(cl.created).Seconds()), int64(now.Sub(cl.lastIO).Seconds()), flags, cl.sess.DB,
-		len(cl.sess.Channels), len(cl.sess.Patterns), len(cl.sess.ShardChannels), multi, cl.qbufLen, cl.qbufCap-cl.qbufLen,
+		len(cl.sess.Channels), len(cl.sess.Patterns), len(cl.sess.ShardChannels), multi, cl.qbufLen-cl.qbufParsed, cl.queryMem()-int64(cl.qbufLen), cl.qbufParsed,
 		cl.sess.MultiBytes(), max(cap(cl.w.Buf), cl.replySize), cl.replyPeak, len(cl.w.Buf), oll, omem,
-		cl.qbufCap+cap(cl.w.Buf)+cap(cl.spare)+int(cl.sess.MultiBytes()), cmd, cl.sess.User, cl.trk.getRedir(), cl.sess.Proto)
+		cl.memUsage(), cmd, cl.sess.User, cl.trk.getRedir(), cl.sess.Proto)
 	if cl.libName != "" || cl.libVer != "" {
 		fmt.Fprintf(b, " lib-name=%s lib-ver=%s", cl.libName, cl.libVer)
 	}

@@ -196,6 +196,8 @@ func (s *Server) resetStats() {
 	s.eng.ErrorStats = nil
 	s.ks.ExpiredKeys = 0
 	s.ks.Hits, s.ks.Misses = 0, 0
+	s.cmem.evicted = 0
+	s.ks.Lazy.Freed = 0
 	for _, sp := range statSpecs(s.eng.Table) {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
 		sp.Latency = nil // latencystats start again, as Redis's do

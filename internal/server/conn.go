@@ -40,7 +40,7 @@ func (s *Server) runConn(c *client, out []byte, closeAfter bool) {
 	why := CloseInternalError // unless the loop returns: a panic
 	defer func() { s.dropClient(c, why) }()
 	defer s.recoverPanic(c)
-	if len(out) > 0 && !c.keepForStream(out) {
+	if len(out) > 0 && !c.keepForStream(out) && (closeAfter || !c.holdHandedOutput(out)) {
 		s.replyBarrier()
 		c.write(out)
 	}
@@ -67,7 +67,7 @@ func (c *client) loop() CloseReason {
 		out, end := c.runBuffered()
 		s.endRound(len(out) > 0)
 		if len(out) > 0 && !c.keepForStream(out) {
-			c.write(out)
+			c.writeOrHold(out)
 		}
 		if end == batchClose {
 			return CloseQuit // the batch noted its cause
@@ -217,6 +217,11 @@ func (c *client) Push(b []byte) bool {
 	if c.checkOutputLimit() {
 		return false
 	}
+	c.srv.noteClientMem(c)
+	c.srv.evictClients()
+	if c.closing {
+		return false // evicted
+	}
 	c.startAsync()
 	c.kickLocked()
 	return true
@@ -315,7 +320,7 @@ func (c *client) waitUnblocked() CloseReason {
 				s.stats.netIn.Add(int64(n))
 				s.mu.Lock()
 				c.rd.Feed(buf[:n])
-				c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+				c.noteReader()
 				// A parked client is held to client-query-buffer-limit
 				// like any other: checked after every read, so what it
 				// can make us keep is the limit plus one read.
@@ -323,6 +328,9 @@ func (c *client) waitUnblocked() CloseReason {
 					c.logQueryLimit()
 					c.closeFor(CloseQueryBufferLimit)
 					c.conn.Close() // the next read fails: gone
+				} else {
+					s.noteClientMem(c)
+					s.evictClients() // closes the socket if c is evicted: gone
 				}
 				s.mu.Unlock()
 			}

@@ -39,6 +39,8 @@ func (s *Server) cron() {
 		s.outputLimits()
 		s.trackingLimit(s.set.TrackingTableMaxKeys)
 		s.resizeBuffers(time.Now())
+		s.clientMemCron()
+		s.lazyfreeTick(time.Now())
 		s.idlePurgeTick(hz)
 		for _, j := range s.parts.Cron {
 			j.Cron()

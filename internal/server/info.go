@@ -125,10 +125,12 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("connected_clients", normal)
 		f("cluster_connections", 0)
 		f("maxclients", s.set.MaxClients)
-		maxIn, maxOut := 0, int64(0)
+		// The largest of the last seconds, as Redis (clientevict.go), and
+		// of now: a client noted a moment ago is in its second's slot.
+		maxIn, maxOut := s.recentMaxBuffers()
 		for _, cl := range s.clients {
-			maxIn = max(maxIn, cl.qbufCap)
-			maxOut = max(maxOut, int64(len(cl.w.Buf))+cl.unsent.Load())
+			maxIn = max(maxIn, cl.queryMem()+int64(cl.argTables))
+			maxOut = max(maxOut, cl.outputMem())
 		}
 		f("client_recent_max_input_buffer", maxIn)
 		f("client_recent_max_output_buffer", maxOut)
@@ -167,11 +169,14 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 			replBuf = s.parts.Repl.ReplStats().BufferMem
 		}
 		f("mem_total_replication_buffers", replBuf)
-		f("mem_clients_slaves", 0)
-		f("mem_clients_normal", 0)
+		for _, cl := range s.clients {
+			s.noteClientMem(cl) // the accounts as of now
+		}
+		f("mem_clients_slaves", s.cmem.byType[memReplica])
+		f("mem_clients_normal", s.cmem.byType[memNormal]+s.cmem.byType[memMaster])
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
-		f("lazyfree_pending_objects", 0)
-		f("lazyfreed_objects", 0)
+		f("lazyfree_pending_objects", 0)            // nothing waits: see keyspace/lazyfree.go
+		f("lazyfreed_objects", s.ks.Lazy.Freed)
 		f("go_heap_sys", ms.HeapSys)
 		f("go_gc_cycles", ms.NumGC)
 	case "persistence":
@@ -207,7 +212,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("expired_time_cap_reached_count", 0)
 		f("expire_cycle_cpu_milliseconds", 0)
 		f("evicted_keys", 0)
-		f("evicted_clients", 0)
+		f("evicted_clients", s.cmem.evicted)
 		f("total_eviction_exceeded_time", 0)
 		f("current_eviction_exceeded_time", 0)
 		f("keyspace_hits", s.ks.Hits)

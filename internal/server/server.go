@@ -71,7 +71,9 @@ type Server struct {
 	wg       sync.WaitGroup
 
 	stats  stats
-	closes closeLog // connections closed, per reason (closereason.go)
+	closes closeLog      // connections closed, per reason (closereason.go)
+	cmem   clientMem     // client memory accounts (clientevict.go)
+	lazy   lazyfreeState // collections after big frees (lazyfree.go)
 	slow   slowlog
 	ps     pubsub
 	trk    tracker // CLIENT TRACKING (tracking.go)
@@ -413,6 +415,7 @@ func (s *Server) ApplySettings(set Settings) {
 	s.set = set
 	s.applyACLSettings(old)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
+	s.evictClients() // a lower maxmemory-clients applies at once
 }
 
 // SettingsSnapshot returns a copy of the settings in force (srv.mu not

@@ -65,6 +65,13 @@ type Settings struct {
 	// allchannels (new users get every channel).
 	ACLLogMaxLen int
 	ACLPubsubAll bool
+
+	// MaxmemoryClients is maxmemory-clients: bytes, or -n for n% of
+	// MaxmemoryForClients (maxmemory); 0 turns client eviction off, and
+	// so does a percentage while maxmemory is 0, as in Redis (see
+	// clientEvictLimit).
+	MaxmemoryClients    int64
+	MaxmemoryForClients int64
 }
 
 // Client classes for output buffer limits.

@@ -295,6 +295,12 @@ func (s *Server) pushTo(c *client, b []byte) {
 		c.Push(b)
 	case modeLoop:
 		c.w.Buf = append(c.w.Buf, b...)
+		// Held to its output limit and counted like any reply.
+		if c.checkOutputLimit() {
+			return
+		}
+		s.noteClientMem(c)
+		s.evictClients()
 		if !c.pushQueued {
 			c.pushQueued = true
 			s.pushTargets = append(s.pushTargets, c)

@@ -356,3 +356,14 @@ func (l *List) Insert(before bool, pivot, v []byte) int {
 	}
 	return -1
 }
+
+// Nodes counts the list's nodes, stopping at limit: a free-effort
+// estimate (keyspace.FreeEffort) only needs to know whether there are
+// more than a few, and must not walk a long list.
+func (l *List) Nodes(limit int) int {
+	n := 0
+	for nd := l.head; nd != nil && n < limit; nd = nd.next {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"cmp"
+	"errors"
+	"os"
+	"slices"
+	"time"
+	"unsafe"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
+
+// Client memory and client eviction (maxmemory-clients), as Redis 7.0 does
+// them. A client's memory is what it makes the server hold: its query
+// buffer, its reply buffers (the one being filled and the one a write is
+// sending), its queued MULTI, the bookkeeping of its watched keys,
+// subscriptions and tracking prefixes, and a fixed cost for the client
+// itself. CLIENT LIST's tot-mem is exactly that figure, so an operator
+// sums the same numbers the server compares with the limit.
+//
+// Each client's figure is kept in an account per type (normal and pub/sub,
+// replicas, our master) that INFO shows (mem_clients_normal,
+// mem_clients_slaves) and the eviction compares with maxmemory-clients.
+// A client's figure is brought up to date whenever its buffers change
+// under srv.mu: after every read (at a batch's start), at a batch's end,
+// after every push, and for every client in the cron; between two of
+// these the account may be stale, so before evicting anyone the
+// eviction refreshes every client first (that O(n) walk runs only when
+// the account says the limit is passed).
+//
+// Redis groups clients in buckets by powers of two and evicts from the
+// largest bucket, in the bucket's order; Tandem sorts the candidates by
+// their exact figure when it must evict, which gives the same order (the
+// largest first) without keeping buckets on every update.
+
+// memType is a client's account: Redis's client types as INFO groups
+// them.
+type memType uint8
+
+const (
+	memNormal  memType = iota // normal and pub/sub: counted for eviction
+	memReplica                // mem_clients_slaves
+	memMaster                 // our master's link: in mem_clients_normal, never evicted
+	numMemTypes
+)
+
+const (
+	// clientStructBytes is the fixed cost of a client: its client,
+	// session and parser structures.
+	clientStructBytes = int64(unsafe.Sizeof(client{}) + unsafe.Sizeof(command.Session{}))
+	// goroutineBytes is what a goroutine serving a client costs at least
+	// (its starting stack): a client off the event loop has one, an
+	// async client two.
+	goroutineBytes = 8 << 10
+	// watchedKeyBytes, subscriptionBytes and prefixBytes are the
+	// bookkeeping per watched key, subscription and tracking prefix: map
+	// or slice entries, their headers and a short name.
+	watchedKeyBytes   = 64
+	subscriptionBytes = 64
+	prefixBytes       = 48
+	// minClientEvictLimit is Redis's floor on maxmemory-clients (128 KB),
+	// so that a tiny setting cannot make the server unreachable.
+	minClientEvictLimit = 128 << 10
+	// peakSlots is how many seconds client_recent_max_*_buffer look back
+	// (Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+	peakSlots = 8
+)
+
+// clientMem is the server's client memory accounts (srv.mu).
+type clientMem struct {
+	byType  [numMemTypes]int64
+	evicted int64 // INFO evicted_clients
+	// peakIn and peakOut are the largest query and output buffers seen
+	// in each of the last peakSlots seconds (slot: unix second mod
+	// peakSlots), as Redis's clientsCronTrackExpansiveClients.
+	peakIn, peakOut [peakSlots]int64
+	peakSec         [peakSlots]int64
+}
+
+// clientEvictLimit is the client memory above which clients are evicted
+// (0: never), from maxmemory-clients and maxmemory as Redis's
+// getClientEvictionLimit: a percentage applies only when maxmemory is set,
+// and the result is at least 128 KB.
+func clientEvictLimit(maxmemoryClients, maxmemory int64) int64 {
+	var lim int64
+	switch {
+	case maxmemoryClients < 0 && maxmemory > 0:
+		lim = int64(float64(maxmemory) * float64(-maxmemoryClients) / 100)
+	case maxmemoryClients > 0:
+		lim = maxmemoryClients
+	default:
+		return 0
+	}
+	return max(lim, minClientEvictLimit)
+}
+
+// clientEvictLimit is the limit in force (srv.mu held).
+func (s *Server) clientEvictLimit() int64 {
+	return clientEvictLimit(s.set.MaxmemoryClients, s.set.MaxmemoryForClients)
+}
+
+// holdsSlowReaders reports whether a client that does not read its
+// replies should go on being served, its replies piling up in its buffer
+// until a limit closes it, as in Redis (srv.mu held). That is so when a
+// limit would stop the pile: maxmemory-clients, or an output limit of
+// the normal class. Without one, a client whose socket does not take its
+// replies waits for it instead (it is not read meanwhile), so a client
+// that pipelines replies it never reads cannot grow the server's memory
+// without bound.
+func (s *Server) holdsSlowReaders() bool {
+	l := s.set.OutputLimits[ClassNormal]
+	return l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0
+}
+
+// memType is the client's account (srv.mu held).
+func (c *client) memType() memType {
+	switch f := c.sess.Flags; {
+	case f&command.FlagMaster != 0:
+		return memMaster
+	case f&command.FlagReplica != 0 && f&command.FlagMonitor == 0:
+		return memReplica
+	}
+	return memNormal
+}
+
+// outputMem is the client's pending output: replies not yet handed to the
+// socket and those it has not taken (CLIENT LIST's omem; srv.mu held).
+func (c *client) outputMem() int64 { return int64(len(c.w.Buf)) + c.unsent.Load() }
+
+// memUsage is the client's memory, CLIENT LIST's tot-mem (srv.mu held).
+// The reply buffers count by capacity, the memory they hold: the one a
+// write is sending is the spare (takeOutput), so pending output is in
+// them already.
+func (c *client) memUsage() int64 {
+	n := clientStructBytes + c.queryMem() + int64(c.argTables) + int64(cap(c.w.Buf)) + int64(cap(c.spare))
+	n += c.sess.MultiBytes()
+	n += int64(c.sess.WatchedKeys()) * watchedKeyBytes
+	// By count, not by walking the names: this runs after every push.
+	n += int64(c.sess.Subscriptions()) * subscriptionBytes
+	n += int64(len(c.trk.prefixes)) * prefixBytes
+	switch c.mode {
+	case modeConn, modeDetached:
+		n += goroutineBytes
+	case modeAsync:
+		n += 2 * goroutineBytes
+	}
+	return n
+}
+
+// noteClientMem brings the client's figure in its account up to date
+// (srv.mu held). A closing client counts nothing: it is going, and a
+// client an output limit closes must not make others be evicted.
+func (s *Server) noteClientMem(c *client) {
+	var mem int64
+	t := c.memType()
+	if !c.closing && c.mode != modeClosed {
+		mem = c.memUsage()
+		s.notePeaks(c)
+	}
+	s.cmem.byType[c.memAcctType] -= c.memAcct
+	s.cmem.byType[t] += mem
+	c.memAcct, c.memAcctType = mem, t
+}
+
+// forgetClientMem takes a dropped client out of its account (srv.mu
+// held).
+func (s *Server) forgetClientMem(c *client) {
+	s.cmem.byType[c.memAcctType] -= c.memAcct
+	c.memAcct = 0
+}
+
+// notePeaks records the client's buffers in this second's peak slot
+// (srv.mu held).
+func (s *Server) notePeaks(c *client) {
+	sec := time.Now().Unix()
+	i := sec % peakSlots
+	m := &s.cmem
+	if m.peakSec[i] != sec {
+		m.peakSec[i], m.peakIn[i], m.peakOut[i] = sec, 0, 0
+	}
+	m.peakIn[i] = max(m.peakIn[i], c.queryMem()+int64(c.argTables))
+	m.peakOut[i] = max(m.peakOut[i], c.outputMem())
+}
+
+// recentMaxBuffers is client_recent_max_input_buffer and
+// client_recent_max_output_buffer: the largest seen in the last
+// peakSlots seconds (srv.mu held).
+func (s *Server) recentMaxBuffers() (in, out int64) {
+	now := time.Now().Unix()
+	m := &s.cmem
+	for i := range m.peakSec {
+		if now-m.peakSec[i] < peakSlots {
+			in, out = max(in, m.peakIn[i]), max(out, m.peakOut[i])
+		}
+	}
+	return in, out
+}
+
+// evictClients evicts normal and pub/sub clients, the largest first,
+// while their memory is over maxmemory-clients (srv.mu held). Clients with
+// CLIENT NO-EVICT on count but are never evicted. It is called wherever a
+// client's figure grows (see noteClientMem's callers) and when the
+// setting changes.
+func (s *Server) evictClients() {
+	lim := s.clientEvictLimit()
+	if lim == 0 || s.cmem.byType[memNormal] <= lim {
+		return
+	}
+	// The account may be stale (a write drained a buffer since): refresh
+	// every client before deciding.
+	var cands []*client
+	for _, cl := range s.clients {
+		s.noteClientMem(cl)
+		if cl.memAcct > 0 && cl.memAcctType == memNormal && cl.sess.Flags&command.FlagNoEvict == 0 {
+			cands = append(cands, cl)
+		}
+	}
+	if s.cmem.byType[memNormal] <= lim {
+		return
+	}
+	slices.SortFunc(cands, func(a, b *client) int { return cmp.Compare(b.memAcct, a.memAcct) })
+	for _, cl := range cands {
+		if s.cmem.byType[memNormal] <= lim {
+			return
+		}
+		s.log.Noticef("Evicting client: %s", cl.info())
+		cl.closeFor(CloseEvicted)
+		cl.conn.Close()
+		s.noteClientMem(cl) // closing: out of the account
+		s.cmem.evicted++
+	}
+	if s.cmem.byType[memNormal] > lim {
+		s.log.Warningf("Over client maxmemory after evicting all evictable clients")
+	}
+}
+
+// clientMemCron refreshes every client's figure, as Redis's client cron
+// does, and evicts if the limit is passed (srv.mu held).
+func (s *Server) clientMemCron() {
+	for _, cl := range s.clients {
+		s.noteClientMem(cl)
+	}
+	s.evictClients()
+}
+
+// holdIfLimited moves a client on its own goroutine to a writer goroutine
+// when slow readers are to be held (holdsSlowReaders; srv.mu held): its
+// replies then pile up in its buffer while the socket does not take them,
+// and it goes on being read, so that its output limit or client eviction
+// closes it as Redis would, instead of it waiting on its socket. Only once
+// its socket did not take its replies at once (writeOrHold,
+// holdHandedOutput); a client in a reply sent in slices keeps writing its
+// slices itself.
+func (c *client) holdIfLimited() {
+	if c.mode == modeConn && !c.closing && c.sess.Stream == nil && c.srv.holdsSlowReaders() {
+		c.startAsync()
+	}
+}
+
+// holdWait is how long writeOrHold lets the socket take a batch's replies
+// before it hands the rest to a writer goroutine.
+const holdWait = time.Millisecond
+
+// writeOrHold writes a batch's replies (the connection's goroutine, srv.mu
+// not held), as write does; but while slow readers are held, a socket that
+// does not take them within holdWait gets the rest through a writer
+// goroutine (holdIfLimited), and the connection goes on being read.
+func (c *client) writeOrHold(out []byte) error {
+	s := c.srv
+	s.mu.Lock()
+	hold := c.mode == modeConn && s.holdsSlowReaders()
+	s.mu.Unlock()
+	if !hold {
+		return c.write(out)
+	}
+	c.writeMu.Lock()
+	c.unsent.Store(int64(len(out)))
+	c.conn.SetWriteDeadline(time.Now().Add(holdWait))
+	n, err := c.conn.Write(out)
+	c.conn.SetWriteDeadline(time.Time{})
+	c.unsent.Store(0)
+	c.writeMu.Unlock()
+	s.stats.netOut.Add(int64(n))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.mu.Lock()
+		c.noteClose(CloseWriteError)
+		s.mu.Unlock()
+		c.conn.Close()
+		return err
+	}
+	if !c.holdHandedOutput(out[n:]) {
+		return c.write(out[n:]) // not to be held after all (closing, a stream)
+	}
+	return nil
+}
+
+// holdHandedOutput is holdIfLimited for a client the event loop handed
+// over with replies its socket did not take (runConn; srv.mu not held):
+// true when the replies were given to a writer goroutine, false when the
+// caller is to write them.
+func (c *client) holdHandedOutput(out []byte) bool {
+	s := c.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.holdIfLimited()
+	if c.mode != modeAsync {
+		return false
+	}
+	// out is the spare's array (takeOutput): it becomes the buffer.
+	c.w.Buf = append(out, c.w.Buf...)
+	c.spare = nil
+	if !c.checkOutputLimit() {
+		s.noteClientMem(c)
+		s.evictClients()
+	}
+	c.kickLocked()
+	return true
+}
+
+// noteReader copies the reader's figures for CLIENT LIST and the memory
+// account (the reader's owner, srv.mu held).
+func (c *client) noteReader() {
+	c.qbufLen, c.qbufCap = c.rd.Buffered(), c.rd.Cap()
+	c.qbufParsed, c.qbufAwaited = c.rd.BigArg()
+	c.argTables = c.rd.ArgTablesCap()
+}
+
+// queryMem is the query buffer's size as counted: a big argument counts
+// for its announced size as soon as its header is read, as Redis sizes
+// its buffer for it then (srv.mu held).
+func (c *client) queryMem() int64 {
+	return int64(max(c.qbufCap, c.qbufLen+c.qbufAwaited))
+}
