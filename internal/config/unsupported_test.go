@@ -26,7 +26,7 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
 		{"shutdown-on-sigterm save\nshutdown-on-sigint save now force\n", nil, ""},
 		// The first line in reading order is named, command line included.
-		{"maxmemory-clients 1\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'maxmemory-clients 1'\n"},
+		{"rdb-del-sync-files yes\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'rdb-del-sync-files yes'\n"},
 		{"hz 5\n", []string{"--maxmemory", "1gb"}, "at line 3\n>>> 'maxmemory \"1gb\"'\nmaxmemory is not supported by Tandem yet\n"},
 		// A later line putting the default back wins.
 		{"maxmemory 1mb\nmaxmemory 0\n", nil, ""},
