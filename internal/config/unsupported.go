@@ -17,7 +17,7 @@ import (
 func notYet(c *Config, d *directive) string {
 	name := d.name
 	switch {
-	case name == "maxmemory", name == "maxmemory-policy", name == "maxmemory-clients",
+	case name == "maxmemory-clients",
 		name == "rdb-del-sync-files", strings.HasPrefix(name, "tls-"):
 		if d.get(c) == defaultOf(d) {
 			return ""

@@ -15,9 +15,9 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 	}{
 		{"maxmemory 0\nmaxmemory-policy noeviction\ntls-port 0\naclfile \"\"\ntls-cert-file \"\"\n", nil, ""},
 		{"maxmemory 0mb\nmaxmemory-clients 0\nrdb-del-sync-files no\nshutdown-on-sigterm nosave now\n", nil, ""},
-		{"hz 10\nmaxmemory 100mb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 100mb'\nmaxmemory is not supported by Tandem yet\n"},
-		{"maxmemory-policy allkeys-lru\n", nil, "at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet\n"},
-		{"maxmemory-clients 10%\n", nil, "maxmemory-clients is not supported by Tandem yet\n"},
+		// maxmemory and its policies are built (internal/evict).
+		{"hz 10\nmaxmemory 100mb\nmaxmemory-policy allkeys-lru\n", nil, ""},
+		{"hz 10\nmaxmemory-clients 10%\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory-clients 10%'\nmaxmemory-clients is not supported by Tandem yet\n"},
 		{"port 7000\naclfile /etc/redis/users.acl\n", nil, ""},
 		{"tls-port 6380\n", nil, "tls-port is not supported by Tandem yet\n"},
 		{"tls-cert-file /x.crt\n", nil, "tls-cert-file is not supported by Tandem yet\n"},
@@ -26,10 +26,10 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
 		{"shutdown-on-sigterm save\nshutdown-on-sigint save now force\n", nil, ""},
 		// The first line in reading order is named, command line included.
-		{"tls-port 1\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'tls-port 1'\n"},
-		{"hz 5\n", []string{"--maxmemory", "1gb"}, "at line 3\n>>> 'maxmemory \"1gb\"'\nmaxmemory is not supported by Tandem yet\n"},
+		{"tls-port 1\nmaxmemory-clients 1mb\n", nil, "at line 1\n>>> 'tls-port 1'\n"},
+		{"hz 5\n", []string{"--maxmemory-clients", "1gb"}, "at line 3\n>>> 'maxmemory-clients \"1gb\"'\nmaxmemory-clients is not supported by Tandem yet\n"},
 		// A later line putting the default back wins.
-		{"maxmemory 1mb\nmaxmemory 0\n", nil, ""},
+		{"maxmemory-clients 1mb\nmaxmemory-clients 0\n", nil, ""},
 	} {
 		c, err := Loader{Version: "Redis 7.0.15"}.Load(writeConf(t, t.TempDir(), "c.conf", tc.file), tc.args)
 		if err != nil {
@@ -54,8 +54,8 @@ func TestSetOnlySupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 	}{
 		{[]string{"maxmemory", "0"}, ""},
 		{[]string{"maxmemory-policy", "noeviction", "tls-port", "0"}, ""},
-		{[]string{"maxmemory", "10mb"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Tandem yet"},
-		{[]string{"hz", "20", "maxmemory-policy", "allkeys-lru"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
+		{[]string{"maxmemory-clients", "10mb"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
+		{[]string{"hz", "20", "maxmemory-clients", "5%"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
 		{[]string{"tls-key-file-pass", "x"}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - tls-key-file-pass is not supported by Tandem yet"},
 		{[]string{"TLS-PORT", "6380"}, "ERR CONFIG SET failed (possibly related to argument 'tls-port') - tls-port is not supported by Tandem yet"},
 		{[]string{"shutdown-on-sigint", "save now"}, ""},

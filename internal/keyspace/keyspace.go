@@ -112,6 +112,10 @@ type Keyspace struct {
 	ExpiredKeys int64
 	// Hits and Misses count key lookups (INFO keyspace_hits/misses).
 	Hits, Misses int64
+	// lfu: entries' access fields hold LFU counters (lru.go), with
+	// lfu-log-factor and lfu-decay-time.
+	lfu                        bool
+	lfuLogFactor, lfuDecayTime int
 }
 
 // New returns a keyspace with n empty databases.
@@ -169,6 +173,10 @@ type DB struct {
 	// AvgTTL is a running estimate of the average TTL of keys with an
 	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
 	AvgTTL int64
+	// used, sizes and pending are the dataset account (memory.go).
+	used    int64
+	sizes   map[*node]int64
+	pending *node
 }
 
 // Keyspace returns the keyspace the database belongs to.
@@ -225,7 +233,7 @@ func (db *DB) lookup(key []byte, read bool) *Entry {
 	if read {
 		db.ks.Hits++
 	}
-	e.lru = db.ks.clock
+	db.ks.touch(e)
 	return e
 }
 
@@ -259,6 +267,7 @@ func (db *DB) LookupWrite(key []byte) *Entry {
 	e := db.lookup(key, false)
 	if e != nil {
 		db.beforeWrite(e)
+		db.pending = e
 	}
 	return e
 }
@@ -278,9 +287,11 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 // (INCR and friends).
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
+	db.unaccount(e)
 	e.strv = string(val)
 	e.val = nil
-	e.lru = db.ks.clock
+	db.account(e)
+	db.ks.touch(e)
 }
 
 // SetValue stores a value of any type (nil is not allowed: use SetString),
@@ -293,16 +304,19 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 	e := db.dict.find(key)
 	if e != nil {
 		db.beforeWrite(e)
+		db.unaccount(e)
 		e.strv = s
 		e.val = v
-		e.lru = db.ks.clock
+		db.account(e)
+		db.ks.touch(e)
 		if !keepTTL && len(db.expires) > 0 {
 			delete(db.expires, e.key)
 		}
 		return
 	}
-	n := &node{key: string(key), strv: s, val: v, lru: db.ks.clock, ver: db.ks.epoch()}
+	n := &node{key: string(key), strv: s, val: v, lru: db.ks.newAccess(), ver: db.ks.epoch()}
 	db.dict.insert(n)
+	db.account(n)
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
@@ -326,6 +340,10 @@ func (db *DB) delete(key []byte) {
 	}
 	db.beforeWrite(e)
 	db.dict.remove(key)
+	db.unaccount(e)
+	if db.pending == e {
+		db.pending = nil
+	}
 	if len(db.expires) > 0 {
 		delete(db.expires, e.key)
 	}
@@ -335,6 +353,7 @@ func (db *DB) delete(key []byte) {
 // Observer. Handlers call it after every successful write.
 func (db *DB) Modified(key []byte) {
 	db.ks.Dirty++
+	db.remeasure(key)
 	if o := db.ks.Observer; o != nil {
 		o.KeyModified(db, key)
 	}
@@ -413,6 +432,7 @@ func (db *DB) Flush() {
 	db.detachForSnapshot()
 	db.dict = newDict(db.ks.seed)
 	db.expires = map[string]int64{}
+	db.used, db.sizes, db.pending = 0, nil, nil
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -420,6 +440,9 @@ func (db *DB) Swap(other *DB) {
 	db.dict, other.dict = other.dict, db.dict
 	db.expires, other.expires = other.expires, db.expires
 	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
+	db.used, other.used = other.used, db.used
+	db.sizes, other.sizes = other.sizes, db.sizes
+	db.pending, other.pending = nil, nil
 }
 
 // Rename moves src's value and TTL to dst (which must differ), replacing
