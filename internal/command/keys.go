@@ -374,7 +374,7 @@ func objectCmd(c *Ctx) {
 		c.W.BulkString(EncodingName(e))
 	case "refcount":
 		if e.Val() == nil {
-			if n, ok := resp.ParseInt([]byte(e.Str())); ok && n >= 0 && n < 10000 {
+			if n, ok := resp.ParseInt([]byte(e.Str())); ok && n >= 0 && n < 10000 && c.E.KS.SharedIntegers() {
 				c.W.Int(math.MaxInt32) // shared integers, as Redis reports them
 				return
 			}

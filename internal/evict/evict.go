@@ -136,7 +136,19 @@ func New(opt Options) *Manager {
 	if opt.Paused == nil {
 		opt.Paused = func() bool { return false }
 	}
-	return &Manager{opt: opt, ks: opt.Engine.KS, eng: opt.Engine, cfg: opt.Config}
+	m := &Manager{opt: opt, ks: opt.Engine.KS, eng: opt.Engine, cfg: opt.Config}
+	m.ks.SetOverLimit(m.overLimit)
+	return m
+}
+
+// overLimit reports whether more bytes would take the memory used over
+// maxmemory (Redis's overMaxmemoryAfterAlloc).
+func (m *Manager) overLimit(more int64) bool {
+	max := m.cfg.MaxMemory
+	if max == 0 || max > math.MaxInt64 {
+		return false
+	}
+	return m.Used()+more > int64(max)
 }
 
 // SetWaker gives the manager the way to ask for background eviction
@@ -145,14 +157,19 @@ func (m *Manager) SetWaker(wake func()) { m.wake = wake }
 
 // Apply takes the current configuration: the keyspace's access tracking
 // (LRU or LFU), Go's memory limit, and, when the limit is now below what
-// is used, an eviction round at once (CONFIG SET maxmemory), as Redis's
-// updateMaxmemory does.
+// is used, eviction in the background right after the command (CONFIG SET
+// maxmemory), as Redis's updateMaxmemory does.
 func (m *Manager) Apply(c *config.Config) error {
 	p := c.MaxMemoryPolicy
 	m.ks.SetLFU(p == config.AllKeysLFU || p == config.VolatileLFU, c.LFULogFactor, c.LFUDecayTime)
+	m.ks.SetSharedIntegers(c.MaxMemory == 0 || !(p == config.AllKeysLFU || p == config.VolatileLFU ||
+		p == config.AllKeysLRU || p == config.VolatileLRU))
 	m.setMemLimit(c.MaxMemory)
 	if c.MaxMemory > 0 {
-		m.Perform()
+		// As Redis's updateMaxmemory: the background eviction starts, so
+		// that a CONFIG SET inside EXEC or a script does not delete keys
+		// in the middle of it, and the DELs go out on their own.
+		m.startBackground()
 	}
 	return nil
 }

@@ -116,6 +116,10 @@ type Keyspace struct {
 	// lfu-log-factor and lfu-decay-time.
 	lfu                        bool
 	lfuLogFactor, lfuDecayTime int
+	// noSharedInts: see SetSharedIntegers.
+	noSharedInts bool
+	// overLimit: see SetOverLimit.
+	overLimit func(more int64) bool
 }
 
 // New returns a keyspace with n empty databases.
@@ -126,6 +130,7 @@ func New(n int) *Keyspace {
 	ks.DBs = make([]*DB, n)
 	for i := range ks.DBs {
 		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed), expires: map[string]int64{}}
+		ks.DBs[i].dict.ks = ks
 	}
 	ks.clock = uint32(time.Now().Unix())
 	return ks
@@ -431,6 +436,7 @@ func (db *DB) Each(fn func(*Entry) bool) { db.dict.each(fn) }
 func (db *DB) Flush() {
 	db.detachForSnapshot()
 	db.dict = newDict(db.ks.seed)
+	db.dict.ks = db.ks
 	db.expires = map[string]int64{}
 	db.used, db.sizes, db.pending = 0, nil, nil
 }

@@ -28,6 +28,14 @@ func (ks *Keyspace) SetLFU(on bool, logFactor, decayTime int) {
 	ks.lfu, ks.lfuLogFactor, ks.lfuDecayTime = on, logFactor, decayTime
 }
 
+// SetSharedIntegers says whether OBJECT REFCOUNT reports small integers as
+// shared objects: Redis shares them unless maxmemory is set with an LRU or
+// LFU policy (each key then needs its own access field).
+func (ks *Keyspace) SetSharedIntegers(on bool) { ks.noSharedInts = !on }
+
+// SharedIntegers reports what SetSharedIntegers set (true by default).
+func (ks *Keyspace) SharedIntegers() bool { return !ks.noSharedInts }
+
 // LFU reports whether entries track access frequency (an LFU policy).
 func (ks *Keyspace) LFU() bool { return ks.lfu }
 

@@ -161,3 +161,18 @@ func (ks *Keyspace) DatasetBytes() int64 {
 
 // EntryBytes is the account's figure for one key (MEMORY USAGE).
 func (e *Entry) EntryBytes() int64 { return entrySize(e) }
+
+// SetOverLimit gives the keyspace maxmemory's test: whether allocating
+// more bytes would take the memory used over the limit (nil: no limit).
+func (ks *Keyspace) SetOverLimit(f func(more int64) bool) { ks.overLimit = f }
+
+// expandAllowed is asked before a table doubles (more bytes for a table
+// used at ratio): as Redis's dictExpandAllowed, a table may fill up to a
+// load factor of 1.618 rather than grow past maxmemory, since the growth
+// itself would make the server evict keys (or refuse writes) at once.
+func (ks *Keyspace) expandAllowed(more int, ratio float64) bool {
+	if ks.overLimit == nil || ratio > 1.618 {
+		return true
+	}
+	return !ks.overLimit(int64(more))
+}

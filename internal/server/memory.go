@@ -64,7 +64,7 @@ func (s *Server) memoryStatsCmd(c *command.Ctx) {
 	overhead := st.Used - st.Dataset
 	heapActive := int64(ms.HeapInuse)
 	heapAlloc := int64(ms.HeapAlloc)
-	c.W.Map(26 + len(dbs))
+	c.W.Map(27 + len(dbs))
 	c.W.BulkString("peak.allocated")
 	c.W.Int(peak)
 	c.W.BulkString("total.allocated")
