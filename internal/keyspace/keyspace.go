@@ -284,7 +284,17 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.find(key) }
 // SetString stores a plain string value, replacing any value. The TTL is
 // removed unless keepTTL.
 func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
-	db.set(key, string(val), nil, keepTTL)
+	if e := db.dict.find(key); e != nil {
+		db.overwrite(e, string(val), nil, keepTTL)
+		return
+	}
+	// A new key takes one allocation for node, key and value (see
+	// newStringNode): a third of the objects the collector must mark and
+	// sweep, which is most of the cost of a write load under maxmemory
+	// (each SET then allocates a key and frees an evicted one).
+	n := newStringNode(key, val)
+	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
+	db.insertNew(n, key)
 }
 
 // ReplaceString gives e, an entry just returned by LookupWrite, the string
@@ -306,20 +316,28 @@ func (db *DB) SetValue(key []byte, val any, keepTTL bool) {
 }
 
 func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
-	e := db.dict.find(key)
-	if e != nil {
-		db.beforeWrite(e)
-		db.unaccount(e)
-		e.strv = s
-		e.val = v
-		db.account(e)
-		db.ks.touch(e)
-		if !keepTTL && len(db.expires) > 0 {
-			delete(db.expires, e.key)
-		}
+	if e := db.dict.find(key); e != nil {
+		db.overwrite(e, s, v, keepTTL)
 		return
 	}
-	n := &node{key: string(key), strv: s, val: v, lru: db.ks.newAccess(), ver: db.ks.epoch()}
+	db.insertNew(&node{key: string(key), strv: s, val: v, lru: db.ks.newAccess(), ver: db.ks.epoch()}, key)
+}
+
+// overwrite gives the existing entry e a new value.
+func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
+	db.beforeWrite(e)
+	db.unaccount(e)
+	e.strv = s
+	e.val = v
+	db.account(e)
+	db.ks.touch(e)
+	if !keepTTL && len(db.expires) > 0 {
+		delete(db.expires, e.key)
+	}
+}
+
+// insertNew adds n, the node of an absent key.
+func (db *DB) insertNew(n *node, key []byte) {
 	db.dict.insert(n)
 	db.account(n)
 	if f := db.ks.OnNew; f != nil {
