@@ -26,13 +26,12 @@
 // (used_memory, mem_not_counted_for_evict) and, as in Redis, not counted
 // for eviction.
 //
-// The account bounds the live data; the garbage is bounded by tying Go's
-// soft memory limit (debug.SetMemoryLimit) to maxmemory (see memLimit), so
-// that the collector runs before the process grows much past it: RSS
-// stays near 1.3x maxmemory under a write load that evicts (Redis's
-// jemalloc: 1.1x). The
-// limit is process-wide: when several instances are embedded in one
-// process, the last one configured sets it.
+// The account bounds the live data; the garbage is bounded by running the
+// collector with a GOGC of 25 while maxmemory is set (see gcPercent), so
+// that the process does not grow much past it: RSS stays near 1.4x
+// maxmemory under a write load that evicts (Redis's jemalloc: 1.1x). The
+// GOGC is process-wide: when several instances are embedded in one
+// process, the last one configured sets it. The
 //
 // # How keys are chosen
 //
@@ -128,6 +127,7 @@ type Manager struct {
 	// what it was before.
 	memLimitSet bool
 	origLimit   int64
+	origGC      int
 }
 
 // New returns a manager; call Apply once the configuration is loaded.
@@ -176,35 +176,43 @@ func (m *Manager) Apply(c *config.Config) error {
 	return nil
 }
 
-// memLimit is the Go memory limit for a maxmemory of max bytes: the limit
-// plus a quarter for garbage, plus the start-up heap and a fixed allowance
-// for the runtime's own structures (stacks, GC metadata, span overhead),
-// which the account does not see. The quarter is a measured compromise
-// (bench/maxmemory.sh's load, maxmemory 100mb allkeys-lru, 2M SETs of 100
-// bytes, -c 50 -P 16, Redis 82k SET/s in the same run): with a tenth the
-// collector ran all the time (159 cycles, 19.7k SET/s, RSS 131 MB: the
-// limit was below what the runtime needs beside the live data, so RSS
-// did not even get lower); a quarter gave 62 cycles, 90k SET/s, RSS 134
-// MB; a half 25 cycles, 97k SET/s, RSS 155 MB; twice 12 cycles, 116k
-// SET/s, RSS 204 MB. RSS stays near 1.3x maxmemory, above Redis's 1.1x:
-// the live heap is about the account, and Go needs room beside it.
-func memLimit(max, startup int64) int64 {
-	return max + max/4 + startup + 8<<20
-}
+// gcPercent is the collector's GOGC while maxmemory is set: the heap may
+// grow by a quarter of the live data before the next collection, so RSS
+// stays near 1.25x the live heap plus the runtime's own structures.
+//
+// Why a GOGC and not a memory limit (debug.SetMemoryLimit) tied to
+// maxmemory: a limit below what the runtime really needs beside the live
+// data (fragmentation among evicted keys' slots, span and GC metadata)
+// makes the collector run back to back without lowering RSS. Measured
+// with bench/maxmemory.sh's load (maxmemory 100mb allkeys-lru, SETs of
+// 100 bytes, -c 50 -P 16), against Redis's 82k SET/s in the same run: a
+// limit of maxmemory + a tenth ran 159 collections in 2M SETs, 19.7k
+// SET/s, RSS 131 MB; + a quarter gave 90k SET/s and RSS 134 MB over 2M
+// SETs, but its heap fragmented over 10M SETs (15% of in-use spans free)
+// until the collector ran all the time again (4k SET/s, RSS 143 MB). A
+// GOGC paces collections by what was allocated since the last one, which
+// cannot run away like that.
+const gcPercent = 25
+
+// memLimitFor is a safety net only: a soft memory limit far above what
+// gcPercent leads to, for a heap that grows beyond the dataset (buffers).
+func memLimitFor(max, startup int64) int64 { return 2*max + startup + 64<<20 }
 
 func (m *Manager) setMemLimit(max uint64) {
-	if max == 0 || max > math.MaxInt64/2 {
+	if max == 0 || max > math.MaxInt64/4 {
 		if m.memLimitSet {
 			debug.SetMemoryLimit(m.origLimit)
+			debug.SetGCPercent(m.origGC)
 			m.memLimitSet = false
 		}
 		return
 	}
 	if !m.memLimitSet {
 		m.origLimit = debug.SetMemoryLimit(-1)
+		m.origGC = debug.SetGCPercent(gcPercent)
 		m.memLimitSet = true
 	}
-	debug.SetMemoryLimit(memLimit(int64(max), m.opt.Startup))
+	debug.SetMemoryLimit(memLimitFor(int64(max), m.opt.Startup))
 }
 
 // Release gives the process its memory limit back (the instance stops).
@@ -246,7 +254,12 @@ func (m *Manager) timeLimit() time.Duration {
 // performEvictions).
 func (m *Manager) Perform() Result {
 	max := m.cfg.MaxMemory
-	if max == 0 || !m.safe() {
+	if max == 0 {
+		m.running = false
+		m.noteResult(OK)
+		return OK
+	}
+	if !m.safe() {
 		return OK
 	}
 	used := m.Used()
