@@ -120,7 +120,14 @@ func (n *replNode) stat(t testing.TB, ctx context.Context, field string) int64 {
 // replicaOf points n at master (host 127.0.0.1).
 func (n *replNode) replicaOf(t testing.TB, ctx context.Context, port int) {
 	t.Helper()
-	if err := n.c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(port)).Err(); err != nil {
+	// A server just started may still be loading its (empty) dataset: it
+	// answers LOADING until then, as Redis does.
+	var err error
+	testutil.Eventually(t, replWait, n.name+" done loading", func() bool {
+		err = n.c.Do(ctx, "REPLICAOF", "127.0.0.1", strconv.Itoa(port)).Err()
+		return err == nil || !strings.HasPrefix(err.Error(), "LOADING")
+	})
+	if err != nil {
 		t.Fatalf("%s: REPLICAOF 127.0.0.1 %d: %v", n.name, port, err)
 	}
 }

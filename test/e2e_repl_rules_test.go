@@ -220,9 +220,18 @@ func TestReplMinReplicasToWrite(t *testing.T) {
 	px.Up()
 	accepted("writes accepted once the replica is back")
 
-	// Replica lagging: its ACKs stop arriving.
+	// Replica lagging: its ACKs stop arriving. The master stops taking
+	// writes once the last ACK is min-replicas-max-lag (3 s) old: not a
+	// second later (Redis counts whole seconds and refreshes its count once
+	// a second), and not much earlier either (the replica ACKs every
+	// 200 ms, not once a second, so its last ACK is at most that old when
+	// the link stalls).
 	px.Pause(true)
+	paused := time.Now()
 	refused("NOREPLICAS once the replica lags")
+	if took := time.Since(paused); took < 2400*time.Millisecond || took > 3200*time.Millisecond {
+		t.Errorf("writes refused %v after the replica's link stalled, want about 3 s (min-replicas-max-lag)", took)
+	}
 	px.Pause(false)
 	accepted("writes accepted once the replica catches up")
 	waitOffsetsMatch(t, ctx, m, r)

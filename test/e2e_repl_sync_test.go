@@ -263,6 +263,66 @@ func TestReplMasterRestartResumesWithPartialResync(t *testing.T) {
 	}
 }
 
+// TestReplMasterRestartDeletesWhatExpiredMeanwhile: keys whose time passed
+// while the master was down are not loaded at its restart, and its
+// replica (which deletes only on its master's word) gets a DEL for each
+// through the partial resync, as from Redis: same data on both, and the
+// offset grew by exactly those DELs. CONFIG RESETSTAT zeroes the sync
+// counters first (Redis's psync2-master-restart case).
+func TestReplMasterRestartDeletesWhatExpiredMeanwhile(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 3*time.Minute)
+	m := startReplTandem(t, "master", "--repl-ping-replica-period", "3600", "--enable-debug-command", "yes")
+	r := startReplTandem(t, "replica")
+	r.replicaOf(t, ctx, m.port())
+	waitLinkUp(t, ctx, r)
+	mustDo(t, ctx, m.c, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	for db := 0; db < 4; db++ {
+		c := m.db(t, db)
+		for i := 0; i < 25; i++ {
+			c.Set(ctx, "short:"+strconv.Itoa(i), "v", 50*time.Millisecond)
+		}
+		c.Set(ctx, "long:"+strconv.Itoa(db), "v", 0)
+	}
+	waitOffsetsMatch(t, ctx, m, r)
+	time.Sleep(100 * time.Millisecond) // past every short key's time
+	var before map[string]string
+	testutil.Eventually(t, replWait, "the replica's ACK of the master's offset", func() bool {
+		before = m.info(ctx, "replication")
+		return strings.Contains(before["slave0"], ",offset="+before["master_repl_offset"]+",")
+	})
+	mustDo(t, ctx, r.c, "CONFIG", "RESETSTAT")
+	if got := r.stat(t, ctx, "sync_partial_ok") + r.stat(t, ctx, "sync_full"); got != 0 {
+		t.Fatalf("sync counters after CONFIG RESETSTAT: %d, want 0", got)
+	}
+	m.c.Do(ctx, "SHUTDOWN", "SAVE")
+	m.proc.Restart(t)
+	waitLinkUp(t, ctx, r)
+	after := m.info(ctx, "replication")
+	oldOff, _ := strconv.ParseInt(before["master_repl_offset"], 10, 64)
+	newOff, _ := strconv.ParseInt(after["master_repl_offset"], 10, 64)
+	hist, _ := strconv.ParseInt(after["repl_backlog_histlen"], 10, 64)
+	if got := m.infoInt(ctx, "persistence", "rdb_last_load_keys_expired"); got != 100 {
+		t.Errorf("rdb_last_load_keys_expired = %d, want 100", got)
+	}
+	if hist == 0 || newOff != oldOff+hist {
+		t.Errorf("offset %d → %d with %d bytes of backlog: want the DELs, and only them, after the restored offset", oldOff, newOff, hist)
+	}
+	waitOffsetsMatch(t, ctx, m, r)
+	for db := 0; db < 4; db++ {
+		if n := r.db(t, db).DBSize(ctx).Val(); n != 1 {
+			t.Errorf("replica db%d has %d keys, want 1 (the expired ones deleted)", db, n)
+		}
+	}
+	requireSameDataset(t, ctx, m, r)
+	if got := m.stat(t, ctx, "sync_partial_ok"); got != 1 {
+		t.Errorf("restarted master sync_partial_ok = %d, want 1", got)
+	}
+	if got := r.stat(t, ctx, "sync_full"); got != 0 {
+		t.Errorf("replica sync_full = %d, want 0", got)
+	}
+}
+
 // TestReplPromotedReplicaServesItsSiblingsWithPSYNC: after REPLICAOF NO ONE on
 // one replica, the other replicas re-pointed at it continue with
 // +CONTINUE (through its replid2): sync_partial_ok on the new master, no

@@ -394,7 +394,8 @@ func TestSlowlogMatchesRedis(t *testing.T) {
 		{"CONFIG", "SET", "slowlog-log-slower-than", "0"}, {"SLOWLOG", "RESET"}, {"CLIENT", "SETNAME", "slowcli"},
 		{"SET", "long", strings.Repeat("x", 300)}, many, {"GET", "long"}, {"SLOWLOG", "LEN"}, {"SLOWLOG", "GET", "3"},
 		{"SLOWLOG", "GET", "-1"}, {"SLOWLOG", "GET", "0"}, {"SLOWLOG", "GET"}, {"CONFIG", "SET", "slowlog-max-len", "2"},
-		{"PING"}, {"SLOWLOG", "LEN"}, {"SLOWLOG", "RESET"}, {"SLOWLOG", "LEN"}, {"CONFIG", "SET", "slowlog-log-slower-than", "-1"},
+		{"PING"}, {"SLOWLOG", "LEN"}, {"CONFIG", "RESETSTAT"}, {"SLOWLOG", "LEN"}, // RESETSTAT keeps the log
+		{"SLOWLOG", "RESET"}, {"SLOWLOG", "LEN"}, {"CONFIG", "SET", "slowlog-log-slower-than", "-1"},
 		{"PING"}, {"SLOWLOG", "LEN"}, {"EXEC"}, {"SLOWLOG", "HELP"},
 	}
 	td, rd := dialRaw(t, tandem.Addr()), dialRaw(t, ref.Addr())

@@ -7,6 +7,7 @@ package test
 // were the checklist.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -24,7 +25,8 @@ import (
 
 // shutdownQuiet keeps the replication stream still while a shutdown
 // waits: no PINGs (the default period, 10 s, would move the offset once
-// in a while; the tests compare offsets exactly).
+// in a while; the tests compare offsets exactly). PINGs count from the
+// master's start-up, as Redis's, so none comes within a test.
 var shutdownQuiet = []string{"--repl-ping-replica-period", "3600"}
 
 // startShutdownGroup starts a master (with masterArgs) and n Tandem
@@ -39,22 +41,8 @@ func startShutdownGroup(t *testing.T, ctx context.Context, n int, masterArgs ...
 	}
 	waitLinkUp(t, ctx, rs...)
 	waitOnline(t, ctx, m, n)
-	waitFirstPing(t, ctx, m)
 	waitOffsetsMatch(t, ctx, m, rs...)
 	return m, rs
-}
-
-// waitFirstPing waits until the master has sent its replicas its first
-// PING (14 bytes): a master PINGs at its first replication cycle with
-// replicas attached, whatever repl-ping-replica-period says, and that
-// PING must not land in the middle of a test that compares offsets. It
-// must be called before anything is written (the offset is then the
-// PING's bytes alone).
-func waitFirstPing(t *testing.T, ctx context.Context, m *replNode) {
-	t.Helper()
-	testutil.Eventually(t, replWait, m.name+" sent its first PING", func() bool {
-		return m.infoInt(ctx, "replication", "master_repl_offset") >= 14
-	})
 }
 
 // stopProc freezes a process (SIGSTOP) until the returned func resumes
@@ -65,6 +53,18 @@ func stopProc(t *testing.T, p *testutil.Proc) (resume func()) {
 	if err := p.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// The signal is only queued when kill returns: until every thread has
+	// stopped the process may still read and ACK what comes next.
+	stat := fmt.Sprintf("/proc/%d/stat", p.Cmd.Process.Pid)
+	testutil.Eventually(t, 5*time.Second, "process stopped", func() bool {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return true // no procfs: nothing to wait on
+		}
+		// pid (comm) state ...: comm may hold spaces, so after the last ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		return len(f) > 0 && (f[0] == "T" || f[0] == "t")
+	})
 	resumed := false
 	resume = func() {
 		if !resumed {
@@ -530,7 +530,6 @@ func TestShutdownInteropRedisReplicaGetsEveryWrite(t *testing.T) {
 	m := startReplTandem(t, "master", append(append([]string{}, shutdownQuiet...), "--shutdown-timeout", "300")...)
 	r := startReplRedis(t, "redis-replica", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
 	waitLinkUp(t, ctx, r)
-	waitFirstPing(t, ctx, m)
 	writeKeys(t, ctx, m, "before", 1000)
 	waitOffsetsMatch(t, ctx, m, r)
 	resume := stopProc(t, r.proc)
@@ -576,11 +575,12 @@ func TestEmbeddedCloseWaitsForReplicas(t *testing.T) {
 	m := &replNode{name: "embedded master", c: newClient(t, srv.Addr(), 2)}
 	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", port)
 	waitLinkUp(t, ctx, r)
-	waitFirstPing(t, ctx, m)
 	writeKeys(t, ctx, m, "k", 100)
 	waitOffsetsMatch(t, ctx, m, r)
 	stopProc(t, r.proc)
-	m.c.Set(ctx, "last", "write", 0)
+	if err := m.c.Set(ctx, "last", "write", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
 
 	start := time.Now()
 	err = srv.Close()
@@ -632,5 +632,55 @@ func TestShutdownRemovesTempRDBFiles(t *testing.T) {
 			}
 			testutil.Eventually(t, 5*time.Second, "no temp RDB file left", func() bool { return len(temps(srv.Dir)) == 0 })
 		})
+	}
+}
+
+// TestShutdownRefusedWhileWritingTheInitialAOF: a SHUTDOWN that waited for
+// a lagging replica still refuses to exit when, meanwhile, AOF was turned
+// on and its first rewrite is not done (kept slow by rdb-key-save-delay,
+// which paces AOF rewrites as it does BGSAVE, as in Redis): both blocked
+// clients get the error, the log says why, and SHUTDOWN NOSAVE FORCE
+// exits at once despite the slow rewrite (Redis 7.0's integration/shutdown
+// case).
+func TestShutdownRefusedWhileWritingTheInitialAOF(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, 3*time.Minute)
+	m, rs := startShutdownGroup(t, ctx, 1, "--shutdown-timeout", "300")
+	waitOffsetsMatch(t, ctx, m, rs...)
+	resume := stopProc(t, rs[0].proc)
+	defer resume()
+	m.c.Incr(ctx, "k")
+	sd1, sd2 := dialRaw(t, m.proc.Addr()), dialRaw(t, m.proc.Addr())
+	sd1.send(encode("SHUTDOWN"))
+	sd2.send(encode("SHUTDOWN"))
+	waitShutdownWaiting(t, ctx, m)
+	testutil.Eventually(t, replWait, "blocked_clients:2", func() bool {
+		return m.infoInt(ctx, "clients", "blocked_clients") == 2
+	})
+	admin := dialRaw(t, m.proc.Addr())
+	admin.do("CONFIG", "SET", "rdb-key-save-delay", "30000000") // 30 s per key
+	if got := admin.do("CONFIG", "SET", "appendonly", "yes"); got != "+OK\r\n" {
+		t.Fatalf("CONFIG SET appendonly yes: %q", got)
+	}
+	resume()
+	for _, c := range []*rawConn{sd1, sd2} {
+		if got, err := c.tryRead(30 * time.Second); err != nil || got != "-ERR Errors trying to SHUTDOWN. Check logs.\r\n" {
+			t.Errorf("blocked SHUTDOWN got %q, %v", got, err)
+		}
+	}
+	logs := m.proc.LogText()
+	for _, want := range []string{"1 of 1 replicas are in sync", "Writing initial AOF, can't exit", "Errors trying to shut down"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("master's log lacks %q", want)
+		}
+	}
+	if m.proc.Exited() {
+		t.Fatal("the master exited with its initial AOF unwritten")
+	}
+	start := time.Now()
+	admin.send(encode("SHUTDOWN", "NOSAVE", "FORCE"))
+	testutil.Eventually(t, 20*time.Second, "master exited", m.proc.Exited)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("SHUTDOWN NOSAVE FORCE took %v with a slow rewrite running", took)
 	}
 }

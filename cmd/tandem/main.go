@@ -83,6 +83,9 @@ func main() {
 	if cfg.PidFile == "" && cfg.Daemonize {
 		cfg.PidFile = defaultPidfile
 	}
+	// Read before the server runs: a CONFIG SET that fails rewrites the
+	// whole Config (restore), racing with a read from here afterwards.
+	dir := cfg.Dir
 	inst, err := app.Start(cfg, app.Options{})
 	if err != nil {
 		var banner *config.FileError
@@ -93,7 +96,7 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	waitForShutdown(inst, cfg.Dir)
+	waitForShutdown(inst, dir)
 	inst.Shutdown()
 }
 

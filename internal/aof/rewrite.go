@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -30,6 +31,9 @@ type rewrite struct {
 	keys       int64 // keys at the instant: a complete snapshot hands over this many
 	instantErr error
 	aborted    bool
+	// killed is closed by killRewrite: it ends rdb-key-save-delay's
+	// pacing, which may outlast the snapshot's walk.
+	killed chan struct{}
 }
 
 var errRewriteRunning = errors.New("Background append only file rewriting already in progress")
@@ -67,13 +71,14 @@ func (a *Manager) startRewrite() error {
 	a.flushNow()
 	a.gen++
 	rw := &rewrite{
-		gen:   a.gen,
-		start: time.Now(),
-		tmp:   join(a.dir, fmt.Sprintf("temp-rewriteaof-bg-%d-%d.aof", os.Getpid(), a.gen)),
-		rdb:   a.cfg.AOFUseRDBPreamble,
-		wait:  a.state == stateWait,
-		enc:   persist.EncodeOptions(a.cfg),
-		ts:    a.cfg.AOFTimestampEnabled,
+		gen:    a.gen,
+		start:  time.Now(),
+		tmp:    join(a.dir, fmt.Sprintf("temp-rewriteaof-bg-%d-%d.aof", os.Getpid(), a.gen)),
+		rdb:    a.cfg.AOFUseRDBPreamble,
+		wait:   a.state == stateWait,
+		enc:    persist.EncodeOptions(a.cfg),
+		ts:     a.cfg.AOFTimestampEnabled,
+		killed: make(chan struct{}),
 	}
 	if a.cfg.AOFRewriteIncrementalFsync {
 		rw.every = 4 << 20
@@ -161,10 +166,22 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 	}
 	sw := &syncEvery{f: f, every: rw.every}
 	bw := bufio.NewWriterSize(sw, 64<<10)
+	var out io.Writer = bw
+	if a.pm != nil {
+		a.srv.Lock()
+		var done func()
+		out, atInstant, done = a.pm.MeterStream(bw, atInstant, rw.killed)
+		a.srv.Unlock()
+		defer func() {
+			a.srv.Lock()
+			done()
+			a.srv.Unlock()
+		}()
+	}
 	var keys int64
 	if rw.rdb {
 		var res persist.StreamResult
-		res, err = persist.Stream(a.srv, a.ks, bw, persist.StreamOptions{
+		res, err = persist.Stream(a.srv, a.ks, out, persist.StreamOptions{
 			Encode:    rw.enc,
 			AtInstant: atInstant,
 			Aux:       a.baseAux,
@@ -172,7 +189,7 @@ func (a *Manager) writeBase(path string, rw *rewrite, atInstant func()) (int64, 
 		})
 		keys = res.Keys
 	} else {
-		keys, err = streamCommands(a.srv, a.ks, bw, commandStreamOptions{
+		keys, err = streamCommands(a.srv, a.ks, out, commandStreamOptions{
 			AtInstant: atInstant,
 			Header: func() []byte {
 				var h []byte
@@ -310,6 +327,9 @@ func (a *Manager) killRewrite() {
 	a.log.Noticef("Killing running AOF rewrite child")
 	a.rw = nil
 	rw.aborted = true
+	if rw.killed != nil {
+		close(rw.killed)
+	}
 	if rw.snap != nil && a.ks.Running() == rw.snap {
 		rw.snap.Abort()
 	}

@@ -40,7 +40,8 @@ type Instance struct {
 	Log     *logger.Logger
 
 	quiet    bool
-	pidfile  string // written by Start, removed when the instance stops
+	tls      *tlsParts // the TLS configuration's users (tls.go)
+	pidfile  string    // written by Start, removed when the instance stops
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -127,7 +128,10 @@ type configStore struct {
 
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
-func (cs *configStore) Set(pairs [][2]string) error {
+func (cs *configStore) Set(pairs [][2]string, loading bool) error {
+	if loading {
+		return cs.cfg.Set(pairs, config.OnlySupported(), config.WhileLoading())
+	}
 	return cs.cfg.Set(pairs, config.OnlySupported())
 }
 
@@ -189,6 +193,10 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 			inst.release()
 		}
 	}()
+	// TLS before the listeners open: a bad certificate stops start-up.
+	if inst.tls, err = wireTLS(cfg, log, srv, rm, dm); err != nil {
+		return nil, err
+	}
 	// Every command is registered now: the ACL knows them by their real
 	// names, and rename-command applies to them all.
 	if err := srv.SetupACL(server.ACLOptions{Users: cfg.Users, File: cfg.ACLFile}); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/server"
+	"github.com/tandemdb/tandem/internal/tlsconf"
 	"github.com/tandemdb/tandem/internal/types"
 )
 
@@ -89,7 +90,11 @@ var walkTable = map[string]observe{
 			w.t.Errorf("maxclients 1: a second client got %q", r)
 		}
 	}},
-	"tls-port": {val: "6390", refused: true},
+	"tls-port": {val: "6390", check: func(w *walk) {
+		if w.inst.Server.TLSPort() != 6390 || w.inst.Server.TLSAddr() == nil {
+			w.t.Errorf("tls-port 6390: the server listens on TLS port %d (%v)", w.inst.Server.TLSPort(), w.inst.Server.TLSAddr())
+		}
+	}},
 
 	// Process.
 	"loglevel": {val: "debug", check: func(w *walk) {
@@ -339,25 +344,37 @@ var walkTable = map[string]observe{
 	"cluster-announce-port":               {val: "7001", stored: "cluster mode is refused"},
 	"cluster-announce-tls-port":           {val: "7002", stored: "cluster mode is refused"},
 	"cluster-announce-bus-port":           {val: "7003", stored: "cluster mode is refused"},
-	"tls-cert-file":                       {val: "cert.pem", refused: true},
-	"tls-key-file":                        {val: "key.pem", refused: true},
-	"tls-key-file-pass":                   {val: "pw", refused: true},
-	"tls-client-cert-file":                {val: "c.pem", refused: true},
-	"tls-client-key-file":                 {val: "k.pem", refused: true},
-	"tls-client-key-file-pass":            {val: "pw", refused: true},
-	"tls-dh-params-file":                  {val: "dh.pem", refused: true},
-	"tls-ca-cert-file":                    {val: "ca.pem", refused: true},
-	"tls-ca-cert-dir":                     {val: "/tmp", refused: true},
-	"tls-auth-clients":                    {val: "no", refused: true},
-	"tls-replication":                     {val: "yes", refused: true},
-	"tls-cluster":                         {val: "yes", refused: true},
-	"tls-protocols":                       {val: "TLSv1.3", refused: true},
-	"tls-ciphers":                         {val: "DEFAULT", refused: true},
-	"tls-ciphersuites":                    {val: "TLS_AES_128_GCM_SHA256", refused: true},
-	"tls-prefer-server-ciphers":           {val: "yes", refused: true},
-	"tls-session-caching":                 {val: "no", refused: true},
-	"tls-session-cache-size":              {val: "100", refused: true},
-	"tls-session-cache-timeout":           {val: "100", refused: true},
+	"tls-cert-file":                       {val: "cert.pem", live: "app TLS"},
+	"tls-key-file":                        {val: "key.pem", live: "app TLS"},
+	"tls-key-file-pass":                   {val: "pw", live: "app TLS"},
+	"tls-client-cert-file":                {val: "c.pem", live: "app TLS"},
+	"tls-client-key-file":                 {val: "k.pem", live: "app TLS"},
+	"tls-client-key-file-pass":            {val: "pw", live: "app TLS"},
+	"tls-dh-params-file":                  {val: "dh.pem", live: "app TLS"},
+	"tls-ca-cert-file":                    {val: "ca.pem", live: "app TLS"},
+	"tls-ca-cert-dir":                     {val: "/tmp", live: "app TLS"},
+	"tls-auth-clients": {val: "no", check: func(w *walk) {
+		if w.inst.Server.TLSAuthClients() != tlsconf.AuthNo {
+			w.t.Errorf("tls-auth-clients no: the server asks for %v", w.inst.Server.TLSAuthClients())
+		}
+	}},
+	"tls-replication": {val: "yes", check: func(w *walk) {
+		if cfg, _ := w.inst.tls.ReplicaTLS(); cfg == nil {
+			w.t.Errorf("tls-replication yes: the replica would dial in plain TCP")
+		}
+	}},
+	"tls-cluster": {val: "yes", check: func(w *walk) {
+		if w.inst.tls.MigrateTLS() == nil {
+			w.t.Errorf("tls-cluster yes: MIGRATE would dial in plain TCP")
+		}
+	}},
+	"tls-protocols":             {val: "TLSv1.3", live: "app TLS"},
+	"tls-ciphers":               {val: "DEFAULT", live: "app TLS"},
+	"tls-ciphersuites":          {val: "TLS_AES_128_GCM_SHA256", live: "app TLS"},
+	"tls-prefer-server-ciphers": {val: "yes", live: "app TLS"},
+	"tls-session-caching":       {val: "no", live: "app TLS"},
+	"tls-session-cache-size":    {val: "100", live: "app TLS"},
+	"tls-session-cache-timeout": {val: "100", live: "app TLS"},
 }
 
 // walk is the state of TestConfigSetReachesEveryComponent: one instance,
@@ -389,6 +406,12 @@ func TestConfigSetReachesEveryComponent(t *testing.T) {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.LogFile = filepath.Join(dir, "log")
 	cfg.EnableProtectedConfigs = config.AllowYes
+	// Valid TLS files, so that tls-port, tls-replication and tls-cluster
+	// can turn TLS on (TLS itself stays off: no TLS port at start).
+	crt, key := writeTLSFiles(t, dir)
+	if err := cfg.Set([][2]string{{"tls-cert-file", crt}, {"tls-key-file", key}, {"tls-ca-cert-file", crt}}); err != nil {
+		t.Fatal(err)
+	}
 	inst, err := Start(cfg, Options{EphemeralPort: true, Quiet: true})
 	if err != nil {
 		t.Fatal(err)

@@ -58,3 +58,13 @@ func flagsNamed(names []string) Flag {
 	}
 	return f
 }
+
+// HasFlag reports whether Redis gives the command flag f ("no_async_loading").
+func (m *RedisMeta) HasFlag(f string) bool {
+	for _, x := range m.Flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}

@@ -18,6 +18,11 @@ const (
 	hidden                         // CONFIG GET matches it by exact name only
 	multiArg                       // takes any number of arguments; CONFIG SET splits its value on ' '
 	sensitive                      // its value must not reach logs (masterauth, requirepass…)
+	// volatile: a CONFIG SET to the value it already has still counts as a
+	// change (Redis's VOLATILE_CONFIG: the TLS files, which CONFIG SET
+	// reloads from disk, so that rotated certificates load under the same
+	// names).
+	volatile
 )
 
 // rwLine is one line CONFIG REWRITE wants in the file. A forced line is

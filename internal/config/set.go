@@ -88,6 +88,11 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 			}
 			continue
 		}
+		if d.flags&denyLoading != 0 && o.loading {
+			// Redis answers LOADING before any other error of the call:
+			// clients may retry it, unlike a plain -ERR.
+			fail = ErrLoading
+		}
 		if fail != nil {
 			continue
 		}
@@ -139,7 +144,7 @@ func (c *Config) Set(pairs [][2]string, opts ...SetOption) error {
 				return &SetError{Name: lower(p[0]), Reason: r}
 			}
 		}
-		if d.get(c) != before && !slices.Contains(changed, d) {
+		if (d.get(c) != before || d.flags&volatile != 0) && !slices.Contains(changed, d) {
 			changed = append(changed, d)
 			names = append(names, lower(p[0]))
 		}

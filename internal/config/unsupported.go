@@ -1,14 +1,10 @@
 package config
 
-import (
-	"strings"
-)
-
 // Directives Tandem stores but does not act on fall in two groups. Most may
 // be stored: Tandem behaves as Redis would with their default, and README
 // lists them. The ones below would weaken security or durability if Tandem
-// accepted a value it then ignored (a memory limit that never applies, TLS
-// that is never set up): they must stay at their
+// accepted a value it then ignored (a memory limit that never applies):
+// they must stay at their
 // default, disabled value until Tandem builds them. Start-up
 // (CheckSupported) and CONFIG SET (OnlySupported) refuse anything else,
 // naming the directive.
@@ -18,10 +14,11 @@ func notYet(c *Config, d *directive) string {
 	name := d.name
 	switch {
 	case name == "maxmemory-clients",
-		name == "rdb-del-sync-files", strings.HasPrefix(name, "tls-"):
+		name == "rdb-del-sync-files":
 		if d.get(c) == defaultOf(d) {
 			return ""
 		}
+
 	default:
 		return ""
 	}

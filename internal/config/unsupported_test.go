@@ -19,14 +19,12 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"hz 10\nmaxmemory 100mb\nmaxmemory-policy allkeys-lru\n", nil, ""},
 		{"hz 10\nmaxmemory-clients 10%\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory-clients 10%'\nmaxmemory-clients is not supported by Tandem yet\n"},
 		{"port 7000\naclfile /etc/redis/users.acl\n", nil, ""},
-		{"tls-port 6380\n", nil, "tls-port is not supported by Tandem yet\n"},
-		{"tls-cert-file /x.crt\n", nil, "tls-cert-file is not supported by Tandem yet\n"},
-		{"tls-replication yes\n", nil, "tls-replication is not supported by Tandem yet\n"},
-		{"tls-auth-clients no\n", nil, "tls-auth-clients is not supported by Tandem yet\n"},
+		// TLS is built (its files are checked when the server starts).
+		{"tls-port 6380\ntls-cert-file /x.crt\ntls-replication yes\ntls-auth-clients no\ntls-cluster yes\n", nil, ""},
 		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
 		{"shutdown-on-sigterm save\nshutdown-on-sigint save now force\n", nil, ""},
 		// The first line in reading order is named, command line included.
-		{"tls-port 1\nmaxmemory-clients 1mb\n", nil, "at line 1\n>>> 'tls-port 1'\n"},
+		{"maxmemory-clients 1\nrdb-del-sync-files yes\n", nil, "at line 1\n>>> 'maxmemory-clients 1'\n"},
 		{"hz 5\n", []string{"--maxmemory-clients", "1gb"}, "at line 3\n>>> 'maxmemory-clients \"1gb\"'\nmaxmemory-clients is not supported by Tandem yet\n"},
 		// A later line putting the default back wins.
 		{"maxmemory-clients 1mb\nmaxmemory-clients 0\n", nil, ""},
@@ -56,8 +54,8 @@ func TestSetOnlySupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{[]string{"maxmemory-policy", "noeviction", "tls-port", "0"}, ""},
 		{[]string{"maxmemory-clients", "10mb"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
 		{[]string{"hz", "20", "maxmemory-clients", "5%"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
-		{[]string{"tls-key-file-pass", "x"}, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - tls-key-file-pass is not supported by Tandem yet"},
-		{[]string{"TLS-PORT", "6380"}, "ERR CONFIG SET failed (possibly related to argument 'tls-port') - tls-port is not supported by Tandem yet"},
+		{[]string{"tls-key-file-pass", "x"}, ""},
+		{[]string{"TLS-PORT", "6380", "tls-cluster", "yes"}, ""},
 		{[]string{"shutdown-on-sigint", "save now"}, ""},
 		{[]string{"maxmemory", "abc"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"},
 	} {

@@ -43,6 +43,8 @@ type Manager struct {
 	// DEBUG SET-SKIP-CHECKSUM-VALIDATION); the RDB version is still
 	// checked.
 	SkipChecksum bool
+	// migrateTLS is tls-cluster's dialer configuration (tls.go).
+	migrateTLS MigrateTLS
 }
 
 var (

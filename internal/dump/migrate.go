@@ -84,6 +84,9 @@ func (m *Manager) getConn(host, port []byte, timeout time.Duration) (*cachedConn
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
+	if conn, err = m.wrapTLS(conn, timeout); err != nil {
+		return nil, err
+	}
 	cc := &cachedConn{conn: conn, r: bufio.NewReaderSize(conn, 4096), lastDB: -1, lastUse: time.Now()}
 	m.sockets[name] = cc
 	return cc, nil

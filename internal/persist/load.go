@@ -2,6 +2,7 @@ package persist
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,10 @@ var ErrSnapshotAborted = errors.New("the snapshot was aborted")
 type LoadResult struct {
 	Keys, Expired, EmptySkipped, StreamsSkipped int
 	Aux                                         map[string]string
+	// ExpiredKeys are the keys DropExpired skipped: a master restarting
+	// from its RDB tells its replicas to delete them (RestoreFromRDB), as
+	// Redis feeds its backlog a DEL for each.
+	ExpiredKeys []ExpiredKey
 	// Functions are the codes of the function libraries the RDB holds;
 	// the caller loads them (Manager.ReplaceFunctions) where the load
 	// replaces the dataset.
@@ -44,6 +49,12 @@ func (r *LoadResult) AuxInt(key string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	return n, err == nil
+}
+
+// ExpiredKey is a key a load dropped because its time had passed.
+type ExpiredKey struct {
+	DB  int
+	Key []byte
 }
 
 // LoadOptions configure a load.
@@ -108,6 +119,7 @@ func (l *loader) Entry(e *rdb.Entry) error {
 	}
 	if l.opts.DropExpired && e.ExpireAt != rdb.NoExpiry && e.ExpireAt < l.opts.Now {
 		l.res.Expired++
+		l.res.ExpiredKeys = append(l.res.ExpiredKeys, ExpiredKey{DB: e.DB, Key: bytes.Clone(e.Key)})
 		return nil
 	}
 	str, val, err := fromRDB(e, &l.opts.Limits)

@@ -413,7 +413,7 @@ func (m *Manager) Info(b *strings.Builder) {
 		snapTotal += int64(db.Len())
 	}
 	f("loading", b01(m.srv.IsLoading()))
-	f("async_loading", 0)
+	f("async_loading", b01(m.srv.IsAsyncLoading()))
 	cowCur, cowPeak, cowAge := cowInfo(m.cow, time.Now())
 	f("current_cow_peak", cowPeak)
 	f("current_cow_size", cowCur)

@@ -142,3 +142,15 @@ func (m *Manager) meterDone(mw *meteredWriter) {
 		m.cow = nil
 	}
 }
+
+// MeterStream wraps w for a stream written outside this package (an AOF
+// rewrite's base, lock held): it counts in INFO's copy-on-write figures
+// and is paced by rdb-key-save-delay as BGSAVE is, as Redis applies both
+// to its AOF rewrite child. atInstant must become the stream's AtInstant
+// hook; done (lock held) runs when the stream is over; closing stop ends
+// the pacing at once (the stream was killed).
+func (m *Manager) MeterStream(w io.Writer, atInstant func(), stop <-chan struct{}) (metered io.Writer, instant func(), done func()) {
+	mw := m.metered(w, m.srv)
+	mw.stop = stop
+	return mw, m.meterAtInstant(mw, atInstant), func() { m.meterDone(mw) }
+}

@@ -73,8 +73,18 @@ func (m *Manager) Gate(s *command.Session, spec *command.Spec, args [][]byte) st
 		return "ERR Replica can't interact with the keyspace"
 	}
 	write := spec.Flags&command.Write != 0
-	if write && m.link == nil && m.cfg.MinReplicasToWrite > 0 && m.cfg.MinReplicasMaxLag > 0 && m.goodReplicas < m.cfg.MinReplicasToWrite {
-		return "NOREPLICAS Not enough good replicas to write."
+	if write && m.link == nil && m.cfg.MinReplicasToWrite > 0 && m.cfg.MinReplicasMaxLag > 0 {
+		// Counted again when a replica may have stopped counting since the
+		// last count (or started to: an ACK came), not only once a second
+		// as in Redis: the master stops taking writes as soon as its
+		// replicas are min-replicas-max-lag behind, and takes them again
+		// as soon as they are back.
+		if m.goodReplicas < m.cfg.MinReplicasToWrite || time.Now().After(m.goodUntil) {
+			m.refreshGoodReplicas()
+		}
+		if m.goodReplicas < m.cfg.MinReplicasToWrite {
+			return "NOREPLICAS Not enough good replicas to write."
+		}
 	}
 	if m.link != nil {
 		if write && m.cfg.ReplicaReadOnly {
@@ -98,8 +108,13 @@ func (m *Manager) Cron() {
 	// So is a pending full sync's start (see there).
 	m.startPendingFullSync(now)
 	if now.Sub(m.lastCron) < time.Second {
+		if m.link != nil && now.Sub(m.lastAckDue) >= replicaAckEvery {
+			m.lastAckDue = now
+			m.stepLocked(event{kind: evAckDue})
+		}
 		return
 	}
+	m.lastAckDue = now
 	m.lastCron = now
 	m.streamTimeout.Store(int64(m.replTimeoutLocked()))
 	m.expireWaiters(now)

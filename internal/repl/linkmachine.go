@@ -68,6 +68,48 @@ type fullSyncState struct {
 	framer    payloadFramer
 	loadStart time.Time
 	res       loadResult
+	// flag is what the server says while the payload loads.
+	flag loadFlag
+}
+
+// loadFlag is what a replica tells its clients while it loads its
+// master's RDB, as Redis 7.0 decides it: a disk load, or a socket load
+// into an empty dataset or from another history, answers -LOADING
+// (INFO loading:1); a socket load with repl-diskless-load swapdb from the
+// history we already have serves the old data meanwhile (async_loading:1),
+// since it is an older point in time of the same dataset.
+type loadFlag int
+
+const (
+	lfNone loadFlag = iota
+	lfLoading
+	lfAsync
+)
+
+// raiseLoadFlag starts saying f.
+func (sm *linkMachine) raiseLoadFlag(f loadFlag, o *out) {
+	sm.full.flag = f
+	switch f {
+	case lfLoading:
+		o.add(action{kind: actLoadingFlag, flag: true})
+	case lfAsync:
+		o.add(action{kind: actAsyncLoading, flag: true})
+	}
+}
+
+// dropLoadFlag stops saying what raiseLoadFlag started.
+func (sm *linkMachine) dropLoadFlag(o *out) {
+	dropFlag(sm.full.flag, o)
+	sm.full.flag = lfNone
+}
+
+func dropFlag(f loadFlag, o *out) {
+	switch f {
+	case lfLoading:
+		o.add(action{kind: actLoadingFlag, flag: false})
+	case lfAsync:
+		o.add(action{kind: actAsyncLoading, flag: false})
+	}
 }
 
 // retiredLink is a link replaced while its goroutine may still run.
@@ -77,6 +119,7 @@ type retiredLink struct {
 	phase   linkPhase
 	loading bool
 	disk    bool
+	flag    loadFlag
 }
 
 // cachedMaster is what we remember of a master to PSYNC with later.
@@ -147,6 +190,15 @@ const handshakeTimeout = 5 * time.Second
 // retryPause is the wait before reconnecting after a failed attempt.
 const retryPause = time.Second
 
+// replicaAckEvery is how often a connected replica reports its offset.
+// Redis's replicas do it once a second; a master then cannot tell a
+// replica it lost from one whose link stalled for up to a second, so with
+// min-replicas-max-lag N it either keeps taking writes up to N+1 seconds
+// after losing its replicas (Redis counts whole seconds) or refuses them
+// through short stalls. A tighter cadence lets a Tandem master stop within
+// N seconds and still ride out stalls shorter than N minus this.
+const replicaAckEvery = 200 * time.Millisecond
+
 func newLinkMachine(newID func() string) *linkMachine {
 	return &linkMachine{newID: newID, retired: map[int64]*retiredLink{}}
 }
@@ -193,6 +245,11 @@ func (sm *linkMachine) Step(w world, ev event) []action {
 		return o
 	case evTick:
 		sm.tick(w, &o)
+		return o
+	case evAckDue:
+		if sm.phase == phConnected {
+			o.add(action{kind: actAck, gen: sm.gen, n: sm.reploff})
+		}
 		return o
 	}
 	if ev.gen != sm.gen || sm.phase == phNone {
@@ -359,8 +416,9 @@ func (sm *linkMachine) noOne(w world, who string, o *out) {
 // retire stops the current link: its goroutine's later events wind it
 // down (windDown).
 func (sm *linkMachine) retire(o *out) {
-	sm.retired[sm.gen] = &retiredLink{host: sm.host, port: sm.port, phase: sm.phase, loading: sm.loading, disk: sm.full.disk}
+	sm.retired[sm.gen] = &retiredLink{host: sm.host, port: sm.port, phase: sm.phase, loading: sm.loading, disk: sm.full.disk, flag: sm.full.flag}
 	sm.loading = false
+	sm.full.flag = lfNone
 	o.add(action{kind: actStopLink, gen: sm.gen})
 }
 
@@ -379,8 +437,8 @@ func (sm *linkMachine) windDown(w world, ev event, o *out) {
 		// A PSYNC answer that would change the data or the history.
 		abandoned = strings.HasPrefix(ev.text, "+FULLRESYNC") || strings.HasPrefix(ev.text, "+CONTINUE")
 	}
+	dropFlag(r.flag, o)
 	if r.loading && r.disk {
-		o.add(action{kind: actLoadingFlag, flag: false})
 		if ev.kind == evLoaded || ev.kind == evLoadFailed {
 			// Only a shutdown gets here (REPLICAOF waits for a disk
 			// load: it gets -LOADING): what was loaded is no replica's
@@ -414,12 +472,8 @@ func (sm *linkMachine) fail(o *out, format string, args ...any) {
 }
 
 func (sm *linkMachine) endAttempt(o *out) {
-	if sm.loading {
-		sm.loading = false
-		if sm.full.disk {
-			o.add(action{kind: actLoadingFlag, flag: false})
-		}
-	}
+	sm.loading = false
+	sm.dropLoadFlag(o)
 	sm.phase = phConnect
 	o.add(action{kind: actClose, gen: sm.gen})
 }

@@ -41,6 +41,7 @@ const (
 	evStreamError                         // the stream is malformed (text; flag: inline)
 	evGetAck                              // REPLCONF GETACK from the master
 	evTick                                // once a second, from the server's cron
+	evAckDue                              // between two ticks: time for another ACK (replicaAckEvery)
 	evPanic                               // the driver recovered a panic (text, stack in data)
 	evDebugSyncDelay                      // DEBUG REPLICA-SYNC-DELAY (d)
 	evDebugLoadPanic                      // DEBUG REPLICA-LOAD-PANIC
@@ -52,7 +53,7 @@ var eventNames = map[eventKind]string{
 	evLine: "line", evLineTooLong: "line-too-long", evReadError: "read-error", evWriteError: "write-error",
 	evPayload: "payload", evFileError: "file-error", evStored: "stored", evDelayDone: "delay-done",
 	evLoaded: "loaded", evLoadFailed: "load-failed", evStreamEnd: "stream-end", evStreamError: "stream-error",
-	evGetAck: "getack", evTick: "tick", evPanic: "panic", evDebugSyncDelay: "debug-sync-delay",
+	evGetAck: "getack", evTick: "tick", evAckDue: "ack-due", evPanic: "panic", evDebugSyncDelay: "debug-sync-delay",
 	evDebugLoadPanic: "debug-load-panic",
 }
 
@@ -129,6 +130,7 @@ const (
 	actDropHistory                              // sub-replicas, backlog and snapshot walk go
 	actFlush                                    // empty every database (flag: and touch WATCHed keys)
 	actLoadingFlag                              // the server says LOADING (flag) or stops saying it
+	actAsyncLoading                             // the server loads in the background (flag) or stops
 	actSwap                                     // swap the socket-loaded databases in
 	actMasterSession                            // a fresh master client, in db n
 	actAfterFullSync                            // the full sync's observers (AOF rewrite), dirty reset
@@ -165,7 +167,7 @@ var actionNames = map[actionKind]string{
 	actReplicaMode: "replica-mode", actMasterMode: "master-mode", actDisconnectBlocked: "disconnect-blocked",
 	actDisconnectReplicas: "disconnect-replicas", actPromote: "promote", actSetID: "set-id",
 	actBacklogAt: "backlog-at", actNewBacklog: "new-backlog", actDropHistory: "drop-history",
-	actFlush: "flush", actLoadingFlag: "loading", actSwap: "swap", actMasterSession: "master-session",
+	actFlush: "flush", actLoadingFlag: "loading", actAsyncLoading: "async-loading", actSwap: "swap", actMasterSession: "master-session",
 	actAfterFullSync: "after-full-sync", actMasterLost: "master-lost", actClearMulti: "clear-multi",
 	actFailoverDone: "failover-done", actFailoverAbort: "failover-abort",
 	actExit: "exit", actDial: "dial", actSend: "send", actReadLine: "read-line",
@@ -219,7 +221,7 @@ func (a action) String() string {
 		if !a.flag {
 			b.WriteString(" untouched")
 		}
-	case actLoadingFlag:
+	case actLoadingFlag, actAsyncLoading:
 		if a.flag {
 			b.WriteString(" on")
 		} else {

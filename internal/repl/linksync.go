@@ -235,6 +235,11 @@ func (sm *linkMachine) header(w world, ev event, o *out) {
 	mode := w.cfg.disklessLoad
 	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && w.empty) {
 		o.log(logNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
+		if mode == config.DisklessLoadSwapDB && sm.full.replID != "" && sm.full.replID == w.id.ID {
+			sm.raiseLoadFlag(lfAsync, o)
+		} else {
+			sm.raiseLoadFlag(lfLoading, o)
+		}
 		sm.full.disk = false
 		sm.loading = true
 		sm.phase = phLoading
@@ -332,7 +337,7 @@ func (sm *linkMachine) afterStall(w world, o *out) {
 		o.log(logNotice, "MASTER <-> REPLICA sync: Flushing old data")
 		o.add(action{kind: actFlush, flag: true})
 		o.log(logNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
-		o.add(action{kind: actLoadingFlag, flag: true})
+		sm.raiseLoadFlag(lfLoading, o)
 		sm.loading = true
 		sm.phase = phLoading
 		sm.full.loadStart = w.now
@@ -340,6 +345,7 @@ func (sm *linkMachine) afterStall(w world, o *out) {
 		return
 	}
 	o.add(action{kind: actSwap})
+	sm.dropLoadFlag(o)
 	o.log(logNotice, "Done loading RDB, keys loaded: %d, keys expired: %d.", f.res.keys, f.res.expired)
 	o.log(logNotice, "MASTER <-> REPLICA sync: Loaded the DB from the socket in %.3f seconds", w.now.Sub(f.loadStart).Seconds())
 	sm.finish(w, o)
@@ -349,7 +355,7 @@ func (sm *linkMachine) afterStall(w world, o *out) {
 func (sm *linkMachine) loaded(w world, ev event, o *out) {
 	f := &sm.full
 	if f.disk {
-		o.add(action{kind: actLoadingFlag, flag: false})
+		sm.dropLoadFlag(o)
 		sm.loading = false
 		if ev.kind == evLoadFailed {
 			o.log(logWarning, "Failed trying to load the MASTER synchronization DB from disk: %s", ev.text)
@@ -484,6 +490,12 @@ func (sm *linkMachine) replyLine(w world, ev event, o *out, failure string) (lin
 		text := ev.text
 		if ev.kind == evLineTooLong {
 			text = errLineTooLong.Error()
+		}
+		if strings.HasSuffix(text, "i/o timeout") {
+			// The master went quiet for the whole deadline: Redis's cron
+			// says it so when a handshake outlasts repl-timeout.
+			sm.fail(o, "Timeout connecting to the MASTER...")
+			return "", false
 		}
 		sm.fail(o, failure+": %s", text)
 		return "", false

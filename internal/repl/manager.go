@@ -42,9 +42,11 @@ type Manager struct {
 	flushDue     atomic.Bool
 	lastPing     time.Time
 	lastCron     time.Time
+	lastAckDue   time.Time // a replica's last ACK between ticks (replicaAckEvery)
 	waiters      []*waiter
 	goodReplicas int
-	fo           failover // a running FAILOVER (failover.go)
+	goodUntil    time.Time // when the first counted replica stops counting (refreshGoodReplicas)
+	fo           failover  // a running FAILOVER (failover.go)
 
 	// replica side
 	inLink  bool         // applying the master's stream: flush after the chunk
@@ -77,6 +79,8 @@ type Manager struct {
 	// id.Offset) are commands that change no data: PINGs, REPLCONFs and
 	// PUBLISHes (rewind.go). 0 whenever unsure.
 	noDataTail int64
+	// linkTLS is tls-replication's source (tls.go; nil: plain TCP).
+	linkTLS LinkTLS
 }
 
 // New builds replication for a server and registers its commands;
@@ -91,6 +95,11 @@ func New(srv *server.Server, cfg *config.Config, log *logger.Logger, pm *persist
 		pre:             map[*command.Session]*replica{},
 		noReplicasSince: time.Now(),
 		machine:         newLinkMachine(NewID),
+		// PINGs go out every repl-ping-replica-period from start-up, as
+		// Redis's cron counts them, not as soon as a first replica
+		// attaches: a replica that attached to an idle master finds its
+		// offset unmoved.
+		lastPing: time.Now(),
 	}
 	m.registerCommands()
 	return m
@@ -109,6 +118,14 @@ func (m *Manager) OnFullSync(o ...FullSyncObserver) {
 }
 
 // ReplStats implements server.Replication: the counters of INFO stats.
+// ResetStats implements server.Replication (lock held): CONFIG RESETSTAT
+// zeroes the sync counters and the replication traffic, as Redis's does.
+func (m *Manager) ResetStats() {
+	m.stats.full, m.stats.partialOK, m.stats.partialErr = 0, 0, 0
+	m.stats.netIn = 0
+	m.stats.netOut.Store(0)
+}
+
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
 		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
@@ -259,6 +276,19 @@ func (m *Manager) RestoreFromRDB(res persist.LoadResult) {
 	m.id.Offset = off
 	m.noDataTail = 0
 	m.createBacklog()
+	// The keys whose time passed while we were down were not loaded; our
+	// replicas still hold them and delete only on our word: a DEL each
+	// (UNLINK under lazyfree-lazy-expire), in the backlog after the
+	// restored offset, as Redis feeds them while it loads. Too many of
+	// them push the restored offset out of the backlog, and a replica
+	// then full-syncs, as from Redis.
+	verb := []byte("DEL")
+	if m.cfg.LazyfreeLazyExpire {
+		verb = []byte("UNLINK")
+	}
+	for _, k := range res.ExpiredKeys {
+		m.Propagate(k.DB, [][]byte{verb, k.Key})
+	}
 }
 
 // Start begins replicating when the config says replicaof.

@@ -396,14 +396,20 @@ func (m *Manager) checkOutputLimits() {
 }
 
 // refreshGoodReplicas counts online replicas that acked within
-// min-replicas-max-lag (lock held).
+// min-replicas-max-lag, and notes when the first of them stops counting
+// (lock held).
 func (m *Manager) refreshGoodReplicas() {
 	n := 0
 	lag := time.Duration(m.cfg.MinReplicasMaxLag) * time.Second
+	now := time.Now()
+	var until time.Time
 	for _, r := range m.replicas {
-		if r.state == stateOnline && !r.closed && time.Since(r.ackTime) <= lag {
+		if r.state == stateOnline && !r.closed && now.Sub(r.ackTime) <= lag {
 			n++
+			if end := r.ackTime.Add(lag); until.IsZero() || end.Before(until) {
+				until = end
+			}
 		}
 	}
-	m.goodReplicas = n
+	m.goodReplicas, m.goodUntil = n, until
 }

@@ -358,7 +358,29 @@ func (m *Manager) fullSyncDiskless(s *snapShare) error {
 	m.log.Noticef("Background RDB transfer started")
 	m.srv.Unlock()
 	bw := bufio.NewWriterSize(f, 64<<10)
-	if _, err := m.pm.StreamTo(bw, m.atInstant(s)); err != nil {
+	at := m.atInstant(s)
+	instant := func() {
+		at()
+		// +FULLRESYNC and the $EOF header go out at the instant (lock
+		// held), as Redis answers PSYNC when it forks: the payload's first
+		// bytes may be long in coming (a big dataset, rdb-key-save-delay)
+		// and a replica gives up on a handshake left without an answer.
+		for _, r := range group {
+			if r.closed {
+				continue
+			}
+			b := f.prefix(r)
+			r.conn.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := r.conn.Write(b); err != nil {
+				m.log.Warningf("Diskless rdb transfer to replica %s failed: %v", r.name(), err)
+				r.close()
+				continue
+			}
+			m.addOut(len(b))
+		}
+		f.started = true
+	}
+	if _, err := m.pm.StreamTo(bw, instant); err != nil {
 		return err
 	}
 	if _, err := f.Write([]byte(mark)); err != nil {

@@ -106,6 +106,9 @@ func (m *Manager) world() world {
 	c := m.cfg
 	w.cfg = linkSettings{timeout: m.replTimeoutLocked(), auth: c.MasterAuth, user: c.MasterUser,
 		port: c.Port, announceIP: c.ReplicaAnnounceIP, disklessLoad: c.ReplDisklessLoad}
+	if _, tlsPort := m.replicaTLS(); tlsPort != 0 {
+		w.cfg.port = tlsPort // Redis announces the TLS port with tls-replication
+	}
 	if c.ReplicaAnnouncePort != 0 {
 		w.cfg.port = c.ReplicaAnnouncePort
 	}
@@ -208,6 +211,8 @@ func (m *Manager) perform(a action) {
 		}
 	case actLoadingFlag:
 		m.srv.SetLoading(a.flag)
+	case actAsyncLoading:
+		m.srv.SetAsyncLoading(a.flag)
 	case actSwap:
 		if l != nil && l.loaded != nil {
 			for i, db := range m.ks.DBs {
@@ -450,6 +455,14 @@ func (l *link) dial(a action) event {
 		return event{kind: evDialFailed, text: err.Error()}
 	}
 	m := l.m
+	raw := conn // the socket, under TLS or not
+	if tlsCfg, _ := m.replicaTLS(); tlsCfg != nil {
+		// tls-replication: the handshake is part of the dial, bounded by
+		// its timeout and cut short by a stop.
+		if conn, err = tlsHandshake(ctx, raw, tlsCfg); err != nil {
+			return event{kind: evDialFailed, text: "TLS handshake: " + err.Error()}
+		}
+	}
 	m.srv.Lock()
 	if l.conn != nil {
 		l.conn.Close()
@@ -462,7 +475,7 @@ func (l *link) dial(a action) event {
 	}
 	nodelay := !m.cfg.ReplDisableTCPNoDelay
 	m.srv.Unlock()
-	if tc, ok := conn.(*net.TCPConn); ok {
+	if tc, ok := raw.(*net.TCPConn); ok {
 		tc.SetNoDelay(nodelay)
 	}
 	return event{kind: evDialed}

@@ -25,6 +25,9 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	if (s.loading || starting) && spec.Flags&command.Loading == 0 {
 		return "LOADING Redis is loading the dataset in memory"
 	}
+	if s.asyncLoading && spec.Meta != nil && spec.Meta.HasFlag("no_async_loading") {
+		return "LOADING Redis is loading the dataset in memory"
+	}
 	for _, g := range s.parts.Gates {
 		if msg := g.Gate(sess, spec, args); msg != "" {
 			return msg

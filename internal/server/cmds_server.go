@@ -145,9 +145,9 @@ func (s *Server) configCmd(c *command.Ctx) {
 		for i := 2; i < len(c.Args); i += 2 {
 			pairs = append(pairs, [2]string{string(c.Args[i]), string(c.Args[i+1])})
 		}
-		if err := s.cfg.Set(pairs); err != nil {
+		if err := s.cfg.Set(pairs, s.loading || s.asyncLoading); err != nil {
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "ERR ") {
+			if !strings.HasPrefix(msg, "ERR ") && !strings.HasPrefix(msg, "LOADING ") {
 				msg = "ERR " + msg
 			}
 			c.Error(msg)
@@ -199,7 +199,10 @@ func (s *Server) resetStats() {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
 		sp.Latency = nil // latencystats start again, as Redis's do
 	}
-	s.slow.reset()
+	// The slow log stays, as in Redis (SLOWLOG RESET clears it).
+	if s.parts.Repl != nil {
+		s.parts.Repl.ResetStats()
+	}
 }
 
 // protectedRefusal is the engine's Protected check: DEBUG and MODULE's

@@ -82,6 +82,9 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 	case "server":
 		up := time.Since(s.started)
 		port := s.set.Port
+		if port == 0 {
+			port = s.TLSPort() // as Redis: the TLS port of a TLS-only server
+		}
 		exe, _ := os.Executable()
 		f("redis_version", Version)
 		f("redis_git_sha1", "00000000")

@@ -30,7 +30,9 @@ const TandemVersion = "0.1.0"
 // ConfigStore is the configuration as CONFIG GET/SET/REWRITE see it.
 type ConfigStore interface {
 	Get(patterns ...string) [][2]string
-	Set(pairs [][2]string) error
+	// Set applies CONFIG SET; loading says a load is under way, when
+	// directives that may not change then are refused.
+	Set(pairs [][2]string, loading bool) error
 	Rewrite() error
 	// RewriteAll is Rewrite with every directive, defaults included.
 	RewriteAll() error
@@ -108,6 +110,11 @@ type Server struct {
 	// loading is set while a dataset loads (SetLoading): commands without
 	// the Loading flag get -LOADING.
 	loading bool
+	// asyncLoading is set while a replica loads its master's RDB in the
+	// background and keeps serving its old data (repl-diskless-load
+	// swapdb with the same history): only commands Redis marks
+	// no_async_loading get -LOADING.
+	asyncLoading bool
 	// starting keeps answering -LOADING from the moment the listeners
 	// open until start-up is complete (see SetStarting).
 	starting bool
@@ -123,6 +130,8 @@ type Server struct {
 	// running is the client whose batch holds srv.mu now (nil between
 	// batches): a busy script's Yield knows whose goroutine it is on.
 	running *client
+	// tls is the TLS port's state (tls.go).
+	tls tlsState
 }
 
 // ReplStats are replication's counters that INFO stats shows.
@@ -308,6 +317,10 @@ func (s *Server) Start() error {
 		s.closeListeners()
 		return err
 	}
+	if err := s.listenTLS(); err != nil {
+		s.closeListeners()
+		return err
+	}
 	loop, err := newEventLoop(s)
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
@@ -326,6 +339,9 @@ func (s *Server) Start() error {
 		s.wg.Add(1)
 		go loop.run()
 	}
+	s.tls.mu.Lock()
+	s.serveTLSListeners(s.tls.lns) // TLS clients are never on the loop (tls.go)
+	s.tls.mu.Unlock()
 	s.wg.Add(1)
 	go s.cron()
 	return nil
@@ -339,12 +355,15 @@ type listenAddr struct {
 // listenAddrs maps redis.conf bind entries to listen addresses: "*" is
 // every IPv4 address, "::*" every IPv6 one, and a leading "-" makes an
 // address optional (start even if it cannot be bound).
-func (s *Server) listenAddrs() []listenAddr {
-	if s.set.Port == 0 {
+func (s *Server) listenAddrs() []listenAddr { return s.listenAddrsFor(s.set.Port) }
+
+// listenAddrsFor is listenAddrs for a given port (the TLS port's too).
+func (s *Server) listenAddrsFor(p int) []listenAddr {
+	if p == 0 {
 		return nil
 	}
-	port := strconv.Itoa(s.set.Port)
-	if s.set.Port < 0 { // ephemeral: one free port on the first address
+	port := strconv.Itoa(p)
+	if p < 0 { // ephemeral: one free port on the first address
 		b := strings.TrimPrefix(s.set.Bind[0], "-")
 		if b == "*" {
 			b = "127.0.0.1"
@@ -397,6 +416,13 @@ func (s *Server) SettingsSnapshot() Settings {
 // commands without the Loading flag get -LOADING and INFO says loading:1.
 func (s *Server) SetLoading(on bool) { s.loading = on }
 
+// SetAsyncLoading marks a background load of the master's data on or off
+// (srv.mu held; INFO's async_loading).
+func (s *Server) SetAsyncLoading(on bool) { s.asyncLoading = on }
+
+// IsAsyncLoading reports whether a background load is running (srv.mu held).
+func (s *Server) IsAsyncLoading() bool { return s.asyncLoading }
+
 // IsLoading reports whether a dataset load is in progress (srv.mu held).
 func (s *Server) IsLoading() bool { return s.loading }
 
@@ -419,7 +445,12 @@ func (s *Server) SetReplica(on bool) {
 // is no TCP listener).
 func (s *Server) Addr() net.Addr {
 	if len(s.listeners) == 0 {
-		return nil
+		return s.TLSAddr() // a TLS-only server (port 0)
+	}
+	if _, tcp := s.listeners[0].Addr().(*net.TCPAddr); !tcp {
+		if a := s.TLSAddr(); a != nil {
+			return a // port 0, a TLS port and a Unix socket
+		}
 	}
 	return s.listeners[0].Addr() // TCP listeners come first
 }
@@ -428,6 +459,7 @@ func (s *Server) closeListeners() {
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
+	s.closeTLS()
 }
 
 // Close stops the server: listeners, clients, background work. Every call

@@ -78,6 +78,8 @@ type Replication interface {
 	// (the link to our master), so CLIENT LIST and CLIENT KILL see them.
 	PseudoClients() []PseudoClient
 	ReplStats() ReplStats
+	// ResetStats zeroes the sync counters (CONFIG RESETSTAT).
+	ResetStats()
 }
 
 // LastSaver reports the time of the last successful save (LASTSAVE), in

@@ -1,0 +1,35 @@
+package tlsconf
+
+import (
+	"crypto/tls"
+	"net"
+	"time"
+)
+
+// Conn is a TLS connection whose Close never blocks its caller.
+// tls.Conn.Close first sends a close_notify alert, waiting up to 5 s for
+// a peer that does not read; the server closes connections under its
+// lock (CLIENT KILL, output limits, timeouts, shutdown), where that wait
+// would stall every client. Close sends the alert from a goroutine and
+// closes the socket once it is sent or closeGrace has passed, like
+// Redis's non-blocking SSL_shutdown before close.
+type Conn struct {
+	*tls.Conn
+	raw net.Conn
+}
+
+// closeGrace bounds how long the socket outlives Close for the alert.
+const closeGrace = 100 * time.Millisecond
+
+// NewConn wraps a TLS connection over raw.
+func NewConn(c *tls.Conn, raw net.Conn) *Conn { return &Conn{Conn: c, raw: raw} }
+
+// Close sends close_notify if it can and closes the socket.
+func (c *Conn) Close() error {
+	t := time.AfterFunc(closeGrace, func() { c.raw.Close() })
+	go func() {
+		c.Conn.Close() // the alert, then the socket
+		t.Stop()
+	}()
+	return nil
+}
