@@ -229,7 +229,9 @@ func TestMaxmemoryObjectFreqFollowsThePolicy(t *testing.T) {
 	rc := dialRaw(t, srv.Addr())
 	freqErr := "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
 	idleErr := "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
-	rc.do("SET", "k", "v")
+	if got := rc.do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET k v: %q", got)
+	}
 	if got := rc.do("OBJECT", "FREQ", "k"); got != freqErr {
 		t.Fatalf("OBJECT FREQ under noeviction: %q", got)
 	}
@@ -286,9 +288,9 @@ func dumpOf(t testing.TB, rc *rawConn, key string) string {
 func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
 	t.Parallel()
 	var streamMu sync.Mutex
-	srv := startTandem(t)
+	srv := startTandem(t, "--repl-diskless-sync-delay", "0")
 	c := newClient(t, srv.Addr(), 2)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := ctxFor(t, 60*time.Second)
 	// A replication stream reader, as Redis's attach_to_replication_stream.
 	rs, err := net.Dial("tcp", srv.Addr())
 	if err != nil {
@@ -321,7 +323,7 @@ func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
 	testutil.Eventually(t, 5*time.Second, "every key evicted", func() bool { return c.DBSize(ctx).Val() == 0 })
 	c.ConfigSet(ctx, "maxmemory", "0")
 	c.Set(ctx, "asdf4", "4", 0)
-	testutil.Eventually(t, 5*time.Second, "the stream", func() bool {
+	testutil.Eventually(t, 20*time.Second, "the stream", func() bool {
 		streamMu.Lock()
 		defer streamMu.Unlock()
 		return strings.Contains(stream.String(), "asdf4")
