@@ -215,6 +215,13 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 			log.Childf(logger.Warning, "Configuration loaded")
 		}
 	}
+	// The heap before any data is loaded is the fixed part of what
+	// maxmemory counts (used_memory_startup): measured (a collection)
+	// before the listeners open, so that no client waits for it.
+	em.SetStartup(evict.StartupHeap())
+	srv.Lock()
+	em.Apply(cfg)
+	srv.Unlock()
 	srv.SetStarting(true)
 	if err := srv.Start(); err != nil {
 		return nil, err
@@ -241,12 +248,6 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 		log.Raw(banner(port))
 		log.Warningf("Server initialized")
 	}
-	// The heap before any data is loaded is the fixed part of what
-	// maxmemory counts (used_memory_startup).
-	srv.Lock()
-	em.SetStartup(evict.StartupHeap())
-	em.Apply(cfg)
-	srv.Unlock()
 	// With appendonly yes the AOF is the dataset and dump.rdb is ignored,
 	// as in Redis; the manifest is read either way (sequence numbers).
 	res, err := am.LoadAtStartup()
