@@ -313,6 +313,13 @@ func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
 			}
 		}
 	}()
+	// The writes must follow the sync's snapshot, or they come in its RDB
+	// instead of the stream: wait for the payload to start.
+	testutil.Eventually(t, 20*time.Second, "the sync's RDB", func() bool {
+		streamMu.Lock()
+		defer streamMu.Unlock()
+		return strings.Contains(stream.String(), "REDIS0010")
+	})
 	c.Set(ctx, "asdf1", "1", 0)
 	c.Set(ctx, "asdf2", "2", 0)
 	c.Set(ctx, "asdf3", "3", 0)
