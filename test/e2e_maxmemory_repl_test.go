@@ -3,6 +3,8 @@ package test
 import (
 	"testing"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // Evictions replicate as DELs: a real Redis replica of an evicting Tandem
@@ -15,6 +17,11 @@ func TestReplMaxmemoryEvictionsReachRedisReplica(t *testing.T) {
 	master := startReplTandem(t, "master", "--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
 	replica := startReplRedis(t, "replica", "--maxmemory", "1mb", "--maxmemory-policy", "allkeys-lru")
 	ctx := ctxFor(t, 90*time.Second)
+	for _, n := range []*replNode{master, replica} {
+		if err := testutil.WaitReady(n.proc.Addr(), 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 	replica.replicaOf(t, ctx, master.port())
 	waitLinkUp(t, ctx, replica)
 	fillPipelined(t, ctx, master.c, "k", 10000, 1000, 0)
@@ -33,6 +40,11 @@ func TestReplMaxmemoryTandemReplicaOfEvictingRedis(t *testing.T) {
 	master := startReplRedis(t, "master", "--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
 	replica := startReplTandem(t, "replica", "--maxmemory", "1mb", "--maxmemory-policy", "allkeys-random")
 	ctx := ctxFor(t, 90*time.Second)
+	for _, n := range []*replNode{master, replica} {
+		if err := testutil.WaitReady(n.proc.Addr(), 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 	replica.replicaOf(t, ctx, master.port())
 	waitLinkUp(t, ctx, replica)
 	fillPipelined(t, ctx, master.c, "k", 10000, 1000, 0)

@@ -18,6 +18,18 @@ import (
 // maxmemory and eviction (internal/evict): the behaviour of Redis 7.0's
 // tests/unit/maxmemory.tcl, and replication of evictions both ways.
 
+// startTandemReady is startTandem that also waits for the start-up to
+// end (startTandem returns once PING answers, -LOADING included), so that
+// a test's first write is not refused with -LOADING.
+func startTandemReady(t testing.TB, args ...string) *testutil.Proc {
+	t.Helper()
+	srv := startTandem(t, args...)
+	if err := testutil.WaitReady(srv.Addr(), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
 const oomErr = "OOM command not allowed when used memory > 'maxmemory'."
 
 // memInfo reads INFO memory and stats as integers (fields that are not
@@ -63,7 +75,7 @@ func fillPipelined(t testing.TB, ctx context.Context, c *redis.Client, prefix st
 // the limit by evicting keys, and INFO says so.
 func TestMaxmemoryAllkeysLRUKeepsUsedMemoryAtTheLimit(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
+	srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 60*time.Second)
 	if errs := fillPipelined(t, ctx, c, "k", 40000, 1000, 0); len(errs) > 0 {
@@ -93,7 +105,7 @@ func TestMaxmemoryLRUAndLFUKeepTheKeysInUse(t *testing.T) {
 	t.Parallel()
 	t.Run("allkeys-lru", func(t *testing.T) {
 		t.Parallel()
-		srv := startTandem(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
+		srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
 		c := newClient(t, srv.Addr(), 2)
 		ctx := ctxFor(t, 60*time.Second)
 		fillPipelined(t, ctx, c, "old", 2000, 1000, 0)
@@ -109,7 +121,7 @@ func TestMaxmemoryLRUAndLFUKeepTheKeysInUse(t *testing.T) {
 	})
 	t.Run("allkeys-lfu", func(t *testing.T) {
 		t.Parallel()
-		srv := startTandem(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lfu")
+		srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lfu")
 		c := newClient(t, srv.Addr(), 2)
 		ctx := ctxFor(t, 60*time.Second)
 		fillPipelined(t, ctx, c, "k", 1000, 1000, 0)
@@ -136,7 +148,7 @@ func TestMaxmemoryLRUAndLFUKeepTheKeysInUse(t *testing.T) {
 // and aborts an EXEC that holds a denyoom command.
 func TestMaxmemoryNoevictionRefusesCommandsThatGrowMemory(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t, "--maxmemory", "2mb")
+	srv := startTandemReady(t, "--maxmemory", "2mb")
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 30*time.Second)
 	errs := fillPipelined(t, ctx, c, "k", 5000, 1000, 0)
@@ -178,7 +190,7 @@ func TestMaxmemoryVolatilePoliciesEvictOnlyKeysWithATTL(t *testing.T) {
 	for _, policy := range []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
 		t.Run(policy, func(t *testing.T) {
 			t.Parallel()
-			srv := startTandem(t, "--maxmemory", "3mb", "--maxmemory-policy", policy)
+			srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", policy)
 			c := newClient(t, srv.Addr(), 2)
 			ctx := ctxFor(t, 30*time.Second)
 			if errs := fillPipelined(t, ctx, c, "p", 1000, 1000, 0); len(errs) > 0 {
@@ -207,7 +219,7 @@ func TestMaxmemoryVolatilePoliciesEvictOnlyKeysWithATTL(t *testing.T) {
 // volatile-ttl evicts the keys that expire soonest first.
 func TestMaxmemoryVolatileTTLEvictsTheSoonestToExpire(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t, "--maxmemory", "3mb", "--maxmemory-policy", "volatile-ttl")
+	srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", "volatile-ttl")
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 30*time.Second)
 	fillPipelined(t, ctx, c, "long", 1000, 1000, 10*time.Hour)
@@ -225,7 +237,7 @@ func TestMaxmemoryVolatileTTLEvictsTheSoonestToExpire(t *testing.T) {
 // of the policy at run time), and OBJECT IDLETIME then errors, as Redis.
 func TestMaxmemoryObjectFreqFollowsThePolicy(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t)
+	srv := startTandemReady(t)
 	rc := dialRaw(t, srv.Addr())
 	freqErr := "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
 	idleErr := "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
@@ -288,7 +300,7 @@ func dumpOf(t testing.TB, rc *rawConn, key string) string {
 func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
 	t.Parallel()
 	var streamMu sync.Mutex
-	srv := startTandem(t, "--repl-diskless-sync-delay", "0")
+	srv := startTandemReady(t, "--repl-diskless-sync-delay", "0")
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 60*time.Second)
 	// A replication stream reader, as Redis's attach_to_replication_stream.
@@ -354,7 +366,7 @@ func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
 // refused before it runs, as in Redis 7.0.
 func TestMaxmemoryScriptsFollowRedisOOMRules(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t, "--maxmemory", "1mb")
+	srv := startTandemReady(t, "--maxmemory", "1mb")
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 30*time.Second)
 	fillPipelined(t, ctx, c, "k", 3000, 1000, 0)
@@ -376,7 +388,7 @@ func TestMaxmemoryScriptsFollowRedisOOMRules(t *testing.T) {
 // policy, OBJECT FREQ and SCAN) work against Tandem.
 func TestMaxmemoryRedisCLIKeyScans(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t)
+	srv := startTandemReady(t)
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 30*time.Second)
 	c.Set(ctx, "small", "x", 0)
@@ -417,7 +429,7 @@ func regexpHotkey(out, key string) bool {
 // MEMORY STATS has Redis's fields; MEMORY DOCTOR answers Redis's texts.
 func TestMaxmemoryMemoryStatsAndDoctor(t *testing.T) {
 	t.Parallel()
-	srv := startTandem(t)
+	srv := startTandemReady(t)
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 30*time.Second)
 	c.Set(ctx, "a", "b", 0)
