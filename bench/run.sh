@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick] [--rounds N] [--pin] [CASE...]
 #
 # CASE is any of: throughput latency memory replication wait hll cmds17 streams tracking
-# scripting persistence dumprestore tls gobench lazyfree profile (default: all, in that
+# scripting persistence dumprestore tls maxmemory gobench lazyfree profile (default: all, in that
 # order). --quick is a smoke mode (tiny
 # request counts, 10,000 keys) that finishes in about a minute; it checks
 # that the scripts work, not the figures. --rounds sets the number of
@@ -20,7 +20,7 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL=(throughput latency memory replication wait hll cmds17 streams tracking scripting persistence dumprestore tls gobench lazyfree profile)
+ALL=(throughput latency memory replication wait hll cmds17 streams tracking scripting persistence dumprestore tls maxmemory gobench lazyfree profile)
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'

@@ -151,8 +151,7 @@ func TestUnsupportedDirectivesStopStartup(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"hz 10\nmaxmemory 1gb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 1gb'\nmaxmemory is not supported by Tandem yet"},
-		{"maxmemory-policy allkeys-lru\n", nil, "Reading the configuration file, at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet"},
+		{"hz 10\nmaxmemory-clients 1gb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory-clients 1gb'\nmaxmemory-clients is not supported by Tandem yet"},
 	} {
 		conf := filepath.Join(t.TempDir(), "c.conf")
 		os.WriteFile(conf, []byte(tc.file), 0o644)
@@ -175,8 +174,7 @@ func TestUnsupportedDirectivesStopStartup(t *testing.T) {
 	srv := startTandemWithConfig(t, conf)
 	c := dialRaw(t, srv.Addr())
 	for _, tc := range [][]string{
-		{"maxmemory", "100mb", "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Tandem yet"},
-		{"maxmemory-policy", "allkeys-lru", "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
+		{"maxmemory-clients", "100mb", "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
 		// As Redis without certificates.
 		{"tls-port", "6390", "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs."},
 		{"maxmemory", "0", ""},

@@ -139,11 +139,13 @@ func TestQueryBufferLimitClosesEveryKindOfClient(t *testing.T) {
 	})
 }
 
-// usedMemory is INFO's used_memory plus RSS, in bytes.
+// usedMemory is the Go heap (INFO's go_heap_alloc: used_memory is
+// maxmemory's dataset account, which buffers are not part of) plus RSS,
+// in bytes.
 func usedMemory(t *testing.T, rc *rawConn) (used, rss int64) {
 	t.Helper()
 	f := infoFields(rc.do("INFO", "memory"))
-	used, _ = strconv.ParseInt(f["used_memory"], 10, 64)
+	used, _ = strconv.ParseInt(f["go_heap_alloc"], 10, 64)
 	rss, _ = strconv.ParseInt(f["used_memory_rss"], 10, 64)
 	return used, rss
 }

@@ -12,15 +12,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// heapAndRSS reads used_memory (the Go heap, garbage not yet collected
-// included) and the process's RSS, in bytes.
+// heapAndRSS reads go_heap_alloc (the Go heap, garbage not yet collected
+// included; used_memory is maxmemory's dataset account) and the
+// process's RSS, in bytes.
 func heapAndRSS(t *testing.T, ctx context.Context, c *redis.Client, pid int) (used, rss int64) {
 	t.Helper()
 	info, err := c.Info(ctx, "memory").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	used, _ = strconv.ParseInt(infoFields(info)["used_memory"], 10, 64)
+	used, _ = strconv.ParseInt(infoFields(info)["go_heap_alloc"], 10, 64)
 	return used, procRSS(t, pid)
 }
 

@@ -11,11 +11,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tandemdb/tandem/internal/aof"
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/dump"
+	"github.com/tandemdb/tandem/internal/evict"
 	"github.com/tandemdb/tandem/internal/logger"
 	"github.com/tandemdb/tandem/internal/persist"
 	"github.com/tandemdb/tandem/internal/repl"
@@ -33,6 +35,7 @@ type Instance struct {
 	Repl    *repl.Manager
 	AOF     *aof.Manager
 	Dump    *dump.Manager
+	Evict   *evict.Manager
 	Config  *config.Config
 	Log     *logger.Logger
 
@@ -180,9 +183,11 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	sc := script.New(srv.Engine(), script.Options{Log: log, BusyThreshold: func() int64 { return cfg.BusyReplyThreshold },
 		RDBCompression: func() bool { return cfg.RDBCompression }})
 	dm := dump.New(srv, cfg, log)
-	wire(srv, pm, rm, am, sc, dm)
-	wireConfig(cfg, log, srv, rm, am)
-	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Dump: dm, Config: cfg, Log: log, quiet: opts.Quiet}
+	em := evict.New(evict.Options{Engine: srv.Engine(), Config: cfg, IsReplica: srv.IsReplica,
+		Backlog: func() int64 { return rm.ReplStats().BufferMem }, AOFBuffer: am.BufferBytes, Paused: srv.WritesPaused})
+	wire(srv, pm, rm, am, sc, dm, em)
+	wireConfig(cfg, log, srv, rm, am, em)
+	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Dump: dm, Evict: em, Config: cfg, Log: log, quiet: opts.Quiet}
 	defer func() {
 		if err != nil {
 			// A configuration banner is printed whole by the caller (as
@@ -217,9 +222,23 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 		}
 	}
 	srv.SetCrashFunc(opts.Crash)
+	// The heap before any data is loaded is the fixed part of what
+	// maxmemory counts (used_memory_startup): measured (a collection)
+	// before the listeners open, so that no client waits for it.
+	em.SetStartup(evict.StartupHeap())
+	srv.Lock()
+	em.Apply(cfg)
+	srv.Unlock()
 	srv.SetStarting(true)
 	if err := srv.Start(); err != nil {
 		return nil, err
+	}
+	// maxmemory's background eviction runs on the event loop between
+	// rounds, as Redis's timer does (without a loop, in the cron).
+	if t := srv.AddLoopTask(func(time.Time) bool { return em.Step() }); t != nil {
+		srv.Lock()
+		em.SetWaker(t.Wake)
+		srv.Unlock()
 	}
 	if cfg.PidFile != "" {
 		if err := server.WritePidfile(cfg.PidFile); err != nil {
@@ -259,7 +278,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 // interfaces of the package that calls it (server.Gate, persist.AOFInfo,
 // repl.FullSyncObserver, …); the order of every list below is behaviour,
 // and the comment beside it says why.
-func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager, sc *script.Scripting, dm *dump.Manager) {
+func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Manager, sc *script.Scripting, dm *dump.Manager, em *evict.Manager) {
 	eng := srv.Engine()
 	// A write goes out to the replication stream first, then into the
 	// AOF's buffer: both see every command in the same order, and the
@@ -297,15 +316,19 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		// writes and the everysec fsync, rewrites) last, so that its
 		// write takes whatever was propagated earlier in the tick. MIGRATE's
 		// idle cached connections are closed last (it propagates nothing).
-		Cron: []server.CronJob{pm, rm, am, dm},
+		// maxmemory's background eviction, when no loop task does it,
+		// last.
+		Cron: []server.CronJob{pm, rm, am, dm, em},
 		// After the server's own refusals (shutting down, LOADING), the
 		// first that refuses wins, in the order they always ran: the RDB's
 		// MISCONF (a failed BGSAVE), then replication's (READONLY,
 		// NOREPLICAS, MASTERDOWN, …), then the AOF's MISCONF (a failed
 		// write). A client's error text depends on it when several apply.
 		// BUSY (a script past busy-reply-threshold) comes last, as in
-		// Redis's processCommand.
-		Gates: []server.Gate{pm, rm, am, sc},
+		// Redis's processCommand. maxmemory comes first, as in Redis: it
+		// evicts before anything else may refuse (and a refused command
+		// still finds memory freed, as in Redis).
+		Gates: []server.Gate{em, pm, rm, am, sc},
 		// After a round of commands: replication sends the round's stream
 		// to the replicas, then the AOF's barrier writes (and under
 		// appendfsync always fsyncs) before any reply leaves.
@@ -325,6 +348,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 		Migrate:    dm,
 		// A shutdown waits for the replicas to acknowledge our offset.
 		Replicas: rm,
+		Memory:   em,
 	})
 }
 
@@ -338,7 +362,7 @@ func wire(srv *server.Server, pm *persist.Manager, rm *repl.Manager, am *aof.Man
 // missed), then the log level, replication's backlog, and the AOF last,
 // whose turning on may fail and veto the whole change, after which every
 // subscriber runs again on the old values.
-func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, am *aof.Manager) {
+func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *repl.Manager, am *aof.Manager, em *evict.Manager) {
 	cfg.Subscribe(func(c *config.Config) error {
 		srv.ApplySettings(Settings(c))
 		srv.Engine().Limits = persist.Limits(c)
@@ -353,6 +377,9 @@ func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *
 	}, "loglevel")
 	cfg.Subscribe(rm.ConfigChanged, "repl-backlog-size")
 	cfg.Subscribe(am.ConfigChanged, "appendonly", "appendfsync")
+	// A lower maxmemory evicts at once; the policy decides what the
+	// keys' access fields track (LRU or LFU).
+	cfg.Subscribe(em.Apply, "maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time")
 }
 
 func portOf(addr string) int {
@@ -426,6 +453,7 @@ func (inst *Instance) release() {
 	inst.Repl.Close()
 	inst.Server.Close()
 	inst.Dump.Close() // MIGRATE's cached connections: no command runs now
+	inst.Evict.Release()
 	inst.AOF.Close()
 	inst.Persist.Close()
 	if inst.pidfile != "" {

@@ -160,7 +160,7 @@ var walkTable = map[string]observe{
 	"replica-announce-port":            {val: "7000", live: "repl ReplicaAnnouncePort"},
 	"replica-announced":                {val: "no", live: "repl ReplicaAnnounced"},
 	"replica-lazy-flush":               {val: "yes", stored: "a full sync's flush is never lazy in Tandem"},
-	"replica-ignore-maxmemory":         {val: "no", stored: "maxmemory is not built"},
+	"replica-ignore-maxmemory":         {val: "no", live: "evict ReplicaIgnoreMaxmemory"},
 	"replica-ignore-disk-write-errors": {val: "yes", stored: "not acted on"},
 	"repl-diskless-sync":               {val: "no", live: "repl ReplDisklessSync"},
 	"repl-diskless-sync-delay":         {val: "1", live: "repl ReplDisklessSyncDelay"},
@@ -243,12 +243,26 @@ var walkTable = map[string]observe{
 	"aof-disable-auto-gc":           {val: "yes", live: "aof AOFDisableAutoGC"},
 
 	// Memory and limits.
-	"maxmemory":                   {val: "1gb", refused: true},
-	"maxmemory-policy":            {val: "allkeys-lru", refused: true},
-	"maxmemory-samples":           {val: "7", stored: "eviction is not built"},
-	"maxmemory-eviction-tenacity": {val: "20", stored: "eviction is not built"},
-	"lfu-log-factor":              {val: "5", stored: "eviction is not built"},
-	"lfu-decay-time":              {val: "2", stored: "eviction is not built"},
+	"maxmemory": {val: "1gb", check: func(w *walk) {
+		w.inst.Server.Lock()
+		got := w.inst.Evict.MemoryStatus().MaxMemory
+		w.inst.Server.Unlock()
+		if got != 1<<30 {
+			w.t.Errorf("maxmemory 1gb: the eviction manager has %d", got)
+		}
+	}},
+	"maxmemory-policy": {val: "allkeys-lfu", check: func(w *walk) {
+		w.inst.Server.Lock()
+		lfu := w.inst.Server.Keyspace().LFU()
+		w.inst.Server.Unlock()
+		if !lfu {
+			w.t.Errorf("maxmemory-policy allkeys-lfu: the keyspace does not track LFU")
+		}
+	}},
+	"maxmemory-samples":           {val: "7", live: "evict MaxMemorySamples"},
+	"maxmemory-eviction-tenacity": {val: "20", live: "evict MaxMemoryEvictionTenacity"},
+	"lfu-log-factor":              {val: "5", live: "evict LFULogFactor"},
+	"lfu-decay-time":              {val: "2", live: "evict LFUDecayTime"},
 	"proto-max-bulk-len": {val: "2mb", check: func(w *walk) {
 		settings(func(s server.Settings) bool { return s.ProtoMaxBulkLen == 2<<20 })(w)
 		w.inst.Server.Lock()

@@ -47,6 +47,7 @@ var packageVars = map[string]string{
 	"config.defaultOutputLimits":      "default, copied (array) into each Config",
 	"config.defaultOOMScoreAdjValues": "default, copied (array) into each Config",
 	"logger.levelChars":               "table",
+	"keyspace.goSizeClasses":          "table (Go's allocator size classes)",
 	"rdb.kindNames":                   "table", "rdb.crcTables": "table", "rdb.crcShiftTables": "table",
 	"server.defaultSections": "table", "server.notBuiltShapes": "table", "server.redactedArg": "literal",
 	"types.listSizeLimits": "table",

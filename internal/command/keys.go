@@ -383,20 +383,26 @@ func objectCmd(c *Ctx) {
 		c.W.BulkString(EncodingName(e))
 	case "refcount":
 		if e.Val() == nil {
-			if n, ok := resp.ParseInt([]byte(e.Str())); ok && n >= 0 && n < 10000 {
+			if n, ok := resp.ParseInt([]byte(e.Str())); ok && n >= 0 && n < 10000 && c.E.KS.SharedIntegers() {
 				c.W.Int(math.MaxInt32) // shared integers, as Redis reports them
 				return
 			}
 		}
 		c.W.Int(1)
 	case "idletime":
-		c.W.Int(int64(c.E.KS.Clock() - e.LRU()))
+		// The access field holds either an LRU clock or LFU counters,
+		// after the policy (keyspace/lru.go), as in Redis.
+		if c.E.KS.LFU() {
+			c.Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+			return
+		}
+		c.W.Int(int64(c.E.KS.Idle(e)))
 	case "freq":
-		// Keys keep an LRU clock, not LFU counters (no eviction policy is
-		// built yet), so OBJECT FREQ answers as Redis does under an LRU
-		// policy, and IDLETIME always works. With LFU policies, Redis swaps
-		// the two: IDLETIME errors and FREQ reads the counter.
-		c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		if !c.E.KS.LFU() {
+			c.Error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+			return
+		}
+		c.W.Int(int64(c.E.KS.Freq(e)))
 	}
 }
 

@@ -13,8 +13,7 @@ package config
 func notYet(c *Config, d *directive) string {
 	name := d.name
 	switch {
-	case name == "maxmemory", name == "maxmemory-policy",
-		name == "rdb-del-sync-files":
+	case name == "rdb-del-sync-files":
 		if d.get(c) == defaultOf(d) {
 			return ""
 		}

@@ -15,9 +15,8 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 	}{
 		{"maxmemory 0\nmaxmemory-policy noeviction\ntls-port 0\naclfile \"\"\ntls-cert-file \"\"\n", nil, ""},
 		{"maxmemory 0mb\nmaxmemory-clients 0\nrdb-del-sync-files no\nshutdown-on-sigterm nosave now\n", nil, ""},
-		{"hz 10\nmaxmemory 100mb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory 100mb'\nmaxmemory is not supported by Tandem yet\n"},
-		{"maxmemory-policy allkeys-lru\n", nil, "at line 1\n>>> 'maxmemory-policy allkeys-lru'\nmaxmemory-policy is not supported by Tandem yet\n"},
-		// Client eviction is built: any value loads.
+		// maxmemory, its policies and maxmemory-clients are built.
+		{"hz 10\nmaxmemory 100mb\nmaxmemory-policy allkeys-lru\n", nil, ""},
 		{"maxmemory-clients 10%\n", nil, ""},
 		{"maxmemory-clients 64mb\n", nil, ""},
 		{"port 7000\naclfile /etc/redis/users.acl\n", nil, ""},
@@ -26,10 +25,9 @@ func TestCheckSupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 		{"rdb-del-sync-files yes\n", nil, "rdb-del-sync-files is not supported by Tandem yet\n"},
 		{"shutdown-on-sigterm save\nshutdown-on-sigint save now force\n", nil, ""},
 		// The first line in reading order is named, command line included.
-		{"rdb-del-sync-files yes\nmaxmemory 1mb\n", nil, "at line 1\n>>> 'rdb-del-sync-files yes'\n"},
-		{"hz 5\n", []string{"--maxmemory", "1gb"}, "at line 3\n>>> 'maxmemory \"1gb\"'\nmaxmemory is not supported by Tandem yet\n"},
+		{"hz 5\nrdb-del-sync-files no\n", []string{"--rdb-del-sync-files", "yes"}, "at line 4\n>>> 'rdb-del-sync-files \"yes\"'\nrdb-del-sync-files is not supported by Tandem yet\n"},
 		// A later line putting the default back wins.
-		{"maxmemory 1mb\nmaxmemory 0\n", nil, ""},
+		{"rdb-del-sync-files yes\nrdb-del-sync-files no\n", nil, ""},
 	} {
 		c, err := Loader{Version: "Redis 7.0.15"}.Load(writeConf(t, t.TempDir(), "c.conf", tc.file), tc.args)
 		if err != nil {
@@ -54,8 +52,8 @@ func TestSetOnlySupportedRefusesWhatTandemCannotHonour(t *testing.T) {
 	}{
 		{[]string{"maxmemory", "0"}, ""},
 		{[]string{"maxmemory-policy", "noeviction", "tls-port", "0"}, ""},
-		{[]string{"maxmemory", "10mb"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - maxmemory is not supported by Tandem yet"},
-		{[]string{"hz", "20", "maxmemory-policy", "allkeys-lru"}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - maxmemory-policy is not supported by Tandem yet"},
+		{[]string{"maxmemory-clients", "10mb", "maxmemory", "1gb", "maxmemory-policy", "allkeys-lfu"}, ""},
+		{[]string{"hz", "20", "rdb-del-sync-files", "yes"}, "ERR CONFIG SET failed (possibly related to argument 'rdb-del-sync-files') - rdb-del-sync-files is not supported by Tandem yet"},
 		{[]string{"tls-key-file-pass", "x"}, ""},
 		{[]string{"TLS-PORT", "6380", "tls-cluster", "yes"}, ""},
 		{[]string{"shutdown-on-sigint", "save now"}, ""},

@@ -243,11 +243,13 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 			c.Rewrite(append(argv, []byte("ABSTTL"))...)
 		}
 	}
-	// FREQ counts only under an LFU policy, which Tandem does not have:
-	// as in Redis under any other policy, it is accepted and ignored.
-	if idle >= 0 {
-		if e := c.DB.Peek(key); e != nil {
-			clock := c.E.KS.Clock()
+	// As Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy only,
+	// IDLETIME under the others; the other one is accepted and ignored.
+	if e := c.DB.Peek(key); e != nil {
+		if ks := c.E.KS; ks.LFU() && freq >= 0 {
+			ks.SetFreq(e, uint8(freq))
+		} else if !ks.LFU() && idle >= 0 {
+			clock := ks.Clock()
 			e.SetLRU(clock - uint32(min(idle, int64(clock))))
 		}
 	}

@@ -33,6 +33,8 @@ type dict struct {
 	tables    [2][]*node
 	used      [2]int
 	rehashIdx int // -1 when not rehashing
+	// ks is asked before the table grows (maxmemory; nil: always grow).
+	ks *Keyspace
 }
 
 const dictInitialSize = 4
@@ -110,6 +112,9 @@ func (d *dict) expandIfNeeded() {
 		return
 	}
 	if d.used[0] >= len(d.tables[0]) {
+		if d.ks != nil && !d.ks.expandAllowed(16*len(d.tables[0]), float64(d.used[0])/float64(len(d.tables[0]))) {
+			return
+		}
 		d.resize(d.used[0] + 1)
 	}
 }

@@ -115,6 +115,14 @@ type Keyspace struct {
 	ExpiredKeys int64
 	// Hits and Misses count key lookups (INFO keyspace_hits/misses).
 	Hits, Misses int64
+	// lfu: entries' access fields hold LFU counters (lru.go), with
+	// lfu-log-factor and lfu-decay-time.
+	lfu                        bool
+	lfuLogFactor, lfuDecayTime int
+	// noSharedInts: see SetSharedIntegers.
+	noSharedInts bool
+	// overLimit: see SetOverLimit.
+	overLimit func(more int64) bool
 }
 
 // New returns a keyspace with n empty databases.
@@ -125,6 +133,7 @@ func New(n int) *Keyspace {
 	ks.DBs = make([]*DB, n)
 	for i := range ks.DBs {
 		ks.DBs[i] = &DB{ID: i, ks: ks, dict: newDict(ks.seed), expires: map[string]int64{}}
+		ks.DBs[i].dict.ks = ks
 	}
 	ks.clock = uint32(time.Now().Unix())
 	return ks
@@ -175,6 +184,10 @@ type DB struct {
 	// AvgTTL is a running estimate of the average TTL of keys with an
 	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
 	AvgTTL int64
+	// used, sizes and pending are the dataset account (memory.go).
+	used    int64
+	sizes   map[*node]int64
+	pending *node
 }
 
 // Keyspace returns the keyspace the database belongs to.
@@ -244,7 +257,7 @@ func (db *DB) lookup(key []byte, read bool) *Entry {
 	if read {
 		db.ks.Hits++
 	}
-	e.lru = db.ks.clock
+	db.ks.touch(e)
 	return e
 }
 
@@ -278,6 +291,7 @@ func (db *DB) LookupWrite(key []byte) *Entry {
 	e := db.lookup(key, false)
 	if e != nil {
 		db.beforeWrite(e)
+		db.pending = e
 	}
 	return e
 }
@@ -289,7 +303,17 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.find(key) }
 // SetString stores a plain string value, replacing any value. The TTL is
 // removed unless keepTTL.
 func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
-	db.set(key, string(val), nil, keepTTL)
+	if e := db.dict.find(key); e != nil {
+		db.overwrite(e, string(val), nil, keepTTL)
+		return
+	}
+	// A new key takes one allocation for node, key and value (see
+	// newStringNode): a third of the objects the collector must mark and
+	// sweep, which is most of the cost of a write load under maxmemory
+	// (each SET then allocates a key and frees an evicted one).
+	n := newStringNode(key, val)
+	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
+	db.insertNew(n, key)
 }
 
 // ReplaceString gives e, an entry just returned by LookupWrite, the string
@@ -297,9 +321,11 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 // (INCR and friends).
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
+	db.unaccount(e)
 	e.strv = string(val)
 	e.val = nil
-	e.lru = db.ks.clock
+	db.account(e)
+	db.ks.touch(e)
 }
 
 // SetValue stores a value of any type (nil is not allowed: use SetString),
@@ -309,20 +335,31 @@ func (db *DB) SetValue(key []byte, val any, keepTTL bool) {
 }
 
 func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
-	e := db.dict.find(key)
-	if e != nil {
-		db.beforeWrite(e)
-		db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
-		e.strv = s
-		e.val = v
-		e.lru = db.ks.clock
-		if !keepTTL && len(db.expires) > 0 {
-			delete(db.expires, e.key)
-		}
+	if e := db.dict.find(key); e != nil {
+		db.overwrite(e, s, v, keepTTL)
 		return
 	}
-	n := &node{key: string(key), strv: s, val: v, lru: db.ks.clock, ver: db.ks.epoch()}
+	db.insertNew(&node{key: string(key), strv: s, val: v, lru: db.ks.newAccess(), ver: db.ks.epoch()}, key)
+}
+
+// overwrite gives the existing entry e a new value.
+func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
+	db.beforeWrite(e)
+	db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
+	db.unaccount(e)
+	e.strv = s
+	e.val = v
+	db.account(e)
+	db.ks.touch(e)
+	if !keepTTL && len(db.expires) > 0 {
+		delete(db.expires, e.key)
+	}
+}
+
+// insertNew adds n, the node of an absent key.
+func (db *DB) insertNew(n *node, key []byte) {
 	db.dict.insert(n)
+	db.account(n)
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
@@ -346,6 +383,10 @@ func (db *DB) delete(key []byte) {
 	}
 	db.beforeWrite(e)
 	db.dict.remove(key)
+	db.unaccount(e)
+	if db.pending == e {
+		db.pending = nil
+	}
 	if len(db.expires) > 0 {
 		delete(db.expires, e.key)
 	}
@@ -355,6 +396,7 @@ func (db *DB) delete(key []byte) {
 // Observer. Handlers call it after every successful write.
 func (db *DB) Modified(key []byte) {
 	db.ks.Dirty++
+	db.remeasure(key)
 	if o := db.ks.Observer; o != nil {
 		o.KeyModified(db, key)
 	}
@@ -435,8 +477,10 @@ func (db *DB) Each(fn func(*Entry) bool) { db.dict.each(fn) }
 func (db *DB) Flush() {
 	db.detachForSnapshot()
 	db.dict = newDict(db.ks.seed)
+	db.dict.ks = db.ks
 	db.expires = map[string]int64{}
 	db.replicaTTL = nil
+	db.used, db.sizes, db.pending = 0, nil, nil
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -445,6 +489,9 @@ func (db *DB) Swap(other *DB) {
 	db.expires, other.expires = other.expires, db.expires
 	db.replicaTTL, other.replicaTTL = other.replicaTTL, db.replicaTTL
 	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
+	db.used, other.used = other.used, db.used
+	db.sizes, other.sizes = other.sizes, db.sizes
+	db.pending, other.pending = nil, nil
 }
 
 // Rename moves src's value and TTL to dst (which must differ), replacing

@@ -1,5 +1,127 @@
 package keyspace
 
+import "math/rand/v2"
+
+// Access tracking for eviction, as Redis keeps it in an object's 24-bit lru
+// field, which holds one of two things depending on maxmemory-policy:
+//
+//   - LRU (every policy but the LFU ones): the access clock in seconds
+//     (Keyspace.Clock) of the last access. OBJECT IDLETIME is the clock
+//     minus it.
+//   - LFU (allkeys-lfu, volatile-lfu): the last decrement time in minutes
+//     (16 bits) and a logarithmic access counter (8 bits). A new key starts
+//     at lfuInitVal so it is not evicted before it had a chance to be read;
+//     each access increments the counter with probability
+//     1/((counter-lfuInitVal)*lfu-log-factor+1), and the counter loses one
+//     per lfu-decay-time minutes without access.
+//
+// As in Redis, switching the policy at run time converts nothing: entries
+// keep what they had until their next access writes the new kind, which
+// is what the error texts of OBJECT FREQ and IDLETIME warn about.
+
+// lfuInitVal is the counter of a new key (Redis's LFU_INIT_VAL).
+const lfuInitVal = 5
+
+// SetLFU selects what entries' access fields hold from now on (LFU when
+// on), with lfu-log-factor and lfu-decay-time.
+func (ks *Keyspace) SetLFU(on bool, logFactor, decayTime int) {
+	ks.lfu, ks.lfuLogFactor, ks.lfuDecayTime = on, logFactor, decayTime
+}
+
+// SetSharedIntegers says whether OBJECT REFCOUNT reports small integers as
+// shared objects: Redis shares them unless maxmemory is set with an LRU or
+// LFU policy (each key then needs its own access field).
+func (ks *Keyspace) SetSharedIntegers(on bool) { ks.noSharedInts = !on }
+
+// SharedIntegers reports what SetSharedIntegers set (true by default).
+func (ks *Keyspace) SharedIntegers() bool { return !ks.noSharedInts }
+
+// LFU reports whether entries track access frequency (an LFU policy).
+func (ks *Keyspace) LFU() bool { return ks.lfu }
+
+// lfuMinutes is the LFU time: minutes, on 16 bits.
+func (ks *Keyspace) lfuMinutes() uint32 { return (ks.clock / 60) & 0xffff }
+
+// newAccess is the access field of a new entry.
+func (ks *Keyspace) newAccess() uint32 {
+	if ks.lfu {
+		return ks.lfuMinutes()<<8 | lfuInitVal
+	}
+	return ks.clock
+}
+
+// touch records an access to e.
+func (ks *Keyspace) touch(e *node) {
+	if !ks.lfu {
+		e.lru = ks.clock
+		return
+	}
+	c := ks.lfuDecr(e.lru)
+	c = ks.lfuLogIncr(c)
+	e.lru = ks.lfuMinutes()<<8 | c
+}
+
+// lfuDecr is the counter of field v after the decay of the minutes since
+// its last decrement (Redis's LFUDecrAndReturn).
+func (ks *Keyspace) lfuDecr(v uint32) uint32 {
+	ldt := v >> 8
+	counter := v & 0xff
+	if ks.lfuDecayTime == 0 {
+		return counter
+	}
+	now := ks.lfuMinutes()
+	var elapsed uint32
+	if now >= ldt {
+		elapsed = now - ldt
+	} else {
+		elapsed = 65535 - ldt + now
+	}
+	periods := elapsed / uint32(ks.lfuDecayTime)
+	if periods > counter {
+		return 0
+	}
+	return counter - periods
+}
+
+// lfuLogIncr increments counter c with the logarithmic probability.
+func (ks *Keyspace) lfuLogIncr(c uint32) uint32 {
+	if c == 255 {
+		return 255
+	}
+	base := float64(c) - lfuInitVal
+	if base < 0 {
+		base = 0
+	}
+	p := 1.0 / (base*float64(ks.lfuLogFactor) + 1)
+	if rand.Float64() < p {
+		c++
+	}
+	return c
+}
+
+// Freq is e's LFU counter after decay (OBJECT FREQ; meaningful under an
+// LFU policy).
+func (ks *Keyspace) Freq(e *Entry) uint32 { return ks.lfuDecr(e.lru) }
+
+// Idle is e's idle time in seconds (OBJECT IDLETIME; meaningful under an
+// LRU policy).
+func (ks *Keyspace) Idle(e *Entry) uint32 { return ks.clock - e.lru }
+
 // SetLRU sets the entry's access clock (seconds, see Keyspace.Clock), so
 // that OBJECT IDLETIME reports the idle time RESTORE … IDLETIME asked for.
 func (e *Entry) SetLRU(clock uint32) { e.lru = clock }
+
+// SetFreq sets the entry's LFU counter (RESTORE … FREQ under an LFU
+// policy), as of now.
+func (ks *Keyspace) SetFreq(e *Entry, freq uint8) { e.lru = ks.lfuMinutes()<<8 | uint32(freq) }
+
+// EvictionScore is how much e deserves eviction under the policy kind
+// (higher first), as Redis's eviction pool ranks keys: the idle time for
+// LRU, 255 minus the counter for LFU. Volatile-ttl ranks by expiry time
+// and is scored by the caller.
+func (ks *Keyspace) EvictionScore(e *Entry) uint64 {
+	if ks.lfu {
+		return uint64(255 - ks.lfuDecr(e.lru))
+	}
+	return uint64(ks.clock - e.lru)
+}

@@ -418,8 +418,9 @@ func (db *DB) insertLoaded(it *bulkItem) {
 		}
 		return
 	}
-	n.lru, n.ver = db.ks.clock, db.ks.epoch()
+	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 	d.insertHashed(n, it.h)
+	db.account(n)
 	if it.expire {
 		db.expires[n.key] = it.at
 	}

@@ -207,7 +207,8 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 	// refusals of writes (READONLY, MISCONF, NOREPLICAS) apply until its
 	// first write only.
 	if !r.wrote {
-		if gate := s.eng.Host.Gate(&r.sess, spec, argv); gate != "" && !strings.HasPrefix(gate, "MASTERDOWN") {
+		// An allow-oom script may write whatever maxmemory says (OOM).
+		if gate := s.eng.Host.Gate(&r.sess, spec, argv); gate != "" && !strings.HasPrefix(gate, "MASTERDOWN") && (r.flags&flagAllowOOM == 0 || !strings.HasPrefix(gate, "OOM")) {
 			return "-" + gate, spec
 		}
 		r.wrote = true

@@ -140,7 +140,11 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 	case "memory":
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		used := ms.HeapAlloc + ms.StackInuse
+		// used_memory is maxmemory's measure (internal/evict), not the
+		// heap, which counts uncollected garbage; the heap figures follow
+		// at the end (go_heap_*).
+		mst := s.memoryStatus(&ms)
+		used := uint64(mst.Used)
 		rss := readRSS()
 		f("used_memory", used)
 		f("used_memory_human", humanBytes(used))
@@ -148,22 +152,28 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("used_memory_rss_human", humanBytes(rss))
 		f("used_memory_peak", s.peakMemory(used))
 		f("used_memory_peak_human", humanBytes(s.peakMem))
-		f("used_memory_overhead", ms.StackInuse+ms.MSpanInuse+ms.MCacheInuse)
-		f("used_memory_startup", 0)
-		f("used_memory_dataset", ms.HeapAlloc)
+		f("used_memory_overhead", mst.Used-mst.Dataset)
+		f("used_memory_startup", mst.Startup)
+		f("used_memory_dataset", mst.Dataset)
+		if mst.Used > mst.Startup {
+			f("used_memory_dataset_perc", fmt.Sprintf("%.2f%%", float64(mst.Dataset)*100/float64(mst.Used-mst.Startup)))
+		} else {
+			f("used_memory_dataset_perc", "0.00%")
+		}
 		sysMem := totalSystemMemory()
 		f("total_system_memory", sysMem)
 		f("total_system_memory_human", humanBytes(sysMem))
 		s.writeScriptMemory(f)
-		f("maxmemory", 0)
-		f("maxmemory_human", "0B")
+		f("maxmemory", mst.MaxMemory)
+		f("maxmemory_human", humanBytes(uint64(mst.MaxMemory)))
 		f("maxmemory_policy", s.set.MaxmemoryPolicy)
 		ratio := 1.0
 		if used > 0 {
 			ratio = float64(rss) / float64(used)
 		}
 		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
-		f("mem_replication_backlog", 0)
+		f("mem_not_counted_for_evict", mst.NotCounted)
+		f("mem_replication_backlog", mst.Backlog)
 		var replBuf int64
 		if s.parts.Repl != nil {
 			replBuf = s.parts.Repl.ReplStats().BufferMem
@@ -177,6 +187,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
 		f("lazyfree_pending_objects", 0)            // nothing waits: see keyspace/lazyfree.go
 		f("lazyfreed_objects", s.ks.Lazy.Freed)
+		f("go_heap_alloc", ms.HeapAlloc)
 		f("go_heap_sys", ms.HeapSys)
 		f("go_gc_cycles", ms.NumGC)
 	case "persistence":
@@ -211,10 +222,14 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("expired_stale_perc", "0.00")
 		f("expired_time_cap_reached_count", 0)
 		f("expire_cycle_cpu_milliseconds", 0)
-		f("evicted_keys", 0)
+		var mst MemoryStatus
+		if s.parts.Memory != nil {
+			mst = s.parts.Memory.MemoryStatus()
+		}
+		f("evicted_keys", mst.Evicted)
 		f("evicted_clients", s.cmem.evicted)
-		f("total_eviction_exceeded_time", 0)
-		f("current_eviction_exceeded_time", 0)
+		f("total_eviction_exceeded_time", mst.ExceededTotal.Milliseconds())
+		f("current_eviction_exceeded_time", mst.ExceededCurrent.Milliseconds())
 		f("keyspace_hits", s.ks.Hits)
 		f("keyspace_misses", s.ks.Misses)
 		f("pubsub_channels", len(s.ps.channels))

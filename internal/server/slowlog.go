@@ -144,7 +144,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 		}
 		c.W.Int(int64(MemoryUsage(e)))
 	case sub == "doctor" && len(c.Args) == 2:
-		c.W.Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.")
+		c.W.Verbatim(s.memoryDoctor())
 	case sub == "purge" && len(c.Args) == 2:
 		// Redis asks its allocator to return dirty pages; ours is the GC:
 		// collect, then hand every free page back to the system, as the
@@ -152,13 +152,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 		s.purgeMemory()
 		c.W.OK()
 	case sub == "stats" && len(c.Args) == 2:
-		c.W.Map(1)
-		c.W.BulkString("keys.count")
-		n := 0
-		for _, db := range s.ks.DBs {
-			n += db.Len()
-		}
-		c.W.Int(int64(n))
+		s.memoryStatsCmd(c)
 	case sub == "malloc-stats" && len(c.Args) == 2:
 		c.W.Verbatim("Stats not supported for the current allocator")
 	case sub == "help" && len(c.Args) == 2:

@@ -106,8 +106,9 @@ type Parts struct {
 	Repl       Replication
 	LastSave   LastSaver
 	Migrate    MigrateCache
-	Scripts    ScriptInfo    // INFO memory's scripting fields
-	Replicas   ReplicaWaiter // what a shutdown waits for (shutdown.go)
+	Scripts    ScriptInfo     // INFO memory's scripting fields
+	Replicas   ReplicaWaiter  // what a shutdown waits for (shutdown.go)
+	Memory     MemoryReporter // maxmemory's account (INFO memory, MEMORY STATS)
 }
 
 // Wire hands the server its parts (before Start; once).

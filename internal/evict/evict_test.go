@@ -1,0 +1,104 @@
+package evict
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
+)
+
+func newTestManager(t *testing.T, max uint64, policy config.EvictionPolicy) (*Manager, *keyspace.Keyspace) {
+	t.Helper()
+	ks := keyspace.New(16)
+	eng := command.NewEngine(ks)
+	cfg := config.New()
+	cfg.MaxMemory, cfg.MaxMemoryPolicy = max, policy
+	m := New(Options{Engine: eng, Config: cfg})
+	m.Apply(cfg)
+	t.Cleanup(m.Release)
+	return m, ks
+}
+
+// The pool keeps the best 16 candidates sorted by score, drops a worse
+// candidate when full, and never holds a key twice.
+func TestPoolKeepsTheBestCandidates(t *testing.T) {
+	m := &Manager{}
+	for i := 0; i < 40; i++ {
+		m.offer(uint64((i*7)%40), string(rune('a'+i%26))+string(rune('A'+i/26)), 0)
+	}
+	m.offer(39, string(rune('a'+17))+string(rune('A')), 0) // i=17 again (score 39)
+	prev := uint64(0)
+	for i, pe := range m.pool {
+		if !pe.used {
+			t.Fatalf("slot %d empty after 40 offers", i)
+		}
+		if pe.score < prev {
+			t.Fatalf("pool not sorted at %d: %d after %d", i, pe.score, prev)
+		}
+		prev = pe.score
+	}
+	if m.pool[0].score != 24 || m.pool[poolSize-1].score != 39 {
+		t.Fatalf("pool holds %d..%d, want the best 16 (24..39)", m.pool[0].score, m.pool[poolSize-1].score)
+	}
+}
+
+// maxmemory-eviction-tenacity maps to Redis's time limits.
+func TestTenacityTimeLimit(t *testing.T) {
+	m, _ := newTestManager(t, 0, config.NoEviction)
+	for _, tc := range []struct {
+		t    int
+		want time.Duration
+	}{{0, 0}, {1, 50 * time.Microsecond}, {10, 500 * time.Microsecond}, {11, 575 * time.Microsecond}, {100, time.Duration(1<<63 - 1)}} {
+		m.cfg.MaxMemoryEvictionTenacity = tc.t
+		if got := m.timeLimit(); got != tc.want {
+			t.Errorf("tenacity %d: %v, want %v", tc.t, got, tc.want)
+		}
+	}
+}
+
+// Perform evicts under every policy until the account is under the limit;
+// noeviction and volatile policies without volatile keys report Fail.
+func TestPerformEvictsUnderEveryPolicy(t *testing.T) {
+	for _, p := range []config.EvictionPolicy{config.AllKeysLRU, config.AllKeysLFU, config.AllKeysRandom,
+		config.VolatileLRU, config.VolatileLFU, config.VolatileRandom, config.VolatileTTL, config.NoEviction} {
+		t.Run(p.String(), func(t *testing.T) {
+			m, ks := newTestManager(t, 0, p)
+			val := make([]byte, 1000)
+			for i := 0; i < 3000; i++ {
+				db := ks.DBs[i%3]
+				k := []byte{byte(i), byte(i >> 8), 'k'}
+				db.SetString(k, val, false)
+				if i%2 == 0 {
+					db.SetExpire(k, 1<<50+int64(i))
+				}
+			}
+			m.cfg.MaxMemory = uint64(m.Used() / 2)
+			m.cfg.MaxMemoryEvictionTenacity = 100
+			r := m.Perform()
+			switch {
+			case p == config.NoEviction:
+				if r != Fail || m.evicted != 0 {
+					t.Fatalf("noeviction: %v, evicted %d", r, m.evicted)
+				}
+			case r != OK || m.Used() > int64(m.cfg.MaxMemory):
+				t.Fatalf("%v: result %v, used %d > %d", p, r, m.Used(), m.cfg.MaxMemory)
+			}
+			if p >= config.VolatileLRU && p <= config.VolatileTTL {
+				// Only keys with a TTL went: the others are all there.
+				n := 0
+				for _, db := range ks.DBs {
+					n += db.Len() - db.ExpiresLen()
+				}
+				if n != 1500 {
+					t.Fatalf("%v evicted keys without a TTL: %d left of 1500", p, n)
+				}
+				m.cfg.MaxMemory = 1
+				if r := m.Perform(); r != Fail {
+					t.Fatalf("%v with no volatile key left: %v", p, r)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package evict
+
+import (
+	"math"
+
+	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/keyspace"
+)
+
+// pick chooses the next key to evict under the policy, or reports false
+// when there is none (no keys, or no keys with a TTL for volatile-*).
+func (m *Manager) pick() (*keyspace.DB, string, bool) {
+	switch p := m.cfg.MaxMemoryPolicy; p {
+	case config.AllKeysRandom, config.VolatileRandom:
+		return m.pickRandom(p == config.AllKeysRandom)
+	case config.NoEviction:
+		return nil, "", false
+	}
+	return m.pickPooled()
+}
+
+// pickRandom takes a random key from the next database that has one (in
+// turn, so that every database loses keys), as Redis does.
+func (m *Manager) pickRandom(allKeys bool) (*keyspace.DB, string, bool) {
+	dbs := m.ks.DBs
+	for range dbs {
+		m.nextDB = (m.nextDB + 1) % len(dbs)
+		db := dbs[m.nextDB]
+		if allKeys {
+			if e := db.RandomEntry(); e != nil {
+				return db, e.Key(), true
+			}
+		} else if k, ok := db.RandomExpiring(); ok {
+			return db, k, true
+		}
+	}
+	return nil, "", false
+}
+
+// pickPooled refills the pool from every database and takes its best
+// candidate that still exists (Redis's evictionPoolPopulate and the loop
+// around it).
+func (m *Manager) pickPooled() (*keyspace.DB, string, bool) {
+	allKeys := m.cfg.MaxMemoryPolicy == config.AllKeysLRU || m.cfg.MaxMemoryPolicy == config.AllKeysLFU
+	ttl := m.cfg.MaxMemoryPolicy == config.VolatileTTL
+	samples := m.cfg.MaxMemorySamples
+	for {
+		total := 0
+		for _, db := range m.ks.DBs {
+			if allKeys {
+				n := db.Len()
+				if n == 0 {
+					continue
+				}
+				total += n
+				db.SampleKeys(samples, func(e *keyspace.Entry) {
+					m.offer(m.ks.EvictionScore(e), e.Key(), db.ID)
+				})
+				continue
+			}
+			n := db.ExpiresLen()
+			if n == 0 {
+				continue
+			}
+			total += n
+			db.SampleExpires(samples, func(key string, at int64) {
+				if ttl {
+					// The sooner it expires the better a candidate.
+					m.offer(math.MaxUint64-uint64(at), key, db.ID)
+					return
+				}
+				if e := db.Peek([]byte(key)); e != nil {
+					m.offer(m.ks.EvictionScore(e), key, db.ID)
+				}
+			})
+		}
+		if total == 0 {
+			return nil, "", false
+		}
+		// From the best (highest score, at the end) down; entries whose
+		// key went meanwhile are ghosts and are skipped.
+		for k := poolSize - 1; k >= 0; k-- {
+			pe := &m.pool[k]
+			if !pe.used {
+				continue
+			}
+			db := m.ks.DBs[pe.db]
+			key := pe.key
+			*pe = poolEntry{}
+			if allKeys {
+				if db.Peek([]byte(key)) != nil {
+					return db, key, true
+				}
+			} else if db.ExpireAt([]byte(key)) >= 0 {
+				return db, key, true
+			}
+		}
+	}
+}
+
+// offer puts a candidate into the pool, which is kept sorted by ascending
+// score; a candidate worse than all of a full pool is dropped, and a full
+// pool drops its worst entry to make room.
+func (m *Manager) offer(score uint64, key string, db int) {
+	p := &m.pool
+	k := 0
+	for k < poolSize && p[k].used && p[k].score < score {
+		k++
+	}
+	if k == 0 && p[poolSize-1].used {
+		return
+	}
+	// The same key again (sampled twice): keep one entry.
+	for i := range p {
+		if p[i].used && p[i].db == db && p[i].key == key {
+			return
+		}
+	}
+	if k < poolSize && !p[k].used {
+		// An empty slot right there.
+	} else if !p[poolSize-1].used {
+		copy(p[k+1:], p[k:poolSize-1])
+	} else {
+		k--
+		copy(p[:k], p[1:k+1])
+	}
+	p[k] = poolEntry{score: score, key: key, db: db, used: true}
+}

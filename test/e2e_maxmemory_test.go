@@ -1,0 +1,456 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tandemdb/tandem/internal/testutil"
+)
+
+// maxmemory and eviction (internal/evict): the behaviour of Redis 7.0's
+// tests/unit/maxmemory.tcl, and replication of evictions both ways.
+
+// startTandemReady is startTandem that also waits for the start-up to
+// end (startTandem returns once PING answers, -LOADING included), so that
+// a test's first write is not refused with -LOADING.
+func startTandemReady(t testing.TB, args ...string) *testutil.Proc {
+	t.Helper()
+	srv := startTandem(t, args...)
+	if err := testutil.WaitReady(srv.Addr(), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+const oomErr = "OOM command not allowed when used memory > 'maxmemory'."
+
+// memInfo reads INFO memory and stats as integers (fields that are not
+// integers are left out).
+func memInfo(t testing.TB, ctx context.Context, c *redis.Client) map[string]int64 {
+	t.Helper()
+	s, err := c.Info(ctx, "memory", "stats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for k, v := range infoFields(s) {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// fillPipelined writes n keys prefix:i with values of size bytes, with
+// ttl when > 0, 500 to a pipeline; it returns the errors the server
+// answered.
+func fillPipelined(t testing.TB, ctx context.Context, c *redis.Client, prefix string, n, size int, ttl time.Duration) []string {
+	t.Helper()
+	val := strings.Repeat("v", size)
+	var errs []string
+	for i := 0; i < n; i += 500 {
+		p := c.Pipeline()
+		for j := i; j < min(n, i+500); j++ {
+			p.Set(ctx, fmt.Sprintf("%s:%d", prefix, j), val, ttl)
+		}
+		cmds, _ := p.Exec(ctx)
+		for _, cmd := range cmds {
+			if err := cmd.Err(); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
+	return errs
+}
+
+// Under allkeys-lru a write load ten times maxmemory keeps used_memory at
+// the limit by evicting keys, and INFO says so.
+func TestMaxmemoryAllkeysLRUKeepsUsedMemoryAtTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 60*time.Second)
+	if errs := fillPipelined(t, ctx, c, "k", 40000, 1000, 0); len(errs) > 0 {
+		t.Fatalf("%d writes failed under allkeys-lru, first: %s", len(errs), errs[0])
+	}
+	m := memInfo(t, ctx, c)
+	if m["maxmemory"] != 4<<20 {
+		t.Fatalf("maxmemory = %d", m["maxmemory"])
+	}
+	if used := m["used_memory"] - m["mem_not_counted_for_evict"]; used > 4<<20+16<<10 {
+		t.Fatalf("used_memory %d (not counted %d) above maxmemory %d", m["used_memory"], m["mem_not_counted_for_evict"], 4<<20)
+	}
+	n := c.DBSize(ctx).Val()
+	if n == 0 || n >= 40000 || m["evicted_keys"]+n != 40000 {
+		t.Fatalf("dbsize %d, evicted_keys %d: want the 40000 keys split between them", n, m["evicted_keys"])
+	}
+	s, _ := c.Info(ctx, "memory").Result()
+	if f := infoFields(s); f["maxmemory_policy"] != "allkeys-lru" || f["maxmemory_human"] != "4.00M" {
+		t.Fatalf("INFO memory: policy %q human %q", f["maxmemory_policy"], f["maxmemory_human"])
+	}
+}
+
+// allkeys-lru evicts the keys idle longest first (the access clock counts
+// seconds, as Redis's): keys written two seconds before a new batch go
+// before any of the new ones; allkeys-lfu keeps the keys read most.
+func TestMaxmemoryLRUAndLFUKeepTheKeysInUse(t *testing.T) {
+	t.Parallel()
+	t.Run("allkeys-lru", func(t *testing.T) {
+		t.Parallel()
+		srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru")
+		c := newClient(t, srv.Addr(), 2)
+		ctx := ctxFor(t, 60*time.Second)
+		fillPipelined(t, ctx, c, "old", 2000, 1000, 0)
+		time.Sleep(2100 * time.Millisecond)
+		fillPipelined(t, ctx, c, "new", 2000, 1000, 0)
+		kept := 0
+		for i := 0; i < 2000; i++ {
+			kept += int(c.Exists(ctx, fmt.Sprintf("new:%d", i)).Val())
+		}
+		if m := memInfo(t, ctx, c); kept < 1950 || m["evicted_keys"] < 500 {
+			t.Fatalf("kept %d of the 2000 newest keys, evicted %d", kept, m["evicted_keys"])
+		}
+	})
+	t.Run("allkeys-lfu", func(t *testing.T) {
+		t.Parallel()
+		srv := startTandemReady(t, "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lfu")
+		c := newClient(t, srv.Addr(), 2)
+		ctx := ctxFor(t, 60*time.Second)
+		fillPipelined(t, ctx, c, "k", 1000, 1000, 0)
+		for r := 0; r < 30; r++ {
+			p := c.Pipeline()
+			for i := 0; i < 100; i++ {
+				p.Get(ctx, fmt.Sprintf("k:%d", i))
+			}
+			p.Exec(ctx)
+		}
+		fillPipelined(t, ctx, c, "new", 4000, 1000, 0)
+		hot := 0
+		for i := 0; i < 100; i++ {
+			hot += int(c.Exists(ctx, fmt.Sprintf("k:%d", i)).Val())
+		}
+		if m := memInfo(t, ctx, c); hot < 95 || m["evicted_keys"] < 1000 {
+			t.Fatalf("kept %d of the 100 hot keys, evicted %d", hot, m["evicted_keys"])
+		}
+	})
+}
+
+// noeviction refuses denyoom commands with Redis's OOM error, lets reads
+// and deletes through, refuses anything queued in MULTI but EXEC/DISCARD,
+// and aborts an EXEC that holds a denyoom command.
+func TestMaxmemoryNoevictionRefusesCommandsThatGrowMemory(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "2mb")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	errs := fillPipelined(t, ctx, c, "k", 5000, 1000, 0)
+	if len(errs) == 0 || errs[0] != oomErr {
+		t.Fatalf("filling 5 MB under maxmemory 2mb noeviction: errors %d, first %v", len(errs), errs)
+	}
+	rc := dialRaw(t, srv.Addr())
+	for _, tc := range []struct{ cmd, want string }{
+		{"SET x y", "-" + oomErr + "\r\n"},
+		{"LPUSH l a", "-" + oomErr + "\r\n"},
+		{"GET k:0", "$1000\r\n" + strings.Repeat("v", 1000) + "\r\n"},
+		{"MULTI", "+OK\r\n"},
+		{"GET k:0", "-" + oomErr + "\r\n"},
+		{"EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"},
+		{"DEL k:0", ":1\r\n"},
+	} {
+		if got := rc.do(splitCmd(tc.cmd)...); got != tc.want {
+			t.Fatalf("%s: %q, want %q", tc.cmd, got, tc.want)
+		}
+	}
+	// Queued while there was room, run when there is none: EXECABORT.
+	c.ConfigSet(ctx, "maxmemory", "0")
+	rc.do("MULTI")
+	rc.do("SET", "z", "1")
+	c.ConfigSet(ctx, "maxmemory", "1mb")
+	if got := rc.do("EXEC"); got != "-EXECABORT Transaction discarded because of: "+oomErr+"\r\n" {
+		t.Fatalf("EXEC of a queued SET over the limit: %q", got)
+	}
+	m := memInfo(t, ctx, c)
+	if m["evicted_keys"] != 0 || m["total_eviction_exceeded_time"]+m["current_eviction_exceeded_time"] == 0 {
+		t.Fatalf("noeviction: evicted_keys %d, exceeded time %d+%d", m["evicted_keys"], m["total_eviction_exceeded_time"], m["current_eviction_exceeded_time"])
+	}
+}
+
+// The volatile policies evict keys with a TTL only; with none left, writes
+// get the OOM error and keys without a TTL stay.
+func TestMaxmemoryVolatilePoliciesEvictOnlyKeysWithATTL(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"} {
+		t.Run(policy, func(t *testing.T) {
+			t.Parallel()
+			srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", policy)
+			c := newClient(t, srv.Addr(), 2)
+			ctx := ctxFor(t, 30*time.Second)
+			if errs := fillPipelined(t, ctx, c, "p", 1000, 1000, 0); len(errs) > 0 {
+				t.Fatalf("1 MB of persistent keys: %v", errs[0])
+			}
+			if errs := fillPipelined(t, ctx, c, "v", 6000, 1000, time.Hour); len(errs) > 0 {
+				t.Fatalf("volatile keys over the limit: %d errors, first %s", len(errs), errs[0])
+			}
+			for i := 0; i < 1000; i++ {
+				if c.Exists(ctx, fmt.Sprintf("p:%d", i)).Val() != 1 {
+					t.Fatalf("%s evicted p:%d, a key without a TTL", policy, i)
+				}
+			}
+			if m := memInfo(t, ctx, c); m["evicted_keys"] == 0 {
+				t.Fatalf("%s: nothing evicted", policy)
+			}
+			// Only persistent keys left to add: OOM once the volatile ones run out.
+			errs := fillPipelined(t, ctx, c, "q", 4000, 1000, 0)
+			if len(errs) == 0 || errs[len(errs)-1] != oomErr {
+				t.Fatalf("%s: persistent writes with no volatile key left: %d errors", policy, len(errs))
+			}
+		})
+	}
+}
+
+// volatile-ttl evicts the keys that expire soonest first.
+func TestMaxmemoryVolatileTTLEvictsTheSoonestToExpire(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", "volatile-ttl")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	fillPipelined(t, ctx, c, "long", 1000, 1000, 10*time.Hour)
+	fillPipelined(t, ctx, c, "short", 3000, 1000, time.Hour)
+	long := 0
+	for i := 0; i < 1000; i++ {
+		long += int(c.Exists(ctx, fmt.Sprintf("long:%d", i)).Val())
+	}
+	if long < 900 {
+		t.Fatalf("volatile-ttl kept %d of the 1000 keys expiring last", long)
+	}
+}
+
+// OBJECT FREQ counts accesses under an LFU policy (also after a CONFIG SET
+// of the policy at run time), and OBJECT IDLETIME then errors, as Redis.
+func TestMaxmemoryObjectFreqFollowsThePolicy(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t)
+	rc := dialRaw(t, srv.Addr())
+	freqErr := "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
+	idleErr := "-ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"
+	if got := rc.do("SET", "k", "v"); got != "+OK\r\n" {
+		t.Fatalf("SET k v: %q", got)
+	}
+	if got := rc.do("OBJECT", "FREQ", "k"); got != freqErr {
+		t.Fatalf("OBJECT FREQ under noeviction: %q", got)
+	}
+	rc.do("CONFIG", "SET", "maxmemory-policy", "ALLKEYS-LFU")
+	if got := rc.do("CONFIG", "GET", "maxmemory-policy"); !strings.Contains(got, "allkeys-lfu") {
+		t.Fatalf("policy names are case-insensitive: %q", got)
+	}
+	if got := rc.do("OBJECT", "IDLETIME", "k"); got != idleErr {
+		t.Fatalf("OBJECT IDLETIME under allkeys-lfu: %q", got)
+	}
+	rc.do("SET", "f", "v") // created under LFU: starts at 5
+	if got := rc.do("OBJECT", "FREQ", "f"); got != ":5\r\n" {
+		t.Fatalf("OBJECT FREQ of a new key: %q, want 5", got)
+	}
+	for i := 0; i < 2000; i++ {
+		rc.send(encode("GET", "f"))
+	}
+	for i := 0; i < 2000; i++ {
+		rc.read()
+	}
+	got := rc.do("OBJECT", "FREQ", "f")
+	n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(got, ":")))
+	// With lfu-log-factor 10, 2000 hits give a counter near 20 (Redis's
+	// table: 100 hits → 10ish, 1000 → 18ish).
+	if n < 12 || n > 30 {
+		t.Fatalf("OBJECT FREQ after 2000 GETs: %q", got)
+	}
+	rc.do("RESTORE", "r", "0", dumpOf(t, rc, "f"), "FREQ", "100")
+	if got := rc.do("OBJECT", "FREQ", "r"); got != ":100\r\n" {
+		t.Fatalf("RESTORE FREQ 100: OBJECT FREQ %q", got)
+	}
+	rc.do("CONFIG", "SET", "maxmemory-policy", "volatile-lru")
+	if got := rc.do("OBJECT", "FREQ", "f"); got != freqErr {
+		t.Fatalf("OBJECT FREQ after switching back to LRU: %q", got)
+	}
+	if got := rc.do("OBJECT", "IDLETIME", "k"); !strings.HasPrefix(got, ":") {
+		t.Fatalf("OBJECT IDLETIME under volatile-lru: %q", got)
+	}
+}
+
+// dumpOf is DUMP key's payload.
+func dumpOf(t testing.TB, rc *rawConn, key string) string {
+	t.Helper()
+	got := rc.do("DUMP", key)
+	i := strings.Index(got, "\r\n")
+	if !strings.HasPrefix(got, "$") || i < 0 {
+		t.Fatalf("DUMP %s: %q", key, got)
+	}
+	return got[i+2 : len(got)-2]
+}
+
+// CONFIG SET maxmemory below what is used evicts right after the command,
+// and each eviction reaches the replication stream as a DEL of its own.
+func TestMaxmemoryConfigSetBelowUsageEvictsAndPropagatesDEL(t *testing.T) {
+	t.Parallel()
+	var streamMu sync.Mutex
+	srv := startTandemReady(t, "--repl-diskless-sync-delay", "0")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 60*time.Second)
+	// A replication stream reader, as Redis's attach_to_replication_stream.
+	rs, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	rs.Write(encode("SYNC"))
+	var stream strings.Builder
+	go func() {
+		// The payload (an RDB without a closing CRLF) then the stream:
+		// bytes, not replies.
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := rs.Read(buf)
+			streamMu.Lock()
+			stream.Write(buf[:n])
+			streamMu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// The writes must follow the sync's snapshot, or they come in its RDB
+	// instead of the stream: wait for the payload to start.
+	testutil.Eventually(t, 20*time.Second, "the sync's RDB", func() bool {
+		streamMu.Lock()
+		defer streamMu.Unlock()
+		return strings.Contains(stream.String(), "REDIS0010")
+	})
+	c.Set(ctx, "asdf1", "1", 0)
+	c.Set(ctx, "asdf2", "2", 0)
+	c.Set(ctx, "asdf3", "3", 0)
+	c.ConfigSet(ctx, "maxmemory-policy", "allkeys-lru")
+	if err := c.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 5*time.Second, "every key evicted", func() bool { return c.DBSize(ctx).Val() == 0 })
+	c.ConfigSet(ctx, "maxmemory", "0")
+	c.Set(ctx, "asdf4", "4", 0)
+	testutil.Eventually(t, 20*time.Second, "the stream", func() bool {
+		streamMu.Lock()
+		defer streamMu.Unlock()
+		return strings.Contains(stream.String(), "asdf4")
+	})
+	streamMu.Lock()
+	defer streamMu.Unlock()
+	s := strings.ToLower(stream.String())
+	if strings.Count(s, "\r\ndel\r\n") != 3 || strings.Contains(s, "multi") {
+		t.Fatalf("stream after eviction of 3 keys: want 3 DELs, unwrapped: %q", s)
+	}
+	if i, j := strings.Index(s, "asdf3\r\n$1\r\n3"), strings.Index(s, "\r\ndel\r\n"); i < 0 || j < i {
+		t.Fatalf("DELs before the SETs they delete: %q", s)
+	}
+	if m := memInfo(t, ctx, c); m["evicted_keys"] != 3 {
+		t.Fatalf("evicted_keys %d, want 3", m["evicted_keys"])
+	}
+}
+
+// An EVAL that writes over the limit gets the OOM error, unless its
+// shebang says allow-oom; a script with flags and without allow-oom is
+// refused before it runs, as in Redis 7.0.
+func TestMaxmemoryScriptsFollowRedisOOMRules(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "1mb")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	fillPipelined(t, ctx, c, "k", 3000, 1000, 0)
+	rc := dialRaw(t, srv.Addr())
+	for _, tc := range []struct{ script, want string }{
+		{"return redis.call('set','x','y')", "-" + oomErr},
+		{"return redis.call('get','k:1')", "$1000\r\n"},
+		{"#!lua flags=allow-oom\nreturn redis.call('set','x','y')", "+OK\r\n"},
+		{"#!lua\nreturn redis.call('get','k:1')", "-" + oomErr + "\r\n"},
+		{"#!lua flags=no-writes\nreturn redis.call('get','k:1')", "$1000\r\n"},
+	} {
+		if got := rc.do("EVAL", tc.script, "0"); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("EVAL %q: %q, want %q…", tc.script, got, tc.want)
+		}
+	}
+}
+
+// redis-cli's --bigkeys, --memkeys and --hotkeys (which needs an LFU
+// policy, OBJECT FREQ and SCAN) work against Tandem.
+func TestMaxmemoryRedisCLIKeyScans(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t)
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	c.Set(ctx, "small", "x", 0)
+	c.Set(ctx, "big", strings.Repeat("x", 10000), 0)
+	c.RPush(ctx, "list", "a", "b", "c")
+	out, code := cli(t, srv.Port, 20*time.Second, nil, "--bigkeys")
+	if code != 0 || !strings.Contains(out, `Biggest string found '"big"' has 10000 bytes`) {
+		t.Fatalf("--bigkeys: exit %d\n%s", code, out)
+	}
+	out, code = cli(t, srv.Port, 20*time.Second, nil, "--memkeys")
+	if code != 0 || !strings.Contains(out, `Biggest string found '"big"'`) {
+		t.Fatalf("--memkeys: exit %d\n%s", code, out)
+	}
+	out, _ = cli(t, srv.Port, 20*time.Second, nil, "--hotkeys")
+	if !strings.Contains(out, "An LFU maxmemory policy is not selected") {
+		t.Fatalf("--hotkeys without an LFU policy: %s", out)
+	}
+	c.ConfigSet(ctx, "maxmemory-policy", "allkeys-lfu")
+	for i := 0; i < 300; i++ {
+		c.Get(ctx, "big")
+	}
+	out, code = cli(t, srv.Port, 20*time.Second, nil, "--hotkeys")
+	if code != 0 || !regexpHotkey(out, "big") {
+		t.Fatalf("--hotkeys: exit %d\n%s", code, out)
+	}
+}
+
+// regexpHotkey reports whether --hotkeys's output names key as hot.
+func regexpHotkey(out, key string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "hot key found with counter") && strings.Contains(line, `"`+key+`"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// MEMORY STATS has Redis's fields; MEMORY DOCTOR answers Redis's texts.
+func TestMaxmemoryMemoryStatsAndDoctor(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t)
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	c.Set(ctx, "a", "b", 0)
+	res, err := c.Do(ctx, "MEMORY", "STATS").Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for i := 0; i+1 < len(res); i += 2 {
+		got[fmt.Sprint(res[i])] = true
+	}
+	for _, f := range []string{"peak.allocated", "total.allocated", "startup.allocated", "replication.backlog", "clients.slaves",
+		"clients.normal", "aof.buffer", "lua.caches", "overhead.total", "db.0", "keys.count", "keys.bytes-per-key", "dataset.bytes",
+		"dataset.percentage", "peak.percentage", "allocator.allocated", "allocator.active", "allocator.resident",
+		"allocator-fragmentation.ratio", "allocator-rss.ratio", "rss-overhead.ratio", "fragmentation", "fragmentation.bytes"} {
+		if !got[f] {
+			t.Errorf("MEMORY STATS has no %s: %v", f, res)
+		}
+	}
+	doc, err := c.Do(ctx, "MEMORY", "DOCTOR").Text()
+	if err != nil || !strings.HasPrefix(doc, "Hi Sam, this instance is empty or is using very little memory") {
+		t.Fatalf("MEMORY DOCTOR on a small instance: %q %v", doc, err)
+	}
+}
