@@ -347,7 +347,7 @@ func (s *Server) Start() error {
 			}
 		}
 		s.wg.Add(1)
-		go s.acceptLoop(ln)
+		go s.acceptLoop(ln, s.serve)
 	}
 	if loop != nil {
 		s.loop = loop
@@ -578,21 +578,20 @@ func (s *Server) Keyspace() *keyspace.Keyspace { return s.ks }
 // RunID is the 40-hex run id.
 func (s *Server) RunID() string { return s.runID }
 
-func (s *Server) acceptLoop(ln net.Listener) {
+// acceptLoop accepts connections on ln until it closes (Close, or a
+// CONFIG SET tls-port that replaced a TLS listener) and serves each on
+// its own goroutine.
+func (s *Server) acceptLoop(ln net.Listener, serve func(net.Conn)) {
 	defer s.wg.Done()
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if s.closing.Load() {
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			// Temporary errors (EMFILE…): back off instead of spinning.
-			if backoff == 0 {
-				backoff = 5 * time.Millisecond
-			} else if backoff < time.Second {
-				backoff *= 2
-			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			s.log.Warningf("Accepting client connection: %v", err)
 			time.Sleep(backoff)
 			continue
@@ -601,7 +600,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serve(conn)
+			serve(conn)
 		}()
 	}
 }

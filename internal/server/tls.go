@@ -148,7 +148,7 @@ func (s *Server) openTLSListeners(port int) ([]net.Listener, error) {
 func (s *Server) serveTLSListeners(lns []net.Listener) {
 	for _, ln := range lns {
 		s.wg.Add(1)
-		go s.acceptTLS(ln)
+		go s.acceptLoop(ln, s.serveTLS)
 	}
 }
 
@@ -162,31 +162,6 @@ func (s *Server) closeTLS() {
 	}
 	for c := range s.tls.shaking {
 		c.Close()
-	}
-}
-
-// acceptTLS accepts TLS connections until the listener closes (Close, or
-// a CONFIG SET tls-port that replaced it).
-func (s *Server) acceptTLS(ln net.Listener) {
-	defer s.wg.Done()
-	var backoff time.Duration
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Warningf("Accepting client connection: %v", err)
-			time.Sleep(backoff)
-			continue
-		}
-		backoff = 0
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.serveTLS(conn)
-		}()
 	}
 }
 
