@@ -151,7 +151,7 @@ func TestUnsupportedDirectivesStopStartup(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"hz 10\nmaxmemory-clients 1gb\n", nil, "Reading the configuration file, at line 2\n>>> 'maxmemory-clients 1gb'\nmaxmemory-clients is not supported by Tandem yet"},
+		{"hz 10\nrdb-del-sync-files yes\n", nil, "Reading the configuration file, at line 2\n>>> 'rdb-del-sync-files yes'\nrdb-del-sync-files is not supported by Tandem yet"},
 	} {
 		conf := filepath.Join(t.TempDir(), "c.conf")
 		os.WriteFile(conf, []byte(tc.file), 0o644)
@@ -174,7 +174,7 @@ func TestUnsupportedDirectivesStopStartup(t *testing.T) {
 	srv := startTandemWithConfig(t, conf)
 	c := dialRaw(t, srv.Addr())
 	for _, tc := range [][]string{
-		{"maxmemory-clients", "100mb", "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - maxmemory-clients is not supported by Tandem yet"},
+		{"rdb-del-sync-files", "yes", "ERR CONFIG SET failed (possibly related to argument 'rdb-del-sync-files') - rdb-del-sync-files is not supported by Tandem yet"},
 		// As Redis without certificates.
 		{"tls-port", "6390", "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. Check server logs."},
 		{"maxmemory", "0", ""},

@@ -149,8 +149,8 @@ func TestEmbeddedConfigErrorsAreReturned(t *testing.T) {
 	if _, err := tandem.Start(tandem.Config{ConfigFile: filepath.Join(t.TempDir(), "missing.conf")}); err == nil {
 		t.Fatal("missing config file accepted")
 	}
-	if _, err := tandem.Start(tandem.Config{Directives: [][]string{{"maxmemory-clients", "1gb"}}}); err == nil || !strings.Contains(err.Error(), "maxmemory-clients is not supported by Tandem yet") {
-		t.Fatalf("maxmemory-clients 1gb: %v", err)
+	if _, err := tandem.Start(tandem.Config{Directives: [][]string{{"rdb-del-sync-files", "yes"}}}); err == nil || !strings.Contains(err.Error(), "rdb-del-sync-files is not supported by Tandem yet") {
+		t.Fatalf("rdb-del-sync-files yes: %v", err)
 	}
 	conf := filepath.Join(t.TempDir(), "e.conf")
 	os.WriteFile(conf, []byte("hz 33\nproto-max-bulk-len 5mb\n"), 0o644)

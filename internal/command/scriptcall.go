@@ -6,8 +6,11 @@ package command
 // it; the script's own checks (arity, noscript, read-only scripts, stale
 // replicas) are made by the caller first, with Redis's script errors.
 
-// gated is the spec whose flags the server's refusals look at (see
-// Spec.Variant).
+// Gated is the spec whose flags the server's refusals look at (see
+// Spec.Variant): a script's declared flags for EVAL and FCALL.
+func (s *Spec) Gated(args [][]byte) *Spec { return s.gated(args) }
+
+// gated is Gated.
 func (s *Spec) gated(args [][]byte) *Spec {
 	if s.Variant != nil {
 		if v := s.Variant(args); v != nil {

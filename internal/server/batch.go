@@ -179,7 +179,9 @@ func (c *client) waitPause() {
 		if spec == nil {
 			return
 		}
-		d := s.pausedFor(&c.sess, spec)
+		// A script that declares no-writes is not held by a write pause
+		// (its flags, not EVAL's, as Redis's processCommand checks them).
+		d := s.pausedFor(&c.sess, spec.Gated(c.rd.Args))
 		if d <= 0 {
 			return
 		}
