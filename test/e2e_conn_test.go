@@ -810,3 +810,50 @@ func TestClientListFieldsMatchRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestClientPauseWriteLetsReadOnlyScriptsThrough: under CLIENT PAUSE WRITE
+// a script that declares no-writes (EVAL with a shebang, EVALSHA of one,
+// an FCALL of a no-writes function), alone or inside MULTI/EXEC, runs at
+// once, while a script that may write waits, and a waiting client counts
+// in blocked_clients (Redis 7.0's unit/pause).
+func TestClientPauseWriteLetsReadOnlyScriptsThrough(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	admin := dialRaw(t, srv.Addr())
+	admin.do("FUNCTION", "LOAD", "#!lua name=f1\nredis.register_function{function_name='f1', callback=function() return 'hello' end, flags={'no-writes'}}")
+	sha := strings.Split(admin.do("SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 2"), "\r\n")[1]
+	admin.do("CLIENT", "PAUSE", "100000", "WRITE")
+	c := dialRaw(t, srv.Addr())
+	for _, cmd := range [][]string{
+		{"EVAL", "#!lua flags=no-writes\nreturn 1", "0"},
+		{"EVALSHA", sha, "0"},
+		{"FCALL", "f1", "0"},
+	} {
+		if r, err := c.tryRead0Args(cmd, 2*time.Second); err != nil || strings.HasPrefix(r, "-") {
+			t.Errorf("%q under a write pause: %q, %v", cmd[0], r, err)
+		}
+	}
+	c.do("MULTI")
+	c.do("EVAL", "#!lua flags=no-writes\nreturn 1", "0")
+	if r, err := c.tryRead0Args([]string{"EXEC"}, 2*time.Second); err != nil || r != "*1\r\n:1\r\n" {
+		t.Errorf("EXEC of a no-writes script under a write pause: %q, %v", r, err)
+	}
+	w := dialRaw(t, srv.Addr())
+	w.send(encode("EVAL", "return redis.call('set','k','v')", "0"))
+	if r, err := w.tryRead(300 * time.Millisecond); err == nil {
+		t.Fatalf("a script that may write ran under a write pause: %q", r)
+	}
+	if got := infoFields(admin.do("INFO", "clients"))["blocked_clients"]; got != "1" {
+		t.Errorf("blocked_clients = %s with one client held by the pause, want 1", got)
+	}
+	admin.do("CLIENT", "UNPAUSE")
+	if r, err := w.tryRead(5 * time.Second); err != nil || r != "+OK\r\n" {
+		t.Errorf("held script after UNPAUSE: %q, %v", r, err)
+	}
+}
+
+// tryRead0Args sends one command and waits at most d for its reply.
+func (rc *rawConn) tryRead0Args(args []string, d time.Duration) (string, error) {
+	rc.send(encode(args...))
+	return rc.tryRead(d)
+}

@@ -7,7 +7,9 @@ package command
 // the dataset and the replication offset the pause keeps still.
 func (s *Session) QueuedMayReplicate() bool {
 	for _, q := range s.multi {
-		if q.spec.Flags&(Write|MayReplicate) != 0 {
+		// A script counts with its declared flags (a no-writes EVAL does
+		// not hold the EXEC), as Redis's getCommandFlags gives them.
+		if q.spec.gated(q.args).Flags&(Write|MayReplicate) != 0 {
 			return true
 		}
 	}
