@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -856,4 +857,38 @@ func TestClientPauseWriteLetsReadOnlyScriptsThrough(t *testing.T) {
 func (rc *rawConn) tryRead0Args(args []string, d time.Duration) (string, error) {
 	rc.send(encode(args...))
 	return rc.tryRead(d)
+}
+
+// TestClientPauseStopsExpiry: during CLIENT PAUSE a key whose time passed
+// reads as missing but is not deleted (expired_keys does not move: a
+// deletion would be a write), and a command with the wrong number of
+// arguments is answered at once; after UNPAUSE the next read deletes it
+// (Redis 7.0's unit/pause).
+func TestClientPauseStopsExpiry(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t)
+	c := dialRaw(t, srv.Addr())
+	expired := func() string { return infoFields(c.do("INFO", "stats"))["expired_keys"] }
+	before := expired()
+	c.do("MULTI")
+	c.do("SET", "foo", "bar", "PX", "10")
+	c.do("SET", "bar", "foo", "PX", "10")
+	c.do("CLIENT", "PAUSE", "50000", "WRITE")
+	c.do("EXEC")
+	time.Sleep(200 * time.Millisecond)
+	if r := c.do("GET", "foo"); r != "$-1\r\n" {
+		t.Errorf("GET of an expired key during the pause: %q", r)
+	}
+	if got := expired(); got != before {
+		t.Errorf("expired_keys %s → %s during the pause: a key was deleted", before, got)
+	}
+	if r, err := c.tryRead0Args([]string{"SET", "FOO"}, 2*time.Second); err != nil || !strings.HasPrefix(r, "-ERR wrong number of arguments for 'set' command") {
+		t.Errorf("SET with one argument during the pause: %q, %v", r, err)
+	}
+	c.do("CLIENT", "UNPAUSE")
+	c.do("GET", "foo")
+	c.do("GET", "bar")
+	if got, _ := strconv.Atoi(expired()); strconv.Itoa(got-2) != before {
+		t.Errorf("expired_keys %d after UNPAUSE and two reads, want %s+2", got, before)
+	}
 }

@@ -179,6 +179,11 @@ func (c *client) waitPause() {
 		if spec == nil {
 			return
 		}
+		// A command with the wrong number of arguments is answered at
+		// once: Redis checks arity before the pause.
+		if n := len(c.rd.Args); (spec.Arity > 0 && n != spec.Arity) || n < -spec.Arity {
+			return
+		}
 		// A script that declares no-writes is not held by a write pause
 		// (its flags, not EVAL's, as Redis's processCommand checks them).
 		d := s.pausedFor(&c.sess, spec.Gated(c.rd.Args))

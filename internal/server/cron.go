@@ -31,6 +31,9 @@ func (s *Server) cron() {
 			t.Reset(time.Second / time.Duration(hz))
 		}
 		s.ks.Tick()
+		if !s.pausedUntil.IsZero() && !time.Now().Before(s.pausedUntil) {
+			s.unpause() // a CLIENT PAUSE that ran out: expiry resumes
+		}
 		s.sampleOps()
 		for _, db := range s.ks.DBs {
 			db.Resize(100)

@@ -53,9 +53,10 @@ func (s *Server) WritesPaused() bool {
 
 // refreshExpireMode sets who deletes expired keys from the role and the
 // holds (srv.mu held): a replica leaves it to its master; a master whose
-// writes are held leaves them in place until the holds end.
+// writes are held, by a hold or by CLIENT PAUSE (as in Redis 7.0), leaves
+// them in place until the pause ends: a deletion would be a write.
 func (s *Server) refreshExpireMode() {
-	if s.replica.Load() || len(s.writeHolds) > 0 {
+	if s.replica.Load() || len(s.writeHolds) > 0 || !s.pausedUntil.IsZero() {
 		s.ks.SetExpireMode(keyspace.ExpireReplica)
 	} else {
 		s.ks.SetExpireMode(keyspace.ExpireMaster)

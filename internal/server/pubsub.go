@@ -373,11 +373,13 @@ func (s *Server) pause(d time.Duration, all bool) {
 		s.pausedUntil = until
 	}
 	s.pauseAll = all || s.pauseAll
+	s.refreshExpireMode()
 }
 
 func (s *Server) unpause() {
 	s.pausedUntil = time.Time{}
 	s.pauseAll = false
+	s.refreshExpireMode()
 }
 
 // pausedFor reports how long a command must wait (srv.mu held): for the
