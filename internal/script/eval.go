@@ -127,29 +127,37 @@ func (s *Scripting) variants(sp *command.Spec, sha bool) func(args [][]byte) *co
 		if flags&flagCompat != 0 {
 			return sp
 		}
-		cf := sp.Flags &^ (command.Stale | command.DenyOOM | command.Write | command.MayReplicate)
-		if flags&(flagAllowOOM|flagNoWrites) == 0 {
-			cf |= command.DenyOOM
-		}
-		if flags&flagNoWrites == 0 {
-			cf |= command.Write
-		}
-		if flags&flagAllowStale != 0 {
-			cf |= command.Stale
-		}
-		if cf == sp.Flags {
-			return sp
-		}
-		v := byFlags[cf]
-		if v == nil {
-			cp := *sp
-			cp.Flags = cf
-			cp.Variant = nil
-			v = &cp
-			byFlags[cf] = v
-		}
-		return v
+		return withScriptFlags(sp, flags, byFlags)
 	}
+}
+
+// withScriptFlags is sp as a script with flags runs it (Redis's
+// evalGetCommandFlags / fcallGetCommandFlags): writes and OOM refusal
+// unless no-writes (or allow-oom), stale reads if allow-stale. The specs
+// made are kept in byFlags, one per set of flags.
+func withScriptFlags(sp *command.Spec, flags scriptFlags, byFlags map[command.Flag]*command.Spec) *command.Spec {
+	cf := sp.Flags &^ (command.Stale | command.DenyOOM | command.Write | command.MayReplicate)
+	if flags&(flagAllowOOM|flagNoWrites) == 0 {
+		cf |= command.DenyOOM
+	}
+	if flags&flagNoWrites == 0 {
+		cf |= command.Write
+	}
+	if flags&flagAllowStale != 0 {
+		cf |= command.Stale
+	}
+	if cf == sp.Flags {
+		return sp
+	}
+	v := byFlags[cf]
+	if v == nil {
+		cp := *sp
+		cp.Flags = cf
+		cp.Variant = nil
+		v = &cp
+		byFlags[cf] = v
+	}
+	return v
 }
 
 // parseInt is Redis's string2ll: an optional minus, then digits without

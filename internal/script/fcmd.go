@@ -90,28 +90,7 @@ func (s *Scripting) fcallVariants(sp *command.Spec) func(args [][]byte) *command
 		if f == nil {
 			return sp
 		}
-		cf := sp.Flags &^ (command.Stale | command.DenyOOM | command.Write | command.MayReplicate)
-		if f.flags&(flagAllowOOM|flagNoWrites) == 0 {
-			cf |= command.DenyOOM
-		}
-		if f.flags&flagNoWrites == 0 {
-			cf |= command.Write
-		}
-		if f.flags&flagAllowStale != 0 {
-			cf |= command.Stale
-		}
-		if cf == sp.Flags {
-			return sp
-		}
-		v := byFlags[cf]
-		if v == nil {
-			cp := *sp
-			cp.Flags = cf
-			cp.Variant = nil
-			v = &cp
-			byFlags[cf] = v
-		}
-		return v
+		return withScriptFlags(sp, f.flags, byFlags)
 	}
 }
 
