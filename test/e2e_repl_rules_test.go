@@ -474,3 +474,79 @@ func TestReplicaLogsAFailedMasterCommand(t *testing.T) {
 		t.Errorf("replica's crash report:\n%s", tailText(log, 20))
 	}
 }
+
+// TestReplPausedReplicaHoldsItsMasterStream: CLIENT PAUSE on a replica
+// holds its master's stream as it holds any client (Redis 7.0 postpones its
+// master client too): under PAUSE WRITE the master's writes are read
+// (slave_read_repl_offset) but not applied (slave_repl_offset, the data,
+// and the replica's own replica stay where they were), the held link counts
+// in blocked_clients; CLIENT UNPAUSE applies them at once, without any
+// further byte from the master. PAUSE ALL holds even a read-only command.
+func TestReplPausedReplicaHoldsItsMasterStream(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	m := startReplTandem(t, "master")
+	mustDo(t, ctx, m.c, "CONFIG", "SET", "repl-ping-replica-period", "3600")
+	r := startReplTandem(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(m.port()))
+	sub := startReplTandem(t, "subreplica", "--replicaof", "127.0.0.1", strconv.Itoa(r.port()))
+	waitLinkUp(t, ctx, r, sub)
+	m.c.Set(ctx, "foo", "bar", 0)
+	waitOffsetsMatch(t, ctx, m, r, sub)
+
+	// PAUSE WRITE: INFO still answers, so the hold is seen in the offsets.
+	key := "held:write"
+	before := r.infoInt(ctx, "replication", "slave_repl_offset")
+	mustDo(t, ctx, r.c, "CLIENT", "PAUSE", "100000", "WRITE")
+	if err := m.c.Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	mo := m.infoInt(ctx, "replication", "master_repl_offset")
+	testutil.Eventually(t, replWait, "the replica reads the held write", func() bool {
+		return r.infoInt(ctx, "replication", "slave_read_repl_offset") == mo
+	})
+	time.Sleep(200 * time.Millisecond) // several of the link's wake-ups
+	if got := r.infoInt(ctx, "replication", "slave_repl_offset"); got != before {
+		t.Fatalf("paused replica applied its master's stream: slave_repl_offset %d, want %d", got, before)
+	}
+	if got := r.infoInt(ctx, "clients", "blocked_clients"); got != 1 {
+		t.Errorf("blocked_clients = %d while the master link is held, want 1", got)
+	}
+	if n, _ := r.c.Exists(ctx, key).Result(); n != 0 {
+		t.Fatalf("paused replica has the held key")
+	}
+	if n, _ := sub.c.Exists(ctx, key).Result(); n != 0 {
+		t.Fatalf("the paused replica forwarded a write it did not apply")
+	}
+	mustDo(t, ctx, r.c, "CLIENT", "UNPAUSE")
+	testutil.Eventually(t, replWait, "unpause applies the held write", func() bool {
+		return r.infoInt(ctx, "replication", "slave_repl_offset") == mo
+	})
+	if v, _ := r.c.Get(ctx, key).Result(); v != "v" {
+		t.Fatalf("after unpause GET %s = %q", key, v)
+	}
+	if got := r.infoInt(ctx, "clients", "blocked_clients"); got != 0 {
+		t.Errorf("blocked_clients = %d after unpause", got)
+	}
+	waitOffsetsMatch(t, ctx, m, r, sub)
+
+	// PAUSE ALL holds every client of the replica (INFO and UNPAUSE
+	// included, as in Redis), so the hold is seen from its own replica,
+	// which gets nothing until the pause runs out.
+	key = "held:all"
+	mustDo(t, ctx, r.c, "CLIENT", "PAUSE", "1500", "ALL")
+	start := time.Now()
+	if err := m.c.Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n, _ := sub.c.Exists(ctx, key).Result(); n != 0 {
+		t.Fatalf("a replica paused with ALL applied and forwarded its master's write")
+	}
+	testutil.Eventually(t, replWait, "the pause's end applies and forwards the held write", func() bool {
+		n, _ := sub.c.Exists(ctx, key).Result()
+		return n == 1
+	})
+	if d := time.Since(start); d < 1400*time.Millisecond {
+		t.Fatalf("the held write reached the sub-replica %v after a 1.5 s PAUSE ALL began", d)
+	}
+	requireSameDataset(t, ctx, m, r, sub)
+}

@@ -45,9 +45,10 @@ type link struct {
 	id   int64
 	// quit says the link was replaced (REPLICAOF) or shut down, without
 	// the lock, for readers mid-transfer; stopCh wakes its waits.
-	quit    atomic.Bool
-	stopped bool // (lock)
-	stopCh  chan struct{}
+	quit      atomic.Bool
+	stopped   bool // (lock)
+	pauseHeld bool // apply left a command to CLIENT PAUSE (set by apply, read by stream: one goroutine)
+	stopCh    chan struct{}
 	// prev is the previous link's done: a link starts only once the one it
 	// replaces has returned, so two links never load at once. done is
 	// closed when run returns.
@@ -506,6 +507,10 @@ func (l *link) readLine(d time.Duration) event {
 	return event{kind: evLine, text: line}
 }
 
+// pausePoll is how often a link whose command waits out CLIENT PAUSE looks
+// again when its reads have no wake-up of their own (see stream).
+const pausePoll = 10 * time.Millisecond
+
 // stream applies the master's commands, counting the offset on the raw
 // bytes and forwarding exactly those bytes to our own replicas. Bulks are
 // limited by our proto-max-bulk-len, as any client's: a master (or a man
@@ -525,6 +530,12 @@ func (l *link) stream() event {
 	if lr != nil {
 		defer lr.Close()
 	}
+	defer func() {
+		m.srv.Lock()
+		m.srv.MasterLinkReleased()
+		m.srv.Unlock()
+	}()
+	held := false // a command waits out CLIENT PAUSE (MasterCommandPaused)
 	for {
 		var n int
 		var err error
@@ -537,9 +548,24 @@ func (l *link) stream() event {
 			rd.Advance(n)
 		}
 		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() && held {
+				continue // the pause's poll (below), not a dead link
+			}
 			return event{kind: evStreamEnd} // the machine caches the master and reconnects
 		}
 		gone, perr := l.apply(rd, n, &pending)
+		// A command held by CLIENT PAUSE must be retried when the pause
+		// ends even if the master says nothing more: the linkReader wakes
+		// every linkPoll by itself; a plain read (a TLS link) is given a
+		// short deadline instead.
+		held = l.pauseHeld
+		if lr == nil || br.Buffered() > 0 {
+			if held {
+				l.conn.SetReadDeadline(time.Now().Add(pausePoll))
+			} else {
+				l.conn.SetReadDeadline(time.Time{})
+			}
+		}
 		m.AfterRound()
 		// An ACK the socket did not take at once is with the writer
 		// goroutine: let it run on this thread's P before the coming wait
@@ -573,6 +599,7 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 	}
 	sm.streamRead(now, n)
 	m.stats.netIn += int64(n)
+	l.pauseHeld = false
 	m.inLink = true
 	defer func() { m.inLink = false }()
 	for {
@@ -581,6 +608,14 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 			return false, perr
 		}
 		if !ok {
+			return false, nil
+		}
+		if len(rd.Args) > 0 && m.srv.MasterCommandPaused(&l.sess, rd.Args) {
+			// CLIENT PAUSE holds the master's stream here, unapplied (our
+			// offset stays; slave_read_repl_offset grows as bytes come):
+			// the linkReader's periodic wake-ups bring us back.
+			rd.Unread()
+			l.pauseHeld = true
 			return false, nil
 		}
 		raw := rd.Raw()

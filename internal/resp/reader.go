@@ -147,6 +147,15 @@ func (rd *Reader) BigArg() (parsed, awaited int) {
 // bigArg is the size from which an argument counts as big (BigArg).
 const bigArg = 32 * 1024
 
+// Unread puts the request Next just returned back in front of the
+// buffered bytes (before any Space), so the next Next returns it again: a
+// replica's link holds its master's command this way while CLIENT PAUSE
+// applies to it.
+func (rd *Reader) Unread() {
+	rd.r = rd.rawAt
+	rd.RawLen = 0
+}
+
 // Advance records that n bytes were read into the region returned by Space.
 func (rd *Reader) Advance(n int) {
 	rd.w += n

@@ -45,6 +45,41 @@ func (s *Server) ReleaseWrites(who string) {
 	s.refreshExpireMode()
 }
 
+// MasterCommandPaused reports whether CLIENT PAUSE holds the next command of
+// this replica's master link (srv.mu held), as Redis 7.0 postpones its
+// master client like any other (only replicas are exempt): under PAUSE ALL
+// every command, under PAUSE WRITE those that may replicate. held says the
+// link is holding one now, so INFO counts it in blocked_clients. The
+// failover write holds are a master's own and never apply here.
+func (s *Server) MasterCommandPaused(sess *command.Session, args [][]byte) bool {
+	held := false
+	switch {
+	case s.pausedUntil.IsZero():
+	case !time.Now().Before(s.pausedUntil):
+		s.unpause()
+	case s.pauseAll:
+		held = true
+	default:
+		if spec := s.eng.Table.Lookup(args[0]); spec != nil {
+			held = mayReplicate(sess, spec.Gated(args))
+		}
+	}
+	s.masterHeld = held
+	return held
+}
+
+// MasterLinkReleased says the master link holds no command any more (srv.mu
+// held): its link ended while a pause held it.
+func (s *Server) MasterLinkReleased() { s.masterHeld = false }
+
+// masterHeldCount is 1 while the master link holds a command (srv.mu held).
+func (s *Server) masterHeldCount() int {
+	if s.masterHeld {
+		return 1
+	}
+	return 0
+}
+
 // WritesPaused reports whether writes from clients are paused now, by a
 // hold or by CLIENT PAUSE (srv.mu held).
 func (s *Server) WritesPaused() bool {

@@ -134,7 +134,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		}
 		f("client_recent_max_input_buffer", maxIn)
 		f("client_recent_max_output_buffer", maxOut)
-		f("blocked_clients", s.eng.BlockedClients()+s.shutdownBlockedClients()+s.pausedClients)
+		f("blocked_clients", s.eng.BlockedClients()+s.shutdownBlockedClients()+s.pausedClients+s.masterHeldCount())
 		f("tracking_clients", s.trk.clients)
 		f("clients_in_timeout_table", s.eng.BlockedClients())
 	case "memory":

@@ -120,6 +120,10 @@ type Server struct {
 	// pausedClients counts clients whose command waits out a pause
 	// (waitPause), for INFO's blocked_clients.
 	pausedClients int
+	// masterHeld: this replica's master link holds a command while CLIENT
+	// PAUSE applies to it (MasterCommandPaused); it counts as one of
+	// blocked_clients, as Redis's postponed master client does.
+	masterHeld bool
 	// crashFunc ends the process after a crash report (SetCrashFunc).
 	crashFunc CrashFunc
 	// wd is the software watchdog's view of the running batch;
