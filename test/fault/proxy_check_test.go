@@ -154,6 +154,31 @@ func TestFaultProxyReplScopeSparesOtherLinks(t *testing.T) {
 	}
 }
 
+// TestFaultProxyDamagedLinkNeverForwardsAgain: once a connection lost
+// bytes to a blackhole, nothing more crosses it, also after the blackhole
+// is lifted and before Heal's close (the window in which a later chunk
+// used to reach the node after a gap: a corrupt replication stream).
+func TestFaultProxyDamagedLinkNeverForwardsAgain(t *testing.T) {
+	p := startTestProxy(t)
+	repl := dialLine(t, p.addr())
+	if _, ok := repl.echo("PSYNC ? -1\r", 2*time.Second); !ok {
+		t.Fatal("PSYNC line not forwarded")
+	}
+	p.Blackhole(scopeRepl)
+	if _, ok := repl.echo("lost", 200*time.Millisecond); ok {
+		t.Fatal("replication link crossed its blackhole")
+	}
+	// The blackhole ends without the close Heal adds (the window).
+	p.Blackhole(scopeNone)
+	if got, ok := repl.echo("after-gap", 300*time.Millisecond); ok {
+		t.Fatalf("a damaged link forwarded %q after its gap", got)
+	}
+	p.Heal()
+	if !repl.closedWithin(2 * time.Second) {
+		t.Fatal("damaged link not cut on Heal")
+	}
+}
+
 func TestIsSyncCommand(t *testing.T) {
 	for _, c := range []struct {
 		in   string

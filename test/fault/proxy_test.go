@@ -163,7 +163,12 @@ func (p *faultProxy) pump(pc *proxyConn, src, dst net.Conn, toServer bool) {
 			if toServer && !pc.repl && isSyncCommand(buf[:n]) {
 				pc.repl = true
 			}
-			drop := p.blackhole.covers(pc)
+			// A connection that lost bytes never forwards again, even in
+			// the moment between Heal lifting the blackhole and closing
+			// it: the bytes after a gap would reach the node as a corrupt
+			// stream (a replica then discards its master and full-syncs,
+			// which is the harness's doing, not the server's).
+			drop := p.blackhole.covers(pc) || pc.damaged
 			if drop {
 				pc.damaged = true
 			}
