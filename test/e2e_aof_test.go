@@ -620,3 +620,73 @@ func TestDebugAOFFlushSleep(t *testing.T) {
 		t.Errorf("DEBUG AOF-FLUSH-SLEEP x: %q", r)
 	}
 }
+
+// TestAOFSlowScriptWhileLoadingAnswersLoading: a verbatim EVAL in the AOF
+// that runs past busy-reply-threshold while the file loads leaves other
+// clients with -LOADING (as Redis answers them), not -BUSY, and its
+// effects are there once the load ends. Both the start-up load and DEBUG
+// LOADAOF.
+func TestAOFSlowScriptWhileLoadingAnswersLoading(t *testing.T) {
+	ctx := ctxFor(t, 2*time.Minute)
+	s := startAOF(t, "tandem", "", "--busy-reply-threshold", "1", "--aof-use-rdb-preamble", "no")
+	mustDo(t, ctx, s.c, "SET", "warm", "1")
+	s.shutdown(t)
+	script := "redis.call('set',KEYS[1],'y'); for i=1,3000000 do redis.call('ping') end return 'ok'"
+	slow := fmt.Sprintf("*4\r\n$4\r\nEVAL\r\n$%d\r\n%s\r\n$1\r\n1\r\n$1\r\nx\r\n", len(script), script)
+	f, err := os.OpenFile(s.lastIncr(t), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(slow)
+	f.Close()
+
+	check := func(t *testing.T, n *replNode, what string, loading func() bool) {
+		t.Helper()
+		var errs []string
+		testutil.Eventually(t, aofWait, what+" answered", func() bool {
+			err := n.c.Ping(ctx).Err()
+			if err == nil {
+				return !loading()
+			}
+			errs = append(errs, err.Error())
+			return false
+		})
+		seen := false
+		for _, e := range errs {
+			if strings.HasPrefix(e, "BUSY") {
+				t.Fatalf("%s: a client got %q during the AOF load", what, e)
+			}
+			seen = seen || strings.HasPrefix(e, "LOADING")
+		}
+		if !seen {
+			t.Fatalf("%s: no -LOADING seen while the slow script loaded (errors %v)", what, errs)
+		}
+		if v, _ := n.c.Get(ctx, "x").Result(); v != "y" {
+			t.Fatalf("%s: GET x = %q after the load", what, v)
+		}
+	}
+
+	n := startReplTandem(t, "tandem-restarted", "--appendonly", "yes", "--dir", s.dir, "--busy-reply-threshold", "1")
+	check(t, n, "start-up load", func() bool { return false })
+
+	// DEBUG LOADAOF from another client, which waits for its OK.
+	done := make(chan error, 1)
+	other := redis.NewClient(&redis.Options{Addr: n.proc.Addr(), Protocol: 2, ReadTimeout: time.Minute})
+	defer other.Close()
+	go func() { done <- other.Do(ctx, "DEBUG", "LOADAOF").Err() }()
+	testutil.Eventually(t, aofWait, "DEBUG LOADAOF starts", func() bool {
+		return n.c.Ping(ctx).Err() != nil
+	})
+	check(t, n, "DEBUG LOADAOF", func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			return false
+		default:
+			return true
+		}
+	})
+	if err := <-done; err != nil {
+		t.Fatalf("DEBUG LOADAOF: %v", err)
+	}
+}

@@ -320,15 +320,12 @@ func (t *engineTarget) newSession() {
 func (t *engineTarget) lock() {
 	if !t.locked {
 		t.a.srv.Lock()
-		// Loading answers clients -LOADING; our own commands must run.
-		t.a.srv.SetLoading(false)
 		t.locked = true
 	}
 }
 
 func (t *engineTarget) release() {
 	if t.locked {
-		t.a.srv.SetLoading(true)
 		t.a.srv.Unlock()
 		t.locked = false
 		t.n = 0

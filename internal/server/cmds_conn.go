@@ -19,10 +19,12 @@ func (s *Server) gate(sess *command.Session, spec *command.Spec, args [][]byte) 
 	// not only at the cron's tick: the invalidations it sends come before
 	// this command's reply (even a QUEUED one).
 	s.trackingLimit(s.set.TrackingTableMaxKeys)
-	// The start-up window holds clients only: the AOF loader and our
-	// master's stream run as the master (FlagMaster).
-	starting := s.starting && sess.Flags&command.FlagMaster == 0
-	if (s.loading || starting) && spec.Flags&command.Loading == 0 {
+	// Loading and the start-up window hold clients only: the AOF loader
+	// and our master's stream run as the master (FlagMaster). The loader
+	// leaves loading on while its commands run, so a client served while
+	// one of them is a busy script gets -LOADING, as in Redis, not BUSY.
+	held := (s.loading || s.starting) && sess.Flags&command.FlagMaster == 0
+	if held && spec.Flags&command.Loading == 0 {
 		return "LOADING Redis is loading the dataset in memory"
 	}
 	if s.asyncLoading && spec.Meta != nil && spec.Meta.HasFlag("no_async_loading") {
