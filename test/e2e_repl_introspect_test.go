@@ -304,3 +304,37 @@ func TestReplClientKillTypeMasterAndReplica(t *testing.T) {
 		t.Errorf("CLIENT KILL TYPE master on a master = %d %v, want 0", n, err)
 	}
 }
+
+// TestReplFullSyncShowsAsBackgroundSave: a full sync's RDB stream, to a
+// socket (diskless) or to a file, shows in INFO persistence as a
+// background save (rdb_bgsave_in_progress 1, a current time), as Redis's
+// forked child does; it ends with the stream.
+func TestReplFullSyncShowsAsBackgroundSave(t *testing.T) {
+	for _, diskless := range []string{"yes", "no"} {
+		t.Run("diskless-"+diskless, func(t *testing.T) {
+			ctx := ctxFor(t, 2*time.Minute)
+			m := startReplTandem(t, "master", "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")
+			mustDo(t, ctx, m.c, "DEBUG", "POPULATE", "20")
+			mustDo(t, ctx, m.c, "CONFIG", "SET", "rdb-key-save-delay", "100000") // 2 s for 20 keys
+			r := startReplTandem(t, "replica")
+			mustDo(t, ctx, r.c, "REPLICAOF", "127.0.0.1", strconv.Itoa(m.port()))
+			testutil.Eventually(t, replWait, "the sync's save shows", func() bool {
+				inf := m.info(ctx, "persistence")
+				return inf["rdb_bgsave_in_progress"] == "1" && inf["rdb_current_bgsave_time_sec"] != "-1"
+			})
+			// Redis refuses SAVE and BGSAVE (SCHEDULE too) while its RDB
+			// child for a sync runs.
+			for _, cmd := range [][]any{{"BGSAVE"}, {"BGSAVE", "SCHEDULE"}, {"SAVE"}} {
+				if err := m.c.Do(ctx, cmd...).Err(); err == nil || err.Error() != "ERR Background save already in progress" {
+					t.Errorf("%v during the sync's save: %v", cmd, err)
+				}
+			}
+			mustDo(t, ctx, m.c, "CONFIG", "SET", "rdb-key-save-delay", "0")
+			waitLinkUp(t, ctx, r)
+			testutil.Eventually(t, replWait, "the save ends with the stream", func() bool {
+				inf := m.info(ctx, "persistence")
+				return inf["rdb_bgsave_in_progress"] == "0" && inf["rdb_current_bgsave_time_sec"] == "-1"
+			})
+		})
+	}
+}

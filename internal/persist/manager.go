@@ -36,13 +36,18 @@ type Manager struct {
 	lastTry        time.Time
 	bgInProgress   bool
 	bgStart        time.Time
-	bgAbort        chan struct{}
-	scheduled      bool
-	saves          int64
-	lastPeak       int
-	lastLoad       LoadResult
-	cow            *cowMeter          // the running RDB stream's, for INFO (nil when none)
-	bgSnap         *keyspace.Snapshot // the running BGSAVE's snapshot
+	// replStreams counts full-sync RDB streams under way (StreamTo), which
+	// INFO shows as a background save, as Redis's fork child for a sync
+	// is one; replStart is when the first of them began.
+	replStreams int
+	replStart   time.Time
+	bgAbort     chan struct{}
+	scheduled   bool
+	saves       int64
+	lastPeak    int
+	lastLoad    LoadResult
+	cow         *cowMeter          // the running RDB stream's, for INFO (nil when none)
+	bgSnap      *keyspace.Snapshot // the running BGSAVE's snapshot
 	// bg counts background saves' goroutines, for Close.
 	bg sync.WaitGroup
 
@@ -170,7 +175,7 @@ var _ sync.Locker = (*server.Server)(nil)
 // Cron implements server.CronJob: it triggers BGSAVE on save points (lock held), retrying a failed one
 // only after 5 seconds, as Redis does.
 func (m *Manager) Cron() {
-	if m.bgInProgress || m.ks.Running() != nil {
+	if m.saving() || m.ks.Running() != nil {
 		return
 	}
 	if m.scheduled {
@@ -398,8 +403,12 @@ func (m *Manager) Info(b *strings.Builder) {
 		status = "err"
 	}
 	cur := int64(-1)
-	if m.bgInProgress {
+	saving := m.saving()
+	switch {
+	case m.bgInProgress:
 		cur = int64(time.Since(m.bgStart).Seconds())
+	case saving:
+		cur = int64(time.Since(m.replStart).Seconds())
 	}
 	last := int64(-1)
 	if m.saves > 0 {
@@ -422,7 +431,7 @@ func (m *Manager) Info(b *strings.Builder) {
 	f("current_save_keys_processed", snapKeys)
 	f("current_save_keys_total", snapTotal)
 	f("rdb_changes_since_last_save", m.ks.Dirty)
-	f("rdb_bgsave_in_progress", b01(m.bgInProgress))
+	f("rdb_bgsave_in_progress", b01(saving))
 	f("rdb_last_save_time", m.lastSave.Unix())
 	f("rdb_last_bgsave_status", status)
 	f("rdb_last_bgsave_time_sec", last)

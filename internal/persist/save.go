@@ -20,9 +20,19 @@ import (
 // over dbfilename when complete.
 
 // StreamTo writes a point-in-time RDB to w with the server's settings,
-// pacing itself against the server lock (for BGSAVE and full syncs).
+// pacing itself against the server lock (for full syncs, disk or socket:
+// INFO shows it as rdb_bgsave_in_progress, as Redis's forked child).
 func (m *Manager) StreamTo(w *bufio.Writer, atInstant func()) (StreamResult, error) {
 	m.srv.Lock()
+	if m.replStreams == 0 {
+		m.replStart = time.Now()
+	}
+	m.replStreams++
+	defer func() {
+		m.srv.Lock()
+		m.replStreams--
+		m.srv.Unlock()
+	}()
 	mw := m.metered(w, m.srv)
 	opts := StreamOptions{Encode: EncodeOptions(m.cfg), AtInstant: m.meterAtInstant(mw, atInstant), Aux: func() []Aux { return m.AuxFields(false) }, Functions: m.FunctionCodes, InLoop: m.inLoop}
 	m.srv.Unlock()
@@ -160,8 +170,13 @@ func (m *Manager) SaveNow() error {
 	return nil
 }
 
+// saving reports whether an RDB is being written in the background, by
+// BGSAVE or for a full sync (lock held): Redis's RDB child, which SAVE,
+// BGSAVE and the save points wait for.
+func (m *Manager) saving() bool { return m.bgInProgress || m.replStreams > 0 }
+
 func (m *Manager) saveCmd(c *command.Ctx) {
-	if m.bgInProgress {
+	if m.saving() {
 		c.Error("ERR Background save already in progress")
 		return
 	}
@@ -185,7 +200,7 @@ func (m *Manager) bgsaveCmd(c *command.Ctx) {
 		}
 		schedule = true
 	}
-	if m.bgInProgress {
+	if m.saving() {
 		c.Error("ERR Background save already in progress")
 		return
 	}
