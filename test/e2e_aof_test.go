@@ -690,3 +690,33 @@ func TestAOFSlowScriptWhileLoadingAnswersLoading(t *testing.T) {
 		t.Fatalf("DEBUG LOADAOF: %v", err)
 	}
 }
+
+// TestAOFEnabledInsideMultiIsScheduled: CONFIG SET appendonly yes inside a
+// transaction schedules the AOF rewrite for after EXEC, as Redis does (its
+// log line says so), and INFO's total_forks counts it, as each background
+// snapshot (Tandem's fork), BGSAVE included.
+func TestAOFEnabledInsideMultiIsScheduled(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	n := startReplTandem(t, "tandem", "--dir", t.TempDir())
+	forks := n.infoInt(ctx, "stats", "total_forks")
+	mustDo(t, ctx, n.c, "BGSAVE")
+	testutil.Eventually(t, aofWait, "BGSAVE counted as a fork", func() bool {
+		return n.infoInt(ctx, "stats", "total_forks") == forks+1
+	})
+	testutil.Eventually(t, aofWait, "BGSAVE done", func() bool {
+		return n.info(ctx, "persistence")["rdb_bgsave_in_progress"] == "0"
+	})
+	_, err := n.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "foo", "bar", 0)
+		p.ConfigSet(ctx, "appendonly", "yes")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, n, "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
+	testutil.Eventually(t, aofWait, "the scheduled rewrite ran", func() bool {
+		inf := n.info(ctx, "persistence")
+		return inf["aof_rewrites"] == "1" && inf["aof_rewrite_in_progress"] == "0" && n.infoInt(ctx, "stats", "total_forks") == forks+2
+	})
+}

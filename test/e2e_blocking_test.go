@@ -458,3 +458,39 @@ func parseArray(raw string) []string {
 // lookPathRedis reports whether redis-server is installed (scenario tests
 // still check Tandem's own transcript without it).
 func lookPathRedis() (string, error) { return exec.LookPath("redis-server") }
+
+// TestWatchStaleKeysAcrossFlushAndSwapdbMatchRedis: a watched key that had
+// already expired when it was watched (still in the table: active expiry
+// off) has not changed when FLUSHDB removes it, when SWAPDB replaces it
+// with nothing or with another expired key, and a missing key replaced by
+// an expired one has not changed either; a live key replaced by SWAPDB
+// has (Redis 7.0's rules, transcripts compared with redis-server).
+func TestWatchStaleKeysAcrossFlushAndSwapdbMatchRedis(t *testing.T) {
+	t.Parallel()
+	stale := func(steps ...mstep) []mstep {
+		pre := []mstep{call(0, "FLUSHALL"), call(0, "DEBUG SET-ACTIVE-EXPIRE 0")}
+		post := []mstep{call(0, "MULTI"), call(0, "PING"), call(0, "EXEC"), call(0, "DEBUG SET-ACTIVE-EXPIRE 1")}
+		return append(append(pre, steps...), post...)
+	}
+	const passes, aborts = `c0 EXEC -> "*1\r\n+PONG\r\n"`, `c0 EXEC -> "*-1\r\n"`
+	runScenarios(t, []scenario{
+		{name: "flushdb-removes-stale", conns: 1, steps: stale(call(0, "SET x foo PX 1"), call(0, "DEBUG SLEEP 0.01"),
+			call(0, "WATCH x"), call(0, "FLUSHDB")), want: []string{passes}},
+		{name: "flushall-removes-stale", conns: 1, steps: stale(call(0, "SET x foo PX 1"), call(0, "DEBUG SLEEP 0.01"),
+			call(0, "WATCH x"), call(0, "FLUSHALL")), want: []string{passes}},
+		{name: "flushdb-removes-live", conns: 1, steps: stale(call(0, "SET x foo"),
+			call(0, "WATCH x"), call(0, "FLUSHDB")), want: []string{aborts}},
+		{name: "swapdb-stale-with-nothing", conns: 1, steps: stale(call(0, "SELECT 1"), call(0, "SET x foo PX 1"),
+			call(0, "DEBUG SLEEP 0.01"), call(0, "WATCH x"), call(0, "SWAPDB 0 1"), call(0, "SELECT 1")), want: []string{passes}},
+		{name: "swapdb-nothing-with-stale", conns: 1, steps: stale(call(0, "SET x foo PX 1"), call(0, "DEBUG SLEEP 0.01"),
+			call(0, "SELECT 1"), call(0, "WATCH x"), call(0, "SWAPDB 0 1")), want: []string{passes}},
+		{name: "swapdb-stale-with-stale", conns: 1, steps: stale(call(0, "SELECT 1"), call(0, "SET x foo PX 1"),
+			call(0, "SELECT 0"), call(0, "SET x bar PX 1"), call(0, "DEBUG SLEEP 0.01"), call(0, "SELECT 1"),
+			call(0, "WATCH x"), call(0, "SWAPDB 0 1")), want: []string{passes}},
+		{name: "swapdb-stale-with-live", conns: 1, steps: stale(call(0, "SELECT 1"), call(0, "SET x foo PX 1"),
+			call(0, "SELECT 0"), call(0, "SET x bar"), call(0, "DEBUG SLEEP 0.01"), call(0, "SELECT 1"),
+			call(0, "WATCH x"), call(0, "SWAPDB 0 1")), want: []string{aborts}},
+		{name: "swapdb-live-with-nothing", conns: 1, steps: stale(call(0, "SELECT 1"), call(0, "SET x foo"),
+			call(0, "WATCH x"), call(0, "SWAPDB 0 1"), call(0, "SELECT 1")), want: []string{aborts}},
+	})
+}

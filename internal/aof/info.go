@@ -126,6 +126,11 @@ func (a *Manager) startAppendOnly() error {
 	case a.ks.Running() != nil && a.rw == nil:
 		a.scheduled = true
 		a.log.Warningf("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+	case a.eng.InExec() && a.rw == nil:
+		// As in Redis, a transaction does not start background work: the
+		// cron starts the rewrite after EXEC.
+		a.scheduled = true
+		a.log.Warningf("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
 	default:
 		if a.rw != nil {
 			a.log.Warningf("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.")

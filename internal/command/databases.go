@@ -268,12 +268,12 @@ func swapdbCmd(c *Ctx) {
 		return
 	}
 	if a != b {
-		// A watched key changes if it exists on either side of the swap.
-		c.E.TouchAllWatched(int(a))
-		c.E.TouchAllWatched(int(b))
-		c.E.KS.DBs[a].Swap(c.E.KS.DBs[b])
-		c.E.TouchAllWatched(int(a))
-		c.E.TouchAllWatched(int(b))
+		// A watched key changes if it exists on either side of the swap
+		// (Redis's rules for keys that had expired: TouchWatchedReplaced).
+		da, db := c.E.KS.DBs[a], c.E.KS.DBs[b]
+		c.E.TouchWatchedReplaced(da, db)
+		c.E.TouchWatchedReplaced(db, da)
+		da.Swap(db)
 		c.E.signalBlockedDB(int(a))
 		c.E.signalBlockedDB(int(b))
 	}

@@ -136,8 +136,11 @@ type Engine struct {
 	expiring      bool
 	MaxStringSize int64
 
-	now   int64
-	depth int
+	now int64
+	// execRunning is set while EXEC runs its queued commands (Redis's
+	// server.in_exec): work they start may be deferred until it ends.
+	execRunning int
+	depth       int
 	// The chained clock (see ChainClock): the reading that ended the last
 	// top-level command, and whether the next one may start from it.
 	chain, chainOK bool
@@ -660,17 +663,57 @@ func (e *Engine) keyModified(db *keyspace.DB, key []byte) {
 	}
 }
 
-// TouchAllWatched invalidates the WATCHes on keys that exist in database
-// db (or in any database when db < 0): FLUSHDB, FLUSHALL, SWAPDB, a full
-// sync load. As in Redis, a watched key that does not exist is not
-// changed by emptying its database, so callers call this before emptying
-// (SWAPDB: before and after swapping).
+// InExec reports whether EXEC is running its queued commands (lock held).
+func (e *Engine) InExec() bool { return e.execRunning > 0 }
+
+// TouchAllWatched invalidates the WATCHes on keys of database db (every
+// database when db < 0) that FLUSHDB, FLUSHALL or a full sync's flush is
+// about to empty; call it before emptying. See TouchWatchedReplaced.
 func (e *Engine) TouchAllWatched(db int) {
+	for i, d := range e.KS.DBs {
+		if db < 0 || i == db {
+			e.TouchWatchedReplaced(d, nil)
+		}
+	}
+}
+
+// TouchWatchedReplaced applies Redis 7.0's rule to the keys watched in
+// database emptied, whose contents are about to be replaced by those of
+// with (nil: by nothing; called before the swap or flush). A watched key
+// changes if it is in either; but a key that had already expired when it
+// was watched has not changed if it is now gone, or replaced by another
+// expired key, and a missing key replaced by an expired one has not
+// changed either (it becomes one that had expired at WATCH).
+func (e *Engine) TouchWatchedReplaced(emptied, with *keyspace.DB) {
+	now := e.now // the command clock; outside a command (a replica's flush), the wall clock
+	if e.depth == 0 {
+		now = time.Now().UnixMilli()
+	}
 	for wk, ss := range e.watchers {
-		if (db < 0 || wk.db == db) && e.KS.DBs[wk.db].Peek([]byte(wk.key)) != nil {
-			for _, s := range ss {
-				s.Flags |= FlagDirtyCAS
+		if wk.db != emptied.ID {
+			continue
+		}
+		key := []byte(wk.key)
+		inEmptied := emptied.Peek(key) != nil
+		inWith := with != nil && with.Peek(key) != nil
+		if !inEmptied && !inWith {
+			continue
+		}
+		for _, s := range ss {
+			switch {
+			case s.expiredAtWatch[wk] && !inWith:
+				delete(s.expiredAtWatch, wk) // an expired key now gone
+				continue
+			case s.expiredAtWatch[wk] && keyExpiredAt(with, key, now):
+				continue // still an expired key
+			case !s.expiredAtWatch[wk] && !inEmptied && keyExpiredAt(with, key, now):
+				if s.expiredAtWatch == nil {
+					s.expiredAtWatch = map[watchKey]bool{}
+				}
+				s.expiredAtWatch[wk] = true
+				continue
 			}
+			s.Flags |= FlagDirtyCAS
 		}
 	}
 }

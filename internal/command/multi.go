@@ -78,6 +78,8 @@ func execCmd(c *Ctx) {
 	s.Flags &^= FlagMulti
 	c.E.unwatchAll(s)
 	c.W.Array(len(queue))
+	c.E.execRunning++
+	defer func() { c.E.execRunning-- }()
 	// Nothing is checked per command from here on, as in Redis: a queued
 	// CONFIG SET that raises min-replicas-to-write does not stop the
 	// writes queued after it.

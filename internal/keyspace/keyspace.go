@@ -111,6 +111,11 @@ type Keyspace struct {
 	snap  *snapshotState
 	// lastEpoch is the epoch of the most recent snapshot.
 	lastEpoch uint32
+	// SnapshotsTaken and LastSnapshotTook count the snapshots begun and how
+	// long the latest took to begin (lock held): INFO's total_forks and
+	// latest_fork_usec, a snapshot being Tandem's fork.
+	SnapshotsTaken   int64
+	LastSnapshotTook time.Duration
 	// ExpiredKeys counts keys removed by expiry (INFO expired_keys).
 	ExpiredKeys int64
 	// Hits and Misses count key lookups (INFO keyspace_hits/misses).

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"math/bits"
+	"time"
 	"unsafe"
 )
 
@@ -80,6 +81,11 @@ func (ks *Keyspace) Snapshot(sink Sink) *Snapshot {
 	if ks.snap != nil {
 		return nil
 	}
+	start := time.Now()
+	defer func() {
+		ks.SnapshotsTaken++
+		ks.LastSnapshotTook = time.Since(start)
+	}()
 	ks.lastEpoch++
 	s := &Snapshot{ks: ks, epoch: ks.lastEpoch, sink: sink, width: -1}
 	for _, db := range ks.DBs {

@@ -235,8 +235,10 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("pubsub_channels", len(s.ps.channels))
 		f("pubsub_patterns", len(s.ps.patterns))
 		f("pubsubshard_channels", 0)
-		f("latest_fork_usec", 0)
-		f("total_forks", 0)
+		// Tandem's fork is its fork-less snapshot (BGSAVE, full syncs,
+		// AOF rewrites): how many began, and the latest one's pause.
+		f("latest_fork_usec", s.ks.LastSnapshotTook.Microseconds())
+		f("total_forks", s.ks.SnapshotsTaken)
 		migrateSockets := 0
 		if s.parts.Migrate != nil {
 			migrateSockets = s.parts.Migrate.CachedSockets()
