@@ -225,8 +225,16 @@ func probeShutdown(t testing.TB, im impl) bool {
 	c1 := adminClient(m.addr())
 	defer c1.Close()
 	go c1.Do(context.Background(), "SHUTDOWN")
-	time.Sleep(300 * time.Millisecond)
-	err := mc.Do(ctx, "SHUTDOWN", "ABORT").Err()
+	// ABORT until the SHUTDOWN is seen waiting (on a loaded machine it
+	// may arrive after the first ABORT, which then finds none in progress).
+	err := waitFor(10*time.Second, im.name+" probe SHUTDOWN ABORT", func() error {
+		actx, acancel := ctx2s()
+		defer acancel()
+		return mc.Do(actx, "SHUTDOWN", "ABORT").Err()
+	})
+	if err != nil {
+		t.Logf("shutdown probe: %v", err)
+	}
 	return err == nil && m.running()
 }
 
