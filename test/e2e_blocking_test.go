@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // Multi-client scenarios for blocking commands and WATCH, run against
@@ -493,4 +495,35 @@ func TestWatchStaleKeysAcrossFlushAndSwapdbMatchRedis(t *testing.T) {
 		{name: "swapdb-live-with-nothing", conns: 1, steps: stale(call(0, "SELECT 1"), call(0, "SET x foo"),
 			call(0, "WATCH x"), call(0, "SWAPDB 0 1"), call(0, "SELECT 1")), want: []string{aborts}},
 	})
+}
+
+// TestClientUnblockErrorCountsAsAFailedCall: a blocked BLPOP ended by
+// CLIENT UNBLOCK … ERROR fails with -UNBLOCKED, which counts in errorstats,
+// in the command's failed_calls and in total_error_replies, as in Redis.
+func TestClientUnblockErrorCountsAsAFailedCall(t *testing.T) {
+	t.Parallel()
+	p := startTandem(t)
+	admin := dialRaw(t, p.Addr())
+	admin.do("CONFIG", "RESETSTAT")
+	blocked := dialRaw(t, p.Addr())
+	id := strings.TrimSuffix(strings.TrimPrefix(blocked.do("CLIENT", "ID"), ":"), "\r\n")
+	blocked.send(encode("BLPOP", "nolist", "0"))
+	testutil.Eventually(t, 10*time.Second, "BLPOP blocked", func() bool {
+		return strings.Contains(admin.do("INFO", "clients"), "blocked_clients:1\r\n")
+	})
+	if got := admin.do("CLIENT", "UNBLOCK", id, "ERROR"); got != ":1\r\n" {
+		t.Fatalf("CLIENT UNBLOCK: %q", got)
+	}
+	if got := blocked.read(); got != "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" {
+		t.Fatalf("blocked client got %q", got)
+	}
+	info := admin.do("INFO", "all")
+	for _, want := range []string{"errorstat_UNBLOCKED:count=1\r\n", "total_error_replies:1\r\n", ",rejected_calls=0,failed_calls=1\r\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO lacks %q", want)
+		}
+	}
+	if !strings.Contains(info, "cmdstat_blpop:calls=1,") {
+		t.Errorf("INFO lacks BLPOP's one call")
+	}
 }

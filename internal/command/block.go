@@ -112,11 +112,17 @@ func (e *Engine) UnblockWithError(s *Session, msg string) bool {
 	if msg == "" {
 		return e.TimeoutBlocked(s)
 	}
-	if s.block == nil {
+	st := s.block
+	if st == nil {
 		return false
 	}
 	e.unblock(s)
 	s.W.Error(msg)
+	// The blocked command fails with this error: it counts as the
+	// command's failed call and in errorstats, as in Redis.
+	st.spec.StatsFor(st.args).Failed++
+	e.TotalErrors++
+	e.CountError(msg)
 	return true
 }
 
