@@ -214,14 +214,13 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errBadData)
 		return
 	}
-	deleted := replace && c.DB.Delete(key)
 	if ttl != 0 && !absTTL {
 		ttl += c.Now() // wraps like Redis's long long sum: then already past
 	}
 	// A time already past: the key is not created (on a master; a replica
 	// and our master's stream keep it and wait for the master's DEL).
 	if ttl != 0 && ttl <= c.Now() && c.E.KS.DeletesExpired() && c.S.Flags&command.FlagMaster == 0 {
-		if deleted {
+		if replace && c.DB.Delete(key) {
 			c.Rewrite([]byte("DEL"), key)
 			c.DB.Modified(key)
 			c.Notify(command.EvGeneric, "del", key)
@@ -229,9 +228,17 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.W.OK()
 		return
 	}
-	if val == nil {
+	switch {
+	case val == nil:
+		if replace {
+			c.DB.Delete(key)
+		}
 		c.DB.SetString(key, str, false)
-	} else {
+	case replace:
+		// Redis deletes the old key and adds the new one: ReplaceValue
+		// does both in one lookup, keeping the node.
+		c.DB.ReplaceValue(key, val)
+	default:
 		c.DB.SetValue(key, val, false)
 	}
 	if ttl != 0 {

@@ -93,6 +93,7 @@ type decoder struct {
 	e       Entry     // reused for every key
 	elems   []element // scratch for compact encodings
 	sorted  [][]byte  // scratch for duplicate checks
+	hashes  []uint64  // scratch for duplicate checks
 	// borrow lets a hash, set or sorted set (one blob each) point its
 	// strings into the decompressed blob instead of copying them to the
 	// arena: DumpDecoder's Entry lives no longer than that blob (until

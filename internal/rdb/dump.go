@@ -189,6 +189,7 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 		e:       old.e,
 		elems:   old.elems[:0],
 		sorted:  old.sorted[:0],
+		hashes:  old.hashes[:0],
 		borrow:  true,
 	}
 	d := &u.d
@@ -197,6 +198,9 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	}
 	if cap(d.r.lzfIn) > keepDumpBuf {
 		d.r.lzfIn = nil
+	}
+	if cap(d.hashes) > keepDumpBuf/8 {
+		d.hashes = nil
 	}
 	if opts.MaxStringLen > 0 {
 		d.r.maxStr = uint64(opts.MaxStringLen)

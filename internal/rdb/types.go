@@ -91,8 +91,9 @@ const (
 	opEOF          = 0xFF
 )
 
-// Pair is one hash field and its value.
-type Pair struct{ Field, Value []byte }
+// Pair is one hash field and its value (types.Pair, so that a decoded
+// hash is handed to types.NewHashFrom as it is).
+type Pair = types.Pair
 
 // ZMember is one sorted-set member and its score.
 type ZMember struct {

@@ -1,26 +1,29 @@
 package types
 
-// NewHashFrom builds a hash of n pairs given by pair(i), all with distinct
-// fields (a decoded value: an RDB load, RESTORE), in the encoding Set would
-// reach for them. A listpack is written in one allocation, without the
-// lookups and regrowth of n Sets: a RESTORE of a 1 KB hash spent most of
-// its time there. A repeated field is not detected (the RDB decoder
-// refuses them): it would be stored twice.
-func NewHashFrom(n int, pair func(i int) (field, value []byte), lim *Limits) *Hash {
+// Pair is one hash field and its value, as a decoded value (an RDB load,
+// RESTORE) hands them over; internal/rdb's Pair is this type.
+type Pair struct{ Field, Value []byte }
+
+// NewHashFrom builds a hash of pairs, all with distinct fields, in the
+// encoding Set would reach for them. A listpack is written in one
+// allocation, without the lookups and regrowth of one Set per pair: a
+// RESTORE of a 1 KB hash spent most of its time there. A repeated field is
+// not detected (the RDB decoder refuses them): it would be stored twice.
+func NewHashFrom(pairs []Pair, lim *Limits) *Hash {
 	l := limitsOrDefault(lim)
 	h := NewHash()
+	n := len(pairs)
 	size, small := 4, n <= l.HashMaxListpackEntries
 	for i := 0; i < n && small; i++ {
-		f, v := pair(i)
+		f, v := pairs[i].Field, pairs[i].Value
 		if len(f) > l.HashMaxListpackValue || len(v) > l.HashMaxListpackValue {
 			small = false
 		}
 		size += uvarintLen(uint64(len(f))) + len(f) + uvarintLen(uint64(len(v))) + len(v)
 	}
 	if !small {
-		for i := 0; i < n; i++ {
-			f, v := pair(i)
-			h.Set(f, v, lim)
+		for _, p := range pairs {
+			h.Set(p.Field, p.Value, lim)
 		}
 		return h
 	}
@@ -29,14 +32,23 @@ func NewHashFrom(n int, pair func(i int) (field, value []byte), lim *Limits) *Ha
 	}
 	lp := allocBytes(size)[:size]
 	off := 4
-	for i := 0; i < n; i++ {
-		f, v := pair(i)
-		off = putUvarint(lp, off, uint64(len(f)))
-		off += copy(lp[off:], f)
-		off = putUvarint(lp, off, uint64(len(v)))
-		off += copy(lp[off:], v)
+	for _, p := range pairs {
+		off = putLen(lp, off, len(p.Field))
+		off += copy(lp[off:], p.Field)
+		off = putLen(lp, off, len(p.Value))
+		off += copy(lp[off:], p.Value)
 	}
 	putU32(lp, n)
 	h.lp = lp
 	return h
+}
+
+// putLen is putUvarint with the one-byte case inlined: small hashes'
+// fields and values are short.
+func putLen(b []byte, off, n int) int {
+	if n < 0x80 {
+		b[off] = byte(n)
+		return off + 1
+	}
+	return putUvarint(b, off, uint64(n))
 }
