@@ -15,9 +15,9 @@
 package dump
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
@@ -152,12 +152,14 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 	idle, freq := int64(-1), int64(-1)
 	for j := 4; j < len(c.Args); j++ {
 		more := len(c.Args) - j - 1
-		switch opt := strings.ToLower(string(c.Args[j])); {
-		case opt == "replace":
+		// EqualFold: no lowered copy of each option (RESTORE is often
+		// pipelined by the thousand).
+		switch opt := c.Args[j]; {
+		case bytes.EqualFold(opt, []byte("replace")):
 			replace = true
-		case opt == "absttl":
+		case bytes.EqualFold(opt, []byte("absttl")):
 			absTTL = true
-		case opt == "idletime" && more >= 1 && freq == -1:
+		case bytes.EqualFold(opt, []byte("idletime")) && more >= 1 && freq == -1:
 			v, ok := resp.ParseInt(c.Args[j+1])
 			if !ok {
 				c.Error(command.ErrNotInt)
@@ -169,7 +171,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 			}
 			idle = v
 			j++
-		case opt == "freq" && more >= 1 && idle == -1:
+		case bytes.EqualFold(opt, []byte("freq")) && more >= 1 && idle == -1:
 			v, ok := resp.ParseInt(c.Args[j+1])
 			if !ok {
 				c.Error(command.ErrNotInt)
@@ -200,7 +202,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errTTL)
 		return
 	}
-	ent, err := m.decoder.Decode(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize})
+	ent, err := m.decoder.Decode(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize, HashLimits: &c.E.Limits})
 	switch {
 	case errors.Is(err, rdb.ErrDumpFooter):
 		c.Error(errBadFooter)

@@ -44,7 +44,7 @@ func BenchmarkRestoreHash1KB(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		e, err := u.Decode(p, rdb.DumpOptions{})
+		e, err := u.Decode(p, rdb.DumpOptions{HashLimits: limp})
 		if err != nil {
 			b.Fatal(err)
 		}

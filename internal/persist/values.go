@@ -78,6 +78,9 @@ func fromRDB(ent *rdb.Entry, lim *types.Limits) (str []byte, val any, err error)
 		}
 		return nil, s, nil
 	case rdb.KindHash:
+		if ent.Built != nil {
+			return nil, ent.Built, nil // built by the decoder (DumpOptions.HashLimits)
+		}
 		// The decoder refused repeated fields: the hash is built in bulk.
 		return nil, types.NewHashFrom(ent.Hash, lim), nil
 	case rdb.KindZSet:

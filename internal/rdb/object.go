@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // Quicklist node containers (type 18).
@@ -303,21 +305,74 @@ func (d *decoder) toHash() (SkipReason, error) {
 }
 
 // hashFromListpack is fromCompact(blob, lpIterate, …, toHash) in one
-// walk: the pairs are built as the listpack is read, without the element
+// walk: the pairs are taken as the listpack is read, without the element
 // list in between (the usual RESTORE and RDB load of a small hash), with
-// the same checks and errors as lpIterate's. The loop is lpIterate's with
-// the common entry (a string under 64 bytes and its one-byte backlen)
-// decoded in line: a RESTORE of a small hash spent a good part of its
-// time in the per-element calls.
+// the same checks and errors. With hashLim set the pairs are packed and
+// the hash built here (Entry.Built), the duplicate check done on the
+// fields' hashes taken on the way; a repeated hash (a duplicate, or a
+// collision) goes the general way, which names the duplicate.
 func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
-	const msg = "Hash listpack integrity check failed"
+	if d.hashLim != nil {
+		d.packed, d.hashes = d.packed[:0], d.hashes[:0]
+		n, err := walkListpack(blob, d, packHashElem, true)
+		if err != nil || n == 0 || n&1 != 0 || !distinctHashes(d.hashes) {
+			return d.hashPairsFromListpack(blob)
+		}
+		d.e.Built = types.NewHashPacked(d.packed, n/2, d.hashLim)
+		return 0, nil
+	}
+	return d.hashPairsFromListpack(blob)
+}
+
+// hashPairsFromListpack lists the hash's pairs in Entry.Hash.
+func (d *decoder) hashPairsFromListpack(blob []byte) (SkipReason, error) {
+	d.pending = nil
+	n, err := walkListpack(blob, d, pairHashElem, false)
+	if err != nil {
+		return 0, d.r.corrupt("%s", "Hash listpack integrity check failed")
+	}
+	if n == 0 {
+		return SkipEmpty, nil
+	}
+	if n&1 != 0 {
+		return 0, d.r.corrupt("Hash with an odd number of elements")
+	}
+	return 0, d.checkHashDups()
+}
+
+// pairHashElem takes the i-th element of a hash listpack into Entry.Hash
+// (a field waits in d.pending for its value).
+func pairHashElem(d *decoder, i int, s []byte) {
+	if i&1 == 0 {
+		d.pending = s
+		return
+	}
+	d.e.Hash = append(d.e.Hash, Pair{Field: d.pending, Value: s})
+}
+
+// packHashElem packs the i-th element of a hash listpack, and hashes the
+// fields for the duplicate check.
+func packHashElem(d *decoder, i int, s []byte) {
+	if i&1 == 0 {
+		d.hashes = append(d.hashes, maphash.Bytes(dupSeed, s))
+	}
+	d.packed = types.AppendPacked(d.packed, s)
+}
+
+// walkListpack is lpIterate with each element handed to take as bytes (an
+// integer in decimal: in the arena, or with intScratch in d.r.num, valid
+// until the next element) and
+// the common entry, a string under 64 bytes and its one-byte backlen,
+// decoded in line: RESTORE of a small hash spent a good part of its time
+// in the per-element calls. The checks are lpIterate's, in the same
+// order.
+func walkListpack(blob []byte, d *decoder, take func(d *decoder, i int, s []byte), intScratch bool) (int, error) {
 	if len(blob) < lpHeaderSize+1 || uint64(binary.LittleEndian.Uint32(blob)) != uint64(len(blob)) || blob[len(blob)-1] != lpEOF {
-		return 0, d.r.corrupt("%s", msg)
+		return 0, errListpack
 	}
 	end := uint64(len(blob) - 1) // index of the terminator
 	p := uint64(lpHeaderSize)
 	count := 0
-	var field []byte
 	for p < end {
 		var s []byte
 		var next uint64
@@ -325,13 +380,13 @@ func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
 			size := 1 + uint64(c&0x3F)
 			next = p + size + 1
 			if next > end {
-				return 0, d.r.corrupt("%s", msg)
+				return 0, errListpack
 			}
 			// A one-byte backlen equal to the size is what
 			// lpDecodeBacklen accepts first; anything else takes the
 			// general check.
 			if blob[next-1] != byte(size) && lpDecodeBacklen(blob[:next]) != size {
-				return 0, d.r.corrupt("%s", msg)
+				return 0, errListpack
 			}
 			s = blob[p+1 : p+size : p+size]
 			if !d.borrow {
@@ -340,32 +395,39 @@ func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
 		} else {
 			el, size, ok := lpDecode(blob[p:end])
 			if !ok {
-				return 0, d.r.corrupt("%s", msg)
+				return 0, errListpack
 			}
 			next = p + size + uint64(lpBacklenSize(size))
 			if next > end || lpDecodeBacklen(blob[:next]) != size {
-				return 0, d.r.corrupt("%s", msg)
+				return 0, errListpack
 			}
-			s = d.oneBlobBytes(el)
+			switch {
+			case el.isInt && intScratch:
+				s = strconv.AppendInt(d.r.num[:0], el.v, 10) // copied by take
+			default:
+				s = d.oneBlobBytes(el)
+			}
 		}
-		if count&1 == 0 {
-			field = s
-		} else {
-			d.e.Hash = append(d.e.Hash, Pair{Field: field, Value: s})
-		}
+		take(d, count, s)
 		count++
 		p = next
 	}
 	if hdr := binary.LittleEndian.Uint16(blob[4:6]); hdr != lpCountMax && int(hdr) != count {
-		return 0, d.r.corrupt("%s", msg)
+		return 0, errListpack
 	}
-	if count == 0 {
-		return SkipEmpty, nil
+	return count, nil
+}
+
+// distinctHashes reports whether the hashes, sorted in place, are all
+// different.
+func distinctHashes(h []uint64) bool {
+	slices.Sort(h)
+	for i := 1; i < len(h); i++ {
+		if h[i] == h[i-1] {
+			return false
+		}
 	}
-	if count&1 != 0 {
-		return 0, d.r.corrupt("Hash with an odd number of elements")
-	}
-	return 0, d.checkHashDups()
+	return true
 }
 
 func (d *decoder) toZSet() (SkipReason, error) {
@@ -426,15 +488,7 @@ func (d *decoder) checkDups(n int, at func(int) []byte, msg string) error {
 		h = append(h, maphash.Bytes(dupSeed, at(i)))
 	}
 	d.hashes = h
-	slices.Sort(h)
-	repeated := false
-	for i := 1; i < len(h); i++ {
-		if h[i] == h[i-1] {
-			repeated = true
-			break
-		}
-	}
-	if !repeated {
+	if distinctHashes(h) {
 		return nil
 	}
 	s := d.sorted[:0]

@@ -1,5 +1,7 @@
 package types
 
+import "encoding/binary"
+
 // Pair is one hash field and its value, as a decoded value (an RDB load,
 // RESTORE) hands them over; internal/rdb's Pair is this type.
 type Pair struct{ Field, Value []byte }
@@ -51,4 +53,45 @@ func putLen(b []byte, off, n int) int {
 		return off + 1
 	}
 	return putUvarint(b, off, uint64(n))
+}
+
+// AppendPacked appends s to dst in the packed form NewHashPacked takes (a
+// length, then the bytes): a decoder writes a hash's fields and values
+// there in order, into a buffer it reuses, with no pointers to trace.
+func AppendPacked(dst, s []byte) []byte {
+	if n := len(s); n < 0x80 {
+		dst = append(dst, byte(n))
+	} else {
+		dst = binary.AppendUvarint(dst, uint64(n))
+	}
+	return append(dst, s...)
+}
+
+// NewHashPacked builds a hash of the pairs packed (n of them: field, value,
+// field, ... written by AppendPacked), all with distinct fields, in the
+// encoding Set would reach for them. The small encoding is the packed
+// bytes behind a count: one allocation and one copy. packed is not kept.
+func NewHashPacked(packed []byte, n int, lim *Limits) *Hash {
+	l := limitsOrDefault(lim)
+	h := NewHash()
+	if n == 0 {
+		return h
+	}
+	lp := allocBytes(4 + len(packed))[:4+len(packed)]
+	putU32(lp, n)
+	copy(lp[4:], packed)
+	h.lp = lp
+	if n > l.HashMaxListpackEntries {
+		h.convert()
+		return h
+	}
+	for off := 4; off < len(lp); {
+		sz, p := readUvarint(lp, off)
+		if sz > uint64(l.HashMaxListpackValue) {
+			h.convert()
+			return h
+		}
+		off = p + int(sz)
+	}
+	return h
 }
