@@ -77,9 +77,10 @@ func NewHashPacked(packed []byte, n int, lim *Limits) *Hash {
 	if n == 0 {
 		return h
 	}
-	lp := allocBytes(4 + len(packed))[:4+len(packed)]
+	// Appending to a 4-byte array allocates the size class (as allocBytes
+	// does) and copies, zeroing only the tail: no clearing of the whole.
+	lp := append([]byte{0, 0, 0, 0}, packed...)
 	putU32(lp, n)
-	copy(lp[4:], packed)
 	h.lp = lp
 	if n > l.HashMaxListpackEntries {
 		h.convert()
