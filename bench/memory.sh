@@ -6,12 +6,14 @@
 #   list     100,000 lists of 10 16-byte elements
 #   set      100,000 sets of 10 16-byte members
 #   zset     100,000 sorted sets of 10 16-byte members
+#   stream   one stream of 1,000,000 entries (XADD * of 3 fields f0 f1 f2,
+#            16-byte values; quick: 10,000), figures per entry
 # Figures: VmRSS (from /proc/<pid>/status, once it has settled), bytes per
 # key from RSS and from INFO memory used_memory, and the load time. A data
 # set a server rejects is recorded as n/a with the first error.
 #
-# Environment: BENCH_MEM_KEYS, BENCH_MEM_AGG_KEYS, BENCH_MEM_SETS (subset
-# of: strings hash list set zset); see lib.sh.
+# Environment: BENCH_MEM_KEYS, BENCH_MEM_AGG_KEYS, BENCH_MEM_STREAM_ENTRIES,
+# BENCH_MEM_SETS (subset of: strings hash list set zset stream); see lib.sh.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_tools
@@ -19,11 +21,13 @@ require_tools
 if [ "$BENCH_QUICK" = 1 ]; then
   KEYS=${BENCH_MEM_KEYS:-10000}
   AGG=${BENCH_MEM_AGG_KEYS:-10000}
+  ENTRIES=${BENCH_MEM_STREAM_ENTRIES:-10000}
 else
   KEYS=${BENCH_MEM_KEYS:-1000000}
   AGG=${BENCH_MEM_AGG_KEYS:-100000}
+  ENTRIES=${BENCH_MEM_STREAM_ENTRIES:-1000000}
 fi
-read -r -a SETS <<<"${BENCH_MEM_SETS:-strings hash list set zset}"
+read -r -a SETS <<<"${BENCH_MEM_SETS:-strings hash list set zset stream}"
 
 # gen_resp KIND COUNT: RESP commands on stdout. Elements are 16 bytes and
 # distinct ("v" and 15 digits), never integers, so no server can share or
@@ -45,6 +49,9 @@ gen_resp() {
         } else if (kind == "set") {
           printf "*12\r\n$4\r\nSADD\r\n%s", bulk("set:" i)
           for (j = 0; j < 10; j++) printf "%s", bulk(el(i * 10 + j))
+        } else if (kind == "stream") {
+          printf "*9\r\n$4\r\nXADD\r\n$8\r\nstream:0\r\n$1\r\n*\r\n"
+          for (j = 0; j < 3; j++) printf "%s%s", bulk("f" j), bulk(el(i * 3 + j))
         } else if (kind == "zset") {
           printf "*22\r\n$4\r\nZADD\r\n%s", bulk("zset:" i)
           for (j = 0; j < 10; j++) printf "%s%s", bulk(j), bulk(el(i * 10 + j))
@@ -53,10 +60,11 @@ gen_resp() {
     }'
 }
 
-# measure KIND SIDE COUNT FILE: load FILE into a fresh server and record
-# its figures into the globals R_* (for the record call).
+# measure KIND SIDE COUNT FILE [KEYS]: load FILE into a fresh server and
+# record its figures into the globals R_* (for the record call), per unit
+# of COUNT; the server must then hold KEYS keys (default COUNT).
 measure() {
-  local kind=$1 side=$2 count=$3 file=$4 name="$1-$2" rss0 um0 rss1 um1 t0 out errs keys
+  local kind=$1 side=$2 count=$3 file=$4 want=${5:-$3} name="$1-$2" rss0 um0 rss1 um1 t0 out errs keys
   start_server "$side" "$name"
   local pid=${SRV_PID[$name]} port=${SRV_PORT[$name]}
   rss0=$(settle_rss "$pid")
@@ -66,7 +74,7 @@ measure() {
   M_LOAD[$side]=$(secs_since "$t0")
   errs=$(printf '%s\n' "$out" | sed -n 's/.*errors: \([0-9]*\), replies: \([0-9]*\).*/\1/p' | tail -n 1)
   keys=$(rcli "$port" DBSIZE || true)
-  if [ "${errs:-x}" != 0 ] || [ "$keys" != "$count" ]; then
+  if [ "${errs:-x}" != 0 ] || [ "$keys" != "$want" ]; then
     M_ERR[$side]=$(printf '%s\n' "$out" | grep -m1 -E '^(ERR|WRONGTYPE|-)' || printf '%s' "$out" | tail -n 1)
     M_ERR[$side]="$(clean "${M_ERR[$side]%%, with args beginning with*}" | cut -c1-90) (errors=${errs:-?} keys=${keys})"
     log "$name: ${M_ERR[$side]}"
@@ -94,14 +102,17 @@ for kind in "${SETS[@]}"; do
   case $kind in
     strings) count=$KEYS ;;
     hash | list | set | zset) count=$AGG ;;
+    stream) count=$ENTRIES ;;
     *) die "unknown data set $kind" ;;
   esac
   file=$WORK/$kind.resp
   gen_resp "$kind" "$count" >"$file"
   log "$kind: $count keys, $(wc -c <"$file") bytes of RESP"
   declare -A M_RSS=() M_RSS_PER=() M_UM_PER=() M_LOAD=() M_ERR=([redis]="" [tandem]="")
+  want=$count per=key
+  [ "$kind" != stream ] || want=1 per=entry
   for side in redis tandem; do
-    measure "$kind" "$side" "$count" "$file"
+    measure "$kind" "$side" "$count" "$file" "$want"
   done
   note=""
   [ -z "${M_ERR[redis]}" ] || note+="redis: ${M_ERR[redis]} "
@@ -109,11 +120,12 @@ for kind in "${SETS[@]}"; do
   case $kind in
     strings) what="$count strings (16 B values)" ;;
     hash) what="$count hashes of 10 fields (16 B values)" ;;
+    stream) what="a stream of $count entries of 3 fields (16 B values)" ;;
     *) what="$count ${kind}s of 10 (16 B members)" ;;
   esac
   record "$what" "RSS after load" MB lower "${M_RSS[redis]:-}" "${M_RSS[tandem]:-}" "$note"
-  record "$what" "RSS per key" bytes lower "${M_RSS_PER[redis]:-}" "${M_RSS_PER[tandem]:-}" "$note"
-  record "$what" "used_memory per key" bytes lower "${M_UM_PER[redis]:-}" "${M_UM_PER[tandem]:-}" "$note"
+  record "$what" "RSS per $per" bytes lower "${M_RSS_PER[redis]:-}" "${M_RSS_PER[tandem]:-}" "$note"
+  record "$what" "used_memory per $per" bytes lower "${M_UM_PER[redis]:-}" "${M_UM_PER[tandem]:-}" "$note"
   record "$what" "redis-cli --pipe load" s lower "${M_LOAD[redis]:-}" "${M_LOAD[tandem]:-}" "$note"
   rm -f "$file"
   unset M_RSS M_RSS_PER M_UM_PER M_LOAD M_ERR

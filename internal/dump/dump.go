@@ -15,9 +15,9 @@
 package dump
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/config"
@@ -152,12 +152,14 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 	idle, freq := int64(-1), int64(-1)
 	for j := 4; j < len(c.Args); j++ {
 		more := len(c.Args) - j - 1
-		switch opt := strings.ToLower(string(c.Args[j])); {
-		case opt == "replace":
+		// EqualFold: no lowered copy of each option (RESTORE is often
+		// pipelined by the thousand).
+		switch opt := c.Args[j]; {
+		case bytes.EqualFold(opt, []byte("replace")):
 			replace = true
-		case opt == "absttl":
+		case bytes.EqualFold(opt, []byte("absttl")):
 			absTTL = true
-		case opt == "idletime" && more >= 1 && freq == -1:
+		case bytes.EqualFold(opt, []byte("idletime")) && more >= 1 && freq == -1:
 			v, ok := resp.ParseInt(c.Args[j+1])
 			if !ok {
 				c.Error(command.ErrNotInt)
@@ -169,7 +171,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 			}
 			idle = v
 			j++
-		case opt == "freq" && more >= 1 && idle == -1:
+		case bytes.EqualFold(opt, []byte("freq")) && more >= 1 && idle == -1:
 			v, ok := resp.ParseInt(c.Args[j+1])
 			if !ok {
 				c.Error(command.ErrNotInt)
@@ -200,7 +202,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errTTL)
 		return
 	}
-	ent, err := m.decoder.Decode(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize})
+	ent, err := m.decoder.Decode(c.Args[3], rdb.DumpOptions{SkipChecksum: m.SkipChecksum, MaxStringLen: c.E.MaxStringSize, HashLimits: &c.E.Limits})
 	switch {
 	case errors.Is(err, rdb.ErrDumpFooter):
 		c.Error(errBadFooter)
@@ -214,14 +216,13 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errBadData)
 		return
 	}
-	deleted := replace && c.DB.Delete(key)
 	if ttl != 0 && !absTTL {
 		ttl += c.Now() // wraps like Redis's long long sum: then already past
 	}
 	// A time already past: the key is not created (on a master; a replica
 	// and our master's stream keep it and wait for the master's DEL).
 	if ttl != 0 && ttl <= c.Now() && c.E.KS.DeletesExpired() && c.S.Flags&command.FlagMaster == 0 {
-		if deleted {
+		if replace && c.DB.Delete(key) {
 			c.Rewrite([]byte("DEL"), key)
 			c.DB.Modified(key)
 			c.Notify(command.EvGeneric, "del", key)
@@ -229,9 +230,17 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.W.OK()
 		return
 	}
-	if val == nil {
+	switch {
+	case val == nil:
+		if replace {
+			c.DB.Delete(key)
+		}
 		c.DB.SetString(key, str, false)
-	} else {
+	case replace:
+		// Redis deletes the old key and adds the new one: ReplaceValue
+		// does both in one lookup, keeping the node.
+		c.DB.ReplaceValue(key, val)
+	default:
 		c.DB.SetValue(key, val, false)
 	}
 	if ttl != 0 {

@@ -326,10 +326,7 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 // (INCR and friends).
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
-	db.unaccount(e)
-	e.strv = string(val)
-	e.val = nil
-	db.account(e)
+	db.revalue(e, string(val), nil)
 	db.ks.touch(e)
 }
 
@@ -351,14 +348,38 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 	db.beforeWrite(e)
 	db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
-	db.unaccount(e)
-	e.strv = s
-	e.val = v
-	db.account(e)
+	db.revalue(e, s, v)
 	db.ks.touch(e)
 	if !keepTTL && len(db.expires) > 0 {
 		delete(db.expires, e.key)
 	}
+}
+
+// ReplaceValue stores val (not nil) under key as a key just created: what
+// key held goes with its TTL and its access history, as Delete then
+// SetValue would do (RESTORE ... REPLACE), in one lookup and keeping the
+// node. OnNew is told either way, as it is of a key deleted and added. It
+// reports whether key existed (a logically expired key did not).
+func (db *DB) ReplaceValue(key []byte, val any) bool {
+	e := db.lookup(key, false)
+	if e == nil {
+		n := &node{key: string(key), val: val, lru: db.ks.newAccess(), ver: db.ks.epoch()}
+		db.insertNew(n, key)
+		db.pending = n
+		return false
+	}
+	db.beforeWrite(e)
+	db.revalue(e, "", val)
+	e.lru = db.ks.newAccess()
+	if len(db.expires) > 0 {
+		delete(db.expires, e.key)
+	}
+	// Modified re-estimates the value: pending spares it the lookup.
+	db.pending = e
+	if f := db.ks.OnNew; f != nil {
+		f(db, key)
+	}
+	return true
 }
 
 // insertNew adds n, the node of an absent key.

@@ -123,6 +123,31 @@ func (db *DB) unaccount(e *node) {
 	}
 }
 
+// revalue gives e the value s (val nil) or val and moves the account from
+// its old figure to its new one, with one operation on the sizes map where
+// unaccount then account take three.
+func (db *DB) revalue(e *node, s string, val any) {
+	var old int64
+	hadVal := e.val != nil
+	if hadVal {
+		old = db.sizes[e]
+	} else {
+		old = int64(nodeBytes + AllocSize(len(e.key)) + AllocSize(len(e.strv)))
+	}
+	e.strv, e.val = s, val
+	sz := entrySize(e)
+	db.used += sz - old
+	switch {
+	case val != nil:
+		if db.sizes == nil {
+			db.sizes = make(map[*node]int64)
+		}
+		db.sizes[e] = sz
+	case hadVal:
+		delete(db.sizes, e)
+	}
+}
+
 // remeasure re-estimates the entry of key after a write that may have
 // changed its value in place (Modified). The entry LookupWrite handed out
 // last is checked first, to spare a lookup.
@@ -138,8 +163,12 @@ func (db *DB) remeasure(key []byte) {
 	if e == nil || e.val == nil {
 		return
 	}
-	db.unaccount(e)
-	db.account(e)
+	// One lookup, and a store only when the figure changed.
+	old, ok := db.sizes[e]
+	if sz := entrySize(e); !ok || sz != old {
+		db.used += sz - old
+		db.sizes[e] = sz
+	}
 }
 
 // DataBytes is the database's share of the account: its entries, its

@@ -29,6 +29,19 @@ func TestDatasetAccountReturnsToEmpty(t *testing.T) {
 		e.Val().(*types.List).PushBack([]byte("element-of-the-list"))
 		db.Modified([]byte("list"))
 	}
+	// Values replaced in place, across kinds (revalue's paths): string to
+	// hash, hash to hash (ReplaceValue), hash back to string.
+	for i := 0; i < 1000; i += 7 {
+		k := []byte(fmt.Sprintf("key:%d", i))
+		h := types.NewHash()
+		h.Set([]byte("f"), []byte("v"), nil)
+		db.SetValue(k, h, false)
+		db.ReplaceValue(k, types.NewHashFrom([]types.Pair{{Field: []byte("f"), Value: make([]byte, 50)}}, nil))
+		db.Modified(k)
+		if i%2 == 0 {
+			db.SetString(k, make([]byte, 200), false)
+		}
+	}
 	full := ks.DatasetBytes()
 	if full < empty+1000*(64+200)+5000*19 {
 		t.Fatalf("account %d for 1000 keys of 200 bytes and a list of 5000 elements", full-empty)
@@ -125,5 +138,45 @@ func TestDictSample(t *testing.T) {
 	}
 	if len(seen) < 500 {
 		t.Fatalf("200 samples of 5 saw only %d keys", len(seen))
+	}
+}
+
+// ReplaceValue is Delete then SetValue in one lookup: the TTL goes, the
+// access history starts again, OnNew is told, and the account equals a
+// fresh insert's.
+func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
+	ks := New(1)
+	ks.SetLFU(true, 10, 1)
+	var news []string
+	ks.OnNew = func(_ *DB, key []byte) { news = append(news, string(key)) }
+	db := ks.DBs[0]
+	k := []byte("k")
+	if db.ReplaceValue(k, types.NewHash()) {
+		t.Fatal("ReplaceValue of an absent key reported it existed")
+	}
+	db.SetExpire(k, 1<<60)
+	for i := 0; i < 2000; i++ {
+		db.Lookup(k)
+	}
+	if f := ks.Freq(db.Peek(k)); f <= 5 {
+		t.Fatalf("freq %d after 2000 hits", f)
+	}
+	h := types.NewHashFrom([]types.Pair{{Field: []byte("field"), Value: []byte("value")}}, nil)
+	if !db.ReplaceValue(k, h) {
+		t.Fatal("ReplaceValue of a present key reported it absent")
+	}
+	db.Modified(k)
+	e := db.Peek(k)
+	if e.Val() != any(h) || ks.Freq(e) != 5 || db.ExpireAt(k) != -1 {
+		t.Fatalf("after ReplaceValue: value %v, freq %d, ttl %d", e.Val(), ks.Freq(e), db.ExpireAt(k))
+	}
+	if len(news) != 2 || news[0] != "k" || news[1] != "k" {
+		t.Fatalf("OnNew told %q", news)
+	}
+	used := db.used
+	db.Delete(k)
+	db.SetValue(k, h, false)
+	if db.used != used || len(db.sizes) != 1 {
+		t.Fatalf("account %d after ReplaceValue, %d after a fresh insert (sizes %d)", used, db.used, len(db.sizes))
 	}
 }

@@ -78,9 +78,11 @@ func fromRDB(ent *rdb.Entry, lim *types.Limits) (str []byte, val any, err error)
 		}
 		return nil, s, nil
 	case rdb.KindHash:
+		if ent.Built != nil {
+			return nil, ent.Built, nil // built by the decoder (DumpOptions.HashLimits)
+		}
 		// The decoder refused repeated fields: the hash is built in bulk.
-		pairs := ent.Hash
-		return nil, types.NewHashFrom(len(pairs), func(i int) ([]byte, []byte) { return pairs[i].Field, pairs[i].Value }, lim), nil
+		return nil, types.NewHashFrom(ent.Hash, lim), nil
 	case rdb.KindZSet:
 		z := types.NewZSet()
 		for _, m := range ent.ZSet {

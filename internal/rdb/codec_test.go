@@ -87,10 +87,27 @@ func TestLZFRoundTrip(t *testing.T) {
 		words = append(words, []string{"redis", "tandem", "listpack", "quicklist", "x"}[rng.IntN(5)])
 	}
 	inputs = append(inputs, []byte(strings.Join(words, " ")))
+	// Short random texts over small alphabets: literal runs and short
+	// references at every distance, near the end of the output too (the
+	// decoder's fixed-size copies stop short of it).
+	for _, size := range []int{5, 17, 31, 33, 47, 64, 100, 257, 1100} {
+		for _, alpha := range []int{2, 4, 26} {
+			for range 20 {
+				in := make([]byte, size)
+				for i := range in {
+					in[i] = byte('a' + rng.IntN(alpha))
+				}
+				inputs = append(inputs, in)
+			}
+		}
+	}
 	for _, in := range inputs {
-		out, ok := c.compress(nil, in, len(in)-4)
+		if len(in) < 16 {
+			continue
+		}
+		out, ok := c.compress(nil, in, 2*len(in)+16)
 		if !ok {
-			t.Errorf("len %d: not compressible", len(in))
+			t.Errorf("len %d: no stream", len(in))
 			continue
 		}
 		got := make([]byte, len(in))

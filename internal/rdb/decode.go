@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // LoadOptions tunes Load. The zero value verifies the checksum and rejects
@@ -93,6 +95,12 @@ type decoder struct {
 	e       Entry     // reused for every key
 	elems   []element // scratch for compact encodings
 	sorted  [][]byte  // scratch for duplicate checks
+	hashes  []uint64  // scratch for duplicate checks
+	// hashLim set: listpack hashes are built as keyspace values
+	// (DumpOptions.HashLimits), their pairs packed in packed first.
+	hashLim *types.Limits
+	packed  []byte
+	pending []byte // a hash field waiting for its value (hashPairsFromListpack)
 	// borrow lets a hash, set or sorted set (one blob each) point its
 	// strings into the decompressed blob instead of copying them to the
 	// arena: DumpDecoder's Entry lives no longer than that blob (until

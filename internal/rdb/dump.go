@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // DUMP payloads (Redis's cluster.c createDumpPayload / verifyDumpPayload):
@@ -130,6 +132,11 @@ type DumpOptions struct {
 	// MaxStringLen, when positive, refuses strings longer than this
 	// (proto-max-bulk-len); see LoadOptions.
 	MaxStringLen int64
+	// HashLimits, when set, has a hash stored as a listpack built as the
+	// keyspace's value with these limits (Entry.Built) instead of listed
+	// in Entry.Hash: one walk of the listpack writes it (RESTORE's usual
+	// payload), with the same checks.
+	HashLimits *types.Limits
 }
 
 // DecodeDump decodes a DUMP payload into an Entry holding the value (Kind,
@@ -189,7 +196,10 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 		e:       old.e,
 		elems:   old.elems[:0],
 		sorted:  old.sorted[:0],
+		hashes:  old.hashes[:0],
 		borrow:  true,
+		packed:  old.packed[:0],
+		hashLim: opts.HashLimits,
 	}
 	d := &u.d
 	if cap(d.r.blob) > keepDumpBuf {
@@ -197,6 +207,12 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	}
 	if cap(d.r.lzfIn) > keepDumpBuf {
 		d.r.lzfIn = nil
+	}
+	if cap(d.hashes) > keepDumpBuf/8 {
+		d.hashes = nil
+	}
+	if cap(d.packed) > keepDumpBuf {
+		d.packed = nil
 	}
 	if opts.MaxStringLen > 0 {
 		d.r.maxStr = uint64(opts.MaxStringLen)

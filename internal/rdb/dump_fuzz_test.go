@@ -5,6 +5,7 @@ import (
 
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 )
@@ -70,6 +71,19 @@ func checkRestorePayload(t *testing.T, data []byte, fix bool) {
 	if a := m2.TotalAlloc - m1.TotalAlloc; a > loadAllocLimit(len(p)) {
 		t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(p), a, loadAllocLimit(len(p)))
 	}
+	// RESTORE's decoding, which builds listpack hashes itself, accepts
+	// and refuses exactly the same payloads, and builds the same hash.
+	lim := types.DefaultLimits()
+	var u DumpDecoder
+	built, berr := u.Decode(p, DumpOptions{HashLimits: &lim})
+	if (err == nil) != (berr == nil) || (err != nil && err.Error() != berr.Error()) {
+		t.Fatalf("with HashLimits: error %v, without: %v", berr, err)
+	}
+	if err == nil && built.Built != nil {
+		if got, want := hashPairs(built.Built.(*types.Hash)), pairsString(ent.Hash); got != want {
+			t.Fatalf("built hash %s, listed %s", got, want)
+		}
+	}
 	if err != nil {
 		if !errors.Is(err, ErrDumpFooter) && !errors.Is(err, ErrDumpValue) {
 			t.Fatalf("error %v is neither ErrDumpFooter nor ErrDumpValue", err)
@@ -88,4 +102,22 @@ func checkRestorePayload(t *testing.T, data []byte, fix bool) {
 	if a, b := normalize(ent2), normalize(ent); a != b {
 		t.Fatalf("round trip changed the value:\n got %q\nwant %q", a, b)
 	}
+}
+
+// hashPairs and pairsString render a hash's pairs in order.
+func hashPairs(h *types.Hash) string {
+	var b []byte
+	h.Each(func(f, v []byte) bool {
+		b = fmt.Appendf(b, "%q=%q ", f, v)
+		return true
+	})
+	return string(b)
+}
+
+func pairsString(pairs []Pair) string {
+	var b []byte
+	for _, p := range pairs {
+		b = fmt.Appendf(b, "%q=%q ", p.Field, p.Value)
+	}
+	return string(b)
 }

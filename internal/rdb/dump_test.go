@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // redisDumps are DUMP replies of redis-server 7.0.15 (default settings)
@@ -159,18 +161,20 @@ func TestDecodeDumpRefusesBadValues(t *testing.T) {
 	ziplist := unhex(t, "0f000000 0c000000 0200 00f3 02f6 ff") // ["2", "5"]
 	str := func(b []byte) []byte { return append([]byte{byte(len(b))}, b...) }
 	for name, body := range map[string][]byte{
-		"nothing":                 {},
-		"unknown type 8":          {8, 0},
-		"set listpack (RDB 11)":   append([]byte{byte(TypeSetListpack)}, str(lpFinish(lpAppendElement(lpStart(nil), []byte("a")), 1))...),
-		"stream 3 (RDB 11)":       {byte(TypeStreamListpacks3), 0},
-		"opcode":                  {opAux, 1, 'a', 1, 'b'},
-		"truncated string":        {0, 5, 'a'},
-		"empty list":              {byte(TypeList), 0},
-		"empty quicklist":         {byte(TypeListQuicklist2), 0},
-		"empty set":               {byte(TypeSet), 0},
-		"empty hash listpack":     append([]byte{byte(TypeHashListpack)}, str(lpFinish(lpStart(nil), 0))...),
-		"duplicate set members":   {byte(TypeSet), 2, 1, 'a', 1, 'a'},
-		"duplicate hash fields":   {byte(TypeHash), 2, 1, 'f', 1, 'v', 1, 'f', 1, 'w'},
+		"nothing":               {},
+		"unknown type 8":        {8, 0},
+		"set listpack (RDB 11)": append([]byte{byte(TypeSetListpack)}, str(lpFinish(lpAppendElement(lpStart(nil), []byte("a")), 1))...),
+		"stream 3 (RDB 11)":     {byte(TypeStreamListpacks3), 0},
+		"opcode":                {opAux, 1, 'a', 1, 'b'},
+		"truncated string":      {0, 5, 'a'},
+		"empty list":            {byte(TypeList), 0},
+		"empty quicklist":       {byte(TypeListQuicklist2), 0},
+		"empty set":             {byte(TypeSet), 0},
+		"empty hash listpack":   append([]byte{byte(TypeHashListpack)}, str(lpFinish(lpStart(nil), 0))...),
+		"duplicate set members": {byte(TypeSet), 2, 1, 'a', 1, 'a'},
+		"duplicate hash fields": {byte(TypeHash), 2, 1, 'f', 1, 'v', 1, 'f', 1, 'w'},
+		"duplicate listpack fields": append([]byte{byte(TypeHashListpack)}, str(lpFinish(lpAppendElement(lpAppendElement(lpAppendElement(lpAppendElement(lpStart(nil),
+			[]byte("12")), []byte("v")), []byte("12")), []byte("w")), 4))...),
 		"odd hash listpack":       append([]byte{byte(TypeHashListpack)}, str(lpFinish(lpAppendElement(lpStart(nil), []byte("f")), 1))...),
 		"nan score":               {byte(TypeZSet2), 1, 1, 'm', 0, 0, 0, 0, 0, 0, 0xf8, 0x7f},
 		"ziplist as listpack":     append([]byte{byte(TypeHashListpack)}, str(ziplist)...),
@@ -182,6 +186,10 @@ func TestDecodeDumpRefusesBadValues(t *testing.T) {
 		_, err := DecodeDump(withFooter(body, Version), DumpOptions{})
 		if !errors.Is(err, ErrDumpValue) {
 			t.Errorf("%s: got %v, want ErrDumpValue", name, err)
+		}
+		lim := types.DefaultLimits()
+		if _, berr := DecodeDump(withFooter(body, Version), DumpOptions{HashLimits: &lim}); berr == nil || berr.Error() != err.Error() {
+			t.Errorf("%s with HashLimits: got %v, want %v", name, berr, err)
 		}
 	}
 	// A ziplist list of an older payload version is fine.
@@ -222,5 +230,56 @@ func TestDumpRefusesWhatWriteEntryRefuses(t *testing.T) {
 	}
 	if p, err := AppendDump([]byte("x"), entryOf("set str bar"), EncodeOptions{}); err != nil || string(p[1:]) != string(unhex(t, redisDumps[0].hex)) {
 		t.Errorf("AppendDump: %x %v", p, err)
+	}
+}
+
+// RESTORE's decoding builds a listpack hash itself (HashLimits): it gives
+// the hash the pair list gives, in the same encoding, and refuses what the
+// pair list refuses with the same error, here for every byte of a valid
+// listpack changed in turn (strings of both short headers, integers of
+// every width, the limits crossed).
+func TestDecodeDumpBuildsListpackHashesAsListed(t *testing.T) {
+	elems := []string{"f", "v", "12", "-5000", "long", strings.Repeat("x", 70), "i24", "8000000", "i64", "-9000000000", "e", ""}
+	lp := lpStart(nil)
+	for _, e := range elems {
+		lp = lpAppendElement(lp, []byte(e))
+	}
+	lp = lpFinish(lp, len(elems))
+	body := append([]byte{byte(TypeHashListpack), 0x40 | byte(len(lp)>>8), byte(len(lp))}, lp...) // a 14-bit length
+	if _, err := DecodeDump(withFooter(body, Version), DumpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	small := types.Limits{HashMaxListpackEntries: 128, HashMaxListpackValue: 100}
+	for _, lim := range []types.Limits{small, types.DefaultLimits(), {HashMaxListpackEntries: 3, HashMaxListpackValue: 100}} {
+		check := func(b []byte) {
+			t.Helper()
+			p := withFooter(b, Version)
+			ent, err := DecodeDump(p, DumpOptions{})
+			var want string
+			if err == nil {
+				want = hashPairs(types.NewHashFrom(ent.Hash, &lim)) + types.NewHashFrom(ent.Hash, &lim).Encoding()
+			}
+			var u DumpDecoder
+			built, berr := u.Decode(p, DumpOptions{HashLimits: &lim})
+			switch {
+			case (err == nil) != (berr == nil) || (err != nil && err.Error() != berr.Error()):
+				t.Fatalf("%x: error %v with HashLimits, %v without", b, berr, err)
+			case err == nil && built.Built == nil:
+				t.Fatalf("%x: no hash built", b)
+			case err == nil:
+				h := built.Built.(*types.Hash)
+				if got := hashPairs(h) + h.Encoding(); got != want {
+					t.Fatalf("%x: built %s, listed %s", b, got, want)
+				}
+			}
+		}
+		check(body)
+		for i := 3; i < len(body); i++ {
+			for _, v := range []byte{0, 1, 2, 0x7f, 0x80, 0x81, 0xc0, 0xe0, 0xf1, 0xf4, 0xff, body[i] + 1, body[i] - 1} {
+				b := append([]byte(nil), body...)
+				b[i] = v
+				check(b)
+			}
+		}
 	}
 }

@@ -81,7 +81,7 @@ func cloneEntry(e *Entry) *Entry {
 		c.Set = append(c.Set, cloneBytes(s))
 	}
 	for _, p := range e.Hash {
-		c.Hash = append(c.Hash, Pair{cloneBytes(p.Field), cloneBytes(p.Value)})
+		c.Hash = append(c.Hash, Pair{Field: cloneBytes(p.Field), Value: cloneBytes(p.Value)})
 	}
 	for _, m := range e.ZSet {
 		c.ZSet = append(c.ZSet, ZMember{cloneBytes(m.Member), m.Score})

@@ -31,7 +31,7 @@ func interopDataset(now time.Time) []*Entry {
 	}
 	var bigHash []Pair
 	for i := range 600 {
-		bigHash = append(bigHash, Pair{[]byte(fmt.Sprintf("field:%d", i)), []byte(strconv.Itoa(i * 7))})
+		bigHash = append(bigHash, Pair{Field: []byte(fmt.Sprintf("field:%d", i)), Value: []byte(strconv.Itoa(i * 7))})
 	}
 	var bigZSet []ZMember
 	for i := range 300 {

@@ -40,7 +40,15 @@ func lzfDecompress(in, out []byte) error {
 			if ip+n > len(in) || op+n > len(out) {
 				return errLZF
 			}
-			copy(out[op:], in[ip:ip+n])
+			// Literal runs are at most 32 bytes: with room for a whole
+			// 32 bytes on both sides, one fixed-size copy (two vector
+			// moves) replaces the call to memmove; the bytes past n are
+			// overwritten by what follows.
+			if ip+lzfMaxLiteral <= len(in) && op+lzfMaxLiteral <= len(out) {
+				*(*[lzfMaxLiteral]byte)(out[op:]) = *(*[lzfMaxLiteral]byte)(in[ip:])
+			} else {
+				copy(out[op:], in[ip:ip+n])
+			}
 			ip += n
 			op += n
 			continue
@@ -62,9 +70,14 @@ func lzfDecompress(in, out []byte) error {
 		if ref < 0 || op+n > len(out) {
 			return errLZF
 		}
-		if op-ref >= n {
+		switch d := op - ref; {
+		case n <= 16 && d >= 16 && op+16 <= len(out):
+			// A short reference 16 bytes back or more: one fixed-size
+			// copy, the source and the 16 bytes written apart.
+			*(*[16]byte)(out[op:]) = *(*[16]byte)(out[ref:])
+		case d >= n:
 			copy(out[op:op+n], out[ref:ref+n])
-		} else {
+		default:
 			for i := range n {
 				out[op+i] = out[ref+i]
 			}

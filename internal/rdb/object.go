@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // Quicklist node containers (type 18).
@@ -302,31 +305,129 @@ func (d *decoder) toHash() (SkipReason, error) {
 }
 
 // hashFromListpack is fromCompact(blob, lpIterate, …, toHash) in one
-// walk: the pairs are built as the listpack is read, without the element
+// walk: the pairs are taken as the listpack is read, without the element
 // list in between (the usual RESTORE and RDB load of a small hash), with
-// the same checks and errors.
+// the same checks and errors. With hashLim set the pairs are packed and
+// the hash built here (Entry.Built), the duplicate check done on the
+// fields' hashes taken on the way; a repeated hash (a duplicate, or a
+// collision) goes the general way, which names the duplicate.
 func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
-	var field element
-	odd := false
-	n, err := lpIterate(blob, func(el element) error {
-		if !odd {
-			field, odd = el, true
-			return nil
+	if d.hashLim != nil {
+		d.packed, d.hashes = d.packed[:0], d.hashes[:0]
+		n, err := walkListpack(blob, d, packHashElem, true)
+		if err != nil || n == 0 || n&1 != 0 || !distinctHashes(d.hashes) {
+			return d.hashPairsFromListpack(blob)
 		}
-		d.e.Hash = append(d.e.Hash, Pair{Field: d.oneBlobBytes(field), Value: d.oneBlobBytes(el)})
-		odd = false
-		return nil
-	})
+		d.e.Built = types.NewHashPacked(d.packed, n/2, d.hashLim)
+		return 0, nil
+	}
+	return d.hashPairsFromListpack(blob)
+}
+
+// hashPairsFromListpack lists the hash's pairs in Entry.Hash.
+func (d *decoder) hashPairsFromListpack(blob []byte) (SkipReason, error) {
+	d.pending = nil
+	n, err := walkListpack(blob, d, pairHashElem, false)
 	if err != nil {
 		return 0, d.r.corrupt("%s", "Hash listpack integrity check failed")
 	}
 	if n == 0 {
 		return SkipEmpty, nil
 	}
-	if odd {
+	if n&1 != 0 {
 		return 0, d.r.corrupt("Hash with an odd number of elements")
 	}
 	return 0, d.checkHashDups()
+}
+
+// pairHashElem takes the i-th element of a hash listpack into Entry.Hash
+// (a field waits in d.pending for its value).
+func pairHashElem(d *decoder, i int, s []byte) {
+	if i&1 == 0 {
+		d.pending = s
+		return
+	}
+	d.e.Hash = append(d.e.Hash, Pair{Field: d.pending, Value: s})
+}
+
+// packHashElem packs the i-th element of a hash listpack, and hashes the
+// fields for the duplicate check.
+func packHashElem(d *decoder, i int, s []byte) {
+	if i&1 == 0 {
+		d.hashes = append(d.hashes, maphash.Bytes(dupSeed, s))
+	}
+	d.packed = types.AppendPacked(d.packed, s)
+}
+
+// walkListpack is lpIterate with each element handed to take as bytes (an
+// integer in decimal: in the arena, or with intScratch in d.r.num, valid
+// until the next element) and
+// the common entry, a string under 64 bytes and its one-byte backlen,
+// decoded in line: RESTORE of a small hash spent a good part of its time
+// in the per-element calls. The checks are lpIterate's, in the same
+// order.
+func walkListpack(blob []byte, d *decoder, take func(d *decoder, i int, s []byte), intScratch bool) (int, error) {
+	if len(blob) < lpHeaderSize+1 || uint64(binary.LittleEndian.Uint32(blob)) != uint64(len(blob)) || blob[len(blob)-1] != lpEOF {
+		return 0, errListpack
+	}
+	end := uint64(len(blob) - 1) // index of the terminator
+	p := uint64(lpHeaderSize)
+	count := 0
+	for p < end {
+		var s []byte
+		var next uint64
+		if c := blob[p]; c&0xC0 == 0x80 {
+			size := 1 + uint64(c&0x3F)
+			next = p + size + 1
+			if next > end {
+				return 0, errListpack
+			}
+			// A one-byte backlen equal to the size is what
+			// lpDecodeBacklen accepts first; anything else takes the
+			// general check.
+			if blob[next-1] != byte(size) && lpDecodeBacklen(blob[:next]) != size {
+				return 0, errListpack
+			}
+			s = blob[p+1 : p+size : p+size]
+			if !d.borrow {
+				s = d.bytesOf(element{s: s})
+			}
+		} else {
+			el, size, ok := lpDecode(blob[p:end])
+			if !ok {
+				return 0, errListpack
+			}
+			next = p + size + uint64(lpBacklenSize(size))
+			if next > end || lpDecodeBacklen(blob[:next]) != size {
+				return 0, errListpack
+			}
+			switch {
+			case el.isInt && intScratch:
+				s = strconv.AppendInt(d.r.num[:0], el.v, 10) // copied by take
+			default:
+				s = d.oneBlobBytes(el)
+			}
+		}
+		take(d, count, s)
+		count++
+		p = next
+	}
+	if hdr := binary.LittleEndian.Uint16(blob[4:6]); hdr != lpCountMax && int(hdr) != count {
+		return 0, errListpack
+	}
+	return count, nil
+}
+
+// distinctHashes reports whether the hashes, sorted in place, are all
+// different.
+func distinctHashes(h []uint64) bool {
+	slices.Sort(h)
+	for i := 1; i < len(h); i++ {
+		if h[i] == h[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) toZSet() (SkipReason, error) {
@@ -374,10 +475,20 @@ func (d *decoder) fromIntset(blob []byte) (SkipReason, error) {
 }
 
 // checkDups fails if the n members returned by at hold the same bytes
-// twice. Sorting a scratch slice of them avoids the per-member allocation a
-// map would cost.
+// twice. A 64-bit hash of each member is sorted first: distinct hashes
+// prove distinct members, and only a repeated hash (a duplicate, or a
+// collision) costs the exact check, which sorts the members themselves.
+// Both avoid the per-member allocation a map would cost.
 func (d *decoder) checkDups(n int, at func(int) []byte, msg string) error {
 	if d.opts.SkipDuplicateCheck || n < 2 {
+		return nil
+	}
+	h := d.hashes[:0]
+	for i := range n {
+		h = append(h, maphash.Bytes(dupSeed, at(i)))
+	}
+	d.hashes = h
+	if distinctHashes(h) {
 		return nil
 	}
 	s := d.sorted[:0]
@@ -394,6 +505,9 @@ func (d *decoder) checkDups(n int, at func(int) []byte, msg string) error {
 	}
 	return nil
 }
+
+// dupSeed seeds checkDups's hashes.
+var dupSeed = maphash.MakeSeed()
 
 func (d *decoder) checkSetDups() error {
 	return d.checkDups(len(d.e.Set), func(i int) []byte { return d.e.Set[i] }, "Duplicate set members detected")

@@ -26,7 +26,7 @@ func bs(s ...string) [][]byte {
 func pairs(kv ...string) []Pair {
 	var out []Pair
 	for i := 0; i < len(kv); i += 2 {
-		out = append(out, Pair{[]byte(kv[i]), []byte(kv[i+1])})
+		out = append(out, Pair{Field: []byte(kv[i]), Value: []byte(kv[i+1])})
 	}
 	return out
 }

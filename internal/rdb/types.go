@@ -91,8 +91,9 @@ const (
 	opEOF          = 0xFF
 )
 
-// Pair is one hash field and its value.
-type Pair struct{ Field, Value []byte }
+// Pair is one hash field and its value (types.Pair, so that a decoded
+// hash is handed to types.NewHashFrom as it is).
+type Pair = types.Pair
 
 // ZMember is one sorted-set member and its score.
 type ZMember struct {
@@ -126,8 +127,12 @@ type Entry struct {
 	// Stream is a KindStream value. The decoder hands over a new stream
 	// for each key (the receiver keeps it); the encoder only reads it.
 	Stream *types.Stream
-	Type   Type    // decoder only: the object type the value was stored as
-	LRU    LRUInfo // eviction metadata (IDLE / FREQ opcodes)
+	// Built is a value the decoder built for the keyspace itself, nil
+	// otherwise: a listpack hash of a DUMP payload when DumpOptions asks
+	// for it (Kind is KindHash, Hash is empty).
+	Built any
+	Type  Type    // decoder only: the object type the value was stored as
+	LRU   LRUInfo // eviction metadata (IDLE / FREQ opcodes)
 }
 
 // LRUInfo is the eviction metadata Redis stores before a key when its
@@ -145,7 +150,7 @@ type LRUInfo struct {
 // a load.
 func (e *Entry) reset() {
 	const keepCap = 1 << 16
-	e.DB, e.Key, e.ExpireAt, e.Kind, e.Str, e.Type, e.LRU, e.Stream = 0, nil, NoExpiry, 0, nil, 0, LRUInfo{}, nil
+	e.DB, e.Key, e.ExpireAt, e.Kind, e.Str, e.Type, e.LRU, e.Stream, e.Built = 0, nil, NoExpiry, 0, nil, 0, LRUInfo{}, nil, nil
 	e.List = trimSlice(e.List, keepCap)
 	e.Set = trimSlice(e.Set, keepCap)
 	e.Hash = trimSlice(e.Hash, keepCap)

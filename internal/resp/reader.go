@@ -49,8 +49,9 @@ type Reader struct {
 	pos     int // next byte to parse
 	argc    int // arguments announced by '*', -1 before the header
 	spans   [][2]int
-	bulkLen int // pending bulk length, -1 when none
-	peak    int // most bytes held unconsumed since the last Trim
+	bulkLen int  // pending bulk length, -1 when none
+	peak    int  // most bytes held unconsumed since the last Trim
+	filled  bool // the last read filled the buffer to its end (see Space)
 
 	// Args holds the arguments of the request returned by Next.
 	Args [][]byte
@@ -97,13 +98,22 @@ func (rd *Reader) Space() []byte {
 			rd.buf = make([]byte, minReadSpace)
 		}
 	}
-	if len(rd.buf)-rd.w >= minReadSpace/4 {
+	// A read that filled the buffer to its end probably left more in the
+	// socket: the next one is offered a whole minReadSpace, compacting or
+	// growing for it, so that a pipeline of big requests (RESTORE, SET of
+	// kilobytes) is taken in a read or two and answered in one write, as
+	// Redis's greedy query buffer does. Otherwise any quarter of it will do.
+	want := minReadSpace / 4
+	if rd.filled {
+		want = minReadSpace
+	}
+	if len(rd.buf)-rd.w >= want {
 		return rd.buf[rd.w:]
 	}
 	if rd.r > 0 {
 		n := copy(rd.buf, rd.buf[rd.r:rd.w])
 		rd.r, rd.w = 0, n
-		if len(rd.buf)-rd.w >= minReadSpace/4 {
+		if len(rd.buf)-rd.w >= want {
 			return rd.buf[rd.w:]
 		}
 	}
@@ -159,6 +169,7 @@ func (rd *Reader) Unread() {
 // Advance records that n bytes were read into the region returned by Space.
 func (rd *Reader) Advance(n int) {
 	rd.w += n
+	rd.filled = rd.w == len(rd.buf)
 	if rd.w-rd.r > rd.peak {
 		rd.peak = rd.w - rd.r
 	}

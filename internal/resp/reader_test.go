@@ -403,3 +403,47 @@ func BenchmarkReaderPipeline(b *testing.B) {
 		}
 	}
 }
+
+// A read that filled the buffer announces more in the socket: the next
+// read is offered a whole minReadSpace, so that a pipeline of 16 requests
+// of 1 KB is taken in two reads at most, and the next pipeline in one.
+// Small reads keep the buffer at its first size.
+func TestReaderOffersAWholeReadAfterAFullOne(t *testing.T) {
+	req := []byte("*2\r\n$4\r\nECHO\r\n$1000\r\n" + strings.Repeat("x", 1000) + "\r\n")
+	var batch []byte
+	for range 16 {
+		batch = append(batch, req...)
+	}
+	rd := NewReader(512 << 20)
+	for round := range 3 {
+		reads, parsed := 0, 0
+		for rest := batch; len(rest) > 0; reads++ {
+			sp := rd.Space()
+			if reads > 0 && len(sp) < minReadSpace {
+				t.Fatalf("round %d read %d offered %d bytes", round, reads, len(sp))
+			}
+			n := copy(sp, rest)
+			rd.Advance(n)
+			rest = rest[n:]
+			got, err := parseAll(t, rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed += len(got)
+		}
+		if parsed != 16 || (round > 0 && reads != 1) || reads > 2 {
+			t.Fatalf("round %d: %d requests in %d reads", round, parsed, reads)
+		}
+	}
+	small := NewReader(512 << 20)
+	for range 100 {
+		n := copy(small.Space(), "*1\r\n$4\r\nPING\r\n")
+		small.Advance(n)
+		if _, err := parseAll(t, small); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if small.Cap() != minReadSpace {
+		t.Fatalf("small requests grew the buffer to %d", small.Cap())
+	}
+}

@@ -1,26 +1,31 @@
 package types
 
-// NewHashFrom builds a hash of n pairs given by pair(i), all with distinct
-// fields (a decoded value: an RDB load, RESTORE), in the encoding Set would
-// reach for them. A listpack is written in one allocation, without the
-// lookups and regrowth of n Sets: a RESTORE of a 1 KB hash spent most of
-// its time there. A repeated field is not detected (the RDB decoder
-// refuses them): it would be stored twice.
-func NewHashFrom(n int, pair func(i int) (field, value []byte), lim *Limits) *Hash {
+import "encoding/binary"
+
+// Pair is one hash field and its value, as a decoded value (an RDB load,
+// RESTORE) hands them over; internal/rdb's Pair is this type.
+type Pair struct{ Field, Value []byte }
+
+// NewHashFrom builds a hash of pairs, all with distinct fields, in the
+// encoding Set would reach for them. A listpack is written in one
+// allocation, without the lookups and regrowth of one Set per pair: a
+// RESTORE of a 1 KB hash spent most of its time there. A repeated field is
+// not detected (the RDB decoder refuses them): it would be stored twice.
+func NewHashFrom(pairs []Pair, lim *Limits) *Hash {
 	l := limitsOrDefault(lim)
 	h := NewHash()
+	n := len(pairs)
 	size, small := 4, n <= l.HashMaxListpackEntries
 	for i := 0; i < n && small; i++ {
-		f, v := pair(i)
+		f, v := pairs[i].Field, pairs[i].Value
 		if len(f) > l.HashMaxListpackValue || len(v) > l.HashMaxListpackValue {
 			small = false
 		}
 		size += uvarintLen(uint64(len(f))) + len(f) + uvarintLen(uint64(len(v))) + len(v)
 	}
 	if !small {
-		for i := 0; i < n; i++ {
-			f, v := pair(i)
-			h.Set(f, v, lim)
+		for _, p := range pairs {
+			h.Set(p.Field, p.Value, lim)
 		}
 		return h
 	}
@@ -29,14 +34,65 @@ func NewHashFrom(n int, pair func(i int) (field, value []byte), lim *Limits) *Ha
 	}
 	lp := allocBytes(size)[:size]
 	off := 4
-	for i := 0; i < n; i++ {
-		f, v := pair(i)
-		off = putUvarint(lp, off, uint64(len(f)))
-		off += copy(lp[off:], f)
-		off = putUvarint(lp, off, uint64(len(v)))
-		off += copy(lp[off:], v)
+	for _, p := range pairs {
+		off = putLen(lp, off, len(p.Field))
+		off += copy(lp[off:], p.Field)
+		off = putLen(lp, off, len(p.Value))
+		off += copy(lp[off:], p.Value)
 	}
 	putU32(lp, n)
 	h.lp = lp
+	return h
+}
+
+// putLen is putUvarint with the one-byte case inlined: small hashes'
+// fields and values are short.
+func putLen(b []byte, off, n int) int {
+	if n < 0x80 {
+		b[off] = byte(n)
+		return off + 1
+	}
+	return putUvarint(b, off, uint64(n))
+}
+
+// AppendPacked appends s to dst in the packed form NewHashPacked takes (a
+// length, then the bytes): a decoder writes a hash's fields and values
+// there in order, into a buffer it reuses, with no pointers to trace.
+func AppendPacked(dst, s []byte) []byte {
+	if n := len(s); n < 0x80 {
+		dst = append(dst, byte(n))
+	} else {
+		dst = binary.AppendUvarint(dst, uint64(n))
+	}
+	return append(dst, s...)
+}
+
+// NewHashPacked builds a hash of the pairs packed (n of them: field, value,
+// field, ... written by AppendPacked), all with distinct fields, in the
+// encoding Set would reach for them. The small encoding is the packed
+// bytes behind a count: one allocation and one copy. packed is not kept.
+func NewHashPacked(packed []byte, n int, lim *Limits) *Hash {
+	l := limitsOrDefault(lim)
+	h := NewHash()
+	if n == 0 {
+		return h
+	}
+	// Appending to a 4-byte array allocates the size class (as allocBytes
+	// does) and copies, zeroing only the tail: no clearing of the whole.
+	lp := append([]byte{0, 0, 0, 0}, packed...)
+	putU32(lp, n)
+	h.lp = lp
+	if n > l.HashMaxListpackEntries {
+		h.convert()
+		return h
+	}
+	for off := 4; off < len(lp); {
+		sz, p := readUvarint(lp, off)
+		if sz > uint64(l.HashMaxListpackValue) {
+			h.convert()
+			return h
+		}
+		off = p + int(sz)
+	}
 	return h
 }

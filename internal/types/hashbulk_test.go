@@ -24,7 +24,11 @@ func TestNewHashFromEqualsSets(t *testing.T) {
 			for _, p := range pairs {
 				want.Set([]byte(p[0]), []byte(p[1]), l)
 			}
-			got := NewHashFrom(len(pairs), func(i int) ([]byte, []byte) { return []byte(pairs[i][0]), []byte(pairs[i][1]) }, l)
+			var in []Pair
+			for _, p := range pairs {
+				in = append(in, Pair{Field: []byte(p[0]), Value: []byte(p[1])})
+			}
+			got := NewHashFrom(in, l)
 			if got.Encoding() != want.Encoding() || got.Len() != want.Len() || render(got) != render(want) {
 				t.Errorf("%v %v: got %s %s, want %s %s", pairs, l, got.Encoding(), render(got), want.Encoding(), render(want))
 			}
@@ -33,7 +37,7 @@ func TestNewHashFromEqualsSets(t *testing.T) {
 			}
 		}
 	}
-	if h := NewHashFrom(0, nil, nil); h.Len() != 0 {
+	if h := NewHashFrom(nil, nil); h.Len() != 0 {
 		t.Error("empty")
 	}
 }
