@@ -95,7 +95,7 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 		// One lookup when the client is known to read the key already
 		// (a cached key read again); a second only to store a change.
 		r := t.table.get(args[i])
-		if r.add(caller.ID) {
+		if t.table.addReader(&r, caller.ID) {
 			t.table.set(args[i], r)
 			t.items++
 		}
@@ -122,27 +122,28 @@ func (s *Server) trackKeyChanged(key []byte, by, current *command.Session) {
 	if t.table.len() == 0 { // nobody caches anything: every write passes here
 		return
 	}
-	r, ok := t.table.take(key)
+	var buf [8]int64
+	ids, ok := t.table.take(key, buf[:0])
 	if !ok {
 		return
 	}
-	t.items -= r.len()
-	r.each(func(id int64) {
+	t.items -= len(ids)
+	for _, id := range ids {
 		target := s.clients[id]
 		if target == nil || !target.trk.on || target.trk.bcast {
-			return
+			continue
 		}
 		if target.trk.noloop && current == &target.sess {
-			return
+			continue
 		}
 		if current == &target.sess {
 			// Its own command is running: after the reply (AfterCommand).
 			t.pending = append(t.pending, pendingInvalidation{key: []byte(key)})
 			t.pendingFor = current
-			return
+			continue
 		}
 		s.sendInvalidation(target, [][]byte{key}, false)
-	})
+	}
 }
 
 func (s *Server) trackFlushed(by *command.Session) {

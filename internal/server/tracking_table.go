@@ -1,67 +1,95 @@
 package server
 
-import "github.com/tandemdb/tandem/internal/command"
+import (
+	"slices"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
 
 // trackedReaders is the set of default-mode tracking clients that read one
-// key since it last changed: the first two ids inline (a key is mostly
-// cached by one or two clients: recording a read then allocates nothing
-// beyond the table's entry), the next ones in a slice searched linearly
-// (a few dozen int64 compares cost less than a map lookup, which was most
-// of a tracked read's extra cost once keys had several readers), and any
-// beyond trackedSliceMax in a map.
+// key since it last changed, as the table holds it: the first two ids
+// inline (a key is mostly cached by one or two clients), the others in the
+// table's overflow store, named by an index. It holds no pointer, so the
+// table's memory is never scanned by the garbage collector, and a slot of
+// the short-key map is 48 bytes: a tracked read's extra cost is mostly the
+// cache misses of its lookup in a table as big as the set of cached keys,
+// read at random, and a smaller table misses less.
 type trackedReaders struct {
-	ids  [2]int64
-	n    int
-	more []int64
-	big  map[int64]struct{}
+	ids  [2]int64 // 0: unused (client ids start at 1)
+	more uint32   // 1 + the index of the rest in trackTable.more; 0: none
+}
+
+// moreReaders are a key's readers beyond the inline two: in a slice
+// searched linearly (a few dozen int64 compares cost less than a map
+// lookup), and beyond trackedSliceMax in a map.
+type moreReaders struct {
+	ids []int64
+	big map[int64]struct{}
 }
 
 const trackedSliceMax = 32
 
-// add records id; false when it was there already.
-func (r *trackedReaders) add(id int64) bool {
-	for _, x := range r.ids[:r.n] {
-		if x == id {
-			return false
-		}
-	}
-	if r.n < len(r.ids) {
-		r.ids[r.n] = id
-		r.n++
-		return true
-	}
-	for _, x := range r.more {
-		if x == id {
-			return false
-		}
-	}
-	if len(r.more) < trackedSliceMax {
-		r.more = append(r.more, id)
-		return true
-	}
-	if _, ok := r.big[id]; ok {
+// addReader records id in r; false when it was there already.
+func (t *trackTable) addReader(r *trackedReaders, id int64) bool {
+	switch id {
+	case r.ids[0], r.ids[1]:
 		return false
 	}
-	if r.big == nil {
-		r.big = map[int64]struct{}{}
+	if r.ids[0] == 0 {
+		r.ids[0] = id
+		return true
 	}
-	r.big[id] = struct{}{}
+	if r.ids[1] == 0 {
+		r.ids[1] = id
+		return true
+	}
+	if r.more == 0 {
+		r.more = t.newMore()
+	}
+	m := &t.more[r.more-1]
+	if slices.Contains(m.ids, id) {
+		return false
+	}
+	if len(m.ids) < trackedSliceMax {
+		m.ids = append(m.ids, id)
+		return true
+	}
+	if _, ok := m.big[id]; ok {
+		return false
+	}
+	if m.big == nil {
+		m.big = map[int64]struct{}{}
+	}
+	m.big[id] = struct{}{}
 	return true
 }
 
-func (r *trackedReaders) len() int { return r.n + len(r.more) + len(r.big) }
+// newMore returns 1 + the index of an empty overflow entry.
+func (t *trackTable) newMore() uint32 {
+	if n := len(t.freeMore); n > 0 {
+		i := t.freeMore[n-1]
+		t.freeMore = t.freeMore[:n-1]
+		return i
+	}
+	t.more = append(t.more, moreReaders{})
+	return uint32(len(t.more))
+}
 
-// each calls fn for every id, the inline ones first.
-func (r *trackedReaders) each(fn func(id int64)) {
-	for _, id := range r.ids[:r.n] {
-		fn(id)
+// appendReaders appends r's ids to dst, the inline ones first.
+func (t *trackTable) appendReaders(dst []int64, r trackedReaders) []int64 {
+	for _, id := range r.ids {
+		if id != 0 {
+			dst = append(dst, id)
+		}
 	}
-	for _, id := range r.more {
-		fn(id)
+	if r.more != 0 {
+		m := &t.more[r.more-1]
+		dst = append(dst, m.ids...)
+		for id := range m.big {
+			dst = append(dst, id)
+		}
 	}
-	for id := range r.big {
-		fn(id)
-	}
+	return dst
 }
 
 // eachKey calls fn with the index of each key argument of a command,
@@ -89,10 +117,13 @@ func eachKey(spec *command.Spec, args [][]byte, fn func(i int)) {
 // lookup then compares the slot itself instead of following the key
 // string's pointer, one cache miss fewer on the path of every tracked read
 // (the table is as big as the set of keys clients cache, and read at
-// random); longer keys go to a map by string.
+// random); longer keys go to a map by string. Readers beyond two per key
+// are in more, whose free entries freeMore lists.
 type trackTable struct {
-	short map[shortKey]trackedReaders
-	long  map[string]trackedReaders
+	short    map[shortKey]trackedReaders
+	long     map[string]trackedReaders
+	more     []moreReaders
+	freeMore []uint32
 }
 
 const shortKeyMax = 23
@@ -135,20 +166,29 @@ func (t *trackTable) set(k []byte, r trackedReaders) {
 	t.long[string(k)] = r
 }
 
-// take removes k, returning its readers and whether it was there.
-func (t *trackTable) take(k []byte) (trackedReaders, bool) {
+// take removes k, appending its readers' ids to dst; false when k was not
+// there.
+func (t *trackTable) take(k []byte, dst []int64) ([]int64, bool) {
+	var r trackedReaders
+	var found bool
 	if s, ok := toShort(k); ok {
-		r, found := t.short[s]
-		if found {
+		if r, found = t.short[s]; found {
 			delete(t.short, s)
 		}
-		return r, found
-	}
-	r, found := t.long[string(k)]
-	if found {
+	} else if r, found = t.long[string(k)]; found {
 		delete(t.long, string(k))
 	}
-	return r, found
+	if !found {
+		return dst, false
+	}
+	dst = t.appendReaders(dst, r)
+	if r.more != 0 {
+		m := &t.more[r.more-1]
+		clear(m.ids)
+		m.ids, m.big = m.ids[:0], nil
+		t.freeMore = append(t.freeMore, r.more)
+	}
+	return dst, true
 }
 
 // eachKey calls fn with every key (a copy) until it returns false; fn may

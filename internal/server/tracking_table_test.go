@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"math/rand"
 	"slices"
 	"testing"
 
@@ -8,33 +10,63 @@ import (
 )
 
 func TestTrackedReaders(t *testing.T) {
+	var tt trackTable
 	var r trackedReaders
 	added := 0
 	for _, id := range []int64{5, 5, 9, 5, 1, 9, 1, 7, 7, 3} {
-		if r.add(id) {
+		if tt.addReader(&r, id) {
 			added++
 		}
 	}
-	var got []int64
-	r.each(func(id int64) { got = append(got, id) })
+	got := tt.appendReaders(nil, r)
 	slices.Sort(got)
-	if added != 5 || r.len() != 5 || !slices.Equal(got, []int64{1, 3, 5, 7, 9}) {
-		t.Fatalf("added %d, len %d, ids %v; want 5, 5, [1 3 5 7 9]", added, r.len(), got)
+	if added != 5 || !slices.Equal(got, []int64{1, 3, 5, 7, 9}) {
+		t.Fatalf("added %d, ids %v; want 5, [1 3 5 7 9]", added, got)
 	}
 	// Past the inline ids, the slice and the map: each id once.
 	var many trackedReaders
 	for round := 0; round < 2; round++ {
 		for id := int64(100); id < 200; id++ {
-			if many.add(id) != (round == 0) {
+			if tt.addReader(&many, id) != (round == 0) {
 				t.Fatalf("round %d: add(%d) said new %v", round, id, round != 0)
 			}
 		}
 	}
-	got = got[:0]
-	many.each(func(id int64) { got = append(got, id) })
+	got = tt.appendReaders(got[:0], many)
 	slices.Sort(got)
-	if many.len() != 100 || len(got) != 100 || got[0] != 100 || got[99] != 199 {
-		t.Fatalf("100 readers: len %d, each gave %d (%v…)", many.len(), len(got), got[:min(3, len(got))])
+	if len(got) != 100 || got[0] != 100 || got[99] != 199 {
+		t.Fatalf("100 readers: got %d (%v…)", len(got), got[:min(3, len(got))])
+	}
+	if r.more == many.more || len(tt.more) != 2 {
+		t.Fatalf("overflow entries %d, %d of %d: want two apart", r.more, many.more, len(tt.more))
+	}
+}
+
+// A taken key's overflow entry is reused, empty, by the next key that
+// needs one.
+func TestTrackTableReusesOverflow(t *testing.T) {
+	var tt trackTable
+	record := func(k string, ids ...int64) {
+		r := tt.get([]byte(k))
+		for _, id := range ids {
+			tt.addReader(&r, id)
+		}
+		tt.set([]byte(k), r)
+	}
+	record("a", 1, 2, 3, 4)
+	ids, ok := tt.take([]byte("a"), nil)
+	slices.Sort(ids)
+	if !ok || !slices.Equal(ids, []int64{1, 2, 3, 4}) {
+		t.Fatalf("take(a) = %v %v", ids, ok)
+	}
+	record("b", 7, 8, 9)
+	ids, _ = tt.take([]byte("b"), nil)
+	slices.Sort(ids)
+	if len(tt.more) != 1 || !slices.Equal(ids, []int64{7, 8, 9}) {
+		t.Fatalf("after reuse: %d overflow entries, b's readers %v", len(tt.more), ids)
+	}
+	if _, ok := tt.take([]byte("a"), nil); ok {
+		t.Fatal("a taken twice")
 	}
 }
 
@@ -70,14 +102,14 @@ func TestTrackTable(t *testing.T) {
 		[]byte("exactly-23-bytes-long-k"), []byte("a key longer than twenty-three bytes")}
 	for i, k := range keys {
 		var r trackedReaders
-		r.add(int64(i + 1))
+		tt.addReader(&r, int64(i+1))
 		tt.set(k, r)
 	}
 	if tt.len() != len(keys) || len(tt.long) != 1 {
 		t.Fatalf("len %d (long %d), want %d (1)", tt.len(), len(tt.long), len(keys))
 	}
 	for i, k := range keys {
-		if r := tt.get(k); r.len() != 1 || r.ids[0] != int64(i+1) {
+		if r := tt.get(k); r.ids != [2]int64{int64(i + 1)} {
 			t.Fatalf("get(%q) = %+v", k, r)
 		}
 	}
@@ -85,20 +117,58 @@ func TestTrackTable(t *testing.T) {
 	tt.eachKey(func(k []byte) bool {
 		seen[string(k)] = true
 		if string(k) == "a" {
-			tt.take(k) // removing while listing
+			tt.take(k, nil) // removing while listing
 		}
 		return true
 	})
 	if len(seen) != len(keys) {
 		t.Fatalf("eachKey listed %d keys, want %d", len(seen), len(keys))
 	}
-	if _, ok := tt.take([]byte("a")); ok {
+	if _, ok := tt.take([]byte("a"), nil); ok {
 		t.Fatal(`"a" still there after take`)
 	}
-	if r, ok := tt.take(keys[5]); !ok || r.ids[0] != 6 {
-		t.Fatalf("take(long) = %+v %v", r, ok)
+	if ids, ok := tt.take(keys[5], nil); !ok || !slices.Equal(ids, []int64{6}) {
+		t.Fatalf("take(long) = %v %v", ids, ok)
 	}
-	if r := tt.get([]byte("a\x00")); tt.len() != len(keys)-2 || r.len() != 1 {
+	if r := tt.get([]byte("a\x00")); tt.len() != len(keys)-2 || r.ids[0] != 3 {
 		t.Fatalf("after takes: len %d", tt.len())
 	}
+}
+
+// BenchmarkTrackTable is the table's share of a tracked GET as
+// bench/tracking.sh loads it: key:%012d names of 100,000 keys read at
+// random by clients that come and go (a new reader id every 2,000 reads),
+// so most reads record a new (key, client) pair and keys gather readers;
+// "again" is a client re-reading keys it has recorded already.
+func BenchmarkTrackTable(b *testing.B) {
+	const nkeys = 100000
+	keys := make([][]byte, nkeys)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%012d", i)
+	}
+	order := rand.New(rand.NewSource(1)).Perm(nkeys)
+	record := func(t *trackTable, k []byte, id int64) {
+		r := t.get(k)
+		if t.addReader(&r, id) {
+			t.set(k, r)
+		}
+	}
+	b.Run("new", func(b *testing.B) {
+		var t trackTable
+		reportCPU(b)
+		for i := 0; b.Loop(); i++ {
+			record(&t, keys[order[i%nkeys]], int64(1+i/2000))
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		var t trackTable
+		for i := range nkeys {
+			record(&t, keys[i], 1)
+			record(&t, keys[i], 2)
+		}
+		reportCPU(b)
+		for i := 0; b.Loop(); i++ {
+			record(&t, keys[order[i%nkeys]], 2)
+		}
+	})
 }
