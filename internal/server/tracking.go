@@ -95,11 +95,22 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 		// One lookup when the client is known to read the key already
 		// (a cached key read again); a second only to store a change.
 		r := t.table.get(args[i])
-		if t.table.addReader(&r, caller.ID) {
+		switch t.table.addReader(&r, caller.ID, s.trackerGone) {
+		case readerAdded:
 			t.table.set(args[i], r)
 			t.items++
+		case readerReplaced:
+			t.table.set(args[i], r)
 		}
 	})
+}
+
+// trackerGone says whether the client id no longer tracks keys in the
+// default mode (it left, turned tracking off or went BCAST): its entries
+// in the table are skipped when their key changes.
+func (s *Server) trackerGone(id int64) bool {
+	c := s.clients[id]
+	return c == nil || !c.trk.on || c.trk.bcast
 }
 
 // trackKeyChanged: BCAST clients learn of the key with the client that

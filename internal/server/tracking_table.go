@@ -29,39 +29,63 @@ type moreReaders struct {
 
 const trackedSliceMax = 32
 
-// addReader records id in r; false when it was there already.
-func (t *trackTable) addReader(r *trackedReaders, id int64) bool {
+// addResult says what addReader did.
+type addResult uint8
+
+const (
+	readerKnown    addResult = iota // id was there: r is unchanged
+	readerAdded                     // one reader more
+	readerReplaced                  // id took the inline place of a reader gone
+)
+
+// addReader records id in r. When both inline places are taken by other
+// clients and there is no overflow yet, a client gone (gone: disconnected,
+// or no longer tracking in the default mode) leaves its place to id:
+// Redis keeps such ids until the key changes and then skips them, and a
+// client that turns tracking off is expected to drop what it cached, so
+// nothing is lost by forgetting them earlier; clients that come and go
+// would otherwise pile up on the keys they read, each read of such a key
+// then searching the overflow store.
+func (t *trackTable) addReader(r *trackedReaders, id int64, gone func(id int64) bool) addResult {
 	switch id {
 	case r.ids[0], r.ids[1]:
-		return false
+		return readerKnown
 	}
 	if r.ids[0] == 0 {
 		r.ids[0] = id
-		return true
+		return readerAdded
 	}
 	if r.ids[1] == 0 {
 		r.ids[1] = id
-		return true
+		return readerAdded
+	}
+	if r.more == 0 && gone != nil {
+		for i, x := range r.ids {
+			if gone(x) {
+				r.ids[i] = id
+				return readerReplaced
+			}
+		}
 	}
 	if r.more == 0 {
 		r.more = t.newMore()
 	}
 	m := &t.more[r.more-1]
 	if slices.Contains(m.ids, id) {
-		return false
+		return readerKnown
 	}
 	if len(m.ids) < trackedSliceMax {
 		m.ids = append(m.ids, id)
-		return true
+		return readerAdded
 	}
 	if _, ok := m.big[id]; ok {
-		return false
+		return readerKnown
 	}
 	if m.big == nil {
 		m.big = map[int64]struct{}{}
 	}
 	m.big[id] = struct{}{}
-	return true
+	return readerAdded
 }
 
 // newMore returns 1 + the index of an empty overflow entry.

@@ -14,7 +14,7 @@ func TestTrackedReaders(t *testing.T) {
 	var r trackedReaders
 	added := 0
 	for _, id := range []int64{5, 5, 9, 5, 1, 9, 1, 7, 7, 3} {
-		if tt.addReader(&r, id) {
+		if tt.addReader(&r, id, nil) == readerAdded {
 			added++
 		}
 	}
@@ -27,7 +27,7 @@ func TestTrackedReaders(t *testing.T) {
 	var many trackedReaders
 	for round := 0; round < 2; round++ {
 		for id := int64(100); id < 200; id++ {
-			if tt.addReader(&many, id) != (round == 0) {
+			if (tt.addReader(&many, id, nil) == readerAdded) != (round == 0) {
 				t.Fatalf("round %d: add(%d) said new %v", round, id, round != 0)
 			}
 		}
@@ -42,6 +42,36 @@ func TestTrackedReaders(t *testing.T) {
 	}
 }
 
+// A reader gone leaves its inline place to a new one while the key has no
+// overflow entry; live readers are all kept.
+func TestTrackedReadersReplaceGone(t *testing.T) {
+	var tt trackTable
+	var r trackedReaders
+	live := map[int64]bool{1: true, 2: true, 3: true, 4: true}
+	gone := func(id int64) bool { return !live[id] }
+	for _, id := range []int64{1, 2} {
+		if got := tt.addReader(&r, id, gone); got != readerAdded {
+			t.Fatalf("add(%d) = %d, want added", id, got)
+		}
+	}
+	live[1] = false
+	if got := tt.addReader(&r, 3, gone); got != readerReplaced || r.ids != [2]int64{3, 2} || r.more != 0 {
+		t.Fatalf("add(3) with 1 gone = %d, readers %+v; want 3 in 1's place", got, r)
+	}
+	if got := tt.addReader(&r, 4, gone); got != readerAdded || r.more == 0 {
+		t.Fatalf("add(4), all live = %d, readers %+v; want it in the overflow", got, r)
+	}
+	live[2], live[3] = false, false
+	if got := tt.addReader(&r, 5, gone); got != readerAdded {
+		t.Fatalf("add(5) with an overflow = %d; want added (no replacing then)", got)
+	}
+	ids := tt.appendReaders(nil, r)
+	slices.Sort(ids)
+	if !slices.Equal(ids, []int64{2, 3, 4, 5}) {
+		t.Fatalf("readers %v, want [2 3 4 5]", ids)
+	}
+}
+
 // A taken key's overflow entry is reused, empty, by the next key that
 // needs one.
 func TestTrackTableReusesOverflow(t *testing.T) {
@@ -49,7 +79,7 @@ func TestTrackTableReusesOverflow(t *testing.T) {
 	record := func(k string, ids ...int64) {
 		r := tt.get([]byte(k))
 		for _, id := range ids {
-			tt.addReader(&r, id)
+			tt.addReader(&r, id, nil)
 		}
 		tt.set([]byte(k), r)
 	}
@@ -102,7 +132,7 @@ func TestTrackTable(t *testing.T) {
 		[]byte("exactly-23-bytes-long-k"), []byte("a key longer than twenty-three bytes")}
 	for i, k := range keys {
 		var r trackedReaders
-		tt.addReader(&r, int64(i+1))
+		tt.addReader(&r, int64(i+1), nil)
 		tt.set(k, r)
 	}
 	if tt.len() != len(keys) || len(tt.long) != 1 {
@@ -147,9 +177,10 @@ func BenchmarkTrackTable(b *testing.B) {
 		keys[i] = fmt.Appendf(nil, "key:%012d", i)
 	}
 	order := rand.New(rand.NewSource(1)).Perm(nkeys)
+	// The clients of the previous reader ids have gone.
 	record := func(t *trackTable, k []byte, id int64) {
 		r := t.get(k)
-		if t.addReader(&r, id) {
+		if t.addReader(&r, id, func(x int64) bool { return x < id }) != readerKnown {
 			t.set(k, r)
 		}
 	}
