@@ -258,7 +258,7 @@ func (s *Server) sendInvalidation(cl *client, keys [][]byte, null bool) {
 				w.Push(2)
 				w.BulkString("tracking-redir-broken")
 				w.Int(cl.trk.redirect)
-				cl.Push(w.Buf)
+				s.pushTo(cl, w.Buf)
 			}
 			return
 		}
