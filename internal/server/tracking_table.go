@@ -1,23 +1,28 @@
 package server
 
 import (
+	"math"
 	"slices"
 
 	"github.com/tandemdb/tandem/internal/command"
 )
 
 // trackedReaders is the set of default-mode tracking clients that read one
-// key since it last changed, as the table holds it: the first two ids
-// inline (a key is mostly cached by one or two clients), the others in the
-// table's overflow store, named by an index. It holds no pointer, so the
-// table's memory is never scanned by the garbage collector, and a slot of
-// the short-key map is 48 bytes: a tracked read's extra cost is mostly the
-// cache misses of its lookup in a table as big as the set of cached keys,
-// read at random, and a smaller table misses less.
+// key since it last changed, as the table holds it: up to inlineReaders
+// ids inline (as 32 bits: client ids count connections from 1, so they
+// are below 2^32 unless a server accepted four billion of them), the
+// others in the table's overflow store, named by an index. It holds no
+// pointer, so the table's memory is never scanned by the garbage
+// collector, and a slot of the short-key map is 48 bytes: a tracked
+// read's extra cost is mostly the cache misses of its lookup in a table
+// as big as the set of cached keys, read at random, and of the overflow
+// store when a key has more readers than its slot holds.
 type trackedReaders struct {
-	ids  [2]int64 // 0: unused (client ids start at 1)
-	more uint32   // 1 + the index of the rest in trackTable.more; 0: none
+	ids  [inlineReaders]uint32 // 0: unused
+	more uint32                // 1 + the index of the rest in trackTable.more; 0: none
 }
+
+const inlineReaders = 5
 
 // moreReaders are a key's readers beyond the inline two: in a slice
 // searched linearly (a few dozen int64 compares cost less than a map
@@ -38,7 +43,7 @@ const (
 	readerReplaced                  // id took the inline place of a reader gone
 )
 
-// addReader records id in r. When both inline places are taken by other
+// addReader records id in r. When all inline places are taken by other
 // clients and there is no overflow yet, a client gone (gone: disconnected,
 // or no longer tracking in the default mode) leaves its place to id:
 // Redis keeps such ids until the key changes and then skips them, and a
@@ -47,23 +52,28 @@ const (
 // would otherwise pile up on the keys they read, each read of such a key
 // then searching the overflow store.
 func (t *trackTable) addReader(r *trackedReaders, id int64, gone func(id int64) bool) addResult {
-	switch id {
-	case r.ids[0], r.ids[1]:
-		return readerKnown
-	}
-	if r.ids[0] == 0 {
-		r.ids[0] = id
-		return readerAdded
-	}
-	if r.ids[1] == 0 {
-		r.ids[1] = id
-		return readerAdded
-	}
-	if r.more == 0 && gone != nil {
+	if id > 0 && id <= math.MaxUint32 {
+		free := -1
 		for i, x := range r.ids {
-			if gone(x) {
-				r.ids[i] = id
-				return readerReplaced
+			if int64(x) == id {
+				return readerKnown
+			}
+			if x == 0 && free < 0 {
+				free = i
+			}
+		}
+		if free >= 0 {
+			r.ids[free] = uint32(id)
+			return readerAdded
+		}
+		// The inline places are all taken (and stay so until the key
+		// changes), so id may be in the overflow store, searched below.
+		if r.more == 0 && gone != nil {
+			for i, x := range r.ids {
+				if gone(int64(x)) {
+					r.ids[i] = uint32(id)
+					return readerReplaced
+				}
 			}
 		}
 	}
@@ -103,7 +113,7 @@ func (t *trackTable) newMore() uint32 {
 func (t *trackTable) appendReaders(dst []int64, r trackedReaders) []int64 {
 	for _, id := range r.ids {
 		if id != 0 {
-			dst = append(dst, id)
+			dst = append(dst, int64(id))
 		}
 	}
 	if r.more != 0 {

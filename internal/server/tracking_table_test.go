@@ -37,38 +37,48 @@ func TestTrackedReaders(t *testing.T) {
 	if len(got) != 100 || got[0] != 100 || got[99] != 199 {
 		t.Fatalf("100 readers: got %d (%v…)", len(got), got[:min(3, len(got))])
 	}
-	if r.more == many.more || len(tt.more) != 2 {
-		t.Fatalf("overflow entries %d, %d of %d: want two apart", r.more, many.more, len(tt.more))
+	if r.more != 0 || many.more == 0 || len(tt.more) != 1 {
+		t.Fatalf("overflow entries %d, %d of %d: want five readers inline, a hundred not", r.more, many.more, len(tt.more))
 	}
 }
 
 // A reader gone leaves its inline place to a new one while the key has no
-// overflow entry; live readers are all kept.
+// overflow entry; live readers are all kept, and ids past 32 bits go to
+// the overflow store.
 func TestTrackedReadersReplaceGone(t *testing.T) {
 	var tt trackTable
 	var r trackedReaders
-	live := map[int64]bool{1: true, 2: true, 3: true, 4: true}
+	live := map[int64]bool{}
 	gone := func(id int64) bool { return !live[id] }
-	for _, id := range []int64{1, 2} {
+	for id := int64(1); id <= inlineReaders; id++ {
+		live[id] = true
 		if got := tt.addReader(&r, id, gone); got != readerAdded {
 			t.Fatalf("add(%d) = %d, want added", id, got)
 		}
 	}
-	live[1] = false
-	if got := tt.addReader(&r, 3, gone); got != readerReplaced || r.ids != [2]int64{3, 2} || r.more != 0 {
-		t.Fatalf("add(3) with 1 gone = %d, readers %+v; want 3 in 1's place", got, r)
+	live[1], live[100], live[101], live[102] = false, true, true, true
+	if got := tt.addReader(&r, 100, gone); got != readerReplaced || r.ids[0] != 100 || r.more != 0 {
+		t.Fatalf("add(100) with 1 gone = %d, readers %+v; want 100 in 1's place", got, r)
 	}
-	if got := tt.addReader(&r, 4, gone); got != readerAdded || r.more == 0 {
-		t.Fatalf("add(4), all live = %d, readers %+v; want it in the overflow", got, r)
+	if got := tt.addReader(&r, 101, gone); got != readerAdded || r.more == 0 {
+		t.Fatalf("add(101), all live = %d, readers %+v; want it in the overflow", got, r)
 	}
 	live[2], live[3] = false, false
-	if got := tt.addReader(&r, 5, gone); got != readerAdded {
-		t.Fatalf("add(5) with an overflow = %d; want added (no replacing then)", got)
+	if got := tt.addReader(&r, 102, gone); got != readerAdded {
+		t.Fatalf("add(102) with an overflow = %d; want added (no replacing then)", got)
+	}
+	if got := tt.addReader(&r, 101, gone); got != readerKnown {
+		t.Fatalf("add(101) again = %d; want known (found in the overflow)", got)
+	}
+	const wide = int64(1) << 40
+	var w trackedReaders
+	if tt.addReader(&w, wide, gone) != readerAdded || w.more == 0 || tt.addReader(&w, wide, gone) != readerKnown {
+		t.Fatalf("an id past 32 bits: readers %+v; want it once, in the overflow", w)
 	}
 	ids := tt.appendReaders(nil, r)
 	slices.Sort(ids)
-	if !slices.Equal(ids, []int64{2, 3, 4, 5}) {
-		t.Fatalf("readers %v, want [2 3 4 5]", ids)
+	if want := []int64{2, 3, 4, 5, 100, 101, 102}; !slices.Equal(ids, want) {
+		t.Fatalf("readers %v, want %v", ids, want)
 	}
 }
 
@@ -83,16 +93,16 @@ func TestTrackTableReusesOverflow(t *testing.T) {
 		}
 		tt.set([]byte(k), r)
 	}
-	record("a", 1, 2, 3, 4)
+	record("a", 1, 2, 3, 4, 5, 6, 7)
 	ids, ok := tt.take([]byte("a"), nil)
 	slices.Sort(ids)
-	if !ok || !slices.Equal(ids, []int64{1, 2, 3, 4}) {
+	if !ok || !slices.Equal(ids, []int64{1, 2, 3, 4, 5, 6, 7}) {
 		t.Fatalf("take(a) = %v %v", ids, ok)
 	}
-	record("b", 7, 8, 9)
+	record("b", 7, 8, 9, 10, 11, 12)
 	ids, _ = tt.take([]byte("b"), nil)
 	slices.Sort(ids)
-	if len(tt.more) != 1 || !slices.Equal(ids, []int64{7, 8, 9}) {
+	if len(tt.more) != 1 || !slices.Equal(ids, []int64{7, 8, 9, 10, 11, 12}) {
 		t.Fatalf("after reuse: %d overflow entries, b's readers %v", len(tt.more), ids)
 	}
 	if _, ok := tt.take([]byte("a"), nil); ok {
@@ -139,7 +149,7 @@ func TestTrackTable(t *testing.T) {
 		t.Fatalf("len %d (long %d), want %d (1)", tt.len(), len(tt.long), len(keys))
 	}
 	for i, k := range keys {
-		if r := tt.get(k); r.ids != [2]int64{int64(i + 1)} {
+		if r := tt.get(k); r.ids != [inlineReaders]uint32{uint32(i + 1)} {
 			t.Fatalf("get(%q) = %+v", k, r)
 		}
 	}
