@@ -553,3 +553,23 @@ func TestWhichCommandsTouchKeysMatchesRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestModuleLoadFailsAsInRedis: with MODULE allowed, LOAD and LOADEX fail
+// with the reply Redis gives to a load that fails (go-redis's "should
+// fail module loadex" spec expects it), and the log says why.
+func TestModuleLoadFailsAsInRedis(t *testing.T) {
+	t.Parallel()
+	tandem := testutil.StartTandem(t, "--enable-module-command", "yes")
+	ref := testutil.StartRedis(t, "--enable-module-command", "yes")
+	for _, args := range [][]string{{"MODULE", "LOAD", "/path/to/non-existent-library.so"},
+		{"MODULE", "LOADEX", "/path/to/non-existent-library.so", "CONFIG", "param1", "value1", "ARGS", "arg1"},
+		{"MODULE", "LIST"}, {"MODULE", "UNLOAD", "x"}} {
+		got, want := dialRaw(t, tandem.Addr()).do(args...), dialRaw(t, ref.Addr()).do(args...)
+		if got != want {
+			t.Errorf("%v:\ntandem %q\nredis  %q", args, got, want)
+		}
+	}
+	testutil.Eventually(t, 10*time.Second, "the log says why the load failed", func() bool {
+		return strings.Contains(tandem.LogText(), "non-existent-library.so failed to load: modules are not supported")
+	})
+}

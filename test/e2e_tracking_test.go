@@ -383,3 +383,43 @@ func TestClientReplyOffKeepsPushes(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackingRedirBrokenKeepsClientServed: a RESP3 client whose REDIRECT
+// client left gets the tracking-redir-broken push when a key it read
+// changes, and then the reply of its next command and of every one after
+// it (the push once stalled a client on the event loop for good: Redis
+// 7.0's unit/tracking hung on it).
+func TestTrackingRedirBrokenKeepsClientServed(t *testing.T) {
+	t.Parallel()
+	for _, srv := range []string{"tandem", "redis"} {
+		var addr string
+		if srv == "tandem" {
+			addr = startTandem(t).Addr()
+		} else {
+			addr = startRedis(t).Addr()
+		}
+		r, writer, redir := dialRaw(t, addr), dialRaw(t, addr), dialRaw(t, addr)
+		id := strings.TrimSpace(strings.TrimPrefix(redir.do("CLIENT", "ID"), ":"))
+		r.do("HELLO", "3")
+		if got := r.do("CLIENT", "TRACKING", "on", "REDIRECT", id); got != "+OK\r\n" {
+			t.Fatalf("%s: CLIENT TRACKING on REDIRECT %s: %q", srv, id, got)
+		}
+		writer.do("SET", "key1", "1")
+		r.do("GET", "key1")
+		redir.do("QUIT")
+		redir.expectClosed(5 * time.Second)
+		writer.do("SET", "key1", "2")
+		want := fmt.Sprintf(">2\r\n$21\r\ntracking-redir-broken\r\n:%s\r\n", id)
+		if got := r.do("PING"); got != want {
+			t.Fatalf("%s: after the redirect client left and key1 changed, PING got %q first, want the push %q", srv, got, want)
+		}
+		for i := 0; i < 3; i++ {
+			if got := r.read(); got != "+PONG\r\n" {
+				t.Fatalf("%s: reply %d after the push: %q, want +PONG", srv, i, got)
+			}
+			if i < 2 {
+				r.send(encode("PING"))
+			}
+		}
+	}
+}

@@ -211,6 +211,8 @@ func (m *Manager) Debug(c *command.Ctx, sub string) bool {
 		}
 	case sub == "populate" && len(c.Args) >= 3 && len(c.Args) <= 5:
 		populate(c)
+	case sub == "object" && len(c.Args) == 3:
+		m.debugObject(c)
 	default:
 		return false
 	}

@@ -17,6 +17,7 @@ package dump
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -28,7 +29,7 @@ import (
 	"github.com/tandemdb/tandem/internal/server"
 )
 
-// Manager implements DUMP, RESTORE, MIGRATE and the DEBUG digest
+// Manager implements DUMP, RESTORE, MIGRATE and the DEBUG digest and OBJECT
 // subcommands for one server. Its fields are guarded by the server lock.
 type Manager struct {
 	srv *server.Server
@@ -121,6 +122,27 @@ func (m *Manager) dumpCmd(c *command.Ctx) {
 		return
 	}
 	c.W.Bulk(p)
+}
+
+// debugObject is DEBUG OBJECT key. Its serializedlength is, as in Redis,
+// the size of the value's RDB encoding (compressed as rdbcompression says),
+// which is the DUMP payload without its type byte and footer.
+func (m *Manager) debugObject(c *command.Ctx) {
+	key := c.Args[2]
+	e := c.DB.Peek(key)
+	if e == nil {
+		c.Error(command.ErrNoSuchKey)
+		return
+	}
+	p, err := m.payload(c, c.DB.ID, key)
+	if err != nil {
+		c.Error("ERR " + err.Error())
+		return
+	}
+	const framing = 1 + 2 + 8 // type byte; RDB version and CRC64 footer
+	ks := c.E.KS
+	c.W.Simple(fmt.Sprintf("Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		command.EncodingName(e), len(p)-framing, e.LRU()&(1<<24-1), ks.Clock()-e.LRU()))
 }
 
 // Redis's replies of RESTORE.

@@ -95,11 +95,22 @@ func (s *Server) trackRead(caller *command.Session, spec *command.Spec, args [][
 		// One lookup when the client is known to read the key already
 		// (a cached key read again); a second only to store a change.
 		r := t.table.get(args[i])
-		if r.add(caller.ID) {
+		switch t.table.addReader(&r, caller.ID, s.trackerGone) {
+		case readerAdded:
 			t.table.set(args[i], r)
 			t.items++
+		case readerReplaced:
+			t.table.set(args[i], r)
 		}
 	})
+}
+
+// trackerGone says whether the client id no longer tracks keys in the
+// default mode (it left, turned tracking off or went BCAST): its entries
+// in the table are skipped when their key changes.
+func (s *Server) trackerGone(id int64) bool {
+	c := s.clients[id]
+	return c == nil || !c.trk.on || c.trk.bcast
 }
 
 // trackKeyChanged: BCAST clients learn of the key with the client that
@@ -122,27 +133,28 @@ func (s *Server) trackKeyChanged(key []byte, by, current *command.Session) {
 	if t.table.len() == 0 { // nobody caches anything: every write passes here
 		return
 	}
-	r, ok := t.table.take(key)
+	var buf [8]int64
+	ids, ok := t.table.take(key, buf[:0])
 	if !ok {
 		return
 	}
-	t.items -= r.len()
-	r.each(func(id int64) {
+	t.items -= len(ids)
+	for _, id := range ids {
 		target := s.clients[id]
 		if target == nil || !target.trk.on || target.trk.bcast {
-			return
+			continue
 		}
 		if target.trk.noloop && current == &target.sess {
-			return
+			continue
 		}
 		if current == &target.sess {
 			// Its own command is running: after the reply (AfterCommand).
 			t.pending = append(t.pending, pendingInvalidation{key: []byte(key)})
 			t.pendingFor = current
-			return
+			continue
 		}
 		s.sendInvalidation(target, [][]byte{key}, false)
-	})
+	}
 }
 
 func (s *Server) trackFlushed(by *command.Session) {
@@ -246,7 +258,7 @@ func (s *Server) sendInvalidation(cl *client, keys [][]byte, null bool) {
 				w.Push(2)
 				w.BulkString("tracking-redir-broken")
 				w.Int(cl.trk.redirect)
-				cl.Push(w.Buf)
+				s.pushTo(cl, w.Buf)
 			}
 			return
 		}

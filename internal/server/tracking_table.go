@@ -1,67 +1,129 @@
 package server
 
-import "github.com/tandemdb/tandem/internal/command"
+import (
+	"math"
+	"slices"
+
+	"github.com/tandemdb/tandem/internal/command"
+)
 
 // trackedReaders is the set of default-mode tracking clients that read one
-// key since it last changed: the first two ids inline (a key is mostly
-// cached by one or two clients: recording a read then allocates nothing
-// beyond the table's entry), the next ones in a slice searched linearly
-// (a few dozen int64 compares cost less than a map lookup, which was most
-// of a tracked read's extra cost once keys had several readers), and any
-// beyond trackedSliceMax in a map.
+// key since it last changed, as the table holds it: up to inlineReaders
+// ids inline (as 32 bits: client ids count connections from 1, so they
+// are below 2^32 unless a server accepted four billion of them), the
+// others in the table's overflow store, named by an index. It holds no
+// pointer, so the table's memory is never scanned by the garbage
+// collector, and a slot of the short-key map is 48 bytes: a tracked
+// read's extra cost is mostly the cache misses of its lookup in a table
+// as big as the set of cached keys, read at random, and of the overflow
+// store when a key has more readers than its slot holds.
 type trackedReaders struct {
-	ids  [2]int64
-	n    int
-	more []int64
-	big  map[int64]struct{}
+	ids  [inlineReaders]uint32 // 0: unused
+	more uint32                // 1 + the index of the rest in trackTable.more; 0: none
+}
+
+const inlineReaders = 5
+
+// moreReaders are a key's readers beyond the inline two: in a slice
+// searched linearly (a few dozen int64 compares cost less than a map
+// lookup), and beyond trackedSliceMax in a map.
+type moreReaders struct {
+	ids []int64
+	big map[int64]struct{}
 }
 
 const trackedSliceMax = 32
 
-// add records id; false when it was there already.
-func (r *trackedReaders) add(id int64) bool {
-	for _, x := range r.ids[:r.n] {
-		if x == id {
-			return false
+// addResult says what addReader did.
+type addResult uint8
+
+const (
+	readerKnown    addResult = iota // id was there: r is unchanged
+	readerAdded                     // one reader more
+	readerReplaced                  // id took the inline place of a reader gone
+)
+
+// addReader records id in r. When all inline places are taken by other
+// clients and there is no overflow yet, a client gone (gone: disconnected,
+// or no longer tracking in the default mode) leaves its place to id:
+// Redis keeps such ids until the key changes and then skips them, and a
+// client that turns tracking off is expected to drop what it cached, so
+// nothing is lost by forgetting them earlier; clients that come and go
+// would otherwise pile up on the keys they read, each read of such a key
+// then searching the overflow store.
+func (t *trackTable) addReader(r *trackedReaders, id int64, gone func(id int64) bool) addResult {
+	if id > 0 && id <= math.MaxUint32 {
+		free := -1
+		for i, x := range r.ids {
+			if int64(x) == id {
+				return readerKnown
+			}
+			if x == 0 && free < 0 {
+				free = i
+			}
+		}
+		if free >= 0 {
+			r.ids[free] = uint32(id)
+			return readerAdded
+		}
+		// The inline places are all taken (and stay so until the key
+		// changes), so id may be in the overflow store, searched below.
+		if r.more == 0 && gone != nil {
+			for i, x := range r.ids {
+				if gone(int64(x)) {
+					r.ids[i] = uint32(id)
+					return readerReplaced
+				}
+			}
 		}
 	}
-	if r.n < len(r.ids) {
-		r.ids[r.n] = id
-		r.n++
-		return true
+	if r.more == 0 {
+		r.more = t.newMore()
 	}
-	for _, x := range r.more {
-		if x == id {
-			return false
-		}
+	m := &t.more[r.more-1]
+	if slices.Contains(m.ids, id) {
+		return readerKnown
 	}
-	if len(r.more) < trackedSliceMax {
-		r.more = append(r.more, id)
-		return true
+	if len(m.ids) < trackedSliceMax {
+		m.ids = append(m.ids, id)
+		return readerAdded
 	}
-	if _, ok := r.big[id]; ok {
-		return false
+	if _, ok := m.big[id]; ok {
+		return readerKnown
 	}
-	if r.big == nil {
-		r.big = map[int64]struct{}{}
+	if m.big == nil {
+		m.big = map[int64]struct{}{}
 	}
-	r.big[id] = struct{}{}
-	return true
+	m.big[id] = struct{}{}
+	return readerAdded
 }
 
-func (r *trackedReaders) len() int { return r.n + len(r.more) + len(r.big) }
+// newMore returns 1 + the index of an empty overflow entry.
+func (t *trackTable) newMore() uint32 {
+	if n := len(t.freeMore); n > 0 {
+		i := t.freeMore[n-1]
+		t.freeMore = t.freeMore[:n-1]
+		return i
+	}
+	t.more = append(t.more, moreReaders{})
+	return uint32(len(t.more))
+}
 
-// each calls fn for every id, the inline ones first.
-func (r *trackedReaders) each(fn func(id int64)) {
-	for _, id := range r.ids[:r.n] {
-		fn(id)
+// appendReaders appends r's ids to dst, the inline ones first.
+func (t *trackTable) appendReaders(dst []int64, r trackedReaders) []int64 {
+	for _, id := range r.ids {
+		if id != 0 {
+			dst = append(dst, int64(id))
+		}
 	}
-	for _, id := range r.more {
-		fn(id)
+	if r.more != 0 {
+		m := &t.more[r.more-1]
+		dst = append(dst, m.ids...)
+		for id := range m.big {
+			dst = append(dst, id)
+		}
 	}
-	for id := range r.big {
-		fn(id)
-	}
+	return dst
 }
 
 // eachKey calls fn with the index of each key argument of a command,
@@ -89,10 +151,13 @@ func eachKey(spec *command.Spec, args [][]byte, fn func(i int)) {
 // lookup then compares the slot itself instead of following the key
 // string's pointer, one cache miss fewer on the path of every tracked read
 // (the table is as big as the set of keys clients cache, and read at
-// random); longer keys go to a map by string.
+// random); longer keys go to a map by string. Readers beyond two per key
+// are in more, whose free entries freeMore lists.
 type trackTable struct {
-	short map[shortKey]trackedReaders
-	long  map[string]trackedReaders
+	short    map[shortKey]trackedReaders
+	long     map[string]trackedReaders
+	more     []moreReaders
+	freeMore []uint32
 }
 
 const shortKeyMax = 23
@@ -135,20 +200,29 @@ func (t *trackTable) set(k []byte, r trackedReaders) {
 	t.long[string(k)] = r
 }
 
-// take removes k, returning its readers and whether it was there.
-func (t *trackTable) take(k []byte) (trackedReaders, bool) {
+// take removes k, appending its readers' ids to dst; false when k was not
+// there.
+func (t *trackTable) take(k []byte, dst []int64) ([]int64, bool) {
+	var r trackedReaders
+	var found bool
 	if s, ok := toShort(k); ok {
-		r, found := t.short[s]
-		if found {
+		if r, found = t.short[s]; found {
 			delete(t.short, s)
 		}
-		return r, found
-	}
-	r, found := t.long[string(k)]
-	if found {
+	} else if r, found = t.long[string(k)]; found {
 		delete(t.long, string(k))
 	}
-	return r, found
+	if !found {
+		return dst, false
+	}
+	dst = t.appendReaders(dst, r)
+	if r.more != 0 {
+		m := &t.more[r.more-1]
+		clear(m.ids)
+		m.ids, m.big = m.ids[:0], nil
+		t.freeMore = append(t.freeMore, r.more)
+	}
+	return dst, true
 }
 
 // eachKey calls fn with every key (a copy) until it returns false; fn may
