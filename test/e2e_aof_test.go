@@ -720,3 +720,30 @@ func TestAOFEnabledInsideMultiIsScheduled(t *testing.T) {
 		return inf["aof_rewrites"] == "1" && inf["aof_rewrite_in_progress"] == "0" && n.infoInt(ctx, "stats", "total_forks") == forks+2
 	})
 }
+
+// TestAOFRewriteWaitsForABackgroundSave: BGREWRITEAOF while a BGSAVE is
+// still writing its file is scheduled, not started, and runs once the save
+// is done, as Redis's rewrite waits for its RDB child.
+func TestAOFRewriteWaitsForABackgroundSave(t *testing.T) {
+	ctx := ctxFor(t, time.Minute)
+	s := startReplTandem(t, "tandem", "--dir", t.TempDir())
+	mustDo(t, ctx, s.c, "FLUSHALL")
+	mustDo(t, ctx, s.c, "SET", "k", "v")
+	before := s.infoInt(ctx, "persistence", "aof_rewrites")
+	// One key: the snapshot's walk ends at once, the file's writing takes
+	// 3 s (Redis's child is busy as long).
+	mustDo(t, ctx, s.c, "CONFIG", "SET", "rdb-key-save-delay", "3000000")
+	mustDo(t, ctx, s.c, "BGSAVE")
+	if got, err := s.c.Do(ctx, "BGREWRITEAOF").Text(); err != nil || got != "Background append only file rewriting scheduled" {
+		t.Fatalf("BGREWRITEAOF during a BGSAVE: %q %v", got, err)
+	}
+	if inf := s.info(ctx, "persistence"); inf["aof_rewrite_scheduled"] != "1" || inf["aof_rewrite_in_progress"] != "0" {
+		t.Fatalf("rewrite scheduled %s, in progress %s", inf["aof_rewrite_scheduled"], inf["aof_rewrite_in_progress"])
+	}
+	mustDo(t, ctx, s.c, "CONFIG", "SET", "rdb-key-save-delay", "0")
+	testutil.Eventually(t, aofWait, "the scheduled rewrite ran after the save", func() bool {
+		inf := s.info(ctx, "persistence")
+		return inf["rdb_bgsave_in_progress"] == "0" && inf["aof_rewrite_scheduled"] == "0" &&
+			inf["aof_rewrite_in_progress"] == "0" && s.infoInt(ctx, "persistence", "aof_rewrites") == before+1
+	})
+}

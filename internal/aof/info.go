@@ -82,7 +82,7 @@ func (a *Manager) bgrewriteaofCmd(c *command.Ctx) {
 	switch {
 	case a.rw != nil:
 		c.Error("ERR Background append only file rewriting already in progress")
-	case a.ks.Running() != nil || c.InExec:
+	case a.ks.Running() != nil || a.pm.Saving() || c.InExec:
 		a.scheduled = true
 		a.rwFailures = 0
 		c.W.Simple("Background append only file rewriting scheduled")
@@ -123,7 +123,7 @@ func (a *Manager) startAppendOnly() error {
 	}
 	a.state = stateWait
 	switch {
-	case a.ks.Running() != nil && a.rw == nil:
+	case (a.ks.Running() != nil || a.pm.Saving()) && a.rw == nil:
 		a.scheduled = true
 		a.log.Warningf("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
 	case a.eng.InExec() && a.rw == nil:

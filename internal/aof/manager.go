@@ -321,7 +321,7 @@ func (a *Manager) Cron() {
 			}
 		}
 	}
-	if a.rw != nil || a.srv.IsLoading() || a.ks.Running() != nil {
+	if a.rw != nil || a.srv.IsLoading() || a.ks.Running() != nil || a.pm.Saving() {
 		return
 	}
 	if a.scheduled && !a.rewriteLimited() {

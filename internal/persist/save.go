@@ -221,6 +221,11 @@ func (m *Manager) bgsaveCmd(c *command.Ctx) {
 // complete (lock held).
 func (m *Manager) BgsaveRunning() bool { return m.bgInProgress }
 
+// Saving reports whether an RDB is being written in the background, by
+// BGSAVE or for a full sync (lock held): what an AOF rewrite waits for, as
+// Redis's waits for its RDB child.
+func (m *Manager) Saving() bool { return m != nil && m.saving() }
+
 // startBgsave launches a background save (lock held).
 func (m *Manager) startBgsave() {
 	m.bgInProgress = true
