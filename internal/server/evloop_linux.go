@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -54,6 +55,12 @@ type eventLoop struct {
 	// wakeR/wakeW is a pipe whose read end is in the epoll set: a byte
 	// written wakes the loop for a task.
 	wakeR, wakeW int
+
+	// adopted are TLS clients whose handshake ended, for the loop to take
+	// (adopt, tlsloop_linux.go); stopped: the loop takes no more.
+	adoptMu sync.Mutex
+	adopted []*client
+	stopped bool
 }
 
 // readyClient is one client's replies of the current round; closeAfter:
@@ -239,6 +246,7 @@ func (l *eventLoop) run() {
 				l.accept(fd, ln)
 			} else if int(fd) == l.wakeR {
 				l.drainWake()
+				l.takeAdopted()
 			}
 		}
 		s.endRound(len(l.ready) > 0)
@@ -269,12 +277,29 @@ func (l *eventLoop) serve(c *client) {
 			l.drop(c, CloseInternalError)
 		}
 	}()
-	sp := c.rd.Space()
-	n, err := readFD(fc.fd, sp)
+	var n int
+	var err error
+	if fc.tls != nil {
+		n, err = readTLS(c, fc.tls)
+		if n > 0 && err != nil {
+			fc.tls.rerr = err // after the input taken has run
+		}
+		if err == errWouldBlock {
+			err = syscall.EAGAIN
+		}
+	} else {
+		n, err = readFD(fc.fd, c.rd.Space())
+		if n > 0 {
+			c.rd.Advance(n)
+		}
+	}
 	if n > 0 {
-		c.rd.Advance(n)
 		s.stats.netIn.Add(int64(n))
 	} else if err == syscall.EAGAIN {
+		if fc.tls != nil && len(fc.tls.tr.out) > 0 {
+			// crypto/tls answered a post-handshake message.
+			l.ready = append(l.ready, readyClient{c: c})
+		}
 		return
 	} else {
 		// EOF, reset, or shut down by CLIENT KILL and friends (which
@@ -288,11 +313,19 @@ func (l *eventLoop) serve(c *client) {
 	}
 	out, end := c.runBuffered()
 	closeAfter := end == batchClose
+	if fc.tls != nil && fc.tls.rerr != nil {
+		// The read that brought this input also failed: closed once its
+		// replies are out.
+		s.mu.Lock()
+		c.noteClose(readCloseReason(fc.tls.rerr))
+		s.mu.Unlock()
+		closeAfter = true
+	}
 	if c.mode != modeLoop {
 		s.handOff(c, out, closeAfter)
 		return
 	}
-	if len(out) > 0 || closeAfter {
+	if len(out) > 0 || closeAfter || (fc.tls != nil && len(fc.tls.tr.out) > 0) {
 		l.ready = append(l.ready, readyClient{c: c, out: out, closeAfter: closeAfter})
 	}
 }
@@ -307,10 +340,22 @@ func (l *eventLoop) finish(r *readyClient) {
 	}
 	fc := c.conn.(*fdConn)
 	b := r.out
+	if fc.tls != nil {
+		// The replies leave as records; the statistics count them as
+		// written, as Redis counts what SSL_write took.
+		s.stats.netOut.Add(int64(len(b)))
+		var err error
+		if b, err = sealTLS(fc.tls, b); err != nil {
+			l.drop(c, CloseWriteError)
+			return
+		}
+	}
 	for len(b) > 0 {
 		n, err := syscall.Write(fc.fd, b)
 		if n > 0 {
-			s.stats.netOut.Add(int64(n))
+			if fc.tls == nil {
+				s.stats.netOut.Add(int64(n))
+			}
 			b = b[n:]
 			continue
 		}
@@ -318,6 +363,12 @@ func (l *eventLoop) finish(r *readyClient) {
 			continue
 		}
 		if err == syscall.EAGAIN {
+			var plain []byte
+			if fc.tls != nil {
+				sentTLS(fc.tls, b) // written by the goroutine first
+			} else {
+				plain = b
+			}
 			s.mu.Lock()
 			cerr := l.convert(c)
 			s.mu.Unlock()
@@ -325,11 +376,14 @@ func (l *eventLoop) finish(r *readyClient) {
 				l.drop(c, CloseInternalError)
 				return
 			}
-			s.handOff(c, b, r.closeAfter)
+			s.handOff(c, plain, r.closeAfter)
 			return
 		}
 		l.drop(c, CloseWriteError)
 		return
+	}
+	if fc.tls != nil {
+		sentTLS(fc.tls, nil)
 	}
 	if r.closeAfter {
 		l.drop(c, CloseQuit) // the batch noted its cause
@@ -361,7 +415,11 @@ func (l *eventLoop) convert(c *client) error {
 		l.s.log.Warningf("Moving client %s off the event loop: %v", c.addr, err)
 		return err
 	}
-	c.conn = gc
+	if fc.tls != nil {
+		c.conn = leaveLoopTLS(fc, gc)
+	} else {
+		c.conn = gc
+	}
 	c.mode = modeConn
 	return nil
 }
@@ -376,6 +434,9 @@ func (l *eventLoop) drop(c *client, why CloseReason) {
 	fc := c.conn.(*fdConn)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
 	l.forget(fc.fd)
+	if fc.tls != nil {
+		goodbyeTLS(fc)
+	}
 	fc.release()
 	l.s.dropClient(c, why) // modeClosed
 }
@@ -388,6 +449,7 @@ func (l *eventLoop) forget(fd int) {
 
 // closeAll drops every loop client when the server stops.
 func (l *eventLoop) closeAll() {
+	l.stopAdopting()
 	for _, c := range l.byFD {
 		if c != nil {
 			l.drop(c, CloseShutdown)
@@ -406,6 +468,7 @@ func (s *Server) handOff(c *client, out []byte, closeAfter bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		c.flushHandedTLS()
 		s.runConn(c, out, closeAfter)
 	}()
 }

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 )
@@ -31,3 +32,9 @@ var errNoLoop = errors.New("no event loop on this system")
 // handOff is never needed without an event loop: no client is a loop
 // client.
 func (s *Server) handOff(*client, []byte, bool) {}
+
+// TLS clients stay on the goroutine path: the handshake runs over the
+// listener's connection itself.
+func newTLSTransport(raw net.Conn) net.Conn { return raw }
+
+func (s *Server) adoptTLS(*tls.Conn, net.Conn) bool { return false }
