@@ -35,12 +35,16 @@ type eventLoop struct {
 	s    *Server
 	epfd int
 
-	// byFD maps a descriptor to its client, listeners to the listener.
-	// Only the loop's goroutine touches them (listeners are added before
-	// it starts; it accepts, converts and drops clients itself), so they
-	// need no lock.
-	byFD      []*client
+	// byFD maps a descriptor to its client. Only the loop's goroutine
+	// touches it (it accepts, converts and drops clients itself), so it
+	// needs no lock.
+	byFD []*client
+	// listeners maps a descriptor to its listener. lnMu guards it, and is
+	// held while the loop accepts, so that CONFIG SET port (another
+	// goroutine) never closes a listener under an accept.
+	lnMu      sync.Mutex
 	listeners map[int32]net.Listener
+	accepted  []*fdConn
 
 	events []syscall.EpollEvent
 	ready  []readyClient
@@ -120,13 +124,53 @@ func (l *eventLoop) addListener(ln net.Listener) error {
 	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
 		return err
 	}
-	l.listeners[int32(fd)] = ln
+	l.lnMu.Lock()
+	defer l.lnMu.Unlock()
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
-	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return err
+	}
+	l.listeners[int32(fd)] = ln
+	return nil
 }
 
-// accept takes every pending connection of a ready listener.
-func (l *eventLoop) accept(lfd int32, ln net.Listener) {
+// removeListener takes a listener out of the epoll set and closes it (any
+// goroutine); false if the loop does not serve it.
+func (l *eventLoop) removeListener(ln net.Listener) bool {
+	l.lnMu.Lock()
+	defer l.lnMu.Unlock()
+	for fd, x := range l.listeners {
+		if x == ln {
+			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+			delete(l.listeners, fd)
+			ln.Close()
+			return true
+		}
+	}
+	return false
+}
+
+// accept takes every pending connection of a ready listener (lfd: an
+// event's descriptor that is no client's; nothing if it is no listener
+// either, as after a CONFIG SET port closed it).
+func (l *eventLoop) accept(lfd int32) {
+	l.lnMu.Lock()
+	ln := l.listeners[lfd]
+	if ln != nil {
+		l.acceptLocked(lfd, ln)
+	}
+	l.lnMu.Unlock()
+	// Admitted without lnMu: admission takes srv.mu, which CONFIG SET
+	// port holds while it takes lnMu.
+	for i, fc := range l.accepted {
+		l.s.serveFD(fc, l)
+		l.accepted[i] = nil
+	}
+	l.accepted = l.accepted[:0]
+}
+
+// acceptLocked accepts into l.accepted (lnMu held).
+func (l *eventLoop) acceptLocked(lfd int32, ln net.Listener) {
 	s := l.s
 	for i := 0; i < 1000; i++ {
 		nfd, sa, err := syscall.Accept4(int(lfd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
@@ -153,7 +197,7 @@ func (l *eventLoop) accept(lfd int32, ln net.Listener) {
 		} else {
 			fc.laddr = ln.Addr()
 		}
-		s.serveFD(fc, l)
+		l.accepted = append(l.accepted, fc)
 	}
 }
 
@@ -242,11 +286,11 @@ func (l *eventLoop) run() {
 			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
 				l.serve(l.byFD[fd])
 				served = true
-			} else if ln := l.listeners[fd]; ln != nil {
-				l.accept(fd, ln)
 			} else if int(fd) == l.wakeR {
 				l.drainWake()
 				l.takeAdopted()
+			} else {
+				l.accept(fd)
 			}
 		}
 		s.endRound(len(l.ready) > 0)
@@ -526,11 +570,11 @@ func (l *eventLoop) busyRound(skip *client) {
 		fd := l.busyEvents[i].Fd
 		if int(fd) < len(l.byFD) && l.byFD[fd] != nil && l.byFD[fd] != skip {
 			l.serve(l.byFD[fd])
-		} else if ln := l.listeners[fd]; ln != nil {
+		} else if int(fd) != l.wakeR {
 			// New clients are admitted too, as Redis accepts them while a
 			// script is busy: their commands get BUSY at the next round
 			// instead of no answer until the script ends.
-			l.accept(fd, ln)
+			l.accept(fd)
 		}
 	}
 	l.s.endRound(len(l.ready) > 0)

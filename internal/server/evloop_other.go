@@ -27,6 +27,8 @@ func (*eventLoop) wake()             {}
 
 func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 
+func (*eventLoop) removeListener(net.Listener) bool { return false }
+
 var errNoLoop = errors.New("no event loop on this system")
 
 // handOff is never needed without an event loop: no client is a loop

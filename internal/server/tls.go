@@ -117,32 +117,13 @@ func (s *Server) listenTLS() error {
 }
 
 // openTLSListeners binds port on every bind address, as the TCP port is
-// (a "-" address is optional); all or nothing.
+// (openListeners); all or nothing. A negative port (tests) is a free one.
 func (s *Server) openTLSListeners(port int) ([]net.Listener, error) {
-	if port == 0 {
-		return nil, nil
-	}
-	var lns []net.Listener
-	for _, a := range s.listenAddrsFor(port) {
-		ln, err := net.Listen("tcp", a.addr)
-		if err != nil {
-			if a.optional {
-				continue
-			}
-			for _, l := range lns {
-				l.Close()
-			}
-			return nil, err
-		}
-		lns = append(lns, ln)
-	}
-	if len(lns) == 0 {
-		return nil, fmt.Errorf("no address to listen on for port %d", port)
-	}
-	if port < 0 {
+	lns, err := s.openListeners(port)
+	if err == nil && port < 0 {
 		s.tls.port = lns[0].Addr().(*net.TCPAddr).Port
 	}
-	return lns, nil
+	return lns, err
 }
 
 // serveTLSListeners starts an accept goroutine per listener.
