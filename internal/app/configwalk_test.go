@@ -92,7 +92,7 @@ const notBuilt = "the feature is not built"
 // fails the walk.
 var walkTable = map[string]observe{
 	// Network.
-	"bind":           {val: "127.0.0.1 -::1", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up ones (server.ApplySettings keeps Bind)"},
+	"bind": {val: "127.0.0.1 -::1", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up ones (server.ApplySettings keeps Bind)"},
 	// val is replaced by a free port (walkFreePort).
 	"port": {val: "free", check: func(w *walk) {
 		a, _ := w.inst.Server.Addr().(*net.TCPAddr)
