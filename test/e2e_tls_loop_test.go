@@ -123,7 +123,7 @@ func TestTLSClientThatStopsReadingIsCut(t *testing.T) {
 			return !strings.Contains(admin.do("CLIENT", "LIST"), "name=hog ")
 		})
 		if !strings.Contains(srv.LogText(), "scheduled to be closed ASAP for overcoming of output buffer limits.") {
-			t.Errorf("no log line for the output limit")
+			t.Errorf("no log line for the output limit:\n%s", tailText(srv.LogText(), 20))
 		}
 		if got := admin.do("GET", "missing"); got != "$-1\r\n" {
 			t.Fatalf("admin after the cut: %q", got)

@@ -40,3 +40,7 @@ func (s *Server) handOff(*client, []byte, bool) {}
 func newTLSTransport(raw net.Conn) net.Conn { return raw }
 
 func (s *Server) adoptTLS(*tls.Conn, net.Conn) bool { return false }
+
+func (c *client) writeOrHoldTLS([]byte) (bool, error) { return false, nil }
+
+func (c *client) flushHandedTLS() {}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -76,6 +77,8 @@ type tlsTransport struct {
 	// records; after the loop, what it could not write, sent before
 	// anything else.
 	out []byte
+	// collect: off the loop, writes go to out too (writeOrHoldTLS).
+	collect bool
 }
 
 var _ net.Conn = (*tlsTransport)(nil)
@@ -110,6 +113,13 @@ func (t *tlsTransport) Write(p []byte) (int, error) {
 		t.out = append(t.out, p...)
 		return len(p), nil
 	}
+	t.outMu.Lock()
+	if t.collect {
+		t.out = append(t.out, p...)
+		t.outMu.Unlock()
+		return len(p), nil
+	}
+	t.outMu.Unlock()
 	if err := t.flushPending(); err != nil {
 		return 0, err
 	}
@@ -401,4 +411,63 @@ func (c *client) flushHandedTLS() {
 		c.srv.mu.Unlock()
 		c.conn.Close()
 	}
+}
+
+// writeOrHoldTLS is writeOrHold for a TLS client off the loop (its
+// connection goroutine, srv.mu not held): the replies are encrypted whole
+// first, then the records are given holdWait to leave; what the socket
+// did not take stays with the transport, and the client continues with a
+// writer goroutine that sends it first (flushHandedTLS) while its
+// connection goes on being read, so its output limit applies as Redis's
+// does. The deadline is on the socket under the record layer, never on
+// the tls.Conn, whose state a timed-out write would break. ok false: not
+// a connection this applies to.
+func (c *client) writeOrHoldTLS(out []byte) (ok bool, err error) {
+	tc, isTLS := c.conn.(*tlsconf.Conn)
+	if !isTLS {
+		return false, nil
+	}
+	t, isTr := tc.Raw().(*tlsTransport)
+	if !isTr || t.nc == nil {
+		return false, nil
+	}
+	s := c.srv
+	c.writeMu.Lock()
+	t.outMu.Lock()
+	t.collect = true
+	t.outMu.Unlock()
+	_, err = tc.Conn.Write(out)
+	t.outMu.Lock()
+	t.collect = false
+	c.unsent.Store(int64(len(t.out)))
+	t.nc.SetWriteDeadline(time.Now().Add(holdWait))
+	for err == nil && len(t.out) > 0 {
+		var n int
+		n, err = t.nc.Write(t.out)
+		t.out = t.out[n:]
+	}
+	t.nc.SetWriteDeadline(time.Time{})
+	rest := len(t.out)
+	t.outMu.Unlock()
+	c.unsent.Store(0)
+	c.writeMu.Unlock()
+	s.stats.netOut.Add(int64(len(out)))
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		s.mu.Lock()
+		c.noteClose(CloseWriteError)
+		s.mu.Unlock()
+		c.conn.Close()
+		return true, err
+	}
+	if !c.holdHandedOutput(nil) {
+		// Not to be held after all (closing, a stream): sent now.
+		c.unsent.Store(int64(rest))
+		ferr := t.flushPending()
+		c.unsent.Store(0)
+		return true, ferr
+	}
+	return true, nil
 }
