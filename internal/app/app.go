@@ -369,6 +369,9 @@ func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *
 		setLazyfree(srv.Engine().KS, c)
 		return nil
 	})
+	// The new port is bound before the old one closes; one that cannot be
+	// bound vetoes the change.
+	cfg.Subscribe(func(c *config.Config) error { return srv.SetPort(c.Port) }, "port")
 	cfg.Subscribe(func(c *config.Config) error {
 		if lvl, ok := logger.ParseLevel(c.LogLevel.String()); ok {
 			log.SetLevel(lvl)

@@ -92,8 +92,17 @@ const notBuilt = "the feature is not built"
 // fails the walk.
 var walkTable = map[string]observe{
 	// Network.
-	"bind":           {val: "127.0.0.1 -::1", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up ones (server.ApplySettings keeps Bind)"},
-	"port":           {val: "6380", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up port (server.ApplySettings keeps Port)"},
+	"bind": {val: "127.0.0.1 -::1", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up ones (server.ApplySettings keeps Bind)"},
+	// val is replaced by a free port (walkFreePort).
+	"port": {val: "free", check: func(w *walk) {
+		a, _ := w.inst.Server.Addr().(*net.TCPAddr)
+		if a == nil || strconv.Itoa(a.Port) != w.val {
+			w.t.Errorf("port %s: the server listens on %v", w.val, w.inst.Server.Addr())
+		}
+		if r := w.newClientPing(); !strings.Contains(r, "PONG") {
+			w.t.Errorf("port %s: a new client got %q", w.val, r)
+		}
+	}},
 	"tcp-keepalive":  {val: "60", check: settings(func(s server.Settings) bool { return s.TCPKeepAlive == 60 })},
 	"timeout":        {val: "7", check: settings(func(s server.Settings) bool { return s.Timeout == 7 })},
 	"protected-mode": {val: "no", check: settings(func(s server.Settings) bool { return !s.ProtectedMode })},
@@ -420,6 +429,8 @@ func TestConfigSetReachesEveryComponent(t *testing.T) {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.LogFile = filepath.Join(dir, "log")
 	cfg.EnableProtectedConfigs = config.AllowYes
+	// The port CONFIG SET port restores at the end: a free one, not 6379.
+	cfg.Port = walkFreePort(t)
 	// Valid TLS files, so that tls-port, tls-replication and tls-cluster
 	// can turn TLS on (TLS itself stays off: no TLS port at start).
 	crt, key := writeTLSFiles(t, dir)
@@ -451,6 +462,9 @@ func TestConfigSetReachesEveryComponent(t *testing.T) {
 		}
 		seen[d.Name] = true
 		o, ok := walkTable[d.Name]
+		if d.Name == "port" {
+			o.val = strconv.Itoa(walkFreePort(t))
+		}
 		if !ok {
 			t.Errorf("directive %s is mutable but walkTable does not say how to observe it", d.Name)
 			continue
@@ -683,4 +697,14 @@ func storedInReadme(t *testing.T) func(name string) bool {
 		}
 		return false
 	}
+}
+
+// walkFreePort is a TCP port free on 127.0.0.1 at the time of the call.
+func walkFreePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

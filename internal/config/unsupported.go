@@ -25,13 +25,13 @@ func notYet(c *Config, d *directive) string {
 }
 
 // notAtRunTime reports why a running Tandem cannot take a new value of d,
-// or "": Redis re-binds its listeners when port or bind change; Tandem
-// opens them at start only, so CONFIG SET refuses a change rather than
-// store a value the server does not listen on (CONFIG REWRITE and a
-// restart apply one set in the file).
+// or "": Redis re-binds its listeners when bind changes; Tandem opens
+// them at start only (port and tls-port are re-bound), so CONFIG SET
+// refuses a change rather than store a value the server does not listen
+// on (CONFIG REWRITE and a restart apply one set in the file).
 func notAtRunTime(d *directive) string {
 	switch d.name {
-	case "port", "bind":
+	case "bind":
 		return "changing " + d.name + " at run time is not supported by Tandem yet (set it in the config file and restart)"
 	}
 	return ""

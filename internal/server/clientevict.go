@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/command"
+	"github.com/tandemdb/tandem/internal/tlsconf"
 )
 
 // Client memory and client eviction (maxmemory-clients), as Redis 7.0 does
@@ -266,12 +267,25 @@ const holdWait = time.Millisecond
 // not held), as write does; but while slow readers are held, a socket that
 // does not take them within holdWait gets the rest through a writer
 // goroutine (holdIfLimited), and the connection goes on being read.
+//
+// A TLS connection's deadline is not set on its tls.Conn: a write cut by
+// it may have sent part of a record and fails every later write (crypto/tls
+// makes the error permanent). writeOrHoldTLS encrypts first and holds the
+// records instead; where it cannot (other systems), a TLS client's write
+// blocks, as write does.
 func (c *client) writeOrHold(out []byte) error {
 	s := c.srv
 	s.mu.Lock()
+	_, isTLS := c.conn.(*tlsconf.Conn)
 	hold := c.mode == modeConn && s.holdsSlowReaders()
 	s.mu.Unlock()
 	if !hold {
+		return c.write(out)
+	}
+	if isTLS {
+		if ok, err := c.writeOrHoldTLS(out); ok {
+			return err
+		}
 		return c.write(out)
 	}
 	c.writeMu.Lock()

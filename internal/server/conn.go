@@ -272,6 +272,7 @@ func (c *client) kickLocked() {
 func (c *client) writer(kick chan struct{}) {
 	defer close(c.writerDone)
 	for range kick {
+		c.flushHandedTLS() // records a TLS client's socket has yet to take
 		c.srv.mu.Lock()
 		out := c.takeOutput()
 		closing := c.closing

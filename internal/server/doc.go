@@ -21,7 +21,9 @@
 //     ready, runs its batch, and once the round's batches have run writes
 //     all their replies. It serves plain request/response traffic, which is
 //     nearly all of it, with fewer system calls and wake-ups than Go's
-//     poller would (the measurements are in evloop_linux.go). Background
+//     poller would (the measurements are in evloop_linux.go). TLS clients
+//     join it once their handshake, run on a goroutine, is done; the loop
+//     then drives their tls.Conn (tlsloop_linux.go). Background
 //     work such as a snapshot's walk runs in slices between its rounds
 //     (looptask.go).
 //   - The goroutine path (conn.go). A goroutine per connection reads, runs a
@@ -46,7 +48,8 @@
 //
 // server.go has the Server, its start and stop; client.go a client and its
 // states; batch.go, conn.go and evloop_*.go / fdconn_linux.go the serving
-// described above; limits.go and closereason.go the limits and why
+// described above, tls.go and tlsloop_linux.go its TLS side, port.go the
+// listeners CONFIG SET port replaces; limits.go and closereason.go the limits and why
 // connections end; buffers.go and idlepurge.go memory given back; cron.go
 // the periodic cycle; cmds_*.go, info.go, pubsub.go and slowlog.go the
 // commands.

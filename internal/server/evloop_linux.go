@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -34,12 +35,16 @@ type eventLoop struct {
 	s    *Server
 	epfd int
 
-	// byFD maps a descriptor to its client, listeners to the listener.
-	// Only the loop's goroutine touches them (listeners are added before
-	// it starts; it accepts, converts and drops clients itself), so they
-	// need no lock.
-	byFD      []*client
+	// byFD maps a descriptor to its client. Only the loop's goroutine
+	// touches it (it accepts, converts and drops clients itself), so it
+	// needs no lock.
+	byFD []*client
+	// listeners maps a descriptor to its listener. lnMu guards it, and is
+	// held while the loop accepts, so that CONFIG SET port (another
+	// goroutine) never closes a listener under an accept.
+	lnMu      sync.Mutex
 	listeners map[int32]net.Listener
+	accepted  []*fdConn
 
 	events []syscall.EpollEvent
 	ready  []readyClient
@@ -54,6 +59,12 @@ type eventLoop struct {
 	// wakeR/wakeW is a pipe whose read end is in the epoll set: a byte
 	// written wakes the loop for a task.
 	wakeR, wakeW int
+
+	// adopted are TLS clients whose handshake ended, for the loop to take
+	// (adopt, tlsloop_linux.go); stopped: the loop takes no more.
+	adoptMu sync.Mutex
+	adopted []*client
+	stopped bool
 }
 
 // readyClient is one client's replies of the current round; closeAfter:
@@ -113,13 +124,53 @@ func (l *eventLoop) addListener(ln net.Listener) error {
 	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
 		return err
 	}
-	l.listeners[int32(fd)] = ln
+	l.lnMu.Lock()
+	defer l.lnMu.Unlock()
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
-	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return err
+	}
+	l.listeners[int32(fd)] = ln
+	return nil
 }
 
-// accept takes every pending connection of a ready listener.
-func (l *eventLoop) accept(lfd int32, ln net.Listener) {
+// removeListener takes a listener out of the epoll set and closes it (any
+// goroutine); false if the loop does not serve it.
+func (l *eventLoop) removeListener(ln net.Listener) bool {
+	l.lnMu.Lock()
+	defer l.lnMu.Unlock()
+	for fd, x := range l.listeners {
+		if x == ln {
+			syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+			delete(l.listeners, fd)
+			ln.Close()
+			return true
+		}
+	}
+	return false
+}
+
+// accept takes every pending connection of a ready listener (lfd: an
+// event's descriptor that is no client's; nothing if it is no listener
+// either, as after a CONFIG SET port closed it).
+func (l *eventLoop) accept(lfd int32) {
+	l.lnMu.Lock()
+	ln := l.listeners[lfd]
+	if ln != nil {
+		l.acceptLocked(lfd, ln)
+	}
+	l.lnMu.Unlock()
+	// Admitted without lnMu: admission takes srv.mu, which CONFIG SET
+	// port holds while it takes lnMu.
+	for i, fc := range l.accepted {
+		l.s.serveFD(fc, l)
+		l.accepted[i] = nil
+	}
+	l.accepted = l.accepted[:0]
+}
+
+// acceptLocked accepts into l.accepted (lnMu held).
+func (l *eventLoop) acceptLocked(lfd int32, ln net.Listener) {
 	s := l.s
 	for i := 0; i < 1000; i++ {
 		nfd, sa, err := syscall.Accept4(int(lfd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
@@ -146,7 +197,7 @@ func (l *eventLoop) accept(lfd int32, ln net.Listener) {
 		} else {
 			fc.laddr = ln.Addr()
 		}
-		s.serveFD(fc, l)
+		l.accepted = append(l.accepted, fc)
 	}
 }
 
@@ -235,10 +286,11 @@ func (l *eventLoop) run() {
 			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
 				l.serve(l.byFD[fd])
 				served = true
-			} else if ln := l.listeners[fd]; ln != nil {
-				l.accept(fd, ln)
 			} else if int(fd) == l.wakeR {
 				l.drainWake()
+				l.takeAdopted()
+			} else {
+				l.accept(fd)
 			}
 		}
 		s.endRound(len(l.ready) > 0)
@@ -269,12 +321,29 @@ func (l *eventLoop) serve(c *client) {
 			l.drop(c, CloseInternalError)
 		}
 	}()
-	sp := c.rd.Space()
-	n, err := readFD(fc.fd, sp)
+	var n int
+	var err error
+	if fc.tls != nil {
+		n, err = readTLS(c, fc.tls)
+		if n > 0 && err != nil {
+			fc.tls.rerr = err // after the input taken has run
+		}
+		if err == errWouldBlock {
+			err = syscall.EAGAIN
+		}
+	} else {
+		n, err = readFD(fc.fd, c.rd.Space())
+		if n > 0 {
+			c.rd.Advance(n)
+		}
+	}
 	if n > 0 {
-		c.rd.Advance(n)
 		s.stats.netIn.Add(int64(n))
 	} else if err == syscall.EAGAIN {
+		if fc.tls != nil && len(fc.tls.tr.out) > 0 {
+			// crypto/tls answered a post-handshake message.
+			l.ready = append(l.ready, readyClient{c: c})
+		}
 		return
 	} else {
 		// EOF, reset, or shut down by CLIENT KILL and friends (which
@@ -288,11 +357,19 @@ func (l *eventLoop) serve(c *client) {
 	}
 	out, end := c.runBuffered()
 	closeAfter := end == batchClose
+	if fc.tls != nil && fc.tls.rerr != nil {
+		// The read that brought this input also failed: closed once its
+		// replies are out.
+		s.mu.Lock()
+		c.noteClose(readCloseReason(fc.tls.rerr))
+		s.mu.Unlock()
+		closeAfter = true
+	}
 	if c.mode != modeLoop {
 		s.handOff(c, out, closeAfter)
 		return
 	}
-	if len(out) > 0 || closeAfter {
+	if len(out) > 0 || closeAfter || (fc.tls != nil && len(fc.tls.tr.out) > 0) {
 		l.ready = append(l.ready, readyClient{c: c, out: out, closeAfter: closeAfter})
 	}
 }
@@ -307,10 +384,22 @@ func (l *eventLoop) finish(r *readyClient) {
 	}
 	fc := c.conn.(*fdConn)
 	b := r.out
+	if fc.tls != nil {
+		// The replies leave as records; the statistics count them as
+		// written, as Redis counts what SSL_write took.
+		s.stats.netOut.Add(int64(len(b)))
+		var err error
+		if b, err = sealTLS(fc.tls, b); err != nil {
+			l.drop(c, CloseWriteError)
+			return
+		}
+	}
 	for len(b) > 0 {
 		n, err := syscall.Write(fc.fd, b)
 		if n > 0 {
-			s.stats.netOut.Add(int64(n))
+			if fc.tls == nil {
+				s.stats.netOut.Add(int64(n))
+			}
 			b = b[n:]
 			continue
 		}
@@ -318,6 +407,12 @@ func (l *eventLoop) finish(r *readyClient) {
 			continue
 		}
 		if err == syscall.EAGAIN {
+			var plain []byte
+			if fc.tls != nil {
+				sentTLS(fc.tls, b) // written by the goroutine first
+			} else {
+				plain = b
+			}
 			s.mu.Lock()
 			cerr := l.convert(c)
 			s.mu.Unlock()
@@ -325,11 +420,14 @@ func (l *eventLoop) finish(r *readyClient) {
 				l.drop(c, CloseInternalError)
 				return
 			}
-			s.handOff(c, b, r.closeAfter)
+			s.handOff(c, plain, r.closeAfter)
 			return
 		}
 		l.drop(c, CloseWriteError)
 		return
+	}
+	if fc.tls != nil {
+		sentTLS(fc.tls, nil)
 	}
 	if r.closeAfter {
 		l.drop(c, CloseQuit) // the batch noted its cause
@@ -361,7 +459,11 @@ func (l *eventLoop) convert(c *client) error {
 		l.s.log.Warningf("Moving client %s off the event loop: %v", c.addr, err)
 		return err
 	}
-	c.conn = gc
+	if fc.tls != nil {
+		c.conn = leaveLoopTLS(fc, gc)
+	} else {
+		c.conn = gc
+	}
 	c.mode = modeConn
 	return nil
 }
@@ -376,6 +478,9 @@ func (l *eventLoop) drop(c *client, why CloseReason) {
 	fc := c.conn.(*fdConn)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
 	l.forget(fc.fd)
+	if fc.tls != nil {
+		goodbyeTLS(fc)
+	}
 	fc.release()
 	l.s.dropClient(c, why) // modeClosed
 }
@@ -388,6 +493,7 @@ func (l *eventLoop) forget(fd int) {
 
 // closeAll drops every loop client when the server stops.
 func (l *eventLoop) closeAll() {
+	l.stopAdopting()
 	for _, c := range l.byFD {
 		if c != nil {
 			l.drop(c, CloseShutdown)
@@ -406,6 +512,7 @@ func (s *Server) handOff(c *client, out []byte, closeAfter bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		c.flushHandedTLS()
 		s.runConn(c, out, closeAfter)
 	}()
 }
@@ -463,11 +570,11 @@ func (l *eventLoop) busyRound(skip *client) {
 		fd := l.busyEvents[i].Fd
 		if int(fd) < len(l.byFD) && l.byFD[fd] != nil && l.byFD[fd] != skip {
 			l.serve(l.byFD[fd])
-		} else if ln := l.listeners[fd]; ln != nil {
+		} else if int(fd) != l.wakeR {
 			// New clients are admitted too, as Redis accepts them while a
 			// script is busy: their commands get BUSY at the next round
 			// instead of no answer until the script ends.
-			l.accept(fd, ln)
+			l.accept(fd)
 		}
 	}
 	l.s.endRound(len(l.ready) > 0)

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 )
@@ -26,8 +27,20 @@ func (*eventLoop) wake()             {}
 
 func (*eventLoop) addListener(net.Listener) error { return errNoLoop }
 
+func (*eventLoop) removeListener(net.Listener) bool { return false }
+
 var errNoLoop = errors.New("no event loop on this system")
 
 // handOff is never needed without an event loop: no client is a loop
 // client.
 func (s *Server) handOff(*client, []byte, bool) {}
+
+// TLS clients stay on the goroutine path: the handshake runs over the
+// listener's connection itself.
+func newTLSTransport(raw net.Conn) net.Conn { return raw }
+
+func (s *Server) adoptTLS(*tls.Conn, net.Conn) bool { return false }
+
+func (c *client) writeOrHoldTLS([]byte) (bool, error) { return false, nil }
+
+func (c *client) flushHandedTLS() {}

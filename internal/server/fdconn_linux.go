@@ -42,6 +42,11 @@ type fdConn struct {
 
 	laddr, raddr net.Addr
 	wdeadline    time.Time
+
+	// tls is a TLS client's record layer (tlsloop_linux.go); nil for a
+	// plain one. Only the loop's goroutine uses it once the client is on
+	// the loop.
+	tls *loopTLS
 }
 
 var errLoopConn = errors.New("event-loop connection: I/O belongs to the loop")
@@ -51,13 +56,31 @@ func (f *fdConn) Read([]byte) (int, error) { return 0, errLoopConn }
 
 // Write is for the few replies sent before a client joins the loop (the
 // max-clients and protected-mode refusals): when the socket is full it
-// retries every millisecond, up to the write deadline.
+// retries every millisecond, up to the write deadline. A TLS client's
+// reply is encrypted first.
 func (f *fdConn) Write(b []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed || f.shut {
 		return 0, net.ErrClosed
 	}
+	if f.tls == nil {
+		return f.writeLocked(b)
+	}
+	out, err := sealTLS(f.tls, b)
+	if err != nil {
+		return 0, err
+	}
+	_, err = f.writeLocked(out)
+	sentTLS(f.tls, nil)
+	if err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// writeLocked writes b, retrying until the write deadline (f.mu held).
+func (f *fdConn) writeLocked(b []byte) (int, error) {
 	deadline := f.wdeadline
 	if deadline.IsZero() {
 		deadline = time.Now().Add(time.Second)
@@ -85,12 +108,18 @@ func (f *fdConn) Write(b []byte) (int, error) {
 	return total, nil
 }
 
-// Close shuts the socket down; the loop notices and closes it.
+// Close shuts the socket down; the loop notices and closes it. A TLS
+// socket keeps its writing side, for the close_notify the loop sends
+// before it closes it (reading EOF is what the loop notices).
 func (f *fdConn) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.closed && !f.shut {
-		syscall.Shutdown(f.fd, syscall.SHUT_RDWR)
+		how := syscall.SHUT_RDWR
+		if f.tls != nil {
+			how = syscall.SHUT_RD
+		}
+		syscall.Shutdown(f.fd, how)
 		f.shut = true
 	}
 	return nil

@@ -47,6 +47,9 @@ type Server struct {
 	cfg ConfigStore
 	log *logger.Logger
 
+	// listeners are the TCP listeners, then the Unix socket's; listenMu
+	// guards them once the server runs (CONFIG SET port replaces them).
+	listenMu  sync.Mutex
 	listeners []net.Listener
 	clients   map[int64]*client
 	monitors  []*client
@@ -344,22 +347,16 @@ func (s *Server) Start() error {
 	if err != nil {
 		s.log.Warningf("Event loop unavailable, serving each connection on a goroutine: %v", err)
 	}
+	s.loop = loop
 	for _, ln := range s.listeners {
-		if loop != nil {
-			if err := loop.addListener(ln); err == nil {
-				continue
-			}
-		}
-		s.wg.Add(1)
-		go s.acceptLoop(ln, s.serve)
+		s.serveListener(ln)
 	}
 	if loop != nil {
-		s.loop = loop
 		s.wg.Add(1)
 		go loop.run()
 	}
 	s.tls.mu.Lock()
-	s.serveTLSListeners(s.tls.lns) // TLS clients are never on the loop (tls.go)
+	s.serveTLSListeners(s.tls.lns) // handshakes on goroutines (tls.go)
 	s.tls.mu.Unlock()
 	s.wg.Add(1)
 	go s.cron()
@@ -466,6 +463,8 @@ func (s *Server) SetReplica(on bool) {
 // Addr is the first TCP listening address (the Unix socket's when there
 // is no TCP listener).
 func (s *Server) Addr() net.Addr {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
 	if len(s.listeners) == 0 {
 		return s.TLSAddr() // a TLS-only server (port 0)
 	}
@@ -478,9 +477,11 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) closeListeners() {
+	s.listenMu.Lock()
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
+	s.listenMu.Unlock()
 	s.closeTLS()
 }
 

@@ -14,14 +14,15 @@ import (
 	"github.com/tandemdb/tandem/internal/tlsconf"
 )
 
-// TLS clients (tls-port). The event loop works on raw descriptors and
-// cannot run a TLS record layer, so a TLS listener is served by its own
-// accept goroutine and every TLS client on the goroutine path (modeConn,
-// see connMode): the handshake runs on the connection's goroutine with a
-// deadline, and only a completed handshake makes a client. A client that
-// stalls mid-handshake, speaks plain text or shows a certificate the CA
-// did not sign costs one goroutine until it fails, and is closed with a
-// log line; it never holds srv.mu.
+// TLS clients (tls-port). A TLS listener is served by its own accept
+// goroutine, and each connection's handshake runs on a goroutine of its
+// own with a deadline: only a completed handshake makes a client. A client
+// that stalls mid-handshake, speaks plain text or shows a certificate the
+// CA did not sign costs one goroutine until it fails, and is closed with a
+// log line; it never holds srv.mu and never delays the event loop. Once
+// the handshake is done the client joins the event loop like a plain one,
+// its records read and written by the loop (tlsloop_linux.go); without an
+// event loop it stays on the goroutine path (modeConn, see connMode).
 
 // tlsHandshakeTimeout bounds a TLS handshake (Redis has no bound: a peer
 // that never finishes holds a connection for good).
@@ -116,32 +117,13 @@ func (s *Server) listenTLS() error {
 }
 
 // openTLSListeners binds port on every bind address, as the TCP port is
-// (a "-" address is optional); all or nothing.
+// (openListeners); all or nothing. A negative port (tests) is a free one.
 func (s *Server) openTLSListeners(port int) ([]net.Listener, error) {
-	if port == 0 {
-		return nil, nil
-	}
-	var lns []net.Listener
-	for _, a := range s.listenAddrsFor(port) {
-		ln, err := net.Listen("tcp", a.addr)
-		if err != nil {
-			if a.optional {
-				continue
-			}
-			for _, l := range lns {
-				l.Close()
-			}
-			return nil, err
-		}
-		lns = append(lns, ln)
-	}
-	if len(lns) == 0 {
-		return nil, fmt.Errorf("no address to listen on for port %d", port)
-	}
-	if port < 0 {
+	lns, err := s.openListeners(port)
+	if err == nil && port < 0 {
 		s.tls.port = lns[0].Addr().(*net.TCPAddr).Port
 	}
-	return lns, nil
+	return lns, err
 }
 
 // serveTLSListeners starts an accept goroutine per listener.
@@ -183,7 +165,8 @@ func (s *Server) serveTLS(raw net.Conn) {
 		raw.Close()
 		return
 	}
-	conn := tls.Server(raw, m.Server(tlsconf.AuthClients(s.tls.auth.Load())))
+	tr := newTLSTransport(raw) // the loop can take it over after the handshake
+	conn := tls.Server(tr, m.Server(tlsconf.AuthClients(s.tls.auth.Load())))
 	ctx, cancel := context.WithTimeout(context.Background(), tlsHandshakeTimeout)
 	err := conn.HandshakeContext(ctx)
 	cancel()
@@ -200,7 +183,10 @@ func (s *Server) serveTLS(raw net.Conn) {
 		tcp.SetKeepAlive(true)
 		tcp.SetKeepAlivePeriod(time.Duration(keepAlive) * time.Second)
 	}
-	s.serve(tlsconf.NewConn(conn, raw))
+	if s.adoptTLS(conn, tr) {
+		return
+	}
+	s.serve(tlsconf.NewConn(conn, tr))
 }
 
 // trackHandshake adds raw to (or removes it from) the connections in a

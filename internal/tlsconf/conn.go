@@ -24,6 +24,9 @@ const closeGrace = 100 * time.Millisecond
 // NewConn wraps a TLS connection over raw.
 func NewConn(c *tls.Conn, raw net.Conn) *Conn { return &Conn{Conn: c, raw: raw} }
 
+// Raw is the connection under the TLS layer.
+func (c *Conn) Raw() net.Conn { return c.raw }
+
 // Close sends close_notify if it can and closes the socket.
 func (c *Conn) Close() error {
 	t := time.AfterFunc(closeGrace, func() { c.raw.Close() })
