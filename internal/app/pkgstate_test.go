@@ -19,7 +19,9 @@ import (
 // the instance (the engine, keyspace or component that uses them).
 var packageVars = map[string]string{
 	// Tables and literals, filled at initialization and only read.
-	"aof.argMulti": "literal", "aof.argSelect": "literal", "aof.cmdHMSet": "literal",
+	"rdb.dupSeed":          "hash seed chosen once per process (duplicate detection in RESTORE's listpack walk)",
+	"server.errWouldBlock": "sentinel error (the TLS loop transport's nothing-to-read)",
+	"aof.argMulti":         "literal", "aof.argSelect": "literal", "aof.cmdHMSet": "literal",
 	"aof.cmdPExpireAt": "literal", "aof.cmdRPush": "literal", "aof.cmdSAdd": "literal",
 	"aof.cmdSet": "literal", "aof.cmdZAdd": "literal",
 	"command.degToRad": "constant computed once (Redis's D_R)", "command.geoLatScale": "constant computed once (the latitude range's width)", "command.geoLonScale": "constant computed once (the longitude range's width)",
