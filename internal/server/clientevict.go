@@ -235,13 +235,28 @@ func (s *Server) evictClients() {
 	}
 }
 
+// ClientMemory is the memory of the clients as maxmemory counts it
+// (srv.mu held), as of the last update of each client's figure:
+// counted is normal and pub/sub clients and our master's link, which
+// Redis's used_memory includes and compares with maxmemory; replicas is
+// the replicas' (mem_clients_slaves), which Redis does not compare with
+// maxmemory (their output is the replication buffer).
+func (s *Server) ClientMemory() (counted, replicas int64) {
+	return s.cmem.byType[memNormal] + s.cmem.byType[memMaster], s.cmem.byType[memReplica]
+}
+
 // clientMemCron refreshes every client's figure, as Redis's client cron
 // does, and evicts if the limit is passed (srv.mu held).
 func (s *Server) clientMemCron() {
+	s.refreshClientMem()
+	s.evictClients()
+}
+
+// refreshClientMem brings every client's figure up to date (srv.mu held).
+func (s *Server) refreshClientMem() {
 	for _, cl := range s.clients {
 		s.noteClientMem(cl)
 	}
-	s.evictClients()
 }
 
 // holdIfLimited moves a client on its own goroutine to a writer goroutine
