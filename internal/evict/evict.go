@@ -172,6 +172,7 @@ func (m *Manager) SetWaker(wake func()) { m.wake = wake }
 func (m *Manager) Apply(c *config.Config) error {
 	p := c.MaxMemoryPolicy
 	m.ks.SetLFU(p == config.AllKeysLFU || p == config.VolatileLFU, c.LFULogFactor, c.LFUDecayTime)
+	m.ks.SetLRUPolicy(p == config.AllKeysLRU || p == config.VolatileLRU)
 	m.ks.SetSharedIntegers(c.MaxMemory == 0 || !(p == config.AllKeysLFU || p == config.VolatileLFU ||
 		p == config.AllKeysLRU || p == config.VolatileLRU))
 	m.setMemLimit(c.MaxMemory)
