@@ -103,3 +103,43 @@ func TestClientBuffersCountForMaxmemory(t *testing.T) {
 		})
 	})
 }
+
+// The invalidation messages an eviction sends to tracking clients are
+// written before the next command is read, and do not count once written:
+// they must not make the server evict again for them, and again for the
+// messages that eviction sends (Redis 7.0's unit/maxmemory "client
+// tracking don't cause eviction feedback loop").
+func TestTrackingInvalidationsDoNotFeedEviction(t *testing.T) {
+	t.Parallel()
+	srv := startTandem(t, "--maxmemory-policy", "allkeys-lru", "--maxmemory-eviction-tenacity", "100")
+	admin := dialRaw(t, srv.Addr())
+	var trackers []*rawConn
+	for i := 0; i < 10; i++ {
+		c := dialRaw(t, srv.Addr())
+		c.do("HELLO", "3")
+		if r := c.do("CLIENT", "TRACKING", "on"); r != "+OK\r\n" {
+			t.Fatalf("CLIENT TRACKING on: %q", r)
+		}
+		trackers = append(trackers, c)
+	}
+	// 300 keys with long names, each read by every tracker (so that
+	// each eviction sends ten 1 KB invalidations).
+	for j := 0; j < 300; j++ {
+		key := fmt.Sprint(j) + strings.Repeat("x", 1000)
+		admin.do("SET", key, "x")
+		for _, c := range trackers {
+			c.do("GET", key)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // the cron trims the query buffers
+	used := cmInfoInt(t, admin, "memory", "used_memory")
+	if r := admin.do("CONFIG", "SET", "maxmemory", fmt.Sprint(used-40000)); r != "+OK\r\n" {
+		t.Fatalf("CONFIG SET maxmemory: %q", r)
+	}
+	evicted := cmInfoInt(t, admin, "stats", "evicted_keys")
+	var n int
+	fmt.Sscanf(admin.do("DBSIZE"), ":%d", &n)
+	if evicted < 10 || evicted > 50 || n < 200 || n > 300 {
+		t.Fatalf("40 KB over the limit: %d keys evicted, %d left; want 10-50 evicted, 200-300 left", evicted, n)
+	}
+}
