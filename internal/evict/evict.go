@@ -32,8 +32,9 @@
 // reserve of 40% of the account (gcReserve), so that the process, not
 // only its live data, stays near maxmemory: RSS 1.1x maxmemory under a
 // write load that evicts (Redis's jemalloc: 1.1x). Clients' buffers are
-// counted too (normal and pub/sub clients, our master's link), as Redis's
-// used_memory holds them; the replicas' memory is not compared with the
+// counted too (normal and pub/sub clients, our master's link: query
+// buffers, queued MULTI, replies waiting to be written; see
+// server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
 // limit. The GOGC is process-wide: when several instances are embedded
 // in one process, the last one configured sets it.
 //
