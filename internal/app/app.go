@@ -184,7 +184,8 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 		RDBCompression: func() bool { return cfg.RDBCompression }})
 	dm := dump.New(srv, cfg, log)
 	em := evict.New(evict.Options{Engine: srv.Engine(), Config: cfg, IsReplica: srv.IsReplica,
-		Backlog: func() int64 { return rm.ReplStats().BufferMem }, AOFBuffer: am.BufferBytes, Paused: srv.WritesPaused})
+		Backlog: func() int64 { return rm.ReplStats().BufferMem }, AOFBuffer: am.BufferBytes, Paused: srv.WritesPaused,
+		Clients: srv.ClientMemory})
 	wire(srv, pm, rm, am, sc, dm, em)
 	wireConfig(cfg, log, srv, rm, am, em)
 	inst := &Instance{Server: srv, Persist: pm, Repl: rm, AOF: am, Dump: dm, Evict: em, Config: cfg, Log: log, quiet: opts.Quiet}

@@ -277,12 +277,7 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 	// As Redis's objectSetLRUOrLFU: FREQ counts under an LFU policy only,
 	// IDLETIME under the others; the other one is accepted and ignored.
 	if e := c.DB.Peek(key); e != nil {
-		if ks := c.E.KS; ks.LFU() && freq >= 0 {
-			ks.SetFreq(e, uint8(freq))
-		} else if !ks.LFU() && idle >= 0 {
-			clock := ks.Clock()
-			e.SetLRU(clock - uint32(min(idle, int64(clock))))
-		}
+		c.E.KS.SetAccess(e, idle, freq)
 	}
 	c.DB.Modified(key)
 	c.Notify(command.EvGeneric, "restore", key)

@@ -19,19 +19,24 @@
 // delete subtracts them, and the tables and expiry maps are added when
 // read. What is compared with maxmemory is
 //
-//	used_memory_startup + dataset account
+//	used_memory_startup + dataset account + reserve + clients
 //
-// where used_memory_startup is the live heap when the instance started.
-// The replication backlog and the AOF buffer are reported on top of it
+// where used_memory_startup is the live heap when the instance started,
+// and the reserve and the clients are described below. The replication backlog and the AOF buffer are reported on top of it
 // (used_memory, mem_not_counted_for_evict) and, as in Redis, not counted
 // for eviction.
 //
 // The account bounds the live data; the garbage is bounded by running the
-// collector with a GOGC of 25 while maxmemory is set (see gcPercent), so
-// that the process does not grow much past it: RSS stays near 1.4x
-// maxmemory under a write load that evicts (Redis's jemalloc: 1.1x). The
-// GOGC is process-wide: when several instances are embedded in one
-// process, the last one configured sets it. The
+// collector with a GOGC of 25 while maxmemory is set (see gcPercent), and
+// that room, with what the runtime keeps beside the heap, is counted as a
+// reserve of 40% of the account (gcReserve), so that the process, not
+// only its live data, stays near maxmemory: RSS 1.1x maxmemory under a
+// write load that evicts (Redis's jemalloc: 1.1x). Clients' buffers are
+// counted too (normal and pub/sub clients, our master's link: query
+// buffers, queued MULTI, replies waiting to be written; see
+// server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
+// limit. The GOGC is process-wide: when several instances are embedded
+// in one process, the last one configured sets it.
 //
 // # How keys are chosen
 //
@@ -84,6 +89,10 @@ type Options struct {
 	// Backlog and AOFBuffer are the memory of the replication backlog
 	// and of the AOF buffer (mem_not_counted_for_evict); nil: none.
 	Backlog, AOFBuffer func() int64
+	// Clients is the clients' memory: counted is what is compared with
+	// maxmemory (normal and pub/sub clients, our master's link), replicas
+	// is not (mem_clients_slaves); nil: none.
+	Clients func() (counted, replicas int64)
 	// Startup is the heap in use when the instance started
 	// (used_memory_startup).
 	Startup int64
@@ -164,6 +173,7 @@ func (m *Manager) SetWaker(wake func()) { m.wake = wake }
 func (m *Manager) Apply(c *config.Config) error {
 	p := c.MaxMemoryPolicy
 	m.ks.SetLFU(p == config.AllKeysLFU || p == config.VolatileLFU, c.LFULogFactor, c.LFUDecayTime)
+	m.ks.SetLRUPolicy(p == config.AllKeysLRU || p == config.VolatileLRU)
 	m.ks.SetSharedIntegers(c.MaxMemory == 0 || !(p == config.AllKeysLFU || p == config.VolatileLFU ||
 		p == config.AllKeysLRU || p == config.VolatileLRU))
 	m.setMemLimit(c.MaxMemory)
@@ -177,21 +187,24 @@ func (m *Manager) Apply(c *config.Config) error {
 }
 
 // gcPercent is the collector's GOGC while maxmemory is set: the heap may
-// grow by a quarter of the live data before the next collection, so RSS
-// stays near 1.25x the live heap plus the runtime's own structures.
+// grow by a quarter of the live data before the next collection (the
+// reserve counted with the data, gcReserve, holds that room).
 //
 // Why a GOGC and not a memory limit (debug.SetMemoryLimit) tied to
-// maxmemory: a limit below what the runtime really needs beside the live
-// data (fragmentation among evicted keys' slots, span and GC metadata)
-// makes the collector run back to back without lowering RSS. Measured
-// with bench/maxmemory.sh's load (maxmemory 100mb allkeys-lru, SETs of
-// 100 bytes, -c 50 -P 16), against Redis's 82k SET/s in the same run: a
-// limit of maxmemory + a tenth ran 159 collections in 2M SETs, 19.7k
-// SET/s, RSS 131 MB; + a quarter gave 90k SET/s and RSS 134 MB over 2M
-// SETs, but its heap fragmented over 10M SETs (15% of in-use spans free)
-// until the collector ran all the time again (4k SET/s, RSS 143 MB). A
-// GOGC paces collections by what was allocated since the last one, which
-// cannot run away like that.
+// maxmemory: the limit bounds the runtime's whole memory, so the room
+// left to the heap between collections is the limit minus the live data
+// minus everything else the runtime holds (free pages, metadata: about
+// 12 MiB at 100 MB of data). With the live data counted alone against
+// maxmemory (before the reserve), a limit of maxmemory + a tenth left
+// almost no room: 159 collections in 2M SETs, 19.7k SET/s (Redis 82k),
+// and + a quarter ran away over 10M SETs (4k SET/s). The cause is that
+// room, not the limit itself: with the live data held at 1/1.3 of
+// maxmemory, a limit of 1.12x maxmemory ran steadily, but with 30-50%
+// more collection work than this GOGC for the same RSS (96-111
+// collections of a 79 MB heap in 3M SETs, against 76 of a 73 MB heap),
+// since the writers must help mark once the heap nears a hard goal. A
+// GOGC paces collections by what was allocated since the last one, and
+// the reserve bounds the process.
 const gcPercent = 25
 
 // memLimitFor is a safety net only: a soft memory limit far above what
@@ -220,7 +233,36 @@ func (m *Manager) Release() { m.setMemLimit(0) }
 
 // Used is the memory compared with maxmemory: the start-up heap plus the
 // dataset account.
-func (m *Manager) Used() int64 { return m.opt.Startup + m.ks.DatasetBytes() }
+func (m *Manager) Used() int64 {
+	d := m.ks.DatasetBytes()
+	n := m.opt.Startup + d + gcReserve(d)
+	if m.opt.Clients != nil {
+		c, _ := m.opt.Clients()
+		n += c
+	}
+	return n
+}
+
+// gcReserve is the room Go's runtime takes beside a live dataset of d
+// bytes: the garbage the collector lets pile up before each collection
+// (gcPercent of the live data), and the free slots, free pages and
+// metadata it keeps besides. Redis's allocator returns a freed block at
+// once, so its used_memory is its live data; ours cannot, so the reserve
+// is counted with the data (used_memory, and what maxmemory is compared
+// with), and the process, not only its live heap, stays near maxmemory.
+// See reservePercent for the measurements.
+func gcReserve(d int64) int64 { return d * reservePercent / 100 }
+
+// reservePercent is the reserve as a share of the dataset account: the
+// collector's gcPercent plus what the runtime holds beyond the heap's
+// goal. Measured under bench/maxmemory.sh's write load (maxmemory 100mb
+// allkeys-lru, 3M SETs of 100 bytes), RSS was about 24 MiB (the binary,
+// the runtime's metadata, free pages kept) + 1.25x the live heap: a
+// reserve of 40% gave RSS 1.11x maxmemory (30%: 1.18x; 0: 1.47x). A
+// lower GOGC with a smaller reserve (20% with 25, 15% with 20) kept more
+// keys for the same RSS but ran the collector 30-60% more, and a memory
+// limit near maxmemory (see gcPercent) still more.
+const reservePercent = 40
 
 // safe reports whether evicting is allowed now (Redis's
 // isSafeToPerformEvictions): not while loading, not on a replica that
@@ -274,6 +316,10 @@ func (m *Manager) Perform() Result {
 	}
 	limit := m.timeLimit()
 	start := time.Now()
+	// What is freed is measured on the account (with its reserve):
+	// evicting a key can grow what is not the account (a tracking
+	// client's invalidation message), and that must not make this round
+	// go on evicting for it (Redis's evict.c measures the same way).
 	toFree := used - int64(max)
 	var freed int64
 	res := Fail
@@ -288,7 +334,8 @@ func (m *Manager) Perform() Result {
 		if !db.Evict(key) {
 			continue
 		}
-		freed += before - m.ks.DatasetBytes()
+		after := m.ks.DatasetBytes()
+		freed += before + gcReserve(before) - after - gcReserve(after)
 		m.evicted++
 		m.eng.KeyEvicted(db, key)
 		keys++
@@ -404,8 +451,12 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 	if m.opt.AOFBuffer != nil {
 		st.AOFBuffer = m.opt.AOFBuffer()
 	}
-	st.NotCounted = st.Backlog + st.AOFBuffer
-	st.Used = st.Startup + st.Dataset + st.NotCounted
+	if m.opt.Clients != nil {
+		st.Clients, st.Replicas = m.opt.Clients()
+	}
+	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
+	st.GCReserve = gcReserve(st.Dataset)
+	st.Used = st.Startup + st.Dataset + st.GCReserve + st.Clients + st.NotCounted
 	if !m.exceededSince.IsZero() {
 		st.ExceededCurrent = time.Since(m.exceededSince)
 		st.ExceededTotal += st.ExceededCurrent

@@ -126,6 +126,8 @@ type Keyspace struct {
 	lfuLogFactor, lfuDecayTime int
 	// noSharedInts: see SetSharedIntegers.
 	noSharedInts bool
+	// lruPolicy: an LRU policy is in force (see SetLRUPolicy).
+	lruPolicy bool
 	// overLimit: see SetOverLimit.
 	overLimit func(more int64) bool
 }

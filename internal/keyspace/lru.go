@@ -36,6 +36,39 @@ func (ks *Keyspace) SetSharedIntegers(on bool) { ks.noSharedInts = !on }
 // SharedIntegers reports what SetSharedIntegers set (true by default).
 func (ks *Keyspace) SharedIntegers() bool { return !ks.noSharedInts }
 
+// SetLRUPolicy says whether maxmemory-policy is an LRU one (allkeys-lru,
+// volatile-lru): snapshots then save each key's idle time, as Redis's RDB
+// does (an LFU policy saves the counter instead; the others neither).
+func (ks *Keyspace) SetLRUPolicy(on bool) { ks.lruPolicy = on }
+
+// SavedAccess is what an RDB saves of e's access field under the policy
+// in force (Redis's rdbSaveKeyValuePair): the idle time in seconds under
+// an LRU policy (idle), the decayed counter under an LFU one (freq); -1
+// for what is not saved.
+func (ks *Keyspace) SavedAccess(e *Entry) (idle, freq int64) {
+	switch {
+	case ks.lfu:
+		return -1, int64(ks.Freq(e))
+	case ks.lruPolicy:
+		return int64(ks.Idle(e)), -1
+	}
+	return -1, -1
+}
+
+// SetAccess gives e the access field an RDB or RESTORE carried, as
+// Redis's objectSetLRUOrLFU: under an LFU policy the counter (freq >= 0),
+// under the others the idle time in seconds (idle >= 0); what does not
+// apply is ignored.
+func (ks *Keyspace) SetAccess(e *Entry, idle, freq int64) {
+	switch {
+	case ks.lfu && freq >= 0:
+		ks.SetFreq(e, uint8(min(freq, 255)))
+	case !ks.lfu && idle >= 0:
+		clock := ks.clock
+		e.lru = clock - uint32(min(idle, int64(clock)))
+	}
+}
+
 // LFU reports whether entries track access frequency (an LFU policy).
 func (ks *Keyspace) LFU() bool { return ks.lfu }
 

@@ -188,8 +188,33 @@ func (ks *Keyspace) DatasetBytes() int64 {
 	return n
 }
 
-// EntryBytes is the account's figure for one key (MEMORY USAGE).
+// EntryBytes is the account's figure for one key.
 func (e *Entry) EntryBytes() int64 { return entrySize(e) }
+
+// Usage is MEMORY USAGE's figure for one key: the account's per-key
+// figure plus the key's table slot, with a collection's strings sampled
+// from samples entries (0: all of them), as Redis's objectComputeSize
+// samples its elements. The default of MEMORY USAGE, 5 samples, gives the
+// account's own figure.
+func (e *Entry) Usage(samples int) int64 {
+	n := nodeBytes + AllocSize(len(e.key)) + 8
+	if e.val == nil {
+		return int64(n + AllocSize(len(e.strv)))
+	}
+	switch x := e.val.(type) {
+	case *types.List:
+		return int64(n + x.MemoryUsageSampled(samples))
+	case *types.Hash:
+		return int64(n + x.MemoryUsage(samples))
+	case *types.Set:
+		return int64(n + x.MemoryUsage(samples))
+	case *types.ZSet:
+		return int64(n + x.MemoryUsage(samples))
+	case *types.Stream:
+		return int64(n + x.MemoryUsage())
+	}
+	return int64(n + ValueSize(e.val))
+}
 
 // SetOverLimit gives the keyspace maxmemory's test: whether allocating
 // more bytes would take the memory used over the limit (nil: no limit).

@@ -348,6 +348,8 @@ type bulkItem struct {
 	h      uint64
 	at     int64
 	expire bool
+	// idle and freq are the access field the file carried (-1: none).
+	idle, freq int64
 }
 
 // bulkGroup is how many inserts have their misses overlapped.
@@ -362,7 +364,17 @@ func (b *BulkLoader) Add(db *DB, key, str []byte, val any, expireAt int64, hasEx
 	} else {
 		n = &node{key: string(key), val: val}
 	}
-	b.items = append(b.items, bulkItem{db: db, n: n, h: db.dict.hash(key), at: expireAt, expire: hasExpire})
+	b.items = append(b.items, bulkItem{db: db, n: n, h: db.dict.hash(key), at: expireAt, expire: hasExpire, idle: -1, freq: -1})
+}
+
+// SetAccess gives the key added last the idle time (seconds) or LFU
+// counter its file carried (RDB's IDLE and FREQ; -1: none), applied as
+// Keyspace.SetAccess when it is inserted.
+func (b *BulkLoader) SetAccess(idle, freq int64) {
+	if len(b.items) > 0 {
+		it := &b.items[len(b.items)-1]
+		it.idle, it.freq = idle, freq
+	}
 }
 
 // Len is the number of keys added and not yet flushed.
@@ -425,6 +437,9 @@ func (db *DB) insertLoaded(it *bulkItem) {
 		return
 	}
 	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
+	if it.idle >= 0 || it.freq >= 0 {
+		db.ks.SetAccess(n, it.idle, it.freq)
+	}
 	d.insertHashed(n, it.h)
 	db.account(n)
 	if it.expire {

@@ -127,6 +127,16 @@ func (l *loader) Entry(e *rdb.Entry) error {
 		return err
 	}
 	l.bulk.Add(l.ks.DBs[e.DB], e.Key, str, val, e.ExpireAt, e.ExpireAt != rdb.NoExpiry)
+	if e.LRU.HasIdle || e.LRU.HasFreq {
+		idle, freq := int64(-1), int64(-1)
+		if e.LRU.HasIdle {
+			idle = int64(min(e.LRU.Idle, 1<<40))
+		}
+		if e.LRU.HasFreq {
+			freq = int64(e.LRU.Freq)
+		}
+		l.bulk.SetAccess(idle, freq)
+	}
 	l.res.Keys++
 	if l.bulk.Len() >= l.opts.Batch {
 		l.flush()

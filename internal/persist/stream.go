@@ -49,6 +49,7 @@ func (p *pending) Write(b []byte) (int, error) { p.b = append(p.b, b...); return
 
 // sink encodes every key the snapshot hands over, as it is handed over.
 type sink struct {
+	ks    *keyspace.Keyspace
 	enc   *rdb.Encoder
 	out   *pending
 	curDB int
@@ -73,6 +74,14 @@ func (s *sink) Key(db int, e *keyspace.Entry, expireAt int64) {
 	}
 	if s.err = toRDB(db, e, expireAt, &s.ent); s.err != nil {
 		return
+	}
+	// The idle time or LFU counter, as Redis saves them under an LRU or
+	// LFU policy (read now, with the lock held, as the value is).
+	s.ent.LRU = rdb.LRUInfo{}
+	if idle, freq := s.ks.SavedAccess(e); idle >= 0 {
+		s.ent.LRU.HasIdle, s.ent.LRU.Idle = true, uint64(idle)
+	} else if freq >= 0 {
+		s.ent.LRU.HasFreq, s.ent.LRU.Freq = true, uint8(freq)
 	}
 	s.err = s.enc.WriteEntry(&s.ent)
 }
@@ -115,7 +124,7 @@ func BeginStream(ks *keyspace.Keyspace, w io.Writer, opts StreamOptions) (*Strea
 		opts.StepBuckets = 64
 	}
 	out := &pending{}
-	sk := &sink{out: out, curDB: -1}
+	sk := &sink{ks: ks, out: out, curDB: -1}
 	sk.enc = rdb.NewEncoder(out, opts.Encode)
 	snap := ks.Snapshot(sk)
 	if snap == nil {

@@ -96,6 +96,8 @@ type client struct {
 	// type memAcctType (clientevict.go; srv.mu).
 	memAcct     int64
 	memAcctType memType
+	// memHeld is the part of memAcct maxmemory counts (heldMem).
+	memHeld int64
 }
 
 // connMode is who does a client's socket I/O. A client starts on the event

@@ -70,7 +70,10 @@ const (
 
 // clientMem is the server's client memory accounts (srv.mu).
 type clientMem struct {
-	byType  [numMemTypes]int64
+	byType [numMemTypes]int64
+	// held is byType without the reply buffers' idle room (heldMem):
+	// what maxmemory counts.
+	held    [numMemTypes]int64
 	evicted int64 // INFO evicted_clients
 	// peakIn and peakOut are the largest query and output buffers seen
 	// in each of the last peakSlots seconds (slot: unix second mod
@@ -153,22 +156,40 @@ func (c *client) memUsage() int64 {
 // (srv.mu held). A closing client counts nothing: it is going, and a
 // client an output limit closes must not make others be evicted.
 func (s *Server) noteClientMem(c *client) {
-	var mem int64
+	var mem, held int64
 	t := c.memType()
 	if !c.closing && c.mode != modeClosed {
 		mem = c.memUsage()
+		held = c.heldMem(mem)
 		s.notePeaks(c)
 	}
 	s.cmem.byType[c.memAcctType] -= c.memAcct
+	s.cmem.held[c.memAcctType] -= c.memHeld
 	s.cmem.byType[t] += mem
-	c.memAcct, c.memAcctType = mem, t
+	s.cmem.held[t] += held
+	c.memAcct, c.memAcctType, c.memHeld = mem, t, held
+}
+
+// heldMem is the part of the client's memory mem (memUsage) that
+// maxmemory counts: all but the free room of its reply buffers, which
+// stay allocated after a burst of replies has been written. Redis counts
+// the replies waiting to be written, which are freed once written (its
+// fixed 16 KB buffer is in its client's fixed cost); counting the room
+// left behind too would make a burst of replies, such as the
+// invalidation messages an eviction sends to tracking clients, evict
+// more keys long after it was written, and those evictions send more
+// messages (Redis 7.0's unit/maxmemory, "client tracking don't cause
+// eviction feedback loop").
+func (c *client) heldMem(mem int64) int64 {
+	return mem - int64(cap(c.w.Buf)) - int64(cap(c.spare)) + c.outputMem()
 }
 
 // forgetClientMem takes a dropped client out of its account (srv.mu
 // held).
 func (s *Server) forgetClientMem(c *client) {
 	s.cmem.byType[c.memAcctType] -= c.memAcct
-	c.memAcct = 0
+	s.cmem.held[c.memAcctType] -= c.memHeld
+	c.memAcct, c.memHeld = 0, 0
 }
 
 // notePeaks records the client's buffers in this second's peak slot
@@ -236,13 +257,28 @@ func (s *Server) evictClients() {
 	}
 }
 
+// ClientMemory is the memory of the clients as maxmemory counts it
+// (srv.mu held), as of the last update of each client's figure:
+// counted is normal and pub/sub clients and our master's link, which
+// Redis's used_memory includes and compares with maxmemory; replicas is
+// the replicas' (mem_clients_slaves), which Redis does not compare with
+// maxmemory (their output is the replication buffer).
+func (s *Server) ClientMemory() (counted, replicas int64) {
+	return s.cmem.held[memNormal] + s.cmem.held[memMaster], s.cmem.held[memReplica]
+}
+
 // clientMemCron refreshes every client's figure, as Redis's client cron
 // does, and evicts if the limit is passed (srv.mu held).
 func (s *Server) clientMemCron() {
+	s.refreshClientMem()
+	s.evictClients()
+}
+
+// refreshClientMem brings every client's figure up to date (srv.mu held).
+func (s *Server) refreshClientMem() {
 	for _, cl := range s.clients {
 		s.noteClientMem(cl)
 	}
-	s.evictClients()
 }
 
 // holdIfLimited moves a client on its own goroutine to a writer goroutine

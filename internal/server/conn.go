@@ -280,6 +280,13 @@ func (c *client) writer(kick chan struct{}) {
 		if len(out) > 0 {
 			c.srv.replyBarrier()
 			c.write(out)
+			// The replies written no longer count (maxmemory counts
+			// pending replies): bring the account up to date now, not
+			// at the next cron, or an eviction that sent invalidations
+			// would see them pending and evict again for them.
+			c.srv.mu.Lock()
+			c.srv.noteClientMem(c)
+			c.srv.mu.Unlock()
 		}
 		if closing {
 			return

@@ -307,6 +307,13 @@ func (l *eventLoop) run() {
 			s.movePushTargets()
 		}
 		l.runTasks(served)
+		// And what the tasks pushed (a background eviction's
+		// invalidations), before the next round is read, as Redis
+		// writes replies before it reads again: maxmemory counts pending
+		// replies, and must not evict again for these.
+		if s.pushPending.Load() {
+			s.movePushTargets()
+		}
 		l.trimSweep(start)
 	}
 }

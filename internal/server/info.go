@@ -138,6 +138,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("tracking_clients", s.trk.clients)
 		f("clients_in_timeout_table", s.eng.BlockedClients())
 	case "memory":
+		s.refreshClientMem() // the accounts as of now
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		// used_memory is maxmemory's measure (internal/evict), not the
@@ -179,9 +180,6 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 			replBuf = s.parts.Repl.ReplStats().BufferMem
 		}
 		f("mem_total_replication_buffers", replBuf)
-		for _, cl := range s.clients {
-			s.noteClientMem(cl) // the accounts as of now
-		}
 		f("mem_clients_slaves", s.cmem.byType[memReplica])
 		f("mem_clients_normal", s.cmem.byType[memNormal]+s.cmem.byType[memMaster])
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
@@ -190,6 +188,7 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("go_heap_alloc", ms.HeapAlloc)
 		f("go_heap_sys", ms.HeapSys)
 		f("go_gc_cycles", ms.NumGC)
+		f("mem_gc_reserve", mst.GCReserve)
 	case "persistence":
 		// The persistence manager replaces this section in every real
 		// instance; alone, the server reports the fields tools parse.

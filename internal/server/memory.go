@@ -16,20 +16,27 @@ type MemoryReporter interface {
 
 // MemoryStatus is what the memory figures of INFO are made of.
 type MemoryStatus struct {
-	// Used is used_memory: Startup + Dataset + NotCounted.
+	// Used is used_memory: Startup + Dataset + GCReserve + Clients +
+	// NotCounted.
 	Used int64
 	// Startup is the heap in use when the instance started.
 	Startup int64
 	// Dataset is the dataset account (keys, values, tables).
 	Dataset int64
-	// NotCounted is mem_not_counted_for_evict: replication backlog and
-	// AOF buffer.
+	// GCReserve is the room Go's collector takes beside the live data
+	// (internal/evict's gcReserve), counted as the allocator's overhead.
+	GCReserve int64
+	// Clients is the normal clients' memory (mem_clients_normal),
+	// counted for eviction as in Redis.
+	Clients int64
+	// NotCounted is mem_not_counted_for_evict: replication backlog, AOF
+	// buffer and the replicas' client memory.
 	NotCounted int64
-	// Backlog and AOFBuffer are NotCounted's parts.
-	Backlog, AOFBuffer int64
-	MaxMemory          int64
-	Policy             string
-	Evicted            int64
+	// Backlog, AOFBuffer and Replicas are NotCounted's parts.
+	Backlog, AOFBuffer, Replicas int64
+	MaxMemory                    int64
+	Policy                       string
+	Evicted                      int64
 	// ExceededTotal and ExceededCurrent are the time spent over the
 	// limit (INFO's total/current_eviction_exceeded_time).
 	ExceededTotal, ExceededCurrent time.Duration
@@ -48,6 +55,7 @@ func (s *Server) memoryStatus(ms *runtime.MemStats) MemoryStatus {
 // memoryStatsCmd is MEMORY STATS, in Redis's shape (its allocator fields
 // from Go's heap figures).
 func (s *Server) memoryStatsCmd(c *command.Ctx) {
+	s.refreshClientMem()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	st := s.memoryStatus(&ms)
@@ -74,9 +82,9 @@ func (s *Server) memoryStatsCmd(c *command.Ctx) {
 	c.W.BulkString("replication.backlog")
 	c.W.Int(st.Backlog)
 	c.W.BulkString("clients.slaves")
-	c.W.Int(0)
+	c.W.Int(st.Replicas)
 	c.W.BulkString("clients.normal")
-	c.W.Int(0)
+	c.W.Int(st.Clients)
 	c.W.BulkString("cluster.links")
 	c.W.Int(0)
 	c.W.BulkString("aof.buffer")

@@ -2,11 +2,11 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
 )
 
@@ -116,8 +116,8 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 	switch {
 	case sub == "usage" && len(c.Args) >= 3:
 		// Options are parsed before the key is looked up, as in Redis:
-		// SAMPLES <count>, any number of times, count >= 0. Tandem's
-		// estimate does not sample, so the count is only checked.
+		// SAMPLES <count>, any number of times, count >= 0 (0: all).
+		samples := 5
 		for j := 3; j < len(c.Args); j++ {
 			if !strings.EqualFold(string(c.Args[j]), "samples") || j+1 >= len(c.Args) {
 				c.Error(command.ErrSyntax)
@@ -132,6 +132,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 				c.Error(command.ErrSyntax)
 				return
 			}
+			samples = int(min(n, math.MaxInt32))
 			j++
 		}
 		// Looked up in the table as it is, as Redis 7.0 does (dictFind): a
@@ -142,7 +143,7 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 			c.W.Null()
 			return
 		}
-		c.W.Int(int64(MemoryUsage(e)))
+		c.W.Int(e.Usage(samples))
 	case sub == "doctor" && len(c.Args) == 2:
 		c.W.Verbatim(s.memoryDoctor())
 	case sub == "purge" && len(c.Args) == 2:
@@ -166,19 +167,4 @@ func (s *Server) memoryCmd(c *command.Ctx) {
 	default:
 		c.Error(subcommandError(c))
 	}
-}
-
-// sizer is implemented by collection values that can estimate their size.
-type sizer interface{ MemoryUsage() int }
-
-// MemoryUsage estimates the bytes a key and its value occupy.
-func MemoryUsage(e *keyspace.Entry) int {
-	n := 64 + len(e.Key())
-	if e.IsString() {
-		return n + len(e.Str())
-	}
-	if sz, ok := e.Val().(sizer); ok {
-		return n + sz.MemoryUsage()
-	}
-	return n
 }

@@ -343,6 +343,9 @@ func (s *Server) movePushTargets() {
 		case c.mode == modeLoop:
 			if len(c.w.Buf) > 0 {
 				writes = append(writes, pushWrite{c: c, out: c.takeOutput()})
+				// Written by the loop at once (below): no longer pending
+				// for maxmemory, which must not evict again for them.
+				s.noteClientMem(c)
 			}
 		case c.mode == modeConn:
 			c.startAsync()

@@ -94,6 +94,25 @@ func (l *List) MemoryUsage() int {
 	return total
 }
 
+// MemoryUsageSampled estimates the bytes the list occupies from its first
+// samples nodes (0: every node), as Redis's MEMORY USAGE samples a
+// quicklist's nodes.
+func (l *List) MemoryUsageSampled(samples int) int {
+	if samples <= 0 || l.n == 0 {
+		return l.MemoryUsage()
+	}
+	bytes, elems, k := 0, 0, 0
+	for nd := l.head; nd != nil && k < samples; nd = nd.next {
+		bytes += sizeListNode + cap(nd.buf)
+		elems += int(nd.cnt)
+		k++
+	}
+	if elems == 0 || elems >= l.n {
+		return sizeListHeader + bytes
+	}
+	return sizeListHeader + bytes*l.n/elems
+}
+
 // MemoryUsage estimates the bytes the hash occupies; samples bounds how many
 // big-encoding entries are looked at (0 = all), as MEMORY USAGE SAMPLES does.
 func (h *Hash) MemoryUsage(samples int) int {
