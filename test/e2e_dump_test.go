@@ -746,3 +746,27 @@ func TestDebugPopulateMatchesRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreLogsWhyAPayloadIsCorrupt: a payload whose footer is right but
+// whose listpack is damaged is refused with "Bad data format", and the log
+// says why at warning level (the decoder's integrity check), as Redis logs
+// it.
+func TestRestoreLogsWhyAPayloadIsCorrupt(t *testing.T) {
+	t.Parallel()
+	p := startTandem(t)
+	c := dialRaw(t, p.Addr())
+	c.do("HSET", "h", "a", "1", "b", "2")
+	c.do("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1")
+	dump := c.do("DUMP", "h")
+	// $<len>\r\n<payload>\r\n: damage the listpack's entry count in the
+	// middle of the value (the footer's 10 bytes stay as they are).
+	i := strings.Index(dump, "\r\n") + 2
+	payload := []byte(dump[i : len(dump)-2])
+	payload[len(payload)-12] ^= 0x5a // the listpack's end marker
+	if got := c.do("RESTORE", "h2", "0", string(payload)); got != "-ERR Bad data format\r\n" {
+		t.Fatalf("RESTORE of a damaged payload: %q", got)
+	}
+	testutil.Eventually(t, 10*time.Second, "the reason in the log", func() bool {
+		return strings.Contains(p.LogText(), "integrity check failed")
+	})
+}

@@ -48,6 +48,16 @@ type Manager struct {
 	migrateTLS MigrateTLS
 }
 
+// corruptPayload logs why RESTORE refused a payload whose footer was
+// right (the decoder's reason, e.g. "Hash ziplist integrity check
+// failed"), at warning level as Redis logs a corrupt value: an operator
+// moving keys between servers sees which value and why.
+func (m *Manager) corruptPayload(err error) {
+	if m.log != nil {
+		m.log.Warningf("RESTORE refused a corrupt DUMP payload: %v", err)
+	}
+}
+
 var (
 	_ server.DebugProvider = (*Manager)(nil)
 	_ server.CronJob       = (*Manager)(nil)
@@ -230,11 +240,13 @@ func (m *Manager) restoreCmd(c *command.Ctx) {
 		c.Error(errBadFooter)
 		return
 	case err != nil:
+		m.corruptPayload(err)
 		c.Error(errBadData)
 		return
 	}
 	str, val, err := persist.FromRDB(ent, &c.E.Limits)
 	if err != nil {
+		m.corruptPayload(err)
 		c.Error(errBadData)
 		return
 	}

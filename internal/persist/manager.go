@@ -364,7 +364,9 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {
-			return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Exiting.", m.Path(), err)
+			// A corrupt file: Redis's last words for it, which operators'
+			// log watchers (and its tests) look for.
+			return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Terminating server after rdb file reading failure.", m.Path(), err)
 		}
 		return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Exiting.", m.Path(), err)
 	}
