@@ -406,3 +406,16 @@ func TestScriptPropagatesEffectsNotEval(t *testing.T) {
 		t.Fatalf("AOF content:\n%q", aof)
 	}
 }
+
+// TestScriptTimeIsFrozenForExpiry: within one script a key cannot expire
+// half-way (every expiry decision uses the script's start time), and it is
+// gone once the script has ended, as in Redis 7.0 (compared with
+// redis-server).
+func TestScriptTimeIsFrozenForExpiry(t *testing.T) {
+	runTypeDiff(t, []diffCase{
+		{name: "key-with-1ms-ttl-survives-a-10ms-script", cmds: []string{
+			`EVAL "redis.call('SET','k','v','PX','1') local t=redis.call('TIME') while true do local u=redis.call('TIME') if (u[1]-t[1])*1000000+(u[2]-t[2]) > 10000 then break end end return redis.call('EXISTS','k')" 0`,
+			"EXISTS k",
+		}},
+	})
+}

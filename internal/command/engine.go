@@ -504,6 +504,9 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	if e.depth == 0 {
 		e.now = e.KS.NowAt(start)
 	}
+	if e.depth == 0 {
+		e.KS.SetCommandTime(e.now)
+	}
 	e.depth++
 	if s.Flags&FlagMaster != 0 {
 		e.KS.FromMaster = true
@@ -511,6 +514,9 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	e.invoke(c)
 	e.KS.FromMaster = false
 	e.depth--
+	if e.depth == 0 {
+		e.KS.SetCommandTime(0)
+	}
 	st := spec.StatsFor(args)
 	if !rerun {
 		st.Calls++

@@ -96,6 +96,11 @@ type Keyspace struct {
 	FromMaster bool
 	// fixedNow replaces the clock in tests (SetNow).
 	fixedNow func() int64
+	// cmdNow, when not 0, is the time (ms) of the command being run: every
+	// expiry decision within one command, a script's many calls included,
+	// uses it, as Redis's do (a key cannot expire half-way through a
+	// script, which would make its effects depend on timing).
+	cmdNow int64
 	// clockBase is a wall-clock reading with its monotonic part;
 	// clockBaseNs its Unix time in ns. Now derives the wall clock from
 	// one monotonic reading, which is cheaper, and Tick re-reads the
@@ -173,6 +178,19 @@ func (ks *Keyspace) NowAt(el time.Duration) int64 {
 // Now is the Unix time in ms (expiry decisions).
 func (ks *Keyspace) Now() int64 { return ks.NowAt(ks.Elapsed()) }
 
+// SetCommandTime fixes the time of expiry decisions to ms for the command
+// about to run (0: the live clock again, between commands).
+func (ks *Keyspace) SetCommandTime(ms int64) { ks.cmdNow = ms }
+
+// expiryNow is the time expiry decisions use: the running command's, or
+// the live clock outside commands (active expiry, snapshots).
+func (ks *Keyspace) expiryNow() int64 {
+	if ks.cmdNow != 0 {
+		return ks.cmdNow
+	}
+	return ks.Now()
+}
+
 // SetNow replaces the clock (tests).
 func (ks *Keyspace) SetNow(f func() int64) { ks.fixedNow = f }
 
@@ -217,7 +235,7 @@ func (db *DB) expireIfNeeded(e *node) bool { return db.expireIfNeededFor(e, fals
 // lookupKeyWrite does on a writable replica (replicattl.go).
 func (db *DB) expireIfNeededFor(e *node, write bool) bool {
 	when, ok := db.expires[e.key]
-	if !ok || when > db.ks.Now() {
+	if !ok || when > db.ks.expiryNow() {
 		return false
 	}
 	if db.ks.expireMode != ExpireMaster {
