@@ -514,6 +514,11 @@ func TestAOFCollectionsInARESPBaseLoadInRedis(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "dump.rdb"), b, 0o644)
 	n := startReplTandem(t, "tandem", "--dir", dir, "--aof-use-rdb-preamble", "no")
+	// PING answers -LOADING before the load ends; CONFIG SET appendonly
+	// would too (a race-built binary loads this file slowly).
+	if err := testutil.WaitReady(n.proc.Addr(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	s := &aofServer{replNode: n, dir: dir}
 	mustDo(t, ctx, s.c, "CONFIG", "SET", "appendonly", "yes")
 	s.waitRewriteDone(t, ctx)
