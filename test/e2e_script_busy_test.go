@@ -7,6 +7,7 @@ package test
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,4 +180,44 @@ func TestBusyScriptDoesNotHoldRepliesOfItsRound(t *testing.T) {
 			t.Fatalf("round %d: EVAL = %q, %v", i, r, err)
 		}
 	}
+}
+
+// TestShutdownWhileAScriptIsBusy: SHUTDOWN without NOSAVE is refused with
+// BUSY (a save would store the script's effects half done), SHUTDOWN
+// NOSAVE stops the script and the process at once, and SIGTERM waits for
+// the script to end before it shuts down, as Redis does. Before, the
+// process outlived SHUTDOWN NOSAVE for as long as the script ran, and a
+// SHUTDOWN or SIGTERM saved mid-script.
+func TestShutdownWhileAScriptIsBusy(t *testing.T) {
+	start := func(t *testing.T, body string) (*testutil.Proc, *rawConn, *rawConn) {
+		srv := startTandem(t, "--busy-reply-threshold", "50", "--save", "")
+		other := dialRaw(t, srv.Addr())
+		waitReady(t, other)
+		runner := dialRaw(t, srv.Addr())
+		runner.send(encode("EVAL", body, "0"))
+		waitBusy(t, other)
+		return srv, other, runner
+	}
+	t.Run("plain-refused-nosave-exits", func(t *testing.T) {
+		srv, other, runner := start(t, "while true do end")
+		if r := other.do("SHUTDOWN"); !strings.HasPrefix(r, "-BUSY") {
+			t.Fatalf("SHUTDOWN while busy = %q, want BUSY", r)
+		}
+		other.send(encode("SHUTDOWN", "NOSAVE"))
+		if !srv.WaitExit(10 * time.Second) {
+			t.Fatal("the process outlived SHUTDOWN NOSAVE while a script ran")
+		}
+		runner.expectClosed(5 * time.Second)
+	})
+	t.Run("sigterm-waits-for-the-script", func(t *testing.T) {
+		// A script of about a second: the signal's shutdown comes after it.
+		srv, _, runner := start(t, "local t = redis.call('TIME') while true do local u = redis.call('TIME') if (u[1]-t[1])*1000000+(u[2]-t[2]) > 1500000 then break end end return 'done'")
+		srv.Cmd.Process.Signal(syscall.SIGTERM)
+		if r, err := runner.tryRead(10 * time.Second); err != nil || r != "$4\r\ndone\r\n" {
+			t.Fatalf("the script did not finish before the shutdown: %q %v", r, err)
+		}
+		if !srv.WaitExit(10 * time.Second) {
+			t.Fatal("SIGTERM did not shut down once the script ended")
+		}
+	})
 }

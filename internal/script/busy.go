@@ -30,12 +30,21 @@ func (s *Scripting) Gate(sess *command.Session, spec *command.Spec, args [][]byt
 }
 
 func allowBusy(spec *command.Spec, args [][]byte) bool {
-	if spec.Flags&command.AllowBusy != 0 {
+	if spec.Flags&command.AllowBusy != 0 && spec.Name != "shutdown" {
 		return true
 	}
 	switch spec.Name {
-	case "multi", "discard", "watch", "unwatch", "shutdown", "replconf", "auth", "hello", "quit", "reset":
+	case "multi", "discard", "watch", "unwatch", "replconf", "auth", "hello", "quit", "reset":
 		return true
+	case "shutdown":
+		// Only SHUTDOWN NOSAVE (or ABORT) while a script is busy, as in
+		// Redis: a save now would store the script's effects half done.
+		for _, a := range args[1:] {
+			if strings.EqualFold(string(a), "nosave") || strings.EqualFold(string(a), "abort") {
+				return true
+			}
+		}
+		return false
 	case "script", "function":
 		if len(args) >= 2 {
 			sub := strings.ToLower(string(args[1]))

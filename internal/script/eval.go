@@ -489,6 +489,13 @@ func (s *Scripting) interrupt() <-chan struct{} {
 		s.yield.Yield()
 		// Other clients ran: the replica link may have gone down or up.
 		r.staleKnown = false
+		// One of them may have been SHUTDOWN NOSAVE: the script ends so
+		// the process can exit (nothing is saved), as Redis exits from
+		// inside it.
+		if st, ok := s.yield.(interface{ Stopping() bool }); ok && st.Stopping() {
+			s.log.Warningf("Lua script %s stopped: the server is shutting down.", r.sha)
+			return s.abort(errShutdown)
+		}
 	}
 	if r.killed {
 		s.log.Warningf("Lua script killed by user with SCRIPT KILL.")

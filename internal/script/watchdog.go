@@ -42,6 +42,7 @@ func (h *hook) Done() <-chan struct{} {
 var (
 	errKilled   = errors.New("Script killed by user with SCRIPT KILL...")
 	errMemLimit = errors.New("Script used more memory than the Lua memory limit allows")
+	errShutdown = errors.New("Script stopped: the server is shutting down")
 	// errLoadTimeout stops a library's code that runs too long on
 	// FUNCTION LOAD.
 	errLoadTimeout = errors.New("FUNCTION LOAD timeout")

@@ -11,6 +11,7 @@ package server
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -330,6 +331,15 @@ func (s *Server) notifyShutdown(err error) {
 func (s *Server) RequestShutdown(flags ShutdownFlags) <-chan error {
 	ch := make(chan error, 1)
 	s.mu.Lock()
+	// While a script is busy only a NOSAVE shutdown may go ahead (a save
+	// would store its effects half done): a signal's waits for the
+	// script to end, as Redis's does (SHUTDOWN NOSAVE or SCRIPT KILL end
+	// it sooner).
+	for s.busyRefusesShutdown(flags) {
+		s.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	if s.stopping.Load() || s.closing.Load() {
 		ch <- nil
@@ -340,6 +350,26 @@ func (s *Server) RequestShutdown(flags ShutdownFlags) <-chan error {
 		s.beginShutdown(flags)
 	}
 	return ch
+}
+
+// busyRefusesShutdown reports whether a busy script refuses a shutdown
+// with these flags now (srv.mu held): the gates' answer to SHUTDOWN.
+func (s *Server) busyRefusesShutdown(flags ShutdownFlags) bool {
+	if flags&ShutdownNoSave != 0 || s.stopping.Load() || s.closing.Load() {
+		return false
+	}
+	spec := s.eng.Table.Lookup([]byte("shutdown"))
+	if spec == nil {
+		return false
+	}
+	var sess command.Session
+	args := [][]byte{[]byte("shutdown")}
+	for _, g := range s.parts.Gates {
+		if strings.HasPrefix(g.Gate(&sess, spec, args), "BUSY") {
+			return true
+		}
+	}
+	return false
 }
 
 // shutdownBlockedClients counts the clients blocked in SHUTDOWN (srv.mu
