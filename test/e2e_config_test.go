@@ -269,3 +269,21 @@ func startAndQuery(t *testing.T, cmd *exec.Cmd, port int, args ...string) (strin
 	}
 	return dialRaw(t, addr).do(args...), nil
 }
+
+// TestProtectedConfigsByConnection: enable-protected-configs decides who
+// may CONFIG SET dir and dbfilename: no one with "no", a loopback or unix
+// socket client with "local", anyone with "yes" (Redis's rule).
+func TestProtectedConfigsByConnection(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ setting, want string }{
+		{"no", "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n"},
+		{"local", "+OK\r\n"},
+		{"yes", "+OK\r\n"},
+	} {
+		p := startTandem(t, "--enable-protected-configs", c.setting)
+		rc := dialRaw(t, p.Addr())
+		if got := rc.do("CONFIG", "SET", "dbfilename", "other.rdb"); got != c.want {
+			t.Errorf("enable-protected-configs %s, loopback client: CONFIG SET dbfilename = %q, want %q", c.setting, got, c.want)
+		}
+	}
+}

@@ -133,11 +133,15 @@ type configStore struct {
 
 func (cs *configStore) Get(patterns ...string) [][2]string { return cs.cfg.Get(patterns...) }
 
-func (cs *configStore) Set(pairs [][2]string, loading bool) error {
+func (cs *configStore) Set(pairs [][2]string, loading, local bool) error {
+	opts := []config.SetOption{config.OnlySupported()}
 	if loading {
-		return cs.cfg.Set(pairs, config.OnlySupported(), config.WhileLoading())
+		opts = append(opts, config.WhileLoading())
 	}
-	return cs.cfg.Set(pairs, config.OnlySupported())
+	if local {
+		opts = append(opts, config.FromLocalClient())
+	}
+	return cs.cfg.Set(pairs, opts...)
 }
 
 func (cs *configStore) RewriteAll() error { return cs.cfg.RewriteAll() }

@@ -145,7 +145,7 @@ func (s *Server) configCmd(c *command.Ctx) {
 		for i := 2; i < len(c.Args); i += 2 {
 			pairs = append(pairs, [2]string{string(c.Args[i]), string(c.Args[i+1])})
 		}
-		if err := s.cfg.Set(pairs, s.loading || s.asyncLoading); err != nil {
+		if err := s.cfg.Set(pairs, s.loading || s.asyncLoading, allowProtected("local", c.S)); err != nil {
 			msg := err.Error()
 			if !strings.HasPrefix(msg, "ERR ") && !strings.HasPrefix(msg, "LOADING ") {
 				msg = "ERR " + msg

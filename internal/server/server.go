@@ -31,8 +31,10 @@ const TandemVersion = "0.1.0"
 type ConfigStore interface {
 	Get(patterns ...string) [][2]string
 	// Set applies CONFIG SET; loading says a load is under way, when
-	// directives that may not change then are refused.
-	Set(pairs [][2]string, loading bool) error
+	// directives that may not change then are refused; local says the
+	// client is on loopback or a unix socket (enable-protected-configs
+	// local lets it change dir and dbfilename).
+	Set(pairs [][2]string, loading, local bool) error
 	Rewrite() error
 	// RewriteAll is Rewrite with every directive, defaults included.
 	RewriteAll() error
