@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +287,57 @@ func TestProtectedConfigsByConnection(t *testing.T) {
 		if got := rc.do("CONFIG", "SET", "dbfilename", "other.rdb"); got != c.want {
 			t.Errorf("enable-protected-configs %s, loopback client: CONFIG SET dbfilename = %q, want %q", c.setting, got, c.want)
 		}
+	}
+}
+
+// TestOOMScoreAdjIsApplied: oom-score-adj sets the process's OOM score
+// (Linux), from oom-score-adj-values by role: relative to the score it
+// started with, or absolute; "no" puts the starting score back; a replica
+// takes the second value (Redis's rules).
+func TestOOMScoreAdjIsApplied(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("oom_score_adj is Linux's")
+	}
+	t.Parallel()
+	p := startTandem(t)
+	rc := dialRaw(t, p.Addr())
+	score := func() int {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/oom_score_adj", p.Cmd.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+	base := score()
+	set := func(args ...string) {
+		t.Helper()
+		if got := rc.do(append([]string{"CONFIG", "SET"}, args...)...); got != "+OK\r\n" {
+			t.Fatalf("CONFIG SET %v: %q", args, got)
+		}
+	}
+	set("oom-score-adj-values", "9 19 29")
+	if got := score(); got != base {
+		t.Fatalf("oom-score-adj no: score %d, want the starting %d", got, base)
+	}
+	set("oom-score-adj", "yes")
+	if got := score(); got != base+9 {
+		t.Fatalf("relative, master: score %d, want %d", got, base+9)
+	}
+	rc.do("REPLICAOF", "127.0.0.1", "1") // a replica (of nothing reachable)
+	if got := score(); got != base+19 {
+		t.Fatalf("relative, replica: score %d, want %d", got, base+19)
+	}
+	set("oom-score-adj", "absolute")
+	if got := score(); got != 19 {
+		t.Fatalf("absolute, replica: score %d, want 19", got)
+	}
+	rc.do("REPLICAOF", "NO", "ONE")
+	if got := score(); got != 9 {
+		t.Fatalf("absolute, master: score %d, want 9", got)
+	}
+	set("oom-score-adj", "no")
+	if got := score(); got != base {
+		t.Fatalf("back to no: score %d, want the starting %d", got, base)
 	}
 }

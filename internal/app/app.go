@@ -84,6 +84,7 @@ func Settings(c *config.Config) server.Settings {
 	}
 	s.SlowlogSlowerThan = c.SlowlogLogSlowerThan
 	s.WatchdogPeriod = c.WatchdogPeriod
+	s.OOMScoreAdj, s.OOMScoreAdjValues = c.OOMScoreAdj, c.OOMScoreAdjValues()
 	s.SlowlogMaxLen = int(c.SlowlogMaxLen)
 	s.MaxmemoryPolicy = c.MaxMemoryPolicy.String()
 	s.EnableDebug = c.EnableDebugCommand.String()

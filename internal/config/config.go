@@ -165,6 +165,7 @@ type Config struct {
 	LatencyTracking         bool  // per-command latency histograms (INFO latencystats)
 	BusyReplyThreshold      int64 // milliseconds (alias lua-time-limit)
 	WatchdogPeriod          int   // milliseconds; 0: off (the software watchdog's stack dumps)
+	OOMScoreAdj             int   // oom-score-adj: 0 no, 1 yes/relative, 3 absolute (OOMScoreAdjValues)
 	NotifyKeyspaceEvents    KeyspaceEvents
 
 	path    string             // absolute path of the file read; "" = none

@@ -162,7 +162,7 @@ func directives() []*directive {
 		storedBool("use-exit-on-panic", "", hidden, false),
 		number("watchdog-period", "", hidden, kInt, 0, intMax, 0, func(c *Config) *int { return &c.WatchdogPeriod }),
 		storedBool("disable-thp", "", immutable, true),
-		enum[int]("oom-score-adj", "", 0, []string{"no", "yes", "relative", "absolute"}, []int{0, 1, 1, 3}, 0, nil),
+		enum[int]("oom-score-adj", "", 0, []string{"no", "yes", "relative", "absolute"}, []int{0, 1, 1, 3}, 0, func(c *Config) *int { return &c.OOMScoreAdj }),
 		oomScoreAdjValuesDirective(),
 		storedStr("server_cpulist", immutable, "", true, nil),
 		storedStr("bio_cpulist", immutable, "", true, nil),

@@ -199,6 +199,10 @@ func outputBufferLimitDirective() *directive {
 
 var defaultOOMScoreAdjValues = [3]int{0, 200, 800}
 
+// OOMScoreAdjValues is oom-score-adj-values: the scores of a master, a
+// replica and a background child (Tandem has none).
+func (c *Config) OOMScoreAdjValues() [3]int { return c.stored["oom-score-adj-values"].([3]int) }
+
 func oomScoreAdjValuesDirective() *directive {
 	const name = "oom-score-adj-values"
 	return &directive{

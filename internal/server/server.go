@@ -46,6 +46,7 @@ type Server struct {
 	eng *command.Engine
 	ks  *keyspace.Keyspace
 	set Settings
+	oom oomScore // oom-score-adj applied to this process (oomscore.go)
 	cfg ConfigStore
 	log *logger.Logger
 
@@ -307,6 +308,7 @@ func New(opts Options) *Server {
 		}
 	}
 	s.slow.init()
+	s.applyOOMScore() // oom-score-adj from the configuration file
 	return s
 }
 
@@ -419,6 +421,7 @@ func (s *Server) ApplySettings(set Settings) {
 	s.applyACLSettings(old)
 	s.eng.MaxStringSize = set.ProtoMaxBulkLen
 	s.evictClients() // a lower maxmemory-clients applies at once
+	s.applyOOMScore()
 }
 
 // SettingsSnapshot returns a copy of the settings in force (srv.mu not
@@ -460,6 +463,7 @@ func (s *Server) IsReplica() bool { return s.replica.Load() }
 func (s *Server) SetReplica(on bool) {
 	s.replica.Store(on)
 	s.refreshExpireMode() // a master's paused writes keep expired keys too
+	s.applyOOMScore()     // a replica's score is oom-score-adj-values' second
 }
 
 // Addr is the first TCP listening address (the Unix socket's when there

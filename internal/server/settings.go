@@ -35,11 +35,15 @@ type Settings struct {
 
 	SlowlogSlowerThan int64 // microseconds; <0 disables
 	// WatchdogPeriod is watchdog-period in milliseconds (0: off).
-	WatchdogPeriod  int
-	SlowlogMaxLen   int
-	MaxmemoryPolicy string
-	EnableDebug     string // "yes", "no", "local"
-	EnableModule    string // "yes", "no", "local"
+	WatchdogPeriod int
+	// OOMScoreAdj and OOMScoreAdjValues are oom-score-adj (0 no, 1
+	// relative, 3 absolute) and oom-score-adj-values (oomscore.go).
+	OOMScoreAdj       int
+	OOMScoreAdjValues [3]int
+	SlowlogMaxLen     int
+	MaxmemoryPolicy   string
+	EnableDebug       string // "yes", "no", "local"
+	EnableModule      string // "yes", "no", "local"
 	// LatencyMonitorThreshold (ms, 0 = off) is the latency monitor's
 	// threshold; LatencyTracking keeps per-command histograms, and
 	// LatencyPercentiles are those INFO latencystats shows.
