@@ -175,8 +175,7 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	if opts.EphemeralPort {
 		set.Port = -1
 	}
-	defaultBind := slices.Equal(cfg.Bind, config.New().Bind)
-	srv = server.New(server.Options{Settings: set, Logger: log, DefaultBind: defaultBind, ConfigFile: cfg.Path()})
+	srv = server.New(server.Options{Settings: set, Logger: log, ConfigFile: cfg.Path()})
 	srv.Engine().Limits = persist.Limits(cfg)
 	setLazyfree(srv.Engine().KS, cfg)
 	srv.SetConfig(&configStore{cfg: cfg})
@@ -378,6 +377,8 @@ func wireConfig(cfg *config.Config, log *logger.Logger, srv *server.Server, rm *
 	// The new port is bound before the old one closes; one that cannot be
 	// bound vetoes the change.
 	cfg.Subscribe(func(c *config.Config) error { return srv.SetPort(c.Port) }, "port")
+	// bind re-binds every TCP and TLS listener; failure restores the old.
+	cfg.Subscribe(func(c *config.Config) error { return srv.SetBind(c.Bind) }, "bind")
 	cfg.Subscribe(func(c *config.Config) error {
 		if lvl, ok := logger.ParseLevel(c.LogLevel.String()); ok {
 			log.SetLevel(lvl)

@@ -92,7 +92,15 @@ const notBuilt = "the feature is not built"
 // fails the walk.
 var walkTable = map[string]observe{
 	// Network.
-	"bind": {val: "127.0.0.1 -::1", gap: "Redis re-binds its listeners at CONFIG SET; Tandem keeps the start-up ones (server.ApplySettings keeps Bind)"},
+	"bind": {val: "127.0.0.1 -::1", check: func(w *walk) {
+		a, _ := w.inst.Server.Addr().(*net.TCPAddr)
+		if a == nil || !a.IP.Equal(net.IPv4(127, 0, 0, 1)) {
+			w.t.Errorf("bind %s: the server listens on %v", w.val, w.inst.Server.Addr())
+		}
+		if r := w.newClientPing(); !strings.Contains(r, "PONG") {
+			w.t.Errorf("bind %s: a new client got %q", w.val, r)
+		}
+	}},
 	// val is replaced by a free port (walkFreePort).
 	"port": {val: "free", check: func(w *walk) {
 		a, _ := w.inst.Server.Addr().(*net.TCPAddr)
@@ -338,7 +346,7 @@ var walkTable = map[string]observe{
 	"oom-score-adj":                       {val: "yes", check: settings(func(s server.Settings) bool { return s.OOMScoreAdj == 1 })},
 	"oom-score-adj-values":                {val: "1 2 3", check: settings(func(s server.Settings) bool { return s.OOMScoreAdjValues == [3]int{1, 2, 3} })},
 	"ignore-warnings":                     {val: "ARM64-COW-BUG", stored: "not acted on"},
-	"bind-source-addr":                    {val: "127.0.0.1", stored: "not acted on"},
+	"bind-source-addr":                    {val: "127.0.0.1", live: "repl BindSourceAddr"},
 	"sanitize-dump-payload":               {val: "yes", stored: "RESTORE always checks payloads deeply"},
 	"acl-pubsub-default":                  {val: "allchannels", check: settings(func(s server.Settings) bool { return s.ACLPubsubAll })},
 	"tracking-table-max-keys":             {val: "10", check: settings(func(s server.Settings) bool { return s.TrackingTableMaxKeys == 10 })},

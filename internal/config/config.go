@@ -71,13 +71,16 @@ type Config struct {
 	LoadModules    [][]string  // {path, args...}
 
 	// Replication.
-	ReplicaOf                    HostPort // Host "" = not a replica
-	MasterAuth                   string
-	MasterUser                   string
-	ReplicaReadOnly              bool
-	ReplicaServeStaleData        bool
-	ReplicaPriority              int
-	ReplicaAnnounceIP            string
+	ReplicaOf             HostPort // Host "" = not a replica
+	MasterAuth            string
+	MasterUser            string
+	ReplicaReadOnly       bool
+	ReplicaServeStaleData bool
+	ReplicaPriority       int
+	ReplicaAnnounceIP     string
+	// BindSourceAddr is the local address outgoing replication links
+	// bind to ("": the system's choice).
+	BindSourceAddr               string
 	ReplicaAnnouncePort          int
 	ReplicaAnnounced             bool
 	ReplicaLazyFlush             bool

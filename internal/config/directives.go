@@ -169,7 +169,7 @@ func directives() []*directive {
 		storedStr("aof_rewrite_cpulist", immutable, "", true, nil),
 		storedStr("bgsave_cpulist", immutable, "", true, nil),
 		storedStr("ignore-warnings", 0, "", false, nil),
-		storedStr("bind-source-addr", 0, "", true, nil),
+		str("bind-source-addr", "", 0, "", true, nil, func(c *Config) *string { return &c.BindSourceAddr }),
 		storedNum("socket-mark-id", "", immutable, kInt, 0, uintMax, 0),
 		storedEnum("acl-pubsub-default", 0, []string{"allchannels", "resetchannels"}, "resetchannels"),
 		storedEnum("sanitize-dump-payload", 0, []string{"no", "yes", "clients"}, "no"),

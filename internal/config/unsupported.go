@@ -25,15 +25,10 @@ func notYet(c *Config, d *directive) string {
 }
 
 // notAtRunTime reports why a running Tandem cannot take a new value of d,
-// or "": Redis re-binds its listeners when bind changes; Tandem opens
-// them at start only (port and tls-port are re-bound), so CONFIG SET
-// refuses a change rather than store a value the server does not listen
-// on (CONFIG REWRITE and a restart apply one set in the file).
+// or "". Every directive Tandem acts on can change at run time today
+// (bind, port and tls-port re-bind their listeners); the hook stays for
+// the next one that cannot.
 func notAtRunTime(d *directive) string {
-	switch d.name {
-	case "bind":
-		return "changing " + d.name + " at run time is not supported by Tandem yet (set it in the config file and restart)"
-	}
 	return ""
 }
 

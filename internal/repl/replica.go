@@ -452,12 +452,31 @@ func (l *link) dial(a action) event {
 		case <-ctx.Done():
 		}
 	}()
+	m := l.m
+	m.srv.Lock()
+	src := m.cfg.BindSourceAddr
+	m.srv.Unlock()
+	addr := net.JoinHostPort(a.host, strconv.Itoa(a.port))
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(a.host, strconv.Itoa(a.port)))
+	if src != "" {
+		// bind-source-addr, best effort as in Redis: a source address
+		// that cannot be used (not ours, not resolvable) is logged and
+		// the link connects from the system's choice instead.
+		if ip := resolveSource(ctx, src); ip != nil {
+			d.LocalAddr = &net.TCPAddr{IP: ip}
+		} else {
+			m.log.Warningf("bind-source-addr %s does not resolve to an address: connecting to MASTER from any", src)
+		}
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil && d.LocalAddr != nil && ctx.Err() == nil {
+		m.log.Warningf("Connecting to MASTER from bind-source-addr %s failed (%v): trying from any address", src, err)
+		d.LocalAddr = nil
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return event{kind: evDialFailed, text: err.Error()}
 	}
-	m := l.m
 	raw := conn // the socket, under TLS or not
 	if tlsCfg, _ := m.replicaTLS(); tlsCfg != nil {
 		// tls-replication: the handshake is part of the dial, bounded by
@@ -789,4 +808,17 @@ func (m *Manager) masterCommandFailed(name []byte, reply []byte) {
 	if m.cfg.ReplicaReadOnly && m.cfg.PropagationErrorBehavior != config.PropagationIgnore {
 		m.srv.Panic("This replica panicked sending an error to its master after processing the command '" + cmd + "'")
 	}
+}
+
+// resolveSource is bind-source-addr as an IP: a literal, or a name's
+// first address (nil when it has none).
+func resolveSource(ctx context.Context, src string) net.IP {
+	if ip := net.ParseIP(src); ip != nil {
+		return ip
+	}
+	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", src)
+	if err != nil || len(ips) == 0 {
+		return nil
+	}
+	return ips[0]
 }

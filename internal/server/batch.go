@@ -56,7 +56,8 @@ func (c *client) runBuffered() (out []byte, end batchEnd) {
 		}
 		s.clientBatch = false
 		s.running = nil
-		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Blocked() || c.sess.Stream != nil) {
+		if c.mode == modeLoop && (end == batchFull || end == batchPaused || c.sess.Stream != nil ||
+			c.sess.Blocked() && !s.loop.keepsBlocked(c)) {
 			s.loop.convert(c)
 		}
 		out = c.collectOutput()

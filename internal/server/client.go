@@ -81,6 +81,17 @@ type client struct {
 	// are unblocked by other goroutines).
 	blocked       bool
 	blockDeadline time.Time
+	// loopWoken: a blocked loop client was served (or timed out) and
+	// waits in the loop's woken list; blockTimer times out a loop
+	// client's block, blockGen tells its firing from a stale one's
+	// (evloop_block_linux.go; srv.mu).
+	loopWoken bool
+	// loopDetached: a replica (modeDetached) whose socket the loop still
+	// reads; replication writes on a duplicate descriptor.
+	loopDetached  bool
+	blockTimer    *time.Timer
+	timerDeadline time.Time // the deadline blockTimer was armed for
+	blockGen      uint64
 	// queryLimit is client-query-buffer-limit, copied with them.
 	queryLimit int64
 	// qbufLen and qbufCap are the query buffer's use and size for CLIENT
@@ -216,15 +227,18 @@ func (s *Server) admit(c *client) string {
 	return ""
 }
 
-// protectedMode is on when enabled, no password is set, and bind was left
-// at its default: the server is then reachable only from loopback.
+// protectedMode is on when enabled and the default user has no password:
+// the server then accepts clients only from loopback. Whatever bind says,
+// as in Redis 7.0 (older Redis applied it only with bind unset).
 func (s *Server) protectedMode() bool {
-	return s.set.ProtectedMode && s.acl != nil && s.acl.Default.NoPass() && s.defaultBind
+	return s.set.ProtectedMode && s.acl != nil && s.acl.Default.NoPass()
 }
 
+// isLoopback is Redis's local client: a Unix socket, or 127.0.0.1 or ::1
+// exactly (not the rest of 127.0.0.0/8).
 func isLoopback(a net.Addr) bool {
 	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.IP.IsLoopback()
+		return ta.IP.Equal(net.IPv4(127, 0, 0, 1)) || ta.IP.Equal(net.IPv6loopback)
 	}
 	return true // unix sockets
 }

@@ -145,7 +145,9 @@ func (c *client) memUsage() int64 {
 	n += int64(len(c.trk.prefixes)) * prefixBytes
 	switch c.mode {
 	case modeConn, modeDetached:
-		n += goroutineBytes
+		if !c.loopDetached { // a replica the loop reads has no goroutine
+			n += goroutineBytes
+		}
 	case modeAsync:
 		n += 2 * goroutineBytes
 	}

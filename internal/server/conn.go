@@ -229,6 +229,11 @@ func (c *client) Push(b []byte) bool {
 
 // Wake implements command.Conn: a blocked command was served.
 func (c *client) Wake() {
+	if c.mode == modeLoop {
+		c.srv.loop.queueWoken(c)
+	}
+	// Also the goroutine path's wake-up, should the client leave the loop
+	// before the loop serves it: a spurious one is harmless there.
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -294,6 +299,26 @@ func (c *client) writer(kick chan struct{}) {
 	}
 }
 
+// writeServed writes the reply of a blocked command just served (or timed
+// out) while the background reader still runs: stopping that reader takes
+// a deadline, a poller wake-up and a goroutine switch, which a client
+// waiting for WAIT's or BLPOP's answer need not wait for. Reads and writes
+// may overlap on a net.Conn; the reader only feeds the query buffer.
+func (c *client) writeServed() {
+	s := c.srv
+	s.mu.Lock()
+	if c.sess.Stream != nil || c.closing {
+		s.mu.Unlock()
+		return // the loop's usual path handles these
+	}
+	out := c.takeOutput()
+	s.mu.Unlock()
+	if len(out) > 0 {
+		s.replyBarrier()
+		c.writeOrHold(out)
+	}
+}
+
 // waitUnblocked parks a blocked client until it is served, times out, or
 // its connection is closed (then it returns why; closeNone otherwise).
 // While parked it keeps reading in the background so that a client that
@@ -356,10 +381,12 @@ func (c *client) waitUnblocked() CloseReason {
 	why := closeNone
 	select {
 	case <-c.wake:
+		c.writeServed()
 	case <-timer:
 		s.mu.Lock()
 		s.eng.TimeoutBlocked(&c.sess)
 		s.mu.Unlock()
+		c.writeServed()
 	case <-gone:
 		why = goneWhy
 	}

@@ -201,7 +201,7 @@ func TestCloseHistoryKeepsTheLatest(t *testing.T) {
 }
 
 // TestClientModeTransitions: a client starts on the event loop (where
-// there is one), leaves it for its own goroutine when it blocks, and goes
+// there is one) and stays there when it blocks and is served, and goes
 // async when it subscribes; a client dropped is modeClosed.
 func TestClientModeTransitions(t *testing.T) {
 	s := startServer(t, nil)
@@ -226,16 +226,16 @@ func TestClientModeTransitions(t *testing.T) {
 	}
 	blocker.send("BLPOP", "l", "0")
 	waitLocked(t, s, "the client to block", func() bool { return s.eng.BlockedClients() > 0 })
-	if m := modeOf(ib); m != modeConn {
-		t.Errorf("blocked client: mode %d, want modeConn", m)
+	if m := modeOf(ib); m != start {
+		t.Errorf("blocked client: mode %d, want %d (it stays where it was)", m, start)
 	}
 	plain.send("RPUSH", "l", "x")
 	plain.line()
 	if l := blocker.line(); l != "*2" {
 		t.Errorf("BLPOP answered %q", l)
 	}
-	if m := modeOf(ib); m != modeConn {
-		t.Errorf("served client: mode %d, want modeConn (it never goes back)", m)
+	if m := modeOf(ib); m != start {
+		t.Errorf("served client: mode %d, want %d", m, start)
 	}
 	sub.send("SUBSCRIBE", "ch")
 	sub.line()

@@ -25,9 +25,9 @@ import (
 // Go's poller, and a read is issued only for a socket epoll reports ready.
 //
 // The loop keeps only clients whose traffic is plain request/response
-// (modeLoop). A client that needs to wait or to receive data it did not ask
-// for — a blocked command (BLPOP, WAIT), Pub/Sub or MONITOR, a replica,
-// CLIENT PAUSE, replies its socket will not take at once — is converted to
+// (modeLoop). A client that needs to receive data it did not ask for —
+// Pub/Sub or MONITOR, a replica — or to wait for CLIENT PAUSE or a socket
+// that will not take its replies at once is converted to
 // a net.Conn and continues on the goroutine path (client.loop) for the rest
 // of its life (connMode has the transitions). Those paths are rare and
 // already correct there.
@@ -65,6 +65,13 @@ type eventLoop struct {
 	adoptMu sync.Mutex
 	adopted []*client
 	stopped bool
+
+	// woken are blocked loop clients whose block ended, for the loop to
+	// serve (srv.mu; evloop_block_linux.go). wokenSpare is the other
+	// half of the double buffer.
+	woken, wokenSpare []*client
+	// parked: the last round left a client blocked (no poll after it).
+	parked bool
 }
 
 // readyClient is one client's replies of the current round; closeAfter:
@@ -257,7 +264,11 @@ func (l *eventLoop) run() {
 		var n int
 		var err error
 		if served && wait > 0 {
-			if poll {
+			// No poll after a round that left a client blocked: what it
+			// waits for (a replica's ACK, another client's push) is a
+			// round trip through other processes, which need the CPU
+			// a poll would keep busy.
+			if poll && !l.parked {
 				n, err = l.pollFor(min(loopSpin, wait))
 			}
 			if n == 0 && err == nil {
@@ -281,11 +292,15 @@ func (l *eventLoop) run() {
 		}
 		l.ready = l.ready[:0]
 		served = false
+		l.parked = false
 		for i := 0; i < n; i++ {
 			fd := l.events[i].Fd
 			if int(fd) < len(l.byFD) && l.byFD[fd] != nil {
-				l.serve(l.byFD[fd])
-				served = true
+				c := l.byFD[fd]
+				l.serve(c)
+				// A replica's ACK is no sign of dense client traffic: a
+				// poll after it would only wait for the next one.
+				served = served || !c.loopDetached
 			} else if int(fd) == l.wakeR {
 				l.drainWake()
 				l.takeAdopted()
@@ -300,6 +315,10 @@ func (l *eventLoop) run() {
 				l.ready[i] = readyClient{}
 			}
 		}
+		// Blocked clients this round served (or another goroutine did,
+		// and woke us): their replies now, as Redis answers a client it
+		// unblocked before it sleeps again.
+		l.serveWoken()
 		// After the round's replies are written: a client given output by
 		// another (an invalidation) moves to a writer goroutine, with no
 		// reply of its own still in the loop's hands.
@@ -362,6 +381,15 @@ func (l *eventLoop) serve(c *client) {
 		l.drop(c, CloseQueryBufferLimit)
 		return
 	}
+	l.runClient(c)
+}
+
+// runClient runs what a loop client has buffered and queues its replies
+// for the round's end (or hands it to the goroutine path when it must
+// leave the loop). A client that blocked stays, with its timeout armed.
+func (l *eventLoop) runClient(c *client) {
+	s := l.s
+	fc := c.conn.(*fdConn)
 	out, end := c.runBuffered()
 	closeAfter := end == batchClose
 	if fc.tls != nil && fc.tls.rerr != nil {
@@ -373,11 +401,22 @@ func (l *eventLoop) serve(c *client) {
 		closeAfter = true
 	}
 	if c.mode != modeLoop {
+		if c.loopDetached {
+			// A replica: no replies (they are discarded), only a close.
+			if closeAfter {
+				l.drop(c, CloseQuit)
+			}
+			return
+		}
 		s.handOff(c, out, closeAfter)
 		return
 	}
 	if len(out) > 0 || closeAfter || (fc.tls != nil && len(fc.tls.tr.out) > 0) {
 		l.ready = append(l.ready, readyClient{c: c, out: out, closeAfter: closeAfter})
+	}
+	if c.blocked && !closeAfter {
+		l.parked = true
+		l.armBlockTimer(c)
 	}
 }
 
@@ -457,6 +496,8 @@ func (l *eventLoop) convert(c *client) error {
 	}
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
 	l.forget(fc.fd)
+	// A blocked client's timeout is the goroutine path's from now on.
+	c.stopBlockTimer()
 	f := os.NewFile(uintptr(fc.fd), "client")
 	gc, err := net.FileConn(f)
 	f.Close() // the duplicate lives on in gc
@@ -479,12 +520,17 @@ func (l *eventLoop) convert(c *client) error {
 // cause was noted). A client no longer on the loop (converted, or dropped
 // already) is left alone.
 func (l *eventLoop) drop(c *client, why CloseReason) {
-	if c.mode != modeLoop {
+	if c.mode != modeLoop && !(c.mode == modeDetached && c.loopDetached) {
 		return
 	}
 	fc := c.conn.(*fdConn)
 	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, fc.fd, nil)
 	l.forget(fc.fd)
+	if c.blockTimer != nil {
+		l.s.mu.Lock()
+		c.stopBlockTimer()
+		l.s.mu.Unlock()
+	}
 	if fc.tls != nil {
 		goodbyeTLS(fc)
 	}

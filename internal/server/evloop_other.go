@@ -44,3 +44,9 @@ func (s *Server) adoptTLS(*tls.Conn, net.Conn) bool { return false }
 func (c *client) writeOrHoldTLS([]byte) (bool, error) { return false, nil }
 
 func (c *client) flushHandedTLS() {}
+
+func (*eventLoop) keepsBlocked(*client) bool { return false }
+
+func (*eventLoop) queueWoken(*client) {}
+
+func (*eventLoop) detachOnLoop(*client) net.Conn { return nil }

@@ -105,7 +105,6 @@ type Server struct {
 	// reply buffers' knobs (buffers.go; srv.mu).
 	replyPeakReset  time.Duration
 	replyResizeOff  bool
-	defaultBind     bool
 	pausedUntil     time.Time
 	pauseAll        bool
 	writeHolds      map[string]bool // pauses held by parts (failover_pause.go)
@@ -194,11 +193,19 @@ func (s *Server) Detach(sess *command.Session) net.Conn {
 		return nil
 	}
 	cl.w.Buf = cl.w.Buf[:0]
-	// A loop client leaves the loop: the caller writes from its own
-	// goroutine. If it cannot, it is closing (the loop drops it) and the
-	// caller's writes fail.
-	if cl.mode == modeLoop && s.loop.convert(cl) != nil {
-		return cl.conn
+	if cl.mode == modeLoop {
+		// The loop goes on reading it (the replica's ACKs); the caller
+		// writes on a duplicate of the socket (evloop_block_linux.go).
+		if conn := s.loop.detachOnLoop(cl); conn != nil {
+			cl.mode = modeDetached
+			return conn
+		}
+		// Otherwise it leaves the loop: the caller writes from its own
+		// goroutine. If it cannot, it is closing (the loop drops it) and
+		// the caller's writes fail.
+		if s.loop.convert(cl) != nil {
+			return cl.conn
+		}
 	}
 	cl.mode = modeDetached
 	return cl.conn
@@ -262,9 +269,6 @@ type Options struct {
 	Settings Settings
 	Config   ConfigStore // may be nil (CONFIG answers from Settings only)
 	Logger   *logger.Logger
-	// ProtectedBind reports whether bind was left at its default (protected
-	// mode applies only then).
-	DefaultBind bool
 	// ConfigFile is the absolute path of the config file ("" = none).
 	ConfigFile string
 }
@@ -291,7 +295,6 @@ func New(opts Options) *Server {
 	if s.log == nil {
 		s.log = logger.Discard()
 	}
-	s.defaultBind = opts.DefaultBind
 	s.configFile = opts.ConfigFile
 	s.eng.Host = (*engineHost)(s)
 	s.eng.Tracker = (*trackingEngine)(s)
@@ -333,7 +336,7 @@ func (s *Server) Start() error {
 		}
 		s.listeners = append(s.listeners, ln)
 	}
-	if len(s.listeners) == 0 && s.set.Port != 0 {
+	if len(s.listeners) == 0 && s.set.Port != 0 && len(s.set.Bind) > 0 {
 		return errors.New("Failed listening on port " + strconv.Itoa(s.set.Port) + " (tcp), aborting.")
 	}
 	if s.set.Port < 0 && len(s.listeners) > 0 {
@@ -346,6 +349,10 @@ func (s *Server) Start() error {
 	if err := s.listenTLS(); err != nil {
 		s.closeListeners()
 		return err
+	}
+	if len(s.listeners) == 0 && len(s.tls.lns) == 0 {
+		// bind "" with no Unix socket (or every port 0), as Redis exits.
+		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	loop, err := newEventLoop(s)
 	if err != nil {
