@@ -36,6 +36,16 @@ func TestScriptRepliesMatchRedis(t *testing.T) {
 			"EVAL \"return _G\" 0",
 			"EVAL \"local a = {}; setmetatable(a,{__index=function() foo() end}) return a\" 0",
 		}},
+		// A set sorted BY a constant is ordered ALPHA for a script (and
+		// for STORE): its own order is not the same everywhere.
+		{name: "sort-of-a-set-in-a-script", cmds: []string{
+			"SADD sset a b c d e f g h i l m n o p q r s t u v z aa aaa azz",
+			"EVAL \"return redis.call('sort',KEYS[1],'by','_')\" 1 sset",
+			"EVAL \"return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')\" 1 sset",
+			"EVAL \"return redis.call('sort',KEYS[1],'by','_','desc','limit','0','3')\" 1 sset",
+			"RPUSH slist c a b",
+			"EVAL \"return redis.call('sort',KEYS[1],'by','_')\" 1 slist",
+		}},
 		{name: "redis-to-lua", cmds: []string{
 			"SET x 0",
 			"EVAL \"local foo = redis.pcall('incr',KEYS[1]) return {type(foo),foo}\" 1 x",

@@ -130,7 +130,10 @@ func sortCmd(c *Ctx) {
 			return
 		}
 	}
-	if dontsort && isSet && store != nil {
+	// A set has no order of its own: where the result must be the same
+	// everywhere (stored, or returned to a script, whose later writes may
+	// depend on it), it is sorted as ALPHA, as Redis does.
+	if dontsort && isSet && (store != nil || c.S.Flags&FlagScript != 0) {
 		dontsort, alpha, sortBy = false, true, nil
 	}
 
