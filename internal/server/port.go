@@ -27,22 +27,10 @@ func (s *Server) SetPort(port int) error {
 		s.log.Warningf("Failed listening on port %d (tcp): %v", port, err)
 		return errors.New("Unable to listen on this port. Check server logs.")
 	}
+	s.closeTCPListeners()
 	s.listenMu.Lock()
-	var old, keep []net.Listener
-	for _, ln := range s.listeners {
-		if _, tcp := ln.Addr().(*net.TCPAddr); tcp {
-			old = append(old, ln)
-		} else {
-			keep = append(keep, ln)
-		}
-	}
-	s.listeners = append(lns, keep...)
+	s.listeners = append(lns, s.listeners...)
 	s.listenMu.Unlock()
-	for _, ln := range old {
-		if s.loop == nil || !s.loop.removeListener(ln) {
-			ln.Close() // its acceptLoop ends
-		}
-	}
 	for _, ln := range lns {
 		s.serveListener(ln)
 	}
