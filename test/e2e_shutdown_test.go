@@ -686,3 +686,29 @@ func TestShutdownRefusedWhileWritingTheInitialAOF(t *testing.T) {
 		t.Errorf("SHUTDOWN NOSAVE FORCE took %v with a slow rewrite running", took)
 	}
 }
+
+// TestShutdownRefusesNewConnectionsOnceAnswered: once SHUTDOWN has closed
+// its client's connection, the server accepts no new one (Redis has
+// exited by then; Redis's unit/scripting dials right after SHUTDOWN
+// NOSAVE and expects "connection refused"), with or without a busy
+// script in the way.
+func TestShutdownRefusesNewConnectionsOnceAnswered(t *testing.T) {
+	t.Parallel()
+	for _, busy := range []bool{false, true} {
+		srv := startTandem(t, "--busy-reply-threshold", "100")
+		rc := dialRaw(t, srv.Addr())
+		if busy {
+			script := dialRaw(t, srv.Addr())
+			script.send(encode("EVAL", "while true do end", "0"))
+			testutil.Eventually(t, 10*time.Second, "the script to be busy", func() bool {
+				return strings.HasPrefix(rc.do("PING"), "-BUSY")
+			})
+		}
+		rc.send(encode("SHUTDOWN", "NOSAVE"))
+		rc.expectClosed(10 * time.Second)
+		if c, err := net.DialTimeout("tcp", srv.Addr(), 2*time.Second); err == nil {
+			c.Close()
+			t.Fatalf("busy script %v: a connection was accepted after SHUTDOWN NOSAVE closed its client's", busy)
+		}
+	}
+}

@@ -259,6 +259,10 @@ func (s *Server) finishShutdown() error {
 	s.shut.deadline = time.Time{}
 	s.shut.blocked = nil // their connections close with the server
 	s.notifyShutdown(first)
+	// No connection is accepted from here on: a client that saw SHUTDOWN
+	// close its connection and dials again is refused, as by a Redis that
+	// has exited (Close, on its own goroutine, may not have run yet).
+	s.closeListeners()
 	go s.Close()
 	return first
 }
