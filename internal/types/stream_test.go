@@ -52,6 +52,7 @@ func TestStreamModel(t *testing.T) {
 			maxBytes = 60 + rng.Intn(200)
 		}
 		next := StreamID{1, 0}
+		var cursor StreamID
 		for op := 0; op < 400; op++ {
 			switch r := rng.Intn(10); {
 			case r < 6:
@@ -127,6 +128,42 @@ func TestStreamModel(t *testing.T) {
 				}
 				if s.LastValidID() != m[len(m)-1].id || s.EdgeID(true, true) != m[0].id {
 					t.Fatalf("edge ids")
+				}
+			}
+			// A reader that comes back for what follows (RangeFrom's
+			// remembered position), across the changes above.
+			for k := 0; k < 3; k++ {
+				if rng.Intn(8) == 0 && len(m) > 0 {
+					cursor = m[rng.Intn(len(m))].id // a jump, back or ahead
+				}
+				start, ok := cursor.Incr()
+				if !ok {
+					start = StreamID{}
+				}
+				limit := int64(1 + rng.Intn(3))
+				want := streamModelRange(m, start, MaxStreamID, false)
+				if int64(len(want)) > limit {
+					want = want[:limit]
+				}
+				if n := s.CountFrom(start, MaxStreamID, limit); n != int64(len(want)) {
+					t.Fatalf("round %d op %d: CountFrom(%v, %d) = %d, want %d", round, op, start, limit, n, len(want))
+				}
+				var got []streamModelEntry
+				s.RangeFrom(start, MaxStreamID, func(id StreamID, fv [][]byte) bool {
+					e := streamModelEntry{id: id}
+					for _, b := range fv {
+						e.fv = append(e.fv, string(b))
+					}
+					got = append(got, e)
+					return int64(len(got)) < limit
+				})
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("round %d op %d: RangeFrom(%v):\n got %v\nwant %v", round, op, start, got, want)
+				}
+				if len(got) > 0 {
+					cursor = got[len(got)-1].id
+				} else {
+					cursor = StreamID{}
 				}
 			}
 			c := s.Clone().(*Stream)
