@@ -313,12 +313,12 @@ func (d *decoder) toHash() (SkipReason, error) {
 // collision) goes the general way, which names the duplicate.
 func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
 	if d.hashLim != nil {
-		d.packed, d.hashes = d.packed[:0], d.hashes[:0]
+		d.packed, d.hashes, d.longest = d.packed[:0], d.hashes[:0], 0
 		n, err := walkListpack(blob, d, packHashElem, true)
 		if err != nil || n == 0 || n&1 != 0 || !distinctHashes(d.hashes) {
 			return d.hashPairsFromListpack(blob)
 		}
-		d.e.Built = types.NewHashPacked(d.packed, n/2, d.hashLim)
+		d.e.Built = types.NewHashPacked(d.packed, n/2, d.longest, d.hashLim)
 		return 0, nil
 	}
 	return d.hashPairsFromListpack(blob)
@@ -356,6 +356,7 @@ func packHashElem(d *decoder, i int, s []byte) {
 	if i&1 == 0 {
 		d.hashes = append(d.hashes, maphash.Bytes(dupSeed, s))
 	}
+	d.longest = max(d.longest, len(s))
 	d.packed = types.AppendPacked(d.packed, s)
 }
 
