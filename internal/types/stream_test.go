@@ -201,3 +201,40 @@ func TestStreamNodeLayout(t *testing.T) {
 		t.Fatalf("header size %d, len %d", lpBytes(lp), len(lp))
 	}
 }
+
+// TestStreamClosedNodeKeepsOrGivesBackRoom: a node closed nearly full (the
+// usual 4 KB node) keeps its block, since a copy would land in a block of
+// the same size and only leave garbage; one closed early by the entry
+// limit, with most of its room unused, is copied to its size.
+func TestStreamClosedNodeKeepsOrGivesBackRoom(t *testing.T) {
+	fv := [][]byte{[]byte("f0"), []byte("0123456789abcdef"), []byte("f1"), []byte("0123456789abcdef")}
+	for _, tc := range []struct {
+		name                 string
+		maxBytes, maxEntries int
+		copied               bool
+	}{
+		{"full by bytes", 4096, 0, false},
+		{"closed by the entry limit", 4096, 3, true},
+	} {
+		s := NewStream()
+		id := StreamID{1, 0}
+		var first *byte
+		for len(s.nodes) < 2 {
+			if len(s.nodes) == 1 {
+				first = &s.nodes[0].lp[0]
+			}
+			id.Seq++
+			s.Append(id, fv, tc.maxBytes, tc.maxEntries)
+		}
+		lp := s.nodes[0].lp
+		if copied := &lp[0] != first; copied != tc.copied {
+			t.Errorf("%s: node copied %v, want %v (len %d cap %d)", tc.name, copied, tc.copied, len(lp), cap(lp))
+		}
+		if tc.copied && cap(lp) != len(lp) {
+			t.Errorf("%s: copy has cap %d for len %d", tc.name, cap(lp), len(lp))
+		}
+		if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != int(id.Seq) {
+			t.Errorf("%s: %d entries, want %d", tc.name, len(got), id.Seq)
+		}
+	}
+}
