@@ -648,7 +648,6 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 	if a.Strategy == TrimNone {
 		return 0
 	}
-	s.gen++
 	var deleted int64
 	for len(s.nodes) > 0 {
 		if a.Strategy == TrimMaxLen && int64(s.Length) <= a.MaxLen {
@@ -703,6 +702,12 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 		d, _ := lpInt(n.lp, off)
 		n.lp = lpReplaceInt(n.lp, off, d+fromNode)
 		break
+	}
+	if deleted > 0 {
+		// Nodes left (the indexes moved) or entries were flagged; an
+		// approximate trim of XADD … MAXLEN ~ that removed nothing keeps
+		// RangeFrom's position.
+		s.gen++
 	}
 	if len(s.nodes) == 0 {
 		// Keep the slice's storage from pinning trimmed nodes.

@@ -84,6 +84,14 @@ func TestStreamModel(t *testing.T) {
 					t.Fatalf("delete %v twice", m[i].id)
 				}
 				m = slices.Delete(m, i, i+1)
+			case r == 8 && rng.Intn(2) == 0:
+				// Approximate: whole nodes from the head, often none.
+				maxlen := int64(rng.Intn(len(m) + 1))
+				removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: maxlen, Approx: true})
+				if removed > max(int64(len(m))-maxlen, 0) {
+					t.Fatalf("approximate trim maxlen %d removed %d of %d", maxlen, removed, len(m))
+				}
+				m = m[removed:]
 			case r == 8:
 				maxlen := int64(rng.Intn(len(m) + 1))
 				removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: maxlen})
