@@ -219,6 +219,18 @@ stop_server() {
   SRV_PID[$name]=""
 }
 
+# cpu_ticks PID: the process's CPU time so far (utime+stime of every
+# thread, in clock ticks of 1/100 s), 0 when gone. The fields are counted
+# after the command name's closing parenthesis, which may hold spaces.
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo $((${12} + ${13}))
+}
+
 # rss_kb PID: VmRSS in kB (0 when gone).
 rss_kb() { awk '/^VmRSS:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
 

@@ -441,16 +441,28 @@ func xrangeCmd(rev bool) Handler {
 // of them, 0 = all) as an array of [id, [field, value, …]] and returns how
 // many there were.
 func writeStreamRange(w *resp.Writer, s *types.Stream, start, end types.StreamID, count int64, rev bool) int64 {
-	n := s.CountRange(start, end, count)
+	var n int64
+	if rev {
+		n = s.CountRange(start, end, count)
+	} else {
+		// XREAD comes back for what follows: the From variants start
+		// where the previous forward read stopped.
+		n = s.CountFrom(start, end, count)
+	}
 	w.Array(int(n))
 	var written int64
 	var idBuf []byte
-	if n > 0 {
-		s.Range(start, end, rev, func(id types.StreamID, fv [][]byte) bool {
-			idBuf = writeStreamEntry(w, id, fv, idBuf)
-			written++
-			return written < n
-		})
+	each := func(id types.StreamID, fv [][]byte) bool {
+		idBuf = writeStreamEntry(w, id, fv, idBuf)
+		written++
+		return written < n
+	}
+	switch {
+	case n == 0:
+	case rev:
+		s.Range(start, end, true, each)
+	default:
+		s.RangeFrom(start, end, each)
 	}
 	return n
 }

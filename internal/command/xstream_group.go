@@ -67,14 +67,16 @@ func propagateGroupID(c *Ctx, key, group []byte, g *types.StreamGroup) {
 // advance, each entry becomes pending for cs unless noack, and every
 // change is propagated (streamReplyWithRange with a group).
 func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.StreamGroup, group []byte, cs *types.StreamConsumer, start types.StreamID, count int64, noack bool) {
-	n := s.CountRange(start, types.MaxStreamID, count)
+	// Forward from the group's last ID, as the previous read left off:
+	// the From variants start where that read stopped.
+	n := s.CountFrom(start, types.MaxStreamID, count)
 	w.Array(int(n))
 	var idBuf []byte
 	propagateLast := false
 	now := c.E.KS.Now()
 	got := make([]types.StreamID, 0, n)
 	if n > 0 {
-		s.Range(start, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
+		s.RangeFrom(start, types.MaxStreamID, func(id types.StreamID, fv [][]byte) bool {
 			idBuf = writeStreamEntry(w, id, fv, idBuf)
 			got = append(got, id)
 			return int64(len(got)) < n

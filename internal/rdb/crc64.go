@@ -46,6 +46,55 @@ func makeCRCTables() *[16][256]uint64 {
 // stores CRC64(0, everything up to and including the EOF opcode) as 8
 // little-endian bytes.
 func CRC64(crc uint64, p []byte) uint64 {
+	if useCLMUL && len(p) >= clmulMin {
+		crc, p = crcFold(crc, p)
+	}
+	return crcTable(crc, p)
+}
+
+// clmulMin is the shortest input folded with carry-less multiplication:
+// below it the tables are as quick.
+const clmulMin = 64
+
+// crcFold checksums the whole 16-byte blocks of p (at least two) by
+// folding, where the processor multiplies without carries (PCLMULQDQ):
+// the CRC is linear and has no initial value or final xor, so a 16-byte
+// block a1·x^64+a0 followed by 16 more bytes counts as a1·(x^192 mod P) +
+// a0·(x^128 mod P) xored into them, two 64×64-bit products; the last
+// block left is checksummed with the tables. It returns the CRC so far and
+// the bytes after the blocks (fewer than 16). crc enters as the tables
+// take it, xored into the first 8 bytes.
+func crcFold(crc uint64, p []byte) (uint64, []byte) {
+	n := len(p) &^ 15
+	x := [2]uint64{crc ^ binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:])}
+	foldCLMUL(&x, p[16:n], &crcFoldK)
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:], x[0])
+	binary.LittleEndian.PutUint64(b[8:], x[1])
+	return crcTable(0, b[:]), p[n:]
+}
+
+// crcFoldK are the folding constants, x^191 and x^127 mod P in the CRC's
+// reflected bit order (a product of two reflected 64-bit values comes out
+// one place short of the 128-bit reflected order, hence one less than the
+// 192 and 128 of the algebra).
+var crcFoldK = [2]uint64{crcXPow(191), crcXPow(127)}
+
+// crcXPow is x^n mod P in the reflected bit order (bit 63 is x^0).
+func crcXPow(n int) uint64 {
+	v := uint64(1) << 63
+	for range n {
+		if v&1 == 1 {
+			v = v>>1 ^ crcPoly
+		} else {
+			v >>= 1
+		}
+	}
+	return v
+}
+
+// crcTable is CRC64 by the tables alone.
+func crcTable(crc uint64, p []byte) uint64 {
 	t := crcTables
 	// Long inputs go three lanes at a time: three independent chains of
 	// table lookups keep the load units busy where one chain waits on

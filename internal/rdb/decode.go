@@ -100,6 +100,7 @@ type decoder struct {
 	// (DumpOptions.HashLimits), their pairs packed in packed first.
 	hashLim *types.Limits
 	packed  []byte
+	longest int    // the longest element packed, for NewHashPacked
 	pending []byte // a hash field waiting for its value (hashPairsFromListpack)
 	// borrow lets a hash, set or sorted set (one blob each) point its
 	// strings into the decompressed blob instead of copying them to the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // hash1KB is a hash of 16 fields of 56 random letters, about 1 KB.
@@ -57,6 +59,25 @@ func BenchmarkDumpDecoderHash1KB(b *testing.B) {
 	b.SetBytes(int64(len(p)))
 	for i := 0; i < b.N; i++ {
 		if _, err := u.Decode(p, DumpOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDumpDecoderHash1KBBuilt is RESTORE's decode: the hash built as
+// the keyspace's value (DumpOptions.HashLimits).
+func BenchmarkDumpDecoderHash1KBBuilt(b *testing.B) {
+	var d Dumper
+	p, err := d.Dump(hash1KB(), EncodeOptions{Compression: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var u DumpDecoder
+	lim := types.DefaultLimits()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p)))
+	for i := 0; i < b.N; i++ {
+		if _, err := u.Decode(p, DumpOptions{HashLimits: &lim}); err != nil {
 			b.Fatal(err)
 		}
 	}

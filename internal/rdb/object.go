@@ -313,12 +313,12 @@ func (d *decoder) toHash() (SkipReason, error) {
 // collision) goes the general way, which names the duplicate.
 func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
 	if d.hashLim != nil {
-		d.packed, d.hashes = d.packed[:0], d.hashes[:0]
+		d.packed, d.hashes, d.longest = d.packed[:0], d.hashes[:0], 0
 		n, err := walkListpack(blob, d, packHashElem, true)
 		if err != nil || n == 0 || n&1 != 0 || !distinctHashes(d.hashes) {
 			return d.hashPairsFromListpack(blob)
 		}
-		d.e.Built = types.NewHashPacked(d.packed, n/2, d.hashLim)
+		d.e.Built = types.NewHashPacked(d.packed, n/2, d.longest, d.hashLim)
 		return 0, nil
 	}
 	return d.hashPairsFromListpack(blob)
@@ -356,6 +356,7 @@ func packHashElem(d *decoder, i int, s []byte) {
 	if i&1 == 0 {
 		d.hashes = append(d.hashes, maphash.Bytes(dupSeed, s))
 	}
+	d.longest = max(d.longest, len(s))
 	d.packed = types.AppendPacked(d.packed, s)
 }
 
@@ -421,7 +422,19 @@ func walkListpack(blob []byte, d *decoder, take func(d *decoder, i int, s []byte
 // distinctHashes reports whether the hashes, sorted in place, are all
 // different.
 func distinctHashes(h []uint64) bool {
-	slices.Sort(h)
+	if len(h) <= 32 {
+		// A small hash (RESTORE's usual payload): insertion sort without
+		// pdqsort's set-up, which took most of this function's time.
+		for i := 1; i < len(h); i++ {
+			v, j := h[i], i
+			for ; j > 0 && h[j-1] > v; j-- {
+				h[j] = h[j-1]
+			}
+			h[j] = v
+		}
+	} else {
+		slices.Sort(h)
+	}
 	for i := 1; i < len(h); i++ {
 		if h[i] == h[i-1] {
 			return false

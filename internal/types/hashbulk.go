@@ -69,9 +69,11 @@ func AppendPacked(dst, s []byte) []byte {
 
 // NewHashPacked builds a hash of the pairs packed (n of them: field, value,
 // field, ... written by AppendPacked), all with distinct fields, in the
-// encoding Set would reach for them. The small encoding is the packed
-// bytes behind a count: one allocation and one copy. packed is not kept.
-func NewHashPacked(packed []byte, n int, lim *Limits) *Hash {
+// encoding Set would reach for them; longest is the length of the longest
+// field or value, which the packer knows, so the choice of encoding needs
+// no second walk. The small encoding is the packed bytes behind a count:
+// one allocation and one copy. packed is not kept.
+func NewHashPacked(packed []byte, n, longest int, lim *Limits) *Hash {
 	l := limitsOrDefault(lim)
 	h := NewHash()
 	if n == 0 {
@@ -82,17 +84,8 @@ func NewHashPacked(packed []byte, n int, lim *Limits) *Hash {
 	lp := append([]byte{0, 0, 0, 0}, packed...)
 	putU32(lp, n)
 	h.lp = lp
-	if n > l.HashMaxListpackEntries {
+	if n > l.HashMaxListpackEntries || longest > l.HashMaxListpackValue {
 		h.convert()
-		return h
-	}
-	for off := 4; off < len(lp); {
-		sz, p := readUvarint(lp, off)
-		if sz > uint64(l.HashMaxListpackValue) {
-			h.convert()
-			return h
-		}
-		off = p + int(sz)
 	}
 	return h
 }

@@ -52,6 +52,7 @@ func TestStreamModel(t *testing.T) {
 			maxBytes = 60 + rng.Intn(200)
 		}
 		next := StreamID{1, 0}
+		var cursor StreamID
 		for op := 0; op < 400; op++ {
 			switch r := rng.Intn(10); {
 			case r < 6:
@@ -83,6 +84,14 @@ func TestStreamModel(t *testing.T) {
 					t.Fatalf("delete %v twice", m[i].id)
 				}
 				m = slices.Delete(m, i, i+1)
+			case r == 8 && rng.Intn(2) == 0:
+				// Approximate: whole nodes from the head, often none.
+				maxlen := int64(rng.Intn(len(m) + 1))
+				removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: maxlen, Approx: true})
+				if removed > max(int64(len(m))-maxlen, 0) {
+					t.Fatalf("approximate trim maxlen %d removed %d of %d", maxlen, removed, len(m))
+				}
+				m = m[removed:]
 			case r == 8:
 				maxlen := int64(rng.Intn(len(m) + 1))
 				removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: maxlen})
@@ -129,6 +138,42 @@ func TestStreamModel(t *testing.T) {
 					t.Fatalf("edge ids")
 				}
 			}
+			// A reader that comes back for what follows (RangeFrom's
+			// remembered position), across the changes above.
+			for k := 0; k < 3; k++ {
+				if rng.Intn(8) == 0 && len(m) > 0 {
+					cursor = m[rng.Intn(len(m))].id // a jump, back or ahead
+				}
+				start, ok := cursor.Incr()
+				if !ok {
+					start = StreamID{}
+				}
+				limit := int64(1 + rng.Intn(3))
+				want := streamModelRange(m, start, MaxStreamID, false)
+				if int64(len(want)) > limit {
+					want = want[:limit]
+				}
+				if n := s.CountFrom(start, MaxStreamID, limit); n != int64(len(want)) {
+					t.Fatalf("round %d op %d: CountFrom(%v, %d) = %d, want %d", round, op, start, limit, n, len(want))
+				}
+				var got []streamModelEntry
+				s.RangeFrom(start, MaxStreamID, func(id StreamID, fv [][]byte) bool {
+					e := streamModelEntry{id: id}
+					for _, b := range fv {
+						e.fv = append(e.fv, string(b))
+					}
+					got = append(got, e)
+					return int64(len(got)) < limit
+				})
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("round %d op %d: RangeFrom(%v):\n got %v\nwant %v", round, op, start, got, want)
+				}
+				if len(got) > 0 {
+					cursor = got[len(got)-1].id
+				} else {
+					cursor = StreamID{}
+				}
+			}
 			c := s.Clone().(*Stream)
 			if fmt.Sprint(streamCollect(c, StreamID{}, MaxStreamID, false)) != fmt.Sprint(streamCollect(s, StreamID{}, MaxStreamID, false)) {
 				t.Fatalf("clone differs")
@@ -162,5 +207,42 @@ func TestStreamNodeLayout(t *testing.T) {
 	}
 	if lpBytes(lp) != len(lp) {
 		t.Fatalf("header size %d, len %d", lpBytes(lp), len(lp))
+	}
+}
+
+// TestStreamClosedNodeKeepsOrGivesBackRoom: a node closed nearly full (the
+// usual 4 KB node) keeps its block, since a copy would land in a block of
+// the same size and only leave garbage; one closed early by the entry
+// limit, with most of its room unused, is copied to its size.
+func TestStreamClosedNodeKeepsOrGivesBackRoom(t *testing.T) {
+	fv := [][]byte{[]byte("f0"), []byte("0123456789abcdef"), []byte("f1"), []byte("0123456789abcdef")}
+	for _, tc := range []struct {
+		name                 string
+		maxBytes, maxEntries int
+		copied               bool
+	}{
+		{"full by bytes", 4096, 0, false},
+		{"closed by the entry limit", 4096, 3, true},
+	} {
+		s := NewStream()
+		id := StreamID{1, 0}
+		var first *byte
+		for len(s.nodes) < 2 {
+			if len(s.nodes) == 1 {
+				first = &s.nodes[0].lp[0]
+			}
+			id.Seq++
+			s.Append(id, fv, tc.maxBytes, tc.maxEntries)
+		}
+		lp := s.nodes[0].lp
+		if copied := &lp[0] != first; copied != tc.copied {
+			t.Errorf("%s: node copied %v, want %v (len %d cap %d)", tc.name, copied, tc.copied, len(lp), cap(lp))
+		}
+		if tc.copied && cap(lp) != len(lp) {
+			t.Errorf("%s: copy has cap %d for len %d", tc.name, cap(lp), len(lp))
+		}
+		if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != int(id.Seq) {
+			t.Errorf("%s: %d entries, want %d", tc.name, len(got), id.Seq)
+		}
 	}
 }
