@@ -216,11 +216,12 @@ func TestReplicaStallAfterTransferKeepsLink(t *testing.T) {
 		name   string
 		redis  bool
 		loader []string
+		to     string // where the replica says the payload goes, in Redis's words
 	}{
-		{"tandem-master/disk", false, nil},
-		{"tandem-master/swapdb", false, []string{"--repl-diskless-load", "swapdb"}},
-		{"redis-master/disk", true, nil},
-		{"redis-master/swapdb", true, []string{"--repl-diskless-load", "swapdb"}},
+		{"tandem-master/disk", false, nil, "to disk"},
+		{"tandem-master/swapdb", false, []string{"--repl-diskless-load", "swapdb"}, "to parser"},
+		{"redis-master/disk", true, nil, "to disk"},
+		{"redis-master/swapdb", true, []string{"--repl-diskless-load", "swapdb"}, "to parser"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -237,8 +238,8 @@ func TestReplicaStallAfterTransferKeepsLink(t *testing.T) {
 			mustDo(t, ctx, r.c, "DEBUG", "REPLICA-SYNC-DELAY", 4000)
 			r.replicaOf(t, ctx, m.port())
 			waitLinkUp(t, ctx, r)
-			if log := r.proc.LogText(); !strings.Contains(log, "stalling 4s") {
-				t.Fatalf("the replica did not stall:\n%s", tailText(log, 30))
+			if log := r.proc.LogText(); !strings.Contains(log, "stalling 4s") || !strings.Contains(log, "receiving streamed RDB from master with EOF "+tc.to) {
+				t.Fatalf("the replica did not stall, or did not say it received %s:\n%s", tc.to, tailText(log, 30))
 			}
 			// Link life past repl-timeout, then: one full sync, no partial
 			// one, nobody timed out.

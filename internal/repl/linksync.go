@@ -225,15 +225,20 @@ func (sm *linkMachine) header(w world, ev event, o *out) {
 		sm.fail(o, "%s", err.Error())
 		return
 	}
+	mode := w.cfg.disklessLoad
+	socket := mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && w.empty)
+	to := "to disk"
+	if socket {
+		to = "to parser" // Redis's words for a load straight from the socket
+	}
 	if h.mark != nil {
-		o.log(logNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		o.log(logNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s", to)
 	} else {
-		o.log(logNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master to disk", h.size)
+		o.log(logNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master %s", h.size, to)
 	}
 	sm.full.hdr = h
 	sm.syncTotal, sm.syncRead = max(h.size, 0), 0
-	mode := w.cfg.disklessLoad
-	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && w.empty) {
+	if socket {
 		o.log(logNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
 		if mode == config.DisklessLoadSwapDB && sm.full.replID != "" && sm.full.replID == w.id.ID {
 			sm.raiseLoadFlag(lfAsync, o)
