@@ -105,6 +105,34 @@ var extremeGroups = []extremeGroup{
 		"ZADD z GT CH {V} a", "ZINTER 1 z WEIGHTS {V} AGGREGATE MAX WITHSCORES", "ZUNIONSTORE d 2 z z WEIGHTS 1 {V}",
 		"ZRANGEBYLEX z - + LIMIT {V} {V}", "ZRANGESTORE d z 0 -1 BYSCORE LIMIT {V} 1", "ZMSCORE z a", "ZSCORE z a",
 	}, skipValues: hugeNegativeCounts},
+	{name: "streams", setup: []string{"DEL s", "XADD s 1-1 f v", "XADD s 2-1 f v", "XGROUP CREATE s g 0"}, lines: []string{
+		"XRANGE s - + COUNT {V}", "XREVRANGE s + - COUNT {V}", "XRANGE s {V} +", "XRANGE s - {V}",
+		"XREAD COUNT {V} STREAMS s 0", "XREAD BLOCK {V} STREAMS s 0",
+		"XADD s MAXLEN {V} 3-1 f v", "XADD s MAXLEN ~ {V} LIMIT {V} 3-1 f v", "XADD s MINID {V} 3-1 f v", "XADD s {V} f v",
+		"XTRIM s MAXLEN {V}", "XTRIM s MINID {V}", "XTRIM s MAXLEN ~ 0 LIMIT {V}",
+		"XREADGROUP GROUP g c COUNT {V} STREAMS s >", "XREADGROUP GROUP g c BLOCK {V} STREAMS s >",
+		"%XPENDING s g - + {V}", "%XPENDING s g IDLE {V} - + 10",
+		"XAUTOCLAIM s g c {V} 0", "XAUTOCLAIM s g c 0 0 COUNT {V}",
+		"XCLAIM s g c {V} 1-1", "XCLAIM s g c 0 1-1 IDLE {V}", "XCLAIM s g c 0 1-1 TIME {V}", "XCLAIM s g c 0 1-1 RETRYCOUNT {V}",
+		"XSETID s {V}", "XSETID s 5-5 ENTRIESADDED {V}", "XGROUP SETID s g 0 ENTRIESREAD {V}", "XGROUP CREATE s g2 0 ENTRIESREAD {V}",
+	}},
+	{name: "geo_sort_bitfield", setup: []string{"DEL g l b", "GEOADD g 13.361389 38.115556 a 15.087269 37.502669 b", "RPUSH l 3 1 2", "SET b x"}, lines: []string{
+		"GEOSEARCH g FROMLONLAT 15 37 BYRADIUS {V} km ASC", "GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km ASC COUNT {V}",
+		"GEOSEARCH g FROMLONLAT {V} 37 BYBOX 400 400 km ASC", "GEOSEARCH g FROMLONLAT 15 {V} BYBOX 400 400 km ASC",
+		"GEOSEARCH g FROMMEMBER a BYBOX {V} {V} m ASC", "GEOADD g {V} 37 c", "GEOADD g 13 {V} c",
+		"GEORADIUS g 15 37 {V} km ASC", "GEORADIUS g 15 37 200 km COUNT {V} ASC", "GEORADIUSBYMEMBER g a {V} km ASC",
+		"SORT l LIMIT {V} 2", "SORT l LIMIT 0 {V}", "SORT_RO l LIMIT {V} {V}",
+		"BITFIELD b GET u8 {V}", "BITFIELD b SET i8 {V} 1", "BITFIELD b INCRBY u8 0 {V}", "BITFIELD b OVERFLOW FAIL INCRBY i8 0 {V}",
+		"BITFIELD_RO b GET i8 {V}", "BITFIELD b GET u8 #{V}",
+	}},
+	{name: "scripts_and_admin", setup: []string{"DEL k", "SET k v"}, lines: []string{
+		"EVAL \"return 1\" {V}", "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db {V}", "EVAL_RO \"return 1\" {V} k",
+		"FCALL nosuchfn {V}", "ACL LOG {V}",
+		// Their contents differ by design (the slow log's entries, Go's
+		// memory accounting): the kind of reply is compared.
+		"?SLOWLOG GET {V}", "?MEMORY USAGE k SAMPLES {V}",
+		"LCS k k MINMATCHLEN {V}", "HELLO {V}", "OBJECT FREQ k {V}",
+	}},
 	{name: "keys", setup: []string{"DEL k", "SET k v"}, lines: []string{
 		"%SCAN 0 COUNT {V}", "%SCAN {V}", "%SCAN 0 COUNT {V} TYPE string", "LPOS l c RANK {V} MAXLEN {V}", "WAIT {V} 1", "WAIT 0 {V}",
 	}},

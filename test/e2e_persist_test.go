@@ -301,6 +301,61 @@ func TestDebugReloadAndFlushallSave(t *testing.T) {
 	}
 }
 
+// TestExecAbortedByMisconf (issue 14, finding 11): a transaction queued
+// while saves worked, run after a background save failed, is refused
+// whole with EXECABORT and MISCONF, as Redis 7.0 does, and runs none of
+// its commands; a read-only one still runs. Compared with Redis when it
+// is installed.
+func TestExecAbortedByMisconf(t *testing.T) {
+	t.Parallel()
+	script := func(p *testutil.Proc) []string {
+		a, b := dialRaw(t, p.Addr()), dialRaw(t, p.Addr())
+		var out []string
+		do := func(rc *rawConn, args ...string) { out = append(out, strings.Join(args, " ")+" -> "+rc.do(args...)) }
+		do(a, "SET", "k", "0")
+		do(a, "MULTI")
+		do(a, "SET", "k", "1")
+		do(a, "INCR", "n")
+		do(b, "MULTI")
+		do(b, "GET", "k")
+		// The directory becomes a file: the save cannot create its file.
+		if err := os.RemoveAll(p.Dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p.Dir, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { os.Remove(p.Dir); os.MkdirAll(p.Dir, 0o755) }()
+		c := dialRaw(t, p.Addr())
+		c.do("BGSAVE")
+		testutil.Eventually(t, 10*time.Second, "bgsave failure", func() bool {
+			return strings.Contains(c.do("INFO", "persistence"), "rdb_last_bgsave_status:err")
+		})
+		do(a, "EXEC")
+		do(a, "EXEC")
+		do(b, "EXEC")
+		do(a, "MGET", "k", "n")
+		return out
+	}
+	misconf := "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+	want := []string{
+		"SET k 0 -> +OK\r\n", "MULTI -> +OK\r\n", "SET k 1 -> +QUEUED\r\n", "INCR n -> +QUEUED\r\n",
+		"MULTI -> +OK\r\n", "GET k -> +QUEUED\r\n",
+		"EXEC -> -EXECABORT Transaction discarded because of: " + misconf + "\r\n",
+		"EXEC -> -ERR EXEC without MULTI\r\n",
+		"EXEC -> *1\r\n$1\r\n0\r\n",
+		"MGET k n -> *2\r\n$1\r\n0\r\n$-1\r\n",
+	}
+	if got := script(testutil.StartTandem(t, "--save", "3600 1")); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tandem:\n%q\nwant:\n%q", got, want)
+	}
+	if _, err := exec.LookPath("redis-server"); err == nil {
+		if ref := script(testutil.StartRedis(t, "--save", "3600 1")); strings.Join(ref, "\n") != strings.Join(want, "\n") {
+			t.Errorf("redis 7.0:\n%q\nthe test expects:\n%q", ref, want)
+		}
+	}
+}
+
 // A failed background save with stop-writes-on-bgsave-error refuses
 // writes with MISCONF until a save succeeds.
 func TestFailedBgsaveRefusesWrites(t *testing.T) {

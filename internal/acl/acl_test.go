@@ -195,6 +195,40 @@ func TestPasswords(t *testing.T) {
 	}
 }
 
+// TestCheckPasswordComparesWholePasswords: AUTH's check (issue 14,
+// finding 10) compares SHA-256 digests of fixed size, so neither a prefix,
+// a longer password nor a NUL passes, and no early exit on a length
+// difference tells a password's length.
+func TestCheckPasswordComparesWholePasswords(t *testing.T) {
+	long := strings.Repeat("x", 1<<16)
+	a := testACL(t)
+	for _, tc := range []struct {
+		given, want string
+		equal       bool
+	}{
+		{"secret", "secret", true},
+		{long, long, true},
+		{"secret", "secreT", false},
+		{"secret", "secret1", false}, // a prefix
+		{"secret1", "secret", false}, // longer
+		{"", "secret", false},        // empty against set
+		{"a\x00", "a", false},        // a NUL is part of the password
+		{"a", "a\x00", false},
+		{long, long[:len(long)-1], false},
+	} {
+		a.SetUser("u", []string{"reset", "on", ">" + tc.want})
+		if got := a.User("u").CheckPassword(tc.given); got != tc.equal {
+			t.Errorf("password %.10q, given %.10q: %v, want %v", tc.want, tc.given, got, tc.equal)
+		}
+	}
+	// What is compared is a digest of fixed size, whatever the length.
+	for _, p := range []string{"", "a", long} {
+		if h := HashPassword(p); len(h) != 64 {
+			t.Errorf("HashPassword(%.10q) has %d characters, want 64", p, len(h))
+		}
+	}
+}
+
 func TestLogGroups(t *testing.T) {
 	l := Log{Max: 3}
 	e := Entry{Reason: DeniedKey, Context: Toplevel, Object: "k", Username: "u", Millis: 1000}

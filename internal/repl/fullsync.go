@@ -152,15 +152,11 @@ func asLoadResult(res persist.LoadResult) loadResult {
 }
 
 // loadPolitely runs a load on the lowered-priority thread (runPolitely)
-// while a goroutine of normal priority writes a newline to the master once
-// a second, as a loading Redis replica does: the master takes it as a sign
-// of life, so a load longer than repl-timeout does not get the replica
-// dropped. A panic on the loading thread is raised again here, in the
-// link's goroutine, whose recover reports it. boom is DEBUG
+// while the keepalive (setKeepAlive, of normal priority) writes newlines
+// to the master. A panic on the loading thread is raised again here, in
+// the link's goroutine, whose recover reports it. boom is DEBUG
 // REPLICA-LOAD-PANIC.
 func (l *link) loadPolitely(boom bool, fn func()) {
-	stop := l.keepAlive()
-	defer stop()
 	var lp *linkPanic
 	runPolitely(func() {
 		defer func() {
@@ -178,8 +174,23 @@ func (l *link) loadPolitely(boom bool, fn func()) {
 	}
 }
 
-// keepAlive writes "\n" to the master every second until stop is called or
-// the link stops.
+// setKeepAlive starts (on) or stops the keepalive of a full sync: from
+// the end of the transfer until the link is up, a goroutine of normal
+// priority writes a newline to the master at once and then once a second,
+// as a Redis replica does while it flushes and loads. The master takes
+// it as a sign of life, so our own work on the payload (fsync, load),
+// however long, does not get us dropped. Link goroutine only.
+func (l *link) setKeepAlive(on bool) {
+	if on && l.stopKeepAlive == nil && l.conn != nil {
+		l.stopKeepAlive = l.keepAlive()
+	} else if !on && l.stopKeepAlive != nil {
+		l.stopKeepAlive()
+		l.stopKeepAlive = nil
+	}
+}
+
+// keepAlive writes "\n" to the master at once and then every second,
+// until stop is called, the link stops or a write fails.
 func (l *link) keepAlive() (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -190,19 +201,19 @@ func (l *link) keepAlive() (stop func()) {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
-			select {
-			case <-done:
-				return
-			case <-l.stopCh:
-				return
-			case <-t.C:
-			}
 			l.connMu.Lock()
 			conn.SetWriteDeadline(time.Now().Add(time.Second))
 			_, err := conn.Write([]byte("\n"))
 			l.connMu.Unlock()
 			if err != nil {
 				return
+			}
+			select {
+			case <-done:
+				return
+			case <-l.stopCh:
+				return
+			case <-t.C:
 			}
 		}
 	}()

@@ -506,9 +506,17 @@ func (sm *linkMachine) panicked(ev event, o *out) {
 	sm.fail(o, "")
 }
 
+// ownWork reports whether the link waits on our own work on a received
+// payload (fsync, the DEBUG REPLICA-SYNC-DELAY stall, the load), not on
+// the master.
+func (sm *linkMachine) ownWork() bool {
+	return sm.loading || sm.phase == phStore || sm.phase == phDelay
+}
+
 // tick is the once-a-second work: an ACK on an established link, and the
-// timeouts of every stage (not while loading: the master waits for us
-// then, and gets our newlines, so its silence is expected).
+// timeouts of every stage but our own work on a received payload (fsync,
+// stall, load): the master waits for us then, and gets our newlines, so
+// its silence is expected.
 func (sm *linkMachine) tick(w world, o *out) {
 	timeout := w.cfg.timeout
 	switch {
@@ -518,7 +526,7 @@ func (sm *linkMachine) tick(w world, o *out) {
 			o.log(logWarning, "MASTER timeout: no data nor PING received...")
 			o.add(action{kind: actKill, gen: sm.gen})
 		}
-	case sm.phase != phNone && sm.phase != phConnect && !sm.loading && w.now.Sub(sm.lastIO) > timeout:
+	case sm.phase != phNone && sm.phase != phConnect && !sm.ownWork() && w.now.Sub(sm.lastIO) > timeout:
 		if sm.phase.syncing() {
 			o.log(logWarning, "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
 		} else {

@@ -411,7 +411,7 @@ func TestPayloadFramerAtEverySplit(t *testing.T) {
 func TestActionsAreClassified(t *testing.T) {
 	io := map[actionKind]bool{actDial: true, actExit: true, actSend: true, actReadLine: true, actReceiveFile: true,
 		actReadPayload: true, actWriteFile: true, actStore: true, actDelay: true, actLoad: true, actStream: true,
-		actAck: true, actClose: true, actRetry: true}
+		actAck: true, actClose: true, actRetry: true, actKeepAlive: true}
 	for k, name := range actionNames {
 		if k.locked() == io[k] {
 			t.Errorf("%s: locked %v", name, k.locked())

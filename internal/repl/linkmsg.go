@@ -154,6 +154,7 @@ const (
 	actAck         // REPLCONF ACK n
 	actClose       // close gen's socket after a failed attempt
 	actRetry       // sleep d, then evRetry
+	actKeepAlive   // (flag) a newline to the master now and once a second, until (!flag) stopped
 )
 
 // Log levels of actLog.
@@ -173,7 +174,7 @@ var actionNames = map[actionKind]string{
 	actExit: "exit", actDial: "dial", actSend: "send", actReadLine: "read-line",
 	actReceiveFile: "receive-file", actReadPayload: "read-payload", actWriteFile: "write-file",
 	actStore: "store", actDelay: "delay", actLoad: "load", actStream: "stream", actAck: "ack",
-	actClose: "close", actRetry: "retry",
+	actClose: "close", actRetry: "retry", actKeepAlive: "keep-alive",
 }
 
 // locked reports whether the action is performed inside the step's
@@ -220,6 +221,13 @@ func (a action) String() string {
 	case actFlush:
 		if !a.flag {
 			b.WriteString(" untouched")
+		}
+	case actKeepAlive:
+		fmt.Fprintf(&b, " %d", a.gen)
+		if a.flag {
+			b.WriteString(" on")
+		} else {
+			b.WriteString(" off")
 		}
 	case actLoadingFlag, actAsyncLoading:
 		if a.flag {

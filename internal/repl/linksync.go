@@ -225,15 +225,20 @@ func (sm *linkMachine) header(w world, ev event, o *out) {
 		sm.fail(o, "%s", err.Error())
 		return
 	}
+	mode := w.cfg.disklessLoad
+	socket := mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && w.empty)
+	to := "to disk"
+	if socket {
+		to = "to parser" // Redis's words for a load straight from the socket
+	}
 	if h.mark != nil {
-		o.log(logNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		o.log(logNotice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF %s", to)
 	} else {
-		o.log(logNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master to disk", h.size)
+		o.log(logNotice, "MASTER <-> REPLICA sync: receiving %d bytes from master %s", h.size, to)
 	}
 	sm.full.hdr = h
 	sm.syncTotal, sm.syncRead = max(h.size, 0), 0
-	mode := w.cfg.disklessLoad
-	if mode == config.DisklessLoadSwapDB || (mode == config.DisklessLoadOnEmptyDB && w.empty) {
+	if socket {
 		o.log(logNotice, "MASTER <-> REPLICA sync: Loading DB in memory")
 		if mode == config.DisklessLoadSwapDB && sm.full.replID != "" && sm.full.replID == w.id.ID {
 			sm.raiseLoadFlag(lfAsync, o)
@@ -244,6 +249,7 @@ func (sm *linkMachine) header(w world, ev event, o *out) {
 		sm.loading = true
 		sm.phase = phLoading
 		sm.full.loadStart = w.now
+		o.add(action{kind: actKeepAlive, gen: sm.gen, flag: true})
 		o.add(sm.loadAction(h))
 		return
 	}
@@ -252,11 +258,23 @@ func (sm *linkMachine) header(w world, ev event, o *out) {
 	sm.phase = phTransfer
 	o.add(action{kind: actReceiveFile, gen: sm.gen})
 	if sm.full.framer.done() { // $0
-		sm.phase = phStore
-		o.add(action{kind: actStore, gen: sm.gen})
+		sm.store(o)
 		return
 	}
 	o.add(sm.readPayload())
+}
+
+// store begins the replica's own work on a received payload: fsync, the
+// DEBUG REPLICA-SYNC-DELAY stall, the flush and the load. The master
+// counts our silence from the end of its transfer, so newlines keep it
+// patient from now until the link is up (Redis sends them while it
+// flushes and loads; its fsync at the end is short because it syncs the
+// file as it arrives). None of it counts against repl-timeout here
+// either (tick).
+func (sm *linkMachine) store(o *out) {
+	sm.phase = phStore
+	o.add(action{kind: actKeepAlive, gen: sm.gen, flag: true})
+	o.add(action{kind: actStore, gen: sm.gen})
 }
 
 // loadAction is the load of the payload, from the file or the socket.
@@ -285,8 +303,7 @@ func (sm *linkMachine) transfer(w world, ev event, o *out) {
 			o.add(action{kind: actWriteFile, gen: sm.gen, data: data})
 		}
 		if done {
-			sm.phase = phStore
-			o.add(action{kind: actStore, gen: sm.gen})
+			sm.store(o)
 			return
 		}
 		o.add(sm.readPayload())
@@ -416,6 +433,8 @@ func (sm *linkMachine) finish(w world, o *out) {
 	sm.loading = false
 	o.add(action{kind: actAfterFullSync})
 	o.log(logNotice, "MASTER <-> REPLICA sync: Finished with success")
+	// Our ACKs keep the master patient from now on.
+	o.add(action{kind: actKeepAlive, gen: sm.gen, flag: false})
 	if f.hdr.mark != nil {
 		// The master waits for this ACK before it streams (§2.5).
 		o.add(action{kind: actAck, gen: sm.gen, n: f.offset})

@@ -66,6 +66,8 @@ type link struct {
 	// loadedFunctions are the socket load's function libraries, swapped
 	// in with its databases.
 	loadedFunctions [][]byte
+	// stopKeepAlive ends the newlines to the master (nil: none running).
+	stopKeepAlive func()
 }
 
 // errAbandoned ends a sync whose link was stopped meanwhile (REPLICAOF to
@@ -385,7 +387,10 @@ func (l *link) do(acts []action) (event, bool) {
 			return l.loadFromDisk(a), false
 		case actStream:
 			return l.stream(), false
+		case actKeepAlive:
+			l.setKeepAlive(a.flag)
 		case actClose:
+			l.setKeepAlive(false)
 			l.dropFile()
 			if l.conn != nil {
 				l.conn.Close()
@@ -402,6 +407,7 @@ func (l *link) do(acts []action) (event, bool) {
 
 // cleanup releases what the goroutine holds when it returns.
 func (l *link) cleanup() {
+	l.setKeepAlive(false)
 	l.dropFile()
 	l.m.srv.Lock()
 	conn := l.conn

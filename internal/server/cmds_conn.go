@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"strings"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -101,16 +99,6 @@ func (s *Server) resetCmd(c *command.Ctx) {
 	s.setDefaultUser(cl)
 	c.S.Flags &^= command.FlagNoEvict
 	c.W.Simple("RESET")
-}
-
-// passwordsEqual compares two passwords in a time that depends on neither
-// their contents nor their lengths: it compares their SHA-256 digests, of
-// fixed size, in constant time, as Redis compares the hashes it keeps.
-// (subtle.ConstantTimeCompare alone returns at once when the lengths
-// differ, which tells an attacker the password's length.)
-func passwordsEqual(given, want string) bool {
-	a, b := sha256.Sum256([]byte(given)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // authCmd is AUTH [user] password: the ACL user's passwords (requirepass
