@@ -3,6 +3,7 @@ package tlsconf
 import (
 	"crypto/tls"
 	"net"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,16 +14,35 @@ import (
 // would stall every client. Close sends the alert from a goroutine and
 // closes the socket once it is sent or closeGrace has passed, like
 // Redis's non-blocking SSL_shutdown before close.
+//
+// It also keeps the size of its record buffers (RecordBufs) as of its
+// last read, which any goroutine may ask for (Buffers).
 type Conn struct {
 	*tls.Conn
-	raw net.Conn
+	raw  net.Conn
+	bufs atomic.Int64
 }
 
 // closeGrace bounds how long the socket outlives Close for the alert.
 const closeGrace = 100 * time.Millisecond
 
-// NewConn wraps a TLS connection over raw.
-func NewConn(c *tls.Conn, raw net.Conn) *Conn { return &Conn{Conn: c, raw: raw} }
+// NewConn wraps a TLS connection over raw (called by the goroutine that
+// reads c).
+func NewConn(c *tls.Conn, raw net.Conn) *Conn {
+	tc := &Conn{Conn: c, raw: raw}
+	tc.bufs.Store(RecordBufs(c))
+	return tc
+}
+
+// Read reads application data and notes the record buffers' size after.
+func (c *Conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.bufs.Store(RecordBufs(c.Conn))
+	return n, err
+}
+
+// Buffers is the size of the record buffers after the last read.
+func (c *Conn) Buffers() int64 { return c.bufs.Load() }
 
 // Raw is the connection under the TLS layer.
 func (c *Conn) Raw() net.Conn { return c.raw }

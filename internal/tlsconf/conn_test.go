@@ -42,3 +42,45 @@ func TestConnCloseNeverBlocks(t *testing.T) {
 		t.Fatalf("raw read after Close: %v after %v", err, time.Since(start))
 	}
 }
+
+// Conn.Buffers follows crypto/tls's record buffers: found in this Go
+// release (a release that renames them fails here, not silently), small
+// before any data, and a full record's size once one was read.
+func TestConnBuffersFollowRecords(t *testing.T) {
+	if !RecordBufsFound() {
+		t.Fatal("crypto/tls's rawInput and hand buffers were not found: client memory counts RecordBufsGuess")
+	}
+	dir := t.TempDir()
+	crt, key := writeCert(t, dir)
+	m, err := Load(Settings{CertFile: crt, KeyFile: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	srv := tls.Server(a, m.Server(AuthNo))
+	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
+	done := make(chan error, 1)
+	go func() { done <- cli.Handshake() }()
+	if err := srv.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(srv, a)
+	before := c.Buffers()
+	go cli.Write(make([]byte, 64<<10))
+	p := make([]byte, 64<<10)
+	for got := 0; got < len(p); {
+		n, err := c.Read(p[got:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+	}
+	if after := c.Buffers(); after < 16<<10 || after <= before {
+		t.Fatalf("record buffers %d bytes before and %d after full records, want 16 KB or more after", before, after)
+	}
+}
