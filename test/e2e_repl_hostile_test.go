@@ -25,11 +25,12 @@ import (
 // fakeMaster is a scripted master: it answers PING and REPLCONF like a
 // real one, then answers PSYNC (or SYNC) with what script returns for the
 // n-th connection (from 1), and keeps the connection open until the
-// replica drops it.
+// replica drops it (or, with hangUp, closes it at once).
 type fakeMaster struct {
 	ln     net.Listener
 	port   int
 	script func(n int, psync []string) []byte
+	hangUp bool // set before the first connection
 
 	mu    sync.Mutex
 	psync [][]string // each connection's PSYNC arguments
@@ -89,7 +90,9 @@ func (fm *fakeMaster) serve(c net.Conn) {
 			n := len(fm.psync)
 			fm.mu.Unlock()
 			c.Write(fm.script(n, args))
-			io.Copy(io.Discard, br) // until the replica hangs up
+			if !fm.hangUp {
+				io.Copy(io.Discard, br) // until the replica hangs up
+			}
 			return
 		}
 	}
@@ -166,6 +169,50 @@ func emptyRDB(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// A socket load (repl-diskless-load swapdb) whose master goes away
+// mid-payload logs what Redis's loader logs of it, "Internal error in RDB
+// reading offset ...", which tools and Redis's integration/replication
+// "diskless loading short read" wait for, and keeps the old data.
+func TestReplicaLogsAPayloadCutShortAsRedis(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, replWait)
+	var b bytes.Buffer
+	e := rdb.NewEncoder(&b, rdb.EncodeOptions{})
+	if err := e.Header(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SelectDB(0); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		ent := rdb.Entry{Key: []byte(fmt.Sprint("k", i)), ExpireAt: rdb.NoExpiry, Kind: rdb.KindString, Str: []byte(strings.Repeat("v", 100))}
+		if err := e.WriteEntry(&ent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	cut := b.Bytes()[:b.Len()/2]
+	mark := strings.Repeat("m", 40)
+	fm := startFakeMaster(t, func(int, []string) []byte {
+		return []byte("+FULLRESYNC 1ba9fe0fa82bab35ddc9ff0662584d7570d257ec 0\r\n$EOF:" + mark + "\r\n" + string(cut))
+	})
+	fm.hangUp = true
+	r := startReplTandem(t, "replica", "--repl-diskless-load", "swapdb")
+	mustDo(t, ctx, r.c, "SET", "mine", "1")
+	doPastLoading(t, ctx, r, "REPLICAOF", "127.0.0.1", fm.port)
+	testutil.Eventually(t, 30*time.Second, "the cut-short log line", func() bool {
+		return strings.Contains(r.proc.LogText(), "Internal error in RDB reading offset")
+	})
+	if log := r.proc.LogText(); !strings.Contains(log, "Failure loading rdb format from socket, assuming connection error, resuming operation.") {
+		t.Fatalf("log:\n%s", tailText(log, 30))
+	}
+	if v, err := r.c.Get(ctx, "mine").Result(); err != nil || v != "1" {
+		t.Fatalf("GET mine after the cut-short load: %q, %v (swapdb keeps the old data)", v, err)
+	}
 }
 
 func TestReplicaSurvivesAHostileMaster(t *testing.T) {

@@ -353,3 +353,29 @@ func TestModuleName(t *testing.T) {
 		t.Errorf("got %q %d", name, ver)
 	}
 }
+
+// TestLZFDecompressOverlappingReferences checks references that copy their
+// own output (distance below length) at every distance and length against
+// a byte-at-a-time copy, the definition.
+func TestLZFDecompressOverlappingReferences(t *testing.T) {
+	prefix := []byte("0123456789abcdefghijklmnopqrstuv") // one literal run of 32
+	for d := 1; d <= len(prefix); d++ {
+		for n := 3; n <= lzfMaxMatch; n++ {
+			in := append([]byte{byte(len(prefix) - 1)}, prefix...)
+			l, off := n-2, d-1
+			if l < 7 {
+				in = append(in, byte(l<<5|off>>8), byte(off))
+			} else {
+				in = append(in, byte(7<<5|off>>8), byte(l-7), byte(off))
+			}
+			want := append([]byte(nil), prefix...)
+			for i := range n {
+				want = append(want, want[len(prefix)+i-d])
+			}
+			got := make([]byte, len(want))
+			if err := lzfDecompress(in, got); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("distance %d length %d: got %q, %v; want %q", d, n, got, err, want)
+			}
+		}
+	}
+}

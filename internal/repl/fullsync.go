@@ -10,6 +10,7 @@ package repl
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/persist"
+	"github.com/tandemdb/tandem/internal/rdb"
 )
 
 // createFile opens the temp file a disk transfer is received into.
@@ -125,7 +127,12 @@ func (l *link) loadFromSocket(a action) event {
 		return event{kind: evLoadFailed, text: errAbandoned.Error()}
 	}
 	if err != nil {
-		return event{kind: evLoadFailed, text: err.Error()}
+		ev := event{kind: evLoadFailed, text: err.Error()}
+		var re *rdb.Error
+		if errors.As(err, &re) && errors.Is(err, io.ErrUnexpectedEOF) {
+			ev.flag, ev.at = true, re.Offset
+		}
+		return ev
 	}
 	lr := asLoadResult(res)
 	if a.text != "" {

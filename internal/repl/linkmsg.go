@@ -67,8 +67,10 @@ type event struct {
 	port int
 	text string
 	data []byte
-	flag bool
+	flag bool // evLoadFailed: the socket payload was cut short (at)
 	d    time.Duration
+	// at is where a socket payload was cut short (evLoadFailed, flag).
+	at   int64
 	load loadResult // evLoaded
 	// cached is evRestore's history (replID, offset, db).
 	cached cachedMaster

@@ -143,6 +143,8 @@ func (c *client) memUsage() int64 {
 	// By count, not by walking the names: this runs after every push.
 	n += int64(c.sess.Subscriptions()) * subscriptionBytes
 	n += int64(len(c.trk.prefixes)) * prefixBytes
+	bufs, room := c.tlsMem()
+	n += bufs + room
 	switch c.mode {
 	case modeConn, modeDetached:
 		if !c.loopDetached { // a replica the loop reads has no goroutine
@@ -183,7 +185,20 @@ func (s *Server) noteClientMem(c *client) {
 // messages (Redis 7.0's unit/maxmemory, "client tracking don't cause
 // eviction feedback loop").
 func (c *client) heldMem(mem int64) int64 {
-	return mem - int64(cap(c.w.Buf)) - int64(cap(c.spare)) + c.outputMem()
+	_, room := c.tlsMem()
+	return mem - int64(cap(c.w.Buf)) - int64(cap(c.spare)) - room + c.outputMem()
+}
+
+// tlsMem is a TLS client's connection buffers (tlsconf/bufs.go): bufs, the
+// record buffers, held as a query buffer is; room, the capacity of the
+// loop's ciphertext buffer, idle room as the reply buffers' is (srv.mu
+// held; zeros for a plain client). Records not sent yet off the loop are
+// in unsent.
+func (c *client) tlsMem() (bufs, room int64) {
+	if tc, ok := c.conn.(*tlsconf.Conn); ok {
+		return tc.Buffers(), 0
+	}
+	return loopTLSMem(c.conn)
 }
 
 // forgetClientMem takes a dropped client out of its account (srv.mu

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -199,6 +200,10 @@ type loopTLS struct {
 	// rerr is a read failure met after some input was taken: the input
 	// runs first, then the client is closed for it.
 	rerr error
+	// bufs is conn's record buffers as of the last read, and room the
+	// capacity of tr.out as of the last write: set by the loop, read
+	// for the client's memory by any goroutine under srv.mu (tlsMem).
+	bufs, room atomic.Int64
 }
 
 // maxIdleTLSOut is the most ciphertext buffer a loop client keeps
@@ -224,6 +229,7 @@ func (s *Server) adoptTLS(conn *tls.Conn, tr net.Conn) bool {
 	raw.Close() // the duplicate keeps the socket
 	t.nc, t.fd = nil, fd
 	fc.tls = &loopTLS{conn: conn, tr: t}
+	fc.tls.bufs.Store(tlsconf.RecordBufs(conn))
 	c := s.newClient(fc, modeLoop)
 	if !s.register(c) {
 		fc.release()
@@ -328,6 +334,7 @@ func (l *eventLoop) stopAdopting() {
 // connection (the caller runs the input taken first, if any).
 func readTLS(c *client, lt *loopTLS) (n int, err error) {
 	lt.tr.reads = tlsReadsPerServe
+	defer func() { lt.bufs.Store(tlsconf.RecordBufs(lt.conn)) }()
 	for {
 		m, rerr := lt.conn.Read(c.rd.Space())
 		if m > 0 {
@@ -357,6 +364,7 @@ func sealTLS(lt *loopTLS, out []byte) ([]byte, error) {
 // sentTLS records that the loop wrote the transport's buffer up to rest
 // (rest: what the socket did not take, kept for the goroutine path).
 func sentTLS(lt *loopTLS, rest []byte) {
+	defer func() { lt.room.Store(int64(cap(lt.tr.out))) }()
 	if len(rest) > 0 {
 		lt.tr.out = append(lt.tr.out[:0], rest...)
 		return
@@ -366,6 +374,17 @@ func sentTLS(lt *loopTLS, rest []byte) {
 	} else {
 		lt.tr.out = lt.tr.out[:0]
 	}
+}
+
+// loopTLSMem is tlsMem for a TLS client on the loop: its record buffers
+// and its ciphertext buffer's room (srv.mu held; zeros for any other
+// connection).
+func loopTLSMem(nc net.Conn) (bufs, room int64) {
+	fc, ok := nc.(*fdConn)
+	if !ok || fc.tls == nil {
+		return 0, 0
+	}
+	return fc.tls.bufs.Load(), fc.tls.room.Load()
 }
 
 // goodbyeTLS sends close_notify, without waiting, before the loop closes

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +198,75 @@ func TestTLSLoopHandsOffUnsentRecords(t *testing.T) {
 		if l := c.line(); l != fmt.Sprintf(":%d", i+1) {
 			t.Fatalf("INCR %d answered %q", i, l)
 		}
+	}
+}
+
+// memBeyondQuery is CLIENT LIST's tot-mem of client id less its query
+// buffer (qbuf + qbuf-free), as asked by obs: a TLS client's input comes
+// decrypted in other pieces than a plain client's, so its query buffer
+// may grow to another size.
+func memBeyondQuery(t *testing.T, obs *wireConn, id int64) int64 {
+	t.Helper()
+	list := obs.bulk("CLIENT", "LIST", "ID", fmt.Sprint(id))
+	f := map[string]int64{}
+	for _, kv := range strings.Fields(list) {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "tot-mem" || k == "qbuf" || k == "qbuf-free" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatalf("%s in %q", k, list)
+			}
+			f[k] = n
+		}
+	}
+	if len(f) != 3 {
+		t.Fatalf("no tot-mem, qbuf or qbuf-free in %q", list)
+	}
+	return f["tot-mem"] - f["qbuf"] - f["qbuf-free"]
+}
+
+// TestTLSBuffersCountInClientMemory: a TLS client's record buffers (a
+// full 16 KB record leaves them at 16 KB or more) and, on the event loop,
+// its ciphertext buffer count in its memory (tot-mem, and so
+// mem_clients_normal and client eviction), beyond what a plain client
+// sending and receiving the same holds besides its query buffer.
+func TestTLSBuffersCountInClientMemory(t *testing.T) {
+	s, cfg := startTLSServer(t)
+	obs := dialServer(t, s)
+	plain, secure := dialServer(t, s), dialTLSServer(t, s, cfg)
+	pid, sid := plain.id(), secure.id()
+	val := strings.Repeat("x", 40<<10)
+	for _, c := range []*wireConn{plain, secure} {
+		c.send("SET", "k", val)
+		if l := c.line(); l != "+OK" {
+			t.Fatalf("SET answered %q", l)
+		}
+		c.send("PING")
+		c.line()
+	}
+	diff := memBeyondQuery(t, obs, sid) - memBeyondQuery(t, obs, pid)
+	if diff < 16<<10 {
+		t.Errorf("after a 40 KB SET the TLS client holds %d bytes more than the plain one, want 16 KB or more (its record buffers)", diff)
+	}
+	if s.loop == nil {
+		return
+	}
+	// A 40 KB reply leaves the loop's ciphertext buffer that big (it is
+	// kept up to maxIdleTLSOut).
+	for _, c := range []*wireConn{plain, secure} {
+		c.send("GET", "k")
+		if l := c.line(); l != fmt.Sprintf("$%d", len(val)) {
+			t.Fatalf("GET answered %q", l)
+		}
+		c.line()
+		c.send("PING")
+		c.line()
+	}
+	if m := modeOfClient(s, sid); m != modeLoop {
+		t.Skipf("the TLS client left the loop (mode %d)", m)
+	}
+	diff2 := memBeyondQuery(t, obs, sid) - memBeyondQuery(t, obs, pid)
+	if diff2-diff < 40<<10 {
+		t.Errorf("after a 40 KB reply the TLS client's extra memory went from %d to %d bytes, want 40 KB more (its ciphertext buffer)", diff, diff2)
 	}
 }

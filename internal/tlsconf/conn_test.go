@@ -2,7 +2,9 @@ package tlsconf
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -40,5 +42,91 @@ func TestConnCloseNeverBlocks(t *testing.T) {
 	_, err = a.Read(make([]byte, 1))
 	if err == nil || time.Since(start) > time.Second {
 		t.Fatalf("raw read after Close: %v after %v", err, time.Since(start))
+	}
+}
+
+// Conn.Buffers follows crypto/tls's record buffers: found in this Go
+// release (a release that renames them fails here, not silently), small
+// before any data, and a full record's size once one was read.
+func TestConnBuffersFollowRecords(t *testing.T) {
+	if !RecordBufsFound() {
+		t.Fatal("crypto/tls's rawInput and hand buffers were not found: client memory counts RecordBufsGuess")
+	}
+	dir := t.TempDir()
+	crt, key := writeCert(t, dir)
+	m, err := Load(Settings{CertFile: crt, KeyFile: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	srv := tls.Server(a, m.Server(AuthNo))
+	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
+	done := make(chan error, 1)
+	go func() { done <- cli.Handshake() }()
+	if err := srv.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c := NewConn(srv, a)
+	before := c.Buffers()
+	go cli.Write(make([]byte, 64<<10))
+	p := make([]byte, 64<<10)
+	for got := 0; got < len(p); {
+		n, err := c.Read(p[got:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+	}
+	if after := c.Buffers(); after < 16<<10 || after <= before {
+		t.Fatalf("record buffers %d bytes before and %d after full records, want 16 KB or more after", before, after)
+	}
+}
+
+// A Write after Close fails at once and sends nothing, as on a closed
+// plain socket, though the alert and the socket's close come later.
+func TestConnWriteAfterCloseFails(t *testing.T) {
+	dir := t.TempDir()
+	crt, key := writeCert(t, dir)
+	m, err := Load(Settings{CertFile: crt, KeyFile: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer b.Close()
+	srv := tls.Server(a, m.Server(AuthNo))
+	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
+	done := make(chan error, 1)
+	go func() { done <- cli.Handshake() }()
+	if err := srv.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		data, _ := io.ReadAll(cli)
+		got <- string(data)
+	}()
+	c := NewConn(srv, a)
+	// One P: the goroutine Close starts to send the alert cannot run
+	// before this one blocks, as on a busy server.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	c.Close()
+	if n, err := c.Write([]byte("after close")); err == nil || n != 0 {
+		t.Fatalf("Write after Close: %d, %v; want 0 and an error", n, err)
+	}
+	select {
+	case data := <-got:
+		if data != "" {
+			t.Fatalf("the peer read %q after Close", data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the peer never saw the connection end")
 	}
 }
