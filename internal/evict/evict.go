@@ -235,7 +235,7 @@ func (m *Manager) Release() { m.setMemLimit(0) }
 // dataset account.
 func (m *Manager) Used() int64 {
 	d := m.ks.DatasetBytes()
-	n := m.opt.Startup + d + gcReserve(d)
+	n := m.opt.Startup + d + m.gcReserve(d)
 	if m.opt.Clients != nil {
 		c, _ := m.opt.Clients()
 		n += c
@@ -251,7 +251,17 @@ func (m *Manager) Used() int64 {
 // is counted with the data (used_memory, and what maxmemory is compared
 // with), and the process, not only its live heap, stays near maxmemory.
 // See reservePercent for the measurements.
-func gcReserve(d int64) int64 { return d * reservePercent / 100 }
+//
+// Without maxmemory there is no reserve: the collector runs with the
+// process's own GOGC and nothing is compared with a limit, so used_memory
+// is the live data, as Redis's (its unit/memefficiency compares
+// used_memory with the bytes written and fails with the reserve counted).
+func (m *Manager) gcReserve(d int64) int64 {
+	if m.cfg.MaxMemory == 0 {
+		return 0
+	}
+	return d * reservePercent / 100
+}
 
 // reservePercent is the reserve as a share of the dataset account: the
 // collector's gcPercent plus what the runtime holds beyond the heap's
@@ -335,7 +345,7 @@ func (m *Manager) Perform() Result {
 			continue
 		}
 		after := m.ks.DatasetBytes()
-		freed += before + gcReserve(before) - after - gcReserve(after)
+		freed += before + m.gcReserve(before) - after - m.gcReserve(after)
 		m.evicted++
 		m.eng.KeyEvicted(db, key)
 		keys++
@@ -455,7 +465,7 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 		st.Clients, st.Replicas = m.opt.Clients()
 	}
 	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
-	st.GCReserve = gcReserve(st.Dataset)
+	st.GCReserve = m.gcReserve(st.Dataset)
 	st.Used = st.Startup + st.Dataset + st.GCReserve + st.Clients + st.NotCounted
 	if !m.exceededSince.IsZero() {
 		st.ExceededCurrent = time.Since(m.exceededSince)
