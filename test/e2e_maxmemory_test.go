@@ -111,6 +111,36 @@ func TestMaxmemoryAllkeysLRUKeepsUsedMemoryAtTheLimit(t *testing.T) {
 	}
 }
 
+// The collector's reserve (mem_gc_reserve) is counted in used_memory only
+// while maxmemory is set: without a limit used_memory is the live data, as
+// Redis's (unit/memefficiency compares it with the bytes written).
+func TestMaxmemoryGCReserveCountsOnlyUnderALimit(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t)
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 60*time.Second)
+	fillPipelined(t, ctx, c, "k", 5000, 1000, 0)
+	check := func(maxmemory string, want func(reserve, dataset int64) bool) {
+		t.Helper()
+		if err := c.ConfigSet(ctx, "maxmemory", maxmemory).Err(); err != nil {
+			t.Fatal(err)
+		}
+		m := memInfo(t, ctx, c)
+		reserve, dataset := m["mem_gc_reserve"], m["used_memory_dataset"]
+		if !want(reserve, dataset) {
+			t.Fatalf("maxmemory %s: mem_gc_reserve %d, used_memory_dataset %d", maxmemory, reserve, dataset)
+		}
+		// Efficiency as unit/memefficiency measures it, for 1000-byte values.
+		if eff := float64(5000*1000) / float64(m["used_memory"]-m["used_memory_startup"]); maxmemory == "0" && eff < 0.75 {
+			t.Fatalf("without maxmemory: efficiency %.2f for 1000-byte values, want >= 0.75", eff)
+		}
+	}
+	none := func(r, d int64) bool { return r == 0 && d > 5000*1000 }
+	check("0", none)
+	check("1gb", func(r, d int64) bool { return r > d/5 })
+	check("0", none)
+}
+
 // allkeys-lru evicts the keys idle longest first (the access clock counts
 // seconds, as Redis's): keys written two seconds before a new batch go
 // before any of the new ones; allkeys-lfu keeps the keys read most.

@@ -29,9 +29,10 @@
 // The account bounds the live data; the garbage is bounded by running the
 // collector with a GOGC of 25 while maxmemory is set (see gcPercent), and
 // that room, with what the runtime keeps beside the heap, is counted as a
-// reserve of 40% of the account (gcReserve), so that the process, not
-// only its live data, stays near maxmemory: RSS 1.1x maxmemory under a
-// write load that evicts (Redis's jemalloc: 1.1x). Clients' buffers are
+// reserve of 32% of the account (gcReserve) while maxmemory is set, so
+// that the process, not only its live data, stays near maxmemory: RSS
+// 1.12-1.13x maxmemory under a write load that evicts (Redis's jemalloc:
+// 1.1x). Clients' buffers are
 // counted too (normal and pub/sub clients, our master's link: query
 // buffers, queued MULTI, replies waiting to be written; see
 // server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
@@ -235,7 +236,7 @@ func (m *Manager) Release() { m.setMemLimit(0) }
 // dataset account.
 func (m *Manager) Used() int64 {
 	d := m.ks.DatasetBytes()
-	n := m.opt.Startup + d + gcReserve(d)
+	n := m.opt.Startup + d + m.gcReserve(d)
 	if m.opt.Clients != nil {
 		c, _ := m.opt.Clients()
 		n += c
@@ -251,18 +252,35 @@ func (m *Manager) Used() int64 {
 // is counted with the data (used_memory, and what maxmemory is compared
 // with), and the process, not only its live heap, stays near maxmemory.
 // See reservePercent for the measurements.
-func gcReserve(d int64) int64 { return d * reservePercent / 100 }
+//
+// Without maxmemory there is no reserve: the collector runs with the
+// process's own GOGC and nothing is compared with a limit, so used_memory
+// is the live data, as Redis's (its unit/memefficiency compares
+// used_memory with the bytes written and fails with the reserve counted).
+func (m *Manager) gcReserve(d int64) int64 {
+	if m.cfg.MaxMemory == 0 {
+		return 0
+	}
+	return d * reservePercent / 100
+}
 
 // reservePercent is the reserve as a share of the dataset account: the
 // collector's gcPercent plus what the runtime holds beyond the heap's
-// goal. Measured under bench/maxmemory.sh's write load (maxmemory 100mb
-// allkeys-lru, 3M SETs of 100 bytes), RSS was about 24 MiB (the binary,
-// the runtime's metadata, free pages kept) + 1.25x the live heap: a
-// reserve of 40% gave RSS 1.11x maxmemory (30%: 1.18x; 0: 1.47x). A
-// lower GOGC with a smaller reserve (20% with 25, 15% with 20) kept more
-// keys for the same RSS but ran the collector 30-60% more, and a memory
-// limit near maxmemory (see gcPercent) still more.
-const reservePercent = 40
+// goal (its scavenger keeps about a tenth more). Measured under
+// bench/maxmemory.sh's write load (maxmemory 100mb allkeys-lru, 3M SETs
+// of 100 bytes, load average 8-28), RSS is about 11 MiB (the binary's
+// pages, the runtime) + 1.3-1.37x the live heap. With 48-byte nodes
+// holding key and value in one buffer (keyspace/node.go), RSS/maxmemory
+// was 1.115-1.131 at 32% (3 runs), 1.08-1.11 at 35%, 1.11-1.17 at 30%
+// (6 runs) and 1.05-1.06 at 40%, and the hit ratio of the Zipf load at
+// maxmemory 20mb (where Redis holds 107k keys) 77.6-77.8% LRU / 81.0-81.1%
+// LFU at 32% (89k keys; Redis 79.2-79.4 / 82.3), 77.1-77.6 / 80.9 at 35%,
+// 77.1 / 80.7 at 40%: 32% keeps both within the bounds (RSS 1.15x,
+// 2 points). A lower GOGC with a smaller reserve (20% with 15, 25% with 20)
+// kept more keys for the same RSS but took 10-30% more CPU a SET (noisy),
+// and a memory limit at the heap's goal (see gcPercent) 50% more. With the
+// earlier 64-byte nodes, 40% was needed for 1.09-1.15x.
+const reservePercent = 32
 
 // safe reports whether evicting is allowed now (Redis's
 // isSafeToPerformEvictions): not while loading, not on a replica that
@@ -335,7 +353,7 @@ func (m *Manager) Perform() Result {
 			continue
 		}
 		after := m.ks.DatasetBytes()
-		freed += before + gcReserve(before) - after - gcReserve(after)
+		freed += before + m.gcReserve(before) - after - m.gcReserve(after)
 		m.evicted++
 		m.eng.KeyEvicted(db, key)
 		keys++
@@ -455,7 +473,7 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 		st.Clients, st.Replicas = m.opt.Clients()
 	}
 	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
-	st.GCReserve = gcReserve(st.Dataset)
+	st.GCReserve = m.gcReserve(st.Dataset)
 	st.Used = st.Startup + st.Dataset + st.GCReserve + st.Clients + st.NotCounted
 	if !m.exceededSince.IsZero() {
 		st.ExceededCurrent = time.Since(m.exceededSince)

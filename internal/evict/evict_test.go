@@ -74,6 +74,7 @@ func TestPerformEvictsUnderEveryPolicy(t *testing.T) {
 					db.SetExpire(k, 1<<50+int64(i))
 				}
 			}
+			m.cfg.MaxMemory = 1 << 40 // the reserve counts only under a limit
 			m.cfg.MaxMemory = uint64(m.Used() / 2)
 			m.cfg.MaxMemoryEvictionTenacity = 100
 			r := m.Perform()

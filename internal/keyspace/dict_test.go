@@ -15,18 +15,18 @@ func TestDictScanGuaranteeAcrossResizes(t *testing.T) {
 	stable := map[string]bool{}
 	for i := 0; i < 500; i++ {
 		k := fmt.Sprintf("stable%d", i)
-		d.insert(&node{key: k})
+		d.insert(newNode(k, "", nil))
 		stable[k] = true
 	}
 	seen := map[string]bool{}
 	cursor := uint64(0)
 	extra := 0
 	for steps := 0; ; steps++ {
-		cursor = d.scan(cursor, func(n *node) { seen[n.key] = true })
+		cursor = d.scan(cursor, func(n *node) { seen[n.keyStr()] = true })
 		// churn: grow a lot, then shrink
 		if steps < 200 {
 			for j := 0; j < 20; j++ {
-				d.insert(&node{key: fmt.Sprintf("tmp%d", extra)})
+				d.insert(newNode(fmt.Sprintf("tmp%d", extra), "", nil))
 				extra++
 			}
 		} else {
@@ -56,7 +56,7 @@ func TestDictScanGuaranteeAcrossResizes(t *testing.T) {
 func TestDictBasics(t *testing.T) {
 	d := newDict(maphash.MakeSeed())
 	for i := 0; i < 10000; i++ {
-		d.insert(&node{key: fmt.Sprint(i), strv: fmt.Sprint(i * 2)})
+		d.insert(newNode(fmt.Sprint(i), fmt.Sprint(i*2), nil))
 	}
 	if d.len() != 10000 {
 		t.Fatal(d.len())
@@ -71,13 +71,13 @@ func TestDictBasics(t *testing.T) {
 		if (i%3 == 0) != (n == nil) {
 			t.Fatal("find", i)
 		}
-		if n != nil && n.strv != fmt.Sprint(i*2) {
+		if n != nil && n.strv() != fmt.Sprint(i*2) {
 			t.Fatal("value", i)
 		}
 	}
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
-		seen[d.random().key] = true
+		seen[d.random().keyStr()] = true
 	}
 	if len(seen) < 1000 {
 		t.Fatalf("random returned only %d distinct keys", len(seen))

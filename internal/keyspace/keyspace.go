@@ -33,7 +33,7 @@ type Bytes struct {
 type Entry = node
 
 // Key returns the entry's key.
-func (e *Entry) Key() string { return e.key }
+func (e *Entry) Key() string { return e.keyStr() }
 
 // Val returns the value: nil for a plain string (see Str), *Bytes for a
 // mutable string, or a collection type.
@@ -54,7 +54,7 @@ func (e *Entry) Str() string {
 	if b, ok := e.val.(*Bytes); ok {
 		return unsafe.String(unsafe.SliceData(b.B), len(b.B))
 	}
-	return e.strv
+	return e.strv()
 }
 
 // Observer is told what the keyspace cannot handle itself; the command
@@ -234,7 +234,7 @@ func (db *DB) expireIfNeeded(e *node) bool { return db.expireIfNeededFor(e, fals
 // on a replica, a client's write deletes an expired key, as Redis's
 // lookupKeyWrite does on a writable replica (replicattl.go).
 func (db *DB) expireIfNeededFor(e *node, write bool) bool {
-	when, ok := db.expires[e.key]
+	when, ok := db.expires[e.keyStr()]
 	if !ok || when > db.ks.expiryNow() {
 		return false
 	}
@@ -249,7 +249,7 @@ func (db *DB) expireIfNeededFor(e *node, write bool) bool {
 
 // deleteExpired deletes e, whose time has passed, and tells the observer.
 func (db *DB) deleteExpired(e *node) {
-	key := e.key
+	key := e.keyStr()
 	db.ks.Lazy.Note(e.val, db.ks.Lazy.Expire)
 	db.delete([]byte(key))
 	db.ks.ExpiredKeys++
@@ -332,11 +332,11 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 		db.overwrite(e, string(val), nil, keepTTL)
 		return
 	}
-	// A new key takes one allocation for node, key and value (see
-	// newStringNode): a third of the objects the collector must mark and
+	// A new key takes two allocations, the node and one buffer for key
+	// and value (node.go): fewer objects for the collector to mark and
 	// sweep, which is most of the cost of a write load under maxmemory
 	// (each SET then allocates a key and frees an evicted one).
-	n := newStringNode(key, val)
+	n := newNode(key, val, nil)
 	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 	db.insertNew(n, key)
 }
@@ -361,7 +361,9 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 		db.overwrite(e, s, v, keepTTL)
 		return
 	}
-	db.insertNew(&node{key: string(key), strv: s, val: v, lru: db.ks.newAccess(), ver: db.ks.epoch()}, key)
+	n := newNode(key, s, v)
+	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
+	db.insertNew(n, key)
 }
 
 // overwrite gives the existing entry e a new value.
@@ -371,7 +373,7 @@ func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 	db.revalue(e, s, v)
 	db.ks.touch(e)
 	if !keepTTL && len(db.expires) > 0 {
-		delete(db.expires, e.key)
+		delete(db.expires, e.keyStr())
 	}
 }
 
@@ -383,7 +385,8 @@ func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 func (db *DB) ReplaceValue(key []byte, val any) bool {
 	e := db.lookup(key, false)
 	if e == nil {
-		n := &node{key: string(key), val: val, lru: db.ks.newAccess(), ver: db.ks.epoch()}
+		n := newNode(key, "", val)
+		n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 		db.insertNew(n, key)
 		db.pending = n
 		return false
@@ -392,7 +395,7 @@ func (db *DB) ReplaceValue(key []byte, val any) bool {
 	db.revalue(e, "", val)
 	e.lru = db.ks.newAccess()
 	if len(db.expires) > 0 {
-		delete(db.expires, e.key)
+		delete(db.expires, e.keyStr())
 	}
 	// Modified re-estimates the value: pending spares it the lookup.
 	db.pending = e
@@ -434,7 +437,7 @@ func (db *DB) delete(key []byte) {
 		db.pending = nil
 	}
 	if len(db.expires) > 0 {
-		delete(db.expires, e.key)
+		delete(db.expires, e.keyStr())
 	}
 }
 
@@ -455,9 +458,23 @@ func (db *DB) SetExpire(key []byte, at int64) {
 		return
 	}
 	db.beforeWrite(e)
-	db.expires[e.key] = at
+	db.expires[e.keyStr()] = at
 	if db.ks.expireMode == ExpireReplica && !db.ks.FromMaster {
-		db.noteReplicaTTL(e.key)
+		db.noteReplicaTTL(e.keyStr())
+	}
+}
+
+// rekey stores e's expiry again under its key string after e's kv
+// changed (node.go), so that the expiry map does not keep the old buffer,
+// and the old value in it, alive: a Go map's assignment to a present
+// string key replaces the stored key.
+func (db *DB) rekey(e *node) {
+	if len(db.expires) == 0 {
+		return
+	}
+	k := e.keyStr()
+	if at, ok := db.expires[k]; ok {
+		db.expires[k] = at
 	}
 }
 
@@ -467,11 +484,11 @@ func (db *DB) Persist(key []byte) bool {
 	if e == nil {
 		return false
 	}
-	if _, ok := db.expires[e.key]; !ok {
+	if _, ok := db.expires[e.keyStr()]; !ok {
 		return false
 	}
 	db.beforeWrite(e)
-	delete(db.expires, e.key)
+	delete(db.expires, e.keyStr())
 	return true
 }
 
@@ -547,7 +564,7 @@ func (db *DB) Rename(src, dst []byte, keepTTL bool) bool {
 	if e == nil {
 		return false
 	}
-	s, v := e.strv, e.val
+	s, v := e.strv(), e.val
 	when := db.ExpireAt(src)
 	db.delete(src)
 	db.set(dst, s, v, false)
@@ -564,7 +581,7 @@ func (db *DB) MoveTo(key []byte, other *DB) bool {
 	if e == nil || other.Exists(key) {
 		return false
 	}
-	s, v := e.strv, e.val
+	s, v := e.strv(), e.val
 	when := db.ExpireAt(key)
 	db.delete(key)
 	other.set(key, s, v, false)

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"sort"
+	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/types"
 )
@@ -20,8 +21,9 @@ import (
 // nearest Go equivalent: every write adds what it allocates and every
 // delete subtracts it, at the cost of a few additions per write.
 //
-// What is counted per key: the node (64 bytes), the key's and a plain
-// string value's bytes rounded to Go's size classes, and for other values
+// What is counted per key: the node (48 bytes), the buffer holding the
+// key's and a plain string value's bytes rounded to Go's size classes
+// (node.go), and for other values
 // an estimate from internal/types (listpacks by capacity, big encodings by
 // their arrays plus a sample of their strings, as MEMORY USAGE SAMPLES 5
 // does). The tables (8 bytes a slot) and the expiry map (about 40 bytes a
@@ -35,8 +37,8 @@ import (
 // each value was counted with is kept beside it (DB.sizes), so that what
 // is subtracted is exactly what was added.
 
-// nodeBytes is the size of a node (key, strv, val, next, ver, lru).
-const nodeBytes = 64
+// nodeBytes is the size of a node (kv, klen, vlen, val, next, ver, lru).
+const nodeBytes = int(unsafe.Sizeof(node{}))
 
 // expireEntryBytes is what one key of an expiry map costs on average: a
 // 24-byte slot (string key and int64) in a table kept at most 7/8 full,
@@ -71,9 +73,9 @@ func AllocSize(n int) int {
 // entrySize is the account's figure for e (its value's estimate for a
 // non-string value).
 func entrySize(e *node) int64 {
-	n := nodeBytes + AllocSize(len(e.key))
+	n := nodeBytes + e.kvBytes()
 	if e.val == nil {
-		return int64(n + AllocSize(len(e.strv)))
+		return int64(n)
 	}
 	return int64(n + ValueSize(e.val))
 }
@@ -114,7 +116,7 @@ func (db *DB) account(e *node) {
 // unaccount removes e's figure, as it was counted.
 func (db *DB) unaccount(e *node) {
 	if e.val == nil {
-		db.used -= int64(nodeBytes + AllocSize(len(e.key)) + AllocSize(len(e.strv)))
+		db.used -= int64(nodeBytes + e.kvBytes())
 		return
 	}
 	if sz, ok := db.sizes[e]; ok {
@@ -132,9 +134,12 @@ func (db *DB) revalue(e *node, s string, val any) {
 	if hadVal {
 		old = db.sizes[e]
 	} else {
-		old = int64(nodeBytes + AllocSize(len(e.key)) + AllocSize(len(e.strv)))
+		old = int64(nodeBytes + e.kvBytes())
 	}
-	e.strv, e.val = s, val
+	if e.setValue(s, val) {
+		db.rekey(e)
+	}
+	val = e.val // a value too long for a node became a *Bytes
 	sz := entrySize(e)
 	db.used += sz - old
 	switch {
@@ -157,7 +162,7 @@ func (db *DB) remeasure(key []byte) {
 	if len(db.sizes) == 0 {
 		return // only plain strings here: set and delete keep them exact
 	}
-	if e == nil || e.key != string(key) {
+	if e == nil || e.keyStr() != string(key) {
 		e = db.dict.find(key)
 	}
 	if e == nil || e.val == nil {
@@ -197,9 +202,9 @@ func (e *Entry) EntryBytes() int64 { return entrySize(e) }
 // samples its elements. The default of MEMORY USAGE, 5 samples, gives the
 // account's own figure.
 func (e *Entry) Usage(samples int) int64 {
-	n := nodeBytes + AllocSize(len(e.key)) + 8
+	n := nodeBytes + e.kvBytes() + 8
 	if e.val == nil {
-		return int64(n + AllocSize(len(e.strv)))
+		return int64(n)
 	}
 	switch x := e.val.(type) {
 	case *types.List:

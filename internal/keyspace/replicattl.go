@@ -1,5 +1,7 @@
 package keyspace
 
+import "strings"
+
 // Keys a writable replica's own clients write. A replica waits for its
 // master's DELs before it removes an expired key (ExpireReplica), but on a
 // writable replica (replica-read-only no) its clients may write too, as in
@@ -17,7 +19,8 @@ func (db *DB) noteReplicaTTL(key string) {
 	if db.replicaTTL == nil {
 		db.replicaTTL = map[string]struct{}{}
 	}
-	db.replicaTTL[key] = struct{}{}
+	// A copy: e's key string would keep its value's buffer alive (node.go).
+	db.replicaTTL[strings.Clone(key)] = struct{}{}
 }
 
 // expireReplicaKeys is the replica's active expiry: it looks at up to n

@@ -3,7 +3,6 @@ package keyspace
 import (
 	"math/bits"
 	"time"
-	"unsafe"
 )
 
 // A snapshot is a point-in-time image of every database, produced while
@@ -211,11 +210,8 @@ func (s *Snapshot) walk(t *snapTable, n *int) bool {
 	}
 	var sum byte
 	for _, e := range nodes {
-		if len(e.key) > 0 {
-			sum += e.key[0]
-		}
-		if e.val == nil && len(e.strv) > 0 {
-			sum += e.strv[0]
+		if e.kv != nil {
+			sum += *(*byte)(e.kv) // the key and a plain value share it
 		}
 	}
 	s.touched += sum
@@ -248,7 +244,7 @@ func (s *Snapshot) visit(t *snapTable, e *node) {
 	}
 	e.ver = s.epoch
 	when := int64(-1)
-	if w, ok := t.expires[e.key]; ok {
+	if w, ok := t.expires[e.keyStr()]; ok {
 		when = w
 	}
 	s.Keys++
@@ -358,12 +354,7 @@ const bulkGroup = 32
 // Add prepares key for insertion into db: a plain string str when val is
 // nil, else val; an expiry when hasExpire. key and str are copied.
 func (b *BulkLoader) Add(db *DB, key, str []byte, val any, expireAt int64, hasExpire bool) {
-	var n *node
-	if val == nil {
-		n = newStringNode(key, str)
-	} else {
-		n = &node{key: string(key), val: val}
-	}
+	n := newNode(key, str, val)
 	b.items = append(b.items, bulkItem{db: db, n: n, h: db.dict.hash(key), at: expireAt, expire: hasExpire, idle: -1, freq: -1})
 }
 
@@ -406,8 +397,8 @@ func (b *BulkLoader) Flush() {
 			more = false
 			for i, e := range chain {
 				if e != nil {
-					if len(e.key) > 0 {
-						sum += e.key[0]
+					if e.kv != nil {
+						sum += *(*byte)(e.kv)
 					}
 					chain[i] = e.next
 					more = more || e.next != nil
@@ -428,11 +419,11 @@ func (db *DB) insertLoaded(it *bulkItem) {
 	if d.rehashing() {
 		d.rehashStep(2) // the pace of find then insert
 	}
-	if d.len() > 0 && d.findHashed(n.key, it.h) != nil {
+	if d.len() > 0 && d.findHashed(n.keyStr(), it.h) != nil {
 		// A repeated key (Redis refuses those): the general path.
-		db.set([]byte(n.key), n.strv, n.val, false)
+		db.set([]byte(n.keyStr()), n.strv(), n.val, false)
 		if it.expire {
-			db.SetExpire([]byte(n.key), it.at)
+			db.SetExpire([]byte(n.keyStr()), it.at)
 		}
 		return
 	}
@@ -443,7 +434,7 @@ func (db *DB) insertLoaded(it *bulkItem) {
 	d.insertHashed(n, it.h)
 	db.account(n)
 	if it.expire {
-		db.expires[n.key] = it.at
+		db.expires[n.keyStr()] = it.at
 	}
 }
 
@@ -455,7 +446,7 @@ func (d *dict) findHashed(key string, h uint64) *node {
 			break
 		}
 		for e := tab[h&uint64(len(tab)-1)]; e != nil; e = e.next {
-			if e.key == key {
+			if e.keyStr() == key {
 				return e
 			}
 		}
@@ -479,75 +470,4 @@ func (d *dict) insertHashed(n *node, h uint64) {
 	n.next = tab[idx]
 	tab[idx] = n
 	d.used[t]++
-}
-
-// Nodes with their key and string value inline, one allocation per key
-// in the size classes just above a bare node (80 to 192 bytes).
-type (
-	node16 struct {
-		n node
-		b [16]byte
-	}
-	node32 struct {
-		n node
-		b [32]byte
-	}
-	node48 struct {
-		n node
-		b [48]byte
-	}
-	node64 struct {
-		n node
-		b [64]byte
-	}
-	node96 struct {
-		n node
-		b [96]byte
-	}
-	node128 struct {
-		n node
-		b [128]byte
-	}
-)
-
-// newStringNode returns a node holding key and the string value str. When
-// both fit in 128 bytes they share the node's allocation: that saves two
-// allocations per key and puts the strings next to the node for the
-// snapshot walker. The cost is that a later overwrite of the value leaves
-// the old bytes (at most 128) in place until the key goes.
-func newStringNode(key, str []byte) *node {
-	var n *node
-	var b []byte
-	switch size := len(key) + len(str); {
-	case size <= 16:
-		x := new(node16)
-		n, b = &x.n, x.b[:]
-	case size <= 32:
-		x := new(node32)
-		n, b = &x.n, x.b[:]
-	case size <= 48:
-		x := new(node48)
-		n, b = &x.n, x.b[:]
-	case size <= 64:
-		x := new(node64)
-		n, b = &x.n, x.b[:]
-	case size <= 96:
-		x := new(node96)
-		n, b = &x.n, x.b[:]
-	case size <= 128:
-		x := new(node128)
-		n, b = &x.n, x.b[:]
-	default:
-		return &node{key: string(key), strv: string(str)}
-	}
-	// The bytes are never written again: strings may alias them.
-	k := copy(b, key)
-	copy(b[k:], str)
-	if k > 0 {
-		n.key = unsafe.String(&b[0], k)
-	}
-	if len(str) > 0 {
-		n.strv = unsafe.String(&b[k], len(str))
-	}
-	return n
 }

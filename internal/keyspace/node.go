@@ -1,0 +1,94 @@
+package keyspace
+
+import (
+	"math"
+	"unsafe"
+)
+
+// A node's key and plain string value live in one allocation, kv:
+//
+//	kv: [ key bytes (klen) | value bytes (vlen) ]
+//
+// Why: a key is mostly its bytes, and each separate allocation rounds up
+// to a size class. For the benchmark's 16-byte keys and 100-byte values
+// (bench/maxmemory.sh) a node with two string headers (64 bytes), a key
+// (16) and a value (112) took 192 bytes; a 48-byte node and one 128-byte
+// buffer take 176, and the 10-byte keys of its hit-ratio load 160 (48 +
+// 112) against 192. Fewer bytes a key is more keys under the same
+// maxmemory, which is the hit ratio of a cache.
+//
+// kv is never written after it is made: Key and Str return strings that
+// alias it, so a new value takes a new buffer (with a copy of the key).
+// Whatever keeps a key string keeps its buffer, value included, alive:
+// maps keyed by the key (the expiry map) are re-keyed when the buffer
+// changes (rekey), and the few other holders copy the key or hold it
+// briefly (the eviction pool's 16 candidates, a reply being built).
+
+// maxNodeLen is the longest key or plain string value a node holds (its
+// lengths are 32 bits); a longer value is kept as a *Bytes.
+const maxNodeLen = math.MaxUint32
+
+// keyStr returns the key; it aliases kv.
+func (n *node) keyStr() string { return unsafe.String((*byte)(n.kv), int(n.klen)) }
+
+// strv returns the plain string value (val == nil); it aliases kv.
+func (n *node) strv() string {
+	if n.vlen == 0 {
+		return "" // kv may end at the key: no pointer past it
+	}
+	return unsafe.String((*byte)(unsafe.Add(n.kv, n.klen)), int(n.vlen))
+}
+
+// kvBytes is the size of the node's kv allocation (the account's figure).
+func (n *node) kvBytes() int { return AllocSize(int(n.klen) + int(n.vlen)) }
+
+// packKV copies key then s into one new buffer.
+func packKV[K, V string | []byte](key K, s V) (unsafe.Pointer, uint32, uint32) {
+	if len(key) > maxNodeLen || len(s) > maxNodeLen {
+		// Unreachable through the protocol unless proto-max-bulk-len and
+		// client-query-buffer-limit are both raised past 4 GiB; the
+		// engine turns the panic into an error reply, before any change.
+		panic("keyspace: key or value longer than 4 GiB")
+	}
+	size := len(key) + len(s)
+	if size == 0 {
+		return nil, 0, 0
+	}
+	b := make([]byte, size)
+	k := copy(b, key)
+	copy(b[k:], s)
+	return unsafe.Pointer(unsafe.SliceData(b)), uint32(len(key)), uint32(len(s))
+}
+
+// newNode returns a node for key with the plain string s (val nil) or
+// the value val; key and s are copied.
+func newNode[K, V string | []byte](key K, s V, val any) *node {
+	n := &node{val: val}
+	if val == nil && len(s) > maxNodeLen {
+		n.val = &Bytes{B: []byte(s)}
+	}
+	if n.val == nil {
+		n.kv, n.klen, n.vlen = packKV(key, s)
+	} else {
+		n.kv, n.klen, n.vlen = packKV(key, "")
+	}
+	return n
+}
+
+// setValue gives n the plain string s (val nil) or val, in a new kv when
+// the value bytes change. It reports whether kv changed, so that the
+// caller re-keys maps holding the old key string (rekey).
+func (n *node) setValue(s string, val any) bool {
+	if val == nil && len(s) > maxNodeLen {
+		val = &Bytes{B: []byte(s)}
+	}
+	n.val = val
+	if val != nil {
+		s = ""
+	}
+	if n.vlen == 0 && len(s) == 0 {
+		return false // the key alone, as before
+	}
+	n.kv, n.klen, n.vlen = packKV(n.keyStr(), s)
+	return true
+}
