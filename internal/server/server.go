@@ -350,8 +350,9 @@ func (s *Server) Start() error {
 		s.closeListeners()
 		return err
 	}
-	if len(s.listeners) == 0 && len(s.tls.lns) == 0 {
-		// bind "" with no Unix socket (or every port 0), as Redis exits.
+	if len(s.listeners) == 0 && len(s.tls.lns) == 0 && len(s.set.Bind) == 0 && s.set.Port != 0 {
+		// bind "" with no Unix socket, as Redis exits. (Port 0 with no
+		// socket at all stays allowed: an embedded server used in process.)
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	loop, err := newEventLoop(s)
