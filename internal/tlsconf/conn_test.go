@@ -52,25 +52,9 @@ func TestConnBuffersFollowRecords(t *testing.T) {
 	if !RecordBufsFound() {
 		t.Fatal("crypto/tls's rawInput and hand buffers were not found: client memory counts RecordBufsGuess")
 	}
-	dir := t.TempDir()
-	crt, key := writeCert(t, dir)
-	m, err := Load(Settings{CertFile: crt, KeyFile: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := net.Pipe()
+	a, b, srv, cli := handshakePipe(t)
 	defer a.Close()
 	defer b.Close()
-	srv := tls.Server(a, m.Server(AuthNo))
-	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
-	done := make(chan error, 1)
-	go func() { done <- cli.Handshake() }()
-	if err := srv.Handshake(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	c := NewConn(srv, a)
 	before := c.Buffers()
 	go cli.Write(make([]byte, 64<<10))
@@ -90,24 +74,8 @@ func TestConnBuffersFollowRecords(t *testing.T) {
 // A Write after Close fails at once and sends nothing, as on a closed
 // plain socket, though the alert and the socket's close come later.
 func TestConnWriteAfterCloseFails(t *testing.T) {
-	dir := t.TempDir()
-	crt, key := writeCert(t, dir)
-	m, err := Load(Settings{CertFile: crt, KeyFile: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := net.Pipe()
+	a, b, srv, cli := handshakePipe(t)
 	defer b.Close()
-	srv := tls.Server(a, m.Server(AuthNo))
-	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
-	done := make(chan error, 1)
-	go func() { done <- cli.Handshake() }()
-	if err := srv.Handshake(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan string, 1)
 	go func() {
 		data, _ := io.ReadAll(cli)
@@ -129,4 +97,27 @@ func TestConnWriteAfterCloseFails(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the peer never saw the connection end")
 	}
+}
+
+// handshakePipe is a TLS server and client over an in-memory pipe (a the
+// server's end, b the client's), their handshake done.
+func handshakePipe(t *testing.T) (a, b net.Conn, srv, cli *tls.Conn) {
+	t.Helper()
+	crt, key := writeCert(t, t.TempDir())
+	m, err := Load(Settings{CertFile: crt, KeyFile: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b = net.Pipe()
+	srv = tls.Server(a, m.Server(AuthNo))
+	cli = tls.Client(b, &tls.Config{InsecureSkipVerify: true})
+	done := make(chan error, 1)
+	go func() { done <- cli.Handshake() }()
+	if err := srv.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return a, b, srv, cli
 }
