@@ -13,23 +13,7 @@ import (
 // the peer never reads (net.Pipe has no buffer: the close_notify alert
 // cannot be written), where tls.Conn.Close would wait 5 s.
 func TestConnCloseNeverBlocks(t *testing.T) {
-	dir := t.TempDir()
-	crt, key := writeCert(t, dir)
-	m, err := Load(Settings{CertFile: crt, KeyFile: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := net.Pipe()
-	srv := tls.Server(a, m.Server(AuthNo))
-	cli := tls.Client(b, &tls.Config{InsecureSkipVerify: true})
-	done := make(chan error, 1)
-	go func() { done <- cli.Handshake() }()
-	if err := srv.Handshake(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	a, _, srv, _ := handshakePipe(t)
 	// The client never reads from here on.
 	c := NewConn(srv, a)
 	start := time.Now()
@@ -39,7 +23,7 @@ func TestConnCloseNeverBlocks(t *testing.T) {
 	}
 	// The raw side is closed within the grace period: a read on it fails.
 	a.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, err = a.Read(make([]byte, 1))
+	_, err := a.Read(make([]byte, 1))
 	if err == nil || time.Since(start) > time.Second {
 		t.Fatalf("raw read after Close: %v after %v", err, time.Since(start))
 	}
