@@ -352,3 +352,86 @@ func TestReplicaLinkPanicIsRecovered(t *testing.T) {
 		})
 	}
 }
+
+// A chunk of the master's stream that holds several GETACKs (a replica
+// that fell behind reads them in one go) gets one ACK per GETACK, each
+// with the offset before its own GETACK, in order, as Redis answers; the
+// replica sends them together once the chunk is applied.
+func TestReplicaAnswersEveryGETACKOfAChunk(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t, replWait)
+	const id = "1ba9fe0fa82bab35ddc9ff0662584d7570d257ec"
+	cmd := func(args ...string) string {
+		s := "*" + strconv.Itoa(len(args)) + "\r\n"
+		for _, a := range args {
+			s += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
+		}
+		return s
+	}
+	setA, setB, getack := cmd("SET", "a", "1"), cmd("SET", "b", "22"), cmd("REPLCONF", "GETACK", "*")
+	chunk := setA + getack + getack + setB + getack
+	want := []string{
+		strconv.Itoa(len(setA)),
+		strconv.Itoa(len(setA + getack)),
+		strconv.Itoa(len(setA + getack + getack + setB)),
+	}
+	whole := strconv.Itoa(len(chunk)) // what a periodic ACK says afterwards
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	acks := make(chan []string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(replWait))
+		br := bufio.NewReader(c)
+		var got []string
+		defer func() { acks <- got }()
+		empty := emptyRDB(t)
+		for {
+			args, err := readCommand(br)
+			if err != nil {
+				return
+			}
+			switch strings.ToUpper(args[0]) {
+			case "PING":
+				c.Write([]byte("+PONG\r\n"))
+			case "REPLCONF":
+				if len(args) == 3 && strings.EqualFold(args[1], "ack") {
+					if args[2] != "0" && args[2] != whole {
+						got = append(got, args[2])
+					}
+					if len(got) == len(want) {
+						return
+					}
+					continue
+				}
+				c.Write([]byte("+OK\r\n"))
+			case "PSYNC", "SYNC":
+				c.Write([]byte("+FULLRESYNC " + id + " 0\r\n$" + strconv.Itoa(len(empty)) + "\r\n" + string(empty)))
+				// Until the replica has loaded: then one write, one chunk.
+				time.Sleep(300 * time.Millisecond)
+				c.Write([]byte(chunk))
+			}
+		}
+	}()
+	r := startReplTandem(t, "replica")
+	mustDo(t, ctx, r.c, "REPLICAOF", "127.0.0.1", ln.Addr().(*net.TCPAddr).Port)
+	select {
+	case got := <-acks:
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("ACK offsets %v, want %v", got, want)
+		}
+	case <-ctx.Done():
+		t.Fatal("no ACKs in time")
+	}
+	if v, err := r.c.Get(ctx, "b").Result(); err != nil || v != "22" {
+		t.Fatalf("GET b: %q, %v", v, err)
+	}
+}

@@ -30,7 +30,12 @@ type linkReader struct {
 	p   []byte
 	n   int
 	err error
-	fn  func(fd uintptr) bool
+	// drained: the last read returned less than asked, so the socket was
+	// empty then; the next attempt waits first instead of reading only
+	// to meet EAGAIN (epoll is level-triggered: whatever came since
+	// ends the wait at once).
+	drained bool
+	fn      func(fd uintptr) bool
 	// lastYield: when Read last yielded to Go's scheduler (see Read).
 	lastYield time.Time
 }
@@ -81,11 +86,18 @@ func (r *linkReader) attempt(fd uintptr) bool {
 		}
 		r.fd = int(fd)
 	}
-	for tries := 0; ; tries++ {
+	waited := false
+	if r.drained {
+		r.drained = false
+		r.wait()
+		waited = true
+	}
+	for {
 		n, err := syscall.Read(int(fd), r.p)
 		switch {
 		case n > 0:
 			r.n, r.err = n, nil
+			r.drained = n < len(r.p)
 			return true
 		case n == 0 && err == nil:
 			r.n, r.err = 0, io.EOF
@@ -96,15 +108,24 @@ func (r *linkReader) attempt(fd uintptr) bool {
 			r.n, r.err = 0, err
 			return true
 		}
-		if tries > 0 {
-			r.n, r.err = 0, nil // a timed-out wait: let the caller look around
+		if waited {
+			// A timed-out wait: let the caller look around, and wait
+			// first when it asks again.
+			r.n, r.err = 0, nil
+			r.drained = true
 			return true
 		}
-		for {
-			_, werr := syscall.EpollWait(r.epfd, r.events[:], linkPoll)
-			if werr != syscall.EINTR {
-				break
-			}
+		r.wait()
+		waited = true
+	}
+}
+
+// wait blocks in epoll_wait until the socket is readable, up to linkPoll.
+func (r *linkReader) wait() {
+	for {
+		_, werr := syscall.EpollWait(r.epfd, r.events[:], linkPoll)
+		if werr != syscall.EINTR {
+			return
 		}
 	}
 }

@@ -55,6 +55,12 @@ type link struct {
 	prev, done chan struct{}
 	connMu     sync.Mutex // serializes writes to conn (ACKs, newlines)
 	acks       ackQueue
+	// ackBatch collects the ACKs the GETACKs of one apply ask for, sent
+	// in one write when the chunk is applied (apply; lock held), as
+	// Redis writes a chunk's replies at once.
+	ackBatch   []byte
+	batchAcks  bool
+	batchedOff int64
 	localAddr  string
 	remoteAddr string
 
@@ -626,7 +632,16 @@ func (l *link) apply(rd *resp.Reader, n int, pending *[]byte) (gone bool, err er
 	m.stats.netIn += int64(n)
 	l.pauseHeld = false
 	m.inLink = true
-	defer func() { m.inLink = false }()
+	l.batchAcks = true
+	defer func() {
+		m.inLink = false
+		l.batchAcks = false
+		if len(l.ackBatch) > 0 {
+			b := l.ackBatch
+			l.ackBatch = l.ackBatch[:0]
+			l.sendAck(l.batchedOff, b)
+		}
+	}()
 	for {
 		ok, perr := nextMasterCommand(rd)
 		if perr != nil {
@@ -695,6 +710,18 @@ func (l *link) queueAck(off int64) {
 	if l.conn == nil {
 		return
 	}
+	if l.batchAcks {
+		l.ackBatch = appendAck(l.ackBatch, off)
+		l.batchedOff = off
+		return
+	}
+	l.sendAck(off, appendAck(nil, off))
+}
+
+// sendAck writes b, one or more ACKs of which the last is for off (lock
+// held), or hands what the socket does not take to the ACK writer, which
+// sends the rest of b and then an ACK of the latest offset.
+func (l *link) sendAck(off int64, b []byte) {
 	q := &l.acks
 	q.mu.Lock()
 	q.conn, q.off, q.pending = l.conn, off, true
@@ -702,7 +729,6 @@ func (l *link) queueAck(off int64) {
 		q.mu.Unlock()
 		return
 	}
-	b := ackCommand(off)
 	n := l.tryWriteAck(b)
 	if n == len(b) {
 		q.pending = false
@@ -711,8 +737,9 @@ func (l *link) queueAck(off int64) {
 	}
 	if n > 0 {
 		// The rest of this ACK must go first, whatever offset is asked
-		// for meanwhile: half a command cannot be replaced.
-		q.rest, q.restConn = b[n:], l.conn
+		// for meanwhile: half a command cannot be replaced. (A copy: b
+		// may be the link's batch buffer, which the next chunk reuses.)
+		q.rest, q.restConn = append([]byte(nil), b[n:]...), l.conn
 	}
 	q.busy = true
 	q.mu.Unlock()
@@ -782,8 +809,12 @@ type ackQueue struct {
 	restConn net.Conn
 }
 
-func ackCommand(off int64) []byte {
-	return resp.AppendCommand(nil, []byte("REPLCONF"), []byte("ACK"), []byte(strconv.FormatInt(off, 10)))
+func ackCommand(off int64) []byte { return appendAck(nil, off) }
+
+// appendAck appends REPLCONF ACK off to b.
+func appendAck(b []byte, off int64) []byte {
+	var num [20]byte
+	return resp.AppendCommand(b, []byte("REPLCONF"), []byte("ACK"), strconv.AppendInt(num[:0], off, 10))
 }
 
 // writeRaw writes b (an ACK or its end) on conn, the connection seen

@@ -85,6 +85,7 @@ func (l *eventLoop) serveWoken() {
 			l.ready[i] = readyClient{}
 		}
 		l.ready = l.ready[:0]
+		l.armPending()
 		if s.pushPending.Load() {
 			s.movePushTargets()
 		}
@@ -100,6 +101,21 @@ func (l *eventLoop) runWoken(c *client) {
 		}
 	}()
 	l.runClient(c)
+}
+
+// armPending arms the block timers of the clients the round left blocked
+// (loop goroutine), after the round's writes: a WAIT's replicas get the
+// stream and the GETACK first. A client dropped or moved off the loop
+// since has nothing to arm; one whose block already ended is in the woken
+// list, whose serving stops the timer.
+func (l *eventLoop) armPending() {
+	for i, c := range l.toArm {
+		l.toArm[i] = nil
+		if c.mode == modeLoop && c.blocked {
+			l.armBlockTimer(c)
+		}
+	}
+	l.toArm = l.toArm[:0]
 }
 
 // armBlockTimer starts the timer that times a loop client's block out

@@ -72,6 +72,10 @@ type eventLoop struct {
 	woken, wokenSpare []*client
 	// parked: the last round left a client blocked (no poll after it).
 	parked bool
+	// toArm are the clients this round left blocked: their timers start
+	// once the round's writes are out (armPending), not before the
+	// replicas' stream a WAIT waits on.
+	toArm []*client
 }
 
 // readyClient is one client's replies of the current round; closeAfter:
@@ -315,6 +319,7 @@ func (l *eventLoop) run() {
 				l.ready[i] = readyClient{}
 			}
 		}
+		l.armPending()
 		// Blocked clients this round served (or another goroutine did,
 		// and woke us): their replies now, as Redis answers a client it
 		// unblocked before it sleeps again.
@@ -416,7 +421,7 @@ func (l *eventLoop) runClient(c *client) {
 	}
 	if c.blocked && !closeAfter {
 		l.parked = true
-		l.armBlockTimer(c)
+		l.toArm = append(l.toArm, c)
 	}
 }
 
