@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/app"
 	"github.com/tandemdb/tandem/internal/config"
+	"github.com/tandemdb/tandem/internal/proctitle"
 	"github.com/tandemdb/tandem/internal/server"
 )
 
@@ -44,6 +45,9 @@ Examples:
 }
 
 func main() {
+	// First: the process title takes the memory os.Args and the
+	// environment are read from (they move to the heap).
+	title, titleErr := proctitle.Take()
 	args := os.Args[1:]
 	if len(args) == 1 {
 		switch args[0] {
@@ -99,7 +103,11 @@ func main() {
 	// death by that signal gives (128+sig): Go ignores a SIGSEGV it sends
 	// itself, and Go's SIGABRT handling would print a second dump.
 	die := func(sig int) { os.Exit(128 + sig) }
-	inst, err := app.Start(cfg, app.Options{Crash: die})
+	opts := app.Options{Crash: die}
+	if titleErr == nil {
+		opts.SetTitle, opts.Title = title.Set, os.Args[0]
+	}
+	inst, err := app.Start(cfg, opts)
 	if err != nil {
 		var banner *config.FileError
 		if errors.As(err, &banner) {

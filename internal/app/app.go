@@ -56,6 +56,11 @@ type Options struct {
 	// Crash ends the process after a crash report (DEBUG SEGFAULT, PANIC,
 	// ASSERT); nil in an embedded server, where they answer an error.
 	Crash server.CrashFunc
+	// SetTitle shows a process title (the program's main, which owns the
+	// process; nil in an embedded server). Title is the program's name as
+	// it was run, proc-title-template's {title}.
+	SetTitle func(string)
+	Title    string
 }
 
 // Settings derives the server's typed settings from the configuration.
@@ -271,6 +276,16 @@ func Start(cfg *config.Config, opts Options) (_ *Instance, err error) {
 	}
 	rm.RestoreFromRDB(res)
 	rm.Start()
+	if opts.SetTitle != nil && cfg.SetProcTitle {
+		// As Redis: the template's title at start, and again when the
+		// template or what it shows changes (a rejected change runs this
+		// again with the old values).
+		opts.SetTitle(cfg.ProcTitle(opts.Title))
+		cfg.Subscribe(func(c *config.Config) error {
+			opts.SetTitle(c.ProcTitle(opts.Title))
+			return nil
+		}, "proc-title-template", "port", "tls-port", "bind", "unixsocket")
+	}
 	srv.SetStarting(false)
 	if !opts.Quiet {
 		log.Noticef("Ready to accept connections")

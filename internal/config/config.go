@@ -35,9 +35,13 @@ type Config struct {
 	TLSPort        int // accepted for compatibility; Tandem has no TLS
 
 	// Process.
-	Daemonize          bool
-	PidFile            string
-	LogFile            string // "" = standard output
+	Daemonize bool
+	PidFile   string
+	LogFile   string // "" = standard output
+	// SetProcTitle and ProcTitleTemplate: the process title (ProcTitle),
+	// set by the program's main (cmd/tandem) when it can.
+	SetProcTitle       bool
+	ProcTitleTemplate  string
 	LogLevel           LogLevel
 	Databases          int
 	Dir                string // absolute; the working directory by default

@@ -39,6 +39,8 @@ func directives() []*directive {
 		boolean("daemonize", "", immutable, false, func(c *Config) *bool { return &c.Daemonize }),
 		str("pidfile", "", immutable, "", true, nil, func(c *Config) *string { return &c.PidFile }),
 		str("logfile", "", immutable, "", false, nil, func(c *Config) *string { return &c.LogFile }),
+		boolean("set-proc-title", "", immutable, true, func(c *Config) *bool { return &c.SetProcTitle }),
+		str("proc-title-template", "", 0, "{title} {listen-addr} {server-mode}", false, validProcTitle, func(c *Config) *string { return &c.ProcTitleTemplate }),
 		enum("loglevel", "", 0, logLevelNames, nil, LogNotice, func(c *Config) *LogLevel { return &c.LogLevel }),
 		number("databases", "", immutable, kInt, 1, intMax, 16, func(c *Config) *int { return &c.Databases }),
 		dirDirective(),
@@ -151,8 +153,6 @@ func directives() []*directive {
 		// Stored only: accepted, validated, shown and rewritten, not acted on.
 		storedBool("io-threads-do-reads", "", immutable, false),
 		storedBool("always-show-logo", "", immutable, false),
-		storedBool("set-proc-title", "", immutable, true),
-		storedStr("proc-title-template", 0, "{title} {listen-addr} {server-mode}", false, validProcTitle),
 		storedEnum("supervised", immutable, []string{"upstart", "systemd", "auto", "no"}, "no"),
 		storedBool("syslog-enabled", "", immutable, false),
 		storedStr("syslog-ident", immutable, "redis", false, nil),

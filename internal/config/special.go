@@ -407,7 +407,22 @@ func validHostname(_ *Config, v string) error {
 // {variable} must be known, "{{" is a literal brace, and the result with an
 // empty title, trimmed of spaces, must not be empty.
 func validProcTitle(c *Config, tpl string) error {
-	bad := reason("template format is invalid or contains unknown variables")
+	if out, ok := expandProcTitle(c, tpl, ""); !ok || strings.Trim(out, " ") == "" {
+		return reason("template format is invalid or contains unknown variables")
+	}
+	return nil
+}
+
+// ProcTitle is the process title proc-title-template gives, with title
+// (the program's name as it was run) for {title}.
+func (c *Config) ProcTitle(title string) string {
+	out, _ := expandProcTitle(c, c.ProcTitleTemplate, title)
+	return strings.Trim(out, " ")
+}
+
+// expandProcTitle fills tpl's {variables}; ok is false for an unknown
+// one or an unclosed brace.
+func expandProcTitle(c *Config, tpl, title string) (string, bool) {
 	var out strings.Builder
 	for p := tpl; p != ""; {
 		i := strings.IndexByte(p, '{')
@@ -418,7 +433,7 @@ func validProcTitle(c *Config, tpl string) error {
 		out.WriteString(p[:i])
 		p = p[i+1:]
 		if p == "" {
-			return bad
+			return "", false
 		}
 		if p[0] == '{' {
 			out.WriteByte('{')
@@ -427,25 +442,22 @@ func validProcTitle(c *Config, tpl string) error {
 		}
 		j := strings.IndexByte(p, '}')
 		if j < 0 {
-			return bad
+			return "", false
 		}
-		v, ok := procTitleVar(c, p[:j])
+		v, ok := procTitleVar(c, p[:j], title)
 		if !ok {
-			return bad
+			return "", false
 		}
 		out.WriteString(v)
 		p = p[j+1:]
 	}
-	if strings.Trim(out.String(), " ") == "" {
-		return bad
-	}
-	return nil
+	return out.String(), true
 }
 
-func procTitleVar(c *Config, name string) (string, bool) {
+func procTitleVar(c *Config, name, title string) (string, bool) {
 	switch name {
 	case "title":
-		return "", true
+		return title, true
 	case "listen-addr":
 		if c.Port != 0 || c.TLSPort != 0 {
 			addr := "*"
