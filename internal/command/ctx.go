@@ -32,6 +32,9 @@ const (
 	// FlagScript marks the session a script's redis.call runs in (MONITOR
 	// shows it as "lua", as Redis does).
 	FlagScript
+	// FlagLuaDebug: SCRIPT DEBUG SYNC was sent; the next EVAL runs as a
+	// Lua debugging session.
+	FlagLuaDebug
 )
 
 // Conn is what the engine needs from a network connection.

@@ -62,6 +62,8 @@ type Scripting struct {
 	yield  Yielder
 
 	lastCall lastCall
+	// ldb is the Lua debugger's session under way, if any (ldb.go).
+	ldb *ldbSession
 	// allowDenied is DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the
 	// commands Redis marks noscript (a test hook, as in Redis).
 	allowDenied bool
