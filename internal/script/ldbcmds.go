@@ -244,9 +244,9 @@ func luaErrorText(err error) string {
 				return string(s)
 			}
 		}
-		return luaToString(ae.Object)
+		return lua51Wording(luaToString(ae.Object))
 	}
-	return err.Error()
+	return lua51Wording(err.Error())
 }
 
 // redis runs a command through redis.call with logging forced on, so that
@@ -467,6 +467,10 @@ func (d *ldbSession) logCall(argv [][]byte) {
 
 // logReply logs a command's reply (RESP) in human form.
 func (d *ldbSession) logReply(reply []byte) {
+	if len(reply) > 0 && reply[0] == '-' {
+		// Redis logs the error as it turns it into a Lua value.
+		d.log("<error> " + strings.TrimRight(string(reply), "\r\n"))
+	}
 	var b strings.Builder
 	b.WriteString("<reply> ")
 	humanReply(&b, reply)

@@ -69,9 +69,40 @@ func instrumentBlock(stmts []ast.Stmt) []ast.Stmt {
 	out := make([]ast.Stmt, 0, 2*len(stmts))
 	for _, st := range stmts {
 		instrumentStmt(st)
-		out = append(out, hookCall(st.Line()), st)
+		out = append(out, hookCall(hookLine(st)), st)
 	}
 	return out
+}
+
+// hookLine is the line Lua 5.1's line hook reports for st: the line of
+// its first instruction. That is the statement's first line, except when
+// it starts by building a closure (`local function f() … end`, `f =
+// function() … end`): Lua emits the closure at the function's "end".
+func hookLine(st ast.Stmt) int {
+	var first ast.Expr
+	switch v := st.(type) {
+	case *ast.LocalAssignStmt:
+		if len(v.Exprs) > 0 {
+			first = v.Exprs[0]
+		}
+	case *ast.AssignStmt:
+		for _, l := range v.Lhs {
+			if _, ok := l.(*ast.IdentExpr); !ok {
+				return st.Line() // t.f = …: t is loaded first
+			}
+		}
+		if len(v.Rhs) > 0 {
+			first = v.Rhs[0]
+		}
+	case *ast.FuncDefStmt:
+		if _, ok := v.Name.Func.(*ast.IdentExpr); ok && v.Name.Receiver == nil {
+			first = v.Func
+		}
+	}
+	if fe, ok := first.(*ast.FunctionExpr); ok {
+		return fe.LastLine()
+	}
+	return st.Line()
 }
 
 // hookCall is the statement `(ldb)(line)`, placed at line.

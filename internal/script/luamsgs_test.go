@@ -1,0 +1,58 @@
+package script
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLua51Wording(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"user_script:1: cannot perform add operation between table and number", "user_script:1: attempt to perform arithmetic on a table value"},
+		{"cannot perform mul operation between number and nil", "attempt to perform arithmetic on a nil value"},
+		{"cannot perform sub operation between string and number", "attempt to perform arithmetic on a string value"},
+		{"cannot perform sub operation between string and string", "attempt to perform arithmetic on a string value"},
+		// "1" + {} blames the table, "x" + {} the string: unknowable.
+		{"cannot perform add operation between string and table", "cannot perform add operation between string and table"},
+		{"x:2: cannot perform concat operation between string and nil", "x:2: attempt to concatenate a nil value"},
+		{"cannot perform concat operation between boolean and string", "attempt to concatenate a boolean value"},
+		{"attempt to compare table with table", "attempt to compare two table values"},
+		{"attempt to compare number with nil", "attempt to compare number with nil"},
+		{"attempt to index a non-table object(nil) with key 'x'", "attempt to index a non-table object(nil) with key 'x'"},
+	} {
+		if got := lua51Wording(tc.in); got != tc.want {
+			t.Errorf("%q → %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestLua51RuntimeErrors: the errors scripts get, in Lua 5.1's words as
+// redis-server 7.0.15 replies them; getmetatable still shows no metatable
+// on the types that carry the hidden metamethods.
+func TestLua51RuntimeErrors(t *testing.T) {
+	s, sess := engineScripting(t)
+	for _, tc := range []struct{ script, want string }{
+		{"return loadstring(string.dump(function() return 1 end))()", "attempt to call a nil value"},
+		{"return (true)()", "attempt to call a boolean value"},
+		{"return (1)()", "attempt to call a number value"},
+		{"return #nil", "attempt to get length of a nil value"},
+		{"return #(function() end)", "attempt to get length of a function value"},
+		{"return -{}", "__unm undefined"}, // a table: gopher-lua's text stays
+		{"return -nil", "attempt to perform arithmetic on a nil value"},
+		{"return 1 + {}", "attempt to perform arithmetic on a table value"},
+		{"return 'a' .. {}", "attempt to concatenate a table value"},
+		{"return {} < {}", "attempt to compare two table values"},
+	} {
+		got := call(s.eng, sess, "EVAL", tc.script, "0")
+		if !strings.HasPrefix(got, "-ERR user_script:1: "+tc.want+" script: ") {
+			t.Errorf("%s: %q, want %q", tc.script, got, tc.want)
+		}
+	}
+	for _, v := range []string{"nil", "true", "1", "type"} {
+		if got := call(s.eng, sess, "EVAL", "return getmetatable("+v+") == nil", "0"); got != ":1\r\n" {
+			t.Errorf("getmetatable(%s) is not nil: %q", v, got)
+		}
+	}
+	if got := call(s.eng, sess, "EVAL", "local ok, e = pcall(nil) return e", "0"); got != "$27\r\nattempt to call a nil value\r\n" {
+		t.Errorf("pcall(nil) = %q", got)
+	}
+}
