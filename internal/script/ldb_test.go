@@ -25,7 +25,7 @@ func TestLdbParseCommand(t *testing.T) {
 		{"*1\r\n$1\r\ns\r\n", []string{"s"}, ""},
 		{"*2\r\n$1\r\np\r\n$3\r\nabc\r\n", []string{"p", "abc"}, ""},
 		{"junk*1\r\n$4\r\nstep\r\n", []string{"step"}, ""}, // Redis seeks the '*'
-		{"*2\r\n$1\r\np\r\n", nil, ""},                        // more to come
+		{"*2\r\n$1\r\np\r\n", nil, ""},                     // more to come
 		{"*1\r\n$5\r\nst", nil, ""},
 		{"*1", nil, ""},
 		{"step\r\n", nil, "protocol error"}, // no '*': inline commands are not taken
