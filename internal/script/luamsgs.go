@@ -37,20 +37,21 @@ func setCallErrors(L *lua.LState) {
 		mt := L.CreateTable(0, 3)
 		raiser := func(format string) *lua.LFunction {
 			return L.NewFunction(func(L *lua.LState) int {
-				// Lua 5.1 puts the position of the Lua code that
-				// erred in front, none when a Go (C) function did
-				// the call (pcall(nil)).
-				if dbg, ok := L.GetStack(1); ok {
-					if _, err := L.GetInfo("S", dbg, nil); err == nil && dbg.What == "G" {
-						L.Error(lua.LString(fmt.Sprintf(format, typ)), 0)
-					}
-				}
-				L.RaiseError(format, typ)
+				raiseAt(L, fmt.Sprintf(format, typ))
 				return 0
 			})
 		}
 		if v.Type() != lua.LTFunction {
-			mt.RawSetString("__call", raiser("attempt to call a %s value"))
+			mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+				// Lua 5.1 names what was called when it knows it:
+				// "attempt to call field 'f' (a nil value)".
+				msg := "attempt to call a " + typ + " value"
+				if info := callVarInfo(L); info != "" {
+					msg = "attempt to call " + info + " (a " + typ + " value)"
+				}
+				raiseAt(L, msg)
+				return 0
+			}))
 		}
 		mt.RawSetString("__len", raiser("attempt to get length of a %s value"))
 		mt.RawSetString("__unm", raiser("attempt to perform arithmetic on a %s value"))
@@ -130,4 +131,126 @@ func lua51Wording(msg string) string {
 		return msg[:i] + "attempt to compare two " + lt + " values" + tail
 	}
 	return msg
+}
+
+// raiseAt raises msg from a metamethod: Lua 5.1 puts the position of the
+// Lua code that erred in front, none when a Go (C) function did the call
+// (pcall(nil)).
+func raiseAt(L *lua.LState, msg string) {
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("S", dbg, nil); err == nil && dbg.What == "G" {
+			L.Error(lua.LString(msg), 0)
+		}
+	}
+	L.RaiseError("%s", msg)
+}
+
+// callVarInfo is what Lua 5.1 says the value being called is ("global
+// 'f'", "local 'f'", "field 'f'", "method 'f'", "upvalue 'f'"), from the
+// __call metamethod's caller, or "" when that is not known for sure.
+//
+// gopher-lua records the name of each call (DbgCalls, its program counter
+// and the called expression's name) but not which call is running, nor
+// what kind of name it is. The candidates are the calls of that name on
+// the current line; for each, the kind follows from the instruction that
+// loaded the called register, found going back from the CALL (as Lua
+// 5.1's getobjname does). If the candidates disagree, nothing is said.
+func callVarInfo(L *lua.LState) string {
+	self, ok := L.GetStack(0)
+	if !ok {
+		return ""
+	}
+	if _, err := L.GetInfo("n", self, nil); err != nil {
+		return ""
+	}
+	name := self.Name
+	if name == "" || name == "?" || strings.HasPrefix(name, "<") || strings.HasPrefix(name, "(") {
+		return ""
+	}
+	caller, ok := L.GetStack(1)
+	if !ok {
+		return ""
+	}
+	fv, err := L.GetInfo("Slf", caller, nil)
+	fn, isFn := fv.(*lua.LFunction)
+	if err != nil || !isFn || fn.IsG {
+		return ""
+	}
+	p := fn.Proto
+	kind := ""
+	for _, c := range p.DbgCalls {
+		if c.Name != name || c.Pc >= len(p.Code) || c.Pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[c.Pc] != caller.CurrentLine {
+			continue
+		}
+		k := loadKind(fn, c.Pc, opA(p.Code[c.Pc]), name)
+		if k == "" || (kind != "" && k != kind) {
+			return ""
+		}
+		kind = k
+	}
+	if kind == "" {
+		return ""
+	}
+	return kind + " '" + name + "'"
+}
+
+// loadKind is the kind of name the instruction that set register reg
+// before pc read it from, or "" when it is none of Lua 5.1's kinds.
+func loadKind(fn *lua.LFunction, pc, reg int, name string) string {
+	// (LocalName's pc is the one after the instruction, as a frame's.)
+	if local, ok := fn.LocalName(reg+1, pc+1); ok && local == name {
+		return "local" // called in its own register
+	}
+	p := fn.Proto
+	for i := pc - 1; i >= 0; i-- {
+		inst := p.Code[i]
+		if opA(inst) != reg {
+			continue
+		}
+		switch int(inst >> 26) {
+		case lua.OP_GETGLOBAL:
+			return "global"
+		case lua.OP_GETTABLEKS:
+			return "field"
+		case lua.OP_GETTABLE:
+			if opC(inst)&rkConst != 0 {
+				return "field"
+			}
+		case lua.OP_SELF:
+			return "method"
+		case lua.OP_GETUPVAL:
+			return "upvalue"
+		case lua.OP_MOVE, lua.OP_MOVEN:
+			if local, ok := fn.LocalName(opB(inst)+1, i+1); ok && local == name {
+				return "local"
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// lua51Header is the header of a Lua 5.1 binary chunk (ESC "Lua", version
+// 0x51, official format, little endian, 4-byte int, 8-byte size_t, 4-byte
+// instruction, 8-byte double number).
+const lua51Header = "\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00"
+
+// stringDump is string.dump: gopher-lua cannot dump bytecode, so it
+// returns a binary chunk's header only. Nothing is lost: Redis's
+// loadstring refuses binary chunks (as gopher-lua's does), so a script
+// can only pass the result around, and loading it fails in both.
+func stringDump(L *lua.LState) int {
+	fn, ok := L.Get(1).(*lua.LFunction)
+	if !ok {
+		got := "no value"
+		if L.GetTop() >= 1 {
+			got = L.Get(1).Type().String()
+		}
+		L.RaiseError("bad argument #1 to 'dump' (function expected, got %s)", got)
+	}
+	if fn.IsG {
+		L.RaiseError("unable to dump given function")
+	}
+	L.Push(lua.LString(lua51Header))
+	return 1
 }

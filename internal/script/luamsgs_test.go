@@ -41,6 +41,7 @@ func TestLua51RuntimeErrors(t *testing.T) {
 		{"return 1 + {}", "attempt to perform arithmetic on a table value"},
 		{"return 'a' .. {}", "attempt to concatenate a table value"},
 		{"return {} < {}", "attempt to compare two table values"},
+		{"return string.dump(1)", "bad argument #1 to 'dump' (function expected, got number)"},
 	} {
 		got := call(s.eng, sess, "EVAL", tc.script, "0")
 		if !strings.HasPrefix(got, "-ERR user_script:1: "+tc.want+" script: ") {
@@ -54,5 +55,26 @@ func TestLua51RuntimeErrors(t *testing.T) {
 	}
 	if got := call(s.eng, sess, "EVAL", "local ok, e = pcall(nil) return e", "0"); got != "$27\r\nattempt to call a nil value\r\n" {
 		t.Errorf("pcall(nil) = %q", got)
+	}
+}
+
+// TestLua51CallNames: a call of a nil value names what was called, as
+// Lua 5.1 does (checked against redis-server 7.0.15).
+func TestLua51CallNames(t *testing.T) {
+	s, sess := engineScripting(t)
+	for _, tc := range []struct{ script, want string }{
+		{"local x return x()", "attempt to call local 'x' (a nil value)"},
+		{"local t = {} return t.x()", "attempt to call field 'x' (a nil value)"},
+		{"return redis.nosuch()", "attempt to call field 'nosuch' (a nil value)"},
+		{"local t = {} return t:m()", "attempt to call method 'm' (a nil value)"},
+		{"local u local function f() return u() end return f()", "attempt to call upvalue 'u' (a nil value)"},
+		{"local t = {x = 1} return t.x()", "attempt to call field 'x' (a number value)"},
+		{"return (nil)()", "attempt to call a nil value"},
+		{"local t = {} return t['x']()", "attempt to call field 'x' (a nil value)"},
+	} {
+		got := call(s.eng, sess, "EVAL", tc.script, "0")
+		if !strings.HasPrefix(got, "-ERR user_script:1: "+tc.want+" script: ") {
+			t.Errorf("%s: %q, want %q", tc.script, got, tc.want)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func newVM(s *Scripting) *vm {
 	str := g.RawGetString("string").(*lua.LTable)
 	rep := str.RawGetString("rep")
 	str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int { return s.stringRep(L, rep) }))
-	str.RawSetString("dump", lua.LNil) // gopher-lua has none; Redis's loads no binary chunks
+	str.RawSetString("dump", L.NewFunction(stringDump)) // a header only (luamsgs.go)
 	tbl := g.RawGetString("table").(*lua.LTable)
 	concat := tbl.RawGetString("concat")
 	tbl.RawSetString("concat", L.NewFunction(func(L *lua.LState) int { return s.tableConcat(L, concat) }))
