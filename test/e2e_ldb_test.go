@@ -141,6 +141,37 @@ redis.call('nosuchcmd')
 return redis.call('get', KEYS[1])
 `
 
+// ldbLoopScript is stepped line by line: where Lua 5.1's line hook stops
+// in loops (the jump back to a for's, a while's or an until's line), on
+// lines holding several statements, in a function on one line.
+const ldbLoopScript = `local t = {}
+for i = 1, 2 do
+  t[i] = i
+end
+if #t == 2 then t[3] = 3 end
+local n = 0 n = n + 1
+do
+  n = n + 1
+end
+while n < 4 do n = n + 1 end
+for k, v in ipairs({10, 20}) do
+  n = n + v
+end
+for i = 1, 2 do n = n + i end
+for i = 1, 2 do
+  if i == 2 then
+    break
+  end
+end
+local function h(x) if x > 0 then return x end return -x end
+n = n + h(-3)
+while false do end
+repeat
+  n = n + 1
+until n > 40
+return n
+`
+
 // functionAddr hides the addresses the debugger prints for functions.
 var functionAddr = regexp.MustCompile(`function@0x[0-9a-f]+`)
 
@@ -151,15 +182,20 @@ func TestLuaDebuggerRedisCLIMatchesRedis(t *testing.T) {
 	t.Parallel()
 	tandem := startTandem(t)
 	ref := startRedis(t)
-	file := filepath.Join(t.TempDir(), "debug.lua")
-	if err := os.WriteFile(file, []byte(ldbScript), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	file, loops := filepath.Join(dir, "debug.lua"), filepath.Join(dir, "loops.lua")
+	for name, body := range map[string]string{file: ldbScript, loops: ldbLoopScript} {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, input := range []string{
-		"s\ns\np\np a\np KEYS\np nope\nb 8\nb\nb x\nb 99\nt\ne 1+1\ne x=\ne (nil)()\nr get foo\nr set\nr\nm 10\nm\nm 0\nl\nl 9 1\nw\nc\ns\ns\nt\np\ns\ns\nh\nzz\nb 0\nb -3\nc\n",
-		"b 10\nc\nr incr n\na\n",
-		"c\nc\n",
+	for _, tc := range []struct{ file, input string }{
+		{file, "s\ns\np\np a\np KEYS\np nope\nb 8\nb\nb x\nb 99\nt\ne 1+1\ne x=\ne (nil)()\nr get foo\nr set\nr\nm 10\nm\nm 0\nl\nl 9 1\nw\nc\ns\ns\nt\np\ns\ns\nh\nzz\nb 0\nb -3\nc\n"},
+		{file, "b 10\nc\nr incr n\na\n"},
+		{file, "c\nc\n"},
+		{loops, strings.Repeat("s\n", 60)},
 	} {
+		file, input := tc.file, tc.input
 		args := []string{"--ldb-sync-mode", "--eval", file, "foo", ",", "bar"}
 		got, gc := cli(t, tandem.Port, 20*time.Second, []byte(input), args...)
 		want, wc := cli(t, ref.Port, 20*time.Second, []byte(input), args...)

@@ -79,10 +79,6 @@ type ldbSession struct {
 	// running longer than timeLimit since then stops it.
 	lastStop  time.Time
 	timeLimit time.Duration
-	// lastLine and lastFn are where the hook last ran, so that a line
-	// holding several statements stops once.
-	lastLine int
-	lastFn   *lua.LFunction
 }
 
 // scriptDebug is SCRIPT DEBUG YES|SYNC|NO for the client.
@@ -194,16 +190,6 @@ func (s *Scripting) ldbHook(L *lua.LState) int {
 		return 0
 	}
 	line := L.CheckInt(1)
-	var fn *lua.LFunction
-	if dbg, ok := L.GetStack(1); ok {
-		if f, err := L.GetInfo("f", dbg, nil); err == nil {
-			fn, _ = f.(*lua.LFunction)
-		}
-	}
-	if line == d.lastLine && fn == d.lastFn {
-		return 0 // another statement of the line where it stopped
-	}
-	d.lastLine, d.lastFn = line, fn
 	d.currentLine = line
 	bp := d.isBreakpoint(line) || d.luabp
 	timeout := false

@@ -156,6 +156,12 @@ func (d *ldbDriver) lines() []string {
 func startSession(t *testing.T, body string, keysAndArgs ...string) (*ldbDriver, <-chan string, *command.Session, *Scripting) {
 	t.Helper()
 	s, sess := engineScripting(t)
+	return startSessionOn(t, s, sess, body, keysAndArgs...)
+}
+
+// startSessionOn is startSession on a given engine.
+func startSessionOn(t *testing.T, s *Scripting, sess *command.Session, body string, keysAndArgs ...string) (*ldbDriver, <-chan string, *command.Session, *Scripting) {
+	t.Helper()
 	srv, cli := net.Pipe()
 	t.Cleanup(func() { cli.Close(); srv.Close() })
 	sess.Owner = pipeOwner{srv}
@@ -282,6 +288,32 @@ func TestLdbEvalshaAndYes(t *testing.T) {
 	d, done, _, _ := startSession(t, "return +", "0")
 	expectLines(t, "compile error", d.lines(), "<endsession>")
 	if got := <-done; !strings.HasPrefix(got, "-ERR Error compiling script") {
+		t.Errorf("EVAL replied %q", got)
+	}
+}
+
+// TestLdbTimeoutStopsALoop: a script that runs on for busy-reply-threshold
+// without stopping stops in the debugger ("timeout reached, infinite
+// loop?"), where it can be looked at and aborted.
+func TestLdbTimeoutStopsALoop(t *testing.T) {
+	s, sess := engineScripting(t)
+	s.opts.BusyThreshold = func() int64 { return 50 }
+	d, done, _, _ := startSessionOn(t, s, sess, "local i = 0\nwhile true do\n  i = i + 1\nend", "0")
+	d.lines()
+	start := time.Now()
+	got := d.send("c")
+	if len(got) != 2 || got[0] != "* Stopped at 3, stop reason = timeout reached, infinite loop?" {
+		t.Fatalf("continue into a loop = %q", got)
+	}
+	if time.Since(start) < 40*time.Millisecond {
+		t.Errorf("stopped after %v, before the threshold", time.Since(start))
+	}
+	p := d.send("p", "i")
+	if n, err := strconv.Atoi(strings.TrimPrefix(p[0], "<value> ")); len(p) != 1 || err != nil || n <= 0 {
+		t.Errorf("p i = %q", p)
+	}
+	expectLines(t, "abort", d.send("a"), "<endsession>")
+	if got := <-done; !strings.HasPrefix(got, "-ERR script aborted for user request") {
 		t.Errorf("EVAL replied %q", got)
 	}
 }

@@ -36,7 +36,7 @@ func (s *Scripting) ldbCompile(body []byte) (*lua.LFunction, error) {
 	if err != nil {
 		return nil, err
 	}
-	chunk = instrumentBlock(chunk)
+	chunk = instrumentBlock(chunk, 0)
 	script := &ast.FunctionExpr{ParList: &ast.ParList{HasVargs: true}, Stmts: chunk}
 	if len(chunk) > 0 {
 		script.SetLine(chunk[0].Line())
@@ -63,15 +63,67 @@ func (s *Scripting) ldbCompile(body []byte) (*lua.LFunction, error) {
 	return fn, nil
 }
 
-// instrumentBlock returns stmts with a hook call before each statement,
-// the blocks nested in them instrumented too.
-func instrumentBlock(stmts []ast.Stmt) []ast.Stmt {
+// instrumentBlock returns stmts with a hook call before each statement
+// that starts a new line, the blocks nested in them instrumented too.
+// Lua 5.1's line hook fires when execution reaches a new line, or jumps
+// back: a statement on the line of the one before it, or of the if or do
+// that holds its block (line), gets no call of its own. Loops are laid
+// out by instrumentStmt.
+func instrumentBlock(stmts []ast.Stmt, line int) []ast.Stmt {
 	out := make([]ast.Stmt, 0, 2*len(stmts))
+	prev := line
 	for _, st := range stmts {
+		switch v := st.(type) {
+		case *ast.DoBlockStmt:
+			// "do" and "repeat" emit no code of their own: their first
+			// statement is the next line to run.
+			v.Stmts = instrumentBlock(v.Stmts, prev)
+			out = append(out, st)
+			if len(v.Stmts) > 0 {
+				prev = v.Stmts[len(v.Stmts)-1].Line()
+			}
+			continue
+		case *ast.RepeatStmt:
+			instrumentStmt(st)
+			out = append(out, st)
+			prev = v.Condition.Line()
+			continue
+		}
 		instrumentStmt(st)
-		out = append(out, hookCall(hookLine(st)), st)
+		l := hookLine(st)
+		if l != prev {
+			out = append(out, hookCall(l))
+		}
+		out = append(out, st)
+		prev = l
 	}
 	return out
+}
+
+// loopBody instruments the body of a for or repeat loop whose jump back is
+// at loopLine (the for's line, the until's): each pass starts with a jump
+// back, so the body's first line always fires, and loopLine fires after
+// the body when it is another line. An empty body fires loopLine at each
+// pass.
+func loopBody(stmts []ast.Stmt, loopLine int) []ast.Stmt {
+	if len(stmts) == 0 {
+		return []ast.Stmt{hookCall(loopLine)}
+	}
+	body := instrumentBlock(stmts, 0)
+	last := stmts[len(stmts)-1]
+	if !endsBlock(last) && hookLine(last) != loopLine {
+		body = append(body, hookCall(loopLine))
+	}
+	return body
+}
+
+// endsBlock: nothing may follow st in its block (return, break).
+func endsBlock(st ast.Stmt) bool {
+	switch st.(type) {
+	case *ast.ReturnStmt, *ast.BreakStmt:
+		return true
+	}
+	return false
 }
 
 // hookLine is the line Lua 5.1's line hook reports for st: the line of
@@ -127,24 +179,28 @@ func instrumentStmt(st ast.Stmt) {
 		instrumentExprs(v.Exprs)
 	case *ast.FuncCallStmt:
 		instrumentExpr(v.Expr)
-	case *ast.DoBlockStmt:
-		v.Stmts = instrumentBlock(v.Stmts)
 	case *ast.WhileStmt:
+		// The condition, at the while's line, runs before each pass: the
+		// jump back to it always fires.
 		instrumentExpr(v.Condition)
-		v.Stmts = instrumentBlock(v.Stmts)
+		body := instrumentBlock(v.Stmts, v.Line())
+		if len(v.Stmts) == 0 || !endsBlock(v.Stmts[len(v.Stmts)-1]) {
+			body = append(body, hookCall(v.Line()))
+		}
+		v.Stmts = body
 	case *ast.RepeatStmt:
 		instrumentExpr(v.Condition)
-		v.Stmts = instrumentBlock(v.Stmts)
+		v.Stmts = loopBody(v.Stmts, v.Condition.Line())
 	case *ast.IfStmt:
 		instrumentExpr(v.Condition)
-		v.Then = instrumentBlock(v.Then)
-		v.Else = instrumentBlock(v.Else)
+		v.Then = instrumentBlock(v.Then, v.Line())
+		v.Else = instrumentBlock(v.Else, v.Line())
 	case *ast.NumberForStmt:
 		instrumentExprs([]ast.Expr{v.Init, v.Limit, v.Step})
-		v.Stmts = instrumentBlock(v.Stmts)
+		v.Stmts = loopBody(v.Stmts, v.Line())
 	case *ast.GenericForStmt:
 		instrumentExprs(v.Exprs)
-		v.Stmts = instrumentBlock(v.Stmts)
+		v.Stmts = loopBody(v.Stmts, v.Line())
 	case *ast.FuncDefStmt:
 		instrumentExpr(v.Func)
 	case *ast.ReturnStmt:
@@ -162,7 +218,7 @@ func instrumentExprs(es []ast.Expr) {
 func instrumentExpr(e ast.Expr) {
 	switch v := e.(type) {
 	case *ast.FunctionExpr:
-		v.Stmts = instrumentBlock(v.Stmts)
+		v.Stmts = instrumentBlock(v.Stmts, 0)
 	case *ast.AttrGetExpr:
 		instrumentExprs([]ast.Expr{v.Object, v.Key})
 	case *ast.TableExpr:
