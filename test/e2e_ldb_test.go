@@ -104,9 +104,6 @@ func TestLuaDebuggerProtocolCases(t *testing.T) {
 	}
 
 	c := dialRaw(t, srv.Addr())
-	if got := c.do("SCRIPT", "DEBUG", "YES"); !strings.HasPrefix(got, "-ERR SCRIPT DEBUG YES is not supported") {
-		t.Errorf("SCRIPT DEBUG YES = %q", got)
-	}
 	if got := c.do("SCRIPT", "DEBUG", "MAYBE"); got != "-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n" {
 		t.Errorf("SCRIPT DEBUG MAYBE = %q", got)
 	}
@@ -189,14 +186,18 @@ func TestLuaDebuggerRedisCLIMatchesRedis(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, tc := range []struct{ file, input string }{
-		{file, "s\ns\np\np a\np KEYS\np nope\nb 8\nb\nb x\nb 99\nt\ne 1+1\ne x=\ne (nil)()\nr get foo\nr set\nr\nm 10\nm\nm 0\nl\nl 9 1\nw\nc\ns\ns\nt\np\ns\ns\nh\nzz\nb 0\nb -3\nc\n"},
-		{file, "b 10\nc\nr incr n\na\n"},
-		{file, "c\nc\n"},
-		{loops, strings.Repeat("s\n", 60)},
+	for _, tc := range []struct{ mode, file, input string }{
+		{"--ldb-sync-mode", file, "s\ns\np\np a\np KEYS\np nope\nb 8\nb\nb x\nb 99\nt\ne 1+1\ne x=\ne (nil)()\nr get foo\nr set\nr\nm 10\nm\nm 0\nl\nl 9 1\nw\nc\ns\ns\nt\np\ns\ns\nh\nzz\nb 0\nb -3\nc\n"},
+		{"--ldb-sync-mode", file, "b 10\nc\nr incr n\na\n"},
+		{"--ldb-sync-mode", file, "c\nc\n"},
+		{"--ldb-sync-mode", loops, strings.Repeat("s\n", 60)},
+		// The forked sessions (redis-cli's default): same output, and
+		// "dataset changes rolled back".
+		{"--ldb", file, "s\ns\np\nr incr forked\nc\nc\n"},
+		{"--ldb", file, "b 10\nc\na\n"},
 	} {
 		file, input := tc.file, tc.input
-		args := []string{"--ldb-sync-mode", "--eval", file, "foo", ",", "bar"}
+		args := []string{tc.mode, "--eval", file, "foo", ",", "bar"}
 		got, gc := cli(t, tandem.Port, 20*time.Second, []byte(input), args...)
 		want, wc := cli(t, ref.Port, 20*time.Second, []byte(input), args...)
 		got, want = functionAddr.ReplaceAllString(got, "function@ADDR"), functionAddr.ReplaceAllString(want, "function@ADDR")
@@ -209,5 +210,47 @@ func TestLuaDebuggerRedisCLIMatchesRedis(t *testing.T) {
 		if got := dialRaw(t, p.Addr()).do("GET", "n"); got != "$1\r\n1\r\n" {
 			t.Errorf("port %d: the aborted session's write: GET n = %q (SYNC keeps it)", p.Port, got)
 		}
+		if got := dialRaw(t, p.Addr()).do("GET", "forked"); got != "$-1\r\n" {
+			t.Errorf("port %d: a forked session's write: GET forked = %q (YES rolls it back)", p.Port, got)
+		}
+	}
+}
+
+// TestLuaDebuggerForkedSessionKeepsServing: under SCRIPT DEBUG YES the
+// session runs on a copy of the dataset while the server serves the
+// others, and what the script writes never reaches the dataset.
+func TestLuaDebuggerForkedSessionKeepsServing(t *testing.T) {
+	t.Parallel()
+	for _, m := range ldbModes {
+		t.Run(m.name, func(t *testing.T) {
+			srv := testutil.StartTandemEnv(t, m.env)
+			other := dialRaw(t, srv.Addr())
+			other.do("SET", "k", "before")
+			rc := dialRaw(t, srv.Addr())
+			if got := rc.do("SCRIPT", "DEBUG", "YES"); got != "+OK\r\n" {
+				t.Fatalf("SCRIPT DEBUG YES = %q", got)
+			}
+			if got := rc.do("EVAL", "redis.call('set', 'k', 'after')\nredis.call('set', 'new', '1')\nreturn redis.call('get', 'k')", "0"); !strings.Contains(got, "* Stopped at 1") {
+				t.Fatalf("first stop = %q", got)
+			}
+			if got := other.do("GET", "k"); got != "$6\r\nbefore\r\n" {
+				t.Fatalf("GET k during the session = %q", got)
+			}
+			rc.do("s")
+			rc.do("s")
+			if got := other.do("EXISTS", "k", "new"); got != ":1\r\n" {
+				t.Fatalf("the session's writes leaked while it runs: EXISTS k new = %q", got)
+			}
+			if got := rc.do("c"); got != "*1\r\n+<endsession>\r\n" {
+				t.Fatalf("continue = %q", got)
+			}
+			if got := rc.read(); got != "$5\r\nafter\r\n" {
+				t.Fatalf("EVAL replied %q (the session sees its own writes)", got)
+			}
+			rc.expectClosed(5 * time.Second)
+			if got := other.do("GET", "k"); got != "$6\r\nbefore\r\n" {
+				t.Fatalf("GET k after the session = %q: its writes were not rolled back", got)
+			}
+		})
 	}
 }

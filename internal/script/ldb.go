@@ -28,8 +28,8 @@ import (
 // SCRIPT DEBUG YES, Redis's default, forks: the session runs in a child
 // process on a copy-on-write image of the dataset, the server keeps
 // serving, and the script's writes vanish with the child. Tandem cannot
-// fork, and a private copy of the dataset (with its own engine and Lua
-// state) is not built, so YES answers an error that points to SYNC.
+// fork; it copies the dataset instead, and runs the session on a goroutine
+// of its own with an engine and a Lua state of its own (ldbfork.go).
 
 const (
 	// ldbMaxBreakpoints is how many breakpoints a session may set.
@@ -52,10 +52,13 @@ const (
 // LuaDebugConn returns the client's connection for the session's direct,
 // blocking I/O, with the replies already due to the client written first
 // (server lock held; the caller's goroutine owns the connection until the
-// command ends). A client that cannot give it (one with a writer
-// goroutine) returns an error.
+// command ends). LuaDebugConnDup does the same and returns a duplicate of
+// the socket, for a forked session that outlives the client. A client
+// that cannot give them (one with a writer goroutine, a TLS one for the
+// duplicate) returns an error.
 type DebugConner interface {
 	LuaDebugConn() (net.Conn, error)
+	LuaDebugConnDup() (net.Conn, error)
 }
 
 // ldbSession is the state of the debugging session under way (Scripting.ldb).
@@ -89,14 +92,14 @@ func (s *Scripting) scriptDebug(c *command.Ctx) {
 	}
 	switch strings.ToLower(string(c.Args[2])) {
 	case "no":
-		c.S.Flags &^= command.FlagLuaDebug
+		c.S.Flags &^= command.FlagLuaDebug | command.FlagLuaDebugSync
 		c.W.OK()
 	case "sync":
-		c.S.Flags |= command.FlagLuaDebug
+		c.S.Flags |= command.FlagLuaDebug | command.FlagLuaDebugSync
 		c.W.OK()
 	case "yes":
-		c.Error("ERR SCRIPT DEBUG YES is not supported: Tandem cannot fork a private copy of the dataset for the session. " +
-			"Use SCRIPT DEBUG SYNC (redis-cli --ldb-sync-mode): it blocks the server during the session and keeps the script's changes")
+		c.S.Flags = c.S.Flags&^command.FlagLuaDebugSync | command.FlagLuaDebug
+		c.W.OK()
 	default:
 		c.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
 	}
@@ -115,6 +118,10 @@ func (s *Scripting) ldbEval(c *command.Ctx, evalsha, ro bool) {
 		}
 		return
 	}
+	if c.S.Flags&command.FlagLuaDebugSync == 0 {
+		s.ldbFork(c) // ldbfork.go
+		return
+	}
 	dc, ok := c.S.Owner.(DebugConner)
 	var conn net.Conn
 	var err error
@@ -123,12 +130,14 @@ func (s *Scripting) ldbEval(c *command.Ctx, evalsha, ro bool) {
 	} else {
 		err = errors.New("no connection")
 	}
-	c.S.Flags &^= command.FlagLuaDebug
+	c.S.Flags &^= command.FlagLuaDebug | command.FlagLuaDebugSync
 	if err != nil {
 		c.Error("ERR Can't run EVAL in debugging mode on this connection: " + err.Error())
 		return
 	}
-	s.log.Warningf("Redis synchronous debugging eval session started")
+	if !s.forked {
+		s.log.Warningf("Redis synchronous debugging eval session started")
+	}
 	d := &ldbSession{s: s, conn: conn, step: true, maxlen: ldbDefaultMaxLen, timeLimit: ldbDefaultTimeLimit}
 	src := strings.TrimRight(string(c.Args[1]), "\r\n")
 	d.src = strings.Split(src, "\n")
@@ -143,7 +152,9 @@ func (s *Scripting) ldbEval(c *command.Ctx, evalsha, ro bool) {
 		d.log("<endsession>")
 		d.send()
 		conn.SetDeadline(time.Time{})
-		s.log.Warningf("Redis synchronous debugging eval session ended")
+		if !s.forked {
+			s.log.Warningf("Redis synchronous debugging eval session ended")
+		}
 		// The end of the session is the end of the connection, once the
 		// EVAL's reply is written, as in Redis.
 		c.S.Flags |= command.FlagCloseAfterReply

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net"
+	"os"
 	"time"
 )
 
@@ -40,4 +41,26 @@ func (c *client) LuaDebugConn() (net.Conn, error) {
 		c.w.Buf = c.w.Buf[:0]
 	}
 	return c.conn, nil
+}
+
+// LuaDebugConnDup implements script.DebugConner's forked session: a
+// duplicate of the client's socket for a session that runs on its own
+// goroutine, as Redis's forked child keeps the socket when the parent
+// frees the client. The caller closes the client (its replies first);
+// the duplicate keeps the connection open until the session closes it.
+func (c *client) LuaDebugConnDup() (net.Conn, error) {
+	conn, err := c.LuaDebugConn()
+	if err != nil {
+		return nil, err
+	}
+	fc, ok := conn.(interface{ File() (*os.File, error) })
+	if !ok {
+		return nil, errors.New("the connection cannot be duplicated (TLS)")
+	}
+	f, err := fc.File()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return net.FileConn(f)
 }
