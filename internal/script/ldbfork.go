@@ -87,6 +87,7 @@ func cloneKeyspace(ks *keyspace.Keyspace) *keyspace.Keyspace {
 	out := keyspace.New(len(ks.DBs))
 	for i, db := range ks.DBs {
 		dst := out.DBs[i]
+		dst.Reserve(uint64(db.Len()), uint64(db.ExpiresLen()))
 		db.Each(func(e *keyspace.Entry) bool {
 			key := []byte(e.Key())
 			if e.IsString() {
