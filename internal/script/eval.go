@@ -182,11 +182,11 @@ func parseInt(b []byte) (int64, bool) {
 
 // evalCmd is EVAL, EVALSHA and their _RO forms (Redis's evalGenericCommand).
 func (s *Scripting) evalCmd(c *command.Ctx, evalsha, ro bool) {
-	// EVAL is shown to MONITOR before the commands its script runs.
 	if c.S.Flags&command.FlagLuaDebug != 0 && s.ldb == nil {
 		s.ldbEval(c, evalsha, ro) // a debugging session (ldb.go)
 		return
 	}
+	// EVAL is shown to MONITOR before the commands its script runs.
 	s.eng.Host.Monitor(c.S, c.Spec, c.Args)
 	if evalsha && len(c.Args[1]) != 40 {
 		c.Error(errNoScript)
