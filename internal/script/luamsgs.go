@@ -29,18 +29,13 @@ import (
 // messages where gopher-lua's lack the type: calling the value ("attempt
 // to call a nil value"), its length ("attempt to get length of a nil
 // value") and its negation ("attempt to perform arithmetic on a nil
-// value").
+// value"), naming the value as Lua 5.1 does when that is known for sure
+// ("attempt to call field 'f' (a nil value)").
 func setCallErrors(L *lua.LState) {
 	fn := L.NewFunction(func(*lua.LState) int { return 0 })
 	for _, v := range []lua.LValue{lua.LNil, lua.LFalse, lua.LNumber(0), fn} {
 		typ := v.Type().String()
 		mt := L.CreateTable(0, 3)
-		raiser := func(format string) *lua.LFunction {
-			return L.NewFunction(func(L *lua.LState) int {
-				raiseAt(L, fmt.Sprintf(format, typ))
-				return 0
-			})
-		}
 		if v.Type() != lua.LTFunction {
 			mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
 				// Lua 5.1 names what was called when it knows it:
@@ -53,8 +48,18 @@ func setCallErrors(L *lua.LState) {
 				return 0
 			}))
 		}
-		mt.RawSetString("__len", raiser("attempt to get length of a %s value"))
-		mt.RawSetString("__unm", raiser("attempt to perform arithmetic on a %s value"))
+		unary := func(opcode int, verb string) *lua.LFunction {
+			return L.NewFunction(func(L *lua.LState) int {
+				msg := "attempt to " + verb + " a " + typ + " value"
+				if info := operandVarInfo(L, opcode, true); info != "" {
+					msg = "attempt to " + verb + " " + info + " (a " + typ + " value)"
+				}
+				raiseAt(L, msg)
+				return 0
+			})
+		}
+		mt.RawSetString("__len", unary(lua.OP_LEN, "get length of"))
+		mt.RawSetString("__unm", unary(lua.OP_UNM, "perform arithmetic on"))
 		L.SetMetatable(v, mt)
 	}
 }
@@ -78,45 +83,59 @@ func hiddenMetatable(obj lua.LValue) bool {
 //	  → attempt to concatenate a nil value
 //	attempt to compare number with number → attempt to compare two number values
 //
-// Lua 5.1 blames the first operand of an arithmetic unless it converts to
-// a number; a string operand first makes that unknowable unless the
-// other is a number or a string (then the culprit is a string either
-// way), and such messages are left alone.
-func lua51Wording(msg string) string {
+// Lua 5.1 blames an arithmetic's first operand unless it converts to a
+// number (gopher-lua names a numeric string "number" already), and a
+// concatenation's first unless it is a string or a number.
+func lua51Wording(msg string) string { return lua51WordingIn(nil, msg) }
+
+// lua51WordingIn is lua51Wording for an error raised in L's running Lua
+// function: when it can tell for sure, it names the operand as Lua 5.1
+// does ("attempt to perform arithmetic on local 't' (a table value)").
+func lua51WordingIn(L *lua.LState, msg string) string {
 	const perform = "cannot perform "
 	if i := strings.Index(msg, perform); i >= 0 {
-		var op, lt, rt string
 		rest := msg[i+len(perform):]
 		end := strings.Index(rest, " operation between ")
 		if end < 0 {
 			return msg
 		}
-		op = rest[:end]
+		op := rest[:end]
 		rest = rest[end+len(" operation between "):]
-		n, err := fmt.Sscanf(rest, "%s and %s", &lt, &rt)
-		if err != nil || n != 2 {
+		var lt, rt string
+		if n, err := fmt.Sscanf(rest, "%s and %s", &lt, &rt); err != nil || n != 2 {
 			return msg
 		}
 		tail := rest[len(lt)+len(" and ")+len(rt):]
-		var culprit, text string
+		culprit, first := lt, true
+		verb := "perform arithmetic on"
 		if op == "concat" {
-			culprit = lt
+			verb = "concatenate"
 			if lt == "string" || lt == "number" {
-				culprit = rt
+				culprit, first = rt, false
 			}
-			text = "attempt to concatenate a " + culprit + " value"
-		} else {
-			switch {
-			case lt == "number":
-				culprit = rt
-			case lt != "string":
-				culprit = lt
-			case rt == "number" || rt == "string":
-				culprit = "string"
-			default:
-				return msg
-			}
-			text = "attempt to perform arithmetic on a " + culprit + " value"
+		} else if lt == "number" {
+			culprit, first = rt, false
+		}
+		text := "attempt to " + verb + " a " + culprit + " value"
+		if info := operandVarInfo(L, arithOps[op], first); info != "" {
+			text = "attempt to " + verb + " " + info + " (a " + culprit + " value)"
+		}
+		return msg[:i] + text + tail
+	}
+	const index = "attempt to index a non-table object("
+	if i := strings.Index(msg, index); i >= 0 {
+		rest := msg[i+len(index):]
+		typ, after, ok := strings.Cut(rest, ") with key '")
+		if !ok || strings.ContainsAny(typ, " ()") {
+			return msg
+		}
+		key, tail, ok := strings.Cut(after, "'")
+		if !ok {
+			return msg
+		}
+		text := "attempt to index a " + typ + " value"
+		if info := indexVarInfo(L, key); info != "" {
+			text = "attempt to index " + info + " (a " + typ + " value)"
 		}
 		return msg[:i] + text + tail
 	}
@@ -131,6 +150,108 @@ func lua51Wording(msg string) string {
 		return msg[:i] + "attempt to compare two " + lt + " values" + tail
 	}
 	return msg
+}
+
+// arithOps are the instructions of gopher-lua's arithmetic events.
+var arithOps = map[string]int{"add": lua.OP_ADD, "sub": lua.OP_SUB, "mul": lua.OP_MUL, "div": lua.OP_DIV,
+	"mod": lua.OP_MOD, "pow": lua.OP_POW, "concat": lua.OP_CONCAT}
+
+// operandVarInfo names the culprit operand (the first or the second) of
+// the failed op in L's running Lua function, as Lua 5.1's getobjname
+// does, or returns "". The instruction is one of those of the op on the
+// current line; when they disagree, or a concatenation has more than two
+// operands, nothing is said.
+func operandVarInfo(L *lua.LState, opcode int, first bool) string {
+	if L == nil || opcode == 0 {
+		return ""
+	}
+	fn, line := luaFrame(L)
+	if fn == nil {
+		return ""
+	}
+	p := fn.Proto
+	info, found := "", false
+	for pc, inst := range p.Code {
+		if int(inst>>26) != opcode || pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != line {
+			continue
+		}
+		var operand int
+		switch opcode {
+		case lua.OP_UNM, lua.OP_LEN:
+			operand = opB(inst)
+		case lua.OP_CONCAT:
+			if opC(inst) != opB(inst)+1 {
+				return ""
+			}
+			operand = opB(inst)
+			if !first {
+				operand = opC(inst)
+			}
+		default:
+			operand = opB(inst)
+			if !first {
+				operand = opC(inst)
+			}
+			if operand&rkConst != 0 {
+				operand = -1 // a constant: Lua names none
+			}
+		}
+		this := ""
+		if operand >= 0 {
+			if kind, name := objName(fn, pc, operand); kind != "" {
+				this = kind + " '" + name + "'"
+			}
+		}
+		if found && this != info {
+			return ""
+		}
+		info, found = this, true
+	}
+	return info
+}
+
+// objName is Lua 5.1's getobjname: what register reg holds at pc, when it
+// is a named local or was loaded from a global, a field with a constant
+// name, an upvalue or a method.
+func objName(fn *lua.LFunction, pc, reg int) (kind, name string) {
+	if local, ok := localName(fn.Proto, reg, pc); ok {
+		return "local", local
+	}
+	p := fn.Proto
+	for i := pc - 1; i >= 0; i-- {
+		inst := p.Code[i]
+		if opA(inst) != reg {
+			continue
+		}
+		switch int(inst >> 26) {
+		case lua.OP_GETGLOBAL:
+			if k, ok := p.Constants[opBx(inst)].(lua.LString); ok {
+				return "global", string(k)
+			}
+		case lua.OP_GETTABLEKS, lua.OP_GETTABLE, lua.OP_SELF:
+			// Lua 5.1 names a key that is not a constant string "?".
+			k := "?"
+			if c, ok := constKey(p, i, opC(inst), int(inst>>26) != lua.OP_GETTABLE); ok {
+				if str, isStr := c.(lua.LString); isStr {
+					k = string(str)
+				}
+			}
+			if int(inst>>26) == lua.OP_SELF {
+				return "method", k
+			}
+			return "field", k
+		case lua.OP_GETUPVAL:
+			if b := opB(inst); b < len(p.DbgUpvalues) {
+				return "upvalue", p.DbgUpvalues[b]
+			}
+		case lua.OP_MOVE:
+			if b := opB(inst); b < reg {
+				return objName(fn, i, b)
+			}
+		}
+		return "", ""
+	}
+	return "", ""
 }
 
 // raiseAt raises msg from a metamethod: Lua 5.1 puts the position of the
@@ -197,8 +318,7 @@ func callVarInfo(L *lua.LState) string {
 // loadKind is the kind of name the instruction that set register reg
 // before pc read it from, or "" when it is none of Lua 5.1's kinds.
 func loadKind(fn *lua.LFunction, pc, reg int, name string) string {
-	// (LocalName's pc is the one after the instruction, as a frame's.)
-	if local, ok := fn.LocalName(reg+1, pc+1); ok && local == name {
+	if local, ok := localName(fn.Proto, reg, pc); ok && local == name {
 		return "local" // called in its own register
 	}
 	p := fn.Proto
@@ -221,7 +341,7 @@ func loadKind(fn *lua.LFunction, pc, reg int, name string) string {
 		case lua.OP_GETUPVAL:
 			return "upvalue"
 		case lua.OP_MOVE, lua.OP_MOVEN:
-			if local, ok := fn.LocalName(opB(inst)+1, i+1); ok && local == name {
+			if local, ok := localName(p, opB(inst), i); ok && local == name {
 				return "local"
 			}
 		}
@@ -253,4 +373,111 @@ func stringDump(L *lua.LState) int {
 	}
 	L.Push(lua.LString(lua51Header))
 	return 1
+}
+
+// luaFrame is L's running Lua function and its current line, skipping Go
+// functions (the error handler, a metamethod that raises).
+func luaFrame(L *lua.LState) (*lua.LFunction, int) {
+	for level := 1; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return nil, 0
+		}
+		fv, err := L.GetInfo("Slf", dbg, nil)
+		if err != nil {
+			return nil, 0
+		}
+		if f, isFn := fv.(*lua.LFunction); isFn && !f.IsG {
+			return f, dbg.CurrentLine
+		}
+	}
+}
+
+// indexVarInfo names the value a failed index with the constant key read
+// or wrote, as Lua 5.1 does ("field 'x'"), from the instructions of the
+// current line that index by that key; "" when they disagree or none does.
+func indexVarInfo(L *lua.LState, key string) string {
+	if L == nil {
+		return ""
+	}
+	fn, line := luaFrame(L)
+	if fn == nil {
+		return ""
+	}
+	p := fn.Proto
+	info, found := "", false
+	for pc, inst := range p.Code {
+		if pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != line {
+			continue
+		}
+		var obj, k int
+		op := int(inst >> 26)
+		switch op {
+		case lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF:
+			obj, k = opB(inst), opC(inst)
+		case lua.OP_SETTABLE, lua.OP_SETTABLEKS:
+			obj, k = opA(inst), opB(inst)
+		default:
+			continue
+		}
+		// The key as gopher-lua's message prints it; a key in a register
+		// may be any value: such an instruction is a candidate too.
+		if c, ok := constKey(p, pc, k, op == lua.OP_GETTABLEKS || op == lua.OP_SETTABLEKS); ok && c.String() != key {
+			continue
+		}
+		this := ""
+		if kind, name := objName(fn, pc, obj); kind != "" {
+			this = kind + " '" + name + "'"
+		}
+		if found && this != info {
+			return ""
+		}
+		info, found = this, true
+	}
+	return info
+}
+
+// constKey is the constant that operand k of the instruction at pc
+// names: an RK constant or, when viaLoadK, a register (not a local) that
+// a LOADK filled, as gopher-lua passes the string keys of GETTABLEKS and
+// SETTABLEKS, where Lua 5.1 has RK constants.
+func constKey(p *lua.FunctionProto, pc, k int, viaLoadK bool) (lua.LValue, bool) {
+	if k&rkConst != 0 {
+		return p.Constants[k&^rkConst], true
+	}
+	if !viaLoadK {
+		return nil, false
+	}
+	if _, isLocal := localName(p, k, pc); isLocal {
+		return nil, false
+	}
+	for i := pc - 1; i >= 0; i-- {
+		inst := p.Code[i]
+		if opA(inst) != k {
+			continue
+		}
+		if int(inst>>26) == lua.OP_LOADK {
+			return p.Constants[opBx(inst)], true
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// localName is Lua 5.1's luaF_getlocalname: the name of the local in
+// register reg at instruction pc, if it is one. (gopher-lua records a
+// local's first and last instructions, both included.)
+func localName(p *lua.FunctionProto, reg, pc int) (string, bool) {
+	for _, l := range p.DbgLocals {
+		if l.StartPc > pc {
+			break
+		}
+		if pc <= l.EndPc {
+			if reg == 0 {
+				return l.Name, true
+			}
+			reg--
+		}
+	}
+	return "", false
 }

@@ -11,13 +11,16 @@ func TestLua51Wording(t *testing.T) {
 		{"cannot perform mul operation between number and nil", "attempt to perform arithmetic on a nil value"},
 		{"cannot perform sub operation between string and number", "attempt to perform arithmetic on a string value"},
 		{"cannot perform sub operation between string and string", "attempt to perform arithmetic on a string value"},
-		// "1" + {} blames the table, "x" + {} the string: unknowable.
-		{"cannot perform add operation between string and table", "cannot perform add operation between string and table"},
+		// gopher-lua names a numeric string "number": "1" + {} blames the
+		// table, "x" + {} the string, as Lua 5.1 does.
+		{"cannot perform add operation between string and table", "attempt to perform arithmetic on a string value"},
+		{"cannot perform add operation between number and table", "attempt to perform arithmetic on a table value"},
 		{"x:2: cannot perform concat operation between string and nil", "x:2: attempt to concatenate a nil value"},
 		{"cannot perform concat operation between boolean and string", "attempt to concatenate a boolean value"},
 		{"attempt to compare table with table", "attempt to compare two table values"},
 		{"attempt to compare number with nil", "attempt to compare number with nil"},
-		{"attempt to index a non-table object(nil) with key 'x'", "attempt to index a non-table object(nil) with key 'x'"},
+		{"x:1: attempt to index a non-table object(nil) with key 'x'", "x:1: attempt to index a nil value"},
+		{"attempt to index a non-table object(boolean) with key 'a b'", "attempt to index a boolean value"},
 	} {
 		if got := lua51Wording(tc.in); got != tc.want {
 			t.Errorf("%q → %q, want %q", tc.in, got, tc.want)
@@ -42,6 +45,19 @@ func TestLua51RuntimeErrors(t *testing.T) {
 		{"return 'a' .. {}", "attempt to concatenate a table value"},
 		{"return {} < {}", "attempt to compare two table values"},
 		{"return string.dump(1)", "bad argument #1 to 'dump' (function expected, got number)"},
+		// Lua 5.1 names the operand when it knows it.
+		{"local t = {} return t + 1", "attempt to perform arithmetic on local 't' (a table value)"},
+		{"local t = {} return 1 * t", "attempt to perform arithmetic on local 't' (a table value)"},
+		{"local t = {} return t .. 'a'", "attempt to concatenate local 't' (a table value)"},
+		{"local t = {} return #t.x", "attempt to get length of field 'x' (a nil value)"},
+		{"local t = {} return -t.x", "attempt to perform arithmetic on field 'x' (a nil value)"},
+		{"return 1 + redis.nope", "attempt to perform arithmetic on field 'nope' (a nil value)"},
+		{"return '1' + {}", "attempt to perform arithmetic on a table value"},
+		{"return 'x' + {}", "attempt to perform arithmetic on a string value"},
+		{"local t = {} t.x.y = 1", "attempt to index field 'x' (a nil value)"},
+		{"local t = {} return t.x.y", "attempt to index field 'x' (a nil value)"},
+		{"local n return n.y", "attempt to index local 'n' (a nil value)"},
+		{"return (nil).y", "attempt to index a nil value"},
 	} {
 		got := call(s.eng, sess, "EVAL", tc.script, "0")
 		if !strings.HasPrefix(got, "-ERR user_script:1: "+tc.want+" script: ") {

@@ -289,7 +289,7 @@ func errHandler(L *lua.LState) int {
 	t, ok := e.(*lua.LTable)
 	if !ok {
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+lua51Wording(luaToString(e))))
+		t.RawSetString("err", lua.LString("ERR "+lua51WordingIn(L, luaToString(e))))
 	}
 	for level := 1; ; level++ {
 		dbg, ok := L.GetStack(level)
