@@ -32,6 +32,10 @@ const (
 	// FlagScript marks the session a script's redis.call runs in (MONITOR
 	// shows it as "lua", as Redis does).
 	FlagScript
+	// FlagLuaDebug: SCRIPT DEBUG YES or SYNC was sent; the next EVAL runs
+	// as a Lua debugging session, a synchronous one with FlagLuaDebugSync.
+	FlagLuaDebug
+	FlagLuaDebugSync
 )
 
 // Conn is what the engine needs from a network connection.

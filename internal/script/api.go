@@ -33,11 +33,10 @@ func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
 		"status_reply":       redisStatusReply,
 		"set_repl":           s.redisSetRepl,
 		"replicate_commands": func(L *lua.LState) int { L.Push(lua.LTrue); return 1 },
-		// The debugger (SCRIPT DEBUG) is not built: breakpoint answers
-		// false and debug does nothing, as they do outside a debugging
-		// session in Redis.
-		"breakpoint":    func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
-		"debug":         func(L *lua.LState) int { return 0 },
+		// The debugger's (ldb.go): outside a debugging session,
+		// breakpoint answers false and debug does nothing.
+		"breakpoint":    s.redisBreakpoint,
+		"debug":         s.redisDebug,
 		"acl_check_cmd": s.redisACLCheck,
 	}
 	for name, fn := range fns {
@@ -98,6 +97,9 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		return 0
 	}
 	if msg, ok := r.luaArgs(L); !ok {
+		if s.ldbStepping() {
+			s.ldb.log("<error> " + msg)
+		}
 		t := errorTable(L, msg)
 		if raiseErr {
 			raise(L, t)
@@ -106,7 +108,13 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		return 1
 	}
 	L.SetTop(0)
+	if s.ldbStepping() {
+		s.ldb.logCall(r.argv)
+	}
 	if msg, spec := s.checkCall(r, r.argv); msg != "" {
+		if s.ldbStepping() {
+			s.ldb.log("<error> " + msg)
+		}
 		s.eng.RejectForScript(spec, rejectText(msg))
 		t := errorTable(L, msg)
 		t.RawSetString("ignore_error_stats_update", lua.LTrue)
@@ -122,6 +130,9 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 	}
 	p := replyParser{L: L, b: r.w.Buf}
 	v := p.parse(false)
+	if s.ldbStepping() {
+		s.ldb.logReply(r.w.Buf)
+	}
 	if raiseErr && len(r.w.Buf) > 0 && r.w.Buf[0] == '-' {
 		raise(L, v.(*lua.LTable))
 	}

@@ -29,4 +29,12 @@
 // can stop it unless it wrote, and a script that grows the heap past the
 // memory cap is stopped with an error. Functions run the same way (runLua),
 // in a Lua state of their own, and FUNCTION KILL stops them.
+//
+// The Lua debugger (SCRIPT DEBUG, ldb*.go) runs an EVAL as a session on the
+// client's socket: the script, compiled a second time with a hook call
+// before each line (gopher-lua has no debug hooks), stops and reads the
+// debugger's commands. SYNC holds the server lock for the session; YES
+// runs it on a goroutine over a copy of the dataset (Redis forks).
+// Lua 5.1's wording of runtime errors, where gopher-lua's differs and the
+// mapping is exact, is in luamsgs.go.
 package script

@@ -182,6 +182,10 @@ func parseInt(b []byte) (int64, bool) {
 
 // evalCmd is EVAL, EVALSHA and their _RO forms (Redis's evalGenericCommand).
 func (s *Scripting) evalCmd(c *command.Ctx, evalsha, ro bool) {
+	if c.S.Flags&command.FlagLuaDebug != 0 && s.ldb == nil {
+		s.ldbEval(c, evalsha, ro) // a debugging session (ldb.go)
+		return
+	}
 	// EVAL is shown to MONITOR before the commands its script runs.
 	s.eng.Host.Monitor(c.S, c.Spec, c.Args)
 	if evalsha && len(c.Args[1]) != 40 {
@@ -311,6 +315,10 @@ func compileErrorIn(chunk string, err error, lines int) string {
 // runScript runs sc for the EVAL c (Redis's scriptPrepareForRun,
 // luaCallFunction and scriptResetRun): KEYS and ARGV are globals.
 func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, ro bool) {
+	if s.ldb != nil {
+		s.ldbRun(c, sc, keys, argv, ro) // its instrumented form (ldb.go)
+		return
+	}
 	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true}, keys, argv, ro)
 }
 

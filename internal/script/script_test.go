@@ -129,7 +129,8 @@ func TestEvalOnBareEngine(t *testing.T) {
 		{2, []string{"EVAL", "return cjson.encode({a={1,2,'x/y'}})", "0"}, "$18\r\n{\"a\":[1,2,\"x\\/y\"]}\r\n"},
 		{2, []string{"EVAL", "return cjson.decode('{\"a\":[1,2,null]}').a[2]", "0"}, ":2\r\n"},
 		{2, []string{"EVAL", "return bit.band(0xff, 0x0f)", "0"}, ":15\r\n"},
-		{2, []string{"SCRIPT", "DEBUG", "YES"}, "-ERR SCRIPT DEBUG (the Lua debugger) is not supported by Tandem yet\r\n"},
+		{2, []string{"SCRIPT", "DEBUG", "NO"}, "+OK\r\n"},
+		{2, []string{"SCRIPT", "DEBUG", "MAYBE"}, "-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n"},
 	} {
 		sess.Proto, sess.W.Proto = tc.proto, tc.proto
 		if got := call(s.eng, sess, tc.args...); got != tc.want {

@@ -70,7 +70,7 @@ func (s *Scripting) scriptCmd(c *command.Ctx) {
 	case sub == "kill" && n == 2:
 		s.kill(c, true)
 	case sub == "debug" && n == 3:
-		c.Error("ERR SCRIPT DEBUG (the Lua debugger) is not supported by Tandem yet")
+		s.scriptDebug(c)
 	default:
 		c.Error(command.ErrSubcommand(c.Spec, c.Args))
 	}

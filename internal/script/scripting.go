@@ -62,6 +62,10 @@ type Scripting struct {
 	yield  Yielder
 
 	lastCall lastCall
+	// ldb is the Lua debugger's session under way, if any (ldb.go);
+	// forked marks the scripting engine of a forked session (ldbfork.go).
+	ldb    *ldbSession
+	forked bool
 	// allowDenied is DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call the
 	// commands Redis marks noscript (a test hook, as in Redis).
 	allowDenied bool

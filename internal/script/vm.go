@@ -101,12 +101,13 @@ func newVM(s *Scripting) *vm {
 	str := g.RawGetString("string").(*lua.LTable)
 	rep := str.RawGetString("rep")
 	str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int { return s.stringRep(L, rep) }))
-	str.RawSetString("dump", lua.LNil) // gopher-lua has none; Redis's loads no binary chunks
+	str.RawSetString("dump", L.NewFunction(stringDump)) // a header only (luamsgs.go)
 	tbl := g.RawGetString("table").(*lua.LTable)
 	concat := tbl.RawGetString("concat")
 	tbl.RawSetString("concat", L.NewFunction(func(L *lua.LState) int { return s.tableConcat(L, concat) }))
 
 	v.errHandler = L.NewFunction(errHandler)
+	setCallErrors(L) // Lua 5.1's "attempt to call a nil value" (luamsgs.go)
 	v.guardEnv(L)
 
 	// Read-only: every library table is replaced by a read-only proxy,
@@ -182,7 +183,7 @@ func (v *vm) metatableView(mt *lua.LTable) *lua.LTable {
 func (v *vm) getmetatable(L *lua.LState) int {
 	obj := L.CheckAny(1)
 	mt, ok := L.GetMetatable(obj).(*lua.LTable)
-	if !ok {
+	if !ok || hiddenMetatable(obj) {
 		L.Push(lua.LNil)
 		return 1
 	}
@@ -288,7 +289,7 @@ func errHandler(L *lua.LState) int {
 	t, ok := e.(*lua.LTable)
 	if !ok {
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+luaToString(e)))
+		t.RawSetString("err", lua.LString("ERR "+lua51WordingIn(L, luaToString(e))))
 	}
 	for level := 1; ; level++ {
 		dbg, ok := L.GetStack(level)
