@@ -57,6 +57,8 @@ var packageVars = map[string]string{
 	"rdb.kindNames":                   "table", "rdb.crcTables": "table", "rdb.crcShiftTables": "table",
 	"server.defaultSections": "table", "server.notBuiltShapes": "table", "server.redactedArg": "literal",
 	"types.listSizeLimits": "table",
+	"script.ldbHelp":       "table (the Lua debugger's help text)",
+	"script.arithOps":      "table (Lua metamethod names → opcodes, for Lua 5.1's error wording)",
 	"types.MaxStreamID":    "literal (the largest stream ID, \"+\")",
 	"script.noScriptNames": "table (Redis 7.0's noscript commands)", "script.noScriptContainers": "table (derived from noScriptNames)", "script.scriptHelp": "table",
 	"script.shebangFlags": "table", "script.closedChan": "literal (a channel closed at init, only received from)",
