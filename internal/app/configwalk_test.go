@@ -339,7 +339,7 @@ var walkTable = map[string]observe{
 	})},
 
 	// Stored only (config.storedX in the table).
-	"proc-title-template":                 {val: "{title} {listen-addr}", stored: "no process title"},
+	"proc-title-template":                 {val: "{title} {listen-addr}", live: "app ProcTitle"},
 	"crash-log-enabled":                   {val: "no", stored: "Go prints its own crash report"},
 	"crash-memcheck-enabled":              {val: "no", stored: "Go prints its own crash report"},
 	"use-exit-on-panic":                   {val: "yes", stored: "test knob"},
