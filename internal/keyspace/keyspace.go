@@ -381,17 +381,21 @@ func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 // key held goes with its TTL and its access history, as Delete then
 // SetValue would do (RESTORE ... REPLACE), in one lookup and keeping the
 // node. OnNew is told either way, as it is of a key deleted and added. It
-// reports whether key existed (a logically expired key did not).
-func (db *DB) ReplaceValue(key []byte, val any) bool {
+// reports whether key existed (a logically expired key did not), and the
+// value other than a plain string it held: nothing in the keyspace refers
+// to that any more (a running snapshot captured it first), so the caller
+// may reuse it (RESTORE rebuilds the next hash in it).
+func (db *DB) ReplaceValue(key []byte, val any) (old any, existed bool) {
 	e := db.lookup(key, false)
 	if e == nil {
 		n := newNode(key, "", val)
 		n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 		db.insertNew(n, key)
 		db.pending = n
-		return false
+		return nil, false
 	}
 	db.beforeWrite(e)
+	old = e.val
 	db.revalue(e, "", val)
 	e.lru = db.ks.newAccess()
 	if len(db.expires) > 0 {
@@ -402,7 +406,7 @@ func (db *DB) ReplaceValue(key []byte, val any) bool {
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
-	return true
+	return old, true
 }
 
 // insertNew adds n, the node of an absent key.

@@ -151,8 +151,9 @@ func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
 	ks.OnNew = func(_ *DB, key []byte) { news = append(news, string(key)) }
 	db := ks.DBs[0]
 	k := []byte("k")
-	if db.ReplaceValue(k, types.NewHash()) {
-		t.Fatal("ReplaceValue of an absent key reported it existed")
+	first := types.NewHash()
+	if old, existed := db.ReplaceValue(k, first); existed || old != nil {
+		t.Fatalf("ReplaceValue of an absent key reported it existed (old %v)", old)
 	}
 	db.SetExpire(k, 1<<60)
 	for i := 0; i < 2000; i++ {
@@ -162,8 +163,8 @@ func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
 		t.Fatalf("freq %d after 2000 hits", f)
 	}
 	h := types.NewHashFrom([]types.Pair{{Field: []byte("field"), Value: []byte("value")}}, nil)
-	if !db.ReplaceValue(k, h) {
-		t.Fatal("ReplaceValue of a present key reported it absent")
+	if old, existed := db.ReplaceValue(k, h); !existed || old != any(first) {
+		t.Fatalf("ReplaceValue of a present key: existed %v, old value %v", existed, old)
 	}
 	db.Modified(k)
 	e := db.Peek(k)
