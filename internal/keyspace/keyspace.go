@@ -209,8 +209,11 @@ type DB struct {
 	// AvgTTL is a running estimate of the average TTL of keys with an
 	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
 	AvgTTL int64
-	// used, sizes and pending are the dataset account (memory.go).
+	// used, valued, sizes and pending are the dataset account
+	// (memory.go): valued counts the entries with a value other than a
+	// plain string, sizes holds their figures of 4 GiB and more.
 	used    int64
+	valued  int
 	sizes   map[*node]int64
 	pending *node
 }
@@ -391,7 +394,6 @@ func (db *DB) ReplaceValue(key []byte, val any) (old any, existed bool) {
 		n := newNode(key, "", val)
 		n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 		db.insertNew(n, key)
-		db.pending = n
 		return nil, false
 	}
 	db.beforeWrite(e)
@@ -409,10 +411,12 @@ func (db *DB) ReplaceValue(key []byte, val any) (old any, existed bool) {
 	return old, true
 }
 
-// insertNew adds n, the node of an absent key.
+// insertNew adds n, the node of an absent key. The Modified that follows
+// a write creating a key finds n as pending, without a lookup.
 func (db *DB) insertNew(n *node, key []byte) {
 	db.dict.insert(n)
 	db.account(n)
+	db.pending = n
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
@@ -547,7 +551,7 @@ func (db *DB) Flush() {
 	db.dict.ks = db.ks
 	db.expires = map[string]int64{}
 	db.replicaTTL = nil
-	db.used, db.sizes, db.pending = 0, nil, nil
+	db.used, db.valued, db.sizes, db.pending = 0, 0, nil, nil
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -558,6 +562,7 @@ func (db *DB) Swap(other *DB) {
 	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
 	db.used, other.used = other.used, db.used
 	db.sizes, other.sizes = other.sizes, db.sizes
+	db.valued, other.valued = other.valued, db.valued
 	db.pending, other.pending = nil, nil
 }
 
