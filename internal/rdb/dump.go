@@ -179,9 +179,12 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 		return nil, err
 	}
 	body := p[:len(p)-dumpFooterLen]
-	u.src.Reset(body)
+	// The reader's window is the payload itself, behind a source with
+	// nothing more to give: decoding reads it in place, where a buffered
+	// reader over it first copied it whole.
+	u.src.Reset(nil)
 	if u.br == nil {
-		u.br = bufio.NewReaderSize(&u.src, min(max(len(body), 16), 64<<10))
+		u.br = bufio.NewReaderSize(&u.src, 16)
 	} else {
 		u.br.Reset(&u.src)
 	}
@@ -196,7 +199,7 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	}
 	arena.reset()
 	u.d = decoder{
-		r:        reader{br: u.br, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0], noSum: true},
+		r:        reader{br: u.br, win: body, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0], noSum: true},
 		h:        NopHandler{},
 		version:  version,
 		e:        old.e,
