@@ -5,6 +5,9 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tandemdb/tandem/internal/testutil"
 )
 
 // RESTORE ... REPLACE keeps the small hash it frees and builds the next
@@ -83,6 +86,68 @@ func TestRestoreReplaceReuseKeepsEveryKeyLikeRedis(t *testing.T) {
 		args := append([]string{"DEBUG", "DIGEST-VALUE"}, keys...)
 		if got, want := td.do(args...), rd.do(args...); got != want {
 			t.Fatalf("step %d, after %.60q: digests differ:\n tandem %q\n  redis %q", step, cmd, got, want)
+		}
+	}
+}
+
+// A BGSAVE running while RESTORE ... REPLACE replaces hashes (and builds
+// later payloads into the hashes it freed) saves every hash as it was when
+// the save began: the snapshot captures a value before a write replaces
+// it, so the reused buffer is no longer the snapshot's.
+func TestRestoreReplaceReuseDuringBgsaveSavesTheOldValues(t *testing.T) {
+	t.Parallel()
+	tp := startTandem(t)
+	td := dialRaw(t, tp.Addr())
+	const keys = 200
+	orig := func(i int) string { return fmt.Sprintf("orig-%03d-%s", i, strings.Repeat("o", 40)) }
+	for i := 0; i < keys; i++ {
+		args := []string{"HSET", fmt.Sprintf("h%03d", i)}
+		for f := 0; f < 16; f++ {
+			args = append(args, fmt.Sprintf("f%02d", f), orig(i))
+		}
+		td.do(args...)
+	}
+	// Payloads of other contents, of the same size, so every one can be
+	// built into the hash the previous RESTORE freed.
+	var payloads []string
+	for p := 0; p < 4; p++ {
+		args := []string{"HSET", "src"}
+		for f := 0; f < 16; f++ {
+			args = append(args, fmt.Sprintf("f%02d", f), fmt.Sprintf("new!-%03d-%s", p, strings.Repeat("n", 40)))
+		}
+		td.do("DEL", "src")
+		td.do(args...)
+		_, body, _ := strings.Cut(td.do("DUMP", "src"), "\r\n")
+		payloads = append(payloads, strings.TrimSuffix(body, "\r\n"))
+	}
+	td.do("DEL", "src")
+	td.do("CONFIG", "SET", "rdb-key-save-delay", "5000") // 1 s for 200 keys
+	if r := td.do("BGSAVE"); !strings.HasPrefix(r, "+Background saving started") {
+		t.Fatalf("BGSAVE: %q", r)
+	}
+	for round := 0; round < 2; round++ {
+		for i := 0; i < keys; i++ {
+			if r := td.do("RESTORE", fmt.Sprintf("h%03d", i), "0", payloads[(i+round)%len(payloads)], "REPLACE"); r != "+OK\r\n" {
+				t.Fatalf("RESTORE h%03d: %q", i, r)
+			}
+		}
+	}
+	if !strings.Contains(td.do("INFO", "persistence"), "rdb_bgsave_in_progress:1") {
+		t.Fatal("the save ended before the RESTOREs did: nothing was tested")
+	}
+	td.do("CONFIG", "SET", "rdb-key-save-delay", "0")
+	testutil.Eventually(t, 30*time.Second, "the save to end", func() bool {
+		return strings.Contains(td.do("INFO", "persistence"), "rdb_bgsave_in_progress:0")
+	})
+	if r := td.do("DEBUG", "RELOAD", "NOSAVE"); r != "+OK\r\n" {
+		t.Fatalf("DEBUG RELOAD NOSAVE: %q", r)
+	}
+	for i := 0; i < keys; i++ {
+		for _, f := range []string{"f00", "f07", "f15"} {
+			want := fmt.Sprintf("$%d\r\n%s\r\n", len(orig(i)), orig(i))
+			if got := td.do("HGET", fmt.Sprintf("h%03d", i), f); got != want {
+				t.Fatalf("h%03d %s saved as %q, want %q", i, f, got, want)
+			}
 		}
 	}
 }
