@@ -5,7 +5,9 @@
 # bench/dumprestore loads the hashes, then sends random DUMPs, then random
 # RESTOREs of the payloads it fetched, over -c connections at -P requests
 # in flight each. Runs alternate Redis/Tandem; the figure is the median of
-# the rounds in requests per second.
+# the rounds in requests per second, beside the median of each server's
+# CPU time per request (/proc, every thread; the DUMPs that fetch the
+# payloads before a RESTORE run, one per key, are counted in).
 #
 # Environment: BENCH_DR_KEYS (hashes), BENCH_DR_N (requests per run),
 # BENCH_DR_CONFIGS (subset of c50-P1 c50-P16); see lib.sh for the rest.
@@ -38,14 +40,17 @@ for cfg in "${CONFIGS[@]}"; do
     *) die "unknown configuration $cfg" ;;
   esac
   for mode in dump restore; do
-    declare -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="") size=()
+    declare -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="") cpus=([redis]="" [tandem]="") size=()
     for ((round = 1; round <= BENCH_ROUNDS; round++)); do
       for side in redis tandem; do
         [ -z "${errs[$side]}" ] || continue
+        c0=$(cpu_ticks "${SRV_PID[$side]}")
         line=$("$DR" -addr "127.0.0.1:${SRV_PORT[$side]}" -mode "$mode" -keys "$KEYS" -n "$N" -conns "$c" -pipeline "$p" 2>&1 || true)
+        c1=$(cpu_ticks "${SRV_PID[$side]}")
         read -r v sz _ <<<"$line" || true
         if is_num "${v:-}"; then
           vals[$side]+=" $v"
+          cpus[$side]+=" $(awk -v a="$c0" -v b="$c1" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 1e4 / n}')"
           size[$side]=$sz
         else
           errs[$side]=$(clean "$line" | cut -c1-100)
@@ -63,7 +68,11 @@ for cfg in "${CONFIGS[@]}"; do
     [ "$mode" = dump ] || name="RESTORE REPLACE"
     record "$name 1KB hash -c $c -P $p" "rps n=$N" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
     log "$name -c $c -P $p: redis=${r:-n/a} tandem=${tv:-n/a} $note"
-    unset vals errs size
+    # shellcheck disable=SC2086
+    r=$(median ${cpus[redis]}) tv=$(median ${cpus[tandem]})
+    record "$name 1KB hash -c $c -P $p server CPU" "us per request" us lower "${r:-n/a}" "${tv:-n/a}" ""
+    log "$name -c $c -P $p server CPU us/request: redis=${r:-n/a} tandem=${tv:-n/a}"
+    unset vals errs cpus size
   done
 done
 print_table "$BENCH_RESULTS_CSV" "$CASE_NAME"

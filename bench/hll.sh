@@ -7,6 +7,9 @@
 # dense keys (a union computed on every call), PFCOUNT of one key after
 # PFADD dropped its cache (PFADD + PFCOUNT pairs), PFMERGE of two of them.
 #
+# Each figure comes with the servers' CPU time per request (the median of
+# the rounds), which a loaded machine disturbs less than the rate.
+#
 # Environment: BENCH_HLL_N (requests per test); see lib.sh for the rest.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -34,6 +37,7 @@ TESTS=(
   "PFCOUNT h1 h2 h3"
   "PFMERGE merged h1 h2"
 )
+RPS_PAIR_CPU=1
 for t in "${TESTS[@]}"; do
   read -r -a argv <<<"$t"
   rps_pair "$t -c 50 -P 1" "$N" "${argv[0]}" -r 1000000 "${argv[@]}"

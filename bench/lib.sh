@@ -358,18 +358,23 @@ fi
 # against Redis and Tandem, BENCH_ROUNDS rounds alternated; records the
 # median requests/s of each under LABEL (CSVNAME: the test's first word in
 # redis-benchmark's CSV). A side that fails once is not retried; its error
-# goes in the note.
+# goes in the note. With RPS_PAIR_CPU=1 it also records the median of each
+# server's CPU time per request (/proc, every thread), steadier than the
+# rate on a loaded machine.
 rps_pair() {
-  local label=$1 n=$2 csvname=$3 side round v r tv note out=$WORK/rps_pair.csv
+  local label=$1 n=$2 csvname=$3 side round v r tv note c0 c1 out=$WORK/rps_pair.csv
   shift 3
-  local -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
+  local -A vals=([redis]="" [tandem]="") errs=([redis]="" [tandem]="") cpus=([redis]="" [tandem]="")
   for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     for side in redis tandem; do
       [ -z "${errs[$side]}" ] || continue
+      c0=$(cpu_ticks "${SRV_PID[$side]}")
       if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$n" "$@"; then
+        c1=$(cpu_ticks "${SRV_PID[$side]}")
         v=$(csv_value "$out" "$csvname" rps)
         if is_num "$v"; then
           vals[$side]+=" $v"
+          cpus[$side]+=" $(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) * 1e4 / n}')"
         else
           errs[$side]="no result: $(err_text "$out.err")"
         fi
@@ -385,6 +390,12 @@ rps_pair() {
   r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
   record "$label" "rps n=$n" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
   log "$label: redis=${r:-n/a} tandem=${tv:-n/a} $note"
+  if [ "${RPS_PAIR_CPU:-0}" = 1 ]; then
+    # shellcheck disable=SC2086
+    r=$(median ${cpus[redis]}) tv=$(median ${cpus[tandem]})
+    record "$label server CPU" "us per request" us lower "${r:-n/a}" "${tv:-n/a}" ""
+    log "$label server CPU us/request: redis=${r:-n/a} tandem=${tv:-n/a}"
+  fi
 }
 
 # record TEST METRIC UNIT BETTER REDIS TANDEM [NOTE]: one result row.

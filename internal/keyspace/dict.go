@@ -17,8 +17,10 @@ import (
 type node struct {
 	kv   unsafe.Pointer // the key's bytes then the plain string value's; nil when both are empty
 	klen uint32
-	vlen uint32 // the plain string value's length (val == nil)
-	val  any    // any other value
+	// vlen is the plain string value's length (val == nil); with another
+	// value, the figure the account counted it with (memory.go).
+	vlen uint32
+	val  any // any other value
 	next *node
 	// ver is the snapshot epoch at which this node's value was last captured
 	// or created; a node with ver below the running snapshot's epoch has not

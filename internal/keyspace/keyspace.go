@@ -209,8 +209,11 @@ type DB struct {
 	// AvgTTL is a running estimate of the average TTL of keys with an
 	// expiry, kept by the active expiry cycle (INFO keyspace avg_ttl).
 	AvgTTL int64
-	// used, sizes and pending are the dataset account (memory.go).
+	// used, valued, sizes and pending are the dataset account
+	// (memory.go): valued counts the entries with a value other than a
+	// plain string, sizes holds their figures of 4 GiB and more.
 	used    int64
+	valued  int
 	sizes   map[*node]int64
 	pending *node
 }
@@ -381,17 +384,20 @@ func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 // key held goes with its TTL and its access history, as Delete then
 // SetValue would do (RESTORE ... REPLACE), in one lookup and keeping the
 // node. OnNew is told either way, as it is of a key deleted and added. It
-// reports whether key existed (a logically expired key did not).
-func (db *DB) ReplaceValue(key []byte, val any) bool {
+// reports whether key existed (a logically expired key did not), and the
+// value other than a plain string it held: nothing in the keyspace refers
+// to that any more (a running snapshot captured it first), so the caller
+// may reuse it (RESTORE rebuilds the next hash in it).
+func (db *DB) ReplaceValue(key []byte, val any) (old any, existed bool) {
 	e := db.lookup(key, false)
 	if e == nil {
 		n := newNode(key, "", val)
 		n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 		db.insertNew(n, key)
-		db.pending = n
-		return false
+		return nil, false
 	}
 	db.beforeWrite(e)
+	old = e.val
 	db.revalue(e, "", val)
 	e.lru = db.ks.newAccess()
 	if len(db.expires) > 0 {
@@ -402,13 +408,15 @@ func (db *DB) ReplaceValue(key []byte, val any) bool {
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
-	return true
+	return old, true
 }
 
-// insertNew adds n, the node of an absent key.
+// insertNew adds n, the node of an absent key. The Modified that follows
+// a write creating a key finds n as pending, without a lookup.
 func (db *DB) insertNew(n *node, key []byte) {
 	db.dict.insert(n)
 	db.account(n)
+	db.pending = n
 	if f := db.ks.OnNew; f != nil {
 		f(db, key)
 	}
@@ -543,7 +551,7 @@ func (db *DB) Flush() {
 	db.dict.ks = db.ks
 	db.expires = map[string]int64{}
 	db.replicaTTL = nil
-	db.used, db.sizes, db.pending = 0, nil, nil
+	db.used, db.valued, db.sizes, db.pending = 0, 0, nil, nil
 }
 
 // Swap exchanges the contents of two databases (SWAPDB).
@@ -554,6 +562,7 @@ func (db *DB) Swap(other *DB) {
 	db.AvgTTL, other.AvgTTL = other.AvgTTL, db.AvgTTL
 	db.used, other.used = other.used, db.used
 	db.sizes, other.sizes = other.sizes, db.sizes
+	db.valued, other.valued = other.valued, db.valued
 	db.pending, other.pending = nil, nil
 }
 

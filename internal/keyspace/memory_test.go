@@ -55,8 +55,8 @@ func TestDatasetAccountReturnsToEmpty(t *testing.T) {
 	db.Delete([]byte("list2"))
 	// The table keeps its size until the cron shrinks it: compare the
 	// entries' share only.
-	if db.used != 0 || len(db.sizes) != 0 || ks.DBs[1].used != 0 {
-		t.Fatalf("after deleting everything: used %d, sizes %d, db1 %d", db.used, len(db.sizes), ks.DBs[1].used)
+	if db.used != 0 || db.valued != 0 || len(db.sizes) != 0 || ks.DBs[1].used != 0 {
+		t.Fatalf("after deleting everything: used %d, valued %d, sizes %d, db1 %d", db.used, db.valued, len(db.sizes), ks.DBs[1].used)
 	}
 }
 
@@ -151,8 +151,9 @@ func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
 	ks.OnNew = func(_ *DB, key []byte) { news = append(news, string(key)) }
 	db := ks.DBs[0]
 	k := []byte("k")
-	if db.ReplaceValue(k, types.NewHash()) {
-		t.Fatal("ReplaceValue of an absent key reported it existed")
+	first := types.NewHash()
+	if old, existed := db.ReplaceValue(k, first); existed || old != nil {
+		t.Fatalf("ReplaceValue of an absent key reported it existed (old %v)", old)
 	}
 	db.SetExpire(k, 1<<60)
 	for i := 0; i < 2000; i++ {
@@ -162,8 +163,8 @@ func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
 		t.Fatalf("freq %d after 2000 hits", f)
 	}
 	h := types.NewHashFrom([]types.Pair{{Field: []byte("field"), Value: []byte("value")}}, nil)
-	if !db.ReplaceValue(k, h) {
-		t.Fatal("ReplaceValue of a present key reported it absent")
+	if old, existed := db.ReplaceValue(k, h); !existed || old != any(first) {
+		t.Fatalf("ReplaceValue of a present key: existed %v, old value %v", existed, old)
 	}
 	db.Modified(k)
 	e := db.Peek(k)
@@ -176,7 +177,49 @@ func TestReplaceValueIsDeleteThenAdd(t *testing.T) {
 	used := db.used
 	db.Delete(k)
 	db.SetValue(k, h, false)
-	if db.used != used || len(db.sizes) != 1 {
-		t.Fatalf("account %d after ReplaceValue, %d after a fresh insert (sizes %d)", used, db.used, len(db.sizes))
+	if db.used != used || db.valued != 1 {
+		t.Fatalf("account %d after ReplaceValue, %d after a fresh insert (valued %d)", used, db.used, db.valued)
+	}
+}
+
+// A value's figure lives in its node (vlen) unless it is 4 GiB or more:
+// then in DB.sizes, which a smaller figure, a string value and a delete
+// take it out of again, the account exact throughout.
+func TestFigureOf4GiBGoesToTheMap(t *testing.T) {
+	ks := New(1)
+	db := ks.DBs[0]
+	k := []byte("k")
+	h := types.NewHashFrom([]types.Pair{{Field: []byte("f"), Value: []byte("v")}}, nil)
+	db.SetValue(k, h, false)
+	e := db.Peek(k)
+	if db.figure(e) != entrySize(e) || db.used != entrySize(e) || len(db.sizes) != 0 {
+		t.Fatalf("small value: figure %d, used %d, entry %d, sizes %d", db.figure(e), db.used, entrySize(e), len(db.sizes))
+	}
+	pretendHuge := func() {
+		// As if the value had been counted at 5 GiB.
+		db.used += 5<<30 - db.figure(e)
+		db.setFigure(e, 5<<30)
+		if e.vlen != bigFigure || db.figure(e) != 5<<30 || len(db.sizes) != 1 {
+			t.Fatalf("huge figure: vlen %d, figure %d, sizes %d", e.vlen, db.figure(e), len(db.sizes))
+		}
+	}
+	pretendHuge()
+	db.Modified(k) // re-estimated: small again
+	if db.figure(e) != entrySize(e) || db.used != entrySize(e) || len(db.sizes) != 0 {
+		t.Fatalf("re-estimated: figure %d, used %d, entry %d, sizes %d", db.figure(e), db.used, entrySize(e), len(db.sizes))
+	}
+	pretendHuge()
+	db.SetString(k, []byte("plain"), false)
+	if e.Str() != "plain" || db.used != entrySize(e) || len(db.sizes) != 0 || db.valued != 0 {
+		t.Fatalf("to a string: %q, used %d, entry %d, sizes %d, valued %d", e.Str(), db.used, entrySize(e), len(db.sizes), db.valued)
+	}
+	db.SetValue(k, h, false)
+	if e.Str() != "" || db.figure(e) != entrySize(e) {
+		t.Fatalf("back to a hash: Str %q, figure %d, entry %d", e.Str(), db.figure(e), entrySize(e))
+	}
+	pretendHuge()
+	db.Delete(k)
+	if db.used != 0 || len(db.sizes) != 0 || db.valued != 0 {
+		t.Fatalf("deleted: used %d, sizes %d, valued %d", db.used, len(db.sizes), db.valued)
 	}
 }

@@ -31,16 +31,27 @@ const maxNodeLen = math.MaxUint32
 // keyStr returns the key; it aliases kv.
 func (n *node) keyStr() string { return unsafe.String((*byte)(n.kv), int(n.klen)) }
 
-// strv returns the plain string value (val == nil); it aliases kv.
+// strLen is the length of the plain string value in kv: vlen, which
+// holds the account's figure instead when val is set.
+func (n *node) strLen() int {
+	if n.val != nil {
+		return 0
+	}
+	return int(n.vlen)
+}
+
+// strv returns the plain string value (val == nil; "" otherwise); it
+// aliases kv.
 func (n *node) strv() string {
-	if n.vlen == 0 {
+	l := n.strLen()
+	if l == 0 {
 		return "" // kv may end at the key: no pointer past it
 	}
-	return unsafe.String((*byte)(unsafe.Add(n.kv, n.klen)), int(n.vlen))
+	return unsafe.String((*byte)(unsafe.Add(n.kv, n.klen)), l)
 }
 
 // kvBytes is the size of the node's kv allocation (the account's figure).
-func (n *node) kvBytes() int { return AllocSize(int(n.klen) + int(n.vlen)) }
+func (n *node) kvBytes() int { return AllocSize(int(n.klen) + n.strLen()) }
 
 // packKV copies key then s into one new buffer.
 func packKV[K, V string | []byte](key K, s V) (unsafe.Pointer, uint32, uint32) {
@@ -77,16 +88,19 @@ func newNode[K, V string | []byte](key K, s V, val any) *node {
 
 // setValue gives n the plain string s (val nil) or val, in a new kv when
 // the value bytes change. It reports whether kv changed, so that the
-// caller re-keys maps holding the old key string (rekey).
+// caller re-keys maps holding the old key string (rekey). With val set,
+// vlen is 0 until the caller's account stores its figure there.
 func (n *node) setValue(s string, val any) bool {
 	if val == nil && len(s) > maxNodeLen {
 		val = &Bytes{B: []byte(s)}
 	}
+	had := n.strLen()
 	n.val = val
 	if val != nil {
 		s = ""
 	}
-	if n.vlen == 0 && len(s) == 0 {
+	if had == 0 && len(s) == 0 {
+		n.vlen = 0
 		return false // the key alone, as before
 	}
 	n.kv, n.klen, n.vlen = packKV(n.keyStr(), s)

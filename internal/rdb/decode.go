@@ -99,9 +99,12 @@ type decoder struct {
 	// hashLim set: listpack hashes are built as keyspace values
 	// (DumpOptions.HashLimits), their pairs packed in packed first.
 	hashLim *types.Limits
-	packed  []byte
-	longest int    // the longest element packed, for NewHashPacked
-	pending []byte // a hash field waiting for its value (hashPairsFromListpack)
+	// hashInto, when set (with hashLim), is the hash a listpack hash is
+	// built into instead of a new one (DumpOptions.HashInto).
+	hashInto *types.Hash
+	packed   []byte
+	longest  int    // the longest element packed, for NewHashPacked
+	pending  []byte // a hash field waiting for its value (hashPairsFromListpack)
 	// borrow lets a hash, set or sorted set (one blob each) point its
 	// strings into the decompressed blob instead of copying them to the
 	// arena: DumpDecoder's Entry lives no longer than that blob (until

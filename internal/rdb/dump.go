@@ -137,6 +137,12 @@ type DumpOptions struct {
 	// in Entry.Hash: one walk of the listpack writes it (RESTORE's usual
 	// payload), with the same checks.
 	HashLimits *types.Limits
+	// HashInto, with HashLimits, is a hash that such a listpack is built
+	// into (Hash.ResetPacked) instead of a new one: RESTORE hands over
+	// the hash a REPLACE freed. It is overwritten only once the value
+	// has passed every check, and is then Entry.Built; a payload that
+	// fails, or is not a listpack hash, leaves it as it was.
+	HashInto *types.Hash
 }
 
 // DecodeDump decodes a DUMP payload into an Entry holding the value (Kind,
@@ -173,9 +179,12 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 		return nil, err
 	}
 	body := p[:len(p)-dumpFooterLen]
-	u.src.Reset(body)
+	// The reader's window is the payload itself, behind a source with
+	// nothing more to give: decoding reads it in place, where a buffered
+	// reader over it first copied it whole.
+	u.src.Reset(nil)
 	if u.br == nil {
-		u.br = bufio.NewReaderSize(&u.src, min(max(len(body), 16), 64<<10))
+		u.br = bufio.NewReaderSize(&u.src, 16)
 	} else {
 		u.br.Reset(&u.src)
 	}
@@ -190,16 +199,17 @@ func (u *DumpDecoder) Decode(p []byte, opts DumpOptions) (*Entry, error) {
 	}
 	arena.reset()
 	u.d = decoder{
-		r:       reader{br: u.br, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0], noSum: true},
-		h:       NopHandler{},
-		version: version,
-		e:       old.e,
-		elems:   old.elems[:0],
-		sorted:  old.sorted[:0],
-		hashes:  old.hashes[:0],
-		borrow:  true,
-		packed:  old.packed[:0],
-		hashLim: opts.HashLimits,
+		r:        reader{br: u.br, win: body, arena: arena, blob: old.r.blob[:0], lzfIn: old.r.lzfIn[:0], noSum: true},
+		h:        NopHandler{},
+		version:  version,
+		e:        old.e,
+		elems:    old.elems[:0],
+		sorted:   old.sorted[:0],
+		hashes:   old.hashes[:0],
+		borrow:   true,
+		packed:   old.packed[:0],
+		hashLim:  opts.HashLimits,
+		hashInto: opts.HashInto,
 	}
 	d := &u.d
 	if cap(d.r.blob) > keepDumpBuf {

@@ -318,7 +318,12 @@ func (d *decoder) hashFromListpack(blob []byte) (SkipReason, error) {
 		if err != nil || n == 0 || n&1 != 0 || !distinctHashes(d.hashes) {
 			return d.hashPairsFromListpack(blob)
 		}
-		d.e.Built = types.NewHashPacked(d.packed, n/2, d.longest, d.hashLim)
+		if h := d.hashInto; h != nil {
+			h.ResetPacked(d.packed, n/2, d.longest, d.hashLim)
+			d.e.Built = h
+		} else {
+			d.e.Built = types.NewHashPacked(d.packed, n/2, d.longest, d.hashLim)
+		}
 		return 0, nil
 	}
 	return d.hashPairsFromListpack(blob)

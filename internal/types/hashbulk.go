@@ -74,18 +74,42 @@ func AppendPacked(dst, s []byte) []byte {
 // no second walk. The small encoding is the packed bytes behind a count:
 // one allocation and one copy. packed is not kept.
 func NewHashPacked(packed []byte, n, longest int, lim *Limits) *Hash {
-	l := limitsOrDefault(lim)
 	h := NewHash()
+	h.ResetPacked(packed, n, longest, lim)
+	return h
+}
+
+// ResetPacked replaces h's contents with the pairs packed, as
+// NewHashPacked builds them, writing them into h's own small encoding
+// when its buffer has room and is not much larger than they need. Why:
+// RESTORE ... REPLACE of a hash frees one of the same shape; rebuilding
+// the next payload into it (dump.Manager keeps it) spares the collector a
+// kilobyte of garbage per command. The caller must own h alone: a value
+// still in a keyspace is reset only after LookupWrite, as any write.
+func (h *Hash) ResetPacked(packed []byte, n, longest int, lim *Limits) {
+	l := limitsOrDefault(lim)
+	h.d = nil
 	if n == 0 {
-		return h
+		h.lp = nil
+		return
 	}
-	// Appending to a 4-byte array allocates the size class (as allocBytes
-	// does) and copies, zeroing only the tail: no clearing of the whole.
-	lp := append([]byte{0, 0, 0, 0}, packed...)
-	putU32(lp, n)
-	h.lp = lp
+	size := 4 + len(packed)
+	if c := cap(h.lp); c >= size && c <= 2*size {
+		h.lp = h.lp[:size]
+		copy(h.lp[4:], packed)
+	} else {
+		// Appending to a 4-byte array allocates the size class (as
+		// allocBytes does) and copies, zeroing only the tail: no
+		// clearing of the whole.
+		h.lp = append([]byte{0, 0, 0, 0}, packed...)
+	}
+	putU32(h.lp, n)
 	if n > l.HashMaxListpackEntries || longest > l.HashMaxListpackValue {
 		h.convert()
 	}
-	return h
 }
+
+// Recyclable reports whether h is worth keeping to ResetPacked into: a
+// small encoding of at most max bytes (a larger buffer is left to the
+// collector rather than pinned).
+func (h *Hash) Recyclable(max int) bool { return h.d == nil && h.lp != nil && cap(h.lp) <= max }
