@@ -120,8 +120,15 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		r.w.Proto = r.sess.Proto
 		s.eng.RunForScript(&r.sess, spec, r.argv)
 	}
-	p := replyParser{L: L, b: r.w.Buf}
-	v := p.parse(false)
+	var v lua.LValue
+	if b := r.w.Buf; len(b) > 0 && b[0] == ':' {
+		// An integer reply (INCR, EXISTS, HSET…), the most common from a
+		// script's calls: straight to a number.
+		v = luaInteger(replyInt(b[1:]))
+	} else {
+		p := replyParser{L: L, b: b}
+		v = p.parse(false)
+	}
 	if raiseErr && len(r.w.Buf) > 0 && r.w.Buf[0] == '-' {
 		raise(L, v.(*lua.LTable))
 	}
@@ -194,8 +201,10 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 	}
 	// ACL permissions of the user running the script (Redis's
 	// scriptVerifyACL), after the stale check and before the write checks.
-	if msg := s.eng.CheckPerm(&r.sess, spec, argv); msg != "" {
-		return msg, spec
+	if !s.permFreeNow(r) {
+		if msg := s.eng.CheckPerm(&r.sess, spec, argv); msg != "" {
+			return msg, spec
+		}
 	}
 	if r.readOnly && spec.Flags&(command.Write|command.MayReplicate) != 0 {
 		return "Write commands are not allowed from read-only scripts.", spec
@@ -236,6 +245,22 @@ func (s *Scripting) staleNow(r *runCtx) bool {
 		r.staleKnown = true
 	}
 	return r.stale
+}
+
+// permFreeNow reports whether the script's user may run anything, so that
+// no call needs the ACL's check: asked once per script and again after it
+// let other clients in (one of them may have changed the ACL then). With
+// DEBUG SET-DISABLE-DENY-SCRIPTS a script may change the ACL itself (ACL
+// SETUSER), and every call is checked.
+func (s *Scripting) permFreeNow(r *runCtx) bool {
+	if s.allowDenied {
+		return false
+	}
+	if !r.permKnown {
+		r.permFree = s.eng.PermFree(&r.sess)
+		r.permKnown = true
+	}
+	return r.permFree
 }
 
 func contains(list []string, s string) bool {

@@ -330,7 +330,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	r := &s.cur
 	r.c, r.sha, r.flags, r.eval = c, t.name, t.flags, t.eval
 	r.readOnly = ro || (t.flags&flagCompat == 0 && t.flags&flagNoWrites != 0)
-	r.wrote, r.timedOut, r.killed, r.staleKnown = false, false, false, false
+	r.wrote, r.timedOut, r.killed, r.staleKnown, r.permKnown = false, false, false, false, false
 	r.repl = replAll
 	r.start = time.Now()
 	// The script's client: the caller's database and user, RESP2 until
@@ -489,6 +489,7 @@ func (s *Scripting) interrupt() <-chan struct{} {
 		s.yield.Yield()
 		// Other clients ran: the replica link may have gone down or up.
 		r.staleKnown = false
+		r.permKnown = false
 		// One of them may have been SHUTDOWN NOSAVE: the script ends so
 		// the process can exit (nothing is saved), as Redis exits from
 		// inside it.

@@ -99,6 +99,9 @@ type runCtx struct {
 	// stale caches whether the server refuses non-stale commands
 	// (MASTERDOWN) while staleKnown is set (see staleNow).
 	stale, staleKnown bool
+	// permFree caches whether the script's user may run anything (no ACL
+	// check per call) while permKnown is set (see permFreeNow).
+	permFree, permKnown bool
 	// repl is where the script's writes propagate (redis.set_repl).
 	repl     int
 	timedOut bool
