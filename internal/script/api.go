@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/logger"
@@ -59,34 +60,50 @@ func raise(L *lua.LState, t *lua.LTable) {
 	L.Error(t, 0)
 }
 
-// luaArgs turns the Lua stack into a command's arguments, in r's reused
-// buffers: strings as they are, numbers as "%.17g". It returns Redis's
+// luaArgs turns the Lua stack into a command's arguments in r.argv:
+// strings as they are, numbers as "%.17g" (in r.argBuf). It returns Redis's
 // error text when an argument is neither.
+//
+// A string argument is not copied: its slice views the Lua string's bytes
+// (capacity = length, so that an append copies). That is safe because a
+// command never changes its arguments' bytes nor keeps them after it
+// returns (they usually view the client's read buffer, which is reused).
 func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 	n := L.GetTop()
 	if n == 0 {
 		return "Please specify at least one argument for this redis lib call", false
 	}
+	// Room for every number up front: the number slices view argBuf,
+	// which must not move while they are made.
+	if need := n * maxNumberLen; cap(r.argBuf) < need {
+		r.argBuf = make([]byte, 0, need)
+	}
 	r.argBuf = r.argBuf[:0]
-	r.argSpan = r.argSpan[:0]
+	r.argv = r.argv[:0]
 	for i := 1; i <= n; i++ {
-		start := len(r.argBuf)
 		switch v := L.Get(i).(type) {
 		case lua.LString:
-			r.argBuf = append(r.argBuf, v...)
+			if len(v) == 0 {
+				r.argv = append(r.argv, emptyArg)
+				continue
+			}
+			r.argv = append(r.argv, unsafe.Slice(unsafe.StringData(string(v)), len(v)))
 		case lua.LNumber:
+			start := len(r.argBuf)
 			r.argBuf = append(r.argBuf, fmtNumber17(float64(v))...)
+			r.argv = append(r.argv, r.argBuf[start:len(r.argBuf):len(r.argBuf)])
 		default:
 			return "Lua redis lib command arguments must be strings or integers", false
 		}
-		r.argSpan = append(r.argSpan, [2]int{start, len(r.argBuf)})
-	}
-	r.argv = r.argv[:0]
-	for _, sp := range r.argSpan {
-		r.argv = append(r.argv, r.argBuf[sp[0]:sp[1]:sp[1]])
 	}
 	return "", true
 }
+
+// maxNumberLen bounds fmtNumber17's length ("-1.2345678901234567e-308").
+const maxNumberLen = 32
+
+// emptyArg is an empty argument (not nil, as the protocol's reader gives it).
+var emptyArg = []byte{}
 
 // redisCall is redis.call (raise) and redis.pcall: Redis's scriptCall
 // checks, then the command through the engine, then its reply as Lua

@@ -112,10 +112,10 @@ type runCtx struct {
 	// and its reply buffer, parsed after each command.
 	sess command.Session
 	w    resp.Writer
-	// argBuf holds the arguments of the command being called.
-	argBuf  []byte
-	argv    [][]byte
-	argSpan [][2]int
+	// argv are the arguments of the command being called; argBuf holds
+	// those made from numbers (see luaArgs).
+	argBuf []byte
+	argv   [][]byte
 }
 
 // New builds the scripting engine of eng's server.
