@@ -112,7 +112,7 @@ func (s *Scripting) variants(sp *command.Spec, sha bool) func(args [][]byte) *co
 			if len(args[1]) != 40 {
 				return sp
 			}
-			sc := s.cache[strings.ToLower(string(args[1]))]
+			sc := s.cached(args[1])
 			if sc == nil {
 				return sp
 			}
@@ -203,7 +203,7 @@ func (s *Scripting) evalCmd(c *command.Ctx, evalsha, ro bool) {
 	}
 	var sc *script
 	if evalsha {
-		sc = s.cache[strings.ToLower(string(c.Args[1]))]
+		sc = s.cached(c.Args[1])
 		if sc == nil {
 			c.Error(errNoScript)
 			return
@@ -237,6 +237,27 @@ var probeStale = &command.Spec{Name: "eval", Arity: -3}
 
 func (s *Scripting) stale(sess *command.Session) bool {
 	return strings.HasPrefix(s.eng.Host.Gate(sess, probeStale, nil), "MASTERDOWN")
+}
+
+// cached is the cached script whose SHA1 is sha, in any case, or nil. A
+// lower-case SHA1 (what SCRIPT LOAD answers, so what clients send) is
+// looked up without a copy; EVALSHA looks its script up twice (the
+// server's refusals ask for its flags first).
+func (s *Scripting) cached(sha []byte) *script {
+	if !hasUpper(sha) {
+		return s.cache[string(sha)]
+	}
+	return s.cache[strings.ToLower(string(sha))]
+}
+
+// hasUpper reports whether b holds an ASCII upper-case letter.
+func hasUpper(b []byte) bool {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // create compiles body into the cache (Redis's luaCreateFunction) and
@@ -351,7 +372,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	}
 	s.wd.threshold.Store(th * int64(time.Millisecond))
 	s.wd.memLimit.Store(max(s.opts.MemoryLimit, 0))
-	s.wd.begin(s.runSeq)
+	s.wd.begin(s.runSeq, r.start)
 	L := t.vm.L
 	defer func() {
 		s.wd.end()

@@ -488,6 +488,9 @@ func functionFlags(t *lua.LTable) (scriptFlags, bool) {
 
 // lookupFunction finds a function by name, in any case.
 func (s *Scripting) lookupFunction(name []byte) *function {
+	if !hasUpper(name) {
+		return s.fn.ctx.funcs[string(name)] // no copy of the name
+	}
 	return s.fn.ctx.funcs[strings.ToLower(string(name))]
 }
 
