@@ -73,11 +73,9 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 	if n == 0 {
 		return "Please specify at least one argument for this redis lib call", false
 	}
-	// Room for every number up front: the number slices view argBuf,
-	// which must not move while they are made.
-	if need := n * maxNumberLen; cap(r.argBuf) < need {
-		r.argBuf = make([]byte, 0, need)
-	}
+	// A number's slice views argBuf where it was appended; should a later
+	// append move argBuf, the slice keeps the old array, which nothing
+	// writes any more.
 	r.argBuf = r.argBuf[:0]
 	r.argv = r.argv[:0]
 	for i := 1; i <= n; i++ {
@@ -98,9 +96,6 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 	}
 	return "", true
 }
-
-// maxNumberLen bounds fmtNumber17's length ("-1.2345678901234567e-308").
-const maxNumberLen = 32
 
 // emptyArg is an empty argument (not nil, as the protocol's reader gives it).
 var emptyArg = []byte{}
