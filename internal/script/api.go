@@ -117,7 +117,8 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		L.Push(t)
 		return 1
 	}
-	L.SetTop(0)
+	// The arguments stay on the stack: gopher-lua returns the values
+	// pushed last, and clearing them costs a loop per call.
 	if msg, spec := s.checkCall(r, r.argv); msg != "" {
 		s.eng.RejectForScript(spec, rejectText(msg))
 		t := errorTable(L, msg)
