@@ -82,7 +82,9 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
 			if len(v) == 0 {
-				r.argv = append(r.argv, emptyArg)
+				// Empty, not nil, as the protocol's reader gives it (a
+				// zero-length slice allocates nothing).
+				r.argv = append(r.argv, []byte{})
 				continue
 			}
 			r.argv = append(r.argv, unsafe.Slice(unsafe.StringData(string(v)), len(v)))
@@ -96,9 +98,6 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 	}
 	return "", true
 }
-
-// emptyArg is an empty argument (not nil, as the protocol's reader gives it).
-var emptyArg = []byte{}
 
 // redisCall is redis.call (raise) and redis.pcall: Redis's scriptCall
 // checks, then the command through the engine, then its reply as Lua
