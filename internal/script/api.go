@@ -25,8 +25,8 @@ const (
 func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
 	t := L.CreateTable(0, 0)
 	fns := map[string]lua.LGFunction{
-		"call":               func(L *lua.LState) int { return s.redisCall(L, true) },
-		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false) },
+		"call":               func(L *lua.LState) int { return s.redisCall(L, true, true) },
+		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false, true) },
 		"log":                s.redisLog,
 		"setresp":            s.redisSetresp,
 		"sha1hex":            redisSha1hex,
@@ -102,7 +102,10 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 // redisCall is redis.call (raise) and redis.pcall: Redis's scriptCall
 // checks, then the command through the engine, then its reply as Lua
 // values. An error raises (call) or is returned (pcall) as {err=…}.
-func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
+// Without want (a call whose results the script drops, see
+// foldRedisCalls) it returns nothing and builds no value for the reply,
+// but raises an error all the same.
+func (s *Scripting) redisCall(L *lua.LState, raiseErr, want bool) int {
 	r := s.run
 	if r == nil {
 		raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
@@ -113,8 +116,7 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		if raiseErr {
 			raise(L, t)
 		}
-		L.Push(t)
-		return 1
+		return pushIf(L, t, want)
 	}
 	// The arguments stay on the stack: gopher-lua returns the values
 	// pushed last, and clearing them costs a loop per call.
@@ -125,15 +127,22 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		if raiseErr {
 			raise(L, t)
 		}
-		L.Push(t)
-		return 1
+		return pushIf(L, t, want)
 	} else {
 		r.w.Reset()
 		r.w.Proto = r.sess.Proto
 		s.eng.RunForScript(&r.sess, spec, r.argv)
 	}
+	b := r.w.Buf
+	if cap(b) > 1<<20 {
+		r.w.Buf = nil // one huge reply must not pin its buffer
+	}
+	failed := len(b) > 0 && b[0] == '-'
+	if !want && !(raiseErr && failed) {
+		return 0
+	}
 	var v lua.LValue
-	if b := r.w.Buf; len(b) > 0 && b[0] == ':' {
+	if len(b) > 0 && b[0] == ':' {
 		// An integer reply (INCR, EXISTS, HSET…), the most common from a
 		// script's calls: straight to a number.
 		v = luaInteger(replyInt(b[1:]))
@@ -141,11 +150,17 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		p := replyParser{L: L, b: b}
 		v = p.parse(false)
 	}
-	if raiseErr && len(r.w.Buf) > 0 && r.w.Buf[0] == '-' {
+	if raiseErr && failed {
 		raise(L, v.(*lua.LTable))
 	}
-	if cap(r.w.Buf) > 1<<20 {
-		r.w.Buf = nil // one huge reply must not pin its buffer
+	L.Push(v)
+	return 1
+}
+
+// pushIf returns v to Lua when the caller wants it.
+func pushIf(L *lua.LState, v lua.LValue, want bool) int {
+	if !want {
+		return 0
 	}
 	L.Push(v)
 	return 1

@@ -110,3 +110,37 @@ func TestLookupsInAnyCase(t *testing.T) {
 		t.Errorf("FCALL nofn = %q", got)
 	}
 }
+
+// TestDroppedResultsBehave: a call made as a statement (whose reply builds
+// no Lua value) runs its command and raises its error exactly as one whose
+// value the script keeps; a pcall's error is dropped with its value.
+func TestDroppedResultsBehave(t *testing.T) {
+	s, sess := engineScripting(t)
+	call(s.eng, sess, "SET", "s", "str")
+	for _, tc := range []struct{ dropped, kept string }{
+		{"redis.call('incr', 's') return 'not reached'", "local x = redis.call('incr', 's') return 'not reached'"},
+		{"redis.call('nosuchcommand') return 1", "local x = redis.call('nosuchcommand') return 1"},
+		{"redis.call('set', 'k') return 1", "local x = redis.call('set', 'k') return 1"},
+		{"redis.call('set', 'd', 'v') redis.call('append', 'd', 'w') return redis.call('get', 'd')", "local a = redis.call('set', 'd', 'v') local b = redis.call('append', 'd', 'w') return redis.call('get', 'd')"},
+		{"redis.pcall('incr', 's') return 'went on'", "local e = redis.pcall('incr', 's') return 'went on'"},
+		{"redis.pcall('nosuchcommand') return 'went on'", "local e = redis.pcall('nosuchcommand') return 'went on'"},
+		{"redis.call('del', 'n') for i = 1, 5 do redis.call('incr', 'n') end return redis.call('get', 'n')", "redis.call('del', 'n') for i = 1, 5 do local x = redis.call('incr', 'n') end return redis.call('get', 'n')"},
+	} {
+		d := call(s.eng, sess, "EVAL", tc.dropped, "0")
+		k := call(s.eng, sess, "EVAL", tc.kept, "0")
+		// Errors name the script (its SHA1, its line): compare the rest.
+		cut := func(r string) string { r, _, _ = strings.Cut(r, " script: "); return r }
+		if cut(d) != cut(k) || d == "" {
+			t.Errorf("%q = %q, but %q = %q", tc.dropped, d, tc.kept, k)
+		}
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"redis.call('incr', 's') return 1", "-ERR value is not an integer or out of range"},
+		{"redis.pcall('incr', 's') return 1", ":1"},
+		{"redis.call('set', 'g', 'v') return redis.call('get', 'g')", "$1\r\nv"},
+	} {
+		if got := call(s.eng, sess, "EVAL", tc.body, "0"); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%q = %q, want %q…", tc.body, got, tc.want)
+		}
+	}
+}

@@ -278,7 +278,7 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	}
 	fn.Env = s.vm.scriptEnv(fn)
 	if fn.Env == s.vm.realG {
-		foldRedisCalls(fn.Proto, s.vm.folds)
+		foldRedisCalls(fn.Proto, s.vm.folds, s.vm.drops)
 	}
 	trimProto(fn.Proto)
 	// The main chunk is a vararg function, for which gopher-lua builds

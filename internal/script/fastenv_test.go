@@ -56,3 +56,55 @@ func TestScriptEnvAndFolds(t *testing.T) {
 		}
 	}
 }
+
+// countDrops counts the calls compiled into fp (and the functions nested
+// in it) that load the dropped-results form of redis.call or redis.pcall.
+func countDrops(fp *lua.FunctionProto, drops map[string]*lua.LFunction) int {
+	n := 0
+	for _, inst := range fp.Code {
+		if int(inst>>26) == lua.OP_LOADK {
+			if fn, ok := fp.Constants[opBx(inst)].(*lua.LFunction); ok && (fn == drops["call"] || fn == drops["pcall"]) {
+				n++
+			}
+		}
+	}
+	for _, sub := range fp.FunctionPrototypes {
+		n += countDrops(sub, drops)
+	}
+	return n
+}
+
+// TestDroppedResults: a redis.call or redis.pcall made as a statement
+// loads the form that builds no reply value; one whose value is used, or
+// whose arguments' code is not plainly an expression, keeps the ordinary
+// form.
+func TestDroppedResults(t *testing.T) {
+	s := &Scripting{cache: map[string]*script{}, rnd: newRand()}
+	s.hook.s = s
+	s.vm = newVM(s)
+	for _, tc := range []struct {
+		body  string
+		drops int
+	}{
+		{"redis.call('set', KEYS[1], 'x')", 1},
+		{"local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], 'x') return v", 1},
+		{"for i = 1, 1000 do redis.call('incr', 'n:' .. KEYS[1]) end return 1", 1},
+		{"return redis.call('get', 'x')", 0},
+		{"local t = {redis.call('get', 'a')} return t", 0},
+		{"redis.call('set', 'k', redis.call('get', 'x') or 'd')", 1},
+		{"redis.pcall('incr', 'k') redis.pcall('incr', 'k')", 2},
+		{"local a = 1 redis.call('set', 'k', a > 0 and 'p' or 'n', #KEYS, {1, 2})", 1},
+		{"local function f() redis.call('del', 'k') end f()", 1},
+		{"redis.call('set', 'k', (function() return 'v' end)())", 0},
+		{"if redis.call('exists', 'k') == 1 then redis.call('del', 'k') end", 1},
+		{"local x = redis.call('incr', 'k') + redis.call('incr', 'k')", 0},
+	} {
+		sc, msg := s.create([]byte(tc.body))
+		if sc == nil {
+			t.Fatalf("%q: %s", tc.body, msg)
+		}
+		if got := countDrops(sc.fn.Proto, s.vm.drops); got != tc.drops {
+			t.Errorf("%q: %d calls with dropped results, want %d", tc.body, got, tc.drops)
+		}
+	}
+}
