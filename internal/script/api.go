@@ -108,6 +108,16 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 func (s *Scripting) redisCall(L *lua.LState, raiseErr, want bool) int {
 	r := s.run
 	if r == nil {
+		if s.loading != nil {
+			// A library's code, loading: a folded call in one of its
+			// functions answers as reading the field of the library API
+			// would have.
+			name := "pcall"
+			if raiseErr {
+				name = "call"
+			}
+			L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
+		}
 		raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
 		return 0
 	}

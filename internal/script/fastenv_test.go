@@ -1,6 +1,7 @@
 package script
 
 import (
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -105,6 +106,55 @@ func TestDroppedResults(t *testing.T) {
 		}
 		if got := countDrops(sc.fn.Proto, s.vm.drops); got != tc.drops {
 			t.Errorf("%q: %d calls with dropped results, want %d", tc.body, got, tc.drops)
+		}
+	}
+}
+
+// TestFunctionFolds: the functions a library registers get the folds of
+// EVAL scripts (redis.call/pcall as constants, the statement form); its
+// main chunk does not (its redis is the library API), and a function that
+// the main chunk calls while the library loads fails as it did unfolded.
+func TestFunctionFolds(t *testing.T) {
+	s, sess := engineScripting(t)
+	lib := "#!lua name=l\n" +
+		"local function getset(keys) local v = redis.call('get', keys[1]) redis.call('set', keys[1], 'x') return v end\n" +
+		"redis.register_function('getset', getset)\n" +
+		"redis.register_function('inner', function() local function g() redis.pcall('del', 'k') end g() return redis.sha1hex('') end)"
+	if got := call(s.eng, sess, "FUNCTION", "LOAD", lib); got != "$1\r\nl\r\n" {
+		t.Fatalf("FUNCTION LOAD = %q", got)
+	}
+	for _, tc := range []struct {
+		name         string
+		reads, drops int
+	}{{"getset", 0, 1}, {"inner", 1, 1}} {
+		fp := s.lookupFunction([]byte(tc.name)).fn.Proto
+		if got := countRedisReads(fp); got != tc.reads {
+			t.Errorf("%s: %d reads of redis left, want %d", tc.name, got, tc.reads)
+		}
+		if got := countDrops(fp, s.fn.vm.drops); got != tc.drops {
+			t.Errorf("%s: %d statement calls, want %d", tc.name, got, tc.drops)
+		}
+	}
+	for _, tc := range [][2]string{
+		{"SET k v", "+OK\r\n"},
+		{"FCALL getset 1 k", "$1\r\nv\r\n"},
+		{"GET k", "$1\r\nx\r\n"},
+		{"FCALL inner 0", "$40\r\nda39a3ee5e6b4b0d3255bfef95601890afd80709\r\n"},
+		{"EXISTS k", ":0\r\n"},
+	} {
+		if got := call(s.eng, sess, strings.Fields(tc[0])...); got != tc[1] {
+			t.Errorf("%s = %q, want %q", tc[0], got, tc[1])
+		}
+	}
+	for _, tc := range [][2]string{
+		{"local function f() return redis.call('ping') end\nf()", "call"},
+		{"local function f() redis.call('ping') end\nf()", "call"},
+		{"local function f() redis.pcall('ping') end\nf()", "pcall"},
+		{"redis.call('ping')", "call"},
+	} {
+		want := "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable '" + tc[1] + "'\r\n"
+		if got := call(s.eng, sess, "FUNCTION", "LOAD", "#!lua name=bad\n"+tc[0]); got != want {
+			t.Errorf("%q: %q, want %q", tc[0], got, want)
 		}
 	}
 }
