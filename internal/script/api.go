@@ -106,18 +106,18 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 // foldRedisCalls) it returns nothing and builds no value for the reply,
 // but raises an error all the same.
 func (s *Scripting) redisCall(L *lua.LState, raiseErr, want bool) int {
+	if s.loading != nil {
+		// A library's code, loading (maybe while a busy script let our
+		// master in): a folded call in one of its functions answers as
+		// reading the field of the library API would have.
+		name := "pcall"
+		if raiseErr {
+			name = "call"
+		}
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
+	}
 	r := s.run
 	if r == nil {
-		if s.loading != nil {
-			// A library's code, loading: a folded call in one of its
-			// functions answers as reading the field of the library API
-			// would have.
-			name := "pcall"
-			if raiseErr {
-				name = "call"
-			}
-			L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
-		}
 		raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
 		return 0
 	}
