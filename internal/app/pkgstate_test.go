@@ -63,6 +63,7 @@ var packageVars = map[string]string{
 	"script.noScriptNames": "table (Redis 7.0's noscript commands)", "script.noScriptContainers": "table (derived from noScriptNames)", "script.scriptHelp": "table",
 	"script.shebangFlags": "table", "script.closedChan": "literal (a channel closed at init, only received from)",
 	"script.probeStale":          "literal (a spec only read by the gates)",
+	"script.boxedInts":           "table (Lua numbers -2…1023 boxed once at init, immutable)",
 	"config.TLSReloadDirectives": "table (the directives that rebuild TLS)",
 	"tlsconf.openSSLOrder":       "table (OpenSSL cipher names)", "tlsconf.tls13Suites": "table (Go's TLS 1.3 suites)",
 	"tlsconf.issuedTag": "literal (a session ticket's issue-time tag)",

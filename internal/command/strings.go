@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -557,12 +558,15 @@ func incrCmd(sign int64, hasArg bool) Handler {
 			return
 		}
 		cur += delta
+		// The digits stay on the stack (no allocation per INCR, a loop of
+		// them in a script makes thousands): ReplaceString copies them, and
+		// a new key gets its own copy (SetString may keep its argument).
 		var tmp [24]byte
 		digits := strconv.AppendInt(tmp[:0], cur, 10)
 		if e != nil {
 			c.DB.ReplaceString(e, digits)
 		} else {
-			c.DB.SetString(c.Args[1], digits, true)
+			c.DB.SetString(c.Args[1], bytes.Clone(digits), true)
 		}
 		c.DB.Modified(c.Args[1])
 		c.Notify(EvString, "incrby", c.Args[1])

@@ -346,10 +346,12 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 
 // ReplaceString gives e, an entry just returned by LookupWrite, the string
 // value val, keeping its TTL: SetString without looking the key up again
-// (INCR and friends).
+// (INCR and friends). val is copied, not kept.
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
-	db.revalue(e, string(val), nil)
+	// A view of val, not a copy: revalue copies the string into the node
+	// (packKV, or a Bytes for a long one) and keeps nothing of it.
+	db.revalue(e, unsafe.String(unsafe.SliceData(val), len(val)), nil)
 	db.ks.touch(e)
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/logger"
@@ -24,8 +25,8 @@ const (
 func (s *Scripting) openRedis(L *lua.LState) *lua.LTable {
 	t := L.CreateTable(0, 0)
 	fns := map[string]lua.LGFunction{
-		"call":               func(L *lua.LState) int { return s.redisCall(L, true) },
-		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false) },
+		"call":               func(L *lua.LState) int { return s.redisCall(L, true, true) },
+		"pcall":              func(L *lua.LState) int { return s.redisCall(L, false, true) },
 		"log":                s.redisLog,
 		"setresp":            s.redisSetresp,
 		"sha1hex":            redisSha1hex,
@@ -58,31 +59,41 @@ func raise(L *lua.LState, t *lua.LTable) {
 	L.Error(t, 0)
 }
 
-// luaArgs turns the Lua stack into a command's arguments, in r's reused
-// buffers: strings as they are, numbers as "%.17g". It returns Redis's
+// luaArgs turns the Lua stack into a command's arguments in r.argv:
+// strings as they are, numbers as "%.17g" (in r.argBuf). It returns Redis's
 // error text when an argument is neither.
+//
+// A string argument is not copied: its slice views the Lua string's bytes
+// (capacity = length, so that an append copies). That is safe because a
+// command never changes its arguments' bytes nor keeps them after it
+// returns (they usually view the client's read buffer, which is reused).
 func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 	n := L.GetTop()
 	if n == 0 {
 		return "Please specify at least one argument for this redis lib call", false
 	}
+	// A number's slice views argBuf where it was appended; should a later
+	// append move argBuf, the slice keeps the old array, which nothing
+	// writes any more.
 	r.argBuf = r.argBuf[:0]
-	r.argSpan = r.argSpan[:0]
+	r.argv = r.argv[:0]
 	for i := 1; i <= n; i++ {
-		start := len(r.argBuf)
 		switch v := L.Get(i).(type) {
 		case lua.LString:
-			r.argBuf = append(r.argBuf, v...)
+			if len(v) == 0 {
+				// Empty, not nil, as the protocol's reader gives it (a
+				// zero-length slice allocates nothing).
+				r.argv = append(r.argv, []byte{})
+				continue
+			}
+			r.argv = append(r.argv, unsafe.Slice(unsafe.StringData(string(v)), len(v)))
 		case lua.LNumber:
+			start := len(r.argBuf)
 			r.argBuf = append(r.argBuf, fmtNumber17(float64(v))...)
+			r.argv = append(r.argv, r.argBuf[start:len(r.argBuf):len(r.argBuf)])
 		default:
 			return "Lua redis lib command arguments must be strings or integers", false
 		}
-		r.argSpan = append(r.argSpan, [2]int{start, len(r.argBuf)})
-	}
-	r.argv = r.argv[:0]
-	for _, sp := range r.argSpan {
-		r.argv = append(r.argv, r.argBuf[sp[0]:sp[1]:sp[1]])
 	}
 	return "", true
 }
@@ -90,7 +101,20 @@ func (r *runCtx) luaArgs(L *lua.LState) (string, bool) {
 // redisCall is redis.call (raise) and redis.pcall: Redis's scriptCall
 // checks, then the command through the engine, then its reply as Lua
 // values. An error raises (call) or is returned (pcall) as {err=…}.
-func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
+// Without want (a call whose results the script drops, see
+// foldRedisCalls) it returns nothing and builds no value for the reply,
+// but raises an error all the same.
+func (s *Scripting) redisCall(L *lua.LState, raiseErr, want bool) int {
+	if s.loading != nil {
+		// A library's code, loading (maybe while a busy script let our
+		// master in): a folded call in one of its functions answers as
+		// reading the field of the library API would have.
+		name := "pcall"
+		if raiseErr {
+			name = "call"
+		}
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", name)
+	}
 	r := s.run
 	if r == nil {
 		raise(L, errorTable(L, "redis.call/pcall can only be called inside a script invocation"))
@@ -104,10 +128,10 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		if raiseErr {
 			raise(L, t)
 		}
-		L.Push(t)
-		return 1
+		return pushIf(L, t, want)
 	}
-	L.SetTop(0)
+	// The arguments stay on the stack: gopher-lua returns the values
+	// pushed last, and clearing them costs a loop per call.
 	if s.ldbStepping() {
 		s.ldb.logCall(r.argv)
 	}
@@ -121,23 +145,43 @@ func (s *Scripting) redisCall(L *lua.LState, raiseErr bool) int {
 		if raiseErr {
 			raise(L, t)
 		}
-		L.Push(t)
-		return 1
+		return pushIf(L, t, want)
 	} else {
 		r.w.Reset()
 		r.w.Proto = r.sess.Proto
 		s.eng.RunForScript(&r.sess, spec, r.argv)
 	}
-	p := replyParser{L: L, b: r.w.Buf}
-	v := p.parse(false)
-	if s.ldbStepping() {
-		s.ldb.logReply(r.w.Buf)
+	b := r.w.Buf
+	if cap(b) > 1<<20 {
+		r.w.Buf = nil // one huge reply must not pin its buffer
 	}
-	if raiseErr && len(r.w.Buf) > 0 && r.w.Buf[0] == '-' {
+	if s.ldbStepping() {
+		s.ldb.logReply(b)
+	}
+	failed := len(b) > 0 && b[0] == '-'
+	if !want && !(raiseErr && failed) {
+		return 0
+	}
+	var v lua.LValue
+	if len(b) > 0 && b[0] == ':' {
+		// An integer reply (INCR, EXISTS, HSET…), the most common from a
+		// script's calls: straight to a number.
+		v = luaInteger(replyInt(b[1:]))
+	} else {
+		p := replyParser{L: L, b: b}
+		v = p.parse(false)
+	}
+	if raiseErr && failed {
 		raise(L, v.(*lua.LTable))
 	}
-	if cap(r.w.Buf) > 1<<20 {
-		r.w.Buf = nil // one huge reply must not pin its buffer
+	L.Push(v)
+	return 1
+}
+
+// pushIf returns v to Lua when the caller wants it.
+func pushIf(L *lua.LState, v lua.LValue, want bool) int {
+	if !want {
+		return 0
 	}
 	L.Push(v)
 	return 1
@@ -205,8 +249,10 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 	}
 	// ACL permissions of the user running the script (Redis's
 	// scriptVerifyACL), after the stale check and before the write checks.
-	if msg := s.eng.CheckPerm(&r.sess, spec, argv); msg != "" {
-		return msg, spec
+	if !s.permFreeNow(r) {
+		if msg := s.eng.CheckPerm(&r.sess, spec, argv); msg != "" {
+			return msg, spec
+		}
 	}
 	if r.readOnly && spec.Flags&(command.Write|command.MayReplicate) != 0 {
 		return "Write commands are not allowed from read-only scripts.", spec
@@ -247,6 +293,22 @@ func (s *Scripting) staleNow(r *runCtx) bool {
 		r.staleKnown = true
 	}
 	return r.stale
+}
+
+// permFreeNow reports whether the script's user may run anything, so that
+// no call needs the ACL's check: asked once per script and again after it
+// let other clients in (one of them may have changed the ACL then). With
+// DEBUG SET-DISABLE-DENY-SCRIPTS a script may change the ACL itself (ACL
+// SETUSER), and every call is checked.
+func (s *Scripting) permFreeNow(r *runCtx) bool {
+	if s.allowDenied {
+		return false
+	}
+	if !r.permKnown {
+		r.permFree = s.eng.PermFree(&r.sess)
+		r.permKnown = true
+	}
+	return r.permFree
 }
 
 func contains(list []string, s string) bool {

@@ -72,6 +72,30 @@ func replyInt(l []byte) int64 {
 	return n
 }
 
+// Small integers are boxed once: a Lua value is an interface, and a
+// number put in one is allocated (8 bytes for the collector) unless taken
+// from here. Integer replies are mostly small: counts, lengths, 0/1
+// answers, -1/-2 TTLs, counters.
+const (
+	minBoxedInt = -2
+	maxBoxedInt = 1023
+)
+
+var boxedInts = func() (t [maxBoxedInt - minBoxedInt + 1]lua.LValue) {
+	for i := range t {
+		t[i] = lua.LNumber(i + minBoxedInt)
+	}
+	return t
+}()
+
+// luaInteger is n as a Lua number.
+func luaInteger(n int64) lua.LValue {
+	if n >= minBoxedInt && n <= maxBoxedInt {
+		return boxedInts[n-minBoxedInt]
+	}
+	return lua.LNumber(n)
+}
+
 // parse converts the next reply; skip parses it without building values.
 func (p *replyParser) parse(skip bool) lua.LValue {
 	if len(p.b) == 0 {
@@ -83,7 +107,7 @@ func (p *replyParser) parse(skip bool) lua.LValue {
 	L := p.L
 	switch kind {
 	case ':':
-		return lua.LNumber(replyInt(l))
+		return luaInteger(replyInt(l))
 	case '$':
 		n := int(replyInt(l))
 		if n < 0 {

@@ -112,7 +112,7 @@ func (s *Scripting) variants(sp *command.Spec, sha bool) func(args [][]byte) *co
 			if len(args[1]) != 40 {
 				return sp
 			}
-			sc := s.cache[strings.ToLower(string(args[1]))]
+			sc := s.cached(args[1])
 			if sc == nil {
 				return sp
 			}
@@ -207,7 +207,7 @@ func (s *Scripting) evalCmd(c *command.Ctx, evalsha, ro bool) {
 	}
 	var sc *script
 	if evalsha {
-		sc = s.cache[strings.ToLower(string(c.Args[1]))]
+		sc = s.cached(c.Args[1])
 		if sc == nil {
 			c.Error(errNoScript)
 			return
@@ -243,6 +243,27 @@ func (s *Scripting) stale(sess *command.Session) bool {
 	return strings.HasPrefix(s.eng.Host.Gate(sess, probeStale, nil), "MASTERDOWN")
 }
 
+// cached is the cached script whose SHA1 is sha, in any case, or nil. A
+// lower-case SHA1 (what SCRIPT LOAD answers, so what clients send) is
+// looked up without a copy; EVALSHA looks its script up twice (the
+// server's refusals ask for its flags first).
+func (s *Scripting) cached(sha []byte) *script {
+	if !hasUpper(sha) {
+		return s.cache[string(sha)]
+	}
+	return s.cache[strings.ToLower(string(sha))]
+}
+
+// hasUpper reports whether b holds an ASCII upper-case letter.
+func hasUpper(b []byte) bool {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
 // create compiles body into the cache (Redis's luaCreateFunction) and
 // returns it, or nil and the error reply.
 func (s *Scripting) create(body []byte) (*script, string) {
@@ -261,7 +282,7 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	}
 	fn.Env = s.vm.scriptEnv(fn)
 	if fn.Env == s.vm.realG {
-		foldRedisCalls(fn.Proto, s.vm.folds)
+		foldRedisCalls(fn.Proto, s.vm.folds, s.vm.drops)
 	}
 	trimProto(fn.Proto)
 	// The main chunk is a vararg function, for which gopher-lua builds
@@ -338,7 +359,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	r := &s.cur
 	r.c, r.sha, r.flags, r.eval = c, t.name, t.flags, t.eval
 	r.readOnly = ro || (t.flags&flagCompat == 0 && t.flags&flagNoWrites != 0)
-	r.wrote, r.timedOut, r.killed, r.staleKnown = false, false, false, false
+	r.wrote, r.timedOut, r.killed, r.staleKnown, r.permKnown = false, false, false, false, false
 	r.repl = replAll
 	r.start = time.Now()
 	// The script's client: the caller's database and user, RESP2 until
@@ -359,7 +380,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	}
 	s.wd.threshold.Store(th * int64(time.Millisecond))
 	s.wd.memLimit.Store(max(s.opts.MemoryLimit, 0))
-	s.wd.begin(s.runSeq)
+	s.wd.begin(s.runSeq, r.start)
 	L := t.vm.L
 	defer func() {
 		s.wd.end()
@@ -497,6 +518,7 @@ func (s *Scripting) interrupt() <-chan struct{} {
 		s.yield.Yield()
 		// Other clients ran: the replica link may have gone down or up.
 		r.staleKnown = false
+		r.permKnown = false
 		// One of them may have been SHUTDOWN NOSAVE: the script ends so
 		// the process can exit (nothing is saved), as Redis exits from
 		// inside it.

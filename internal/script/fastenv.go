@@ -86,24 +86,35 @@ const rkConst = 1 << 8 // an RK operand with this bit names a constant
 // every script that calls Redis. An instruction that a jump lands on is
 // left alone (a jump into the pair would see A set by another path), and
 // so is every function nested in fp the same way.
-func foldRedisCalls(fp *lua.FunctionProto, fns map[string]*lua.LFunction) {
+//
+// A call whose results are all dropped (a statement: CALL A B 1) loads the
+// function of drops instead, by the same name: it runs the command alike
+// and raises its error alike, but builds no Lua value for a reply nobody
+// reads (callDropsResults says when that is sure).
+func foldRedisCalls(fp *lua.FunctionProto, fns, drops map[string]*lua.LFunction) {
 	code := fp.Code
 	targets := map[int]bool{}
+	var jumps []jump
 	for pc := 0; pc < len(code); pc++ {
 		inst := code[pc]
+		to := -1
 		switch int(inst >> 26) {
 		case lua.OP_JMP, lua.OP_FORLOOP, lua.OP_FORPREP:
-			targets[pc+1+opSBx(inst)] = true
+			to = pc + 1 + opSBx(inst)
 		case lua.OP_EQ, lua.OP_LT, lua.OP_LE, lua.OP_TEST, lua.OP_TESTSET, lua.OP_TFORLOOP:
-			targets[pc+2] = true
+			to = pc + 2
 		case lua.OP_LOADBOOL:
 			if opC(inst) != 0 {
-				targets[pc+2] = true
+				to = pc + 2
 			}
 		case lua.OP_SETLIST:
 			if opC(inst) == 0 {
 				pc++ // the next word is SETLIST's operand, not an instruction
 			}
+		}
+		if to >= 0 {
+			targets[to] = true
+			jumps = append(jumps, jump{pc, to})
 		}
 	}
 	var redisK = -1
@@ -131,6 +142,9 @@ func foldRedisCalls(fp *lua.FunctionProto, fns map[string]*lua.LFunction) {
 			continue
 		}
 		fn := fns[string(name)]
+		if d := drops[string(name)]; d != nil && callDropsResults(code, pc, a, jumps) {
+			fn = d
+		}
 		k, seen := constOf[fn]
 		if !seen {
 			k = len(fp.Constants)
@@ -145,6 +159,79 @@ func foldRedisCalls(fp *lua.FunctionProto, fns map[string]*lua.LFunction) {
 		pc++
 	}
 	for _, sub := range fp.FunctionPrototypes {
-		foldRedisCalls(sub, fns)
+		foldRedisCalls(sub, fns, drops)
 	}
+}
+
+// jump is an edge of a function's control flow other than falling through
+// to the next instruction.
+type jump struct{ from, to int }
+
+// callDropsResults reports whether the function that the instruction at
+// pc loads into register a (the folded pair's first word; pc+1 is its NOP)
+// is called with its results dropped: the first CALL of register a after
+// it is "CALL a B 1", and the code between only computes the arguments.
+// That code must write no register at or below a (so a still holds the
+// function), neither leave the function nor loop, and no jump may enter it
+// from outside or leave it; anything else, and the answer is no. What Lua
+// 5.1 compiles for the arguments of a call statement passes (constants,
+// globals, table reads and constructors, arithmetic, `..`, `and`/`or`,
+// nested calls in higher registers).
+func callDropsResults(code []uint32, pc, a int, jumps []jump) bool {
+	lo := pc + 2
+	hi := -1 // the CALL
+	for q := lo; q < len(code) && hi < 0; q++ {
+		inst := code[q]
+		op := int(inst >> 26)
+		dest, n := opA(inst), 1 // the registers written: dest..dest+n-1 (n < 0: to the top)
+		switch op {
+		case lua.OP_CALL:
+			if dest == a {
+				if opC(inst) != 1 {
+					return false
+				}
+				hi = q
+				continue
+			}
+			n = opC(inst) - 1
+			if opC(inst) == 0 {
+				n = -1
+			}
+		case lua.OP_MOVE, lua.OP_LOADK, lua.OP_LOADBOOL, lua.OP_GETUPVAL, lua.OP_GETGLOBAL, lua.OP_GETTABLE,
+			lua.OP_GETTABLEKS, lua.OP_NEWTABLE, lua.OP_ADD, lua.OP_SUB, lua.OP_MUL, lua.OP_DIV, lua.OP_MOD,
+			lua.OP_POW, lua.OP_UNM, lua.OP_NOT, lua.OP_LEN, lua.OP_CONCAT, lua.OP_TESTSET:
+		case lua.OP_SELF:
+			n = 2
+		case lua.OP_LOADNIL:
+			n = opB(inst) - dest + 1
+		case lua.OP_VARARG:
+			n = opB(inst) - 1
+			if opB(inst) == 0 {
+				n = -1
+			}
+		case lua.OP_SETTABLE, lua.OP_SETTABLEKS, lua.OP_EQ, lua.OP_LT, lua.OP_LE, lua.OP_TEST, lua.OP_JMP, lua.OP_NOP:
+			n = 0 // A is read, or a flag
+		case lua.OP_SETLIST:
+			n = 0
+			if opC(inst) == 0 {
+				q++ // its operand word
+			}
+		default: // leaves the function, loops, closes upvalues, makes a closure, writes a global…
+			return false
+		}
+		if n != 0 && dest <= a {
+			return false
+		}
+	}
+	if hi < 0 {
+		return false
+	}
+	for _, j := range jumps {
+		fromIn := j.from >= lo && j.from < hi
+		toIn := j.to >= lo && j.to <= hi
+		if fromIn != toIn {
+			return false
+		}
+	}
+	return true
 }

@@ -274,6 +274,14 @@ func (s *Scripting) createLibrary(code []byte, replace bool, x *libCtx, timeout 
 		return "", "Error compiling function: " + compileErrorIn("user_function", cerr, bytes.Count(code, []byte("\n"))+1)
 	}
 	fn.Env = e.env
+	// The functions' redis.call/pcall reads are folded (fastenv.go) in the
+	// functions the library defines, not in its main chunk: that runs
+	// once, with the library API as its redis (which has no call). A
+	// function the main chunk calls while the library loads meets a
+	// folded call that refuses as the API would (redisCall).
+	for _, sub := range fn.Proto.FunctionPrototypes {
+		foldRedisCalls(sub, e.vm.folds, e.vm.drops)
+	}
 	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	trimProto(fn.Proto)
 	lib := &library{name: name, code: string(code)}
@@ -488,6 +496,9 @@ func functionFlags(t *lua.LTable) (scriptFlags, bool) {
 
 // lookupFunction finds a function by name, in any case.
 func (s *Scripting) lookupFunction(name []byte) *function {
+	if !hasUpper(name) {
+		return s.fn.ctx.funcs[string(name)] // no copy of the name
+	}
 	return s.fn.ctx.funcs[strings.ToLower(string(name))]
 }
 

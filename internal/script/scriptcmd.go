@@ -54,7 +54,7 @@ func (s *Scripting) scriptCmd(c *command.Ctx) {
 	case sub == "exists":
 		c.W.Array(n - 2)
 		for _, a := range c.Args[2:] {
-			if s.cache[strings.ToLower(string(a))] != nil {
+			if s.cached(a) != nil {
 				c.W.Int(1)
 			} else {
 				c.W.Int(0)

@@ -103,6 +103,9 @@ type runCtx struct {
 	// stale caches whether the server refuses non-stale commands
 	// (MASTERDOWN) while staleKnown is set (see staleNow).
 	stale, staleKnown bool
+	// permFree caches whether the script's user may run anything (no ACL
+	// check per call) while permKnown is set (see permFreeNow).
+	permFree, permKnown bool
 	// repl is where the script's writes propagate (redis.set_repl).
 	repl     int
 	timedOut bool
@@ -113,10 +116,10 @@ type runCtx struct {
 	// and its reply buffer, parsed after each command.
 	sess command.Session
 	w    resp.Writer
-	// argBuf holds the arguments of the command being called.
-	argBuf  []byte
-	argv    [][]byte
-	argSpan [][2]int
+	// argv are the arguments of the command being called; argBuf holds
+	// those made from numbers (see luaArgs).
+	argBuf []byte
+	argv   [][]byte
 }
 
 // New builds the scripting engine of eng's server.

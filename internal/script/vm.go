@@ -29,8 +29,9 @@ type vm struct {
 	// __redis__err__handler).
 	errHandler *lua.LFunction
 	// folds are the functions foldRedisCalls loads as constants
-	// (redis.call and redis.pcall), by field name.
-	folds map[string]*lua.LFunction
+	// (redis.call and redis.pcall), by field name; drops are their forms
+	// for a call whose results are dropped (they push none).
+	folds, drops map[string]*lua.LFunction
 }
 
 const (
@@ -94,6 +95,10 @@ func newVM(s *Scripting) *vm {
 	v.folds = map[string]*lua.LFunction{}
 	for _, name := range []string{"call", "pcall"} {
 		v.folds[name] = redisT.RawGetString(name).(*lua.LFunction)
+	}
+	v.drops = map[string]*lua.LFunction{
+		"call":  L.NewFunction(func(L *lua.LState) int { return s.redisCall(L, true, false) }),
+		"pcall": L.NewFunction(func(L *lua.LState) int { return s.redisCall(L, false, false) }),
 	}
 	math := g.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(s.mathRandom))

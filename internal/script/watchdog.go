@@ -72,12 +72,12 @@ type watchdog struct {
 
 const watchTick = time.Millisecond
 
-// begin marks a run started (server lock held) and makes sure the
-// watchdog goroutine is there.
-func (w *watchdog) begin(seq uint64) {
+// begin marks a run started at start (server lock held) and makes sure
+// the watchdog goroutine is there.
+func (w *watchdog) begin(seq uint64, start time.Time) {
 	w.busy.Store(false)
 	w.over.Store(false)
-	w.start.Store(time.Now().UnixNano())
+	w.start.Store(start.UnixNano())
 	w.seq.Store(seq)
 	w.mu.Lock()
 	if !w.running {

@@ -177,6 +177,12 @@ func (h *aclChecker) CheckPerm(sess, caller *command.Session, spec *command.Spec
 	return "ERR no permission"
 }
 
+// Unrestricted reports whether the session's user may run anything
+// (command.Engine.PermFree).
+func (h *aclChecker) Unrestricted(sess *command.Session) bool {
+	return (*Server)(h).userOf(sess).Unrestricted()
+}
+
 func (h *aclChecker) ReadsAnyKey(sess *command.Session, spec *command.Spec, args [][]byte) bool {
 	s := (*Server)(h)
 	u := s.userOf(sess)
