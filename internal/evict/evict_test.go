@@ -25,10 +25,14 @@ func newTestManager(t *testing.T, max uint64, policy config.EvictionPolicy) (*Ma
 // candidate when full, and never holds a key twice.
 func TestPoolKeepsTheBestCandidates(t *testing.T) {
 	m := &Manager{}
-	for i := 0; i < 40; i++ {
-		m.offer(uint64((i*7)%40), string(rune('a'+i%26))+string(rune('A'+i/26)), 0)
+	keys := make([]string, 40)
+	for i := range keys {
+		keys[i] = string(rune('a'+i%26)) + string(rune('A'+i/26))
+		m.offer(uint64((i*7)%40), keys[i], 0)
 	}
-	m.offer(39, string(rune('a'+17))+string(rune('A')), 0) // i=17 again (score 39)
+	// i=17 again (score 39): a sampled key aliases its node's buffer, so
+	// the same key comes back as the same string.
+	m.offer(39, keys[17], 0)
 	prev := uint64(0)
 	for i, pe := range m.pool {
 		if !pe.used {

@@ -7,14 +7,27 @@ import "math/rand/v2"
 // random bucket, which is cheaper than count independent random picks and
 // random enough for an approximated LRU.
 
+// maxSampleHeads bounds the bucket heads sample gathers before touching
+// them (maxmemory-samples is at most 64).
+const maxSampleHeads = 64
+
 // sample calls fn for up to count nodes found by walking buckets from a
 // random one (both tables while rehashing), jumping elsewhere after a run
 // of empty buckets, and giving up after count*10 buckets.
+//
+// It works in two passes. The first reads only the table (consecutive
+// slots, a cache line for eight buckets) and gathers the chains' heads;
+// the second loads each head's access field in a loop with nothing else in
+// it, so that the processor has all the misses on the nodes in flight at
+// once instead of one after the other behind fn's work; then fn runs over
+// the chains in the order of the walk. Under an evicting write load those
+// misses were a sixth of the server's CPU time (a node is a random place
+// of a heap much larger than the caches).
 func (d *dict) sample(count int, fn func(*node)) {
 	if d.len() == 0 || count <= 0 {
 		return
 	}
-	count = min(count, d.len())
+	count = min(count, d.len(), maxSampleHeads)
 	for i := 0; i < count && d.rehashing(); i++ {
 		d.rehashStep(1)
 	}
@@ -24,10 +37,12 @@ func (d *dict) sample(count int, fn func(*node)) {
 		tables = 2
 		mask = max(mask, len(d.tables[1])-1)
 	}
+	var heads [maxSampleHeads]*node
+	nh := 0
 	i := rand.IntN(mask + 1)
-	empty, stored := 0, 0
-	for steps := count * 10; stored < count && steps > 0; steps-- {
-		for t := 0; t < tables; t++ {
+	empty := 0
+	for steps := count * 10; nh < count && steps > 0; steps-- {
+		for t := 0; t < tables && nh < count; t++ {
 			// Buckets of table 0 below rehashIdx were moved already.
 			if tables == 2 && t == 0 && i < d.rehashIdx {
 				if i >= len(d.tables[1]) {
@@ -50,14 +65,24 @@ func (d *dict) sample(count int, fn func(*node)) {
 				continue
 			}
 			empty = 0
-			for ; he != nil; he = he.next {
-				fn(he)
-				if stored++; stored == count {
-					return
-				}
-			}
+			heads[nh] = he
+			nh++
 		}
 		i = (i + 1) & mask
+	}
+	var touch uint32
+	for _, he := range heads[:nh] {
+		touch += he.lru
+	}
+	d.touched = touch
+	stored := 0
+	for _, he := range heads[:nh] {
+		for ; he != nil; he = he.next {
+			fn(he)
+			if stored++; stored == count {
+				return
+			}
+		}
 	}
 }
 
