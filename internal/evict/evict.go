@@ -119,7 +119,9 @@ type Manager struct {
 	eng *command.Engine
 	cfg *config.Config
 
-	pool   [poolSize]poolEntry
+	pool [poolSize]poolEntry
+	// policy is the maxmemory-policy the pool was filled under.
+	policy config.EvictionPolicy
 	nextDB int
 	// oom is what the last check before a top-level command found: over
 	// the limit with nothing to evict. EXEC's queued commands and a
@@ -173,6 +175,14 @@ func (m *Manager) SetWaker(wake func()) { m.wake = wake }
 // maxmemory), as Redis's updateMaxmemory does.
 func (m *Manager) Apply(c *config.Config) error {
 	p := c.MaxMemoryPolicy
+	if p != m.policy {
+		// The random policies evict without the pool: its candidates
+		// could then name a buffer an evicted node recycled for another
+		// key (keyspace/recycle.go). They would also be ranked by the
+		// other policy's scores.
+		m.pool = [poolSize]poolEntry{}
+		m.policy = p
+	}
 	m.ks.SetLFU(p == config.AllKeysLFU || p == config.VolatileLFU, c.LFULogFactor, c.LFUDecayTime)
 	m.ks.SetLRUPolicy(p == config.AllKeysLRU || p == config.VolatileLRU)
 	m.ks.SetSharedIntegers(c.MaxMemory == 0 || !(p == config.AllKeysLFU || p == config.VolatileLFU ||

@@ -1,6 +1,9 @@
 package keyspace
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // Sampling for eviction: the candidates of maxmemory's eviction pool are
 // found as Redis's dictGetSomeKeys finds them, by walking the table from a
@@ -119,10 +122,16 @@ func (db *DB) RandomEntry() *Entry { return db.dict.random() }
 // Evict deletes key for maxmemory, reporting whether it was there. Unlike
 // Delete it does not look at the key's expiry: Redis evicts a logically
 // expired key like any other.
+//
+// The node is kept for a new key (recycle.go): the caller must copy key
+// (it aliases the node's buffer) if it keeps it past the next write.
 func (db *DB) Evict(key string) bool {
-	if db.dict.find([]byte(key)) == nil {
+	k := unsafe.Slice(unsafe.StringData(key), len(key))
+	e := db.dict.find(k)
+	if e == nil {
 		return false
 	}
-	db.delete([]byte(key))
+	db.deleteNode(e, k)
+	db.ks.recycle(e)
 	return true
 }
