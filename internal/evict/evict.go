@@ -352,15 +352,12 @@ func (m *Manager) Perform() Result {
 	var freed int64
 	res := Fail
 	for keys := 0; freed < toFree; {
-		db, key, ok := m.pick()
+		before := m.ks.DatasetBytes()
+		db, key, ok := m.evictOne()
 		if !ok {
 			m.running = false
 			m.noteResult(Fail)
 			return Fail
-		}
-		before := m.ks.DatasetBytes()
-		if !db.Evict(key) {
-			continue
 		}
 		after := m.ks.DatasetBytes()
 		freed += before + m.gcReserve(before) - after - m.gcReserve(after)

@@ -8,9 +8,13 @@ import (
 	"github.com/tandemdb/tandem/internal/keyspace"
 )
 
-// pick chooses the next key to evict under the policy, or reports false
-// when there is none (no keys, or no keys with a TTL for volatile-*).
-func (m *Manager) pick() (*keyspace.DB, string, bool) {
+// evictOne evicts the next key under the policy and returns it, or
+// reports false when there is none (no keys, or no keys with a TTL for
+// volatile-*). The key aliases the evicted node's buffer, which the next
+// new key may take (keyspace/recycle.go): it is valid until the next
+// write. Choosing and evicting are one step so that the key is looked up
+// once, where a check that it is present then the eviction took two.
+func (m *Manager) evictOne() (*keyspace.DB, string, bool) {
 	switch p := m.cfg.MaxMemoryPolicy; p {
 	case config.AllKeysRandom, config.VolatileRandom:
 		return m.pickRandom(p == config.AllKeysRandom)
@@ -20,7 +24,7 @@ func (m *Manager) pick() (*keyspace.DB, string, bool) {
 	return m.pickPooled()
 }
 
-// pickRandom takes a random key from the next database that has one (in
+// pickRandom evicts a random key from the next database that has one (in
 // turn, so that every database loses keys), as Redis does.
 func (m *Manager) pickRandom(allKeys bool) (*keyspace.DB, string, bool) {
 	dbs := m.ks.DBs
@@ -29,16 +33,18 @@ func (m *Manager) pickRandom(allKeys bool) (*keyspace.DB, string, bool) {
 		db := dbs[m.nextDB]
 		if allKeys {
 			if e := db.RandomEntry(); e != nil {
-				return db, e.Key(), true
+				if k := e.Key(); db.Evict(k) {
+					return db, k, true
+				}
 			}
-		} else if k, ok := db.RandomExpiring(); ok {
+		} else if k, ok := db.RandomExpiring(); ok && db.Evict(k) {
 			return db, k, true
 		}
 	}
 	return nil, "", false
 }
 
-// pickPooled refills the pool from every database and takes its best
+// pickPooled refills the pool from every database and evicts its best
 // candidate that still exists (Redis's evictionPoolPopulate and the loop
 // around it).
 func (m *Manager) pickPooled() (*keyspace.DB, string, bool) {
@@ -89,10 +95,10 @@ func (m *Manager) pickPooled() (*keyspace.DB, string, bool) {
 			key := pe.key
 			*pe = poolEntry{}
 			if allKeys {
-				if db.Peek([]byte(key)) != nil {
+				if db.Evict(key) {
 					return db, key, true
 				}
-			} else if db.ExpireAt([]byte(key)) >= 0 {
+			} else if db.ExpireAt([]byte(key)) >= 0 && db.Evict(key) {
 				return db, key, true
 			}
 		}
