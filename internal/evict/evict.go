@@ -58,10 +58,11 @@
 // of it has been allocated, then hardly runs. What is left is mostly
 // sampling, whose cost is cache misses on randomly placed nodes, as in
 // Redis (keyspace's sample overlaps them). Under bench/maxmemory.sh this
-// took the server's CPU a SET from 6.3-7.7 µs to 3.2-3.5 µs (Redis 3.5-3.8
-// in the same runs), and RSS at the end of the load from 1.11-1.16x
-// maxmemory to 0.94x (the reserve below still bounds it when recycling
-// does not apply: other types, growing values, a snapshot running).
+// took the server's CPU a SET from 5.6-7.7 µs to 2.8-3.5 µs (Redis 2.7-3.8
+// in the same runs), and RSS at the end of the load from 1.10-1.16x
+// maxmemory to 0.93-0.94x (the reserve below still bounds it when
+// recycling does not apply: other types, growing values, a snapshot
+// running).
 //
 // Locking: every method is called with the server lock held.
 package evict
