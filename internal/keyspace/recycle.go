@@ -19,9 +19,10 @@ import "unsafe"
 // see evict.Manager.Apply), its expiry entry is deleted with it, and the
 // propagation, keyspace events and tracking copy the key (command
 // KeyEvicted) before any command runs again. A key deleted by a command
-// may still be in a reply being built, and a running snapshot may hold
-// nodes and their strings (Persist streams from another goroutine), so
-// neither is recycled.
+// may still be in a reply being built, so it is not recycled. While a
+// snapshot runs, an evicted node is first handed to the snapshot's sink
+// (beforeWrite); the RDB sink encodes it at once, under the lock, but a
+// sink is not bound to copy what it keeps, so nothing is recycled then.
 
 // maxSpares is how many evicted nodes are kept for reuse: an eviction
 // round before a SET frees about one key, sometimes two or none.
@@ -71,10 +72,4 @@ func (ks *Keyspace) newStringNode(key, val []byte) *node {
 	copy(b[k:], val)
 	n.klen, n.vlen = uint32(len(key)), uint32(len(val))
 	return n
-}
-
-// dropSpares lets the collector have the spare nodes.
-func (ks *Keyspace) dropSpares() {
-	clear(ks.spares.nodes[:])
-	ks.spares.n = 0
 }
