@@ -10,8 +10,8 @@ import (
 // random bucket, which is cheaper than count independent random picks and
 // random enough for an approximated LRU.
 
-// maxSampleHeads bounds the bucket heads sample gathers before touching
-// them (maxmemory-samples is at most 64).
+// maxSampleHeads is how many bucket heads sample gathers before touching
+// them; a larger maxmemory-samples is served in batches of this many.
 const maxSampleHeads = 64
 
 // sample calls fn for up to count nodes found by walking buckets from a
@@ -20,17 +20,17 @@ const maxSampleHeads = 64
 //
 // It works in two passes. The first reads only the table (consecutive
 // slots, a cache line for eight buckets) and gathers the chains' heads;
-// the second loads each head's access field in a loop with nothing else in
-// it, so that the processor has all the misses on the nodes in flight at
-// once instead of one after the other behind fn's work; then fn runs over
-// the chains in the order of the walk. Under an evicting write load those
-// misses were a sixth of the server's CPU time (a node is a random place
-// of a heap much larger than the caches).
+// the second (visit) loads each head's access field in a loop with nothing
+// else in it, so that the processor has all the misses on the nodes in
+// flight at once instead of one after the other behind fn's work, then
+// runs fn over the chains in the order of the walk. Under an evicting
+// write load those misses were a sixth of the server's CPU time (a node
+// is a random place of a heap much larger than the caches).
 func (d *dict) sample(count int, fn func(*node)) {
 	if d.len() == 0 || count <= 0 {
 		return
 	}
-	count = min(count, d.len(), maxSampleHeads)
+	count = min(count, d.len())
 	for i := 0; i < count && d.rehashing(); i++ {
 		d.rehashStep(1)
 	}
@@ -41,11 +41,11 @@ func (d *dict) sample(count int, fn func(*node)) {
 		mask = max(mask, len(d.tables[1])-1)
 	}
 	var heads [maxSampleHeads]*node
-	nh := 0
+	nh, stored := 0, 0
 	i := rand.IntN(mask + 1)
 	empty := 0
-	for steps := count * 10; nh < count && steps > 0; steps-- {
-		for t := 0; t < tables && nh < count; t++ {
+	for steps := count * 10; steps > 0; steps-- {
+		for t := 0; t < tables; t++ {
 			// Buckets of table 0 below rehashIdx were moved already.
 			if tables == 2 && t == 0 && i < d.rehashIdx {
 				if i >= len(d.tables[1]) {
@@ -70,23 +70,37 @@ func (d *dict) sample(count int, fn func(*node)) {
 			empty = 0
 			heads[nh] = he
 			nh++
+			// Each head is at least one node: stop gathering once they
+			// make up the count.
+			if nh == len(heads) || stored+nh == count {
+				if d.visit(heads[:nh], count, &stored, fn) {
+					return
+				}
+				nh = 0
+			}
 		}
 		i = (i + 1) & mask
 	}
+	d.visit(heads[:nh], count, &stored, fn)
+}
+
+// visit touches the gathered heads, then calls fn for the nodes of their
+// chains until *stored reaches count, which it reports.
+func (d *dict) visit(heads []*node, count int, stored *int, fn func(*node)) bool {
 	var touch uint32
-	for _, he := range heads[:nh] {
+	for _, he := range heads {
 		touch += he.lru
 	}
 	d.touched = touch
-	stored := 0
-	for _, he := range heads[:nh] {
+	for _, he := range heads {
 		for ; he != nil; he = he.next {
 			fn(he)
-			if stored++; stored == count {
-				return
+			if *stored++; *stored == count {
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // SampleKeys calls fn for up to count entries of db taken from one random
