@@ -81,3 +81,53 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 		})
 	}
 }
+
+// Empty keys and values, and a spare buffer too small or too big for the
+// next key, all give correct keys (the buffer is only written within the
+// length it was made with).
+func TestRecycledNodesWithOddSizes(t *testing.T) {
+	ks := New(1)
+	db := ks.DBs[0]
+	sizes := []struct{ k, v int }{{1, 0}, {0, 0}, {0, 5}, {3, 3}, {8, 0}, {1, 15}, {16, 100}, {2, 2000}, {40, 60}, {1, 1}}
+	fill := func(n int, c byte) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = c
+		}
+		return b
+	}
+	want := map[string]string{}
+	for round := 0; round < 3; round++ {
+		for i, a := range sizes {
+			for j, b := range sizes {
+				old := append(fill(a.k, 'a'), fmt.Sprint("-", round, i, j)...)
+				db.SetString(old, fill(a.v, 'x'), false)
+				if !db.Evict(string(old)) {
+					t.Fatalf("evict %q", old)
+				}
+				key := append(fill(b.k, 'b'), fmt.Sprint("+", round, i, j)...)
+				val := fill(b.v, byte('0'+j))
+				db.SetString(key, val, false)
+				want[string(key)] = string(val)
+			}
+		}
+	}
+	// The empty key with the empty value has no buffer at all.
+	for _, kv := range [][2]string{{"", ""}, {"k", "v"}, {"", ""}, {"", "v"}} {
+		db.SetString(nil, nil, false)
+		if !db.Evict("") {
+			t.Fatal("evict the empty key")
+		}
+		db.SetString([]byte(kv[0]), []byte(kv[1]), false)
+		want[kv[0]] = kv[1]
+	}
+	if db.Len() != len(want) {
+		t.Fatalf("%d keys, want %d", db.Len(), len(want))
+	}
+	for k, v := range want {
+		e := db.Peek([]byte(k))
+		if e == nil || e.Str() != v {
+			t.Fatalf("%q reads %v, want %q", k, e, v)
+		}
+	}
+}
