@@ -58,7 +58,7 @@
 // of it has been allocated, then hardly runs. What is left is mostly
 // sampling, whose cost is cache misses on randomly placed nodes, as in
 // Redis (keyspace's sample overlaps them). Under bench/maxmemory.sh this
-// took the server's CPU a SET from 5.6-7.7 µs to 2.8-3.5 µs (Redis 2.7-3.8
+// took the server's CPU a SET from 5.6-7.7 µs to 2.5-3.5 µs (Redis 2.4-3.8
 // in the same runs), and RSS at the end of the load from 1.10-1.16x
 // maxmemory to 0.93-0.94x (the reserve below still bounds it when
 // recycling does not apply: other types, growing values, a snapshot
