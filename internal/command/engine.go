@@ -152,6 +152,11 @@ type Engine struct {
 	unitBuf     []byte
 	unitArgs    [][2]int
 	argvScratch [][]byte
+	// evictKey and evictArgv are KeyEvicted's copy of the key and its DEL,
+	// reused: nothing keeps them past the call (the sinks encode at once,
+	// the unit copies, tracking and WATCH store strings of their own).
+	evictKey  []byte
+	evictArgv [2][]byte
 	// noWrap keeps the current unit from being wrapped in MULTI/EXEC
 	// (active expiry, SCAN, RANDOMKEY).
 	noWrap bool

@@ -12,12 +12,18 @@ import "github.com/tandemdb/tandem/internal/keyspace"
 // command's unit, so it keeps its place among the unit's writes;
 // otherwise it goes out at once. The server lock must be held.
 func (e *Engine) KeyEvicted(db *keyspace.DB, key string) {
+	// The key is copied once into a reused buffer: it aliases the evicted
+	// node's buffer, which the next new key may take (keyspace/recycle.go),
+	// and a SET under eviction should allocate nothing here.
+	e.evictKey = append(e.evictKey[:0], key...)
+	k := e.evictKey
 	e.expiring = true // the change is the server's (CLIENT TRACKING NOLOOP)
-	e.keyModified(db, []byte(key))
+	e.keyModified(db, k)
 	if n := e.Notifier; n != nil && n.Enabled(EvEvicted) {
 		n.Notify(EvEvicted, "evicted", []byte(key), db.ID)
 	}
-	argv := [][]byte{argDel, []byte(key)}
+	e.evictArgv = [2][]byte{argDel, k}
+	argv := e.evictArgv[:]
 	if e.depth > 0 {
 		e.alsoPropagateSkip(db.ID, argv, 0)
 		return

@@ -2,14 +2,19 @@ package evict
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/tandemdb/tandem/internal/config"
 	"github.com/tandemdb/tandem/internal/keyspace"
 )
 
-// pick chooses the next key to evict under the policy, or reports false
-// when there is none (no keys, or no keys with a TTL for volatile-*).
-func (m *Manager) pick() (*keyspace.DB, string, bool) {
+// evictOne evicts the next key under the policy and returns it, or
+// reports false when there is none (no keys, or no keys with a TTL for
+// volatile-*). The key aliases the evicted node's buffer, which the next
+// new key may take (keyspace/recycle.go): it is valid until the next
+// write. Choosing and evicting are one step so that the key is looked up
+// once, where a check that it is present then the eviction took two.
+func (m *Manager) evictOne() (*keyspace.DB, string, bool) {
 	switch p := m.cfg.MaxMemoryPolicy; p {
 	case config.AllKeysRandom, config.VolatileRandom:
 		return m.pickRandom(p == config.AllKeysRandom)
@@ -19,7 +24,7 @@ func (m *Manager) pick() (*keyspace.DB, string, bool) {
 	return m.pickPooled()
 }
 
-// pickRandom takes a random key from the next database that has one (in
+// pickRandom evicts a random key from the next database that has one (in
 // turn, so that every database loses keys), as Redis does.
 func (m *Manager) pickRandom(allKeys bool) (*keyspace.DB, string, bool) {
 	dbs := m.ks.DBs
@@ -28,16 +33,18 @@ func (m *Manager) pickRandom(allKeys bool) (*keyspace.DB, string, bool) {
 		db := dbs[m.nextDB]
 		if allKeys {
 			if e := db.RandomEntry(); e != nil {
-				return db, e.Key(), true
+				if k := e.Key(); db.Evict(k) {
+					return db, k, true
+				}
 			}
-		} else if k, ok := db.RandomExpiring(); ok {
+		} else if k, ok := db.RandomExpiring(); ok && db.Evict(k) {
 			return db, k, true
 		}
 	}
 	return nil, "", false
 }
 
-// pickPooled refills the pool from every database and takes its best
+// pickPooled refills the pool from every database and evicts its best
 // candidate that still exists (Redis's evictionPoolPopulate and the loop
 // around it).
 func (m *Manager) pickPooled() (*keyspace.DB, string, bool) {
@@ -88,10 +95,10 @@ func (m *Manager) pickPooled() (*keyspace.DB, string, bool) {
 			key := pe.key
 			*pe = poolEntry{}
 			if allKeys {
-				if db.Peek([]byte(key)) != nil {
+				if db.Evict(key) {
 					return db, key, true
 				}
-			} else if db.ExpireAt([]byte(key)) >= 0 {
+			} else if db.ExpireAt([]byte(key)) >= 0 && db.Evict(key) {
 				return db, key, true
 			}
 		}
@@ -110,9 +117,18 @@ func (m *Manager) offer(score uint64, key string, db int) {
 	if k == 0 && p[poolSize-1].used {
 		return
 	}
-	// The same key again (sampled twice): keep one entry.
+	// The same key again (sampled twice): keep one entry. A sampled key
+	// aliases its node's buffer (keyspace/node.go), so the same key of the
+	// same node is the same pointer and length: comparing those costs
+	// nothing, where comparing the bytes read up to 16 buffers all over the
+	// heap for each candidate (a tenth of the server's CPU time under an
+	// evicting write load). A key whose value was replaced since it entered
+	// the pool has a new buffer and may then be held twice, as Redis's pool
+	// may hold any key twice: its second entry is skipped as gone once the
+	// first is evicted.
+	kp := unsafe.StringData(key)
 	for i := range p {
-		if p[i].used && p[i].db == db && p[i].key == key {
+		if p[i].used && p[i].db == db && len(p[i].key) == len(key) && unsafe.StringData(p[i].key) == kp {
 			return
 		}
 	}

@@ -44,6 +44,9 @@ type dict struct {
 	rehashIdx int // -1 when not rehashing
 	// ks is asked before the table grows (maxmemory; nil: always grow).
 	ks *Keyspace
+	// touched keeps sample's loads of the nodes it gathered (see sample)
+	// from being removed by the compiler as unused.
+	touched uint32
 }
 
 const dictInitialSize = 4

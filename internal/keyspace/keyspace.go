@@ -135,6 +135,8 @@ type Keyspace struct {
 	lruPolicy bool
 	// overLimit: see SetOverLimit.
 	overLimit func(more int64) bool
+	// spares are evicted nodes kept for new keys (recycle.go).
+	spares spareNodes
 }
 
 // New returns a keyspace with n empty databases.
@@ -339,7 +341,7 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 	// and value (node.go): fewer objects for the collector to mark and
 	// sweep, which is most of the cost of a write load under maxmemory
 	// (each SET then allocates a key and frees an evicted one).
-	n := newNode(key, val, nil)
+	n := db.ks.newStringNode(key, val)
 	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 	db.insertNew(n, key)
 }
@@ -440,6 +442,11 @@ func (db *DB) delete(key []byte) {
 	if e == nil {
 		return
 	}
+	db.deleteNode(e, key)
+}
+
+// deleteNode removes e, the node of key.
+func (db *DB) deleteNode(e *node, key []byte) {
 	db.beforeWrite(e)
 	db.dict.remove(key)
 	db.unaccount(e)

@@ -17,8 +17,10 @@ import (
 // 112) against 192. Fewer bytes a key is more keys under the same
 // maxmemory, which is the hit ratio of a cache.
 //
-// kv is never written after it is made: Key and Str return strings that
-// alias it, so a new value takes a new buffer (with a copy of the key).
+// kv is never written while its node holds a key: Key and Str return
+// strings that alias it, so a new value takes a new buffer (with a copy of
+// the key). The one exception is a node evicted for maxmemory, whose
+// buffer a new key may take once nothing holds its strings (recycle.go).
 // Whatever keeps a key string keeps its buffer, value included, alive:
 // maps keyed by the key (the expiry map) are re-keyed when the buffer
 // changes (rekey), and the few other holders copy the key or hold it

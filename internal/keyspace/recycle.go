@@ -1,0 +1,75 @@
+package keyspace
+
+import "unsafe"
+
+// Recycling of evicted nodes. Under maxmemory a write load that evicts
+// frees a key for each key it adds: without recycling, each SET allocates
+// a node and a buffer and leaves the same for the collector, whose work
+// (a mark of the whole live heap every GOGC% of it allocated) was a sixth
+// of the server's CPU time. The node of a key evicted for maxmemory is
+// kept instead, with its buffer, and the next new plain string takes it,
+// writing its key and value into the buffer when they fit.
+//
+// Why only evicted nodes, and only while no snapshot runs: a key string
+// aliases its node's buffer (node.go) and whatever holds one keeps the
+// buffer as it was, so a buffer may be written again only when nothing
+// holds its strings. An evicted key was held by the eviction pool alone
+// (the entry it was picked from, cleared before the eviction; the pool
+// never holds one buffer twice, and is emptied when the policy changes,
+// see evict.Manager.Apply), its expiry entry is deleted with it, and the
+// propagation, keyspace events and tracking copy the key (command
+// KeyEvicted) before any command runs again. A key deleted by a command
+// may still be in a reply being built, so it is not recycled. While a
+// snapshot runs, an evicted node is first handed to the snapshot's sink
+// (beforeWrite); the RDB sink encodes it at once, under the lock, but a
+// sink is not bound to copy what it keeps, so nothing is recycled then.
+
+// maxSpares is how many evicted nodes are kept for reuse: an eviction
+// round before a SET frees about one key, sometimes two or none.
+const maxSpares = 4
+
+// maxSpareKV is the largest buffer kept with a spare node: a big value is
+// one allocation among many bytes, and a spare is memory the account does
+// not count.
+const maxSpareKV = 1024
+
+// spareNodes is the keyspace's stack of evicted nodes (recycle.go).
+type spareNodes struct {
+	nodes [maxSpares]*node
+	n     int
+}
+
+// recycle keeps e, just evicted, for reuse when it may be.
+func (ks *Keyspace) recycle(e *node) {
+	s := &ks.spares
+	if s.n == maxSpares || ks.snap != nil || e.val != nil || e.kvBytes() > maxSpareKV {
+		return
+	}
+	e.next = nil
+	s.nodes[s.n] = e
+	s.n++
+}
+
+// newStringNode returns a node holding key and the plain string val: a
+// spare node when there is one, with its buffer when key and val fit in
+// the bytes it was made with and take the same size class (so that the
+// account's figure stays that of the allocation), else a new buffer.
+func (ks *Keyspace) newStringNode(key, val []byte) *node {
+	s := &ks.spares
+	if s.n == 0 {
+		return newNode(key, val, nil)
+	}
+	s.n--
+	n := s.nodes[s.n]
+	s.nodes[s.n] = nil
+	size, had := len(key)+len(val), int(n.klen)+int(n.vlen)
+	if size == 0 || size > had || AllocSize(size) != AllocSize(had) {
+		n.kv, n.klen, n.vlen = packKV(key, val)
+		return n
+	}
+	b := unsafe.Slice((*byte)(n.kv), size)
+	k := copy(b, key)
+	copy(b[k:], val)
+	n.klen, n.vlen = uint32(len(key)), uint32(len(val))
+	return n
+}
