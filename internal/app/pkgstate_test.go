@@ -57,6 +57,7 @@ var packageVars = map[string]string{
 	"rdb.kindNames":                   "table", "rdb.crcTables": "table", "rdb.crcShiftTables": "table",
 	"server.defaultSections": "table", "server.notBuiltShapes": "table", "server.redactedArg": "literal",
 	"types.listSizeLimits": "table",
+	"evict.clockBase":      "a process-wide origin for monotonic durations (only differences are used)",
 	"script.ldbHelp":       "table (the Lua debugger's help text)",
 	"script.arithOps":      "table (Lua metamethod names → opcodes, for Lua 5.1's error wording)",
 	"types.MaxStreamID":    "literal (the largest stream ID, \"+\")",
