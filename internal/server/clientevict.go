@@ -105,16 +105,18 @@ func (s *Server) clientEvictLimit() int64 {
 }
 
 // holdsSlowReaders reports whether a client that does not read its
-// replies should go on being served, its replies piling up in its buffer
-// until a limit closes it, as in Redis (srv.mu held). That is so when a
-// limit would stop the pile: maxmemory-clients, or an output limit of
-// the normal class. Without one, a client whose socket does not take its
-// replies waits for it instead (it is not read meanwhile), so a client
-// that pipelines replies it never reads cannot grow the server's memory
-// without bound.
+// replies should go on being served, its replies piling up in its buffer,
+// as in Redis (srv.mu held). That is so when a limit answers the pile:
+// maxmemory-clients or an output limit of the normal class closes the
+// client, and maxmemory counts its buffer in used_memory, so that keys
+// are evicted for it (Redis 7.0's unit/maxmemory "eviction due to output
+// buffers of many MGET clients") or writes refused. Without any of them, a
+// client whose socket does not take its replies waits for it instead (it
+// is not read meanwhile), so a client that pipelines replies it never
+// reads cannot grow the server's memory without bound.
 func (s *Server) holdsSlowReaders() bool {
 	l := s.set.OutputLimits[ClassNormal]
-	return l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0
+	return l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0 || s.set.MaxmemoryForClients > 0
 }
 
 // memType is the client's account (srv.mu held).

@@ -12,6 +12,9 @@ import (
 // and stats and MEMORY STATS/DOCTOR (srv.mu held).
 type MemoryReporter interface {
 	MemoryStatus() MemoryStatus
+	// ResetStats zeroes evicted_keys and the time spent over the limit
+	// (CONFIG RESETSTAT).
+	ResetStats()
 }
 
 // MemoryStatus is what the memory figures of INFO are made of.
