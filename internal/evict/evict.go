@@ -491,6 +491,11 @@ func (m *Manager) ResetStats() {
 	m.exceededSince = time.Time{}
 }
 
+// OutOfMemory reports what the last check before a top-level command
+// found: over maxmemory with nothing left to evict (the server stops
+// reading a client whose unread replies pile up meanwhile).
+func (m *Manager) OutOfMemory() bool { return m.oom }
+
 var (
 	_ server.Gate           = (*Manager)(nil)
 	_ server.CronJob        = (*Manager)(nil)

@@ -75,6 +75,12 @@ type client struct {
 	// writerDone is closed when the writer goroutine exits (nil until
 	// the client goes async).
 	writerDone chan struct{}
+	// readingBehind: a reader feeds the query buffer behind a blocked
+	// write (readbehind.go; srv.mu).
+	readingBehind bool
+	// drained is signalled by the writer goroutine after each write, for
+	// a reader that waits for its replies to drain (waitForPile).
+	drained chan struct{}
 	// blocked and blockDeadline are the session's block state as of the
 	// end of the last batch, copied under srv.mu for the connection
 	// goroutine, which must not read sess.block unlocked (WAIT and BLPOP

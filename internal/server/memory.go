@@ -15,6 +15,9 @@ type MemoryReporter interface {
 	// ResetStats zeroes evicted_keys and the time spent over the limit
 	// (CONFIG RESETSTAT).
 	ResetStats()
+	// OutOfMemory reports what the last check before a command found:
+	// over maxmemory with nothing left to evict.
+	OutOfMemory() bool
 }
 
 // MemoryStatus is what the memory figures of INFO are made of.
