@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/acl"
@@ -78,6 +79,13 @@ type client struct {
 	// readingBehind: a reader feeds the query buffer behind a blocked
 	// write (readbehind.go; srv.mu).
 	readingBehind bool
+	// raw, rawWrite, rawOut, rawN and rawErr are tryWrite's non-blocking
+	// write on a plain socket (trywrite_linux.go; under writeMu).
+	raw      syscall.RawConn
+	rawWrite func(fd uintptr) bool
+	rawOut   []byte
+	rawN     int
+	rawErr   error
 	// drained is signalled by the writer goroutine after each write, for
 	// a reader that waits for its replies to drain (waitForPile).
 	drained chan struct{}

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"errors"
 	"net"
-	"os"
 	"time"
 )
 
@@ -19,23 +17,25 @@ import (
 // buffer (nothing runs meanwhile), held to client-query-buffer-limit as
 // any read is. Requests are usually much smaller than their replies.
 
-// readBehindWait is how long a write may wait for the socket before the
-// reader starts: a reader costs a goroutine and a deadline interrupt,
-// which a socket that is merely slow for a moment need not pay.
-const readBehindWait = holdWait
-
 // writeReadingBehind writes out, as write does (srv.mu not held); a plain
-// socket that does not take it within readBehindWait gets the rest while
+// socket that does not take it all at once (tryWrite) gets the rest while
 // a background reader feeds the query buffer. fed reports whether
-// anything was read so. TLS connections write as write does: a write cut
-// by a deadline would fail every later one (see writeOrHold).
+// anything was read so. TLS connections write as write does: their
+// records cannot be written in part (see writeOrHold).
 func (c *client) writeReadingBehind(out []byte) (fed bool, err error) {
 	if !plainConn(c.conn) {
 		return false, c.write(out)
 	}
-	n, err := c.writeWithin(out, readBehindWait)
-	if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+	n, err := c.tryWrite(out)
+	if err != nil {
+		c.srv.mu.Lock()
+		c.noteClose(CloseWriteError)
+		c.srv.mu.Unlock()
+		c.conn.Close()
 		return false, err
+	}
+	if n == len(out) {
+		return false, nil
 	}
 	return c.readBehindWrite(out[n:])
 }
