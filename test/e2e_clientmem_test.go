@@ -264,9 +264,10 @@ func TestConfigSetMaxmemoryClientsForms(t *testing.T) {
 // A client that pipelines replies it never reads never makes the server
 // hold them without bound (issue 18's bad input: 1 GB of replies): with a
 // normal-class output limit it is closed at the limit, with only
-// maxmemory-clients it is evicted, and with neither the server stops
-// reading it until its socket takes the replies, so what it holds stays
-// about one batch of replies.
+// maxmemory-clients it is evicted, and with neither (or under maxmemory
+// with nothing left to evict) the server runs none of its commands until
+// its socket takes the replies, so what it holds stays about one batch of
+// replies.
 func TestUnreadRepliesNeverGrowTheServer(t *testing.T) {
 	const value = 1 << 20
 	const requests = 1024 // 1 GB of replies
@@ -278,6 +279,9 @@ func TestUnreadRepliesNeverGrowTheServer(t *testing.T) {
 		{"normal class limit", []string{"client-output-buffer-limit", "normal 32mb 0 0"}, true},
 		{"maxmemory-clients", []string{"maxmemory-clients", "32mb"}, true},
 		{"no limit", nil, false},
+		// Under maxmemory the replies are kept (they evict keys, as in
+		// Redis) until nothing is left to evict: then the client waits.
+		{"maxmemory, nothing to evict", []string{"maxmemory-policy", "noeviction", "maxmemory", "1"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
