@@ -79,29 +79,111 @@ func TestClientBuffersCountForMaxmemory(t *testing.T) {
 		t.Logf("evicted after %v", time.Since(t0))
 	})
 
-	t.Run("output buffers", func(t *testing.T) {
-		t.Parallel()
-		// A normal-class output limit makes the server keep replies for
-		// a client that does not read them (as Redis always does), so
-		// that they pile up in its buffer rather than in the socket.
-		srv := startTandem(t, "--maxmemory", "11mb", "--maxmemory-policy", "allkeys-lru",
-			"--client-output-buffer-limit", "normal 100mb 100mb 0")
-		admin := dialRaw(t, srv.Addr())
-		fill(t, admin)
-		// 20 clients ask for a 100 KB value again and again and never
-		// read the replies.
-		var conns []*rawConn
-		for i := 0; i < 20; i++ {
-			conns = append(conns, dialRaw(t, srv.Addr()))
-		}
-		req := []byte(strings.Repeat("*2\r\n$4\r\nMGET\r\n$1\r\n1\r\n", 10))
-		evicts(t, admin, false, func() {
-			for _, c := range conns {
-				c.c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-				c.c.Write(req)
+	// Output buffers: the server keeps the replies of a client that does
+	// not read them (as Redis always does), so that they pile up in its
+	// buffer rather than in the socket, when a normal-class output limit
+	// or maxmemory itself is there to answer the pile.
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"output buffers, normal-class limit", []string{"--client-output-buffer-limit", "normal 100mb 100mb 0"}},
+		{"output buffers, maxmemory alone", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startTandem(t, append([]string{"--maxmemory", "11mb", "--maxmemory-policy", "allkeys-lru"}, tc.args...)...)
+			admin := dialRaw(t, srv.Addr())
+			fill(t, admin)
+			evicts(t, admin, false, unreadMGETs(t, srv.Addr()))
+			if n := cmInfoInt(t, admin, "stats", "evicted_clients"); n != 0 {
+				t.Fatalf("evicted_clients = %d without maxmemory-clients", n)
 			}
 		})
-	})
+	}
+}
+
+// unreadMGETs opens 20 clients that will ask for the 100 KB value of key
+// 1 again and again and never read the replies; each call of the function
+// it returns sends one more request on each (a client whose socket is not
+// read any more is skipped after 50 ms). One request a write, so that
+// each batch's replies are one value: a server that stopped reading a
+// client whose socket is full holds only that much for it.
+func unreadMGETs(t *testing.T, addr string) func() {
+	var conns []*rawConn
+	for i := 0; i < 20; i++ {
+		conns = append(conns, dialRaw(t, addr))
+	}
+	req := []byte("*2\r\n$4\r\nMGET\r\n$1\r\n1\r\n")
+	return func() {
+		for _, c := range conns {
+			c.c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+			c.c.Write(req)
+		}
+	}
+}
+
+// With maxmemory-clients too, the clients whose buffers grow are evicted
+// and no key is: client eviction runs as soon as a client's figure grows,
+// before the next command's key eviction could see the clients' memory
+// over maxmemory (Redis 7.0's unit/maxmemory "eviction due to ... client
+// eviction: true" cases). The admin connection is NO-EVICT, as there.
+func TestClientEvictionComesBeforeKeyEviction(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// load starts the clients' load; more is called while waiting.
+		load func(t *testing.T, addr string, admin *rawConn) (more func())
+	}{
+		{"query buffers", func(t *testing.T, addr string, _ *rawConn) func() {
+			// 30 clients each send 249 of the 250 arguments of a
+			// command (about 250 KB) and never finish it; the write of
+			// an evicted one may fail.
+			req := "*250\r\n" + strings.Repeat("$1000\r\n"+strings.Repeat("x", 1000)+"\r\n", 249)
+			for i := 0; i < 30; i++ {
+				c := dialRaw(t, addr)
+				c.c.SetWriteDeadline(time.Now().Add(replyTimeout))
+				c.c.Write([]byte(req))
+			}
+			return func() {}
+		}},
+		{"output buffers", func(t *testing.T, addr string, _ *rawConn) func() {
+			return unreadMGETs(t, addr)
+		}},
+		{"pubsub output buffers", func(t *testing.T, addr string, admin *rawConn) func() {
+			// 20 subscribers that stop reading after SUBSCRIBE's reply,
+			// and 100 KB messages published to them.
+			for i := 0; i < 20; i++ {
+				if r := dialRaw(t, addr).do("SUBSCRIBE", "bla"); !strings.Contains(r, "subscribe") {
+					t.Fatalf("SUBSCRIBE: %q", r)
+				}
+			}
+			msg := strings.Repeat("x", 100000)
+			return func() { admin.do("PUBLISH", "bla", msg) }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startTandem(t, "--maxmemory", "11mb", "--maxmemory-policy", "allkeys-lru", "--maxmemory-clients", "3mb")
+			admin := dialRaw(t, srv.Addr())
+			if r := admin.do("CLIENT", "NO-EVICT", "on"); r != "+OK\r\n" {
+				t.Fatalf("CLIENT NO-EVICT on: %q", r)
+			}
+			// 50 values of 100 KB: 5 MB, under the limit.
+			for j := 0; j < 50; j++ {
+				admin.do("SETRANGE", fmt.Sprint(j), "100000", "x")
+			}
+			more := tc.load(t, srv.Addr(), admin)
+			pollFor(t, 20*time.Second, "clients evicted", func() bool {
+				more()
+				return cmInfoInt(t, admin, "stats", "evicted_clients") > 0
+			})
+			ev := cmInfoInt(t, admin, "stats", "evicted_keys")
+			if n := admin.do("DBSIZE"); ev != 0 || n != ":50\r\n" {
+				t.Fatalf("evicted_keys %d, DBSIZE %q: want no key evicted, the clients instead", ev, n)
+			}
+		})
+	}
 }
 
 // The invalidation messages an eviction sends to tracking clients are

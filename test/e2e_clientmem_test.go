@@ -1,7 +1,9 @@
 package test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"regexp"
@@ -262,9 +264,10 @@ func TestConfigSetMaxmemoryClientsForms(t *testing.T) {
 // A client that pipelines replies it never reads never makes the server
 // hold them without bound (issue 18's bad input: 1 GB of replies): with a
 // normal-class output limit it is closed at the limit, with only
-// maxmemory-clients it is evicted, and with neither the server stops
-// reading it until its socket takes the replies, so what it holds stays
-// about one batch of replies.
+// maxmemory-clients it is evicted, and with neither (or under maxmemory
+// with nothing left to evict) the server runs none of its commands until
+// its socket takes the replies, so what it holds stays about one batch of
+// replies.
 func TestUnreadRepliesNeverGrowTheServer(t *testing.T) {
 	const value = 1 << 20
 	const requests = 1024 // 1 GB of replies
@@ -276,6 +279,9 @@ func TestUnreadRepliesNeverGrowTheServer(t *testing.T) {
 		{"normal class limit", []string{"client-output-buffer-limit", "normal 32mb 0 0"}, true},
 		{"maxmemory-clients", []string{"maxmemory-clients", "32mb"}, true},
 		{"no limit", nil, false},
+		// Under maxmemory the replies are kept (they evict keys, as in
+		// Redis) until nothing is left to evict: then the client waits.
+		{"maxmemory, nothing to evict", []string{"maxmemory-policy", "noeviction", "maxmemory", "1"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
@@ -349,4 +355,54 @@ func readRSS(t *testing.T, srv *testutil.Proc) int64 {
 	f := strings.Fields(string(b))
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
+}
+
+// A client that sends its whole pipeline before it reads any reply (as
+// Redis's Tcl test clients do with a million commands) is served whether
+// or not its replies are held: the server goes on reading it while its
+// socket does not take the replies, instead of waiting on the client
+// while the client waits on it. The pipeline (22 MB of requests, 107 MB of
+// replies) is much larger than the sockets' buffers.
+func TestPipelineSentBeforeReadingIsServed(t *testing.T) {
+	const n = 1000000
+	value := strings.Repeat("v", 100)
+	reply := "$100\r\n" + value + "\r\n"
+	for _, tc := range []struct {
+		name   string
+		config [][]string
+	}{
+		// Replies not held: the requests wait in the query buffer.
+		{"no limit", nil},
+		// Held for maxmemory (the pile counts and evicts keys)...
+		{"maxmemory", [][]string{{"maxmemory", "1gb"}}},
+		// ...and not read any more while nothing is left to evict.
+		{"maxmemory out of memory", [][]string{{"maxmemory-policy", "noeviction"}, {"maxmemory", "1"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
+				admin.do("SET", "k", value)
+				for _, kv := range tc.config {
+					if got := admin.do("CONFIG", "SET", kv[0], kv[1]); got != "+OK\r\n" {
+						t.Fatalf("CONFIG SET %v: %q", kv, got)
+					}
+				}
+				c, err := net.Dial("tcp", srv.Addr())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(60 * time.Second))
+				if _, err := c.Write(bytes.Repeat(encode("GET", "k"), n)); err != nil {
+					t.Fatalf("writing the pipeline before reading: %v", err)
+				}
+				got := make([]byte, len(reply)*n)
+				if _, err := io.ReadFull(c, got); err != nil {
+					t.Fatalf("reading the replies: %v", err)
+				}
+				if !bytes.Equal(got, bytes.Repeat([]byte(reply), n)) {
+					t.Fatal("the replies are not the value, a million times")
+				}
+			})
+		})
+	}
 }

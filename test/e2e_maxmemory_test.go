@@ -499,3 +499,33 @@ func TestMaxmemoryMemoryStatsAndDoctor(t *testing.T) {
 		t.Fatalf("MEMORY DOCTOR on a small instance: %q %v", doc, err)
 	}
 }
+
+// CONFIG RESETSTAT zeroes evicted_keys and the time spent over the limit,
+// as Redis's does (Redis 7.0's unit/maxmemory resets its stats before
+// each case and then expects evicted_keys to count that case's evictions
+// only).
+func TestMaxmemoryResetstatZeroesEvictionStats(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru")
+	c := newClient(t, srv.Addr(), 2)
+	ctx := ctxFor(t, 30*time.Second)
+	if errs := fillPipelined(t, ctx, c, "k", 10000, 1000, 0); len(errs) > 0 {
+		t.Fatalf("%d writes failed under allkeys-lru, first: %s", len(errs), errs[0])
+	}
+	if m := memInfo(t, ctx, c); m["evicted_keys"] == 0 {
+		t.Fatal("10 MB written under maxmemory 2mb and no key evicted")
+	}
+	if err := c.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	m := memInfo(t, ctx, c)
+	if m["evicted_keys"] != 0 || m["total_eviction_exceeded_time"] != 0 || m["current_eviction_exceeded_time"] != 0 {
+		t.Fatalf("after CONFIG RESETSTAT: evicted_keys %d, total_eviction_exceeded_time %d, current_eviction_exceeded_time %d; want zeros",
+			m["evicted_keys"], m["total_eviction_exceeded_time"], m["current_eviction_exceeded_time"])
+	}
+	// And it counts again from there.
+	fillPipelined(t, ctx, c, "again", 5000, 1000, 0)
+	if m := memInfo(t, ctx, c); m["evicted_keys"] == 0 {
+		t.Fatal("evicted_keys stays 0 after CONFIG RESETSTAT while keys are evicted")
+	}
+}

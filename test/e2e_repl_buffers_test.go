@@ -5,6 +5,7 @@ package test
 // own shutdown tests watch to know a stopped replica's socket is full.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,23 @@ func TestReplicationBuffersGrowWithAStoppedReplica(t *testing.T) {
 		}
 		return buffers() > 2<<20
 	})
+	// What the buffer holds beyond repl-backlog-size is the stopped
+	// replica's, as Redis 7.0 splits its shared replication buffer:
+	// mem_clients_slaves (Redis's unit/maxmemory "slave buffer are
+	// counted correctly" watches it), the backlog keeping its size.
+	s, err := m.c.Info(ctx, "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total, backlog, slaves int64
+	f := infoFields(s)
+	fmt.Sscan(f["mem_total_replication_buffers"], &total)
+	fmt.Sscan(f["mem_replication_backlog"], &backlog)
+	fmt.Sscan(f["mem_clients_slaves"], &slaves)
+	if backlog != 16384 || slaves < total-backlog || slaves > total-backlog+1<<20 {
+		t.Fatalf("mem_total_replication_buffers %d: mem_replication_backlog %d, mem_clients_slaves %d; want the backlog's size and the rest (plus the replica's client) as the replica's",
+			total, backlog, slaves)
+	}
 	sigcont(t, r)
 	waitOffsetsMatch(t, ctx, m, r)
 	testutil.Eventually(t, 30*time.Second, "the buffers shrink once the replica caught up", func() bool {

@@ -510,6 +510,20 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 	return st
 }
 
+// ResetStats zeroes evicted_keys and the time spent over the limit, as
+// CONFIG RESETSTAT does in Redis: a stretch over the limit under way
+// starts counting again at its next check.
+func (m *Manager) ResetStats() {
+	m.evicted = 0
+	m.exceededTotal = 0
+	m.exceededSince = time.Time{}
+}
+
+// OutOfMemory reports what the last check before a top-level command
+// found: over maxmemory with nothing left to evict (the server stops
+// reading a client whose unread replies pile up meanwhile).
+func (m *Manager) OutOfMemory() bool { return m.oom }
+
 var (
 	_ server.Gate           = (*Manager)(nil)
 	_ server.CronJob        = (*Manager)(nil)

@@ -128,7 +128,8 @@ func (m *Manager) ResetStats() {
 
 func (m *Manager) ReplStats() server.ReplStats {
 	return server.ReplStats{FullSyncs: m.stats.full, PartialSyncsOK: m.stats.partialOK, PartialSyncsError: m.stats.partialErr,
-		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem()}
+		NetInput: m.stats.netIn, NetOutput: m.stats.netOut.Load(), BufferMem: m.backlog.Mem(),
+		BacklogSize: m.cfg.ReplBacklogSize}
 }
 
 // ReplOffset is the replication offset after propagation (the engine

@@ -92,7 +92,7 @@ func (s *Server) resizeBuffers(now time.Time) {
 		switch {
 		case cl.mode == modeLoop:
 			// The event loop's sweep trims these.
-		case cl.blocked:
+		case cl.blocked || cl.readingBehind:
 			cl.trimQuery(now)
 		case (cl.qbufCap > minQueryBuffer || cl.qbufCap > 0 && now.Sub(cl.lastIO) > queryIdleTrim) &&
 			cl.mode != modeDetached && !cl.trimReq.Load():

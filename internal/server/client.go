@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/acl"
@@ -75,6 +76,19 @@ type client struct {
 	// writerDone is closed when the writer goroutine exits (nil until
 	// the client goes async).
 	writerDone chan struct{}
+	// readingBehind: a reader feeds the query buffer behind a blocked
+	// write (readbehind.go; srv.mu).
+	readingBehind bool
+	// raw, rawWrite, rawOut, rawN and rawErr are tryWrite's non-blocking
+	// write on a plain socket (trywrite_linux.go; under writeMu).
+	raw      syscall.RawConn
+	rawWrite func(fd uintptr) bool
+	rawOut   []byte
+	rawN     int
+	rawErr   error
+	// drained is signalled by the writer goroutine after each write, for
+	// a reader that waits for its replies to drain (waitForPile).
+	drained chan struct{}
 	// blocked and blockDeadline are the session's block state as of the
 	// end of the last batch, copied under srv.mu for the connection
 	// goroutine, which must not read sess.block unlocked (WAIT and BLPOP

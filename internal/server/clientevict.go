@@ -105,16 +105,18 @@ func (s *Server) clientEvictLimit() int64 {
 }
 
 // holdsSlowReaders reports whether a client that does not read its
-// replies should go on being served, its replies piling up in its buffer
-// until a limit closes it, as in Redis (srv.mu held). That is so when a
-// limit would stop the pile: maxmemory-clients, or an output limit of
-// the normal class. Without one, a client whose socket does not take its
-// replies waits for it instead (it is not read meanwhile), so a client
-// that pipelines replies it never reads cannot grow the server's memory
-// without bound.
+// replies should go on being served, its replies piling up in its buffer,
+// as in Redis (srv.mu held). That is so when a limit answers the pile:
+// maxmemory-clients or an output limit of the normal class closes the
+// client, and maxmemory counts its buffer in used_memory, so that keys
+// are evicted for it (Redis 7.0's unit/maxmemory "eviction due to output
+// buffers of many MGET clients") or writes refused. Without any of them, a
+// client whose socket does not take its replies waits for it instead (it
+// is not read meanwhile), so a client that pipelines replies it never
+// reads cannot grow the server's memory without bound.
 func (s *Server) holdsSlowReaders() bool {
 	l := s.set.OutputLimits[ClassNormal]
-	return l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0
+	return l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0 || s.set.MaxmemoryForClients > 0
 }
 
 // memType is the client's account (srv.mu held).
@@ -312,6 +314,68 @@ func (c *client) holdIfLimited() {
 	}
 }
 
+// pileStopped reports whether a held client is to be left unread until
+// its replies drain (srv.mu held): a normal client held for maxmemory's
+// sake alone (no output limit of its class, no maxmemory-clients: nothing
+// would close it), with replies pending, while the memory is over
+// maxmemory and nothing is left to evict. Redis goes on reading such a
+// client and its replies grow without bound; Tandem waits for its socket
+// instead, as it does for a slow reader when no limit applies at all.
+// While keys can be evicted the replies pile up as in Redis, evicting
+// keys for them.
+func (c *client) pileStopped() bool {
+	s := c.srv
+	if c.closing || c.outputMem() == 0 || c.class() != ClassNormal || s.parts.Memory == nil {
+		return false
+	}
+	l := s.set.OutputLimits[ClassNormal]
+	if l.Hard > 0 || l.Soft > 0 || s.clientEvictLimit() > 0 || s.set.MaxmemoryForClients == 0 {
+		return false
+	}
+	return s.parts.Memory.OutOfMemory()
+}
+
+// pileRecheck is how often a reader waiting for its replies to drain looks
+// again at the memory (keys deleted, the limit raised) when its socket
+// takes nothing.
+const pileRecheck = 100 * time.Millisecond
+
+// waitForPile holds an async client's goroutine, before it runs what it
+// has read, while pileStopped says so: until its writer drains its
+// replies or the memory is back under the limit (srv.mu not held). Its
+// socket is read meanwhile (startReadBehind), so that a client that sends
+// its whole pipeline before reading cannot wait on the server while the
+// server waits on it. Each batch's replies stop at maxBatchOutput, so a
+// client runs at most that much past the moment the limit was found
+// passed.
+func (c *client) waitForPile() {
+	s := c.srv
+	var t *time.Timer
+	var stopReading func() bool
+	for {
+		s.mu.Lock()
+		stop := c.pileStopped()
+		s.mu.Unlock()
+		if !stop {
+			break
+		}
+		if t == nil {
+			t = time.NewTimer(pileRecheck)
+			defer t.Stop()
+			stopReading = c.startReadBehind()
+			defer stopReading()
+		} else {
+			// Reset discards a value the timer may have left (Go 1.23's
+			// timers), so no stale wake-up follows a drained one.
+			t.Reset(pileRecheck)
+		}
+		select {
+		case <-c.drained:
+		case <-t.C:
+		}
+	}
+}
+
 // holdWait is how long writeOrHold lets the socket take a batch's replies
 // before it hands the rest to a writer goroutine.
 const holdWait = time.Millisecond
@@ -319,50 +383,65 @@ const holdWait = time.Millisecond
 // writeOrHold writes a batch's replies (the connection's goroutine, srv.mu
 // not held), as write does; but while slow readers are held, a socket that
 // does not take them within holdWait gets the rest through a writer
-// goroutine (holdIfLimited), and the connection goes on being read.
+// goroutine (holdIfLimited), and the connection goes on being read. When
+// they are not held and readBehind is set, the socket is read meanwhile
+// instead (writeReadingBehind); fed reports that requests arrived so.
 //
 // A TLS connection's deadline is not set on its tls.Conn: a write cut by
 // it may have sent part of a record and fails every later write (crypto/tls
 // makes the error permanent). writeOrHoldTLS encrypts first and holds the
 // records instead; where it cannot (other systems), a TLS client's write
 // blocks, as write does.
-func (c *client) writeOrHold(out []byte) error {
+func (c *client) writeOrHold(out []byte, readBehind bool) (fed bool, err error) {
 	s := c.srv
 	s.mu.Lock()
 	_, isTLS := c.conn.(*tlsconf.Conn)
 	hold := c.mode == modeConn && s.holdsSlowReaders()
 	s.mu.Unlock()
 	if !hold {
-		return c.write(out)
+		if readBehind {
+			return c.writeReadingBehind(out)
+		}
+		return false, c.write(out)
 	}
 	if isTLS {
 		if ok, err := c.writeOrHoldTLS(out); ok {
-			return err
+			return false, err
 		}
-		return c.write(out)
+		return false, c.write(out)
 	}
+	n, err := c.writeWithin(out, holdWait)
+	if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false, err
+	}
+	if !c.holdHandedOutput(out[n:]) {
+		return false, c.write(out[n:]) // not to be held after all (closing, a stream)
+	}
+	return false, nil
+}
+
+// writeWithin writes out, as write does, but gives the socket at most d to
+// take it (srv.mu not held): it returns how much was taken, and
+// os.ErrDeadlineExceeded when that was not all. Another failure closes the
+// connection. A TLS connection must not be written to so (see
+// writeOrHold).
+func (c *client) writeWithin(out []byte, d time.Duration) (int, error) {
+	s := c.srv
 	c.writeMu.Lock()
 	c.unsent.Store(int64(len(out)))
-	c.conn.SetWriteDeadline(time.Now().Add(holdWait))
+	c.conn.SetWriteDeadline(time.Now().Add(d))
 	n, err := c.conn.Write(out)
 	c.conn.SetWriteDeadline(time.Time{})
 	c.unsent.Store(0)
 	c.writeMu.Unlock()
 	s.stats.netOut.Add(int64(n))
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		s.mu.Lock()
 		c.noteClose(CloseWriteError)
 		s.mu.Unlock()
 		c.conn.Close()
-		return err
 	}
-	if !c.holdHandedOutput(out[n:]) {
-		return c.write(out[n:]) // not to be held after all (closing, a stream)
-	}
-	return nil
+	return n, err
 }
 
 // holdHandedOutput is holdIfLimited for a client the event loop handed

@@ -197,6 +197,9 @@ func (s *Server) resetStats() {
 	s.ks.ExpiredKeys = 0
 	s.ks.Hits, s.ks.Misses = 0, 0
 	s.cmem.evicted = 0
+	if s.parts.Memory != nil {
+		s.parts.Memory.ResetStats()
+	}
 	s.ks.Lazy.Freed = 0
 	for _, sp := range statSpecs(s.eng.Table) {
 		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0

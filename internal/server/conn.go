@@ -42,7 +42,11 @@ func (s *Server) runConn(c *client, out []byte, closeAfter bool) {
 	defer s.recoverPanic(c)
 	if len(out) > 0 && !c.keepForStream(out) && (closeAfter || !c.holdHandedOutput(out)) {
 		s.replyBarrier()
-		c.write(out)
+		if closeAfter {
+			c.write(out)
+		} else {
+			c.readBehindWrite(out) // what is read meanwhile runs in loop
+		}
 	}
 	if closeAfter {
 		why = CloseQuit // what a batch that closes notes first, when no other cause did
@@ -64,13 +68,20 @@ func (c *client) loop() CloseReason {
 			}
 			continue
 		}
+		if c.mode == modeAsync {
+			c.waitForPile()
+		}
 		out, end := c.runBuffered()
 		s.endRound(len(out) > 0)
+		fed := false
 		if len(out) > 0 && !c.keepForStream(out) {
-			c.writeOrHold(out)
+			fed, _ = c.writeOrHold(out, end != batchClose)
 		}
 		if end == batchClose {
 			return CloseQuit // the batch noted its cause
+		}
+		if fed {
+			continue // requests read behind the write: run them first
 		}
 		if c.blocked {
 			if why := c.waitUnblocked(); why != closeNone {
@@ -258,6 +269,7 @@ func (c *client) startAsync() {
 	}
 	c.mode = modeAsync
 	c.kick = make(chan struct{}, 1)
+	c.drained = make(chan struct{}, 1)
 	c.writerDone = make(chan struct{})
 	go c.writer(c.kick)
 }
@@ -292,6 +304,10 @@ func (c *client) writer(kick chan struct{}) {
 			c.srv.mu.Lock()
 			c.srv.noteClientMem(c)
 			c.srv.mu.Unlock()
+			select { // a reader waiting for the pile (waitForPile)
+			case c.drained <- struct{}{}:
+			default:
+			}
 		}
 		if closing {
 			return
@@ -315,7 +331,8 @@ func (c *client) writeServed() {
 	s.mu.Unlock()
 	if len(out) > 0 {
 		s.replyBarrier()
-		c.writeOrHold(out)
+		// waitUnblocked's reader goes on reading meanwhile.
+		c.writeOrHold(out, false)
 	}
 }
 

@@ -174,13 +174,10 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		}
 		f("mem_fragmentation_ratio", fmt.Sprintf("%.2f", ratio))
 		f("mem_not_counted_for_evict", mst.NotCounted)
-		f("mem_replication_backlog", mst.Backlog)
-		var replBuf int64
-		if s.parts.Repl != nil {
-			replBuf = s.parts.Repl.ReplStats().BufferMem
-		}
+		backlog, replicas, replBuf := s.replMemory(mst)
+		f("mem_replication_backlog", backlog)
 		f("mem_total_replication_buffers", replBuf)
-		f("mem_clients_slaves", s.cmem.byType[memReplica])
+		f("mem_clients_slaves", replicas)
 		f("mem_clients_normal", s.cmem.byType[memNormal]+s.cmem.byType[memMaster])
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
 		f("lazyfree_pending_objects", 0)            // nothing waits: see keyspace/lazyfree.go

@@ -12,6 +12,12 @@ import (
 // and stats and MEMORY STATS/DOCTOR (srv.mu held).
 type MemoryReporter interface {
 	MemoryStatus() MemoryStatus
+	// ResetStats zeroes evicted_keys and the time spent over the limit
+	// (CONFIG RESETSTAT).
+	ResetStats()
+	// OutOfMemory reports what the last check before a command found:
+	// over maxmemory with nothing left to evict.
+	OutOfMemory() bool
 }
 
 // MemoryStatus is what the memory figures of INFO are made of.
@@ -79,10 +85,11 @@ func (s *Server) memoryStatsCmd(c *command.Ctx) {
 	c.W.Int(st.Used)
 	c.W.BulkString("startup.allocated")
 	c.W.Int(st.Startup)
+	backlog, replicas, _ := s.replMemory(st)
 	c.W.BulkString("replication.backlog")
-	c.W.Int(st.Backlog)
+	c.W.Int(backlog)
 	c.W.BulkString("clients.slaves")
-	c.W.Int(st.Replicas)
+	c.W.Int(replicas)
 	c.W.BulkString("clients.normal")
 	c.W.Int(st.Clients)
 	c.W.BulkString("cluster.links")
@@ -140,6 +147,23 @@ func (s *Server) memoryStatsCmd(c *command.Ctx) {
 	c.W.Double(ratio(rss, st.Used))
 	c.W.BulkString("fragmentation.bytes")
 	c.W.Int(rss - st.Used)
+}
+
+// replMemory splits the shared replication buffer (total) between the
+// backlog and the replicas, as Redis 7.0 does: what it holds beyond
+// repl-backlog-size while there are replicas is their unsent stream, and
+// counts with their client memory (INFO mem_clients_slaves, MEMORY STATS
+// clients.slaves); the rest is the backlog's (srv.mu held).
+func (s *Server) replMemory(st MemoryStatus) (backlog, replicas, total int64) {
+	var rs ReplStats
+	if s.parts.Repl != nil {
+		rs = s.parts.Repl.ReplStats()
+	}
+	backlog, replicas = st.Backlog, s.cmem.byType[memReplica]
+	if excess := rs.BufferMem - rs.BacklogSize; replicas > 0 && excess > 0 {
+		backlog, replicas = rs.BacklogSize, replicas+excess
+	}
+	return backlog, replicas, rs.BufferMem
 }
 
 func percent(part, whole int64) float64 {

@@ -164,6 +164,7 @@ type ReplStats struct {
 	NetInput          int64 // total_net_repl_input_bytes: read from our master
 	NetOutput         int64 // total_net_repl_output_bytes: sent to replicas
 	BufferMem         int64 // mem_total_replication_buffers: the shared backlog's blocks
+	BacklogSize       int64 // repl-backlog-size
 }
 
 // PseudoClient is a connection shown by CLIENT LIST and killable by CLIENT
