@@ -35,43 +35,9 @@ for side in redis tandem; do
   SHA[$side:loop]=$("$REDIS_CLI" -p "${SRV_PORT[$side]}" SCRIPT LOAD "$LOOP")
 done
 
-# rps_cpu_pair LABEL N CSVNAME ARGS...: rps_pair (lib.sh), plus the
-# server's CPU time per request over each run (/proc/<pid>/stat, utime +
-# stime), recorded as a second row: steadier than throughput on a loaded
-# machine, where the rate swings twice over between runs.
-rps_cpu_pair() {
-  local label=$1 n=$2 csvname=$3 side round v c0 c1 r tv rc tc note out=$WORK/rps_pair.csv
-  shift 3
-  local -A vals=([redis]="" [tandem]="") cpus=([redis]="" [tandem]="") errs=([redis]="" [tandem]="")
-  for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-    for side in redis tandem; do
-      [ -z "${errs[$side]}" ] || continue
-      c0=$(cpu_ticks "${SRV_PID[$side]}")
-      if run_benchmark "${SRV_PORT[$side]}" "$out" -c 50 -P 1 -n "$n" "$@"; then
-        c1=$(cpu_ticks "${SRV_PID[$side]}")
-        v=$(csv_value "$out" "$csvname" rps)
-        if is_num "$v"; then
-          vals[$side]+=" $v"
-          cpus[$side]+=" $(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.1f", (b - a) * 1e4 / n}')"
-        else
-          errs[$side]="no result: $(err_text "$out.err")"
-        fi
-      else
-        errs[$side]=$(err_text "$out.err")
-      fi
-    done
-  done
-  note=""
-  [ -z "${errs[redis]}" ] || note+="redis: ${errs[redis]} "
-  [ -z "${errs[tandem]}" ] || note+="tandem: ${errs[tandem]}"
-  # shellcheck disable=SC2086
-  r=$(median ${vals[redis]}) tv=$(median ${vals[tandem]})
-  # shellcheck disable=SC2086
-  rc=$(median ${cpus[redis]}) tc=$(median ${cpus[tandem]})
-  record "$label" "rps n=$n" req/s higher "$(fmt_num "$r" 0)" "$(fmt_num "$tv" 0)" "$note"
-  record "$label server CPU" "us per request" us lower "${rc:-n/a}" "${tc:-n/a}" "utime+stime of the server process (1/100 s ticks) over the run"
-  log "$label: redis=${r:-n/a} tandem=${tv:-n/a} rps; server CPU us/req redis=${rc:-n/a} tandem=${tc:-n/a} $note"
-}
+# Each rate with the median server CPU per request beside it (utime+stime,
+# /proc): steadier than throughput on a loaded machine.
+RPS_PAIR_CPU=1
 
 out=$WORK/out.csv
 for t in getset loop; do
@@ -84,7 +50,7 @@ for t in getset loop; do
   fi
   # A script's SHA1 is its text's: the same on both servers.
   [ "${SHA[redis:$t]}" = "${SHA[tandem:$t]}" ] || die "the servers disagree on the SHA1 of the $t script"
-  rps_cpu_pair "$name -c 50 -P 1" "$n" EVALSHA -r 100000 EVALSHA "${SHA[tandem:$t]}" 1 key:__rand_int__
+  rps_pair "$name -c 50 -P 1" "$n" EVALSHA -r 100000 EVALSHA "${SHA[tandem:$t]}" 1 key:__rand_int__
 done
 
 # The same GET+SET as a function.
@@ -93,7 +59,7 @@ redis.register_function('getset', function(keys) local v = redis.call('get', key
 for side in redis tandem; do
   "$REDIS_CLI" -p "${SRV_PORT[$side]}" FUNCTION LOAD REPLACE "$LIB" >/dev/null || die "FUNCTION LOAD failed on $side"
 done
-rps_cpu_pair "FCALL get-set 1 key:__rand_int__ -c 50 -P 1" "$N" FCALL -r 100000 FCALL getset 1 key:__rand_int__
+rps_pair "FCALL get-set 1 key:__rand_int__ -c 50 -P 1" "$N" FCALL -r 100000 FCALL getset 1 key:__rand_int__
 
 # Memory per cached script, as each server reports it in INFO memory.
 scripts_mem() { # port

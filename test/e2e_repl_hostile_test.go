@@ -31,6 +31,10 @@ type fakeMaster struct {
 	port   int
 	script func(n int, psync []string) []byte
 	hangUp bool // set before the first connection
+	// after, when set before the first connection, takes over each
+	// connection once the script's answer is written (instead of reading
+	// and discarding what the replica sends).
+	after func(c net.Conn, br *bufio.Reader)
 
 	mu    sync.Mutex
 	psync [][]string // each connection's PSYNC arguments
@@ -90,7 +94,10 @@ func (fm *fakeMaster) serve(c net.Conn) {
 			n := len(fm.psync)
 			fm.mu.Unlock()
 			c.Write(fm.script(n, args))
-			if !fm.hangUp {
+			switch {
+			case fm.after != nil:
+				fm.after(c, br)
+			case !fm.hangUp:
 				io.Copy(io.Discard, br) // until the replica hangs up
 			}
 			return
@@ -377,52 +384,30 @@ func TestReplicaAnswersEveryGETACKOfAChunk(t *testing.T) {
 	}
 	whole := strconv.Itoa(len(chunk)) // what a periodic ACK says afterwards
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	empty := emptyRDB(t)
 	acks := make(chan []string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(replWait))
-		br := bufio.NewReader(c)
+	fm := startFakeMaster(t, func(int, []string) []byte {
+		return []byte("+FULLRESYNC " + id + " 0\r\n$" + strconv.Itoa(len(empty)) + "\r\n" + string(empty))
+	})
+	fm.after = func(c net.Conn, br *bufio.Reader) {
 		var got []string
 		defer func() { acks <- got }()
-		empty := emptyRDB(t)
-		for {
+		// Until the replica has loaded: then one write, one chunk.
+		time.Sleep(300 * time.Millisecond)
+		c.Write([]byte(chunk))
+		for len(got) < len(want) {
 			args, err := readCommand(br)
 			if err != nil {
 				return
 			}
-			switch strings.ToUpper(args[0]) {
-			case "PING":
-				c.Write([]byte("+PONG\r\n"))
-			case "REPLCONF":
-				if len(args) == 3 && strings.EqualFold(args[1], "ack") {
-					if args[2] != "0" && args[2] != whole {
-						got = append(got, args[2])
-					}
-					if len(got) == len(want) {
-						return
-					}
-					continue
-				}
-				c.Write([]byte("+OK\r\n"))
-			case "PSYNC", "SYNC":
-				c.Write([]byte("+FULLRESYNC " + id + " 0\r\n$" + strconv.Itoa(len(empty)) + "\r\n" + string(empty)))
-				// Until the replica has loaded: then one write, one chunk.
-				time.Sleep(300 * time.Millisecond)
-				c.Write([]byte(chunk))
+			if len(args) == 3 && strings.EqualFold(args[0], "replconf") && strings.EqualFold(args[1], "ack") &&
+				args[2] != "0" && args[2] != whole {
+				got = append(got, args[2])
 			}
 		}
-	}()
+	}
 	r := startReplTandem(t, "replica")
-	mustDo(t, ctx, r.c, "REPLICAOF", "127.0.0.1", ln.Addr().(*net.TCPAddr).Port)
+	mustDo(t, ctx, r.c, "REPLICAOF", "127.0.0.1", fm.port)
 	select {
 	case got := <-acks:
 		if strings.Join(got, " ") != strings.Join(want, " ") {
