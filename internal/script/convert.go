@@ -392,19 +392,28 @@ func writeLuaTable(w *resp.Writer, t *lua.LTable, scriptProto, depth int, onErr 
 	}
 }
 
+// cSpecial is C printf's spelling of an infinity or a NaN (ok false for
+// any other number); signedNaN keeps a NaN's sign ("-nan", as glibc).
+func cSpecial(f float64, signedNaN bool) (string, bool) {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf", true
+	case math.IsInf(f, -1):
+		return "-inf", true
+	case f != f:
+		if signedNaN && math.Signbit(f) {
+			return "-nan", true
+		}
+		return "nan", true
+	}
+	return "", false
+}
+
 // fmtNumber14 is Lua 5.1's number to string ("%.14g", C's spelling of
 // infinities and NaN).
 func fmtNumber14(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case f != f:
-		if math.Signbit(f) {
-			return "-nan"
-		}
-		return "nan"
+	if s, ok := cSpecial(f, true); ok {
+		return s
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
 		return strconv.FormatInt(int64(f), 10)

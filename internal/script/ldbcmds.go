@@ -2,7 +2,6 @@ package script
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -404,13 +403,8 @@ func ldbValue(v lua.LValue, level int) string {
 
 // fmtG is C's "%g".
 func fmtG(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case f != f:
-		return "nan"
+	if s, ok := cSpecial(f, false); ok {
+		return s
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }

@@ -198,9 +198,7 @@ func operandVarInfo(L *lua.LState, opcode int, first bool) string {
 		}
 		this := ""
 		if operand >= 0 {
-			if kind, name := objName(fn, pc, operand); kind != "" {
-				this = kind + " '" + name + "'"
-			}
+			this = varInfo(fn, pc, operand)
 		}
 		if found && this != info {
 			return ""
@@ -208,6 +206,15 @@ func operandVarInfo(L *lua.LState, opcode int, first bool) string {
 		info, found = this, true
 	}
 	return info
+}
+
+// varInfo is how Lua 5.1 names register reg at pc in an error ("global
+// 'x'", "local 'y'"…), "" when it names none.
+func varInfo(fn *lua.LFunction, pc, reg int) string {
+	if kind, name := objName(fn, pc, reg); kind != "" {
+		return kind + " '" + name + "'"
+	}
+	return ""
 }
 
 // objName is Lua 5.1's getobjname: what register reg holds at pc, when it
@@ -425,10 +432,7 @@ func indexVarInfo(L *lua.LState, key string) string {
 		if c, ok := constKey(p, pc, k, op == lua.OP_GETTABLEKS || op == lua.OP_SETTABLEKS); ok && c.String() != key {
 			continue
 		}
-		this := ""
-		if kind, name := objName(fn, pc, obj); kind != "" {
-			this = kind + " '" + name + "'"
-		}
+		this := varInfo(fn, pc, obj)
 		if found && this != info {
 			return ""
 		}
