@@ -773,4 +773,18 @@ func TestRestoreLogsWhyAPayloadIsCorrupt(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, "the reason in the log", func() bool {
 		return strings.Contains(p.LogText(), "integrity check failed")
 	})
+	// A field repeated inside the listpack fails the same check, and the
+	// log names the repeat.
+	dup := []byte(dump[i : len(dump)-2])
+	j := strings.Index(string(dup), "\x81b\x02")
+	if j < 0 {
+		t.Fatalf("no field b in the payload %q", dup)
+	}
+	dup[j+1] = 'a'
+	if got := c.do("RESTORE", "h3", "0", string(dup)); got != "-ERR Bad data format\r\n" {
+		t.Fatalf("RESTORE of a payload with a repeated field: %q", got)
+	}
+	testutil.Eventually(t, 10*time.Second, "the repeat in the log", func() bool {
+		return strings.Contains(p.LogText(), `Hash listpack integrity check failed: listpack with dup elements ("a")`)
+	})
 }

@@ -247,6 +247,11 @@ func TestCorruptRDBStopsStartup(t *testing.T) {
 		if !strings.Contains(msg, file) || !strings.Contains(msg, "offset") {
 			t.Errorf("%s: message does not name the file and offset:\n%s", tc.name, msg)
 		}
+		// Before its last words the server logs where the file went wrong
+		// and how far the load got, as redis-check-rdb would tell.
+		if !strings.Contains(msg, "--- RDB ERROR DETECTED ---") || !strings.Contains(msg, "keys read") {
+			t.Errorf("%s: no report of the damage in the log:\n%s", tc.name, msg)
+		}
 		after, _ := os.ReadFile(file)
 		if string(after) != string(tc.data) {
 			t.Errorf("%s: the corrupt file was modified", tc.name)

@@ -339,6 +339,21 @@ func (m *Manager) loadFile(mu sync.Locker) (LoadResult, error) {
 	return res, err
 }
 
+// logCorruptReport logs, before a start-up that an unreadable RDB file
+// ends, where the file went wrong and how far the load got: the report
+// redis-check-rdb would print, which Redis logs at that point too, so an
+// operator sees the offset and the key without running the checker.
+func (m *Manager) logCorruptReport(re *rdb.Error, res LoadResult) {
+	m.log.Warningf("--- RDB ERROR DETECTED ---")
+	what := re.Msg
+	if re.Err != nil {
+		what += ": " + re.Err.Error()
+	}
+	m.log.Warningf("[offset %d] %s", re.Offset, what)
+	m.log.Warningf("[info] %d keys read, %d expired keys skipped, %d bytes of %s checked", res.Keys, res.Expired, re.Offset, m.Path())
+	m.log.Warningf("--- RDB ERROR DETECTED ---")
+}
+
 // LoadAtStartup loads dbfilename if it exists, logging as Redis does. A
 // corrupt or truncated file is an error naming the file and byte offset:
 // the server must not start half-loaded (and never overwrites the file).
@@ -364,6 +379,7 @@ func (m *Manager) LoadAtStartup() (LoadResult, error) {
 	if err != nil {
 		var re *rdb.Error
 		if errors.As(err, &re) {
+			m.logCorruptReport(re, res)
 			// A corrupt file: Redis's last words for it, which operators'
 			// log watchers (and its tests) look for.
 			return res, fmt.Errorf("Fatal error loading the DB (%s): %v. Terminating server after rdb file reading failure.", m.Path(), err)

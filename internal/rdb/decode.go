@@ -105,6 +105,11 @@ type decoder struct {
 	packed   []byte
 	longest  int    // the longest element packed, for NewHashPacked
 	pending  []byte // a hash field waiting for its value (hashPairsFromListpack)
+	// compactMsg, while the elements of a compact encoding (one blob)
+	// become a value, is that encoding's integrity message: a repeated
+	// member or field there is a failed integrity check of the blob, as
+	// Redis reports it, and the error says so and names the duplicate.
+	compactMsg string
 	// borrow lets a hash, set or sorted set (one blob each) point its
 	// strings into the decompressed blob instead of copying them to the
 	// arena: DumpDecoder's Entry lives no longer than that blob (until

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tandemdb/tandem/internal/types"
 )
@@ -266,7 +267,9 @@ func (d *decoder) fromCompact(blob []byte, iter func([]byte, func(element) error
 	if len(d.elems) == 0 {
 		return SkipEmpty, nil
 	}
+	d.compactMsg = msg
 	skip, err := build()
+	d.compactMsg = ""
 	clear(d.elems)
 	return skip, err
 }
@@ -342,6 +345,8 @@ func (d *decoder) hashPairsFromListpack(blob []byte) (SkipReason, error) {
 	if n&1 != 0 {
 		return 0, d.r.corrupt("Hash with an odd number of elements")
 	}
+	d.compactMsg = "Hash listpack integrity check failed"
+	defer func() { d.compactMsg = "" }()
 	return 0, d.checkHashDups()
 }
 
@@ -478,6 +483,8 @@ func (d *decoder) fromZipmap(blob []byte) (SkipReason, error) {
 	}); err != nil {
 		return 0, d.r.corrupt("Zipmap integrity check failed.")
 	}
+	d.compactMsg = "Zipmap integrity check failed"
+	defer func() { d.compactMsg = "" }()
 	return 0, d.checkHashDups()
 }
 
@@ -518,10 +525,23 @@ func (d *decoder) checkDups(n int, at func(int) []byte, msg string) error {
 	slices.SortFunc(s, bytes.Compare)
 	for i := 1; i < len(s); i++ {
 		if bytes.Equal(s[i-1], s[i]) {
+			if d.compactMsg != "" {
+				return d.r.corrupt("%s: %s with dup elements (%q)", d.compactMsg, compactName(d.compactMsg), s[i])
+			}
 			return d.r.corrupt("%s: %q", msg, s[i])
 		}
 	}
 	return nil
+}
+
+// compactName is the encoding an integrity message is about.
+func compactName(msg string) string {
+	for _, name := range []string{"listpack", "ziplist", "Zipmap"} {
+		if strings.Contains(msg, name) {
+			return strings.ToLower(name)
+		}
+	}
+	return "encoding"
 }
 
 // dupSeed seeds checkDups's hashes.

@@ -422,6 +422,10 @@ func TestDecoderRejectsInvalidInput(t *testing.T) {
 		{"empty quicklist node", hostile(18, 1, 'k', 1, 2, 0), "Empty quicklist node"},
 		{"odd hash listpack", hostile(16, 1, 'k', 10, 10, 0, 0, 0, 1, 0, 0x81, 'a', 2, 0xff), "Hash with an odd number of elements"},
 		{"corrupt hash listpack", hostile(16, 1, 'k', 10, 10, 0, 0, 0, 1, 0, 0x81, 'a', 3, 0xff), "Hash listpack integrity check failed"},
+		// A repeat inside one blob fails the blob's integrity check (the
+		// message Redis logs for it), naming the duplicate.
+		{"duplicate hash listpack field", hostile(16, 1, 'k', 19, 19, 0, 0, 0, 4, 0, 0x81, 'a', 2, 0x81, 'x', 2, 0x81, 'a', 2, 0x81, 'y', 2, 0xff), `Hash listpack integrity check failed: listpack with dup elements ("a")`},
+		{"duplicate zset listpack member", hostile(17, 1, 'k', 19, 19, 0, 0, 0, 4, 0, 0x81, 'm', 2, 0x81, '1', 2, 0x81, 'm', 2, 0x81, '2', 2, 0xff), `Zset listpack integrity check failed: listpack with dup elements ("m")`},
 		{"empty intset", hostile(11, 1, 'k', 8, 2, 0, 0, 0, 0, 0, 0, 0), "Intset integrity check failed"},
 		{"selectdb past databases", hostile(opSelectDB, 16), "databases"},
 		{"module aux when_opcode", hostile(opModuleAux, 1, 1, 1), "bad when_opcode"},
