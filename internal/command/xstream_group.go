@@ -71,10 +71,15 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 	// the From variants start where that read stopped.
 	n := s.CountFrom(start, types.MaxStreamID, count)
 	w.Array(int(n))
-	var idBuf []byte
+	var idArr [48]byte
+	idBuf := idArr[:0]
 	propagateLast := false
 	now := c.E.KS.Now()
-	got := make([]types.StreamID, 0, n)
+	var gotArr [8]types.StreamID // COUNT 1 reads, the usual, allocate nothing
+	got := gotArr[:0]
+	if n > int64(len(gotArr)) {
+		got = make([]types.StreamID, 0, n)
+	}
 	if n > 0 {
 		s.RangeFrom(start, types.MaxStreamID, func(id types.StreamID, fv [][]byte) bool {
 			idBuf = writeStreamEntry(w, id, fv, idBuf)

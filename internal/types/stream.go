@@ -128,7 +128,34 @@ type Stream struct {
 	gen uint64
 	// seek is where the last RangeFrom stopped (see there).
 	seek streamSeek
+	// lastLive caches LastValidID while gen is what it was: every
+	// XREADGROUP asks for it, and only Append (which sets it) changes it
+	// without changing gen.
+	lastLive streamLastLive
+	// scratch holds RangeFrom's decoding buffers between calls (owner
+	// only, like seek; nil until the first RangeFrom).
+	scratch *streamScratch
 }
+
+// streamLastLive is a cached LastValidID, valid while the stream's gen is
+// gen.
+type streamLastLive struct {
+	gen uint64
+	id  StreamID
+	ok  bool
+}
+
+// streamScratch is a walk's decoding buffers (see entryPos.fields).
+type streamScratch struct {
+	buf  []byte
+	fv   [][]byte
+	ends []int
+}
+
+// scratchKeepMax bounds the decoding buffer a stream keeps between
+// RangeFrom calls: an entry with large values is decoded into a buffer
+// of its own rather than pinning its size to the stream.
+const scratchKeepMax = 4 << 10
 
 // streamSeek is an entry's position: node index, offset from the node's
 // first entry (its master entry's size changes with the counts it holds,
@@ -280,7 +307,7 @@ func (s *Stream) countRange(start, end StreamID, limit int64, hinted bool) int64
 		return 0
 	}
 	var n int64
-	first := max(s.findNode(start), 0)
+	first := s.startNode(start, hinted)
 	for i := first; i < len(s.nodes); i++ {
 		nd := &s.nodes[i]
 		if nd.master.Compare(end) > 0 {
@@ -381,6 +408,26 @@ func (s *Stream) RangeFrom(start, end StreamID, fn func(id StreamID, fv [][]byte
 	s.walkForward(start, end, true, true, true, fn)
 }
 
+// startNode is the index of the node where a forward walk for start
+// begins (findNode, at least 0). hinted: a walk that follows the previous
+// RangeFrom (XREADGROUP … > reads on from where the last read stopped)
+// finds the node from the remembered one, next to it or in it, instead
+// of a binary search over every node.
+func (s *Stream) startNode(start StreamID, hinted bool) int {
+	if k := &s.seek; hinted && k.ok && k.gen == s.gen && k.node < len(s.nodes) && !start.Less(k.id) {
+		// Node k.node starts at or before k.id, so at or before start.
+		for i, end := k.node, min(k.node+2, len(s.nodes)-1); ; i++ {
+			if i == len(s.nodes)-1 || start.Less(s.nodes[i+1].master) {
+				return i
+			}
+			if i == end {
+				break
+			}
+		}
+	}
+	return max(s.findNode(start), 0)
+}
+
 // seekFrom is where a forward walk for start begins in node i (header h):
 // the remembered position when it is current, in node i, and at or before
 // start; else the node's first entry.
@@ -400,11 +447,26 @@ func (s *Stream) walkForward(start, end StreamID, skipDeleted, withFields, hinte
 	var buf []byte
 	var fv [][]byte
 	var ends []int
-	first := max(s.findNode(start), 0)
+	sc := s.scratch
+	if hinted {
+		if sc == nil {
+			sc = &streamScratch{}
+			s.scratch = sc
+		}
+		buf, fv, ends = sc.buf, sc.fv, sc.ends
+	}
+	first := s.startNode(start, hinted)
 	last := streamSeek{gen: s.gen}
 	defer func() {
-		if hinted && last.ok {
-			s.seek = last
+		if hinted {
+			if last.ok {
+				s.seek = last
+			}
+			if cap(buf) > scratchKeepMax {
+				buf, fv, ends = nil, nil, nil
+			}
+			clear(fv[:cap(fv)]) // drop the views into buf
+			sc.buf, sc.fv, sc.ends = buf, fv[:0], ends
 		}
 	}()
 	for i := first; i < len(s.nodes); i++ {
@@ -455,8 +517,15 @@ func (s *Stream) EdgeID(first, skipDeleted bool) StreamID {
 	return id
 }
 
-// LastValidID is the last live entry's ID (0-0 when empty).
-func (s *Stream) LastValidID() StreamID { return s.EdgeID(false, true) }
+// LastValidID is the last live entry's ID (0-0 when empty). It reads the
+// cache Append keeps and never writes it, so a snapshot may call it
+// beside the owner.
+func (s *Stream) LastValidID() StreamID {
+	if l := s.lastLive; l.ok && l.gen == s.gen {
+		return l.id
+	}
+	return s.EdgeID(false, true)
+}
 
 // Exists reports whether a live entry has this ID.
 func (s *Stream) Exists(id StreamID) bool {
@@ -574,6 +643,8 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	if s.Length == 1 {
 		s.FirstID = id
 	}
+	// The entry just added is the last live one.
+	s.lastLive = streamLastLive{gen: s.gen, id: id, ok: true}
 }
 
 // markDeleted flags the entry at e deleted in node i and updates the
@@ -666,6 +737,7 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 			remove = s.nodeLastID(n, &h).Less(a.MinID)
 		}
 		if remove {
+			s.gen++ // the indexes move, even for a node of no live entry
 			s.nodes = s.nodes[1:]
 			s.Length -= uint64(entries)
 			deleted += entries
@@ -790,6 +862,7 @@ func (s *Stream) Lag(g *StreamGroup) (int64, bool) {
 // Clone deep-copies the stream (COPY, and copy-on-write for snapshots).
 func (s *Stream) Clone() any {
 	c := *s
+	c.scratch = nil
 	c.nodes = make([]streamNode, len(s.nodes))
 	for i, n := range s.nodes {
 		c.nodes[i] = streamNode{master: n.master, lp: slices.Clip(append([]byte(nil), n.lp...))}

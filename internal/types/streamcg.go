@@ -65,11 +65,25 @@ func (s *Stream) AddGroup(name []byte, last StreamID, entriesRead int64) *Stream
 	return g
 }
 
+// consumerPos is where the consumer called name is, or would go, in
+// Consumers: a binary search without the generic one's callback, since
+// every XREADGROUP looks its consumer up.
+func (g *StreamGroup) consumerPos(name []byte) (int, bool) {
+	lo, hi := 0, len(g.Consumers)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if g.Consumers[m].Name < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(g.Consumers) && g.Consumers[lo].Name == string(name)
+}
+
 // Consumer finds a consumer by name.
 func (g *StreamGroup) Consumer(name []byte) *StreamConsumer {
-	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
-		return strings.Compare(c.Name, string(n))
-	})
+	i, ok := g.consumerPos(name)
 	if !ok {
 		return nil
 	}
@@ -78,9 +92,7 @@ func (g *StreamGroup) Consumer(name []byte) *StreamConsumer {
 
 // AddConsumer creates a consumer, or returns nil when one has that name.
 func (g *StreamGroup) AddConsumer(name []byte, seen int64) *StreamConsumer {
-	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
-		return strings.Compare(c.Name, string(n))
-	})
+	i, ok := g.consumerPos(name)
 	if ok {
 		return nil
 	}
