@@ -157,8 +157,15 @@ func xreadCmd(c *Ctx) {
 		c.NoPropagate()
 	}
 	ready, rerun := c.readyKey()
-	ids := make([]types.StreamID, len(a.keys))
-	groups := make([]*types.StreamGroup, len(a.keys))
+	// A read of a few keys (most name one) keeps its per-key state on
+	// the stack.
+	var idsArr [4]types.StreamID
+	var groupsArr [4]*types.StreamGroup
+	ids, groups := idsArr[:0], groupsArr[:0]
+	if len(a.keys) > len(idsArr) {
+		ids, groups = make([]types.StreamID, 0, len(a.keys)), make([]*types.StreamGroup, 0, len(a.keys))
+	}
+	ids, groups = ids[:len(a.keys)], groups[:len(a.keys)]
 	dollar := false
 	for i, arg := range a.idArgs {
 		// A re-run has concrete IDs and must not answer WRONGTYPE or
@@ -215,7 +222,8 @@ func xreadCmd(c *Ctx) {
 		gt      types.StreamID
 		history bool
 	}
-	var serves []serve
+	var servesArr [4]serve
+	serves := servesArr[:0]
 	for i, key := range a.keys {
 		s, _ := getStream(c, key, false)
 		if s == nil {

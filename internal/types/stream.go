@@ -288,63 +288,6 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, fv []
 	s.rangeEntries(start, end, rev, true, fn)
 }
 
-// CountRange is how many entries Range(start, end, …) would give, at most
-// limit (0: no limit), without decoding their fields: a reply's length
-// is written before its elements.
-func (s *Stream) CountRange(start, end StreamID, limit int64) int64 {
-	return s.countRange(start, end, limit, false)
-}
-
-// CountFrom is CountRange for what RangeFrom(start, end, …) will give: it
-// starts from RangeFrom's last position when that helps, and like
-// RangeFrom is for the stream's owner only.
-func (s *Stream) CountFrom(start, end StreamID, limit int64) int64 {
-	return s.countRange(start, end, limit, true)
-}
-
-func (s *Stream) countRange(start, end StreamID, limit int64, hinted bool) int64 {
-	if start.Compare(end) > 0 || len(s.nodes) == 0 {
-		return 0
-	}
-	var n int64
-	first := s.startNode(start, hinted)
-	for i := first; i < len(s.nodes); i++ {
-		nd := &s.nodes[i]
-		if nd.master.Compare(end) > 0 {
-			break
-		}
-		h := parseNodeHdr(nd.lp)
-		if !nd.master.Less(start) && h.count > 0 && i+1 < len(s.nodes) && s.nodes[i+1].master.Compare(end) <= 0 {
-			// The whole node lies in the range (it starts at or after
-			// start, the next one starts within it): its count says.
-			n += h.count
-			if limit > 0 && n >= limit {
-				return limit
-			}
-			continue
-		}
-		off := h.entriesOff
-		if hinted && i == first {
-			off = s.seekFrom(i, &h, start)
-		}
-		for !atEnd(nd.lp, off) {
-			e := readEntry(nd.lp, off, nd.master, &h)
-			off = e.next
-			if e.id.Less(start) || e.flags&streamFlagDeleted != 0 {
-				continue
-			}
-			if e.id.Compare(end) > 0 {
-				return n
-			}
-			n++
-			if limit > 0 && n >= limit {
-				return n
-			}
-		}
-	}
-	return n
-}
-
 func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn func(id StreamID, fv [][]byte) bool) {
 	s.walkEntries(start, end, rev, skipDeleted, true, fn)
 }
