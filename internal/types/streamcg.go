@@ -39,7 +39,16 @@ type StreamGroup struct {
 	PEL PEL
 	// Consumers are sorted by name.
 	Consumers []*StreamConsumer
+	// consumerBytes is the consumers' share of memoryUsage, kept as they
+	// come and go: the estimate is taken after every write to the stream
+	// (XREADGROUP, XACK), and a walk over the consumers would cost more
+	// than the command.
+	consumerBytes int
 }
+
+// consumerSize is a consumer's own share of memoryUsage (its pending
+// entries are counted with the group's).
+func consumerSize(name string) int { return 64 + len(name) }
 
 // Group finds a group by name.
 func (s *Stream) Group(name []byte) *StreamGroup {
@@ -98,6 +107,7 @@ func (g *StreamGroup) AddConsumer(name []byte, seen int64) *StreamConsumer {
 	}
 	c := &StreamConsumer{Name: string(name), SeenTime: seen}
 	g.Consumers = slices.Insert(g.Consumers, i, c)
+	g.consumerBytes += consumerSize(c.Name)
 	return c
 }
 
@@ -107,7 +117,7 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	}
 	out := make([]*StreamGroup, len(gs))
 	for i, g := range gs {
-		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead}
+		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead, consumerBytes: g.consumerBytes}
 		byID := make(map[StreamID]*StreamNACK, g.PEL.Len())
 		g.PEL.All(func(n *StreamNACK) bool {
 			nn := *n
@@ -131,12 +141,11 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	return out
 }
 
+// memoryUsage estimates the group's bytes: a pending entry costs its NACK
+// and a slot in the group's PEL and in its consumer's (8 bytes; an entry
+// loaded without a consumer is counted as if it had one).
 func (g *StreamGroup) memoryUsage() int {
-	n := 64 + len(g.Name) + 56*g.PEL.Len()
-	for _, c := range g.Consumers {
-		n += 64 + len(c.Name) + 8*c.PEL.Len()
-	}
-	return n
+	return 64 + len(g.Name) + (56+8)*g.PEL.Len() + g.consumerBytes
 }
 
 // DeleteGroup removes a group by name, reporting whether it existed.
@@ -162,6 +171,7 @@ func (g *StreamGroup) DeleteConsumer(c *StreamConsumer) int {
 	})
 	if ok {
 		g.Consumers = slices.Delete(g.Consumers, i, i+1)
+		g.consumerBytes -= consumerSize(c.Name)
 	}
 	return c.PEL.Len()
 }
