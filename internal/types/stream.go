@@ -135,6 +135,9 @@ type Stream struct {
 	// scratch holds RangeFrom's decoding buffers between calls (owner
 	// only, like seek; nil until the first RangeFrom).
 	scratch *streamScratch
+	// slab is the room left for new nodes, and room that of a node that
+	// moved out of it, for the next one (see nodeRoom).
+	slab, room []byte
 }
 
 // streamLastLive is a cached LastValidID, valid while the stream's gen is
@@ -511,7 +514,9 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 			// be copied into a block of the same size: the copy would
 			// only leave its old block as garbage (a quarter of the
 			// resident memory of a stream just loaded).
+			// The room given back is the next node's.
 			if spare := cap(tail.lp) - len(tail.lp); spare > 16 && spare > cap(tail.lp)/8 {
+				s.room = tail.lp[:0]
 				tail.lp = slices.Clip(append([]byte(nil), tail.lp...))
 			}
 			tail = nil
@@ -527,7 +532,7 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		if maxBytes > 0 && maxBytes < prealloc {
 			prealloc = maxBytes
 		}
-		lp := lpNew(prealloc)
+		lp := lpInit(s.nodeRoom(prealloc))
 		enc = lpEncodeInt(enc, 1)
 		enc = lpEncodeInt(enc, 0)
 		enc = lpEncodeInt(enc, int64(numFields))
@@ -579,6 +584,14 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		lpCount += int64(numFields + 1)
 	}
 	enc = lpEncodeInt(enc, lpCount)
+	if need := len(tail.lp) + len(enc); need > cap(tail.lp) && need >= nodeMax {
+		// The entry outgrows the node's room and closes it (the next
+		// entry starts a node): the node moves to a block of its size,
+		// and its room is the next node's, rather than garbage (or dead
+		// room in a slab).
+		s.room = tail.lp[:0]
+		tail.lp = append(make([]byte, 0, need), tail.lp...)
+	}
 	tail.lp = lpAppendRaw(tail.lp, enc, n+1)
 	s.Length++
 	s.EntriesAdded++
@@ -588,6 +601,38 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	}
 	// The entry just added is the last live one.
 	s.lastLive = streamLastLive{gen: s.gen, id: id, ok: true}
+}
+
+// Node slabs. A node's room (4 KB by default) is a block of its own to
+// the allocator, and Go keeps a span record of about 160 bytes for every
+// two such blocks: 1.2 bytes per entry of a stream of short entries, a
+// third of what the stream costs beyond its listpacks. A stream's new
+// nodes therefore take their room from a slab of several nodes' room,
+// one allocation (one span) for up to slabNodesMax nodes, sized to the
+// stream (a stream of a few nodes allocates one node's room at a time,
+// as before). The slab lives while any of its nodes does: a stream
+// trimmed from its head, the common case, frees its slabs in order.
+const slabNodesMax = 16
+
+// nodeRoom is an empty buffer of capacity size for a new node: room (that
+// of a node which moved out of it) when it has that capacity, else the
+// next room of the stream's slab.
+func (s *Stream) nodeRoom(size int) []byte {
+	size = max(size, lpHdrSize+1)
+	if r := s.room; r != nil {
+		s.room = nil
+		if cap(r) == size {
+			return r
+		}
+	}
+	if len(s.slab) < size {
+		s.slab = make([]byte, size*min(max(len(s.nodes)/8, 1), slabNodesMax))
+	}
+	b := s.slab[:0:size]
+	if s.slab = s.slab[size:]; len(s.slab) == 0 {
+		s.slab = nil
+	}
+	return b
 }
 
 // markDeleted flags the entry at e deleted in node i and updates the
@@ -805,7 +850,7 @@ func (s *Stream) Lag(g *StreamGroup) (int64, bool) {
 // Clone deep-copies the stream (COPY, and copy-on-write for snapshots).
 func (s *Stream) Clone() any {
 	c := *s
-	c.scratch = nil
+	c.scratch, c.slab, c.room = nil, nil, nil // the copy's own, never shared
 	c.nodes = make([]streamNode, len(s.nodes))
 	for i, n := range s.nodes {
 		c.nodes[i] = streamNode{master: n.master, lp: slices.Clip(append([]byte(nil), n.lp...))}
@@ -816,7 +861,7 @@ func (s *Stream) Clone() any {
 
 // MemoryUsage estimates the bytes the stream occupies (MEMORY USAGE).
 func (s *Stream) MemoryUsage() int {
-	n := 96 + 40*cap(s.nodes)
+	n := 96 + 40*cap(s.nodes) + len(s.slab) + cap(s.room)
 	for _, nd := range s.nodes {
 		n += cap(nd.lp)
 	}

@@ -279,3 +279,48 @@ func TestStreamReadOnAllocates(t *testing.T) {
 		t.Fatalf("%v allocations per read", allocs)
 	}
 }
+
+// TestStreamNodeSlabs: a long stream's nodes take their room from shared
+// slabs (far fewer allocations than nodes), a node an entry outgrows
+// hands its room to the next one, and a clone appends into rooms of its
+// own, never the original's.
+func TestStreamNodeSlabs(t *testing.T) {
+	fv := [][]byte{[]byte("f0"), []byte("v000000000000001"), []byte("f1"), []byte("v000000000000002"), []byte("f2"), []byte("v000000000000003")}
+	var s *Stream
+	const entries = 20000
+	allocs := testing.AllocsPerRun(1, func() {
+		s = NewStream()
+		for i := range entries {
+			s.Append(StreamID{Ms: 1, Seq: uint64(i)}, fv, 4096, 100)
+		}
+	})
+	nodes := s.NodeCount()
+	if nodes < 250 {
+		t.Fatalf("%d nodes: entries too small for the test", nodes)
+	}
+	// Each node once had its own room; the nodes slice's growth adds a
+	// few dozen allocations.
+	if allocs > float64(nodes)/3 {
+		t.Fatalf("%v allocations for %d nodes", allocs, nodes)
+	}
+	if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != entries || got[entries-1].id.Seq != entries-1 {
+		t.Fatalf("%d entries read back", len(got))
+	}
+
+	c := s.Clone().(*Stream)
+	other := [][]byte{[]byte("f0"), []byte("clone")}
+	for i := range 300 { // several nodes each, the original's first
+		s.Append(StreamID{Ms: 2, Seq: uint64(i)}, fv, 4096, 100)
+		c.Append(StreamID{Ms: 2, Seq: uint64(i)}, other, 4096, 100)
+	}
+	for _, e := range streamCollect(s, StreamID{Ms: 2}, MaxStreamID, false) {
+		if len(e.fv) != 6 {
+			t.Fatalf("original's %v reads %v", e.id, e.fv)
+		}
+	}
+	for _, e := range streamCollect(c, StreamID{Ms: 2}, MaxStreamID, false) {
+		if len(e.fv) != 2 || e.fv[1] != "clone" {
+			t.Fatalf("clone's %v reads %v", e.id, e.fv)
+		}
+	}
+}
