@@ -497,6 +497,12 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	if nodeMax <= 0 || nodeMax > StreamListpackMaxSize {
 		nodeMax = StreamListpackMaxSize
 	}
+	// A new node's room (see nodeRoom).
+	prealloc := streamPrealloc
+	if maxBytes > 0 && maxBytes < prealloc {
+		prealloc = maxBytes
+	}
+	prealloc = max(prealloc, lpHdrSize+1)
 	var tail *streamNode
 	if len(s.nodes) > 0 {
 		tail = &s.nodes[len(s.nodes)-1]
@@ -516,7 +522,7 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 			// resident memory of a stream just loaded).
 			// The room given back is the next node's.
 			if spare := cap(tail.lp) - len(tail.lp); spare > 16 && spare > cap(tail.lp)/8 {
-				s.room = tail.lp[:0]
+				s.keepRoom(tail.lp, prealloc)
 				tail.lp = slices.Clip(append([]byte(nil), tail.lp...))
 			}
 			tail = nil
@@ -528,10 +534,6 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	var encBuf [256]byte
 	enc := encBuf[:0]
 	if tail == nil {
-		prealloc := streamPrealloc
-		if maxBytes > 0 && maxBytes < prealloc {
-			prealloc = maxBytes
-		}
 		lp := lpInit(s.nodeRoom(prealloc))
 		enc = lpEncodeInt(enc, 1)
 		enc = lpEncodeInt(enc, 0)
@@ -584,13 +586,18 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		lpCount += int64(numFields + 1)
 	}
 	enc = lpEncodeInt(enc, lpCount)
-	if need := len(tail.lp) + len(enc); need > cap(tail.lp) && need >= nodeMax {
-		// The entry outgrows the node's room and closes it (the next
-		// entry starts a node): the node moves to a block of its size,
-		// and its room is the next node's, rather than garbage (or dead
-		// room in a slab).
-		s.room = tail.lp[:0]
-		tail.lp = append(make([]byte, 0, need), tail.lp...)
+	if need := len(tail.lp) + len(enc); need > cap(tail.lp) {
+		// The entry outgrows the node's room, which goes to the next
+		// node rather than to the collector (or, in a slab, to nobody).
+		// An entry that takes the node to its limit closes it (the next
+		// one starts a node): the node moves to a block of its size;
+		// else it grows as append would make it.
+		s.keepRoom(tail.lp, prealloc)
+		room := need
+		if need < nodeMax {
+			room = min(max(need, 2*cap(tail.lp)), nodeMax)
+		}
+		tail.lp = append(make([]byte, 0, room), tail.lp...)
 	}
 	tail.lp = lpAppendRaw(tail.lp, enc, n+1)
 	s.Length++
@@ -614,11 +621,21 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 // trimmed from its head, the common case, frees its slabs in order.
 const slabNodesMax = 16
 
+// keepRoom keeps lp's buffer, which its node is leaving, as the next new
+// node's room when it is of a new node's size: nothing else holds a node's
+// buffer (replies, snapshots and DUMP copy what they read, under the
+// server lock), and a buffer of another size (a node grown to many times
+// its room) is left to the collector rather than held.
+func (s *Stream) keepRoom(lp []byte, size int) {
+	if cap(lp) == size {
+		s.room = lp[:0]
+	}
+}
+
 // nodeRoom is an empty buffer of capacity size for a new node: room (that
 // of a node which moved out of it) when it has that capacity, else the
 // next room of the stream's slab.
 func (s *Stream) nodeRoom(size int) []byte {
-	size = max(size, lpHdrSize+1)
 	if r := s.room; r != nil {
 		s.room = nil
 		if cap(r) == size {
