@@ -618,7 +618,9 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 // one allocation (one span) for up to slabNodesMax nodes, sized to the
 // stream (a stream of a few nodes allocates one node's room at a time,
 // as before). The slab lives while any of its nodes does: a stream
-// trimmed from its head, the common case, frees its slabs in order.
+// trimmed from its head, the common case, frees its slabs in order; one
+// whose entries are deleted at random (XDEL) keeps a slab while one of
+// its nodes lives.
 const slabNodesMax = 16
 
 // keepRoom keeps lp's buffer, which its node is leaving, as the next new
@@ -743,6 +745,10 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 		}
 		if remove {
 			s.gen++ // the indexes move, even for a node of no live entry
+			// The slice's storage keeps what lies before its start until
+			// it is reallocated: the node's buffer (and its slab) must
+			// not stay reachable from there.
+			s.nodes[0] = streamNode{}
 			s.nodes = s.nodes[1:]
 			s.Length -= uint64(entries)
 			deleted += entries

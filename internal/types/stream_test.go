@@ -324,3 +324,27 @@ func TestStreamNodeSlabs(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamTrimDropsNodes: the nodes a trim removes from the head are no
+// longer reachable from the node slice's storage (which keeps what lies
+// before the slice's start until it grows again), so their buffers and
+// slabs can be collected.
+func TestStreamTrimDropsNodes(t *testing.T) {
+	s := NewStream()
+	fv := [][]byte{[]byte("f"), []byte("0123456789abcdef")}
+	for i := range 1000 {
+		s.Append(StreamID{Ms: 1, Seq: uint64(i)}, fv, 4096, 10)
+	}
+	storage := s.nodes[:cap(s.nodes)]
+	if removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: 500, Approx: true}); removed != 500 {
+		t.Fatalf("trimmed %d entries, want 500", removed)
+	}
+	for i := range 50 {
+		if storage[i].lp != nil {
+			t.Fatalf("trimmed node %d still holds its buffer", i)
+		}
+	}
+	if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != 500 || got[0].id.Seq != 500 {
+		t.Fatalf("%d entries left, first %v", len(got), got[0].id)
+	}
+}
