@@ -50,11 +50,24 @@ type StreamGroup struct {
 // entries are counted with the group's).
 func consumerSize(name string) int { return 64 + len(name) }
 
+// groupPos is where the group called name is, or would go, in Groups
+// (as consumerPos: every XREADGROUP and XACK looks its group up).
+func (s *Stream) groupPos(name []byte) (int, bool) {
+	lo, hi := 0, len(s.Groups)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.Groups[m].Name < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(s.Groups) && s.Groups[lo].Name == string(name)
+}
+
 // Group finds a group by name.
 func (s *Stream) Group(name []byte) *StreamGroup {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if !ok {
 		return nil
 	}
@@ -63,9 +76,7 @@ func (s *Stream) Group(name []byte) *StreamGroup {
 
 // AddGroup creates a group, or returns nil when one has that name.
 func (s *Stream) AddGroup(name []byte, last StreamID, entriesRead int64) *StreamGroup {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if ok {
 		return nil
 	}
@@ -150,9 +161,7 @@ func (g *StreamGroup) memoryUsage() int {
 
 // DeleteGroup removes a group by name, reporting whether it existed.
 func (s *Stream) DeleteGroup(name []byte) bool {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if ok {
 		s.Groups = slices.Delete(s.Groups, i, i+1)
 	}

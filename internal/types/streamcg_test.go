@@ -48,3 +48,52 @@ func TestStreamGroupMemoryUsage(t *testing.T) {
 		t.Fatalf("clone: estimate %d, counted %d", got, want)
 	}
 }
+
+// TestStreamGroupsAndConsumersByName: groups and consumers stay sorted by
+// name as bytes (Redis's rax order) and are found by name, whatever order
+// they come and go in.
+func TestStreamGroupsAndConsumersByName(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	s := NewStream()
+	g0 := s.AddGroup([]byte("g0"), StreamID{}, 0)
+	want := map[string]bool{}
+	for step := 0; step < 3000; step++ {
+		name := []byte{byte('a' + rng.Intn(6)), byte(rng.Intn(256))}
+		switch rng.Intn(3) {
+		case 0:
+			if (s.AddGroup(name, StreamID{}, 0) == nil) != want["g"+string(name)] {
+				t.Fatalf("AddGroup(%q) disagrees", name)
+			}
+			want["g"+string(name)] = true
+			if (g0.AddConsumer(name, 0) == nil) != want["c"+string(name)] {
+				t.Fatalf("AddConsumer(%q) disagrees", name)
+			}
+			want["c"+string(name)] = true
+		case 1:
+			if s.DeleteGroup(name) != want["g"+string(name)] {
+				t.Fatalf("DeleteGroup(%q) disagrees", name)
+			}
+			delete(want, "g"+string(name))
+			if c := g0.Consumer(name); (c != nil) != want["c"+string(name)] {
+				t.Fatalf("Consumer(%q) disagrees", name)
+			} else if c != nil {
+				g0.DeleteConsumer(c)
+				delete(want, "c"+string(name))
+			}
+		default:
+			if g := s.Group(name); (g != nil) != want["g"+string(name)] || (g != nil && g.Name != string(name)) {
+				t.Fatalf("Group(%q) = %v", name, g)
+			}
+		}
+	}
+	for i := 1; i < len(s.Groups); i++ {
+		if s.Groups[i-1].Name >= s.Groups[i].Name {
+			t.Fatalf("groups out of order: %q before %q", s.Groups[i-1].Name, s.Groups[i].Name)
+		}
+	}
+	for i := 1; i < len(g0.Consumers); i++ {
+		if g0.Consumers[i-1].Name >= g0.Consumers[i].Name {
+			t.Fatalf("consumers out of order: %q before %q", g0.Consumers[i-1].Name, g0.Consumers[i].Name)
+		}
+	}
+}
