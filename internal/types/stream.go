@@ -588,11 +588,14 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	enc = lpEncodeInt(enc, lpCount)
 	if need := len(tail.lp) + len(enc); need > cap(tail.lp) {
 		// The entry outgrows the node's room, which goes to the next
-		// node rather than to the collector (or, in a slab, to nobody).
-		// An entry that takes the node to its limit closes it (the next
-		// one starts a node): the node moves to a block of its size;
-		// else it grows as append would make it.
-		s.keepRoom(tail.lp, prealloc)
+		// node rather than to nobody, when it is in a shared slab (else
+		// the collector takes it: a stream that stops growing would keep
+		// it for nothing). An entry that takes the node to its limit
+		// closes it (the next one starts a node): the node moves to a
+		// block of its size; else it grows as append would make it.
+		if len(s.nodes) >= slabFrom {
+			s.keepRoom(tail.lp, prealloc)
+		}
 		room := need
 		if need < nodeMax {
 			room = min(max(need, 2*cap(tail.lp)), nodeMax)
@@ -623,6 +626,10 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 // its nodes lives.
 const slabNodesMax = 16
 
+// slabFrom is the node count from which slabs hold more than one node
+// (see nodeRoom).
+const slabFrom = 16
+
 // keepRoom keeps lp's buffer, which its node is leaving, as the next new
 // node's room when it is of a new node's size: nothing else holds a node's
 // buffer (replies, snapshots and DUMP copy what they read, under the
@@ -645,7 +652,7 @@ func (s *Stream) nodeRoom(size int) []byte {
 		}
 	}
 	if len(s.slab) < size {
-		s.slab = make([]byte, size*min(max(len(s.nodes)/8, 1), slabNodesMax))
+		s.slab = make([]byte, size*min(max(len(s.nodes)*2/slabFrom, 1), slabNodesMax))
 	}
 	b := s.slab[:0:size]
 	if s.slab = s.slab[size:]; len(s.slab) == 0 {

@@ -348,3 +348,31 @@ func TestStreamTrimDropsNodes(t *testing.T) {
 		t.Fatalf("%d entries left, first %v", len(got), got[0].id)
 	}
 }
+
+// TestStreamSmallStreamKeepsNoRoom: a stream of a few nodes whose last
+// node its last entry outgrew keeps no spare room for a next node that
+// may never come (its rooms are blocks of their own, which the collector
+// takes).
+func TestStreamSmallStreamKeepsNoRoom(t *testing.T) {
+	overflowed := 0
+	for l := 40; l < 400; l++ {
+		fv := [][]byte{[]byte("f"), make([]byte, l)}
+		for i := range fv[1] {
+			fv[1][i] = 'a'
+		}
+		s := NewStream()
+		for seq := uint64(1); len(s.nodes) == 1 || seq == 1; seq++ {
+			s.Append(StreamID{Ms: 1, Seq: seq}, fv, 4096, 0)
+			if len(s.nodes) == 1 && len(s.nodes[0].lp) > 4096 {
+				overflowed++
+				if s.room != nil {
+					t.Fatalf("value of %d bytes: a one-node stream keeps %d bytes of room", l, cap(s.room))
+				}
+				break
+			}
+		}
+	}
+	if overflowed == 0 {
+		t.Fatal("no value size made a node outgrow its room")
+	}
+}
