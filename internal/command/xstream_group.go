@@ -107,7 +107,7 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 			}
 			nack.Consumer, nack.DeliveryTime, nack.DeliveryCount = cs, now, 1
 		} else {
-			nack = &types.StreamNACK{ID: id, Consumer: cs, DeliveryTime: now, DeliveryCount: 1}
+			nack = g.NewNACK(id, cs, now)
 			g.PEL.Insert(nack)
 		}
 		cs.PEL.Insert(nack)

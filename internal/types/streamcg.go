@@ -39,6 +39,8 @@ type StreamGroup struct {
 	PEL PEL
 	// Consumers are sorted by name.
 	Consumers []*StreamConsumer
+	// spare is the last NACK acknowledged, for NewNACK.
+	spare *StreamNACK
 	// consumerBytes is the consumers' share of memoryUsage, kept as they
 	// come and go: the estimate is taken after every write to the stream
 	// (XREADGROUP, XACK), and a walk over the consumers would cost more
@@ -195,5 +197,24 @@ func (g *StreamGroup) Ack(id StreamID) bool {
 	if n.Consumer != nil {
 		n.Consumer.PEL.Remove(id)
 	}
+	// Nothing holds an acknowledged NACK (the command path copies what
+	// it reads; clones and snapshots have their own), so the group's
+	// next delivery may take it.
+	n.Consumer = nil
+	g.spare = n
 	return true
+}
+
+// NewNACK returns a NACK for a first delivery of id to c at now: the last
+// one acknowledged when there is one (a group whose consumers read and
+// acknowledge one entry at a time allocates nothing per delivery), else a
+// new one. The caller inserts it in the PELs.
+func (g *StreamGroup) NewNACK(id StreamID, c *StreamConsumer, now int64) *StreamNACK {
+	n := g.spare
+	if n == nil {
+		n = new(StreamNACK)
+	}
+	g.spare = nil
+	*n = StreamNACK{ID: id, Consumer: c, DeliveryTime: now, DeliveryCount: 1}
+	return n
 }

@@ -97,3 +97,38 @@ func TestStreamGroupsAndConsumersByName(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamGroupDeliverAckAllocates: a consumer that reads one entry and
+// acknowledges it, over and over, allocates nothing in the group: the
+// NACK acknowledged is the next one delivered, and the PELs keep their
+// leaves; what an acknowledged NACK held is gone from it.
+func TestStreamGroupDeliverAckAllocates(t *testing.T) {
+	s := NewStream()
+	g := s.AddGroup([]byte("g"), StreamID{}, 0)
+	c := g.AddConsumer([]byte("c"), 0)
+	other := g.AddConsumer([]byte("d"), 0)
+	held := g.NewNACK(StreamID{Ms: 1}, other, 5) // pending for the whole test
+	g.PEL.Insert(held)
+	other.PEL.Insert(held)
+	seq := uint64(1)
+	cycle := func() {
+		seq++
+		id := StreamID{Ms: 1, Seq: seq}
+		n := g.NewNACK(id, c, int64(seq))
+		g.PEL.Insert(n)
+		c.PEL.Insert(n)
+		if !g.Ack(id) || g.PEL.Len() != 1 || c.PEL.Len() != 0 {
+			t.Fatalf("ack of %v: group PEL %d, consumer PEL %d", id, g.PEL.Len(), c.PEL.Len())
+		}
+	}
+	cycle()
+	if allocs := testing.AllocsPerRun(100, cycle); allocs != 0 {
+		t.Fatalf("%v allocations per delivery and ack", allocs)
+	}
+	if n := g.PEL.Get(StreamID{Ms: 1}); n != held || n.Consumer != other || n.DeliveryTime != 5 {
+		t.Fatalf("the pending NACK changed: %+v", n)
+	}
+	if g.spare == nil || g.spare.Consumer != nil {
+		t.Fatal("the acknowledged NACK is not kept, or still names its consumer")
+	}
+}
