@@ -234,6 +234,10 @@ cpu_ticks() {
 # rss_kb PID: VmRSS in kB (0 when gone).
 rss_kb() { awk '/^VmRSS:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# anon_kb PID: PID's anonymous resident memory (RssAnon: its heap and
+# stacks, not the pages of its binary and libraries) in kB.
+anon_kb() { awk '/^RssAnon:/ {print $2; f=1} END {if (!f) print 0}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
 # sample_mem PID: sets MEM_KB to PID's RSS plus the private memory of the
 # children its main thread forked (Redis's snapshot child), in kB. Shell
 # builtins only, no process started: a sampler running awk and cat every

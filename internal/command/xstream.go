@@ -441,29 +441,25 @@ func xrangeCmd(rev bool) Handler {
 // of them, 0 = all) as an array of [id, [field, value, …]] and returns how
 // many there were.
 func writeStreamRange(w *resp.Writer, s *types.Stream, start, end types.StreamID, count int64, rev bool) int64 {
+	// One walk writes the entries; the array's header goes before them
+	// once they are counted.
+	mark := w.Len()
 	var n int64
-	if rev {
-		n = s.CountRange(start, end, count)
-	} else {
-		// XREAD comes back for what follows: the From variants start
-		// where the previous forward read stopped.
-		n = s.CountFrom(start, end, count)
-	}
-	w.Array(int(n))
-	var written int64
-	var idBuf []byte
+	var idArr [48]byte
+	idBuf := idArr[:0]
 	each := func(id types.StreamID, fv [][]byte) bool {
 		idBuf = writeStreamEntry(w, id, fv, idBuf)
-		written++
-		return written < n
+		n++
+		return count <= 0 || n < count
 	}
-	switch {
-	case n == 0:
-	case rev:
+	if rev {
 		s.Range(start, end, true, each)
-	default:
+	} else {
+		// XREAD comes back for what follows: RangeFrom starts where the
+		// previous forward read stopped.
 		s.RangeFrom(start, end, each)
 	}
+	w.ArrayAt(mark, int(n))
 	return n
 }
 

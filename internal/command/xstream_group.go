@@ -68,20 +68,21 @@ func propagateGroupID(c *Ctx, key, group []byte, g *types.StreamGroup) {
 // change is propagated (streamReplyWithRange with a group).
 func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.StreamGroup, group []byte, cs *types.StreamConsumer, start types.StreamID, count int64, noack bool) {
 	// Forward from the group's last ID, as the previous read left off:
-	// the From variants start where that read stopped.
-	n := s.CountFrom(start, types.MaxStreamID, count)
-	w.Array(int(n))
-	var idBuf []byte
+	// RangeFrom starts where that read stopped. One walk writes the
+	// entries, and the array's header goes before them once counted.
+	mark := w.Len()
+	var idArr [48]byte
+	idBuf := idArr[:0]
 	propagateLast := false
 	now := c.E.KS.Now()
-	got := make([]types.StreamID, 0, n)
-	if n > 0 {
-		s.RangeFrom(start, types.MaxStreamID, func(id types.StreamID, fv [][]byte) bool {
-			idBuf = writeStreamEntry(w, id, fv, idBuf)
-			got = append(got, id)
-			return int64(len(got)) < n
-		})
-	}
+	var gotArr [8]types.StreamID // COUNT 1 reads, the usual, allocate nothing
+	got := gotArr[:0]
+	s.RangeFrom(start, types.MaxStreamID, func(id types.StreamID, fv [][]byte) bool {
+		idBuf = writeStreamEntry(w, id, fv, idBuf)
+		got = append(got, id)
+		return count <= 0 || int64(len(got)) < count
+	})
+	w.ArrayAt(mark, len(got))
 	// The group is updated after the walk: the stream is not changed
 	// while Range runs.
 	for _, id := range got {
@@ -106,7 +107,7 @@ func serveGroup(c *Ctx, w *resp.Writer, key []byte, s *types.Stream, g *types.St
 			}
 			nack.Consumer, nack.DeliveryTime, nack.DeliveryCount = cs, now, 1
 		} else {
-			nack = &types.StreamNACK{ID: id, Consumer: cs, DeliveryTime: now, DeliveryCount: 1}
+			nack = g.NewNACK(id, cs, now)
 			g.PEL.Insert(nack)
 		}
 		cs.PEL.Insert(nack)

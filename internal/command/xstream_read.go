@@ -3,7 +3,6 @@ package command
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/resp"
@@ -20,16 +19,16 @@ const xreadBlockedCount = 1000
 func xreadKeys(args [][]byte) []int {
 	pos := -1
 	for i := 1; i < len(args); i++ {
-		switch a := strings.ToLower(string(args[i])); a {
-		case "block", "count":
+		switch a := args[i]; {
+		case optIs(a, "block"), optIs(a, "count"):
 			i++
 			continue
-		case "group":
+		case optIs(a, "group"):
 			i += 2
 			continue
-		case "noack":
+		case optIs(a, "noack"):
 			continue
-		case "streams":
+		case optIs(a, "streams"):
 			pos = i
 		}
 		break
@@ -46,6 +45,26 @@ func xreadKeys(args [][]byte) []int {
 		out[i] = pos + 1 + i
 	}
 	return out
+}
+
+// optIs reports whether the argument b is the option name lower (given in
+// lower case), compared without regard to ASCII case as Redis's strcasecmp
+// does; unlike strings.ToLower it allocates nothing, and every XREADGROUP
+// parses three or four options.
+func optIs(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // xreadArgs is a parsed XREAD or XREADGROUP.
@@ -70,9 +89,9 @@ func xreadCmd(c *Ctx) {
 	isGroup := c.Spec.Name == "xreadgroup"
 	for i := 1; i < len(c.Args); i++ {
 		more := len(c.Args) - i - 1
-		o := strings.ToLower(string(c.Args[i]))
+		o := c.Args[i]
 		switch {
-		case o == "block" && more > 0:
+		case optIs(o, "block") && more > 0:
 			if c.InExec && c.S != c.E.top {
 				c.Error("ERR " + string(c.Args[0]) + " command is not allowed with BLOCK option from scripts")
 				return
@@ -88,7 +107,7 @@ func xreadCmd(c *Ctx) {
 				return
 			}
 			a.timeout = n
-		case o == "count" && more > 0:
+		case optIs(o, "count") && more > 0:
 			i++
 			n, ok := resp.ParseInt(c.Args[i])
 			if !ok {
@@ -96,7 +115,7 @@ func xreadCmd(c *Ctx) {
 				return
 			}
 			a.count = max(n, 0)
-		case o == "streams" && more > 0:
+		case optIs(o, "streams") && more > 0:
 			a.streamsArg = i + 1
 			n := len(c.Args) - a.streamsArg
 			if n%2 != 0 {
@@ -106,14 +125,14 @@ func xreadCmd(c *Ctx) {
 			a.keys = c.Args[a.streamsArg : a.streamsArg+n/2]
 			a.idArgs = c.Args[a.streamsArg+n/2:]
 			i = len(c.Args)
-		case o == "group" && more >= 2:
+		case optIs(o, "group") && more >= 2:
 			if !isGroup {
 				c.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 				return
 			}
 			a.group, a.consumer = c.Args[i+1], c.Args[i+2]
 			i += 2
-		case o == "noack":
+		case optIs(o, "noack"):
 			if !isGroup {
 				c.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
 				return
@@ -138,8 +157,15 @@ func xreadCmd(c *Ctx) {
 		c.NoPropagate()
 	}
 	ready, rerun := c.readyKey()
-	ids := make([]types.StreamID, len(a.keys))
-	groups := make([]*types.StreamGroup, len(a.keys))
+	// A read of a few keys (most name one) keeps its per-key state on
+	// the stack.
+	var idsArr [4]types.StreamID
+	var groupsArr [4]*types.StreamGroup
+	ids, groups := idsArr[:0], groupsArr[:0]
+	if len(a.keys) > len(idsArr) {
+		ids, groups = make([]types.StreamID, 0, len(a.keys)), make([]*types.StreamGroup, 0, len(a.keys))
+	}
+	ids, groups = ids[:len(a.keys)], groups[:len(a.keys)]
 	dollar := false
 	for i, arg := range a.idArgs {
 		// A re-run has concrete IDs and must not answer WRONGTYPE or
@@ -196,7 +222,8 @@ func xreadCmd(c *Ctx) {
 		gt      types.StreamID
 		history bool
 	}
-	var serves []serve
+	var servesArr [4]serve
+	serves := servesArr[:0]
 	for i, key := range a.keys {
 		s, _ := getStream(c, key, false)
 		if s == nil {

@@ -114,6 +114,21 @@ func (w *Writer) header(c byte, n int) {
 // Array appends an array header of n elements.
 func (w *Writer) Array(n int) { w.header('*', n) }
 
+// ArrayAt inserts an array header of n elements at mark, a Len() taken
+// before the elements were written: for a reply whose length is known
+// only once its elements are (Redis's deferred length). The elements'
+// bytes move up by the header's size.
+func (w *Writer) ArrayAt(mark, n int) {
+	var hdr [24]byte
+	h := append(hdr[:0], '*')
+	h = strconv.AppendInt(h, int64(n), 10)
+	h = append(h, '\r', '\n')
+	end := len(w.Buf)
+	w.Buf = append(w.Buf, h...)
+	copy(w.Buf[mark+len(h):], w.Buf[mark:end])
+	copy(w.Buf[mark:], h)
+}
+
 // Map appends a map header of n pairs (a flat array of 2n in RESP2).
 func (w *Writer) Map(n int) {
 	if w.Proto == 3 {

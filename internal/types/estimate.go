@@ -43,7 +43,7 @@ func (l *List) SizeEstimate() int {
 // SizeEstimate estimates the bytes the stream occupies from its end nodes
 // and its consumer groups.
 func (s *Stream) SizeEstimate() int {
-	n := 96 + 40*cap(s.nodes)
+	n := 96 + 40*cap(s.nodes) + len(s.slab) + cap(s.room)
 	k := len(s.nodes)
 	if k <= 2*estimateSamples {
 		for _, nd := range s.nodes {

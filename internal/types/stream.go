@@ -128,7 +128,37 @@ type Stream struct {
 	gen uint64
 	// seek is where the last RangeFrom stopped (see there).
 	seek streamSeek
+	// lastLive caches LastValidID while gen is what it was: every
+	// XREADGROUP asks for it, and only Append (which sets it) changes it
+	// without changing gen.
+	lastLive streamLastLive
+	// scratch holds RangeFrom's decoding buffers between calls (owner
+	// only, like seek; nil until the first RangeFrom).
+	scratch *streamScratch
+	// slab is the room left for new nodes, and room that of a node that
+	// moved out of it, for the next one (see nodeRoom).
+	slab, room []byte
 }
+
+// streamLastLive is a cached LastValidID, valid while the stream's gen is
+// gen.
+type streamLastLive struct {
+	gen uint64
+	id  StreamID
+	ok  bool
+}
+
+// streamScratch is a walk's decoding buffers (see entryPos.fields).
+type streamScratch struct {
+	buf  []byte
+	fv   [][]byte
+	ends []int
+}
+
+// scratchKeepMax bounds the decoding buffer a stream keeps between
+// RangeFrom calls: an entry with large values is decoded into a buffer
+// of its own rather than pinning its size to the stream.
+const scratchKeepMax = 4 << 10
 
 // streamSeek is an entry's position: node index, offset from the node's
 // first entry (its master entry's size changes with the counts it holds,
@@ -261,63 +291,6 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, fv []
 	s.rangeEntries(start, end, rev, true, fn)
 }
 
-// CountRange is how many entries Range(start, end, …) would give, at most
-// limit (0: no limit), without decoding their fields: a reply's length
-// is written before its elements.
-func (s *Stream) CountRange(start, end StreamID, limit int64) int64 {
-	return s.countRange(start, end, limit, false)
-}
-
-// CountFrom is CountRange for what RangeFrom(start, end, …) will give: it
-// starts from RangeFrom's last position when that helps, and like
-// RangeFrom is for the stream's owner only.
-func (s *Stream) CountFrom(start, end StreamID, limit int64) int64 {
-	return s.countRange(start, end, limit, true)
-}
-
-func (s *Stream) countRange(start, end StreamID, limit int64, hinted bool) int64 {
-	if start.Compare(end) > 0 || len(s.nodes) == 0 {
-		return 0
-	}
-	var n int64
-	first := max(s.findNode(start), 0)
-	for i := first; i < len(s.nodes); i++ {
-		nd := &s.nodes[i]
-		if nd.master.Compare(end) > 0 {
-			break
-		}
-		h := parseNodeHdr(nd.lp)
-		if !nd.master.Less(start) && h.count > 0 && i+1 < len(s.nodes) && s.nodes[i+1].master.Compare(end) <= 0 {
-			// The whole node lies in the range (it starts at or after
-			// start, the next one starts within it): its count says.
-			n += h.count
-			if limit > 0 && n >= limit {
-				return limit
-			}
-			continue
-		}
-		off := h.entriesOff
-		if hinted && i == first {
-			off = s.seekFrom(i, &h, start)
-		}
-		for !atEnd(nd.lp, off) {
-			e := readEntry(nd.lp, off, nd.master, &h)
-			off = e.next
-			if e.id.Less(start) || e.flags&streamFlagDeleted != 0 {
-				continue
-			}
-			if e.id.Compare(end) > 0 {
-				return n
-			}
-			n++
-			if limit > 0 && n >= limit {
-				return n
-			}
-		}
-	}
-	return n
-}
-
 func (s *Stream) rangeEntries(start, end StreamID, rev, skipDeleted bool, fn func(id StreamID, fv [][]byte) bool) {
 	s.walkEntries(start, end, rev, skipDeleted, true, fn)
 }
@@ -381,6 +354,26 @@ func (s *Stream) RangeFrom(start, end StreamID, fn func(id StreamID, fv [][]byte
 	s.walkForward(start, end, true, true, true, fn)
 }
 
+// startNode is the index of the node where a forward walk for start
+// begins (findNode, at least 0). hinted: a walk that follows the previous
+// RangeFrom (XREADGROUP … > reads on from where the last read stopped)
+// finds the node from the remembered one, next to it or in it, instead
+// of a binary search over every node.
+func (s *Stream) startNode(start StreamID, hinted bool) int {
+	if k := &s.seek; hinted && k.ok && k.gen == s.gen && k.node < len(s.nodes) && !start.Less(k.id) {
+		// Node k.node starts at or before k.id, so at or before start.
+		for i, end := k.node, min(k.node+2, len(s.nodes)-1); ; i++ {
+			if i == len(s.nodes)-1 || start.Less(s.nodes[i+1].master) {
+				return i
+			}
+			if i == end {
+				break
+			}
+		}
+	}
+	return max(s.findNode(start), 0)
+}
+
 // seekFrom is where a forward walk for start begins in node i (header h):
 // the remembered position when it is current, in node i, and at or before
 // start; else the node's first entry.
@@ -400,11 +393,26 @@ func (s *Stream) walkForward(start, end StreamID, skipDeleted, withFields, hinte
 	var buf []byte
 	var fv [][]byte
 	var ends []int
-	first := max(s.findNode(start), 0)
+	sc := s.scratch
+	if hinted {
+		if sc == nil {
+			sc = &streamScratch{}
+			s.scratch = sc
+		}
+		buf, fv, ends = sc.buf, sc.fv, sc.ends
+	}
+	first := s.startNode(start, hinted)
 	last := streamSeek{gen: s.gen}
 	defer func() {
-		if hinted && last.ok {
-			s.seek = last
+		if hinted {
+			if last.ok {
+				s.seek = last
+			}
+			if cap(buf) > scratchKeepMax {
+				buf, fv, ends = nil, nil, nil
+			}
+			clear(fv[:cap(fv)]) // drop the views into buf
+			sc.buf, sc.fv, sc.ends = buf, fv[:0], ends
 		}
 	}()
 	for i := first; i < len(s.nodes); i++ {
@@ -455,8 +463,15 @@ func (s *Stream) EdgeID(first, skipDeleted bool) StreamID {
 	return id
 }
 
-// LastValidID is the last live entry's ID (0-0 when empty).
-func (s *Stream) LastValidID() StreamID { return s.EdgeID(false, true) }
+// LastValidID is the last live entry's ID (0-0 when empty). It reads the
+// cache Append keeps and never writes it, so a snapshot may call it
+// beside the owner.
+func (s *Stream) LastValidID() StreamID {
+	if l := s.lastLive; l.ok && l.gen == s.gen {
+		return l.id
+	}
+	return s.EdgeID(false, true)
+}
 
 // Exists reports whether a live entry has this ID.
 func (s *Stream) Exists(id StreamID) bool {
@@ -482,6 +497,12 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	if nodeMax <= 0 || nodeMax > StreamListpackMaxSize {
 		nodeMax = StreamListpackMaxSize
 	}
+	// A new node's room (see nodeRoom).
+	prealloc := streamPrealloc
+	if maxBytes > 0 && maxBytes < prealloc {
+		prealloc = maxBytes
+	}
+	prealloc = max(prealloc, lpHdrSize+1)
 	var tail *streamNode
 	if len(s.nodes) > 0 {
 		tail = &s.nodes[len(s.nodes)-1]
@@ -499,7 +520,9 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 			// be copied into a block of the same size: the copy would
 			// only leave its old block as garbage (a quarter of the
 			// resident memory of a stream just loaded).
+			// The room given back is the next node's.
 			if spare := cap(tail.lp) - len(tail.lp); spare > 16 && spare > cap(tail.lp)/8 {
+				s.keepRoom(tail.lp, prealloc)
 				tail.lp = slices.Clip(append([]byte(nil), tail.lp...))
 			}
 			tail = nil
@@ -511,11 +534,7 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	var encBuf [256]byte
 	enc := encBuf[:0]
 	if tail == nil {
-		prealloc := streamPrealloc
-		if maxBytes > 0 && maxBytes < prealloc {
-			prealloc = maxBytes
-		}
-		lp := lpNew(prealloc)
+		lp := lpInit(s.nodeRoom(prealloc))
 		enc = lpEncodeInt(enc, 1)
 		enc = lpEncodeInt(enc, 0)
 		enc = lpEncodeInt(enc, int64(numFields))
@@ -567,6 +586,22 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 		lpCount += int64(numFields + 1)
 	}
 	enc = lpEncodeInt(enc, lpCount)
+	if need := len(tail.lp) + len(enc); need > cap(tail.lp) {
+		// The entry outgrows the node's room, which goes to the next
+		// node rather than to nobody, when it is in a shared slab (else
+		// the collector takes it: a stream that stops growing would keep
+		// it for nothing). An entry that takes the node to its limit
+		// closes it (the next one starts a node): the node moves to a
+		// block of its size; else it grows as append would make it.
+		if len(s.nodes) >= slabFrom {
+			s.keepRoom(tail.lp, prealloc)
+		}
+		room := need
+		if need < nodeMax {
+			room = min(max(need, 2*cap(tail.lp)), nodeMax)
+		}
+		tail.lp = append(make([]byte, 0, room), tail.lp...)
+	}
 	tail.lp = lpAppendRaw(tail.lp, enc, n+1)
 	s.Length++
 	s.EntriesAdded++
@@ -574,6 +609,56 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxBytes, maxEntries int) {
 	if s.Length == 1 {
 		s.FirstID = id
 	}
+	// The entry just added is the last live one.
+	s.lastLive = streamLastLive{gen: s.gen, id: id, ok: true}
+}
+
+// Node slabs. A node's room (4 KB by default) is a block of its own to
+// the allocator, and Go keeps a span record of about 160 bytes for every
+// two such blocks: 1.2 bytes per entry of a stream of short entries, a
+// third of what the stream costs beyond its listpacks. A stream's new
+// nodes therefore take their room from a slab of several nodes' room,
+// one allocation (one span) for up to slabNodesMax nodes, sized to the
+// stream (a stream of a few nodes allocates one node's room at a time,
+// as before). The slab lives while any of its nodes does: a stream
+// trimmed from its head, the common case, frees its slabs in order; one
+// whose entries are deleted at random (XDEL) keeps a slab while one of
+// its nodes lives.
+const slabNodesMax = 16
+
+// slabFrom is the node count from which slabs hold more than one node
+// (see nodeRoom).
+const slabFrom = 16
+
+// keepRoom keeps lp's buffer, which its node is leaving, as the next new
+// node's room when it is of a new node's size: nothing else holds a node's
+// buffer (replies, snapshots and DUMP copy what they read, under the
+// server lock), and a buffer of another size (a node grown to many times
+// its room) is left to the collector rather than held.
+func (s *Stream) keepRoom(lp []byte, size int) {
+	if cap(lp) == size {
+		s.room = lp[:0]
+	}
+}
+
+// nodeRoom is an empty buffer of capacity size for a new node: room (that
+// of a node which moved out of it) when it has that capacity, else the
+// next room of the stream's slab.
+func (s *Stream) nodeRoom(size int) []byte {
+	if r := s.room; r != nil {
+		s.room = nil
+		if cap(r) == size {
+			return r
+		}
+	}
+	if len(s.slab) < size {
+		s.slab = make([]byte, size*min(max(len(s.nodes)*2/slabFrom, 1), slabNodesMax))
+	}
+	b := s.slab[:0:size]
+	if s.slab = s.slab[size:]; len(s.slab) == 0 {
+		s.slab = nil
+	}
+	return b
 }
 
 // markDeleted flags the entry at e deleted in node i and updates the
@@ -666,6 +751,11 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 			remove = s.nodeLastID(n, &h).Less(a.MinID)
 		}
 		if remove {
+			s.gen++ // the indexes move, even for a node of no live entry
+			// The slice's storage keeps what lies before its start until
+			// it is reallocated: the node's buffer (and its slab) must
+			// not stay reachable from there.
+			s.nodes[0] = streamNode{}
 			s.nodes = s.nodes[1:]
 			s.Length -= uint64(entries)
 			deleted += entries
@@ -790,6 +880,7 @@ func (s *Stream) Lag(g *StreamGroup) (int64, bool) {
 // Clone deep-copies the stream (COPY, and copy-on-write for snapshots).
 func (s *Stream) Clone() any {
 	c := *s
+	c.scratch, c.slab, c.room = nil, nil, nil // the copy's own, never shared
 	c.nodes = make([]streamNode, len(s.nodes))
 	for i, n := range s.nodes {
 		c.nodes[i] = streamNode{master: n.master, lp: slices.Clip(append([]byte(nil), n.lp...))}
@@ -800,7 +891,7 @@ func (s *Stream) Clone() any {
 
 // MemoryUsage estimates the bytes the stream occupies (MEMORY USAGE).
 func (s *Stream) MemoryUsage() int {
-	n := 96 + 40*cap(s.nodes)
+	n := 96 + 40*cap(s.nodes) + len(s.slab) + cap(s.room)
 	for _, nd := range s.nodes {
 		n += cap(nd.lp)
 	}

@@ -26,6 +26,16 @@ func FuzzStreamNode(f *testing.F) {
 		var ids []StreamID
 		st.Range(StreamID{}, MaxStreamID, false, func(id StreamID, fv [][]byte) bool { ids = append(ids, id); return true })
 		st.Range(StreamID{}, MaxStreamID, true, func(StreamID, [][]byte) bool { return true })
+		// A reader coming back for what follows (RangeFrom's remembered
+		// position and buffers), one entry at a time.
+		from := StreamID{}
+		for range 3 {
+			st.RangeFrom(from, MaxStreamID, func(id StreamID, _ [][]byte) bool {
+				from, _ = id.Incr()
+				return false
+			})
+		}
+		st.LastValidID()
 		st.EdgeID(true, false)
 		st.EdgeID(false, true)
 		c := st.Clone().(*Stream)
@@ -35,5 +45,8 @@ func FuzzStreamNode(f *testing.F) {
 		st.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: int64(live / 2)})
 		st.Trim(TrimArgs{Strategy: TrimMinID, MinID: StreamID{6, 0}})
 		st.Append(StreamID{1 << 62, 0}, [][]byte{[]byte("a"), []byte("1")}, 4096, 100)
+		if got := st.LastValidID(); got != (StreamID{1 << 62, 0}) {
+			t.Fatalf("last valid ID %v after an append", got)
+		}
 	})
 }

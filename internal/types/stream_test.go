@@ -153,9 +153,6 @@ func TestStreamModel(t *testing.T) {
 				if int64(len(want)) > limit {
 					want = want[:limit]
 				}
-				if n := s.CountFrom(start, MaxStreamID, limit); n != int64(len(want)) {
-					t.Fatalf("round %d op %d: CountFrom(%v, %d) = %d, want %d", round, op, start, limit, n, len(want))
-				}
 				var got []streamModelEntry
 				s.RangeFrom(start, MaxStreamID, func(id StreamID, fv [][]byte) bool {
 					e := streamModelEntry{id: id}
@@ -244,5 +241,138 @@ func TestStreamClosedNodeKeepsOrGivesBackRoom(t *testing.T) {
 		if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != int(id.Seq) {
 			t.Errorf("%s: %d entries, want %d", tc.name, len(got), id.Seq)
 		}
+	}
+}
+
+// TestStreamReadOnAllocates: a group reader's steady state (XREADGROUP …
+// COUNT 1 … > : LastValidID, then RangeFrom from where the last read
+// stopped) allocates nothing, across node boundaries too, and reads
+// every entry once, in order.
+func TestStreamReadOnAllocates(t *testing.T) {
+	s := NewStream()
+	fv := [][]byte{[]byte("field"), []byte("value-0000000001")}
+	for i := range 1000 {
+		s.Append(StreamID{Ms: 1, Seq: uint64(i + 1)}, fv, 4096, 10) // 10 entries a node: reads cross nodes often
+	}
+	cursor := StreamID{Ms: 1}
+	read := func() {
+		if !cursor.Less(s.LastValidID()) {
+			t.Fatalf("nothing after %v (last %v)", cursor, s.LastValidID())
+		}
+		start, _ := cursor.Incr()
+		n := 0
+		var got StreamID
+		s.RangeFrom(start, MaxStreamID, func(id StreamID, fv [][]byte) bool {
+			if len(fv) != 2 || string(fv[1]) != "value-0000000001" {
+				t.Fatalf("%v: fields %q", id, fv)
+			}
+			got, n = id, n+1
+			return false
+		})
+		if n != 1 || got != start {
+			t.Fatalf("read after %v: %d entries, got %v", cursor, n, got)
+		}
+		cursor = got
+	}
+	read() // the first read allocates the stream's scratch buffers
+	if allocs := testing.AllocsPerRun(500, read); allocs != 0 {
+		t.Fatalf("%v allocations per read", allocs)
+	}
+}
+
+// TestStreamNodeSlabs: a long stream's nodes take their room from shared
+// slabs (far fewer allocations than nodes), a node an entry outgrows
+// hands its room to the next one, and a clone appends into rooms of its
+// own, never the original's.
+func TestStreamNodeSlabs(t *testing.T) {
+	fv := [][]byte{[]byte("f0"), []byte("v000000000000001"), []byte("f1"), []byte("v000000000000002"), []byte("f2"), []byte("v000000000000003")}
+	var s *Stream
+	const entries = 20000
+	allocs := testing.AllocsPerRun(1, func() {
+		s = NewStream()
+		for i := range entries {
+			s.Append(StreamID{Ms: 1, Seq: uint64(i)}, fv, 4096, 100)
+		}
+	})
+	nodes := s.NodeCount()
+	if nodes < 250 {
+		t.Fatalf("%d nodes: entries too small for the test", nodes)
+	}
+	// Each node once had its own room; the nodes slice's growth adds a
+	// few dozen allocations.
+	if allocs > float64(nodes)/3 {
+		t.Fatalf("%v allocations for %d nodes", allocs, nodes)
+	}
+	if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != entries || got[entries-1].id.Seq != entries-1 {
+		t.Fatalf("%d entries read back", len(got))
+	}
+
+	c := s.Clone().(*Stream)
+	other := [][]byte{[]byte("f0"), []byte("clone")}
+	for i := range 300 { // several nodes each, the original's first
+		s.Append(StreamID{Ms: 2, Seq: uint64(i)}, fv, 4096, 100)
+		c.Append(StreamID{Ms: 2, Seq: uint64(i)}, other, 4096, 100)
+	}
+	for _, e := range streamCollect(s, StreamID{Ms: 2}, MaxStreamID, false) {
+		if len(e.fv) != 6 {
+			t.Fatalf("original's %v reads %v", e.id, e.fv)
+		}
+	}
+	for _, e := range streamCollect(c, StreamID{Ms: 2}, MaxStreamID, false) {
+		if len(e.fv) != 2 || e.fv[1] != "clone" {
+			t.Fatalf("clone's %v reads %v", e.id, e.fv)
+		}
+	}
+}
+
+// TestStreamTrimDropsNodes: the nodes a trim removes from the head are no
+// longer reachable from the node slice's storage (which keeps what lies
+// before the slice's start until it grows again), so their buffers and
+// slabs can be collected.
+func TestStreamTrimDropsNodes(t *testing.T) {
+	s := NewStream()
+	fv := [][]byte{[]byte("f"), []byte("0123456789abcdef")}
+	for i := range 1000 {
+		s.Append(StreamID{Ms: 1, Seq: uint64(i)}, fv, 4096, 10)
+	}
+	storage := s.nodes[:cap(s.nodes)]
+	if removed := s.Trim(TrimArgs{Strategy: TrimMaxLen, MaxLen: 500, Approx: true}); removed != 500 {
+		t.Fatalf("trimmed %d entries, want 500", removed)
+	}
+	for i := range 50 {
+		if storage[i].lp != nil {
+			t.Fatalf("trimmed node %d still holds its buffer", i)
+		}
+	}
+	if got := streamCollect(s, StreamID{}, MaxStreamID, false); len(got) != 500 || got[0].id.Seq != 500 {
+		t.Fatalf("%d entries left, first %v", len(got), got[0].id)
+	}
+}
+
+// TestStreamSmallStreamKeepsNoRoom: a stream of a few nodes whose last
+// node its last entry outgrew keeps no spare room for a next node that
+// may never come (its rooms are blocks of their own, which the collector
+// takes).
+func TestStreamSmallStreamKeepsNoRoom(t *testing.T) {
+	overflowed := 0
+	for l := 40; l < 400; l++ {
+		fv := [][]byte{[]byte("f"), make([]byte, l)}
+		for i := range fv[1] {
+			fv[1][i] = 'a'
+		}
+		s := NewStream()
+		for seq := uint64(1); len(s.nodes) == 1 || seq == 1; seq++ {
+			s.Append(StreamID{Ms: 1, Seq: seq}, fv, 4096, 0)
+			if len(s.nodes) == 1 && len(s.nodes[0].lp) > 4096 {
+				overflowed++
+				if s.room != nil {
+					t.Fatalf("value of %d bytes: a one-node stream keeps %d bytes of room", l, cap(s.room))
+				}
+				break
+			}
+		}
+	}
+	if overflowed == 0 {
+		t.Fatal("no value size made a node outgrow its room")
 	}
 }

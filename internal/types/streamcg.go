@@ -39,13 +39,37 @@ type StreamGroup struct {
 	PEL PEL
 	// Consumers are sorted by name.
 	Consumers []*StreamConsumer
+	// spare is the last NACK acknowledged, for NewNACK.
+	spare *StreamNACK
+	// consumerBytes is the consumers' share of memoryUsage, kept as they
+	// come and go: the estimate is taken after every write to the stream
+	// (XREADGROUP, XACK), and a walk over the consumers would cost more
+	// than the command.
+	consumerBytes int
+}
+
+// consumerSize is a consumer's own share of memoryUsage (its pending
+// entries are counted with the group's).
+func consumerSize(name string) int { return 64 + len(name) }
+
+// groupPos is where the group called name is, or would go, in Groups
+// (as consumerPos: every XREADGROUP and XACK looks its group up).
+func (s *Stream) groupPos(name []byte) (int, bool) {
+	lo, hi := 0, len(s.Groups)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.Groups[m].Name < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(s.Groups) && s.Groups[lo].Name == string(name)
 }
 
 // Group finds a group by name.
 func (s *Stream) Group(name []byte) *StreamGroup {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if !ok {
 		return nil
 	}
@@ -54,9 +78,7 @@ func (s *Stream) Group(name []byte) *StreamGroup {
 
 // AddGroup creates a group, or returns nil when one has that name.
 func (s *Stream) AddGroup(name []byte, last StreamID, entriesRead int64) *StreamGroup {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if ok {
 		return nil
 	}
@@ -65,11 +87,25 @@ func (s *Stream) AddGroup(name []byte, last StreamID, entriesRead int64) *Stream
 	return g
 }
 
+// consumerPos is where the consumer called name is, or would go, in
+// Consumers: a binary search without the generic one's callback, since
+// every XREADGROUP looks its consumer up.
+func (g *StreamGroup) consumerPos(name []byte) (int, bool) {
+	lo, hi := 0, len(g.Consumers)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if g.Consumers[m].Name < string(name) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(g.Consumers) && g.Consumers[lo].Name == string(name)
+}
+
 // Consumer finds a consumer by name.
 func (g *StreamGroup) Consumer(name []byte) *StreamConsumer {
-	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
-		return strings.Compare(c.Name, string(n))
-	})
+	i, ok := g.consumerPos(name)
 	if !ok {
 		return nil
 	}
@@ -78,14 +114,13 @@ func (g *StreamGroup) Consumer(name []byte) *StreamConsumer {
 
 // AddConsumer creates a consumer, or returns nil when one has that name.
 func (g *StreamGroup) AddConsumer(name []byte, seen int64) *StreamConsumer {
-	i, ok := slices.BinarySearchFunc(g.Consumers, name, func(c *StreamConsumer, n []byte) int {
-		return strings.Compare(c.Name, string(n))
-	})
+	i, ok := g.consumerPos(name)
 	if ok {
 		return nil
 	}
 	c := &StreamConsumer{Name: string(name), SeenTime: seen}
 	g.Consumers = slices.Insert(g.Consumers, i, c)
+	g.consumerBytes += consumerSize(c.Name)
 	return c
 }
 
@@ -95,7 +130,7 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	}
 	out := make([]*StreamGroup, len(gs))
 	for i, g := range gs {
-		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead}
+		ng := &StreamGroup{Name: g.Name, LastID: g.LastID, EntriesRead: g.EntriesRead, consumerBytes: g.consumerBytes}
 		byID := make(map[StreamID]*StreamNACK, g.PEL.Len())
 		g.PEL.All(func(n *StreamNACK) bool {
 			nn := *n
@@ -119,19 +154,16 @@ func cloneGroups(gs []*StreamGroup) []*StreamGroup {
 	return out
 }
 
+// memoryUsage estimates the group's bytes: a pending entry costs its NACK
+// and a slot in the group's PEL and in its consumer's (8 bytes; an entry
+// loaded without a consumer is counted as if it had one).
 func (g *StreamGroup) memoryUsage() int {
-	n := 64 + len(g.Name) + 56*g.PEL.Len()
-	for _, c := range g.Consumers {
-		n += 64 + len(c.Name) + 8*c.PEL.Len()
-	}
-	return n
+	return 64 + len(g.Name) + (56+8)*g.PEL.Len() + g.consumerBytes
 }
 
 // DeleteGroup removes a group by name, reporting whether it existed.
 func (s *Stream) DeleteGroup(name []byte) bool {
-	i, ok := slices.BinarySearchFunc(s.Groups, name, func(g *StreamGroup, n []byte) int {
-		return strings.Compare(g.Name, string(n))
-	})
+	i, ok := s.groupPos(name)
 	if ok {
 		s.Groups = slices.Delete(s.Groups, i, i+1)
 	}
@@ -150,6 +182,7 @@ func (g *StreamGroup) DeleteConsumer(c *StreamConsumer) int {
 	})
 	if ok {
 		g.Consumers = slices.Delete(g.Consumers, i, i+1)
+		g.consumerBytes -= consumerSize(c.Name)
 	}
 	return c.PEL.Len()
 }
@@ -164,5 +197,24 @@ func (g *StreamGroup) Ack(id StreamID) bool {
 	if n.Consumer != nil {
 		n.Consumer.PEL.Remove(id)
 	}
+	// Nothing holds an acknowledged NACK (the command path copies what
+	// it reads; clones and snapshots have their own), so the group's
+	// next delivery may take it.
+	n.Consumer = nil
+	g.spare = n
 	return true
+}
+
+// NewNACK returns a NACK for a first delivery of id to c at now: the last
+// one acknowledged when there is one (a group whose consumers read and
+// acknowledge one entry at a time allocates nothing per delivery), else a
+// new one. The caller inserts it in the PELs.
+func (g *StreamGroup) NewNACK(id StreamID, c *StreamConsumer, now int64) *StreamNACK {
+	n := g.spare
+	if n == nil {
+		n = new(StreamNACK)
+	}
+	g.spare = nil
+	*n = StreamNACK{ID: id, Consumer: c, DeliveryTime: now, DeliveryCount: 1}
+	return n
 }

@@ -26,10 +26,10 @@ const (
 	lpCountMax = 65535
 )
 
-// lpNew returns an empty listpack with room for capHint bytes.
-func lpNew(capHint int) []byte {
-	lp := make([]byte, lpHdrSize+1, max(capHint, lpHdrSize+1))
-	lp[lpHdrSize] = lpEnd
+// lpInit writes an empty listpack into buf (its length 0; its capacity
+// is the listpack's room) and returns it.
+func lpInit(buf []byte) []byte {
+	lp := append(buf[:0], 0, 0, 0, 0, 0, 0, lpEnd)
 	binary.LittleEndian.PutUint32(lp, uint32(lpHdrSize+1))
 	return lp
 }

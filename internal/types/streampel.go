@@ -21,6 +21,11 @@ type PEL struct {
 const (
 	pelLeafMax = 64
 	pelKidsMax = 64
+	// pelKeepEmpty: a PEL emptied keeps a root leaf of up to this many
+	// slots. A consumer's PEL that holds one entry at a time (read one,
+	// ack it, as most consumers do) would otherwise allocate a leaf for
+	// every delivery.
+	pelKeepEmpty = 4
 )
 
 type pelNode struct {
@@ -88,7 +93,7 @@ func (p *PEL) Get(id StreamID) *StreamNACK {
 // Insert adds x by its ID, replacing a NACK with the same ID.
 func (p *PEL) Insert(x *StreamNACK) {
 	if p.root == nil {
-		p.root = &pelNode{nacks: make([]*StreamNACK, 0, 4)}
+		p.root = &pelNode{nacks: make([]*StreamNACK, 0, pelKeepEmpty)}
 	}
 	right, sep, added := p.root.insert(x)
 	if right != nil {
@@ -168,7 +173,7 @@ func (p *PEL) Remove(id StreamID) *StreamNACK {
 	for p.root != nil && !p.root.leaf() && len(p.root.kids) == 1 {
 		p.root = p.root.kids[0]
 	}
-	if p.root != nil && p.root.leaf() && len(p.root.nacks) == 0 {
+	if p.root != nil && p.root.leaf() && len(p.root.nacks) == 0 && cap(p.root.nacks) > pelKeepEmpty {
 		p.root = nil
 	}
 	return x
@@ -279,6 +284,9 @@ func (p *PEL) Last() *StreamNACK {
 	}
 	for !nd.leaf() {
 		nd = nd.kids[len(nd.kids)-1]
+	}
+	if len(nd.nacks) == 0 { // an emptied PEL's kept root
+		return nil
 	}
 	return nd.nacks[len(nd.nacks)-1]
 }

@@ -48,9 +48,33 @@ func pelCheck(t *testing.T, p *PEL, want []StreamID) {
 		if f, l := p.First(), p.Last(); f.ID != want[0] || l.ID != want[len(want)-1] {
 			t.Fatalf("First/Last %v/%v, want %v/%v", f.ID, l.ID, want[0], want[len(want)-1])
 		}
-	} else if p.First() != nil || p.Last() != nil || p.root != nil {
-		t.Fatal("empty PEL has a first or last entry, or a root")
+	} else if p.First() != nil || p.Last() != nil || (p.root != nil && (!p.root.leaf() || cap(p.root.nacks) > pelKeepEmpty)) {
+		t.Fatal("empty PEL has a first or last entry, or a root beyond a small leaf")
 	}
+}
+
+// TestPELOneAtATime: a consumer's PEL that holds one entry at a time (read
+// one, ack it) keeps its small root leaf instead of allocating one per
+// delivery, and stays a correct empty PEL in between.
+func TestPELOneAtATime(t *testing.T) {
+	var p PEL
+	nacks := make([]StreamNACK, 100)
+	i := 0
+	allocs := testing.AllocsPerRun(len(nacks)-1, func() {
+		n := &nacks[i]
+		n.ID = StreamID{Ms: uint64(i + 1)}
+		i++
+		p.Insert(n)
+		if p.Remove(n.ID) != n {
+			t.Fatalf("Remove(%v) lost it", n.ID)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per insert and remove, want 0", allocs)
+	}
+	pelCheck(t, &p, nil)
+	p.Insert(&StreamNACK{ID: StreamID{Ms: 7}})
+	pelCheck(t, &p, []StreamID{{Ms: 7}})
 }
 
 // TestPELModel: random inserts (in order, as deliveries come, and
