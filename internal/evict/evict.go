@@ -27,12 +27,12 @@
 // for eviction.
 //
 // The account bounds the live data; the garbage is bounded by running the
-// collector with a GOGC of 25 while maxmemory is set (see gcPercent), and
+// collector with a GOGC of 15 at the limit (see gcPercent and pace), and
 // that room, with what the runtime keeps beside the heap, is counted as a
-// reserve of 32% of the account (gcReserve) while maxmemory is set, so
+// reserve of 20% of the account (gcReserve) while maxmemory is set, so
 // that the process, not only its live data, stays near maxmemory: RSS
-// 1.12-1.13x maxmemory under a write load that evicts (Redis's jemalloc:
-// 1.1x). Clients' buffers are
+// 1.02x maxmemory under a write load that evicts and recycles its nodes,
+// 1.16x under one that makes garbage (Redis's jemalloc: 1.12-1.14x). Clients' buffers are
 // counted too (normal and pub/sub clients, our master's link: query
 // buffers, queued MULTI, replies waiting to be written; see
 // server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
@@ -71,6 +71,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -158,6 +159,8 @@ type Manager struct {
 	memLimitSet bool
 	origLimit   int64
 	origGC      int
+	// gcSet is the GOGC we set last (pace).
+	gcSet int
 }
 
 // New returns a manager; call Apply once the configuration is loaded.
@@ -215,9 +218,10 @@ func (m *Manager) Apply(c *config.Config) error {
 	return nil
 }
 
-// gcPercent is the collector's GOGC while maxmemory is set: the heap may
-// grow by a quarter of the live data before the next collection (the
-// reserve counted with the data, gcReserve, holds that room).
+// gcPercent is the collector's GOGC at the limit: the heap may grow by
+// 15% of the live data before the next collection (the reserve counted
+// with the data, gcReserve, holds that room). Below the limit the
+// collector is given more (pace).
 //
 // Why a GOGC and not a memory limit (debug.SetMemoryLimit) tied to
 // maxmemory: the limit bounds the runtime's whole memory, so the room
@@ -229,12 +233,72 @@ func (m *Manager) Apply(c *config.Config) error {
 // and + a quarter ran away over 10M SETs (4k SET/s). The cause is that
 // room, not the limit itself: with the live data held at 1/1.3 of
 // maxmemory, a limit of 1.12x maxmemory ran steadily, but with 30-50%
-// more collection work than this GOGC for the same RSS (96-111
+// more collection work than a GOGC of 25 for the same RSS (96-111
 // collections of a 79 MB heap in 3M SETs, against 76 of a 73 MB heap),
 // since the writers must help mark once the heap nears a hard goal. A
 // GOGC paces collections by what was allocated since the last one, and
 // the reserve bounds the process.
-const gcPercent = 25
+//
+// Why 15 (it was 25, with a reserve of 32%): a write load at the limit
+// that recycles evicted nodes (keyspace/recycle.go) allocates nothing,
+// so the GOGC costs it nothing, while every point of reserve is keys a
+// cache cannot hold. See reservePercent for the measurements.
+const gcPercent = 15
+
+// maxGCPercent bounds pace: below the limit the heap may at most double
+// between collections, as under Go's default GOGC, so that a small
+// dataset under a large maxmemory does not take the room in garbage.
+const maxGCPercent = 100
+
+// gcPercentFor is the GOGC that lets a heap whose last collection found
+// live bytes grow to target before the next one, within [gcPercent,
+// maxGCPercent] and in steps of 5 (so that small changes of the live
+// heap do not reset the collector's goal at every cron tick).
+func gcPercentFor(target, live int64) int {
+	if live <= 0 {
+		return maxGCPercent
+	}
+	p := (target - live) * 100 / live
+	p -= p % 5
+	return int(max(gcPercent, min(p, maxGCPercent)))
+}
+
+// heapTarget is the heap's goal once the dataset reaches the limit: the
+// live heap then (used_memory_startup plus the account that maxmemory
+// leaves once the reserve is counted) plus gcPercent of it.
+func (m *Manager) heapTarget(max int64) int64 {
+	live := m.opt.Startup + (max-m.opt.Startup)*100/(100+reservePercent)
+	return live * (100 + gcPercent) / 100
+}
+
+// liveHeapMetric is what the last collection found live (what the
+// collector's goal is computed from).
+var liveHeapMetric = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// pace sets the collector's GOGC for the room left under maxmemory
+// (Cron, Apply). A load filling the dataset up to the limit allocates
+// mostly live data, so collections during it mark a growing heap for
+// little garbage: at a GOGC of 15 a fill to 100 MB made 31 collections
+// and took 0.2 µs of CPU a SET over bench/maxmemory.sh's 3M SETs. Below
+// the limit the heap may instead grow up to the goal it has at the limit
+// (heapTarget), and at most double: the RSS stays under its steady state
+// and the fill makes a handful of collections. Not during a load, which
+// sets its own GOGC (persist.Load).
+func (m *Manager) pace() {
+	max := m.cfg.MaxMemory
+	if !m.memLimitSet || max == 0 || max > math.MaxInt64/4 || m.ks.ExpireMode() == keyspace.ExpireLoading {
+		return
+	}
+	metrics.Read(liveHeapMetric)
+	if liveHeapMetric[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	live := int64(liveHeapMetric[0].Value.Uint64())
+	if p := gcPercentFor(m.heapTarget(int64(max)), live); p != m.gcSet {
+		debug.SetGCPercent(p)
+		m.gcSet = p
+	}
+}
 
 // memLimitFor is a safety net only: a soft memory limit far above what
 // gcPercent leads to, for a heap that grows beyond the dataset (buffers).
@@ -252,9 +316,11 @@ func (m *Manager) setMemLimit(max uint64) {
 	if !m.memLimitSet {
 		m.origLimit = debug.SetMemoryLimit(-1)
 		m.origGC = debug.SetGCPercent(gcPercent)
+		m.gcSet = gcPercent
 		m.memLimitSet = true
 	}
 	debug.SetMemoryLimit(memLimitFor(int64(max), m.opt.Startup))
+	m.pace()
 }
 
 // Release gives the process its memory limit back (the instance stops).
@@ -294,21 +360,25 @@ func (m *Manager) gcReserve(d int64) int64 {
 
 // reservePercent is the reserve as a share of the dataset account: the
 // collector's gcPercent plus what the runtime holds beyond the heap's
-// goal (its scavenger keeps about a tenth more). Measured under
-// bench/maxmemory.sh's write load (maxmemory 100mb allkeys-lru, 3M SETs
-// of 100 bytes, load average 8-28), RSS is about 11 MiB (the binary's
-// pages, the runtime) + 1.3-1.37x the live heap. With 48-byte nodes
-// holding key and value in one buffer (keyspace/node.go), RSS/maxmemory
-// was 1.115-1.131 at 32% (3 runs), 1.08-1.11 at 35%, 1.11-1.17 at 30%
-// (6 runs) and 1.05-1.06 at 40%, and the hit ratio of the Zipf load at
-// maxmemory 20mb (where Redis holds 107k keys) 77.6-77.8% LRU / 81.0-81.1%
-// LFU at 32% (89k keys; Redis 79.2-79.4 / 82.3), 77.1-77.6 / 80.9 at 35%,
-// 77.1 / 80.7 at 40%: 32% keeps both within the bounds (RSS 1.15x,
-// 2 points). A lower GOGC with a smaller reserve (20% with 15, 25% with 20)
-// kept more keys for the same RSS but took 10-30% more CPU a SET (noisy),
-// and a memory limit at the heap's goal (see gcPercent) 50% more. With the
-// earlier 64-byte nodes, 40% was needed for 1.09-1.15x.
-const reservePercent = 32
+// goal (free pages its scavenger has not returned yet, metadata).
+//
+// Measured with bench/maxmemory.sh's loads (maxmemory 100mb allkeys-lru,
+// 3M writes of 100 bytes on random keys, -c 50 -P 16; RSS at the end of
+// the load / maxmemory, keys held), GOGC / reserve:
+//
+//	                      SET (recycled nodes)    LPUSH (new lists: garbage)
+//	25 / 32% (before)     0.937, 420k keys        1.172, 271k keys
+//	15 / 20%              1.019, 465k keys        1.155, 292k keys
+//	10 / 15%              1.049, 486k keys        1.144, 305k keys (+50% CPU)
+//
+// and the hit ratio of the Zipf load at maxmemory 20mb (Redis: 107k keys,
+// 79.4% LRU, 82.2% LFU) 77.6% / 81.0% with 89k keys at 25/32%, 78.5% /
+// 81.7% with 98k at 15/20%, 79.0% LRU with 103k at 10/15%. The hit ratio
+// follows the keys held alone: Redis under 17mb holds 89.5k keys and hits
+// 77.7%, as we did under 20mb with 89k. 15/20% keeps both loads' RSS
+// where 25/32% did or lower, and the hit ratio within a point of Redis's;
+// 10/15% took half as much again of the CPU of a load that allocates.
+const reservePercent = 20
 
 // safe reports whether evicting is allowed now (Redis's
 // isSafeToPerformEvictions): not while loading, not on a replica that
@@ -423,8 +493,10 @@ func (m *Manager) Step() bool {
 	return m.running
 }
 
-// Cron runs a background round when no loop task does.
+// Cron paces the collector, and runs a background round when no loop
+// task does.
 func (m *Manager) Cron() {
+	m.pace()
 	if m.wake == nil {
 		m.Step()
 	}
