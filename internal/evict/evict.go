@@ -161,6 +161,11 @@ type Manager struct {
 	origGC      int
 	// gcSet is the GOGC we set last (pace).
 	gcSet int
+	// exempt is the part of the dataset counted without a reserve
+	// (gcReserve): the dataset when maxmemory was set on a running
+	// server, less what eviction took since (a key evicted is taken
+	// from it first) and never more than the dataset.
+	exempt int64
 }
 
 // New returns a manager; call Apply once the configuration is loaded.
@@ -306,6 +311,7 @@ func memLimitFor(max, startup int64) int64 { return 2*max + startup + 64<<20 }
 
 func (m *Manager) setMemLimit(max uint64) {
 	if max == 0 || max > math.MaxInt64/4 {
+		m.exempt = 0
 		if m.memLimitSet {
 			debug.SetMemoryLimit(m.origLimit)
 			debug.SetGCPercent(m.origGC)
@@ -314,6 +320,7 @@ func (m *Manager) setMemLimit(max uint64) {
 		return
 	}
 	if !m.memLimitSet {
+		m.exempt = m.ks.DatasetBytes()
 		m.origLimit = debug.SetMemoryLimit(-1)
 		m.origGC = debug.SetGCPercent(gcPercent)
 		m.gcSet = gcPercent
@@ -330,6 +337,7 @@ func (m *Manager) Release() { m.setMemLimit(0) }
 // dataset account.
 func (m *Manager) Used() int64 {
 	d := m.ks.DatasetBytes()
+	m.exempt = min(m.exempt, d)
 	n := m.opt.Startup + d + m.gcReserve(d)
 	if m.opt.Clients != nil {
 		c, _ := m.opt.Clients()
@@ -351,11 +359,18 @@ func (m *Manager) Used() int64 {
 // process's own GOGC and nothing is compared with a limit, so used_memory
 // is the live data, as Redis's (its unit/memefficiency compares
 // used_memory with the bytes written and fails with the reserve counted).
+//
+// The data present when a limit is set (CONFIG SET maxmemory on a server
+// that has keys) is exempt until evictions take it (see exempt): a limit
+// set a few KB above the used_memory read just before, as Redis's own
+// tests set it (unit/maxmemory), must not evict a fifth of the data at
+// once for a reserve that used_memory did not show. The reserve then
+// grows in with the data written under the limit.
 func (m *Manager) gcReserve(d int64) int64 {
 	if m.cfg.MaxMemory == 0 {
 		return 0
 	}
-	return d * reservePercent / 100
+	return max(0, d-m.exempt) * reservePercent / 100
 }
 
 // reservePercent is the reserve as a share of the dataset account: the
@@ -444,6 +459,7 @@ func (m *Manager) Perform() Result {
 	res := Fail
 	for keys := 0; freed < toFree; {
 		before := m.ks.DatasetBytes()
+		usedBefore := before + m.gcReserve(before)
 		db, key, ok := m.evictOne()
 		if !ok {
 			m.running = false
@@ -451,7 +467,10 @@ func (m *Manager) Perform() Result {
 			return Fail
 		}
 		after := m.ks.DatasetBytes()
-		freed += before + m.gcReserve(before) - after - m.gcReserve(after)
+		if m.exempt -= before - after; m.exempt < 0 {
+			m.exempt = 0
+		}
+		freed += usedBefore - after - m.gcReserve(after)
 		m.evicted++
 		m.eng.KeyEvicted(db, key)
 		keys++
@@ -573,6 +592,7 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 		st.Clients, st.Replicas = m.opt.Clients()
 	}
 	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
+	m.exempt = min(m.exempt, st.Dataset)
 	st.GCReserve = m.gcReserve(st.Dataset)
 	st.Used = st.Startup + st.Dataset + st.GCReserve + st.Clients + st.NotCounted
 	if !m.exceededSince.IsZero() {
