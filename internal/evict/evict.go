@@ -32,8 +32,8 @@
 // reserve of 20% of the account (gcReserve) while maxmemory is set, so
 // that the process, not only its live data, stays near maxmemory: RSS
 // 1.02x maxmemory under a write load that evicts and recycles its nodes,
-// 1.16x under one that makes garbage (Redis's jemalloc: 1.12-1.14x). Clients' buffers are
-// counted too (normal and pub/sub clients, our master's link: query
+// 1.16x under one that makes garbage (Redis's jemalloc: 1.12-1.14x).
+// Clients' buffers are counted too (normal and pub/sub clients, our master's link: query
 // buffers, queued MULTI, replies waiting to be written; see
 // server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
 // limit. The GOGC is process-wide: when several instances are embedded
@@ -62,7 +62,9 @@
 // in the same runs), and RSS at the end of the load from 1.10-1.16x
 // maxmemory to 0.93-0.94x (the reserve below still bounds it when
 // recycling does not apply: other types, growing values, a snapshot
-// running).
+// running). Since such a load makes no garbage, the reserve was then
+// lowered from 32% to 20% with the GOGC from 25 to 15: 1.02-1.04x, and
+// 10% more keys held (see reservePercent).
 //
 // Locking: every method is called with the server lock held.
 package evict
@@ -283,12 +285,12 @@ var liveHeapMetric = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 // pace sets the collector's GOGC for the room left under maxmemory
 // (Cron, Apply). A load filling the dataset up to the limit allocates
 // mostly live data, so collections during it mark a growing heap for
-// little garbage: at a GOGC of 15 a fill to 100 MB made 31 collections
-// and took 0.2 µs of CPU a SET over bench/maxmemory.sh's 3M SETs. Below
-// the limit the heap may instead grow up to the goal it has at the limit
-// (heapTarget), and at most double: the RSS stays under its steady state
-// and the fill makes a handful of collections. Not during a load, which
-// sets its own GOGC (persist.Load).
+// little garbage: a fill to 100 MB made 19 collections at a GOGC of 25
+// (375 ms of CPU, 0.125 µs a SET over bench/maxmemory.sh's 3M SETs) and
+// 28 at 15. Below the limit the heap may instead grow up to the goal it
+// has at the limit (heapTarget), and at most double: the RSS stays under
+// its steady state and the fill makes 6 collections (116 ms). Not during
+// a load, which sets its own GOGC (persist.Load).
 func (m *Manager) pace() {
 	max := m.cfg.MaxMemory
 	if !m.memLimitSet || max == 0 || max > math.MaxInt64/4 || m.ks.ExpireMode() == keyspace.ExpireLoading {
@@ -382,17 +384,21 @@ func (m *Manager) gcReserve(d int64) int64 {
 // the load / maxmemory, keys held), GOGC / reserve:
 //
 //	                      SET (recycled nodes)    LPUSH (new lists: garbage)
-//	25 / 32% (before)     0.937, 420k keys        1.172, 271k keys
-//	15 / 20%              1.019, 465k keys        1.155, 292k keys
-//	10 / 15%              1.049, 486k keys        1.144, 305k keys (+50% CPU)
+//	25 / 32% (before)     0.94, 420k keys         1.14-1.17, 271k keys, 4.7-5.1 µs
+//	15 / 20%              1.02-1.04, 465k keys    1.15-1.16, 292k keys, 5.2-6.2 µs
+//	10 / 15%              1.05, 486k keys         1.14, 305k keys, 9.3 µs
+//	(Redis                1.12, 513k keys         1.12, 342k keys, 3.4-3.7 µs)
 //
 // and the hit ratio of the Zipf load at maxmemory 20mb (Redis: 107k keys,
 // 79.4% LRU, 82.2% LFU) 77.6% / 81.0% with 89k keys at 25/32%, 78.5% /
 // 81.7% with 98k at 15/20%, 79.0% LRU with 103k at 10/15%. The hit ratio
 // follows the keys held alone: Redis under 17mb holds 89.5k keys and hits
-// 77.7%, as we did under 20mb with 89k. 15/20% keeps both loads' RSS
-// where 25/32% did or lower, and the hit ratio within a point of Redis's;
-// 10/15% took half as much again of the CPU of a load that allocates.
+// 77.7%, as we did under 20mb with 89k (load 3-6; at load 8-10 the LPUSH
+// RSS of both builds reached 1.18-1.22). 15/20% keeps both loads' RSS
+// where 25/32% had it and the hit ratio within a point of Redis's, at
+// the price of about a fifth more CPU a write for a load that makes
+// garbage (the LPUSHes), which is most of it collection; 10/15% took
+// half as much again.
 const reservePercent = 20
 
 // safe reports whether evicting is allowed now (Redis's
