@@ -161,8 +161,10 @@ type Manager struct {
 	memLimitSet bool
 	origLimit   int64
 	origGC      int
-	// gcSet is the GOGC we set last (pace).
-	gcSet int
+	// gcSet is the GOGC we set last (pace); liveHeap reads what the last
+	// collection found live (what the collector's goal is computed from).
+	gcSet    int
+	liveHeap []metrics.Sample
 	// exempt is the part of the dataset counted without a reserve
 	// (gcReserve): the dataset when maxmemory was set on a running
 	// server, less what eviction took since (a key evicted is taken
@@ -278,10 +280,6 @@ func (m *Manager) heapTarget(max int64) int64 {
 	return live * (100 + gcPercent) / 100
 }
 
-// liveHeapMetric is what the last collection found live (what the
-// collector's goal is computed from).
-var liveHeapMetric = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-
 // pace sets the collector's GOGC for the room left under maxmemory
 // (Cron, Apply). A load filling the dataset up to the limit allocates
 // mostly live data, so collections during it mark a growing heap for
@@ -296,11 +294,14 @@ func (m *Manager) pace() {
 	if !m.memLimitSet || max == 0 || max > math.MaxInt64/4 || m.ks.ExpireMode() == keyspace.ExpireLoading {
 		return
 	}
-	metrics.Read(liveHeapMetric)
-	if liveHeapMetric[0].Value.Kind() != metrics.KindUint64 {
+	if m.liveHeap == nil {
+		m.liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	}
+	metrics.Read(m.liveHeap)
+	if m.liveHeap[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
-	live := int64(liveHeapMetric[0].Value.Uint64())
+	live := int64(m.liveHeap[0].Value.Uint64())
 	if p := gcPercentFor(m.heapTarget(int64(max)), live); p != m.gcSet {
 		debug.SetGCPercent(p)
 		m.gcSet = p
