@@ -240,6 +240,11 @@ func TestRestoreRepliesAndErrorsMatchRedis(t *testing.T) {
 		{"LRANGE", "k4", "0", "-1"},
 		{"RESTORE", "k5", "0", list, "IDLETIME", "1000"},
 		{"OBJECT", "IDLETIME", "k5"},
+		// Idle times beyond the 24-bit access clock wrap as Redis's do.
+		{"RESTORE", "k10", "0", list, "IDLETIME", "100000000"},
+		{"OBJECT", "IDLETIME", "k10"},
+		{"RESTORE", "k11", "0", list, "IDLETIME", "16777216"},
+		{"OBJECT", "IDLETIME", "k11"},
 		{"RESTORE", "k6", "100000", hash, "ABSTTL", "REPLACE"},
 		{"EXISTS", "k6"},
 		{"RESTORE", "k", "1", str, "ABSTTL", "REPLACE"},

@@ -113,32 +113,63 @@ func TestMaxmemoryAllkeysLRUKeepsUsedMemoryAtTheLimit(t *testing.T) {
 
 // The collector's reserve (mem_gc_reserve) is counted in used_memory only
 // while maxmemory is set: without a limit used_memory is the live data, as
-// Redis's (unit/memefficiency compares it with the bytes written).
+// Redis's (unit/memefficiency compares it with the bytes written). The data
+// present when a limit is set is exempt, so that a limit set just above the
+// used_memory read before it evicts nothing (unit/maxmemory sets limits
+// so); what is written under the limit counts its reserve, and so does the
+// data present once eviction has taken as much.
 func TestMaxmemoryGCReserveCountsOnlyUnderALimit(t *testing.T) {
 	t.Parallel()
 	srv := startTandemReady(t)
 	c := newClient(t, srv.Addr(), 2)
 	ctx := ctxFor(t, 60*time.Second)
+	if err := c.ConfigSet(ctx, "maxmemory-policy", "allkeys-random").Err(); err != nil {
+		t.Fatal(err)
+	}
 	fillPipelined(t, ctx, c, "k", 5000, 1000, 0)
-	check := func(maxmemory string, want func(reserve, dataset int64) bool) {
+	check := func(what string, want func(reserve, dataset int64) bool) map[string]int64 {
+		t.Helper()
+		m := memInfo(t, ctx, c)
+		reserve, dataset := m["mem_gc_reserve"], m["used_memory_dataset"]
+		if !want(reserve, dataset) {
+			t.Fatalf("%s: mem_gc_reserve %d, used_memory_dataset %d", what, reserve, dataset)
+		}
+		return m
+	}
+	set := func(maxmemory string) {
 		t.Helper()
 		if err := c.ConfigSet(ctx, "maxmemory", maxmemory).Err(); err != nil {
 			t.Fatal(err)
 		}
-		m := memInfo(t, ctx, c)
-		reserve, dataset := m["mem_gc_reserve"], m["used_memory_dataset"]
-		if !want(reserve, dataset) {
-			t.Fatalf("maxmemory %s: mem_gc_reserve %d, used_memory_dataset %d", maxmemory, reserve, dataset)
-		}
-		// Efficiency as unit/memefficiency measures it, for 1000-byte values.
-		if eff := float64(5000*1000) / float64(m["used_memory"]-m["used_memory_startup"]); maxmemory == "0" && eff < 0.75 {
-			t.Fatalf("without maxmemory: efficiency %.2f for 1000-byte values, want >= 0.75", eff)
-		}
 	}
-	none := func(r, d int64) bool { return r == 0 && d > 5000*1000 }
-	check("0", none)
-	check("1gb", func(r, d int64) bool { return r > d/5 })
-	check("0", none)
+	m := check("without maxmemory", func(r, d int64) bool { return r == 0 && d > 5000*1000 })
+	// Efficiency as unit/memefficiency measures it, for 1000-byte values.
+	if eff := float64(5000*1000) / float64(m["used_memory"]-m["used_memory_startup"]); eff < 0.75 {
+		t.Fatalf("without maxmemory: efficiency %.2f for 1000-byte values, want >= 0.75", eff)
+	}
+	// A limit 10 KB above used_memory: nothing is evicted.
+	set(strconv.FormatInt(m["used_memory"]+10<<10, 10))
+	check("limit 10 KB above used_memory", func(r, d int64) bool { return r == 0 })
+	if err := c.Set(ctx, "one-more", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.DBSize(ctx).Val(); n != 5001 {
+		t.Fatalf("limit 10 KB above used_memory: dbsize %d, want 5001 (nothing evicted)", n)
+	}
+	set("1gb")
+	fillPipelined(t, ctx, c, "new", 5000, 1000, 0)
+	check("5 MB written under the limit", func(r, d int64) bool { return r >= 5000*1000/6 && r < d/6 })
+	set("0")
+	check("without maxmemory again", func(r, d int64) bool { return r == 0 })
+	// Set from scratch, the limit exempts the data again; evicting it all
+	// (a limit of one byte) ends the exemption.
+	set("1gb")
+	check("1gb again", func(r, d int64) bool { return r == 0 })
+	set("1")
+	pollFor(t, 10*time.Second, "the dataset evicted", func() bool { return c.DBSize(ctx).Val() == 0 })
+	set("1gb")
+	fillPipelined(t, ctx, c, "after", 5000, 1000, 0)
+	check("the exempt data evicted, 5 MB written", func(r, d int64) bool { return r >= d/6 })
 }
 
 // allkeys-lru evicts the keys idle longest first (the access clock counts

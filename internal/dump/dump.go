@@ -159,7 +159,7 @@ func (m *Manager) debugObject(c *command.Ctx) {
 	const framing = 1 + 2 + 8 // type byte; RDB version and CRC64 footer
 	ks := c.E.KS
 	c.W.Simple(fmt.Sprintf("Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		command.EncodingName(e), len(p)-framing, e.LRU()&(1<<24-1), ks.Clock()-e.LRU()))
+		command.EncodingName(e), len(p)-framing, e.LRU(), ks.Idle(e)))
 }
 
 // maxSpare bounds the buffer of the spare hash RESTORE keeps (a larger

@@ -27,13 +27,13 @@
 // for eviction.
 //
 // The account bounds the live data; the garbage is bounded by running the
-// collector with a GOGC of 25 while maxmemory is set (see gcPercent), and
+// collector with a GOGC of 15 at the limit (see gcPercent and pace), and
 // that room, with what the runtime keeps beside the heap, is counted as a
-// reserve of 32% of the account (gcReserve) while maxmemory is set, so
+// reserve of 20% of the account (gcReserve) while maxmemory is set, so
 // that the process, not only its live data, stays near maxmemory: RSS
-// 1.12-1.13x maxmemory under a write load that evicts (Redis's jemalloc:
-// 1.1x). Clients' buffers are
-// counted too (normal and pub/sub clients, our master's link: query
+// 1.02x maxmemory under a write load that evicts and recycles its nodes,
+// 1.16x under one that makes garbage (Redis's jemalloc: 1.12-1.14x).
+// Clients' buffers are counted too (normal and pub/sub clients, our master's link: query
 // buffers, queued MULTI, replies waiting to be written; see
 // server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
 // limit. The GOGC is process-wide: when several instances are embedded
@@ -62,7 +62,9 @@
 // in the same runs), and RSS at the end of the load from 1.10-1.16x
 // maxmemory to 0.93-0.94x (the reserve below still bounds it when
 // recycling does not apply: other types, growing values, a snapshot
-// running).
+// running). Since such a load makes no garbage, the reserve was then
+// lowered from 32% to 20% with the GOGC from 25 to 15: 1.02-1.04x, and
+// 10% more keys held (see reservePercent).
 //
 // Locking: every method is called with the server lock held.
 package evict
@@ -71,6 +73,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
@@ -158,6 +161,15 @@ type Manager struct {
 	memLimitSet bool
 	origLimit   int64
 	origGC      int
+	// gcSet is the GOGC we set last (pace); liveHeap reads what the last
+	// collection found live (what the collector's goal is computed from).
+	gcSet    int
+	liveHeap []metrics.Sample
+	// exempt is the part of the dataset counted without a reserve
+	// (gcReserve): the dataset when maxmemory was set on a running
+	// server, less what eviction took since (a key evicted is taken
+	// from it first) and never more than the dataset.
+	exempt int64
 }
 
 // New returns a manager; call Apply once the configuration is loaded.
@@ -215,9 +227,10 @@ func (m *Manager) Apply(c *config.Config) error {
 	return nil
 }
 
-// gcPercent is the collector's GOGC while maxmemory is set: the heap may
-// grow by a quarter of the live data before the next collection (the
-// reserve counted with the data, gcReserve, holds that room).
+// gcPercent is the collector's GOGC at the limit: the heap may grow by
+// 15% of the live data before the next collection (the reserve counted
+// with the data, gcReserve, holds that room). Below the limit the
+// collector is given more (pace).
 //
 // Why a GOGC and not a memory limit (debug.SetMemoryLimit) tied to
 // maxmemory: the limit bounds the runtime's whole memory, so the room
@@ -229,12 +242,71 @@ func (m *Manager) Apply(c *config.Config) error {
 // and + a quarter ran away over 10M SETs (4k SET/s). The cause is that
 // room, not the limit itself: with the live data held at 1/1.3 of
 // maxmemory, a limit of 1.12x maxmemory ran steadily, but with 30-50%
-// more collection work than this GOGC for the same RSS (96-111
+// more collection work than a GOGC of 25 for the same RSS (96-111
 // collections of a 79 MB heap in 3M SETs, against 76 of a 73 MB heap),
 // since the writers must help mark once the heap nears a hard goal. A
 // GOGC paces collections by what was allocated since the last one, and
 // the reserve bounds the process.
-const gcPercent = 25
+//
+// Why 15 (it was 25, with a reserve of 32%): a write load at the limit
+// that recycles evicted nodes (keyspace/recycle.go) allocates nothing,
+// so the GOGC costs it nothing, while every point of reserve is keys a
+// cache cannot hold. See reservePercent for the measurements.
+const gcPercent = 15
+
+// maxGCPercent bounds pace: below the limit the heap may at most double
+// between collections, as under Go's default GOGC, so that a small
+// dataset under a large maxmemory does not take the room in garbage.
+const maxGCPercent = 100
+
+// gcPercentFor is the GOGC that lets a heap whose last collection found
+// live bytes grow to target before the next one, within [gcPercent,
+// maxGCPercent] and in steps of 5 (so that small changes of the live
+// heap do not reset the collector's goal at every cron tick).
+func gcPercentFor(target, live int64) int {
+	if live <= 0 {
+		return maxGCPercent
+	}
+	p := (target - live) * 100 / live
+	p -= p % 5
+	return int(max(gcPercent, min(p, maxGCPercent)))
+}
+
+// heapTarget is the heap's goal once the dataset reaches the limit: the
+// live heap then (used_memory_startup plus the account that maxmemory
+// leaves once the reserve is counted) plus gcPercent of it.
+func (m *Manager) heapTarget(max int64) int64 {
+	live := m.opt.Startup + (max-m.opt.Startup)*100/(100+reservePercent)
+	return live * (100 + gcPercent) / 100
+}
+
+// pace sets the collector's GOGC for the room left under maxmemory
+// (Cron, Apply). A load filling the dataset up to the limit allocates
+// mostly live data, so collections during it mark a growing heap for
+// little garbage: a fill to 100 MB made 19 collections at a GOGC of 25
+// (375 ms of CPU, 0.125 µs a SET over bench/maxmemory.sh's 3M SETs) and
+// 28 at 15. Below the limit the heap may instead grow up to the goal it
+// has at the limit (heapTarget), and at most double: the RSS stays under
+// its steady state and the fill makes 6 collections (116 ms). Not during
+// a load, which sets its own GOGC (persist.Load).
+func (m *Manager) pace() {
+	max := m.cfg.MaxMemory
+	if !m.memLimitSet || max == 0 || max > math.MaxInt64/4 || m.ks.ExpireMode() == keyspace.ExpireLoading {
+		return
+	}
+	if m.liveHeap == nil {
+		m.liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	}
+	metrics.Read(m.liveHeap)
+	if m.liveHeap[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	live := int64(m.liveHeap[0].Value.Uint64())
+	if p := gcPercentFor(m.heapTarget(int64(max)), live); p != m.gcSet {
+		debug.SetGCPercent(p)
+		m.gcSet = p
+	}
+}
 
 // memLimitFor is a safety net only: a soft memory limit far above what
 // gcPercent leads to, for a heap that grows beyond the dataset (buffers).
@@ -242,6 +314,7 @@ func memLimitFor(max, startup int64) int64 { return 2*max + startup + 64<<20 }
 
 func (m *Manager) setMemLimit(max uint64) {
 	if max == 0 || max > math.MaxInt64/4 {
+		m.exempt = 0
 		if m.memLimitSet {
 			debug.SetMemoryLimit(m.origLimit)
 			debug.SetGCPercent(m.origGC)
@@ -250,11 +323,14 @@ func (m *Manager) setMemLimit(max uint64) {
 		return
 	}
 	if !m.memLimitSet {
+		m.exempt = m.ks.DatasetBytes()
 		m.origLimit = debug.SetMemoryLimit(-1)
 		m.origGC = debug.SetGCPercent(gcPercent)
+		m.gcSet = gcPercent
 		m.memLimitSet = true
 	}
 	debug.SetMemoryLimit(memLimitFor(int64(max), m.opt.Startup))
+	m.pace()
 }
 
 // Release gives the process its memory limit back (the instance stops).
@@ -264,6 +340,7 @@ func (m *Manager) Release() { m.setMemLimit(0) }
 // dataset account.
 func (m *Manager) Used() int64 {
 	d := m.ks.DatasetBytes()
+	m.exempt = min(m.exempt, d)
 	n := m.opt.Startup + d + m.gcReserve(d)
 	if m.opt.Clients != nil {
 		c, _ := m.opt.Clients()
@@ -285,30 +362,45 @@ func (m *Manager) Used() int64 {
 // process's own GOGC and nothing is compared with a limit, so used_memory
 // is the live data, as Redis's (its unit/memefficiency compares
 // used_memory with the bytes written and fails with the reserve counted).
+//
+// The data present when a limit is set (CONFIG SET maxmemory on a server
+// that has keys) is exempt until evictions take it (see exempt): a limit
+// set a few KB above the used_memory read just before, as Redis's own
+// tests set it (unit/maxmemory), must not evict a fifth of the data at
+// once for a reserve that used_memory did not show. The reserve then
+// grows in with the data written under the limit.
 func (m *Manager) gcReserve(d int64) int64 {
 	if m.cfg.MaxMemory == 0 {
 		return 0
 	}
-	return d * reservePercent / 100
+	return max(0, d-m.exempt) * reservePercent / 100
 }
 
 // reservePercent is the reserve as a share of the dataset account: the
 // collector's gcPercent plus what the runtime holds beyond the heap's
-// goal (its scavenger keeps about a tenth more). Measured under
-// bench/maxmemory.sh's write load (maxmemory 100mb allkeys-lru, 3M SETs
-// of 100 bytes, load average 8-28), RSS is about 11 MiB (the binary's
-// pages, the runtime) + 1.3-1.37x the live heap. With 48-byte nodes
-// holding key and value in one buffer (keyspace/node.go), RSS/maxmemory
-// was 1.115-1.131 at 32% (3 runs), 1.08-1.11 at 35%, 1.11-1.17 at 30%
-// (6 runs) and 1.05-1.06 at 40%, and the hit ratio of the Zipf load at
-// maxmemory 20mb (where Redis holds 107k keys) 77.6-77.8% LRU / 81.0-81.1%
-// LFU at 32% (89k keys; Redis 79.2-79.4 / 82.3), 77.1-77.6 / 80.9 at 35%,
-// 77.1 / 80.7 at 40%: 32% keeps both within the bounds (RSS 1.15x,
-// 2 points). A lower GOGC with a smaller reserve (20% with 15, 25% with 20)
-// kept more keys for the same RSS but took 10-30% more CPU a SET (noisy),
-// and a memory limit at the heap's goal (see gcPercent) 50% more. With the
-// earlier 64-byte nodes, 40% was needed for 1.09-1.15x.
-const reservePercent = 32
+// goal (free pages its scavenger has not returned yet, metadata).
+//
+// Measured with bench/maxmemory.sh's loads (maxmemory 100mb allkeys-lru,
+// 3M writes of 100 bytes on random keys, -c 50 -P 16; RSS at the end of
+// the load / maxmemory, keys held), GOGC / reserve:
+//
+//	                      SET (recycled nodes)    LPUSH (new lists: garbage)
+//	25 / 32% (before)     0.94, 420k keys         1.14-1.17, 271k keys, 4.7-5.1 µs
+//	15 / 20%              1.02-1.04, 465k keys    1.15-1.16, 292k keys, 5.2-6.2 µs
+//	10 / 15%              1.05, 486k keys         1.14, 305k keys, 9.3 µs
+//	(Redis                1.12, 513k keys         1.12, 342k keys, 3.4-3.7 µs)
+//
+// and the hit ratio of the Zipf load at maxmemory 20mb (Redis: 107k keys,
+// 79.4% LRU, 82.2% LFU) 77.6% / 81.0% with 89k keys at 25/32%, 78.5% /
+// 81.7% with 98k at 15/20%, 79.0% LRU with 103k at 10/15%. The hit ratio
+// follows the keys held alone: Redis under 17mb holds 89.5k keys and hits
+// 77.7%, as we did under 20mb with 89k (load 3-6; at load 8-10 the LPUSH
+// RSS of both builds reached 1.18-1.22). 15/20% keeps both loads' RSS
+// where 25/32% had it and the hit ratio within a point of Redis's, at
+// the price of about a fifth more CPU a write for a load that makes
+// garbage (the LPUSHes), which is most of it collection; 10/15% took
+// half as much again.
+const reservePercent = 20
 
 // safe reports whether evicting is allowed now (Redis's
 // isSafeToPerformEvictions): not while loading, not on a replica that
@@ -374,6 +466,7 @@ func (m *Manager) Perform() Result {
 	res := Fail
 	for keys := 0; freed < toFree; {
 		before := m.ks.DatasetBytes()
+		usedBefore := before + m.gcReserve(before)
 		db, key, ok := m.evictOne()
 		if !ok {
 			m.running = false
@@ -381,7 +474,10 @@ func (m *Manager) Perform() Result {
 			return Fail
 		}
 		after := m.ks.DatasetBytes()
-		freed += before + m.gcReserve(before) - after - m.gcReserve(after)
+		if m.exempt -= before - after; m.exempt < 0 {
+			m.exempt = 0
+		}
+		freed += usedBefore - after - m.gcReserve(after)
 		m.evicted++
 		m.eng.KeyEvicted(db, key)
 		keys++
@@ -423,8 +519,10 @@ func (m *Manager) Step() bool {
 	return m.running
 }
 
-// Cron runs a background round when no loop task does.
+// Cron paces the collector, and runs a background round when no loop
+// task does.
 func (m *Manager) Cron() {
+	m.pace()
 	if m.wake == nil {
 		m.Step()
 	}
@@ -501,6 +599,7 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 		st.Clients, st.Replicas = m.opt.Clients()
 	}
 	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
+	m.exempt = min(m.exempt, st.Dataset)
 	st.GCReserve = m.gcReserve(st.Dataset)
 	st.Used = st.Startup + st.Dataset + st.GCReserve + st.Clients + st.NotCounted
 	if !m.exceededSince.IsZero() {

@@ -1,6 +1,7 @@
 package evict
 
 import (
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -160,5 +161,49 @@ func TestEvictingWriteAllocatesNothing(t *testing.T) {
 	}
 	if n != db.Len() {
 		t.Fatalf("%d keys found of %d", n, db.Len())
+	}
+}
+
+// The collector's GOGC under maxmemory lets the heap grow to its goal at
+// the limit, within [gcPercent, maxGCPercent], in steps of 5.
+func TestGCPercentFor(t *testing.T) {
+	for _, tc := range []struct {
+		target, live int64
+		want         int
+	}{
+		{1000, 0, maxGCPercent},   // nothing marked yet
+		{1000, 100, maxGCPercent}, // far below: at most doubling
+		{1000, 500, maxGCPercent},
+		{1000, 700, 40}, // 42% of room, down to a step of 5
+		{1000, 800, 25},
+		{1000, 900, gcPercent}, // 11%: never below the limit's GOGC
+		{1000, 1000, gcPercent},
+		{1000, 5000, gcPercent}, // above the goal (clients, a burst)
+	} {
+		if got := gcPercentFor(tc.target, tc.live); got != tc.want {
+			t.Errorf("gcPercentFor(%d, %d) = %d, want %d", tc.target, tc.live, got, tc.want)
+		}
+	}
+}
+
+// pace sets the process's GOGC from the live heap and maxmemory: the
+// most room far below the limit, the limit's GOGC at it, and the
+// process's own GOGC back once maxmemory is removed.
+func TestPaceFollowsTheRoomUnderTheLimit(t *testing.T) {
+	gogc := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	orig := gogc()
+	m, _ := newTestManager(t, 1<<40, config.AllKeysLRU)
+	if got := gogc(); got != maxGCPercent {
+		t.Fatalf("maxmemory 1 TB, a small heap: GOGC %d, want %d", got, maxGCPercent)
+	}
+	m.cfg.MaxMemory = 1 << 10 // below the test binary's own heap
+	m.Apply(m.cfg)
+	if got := gogc(); got != gcPercent {
+		t.Fatalf("maxmemory 1 KB: GOGC %d, want %d", got, gcPercent)
+	}
+	m.cfg.MaxMemory = 0
+	m.Apply(m.cfg)
+	if got := gogc(); got != orig {
+		t.Fatalf("maxmemory 0: GOGC %d, want the process's %d back", got, orig)
 	}
 }

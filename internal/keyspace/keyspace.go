@@ -403,7 +403,7 @@ func (db *DB) ReplaceValue(key []byte, val any) (old any, existed bool) {
 	db.beforeWrite(e)
 	old = e.val
 	db.revalue(e, "", val)
-	e.lru = db.ks.newAccess()
+	e.setAccess(db.ks.newAccess())
 	if len(db.expires) > 0 {
 		delete(db.expires, e.keyStr())
 	}
@@ -619,4 +619,4 @@ func (db *DB) Resize(steps int) {
 }
 
 // LRU returns the entry's access clock (seconds) for OBJECT IDLETIME.
-func (e *Entry) LRU() uint32 { return e.lru }
+func (e *Entry) LRU() uint32 { return e.access() }

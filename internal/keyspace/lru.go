@@ -6,8 +6,9 @@ import "math/rand/v2"
 // field, which holds one of two things depending on maxmemory-policy:
 //
 //   - LRU (every policy but the LFU ones): the access clock in seconds
-//     (Keyspace.Clock) of the last access. OBJECT IDLETIME is the clock
-//     minus it.
+//     (Keyspace.Clock) of the last access, on 24 bits as Redis's
+//     LRU_CLOCK (it wraps after 194 days). OBJECT IDLETIME is the clock
+//     minus it, modulo 2^24.
 //   - LFU (allkeys-lfu, volatile-lfu): the last decrement time in minutes
 //     (16 bits) and a logarithmic access counter (8 bits). A new key starts
 //     at lfuInitVal so it is not evicted before it had a chance to be read;
@@ -18,6 +19,9 @@ import "math/rand/v2"
 // As in Redis, switching the policy at run time converts nothing: entries
 // keep what they had until their next access writes the new kind, which
 // is what the error texts of OBJECT FREQ and IDLETIME warn about.
+//
+// The field is the low 24 bits of node.lru (access, setAccess); the top 8
+// hold the key's hash tag (dict.go), which these functions never change.
 
 // lfuInitVal is the counter of a new key (Redis's LFU_INIT_VAL).
 const lfuInitVal = 5
@@ -64,8 +68,16 @@ func (ks *Keyspace) SetAccess(e *Entry, idle, freq int64) {
 	case ks.lfu && freq >= 0:
 		ks.SetFreq(e, uint8(min(freq, 255)))
 	case !ks.lfu && idle >= 0:
-		clock := ks.clock
-		e.lru = clock - uint32(min(idle, int64(clock)))
+		// As Redis 7.0's objectSetLRUOrLFU: the access time is the
+		// clock's reading minus the idle time, one turn of the
+		// wrapping clock added when that is negative, and what the 24
+		// bits take of it kept (IDLETIME 100000000 reads back as
+		// Redis's figure, not as 100000000).
+		abs := int64(ks.clock&accessMask) - idle
+		if abs < 0 {
+			abs += accessMask
+		}
+		e.setAccess(uint32(abs))
 	}
 }
 
@@ -80,18 +92,18 @@ func (ks *Keyspace) newAccess() uint32 {
 	if ks.lfu {
 		return ks.lfuMinutes()<<8 | lfuInitVal
 	}
-	return ks.clock
+	return ks.clock & accessMask
 }
 
 // touch records an access to e.
 func (ks *Keyspace) touch(e *node) {
 	if !ks.lfu {
-		e.lru = ks.clock
+		e.setAccess(ks.clock)
 		return
 	}
-	c := ks.lfuDecr(e.lru)
+	c := ks.lfuDecr(e.access())
 	c = ks.lfuLogIncr(c)
-	e.lru = ks.lfuMinutes()<<8 | c
+	e.setAccess(ks.lfuMinutes()<<8 | c)
 }
 
 // lfuDecr is the counter of field v after the decay of the minutes since
@@ -134,19 +146,27 @@ func (ks *Keyspace) lfuLogIncr(c uint32) uint32 {
 
 // Freq is e's LFU counter after decay (OBJECT FREQ; meaningful under an
 // LFU policy).
-func (ks *Keyspace) Freq(e *Entry) uint32 { return ks.lfuDecr(e.lru) }
+func (ks *Keyspace) Freq(e *Entry) uint32 { return ks.lfuDecr(e.access()) }
 
 // Idle is e's idle time in seconds (OBJECT IDLETIME; meaningful under an
 // LRU policy).
-func (ks *Keyspace) Idle(e *Entry) uint32 { return ks.clock - e.lru }
+func (ks *Keyspace) Idle(e *Entry) uint32 {
+	// Redis's estimateObjectIdleTime, wrap included.
+	c, a := ks.clock&accessMask, e.access()
+	if c >= a {
+		return c - a
+	}
+	return c + (accessMask - a)
+}
 
-// SetLRU sets the entry's access clock (seconds, see Keyspace.Clock), so
-// that OBJECT IDLETIME reports the idle time RESTORE … IDLETIME asked for.
-func (e *Entry) SetLRU(clock uint32) { e.lru = clock }
+// SetLRU sets the entry's access clock (seconds, see Keyspace.Clock; its
+// low 24 bits are kept), so that OBJECT IDLETIME reports the idle time
+// RESTORE … IDLETIME asked for.
+func (e *Entry) SetLRU(clock uint32) { e.setAccess(clock) }
 
 // SetFreq sets the entry's LFU counter (RESTORE … FREQ under an LFU
 // policy), as of now.
-func (ks *Keyspace) SetFreq(e *Entry, freq uint8) { e.lru = ks.lfuMinutes()<<8 | uint32(freq) }
+func (ks *Keyspace) SetFreq(e *Entry, freq uint8) { e.setAccess(ks.lfuMinutes()<<8 | uint32(freq)) }
 
 // EvictionScore is how much e deserves eviction under the policy kind
 // (higher first), as Redis's eviction pool ranks keys: the idle time for
@@ -154,7 +174,7 @@ func (ks *Keyspace) SetFreq(e *Entry, freq uint8) { e.lru = ks.lfuMinutes()<<8 |
 // and is scored by the caller.
 func (ks *Keyspace) EvictionScore(e *Entry) uint64 {
 	if ks.lfu {
-		return uint64(255 - ks.lfuDecr(e.lru))
+		return uint64(255 - ks.lfuDecr(e.access()))
 	}
-	return uint64(ks.clock - e.lru)
+	return uint64(ks.Idle(e))
 }

@@ -446,7 +446,7 @@ func (d *dict) findHashed(key string, h uint64) *node {
 			break
 		}
 		for e := tab[h&uint64(len(tab)-1)]; e != nil; e = e.next {
-			if e.keyStr() == key {
+			if e.is(key, h) {
 				return e
 			}
 		}
@@ -466,6 +466,7 @@ func (d *dict) insertHashed(n *node, h uint64) {
 		t = 1
 	}
 	tab := d.tables[t]
+	n.lru = n.lru&accessMask | hashTag(h)
 	idx := h & uint64(len(tab)-1)
 	n.next = tab[idx]
 	tab[idx] = n
