@@ -348,9 +348,15 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 
 // ReplaceString gives e, an entry just returned by LookupWrite, the string
 // value val, keeping its TTL: SetString without looking the key up again
-// (INCR and friends). val is copied, not kept.
+// (INCR and friends). val is copied, not kept: into the node's buffer when
+// it has room (rewriteValue), so that a string returned by e.Str() before
+// shows the new value.
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
+	if e.rewriteValue(val) {
+		db.ks.touch(e)
+		return
+	}
 	// A view of val, not a copy: revalue copies the string into the node
 	// (packKV, or a Bytes for a long one) and keeps nothing of it.
 	db.revalue(e, unsafe.String(unsafe.SliceData(val), len(val)), nil)

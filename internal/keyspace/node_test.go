@@ -106,3 +106,63 @@ func TestExpiryMapDoesNotPinAnOldValue(t *testing.T) {
 	db.SetValue(key, types.NewList(-2), true)
 	check("a value of another type")
 }
+
+// ReplaceString (INCR) writes the new digits into the node's buffer when
+// they take the bytes the old value had, or fit the same size class of a
+// buffer the tiny allocator did not pack; otherwise it takes a new buffer.
+// The key, the TTL, and the account's figure stay right either way, and
+// nothing is allocated in place.
+func TestReplaceStringInPlace(t *testing.T) {
+	cases := []struct {
+		key, from, to string
+		inPlace       bool
+	}{
+		{"k", "9", "8", true},                                // 2 bytes: tiny, same length
+		{"k", "9", "10", false},                              // tiny, longer: may be another's bytes
+		{"k", "10", "9", false},                              // tiny, shorter: growing back would be unsafe
+		{"counter:1", "1234567", "1234568", true},            // 16 bytes, same length
+		{"counter:1", "1234567", "12345678", false},          // 16 → 17: class 16 → 24
+		{"counter:123456", "99999999", "100000000", true},    // 22 → 23: class 24
+		{"counter:1234567", "99999999", "100000000", true},   // 23 → 24: class 24
+		{"counter:12345678", "99999999", "100000000", false}, // 24 → 25: class 24 → 32
+		{"counter:123456", "100000000", "99999999", true},    // 23 → 22: class 24
+		{"kk", strings.Repeat("7", 30), "5", false},          // 32 → 3: class 32 → 8
+	}
+	for _, c := range cases {
+		ks := New(1)
+		db := ks.DBs[0]
+		key := []byte(c.key)
+		db.SetString(key, []byte(c.from), false)
+		db.SetExpire(key, 1<<60)
+		used := db.used
+		e := db.LookupWrite(key)
+		kv := e.kv
+		db.ReplaceString(e, []byte(c.to))
+		db.Modified(key)
+		e = db.Peek(key)
+		if e.Key() != c.key || e.Str() != c.to {
+			t.Fatalf("%s %s→%s: got %q=%q", c.key, c.from, c.to, e.Key(), e.Str())
+		}
+		if got := e.kv == kv; got != c.inPlace {
+			t.Errorf("%s %s→%s: in place %v, want %v", c.key, c.from, c.to, got, c.inPlace)
+		}
+		if c.inPlace && db.used != used {
+			t.Errorf("%s %s→%s: account moved from %d to %d in place", c.key, c.from, c.to, used, db.used)
+		}
+		if db.used != entrySize(e) {
+			t.Errorf("%s %s→%s: account %d, entry %d", c.key, c.from, c.to, db.used, entrySize(e))
+		}
+		for k := range db.expires {
+			if k != c.key || unsafe.StringData(k) != (*byte)(e.kv) {
+				t.Errorf("%s %s→%s: expiry key %q is not the node's", c.key, c.from, c.to, k)
+			}
+		}
+	}
+	ks := New(1)
+	db := ks.DBs[0]
+	db.SetString([]byte("counter:1"), []byte("1000000"), false)
+	e := db.LookupWrite([]byte("counter:1"))
+	if n := testing.AllocsPerRun(100, func() { db.ReplaceString(e, []byte("1000001")) }); n != 0 {
+		t.Errorf("ReplaceString in place allocated %.0f times", n)
+	}
+}
