@@ -144,3 +144,36 @@ func TestDroppedResultsBehave(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentCallsKeepEachVerdict: checkCall's cache of the last command
+// names gives each name its own spec and noscript verdict, however many
+// names a script cycles through (more than the cache holds) and in
+// whatever case it spells them.
+func TestRecentCallsKeepEachVerdict(t *testing.T) {
+	s, sess := engineScripting(t)
+	script := `local r = {}
+		for i = 1, 3 do
+			r[#r+1] = redis.call('incr', KEYS[1])
+			r[#r+1] = redis.call('type', KEYS[1])['ok']
+			r[#r+1] = redis.call('exists', KEYS[1])
+			redis.call('set', 's', 'v' .. i)
+			r[#r+1] = redis.call('get', 's')
+			r[#r+1] = redis.pcall('blpop', 'l', 0)['err']
+			r[#r+1] = redis.call('strlen', 's')
+			r[#r+1] = redis.call('GET', 's')
+			r[#r+1] = redis.pcall('nosuch')['err']
+		end
+		return r`
+	bulk := func(s string) string { return fmt.Sprintf("$%d\r\n%s", len(s), s) }
+	var want []string
+	for i := 1; i <= 3; i++ {
+		v := fmt.Sprintf("v%d", i)
+		want = append(want, fmt.Sprintf(":%d", i), bulk("string"), ":1", bulk(v),
+			bulk("ERR This Redis command is not allowed from script"), ":2", bulk(v),
+			bulk("ERR Unknown Redis command called from script"))
+	}
+	exp := fmt.Sprintf("*%d\r\n%s\r\n", len(want), strings.Join(want, "\r\n"))
+	if got := call(s.eng, sess, "EVAL", script, "1", "n"); got != exp {
+		t.Fatalf("got %q\nwant %q", got, exp)
+	}
+}

@@ -61,7 +61,7 @@ type Scripting struct {
 	wd     watchdog
 	yield  Yielder
 
-	lastCall lastCall
+	calls recentCalls // checkCall's cache
 	// ldb is the Lua debugger's session under way, if any (ldb.go);
 	// forked marks the scripting engine of a forked session (ldbfork.go).
 	ldb    *ldbSession
