@@ -165,6 +165,10 @@ func (ks *Keyspace) Tick() {
 // Elapsed is a monotonic reading: the time since the clock base.
 func (ks *Keyspace) Elapsed() time.Duration { return time.Since(ks.clockBase) }
 
+// TimeAt is the time of the monotonic reading el (with its monotonic
+// reading, so that time.Since of it is monotonic too).
+func (ks *Keyspace) TimeAt(el time.Duration) time.Time { return ks.clockBase.Add(el) }
+
 // NowAt is the Unix time in ms at the monotonic reading el.
 func (ks *Keyspace) NowAt(el time.Duration) int64 {
 	if ks.fixedNow != nil {

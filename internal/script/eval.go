@@ -361,7 +361,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	r.readOnly = ro || (t.flags&flagCompat == 0 && t.flags&flagNoWrites != 0)
 	r.wrote, r.timedOut, r.killed, r.staleKnown, r.permKnown = false, false, false, false, false
 	r.repl = replAll
-	r.start = time.Now()
+	r.start = c.Started() // the EVAL's (FCALL's) own clock reading
 	// The script's client: the caller's database and user, RESP2 until
 	// redis.setresp, and our master's authority when the caller is it.
 	r.sess.DB = c.S.DB
