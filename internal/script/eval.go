@@ -289,7 +289,7 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	// Lua 5.0's "arg" table at every call; a main chunk has no local of
 	// that name (as in Lua 5.1), so nothing could read it.
 	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
-	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
+	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags, argsStayPut: argsStayPut(fn.Proto)}
 	s.cache[sha] = sc
 	s.cacheMem += scriptMem(sc)
 	s.protoMem += protoMem(fn.Proto)
@@ -340,7 +340,7 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 		s.ldbRun(c, sc, keys, argv, ro) // its instrumented form (ldb.go)
 		return
 	}
-	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true}, keys, argv, ro)
+	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true, argsStayPut: sc.argsStayPut}, keys, argv, ro)
 }
 
 // runTarget is what runLua runs: an EVAL script (KEYS and ARGV set as
@@ -352,6 +352,9 @@ type runTarget struct {
 	name  string
 	flags scriptFlags
 	eval  bool
+	// argsStayPut: the EVAL script only reads KEYS and ARGV (see
+	// argsStayPut), which may then be reused.
+	argsStayPut bool
 }
 
 // runLua runs t for the command c, EVAL's or FCALL's.
@@ -396,8 +399,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	L.Push(t.fn)
 	nargs := 0
 	if t.eval {
-		t.vm.realG.RawSetString("KEYS", luaArray(L, keys))
-		t.vm.realG.RawSetString("ARGV", luaArray(L, argv))
+		t.vm.setArgs(L, keys, argv, t.argsStayPut)
 	} else {
 		L.Push(luaArray(L, keys))
 		L.Push(luaArray(L, argv))

@@ -86,6 +86,8 @@ type script struct {
 	body  string
 	fn    *lua.LFunction
 	flags scriptFlags
+	// argsStayPut: the script only reads KEYS and ARGV (argtables.go).
+	argsStayPut bool
 }
 
 // runCtx is the state of the script running now.
