@@ -352,8 +352,9 @@ type runTarget struct {
 	name  string
 	flags scriptFlags
 	eval  bool
-	// argsStayPut: the EVAL script only reads KEYS and ARGV (see
-	// argsStayPut), which may then be reused.
+	// argsStayPut: the script only reads KEYS and ARGV, or the function
+	// its keys and args (argsStayPut, paramsStayPut): their tables may
+	// then be reused.
 	argsStayPut bool
 }
 
@@ -401,8 +402,9 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	if t.eval {
 		t.vm.setArgs(L, keys, argv, t.argsStayPut)
 	} else {
-		L.Push(luaArray(L, keys))
-		L.Push(luaArray(L, argv))
+		t.vm.argTables(L, keys, argv, t.argsStayPut)
+		L.Push(t.vm.args.keys)
+		L.Push(t.vm.args.argv)
 		nargs = 2
 	}
 	err := L.PCall(nargs, 1, t.vm.errHandler)
