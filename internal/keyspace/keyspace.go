@@ -338,7 +338,8 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.find(key) }
 // removed unless keepTTL.
 func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 	if e := db.dict.find(key); e != nil {
-		db.overwrite(e, string(val), nil, keepTTL)
+		// A view of val: overwrite copies it (see ReplaceString).
+		db.overwrite(e, unsafe.String(unsafe.SliceData(val), len(val)), nil, keepTTL)
 		return
 	}
 	// A new key takes two allocations, the node and one buffer for key
@@ -357,13 +358,12 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 // shows the new value.
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
-	if e.rewriteValue(val) {
-		db.ks.touch(e)
-		return
+	// A view of val, not a copy: rewriteValue and revalue copy the string
+	// into the node (its buffer, packKV, or a Bytes for a long one) and
+	// keep nothing of it.
+	if s := unsafe.String(unsafe.SliceData(val), len(val)); !e.rewriteValue(s) {
+		db.revalue(e, s, nil)
 	}
-	// A view of val, not a copy: revalue copies the string into the node
-	// (packKV, or a Bytes for a long one) and keeps nothing of it.
-	db.revalue(e, unsafe.String(unsafe.SliceData(val), len(val)), nil)
 	db.ks.touch(e)
 }
 
@@ -387,7 +387,9 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 	db.beforeWrite(e)
 	db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
-	db.revalue(e, s, v)
+	if v != nil || !e.rewriteValue(s) {
+		db.revalue(e, s, v)
+	}
 	db.ks.touch(e)
 	if !keepTTL && len(db.expires) > 0 {
 		delete(db.expires, e.keyStr())

@@ -20,8 +20,9 @@ import (
 // The key bytes of kv are never written while its node holds the key: Key
 // returns a string that aliases them, kept by maps keyed by the key. A new
 // value mostly takes a new buffer (with a copy of the key); the value
-// bytes are written in place only by ReplaceString (INCR and friends, see
-// rewriteValue), as a *Bytes value is changed in place by SETRANGE: a
+// bytes are written in place by ReplaceString (INCR and friends) and by an
+// overwrite with a plain string (SET), see rewriteValue, as a *Bytes value
+// is changed in place by SETRANGE: a
 // value string from Str is only valid until the next write to its key,
 // which holds already for *Bytes values, and is what nothing keeps past a
 // command (replies copy it; a snapshot's sink encodes it at once). The
@@ -91,9 +92,10 @@ const tinyAllocMax = 16
 // (kvBytes, the size class) is then unchanged. Why: INCR on an existing
 // counter rewrites a few digits, and a new buffer per INCR was an
 // allocation and a copy of the key per increment (Redis keeps the integer
-// in the object). The buffer's size class is at least AllocSize of its
+// in the object); a SET over a value of about the same size, a cache's
+// refresh, is the same allocation and copy. The buffer's size class is at least AllocSize of its
 // current length: it only ever shrinks in place within its class.
-func (n *node) rewriteValue(s []byte) bool {
+func (n *node) rewriteValue(s string) bool {
 	if n.val != nil || n.kv == nil || len(s) > maxNodeLen {
 		return false
 	}

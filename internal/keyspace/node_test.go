@@ -166,3 +166,36 @@ func TestReplaceStringInPlace(t *testing.T) {
 		t.Errorf("ReplaceString in place allocated %.0f times", n)
 	}
 }
+
+// An overwrite with a plain string (SET) takes the node's buffer when the
+// value fits it, as ReplaceString does, and still drops the TTL unless
+// told to keep it; over another kind of value it takes a new buffer.
+func TestSetStringOverwritesInPlace(t *testing.T) {
+	ks := New(1)
+	db := ks.DBs[0]
+	key := []byte("cache:item:1")
+	db.SetString(key, []byte("value-0001"), false)
+	db.SetExpire(key, 1<<60)
+	kv, used := db.Peek(key).kv, db.used
+	db.SetString(key, []byte("value-0002"), true)
+	if e := db.Peek(key); e.kv != kv || e.Str() != "value-0002" || db.ExpireAt(key) != 1<<60 || db.used != used {
+		t.Fatalf("SET KEEPTTL: in place %v, %q, ttl %d, account %d→%d", e.kv == kv, e.Str(), db.ExpireAt(key), used, db.used)
+	}
+	db.SetString(key, []byte("value-0003"), false)
+	if e := db.Peek(key); e.kv != kv || e.Str() != "value-0003" || db.ExpireAt(key) != -1 || len(db.expires) != 0 {
+		t.Fatalf("SET: in place %v, %q, ttl %d", e.kv == kv, e.Str(), db.ExpireAt(key))
+	}
+	db.SetString(key, []byte(strings.Repeat("v", 100)), false)
+	if e := db.Peek(key); e.kv == kv || e.Str() != strings.Repeat("v", 100) || db.used != entrySize(e) {
+		t.Fatalf("SET of a longer value: in place %v, %q, account %d, entry %d", e.kv == kv, e.Str(), db.used, entrySize(e))
+	}
+	db.SetValue(key, &Bytes{B: []byte("bytes")}, false)
+	db.SetString(key, []byte("plain"), false)
+	if e := db.Peek(key); e.Val() != nil || e.Str() != "plain" || db.used != entrySize(e) {
+		t.Fatalf("SET over a Bytes: val %v, %q, account %d, entry %d", e.Val(), e.Str(), db.used, entrySize(e))
+	}
+	val := []byte("plain")
+	if n := testing.AllocsPerRun(100, func() { db.SetString(key, val, false) }); n != 0 {
+		t.Errorf("SET in place allocated %.0f times", n)
+	}
+}
