@@ -177,3 +177,22 @@ func TestRecentCallsKeepEachVerdict(t *testing.T) {
 		t.Fatalf("got %q\nwant %q", got, exp)
 	}
 }
+
+// TestCachedForgetsOnFlush: the last script EVALSHA found is not found
+// again once SCRIPT FLUSH emptied the cache, in whatever case it is asked.
+func TestCachedForgetsOnFlush(t *testing.T) {
+	s, sess := engineScripting(t)
+	sha := call(s.eng, sess, "SCRIPT", "LOAD", "return 7")
+	sha = strings.TrimSuffix(sha[strings.Index(sha, "\n")+1:], "\r\n")
+	for _, h := range []string{sha, sha, strings.ToUpper(sha), strings.ToUpper(sha)} {
+		if got := call(s.eng, sess, "EVALSHA", h, "0"); got != ":7\r\n" {
+			t.Fatalf("EVALSHA %s = %q", h, got)
+		}
+	}
+	call(s.eng, sess, "SCRIPT", "FLUSH")
+	for _, h := range []string{strings.ToUpper(sha), sha} {
+		if got := call(s.eng, sess, "EVALSHA", h, "0"); !strings.HasPrefix(got, "-NOSCRIPT") {
+			t.Errorf("EVALSHA %s after SCRIPT FLUSH = %q", h, got)
+		}
+	}
+}

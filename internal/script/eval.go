@@ -245,13 +245,24 @@ func (s *Scripting) stale(sess *command.Session) bool {
 
 // cached is the cached script whose SHA1 is sha, in any case, or nil. A
 // lower-case SHA1 (what SCRIPT LOAD answers, so what clients send) is
-// looked up without a copy; EVALSHA looks its script up twice (the
-// server's refusals ask for its flags first).
+// looked up without a copy. EVALSHA looks its script up twice (the
+// server's refusals ask for its flags first), and clients mostly send the
+// same one over and over: the last one found is answered by a comparison
+// of the SHA1's bytes, without hashing it again.
 func (s *Scripting) cached(sha []byte) *script {
-	if !hasUpper(sha) {
-		return s.cache[string(sha)]
+	if s.last != nil && string(sha) == string(s.lastSHA) {
+		return s.last
 	}
-	return s.cache[strings.ToLower(string(sha))]
+	var sc *script
+	if !hasUpper(sha) {
+		sc = s.cache[string(sha)]
+	} else {
+		sc = s.cache[strings.ToLower(string(sha))]
+	}
+	if sc != nil {
+		s.last, s.lastSHA = sc, append(s.lastSHA[:0], sha...)
+	}
+	return sc
 }
 
 // hasUpper reports whether b holds an ASCII upper-case letter.

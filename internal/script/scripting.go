@@ -44,6 +44,10 @@ type Scripting struct {
 
 	vm    *vm
 	cache map[string]*script
+	// last is the script cached last found, by the SHA1 as it was asked
+	// (lastSHA); Flush forgets it.
+	last    *script
+	lastSHA []byte
 	// cacheMem is the memory the cached scripts' bodies and names take
 	// (used_memory_scripts_eval).
 	cacheMem int64
