@@ -288,7 +288,7 @@ func TestIncrbyfloatWritesOverItsResult(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		run(e, s, "INCRBYFLOAT g 0.5")
 	}
-	if got := run(e, s, "GET g"); got != "$2\r\n52\r\n" {
+	if got := run(e, s, "GET g"); got != "$4\r\n51.5\r\n" {
 		t.Fatalf("GET g = %q", got)
 	}
 	if db.Peek([]byte("g")).Val().(*keyspace.Bytes) != first {
