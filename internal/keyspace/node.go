@@ -103,7 +103,11 @@ func (n *node) rewriteValue(s string) bool {
 	if size != had && (had < tinyAllocMax || AllocSize(size) != AllocSize(had)) {
 		return false
 	}
-	copy(unsafe.Slice((*byte)(unsafe.Add(n.kv, n.klen)), len(s)), s)
+	if len(s) > 0 {
+		// Only then: with no value kv may end at the key, and a pointer
+		// past an allocation's end is not one Go allows.
+		copy(unsafe.Slice((*byte)(unsafe.Add(n.kv, n.klen)), len(s)), s)
+	}
 	n.vlen = uint32(len(s))
 	return true
 }

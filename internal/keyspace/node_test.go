@@ -199,3 +199,18 @@ func TestSetStringOverwritesInPlace(t *testing.T) {
 		t.Errorf("SET in place allocated %.0f times", n)
 	}
 }
+
+// An overwrite with the empty string, or of the empty string, in place
+// makes no pointer past the buffer's end (go test -race checks pointer
+// arithmetic), and the value reads back right.
+func TestRewriteValueEmptyStrings(t *testing.T) {
+	ks := New(1)
+	db := ks.DBs[0]
+	key := []byte("a-key-of-16bytes")
+	for _, v := range []string{"", "", "x", "", "yz", "12345678", ""} {
+		db.SetString(key, []byte(v), false)
+		if e := db.Peek(key); e.Str() != v || db.used != entrySize(e) {
+			t.Fatalf("after SET %q: %q, account %d, entry %d", v, e.Str(), db.used, entrySize(e))
+		}
+	}
+}
