@@ -176,7 +176,15 @@ type Ctx struct {
 	// noErrStats: the error reply was counted where it arose (a script's
 	// command), so the failure is not counted again (ErrorNoStats).
 	noErrStats bool
+	// start is the clock reading the command's duration is measured from
+	// (Keyspace.Elapsed).
+	start time.Duration
 }
+
+// Started is when the command started: the clock reading its duration is
+// measured from, so that a handler that needs the time it started (a
+// script's run time) does not read the clock again.
+func (c *Ctx) Started() time.Time { return c.E.KS.TimeAt(c.start) }
 
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").
 func (c *Ctx) Error(msg string) {

@@ -506,6 +506,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	} else {
 		start = e.KS.Elapsed()
 	}
+	c.start = start
 	if e.depth == 0 {
 		e.now = e.KS.NowAt(start)
 	}

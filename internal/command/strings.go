@@ -582,11 +582,23 @@ func incrbyfloatCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var cur []byte
+	var cur, dst []byte
+	var prev *keyspace.Bytes
 	if e != nil {
+		if b, ok := e.Val().(*keyspace.Bytes); ok && b.Verbatim {
+			prev = b
+		}
+	}
+	switch {
+	case prev != nil:
+		// The result of an earlier INCRBYFLOAT: the new one is written
+		// over its bytes (IncrByFloat reads the current value whole before
+		// it writes), in place unless it grew past them.
+		cur, dst = prev.B, prev.B[:0]
+	case e != nil:
 		cur = []byte(e.Str())
 	}
-	out, err := types.IncrByFloat(nil, cur, c.Args[2])
+	out, err := types.IncrByFloat(dst, cur, c.Args[2])
 	if err != nil {
 		if err == types.ErrNaNOrInf {
 			c.Error("ERR increment would produce NaN or Infinity")
@@ -598,7 +610,11 @@ func incrbyfloatCmd(c *Ctx) {
 	// Kept verbatim: Redis stores the result as a string object, never
 	// int-encoded (OBJECT ENCODING embstr). Replicas and the AOF get a SET
 	// and encode it as usual, as Redis's do.
-	c.DB.SetValue(c.Args[1], &keyspace.Bytes{B: out, Verbatim: true}, true)
+	if prev != nil {
+		prev.B = out
+	} else {
+		c.DB.SetValue(c.Args[1], &keyspace.Bytes{B: out, Verbatim: true}, true)
+	}
 	c.Rewrite(argSet, c.Args[1], out, argKeepTTL)
 	c.DB.Modified(c.Args[1])
 	c.Notify(EvString, "incrbyfloat", c.Args[1])

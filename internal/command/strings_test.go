@@ -1,6 +1,10 @@
 package command
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tandemdb/tandem/internal/keyspace"
+)
 
 // The string and bitmap commands, with Redis 7.0.15's replies (see
 // script_test.go for the notation and how to check them against Redis).
@@ -161,6 +165,18 @@ func TestFamilyStrings(t *testing.T) {
 			`SET g 3 EX 100 => +OK`,
 			`INCRBYFLOAT g 1.5 => "4.5"`,
 			`TTL g => :100`,
+			// Over an earlier result, written in its bytes: shorter,
+			// longer, refused (the value stays), then as a string again.
+			`INCRBYFLOAT g 0.25 => "4.75"`,
+			`INCRBYFLOAT g -0.75 => "4"`,
+			`INCRBYFLOAT g 123456789.125 => "123456793.125"`,
+			`INCRBYFLOAT g x => -ERR value is not a valid float`,
+			`INCRBYFLOAT g inf => -ERR increment would produce NaN or Infinity`,
+			`GET g => "123456793.125"`,
+			`OBJECT ENCODING g => "embstr"`,
+			`TTL g => :100`,
+			`APPEND g 1 => :14`,
+			`INCRBYFLOAT g 1 => "123456794.12509999999747379"`, // as Redis 7.0.15 answers
 		}},
 		{name: "bits", steps: []string{
 			`SETBIT b 7 1 => :0`,
@@ -243,6 +259,7 @@ func TestStringsPropagation(t *testing.T) {
 		{"", "DECRBY n 5", "0:DECRBY n 5"},
 		{"", "INCRBYFLOAT f 1.5", "0:SET f 1.5 KEEPTTL"},
 		{"SET f 2 EX 100", "INCRBYFLOAT f 0.25", "0:SET f 2.25 KEEPTTL"},
+		{"SET f 2 EX 100;INCRBYFLOAT f 0.25", "INCRBYFLOAT f 1000", "0:SET f 1002.25 KEEPTTL"},
 		{"", "INCRBYFLOAT f x", ""},
 		{"", "MSET a 1 b 2", "0:MSET a 1 b 2"},
 		{"SET a 1", "MSETNX a 1 b 2", ""},
@@ -258,4 +275,23 @@ func TestStringsPropagation(t *testing.T) {
 		{"SET k v PX 10;~sleep 20", "APPEND k x", "0:MULTI | 0:DEL k | 0:APPEND k x | 0:EXEC"},
 		{"SELECT 3;SET k v", "SET k w", "3:SET k w"},
 	})
+}
+
+// INCRBYFLOAT over an earlier result writes in its bytes, while they have
+// room: the same value object, no new one per increment.
+func TestIncrbyfloatWritesOverItsResult(t *testing.T) {
+	e, _ := newTestEngine()
+	s := newTestSession(1)
+	run(e, s, "INCRBYFLOAT g 1.5")
+	db := e.KS.DBs[0]
+	first := db.Peek([]byte("g")).Val().(*keyspace.Bytes)
+	for i := 0; i < 100; i++ {
+		run(e, s, "INCRBYFLOAT g 0.5")
+	}
+	if got := run(e, s, "GET g"); got != "$4\r\n51.5\r\n" {
+		t.Fatalf("GET g = %q", got)
+	}
+	if db.Peek([]byte("g")).Val().(*keyspace.Bytes) != first {
+		t.Error("INCRBYFLOAT replaced its earlier result's value")
+	}
 }

@@ -165,6 +165,10 @@ func (ks *Keyspace) Tick() {
 // Elapsed is a monotonic reading: the time since the clock base.
 func (ks *Keyspace) Elapsed() time.Duration { return time.Since(ks.clockBase) }
 
+// TimeAt is the time of the monotonic reading el (with its monotonic
+// reading, so that time.Since of it is monotonic too).
+func (ks *Keyspace) TimeAt(el time.Duration) time.Time { return ks.clockBase.Add(el) }
+
 // NowAt is the Unix time in ms at the monotonic reading el.
 func (ks *Keyspace) NowAt(el time.Duration) int64 {
 	if ks.fixedNow != nil {
@@ -334,7 +338,8 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.find(key) }
 // removed unless keepTTL.
 func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 	if e := db.dict.find(key); e != nil {
-		db.overwrite(e, string(val), nil, keepTTL)
+		// A view of val: overwrite copies it (see ReplaceString).
+		db.overwrite(e, unsafe.String(unsafe.SliceData(val), len(val)), nil, keepTTL)
 		return
 	}
 	// A new key takes two allocations, the node and one buffer for key
@@ -348,12 +353,17 @@ func (db *DB) SetString(key []byte, val []byte, keepTTL bool) {
 
 // ReplaceString gives e, an entry just returned by LookupWrite, the string
 // value val, keeping its TTL: SetString without looking the key up again
-// (INCR and friends). val is copied, not kept.
+// (INCR and friends). val is copied, not kept: into the node's buffer when
+// it has room (rewriteValue), so that a string returned by e.Str() before
+// shows the new value.
 func (db *DB) ReplaceString(e *Entry, val []byte) {
 	db.beforeWrite(e)
-	// A view of val, not a copy: revalue copies the string into the node
-	// (packKV, or a Bytes for a long one) and keeps nothing of it.
-	db.revalue(e, unsafe.String(unsafe.SliceData(val), len(val)), nil)
+	// A view of val, not a copy: rewriteValue and revalue copy the string
+	// into the node (its buffer, packKV, or a Bytes for a long one) and
+	// keep nothing of it.
+	if s := unsafe.String(unsafe.SliceData(val), len(val)); !e.rewriteValue(s) {
+		db.revalue(e, s, nil)
+	}
 	db.ks.touch(e)
 }
 
@@ -377,7 +387,9 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 func (db *DB) overwrite(e *node, s string, v any, keepTTL bool) {
 	db.beforeWrite(e)
 	db.ks.Lazy.Note(e.val, db.ks.Lazy.ServerDel) // an overwrite is a server delete
-	db.revalue(e, s, v)
+	if v != nil || !e.rewriteValue(s) {
+		db.revalue(e, s, v)
+	}
 	db.ks.touch(e)
 	if !keepTTL && len(db.expires) > 0 {
 		delete(db.expires, e.keyStr())

@@ -17,10 +17,17 @@ import (
 // 112) against 192. Fewer bytes a key is more keys under the same
 // maxmemory, which is the hit ratio of a cache.
 //
-// kv is never written while its node holds a key: Key and Str return
-// strings that alias it, so a new value takes a new buffer (with a copy of
-// the key). The one exception is a node evicted for maxmemory, whose
-// buffer a new key may take once nothing holds its strings (recycle.go).
+// The key bytes of kv are never written while its node holds the key: Key
+// returns a string that aliases them, kept by maps keyed by the key. A new
+// value mostly takes a new buffer (with a copy of the key); the value
+// bytes are written in place by ReplaceString (INCR and friends) and by an
+// overwrite with a plain string (SET), see rewriteValue, as a *Bytes value
+// is changed in place by SETRANGE: a
+// value string from Str is only valid until the next write to its key,
+// which holds already for *Bytes values, and is what nothing keeps past a
+// command (replies copy it; a snapshot's sink encodes it at once). The
+// other exception is a node evicted for maxmemory, whose buffer a new key
+// may take once nothing holds its strings (recycle.go).
 // Whatever keeps a key string keeps its buffer, value included, alive:
 // maps keyed by the key (the expiry map) are re-keyed when the buffer
 // changes (rekey), and the few other holders copy the key or hold it
@@ -71,6 +78,38 @@ func packKV[K, V string | []byte](key K, s V) (unsafe.Pointer, uint32, uint32) {
 	k := copy(b, key)
 	copy(b[k:], s)
 	return unsafe.Pointer(unsafe.SliceData(b)), uint32(len(key)), uint32(len(s))
+}
+
+// tinyAllocMax is the size below which Go's allocator may pack a pointer-
+// free allocation with others in one 16-byte block (its tiny allocator):
+// the bytes after such a buffer's length may be another object's.
+const tinyAllocMax = 16
+
+// rewriteValue writes s over n's plain string value in n's own buffer and
+// reports whether it could: when n holds a plain string (val nil) and s
+// takes the bytes the value had, or more or fewer within the size class of
+// a buffer the tiny allocator did not pack. The account's figure
+// (kvBytes, the size class) is then unchanged. Why: INCR on an existing
+// counter rewrites a few digits, and a new buffer per INCR was an
+// allocation and a copy of the key per increment (Redis keeps the integer
+// in the object); a SET over a value of about the same size, a cache's
+// refresh, is the same allocation and copy. The buffer's size class is at least AllocSize of its
+// current length: it only ever shrinks in place within its class.
+func (n *node) rewriteValue(s string) bool {
+	if n.val != nil || n.kv == nil || len(s) > maxNodeLen {
+		return false
+	}
+	had, size := int(n.klen)+int(n.vlen), int(n.klen)+len(s)
+	if size != had && (had < tinyAllocMax || AllocSize(size) != AllocSize(had)) {
+		return false
+	}
+	if len(s) > 0 {
+		// Only then: with no value kv may end at the key, and a pointer
+		// past an allocation's end is not one Go allows.
+		copy(unsafe.Slice((*byte)(unsafe.Add(n.kv, n.klen)), len(s)), s)
+	}
+	n.vlen = uint32(len(s))
+	return true
 }
 
 // newNode returns a node for key with the plain string s (val nil) or

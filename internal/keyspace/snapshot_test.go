@@ -56,8 +56,18 @@ func TestSnapshotIsPointInTime(t *testing.T) {
 				db := ks.DBs[rng.IntN(4)]
 				key := []byte(fmt.Sprintf("k%d", rng.IntN(2500)))
 				switch r := rng.IntN(100); {
-				case r < 50:
+				case r < 40:
 					db.SetString(key, []byte(fmt.Sprintf("new%d", step)), rng.IntN(2) == 0)
+				case r < 50:
+					// INCR's rewrite, in the node's buffer when it fits.
+					if e := db.LookupWrite(key); e != nil {
+						v := []byte(e.Str())
+						if len(v) > 0 {
+							v[0] = 'i'
+						}
+						db.ReplaceString(e, v)
+						db.Modified(key)
+					}
 				case r < 75:
 					db.Delete(key)
 				case r < 90:

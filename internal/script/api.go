@@ -200,27 +200,26 @@ func rejectText(msg string) string {
 // and returns the refusal (with a leading '-' when it carries its own
 // code) and the command's spec.
 //
-// What does not change while a script runs is worked out once: the last
-// command name's spec and noscript verdict (a loop calls the same command
-// over and over), and whether we are a stale replica (the server lock is
+// What does not change while a script runs is worked out once: the spec
+// and noscript verdict of the last few command names called (a loop calls
+// the same command over and over; a get-set script alternates two), and
+// whether we are a stale replica (the server lock is
 // held for the whole script, except while it lets other clients in, after
 // which it is asked again). The server's refusals of writes are asked for
 // until the script's first write only, as in Redis.
 func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) {
-	cc := &s.lastCall
-	var spec *command.Spec
-	if cc.spec != nil && string(argv[0]) == string(cc.name) {
-		spec = cc.spec
-	} else {
-		spec = s.eng.Table.Lookup(argv[0])
+	cc := s.calls.find(argv[0])
+	if cc == nil {
+		spec := s.eng.Table.Lookup(argv[0])
 		if spec == nil {
 			return "Unknown Redis command called from script", nil
 		}
-		cc.spec, cc.name = nil, append(cc.name[:0], argv[0]...)
+		cc = s.calls.add(argv[0])
 		cc.noScript = len(spec.Subcommands) == 0 && noScript(spec, "")
 		cc.subsDenied = noScriptContainers[spec.Name]
 		cc.spec = spec
 	}
+	spec := cc.spec
 	if (spec.Arity > 0 && len(argv) != spec.Arity) || len(argv) < -spec.Arity {
 		return "Wrong number of args calling Redis command from script", spec
 	}
@@ -273,15 +272,41 @@ func (s *Scripting) checkCall(r *runCtx, argv [][]byte) (string, *command.Spec) 
 	return "", spec
 }
 
-// lastCall caches what checkCall found for the last command name a script
-// called (the table does not change once the server runs).
-type lastCall struct {
-	name     []byte
+// callInfo is what checkCall found for a command name a script called
+// (the table does not change once the server runs).
+type callInfo struct {
+	name     []byte // as the script spelled it
 	spec     *command.Spec
 	noScript bool // for a command without subcommands
 	// subsDenied: some of the command's subcommands are noscript
 	// (noScriptContainers).
 	subsDenied bool
+}
+
+// recentCalls holds the callInfo of the last names scripts called: a
+// comparison of a few bytes each, cheaper than the table's lower-casing
+// lookup and the noscript verdict.
+type recentCalls struct {
+	e    [4]callInfo
+	next int // the entry add takes next
+}
+
+// find returns the entry of name, or nil.
+func (rc *recentCalls) find(name []byte) *callInfo {
+	for i := range rc.e {
+		if c := &rc.e[i]; c.spec != nil && string(c.name) == string(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// add takes the oldest entry for name; the caller fills it in.
+func (rc *recentCalls) add(name []byte) *callInfo {
+	c := &rc.e[rc.next]
+	rc.next = (rc.next + 1) % len(rc.e)
+	c.spec, c.name = nil, append(c.name[:0], name...)
+	return c
 }
 
 // staleNow reports whether we are a replica that serves no stale data

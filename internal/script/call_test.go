@@ -144,3 +144,55 @@ func TestDroppedResultsBehave(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentCallsKeepEachVerdict: checkCall's cache of the last command
+// names gives each name its own spec and noscript verdict, however many
+// names a script cycles through (more than the cache holds) and in
+// whatever case it spells them.
+func TestRecentCallsKeepEachVerdict(t *testing.T) {
+	s, sess := engineScripting(t)
+	script := `local r = {}
+		for i = 1, 3 do
+			r[#r+1] = redis.call('incr', KEYS[1])
+			r[#r+1] = redis.call('type', KEYS[1])['ok']
+			r[#r+1] = redis.call('exists', KEYS[1])
+			redis.call('set', 's', 'v' .. i)
+			r[#r+1] = redis.call('get', 's')
+			r[#r+1] = redis.pcall('blpop', 'l', 0)['err']
+			r[#r+1] = redis.call('strlen', 's')
+			r[#r+1] = redis.call('GET', 's')
+			r[#r+1] = redis.pcall('nosuch')['err']
+		end
+		return r`
+	bulk := func(s string) string { return fmt.Sprintf("$%d\r\n%s", len(s), s) }
+	var want []string
+	for i := 1; i <= 3; i++ {
+		v := fmt.Sprintf("v%d", i)
+		want = append(want, fmt.Sprintf(":%d", i), bulk("string"), ":1", bulk(v),
+			bulk("ERR This Redis command is not allowed from script"), ":2", bulk(v),
+			bulk("ERR Unknown Redis command called from script"))
+	}
+	exp := fmt.Sprintf("*%d\r\n%s\r\n", len(want), strings.Join(want, "\r\n"))
+	if got := call(s.eng, sess, "EVAL", script, "1", "n"); got != exp {
+		t.Fatalf("got %q\nwant %q", got, exp)
+	}
+}
+
+// TestCachedForgetsOnFlush: the last script EVALSHA found is not found
+// again once SCRIPT FLUSH emptied the cache, in whatever case it is asked.
+func TestCachedForgetsOnFlush(t *testing.T) {
+	s, sess := engineScripting(t)
+	sha := call(s.eng, sess, "SCRIPT", "LOAD", "return 7")
+	sha = strings.TrimSuffix(sha[strings.Index(sha, "\n")+1:], "\r\n")
+	for _, h := range []string{sha, sha, strings.ToUpper(sha), strings.ToUpper(sha)} {
+		if got := call(s.eng, sess, "EVALSHA", h, "0"); got != ":7\r\n" {
+			t.Fatalf("EVALSHA %s = %q", h, got)
+		}
+	}
+	call(s.eng, sess, "SCRIPT", "FLUSH")
+	for _, h := range []string{strings.ToUpper(sha), sha} {
+		if got := call(s.eng, sess, "EVALSHA", h, "0"); !strings.HasPrefix(got, "-NOSCRIPT") {
+			t.Errorf("EVALSHA %s after SCRIPT FLUSH = %q", h, got)
+		}
+	}
+}

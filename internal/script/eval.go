@@ -245,13 +245,24 @@ func (s *Scripting) stale(sess *command.Session) bool {
 
 // cached is the cached script whose SHA1 is sha, in any case, or nil. A
 // lower-case SHA1 (what SCRIPT LOAD answers, so what clients send) is
-// looked up without a copy; EVALSHA looks its script up twice (the
-// server's refusals ask for its flags first).
+// looked up without a copy. EVALSHA looks its script up twice (the
+// server's refusals ask for its flags first), and clients mostly send the
+// same one over and over: the last one found is answered by a comparison
+// of the SHA1's bytes, without hashing it again.
 func (s *Scripting) cached(sha []byte) *script {
-	if !hasUpper(sha) {
-		return s.cache[string(sha)]
+	if s.last != nil && string(sha) == string(s.lastSHA) {
+		return s.last
 	}
-	return s.cache[strings.ToLower(string(sha))]
+	var sc *script
+	if !hasUpper(sha) {
+		sc = s.cache[string(sha)]
+	} else {
+		sc = s.cache[strings.ToLower(string(sha))]
+	}
+	if sc != nil {
+		s.last, s.lastSHA = sc, append(s.lastSHA[:0], sha...)
+	}
+	return sc
 }
 
 // hasUpper reports whether b holds an ASCII upper-case letter.
@@ -289,7 +300,7 @@ func (s *Scripting) create(body []byte) (*script, string) {
 	// Lua 5.0's "arg" table at every call; a main chunk has no local of
 	// that name (as in Lua 5.1), so nothing could read it.
 	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
-	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags}
+	sc := &script{sha: sha, body: string(body), fn: fn, flags: flags, argsStayPut: argsStayPut(fn.Proto)}
 	s.cache[sha] = sc
 	s.cacheMem += scriptMem(sc)
 	s.protoMem += protoMem(fn.Proto)
@@ -340,7 +351,7 @@ func (s *Scripting) runScript(c *command.Ctx, sc *script, keys, argv [][]byte, r
 		s.ldbRun(c, sc, keys, argv, ro) // its instrumented form (ldb.go)
 		return
 	}
-	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true}, keys, argv, ro)
+	s.runLua(c, runTarget{vm: s.vm, fn: sc.fn, name: sc.sha, flags: sc.flags, eval: true, argsStayPut: sc.argsStayPut}, keys, argv, ro)
 }
 
 // runTarget is what runLua runs: an EVAL script (KEYS and ARGV set as
@@ -352,6 +363,10 @@ type runTarget struct {
 	name  string
 	flags scriptFlags
 	eval  bool
+	// argsStayPut: the script only reads KEYS and ARGV, or the function
+	// its keys and args (argsStayPut, paramsStayPut): their tables may
+	// then be reused.
+	argsStayPut bool
 }
 
 // runLua runs t for the command c, EVAL's or FCALL's.
@@ -361,7 +376,7 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	r.readOnly = ro || (t.flags&flagCompat == 0 && t.flags&flagNoWrites != 0)
 	r.wrote, r.timedOut, r.killed, r.staleKnown, r.permKnown = false, false, false, false, false
 	r.repl = replAll
-	r.start = time.Now()
+	r.start = c.Started() // the EVAL's (FCALL's) own clock reading
 	// The script's client: the caller's database and user, RESP2 until
 	// redis.setresp, and our master's authority when the caller is it.
 	r.sess.DB = c.S.DB
@@ -396,11 +411,11 @@ func (s *Scripting) runLua(c *command.Ctx, t runTarget, keys, argv [][]byte, ro 
 	L.Push(t.fn)
 	nargs := 0
 	if t.eval {
-		t.vm.realG.RawSetString("KEYS", luaArray(L, keys))
-		t.vm.realG.RawSetString("ARGV", luaArray(L, argv))
+		t.vm.setArgs(L, keys, argv, t.argsStayPut)
 	} else {
-		L.Push(luaArray(L, keys))
-		L.Push(luaArray(L, argv))
+		t.vm.argTables(L, keys, argv, t.argsStayPut)
+		L.Push(t.vm.args.keys)
+		L.Push(t.vm.args.argv)
 		nargs = 2
 	}
 	err := L.PCall(nargs, 1, t.vm.errHandler)

@@ -122,7 +122,7 @@ func (s *Scripting) fcallCmd(c *command.Ctx, ro bool) {
 	}
 	keys := c.Args[3 : 3+numkeys]
 	argv := c.Args[3+numkeys:]
-	s.runLua(c, runTarget{vm: s.fn.vm, fn: f.fn, name: f.name, flags: f.flags}, keys, argv, ro)
+	s.runLua(c, runTarget{vm: s.fn.vm, fn: f.fn, name: f.name, flags: f.flags, argsStayPut: f.argsStayPut}, keys, argv, ro)
 }
 
 // functionCmd is FUNCTION; the arity of each subcommand was checked by

@@ -74,6 +74,9 @@ type function struct {
 	fn      *lua.LFunction
 	flags   scriptFlags
 	lib     *library
+	// argsStayPut: the function only reads its keys and args parameters
+	// (paramsStayPut), whose tables may then be reused.
+	argsStayPut bool
 }
 
 // loadCtx is the library being loaded.
@@ -451,6 +454,7 @@ func (s *Scripting) registerFunction(L *lua.LState) int {
 			return 0
 		}
 	}
+	f.argsStayPut = paramsStayPut(f.fn)
 	lc.lib.funcs = append(lc.lib.funcs, f)
 	return 0
 }

@@ -83,7 +83,7 @@ func TestParseInt(t *testing.T) {
 }
 
 // engineScripting is a scripting engine over a bare command engine.
-func engineScripting(t *testing.T) (*Scripting, *command.Session) {
+func engineScripting(t testing.TB) (*Scripting, *command.Session) {
 	t.Helper()
 	eng := command.NewEngine(keyspace.New(16))
 	s := New(eng, Options{})

@@ -80,6 +80,7 @@ func (s *Scripting) scriptCmd(c *command.Ctx) {
 // FLUSH; server lock held, no script running).
 func (s *Scripting) Flush() {
 	s.cache = map[string]*script{}
+	s.last = nil
 	s.cacheMem = 0
 	s.protoMem = 0
 	old := s.vm

@@ -44,6 +44,10 @@ type Scripting struct {
 
 	vm    *vm
 	cache map[string]*script
+	// last is the script cached last found, by the SHA1 as it was asked
+	// (lastSHA); Flush forgets it.
+	last    *script
+	lastSHA []byte
 	// cacheMem is the memory the cached scripts' bodies and names take
 	// (used_memory_scripts_eval).
 	cacheMem int64
@@ -61,7 +65,7 @@ type Scripting struct {
 	wd     watchdog
 	yield  Yielder
 
-	lastCall lastCall
+	calls recentCalls // checkCall's cache
 	// ldb is the Lua debugger's session under way, if any (ldb.go);
 	// forked marks the scripting engine of a forked session (ldbfork.go).
 	ldb    *ldbSession
@@ -86,6 +90,8 @@ type script struct {
 	body  string
 	fn    *lua.LFunction
 	flags scriptFlags
+	// argsStayPut: the script only reads KEYS and ARGV (argtables.go).
+	argsStayPut bool
 }
 
 // runCtx is the state of the script running now.

@@ -32,6 +32,9 @@ type vm struct {
 	// (redis.call and redis.pcall), by field name; drops are their forms
 	// for a call whose results are dropped (they push none).
 	folds, drops map[string]*lua.LFunction
+	// args are KEYS and ARGV, reused by the scripts that leave them alone
+	// (argtables.go).
+	args argTables
 }
 
 const (
