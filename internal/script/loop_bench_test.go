@@ -15,14 +15,7 @@ import (
 // network aside. Profile with -cpuprofile; on a busy machine compare the
 // process's CPU time (/usr/bin/time) rather than ns/op.
 func BenchmarkLoop1000(b *testing.B) {
-	s, err := tandem.Start(tandem.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	defer c.Close()
-	ctx := context.Background()
+	c, ctx := embeddedClient(b)
 	sha, err := c.ScriptLoad(ctx, "for i = 1, 1000 do redis.call('incr', 'n:' .. KEYS[1]) end return 1").Result()
 	if err != nil {
 		b.Fatal(err)
@@ -39,14 +32,7 @@ func BenchmarkLoop1000(b *testing.B) {
 // EVALSHA of a script making one GET and one SET, so that ns/op is mostly
 // the cost of running a small script (client and network aside).
 func BenchmarkEvalGetSet(b *testing.B) {
-	s, err := tandem.Start(tandem.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	defer c.Close()
-	ctx := context.Background()
+	c, ctx := embeddedClient(b)
 	sha, err := c.ScriptLoad(ctx, "local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], 'x') return v").Result()
 	if err != nil {
 		b.Fatal(err)
@@ -62,14 +48,7 @@ func BenchmarkEvalGetSet(b *testing.B) {
 // BenchmarkFcallGetSet is bench/scripting.sh's FCALL case in process: the
 // get-set script as a library function.
 func BenchmarkFcallGetSet(b *testing.B) {
-	s, err := tandem.Start(tandem.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	defer c.Close()
-	ctx := context.Background()
+	c, ctx := embeddedClient(b)
 	lib := "#!lua name=benchlib\nredis.register_function('getset', function(keys) local v = redis.call('get', keys[1]) redis.call('set', keys[1], 'x') return v end)"
 	if err := c.FunctionLoadReplace(ctx, lib).Err(); err != nil {
 		b.Fatal(err)
@@ -87,14 +66,7 @@ func BenchmarkFcallGetSet(b *testing.B) {
 // them: the network's share per script is small, so the profile shows
 // the per-script cost (the script's set-up, its two calls, its reply).
 func BenchmarkEvalGetSetPipelined(b *testing.B) {
-	s, err := tandem.Start(tandem.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	defer c.Close()
-	ctx := context.Background()
+	c, ctx := embeddedClient(b)
 	sha, err := c.ScriptLoad(ctx, "local v = redis.call('get', KEYS[1]) redis.call('set', KEYS[1], 'x') return v").Result()
 	if err != nil {
 		b.Fatal(err)
@@ -113,4 +85,19 @@ func BenchmarkEvalGetSetPipelined(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// embeddedClient starts an embedded server for one benchmark and returns
+// a client of it; both are closed when the benchmark ends.
+func embeddedClient(b *testing.B) (*redis.Client, context.Context) {
+	s, err := tandem.Start(tandem.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	b.Cleanup(func() {
+		c.Close()
+		s.Close()
+	})
+	return c, context.Background()
 }
