@@ -6,6 +6,7 @@ package testutil
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -114,6 +115,29 @@ func StartRedis(t testing.TB, args ...string) *Proc {
 
 func startServer(t testing.TB, bin string, env []string, args ...string) *Proc {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := launch(t, bin, env, args...)
+		err := p.waitOwnPing(10 * time.Second)
+		if err == nil {
+			return p
+		}
+		// FreePort's port is free when it returns, not when the server
+		// binds it: another test's server (or a client's ephemeral port)
+		// may take it in between. The server then ends with "address
+		// already in use", while the other one answers our PINGs.
+		if attempt < 4 && p.Exited() && strings.Contains(p.LogText(), "address already in use") {
+			t.Logf("port %d was taken before the server bound it; starting it again on another", p.Port)
+			continue
+		}
+		p.Stop()
+		t.Fatalf("server did not start: %v\nlog:\n%s", err, p.LogText())
+	}
+}
+
+// launch starts bin on a free port in a fresh directory, and stops it
+// when the test ends.
+func launch(t testing.TB, bin string, env []string, args ...string) *Proc {
+	t.Helper()
 	dir := t.TempDir()
 	port := FreePort(t)
 	full := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""}, args...)
@@ -141,12 +165,61 @@ func startServer(t testing.TB, bin string, env []string, args ...string) *Proc {
 			t.Errorf("data race in %s:\n%s", filepath.Base(bin), log[i:min(len(log), i+6000)])
 		}
 	})
-	if err := WaitPing(p.Addr(), 10*time.Second); err != nil {
-		p.Stop()
-		log, _ := os.ReadFile(p.Log)
-		t.Fatalf("server did not start: %v\nlog:\n%s", err, log)
-	}
 	return p
+}
+
+// waitOwnPing waits until the port answers PING and the socket listening
+// on it is this process's, not another server's that took the port first.
+func (p *Proc) waitOwnPing(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	last := errors.New("no answer yet")
+	for time.Now().Before(deadline) {
+		if p.Exited() {
+			return errors.New("the server exited")
+		}
+		if err := waitPing(p.Addr(), time.Millisecond, true); err != nil {
+			last = err
+			continue // waitPing slept
+		}
+		if ownsListener(p.Cmd.Process.Pid, p.Port) {
+			return nil
+		}
+		last = fmt.Errorf("another process answers on port %d", p.Port)
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no PONG from the server on %s: %v", p.Addr(), last)
+}
+
+// ownsListener reports whether process pid holds a TCP socket listening
+// on port, from Linux's /proc; where /proc cannot tell, it says yes.
+func ownsListener(pid, port int) bool {
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return true
+	}
+	want := fmt.Sprintf(":%04X", port)
+	var inodes []string
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		// local_address is f[1] (hex IP:port), st f[3] (0A: LISTEN),
+		// inode f[9].
+		if len(f) > 9 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+			inodes = append(inodes, "socket:["+f[9]+"]")
+		}
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return true
+	}
+	for _, fd := range fds {
+		link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		for _, in := range inodes {
+			if link == in {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Stop kills the process (if still running) and waits for it.

@@ -1,0 +1,73 @@
+package testutil
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pongServer answers every line with +PONG, as any server would answer
+// the PING that tells a test its server is up.
+func pongServer(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					if _, err := r.ReadString('\n'); err != nil {
+						return
+					}
+					fmt.Fprint(c, "+PONG\r\n")
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestOwnsListener(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads Linux's /proc")
+	}
+	port := pongServer(t)
+	if !ownsListener(os.Getpid(), port) {
+		t.Errorf("this process listens on %d but is not found to", port)
+	}
+	if ownsListener(os.Getpid(), FreePort(t)) {
+		t.Error("a port nobody listens on is found owned")
+	}
+}
+
+// A server whose port another server took before it could bind it is not
+// taken for started because the other one answers PING.
+func TestWaitOwnPingTellsAnotherServerApart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads Linux's /proc")
+	}
+	port := pongServer(t)
+	p := launch(t, Binary(t), nil, "--port", fmt.Sprint(port))
+	p.Port = port
+	err := p.waitOwnPing(5 * time.Second)
+	if err == nil {
+		t.Fatal("the other server's PONG was taken for this one's")
+	}
+	if !p.WaitExit(5*time.Second) || !strings.Contains(p.LogText(), "address already in use") {
+		t.Errorf("the server did not end on the taken port (%v):\n%s", err, p.LogText())
+	}
+}
