@@ -71,3 +71,55 @@ func TestWaitOwnPingTellsAnotherServerApart(t *testing.T) {
 		t.Errorf("the server did not end on the taken port (%v):\n%s", err, p.LogText())
 	}
 }
+
+// fakeServer answers PING with ping and INFO with a bulk string of info.
+func fakeServer(t *testing.T, ping, info string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(line, "INFO") {
+						fmt.Fprintf(c, "$%d\r\n%s\r\n", len(info), info)
+					} else {
+						fmt.Fprint(c, ping)
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestProbeUpWaitsOutTheStartUpWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name, ping, info string
+		up               bool
+	}{
+		{"pong", "+PONG\r\n", "", true},
+		{"noauth", "-NOAUTH Authentication required.\r\n", "", true},
+		{"loading a dataset", "-LOADING Redis is loading the dataset in memory\r\n", "# Persistence\r\nloading:1\r\n", true},
+		{"start-up finishing", "-LOADING Redis is loading the dataset in memory\r\n", "# Persistence\r\nloading:0\r\n", false},
+		{"other error", "-ERR no\r\n", "", false},
+	} {
+		err := probeUp(fakeServer(t, tc.ping, tc.info))
+		if (err == nil) != tc.up {
+			t.Errorf("%s: probeUp = %v, want up=%v", tc.name, err, tc.up)
+		}
+	}
+}

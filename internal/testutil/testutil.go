@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -177,9 +179,10 @@ func (p *Proc) waitOwnPing(d time.Duration) error {
 		if p.Exited() {
 			return errors.New("the server exited")
 		}
-		if err := waitPing(p.Addr(), time.Millisecond, true); err != nil {
+		if err := probeUp(p.Addr()); err != nil {
 			last = err
-			continue // waitPing slept
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		if ownsListener(p.Cmd.Process.Pid, p.Port) {
 			return nil
@@ -188,6 +191,45 @@ func (p *Proc) waitOwnPing(d time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("no PONG from the server on %s: %v", p.Addr(), last)
+}
+
+// probeUp asks addr once whether the server is up: it answers PING (or
+// -NOAUTH), or it answers -LOADING while INFO says a load runs (tests
+// watch loads from their start). A -LOADING without a load is Tandem's
+// start-up finishing (Server.SetStarting), a few milliseconds in which a
+// test's first command would be refused: not up yet.
+func probeUp(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Second))
+	r := bufio.NewReader(conn)
+	fmt.Fprintf(conn, "PING\r\n")
+	line, err := r.ReadString('\n')
+	switch {
+	case err != nil:
+		return err
+	case strings.HasPrefix(line, "+PONG"), strings.HasPrefix(line, "-NOAUTH"):
+		return nil
+	case !strings.HasPrefix(line, "-LOADING"):
+		return fmt.Errorf("PING answered %q", line)
+	}
+	fmt.Fprintf(conn, "INFO persistence\r\n")
+	head, err := r.ReadString('\n')
+	n, convErr := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
+	if err != nil || !strings.HasPrefix(head, "$") || convErr != nil || n < 0 {
+		return nil // no INFO to tell: take -LOADING for up, as before
+	}
+	body := make([]byte, n+2)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return err
+	}
+	if strings.Contains(string(body), "loading:1") {
+		return nil
+	}
+	return errors.New("-LOADING while no load runs: start-up is finishing")
 }
 
 // ownsListener reports whether process pid holds a TCP socket listening
