@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // vm is the Lua state all scripts share, with its sandbox. SCRIPT FLUSH

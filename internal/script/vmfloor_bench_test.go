@@ -3,7 +3,7 @@ package script
 import (
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // BenchmarkLoop1000VMFloor is the part of BenchmarkLoop1000 that belongs to
