@@ -1619,6 +1619,10 @@ func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 		thread.ctx, f = context.WithCancel(ls.ctx)
 		thread.ctxCancelFn = f
 	}
+	if ls.intrFlag != nil {
+		thread.intrFlag, thread.intrCheck = ls.intrFlag, ls.intrCheck
+		thread.mainLoop = mainLoopWithInterrupt
+	}
 	return thread, f
 }
 
@@ -2257,8 +2261,20 @@ func (ls *LState) SetMx(mx int) {
 
 // SetContext set a context ctx to this LState. The provided ctx must be non-nil.
 func (ls *LState) SetContext(ctx context.Context) {
+	ls.intrFlag, ls.intrCheck = nil, nil
 	ls.mainLoop = mainLoopWithContext
 	ls.ctx = ctx
+}
+
+// SetInterrupt sets the state's instruction hook (Tandem's addition,
+// cheaper than a context): before each instruction the VM loads *flag,
+// and while it is true it calls check, whose non-nil error it raises as a
+// Lua error at that instruction. Threads created afterwards share the
+// hook. It replaces a context set by SetContext (the last call decides).
+func (ls *LState) SetInterrupt(flag *atomic.Bool, check func(*LState) error) {
+	ls.intrFlag, ls.intrCheck = flag, check
+	ls.ctx = nil
+	ls.mainLoop = mainLoopWithInterrupt
 }
 
 // Context returns the LState's context. To change the context, use WithContext.

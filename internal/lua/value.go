@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 )
 
 type LValueType int
@@ -195,6 +196,10 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+	// intrFlag and intrCheck are the instruction hook SetInterrupt sets
+	// (Tandem's addition), shared with the state's threads.
+	intrFlag  *atomic.Bool
+	intrCheck func(*LState) error
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

@@ -63,6 +63,40 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	}
 }
 
+// mainLoopWithInterrupt is mainLoop with the hook of SetInterrupt: one
+// atomic load per instruction while the flag is down, instead of the
+// select (an interface call and a channel poll) of mainLoopWithContext.
+func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
+	var inst uint32
+	var cf *callFrame
+
+	if L.stack.IsEmpty() {
+		return
+	}
+
+	L.currentFrame = L.stack.Last()
+	if L.currentFrame.Fn.IsG {
+		callGFunction(L, false)
+		return
+	}
+
+	flag := L.intrFlag
+	for {
+		cf = L.currentFrame
+		inst = cf.Fn.Proto.Code[cf.Pc]
+		cf.Pc++
+		if flag.Load() {
+			if err := L.intrCheck(L); err != nil {
+				L.RaiseError("%s", err.Error())
+				return
+			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
+		}
+	}
+}
+
 // regv is the first target register to copy the return values to.
 // It can be reg.top, indicating that the copied values are going into new registers, or it can be below reg.top
 // Indicating that the values should be within the existing registers.
