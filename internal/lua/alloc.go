@@ -11,7 +11,9 @@ type iface struct {
 	word unsafe.Pointer
 }
 
-const preloadLimit LNumber = 128
+// preloadLimit bounds the integers boxed once for all (128 upstream;
+// Tandem covers the counters of the usual loops, "for i = 1, 1000").
+const preloadLimit LNumber = 4096
 
 var _fv float64
 var _uv uintptr

@@ -2392,19 +2392,41 @@ func stringConcat(L *LState, total, last int) LValue {
 				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
 				return LNil
 			}
+		} else if ls, ok := lhs.(LString); ok && total == 1 {
+			// Two strings, the usual case ('n:' .. k): one allocation
+			// for the bytes (Tandem's fast path).
+			if rs, ok := rhs.(LString); ok {
+				return LString(string(ls) + string(rs))
+			}
+			return LString(string(ls) + LVAsString(rhs))
 		} else {
-			buf := make([]string, total+1)
-			buf[total] = LVAsString(rhs)
+			// The operands, from the right, in a buffer on the stack
+			// while there are few of them.
+			var small [8]string
+			buf := small[:0]
+			if total+1 > len(small) {
+				buf = make([]string, 0, total+1)
+			}
+			buf = append(buf, LVAsString(rhs))
 			for total > 0 {
 				lhs = L.reg.Get(i)
 				if !LVCanConvToString(lhs) {
 					break
 				}
-				buf[total-1] = LVAsString(lhs)
+				buf = append(buf, LVAsString(lhs))
 				i--
 				total--
 			}
-			rhs = LString(strings.Join(buf, ""))
+			n := 0
+			for _, p := range buf {
+				n += len(p)
+			}
+			var b strings.Builder
+			b.Grow(n)
+			for j := len(buf) - 1; j >= 0; j-- {
+				b.WriteString(buf[j])
+			}
+			rhs = LString(b.String())
 		}
 	}
 	return rhs
