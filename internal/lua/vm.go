@@ -1830,7 +1830,8 @@ func init() {
 				if limit, ok2 := reg.Get(RA + 1).(LNumber); ok2 {
 					if step, ok3 := reg.Get(RA + 2).(LNumber); ok3 {
 						init += step
-						v := LNumber(init)
+						// Boxed once for both registers (Tandem's change).
+						v := reg.alloc.LNumber2I(init)
 						// this section is inlined by go-inline
 						// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
 						{
@@ -1846,7 +1847,7 @@ func init() {
 									rg.resize(requiredSize)
 								}
 							}
-							rg.array[regi] = rg.alloc.LNumber2I(vali)
+							rg.array[regi] = vali
 							if regi >= rg.top {
 								rg.top = regi + 1
 							}
@@ -1869,7 +1870,7 @@ func init() {
 										rg.resize(requiredSize)
 									}
 								}
-								rg.array[regi] = rg.alloc.LNumber2I(vali)
+								rg.array[regi] = vali
 								if regi >= rg.top {
 									rg.top = regi + 1
 								}
