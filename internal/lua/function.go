@@ -40,6 +40,21 @@ type FunctionProto struct {
 	DbgUpvalues        []string
 
 	stringConstants []string
+	// globalCache is GETGLOBAL's cache (Tandem's addition), by constant
+	// index, made on the first GETGLOBAL that runs.
+	globalCache []globalCacheEntry
+}
+
+// globalCacheEntry is what a GETGLOBAL of one name found last: val, read
+// raw from tb's strdict when tb's strVer was ver. It holds while the
+// function's environment is still tb and tb had no string key written
+// since: a global read then costs two compares instead of hashing the
+// name. Only values found in the table itself are kept, so __index
+// metamethods run every time.
+type globalCacheEntry struct {
+	tb  *LTable
+	ver uint64
+	val LValue
 }
 
 /* Upvalue {{{ */

@@ -149,6 +149,9 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+	// strVer counts the writes to strdict (Tandem's addition): GETGLOBAL's
+	// cache holds a value read at one version (see globalCacheEntry).
+	strVer uint64
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }

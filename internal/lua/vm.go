@@ -97,6 +97,23 @@ func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
 	}
 }
 
+// getGlobalSlow is GETGLOBAL without its cache: it reads the global and
+// keeps it in the cache when the environment itself holds it.
+func getGlobalSlow(L *LState, fn *LFunction, bx int) LValue {
+	proto, env := fn.Proto, fn.Env
+	key := proto.stringConstants[bx]
+	if env != nil {
+		if v := env.RawGetString(key); v != LNil {
+			if len(proto.globalCache) != len(proto.stringConstants) {
+				proto.globalCache = make([]globalCacheEntry, len(proto.stringConstants))
+			}
+			proto.globalCache[bx] = globalCacheEntry{tb: env, ver: env.strVer, val: v}
+			return v
+		}
+	}
+	return L.getFieldString(env, key)
+}
+
 // regv is the first target register to copy the return values to.
 // It can be reg.top, indicating that the copied values are going into new registers, or it can be below reg.top
 // Indicating that the values should be within the existing registers.
@@ -577,8 +594,12 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
-			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx])
+			var v LValue
+			if c := cf.Fn.Proto.globalCache; Bx < len(c) && c[Bx].tb == cf.Fn.Env && c[Bx].tb != nil && c[Bx].ver == c[Bx].tb.strVer {
+				v = c[Bx].val
+			} else {
+				v = getGlobalSlow(L, cf.Fn, Bx)
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
