@@ -34,6 +34,9 @@ type allocator struct {
 
 	scratchValue  LValue
 	scratchValueP *iface
+
+	// sptrs is the block LString2I takes string headers from.
+	sptrs []string
 }
 
 func newAllocator(size int) *allocator {
@@ -78,4 +81,19 @@ func (al *allocator) LNumber2I(v LNumber) LValue {
 	al.scratchValueP.word = unsafe.Pointer(fptr)
 
 	return al.scratchValue
+}
+
+// LString2I is LNumber2I for strings (Tandem's addition): the string
+// header an LValue holding an LString points to comes from a block of
+// them instead of an allocation of its own. As with numbers, a block, and
+// the strings it points to, stays alive while any LValue made from it does:
+// it is for the short-lived strings of CONCAT.
+func (al *allocator) LString2I(s string) LValue {
+	if cap(al.sptrs) == len(al.sptrs) {
+		al.sptrs = make([]string, 0, al.size)
+	}
+	al.sptrs = append(al.sptrs, s)
+	v := LValue(LString(""))
+	(*iface)(unsafe.Pointer(&v)).word = unsafe.Pointer(&al.sptrs[len(al.sptrs)-1])
+	return v
 }

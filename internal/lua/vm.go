@@ -2418,9 +2418,9 @@ func stringConcat(L *LState, total, last int) LValue {
 			// Two strings, the usual case ('n:' .. k): one allocation
 			// for the bytes (Tandem's fast path).
 			if rs, ok := rhs.(LString); ok {
-				return LString(string(ls) + string(rs))
+				return L.alloc.LString2I(string(ls) + string(rs))
 			}
-			return LString(string(ls) + LVAsString(rhs))
+			return L.alloc.LString2I(string(ls) + LVAsString(rhs))
 		} else {
 			// The operands, from the right, in a buffer on the stack
 			// while there are few of them.
