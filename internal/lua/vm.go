@@ -97,6 +97,25 @@ func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
 	}
 }
 
+// arrayIndex is GETTABLE's fast path (Tandem's addition): t[n] for an
+// integer n within t's array part, KEYS[1] and the like. Anything else
+// gives nil, and the full lookup runs.
+func arrayIndex(obj, key LValue) LValue {
+	tb, ok := obj.(*LTable)
+	if !ok {
+		return nil
+	}
+	n, ok := key.(LNumber)
+	if !ok {
+		return nil
+	}
+	i := int(n) - 1
+	if i < 0 || i >= len(tb.array) || LNumber(i+1) != n {
+		return nil
+	}
+	return tb.array[i]
+}
+
 // getGlobalSlow is GETGLOBAL without its cache: it reads the global and
 // keeps it in the cache when the environment itself holds it.
 func getGlobalSlow(L *LState, fn *LFunction, bx int) LValue {
@@ -630,7 +649,11 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getField(reg.Get(lbase+B), L.rkValue(C))
+			obj, key := reg.Get(lbase+B), L.rkValue(C)
+			v := arrayIndex(obj, key)
+			if v == nil || v == LNil {
+				v = L.getField(obj, key)
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
