@@ -10,7 +10,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/logger"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // Propagation targets of redis.set_repl (Redis's PROPAGATE_AOF and

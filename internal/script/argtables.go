@@ -1,6 +1,6 @@
 package script
 
-import lua "github.com/yuin/gopher-lua"
+import lua "github.com/tandemdb/tandem/internal/lua"
 
 // KEYS and ARGV of EVAL scripts, and the keys and args parameters of
 // functions, reused from one run to the next.

@@ -3,7 +3,7 @@ package script
 import (
 	"math"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // The bit library (LuaBitOp 1.0, as Redis bundles it): 32-bit operations

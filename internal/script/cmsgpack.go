@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // The cmsgpack library Redis bundles (lua-cmsgpack 0.4.0): MessagePack

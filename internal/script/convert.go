@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	lua "github.com/tandemdb/tandem/internal/lua"
 	"github.com/tandemdb/tandem/internal/resp"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // RESP → Lua: a command's reply, as redis.call returns it (Redis's

@@ -2,12 +2,12 @@
 // EVALSHA_RO and SCRIPT, and the functions (FUNCTION, FCALL, FCALL_RO;
 // functions.go and fcmd.go), as Redis 7.0 runs them.
 //
-// One Lua 5.1 state (github.com/yuin/gopher-lua, a pure-Go Lua 5.1) serves
-// every script, as in Redis: a script is compiled once into a function kept
-// in the script cache under the SHA1 of its body, and runs with the KEYS and
-// ARGV globals of its call. The state is a sandbox: only the libraries Redis
-// loads (base without dofile/loadfile/print/getfenv/setfenv, string,
-// table, math, coroutine, cjson, bit, struct, cmsgpack), and every table
+// One Lua 5.1 state (internal/lua, Tandem's copy of gopher-lua, a pure-Go
+// Lua 5.1) serves every script, as in Redis: a script is compiled once into
+// a function kept in the script cache under the SHA1 of its body, and runs
+// with the KEYS and ARGV globals of its call. The state is a sandbox: only
+// the libraries Redis loads (base without dofile/loadfile/print/getfenv/
+// setfenv, string, table, math, coroutine, cjson, bit, struct, cmsgpack), and every table
 // reachable from the globals is read-only (writing a global, or a
 // library's field, raises "Attempt to modify a
 // readonly table"; reading a missing global raises "Script attempted to
@@ -24,7 +24,7 @@
 //
 // Long scripts: a watchdog goroutine (watchdog.go) watches the running
 // script's time and the heap's growth; the VM looks at one atomic word per
-// instruction (through gopher-lua's context check), so a script past
+// instruction (lua.LState.SetInterrupt; coroutines too), so a script past
 // busy-reply-threshold lets other clients in (they get BUSY), SCRIPT KILL
 // can stop it unless it wrote, and a script that grows the heap past the
 // memory cap is stopped with an error. Functions run the same way (runLua),

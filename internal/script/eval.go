@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 const errNoScript = "NOSCRIPT No matching script. Please use EVAL."

@@ -1,6 +1,6 @@
 package script
 
-import lua "github.com/yuin/gopher-lua"
+import lua "github.com/tandemdb/tandem/internal/lua"
 
 // The environment an EVAL script runs in.
 //

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/logger"
+	lua "github.com/tandemdb/tandem/internal/lua"
 	"github.com/tandemdb/tandem/internal/resp"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // Functions (Redis 7.0's FUNCTION and FCALL). A library is Lua code whose

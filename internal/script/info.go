@@ -3,8 +3,8 @@ package script
 import (
 	"unsafe"
 
+	lua "github.com/tandemdb/tandem/internal/lua"
 	"github.com/tandemdb/tandem/internal/server"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // vmBaseMem estimates the heap a fresh sandboxed Lua state takes (its

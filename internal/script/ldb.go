@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // The Lua debugger (SCRIPT DEBUG, Redis's LDB). A client that sent SCRIPT

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tandemdb/tandem/internal/command"
+	lua "github.com/tandemdb/tandem/internal/lua"
 	"github.com/tandemdb/tandem/internal/resp"
-	lua "github.com/yuin/gopher-lua"
 )
 
 func TestLdbParseCommand(t *testing.T) {

@@ -4,9 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/ast"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/tandemdb/tandem/internal/lua"
+	"github.com/tandemdb/tandem/internal/lua/ast"
+	"github.com/tandemdb/tandem/internal/lua/parse"
 )
 
 // The Lua debugger's line hook. gopher-lua has no debug hooks, so a script

@@ -5,8 +5,8 @@ import (
 
 	"github.com/tandemdb/tandem/internal/command"
 	"github.com/tandemdb/tandem/internal/logger"
+	lua "github.com/tandemdb/tandem/internal/lua"
 	"github.com/tandemdb/tandem/internal/resp"
-	lua "github.com/yuin/gopher-lua"
 )
 
 // Yielder lets other clients run while a script is busy (past

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // The struct library Redis bundles (Roberto Ierusalimschy's struct 0.2,

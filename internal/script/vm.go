@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // vm is the Lua state all scripts share, with its sandbox. SCRIPT FLUSH
@@ -58,7 +58,7 @@ func newVM(s *Scripting) *vm {
 	})
 	v := &vm{L: L, protected: map[*lua.LTable]bool{}, mtProxies: map[*lua.LTable]*lua.LTable{}, proxyOf: map[*lua.LTable]*lua.LTable{}}
 	// The hook: every instruction asks it whether to stop (watchdog.go).
-	L.SetContext(&s.hook)
+	L.SetInterrupt(&s.hook.signal, s.hook.check)
 	for _, open := range []lua.LGFunction{lua.OpenBase, lua.OpenTable, lua.OpenString, lua.OpenMath, lua.OpenCoroutine} {
 		L.Push(L.NewFunction(open))
 		L.Call(0, 0)

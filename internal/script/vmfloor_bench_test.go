@@ -3,7 +3,7 @@ package script
 import (
 	"testing"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/tandemdb/tandem/internal/lua"
 )
 
 // BenchmarkLoop1000VMFloor is the part of BenchmarkLoop1000 that belongs to
@@ -22,7 +22,8 @@ func BenchmarkLoop1000VMFloor(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			L := lua.NewState(lua.Options{SkipOpenLibs: true})
 			defer L.Close()
-			L.SetContext(&hook{})
+			h := &hook{}
+			L.SetInterrupt(&h.signal, h.check)
 			keys := L.NewTable()
 			keys.Append(lua.LString("k"))
 			L.SetGlobal("KEYS", keys)

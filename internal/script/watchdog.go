@@ -6,36 +6,36 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tandemdb/tandem/internal/lua"
 )
 
-// hook is the context.Context the Lua state runs under: gopher-lua asks
-// its Done for every instruction it executes, which makes it the script's
-// instruction hook (Redis sets a Lua count hook instead). Done costs one
-// atomic load while nothing is asked of the script; the watchdog (or
-// SCRIPT KILL) raises signal when the script must look up: it went past
-// busy-reply-threshold, it must let other clients in, it was killed, or it
-// grew the heap past the cap.
+// hook is the Lua state's instruction hook (lua.LState.SetInterrupt; Redis
+// sets a Lua count hook instead): the VM loads signal before every
+// instruction, which costs one atomic load while nothing is asked of the
+// script; the watchdog (or SCRIPT KILL) raises signal when the script must
+// look up: it went past busy-reply-threshold, it must let other clients
+// in, it was killed, or it grew the heap past the cap. The VM then calls
+// check.
 type hook struct {
 	s      *Scripting
 	signal atomic.Bool
 	// abort is closed once the running script must stop, and err says
-	// why: the VM then raises err at every instruction, so that pcall
-	// cannot catch it for good.
+	// why: signal stays up and the VM raises err at every instruction,
+	// so that pcall cannot catch it for good.
 	abort chan struct{}
 	err   error
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-func (h *hook) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (h *hook) Value(any) any               { return nil }
-func (h *hook) Err() error                  { return h.err }
-
-func (h *hook) Done() <-chan struct{} {
-	if !h.signal.Load() {
-		return nil
+// check is the hook's function, called by the VM while signal is up: the
+// error it returns stops the script.
+func (h *hook) check(*lua.LState) error {
+	if h.s.interrupt() != nil {
+		return h.err
 	}
-	return h.s.interrupt()
+	return nil
 }
 
 // Errors that stop a script; the VM raises their text.
