@@ -92,8 +92,18 @@ var packageVars = map[string]string{
 func TestNoPerServerStateInPackageVariables(t *testing.T) {
 	found := map[string]bool{}
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+		if err != nil {
 			return err
+		}
+		// internal/lua is gopher-lua's code (a modified copy): its package
+		// variables are its opcode tables, library tables and the
+		// defaults of lua.Options; what differs per Lua state lives on
+		// its LState, and each server's scripting makes its own.
+		if d.IsDir() && filepath.ToSlash(path) == "../lua" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
 		if err != nil {
