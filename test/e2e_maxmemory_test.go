@@ -560,3 +560,51 @@ func TestMaxmemoryResetstatZeroesEvictionStats(t *testing.T) {
 		t.Fatal("evicted_keys stays 0 after CONFIG RESETSTAT while keys are evicted")
 	}
 }
+
+// TestMaxmemoryUsedMemoryHoldsClientBuffers: used_memory holds what
+// mem_clients_normal reports, so that used_memory minus mem_not_counted_
+// for_evict minus mem_clients_normal does not move when a client's reply
+// buffer grows for a burst and keeps that room (Redis 7.0's unit/maxmemory
+// "slave buffer are counted correctly" measures so). The room is not
+// compared with maxmemory (server.heldMem), but it is in used_memory.
+func TestMaxmemoryUsedMemoryHoldsClientBuffers(t *testing.T) {
+	for _, args := range [][]string{nil, {"--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"}} {
+		t.Run(fmt.Sprint(args), func(t *testing.T) {
+			t.Parallel()
+			srv := startTandemReady(t, args...)
+			admin := dialRaw(t, srv.Addr())
+			admin.do("SETRANGE", "big", "200000", "x")
+			rest := func() (rest, clients int64) {
+				m := infoFields(bulkBody(t, admin.do("INFO", "memory")))
+				var used, notCounted int64
+				fmt.Sscan(m["used_memory"], &used)
+				fmt.Sscan(m["mem_not_counted_for_evict"], &notCounted)
+				fmt.Sscan(m["mem_clients_normal"], &clients)
+				return used - notCounted - clients, clients
+			}
+			before, clientsBefore := rest()
+			// 20 GETs of 200 KB in one write: one batch whose 4 MB of
+			// replies grow the client's reply buffer, which keeps that
+			// room once they are read (until the cron shrinks it, 5 s on).
+			c := dialRaw(t, srv.Addr())
+			var burst []byte
+			for i := 0; i < 20; i++ {
+				burst = append(burst, encode("GET", "big")...)
+			}
+			c.send(burst)
+			for i := 0; i < 20; i++ {
+				if r := c.read(); len(r) < 200000 {
+					t.Fatalf("GET big: %q", r[:min(len(r), 40)])
+				}
+			}
+			after, clientsAfter := rest()
+			if clientsAfter-clientsBefore < 1<<20 {
+				t.Fatalf("mem_clients_normal %d then %d: want the burst's reply room in it", clientsBefore, clientsAfter)
+			}
+			if d := after - before; d < -256<<10 || d > 256<<10 {
+				t.Fatalf("used_memory - not counted - mem_clients_normal moved by %d (mem_clients_normal %d then %d)",
+					d, clientsBefore, clientsAfter)
+			}
+		})
+	}
+}
