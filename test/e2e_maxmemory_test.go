@@ -608,3 +608,70 @@ func TestMaxmemoryUsedMemoryHoldsClientBuffers(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxmemoryEvictedListsReused: under eviction a new list takes an
+// evicted list's memory (keyspace recycle.go); every list left holds
+// exactly what was pushed to it, from either end, and a string key that
+// took an evicted list's node reads right.
+func TestMaxmemoryEvictedListsReused(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+	ctx := context.Background()
+	c := client(t, srv.Addr())
+	const n = 40000
+	for i := 0; i < n; i += 500 {
+		p := c.Pipeline()
+		for j := i; j < i+500; j++ {
+			k := fmt.Sprint("l:", j)
+			switch j % 4 {
+			case 0:
+				p.LPush(ctx, k, "a"+k, "b"+k)
+			case 1:
+				p.RPush(ctx, k, "a"+k, "b"+k, strings.Repeat("x", j%300))
+			case 2:
+				p.Set(ctx, fmt.Sprint("s:", j), "v"+k, 0)
+			default:
+				p.LPush(ctx, k, strings.Repeat("y", j%200))
+			}
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatalf("fill at %d: %v", i, err)
+		}
+	}
+	if ev := memInfo(t, ctx, c)["evicted_keys"]; ev < n/4 {
+		t.Fatalf("evicted_keys %d: want the load to evict", ev)
+	}
+	left := 0
+	for j := 0; j < n; j++ {
+		k := fmt.Sprint("l:", j)
+		var want []string
+		switch j % 4 {
+		case 0:
+			want = []string{"b" + k, "a" + k}
+		case 1:
+			want = []string{"a" + k, "b" + k, strings.Repeat("x", j%300)}
+		case 2:
+			s, err := c.Get(ctx, fmt.Sprint("s:", j)).Result()
+			if err == nil && s != "v"+k {
+				t.Fatalf("s:%d = %q", j, s)
+			}
+			continue
+		default:
+			want = []string{strings.Repeat("y", j%200)}
+		}
+		got, err := c.LRange(ctx, k, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			continue // evicted
+		}
+		left++
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s holds %q, want %q", k, got, want)
+		}
+	}
+	if left == 0 {
+		t.Fatal("no list left")
+	}
+}
