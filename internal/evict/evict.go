@@ -35,10 +35,8 @@
 // 1.16x under one that makes garbage (Redis's jemalloc: 1.12-1.14x).
 // Clients' buffers are counted too (normal and pub/sub clients, our master's link: query
 // buffers, queued MULTI, replies waiting to be written; see
-// server.heldMem), as Redis's used_memory holds them; the idle room their
-// reply buffers keep after a burst (until the cron shrinks them) is in
-// used_memory and mem_clients_normal but not compared with the limit, and
-// neither is the replicas' memory. The GOGC is process-wide: when several instances are embedded
+// server.heldMem), as Redis's used_memory holds them; the replicas' memory is not compared with the
+// limit. The GOGC is process-wide: when several instances are embedded
 // in one process, the last one configured sets it.
 //
 // # How keys are chosen
@@ -114,11 +112,9 @@ type Options struct {
 	// and of the AOF buffer (mem_not_counted_for_evict); nil: none.
 	Backlog, AOFBuffer func() int64
 	// Clients is the clients' memory: counted is what is compared with
-	// maxmemory (normal and pub/sub clients, our master's link); idle,
-	// their reply buffers' idle room, is in used_memory but not compared
-	// (server.ClientMemory); replicas is not compared either
-	// (mem_clients_slaves); nil: none.
-	Clients func() (counted, idle, replicas int64)
+	// maxmemory (normal and pub/sub clients, our master's link), replicas
+	// is not (mem_clients_slaves); nil: none.
+	Clients func() (counted, replicas int64)
 	// Startup is the heap in use when the instance started
 	// (used_memory_startup).
 	Startup int64
@@ -347,7 +343,7 @@ func (m *Manager) Used() int64 {
 	m.exempt = min(m.exempt, d)
 	n := m.opt.Startup + d + m.gcReserve(d)
 	if m.opt.Clients != nil {
-		c, _, _ := m.opt.Clients()
+		c, _ := m.opt.Clients()
 		n += c
 	}
 	return n
@@ -600,12 +596,7 @@ func (m *Manager) MemoryStatus() server.MemoryStatus {
 		st.AOFBuffer = m.opt.AOFBuffer()
 	}
 	if m.opt.Clients != nil {
-		var counted, idle int64
-		counted, idle, st.Replicas = m.opt.Clients()
-		// used_memory holds the idle room (as Redis's holds its clients'
-		// buffers), so that used_memory minus mem_clients_normal does not
-		// move with the clients' bursts; Used() compares without it.
-		st.Clients = counted + idle
+		st.Clients, st.Replicas = m.opt.Clients()
 	}
 	st.NotCounted = st.Backlog + st.AOFBuffer + st.Replicas
 	m.exempt = min(m.exempt, st.Dataset)

@@ -276,19 +276,14 @@ func (s *Server) evictClients() {
 	}
 }
 
-// ClientMemory is the memory of the clients (srv.mu held), as of the
-// last update of each client's figure: counted is normal and pub/sub
-// clients and our master's link as maxmemory counts them (heldMem), which
-// Redis's used_memory includes and compares with maxmemory; idle is their
-// reply buffers' idle room, which used_memory includes (counted + idle is
-// mem_clients_normal, the sum of their tot-mem) but maxmemory does not
-// compare (see heldMem); replicas is the replicas' (mem_clients_slaves),
-// which Redis does not compare with maxmemory (their output is the
-// replication buffer).
-func (s *Server) ClientMemory() (counted, idle, replicas int64) {
-	counted = s.cmem.held[memNormal] + s.cmem.held[memMaster]
-	idle = s.cmem.byType[memNormal] + s.cmem.byType[memMaster] - counted
-	return counted, idle, s.cmem.held[memReplica]
+// ClientMemory is the memory of the clients as maxmemory counts it
+// (srv.mu held), as of the last update of each client's figure:
+// counted is normal and pub/sub clients and our master's link, which
+// Redis's used_memory includes and compares with maxmemory; replicas is
+// the replicas' (mem_clients_slaves), which Redis does not compare with
+// maxmemory (their output is the replication buffer).
+func (s *Server) ClientMemory() (counted, replicas int64) {
+	return s.cmem.held[memNormal] + s.cmem.held[memMaster], s.cmem.held[memReplica]
 }
 
 // clientMemCron refreshes every client's figure, as Redis's client cron

@@ -33,9 +33,7 @@ type MemoryStatus struct {
 	// (internal/evict's gcReserve), counted as the allocator's overhead.
 	GCReserve int64
 	// Clients is the normal clients' memory (mem_clients_normal),
-	// counted for eviction as in Redis but for their reply buffers' idle
-	// room (server.ClientMemory): Used may be above what is compared
-	// with maxmemory by that room.
+	// counted for eviction as in Redis.
 	Clients int64
 	// NotCounted is mem_not_counted_for_evict: replication backlog, AOF
 	// buffer and the replicas' client memory.
