@@ -10,6 +10,11 @@
 #    settled, used_memory against maxmemory, keys evicted and left, and
 #    the server's CPU time a SET (/proc/<pid>/stat before and after the
 #    load: on a loaded machine a steadier figure than the throughput).
+# 1b. Writes that make garbage: the same limit and client, 3,000,000
+#    LPUSHes of one 100-byte element to random keys (quick: 300,000), so
+#    that each write creates a list and evicts one. Figures: throughput,
+#    the server's CPU time a write, keys held at the end and the RSS at
+#    the end of the load against maxmemory.
 # 2. Eviction quality: bench/evictsim sends a Zipf-distributed GET load
 #    (exponent 1.01, 1,000,000 keys, 2,000,000 requests to warm up then
 #    2,000,000 measured; quick: 100,000 keys, 200,000 requests) where
@@ -18,7 +23,8 @@
 #    holds about a fifth of the keys the load touches; it reports the GET
 #    hit ratio of the measured half, for allkeys-lru and allkeys-lfu.
 #
-# Environment: BENCH_MM_MAXMEMORY, BENCH_MM_SETS, BENCH_MM_KEYS,
+# Environment: BENCH_MM_MAXMEMORY, BENCH_MM_SETS, BENCH_MM_LPUSHES (0:
+# skip 1b), BENCH_MM_KEYS,
 # BENCH_MM_REQUESTS (per phase of evictsim), BENCH_MM_HIT_MAXMEMORY; see
 # lib.sh for the rest.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -28,12 +34,14 @@ require_tools
 if [ "$BENCH_QUICK" = 1 ]; then
   MAXMEM=${BENCH_MM_MAXMEMORY:-16mb}
   SETS=${BENCH_MM_SETS:-300000}
+  LPUSHES=${BENCH_MM_LPUSHES:-300000}
   KEYS=${BENCH_MM_KEYS:-100000}
   REQS=${BENCH_MM_REQUESTS:-200000}
   HITMEM=${BENCH_MM_HIT_MAXMEMORY:-2mb}
 else
   MAXMEM=${BENCH_MM_MAXMEMORY:-100mb}
   SETS=${BENCH_MM_SETS:-10000000}
+  LPUSHES=${BENCH_MM_LPUSHES:-3000000}
   KEYS=${BENCH_MM_KEYS:-1000000}
   REQS=${BENCH_MM_REQUESTS:-2000000}
   HITMEM=${BENCH_MM_HIT_MAXMEMORY:-20mb}
@@ -88,6 +96,32 @@ record "used_memory / maxmemory" ratio x lower \
   "$(awk -v u="${used[redis]}" -v m="${maxm[redis]}" 'BEGIN {printf "%.3f", u / m}')" \
   "$(awk -v u="${used[tandem]}" -v m="${maxm[tandem]}" 'BEGIN {printf "%.3f", u / m}')" ""
 record "keys evicted" evicted_keys keys n/a "${evicted[redis]}" "${evicted[tandem]}" "keys left: redis ${left[redis]}, tandem ${left[tandem]}"
+
+if [ "$LPUSHES" -gt 0 ]; then
+  declare -A lrps=() lcpu=() lkeys=() lrss=() lerr=()
+  elem=$(head -c 100 /dev/zero | tr '\0' v)
+  out=$WORK/lpush.csv
+  for side in redis tandem; do
+    start_server "$side" "$side-lpush" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
+    port=${SRV_PORT[$side-lpush]} pid=${SRV_PID[$side-lpush]}
+    cpu0=$(cpu_ticks "$pid")
+    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
+      -n "$LPUSHES" -r 100000000 -c 50 -P 16 lpush 'list:__rand_int__' "$elem" >"$out" 2>"$out.err" || true
+    lcpu[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$LPUSHES" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
+    sample_mem "$pid"
+    lrss[$side]=$(awk -v r="$MEM_KB" -v m="$(info_field "$port" memory maxmemory)" 'BEGIN {if (m > 0) printf "%.3f", r * 1024 / m}')
+    v=$(awk -F, 'NR > 1 {gsub(/"/, "", $2); print $2; exit}' "$out")
+    if is_num "$v"; then lrps[$side]=$v; else lerr[$side]="$(err_text "$out.err")"; fi
+    lkeys[$side]=$(rcli "$port" DBSIZE)
+    log "$side: LPUSH ${lrps[$side]:-n/a}/s, CPU ${lcpu[$side]} us a write, keys ${lkeys[$side]}, RSS/maxmemory ${lrss[$side]}"
+    stop_server "$side-lpush"
+  done
+  note="maxmemory $MAXMEM allkeys-lru; $LPUSHES LPUSH list:__rand_int__ <100 bytes> -r 100000000 -c 50 -P 16"
+  record "LPUSH new lists while evicting" "rps n=$LPUSHES" req/s higher "$(fmt_num "${lrps[redis]:-}" 0)" "$(fmt_num "${lrps[tandem]:-}" 0)" "$note ${lerr[redis]:+redis: ${lerr[redis]}} ${lerr[tandem]:+tandem: ${lerr[tandem]}}"
+  record "server CPU an LPUSH while evicting" "cpu n=$LPUSHES" us lower "${lcpu[redis]}" "${lcpu[tandem]}" "utime+stime over the load / LPUSHes"
+  record "keys held after the LPUSH load" dbsize keys higher "${lkeys[redis]}" "${lkeys[tandem]}" ""
+  record "RSS after the LPUSH load / maxmemory" ratio x lower "${lrss[redis]}" "${lrss[tandem]}" "target: Tandem <= 1.15"
+fi
 
 for policy in allkeys-lru allkeys-lfu; do
   declare -A hit=() hev=()

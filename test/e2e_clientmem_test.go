@@ -176,7 +176,9 @@ func TestLoweringMaxmemoryClientsEvictsLargestFirst(t *testing.T) {
 }
 
 // mem_clients_normal is the sum of the clients' tot-mem, which counts the
-// query buffer, the queued MULTI and the watched keys.
+// query buffer, the queued MULTI and the watched keys (but for the reply
+// buffers' idle room, which tot-mem counts and mem_clients_normal, as
+// used_memory, does not: a few KB here).
 func TestClientMemoryIsCounted(t *testing.T) {
 	inEveryConnMode(t, func(t *testing.T, srv *testutil.Proc, admin *rawConn) {
 		admin.do("CLIENT", "SETNAME", "admin")

@@ -560,3 +560,120 @@ func TestMaxmemoryResetstatZeroesEvictionStats(t *testing.T) {
 		t.Fatal("evicted_keys stays 0 after CONFIG RESETSTAT while keys are evicted")
 	}
 }
+
+// TestMaxmemoryUsedMemoryHoldsClientBuffers: mem_clients_normal is what
+// used_memory holds of the clients, so that used_memory minus
+// mem_not_counted_for_evict minus mem_clients_normal does not move when a
+// client's reply buffer grows for a burst and keeps that room (Redis 7.0's
+// unit/maxmemory "slave buffer are counted correctly" measures so). The
+// room is in the client's tot-mem, not in used_memory (server.heldMem).
+func TestMaxmemoryUsedMemoryHoldsClientBuffers(t *testing.T) {
+	for _, args := range [][]string{nil, {"--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"}} {
+		t.Run(fmt.Sprint(args), func(t *testing.T) {
+			t.Parallel()
+			srv := startTandemReady(t, args...)
+			admin := dialRaw(t, srv.Addr())
+			admin.do("SETRANGE", "big", "200000", "x")
+			rest := func() (rest, clients int64) {
+				m := infoFields(bulkBody(t, admin.do("INFO", "memory")))
+				var used, notCounted int64
+				fmt.Sscan(m["used_memory"], &used)
+				fmt.Sscan(m["mem_not_counted_for_evict"], &notCounted)
+				fmt.Sscan(m["mem_clients_normal"], &clients)
+				return used - notCounted - clients, clients
+			}
+			c := dialRaw(t, srv.Addr())
+			c.do("CLIENT", "SETNAME", "burst")
+			totBefore := cmClientInt(t, admin, "burst", "tot-mem")
+			before, clientsBefore := rest()
+			// 20 GETs of 200 KB in one write: one batch whose 4 MB of
+			// replies grow the client's reply buffer, which keeps that
+			// room once they are read (until the cron shrinks it, 5 s on).
+			var burst []byte
+			for i := 0; i < 20; i++ {
+				burst = append(burst, encode("GET", "big")...)
+			}
+			c.send(burst)
+			for i := 0; i < 20; i++ {
+				if r := c.read(); len(r) < 200000 {
+					t.Fatalf("GET big: %q", r[:min(len(r), 40)])
+				}
+			}
+			after, clientsAfter := rest()
+			if tot := cmClientInt(t, admin, "burst", "tot-mem"); tot-totBefore < 1<<20 {
+				t.Fatalf("tot-mem %d then %d: want the burst's reply room in it", totBefore, tot)
+			}
+			if d := after - before; d < -256<<10 || d > 256<<10 {
+				t.Fatalf("used_memory - not counted - mem_clients_normal moved by %d (mem_clients_normal %d then %d)",
+					d, clientsBefore, clientsAfter)
+			}
+		})
+	}
+}
+
+// TestMaxmemoryEvictedListsReused: under eviction a new list takes an
+// evicted list's memory (keyspace recycle.go); every list left holds
+// exactly what was pushed to it, from either end, and a string key that
+// took an evicted list's node reads right.
+func TestMaxmemoryEvictedListsReused(t *testing.T) {
+	t.Parallel()
+	srv := startTandemReady(t, "--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+	ctx := context.Background()
+	c := client(t, srv.Addr())
+	const n = 40000
+	for i := 0; i < n; i += 500 {
+		p := c.Pipeline()
+		for j := i; j < i+500; j++ {
+			k := fmt.Sprint("l:", j)
+			switch j % 4 {
+			case 0:
+				p.LPush(ctx, k, "a"+k, "b"+k)
+			case 1:
+				p.RPush(ctx, k, "a"+k, "b"+k, strings.Repeat("x", j%300))
+			case 2:
+				p.Set(ctx, fmt.Sprint("s:", j), "v"+k, 0)
+			default:
+				p.LPush(ctx, k, strings.Repeat("y", j%200))
+			}
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatalf("fill at %d: %v", i, err)
+		}
+	}
+	if ev := memInfo(t, ctx, c)["evicted_keys"]; ev < n/4 {
+		t.Fatalf("evicted_keys %d: want the load to evict", ev)
+	}
+	left := 0
+	for j := 0; j < n; j++ {
+		k := fmt.Sprint("l:", j)
+		var want []string
+		switch j % 4 {
+		case 0:
+			want = []string{"b" + k, "a" + k}
+		case 1:
+			want = []string{"a" + k, "b" + k, strings.Repeat("x", j%300)}
+		case 2:
+			s, err := c.Get(ctx, fmt.Sprint("s:", j)).Result()
+			if err == nil && s != "v"+k {
+				t.Fatalf("s:%d = %q", j, s)
+			}
+			continue
+		default:
+			want = []string{strings.Repeat("y", j%200)}
+		}
+		got, err := c.LRange(ctx, k, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			continue // evicted
+		}
+		left++
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s holds %q, want %q", k, got, want)
+		}
+	}
+	if left == 0 {
+		t.Fatal("no list left")
+	}
+}

@@ -62,7 +62,9 @@ func pushCmd(front, onlyExisting bool) Handler {
 				c.W.Int(0)
 				return
 			}
-			l = newList(c)
+			// An evicted list's memory when there is one (keyspace
+			// recycle.go): the push below follows at once.
+			l = c.DB.NewList(c.E.Limits.ListMaxListpackSize)
 			c.DB.SetValue(key, l, false)
 		}
 		for _, v := range c.Args[2:] {

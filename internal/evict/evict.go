@@ -64,7 +64,10 @@
 // recycling does not apply: other types, growing values, a snapshot
 // running). Since such a load makes no garbage, the reserve was then
 // lowered from 32% to 20% with the GOGC from 25 to 15: 1.02-1.04x, and
-// 10% more keys held (see reservePercent).
+// 10% more keys held (see reservePercent). An evicted small list is kept
+// the same way for the next LPUSH or RPUSH that creates a key: LPUSHes to
+// new keys under eviction went from 5.2-6.2 µs to 2.7-3.7 a write (Redis
+// 3.4-4.6) and their RSS from 1.15-1.20x maxmemory to 1.03x.
 //
 // Locking: every method is called with the server lock held.
 package evict

@@ -378,7 +378,12 @@ func (db *DB) set(key []byte, s string, v any, keepTTL bool) {
 		db.overwrite(e, s, v, keepTTL)
 		return
 	}
-	n := newNode(key, s, v)
+	var n *node
+	if v != nil {
+		n = db.ks.newValueNode(key, v)
+	} else {
+		n = newNode(key, s, v)
+	}
 	n.lru, n.ver = db.ks.newAccess(), db.ks.epoch()
 	db.insertNew(n, key)
 }

@@ -3,6 +3,8 @@ package keyspace
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tandemdb/tandem/internal/types"
 )
 
 // A node evicted for maxmemory goes to the next new string key, with its
@@ -128,6 +130,155 @@ func TestRecycledNodesWithOddSizes(t *testing.T) {
 		e := db.Peek([]byte(k))
 		if e == nil || e.Str() != v {
 			t.Fatalf("%q reads %v, want %q", k, e, v)
+		}
+	}
+}
+
+// An evicted small list goes, with its node and buffer, to the next list
+// created by a push, and its keyspace node to the next new key; a list of
+// two nodes or a big buffer is not kept, nor anything while a snapshot
+// runs. The new list reads what was pushed, from either end, and the
+// account is what the same writes give without recycling.
+func TestEvictedListsAreRecycled(t *testing.T) {
+	small := []string{"0123456789"}
+	big := []string{string(make([]byte, 2000))}
+	var twoNodes []string
+	for i := 0; i < 200; i++ {
+		twoNodes = append(twoNodes, fmt.Sprint("element-", i)) // 129 entries a node with fill 128
+	}
+	for _, tc := range []struct {
+		name      string
+		old       []string
+		push      []string
+		front     bool
+		snapshot  bool
+		sameList  bool
+		sameNode  bool
+		wantOrder []string
+	}{
+		{name: "push front", old: small, push: []string{"a", "b", "c"}, front: true, sameList: true, sameNode: true, wantOrder: []string{"c", "b", "a"}},
+		{name: "push back", old: small, push: []string{"a", "b", "c"}, sameList: true, sameNode: true, wantOrder: []string{"a", "b", "c"}},
+		{name: "outgrows the buffer", old: small, push: []string{string(make([]byte, 300)), "z"}, front: true, sameList: true, sameNode: true, wantOrder: []string{"z", string(make([]byte, 300))}},
+		{name: "big buffer", old: big, push: []string{"a"}, sameNode: true, wantOrder: []string{"a"}},
+		{name: "two nodes", old: twoNodes, push: []string{"a"}, sameNode: true, wantOrder: []string{"a"}},
+		{name: "while a snapshot runs", old: small, push: []string{"a"}, snapshot: true, wantOrder: []string{"a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			build := func(ks *Keyspace, evict bool) (*node, *types.List) {
+				db := ks.DBs[0]
+				for i := 0; i < 100; i++ {
+					db.SetString([]byte(fmt.Sprint("other", i)), []byte("x"), false)
+				}
+				var oldList *types.List
+				var old *node
+				if evict {
+					oldList = types.NewList(128)
+					for _, v := range tc.old {
+						oldList.PushBack([]byte(v))
+					}
+					db.SetValue([]byte("list:a"), oldList, false)
+					db.Modified([]byte("list:a"))
+					old = db.Peek([]byte("list:a"))
+					if tc.snapshot {
+						sink := &recordSink{got: map[string]string{}}
+						snap := ks.Snapshot(sink)
+						defer func() {
+							for !snap.Step(100) {
+							}
+						}()
+					}
+					if !db.Evict(old.Key()) {
+						t.Fatal("Evict found no key")
+					}
+				}
+				l := db.NewList(128)
+				db.SetValue([]byte("list:b"), l, false)
+				for _, v := range tc.push {
+					if tc.front {
+						l.PushFront([]byte(v))
+					} else {
+						l.PushBack([]byte(v))
+					}
+				}
+				db.Modified([]byte("list:b"))
+				if got := l == oldList; evict && got != tc.sameList {
+					t.Errorf("list reused: %v, want %v", got, tc.sameList)
+				}
+				return old, l
+			}
+			ks := New(1)
+			old, l := build(ks, true)
+			e := ks.DBs[0].Peek([]byte("list:b"))
+			if e == nil || e.Key() != "list:b" || e.Val() != l {
+				t.Fatalf("list:b reads %v", e)
+			}
+			if got := e == old; got != tc.sameNode {
+				t.Errorf("node reused: %v, want %v", got, tc.sameNode)
+			}
+			var got []string
+			l.Each(func(v []byte) bool { got = append(got, string(v)); return true })
+			if fmt.Sprint(got) != fmt.Sprint(tc.wantOrder) || l.Len() != len(tc.wantOrder) {
+				t.Errorf("list holds %q (len %d), want %q", got, l.Len(), tc.wantOrder)
+			}
+			fresh := New(1)
+			build(fresh, false)
+			if a, b := ks.DBs[0].used, fresh.DBs[0].used; a != b {
+				t.Errorf("account %d, want %d", a, b)
+			}
+		})
+	}
+}
+
+// A string key evicted leaves a node a new list key takes, and a list key
+// evicted leaves a node a new string key takes: keys and values read
+// right.
+func TestRecycledNodesAcrossTypes(t *testing.T) {
+	ks := New(1)
+	db := ks.DBs[0]
+	for i := 0; i < 50; i++ {
+		if i%2 == 0 {
+			db.SetString([]byte(fmt.Sprint("s", i)), []byte(fmt.Sprint("value", i)), false)
+		} else {
+			l := db.NewList(-2)
+			db.SetValue([]byte(fmt.Sprint("list-key-", i)), l, false)
+			l.PushFront([]byte(fmt.Sprint("elem", i)))
+			db.Modified([]byte(fmt.Sprint("list-key-", i)))
+		}
+		if i > 0 && i%3 == 0 {
+			prev := fmt.Sprint("s", i-1)
+			if (i-1)%2 == 1 {
+				prev = fmt.Sprint("list-key-", i-1)
+			}
+			if !db.Evict(prev) {
+				t.Fatalf("evict %s", prev)
+			}
+		}
+	}
+	for i := 0; i < 50; i++ {
+		evicted := (i+1)%3 == 0 && i+1 < 50 && i+1 > 0
+		key := fmt.Sprint("s", i)
+		if i%2 == 1 {
+			key = fmt.Sprint("list-key-", i)
+		}
+		e := db.Peek([]byte(key))
+		if evicted {
+			if e != nil {
+				t.Errorf("%s still there", key)
+			}
+			continue
+		}
+		if e == nil || e.Key() != key {
+			t.Fatalf("%s reads %v", key, e)
+		}
+		if i%2 == 0 {
+			if e.Str() != fmt.Sprint("value", i) {
+				t.Errorf("%s = %q", key, e.Str())
+			}
+			continue
+		}
+		l := e.Val().(*types.List)
+		if v, _ := l.Index(0); string(v) != fmt.Sprint("elem", i) || l.Len() != 1 {
+			t.Errorf("%s holds %q (len %d)", key, v, l.Len())
 		}
 	}
 }

@@ -21,8 +21,9 @@ import (
 // sums the same numbers the server compares with the limit.
 //
 // Each client's figure is kept in an account per type (normal and pub/sub,
-// replicas, our master) that INFO shows (mem_clients_normal,
-// mem_clients_slaves) and the eviction compares with maxmemory-clients.
+// replicas, our master) that the eviction compares with maxmemory-clients,
+// and beside it the part maxmemory counts (heldMem), which INFO shows as
+// mem_clients_normal (and mem_clients_slaves, with the replication buffer).
 // A client's figure is brought up to date whenever its buffers change
 // under srv.mu: after every read (at a batch's start), at a batch's end,
 // after every push, and for every client in the cron; between two of

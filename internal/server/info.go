@@ -178,7 +178,14 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 		f("mem_replication_backlog", backlog)
 		f("mem_total_replication_buffers", replBuf)
 		f("mem_clients_slaves", replicas)
-		f("mem_clients_normal", s.cmem.byType[memNormal]+s.cmem.byType[memMaster])
+		// What used_memory counts of the clients (ClientMemory): their
+		// tot-mem but for the reply buffers' idle room (heldMem), so that
+		// used_memory minus mem_clients_normal does not move when a burst
+		// of replies leaves a client's buffer big (Redis 7.0's
+		// unit/maxmemory "slave buffer are counted correctly" measures
+		// so); MEMORY STATS clients.normal is the same figure.
+		counted, _ := s.ClientMemory()
+		f("mem_clients_normal", counted)
 		f("mem_allocator", "go-"+runtime.Version()) // after these, as in Redis
 		f("lazyfree_pending_objects", 0)            // nothing waits: see keyspace/lazyfree.go
 		f("lazyfreed_objects", s.ks.Lazy.Freed)

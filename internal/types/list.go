@@ -28,6 +28,24 @@ func NewList(fill int) *List {
 	return &List{fill: int32(fill)}
 }
 
+// Reusable reports whether l, a list no longer held by anything, is worth
+// keeping for a new list (Reuse): a single node whose buffer is at most
+// maxBuf bytes, the list a small key evicted for maxmemory leaves.
+func (l *List) Reusable(maxBuf int) bool {
+	return l.head != nil && l.head == l.tail && len(l.head.buf) <= maxBuf
+}
+
+// Reuse empties l, which Reusable approved, for use as a new list with
+// fill: it keeps its node and the node's buffer, empty, so that the first
+// push allocates nothing. Until that push the list holds an empty node,
+// which no other operation expects: a push must come first (LPUSH and
+// RPUSH of a new key, keyspace.DB.NewList).
+func (l *List) Reuse(fill int) {
+	nd := l.head
+	nd.lo, nd.hi, nd.cnt = 0, 0, 0
+	l.n, l.fill = 0, int32(min(max(fill, -5), 1<<15-1))
+}
+
 // NewListFrom returns a list holding elems in order.
 func NewListFrom(fill int, elems [][]byte) *List {
 	l := NewList(fill)
@@ -121,6 +139,9 @@ func (l *List) PushFront(v []byte) {
 		nd = newLNode(l.nextNodeSize(nd, sz))
 		nd.lo, nd.hi = int32(len(nd.buf)), int32(len(nd.buf))
 		l.linkAfter(nil, nd)
+	} else if nd.cnt == 0 {
+		// A reused list's empty node (Reuse): fill it from its end.
+		nd.lo, nd.hi = int32(len(nd.buf)), int32(len(nd.buf))
 	}
 	nd.pushFront(v, l.byteLimit())
 	l.n++
