@@ -233,25 +233,33 @@ func probeUp(addr string) error {
 }
 
 // ownsListener reports whether process pid holds a TCP socket listening
-// on port, from Linux's /proc; where /proc cannot tell, it says yes.
+// on port, from Linux's /proc; without /proc/net (not Linux) it says yes.
 func ownsListener(pid, port int) bool {
-	table, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return true
-	}
 	want := fmt.Sprintf(":%04X", port)
 	var inodes []string
-	for _, line := range strings.Split(string(table), "\n")[1:] {
-		f := strings.Fields(line)
-		// local_address is f[1] (hex IP:port), st f[3] (0A: LISTEN),
-		// inode f[9].
-		if len(f) > 9 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
-			inodes = append(inodes, "socket:["+f[9]+"]")
+	read := false
+	// IPv4 sockets, and IPv6 ones (a server bound to "*" or "::").
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		table, err := os.ReadFile(file)
+		if err != nil {
+			continue
 		}
+		read = true
+		for _, line := range strings.Split(string(table), "\n")[1:] {
+			f := strings.Fields(line)
+			// local_address is f[1] (hex IP:port), st f[3] (0A:
+			// LISTEN), inode f[9].
+			if len(f) > 9 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+				inodes = append(inodes, "socket:["+f[9]+"]")
+			}
+		}
+	}
+	if !read {
+		return true
 	}
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {
-		return true
+		return false // the process is gone (it lost the port and exited)
 	}
 	for _, fd := range fds {
 		link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
