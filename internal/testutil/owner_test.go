@@ -6,39 +6,22 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 // pongServer answers every line with +PONG, as any server would answer
-// the PING that tells a test its server is up.
+// the PING that tells a test its server is up; it returns its port.
 func pongServer(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(fakeServer(t, "+PONG\r\n", ""))
+	p, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					if _, err := r.ReadString('\n'); err != nil {
-						return
-					}
-					fmt.Fprint(c, "+PONG\r\n")
-				}
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 func TestOwnsListener(t *testing.T) {
