@@ -6,5 +6,6 @@
 // semantics and gopher-lua's API. state.go and vm.go were generated
 // upstream from templates by its go-inline tool; here they are edited by
 // hand. Its subpackages ast, parse (parser.go generated upstream by goyacc)
-// and pm come from the same release.
+// and pm come from the same release. Upstream's io, os and channel
+// libraries are left out: Redis's sandbox loads none of them.
 package lua

@@ -7,18 +7,12 @@ const (
 	LoadLibName = "package"
 	// TabLibName is the name of the table Library.
 	TabLibName = "table"
-	// IoLibName is the name of the io Library.
-	IoLibName = "io"
-	// OsLibName is the name of the os Library.
-	OsLibName = "os"
 	// StringLibName is the name of the string Library.
 	StringLibName = "string"
 	// MathLibName is the name of the math Library.
 	MathLibName = "math"
 	// DebugLibName is the name of the debug Library.
 	DebugLibName = "debug"
-	// ChannelLibName is the name of the channel Library.
-	ChannelLibName = "channel"
 	// CoroutineLibName is the name of the coroutine Library.
 	CoroutineLibName = "coroutine"
 )
@@ -32,12 +26,9 @@ var luaLibs = []luaLib{
 	luaLib{LoadLibName, OpenPackage},
 	luaLib{BaseLibName, OpenBase},
 	luaLib{TabLibName, OpenTable},
-	luaLib{IoLibName, OpenIo},
-	luaLib{OsLibName, OpenOs},
 	luaLib{StringLibName, OpenString},
 	luaLib{MathLibName, OpenMath},
 	luaLib{DebugLibName, OpenDebug},
-	luaLib{ChannelLibName, OpenChannel},
 	luaLib{CoroutineLibName, OpenCoroutine},
 }
 
