@@ -103,7 +103,11 @@ func (s *Server) WritesHeld(who string) bool { return s.writeHolds[who] }
 
 // pauseActive reports whether any pause may apply to a command (srv.mu
 // held): a client on the event loop then leaves it, since it may wait.
-func (s *Server) pauseActive() bool { return !s.pausedUntil.IsZero() || len(s.writeHolds) > 0 }
+// Start-up outside a load counts: its clients wait (the load's answer
+// -LOADING at once, and stay on the loop).
+func (s *Server) pauseActive() bool {
+	return !s.pausedUntil.IsZero() || len(s.writeHolds) > 0 || (s.starting && !s.loading)
+}
 
 // heldFor reports how long a command must wait for the write holds
 // (srv.mu held): 0, or a step after which it asks again. writes says

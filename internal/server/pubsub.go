@@ -382,11 +382,23 @@ func (s *Server) unpause() {
 	s.refreshExpireMode()
 }
 
+// startupHoldStep is how often a command held by start-up looks again:
+// the window lasts milliseconds unless a load follows.
+const startupHoldStep = 2 * time.Millisecond
+
 // pausedFor reports how long a command must wait (srv.mu held): for the
 // parts' write holds a step at a time, for CLIENT PAUSE until its deadline.
 func (s *Server) pausedFor(sess *command.Session, spec *command.Spec) time.Duration {
 	if sess.Flags&(command.FlagMaster|command.FlagReplica) != 0 {
 		return 0
+	}
+	// Start-up outside a load (before the data file is opened, and while
+	// the replication state saved with it is restored) holds every
+	// client's command, as Redis serves nobody until its event loop runs:
+	// a client then never sees -LOADING while INFO says loading:0. During
+	// the load itself the gate answers -LOADING, as Redis does.
+	if s.starting && !s.loading {
+		return startupHoldStep
 	}
 	writes := mayReplicate(sess, spec)
 	if d := s.heldFor(writes); d > 0 {

@@ -137,8 +137,9 @@ type Server struct {
 	wd             watchdog
 	watchdogPeriod atomic.Int64
 	wdPeriod       int
-	// starting keeps answering -LOADING from the moment the listeners
-	// open until start-up is complete (see SetStarting).
+	// starting holds clients' commands from the moment the listeners open
+	// until start-up is complete, and answers -LOADING while a load runs
+	// within it (see SetStarting and pausedFor).
 	starting bool
 	// clientBatch is set (srv.mu held) while a client's commands run and
 	// the end of the round (endRound) is sure to follow the release of the
@@ -521,8 +522,9 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// SetStarting marks start-up in progress: until it is cleared, commands
-// without the Loading flag get -LOADING, as during a load. Why: the load
+// SetStarting marks start-up in progress: until it is cleared, clients'
+// commands wait, or get -LOADING while a load runs (commands with the
+// Loading flag too wait outside the load). Why: the load
 // ends before the replication state saved with the data is restored, and
 // a client served in between would see (and could PSYNC against) a
 // replication ID and offset that are about to change.
