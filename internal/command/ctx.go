@@ -176,15 +176,23 @@ type Ctx struct {
 	// noErrStats: the error reply was counted where it arose (a script's
 	// command), so the failure is not counted again (ErrorNoStats).
 	noErrStats bool
-	// start is the clock reading the command's duration is measured from
-	// (Keyspace.Elapsed).
-	start time.Duration
+	// start is the clock reading (Keyspace.Elapsed) the command's
+	// duration is measured from, when started is set; a nested command
+	// timed with the processor's counter (see run) has none.
+	start   time.Duration
+	started bool
 }
 
 // Started is when the command started: the clock reading its duration is
 // measured from, so that a handler that needs the time it started (a
-// script's run time) does not read the clock again.
-func (c *Ctx) Started() time.Time { return c.E.KS.TimeAt(c.start) }
+// script's run time) does not read the clock again. A nested command
+// timed by the counter (an EVAL that EXEC runs) reads the clock now.
+func (c *Ctx) Started() time.Time {
+	if !c.started {
+		c.start, c.started = c.E.KS.Elapsed(), true
+	}
+	return c.E.KS.TimeAt(c.start)
+}
 
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").
 func (c *Ctx) Error(msg string) {
