@@ -551,7 +551,7 @@ func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 			e.chainEnd, e.chainOK, e.chainTick = end, e.chain, e.KS.Ticks
 		}
 	}
-	st.Usec += took.Microseconds()
+	st.Nsec += int64(took)
 	e.Host.Slow(s, spec, args, took)
 	// A tracking client remembers the keys its reads touched. A read-only
 	// script is not a read itself; each read it calls makes the client
