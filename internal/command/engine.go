@@ -491,10 +491,10 @@ func (e *Engine) ChainClock(on bool) { e.chain, e.chainOK = on, false }
 // returns.
 func (e *Engine) run(s *Session, spec *Spec, args [][]byte, inExec bool) *Ctx {
 	if e.depth >= len(e.ctxs) {
-		e.ctxs = append(e.ctxs, &Ctx{})
+		e.ctxs = append(e.ctxs, &Ctx{E: e})
 	}
 	c := e.ctxs[e.depth]
-	*c = Ctx{Args: args, W: s.W, S: s, E: e, DB: e.KS.DBs[s.DB], Spec: spec, InExec: inExec}
+	c.reset(args, s, spec, e.KS.DBs[s.DB], inExec)
 	rerun := e.rerunning
 	e.rerunning = false
 	dirty := e.KS.Dirty
