@@ -30,6 +30,11 @@ import (
 type Clock struct {
 	// mult is nanoseconds per tick as a 32.32 fixed-point number.
 	mult uint64
+	// base, ns0 and t0 are the calibration's last pair of readings
+	// (monotonic ns since base, counter), for Verify.
+	base time.Time
+	ns0  int64
+	t0   uint64
 }
 
 // Now is a counter reading, for Since.
@@ -61,6 +66,34 @@ var (
 // counter to trust: the caller then reads the monotonic clock. It costs an
 // atomic load.
 func Get() *Clock { return calibrated.Load() }
+
+// Verify compares the counter's clock with the monotonic clock over the
+// time since calibration, and drops it for good when the two disagree by
+// more than 1% (the kernel gave up on the counter, a virtual machine
+// moved to a host that counts at another rate): Get then answers nil, and
+// durations come from the monotonic clock again. The server calls it from
+// its periodic cycle; it costs a few clock readings.
+func Verify() {
+	c := calibrated.Load()
+	if c == nil {
+		return
+	}
+	if ns, t := pair(c.base); !c.agrees(ns, t) {
+		calibrated.CompareAndSwap(c, nil)
+	}
+}
+
+// agrees reports whether the readings (ns, t) taken now agree with the
+// calibration, within 1% of the time since it (CLOCK_MONOTONIC is slewed
+// by NTP, by at most 0.05%). Under a second is too short to judge.
+func (c *Clock) agrees(ns int64, t uint64) bool {
+	want := ns - c.ns0
+	if want < int64(time.Second) {
+		return true
+	}
+	got := int64(c.toDuration(t - c.t0))
+	return got-want >= -want/100 && got-want <= want/100
+}
 
 // Start begins the calibration, in the background, unless it has begun
 // already; Get answers a clock once it is done. It returns at once.
@@ -101,7 +134,7 @@ func calibrate(span time.Duration) *Clock {
 	if ghz < 0.1 || ghz > 20 {
 		return nil
 	}
-	return &Clock{mult: uint64(float64(ns1-ns0) / float64(t1-t0) * (1 << 32))}
+	return &Clock{mult: uint64(float64(ns1-ns0) / float64(t1-t0) * (1 << 32)), base: base, ns0: ns1, t0: t1}
 }
 
 // pair reads the monotonic clock and the counter together: of a few

@@ -61,6 +61,59 @@ func TestToDuration(t *testing.T) {
 	}
 }
 
+// agrees: within 1% of the time since calibration, judged after a
+// second at least.
+func TestAgrees(t *testing.T) {
+	c := &Clock{mult: 1 << 32, ns0: 5e9, t0: 7e9} // 1 GHz
+	for _, tc := range []struct {
+		ns    int64
+		ticks uint64
+		want  bool
+	}{
+		{5e9 + 2e9, 7e9 + 2e9, true},         // in step
+		{5e9 + 2e9, 7e9 + 2.01e9, true},      // 0.5% fast
+		{5e9 + 2e9, 7e9 + 2.1e9, false},      // 5% fast
+		{5e9 + 2e9, 7e9 + 1.9e9, false},      // 5% slow
+		{5e9 + 0.5e9, 7e9 + 0.7e9, true},     // too soon to judge
+		{5e9 + 3600e9, 7e9 + 3600.5e9, true}, // an hour, 0.014% off
+		{5e9 + 3600e9, 7e9 + 3700e9, false},  // an hour, 2.8% off
+		{5e9 + 2e9, 7e9 - 1, false},          // the counter went back
+	} {
+		if got := c.agrees(tc.ns, tc.ticks); got != tc.want {
+			t.Errorf("ns %d, ticks %d: agrees = %v, want %v", tc.ns, tc.ticks, got, tc.want)
+		}
+	}
+}
+
+// Verify drops a clock that disagrees with the monotonic clock, and keeps
+// one that agrees.
+func TestVerify(t *testing.T) {
+	if !haveCounter || !trusted() {
+		t.Skip("no trusted counter")
+	}
+	prev := calibrated.Load()
+	defer calibrated.Store(prev)
+	good := calibrate(10 * time.Millisecond)
+	if good == nil {
+		t.Fatal("calibration failed")
+	}
+	// Calibrated two seconds ago, as far as Verify can tell.
+	good.ns0 -= 2e9
+	good.t0 -= uint64(float64(2e9) * (1 << 32) / float64(good.mult))
+	calibrated.Store(good)
+	Verify()
+	if Get() != good {
+		t.Fatal("Verify dropped a clock in step with the monotonic clock")
+	}
+	bad := *good
+	bad.mult = good.mult * 11 / 10 // counts 10% fast
+	calibrated.Store(&bad)
+	Verify()
+	if Get() != nil {
+		t.Fatal("Verify kept a clock 10% off")
+	}
+}
+
 func BenchmarkSince(b *testing.B) {
 	c := calibrate(10 * time.Millisecond)
 	if c == nil {
