@@ -393,7 +393,11 @@ func TestSlowlogMatchesRedis(t *testing.T) {
 	steps := [][]string{
 		{"CONFIG", "SET", "slowlog-log-slower-than", "0"}, {"SLOWLOG", "RESET"}, {"CLIENT", "SETNAME", "slowcli"},
 		{"SET", "long", strings.Repeat("x", 300)}, many, {"GET", "long"}, {"SLOWLOG", "LEN"}, {"SLOWLOG", "GET", "3"},
-		{"SLOWLOG", "GET", "-1"}, {"SLOWLOG", "GET", "0"}, {"SLOWLOG", "GET"}, {"CONFIG", "SET", "slowlog-max-len", "2"},
+		{"SLOWLOG", "GET", "-1"}, {"SLOWLOG", "GET", "0"}, {"SLOWLOG", "GET"},
+		// A script's calls are logged too, by a client without an
+		// address or a name.
+		{"SLOWLOG", "RESET"}, {"EVAL", "redis.call('incr', KEYS[1]) return 1", "1", "n"}, {"SLOWLOG", "GET"},
+		{"CONFIG", "SET", "slowlog-max-len", "2"},
 		{"PING"}, {"SLOWLOG", "LEN"}, {"CONFIG", "RESETSTAT"}, {"SLOWLOG", "LEN"}, // RESETSTAT keeps the log
 		{"SLOWLOG", "RESET"}, {"SLOWLOG", "LEN"}, {"CONFIG", "SET", "slowlog-log-slower-than", "-1"},
 		{"PING"}, {"SLOWLOG", "LEN"}, {"EXEC"}, {"SLOWLOG", "HELP"},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tandemdb/tandem/internal/keyspace"
 	"github.com/tandemdb/tandem/internal/resp"
+	"github.com/tandemdb/tandem/internal/ticks"
 )
 
 // The chained clock: in a chain, a command starts where the previous one
@@ -65,5 +66,49 @@ func (h *testHost) Slow(_ *Session, _ *Spec, _ [][]byte, d time.Duration) {
 func (h *testHost) Warnf(format string, args ...any) {
 	if h.warn != nil {
 		h.warn(format, args...)
+	}
+}
+
+// A nested command (a script's call) is timed on its own, with the
+// processor's counter once it is calibrated, and its time adds up in
+// commandstats even when each call is shorter than a microsecond: the
+// sum is kept in nanoseconds, where cutting each call to whole
+// microseconds counted a script's thousand sub-microsecond calls as 0.
+func TestNestedCommandTimes(t *testing.T) {
+	ticks.Start()
+	for deadline := time.Now().Add(2 * time.Second); ticks.Get() == nil && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // no trusted counter: the monotonic clock times them
+	}
+	e := NewEngine(keyspace.New(1))
+	var took []time.Duration
+	e.Host = &testHost{slow: func(d time.Duration) { took = append(took, d) }}
+	const spin, calls = 400 * time.Nanosecond, 3000
+	inner := &Spec{Name: "spin", Arity: 1, Handler: func(c *Ctx) {
+		for start := time.Now(); time.Since(start) < spin; {
+		}
+		c.W.Simple("OK")
+	}}
+	outer := &Spec{Name: "outer", Arity: 1, Handler: func(c *Ctx) {
+		for range calls {
+			c.E.RunForScript(c.S, inner, [][]byte{[]byte("spin")})
+		}
+		c.W.Simple("OK")
+	}}
+	e.Table.Add(inner, outer)
+	s := &Session{Proto: 2, Authed: true, W: &resp.Writer{Proto: 2}}
+	e.Call(s, [][]byte{[]byte("outer")})
+	if inner.Calls != calls || outer.Calls != 1 {
+		t.Fatalf("calls: spin %d, outer %d", inner.Calls, outer.Calls)
+	}
+	if len(took) != calls+1 {
+		t.Fatalf("%d durations for SLOWLOG, want %d", len(took), calls+1)
+	}
+	for i, d := range took[:calls] {
+		if d < spin || d > took[calls] {
+			t.Fatalf("call %d took %v: not between its %v spin and the outer command's %v", i, d, spin, took[calls])
+		}
+	}
+	if min := int64(calls * spin); inner.Nsec < min || inner.Nsec > outer.Nsec {
+		t.Errorf("spin: %d ns in all, want at least %d and at most the outer command's %d", inner.Nsec, min, outer.Nsec)
 	}
 }

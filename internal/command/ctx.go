@@ -176,15 +176,56 @@ type Ctx struct {
 	// noErrStats: the error reply was counted where it arose (a script's
 	// command), so the failure is not counted again (ErrorNoStats).
 	noErrStats bool
-	// start is the clock reading the command's duration is measured from
-	// (Keyspace.Elapsed).
-	start time.Duration
+	// start is the clock reading (Keyspace.Elapsed) the command's
+	// duration is measured from, when started is set; a nested command
+	// timed with the processor's counter (see run) has none.
+	start   time.Duration
+	started bool
+}
+
+// reset readies a reused context for a command, as if it were
+// Ctx{Args: args, W: s.W, S: s, E: its engine, DB: db, Spec: spec, InExec:
+// inExec}. Field by field, and a pointer only when it changes: copying a
+// whole new Ctx ran the garbage collector's bulk write barrier over every
+// pointer in it whenever a collection was under way, which a script's
+// thousand calls (each allocating a little in Lua) kept busy; a script's
+// calls mostly find the same session, database and command already there.
+// TestCtxReset checks that no field is left out.
+func (c *Ctx) reset(args [][]byte, s *Session, spec *Spec, db *keyspace.DB, inExec bool) {
+	c.Args = args
+	if c.W != s.W {
+		c.W = s.W
+	}
+	if c.S != s {
+		c.S = s
+	}
+	if c.DB != db {
+		c.DB = db
+	}
+	if c.Spec != spec {
+		c.Spec = spec
+	}
+	c.InExec = inExec
+	if c.rewritten != nil {
+		c.rewritten = nil
+	}
+	if c.block != nil {
+		c.block = nil
+	}
+	c.extra, c.noProp, c.force, c.failed, c.noErrStats = false, false, false, false, false
+	c.start, c.started = 0, false
 }
 
 // Started is when the command started: the clock reading its duration is
 // measured from, so that a handler that needs the time it started (a
-// script's run time) does not read the clock again.
-func (c *Ctx) Started() time.Time { return c.E.KS.TimeAt(c.start) }
+// script's run time) does not read the clock again. A nested command
+// timed by the counter (an EVAL that EXEC runs) reads the clock now.
+func (c *Ctx) Started() time.Time {
+	if !c.started {
+		c.start, c.started = c.E.KS.Elapsed(), true
+	}
+	return c.E.KS.TimeAt(c.start)
+}
 
 // Error writes an error reply (msg starts with its code, e.g. "ERR ...").
 func (c *Ctx) Error(msg string) {

@@ -1,9 +1,11 @@
 package command
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/tandemdb/tandem/internal/keyspace"
+	"github.com/tandemdb/tandem/internal/resp"
 )
 
 // The string and bitmap commands, with Redis 7.0.15's replies (see
@@ -144,6 +146,16 @@ func TestFamilyStrings(t *testing.T) {
 			`SET s 01 => +OK`,
 			`INCR s => -ERR value is not an integer or out of range`,
 			`INCRBY n x => -ERR value is not an integer or out of range`,
+			`SET c 99 => +OK`,
+			`INCR c => :100`,
+			`GET c => "100"`,
+			`SET c -2 => +OK`,
+			`INCR c => :-1`,
+			`INCR c => :0`,
+			`INCR c => :1`,
+			`SET c 1999999999 => +OK`,
+			`INCR c => :2000000000`,
+			`STRLEN c => :10`,
 			`SET t 5 EX 100 => +OK`,
 			`INCR t => :6`,
 			`TTL t => :100`,
@@ -293,5 +305,18 @@ func TestIncrbyfloatWritesOverItsResult(t *testing.T) {
 	}
 	if db.Peek([]byte("g")).Val().(*keyspace.Bytes) != first {
 		t.Error("INCRBYFLOAT replaced its earlier result's value")
+	}
+}
+
+func TestPlusOne(t *testing.T) {
+	for _, d := range []string{"0", "1", "8", "9", "10", "19", "99", "109", "999", "123456789", "9999999999", "9223372036854775806"} {
+		n, ok := resp.ParseInt([]byte(d))
+		if !ok {
+			t.Fatalf("%q is no number", d)
+		}
+		want := strconv.FormatInt(n+1, 10)
+		if got := string(plusOne([]byte("x"), d)); got != "x"+want {
+			t.Errorf("plusOne(%q) = %q, want %q", d, got, "x"+want)
+		}
 	}
 }

@@ -124,8 +124,11 @@ type Spec struct {
 
 	// Stats (INFO commandstats), updated under the server lock. A
 	// container's are kept per subcommand (SubStats), as Redis keeps them
-	// ("cmdstat_config|get"), and its own stay zero.
-	Calls, Usec, Rejected, Failed int64
+	// ("cmdstat_config|get"), and its own stay zero. Nsec is the time
+	// spent, summed in nanoseconds so that commands shorter than a
+	// microsecond (a script's calls) add up to what they took, instead
+	// of each being cut to 0 µs; INFO shows it in µs.
+	Calls, Nsec, Rejected, Failed int64
 	subStats                      map[string]*Spec
 }
 

@@ -202,7 +202,7 @@ func (s *Server) resetStats() {
 	}
 	s.ks.Lazy.Freed = 0
 	for _, sp := range statSpecs(s.eng.Table) {
-		sp.Calls, sp.Usec, sp.Rejected, sp.Failed = 0, 0, 0, 0
+		sp.Calls, sp.Nsec, sp.Rejected, sp.Failed = 0, 0, 0, 0
 		sp.Latency = nil // latencystats start again, as Redis's do
 	}
 	// The slow log stays, as in Redis (SLOWLOG RESET clears it).

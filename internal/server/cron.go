@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/tandemdb/tandem/internal/ticks"
+)
 
 // cron is the periodic cycle, hz times a second: access clock, active
 // expiry in small steps (releasing the lock between steps so no client
@@ -31,6 +35,7 @@ func (s *Server) cron() {
 			t.Reset(time.Second / time.Duration(hz))
 		}
 		s.ks.Tick()
+		ticks.Verify() // the counter nested commands are timed with
 		if !s.pausedUntil.IsZero() && !time.Now().Before(s.pausedUntil) {
 			s.unpause() // a CLIENT PAUSE that ran out: expiry resumes
 		}

@@ -307,10 +307,10 @@ func (s *Server) writeSection(b *strings.Builder, name string) {
 			}
 			per := 0.0
 			if sp.Calls > 0 {
-				per = float64(sp.Usec) / float64(sp.Calls)
+				per = float64(sp.Nsec) / 1e3 / float64(sp.Calls)
 			}
 			fmt.Fprintf(b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
-				sp.Name, sp.Calls, sp.Usec, per, sp.Rejected, sp.Failed)
+				sp.Name, sp.Calls, sp.Nsec/1e3, per, sp.Rejected, sp.Failed)
 		}
 	case "latencystats":
 		if !s.set.LatencyTracking {

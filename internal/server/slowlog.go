@@ -42,6 +42,10 @@ func (s *Server) recordSlow(sess *command.Session, spec *command.Spec, args [][]
 	s.slow.nextID++
 	if cl, ok := sess.Owner.(*client); ok {
 		e.addr = cl.addr
+	} else if sess.Flags&command.FlagScript != 0 {
+		// A script's call: Redis's Lua client has no connection, and
+		// its address reads as an unknown one.
+		e.addr = "?:0"
 	}
 	// Like Redis: at most 32 arguments, each cut to 128 bytes.
 	for i, a := range args {
