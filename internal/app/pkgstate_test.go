@@ -21,6 +21,8 @@ var packageVars = map[string]string{
 	// Tables and literals, filled at initialization and only read.
 	"rdb.dupSeed":          "hash seed chosen once per process (duplicate detection in RESTORE's listpack walk)",
 	"server.errWouldBlock": "sentinel error (the TLS loop transport's nothing-to-read)",
+	"ticks.calibrated":     "the processor counter's rate, a property of the machine: one calibration serves every server of the process (and Verify's verdict too)",
+	"ticks.startOnce":      "guards that one calibration",
 	"aof.argMulti":         "literal", "aof.argSelect": "literal", "aof.cmdHMSet": "literal",
 	"aof.cmdPExpireAt": "literal", "aof.cmdRPush": "literal", "aof.cmdSAdd": "literal",
 	"aof.cmdSet": "literal", "aof.cmdZAdd": "literal",
