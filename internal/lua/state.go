@@ -2088,6 +2088,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 		ls.stack.SetSp(sp)
 		if sp == 0 {
 			ls.currentFrame = nil
+			// The script is over: its strings may go.
+			ls.clearConcat()
 		}
 	}()
 

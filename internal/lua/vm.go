@@ -1094,7 +1094,19 @@ func init() {
 			C := int(inst>>9) & 0x1ff //GETC
 			RC := lbase + C
 			RB := lbase + B
-			v := stringConcat(L, RC-RB+1, RC)
+			var v LValue
+			if RC == RB+1 {
+				// Two strings, the usual case ('n:' .. k): from the
+				// cache when they were concatenated here last time.
+				if ls, ok := reg.array[RB].(LString); ok {
+					if rs, ok := reg.array[RC].(LString); ok {
+						v = L.concat2(string(ls), string(rs), cf.Pc)
+					}
+				}
+			}
+			if v == nil {
+				v = stringConcat(L, RC-RB+1, RC)
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
