@@ -9,28 +9,10 @@ import (
 	"strings"
 )
 
+// mainLoop runs Lua functions from baseframe on (Tandem's copy: the same
+// loop as mainLoopWithInterrupt, with a hook that never fires).
 func mainLoop(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
-	if L.stack.IsEmpty() {
-		return
-	}
-
-	L.currentFrame = L.stack.Last()
-	if L.currentFrame.Fn.IsG {
-		callGFunction(L, false)
-		return
-	}
-
-	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
-		cf.Pc++
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
-		}
-	}
+	runLoop(L, baseframe, &noInterrupt)
 }
 
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
@@ -67,34 +49,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 // atomic load per instruction while the flag is down, instead of the
 // select (an interface call and a channel poll) of mainLoopWithContext.
 func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
-	if L.stack.IsEmpty() {
-		return
-	}
-
-	L.currentFrame = L.stack.Last()
-	if L.currentFrame.Fn.IsG {
-		callGFunction(L, false)
-		return
-	}
-
-	flag := L.intrFlag
-	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
-		cf.Pc++
-		if flag.Load() {
-			if err := L.intrCheck(L); err != nil {
-				L.RaiseError("%s", err.Error())
-				return
-			}
-		}
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
-		}
-	}
+	runLoop(L, baseframe, L.intrFlag)
 }
 
 // arrayIndex is GETTABLE's fast path (Tandem's addition): t[n] for an
