@@ -146,6 +146,13 @@ type callFrameStack interface {
 	Push(v callFrame)
 	Pop() *callFrame
 	Last() *callFrame
+	// Next and PopLast are Push and Pop for the calls into Go functions
+	// (Tandem's addition), one interface call each instead of three and
+	// two: Next pushes a frame whose fields but Idx the caller sets, and
+	// gives nil instead when the stack is full; PopLast pops a frame and
+	// gives the new last one.
+	Next() *callFrame
+	PopLast() *callFrame
 
 	SetSp(sp int)
 	Sp() int
@@ -181,6 +188,24 @@ func (cs *fixedCallFrameStack) Push(v callFrame) {
 	cs.array[cs.sp] = v
 	cs.array[cs.sp].Idx = cs.sp
 	cs.sp++
+}
+
+func (cs *fixedCallFrameStack) Next() *callFrame {
+	if cs.sp == len(cs.array) {
+		return nil
+	}
+	f := &cs.array[cs.sp]
+	f.Idx = cs.sp
+	cs.sp++
+	return f
+}
+
+func (cs *fixedCallFrameStack) PopLast() *callFrame {
+	cs.sp--
+	if cs.sp == 0 {
+		return nil
+	}
+	return &cs.array[cs.sp-1]
 }
 
 func (cs *fixedCallFrameStack) Sp() int {
@@ -298,6 +323,29 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg.array[cs.segSp] = v
 	curSeg.array[cs.segSp].Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
 	cs.segSp++
+}
+
+func (cs *autoGrowingCallFrameStack) Next() *callFrame {
+	curSeg := cs.segments[cs.segIdx]
+	if cs.segSp >= FramesPerSegment {
+		if cs.segIdx >= segIdx(len(cs.segments)-1) {
+			// As Push (IsFull never says so for this stack).
+			panic("lua callstack overflow")
+		}
+		curSeg = newCallFrameStackSegment()
+		cs.segIdx++
+		cs.segments[cs.segIdx] = curSeg
+		cs.segSp = 0
+	}
+	f := &curSeg.array[cs.segSp]
+	f.Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
+	cs.segSp++
+	return f
+}
+
+func (cs *autoGrowingCallFrameStack) PopLast() *callFrame {
+	cs.Pop()
+	return cs.Last()
 }
 
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.
@@ -419,14 +467,8 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// values beyond top don't need to be valid LValues, so setting them to nil is fine
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
-		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearSlots(rg.array, rg.top, oldtopi)
 	}
-	//for i := rg.top; i < oldtop; i++ {
-	//	rg.array[i] = LNil
-	//}
 } // +inline-end
 
 func (rg *registry) Top() int {

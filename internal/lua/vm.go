@@ -277,15 +277,23 @@ func callGFunction(L *LState, tailcall bool) bool {
 		oldtop := rg.top
 		rg.top = regv + n
 		if rg.top < oldtop {
-			nilRange := rg.array[rg.top:oldtop]
-			for i := range nilRange {
-				nilRange[i] = nil
-			}
+			clearSlots(rg.array, rg.top, oldtop)
 		}
 	}
-	L.stack.Pop()
-	L.currentFrame = L.stack.Last()
+	L.currentFrame = L.stack.PopLast()
 	return false
+}
+
+// clearSlots sets a[i:j] to nil: a store each for the few slots of a call
+// (a call of memclr costs more than they do), memclr for more.
+func clearSlots(a []LValue, i, j int) {
+	if j-i > 8 {
+		clear(a[i:j])
+		return
+	}
+	for ; i < j; i++ {
+		a[i] = nil
+	}
 }
 
 func threadRun(L *LState) {

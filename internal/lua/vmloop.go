@@ -115,9 +115,44 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 					continue
 				}
 			}
+		case OP_CALL:
+			RA := cf.LocalBase + int(inst>>18)&0xff
+			if fn, ok := reg.array[RA].(*LFunction); ok && fn.IsG {
+				if L.callG(fn, cf, RA, int(inst&0x1ff), int(inst>>9)&0x1ff) {
+					return
+				}
+				continue
+			}
 		}
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
 		}
 	}
+}
+
+// callG is OP_CALL of a Go function fn in register RA of the frame cf,
+// with the instruction's B and C: OP_CALL's work for that case, less the
+// frame's copies and the stack's interface calls. It returns true when
+// the loop must return (as callGFunction).
+func (L *LState) callG(fn *LFunction, cf *callFrame, RA, B, C int) bool {
+	nargs := B - 1
+	if B == 0 {
+		nargs = L.reg.Top() - (RA + 1)
+	}
+	f := L.stack.Next()
+	if f == nil {
+		L.RaiseError("stack overflow")
+	}
+	f.Fn = fn
+	f.Parent = cf
+	f.Pc = 0
+	f.Base = RA
+	f.LocalBase = RA + 1
+	f.ReturnBase = RA
+	f.NArgs = nargs
+	f.NRet = C - 1
+	f.TailCall = 0
+	L.reg.SetTop(RA + 1 + nargs)
+	L.currentFrame = f
+	return callGFunction(L, false)
 }

@@ -84,3 +84,43 @@ func TestRunLoopInterrupt(t *testing.T) {
 		t.Errorf("error %v after %d checks", err, n)
 	}
 }
+
+// TestCallG covers runLoop's calls of Go functions: fixed and variable
+// argument counts (f(g())), results kept, dropped and all of them, errors
+// raised inside (their position is the caller's line), and the stack's
+// end reached by the call of a Go function at every depth around it, with
+// both kinds of call stack.
+func TestCallG(t *testing.T) {
+	for _, tc := range []struct{ code, want string }{
+		{"return select('#', 1, 2, 3)", "3"},
+		{"local function three() return 1, 2, 3 end return select('#', three())", "3"},
+		{"return select('#', select(2, 'a', 'b', 'c'))", "2"},
+		{"local a, b, c = select(2, 'x', 'y') return tostring(a) .. tostring(b) .. tostring(c)", "ynilnil"},
+		{"local t = {} table.insert(t, 'v') tostring(1) return t[1]", "v"},
+		{"local ok, err = pcall(error, 'boom', 0) return tostring(ok) .. err", "falseboom"},
+		{"local ok, err = pcall(function()\n\nerror('x')\nend) return err", "<string>:3: x"},
+	} {
+		L := NewState()
+		if err := L.DoString(tc.code); err != nil {
+			t.Errorf("%q: %v", tc.code, err)
+		} else if got := L.Get(-1).String(); got != tc.want {
+			t.Errorf("%q = %q, want %q", tc.code, got, tc.want)
+		}
+		L.Close()
+	}
+	for _, minimize := range []bool{false, true} {
+		for depth := 0; depth < 24; depth++ {
+			L := NewState(Options{CallStackSize: 16, MinimizeStackMemory: minimize})
+			err := L.DoString(fmt.Sprintf("local function f(n) if n == 0 then return tostring(n) end return (f(n - 1)) end return f(%d)", depth))
+			switch {
+			case err == nil && L.Get(-1).String() != "0":
+				t.Errorf("depth %d (minimize %v): %q", depth, minimize, L.Get(-1).String())
+			case err != nil && !strings.Contains(err.Error(), "stack overflow"):
+				t.Errorf("depth %d (minimize %v): %v", depth, minimize, err)
+			case err != nil && depth < 10:
+				t.Errorf("depth %d (minimize %v): %v", depth, minimize, err)
+			}
+			L.Close()
+		}
+	}
+}
