@@ -29,11 +29,18 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 		return
 	}
 
+	// The frame's function and program counter are kept in locals while
+	// the inline paths run: cf.Pc is written back before anything else
+	// (a handler, a call, the hook) may read it, and all three are read
+	// again after it, which may have changed the frame.
+	cf := L.currentFrame
+	proto := cf.Fn.Proto
+	pc := cf.Pc
 	for {
-		cf := L.currentFrame
-		inst := cf.Fn.Proto.Code[cf.Pc]
-		cf.Pc++
+		inst := proto.Code[pc]
+		pc++
 		if flag.Load() {
+			cf.Pc = pc
 			if err := L.intrCheck(L); err != nil {
 				L.RaiseError("%s", err.Error())
 				return
@@ -53,7 +60,7 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 		case OP_LOADK:
 			RA := cf.LocalBase + int(inst>>18)&0xff
 			if RA < len(reg.array) {
-				reg.array[RA] = cf.Fn.Proto.Constants[int(inst&0x3ffff)]
+				reg.array[RA] = proto.Constants[int(inst&0x3ffff)]
 				if RA >= reg.top {
 					reg.top = RA + 1
 				}
@@ -62,7 +69,7 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 		case OP_GETGLOBAL:
 			RA := cf.LocalBase + int(inst>>18)&0xff
 			Bx := int(inst & 0x3ffff)
-			if c := cf.Fn.Proto.globalCache; RA < len(reg.array) && Bx < len(c) && c[Bx].tb == cf.Fn.Env && c[Bx].tb != nil && c[Bx].ver == c[Bx].tb.strVer {
+			if c := proto.globalCache; RA < len(reg.array) && Bx < len(c) && c[Bx].tb == cf.Fn.Env && c[Bx].tb != nil && c[Bx].ver == c[Bx].tb.strVer {
 				reg.array[RA] = c[Bx].val
 				if RA >= reg.top {
 					reg.top = RA + 1
@@ -75,7 +82,7 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 				C := int(inst>>9) & 0x1ff
 				var key LValue
 				if C&opBitRk != 0 {
-					key = cf.Fn.Proto.Constants[C&^opBitRk]
+					key = proto.Constants[C&^opBitRk]
 				} else {
 					key = reg.array[cf.LocalBase+C]
 				}
@@ -88,7 +95,7 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 				}
 			}
 		case OP_JMP:
-			cf.Pc += int(inst&0x3ffff) - opMaxArgSbx
+			pc += int(inst&0x3ffff) - opMaxArgSbx
 			continue
 		case OP_FORLOOP:
 			RA := cf.LocalBase + int(inst>>18)&0xff
@@ -104,7 +111,7 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 						reg.top = RA + 1
 					}
 					if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
-						cf.Pc += int(inst&0x3ffff) - opMaxArgSbx
+						pc += int(inst&0x3ffff) - opMaxArgSbx
 						reg.array[RA+3] = v
 						if RA+3 >= reg.top {
 							reg.top = RA + 4
@@ -118,15 +125,23 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 		case OP_CALL:
 			RA := cf.LocalBase + int(inst>>18)&0xff
 			if fn, ok := reg.array[RA].(*LFunction); ok && fn.IsG {
+				cf.Pc = pc
 				if L.callG(fn, cf, RA, int(inst&0x1ff), int(inst>>9)&0x1ff) {
 					return
 				}
+				cf = L.currentFrame
+				proto = cf.Fn.Proto
+				pc = cf.Pc
 				continue
 			}
 		}
+		cf.Pc = pc
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
 		}
+		cf = L.currentFrame
+		proto = cf.Fn.Proto
+		pc = cf.Pc
 	}
 }
 
