@@ -30,19 +30,28 @@ type concatEntry struct {
 
 type concatCache [concatSlots]concatEntry
 
-// concat2 is CONCAT of two strings, the instruction at pc: the cached
-// value when the operands are those of the slot's last CONCAT, else a new
-// string (remembered when it is short).
-func (ls *LState) concat2(lhs, rhs string, pc int) LValue {
+// concatCached is the value the CONCAT at pc built last time, when its
+// operands were lhs and rhs; nil when they were not.
+func (ls *LState) concatCached(lhs, rhs string, pc int) LValue {
 	e := &ls.concat[pc&(concatSlots-1)]
 	// Comparing strings is cheap here: lengths first, then the bytes,
 	// which are usually the very same (a constant, a local, KEYS[1]).
 	if e.v != nil && len(lhs) == len(e.lhs) && len(rhs) == len(e.rhs) && lhs == e.lhs && rhs == e.rhs {
 		return e.v
 	}
+	return nil
+}
+
+// concat2 is CONCAT of two strings, the instruction at pc: the cached
+// value when the operands are those of the slot's last CONCAT, else a new
+// string (remembered when it is short).
+func (ls *LState) concat2(lhs, rhs string, pc int) LValue {
+	if v := ls.concatCached(lhs, rhs, pc); v != nil {
+		return v
+	}
 	v := ls.alloc.LString2I(lhs + rhs)
 	if len(lhs)+len(rhs) <= concatMaxLen {
-		*e = concatEntry{lhs: lhs, rhs: rhs, v: v}
+		ls.concat[pc&(concatSlots-1)] = concatEntry{lhs: lhs, rhs: rhs, v: v}
 	}
 	return v
 }

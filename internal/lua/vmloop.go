@@ -94,6 +94,23 @@ func runLoop(L *LState, baseframe *callFrame, flag *atomic.Bool) {
 					continue
 				}
 			}
+		case OP_CONCAT:
+			// Two strings concatenated here before (concat.go).
+			RA := cf.LocalBase + int(inst>>18)&0xff
+			RB := cf.LocalBase + int(inst&0x1ff)
+			if RC := cf.LocalBase + int(inst>>9)&0x1ff; RC == RB+1 && RA < len(reg.array) {
+				if ls, ok := reg.array[RB].(LString); ok {
+					if rs, ok := reg.array[RC].(LString); ok {
+						if v := L.concatCached(string(ls), string(rs), pc); v != nil {
+							reg.array[RA] = v
+							if RA >= reg.top {
+								reg.top = RA + 1
+							}
+							continue
+						}
+					}
+				}
+			}
 		case OP_JMP:
 			pc += int(inst&0x3ffff) - opMaxArgSbx
 			continue
