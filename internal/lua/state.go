@@ -326,26 +326,47 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 }
 
 func (cs *autoGrowingCallFrameStack) Next() *callFrame {
-	curSeg := cs.segments[cs.segIdx]
-	if cs.segSp >= FramesPerSegment {
-		if cs.segIdx >= segIdx(len(cs.segments)-1) {
-			// As Push (IsFull never says so for this stack).
-			panic("lua callstack overflow")
-		}
-		curSeg = newCallFrameStackSegment()
-		cs.segIdx++
-		cs.segments[cs.segIdx] = curSeg
-		cs.segSp = 0
+	if f := cs.nextInSegment(); f != nil {
+		return f
 	}
-	f := &curSeg.array[cs.segSp]
+	if cs.segIdx >= segIdx(len(cs.segments)-1) {
+		// As Push (IsFull never says so for this stack).
+		panic("lua callstack overflow")
+	}
+	cs.segIdx++
+	cs.segments[cs.segIdx] = newCallFrameStackSegment()
+	cs.segSp = 0
+	return cs.Next()
+}
+
+func (cs *autoGrowingCallFrameStack) PopLast() *callFrame {
+	if f := cs.popLastInSegment(); f != nil {
+		return f
+	}
+	cs.Pop()
+	return cs.Last()
+}
+
+// nextInSegment and popLastInSegment are Next and PopLast within the
+// current segment, the usual case, small enough to be inlined where the
+// VM calls a Go function: nil when the frame is not in it (then Next or
+// PopLast does the work).
+func (cs *autoGrowingCallFrameStack) nextInSegment() *callFrame {
+	if cs.segSp >= FramesPerSegment {
+		return nil
+	}
+	f := &cs.segments[cs.segIdx].array[cs.segSp]
 	f.Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
 	cs.segSp++
 	return f
 }
 
-func (cs *autoGrowingCallFrameStack) PopLast() *callFrame {
-	cs.Pop()
-	return cs.Last()
+func (cs *autoGrowingCallFrameStack) popLastInSegment() *callFrame {
+	if cs.segSp <= 1 {
+		return nil
+	}
+	cs.segSp--
+	return &cs.segments[cs.segIdx].array[cs.segSp-1]
 }
 
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.

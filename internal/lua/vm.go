@@ -280,6 +280,12 @@ func callGFunction(L *LState, tailcall bool) bool {
 			clearSlots(rg.array, rg.top, oldtop)
 		}
 	}
+	if cs, ok := L.stack.(*autoGrowingCallFrameStack); ok {
+		if f := cs.popLastInSegment(); f != nil {
+			L.currentFrame = f
+			return false
+		}
+	}
 	L.currentFrame = L.stack.PopLast()
 	return false
 }

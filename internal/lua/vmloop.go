@@ -171,9 +171,14 @@ func (L *LState) callG(fn *LFunction, cf *callFrame, RA, B, C int) bool {
 	if B == 0 {
 		nargs = L.reg.Top() - (RA + 1)
 	}
-	f := L.stack.Next()
+	var f *callFrame
+	if cs, ok := L.stack.(*autoGrowingCallFrameStack); ok {
+		f = cs.nextInSegment()
+	}
 	if f == nil {
-		L.RaiseError("stack overflow")
+		if f = L.stack.Next(); f == nil {
+			L.RaiseError("stack overflow")
+		}
 	}
 	f.Fn = fn
 	f.Parent = cf
