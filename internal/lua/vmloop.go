@@ -189,7 +189,10 @@ func (L *LState) callG(fn *LFunction, cf *callFrame, RA, B, C int) bool {
 	f.NArgs = nargs
 	f.NRet = C - 1
 	f.TailCall = 0
-	L.reg.SetTop(RA + 1 + nargs)
+	if top := RA + 1 + nargs; top != L.reg.top {
+		// (The arguments were usually the last registers written.)
+		L.reg.SetTop(top)
+	}
 	L.currentFrame = f
 	return callGFunction(L, false)
 }
