@@ -28,12 +28,18 @@ type concatEntry struct {
 	v        LValue
 }
 
-type concatCache [concatSlots]concatEntry
+// concatCache is the cache; used says whether any entry may be set, so
+// that clearing an unused one (most scripts never concatenate) costs a
+// test.
+type concatCache struct {
+	entries [concatSlots]concatEntry
+	used    bool
+}
 
 // concatCached is the value the CONCAT at pc built last time, when its
 // operands were lhs and rhs; nil when they were not.
 func (ls *LState) concatCached(lhs, rhs string, pc int) LValue {
-	e := &ls.concat[pc&(concatSlots-1)]
+	e := &ls.concat.entries[pc&(concatSlots-1)]
 	// Comparing strings is cheap here: lengths first, then the bytes,
 	// which are usually the very same (a constant, a local, KEYS[1]).
 	if e.v != nil && len(lhs) == len(e.lhs) && len(rhs) == len(e.rhs) && lhs == e.lhs && rhs == e.rhs {
@@ -51,16 +57,15 @@ func (ls *LState) concat2(lhs, rhs string, pc int) LValue {
 	}
 	v := ls.alloc.LString2I(lhs + rhs)
 	if len(lhs)+len(rhs) <= concatMaxLen {
-		ls.concat[pc&(concatSlots-1)] = concatEntry{lhs: lhs, rhs: rhs, v: v}
+		ls.concat.entries[pc&(concatSlots-1)] = concatEntry{lhs: lhs, rhs: rhs, v: v}
+		ls.concat.used = true
 	}
 	return v
 }
 
 // clearConcat empties the cache so that it keeps no string alive.
 func (ls *LState) clearConcat() {
-	for i := range ls.concat {
-		if ls.concat[i].v != nil {
-			ls.concat[i] = concatEntry{}
-		}
+	if ls.concat.used {
+		ls.concat = concatCache{}
 	}
 }

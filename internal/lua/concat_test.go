@@ -78,7 +78,7 @@ return table.concat(out, ',')`
 	if got := L.Get(-1).String(); got != "n:k|n:k2" {
 		t.Errorf("after a second script: %q", got)
 	}
-	for i, e := range L.concat {
+	for i, e := range L.concat.entries {
 		if e.v != nil {
 			t.Errorf("slot %d still holds %q after the script", i, e.v)
 		}
