@@ -35,8 +35,9 @@ type allocator struct {
 	scratchValue  LValue
 	scratchValueP *iface
 
-	// sptrs is the block LString2I takes string headers from.
-	sptrs []string
+	// sptrs and shortPtrs are the blocks LString2I takes string headers
+	// from, for strings longer than concatMaxLen and the others.
+	sptrs, shortPtrs []string
 }
 
 func newAllocator(size int) *allocator {
@@ -87,13 +88,25 @@ func (al *allocator) LNumber2I(v LNumber) LValue {
 // header an LValue holding an LString points to comes from a block of
 // them instead of an allocation of its own. As with numbers, a block, and
 // the strings it points to, stays alive while any LValue made from it does:
-// it is for the short-lived strings of CONCAT.
+// it is for the short-lived strings of CONCAT. Short strings have blocks
+// of their own, so that one of them kept (CONCAT's cache keeps some) keeps
+// no long string alive with it.
 func (al *allocator) LString2I(s string) LValue {
-	if cap(al.sptrs) == len(al.sptrs) {
-		al.sptrs = make([]string, 0, al.size)
+	var p *string
+	if len(s) <= concatMaxLen {
+		if cap(al.shortPtrs) == len(al.shortPtrs) {
+			al.shortPtrs = make([]string, 0, al.size)
+		}
+		al.shortPtrs = append(al.shortPtrs, s)
+		p = &al.shortPtrs[len(al.shortPtrs)-1]
+	} else {
+		if cap(al.sptrs) == len(al.sptrs) {
+			al.sptrs = make([]string, 0, al.size)
+		}
+		al.sptrs = append(al.sptrs, s)
+		p = &al.sptrs[len(al.sptrs)-1]
 	}
-	al.sptrs = append(al.sptrs, s)
 	v := LValue(LString(""))
-	(*iface)(unsafe.Pointer(&v)).word = unsafe.Pointer(&al.sptrs[len(al.sptrs)-1])
+	(*iface)(unsafe.Pointer(&v)).word = unsafe.Pointer(p)
 	return v
 }

@@ -146,6 +146,13 @@ type callFrameStack interface {
 	Push(v callFrame)
 	Pop() *callFrame
 	Last() *callFrame
+	// Next and PopLast are Push and Pop for the calls into Go functions
+	// (Tandem's addition), one interface call each instead of three and
+	// two: Next pushes a frame whose fields but Idx the caller sets, and
+	// gives nil instead when the stack is full; PopLast pops a frame and
+	// gives the new last one.
+	Next() *callFrame
+	PopLast() *callFrame
 
 	SetSp(sp int)
 	Sp() int
@@ -181,6 +188,24 @@ func (cs *fixedCallFrameStack) Push(v callFrame) {
 	cs.array[cs.sp] = v
 	cs.array[cs.sp].Idx = cs.sp
 	cs.sp++
+}
+
+func (cs *fixedCallFrameStack) Next() *callFrame {
+	if cs.sp == len(cs.array) {
+		return nil
+	}
+	f := &cs.array[cs.sp]
+	f.Idx = cs.sp
+	cs.sp++
+	return f
+}
+
+func (cs *fixedCallFrameStack) PopLast() *callFrame {
+	cs.sp--
+	if cs.sp == 0 {
+		return nil
+	}
+	return &cs.array[cs.sp-1]
 }
 
 func (cs *fixedCallFrameStack) Sp() int {
@@ -298,6 +323,50 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg.array[cs.segSp] = v
 	curSeg.array[cs.segSp].Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
 	cs.segSp++
+}
+
+func (cs *autoGrowingCallFrameStack) Next() *callFrame {
+	if f := cs.nextInSegment(); f != nil {
+		return f
+	}
+	if cs.segIdx >= segIdx(len(cs.segments)-1) {
+		// As Push (IsFull never says so for this stack).
+		panic("lua callstack overflow")
+	}
+	cs.segIdx++
+	cs.segments[cs.segIdx] = newCallFrameStackSegment()
+	cs.segSp = 0
+	return cs.Next()
+}
+
+func (cs *autoGrowingCallFrameStack) PopLast() *callFrame {
+	if f := cs.popLastInSegment(); f != nil {
+		return f
+	}
+	cs.Pop()
+	return cs.Last()
+}
+
+// nextInSegment and popLastInSegment are Next and PopLast within the
+// current segment, the usual case, small enough to be inlined where the
+// VM calls a Go function: nil when the frame is not in it (then Next or
+// PopLast does the work).
+func (cs *autoGrowingCallFrameStack) nextInSegment() *callFrame {
+	if cs.segSp >= FramesPerSegment {
+		return nil
+	}
+	f := &cs.segments[cs.segIdx].array[cs.segSp]
+	f.Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
+	cs.segSp++
+	return f
+}
+
+func (cs *autoGrowingCallFrameStack) popLastInSegment() *callFrame {
+	if cs.segSp <= 1 {
+		return nil
+	}
+	cs.segSp--
+	return &cs.segments[cs.segIdx].array[cs.segSp-1]
 }
 
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.
@@ -419,14 +488,8 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// values beyond top don't need to be valid LValues, so setting them to nil is fine
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
-		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
-		}
+		clearSlots(rg.array, rg.top, oldtopi)
 	}
-	//for i := rg.top; i < oldtop; i++ {
-	//	rg.array[i] = LNil
-	//}
 } // +inline-end
 
 func (rg *registry) Top() int {
@@ -2088,6 +2151,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 		ls.stack.SetSp(sp)
 		if sp == 0 {
 			ls.currentFrame = nil
+			// The script is over: its strings may go.
+			ls.clearConcat()
 		}
 	}()
 

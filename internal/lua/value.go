@@ -203,6 +203,9 @@ type LState struct {
 	// (Tandem's addition), shared with the state's threads.
 	intrFlag  *atomic.Bool
 	intrCheck func(*LState) error
+	// concat is CONCAT's cache of short strings (Tandem's addition, see
+	// concat.go).
+	concat concatCache
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

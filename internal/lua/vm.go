@@ -9,28 +9,10 @@ import (
 	"strings"
 )
 
+// mainLoop runs Lua functions from baseframe on (Tandem's copy: the same
+// loop as mainLoopWithInterrupt, with a hook that never fires).
 func mainLoop(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
-	if L.stack.IsEmpty() {
-		return
-	}
-
-	L.currentFrame = L.stack.Last()
-	if L.currentFrame.Fn.IsG {
-		callGFunction(L, false)
-		return
-	}
-
-	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
-		cf.Pc++
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
-		}
-	}
+	runLoop(L, baseframe, &noInterrupt)
 }
 
 func mainLoopWithContext(L *LState, baseframe *callFrame) {
@@ -67,34 +49,7 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 // atomic load per instruction while the flag is down, instead of the
 // select (an interface call and a channel poll) of mainLoopWithContext.
 func mainLoopWithInterrupt(L *LState, baseframe *callFrame) {
-	var inst uint32
-	var cf *callFrame
-
-	if L.stack.IsEmpty() {
-		return
-	}
-
-	L.currentFrame = L.stack.Last()
-	if L.currentFrame.Fn.IsG {
-		callGFunction(L, false)
-		return
-	}
-
-	flag := L.intrFlag
-	for {
-		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
-		cf.Pc++
-		if flag.Load() {
-			if err := L.intrCheck(L); err != nil {
-				L.RaiseError("%s", err.Error())
-				return
-			}
-		}
-		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
-			return
-		}
-	}
+	runLoop(L, baseframe, L.intrFlag)
 }
 
 // arrayIndex is GETTABLE's fast path (Tandem's addition): t[n] for an
@@ -322,15 +277,29 @@ func callGFunction(L *LState, tailcall bool) bool {
 		oldtop := rg.top
 		rg.top = regv + n
 		if rg.top < oldtop {
-			nilRange := rg.array[rg.top:oldtop]
-			for i := range nilRange {
-				nilRange[i] = nil
-			}
+			clearSlots(rg.array, rg.top, oldtop)
 		}
 	}
-	L.stack.Pop()
-	L.currentFrame = L.stack.Last()
+	if cs, ok := L.stack.(*autoGrowingCallFrameStack); ok {
+		if f := cs.popLastInSegment(); f != nil {
+			L.currentFrame = f
+			return false
+		}
+	}
+	L.currentFrame = L.stack.PopLast()
 	return false
+}
+
+// clearSlots sets a[i:j] to nil: a store each for the few slots of a call
+// (a call of memclr costs more than they do), memclr for more.
+func clearSlots(a []LValue, i, j int) {
+	if j-i > 8 {
+		clear(a[i:j])
+		return
+	}
+	for ; i < j; i++ {
+		a[i] = nil
+	}
 }
 
 func threadRun(L *LState) {
@@ -1094,7 +1063,19 @@ func init() {
 			C := int(inst>>9) & 0x1ff //GETC
 			RC := lbase + C
 			RB := lbase + B
-			v := stringConcat(L, RC-RB+1, RC)
+			var v LValue
+			if RC == RB+1 {
+				// Two strings, the usual case ('n:' .. k): from the
+				// cache when they were concatenated here last time.
+				if ls, ok := reg.array[RB].(LString); ok {
+					if rs, ok := reg.array[RC].(LString); ok {
+						v = L.concat2(string(ls), string(rs), cf.Pc)
+					}
+				}
+			}
+			if v == nil {
+				v = stringConcat(L, RC-RB+1, RC)
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{

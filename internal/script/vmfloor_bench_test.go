@@ -20,7 +20,15 @@ func BenchmarkLoop1000VMFloor(b *testing.B) {
 		{"empty", "for i = 1, 1000 do end return 1"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			L := lua.NewState(lua.Options{SkipOpenLibs: true})
+			// The options of the scripts' state (newVM).
+			L := lua.NewState(lua.Options{
+				SkipOpenLibs:        true,
+				CallStackSize:       callStackSize,
+				RegistrySize:        256,
+				RegistryMaxSize:     registryMaxSize,
+				RegistryGrowStep:    256,
+				MinimizeStackMemory: true,
+			})
 			defer L.Close()
 			h := &hook{}
 			L.SetInterrupt(&h.signal, h.check)
@@ -32,6 +40,8 @@ func BenchmarkLoop1000VMFloor(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			// As compile does: no 'arg' table for the chunk's varargs.
+			fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				L.Push(fn)
