@@ -160,25 +160,46 @@ type callFrameStack interface {
 
 	IsFull() bool
 	IsEmpty() bool
+	// Reserve opens (on) or closes the frames kept back for an error
+	// handler, and says whether they were open: a handler called on a
+	// stack overflow must be able to run (Lua 5.1 grants it room beyond
+	// LUAI_MAXCALLS too), or the error reaches the caller as a bare string
+	// without the position the handler adds.
+	Reserve(on bool) bool
 
 	FreeAll()
 }
 
+// errorReserveFrames is how many frames beyond the call stack's size an
+// error handler may use (see callFrameStack.Reserve).
+const errorReserveFrames = 2 * FramesPerSegment
+
 type fixedCallFrameStack struct {
 	array []callFrame
 	sp    int
+	limit int // frames usable: len(array) less the reserve while it is closed
 }
 
 func newFixedCallFrameStack(size int) callFrameStack {
 	return &fixedCallFrameStack{
-		array: make([]callFrame, size),
+		array: make([]callFrame, size+errorReserveFrames),
 		sp:    0,
+		limit: size,
 	}
 }
 
 func (cs *fixedCallFrameStack) IsEmpty() bool { return cs.sp == 0 }
 
-func (cs *fixedCallFrameStack) IsFull() bool { return cs.sp == len(cs.array) }
+func (cs *fixedCallFrameStack) IsFull() bool { return cs.sp >= cs.limit }
+
+func (cs *fixedCallFrameStack) Reserve(on bool) bool {
+	was := cs.limit == len(cs.array)
+	cs.limit = len(cs.array)
+	if !on {
+		cs.limit -= errorReserveFrames
+	}
+	return was
+}
 
 func (cs *fixedCallFrameStack) Clear() {
 	cs.sp = 0
@@ -191,7 +212,7 @@ func (cs *fixedCallFrameStack) Push(v callFrame) {
 }
 
 func (cs *fixedCallFrameStack) Next() *callFrame {
-	if cs.sp == len(cs.array) {
+	if cs.sp >= cs.limit {
 		return nil
 	}
 	f := &cs.array[cs.sp]
@@ -248,6 +269,9 @@ type segIdx uint16
 type autoGrowingCallFrameStack struct {
 	segments []*callFrameStackSegment
 	segIdx   segIdx
+	// last is the last segment usable: the reserve's segments are beyond
+	// it while the reserve is closed.
+	last segIdx
 	// segSp is the number of frames in the current segment which are used. Full 'sp' value is segIdx * FramesPerSegment + segSp.
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
 	// FramesPerSegment indicates that the segment is full and cannot accommodate another frame.
@@ -272,9 +296,11 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 // it will actually grow up to the next segment size multiple after maxSize, where the segment size is dictated by
 // FramesPerSegment.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
+	n := (maxSize + (FramesPerSegment - 1)) / FramesPerSegment
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
+		segments: make([]*callFrameStackSegment, n+errorReserveFrames/FramesPerSegment),
 		segIdx:   0,
+		last:     segIdx(n - 1),
 	}
 	cs.segments[0] = newCallFrameStackSegment()
 	return cs
@@ -285,8 +311,22 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 }
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
+//
+// (Upstream compared segIdx with len(segments), which it never reaches, so
+// deep recursion ended in Push's Go panic "lua callstack overflow" instead
+// of Lua's "stack overflow" error with the script's position.)
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	return cs.segIdx >= cs.last && cs.segSp >= FramesPerSegment
+}
+
+func (cs *autoGrowingCallFrameStack) Reserve(on bool) bool {
+	top := segIdx(len(cs.segments) - 1)
+	was := cs.last == top
+	cs.last = top
+	if !on {
+		cs.last -= errorReserveFrames / FramesPerSegment
+	}
+	return was
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -311,7 +351,7 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
-		if cs.segIdx < segIdx(len(cs.segments)-1) {
+		if cs.segIdx < cs.last {
 			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
 			cs.segments[cs.segIdx] = curSeg
@@ -329,9 +369,8 @@ func (cs *autoGrowingCallFrameStack) Next() *callFrame {
 	if f := cs.nextInSegment(); f != nil {
 		return f
 	}
-	if cs.segIdx >= segIdx(len(cs.segments)-1) {
-		// As Push (IsFull never says so for this stack).
-		panic("lua callstack overflow")
+	if cs.segIdx >= cs.last {
+		return nil // full: the caller raises "stack overflow", as fixedCallFrameStack's
 	}
 	cs.segIdx++
 	cs.segments[cs.segIdx] = newCallFrameStackSegment()
@@ -2119,7 +2158,9 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				ls.Push(errfunc)
 				ls.Push(err.(*ApiError).Object)
 				ls.Panic = panicWithoutTraceback
+				reserved := ls.stack.Reserve(true) // room for the handler
 				defer func() {
+					ls.stack.Reserve(reserved)
 					ls.Panic = oldpanic
 					rcv := recover()
 					if rcv != nil {

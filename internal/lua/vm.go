@@ -1933,51 +1933,41 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number")
 			}
 			return 0
 		},
 		func(L *LState, inst uint32, baseframe *callFrame) int { //OP_FORPREP
+			// As Lua 5.1's: the three values are numbers, or strings that
+			// convert to numbers (for i = 1, '3'), checked in this order
+			// with Lua's words, and stored back as numbers, so FORLOOP
+			// meets numbers only. (Upstream checked the limit in FORLOOP,
+			// refused numeric strings and said "for statement ...".)
 			reg := L.reg
 			cf := L.currentFrame
-			lbase := cf.LocalBase
-			A := int(inst>>18) & 0xff //GETA
-			RA := lbase + A
-			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// this section is inlined by go-inline
-					// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
-					{
-						rg := reg
-						regi := RA
-						vali := LNumber(init - step)
-						newSize := regi + 1
-						// this section is inlined by go-inline
-						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
-						{
-							requiredSize := newSize
-							if requiredSize > cap(rg.array) {
-								rg.resize(requiredSize)
-							}
-						}
-						rg.array[regi] = rg.alloc.LNumber2I(vali)
-						if regi >= rg.top {
-							rg.top = regi + 1
-						}
-					}
-				} else {
-					L.RaiseError("for statement step must be a number")
-				}
-			} else {
-				L.RaiseError("for statement init must be a number")
+			RA := cf.LocalBase + int(inst>>18)&0xff //GETA
+			Sbx := int(inst&0x3ffff) - opMaxArgSbx  //GETSBX
+			init, ok := forNumber(reg.Get(RA))
+			if !ok {
+				L.RaiseError("'for' initial value must be a number")
 			}
+			limit, ok := forNumber(reg.Get(RA + 1))
+			if !ok {
+				L.RaiseError("'for' limit must be a number")
+			}
+			step, ok := forNumber(reg.Get(RA + 2))
+			if !ok {
+				L.RaiseError("'for' step must be a number")
+			}
+			reg.SetNumber(RA+2, step)
+			reg.SetNumber(RA+1, limit)
+			reg.SetNumber(RA, init-step)
 			cf.Pc += Sbx
 			return 0
 		},
@@ -2540,4 +2530,18 @@ func objectRational(L *LState, lhs, rhs LValue, event string) int {
 		return 0
 	}
 	return -1
+}
+
+// forNumber is a numeric for's value as Lua 5.1 takes it: a number, or a
+// string that converts to one.
+func forNumber(v LValue) (LNumber, bool) {
+	switch n := v.(type) {
+	case LNumber:
+		return n, true
+	case LString:
+		if f, err := parseNumber(string(n)); err == nil {
+			return f, true
+		}
+	}
+	return 0, false
 }

@@ -28,6 +28,8 @@ func TestRunLoop(t *testing.T) {
 		{"local n = 0 for i = 1, 0 do n = n + 1 end return n", "0"},
 		{"local n = 0 for i = 5000, 5003 do n = i end return n", "5003"},
 		{"local last for i = 1, 3 do last = i end return last", "3"},
+		{"local n = 0 for i = '1', ' 3 ', '1' do n = n + i end return n", "6"}, // numeric strings, as in Lua 5.1
+		{"local n = 0 for i = 1, '0x10' do n = n + 1 end return n", "16"},
 		{"g = 1 local a = g g = 2 return a .. g", "12"},
 		{"local t = {'x', 'y'} local k = 'n' t.n = 'z' return t[1] .. t[2] .. t[k] .. tostring(t[3])", "xyznil"},
 		{"local i = 0 while true do i = i + 1 if i == 4 then break end end return i", "4"},
@@ -55,15 +57,26 @@ func TestRunLoop(t *testing.T) {
 func TestRunLoopErrors(t *testing.T) {
 	for _, tc := range []struct{ code, want string }{
 		{"local x = 1\nlocal k = 1\nreturn x[k]", "<string>:3: attempt to index a non-table object(number) with key '1'"},
-		{"for i = 1, 'x' do end", "<string>:1: for statement limit must be a number"},
+		// Lua 5.1's words and order (init, limit, step), checked before
+		// the first iteration.
+		{"for i = 1, 'x' do end", "<string>:1: 'for' limit must be a number"},
+		{"for i = {}, 'x' do end", "<string>:1: 'for' initial value must be a number"},
+		{"local n = 0\nfor i = 1, 2, nil do n = n + 1 end", "<string>:2: 'for' step must be a number"},
+		{"for i = 1, 0, 'x' do end", "<string>:1: 'for' step must be a number"},
+		// Unbounded recursion: Lua's "stack overflow" at the call, not a
+		// Go panic.
+		{"local function f() return 1 + f() end\nreturn f()", "<string>:1: stack overflow"},
 		{"local t = nil\n\nreturn t[1]", "<string>:3: attempt to index a non-table object(nil) with key '1'"},
 	} {
-		L := NewState()
-		err := L.DoString(tc.code)
-		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
-			t.Errorf("%q: error %v, want %q", tc.code, err, tc.want)
+		// Both call stacks: the fixed one and the growing one scripts use.
+		for _, grow := range []bool{false, true} {
+			L := NewState(Options{CallStackSize: 300, MinimizeStackMemory: grow})
+			err := L.DoString(tc.code)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("%q (growing stack %v): error %v, want %q", tc.code, grow, err, tc.want)
+			}
+			L.Close()
 		}
-		L.Close()
 	}
 }
 

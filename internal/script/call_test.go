@@ -36,6 +36,13 @@ func TestCallArguments(t *testing.T) {
 		{[]string{"EVAL", "local k = KEYS[1] redis.call('incr', k) redis.call('incrbyfloat', k, '1.5') return {k, redis.call('get', k)}", "1", "cnt"}, "*2\r\n$3\r\ncnt\r\n$3\r\n2.5\r\n"},
 		{[]string{"EVAL", push, "1", "list"}, want.String()},
 		{[]string{"EVAL", "return redis.call('echo', {})", "0"}, "-ERR Lua redis lib command arguments must be strings or integers script: 4a3dfdd1ae8b4c6a2bbc11d38a0b5f0ae71e5f16, on @user_script:1.\r\n"},
+		// Unbounded recursion is Lua's "stack overflow" with its position,
+		// as in Redis 7.0 (the error handler has room to run), caught or not.
+		{[]string{"EVAL", "local function f() return 1 + f() end return f()", "0"}, "-ERR user_script:1: stack overflow script: …"},
+		{[]string{"EVAL", "local function f() return 1 + f() end local ok, e = pcall(f) return e", "0"}, "$29\r\nuser_script:1: stack overflow\r\n"},
+		// A numeric for takes numeric strings and words its errors as Lua 5.1.
+		{[]string{"EVAL", "local n = 0 for i = '1', '3' do n = n + i end return n", "0"}, ":6\r\n"},
+		{[]string{"EVAL", "for i = 1, 'x' do end", "0"}, "-ERR user_script:1: 'for' limit must be a number script: …"},
 	} {
 		got := call(s.eng, sess, tc.args...)
 		if strings.HasPrefix(tc.want, "-") {
