@@ -253,7 +253,9 @@ func (r *loopReplicaConn) waitWritable() error {
 			wait = min(wait, left)
 		}
 		fds := []pollFD{{fd: int32(r.fd), events: pollOut}}
-		n, _, errno := syscall.Syscall(syscall.SYS_POLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(wait.Milliseconds()+1))
+		// ppoll, not poll: linux/arm64 has no poll system call.
+		ts := syscall.NsecToTimespec(int64(wait + time.Millisecond))
+		n, _, errno := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
 		if errno != 0 && errno != syscall.EINTR {
 			return errno
 		}
