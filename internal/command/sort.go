@@ -123,6 +123,12 @@ func sortCmd(c *Ctx) {
 			v.Each(func(m []byte) bool { sc.add(m); return true })
 			isSet = true
 		case *types.ZSet:
+			// Redis converts a sorted set it sorts to its big encoding,
+			// for good (sort.c: "destructively convert"); OBJECT
+			// ENCODING shows it.
+			if v.Encoding() != "skiplist" {
+				c.DB.Reencode(c.Args[1], func(any) { v.ToSkiplist() })
+			}
 			v.Each(func(m []byte, _ float64) bool { sc.add(m); return true })
 			sorted = true
 		default:

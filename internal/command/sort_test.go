@@ -41,6 +41,15 @@ func TestFamilySort(t *testing.T) {
 			`SORT z BY nosort DESC LIMIT 0 2 => ["b" "a"]`,
 			`SORT z ALPHA => ["a" "b" "c"]`,
 		}},
+		{name: "a sorted set sorted is a skiplist from then on", steps: []string{
+			`ZADD z 1 c 2 a => :2`,
+			`OBJECT ENCODING z => "listpack"`,
+			`SORT_RO z BY nosort => ["c" "a"]`,
+			`OBJECT ENCODING z => "skiplist"`,
+			`ZADD z 3 b => :1`,
+			`ZRANGE z 0 -1 WITHSCORES => ["c" "1" "a" "2" "b" "3"]`,
+			`OBJECT ENCODING z => "skiplist"`,
+		}},
 		{name: "set with nosort and store is sorted alpha", steps: []string{
 			`SADD s b c a => :3`,
 			`SORT s BY nosort STORE d => :3`,

@@ -485,6 +485,21 @@ func (db *DB) Modified(key []byte) {
 	}
 }
 
+// Reencode changes the encoding of key's value in place, which is not a
+// write: no change is counted and the Observer (WATCH, tracking, keyspace
+// events) is not told, as Redis's SORT converts a small sorted set without
+// either. A snapshot that runs gets the value as it was first, and the
+// account the value's new size.
+func (db *DB) Reencode(key []byte, change func(val any)) {
+	e := db.dict.find(key)
+	if e == nil {
+		return
+	}
+	db.beforeWrite(e)
+	change(e.val)
+	db.remeasure(key)
+}
+
 // SetExpire sets key's expiry in unix ms; the key must exist.
 func (db *DB) SetExpire(key []byte, at int64) {
 	e := db.dict.find(key)

@@ -146,6 +146,15 @@ func (z *ZSet) update(member []byte, cur, score float64) {
 	z.big.t.update(d.keys[i], cur, score)
 }
 
+// ToSkiplist moves a small set to the big encoding (OBJECT ENCODING
+// "skiplist") whatever its size: Redis's SORT does so to any sorted set it
+// sorts, and OBJECT ENCODING shows it afterwards.
+func (z *ZSet) ToSkiplist() {
+	if z.big == nil {
+		z.convert()
+	}
+}
+
 // convert moves a small set to the big encoding. The entries come sorted,
 // so the tree is built by appends, which pack its leaves full.
 func (z *ZSet) convert() {
