@@ -277,8 +277,14 @@ func (cd *codeStore) List() []uint32 {
 	return cd.codes[:cd.pc]
 }
 
-func (cd *codeStore) PosList() []int {
-	return cd.lines[:cd.pc]
+// PosList is each instruction's line, in a slice of its own length (a
+// compiled function keeps it for good).
+func (cd *codeStore) PosList() []int32 {
+	pos := make([]int32, cd.pc)
+	for i, l := range cd.lines[:cd.pc] {
+		pos[i] = int32(l)
+	}
+	return pos
 }
 
 func (cd *codeStore) LastPC() int {
@@ -1337,12 +1343,13 @@ func compileFunctionExpr(context *funcContext, funcexpr *ast.FunctionExpr, ec *e
 	context.Proto.DbgSourcePositions = context.Code.PosList()
 	context.Proto.DbgUpvalues = context.Upvalues.Names()
 	context.Proto.NumUpvalues = uint8(len(context.Proto.DbgUpvalues))
-	for _, clv := range context.Proto.Constants {
-		sv := ""
+	// One entry per constant, allocated at its size: gopher-lua
+	// preallocated 32 (512 bytes), which every cached script kept.
+	context.Proto.stringConstants = make([]string, len(context.Proto.Constants))
+	for i, clv := range context.Proto.Constants {
 		if slv, ok := clv.(LString); ok {
-			sv = string(slv)
+			context.Proto.stringConstants[i] = string(slv)
 		}
-		context.Proto.stringConstants = append(context.Proto.stringConstants, sv)
 	}
 	patchCode(context)
 } // }}}

@@ -34,7 +34,10 @@ type FunctionProto struct {
 	Constants          []LValue
 	FunctionPrototypes []*FunctionProto
 
-	DbgSourcePositions []int
+	// DbgSourcePositions is each instruction's line (int32: Tandem's,
+	// half of Go's int for a record every cached script keeps per
+	// instruction).
+	DbgSourcePositions []int32
 	DbgLocals          []*DbgLocalInfo
 	DbgCalls           []DbgCall
 	DbgUpvalues        []string
@@ -115,12 +118,9 @@ func newFunctionProto(name string) *FunctionProto {
 		Constants:          make([]LValue, 0, 32),
 		FunctionPrototypes: make([]*FunctionProto, 0, 16),
 
-		DbgSourcePositions: make([]int, 0, 128),
-		DbgLocals:          make([]*DbgLocalInfo, 0, 16),
-		DbgCalls:           make([]DbgCall, 0, 128),
-		DbgUpvalues:        make([]string, 0, 16),
-
-		stringConstants: make([]string, 0, 32),
+		DbgLocals:   make([]*DbgLocalInfo, 0, 16),
+		DbgCalls:    make([]DbgCall, 0, 128),
+		DbgUpvalues: make([]string, 0, 16),
 	}
 }
 

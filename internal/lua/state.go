@@ -1881,7 +1881,7 @@ func (ls *LState) GetInfo(what string, dbg *Debug, fn LValue) (LValue, error) {
 		case 'l':
 			if !f.IsG && dbg.frame != nil {
 				if dbg.frame.Pc > 0 {
-					dbg.CurrentLine = f.Proto.DbgSourcePositions[dbg.frame.Pc-1]
+					dbg.CurrentLine = int(f.Proto.DbgSourcePositions[dbg.frame.Pc-1])
 				}
 			} else {
 				dbg.CurrentLine = -1

@@ -42,7 +42,6 @@ func trimProto(fp *lua.FunctionProto) {
 	fp.Code = append([]uint32(nil), fp.Code...)
 	fp.Constants = append([]lua.LValue(nil), fp.Constants...)
 	fp.FunctionPrototypes = append([]*lua.FunctionProto(nil), fp.FunctionPrototypes...)
-	fp.DbgSourcePositions = append([]int(nil), fp.DbgSourcePositions...)
 	fp.DbgLocals = append([]*lua.DbgLocalInfo(nil), fp.DbgLocals...)
 	fp.DbgCalls = append([]lua.DbgCall(nil), fp.DbgCalls...)
 	fp.DbgUpvalues = append([]string(nil), fp.DbgUpvalues...)
@@ -53,11 +52,11 @@ func trimProto(fp *lua.FunctionProto) {
 
 // protoMem estimates the heap a compiled function keeps: its instructions,
 // constants, debug records and nested functions. gopher-lua's unexported
-// string-constant list (32 slots preallocated) is counted at that size.
+// string-constant list (one string header per constant) is counted too.
 func protoMem(fp *lua.FunctionProto) int64 {
-	n := int64(unsafe.Sizeof(*fp)) + 32*16
+	n := int64(unsafe.Sizeof(*fp)) + int64(len(fp.Constants))*16
 	n += int64(cap(fp.Code))*4 + int64(cap(fp.Constants))*16 + int64(cap(fp.FunctionPrototypes))*8
-	n += int64(cap(fp.DbgSourcePositions))*8 + int64(cap(fp.DbgCalls))*int64(unsafe.Sizeof(lua.DbgCall{}))
+	n += int64(cap(fp.DbgSourcePositions))*4 + int64(cap(fp.DbgCalls))*int64(unsafe.Sizeof(lua.DbgCall{}))
 	n += int64(cap(fp.DbgUpvalues)) * 16
 	for _, l := range fp.DbgLocals {
 		n += 8 + int64(unsafe.Sizeof(*l)) + int64(len(l.Name))

@@ -172,7 +172,7 @@ func operandVarInfo(L *lua.LState, opcode int, first bool) string {
 	p := fn.Proto
 	info, found := "", false
 	for pc, inst := range p.Code {
-		if int(inst>>26) != opcode || pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != line {
+		if int(inst>>26) != opcode || pc >= len(p.DbgSourcePositions) || int(p.DbgSourcePositions[pc]) != line {
 			continue
 		}
 		var operand int
@@ -307,7 +307,7 @@ func callVarInfo(L *lua.LState) string {
 	p := fn.Proto
 	kind := ""
 	for _, c := range p.DbgCalls {
-		if c.Name != name || c.Pc >= len(p.Code) || c.Pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[c.Pc] != caller.CurrentLine {
+		if c.Name != name || c.Pc >= len(p.Code) || c.Pc >= len(p.DbgSourcePositions) || int(p.DbgSourcePositions[c.Pc]) != caller.CurrentLine {
 			continue
 		}
 		k := loadKind(fn, c.Pc, opA(p.Code[c.Pc]), name)
@@ -414,7 +414,7 @@ func indexVarInfo(L *lua.LState, key string) string {
 	p := fn.Proto
 	info, found := "", false
 	for pc, inst := range p.Code {
-		if pc >= len(p.DbgSourcePositions) || p.DbgSourcePositions[pc] != line {
+		if pc >= len(p.DbgSourcePositions) || int(p.DbgSourcePositions[pc]) != line {
 			continue
 		}
 		var obj, k int
