@@ -30,13 +30,17 @@ import (
 //
 // An evicted small list (one node of at most maxSpareKV bytes) is kept
 // too, with its node and buffer, for the next LPUSH or RPUSH that creates
-// a key (DB.NewList), and its keyspace node goes with the string nodes,
-// for the next new key of any type (newValueNode). A list value, unlike a
-// set or a hash, is never kept by a reply in slices (command/stream.go),
-// so nothing holds it once evicted. Without this, each LPUSH of a new key
-// under eviction allocated five objects (node, key, list, list node,
-// buffer) and left as many for the collector, whose marking was then 38%
-// of the server's CPU time.
+// a key (DB.NewList). The keyspace node of an evicted value of any type
+// goes with the string nodes, for the next new key of any type
+// (newValueNode): the node holds the key alone once its value is let go,
+// and the value, whatever may still hold it, is not written again. A list
+// value, unlike a set or a hash, is never kept by a reply in slices
+// (command/stream.go), so nothing holds it once evicted. Without this,
+// each LPUSH of a new key under eviction allocated five objects (node,
+// key, list, list node, buffer) and left as many for the collector, whose
+// marking was then 38% of the server's CPU time; each HSET of a new hash
+// with a long value allocated ten, of which the node and key are now
+// recycled and the table's six are one (types.dictValues1).
 
 // maxSpares is how many evicted nodes are kept for reuse: an eviction
 // round before a SET frees about one key, sometimes two or none.
@@ -66,7 +70,11 @@ func (ks *Keyspace) recycle(e *node) {
 			s.lists[s.nl] = l
 			s.nl++
 		}
-		// The node holds the key alone now: a spare as a string's is.
+	}
+	if e.val != nil {
+		// The node holds the key alone now: a spare as a string's is. The
+		// value itself goes to the collector (a list kept above aside):
+		// a reply in slices may still be sampling it.
 		e.val, e.vlen = nil, 0
 	}
 	if s.n == maxSpares || e.val != nil || e.kvBytes() > maxSpareKV {

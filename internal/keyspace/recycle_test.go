@@ -8,8 +8,9 @@ import (
 )
 
 // A node evicted for maxmemory goes to the next new string key, with its
-// buffer when the key and value fit in it; never while a snapshot runs,
-// never a node of another type, and the account stays that of the
+// buffer when the key and value fit in it; never while a snapshot runs; a
+// node of another type goes too, without its value, which is left as it
+// was to whatever still holds it; and the account stays that of the
 // allocations.
 func TestEvictedNodesAreRecycled(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,7 +28,7 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 		{name: "longer value", oldVal: "0123456789", newKey: "kb", newVal: string(make([]byte, 300)), sameNode: true},
 		{name: "smaller size class", oldVal: string(make([]byte, 300)), newKey: "kb", newVal: "abc", sameNode: true},
 		{name: "while a snapshot runs", oldVal: "0123456789", newKey: "kb", newVal: "abcdefghij", snapshot: true},
-		{name: "not a plain string", hashValue: true, newKey: "kb", newVal: "abcdefghij"},
+		{name: "not a plain string", hashValue: true, newKey: "kb", newVal: "abcdefghij", sameNode: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := New(1)
@@ -42,6 +43,7 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 			}
 			old := db.Peek([]byte("ka"))
 			oldKV := old.kv
+			oldVal := old.val
 			var sink *recordSink
 			if tc.snapshot {
 				sink = &recordSink{got: map[string]string{}}
@@ -70,6 +72,9 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 			}
 			if got := e.kv == oldKV; got != tc.sameBuffer {
 				t.Errorf("buffer reused: %v, want %v", got, tc.sameBuffer)
+			}
+			if b, ok := oldVal.(*Bytes); ok && string(b.B) != "not a plain string" {
+				t.Errorf("the evicted value now reads %q", b.B)
 			}
 			// The account is what the same writes give without recycling.
 			fresh := New(1)
@@ -280,5 +285,48 @@ func TestRecycledNodesAcrossTypes(t *testing.T) {
 		if v, _ := l.Index(0); string(v) != fmt.Sprint("elem", i) || l.Len() != 1 {
 			t.Errorf("%s holds %q (len %d)", key, v, l.Len())
 		}
+	}
+}
+
+// The node of an evicted hash goes to the next new key (here a hash), and
+// the evicted hash itself is left as it was: HRANDFIELD's reply in slices
+// (command/stream.go) may still be sampling it.
+func TestEvictedHashNodeIsRecycledNotItsValue(t *testing.T) {
+	lim := types.DefaultLimits()
+	long := make([]byte, 100)
+	newHash := func(v byte) *types.Hash {
+		h := types.NewHash()
+		for i := range long {
+			long[i] = v
+		}
+		h.Set([]byte("f"), long, &lim)
+		return h
+	}
+	ks := New(1)
+	db := ks.DBs[0]
+	held := newHash('a')
+	db.SetValue([]byte("h:1"), held, false)
+	old := db.Peek([]byte("h:1"))
+	if !db.Evict(old.Key()) {
+		t.Fatal("Evict found no key")
+	}
+	db.SetValue([]byte("h:2"), newHash('b'), false)
+	e := db.Peek([]byte("h:2"))
+	if e != old {
+		t.Error("the evicted hash's node was not reused")
+	}
+	if e.Key() != "h:2" {
+		t.Fatalf("new key reads %q", e.Key())
+	}
+	if v, ok := held.Get([]byte("f")); !ok || len(v) != 100 || v[0] != 'a' || v[99] != 'a' {
+		t.Errorf("the evicted hash now reads %q %v", v, ok)
+	}
+	if v, _ := e.Val().(*types.Hash).Get([]byte("f")); len(v) != 100 || v[0] != 'b' {
+		t.Errorf("the new hash reads %q", v)
+	}
+	fresh := New(1)
+	fresh.DBs[0].SetValue([]byte("h:2"), newHash('b'), false)
+	if a, b := db.used, fresh.DBs[0].used; a != b {
+		t.Errorf("account %d, want %d", a, b)
 	}
 }

@@ -47,7 +47,42 @@ var hashSeed = maphash.MakeSeed()
 
 func hashBytes(b []byte) uint32 { return uint32(maphash.Bytes(hashSeed, b)) }
 
+// dictValues1 and dictKeys1 are a one-entry dict of a hash or a set with
+// its slices' first arrays, in one allocation. A hash or set created by a
+// field or member too long for its small encoding (HSET of one 100-byte
+// value) starts as a table of one entry: allocated apart, its header and
+// five slices were six objects, each a cost to allocate and later to
+// collect, which under a write load that evicts is paid for every new key.
+// When the dict grows, appends move the slices out and the arrays here
+// stay unused (44 bytes) for the dict's life.
+type dictValues1 struct {
+	d       dict
+	buckets [dictMinSize]int32
+	keys    [1]string
+	klen    [1]uint32
+	next    [1]int32
+	hashes  [1]uint32
+}
+
+type dictKeys1 struct {
+	d       dict
+	buckets [dictMinSize]int32
+	keys    [1]string
+	next    [1]int32
+	hashes  [1]uint32
+}
+
 func newDict(kind, sizeHint int) *dict {
+	switch {
+	case sizeHint <= 1 && kind == dictValues:
+		b := &dictValues1{}
+		b.d = dict{buckets: b.buckets[:], keys: b.keys[:0], klen: b.klen[:0], next: b.next[:0], hashes: b.hashes[:0]}
+		return &b.d
+	case sizeHint <= 1 && kind == dictKeys:
+		b := &dictKeys1{}
+		b.d = dict{buckets: b.buckets[:], keys: b.keys[:0], next: b.next[:0], hashes: b.hashes[:0]}
+		return &b.d
+	}
 	d := &dict{}
 	n := dictMinSize
 	for n < sizeHint {
