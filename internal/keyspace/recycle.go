@@ -38,9 +38,10 @@ import (
 // (command/stream.go), so nothing holds it once evicted. Without this,
 // each LPUSH of a new key under eviction allocated five objects (node,
 // key, list, list node, buffer) and left as many for the collector, whose
-// marking was then 38% of the server's CPU time; each HSET of a new hash
-// with a long value allocated ten, of which the node and key are now
-// recycled and the table's six are one (types.dictValues1).
+// marking was then 38% of the server's CPU time. An evicted hash of one
+// long pair (a table: the hash, its table and its pair's string) is kept
+// the same way for the next HSET that creates a key (DB.NewHash), unless a
+// reply in slices holds it (types/hashreuse.go).
 
 // maxSpares is how many evicted nodes are kept for reuse: an eviction
 // round before a SET frees about one key, sometimes two or none.
@@ -57,6 +58,9 @@ type spareNodes struct {
 	n     int
 	lists [maxSpares]*types.List
 	nl    int
+	// hashes are evicted one-entry tables (types/hashreuse.go).
+	hashes [maxSpares]*types.Hash
+	nh     int
 }
 
 // recycle keeps e, just evicted, for reuse when it may be.
@@ -65,10 +69,16 @@ func (ks *Keyspace) recycle(e *node) {
 	if ks.snap != nil {
 		return
 	}
-	if l, ok := e.val.(*types.List); ok {
-		if s.nl < maxSpares && l.Reusable(maxSpareKV) {
-			s.lists[s.nl] = l
+	switch v := e.val.(type) {
+	case *types.List:
+		if s.nl < maxSpares && v.Reusable(maxSpareKV) {
+			s.lists[s.nl] = v
 			s.nl++
+		}
+	case *types.Hash:
+		if s.nh < maxSpares && v.Reusable(maxSpareKV) {
+			s.hashes[s.nh] = v
+			s.nh++
 		}
 	}
 	if e.val != nil {
@@ -144,4 +154,19 @@ func (db *DB) NewList(fill int) *types.List {
 	s.lists[s.nl] = nil
 	l.Reuse(fill)
 	return l
+}
+
+// NewHash returns an empty hash for a new key: an evicted one-entry table
+// (recycle) when one is kept, else a new hash. The caller sets a pair in
+// it at once (types.Hash.Reuse).
+func (db *DB) NewHash() *types.Hash {
+	s := &db.ks.spares
+	if s.nh == 0 {
+		return types.NewHash()
+	}
+	s.nh--
+	h := s.hashes[s.nh]
+	s.hashes[s.nh] = nil
+	h.Reuse()
+	return h
 }

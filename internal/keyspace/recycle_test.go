@@ -1,6 +1,7 @@
 package keyspace
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -288,45 +289,104 @@ func TestRecycledNodesAcrossTypes(t *testing.T) {
 	}
 }
 
-// The node of an evicted hash goes to the next new key (here a hash), and
-// the evicted hash itself is left as it was: HRANDFIELD's reply in slices
-// (command/stream.go) may still be sampling it.
-func TestEvictedHashNodeIsRecycledNotItsValue(t *testing.T) {
+// An evicted hash of one long pair goes, with its node, to the next new
+// hash (DB.NewHash), whose first pair is written into the evicted pair's
+// string when it takes the same bytes; one a reply in slices holds
+// (HoldForStream: HRANDFIELD with a large negative count) is never reused,
+// and goes on reading as it was. The account is that of a new hash.
+func TestEvictedHashesAreRecycledUnlessHeld(t *testing.T) {
 	lim := types.DefaultLimits()
-	long := make([]byte, 100)
-	newHash := func(v byte) *types.Hash {
-		h := types.NewHash()
-		for i := range long {
-			long[i] = v
-		}
-		h.Set([]byte("f"), long, &lim)
-		return h
+	pair := func(v byte, n int) []byte { return bytes.Repeat([]byte{v}, n) }
+	for _, tc := range []struct {
+		name      string
+		held      bool
+		newVal    int
+		reused    bool
+		sameBytes bool
+	}{
+		{name: "same length", newVal: 100, reused: true, sameBytes: true},
+		{name: "shorter, same 8 bytes", newVal: 97, reused: true, sameBytes: true},
+		{name: "longer value", newVal: 200, reused: true},
+		{name: "held by a reply in slices", held: true, newVal: 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ks := New(1)
+			db := ks.DBs[0]
+			old := types.NewHash()
+			old.Set([]byte("f"), pair('a', 100), &lim)
+			db.SetValue([]byte("h:1"), old, false)
+			oldBytes, _ := old.Get([]byte("f"))
+			oldPtr := &oldBytes[0]
+			if tc.held {
+				if old.HoldForStream() != old {
+					t.Fatal("a table is held as itself")
+				}
+			}
+			if !db.Evict("h:1") {
+				t.Fatal("Evict found no key")
+			}
+			h := db.NewHash()
+			db.SetValue([]byte("h:2"), h, false)
+			h.Set([]byte("f"), pair('b', tc.newVal), &lim)
+			db.Modified([]byte("h:2"))
+			if got := h == old; got != tc.reused {
+				t.Fatalf("hash reused: %v, want %v", got, tc.reused)
+			}
+			v, ok := h.Get([]byte("f"))
+			if !ok || !bytes.Equal(v, pair('b', tc.newVal)) || h.Len() != 1 || h.Encoding() != "hashtable" {
+				t.Fatalf("new hash: %q %v len %d %s", v, ok, h.Len(), h.Encoding())
+			}
+			if got := &v[0] == oldPtr; got != tc.sameBytes {
+				t.Errorf("pair string reused: %v, want %v", got, tc.sameBytes)
+			}
+			if tc.held {
+				if v, ok := old.Get([]byte("f")); !ok || !bytes.Equal(v, pair('a', 100)) {
+					t.Errorf("the held hash now reads %q %v", v, ok)
+				}
+			}
+			fresh := New(1)
+			fh := types.NewHash()
+			fh.Set([]byte("f"), pair('b', tc.newVal), &lim)
+			fresh.DBs[0].SetValue([]byte("h:2"), fh, false)
+			fresh.DBs[0].Modified([]byte("h:2"))
+			if a, b := db.used, fresh.DBs[0].used; a != b {
+				t.Errorf("account %d, want %d", a, b)
+			}
+		})
 	}
+}
+
+// A reused hash whose first pair is short takes the small encoding, as a
+// new hash does (OBJECT ENCODING listpack), and a small hash held by a
+// reply in slices is held as a copy, so that converting it to a table
+// later does not make the held one reusable.
+func TestReusedHashEncodings(t *testing.T) {
+	lim := types.DefaultLimits()
 	ks := New(1)
 	db := ks.DBs[0]
-	held := newHash('a')
-	db.SetValue([]byte("h:1"), held, false)
-	old := db.Peek([]byte("h:1"))
-	if !db.Evict(old.Key()) {
-		t.Fatal("Evict found no key")
+	old := types.NewHash()
+	old.Set([]byte("f"), bytes.Repeat([]byte("a"), 100), &lim)
+	db.SetValue([]byte("h:1"), old, false)
+	db.Evict("h:1")
+	h := db.NewHash()
+	if h != old {
+		t.Fatal("the evicted hash was not kept")
 	}
-	db.SetValue([]byte("h:2"), newHash('b'), false)
-	e := db.Peek([]byte("h:2"))
-	if e != old {
-		t.Error("the evicted hash's node was not reused")
+	h.Set([]byte("f"), []byte("short"), &lim)
+	if h.Encoding() != "listpack" {
+		t.Errorf("a reused hash with a short first pair is %s", h.Encoding())
 	}
-	if e.Key() != "h:2" {
-		t.Fatalf("new key reads %q", e.Key())
+	if v, ok := h.Get([]byte("f")); !ok || string(v) != "short" || h.Len() != 1 {
+		t.Errorf("reads %q %v len %d", v, ok, h.Len())
 	}
-	if v, ok := held.Get([]byte("f")); !ok || len(v) != 100 || v[0] != 'a' || v[99] != 'a' {
-		t.Errorf("the evicted hash now reads %q %v", v, ok)
+	small := types.NewHash()
+	small.Set([]byte("f"), []byte("v"), &lim)
+	held := small.HoldForStream()
+	if held == small {
+		t.Fatal("a small hash is held as itself")
 	}
-	if v, _ := e.Val().(*types.Hash).Get([]byte("f")); len(v) != 100 || v[0] != 'b' {
-		t.Errorf("the new hash reads %q", v)
-	}
-	fresh := New(1)
-	fresh.DBs[0].SetValue([]byte("h:2"), newHash('b'), false)
-	if a, b := db.used, fresh.DBs[0].used; a != b {
-		t.Errorf("account %d, want %d", a, b)
+	small.Set([]byte("g"), bytes.Repeat([]byte("b"), 100), &lim)
+	if v, ok := held.Get([]byte("f")); !ok || string(v) != "v" || held.Len() != 1 {
+		t.Errorf("the held copy reads %q %v len %d", v, ok, held.Len())
 	}
 }
