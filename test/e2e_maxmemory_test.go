@@ -734,3 +734,45 @@ func TestStreamedHashReplyOutlivesEvictedHashReuse(t *testing.T) {
 	}
 	readPairs(picks - 1000)
 }
+
+// TestStreamedSmallHashReplyOutlivesRestoreReuse: RESTORE ... REPLACE
+// keeps the small hash it replaces to decode the next payload into
+// (internal/dump); an HRANDFIELD stream still sampling that hash samples
+// a copy of it, so it goes on sending the replaced hash's pair.
+func TestStreamedSmallHashReplyOutlivesRestoreReuse(t *testing.T) {
+	srv := startTandemReady(t)
+	ctx := ctxFor(t, 60*time.Second)
+	admin := newClient(t, srv.Addr(), 2)
+	mustDo(t, ctx, admin, "HSET", "other", "g", "bbbb")
+	payload, err := admin.Dump(ctx, "other").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, ctx, admin, "HSET", "h", "f", "aaaa")
+	const picks = 100000
+	c := dialRaw(t, srv.Addr())
+	c.send(encode("HRANDFIELD", "h", strconv.Itoa(-picks), "WITHVALUES"))
+	c.c.SetReadDeadline(time.Now().Add(50 * time.Second))
+	if head, err := c.r.ReadString('\n'); err != nil || head != fmt.Sprintf("*%d\r\n", 2*picks) {
+		t.Fatalf("reply starts %q, %v", head, err)
+	}
+	want := []string{"$1\r\n", "f\r\n", "$4\r\n", "aaaa\r\n"}
+	readPairs := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			for _, w := range want {
+				if got, err := c.r.ReadString('\n'); got != w || err != nil {
+					t.Fatalf("pair %d: %q, %v; want %q", i, got, err, w)
+				}
+			}
+		}
+	}
+	readPairs(1000)
+	// The first RESTORE replaces h and keeps it; the next ones decode
+	// into it.
+	mustDo(t, ctx, admin, "RESTORE", "h", "0", payload, "REPLACE")
+	for i := 0; i < 3; i++ {
+		mustDo(t, ctx, admin, "RESTORE", fmt.Sprint("k", i), "0", payload)
+	}
+	readPairs(picks - 1000)
+}
