@@ -15,6 +15,9 @@
 #    that each write creates a list and evicts one. Figures: throughput,
 #    the server's CPU time a write, keys held at the end and the RSS at
 #    the end of the load against maxmemory.
+# 1c. New hashes: the same limit and client, 3,000,000 HSETs of one field
+#    with a 100-byte value (over hash-max-listpack-value, so each new hash
+#    is a table) to random keys (quick: 300,000). Same figures as 1b.
 # 2. Eviction quality: bench/evictsim sends a Zipf-distributed GET load
 #    (exponent 1.01, 1,000,000 keys, 2,000,000 requests to warm up then
 #    2,000,000 measured; quick: 100,000 keys, 200,000 requests) where
@@ -24,7 +27,8 @@
 #    hit ratio of the measured half, for allkeys-lru and allkeys-lfu.
 #
 # Environment: BENCH_MM_MAXMEMORY, BENCH_MM_SETS, BENCH_MM_LPUSHES (0:
-# skip 1b), BENCH_MM_KEYS,
+# skip 1b), BENCH_MM_HSETS (0: skip 1c), BENCH_MM_HITS (0: skip 2),
+# BENCH_MM_SETS (0: skip 1), BENCH_MM_KEYS,
 # BENCH_MM_REQUESTS (per phase of evictsim), BENCH_MM_HIT_MAXMEMORY; see
 # lib.sh for the rest.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -35,6 +39,7 @@ if [ "$BENCH_QUICK" = 1 ]; then
   MAXMEM=${BENCH_MM_MAXMEMORY:-16mb}
   SETS=${BENCH_MM_SETS:-300000}
   LPUSHES=${BENCH_MM_LPUSHES:-300000}
+  HSETS=${BENCH_MM_HSETS:-300000}
   KEYS=${BENCH_MM_KEYS:-100000}
   REQS=${BENCH_MM_REQUESTS:-200000}
   HITMEM=${BENCH_MM_HIT_MAXMEMORY:-2mb}
@@ -42,60 +47,64 @@ else
   MAXMEM=${BENCH_MM_MAXMEMORY:-100mb}
   SETS=${BENCH_MM_SETS:-10000000}
   LPUSHES=${BENCH_MM_LPUSHES:-3000000}
+  HSETS=${BENCH_MM_HSETS:-3000000}
   KEYS=${BENCH_MM_KEYS:-1000000}
   REQS=${BENCH_MM_REQUESTS:-2000000}
   HITMEM=${BENCH_MM_HIT_MAXMEMORY:-20mb}
 fi
 
+HITS=${BENCH_MM_HITS:-1}
 SIM=$WORK/evictsim
 (cd "$ROOT" && go build -o "$SIM" ./bench/evictsim) || die "go build bench/evictsim failed"
 
-declare -A rps peak endrss steady used maxm evicted left err ratio cpuus
-out=$WORK/set.csv
-for side in redis tandem; do
-  start_server "$side" "$side" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
-  port=${SRV_PORT[$side]} pid=${SRV_PID[$side]}
-  cpu0=$(cpu_ticks "$pid")
-  timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
-    -t set -n "$SETS" -r 100000000 -d 100 -c 50 -P 16 >"$out" 2>"$out.err" &
-  bpid=$!
-  PIDS+=("$bpid")
-  top=0 last=0
-  while [ "$(awk '{print $3}' "/proc/$bpid/stat" 2>/dev/null || echo Z)" != Z ]; do
-    sample_mem "$pid"
-    last=$MEM_KB
-    [ "$MEM_KB" -le "$top" ] || top=$MEM_KB
-    nap 0.1
+if [ "$SETS" -gt 0 ]; then
+  declare -A rps peak endrss steady used maxm evicted left err ratio cpuus
+  out=$WORK/set.csv
+  for side in redis tandem; do
+    start_server "$side" "$side" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
+    port=${SRV_PORT[$side]} pid=${SRV_PID[$side]}
+    cpu0=$(cpu_ticks "$pid")
+    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
+      -t set -n "$SETS" -r 100000000 -d 100 -c 50 -P 16 >"$out" 2>"$out.err" &
+    bpid=$!
+    PIDS+=("$bpid")
+    top=0 last=0
+    while [ "$(awk '{print $3}' "/proc/$bpid/stat" 2>/dev/null || echo Z)" != Z ]; do
+      sample_mem "$pid"
+      last=$MEM_KB
+      [ "$MEM_KB" -le "$top" ] || top=$MEM_KB
+      nap 0.1
+    done
+    wait "$bpid" || true
+    forget_pid "$bpid"
+    cpuus[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$SETS" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
+    v=$(csv_value "$out" SET rps)
+    if is_num "$v"; then rps[$side]=$v; else err[$side]="$(err_text "$out.err")"; fi
+    peak[$side]=$((top / 1024))
+    endrss[$side]=$((last / 1024))
+    steady[$side]=$(($(settle_rss "$pid") / 1024))
+    used[$side]=$(info_field "$port" memory used_memory)
+    maxm[$side]=$(info_field "$port" memory maxmemory)
+    evicted[$side]=$(info_field "$port" stats evicted_keys)
+    left[$side]=$(rcli "$port" DBSIZE)
+    log "$side: SET ${rps[$side]:-n/a}/s, RSS peak ${peak[$side]} MB, end of load ${endrss[$side]} MB, settled ${steady[$side]} MB, used_memory ${used[$side]}, maxmemory ${maxm[$side]}, evicted ${evicted[$side]}, keys ${left[$side]}, CPU ${cpuus[$side]} us a SET"
+    stop_server "$side"
   done
-  wait "$bpid" || true
-  forget_pid "$bpid"
-  cpuus[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$SETS" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
-  v=$(csv_value "$out" SET rps)
-  if is_num "$v"; then rps[$side]=$v; else err[$side]="$(err_text "$out.err")"; fi
-  peak[$side]=$((top / 1024))
-  endrss[$side]=$((last / 1024))
-  steady[$side]=$(($(settle_rss "$pid") / 1024))
-  used[$side]=$(info_field "$port" memory used_memory)
-  maxm[$side]=$(info_field "$port" memory maxmemory)
-  evicted[$side]=$(info_field "$port" stats evicted_keys)
-  left[$side]=$(rcli "$port" DBSIZE)
-  log "$side: SET ${rps[$side]:-n/a}/s, RSS peak ${peak[$side]} MB, end of load ${endrss[$side]} MB, settled ${steady[$side]} MB, used_memory ${used[$side]}, maxmemory ${maxm[$side]}, evicted ${evicted[$side]}, keys ${left[$side]}, CPU ${cpuus[$side]} us a SET"
-  stop_server "$side"
-done
-note="maxmemory $MAXMEM allkeys-lru; $SETS SETs -d 100 -r 100000000 -c 50 -P 16"
-record "SET while evicting" "rps n=$SETS" req/s higher "$(fmt_num "${rps[redis]:-}" 0)" "$(fmt_num "${rps[tandem]:-}" 0)" "$note ${err[redis]:+redis: ${err[redis]}} ${err[tandem]:+tandem: ${err[tandem]}}"
-record "server CPU a SET while evicting" "cpu n=$SETS" us lower "${cpuus[redis]}" "${cpuus[tandem]}" "utime+stime over the load / SETs"
-record "RSS peak during the load" rss MB lower "${peak[redis]}" "${peak[tandem]}" "$note"
-record "RSS at the end of the load" rss MB lower "${endrss[redis]}" "${endrss[tandem]}" "steady state while evicting"
-record "RSS settled after the load" rss MB lower "${steady[redis]}" "${steady[tandem]}" ""
-for side in redis tandem; do
-  ratio[$side]=$(awk -v r="${endrss[$side]}" -v m="${maxm[$side]}" 'BEGIN {if (m > 0) printf "%.3f", r * 1048576 / m}')
-done
-record "RSS at the end of the load / maxmemory" ratio x lower "${ratio[redis]}" "${ratio[tandem]}" "target: Tandem <= 1.15"
-record "used_memory / maxmemory" ratio x lower \
-  "$(awk -v u="${used[redis]}" -v m="${maxm[redis]}" 'BEGIN {printf "%.3f", u / m}')" \
-  "$(awk -v u="${used[tandem]}" -v m="${maxm[tandem]}" 'BEGIN {printf "%.3f", u / m}')" ""
-record "keys evicted" evicted_keys keys n/a "${evicted[redis]}" "${evicted[tandem]}" "keys left: redis ${left[redis]}, tandem ${left[tandem]}"
+  note="maxmemory $MAXMEM allkeys-lru; $SETS SETs -d 100 -r 100000000 -c 50 -P 16"
+  record "SET while evicting" "rps n=$SETS" req/s higher "$(fmt_num "${rps[redis]:-}" 0)" "$(fmt_num "${rps[tandem]:-}" 0)" "$note ${err[redis]:+redis: ${err[redis]}} ${err[tandem]:+tandem: ${err[tandem]}}"
+  record "server CPU a SET while evicting" "cpu n=$SETS" us lower "${cpuus[redis]}" "${cpuus[tandem]}" "utime+stime over the load / SETs"
+  record "RSS peak during the load" rss MB lower "${peak[redis]}" "${peak[tandem]}" "$note"
+  record "RSS at the end of the load" rss MB lower "${endrss[redis]}" "${endrss[tandem]}" "steady state while evicting"
+  record "RSS settled after the load" rss MB lower "${steady[redis]}" "${steady[tandem]}" ""
+  for side in redis tandem; do
+    ratio[$side]=$(awk -v r="${endrss[$side]}" -v m="${maxm[$side]}" 'BEGIN {if (m > 0) printf "%.3f", r * 1048576 / m}')
+  done
+  record "RSS at the end of the load / maxmemory" ratio x lower "${ratio[redis]}" "${ratio[tandem]}" "target: Tandem <= 1.15"
+  record "used_memory / maxmemory" ratio x lower \
+    "$(awk -v u="${used[redis]}" -v m="${maxm[redis]}" 'BEGIN {printf "%.3f", u / m}')" \
+    "$(awk -v u="${used[tandem]}" -v m="${maxm[tandem]}" 'BEGIN {printf "%.3f", u / m}')" ""
+  record "keys evicted" evicted_keys keys n/a "${evicted[redis]}" "${evicted[tandem]}" "keys left: redis ${left[redis]}, tandem ${left[tandem]}"
+fi
 
 if [ "$LPUSHES" -gt 0 ]; then
   declare -A lrps=() lcpu=() lkeys=() lrss=() lerr=()
@@ -123,17 +132,45 @@ if [ "$LPUSHES" -gt 0 ]; then
   record "RSS after the LPUSH load / maxmemory" ratio x lower "${lrss[redis]}" "${lrss[tandem]}" "target: Tandem <= 1.15"
 fi
 
-for policy in allkeys-lru allkeys-lfu; do
-  declare -A hit=() hev=()
+if [ "$HSETS" -gt 0 ]; then
+  declare -A hrps=() hcpu=() hkeys=() hrss=() herr=()
+  elem=$(head -c 100 /dev/zero | tr '\0' v)
+  out=$WORK/hset.csv
   for side in redis tandem; do
-    start_server "$side" "$side-$policy" --maxmemory "$HITMEM" --maxmemory-policy "$policy"
-    port=${SRV_PORT[$side-$policy]}
-    r=$(timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$SIM" -addr "127.0.0.1:$port" -keys "$KEYS" -warm "$REQS" -measure "$REQS" 2>&1 || true)
-    hit[$side]=$(printf '%s\n' "$r" | awk '$1 == "hit_ratio" {print $2 * 100}')
-    hev[$side]=$(info_field "$port" stats evicted_keys)
-    [ -n "${hit[$side]}" ] || log "$side $policy: evictsim: $r"
-    log "$side $policy: hit ratio ${hit[$side]:-n/a}%"
-    stop_server "$side-$policy"
+    start_server "$side" "$side-hset" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
+    port=${SRV_PORT[$side-hset]} pid=${SRV_PID[$side-hset]}
+    cpu0=$(cpu_ticks "$pid")
+    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
+      -n "$HSETS" -r 100000000 -c 50 -P 16 hset 'h:__rand_int__' f "$elem" >"$out" 2>"$out.err" || true
+    hcpu[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$HSETS" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
+    sample_mem "$pid"
+    hrss[$side]=$(awk -v r="$MEM_KB" -v m="$(info_field "$port" memory maxmemory)" 'BEGIN {if (m > 0) printf "%.3f", r * 1024 / m}')
+    v=$(awk -F, 'NR > 1 {gsub(/"/, "", $2); print $2; exit}' "$out")
+    if is_num "$v"; then hrps[$side]=$v; else herr[$side]="$(err_text "$out.err")"; fi
+    hkeys[$side]=$(rcli "$port" DBSIZE)
+    log "$side: HSET ${hrps[$side]:-n/a}/s, CPU ${hcpu[$side]} us a write, keys ${hkeys[$side]}, RSS/maxmemory ${hrss[$side]}"
+    stop_server "$side-hset"
   done
-  record "GET hit ratio, Zipf 1.01 ($policy)" "keys=$KEYS requests=$REQS" % higher "${hit[redis]:-n/a}" "${hit[tandem]:-n/a}" "maxmemory $HITMEM; evicted: redis ${hev[redis]}, tandem ${hev[tandem]}; target: within 2 points of Redis"
-done
+  note="maxmemory $MAXMEM allkeys-lru; $HSETS HSET h:__rand_int__ f <100 bytes> -r 100000000 -c 50 -P 16"
+  record "HSET new hashes while evicting" "rps n=$HSETS" req/s higher "$(fmt_num "${hrps[redis]:-}" 0)" "$(fmt_num "${hrps[tandem]:-}" 0)" "$note ${herr[redis]:+redis: ${herr[redis]}} ${herr[tandem]:+tandem: ${herr[tandem]}}"
+  record "server CPU an HSET while evicting" "cpu n=$HSETS" us lower "${hcpu[redis]}" "${hcpu[tandem]}" "utime+stime over the load / HSETs"
+  record "keys held after the HSET load" dbsize keys higher "${hkeys[redis]}" "${hkeys[tandem]}" ""
+  record "RSS after the HSET load / maxmemory" ratio x lower "${hrss[redis]}" "${hrss[tandem]}" "target: Tandem <= 1.15"
+fi
+
+if [ "$HITS" != 0 ]; then
+  for policy in allkeys-lru allkeys-lfu; do
+    declare -A hit=() hev=()
+    for side in redis tandem; do
+      start_server "$side" "$side-$policy" --maxmemory "$HITMEM" --maxmemory-policy "$policy"
+      port=${SRV_PORT[$side-$policy]}
+      r=$(timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$SIM" -addr "127.0.0.1:$port" -keys "$KEYS" -warm "$REQS" -measure "$REQS" 2>&1 || true)
+      hit[$side]=$(printf '%s\n' "$r" | awk '$1 == "hit_ratio" {print $2 * 100}')
+      hev[$side]=$(info_field "$port" stats evicted_keys)
+      [ -n "${hit[$side]}" ] || log "$side $policy: evictsim: $r"
+      log "$side $policy: hit ratio ${hit[$side]:-n/a}%"
+      stop_server "$side-$policy"
+    done
+    record "GET hit ratio, Zipf 1.01 ($policy)" "keys=$KEYS requests=$REQS" % higher "${hit[redis]:-n/a}" "${hit[tandem]:-n/a}" "maxmemory $HITMEM; evicted: redis ${hev[redis]}, tandem ${hev[tandem]}; target: within 2 points of Redis"
+  done
+fi

@@ -677,3 +677,102 @@ func TestMaxmemoryEvictedListsReused(t *testing.T) {
 		t.Fatal("no list left")
 	}
 }
+
+// TestStreamedHashReplyOutlivesEvictedHashReuse: a hash of one long pair
+// evicted for maxmemory is reused for the next new hash (keyspace
+// recycle.go), unless a reply in slices still samples it: HRANDFIELD with
+// a large negative count, read slowly while the hash is evicted and many
+// new hashes are made, sends the evicted hash's pair to its end, never
+// another key's.
+func TestStreamedHashReplyOutlivesEvictedHashReuse(t *testing.T) {
+	srv := startTandemReady(t)
+	ctx := ctxFor(t, 60*time.Second)
+	admin := newClient(t, srv.Addr(), 2)
+	held := strings.Repeat("a", 100)
+	mustDo(t, ctx, admin, "HSET", "h:held", "f", held)
+	if enc := mustDo(t, ctx, admin, "OBJECT", "ENCODING", "h:held"); enc != "hashtable" {
+		t.Fatalf("OBJECT ENCODING %v, want hashtable", enc)
+	}
+	const picks = 200000
+	c := dialRaw(t, srv.Addr())
+	c.send(encode("HRANDFIELD", "h:held", strconv.Itoa(-picks), "WITHVALUES"))
+	c.c.SetReadDeadline(time.Now().Add(50 * time.Second))
+	if head, err := c.r.ReadString('\n'); err != nil || head != fmt.Sprintf("*%d\r\n", 2*picks) {
+		t.Fatalf("reply starts %q, %v", head, err)
+	}
+	want := []string{"$1\r\n", "f\r\n", "$100\r\n", held + "\r\n"}
+	readPairs := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			for _, w := range want {
+				if got, err := c.r.ReadString('\n'); got != w || err != nil {
+					t.Fatalf("pair %d: %.20q, %v; want %.20q", i, got, err, w)
+				}
+			}
+		}
+	}
+	readPairs(1000)
+	// Evict h:held and make new hashes of the same shape, which take the
+	// evicted ones' memory when nothing holds it.
+	mustDo(t, ctx, admin, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+	mustDo(t, ctx, admin, "CONFIG", "SET", "maxmemory", "3mb")
+	other := strings.Repeat("b", 100)
+	for i := 0; i < 40000; i += 500 {
+		p := admin.Pipeline()
+		for j := i; j < i+500; j++ {
+			p.Do(ctx, "HSET", fmt.Sprint("h:", j), "f", other)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mustDo(t, ctx, admin, "EXISTS", "h:held"); n != int64(0) {
+		t.Fatalf("h:held was not evicted (EXISTS %v)", n)
+	}
+	if ev := memInfo(t, ctx, admin)["evicted_keys"]; ev < 20000 {
+		t.Fatalf("evicted_keys %d: the load did not evict", ev)
+	}
+	readPairs(picks - 1000)
+}
+
+// TestStreamedSmallHashReplyOutlivesRestoreReuse: RESTORE ... REPLACE
+// keeps the small hash it replaces to decode the next payload into
+// (internal/dump); an HRANDFIELD stream still sampling that hash samples
+// a copy of it, so it goes on sending the replaced hash's pair.
+func TestStreamedSmallHashReplyOutlivesRestoreReuse(t *testing.T) {
+	srv := startTandemReady(t)
+	ctx := ctxFor(t, 60*time.Second)
+	admin := newClient(t, srv.Addr(), 2)
+	mustDo(t, ctx, admin, "HSET", "other", "g", "bbbb")
+	payload, err := admin.Dump(ctx, "other").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, ctx, admin, "HSET", "h", "f", "aaaa")
+	const picks = 100000
+	c := dialRaw(t, srv.Addr())
+	c.send(encode("HRANDFIELD", "h", strconv.Itoa(-picks), "WITHVALUES"))
+	c.c.SetReadDeadline(time.Now().Add(50 * time.Second))
+	if head, err := c.r.ReadString('\n'); err != nil || head != fmt.Sprintf("*%d\r\n", 2*picks) {
+		t.Fatalf("reply starts %q, %v", head, err)
+	}
+	want := []string{"$1\r\n", "f\r\n", "$4\r\n", "aaaa\r\n"}
+	readPairs := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			for _, w := range want {
+				if got, err := c.r.ReadString('\n'); got != w || err != nil {
+					t.Fatalf("pair %d: %q, %v; want %q", i, got, err, w)
+				}
+			}
+		}
+	}
+	readPairs(1000)
+	// The first RESTORE replaces h and keeps it; the next ones decode
+	// into it.
+	mustDo(t, ctx, admin, "RESTORE", "h", "0", payload, "REPLACE")
+	for i := 0; i < 3; i++ {
+		mustDo(t, ctx, admin, "RESTORE", fmt.Sprint("k", i), "0", payload)
+	}
+	readPairs(picks - 1000)
+}

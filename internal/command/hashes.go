@@ -43,7 +43,9 @@ func hsetCmd(c *Ctx) {
 		return
 	}
 	if h == nil {
-		h = types.NewHash()
+		// An evicted hash's memory when there is one (keyspace
+		// recycle.go): the Set below follows at once.
+		h = c.DB.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
 	created := 0
@@ -72,7 +74,9 @@ func hsetnxCmd(c *Ctx) {
 		return
 	}
 	if h == nil {
-		h = types.NewHash()
+		// An evicted hash's memory when there is one (keyspace
+		// recycle.go): the Set below follows at once.
+		h = c.DB.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
 	h.Set(c.Args[2], c.Args[3], &c.E.Limits)
@@ -217,7 +221,9 @@ func hincrbyCmd(c *Ctx) {
 	}
 	cur += incr
 	if h == nil {
-		h = types.NewHash()
+		// An evicted hash's memory when there is one (keyspace
+		// recycle.go): the Set below follows at once.
+		h = c.DB.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
 	h.Set(field, fmtInt(cur), &c.E.Limits)
@@ -260,7 +266,9 @@ func hincrbyfloatCmd(c *Ctx) {
 	}
 	res := sum.AppendHuman(nil)
 	if h == nil {
-		h = types.NewHash()
+		// An evicted hash's memory when there is one (keyspace
+		// recycle.go): the Set below follows at once.
+		h = c.DB.NewHash()
 		c.DB.SetValue(key, h, false)
 	}
 	h.Set(field, res, &c.E.Limits)
@@ -313,6 +321,11 @@ func hrandfieldCmd(c *Ctx) {
 		}
 		// -count picks with repeats: possibly a huge reply (stream.go).
 		n := int(-count)
+		if streams(c, n) {
+			// The stream samples h after this command: h must not be
+			// reused if its key is evicted (types/hashreuse.go).
+			h = h.HoldForStream()
+		}
 		randPicks(c, n, scoredLen(c, n, withValues), func(w *resp.Writer, k int) bool {
 			if h.Len() == 0 {
 				return false

@@ -61,13 +61,19 @@ func (p *pickStream) Next(w *resp.Writer, budget int) (done, ok bool) {
 	return p.left == 0, true
 }
 
+// streams reports whether randPicks sends a reply of n picks in slices,
+// keeping what pick samples past the command.
+func streams(c *Ctx, n int) bool {
+	return n > streamMinElems && c.S.CanStream && !c.InExec
+}
+
 // randPicks answers a negative-count random pick of n elements (header
 // elems entries, already out-of-range checked): in slices when n is large
 // and the client can stream, whole when it is small, refused when it
 // cannot be streamed and is too large to build. pick writes k random
 // elements and reports false when the value became empty.
 func randPicks(c *Ctx, n, elems int, pick func(w *resp.Writer, k int) bool) {
-	if n > streamMinElems && c.S.CanStream && !c.InExec {
+	if streams(c, n) {
 		c.W.Array(elems)
 		c.S.Stream = &pickStream{left: n, pick: pick}
 		return

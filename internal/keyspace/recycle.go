@@ -30,13 +30,18 @@ import (
 //
 // An evicted small list (one node of at most maxSpareKV bytes) is kept
 // too, with its node and buffer, for the next LPUSH or RPUSH that creates
-// a key (DB.NewList), and its keyspace node goes with the string nodes,
-// for the next new key of any type (newValueNode). A list value, unlike a
-// set or a hash, is never kept by a reply in slices (command/stream.go),
-// so nothing holds it once evicted. Without this, each LPUSH of a new key
-// under eviction allocated five objects (node, key, list, list node,
-// buffer) and left as many for the collector, whose marking was then 38%
-// of the server's CPU time.
+// a key (DB.NewList). The keyspace node of an evicted value of any type
+// goes with the string nodes, for the next new key of any type
+// (newValueNode): the node holds the key alone once its value is let go,
+// and the value, whatever may still hold it, is not written again. A list
+// value, unlike a set or a hash, is never kept by a reply in slices
+// (command/stream.go), so nothing holds it once evicted. Without this,
+// each LPUSH of a new key under eviction allocated five objects (node,
+// key, list, list node, buffer) and left as many for the collector, whose
+// marking was then 38% of the server's CPU time. An evicted hash of one
+// long pair (a table: the hash, its table and its pair's string) is kept
+// the same way for the next HSET that creates a key (DB.NewHash), unless a
+// reply in slices holds it (types/hashreuse.go).
 
 // maxSpares is how many evicted nodes are kept for reuse: an eviction
 // round before a SET frees about one key, sometimes two or none.
@@ -53,6 +58,9 @@ type spareNodes struct {
 	n     int
 	lists [maxSpares]*types.List
 	nl    int
+	// hashes are evicted one-entry tables (types/hashreuse.go).
+	hashes [maxSpares]*types.Hash
+	nh     int
 }
 
 // recycle keeps e, just evicted, for reuse when it may be.
@@ -61,12 +69,22 @@ func (ks *Keyspace) recycle(e *node) {
 	if ks.snap != nil {
 		return
 	}
-	if l, ok := e.val.(*types.List); ok {
-		if s.nl < maxSpares && l.Reusable(maxSpareKV) {
-			s.lists[s.nl] = l
+	switch v := e.val.(type) {
+	case *types.List:
+		if s.nl < maxSpares && v.Reusable(maxSpareKV) {
+			s.lists[s.nl] = v
 			s.nl++
 		}
-		// The node holds the key alone now: a spare as a string's is.
+	case *types.Hash:
+		if s.nh < maxSpares && v.Reusable(maxSpareKV) {
+			s.hashes[s.nh] = v
+			s.nh++
+		}
+	}
+	if e.val != nil {
+		// The node holds the key alone now: a spare as a string's is. The
+		// value itself goes to the collector (a list kept above aside):
+		// a reply in slices may still be sampling it.
 		e.val, e.vlen = nil, 0
 	}
 	if s.n == maxSpares || e.val != nil || e.kvBytes() > maxSpareKV {
@@ -136,4 +154,19 @@ func (db *DB) NewList(fill int) *types.List {
 	s.lists[s.nl] = nil
 	l.Reuse(fill)
 	return l
+}
+
+// NewHash returns an empty hash for a new key: an evicted one-entry table
+// (recycle) when one is kept, else a new hash. The caller sets a pair in
+// it at once (types.Hash.Reuse).
+func (db *DB) NewHash() *types.Hash {
+	s := &db.ks.spares
+	if s.nh == 0 {
+		return types.NewHash()
+	}
+	s.nh--
+	h := s.hashes[s.nh]
+	s.hashes[s.nh] = nil
+	h.Reuse()
+	return h
 }

@@ -1,6 +1,7 @@
 package keyspace
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -8,8 +9,9 @@ import (
 )
 
 // A node evicted for maxmemory goes to the next new string key, with its
-// buffer when the key and value fit in it; never while a snapshot runs,
-// never a node of another type, and the account stays that of the
+// buffer when the key and value fit in it; never while a snapshot runs; a
+// node of another type goes too, without its value, which is left as it
+// was to whatever still holds it; and the account stays that of the
 // allocations.
 func TestEvictedNodesAreRecycled(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,7 +29,7 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 		{name: "longer value", oldVal: "0123456789", newKey: "kb", newVal: string(make([]byte, 300)), sameNode: true},
 		{name: "smaller size class", oldVal: string(make([]byte, 300)), newKey: "kb", newVal: "abc", sameNode: true},
 		{name: "while a snapshot runs", oldVal: "0123456789", newKey: "kb", newVal: "abcdefghij", snapshot: true},
-		{name: "not a plain string", hashValue: true, newKey: "kb", newVal: "abcdefghij"},
+		{name: "not a plain string", hashValue: true, newKey: "kb", newVal: "abcdefghij", sameNode: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ks := New(1)
@@ -42,6 +44,7 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 			}
 			old := db.Peek([]byte("ka"))
 			oldKV := old.kv
+			oldVal := old.val
 			var sink *recordSink
 			if tc.snapshot {
 				sink = &recordSink{got: map[string]string{}}
@@ -70,6 +73,9 @@ func TestEvictedNodesAreRecycled(t *testing.T) {
 			}
 			if got := e.kv == oldKV; got != tc.sameBuffer {
 				t.Errorf("buffer reused: %v, want %v", got, tc.sameBuffer)
+			}
+			if b, ok := oldVal.(*Bytes); ok && string(b.B) != "not a plain string" {
+				t.Errorf("the evicted value now reads %q", b.B)
 			}
 			// The account is what the same writes give without recycling.
 			fresh := New(1)
@@ -280,5 +286,107 @@ func TestRecycledNodesAcrossTypes(t *testing.T) {
 		if v, _ := l.Index(0); string(v) != fmt.Sprint("elem", i) || l.Len() != 1 {
 			t.Errorf("%s holds %q (len %d)", key, v, l.Len())
 		}
+	}
+}
+
+// An evicted hash of one long pair goes, with its node, to the next new
+// hash (DB.NewHash), whose first pair is written into the evicted pair's
+// string when it takes the same bytes; one a reply in slices holds
+// (HoldForStream: HRANDFIELD with a large negative count) is never reused,
+// and goes on reading as it was. The account is that of a new hash.
+func TestEvictedHashesAreRecycledUnlessHeld(t *testing.T) {
+	lim := types.DefaultLimits()
+	pair := func(v byte, n int) []byte { return bytes.Repeat([]byte{v}, n) }
+	for _, tc := range []struct {
+		name      string
+		held      bool
+		newVal    int
+		reused    bool
+		sameBytes bool
+	}{
+		{name: "same length", newVal: 100, reused: true, sameBytes: true},
+		{name: "shorter, same 8 bytes", newVal: 97, reused: true, sameBytes: true},
+		{name: "longer value", newVal: 200, reused: true},
+		{name: "held by a reply in slices", held: true, newVal: 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ks := New(1)
+			db := ks.DBs[0]
+			old := types.NewHash()
+			old.Set([]byte("f"), pair('a', 100), &lim)
+			db.SetValue([]byte("h:1"), old, false)
+			oldBytes, _ := old.Get([]byte("f"))
+			oldPtr := &oldBytes[0]
+			if tc.held {
+				if old.HoldForStream() != old {
+					t.Fatal("a table is held as itself")
+				}
+			}
+			if !db.Evict("h:1") {
+				t.Fatal("Evict found no key")
+			}
+			h := db.NewHash()
+			db.SetValue([]byte("h:2"), h, false)
+			h.Set([]byte("f"), pair('b', tc.newVal), &lim)
+			db.Modified([]byte("h:2"))
+			if got := h == old; got != tc.reused {
+				t.Fatalf("hash reused: %v, want %v", got, tc.reused)
+			}
+			v, ok := h.Get([]byte("f"))
+			if !ok || !bytes.Equal(v, pair('b', tc.newVal)) || h.Len() != 1 || h.Encoding() != "hashtable" {
+				t.Fatalf("new hash: %q %v len %d %s", v, ok, h.Len(), h.Encoding())
+			}
+			if got := &v[0] == oldPtr; got != tc.sameBytes {
+				t.Errorf("pair string reused: %v, want %v", got, tc.sameBytes)
+			}
+			if tc.held {
+				if v, ok := old.Get([]byte("f")); !ok || !bytes.Equal(v, pair('a', 100)) {
+					t.Errorf("the held hash now reads %q %v", v, ok)
+				}
+			}
+			fresh := New(1)
+			fh := types.NewHash()
+			fh.Set([]byte("f"), pair('b', tc.newVal), &lim)
+			fresh.DBs[0].SetValue([]byte("h:2"), fh, false)
+			fresh.DBs[0].Modified([]byte("h:2"))
+			if a, b := db.used, fresh.DBs[0].used; a != b {
+				t.Errorf("account %d, want %d", a, b)
+			}
+		})
+	}
+}
+
+// A reused hash whose first pair is short takes the small encoding, as a
+// new hash does (OBJECT ENCODING listpack), and a small hash held by a
+// reply in slices is held as a copy, so that converting it to a table
+// later does not make the held one reusable.
+func TestReusedHashEncodings(t *testing.T) {
+	lim := types.DefaultLimits()
+	ks := New(1)
+	db := ks.DBs[0]
+	old := types.NewHash()
+	old.Set([]byte("f"), bytes.Repeat([]byte("a"), 100), &lim)
+	db.SetValue([]byte("h:1"), old, false)
+	db.Evict("h:1")
+	h := db.NewHash()
+	if h != old {
+		t.Fatal("the evicted hash was not kept")
+	}
+	h.Set([]byte("f"), []byte("short"), &lim)
+	if h.Encoding() != "listpack" {
+		t.Errorf("a reused hash with a short first pair is %s", h.Encoding())
+	}
+	if v, ok := h.Get([]byte("f")); !ok || string(v) != "short" || h.Len() != 1 {
+		t.Errorf("reads %q %v len %d", v, ok, h.Len())
+	}
+	small := types.NewHash()
+	small.Set([]byte("f"), []byte("v"), &lim)
+	held := small.HoldForStream()
+	if held == small {
+		t.Fatal("a small hash is held as itself")
+	}
+	small.Set([]byte("g"), bytes.Repeat([]byte("b"), 100), &lim)
+	if v, ok := held.Get([]byte("f")); !ok || string(v) != "v" || held.Len() != 1 {
+		t.Errorf("the held copy reads %q %v len %d", v, ok, held.Len())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // dict is the big encoding's hash table, shared by hashes, sets and sorted
@@ -47,7 +48,42 @@ var hashSeed = maphash.MakeSeed()
 
 func hashBytes(b []byte) uint32 { return uint32(maphash.Bytes(hashSeed, b)) }
 
+// dictValues1 and dictKeys1 are a one-entry dict of a hash or a set with
+// its slices' first arrays, in one allocation. A hash or set created by a
+// field or member too long for its small encoding (HSET of one 100-byte
+// value) starts as a table of one entry: allocated apart, its header and
+// five slices were six objects, each a cost to allocate and later to
+// collect, which under a write load that evicts is paid for every new key.
+// When the dict grows, appends move the slices out and the arrays here
+// stay unused (44 bytes) for the dict's life.
+type dictValues1 struct {
+	d       dict
+	buckets [dictMinSize]int32
+	keys    [1]string
+	klen    [1]uint32
+	next    [1]int32
+	hashes  [1]uint32
+}
+
+type dictKeys1 struct {
+	d       dict
+	buckets [dictMinSize]int32
+	keys    [1]string
+	next    [1]int32
+	hashes  [1]uint32
+}
+
 func newDict(kind, sizeHint int) *dict {
+	switch {
+	case sizeHint <= 1 && kind == dictValues:
+		b := &dictValues1{}
+		b.d = dict{buckets: b.buckets[:], keys: b.keys[:0], klen: b.klen[:0], next: b.next[:0], hashes: b.hashes[:0]}
+		return &b.d
+	case sizeHint <= 1 && kind == dictKeys:
+		b := &dictKeys1{}
+		b.d = dict{buckets: b.buckets[:], keys: b.keys[:0], next: b.next[:0], hashes: b.hashes[:0]}
+		return &b.d
+	}
 	d := &dict{}
 	n := dictMinSize
 	for n < sizeHint {
@@ -105,7 +141,7 @@ func (d *dict) addHashed(key, val []byte, h uint32) int {
 	}
 	i := len(d.keys)
 	if d.klen != nil {
-		d.keys = append(d.keys, newString(key, val))
+		d.keys = append(d.keys, d.pairString(i, key, val))
 		d.klen = append(d.klen, uint32(len(key)))
 	} else {
 		d.keys = append(d.keys, newString(key, nil))
@@ -118,6 +154,27 @@ func (d *dict) addHashed(key, val []byte, h uint32) int {
 	d.hashes = append(d.hashes, h)
 	d.buckets[b] = int32(i + 1)
 	return i
+}
+
+// pairString returns key+val as one string for entry i of a value dict:
+// the string a reused hash left past the table's length (Hash.Reuse),
+// written again, when the pair fits it and rounds to the same 8 bytes
+// (so the account, which rounds a string's length so, reads as for a new
+// string); else a new one. Only Reuse leaves a string there: delete
+// clears the slot it empties, and a slice grown by append is zeroed past
+// its length.
+func (d *dict) pairString(i int, key, val []byte) string {
+	if i < cap(d.keys) {
+		if old := d.keys[:i+1][i]; old != "" {
+			n := len(key) + len(val)
+			if n > 0 && n <= len(old) && (n+7)&^7 == (len(old)+7)&^7 {
+				b := unsafe.Slice(unsafe.StringData(old), n)
+				copy(b[copy(b, key):], val)
+				return unsafe.String(&b[0], n)
+			}
+		}
+	}
+	return newString(key, val)
 }
 
 // setValue replaces the value of entry i (value dicts only).

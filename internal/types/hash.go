@@ -91,6 +91,14 @@ func (h *Hash) StrLen(field []byte) int {
 // Get), converting the encoding when lim says so, and reports whether the
 // field is new.
 func (h *Hash) Set(field, value []byte, lim *Limits) (created bool) {
+	if h.d != nil && h.d.len() == 0 {
+		// A reused hash (Reuse): a table until its first pair, which
+		// decides the encoding as for a new hash.
+		lim := limitsOrDefault(lim)
+		if len(field) <= lim.HashMaxListpackValue && len(value) <= lim.HashMaxListpackValue {
+			h.d, h.lp = nil, nil
+		}
+	}
 	if h.d == nil {
 		lim := limitsOrDefault(lim)
 		if len(field) > lim.HashMaxListpackValue || len(value) > lim.HashMaxListpackValue {
