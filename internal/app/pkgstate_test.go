@@ -23,6 +23,7 @@ var packageVars = map[string]string{
 	"server.errWouldBlock": "sentinel error (the TLS loop transport's nothing-to-read)",
 	"ticks.calibrated":     "the processor counter's rate, a property of the machine: one calibration serves every server of the process (and Verify's verdict too)",
 	"ticks.startOnce":      "guards that one calibration",
+	"types.heldMark":       "sentinel (an empty slice marking a hash a streamed reply holds); never written",
 	"aof.argMulti":         "literal", "aof.argSelect": "literal", "aof.cmdHMSet": "literal",
 	"aof.cmdPExpireAt": "literal", "aof.cmdRPush": "literal", "aof.cmdSAdd": "literal",
 	"aof.cmdSet": "literal", "aof.cmdZAdd": "literal",
