@@ -23,13 +23,7 @@ func TestConcat(t *testing.T) {
 		{"local m = setmetatable({}, {__concat = function(a, b) return 'M' end}) return 'a' .. m", "M"},
 		{"local s = 'x\\0y' return s .. s", "x\x00yx\x00y"},
 	} {
-		L := NewState()
-		if err := L.DoString(tc.code); err != nil {
-			t.Errorf("%q: %v", tc.code, err)
-		} else if got := L.Get(-1).String(); got != tc.want {
-			t.Errorf("%q = %q, want %q", tc.code, got, tc.want)
-		}
-		L.Close()
+		checkReturn(t, NewState(), tc.code, tc.want)
 	}
 	L := NewState()
 	defer L.Close()

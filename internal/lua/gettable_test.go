@@ -16,13 +16,7 @@ func TestGetTable(t *testing.T) {
 		{"local t = {} t[2^53] = 'big' return t[2^53]", "big"},
 		{"local s = 'abc' local k = 1 return tostring(s[k])", "nil"},
 	} {
-		L := NewState()
-		if err := L.DoString(tc.code); err != nil {
-			t.Errorf("%q: %v", tc.code, err)
-		} else if got := L.Get(-1).String(); got != tc.want {
-			t.Errorf("%q = %q, want %q", tc.code, got, tc.want)
-		}
-		L.Close()
+		checkReturn(t, NewState(), tc.code, tc.want)
 	}
 	L := NewState()
 	defer L.Close()

@@ -17,13 +17,7 @@ func TestGlobalCache(t *testing.T) {
 		{"local n = 0 setmetatable(_G, {__index = function(t, k) n = n + 1 return n end}) local s = '' for i = 1, 3 do s = s .. undefinedname end return s", "123"},
 		{"x = 1 local function f() return x end f() _G.y = 5 x = 7 return f()", "7"},
 	} {
-		L := NewState()
-		if err := L.DoString(tc.code); err != nil {
-			t.Errorf("%q: %v", tc.code, err)
-		} else if got := L.Get(-1).String(); got != tc.want {
-			t.Errorf("%q = %q, want %q", tc.code, got, tc.want)
-		}
-		L.Close()
+		checkReturn(t, NewState(), tc.code, tc.want)
 	}
 	// A write from Go between two runs of the same function.
 	L := NewState()

@@ -36,19 +36,12 @@ func TestRunLoop(t *testing.T) {
 		{"local a, b = 'p', nil b = a return b", "p"},
 		{many.String(), "149"},
 	} {
-		for _, hook := range []bool{false, true} {
-			L := NewState(Options{RegistrySize: 128, RegistryMaxSize: 4096, RegistryGrowStep: 32})
-			if hook {
-				var flag atomic.Bool
-				L.SetInterrupt(&flag, func(*LState) error { return nil })
-			}
-			if err := L.DoString(tc.code); err != nil {
-				t.Errorf("%q (hook %v): %v", tc.code, hook, err)
-			} else if got := L.Get(-1).String(); got != tc.want {
-				t.Errorf("%q (hook %v) = %q, want %q", tc.code, hook, got, tc.want)
-			}
-			L.Close()
-		}
+		// Without and with the hook (mainLoop's two entries).
+		checkReturn(t, NewState(Options{RegistrySize: 128, RegistryMaxSize: 4096, RegistryGrowStep: 32}), tc.code, tc.want)
+		L := NewState(Options{RegistrySize: 128, RegistryMaxSize: 4096, RegistryGrowStep: 32})
+		var flag atomic.Bool
+		L.SetInterrupt(&flag, func(*LState) error { return nil })
+		t.Run("hook", func(t *testing.T) { checkReturn(t, L, tc.code, tc.want) })
 	}
 }
 
@@ -113,13 +106,7 @@ func TestCallG(t *testing.T) {
 		{"local ok, err = pcall(error, 'boom', 0) return tostring(ok) .. err", "falseboom"},
 		{"local ok, err = pcall(function()\n\nerror('x')\nend) return err", "<string>:3: x"},
 	} {
-		L := NewState()
-		if err := L.DoString(tc.code); err != nil {
-			t.Errorf("%q: %v", tc.code, err)
-		} else if got := L.Get(-1).String(); got != tc.want {
-			t.Errorf("%q = %q, want %q", tc.code, got, tc.want)
-		}
-		L.Close()
+		checkReturn(t, NewState(), tc.code, tc.want)
 	}
 	for _, minimize := range []bool{false, true} {
 		for depth := 0; depth < 24; depth++ {

@@ -46,16 +46,22 @@ const (
 	registryMaxSize = 4 << 20
 )
 
-// newVM builds the sandboxed state; s provides redis.* and math.random.
-func newVM(s *Scripting) *vm {
-	L := lua.NewState(lua.Options{
+// stateOptions are the scripts' Lua state's options (and the VM-floor
+// benchmark's, which must measure the same state).
+func stateOptions() lua.Options {
+	return lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       callStackSize,
 		RegistrySize:        256,
 		RegistryMaxSize:     registryMaxSize,
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
-	})
+	}
+}
+
+// newVM builds the sandboxed state; s provides redis.* and math.random.
+func newVM(s *Scripting) *vm {
+	L := lua.NewState(stateOptions())
 	v := &vm{L: L, protected: map[*lua.LTable]bool{}, mtProxies: map[*lua.LTable]*lua.LTable{}, proxyOf: map[*lua.LTable]*lua.LTable{}}
 	// The hook: every instruction asks it whether to stop (watchdog.go).
 	L.SetInterrupt(&s.hook.signal, s.hook.check)

@@ -20,15 +20,7 @@ func BenchmarkLoop1000VMFloor(b *testing.B) {
 		{"empty", "for i = 1, 1000 do end return 1"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			// The options of the scripts' state (newVM).
-			L := lua.NewState(lua.Options{
-				SkipOpenLibs:        true,
-				CallStackSize:       callStackSize,
-				RegistrySize:        256,
-				RegistryMaxSize:     registryMaxSize,
-				RegistryGrowStep:    256,
-				MinimizeStackMemory: true,
-			})
+			L := lua.NewState(stateOptions()) // the scripts' state's (newVM)
 			defer L.Close()
 			h := &hook{}
 			L.SetInterrupt(&h.signal, h.check)
