@@ -106,56 +106,44 @@ if [ "$SETS" -gt 0 ]; then
   record "keys evicted" evicted_keys keys n/a "${evicted[redis]}" "${evicted[tandem]}" "keys left: redis ${left[redis]}, tandem ${left[tandem]}"
 fi
 
-if [ "$LPUSHES" -gt 0 ]; then
-  declare -A lrps=() lcpu=() lkeys=() lrss=() lerr=()
-  elem=$(head -c 100 /dev/zero | tr '\0' v)
-  out=$WORK/lpush.csv
+# new_keys_load NAME N WHAT SHOWN COMMAND...: parts 1b and 1c. N writes
+# of COMMAND (one new key each, __rand_int__ over 10^8) under the limit, on
+# a fresh server per side; records the rate, server CPU a write, keys held
+# and RSS/maxmemory at the end. WHAT names the keys in the records, SHOWN
+# the command in their note.
+new_keys_load() {
+  local name=$1 n=$2 what=$3 shown=$4
+  shift 4
+  local -A rps=() cpu=() keys=() rss=() err=()
+  local out=$WORK/$name.csv side port pid cpu0 v
   for side in redis tandem; do
-    start_server "$side" "$side-lpush" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
-    port=${SRV_PORT[$side-lpush]} pid=${SRV_PID[$side-lpush]}
+    start_server "$side" "$side-$name" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
+    port=${SRV_PORT[$side-$name]} pid=${SRV_PID[$side-$name]}
     cpu0=$(cpu_ticks "$pid")
     timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
-      -n "$LPUSHES" -r 100000000 -c 50 -P 16 lpush 'list:__rand_int__' "$elem" >"$out" 2>"$out.err" || true
-    lcpu[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$LPUSHES" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
+      -n "$n" -r 100000000 -c 50 -P 16 "$@" >"$out" 2>"$out.err" || true
+    cpu[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$n" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
     sample_mem "$pid"
-    lrss[$side]=$(awk -v r="$MEM_KB" -v m="$(info_field "$port" memory maxmemory)" 'BEGIN {if (m > 0) printf "%.3f", r * 1024 / m}')
+    rss[$side]=$(awk -v r="$MEM_KB" -v m="$(info_field "$port" memory maxmemory)" 'BEGIN {if (m > 0) printf "%.3f", r * 1024 / m}')
     v=$(awk -F, 'NR > 1 {gsub(/"/, "", $2); print $2; exit}' "$out")
-    if is_num "$v"; then lrps[$side]=$v; else lerr[$side]="$(err_text "$out.err")"; fi
-    lkeys[$side]=$(rcli "$port" DBSIZE)
-    log "$side: LPUSH ${lrps[$side]:-n/a}/s, CPU ${lcpu[$side]} us a write, keys ${lkeys[$side]}, RSS/maxmemory ${lrss[$side]}"
-    stop_server "$side-lpush"
+    if is_num "$v"; then rps[$side]=$v; else err[$side]="$(err_text "$out.err")"; fi
+    keys[$side]=$(rcli "$port" DBSIZE)
+    log "$side: ${name^^} ${rps[$side]:-n/a}/s, CPU ${cpu[$side]} us a write, keys ${keys[$side]}, RSS/maxmemory ${rss[$side]}"
+    stop_server "$side-$name"
   done
-  note="maxmemory $MAXMEM allkeys-lru; $LPUSHES LPUSH list:__rand_int__ <100 bytes> -r 100000000 -c 50 -P 16"
-  record "LPUSH new lists while evicting" "rps n=$LPUSHES" req/s higher "$(fmt_num "${lrps[redis]:-}" 0)" "$(fmt_num "${lrps[tandem]:-}" 0)" "$note ${lerr[redis]:+redis: ${lerr[redis]}} ${lerr[tandem]:+tandem: ${lerr[tandem]}}"
-  record "server CPU an LPUSH while evicting" "cpu n=$LPUSHES" us lower "${lcpu[redis]}" "${lcpu[tandem]}" "utime+stime over the load / LPUSHes"
-  record "keys held after the LPUSH load" dbsize keys higher "${lkeys[redis]}" "${lkeys[tandem]}" ""
-  record "RSS after the LPUSH load / maxmemory" ratio x lower "${lrss[redis]}" "${lrss[tandem]}" "target: Tandem <= 1.15"
-fi
+  local note="maxmemory $MAXMEM allkeys-lru; $n $shown -r 100000000 -c 50 -P 16"
+  record "${name^^} new $what while evicting" "rps n=$n" req/s higher "$(fmt_num "${rps[redis]:-}" 0)" "$(fmt_num "${rps[tandem]:-}" 0)" "$note ${err[redis]:+redis: ${err[redis]}} ${err[tandem]:+tandem: ${err[tandem]}}"
+  record "server CPU an ${name^^} while evicting" "cpu n=$n" us lower "${cpu[redis]}" "${cpu[tandem]}" "utime+stime over the load / writes"
+  record "keys held after the ${name^^} load" dbsize keys higher "${keys[redis]}" "${keys[tandem]}" ""
+  record "RSS after the ${name^^} load / maxmemory" ratio x lower "${rss[redis]}" "${rss[tandem]}" "target: Tandem <= 1.15"
+}
 
+elem=$(head -c 100 /dev/zero | tr '\0' v)
+if [ "$LPUSHES" -gt 0 ]; then
+  new_keys_load lpush "$LPUSHES" lists 'LPUSH list:__rand_int__ <100 bytes>' lpush 'list:__rand_int__' "$elem"
+fi
 if [ "$HSETS" -gt 0 ]; then
-  declare -A hrps=() hcpu=() hkeys=() hrss=() herr=()
-  elem=$(head -c 100 /dev/zero | tr '\0' v)
-  out=$WORK/hset.csv
-  for side in redis tandem; do
-    start_server "$side" "$side-hset" --maxmemory "$MAXMEM" --maxmemory-policy allkeys-lru
-    port=${SRV_PORT[$side-hset]} pid=${SRV_PID[$side-hset]}
-    cpu0=$(cpu_ticks "$pid")
-    timeout "$BENCH_TIMEOUT" "${PIN_CLIENT[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" --csv \
-      -n "$HSETS" -r 100000000 -c 50 -P 16 hset 'h:__rand_int__' f "$elem" >"$out" 2>"$out.err" || true
-    hcpu[$side]=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v n="$HSETS" 'BEGIN {printf "%.2f", (b - a) * 1e6 / 100 / n}')
-    sample_mem "$pid"
-    hrss[$side]=$(awk -v r="$MEM_KB" -v m="$(info_field "$port" memory maxmemory)" 'BEGIN {if (m > 0) printf "%.3f", r * 1024 / m}')
-    v=$(awk -F, 'NR > 1 {gsub(/"/, "", $2); print $2; exit}' "$out")
-    if is_num "$v"; then hrps[$side]=$v; else herr[$side]="$(err_text "$out.err")"; fi
-    hkeys[$side]=$(rcli "$port" DBSIZE)
-    log "$side: HSET ${hrps[$side]:-n/a}/s, CPU ${hcpu[$side]} us a write, keys ${hkeys[$side]}, RSS/maxmemory ${hrss[$side]}"
-    stop_server "$side-hset"
-  done
-  note="maxmemory $MAXMEM allkeys-lru; $HSETS HSET h:__rand_int__ f <100 bytes> -r 100000000 -c 50 -P 16"
-  record "HSET new hashes while evicting" "rps n=$HSETS" req/s higher "$(fmt_num "${hrps[redis]:-}" 0)" "$(fmt_num "${hrps[tandem]:-}" 0)" "$note ${herr[redis]:+redis: ${herr[redis]}} ${herr[tandem]:+tandem: ${herr[tandem]}}"
-  record "server CPU an HSET while evicting" "cpu n=$HSETS" us lower "${hcpu[redis]}" "${hcpu[tandem]}" "utime+stime over the load / HSETs"
-  record "keys held after the HSET load" dbsize keys higher "${hkeys[redis]}" "${hkeys[tandem]}" ""
-  record "RSS after the HSET load / maxmemory" ratio x lower "${hrss[redis]}" "${hrss[tandem]}" "target: Tandem <= 1.15"
+  new_keys_load hset "$HSETS" hashes 'HSET h:__rand_int__ f <100 bytes>' hset 'h:__rand_int__' f "$elem"
 fi
 
 if [ "$HITS" != 0 ]; then
